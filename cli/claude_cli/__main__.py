@@ -1,0 +1,5 @@
+"""`python -m claude_cli` runs the `claude` command."""
+
+from .main import main
+
+main()

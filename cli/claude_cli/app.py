@@ -1,0 +1,132 @@
+"""The Typer app: registers the commands and turns every failure into one line and an exit status.
+
+Nothing heavy is imported here: command modules import their machinery inside the command.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .commands import ask, count_tokens, models, stream
+from .errors import CliError, Exit
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away. Not an OSError, so click does not swallow it as exit 1."""
+
+
+class Terminated(Exception):
+    """SIGTERM arrived; raised from the signal handler so cleanup runs."""
+
+
+class ClaudeGroup(TyperGroup):
+    """The root command: runs the command and maps every outcome to the documented exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise PipeClosed() from exc
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        code = guarded(lambda: super(ClaudeGroup, self).main(
+            args=argv, prog_name=prog_name or "claude", complete_var=complete_var, standalone_mode=False, **extra
+        ), debug="--debug" in argv)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def guarded(run: Any, *, debug: bool = False) -> int:
+    """Run the CLI; return its exit status. Errors become one line on stderr (a traceback with --debug)."""
+    from . import flow
+
+    flow.reset_current()
+    try:
+        code = run()
+        return int(code or 0)
+    except CliError as exc:
+        _error(exc.message, debug)
+        return int(exc.exit_code)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "claude"
+        _error(f"{exc.format_message()} (see '{where} --help')", debug)
+        return int(Exit.USAGE)
+    except click.Abort:
+        return int(Exit.INTERRUPTED)
+    except KeyboardInterrupt:
+        return int(Exit.INTERRUPTED)
+    except Terminated:
+        return int(Exit.TERMINATED)
+    except (PipeClosed, BrokenPipeError):
+        _silence_stdout()
+        return int(Exit.BROKEN_PIPE)
+    except click.ClickException as exc:
+        _error(exc.format_message(), debug)
+        return int(exc.exit_code)
+    except Exception as exc:
+        _error(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)", debug)
+        return int(Exit.FAILURE)
+
+
+def _error(message: str, debug: bool) -> None:
+    from . import flow
+
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    out = flow.current_output()
+    if out is not None:
+        out.error(message)
+    else:
+        print(f"claude: error: {message}", file=sys.stderr, flush=True)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"claude {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    name="claude",
+    cls=ClaudeGroup,
+    help="The Anthropic Messages API from the shell: pipe text in, get answers or raw events out.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """The Anthropic Messages API from the shell: pipe text in, get answers or raw events out."""
+
+
+app.command("ask", epilog=ask.EPILOG)(ask.ask)
+app.command("stream", epilog=stream.EPILOG)(stream.stream)
+app.command("count-tokens", epilog=count_tokens.EPILOG)(count_tokens.count_tokens)
+app.command("models", epilog=models.EPILOG)(models.models)

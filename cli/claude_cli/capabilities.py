@@ -1,0 +1,88 @@
+"""What each model accepts: aliases and the rules checked before a request is sent.
+
+This is data. When a model ships or a rule changes, edit the tables here and nothing else.
+Sources: the models overview and the migration guides (Claude 4.6: prefill removed;
+Opus 4.7: temperature/top_p/top_k and manual thinking budgets removed).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
+# Short names a user may type for -m. A config file may add its own ([aliases] table).
+ALIASES: dict[str, str] = {
+    "opus": "claude-opus-5-5",
+    "sonnet": "claude-sonnet-5-5",
+    "haiku": "claude-haiku-5-5",
+    "mythos": "claude-mythos-5-2",
+    "fable": "claude-fable-5-2",
+    "opus-4.8": "claude-opus-4-8",
+    "opus-4.7": "claude-opus-4-7",
+    "opus-4.6": "claude-opus-4-6",
+    "sonnet-4.6": "claude-sonnet-4-6",
+    "sonnet-4.5": "claude-sonnet-4-5",
+    "haiku-4.5": "claude-haiku-4-5",
+}
+
+# Features a rule can take away. The names are what error messages print.
+SAMPLING = "sampling parameters (temperature, top_p, top_k)"
+PREFILL = "assistant prefill"
+MANUAL_THINKING = "manual thinking (--thinking enabled / --thinking-budget)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Models of `family` (or any family, "*") at version `since` or later reject `rejects`."""
+
+    family: str
+    since: tuple[int, int]
+    rejects: frozenset[str]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("opus", (4, 7), frozenset({SAMPLING, MANUAL_THINKING})),
+    Rule("*", (4, 6), frozenset({PREFILL})),
+    Rule("mythos", (0, 0), frozenset({PREFILL})),
+    Rule("fable", (0, 0), frozenset({PREFILL})),
+)
+
+_MODEL_ID = re.compile(r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?(?:-\d{8})?$")
+_PREVIEW_ID = re.compile(r"^claude-(?P<family>[a-z]+)-preview$")
+
+
+def parse_model(model: str) -> tuple[str, tuple[int, int]] | None:
+    """(family, (major, minor)) of a Claude model id, or None for ids this table does not know."""
+    m = _MODEL_ID.match(model)
+    if m:
+        return m["family"], (int(m["major"]), int(m["minor"] or 0))
+    m = _PREVIEW_ID.match(model)
+    if m:
+        return m["family"], (0, 0)
+    return None
+
+
+def rejected_features(model: str) -> frozenset[str]:
+    """The features `model` rejects, per RULES. Unknown models reject nothing (the API decides)."""
+    parsed = parse_model(model)
+    if parsed is None:
+        return frozenset()
+    family, version = parsed
+    out: set[str] = set()
+    for rule in RULES:
+        if rule.family in ("*", family) and version >= rule.since:
+            out |= rule.rejects
+    return frozenset(out)
+
+
+def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str:
+    """A full model id from an alias or id. Raises ValueError for a bare word that is no alias."""
+    aliases = {**ALIASES, **(extra_aliases or {})}
+    if name in aliases:
+        return aliases[name]
+    if "-" in name or "." in name or "/" in name or ":" in name:
+        return name  # a full id (or a provider-style id); the API is the judge
+    known = ", ".join(sorted(aliases))
+    raise ValueError(f"unknown model alias {name!r} (aliases: {known}; or give a full model id)")

@@ -1,0 +1,39 @@
+"""`claude ask`: one question, the answer streamed to stdout."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..options import CONNECTION, OUTPUT, REQUEST, message_command
+
+EPILOG = """\b
+Examples:
+  git diff --staged | claude ask "write the commit message"
+  claude ask -m haiku -o json "name three primes" | jq -r '.content[0].text'
+  claude ask -s @reviewer.txt --cache "review this" < main.py
+  claude ask --dry-run --thinking adaptive "plan a trip"
+"""
+
+
+@message_command(REQUEST, CONNECTION, OUTPUT)
+def ask(
+    prompt: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="The question; piped stdin comes first in the same user turn.", show_default=False),
+    ] = None,
+    *,
+    flags,
+) -> None:
+    """Ask Claude: stdin and PROMPT make one user turn; the answer streams to stdout."""
+    from ..flow import run_message
+
+    raise typer.Exit(
+        run_message(
+            flags,
+            prompt,
+            fmt=flags.output.value,
+            show_thinking=flags.show_thinking,
+            show_usage=flags.usage,
+            stream=not flags.no_stream,
+        )
+    )

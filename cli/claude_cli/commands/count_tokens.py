@@ -1,0 +1,47 @@
+"""`claude count-tokens`: the input token count of the request the same flags would send."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..options import CONNECTION, REQUEST, OutputFormat, message_command
+
+EPILOG = """\b
+Examples:
+  claude count-tokens < chapter.txt
+  git diff | claude count-tokens -s @rules.md "review this"
+  claude count-tokens -o json --thinking adaptive "hi" | jq .input_tokens
+"""
+
+
+@message_command(REQUEST, CONNECTION)
+def count_tokens(
+    prompt: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="The question; piped stdin comes first in the same user turn.", show_default=False),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("-o", "--output", help="text: the number; json: the API's response.")
+    ] = OutputFormat.text,
+    *,
+    flags,
+) -> None:
+    """Count input tokens (POST /v1/messages/count_tokens) for exactly what `ask` would send."""
+    import orjson
+
+    from ..exchange import get_json
+    from ..flow import COUNT_TOKENS_PATH, count_tokens_body, make_transport, prepare, print_dry_run
+    from ..render import Output
+
+    out = Output()
+    prepared = prepare(flags, prompt, stream=False)
+    body = count_tokens_body(prepared.body)
+    transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
+    if flags.dry_run:
+        print_dry_run(transport, "POST", COUNT_TOKENS_PATH, body, out)
+        return
+    result = get_json(transport, "POST", COUNT_TOKENS_PATH, body)
+    if output == OutputFormat.text:
+        out.write(f"{result.get('input_tokens')}\n".encode())
+    else:
+        out.write(orjson.dumps(result) + b"\n")

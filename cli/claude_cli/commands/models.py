@@ -1,0 +1,54 @@
+"""`claude models`: the models this key can use (GET /v1/models, all pages)."""
+
+from typing import Annotated, Any
+
+import typer
+
+from ..options import CONNECTION, OutputFormat, message_command
+
+EPILOG = """\b
+Examples:
+  claude models
+  claude models | grep opus
+  claude models -o json | jq -r '.[] | select(.lifecycle=="active") | .id'
+"""
+
+
+@message_command(CONNECTION)
+def models(
+    output: Annotated[
+        OutputFormat, typer.Option("-o", "--output", help="text: id and name; json: an array; ndjson: one per line.")
+    ] = OutputFormat.text,
+    *,
+    flags,
+) -> None:
+    """List the models your key can use, newest first."""
+    from urllib.parse import urlencode
+
+    import orjson
+
+    from .. import config as cfg
+    from ..exchange import get_json
+    from ..flow import make_transport
+    from ..render import Output
+
+    out = Output()
+    transport = make_transport(flags, cfg.load_config(), [], out, need_key=not flags.dry_run)
+    query: dict[str, str] = {"limit": "1000"}
+    if flags.dry_run:
+        out.write(f"GET {transport.url('/v1/models?' + urlencode(query))}\n".encode())
+        return
+    found: list[dict[str, Any]] = []
+    while True:
+        page = get_json(transport, "GET", "/v1/models?" + urlencode(query))
+        found.extend(page.get("data") or [])
+        if not page.get("has_more") or not page.get("last_id"):
+            break
+        query["after_id"] = page["last_id"]
+    transport.close()
+    if output == OutputFormat.json:
+        out.write(orjson.dumps(found) + b"\n")
+    elif output == OutputFormat.ndjson:
+        out.write(b"".join(orjson.dumps(m) + b"\n" for m in found))
+    else:
+        out.write("".join(f"{m.get('id')}\t{m.get('display_name', '')}\n" for m in found).encode())

@@ -1,0 +1,29 @@
+"""`claude stream`: the API's raw server-sent events as NDJSON, one event per line."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..options import CONNECTION, REQUEST, message_command
+
+EPILOG = """\b
+Examples:
+  claude stream "tell me a joke" | jq -c 'select(.type=="content_block_delta")'
+  claude stream "hi" | jq -rj 'select(.delta.type=="text_delta") | .delta.text'
+  cat notes.md | claude stream "summarize" > events.ndjson
+"""
+
+
+@message_command(REQUEST, CONNECTION)
+def stream(
+    prompt: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="The question; piped stdin comes first in the same user turn.", show_default=False),
+    ] = None,
+    *,
+    flags,
+) -> None:
+    """Print every event the API streams (ping and error included) as one JSON object per line."""
+    from ..flow import run_message
+
+    raise typer.Exit(run_message(flags, prompt, fmt="ndjson"))

@@ -1,0 +1,540 @@
+"""A local stand-in for the Messages API: real HTTP on a loopback port, real SSE framing.
+
+Tests and benchmarks run the real `claude` against it; people can run it to try the tool
+offline (`python -m claude_cli.emulator`). It answers
+
+  POST /v1/messages               JSON or a chunked text/event-stream, as the request asks
+  POST /v1/messages/count_tokens  {"input_tokens": N}
+  GET  /v1/models                 paginated (limit, after_id, before_id)
+
+and validates what it receives the way the API does (headers, body shape, roles), answering
+with the API's error bodies. By default it echoes the last user text (thinking first when the
+request asks for thinking; stop_sequences and max_tokens are honoured). Scripted replies,
+queued with `enqueue` or POST /_emulator/script, override that one request at a time and inject
+faults: error statuses with retry-after, an `error` event mid-stream, a connection dropped
+mid-event, a stall, a slow trickle, raw bytes (the conformance streams, byte for byte).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import itertools
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from .capabilities import PREFILL, SAMPLING, rejected_features
+
+MODELS = [
+    ("claude-opus-5-5", "Claude Opus 5.5"),
+    ("claude-sonnet-5-5", "Claude Sonnet 5.5"),
+    ("claude-haiku-5-5", "Claude Haiku 5.5"),
+    ("claude-fable-5-2", "Claude Fable 5.2"),
+    ("claude-mythos-5-2", "Claude Mythos 5.2"),
+    ("claude-opus-4-8", "Claude Opus 4.8"),
+    ("claude-opus-4-7", "Claude Opus 4.7"),
+    ("claude-sonnet-4-6", "Claude Sonnet 4.6"),
+    ("claude-sonnet-4-5", "Claude Sonnet 4.5"),
+    ("claude-haiku-4-5", "Claude Haiku 4.5"),
+]
+SIGNATURE = "EmulatorSignature0123456789abcdef"
+
+
+@dataclass
+class Reply:
+    """One scripted answer. `kind` picks the behaviour; the other fields parameterise it."""
+
+    kind: str  # message | error | raw | sse | error_event | drop | stall | trickle | many
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content: list[dict[str, Any]] | None = None  # message blocks
+    stop_reason: str = "end_turn"
+    stop_details: dict[str, Any] | None = None
+    stop_sequence: str | None = None
+    error_type: str = "api_error"
+    message: str = ""
+    body: bytes = b""  # raw / sse bytes
+    content_type: str = "application/json"
+    chunk: int = 0  # raw sse: bytes per chunk (0 = one write)
+    after: int = 0  # error_event/drop: after this many events (drop: bytes into the next event)
+    delay: float = 0.0  # seconds before answering (stall: how long to go silent)
+    count: int = 0  # many: number of text deltas
+
+    # -- constructors ----------------------------------------------------------------------
+    @classmethod
+    def text(cls, text: str, stop_reason: str = "end_turn", **kw: Any) -> Reply:
+        return cls("message", content=[{"type": "text", "text": text}], stop_reason=stop_reason, **kw)
+
+    @classmethod
+    def error(cls, status: int, error_type: str, message: str = "", headers: dict[str, str] | None = None) -> Reply:
+        return cls("error", status=status, error_type=error_type, message=message or error_type, headers=headers or {})
+
+    @classmethod
+    def raw(cls, status: int, body: bytes, content_type: str = "text/plain", headers: dict[str, str] | None = None) -> Reply:
+        return cls("raw", status=status, body=body, content_type=content_type, headers=headers or {})
+
+    @classmethod
+    def sse(cls, body: bytes, chunk: int = 0, delay: float = 0.0) -> Reply:
+        return cls("sse", body=body, chunk=chunk, delay=delay)
+
+    def to_json(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "body"}
+        d["body"] = self.body.decode("latin-1")
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Reply:
+        d = dict(d)
+        d["body"] = d.get("body", "").encode("latin-1")
+        return cls(**d)
+
+
+@dataclass
+class Recorded:
+    """A request as the emulator received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class Emulator:
+    """The server. Use as a context manager, or start()/stop()."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None, latency: float = 0.0):
+        self.api_key = api_key  # when set, x-api-key must equal it
+        self.latency = latency  # seconds added before every answer
+        self.requests: list[Recorded] = []
+        self._script: collections.deque[Reply] = collections.deque()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.httpd = ThreadingHTTPServer((host, port), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.emulator = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Emulator:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def enqueue(self, *replies: Reply) -> None:
+        """Script the next requests to /v1/messages, in order."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def next_reply(self) -> Reply | None:
+        with self._lock:
+            return self._script.popleft() if self._script else None
+
+    def record(self, rec: Recorded) -> None:
+        with self._lock:
+            self.requests.append(rec)
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}_emu{next(self._ids):06d}"
+
+    @property
+    def message_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == "/v1/messages"]
+
+
+# -- building answers --------------------------------------------------------------------------
+
+def default_reply(body: dict[str, Any]) -> Reply:
+    """What the emulator says when nothing is scripted: an echo of the last user text."""
+    text = "You said: " + last_user_text(body.get("messages") or [])
+    blocks: list[dict[str, Any]] = []
+    thinking = body.get("thinking") or {}
+    if thinking.get("type") in ("enabled", "adaptive"):
+        shown = thinking.get("display") != "omitted"
+        blocks.append({"type": "thinking", "thinking": "Let me think about that." if shown else "", "signature": SIGNATURE})
+    stop_reason, stop_sequence = "end_turn", None
+    for seq in body.get("stop_sequences") or []:
+        at = text.find(seq)
+        if at >= 0:
+            text, stop_reason, stop_sequence = text[:at], "stop_sequence", seq
+            break
+    words = text.split(" ")
+    if len(words) > body.get("max_tokens", 1 << 30):  # one word, one token
+        text, stop_reason = " ".join(words[: body["max_tokens"]]), "max_tokens"
+    blocks.append({"type": "text", "text": text})
+    return Reply("message", content=blocks, stop_reason=stop_reason, stop_sequence=stop_sequence)
+
+
+def last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        return "\n\n".join(b.get("text", "") for b in content or [] if isinstance(b, dict) and b.get("type") == "text")
+    return ""
+
+
+def build_message(emu: Emulator, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    content = reply.content or []
+    out_tokens = sum(len(str(b.get("text") or b.get("thinking") or b.get("input") or "").split()) for b in content)
+    return {
+        "id": emu.new_id("msg"),
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model", "claude-emulator"),
+        "content": content,
+        "stop_reason": reply.stop_reason,
+        "stop_sequence": reply.stop_sequence,
+        "stop_details": reply.stop_details,
+        "usage": {"input_tokens": count_input_tokens(body), "output_tokens": max(out_tokens, 1)},
+    }
+
+
+def count_input_tokens(body: dict[str, Any]) -> int:
+    """A deterministic stand-in for tokenisation: about one token per four bytes of input."""
+    size = len(orjson.dumps(body.get("messages") or [])) + len(orjson.dumps(body.get("system") or ""))
+    return max(1, size // 4)
+
+
+def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stream events the API sends for `message` (text in word-sized deltas, as it does)."""
+    start = dict(message, content=[], stop_reason=None, stop_sequence=None)
+    start["usage"] = {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1}
+    start.pop("stop_details", None)
+    events: list[dict[str, Any]] = [{"type": "message_start", "message": start}, {"type": "ping"}]
+    for index, block in enumerate(message["content"]):
+        btype = block.get("type")
+        if btype == "text":
+            events.append({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}})
+            for piece in _pieces(block["text"]):
+                events.append(_delta(index, {"type": "text_delta", "text": piece}))
+        elif btype == "thinking":
+            events.append({"type": "content_block_start", "index": index,
+                           "content_block": {"type": "thinking", "thinking": "", "signature": ""}})
+            for piece in _pieces(block.get("thinking", "")):
+                events.append(_delta(index, {"type": "thinking_delta", "thinking": piece}))
+            events.append(_delta(index, {"type": "signature_delta", "signature": block.get("signature", "")}))
+        elif btype in ("tool_use", "server_tool_use"):
+            events.append({"type": "content_block_start", "index": index,
+                           "content_block": {**block, "input": {}}})
+            raw = orjson.dumps(block.get("input", {})).decode()
+            half = len(raw) // 2
+            for piece in ("", raw[:half], raw[half:]):
+                events.append(_delta(index, {"type": "input_json_delta", "partial_json": piece}))
+        else:  # any other block arrives whole
+            events.append({"type": "content_block_start", "index": index, "content_block": block})
+        events.append({"type": "content_block_stop", "index": index})
+    delta: dict[str, Any] = {"stop_reason": message["stop_reason"], "stop_sequence": message.get("stop_sequence")}
+    if message.get("stop_details") is not None:
+        delta["stop_details"] = message["stop_details"]
+    events.append({"type": "message_delta", "delta": delta, "usage": {"output_tokens": message["usage"]["output_tokens"]}})
+    events.append({"type": "message_stop"})
+    return events
+
+
+def _delta(index: int, delta: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": delta}
+
+
+def _pieces(text: str) -> list[str]:
+    """Split text into word-sized pieces that join back to exactly the text."""
+    if not text:
+        return []
+    parts = text.split(" ")
+    return [p + " " for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def sse_frame(event: dict[str, Any]) -> bytes:
+    return b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+
+
+# -- request validation (as the API does it) ---------------------------------------------------
+
+def validate(headers: dict[str, str], body: Any, api_key: str | None) -> tuple[int, str, str] | None:
+    """(status, error type, message) when the API would reject this request, else None."""
+    key = headers.get("x-api-key")
+    if not key and not headers.get("authorization", "").startswith("Bearer "):
+        return 401, "authentication_error", "x-api-key header is required"
+    if api_key is not None and key != api_key:
+        return 401, "authentication_error", "invalid x-api-key"
+    if not headers.get("anthropic-version"):
+        return 400, "invalid_request_error", "anthropic-version header is required"
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        return 400, "invalid_request_error", "request body must be a JSON object"
+    return None
+
+
+def validate_messages_body(body: dict[str, Any], *, count_tokens: bool = False) -> tuple[int, str, str] | None:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        return 400, "invalid_request_error", "model: Field required"
+    if not model.startswith("claude-"):
+        return 404, "not_found_error", f"model: {model}"
+    if not count_tokens:
+        max_tokens = body.get("max_tokens")
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
+            return 400, "invalid_request_error", "max_tokens: Field required"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return 400, "invalid_request_error", "messages: at least one message is required"
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant", "system"):
+            return 400, "invalid_request_error", f"messages.{i}.role: Input should be 'user' or 'assistant'"
+        content = m.get("content")
+        if not isinstance(content, str | list):
+            return 400, "invalid_request_error", f"messages.{i}.content: Field required"
+    if messages[0].get("role") == "system":
+        return 400, "invalid_request_error", "messages.0: a system message cannot be first"
+    rejected = rejected_features(model)
+    if SAMPLING in rejected and any(k in body for k in ("temperature", "top_p", "top_k")):
+        return 400, "invalid_request_error", "`temperature` is deprecated for this model."
+    if PREFILL in rejected and messages[-1].get("role") == "assistant":
+        return 400, "invalid_request_error", (
+            "This model does not support assistant message prefill. The conversation must end with a user message."
+        )
+    return None
+
+
+# -- the HTTP handler --------------------------------------------------------------------------
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "claude-emulator"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    @property
+    def emu(self) -> Emulator:
+        return self.server.emulator  # type: ignore[attr-defined]
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json",
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(body)))
+        self.send_header("request-id", self.emu.new_id("req"))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
+        request_id = self.emu.new_id("req")
+        body = orjson.dumps({"type": "error", "error": {"type": error_type, "message": message}, "request_id": request_id})
+        self._send(status, body, headers=headers)
+
+    def _start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", self.emu.new_id("req"))
+        self.end_headers()
+        self.wfile.flush()
+
+    def _chunk(self, data: bytes) -> None:
+        if data:
+            self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
+            self.wfile.flush()
+
+    def _end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _abort(self) -> None:
+        """Cut the connection without finishing the response (a dropped connection)."""
+        self.wfile.flush()
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    # -- routes -----------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.emu.record(Recorded("GET", url.path, headers, None))
+        if url.path == "/_emulator/requests":
+            self._send(200, orjson.dumps([r.__dict__ for r in self.emu.requests]))
+            return
+        problem = validate(headers, None, self.emu.api_key)
+        if problem:
+            self._error(*problem)
+            return
+        if url.path == "/v1/models":
+            self._models(parse_qs(url.query))
+            return
+        self._error(404, "not_found_error", f"no route GET {url.path}")
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        raw = self._read_body()
+        try:
+            body = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            self.emu.record(Recorded("POST", url.path, headers, raw.decode("utf-8", "replace")))
+            self._error(400, "invalid_request_error", "request body is not valid JSON")
+            return
+        self.emu.record(Recorded("POST", url.path, headers, body))
+        if url.path == "/_emulator/script":
+            self.emu.enqueue(*(Reply.from_json(d) for d in body or []))
+            self._send(200, b"{}")
+            return
+        problem = validate(headers, body, self.emu.api_key)
+        if problem:
+            self._error(*problem)
+            return
+        if url.path == "/v1/messages/count_tokens":
+            problem = validate_messages_body(body or {}, count_tokens=True)
+            if problem:
+                self._error(*problem)
+                return
+            self._send(200, orjson.dumps({"input_tokens": count_input_tokens(body)}))
+            return
+        if url.path != "/v1/messages":
+            self._error(404, "not_found_error", f"no route POST {url.path}")
+            return
+        reply = self.emu.next_reply()
+        if reply is None:
+            problem = validate_messages_body(body or {})
+            if problem:
+                self._error(*problem)
+                return
+            reply = default_reply(body)
+        if self.emu.latency:
+            time.sleep(self.emu.latency)
+        self._answer(body or {}, reply)
+
+    def _models(self, query: dict[str, list[str]]) -> None:
+        limit = int(query.get("limit", ["20"])[0])
+        ids = [m[0] for m in MODELS]
+        start = 0
+        if "after_id" in query and query["after_id"][0] in ids:
+            start = ids.index(query["after_id"][0]) + 1
+        page = MODELS[start : start + limit]
+        data = [{"type": "model", "id": i, "display_name": n, "created_at": "2026-01-01T00:00:00Z"} for i, n in page]
+        self._send(200, orjson.dumps({
+            "data": data,
+            "has_more": start + limit < len(MODELS),
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }))
+
+    def _answer(self, body: dict[str, Any], reply: Reply) -> None:
+        kind = reply.kind
+        if reply.delay and kind not in ("stall", "sse", "trickle"):
+            time.sleep(reply.delay)
+        if kind == "error":
+            self._error(reply.status, reply.error_type, reply.message, reply.headers)
+            return
+        if kind == "raw":
+            self._send(reply.status, reply.body, reply.content_type, reply.headers)
+            return
+        if kind == "sse":
+            self._start_stream()
+            step = reply.chunk or len(reply.body) or 1
+            for i in range(0, len(reply.body), step):
+                self._chunk(reply.body[i : i + step])
+                if reply.delay:
+                    time.sleep(reply.delay)
+            self._end_stream()
+            return
+        if kind == "many":
+            self._many(body, reply.count)
+            return
+        message = build_message(self.emu, body, reply)
+        if not body.get("stream"):
+            self._send(200, orjson.dumps(message))
+            return
+        events = message_events(message)
+        self._start_stream()
+        if kind == "message":
+            self._chunk(b"".join(sse_frame(e) for e in events))
+            self._end_stream()
+        elif kind == "trickle":
+            for e in events:
+                self._chunk(sse_frame(e))
+                time.sleep(reply.delay)
+            self._end_stream()
+        elif kind == "error_event":
+            head = b"".join(sse_frame(e) for e in events[: reply.after])
+            error = {"type": "error", "error": {"type": reply.error_type, "message": reply.message or "Overloaded"}}
+            self._chunk(head + sse_frame(error))
+            self._end_stream()
+        elif kind == "drop":
+            head = b"".join(sse_frame(e) for e in events[: reply.after])
+            self._chunk(head + sse_frame(events[reply.after])[:20])
+            self._abort()
+        elif kind == "stall":
+            self._chunk(b"".join(sse_frame(e) for e in events[:1]))
+            time.sleep(reply.delay)
+            self._abort()
+        else:
+            raise ValueError(f"unknown reply kind {kind!r}")
+
+    def _many(self, body: dict[str, Any], count: int) -> None:
+        """A long stream of `count` text deltas, written in large chunks (for throughput tests)."""
+        message = build_message(self.emu, body, Reply.text(""))
+        events = message_events(message)
+        self._start_stream()
+        self._chunk(b"".join(sse_frame(e) for e in events[:3]))  # message_start, ping, block start
+        delta = sse_frame(_delta(0, {"type": "text_delta", "text": "x"}))
+        batch = 1000
+        for done in range(0, count, batch):
+            self._chunk(delta * min(batch, count - done))
+        self._chunk(b"".join(sse_frame(e) for e in events[3:]))
+        self._end_stream()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the emulator in the foreground: `python -m claude_cli.emulator --port 8765`."""
+    parser = argparse.ArgumentParser(prog="python -m claude_cli.emulator", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added before every answer")
+    parser.add_argument("--api-key", default=None, help="require this x-api-key")
+    args = parser.parse_args(argv)
+    emu = Emulator(args.host, args.port, api_key=args.api_key, latency=args.latency)
+    print(f"claude emulator listening on {emu.url}", flush=True)
+    try:
+        emu.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()

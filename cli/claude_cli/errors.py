@@ -1,0 +1,161 @@
+"""Exit statuses and the errors that produce them: the one table a script can rely on.
+
+Every failure the user can see is a `CliError`; `main` prints its one-line message on stderr
+and exits with its status. The README and the man page print `EXIT_TABLE`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    """Process exit statuses. Stable: scripts branch on these numbers."""
+
+    OK = 0
+    FAILURE = 1  # unexpected failure: malformed response from the server, internal error
+    USAGE = 2  # bad flags or input; nothing was sent
+    MAX_TOKENS = 3  # the answer was cut off (max_tokens, model_context_window_exceeded)
+    REFUSAL = 4  # the model declined (stop_reason refusal)
+    PAUSED = 5  # the turn was paused (pause_turn): the answer is incomplete
+    INVALID_REQUEST = 10  # 400, 413: the API rejected the request
+    AUTHENTICATION = 11  # 401, or no API key configured
+    PERMISSION = 12  # 403, 402 billing
+    NOT_FOUND = 13  # 404: unknown model or endpoint
+    RATE_LIMIT = 14  # 429, after retries
+    OVERLOADED = 15  # 529, after retries
+    SERVER = 16  # 500 and other 5xx, after retries
+    CONNECTION = 17  # could not connect, timed out, or the stream broke off
+    BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+
+
+# API error type (the `error.type` of an error body or `error` event) -> exit status.
+ERROR_TYPE_EXIT: dict[str, Exit] = {
+    "invalid_request_error": Exit.INVALID_REQUEST,
+    "request_too_large": Exit.INVALID_REQUEST,
+    "authentication_error": Exit.AUTHENTICATION,
+    "permission_error": Exit.PERMISSION,
+    "billing_error": Exit.PERMISSION,
+    "not_found_error": Exit.NOT_FOUND,
+    "rate_limit_error": Exit.RATE_LIMIT,
+    "overloaded_error": Exit.OVERLOADED,
+    "api_error": Exit.SERVER,
+    "timeout_error": Exit.SERVER,
+}
+
+# HTTP status -> the error type the API documents for it, used when a body names none.
+STATUS_ERROR_TYPE: dict[int, str] = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+
+# stop_reason -> exit status. A stop reason not listed (the API adds new ones) exits 0.
+STOP_REASON_EXIT: dict[str, Exit] = {
+    "end_turn": Exit.OK,
+    "stop_sequence": Exit.OK,
+    "tool_use": Exit.OK,
+    "max_tokens": Exit.MAX_TOKENS,
+    "model_context_window_exceeded": Exit.MAX_TOKENS,
+    "refusal": Exit.REFUSAL,
+    "pause_turn": Exit.PAUSED,
+}
+
+# What the README and man page print, in order.
+EXIT_TABLE: list[tuple[Exit, str]] = [
+    (Exit.OK, "success: end_turn, stop_sequence or tool_use"),
+    (Exit.FAILURE, "unexpected failure (malformed server response, internal error)"),
+    (Exit.USAGE, "bad flags or input; nothing was sent"),
+    (Exit.MAX_TOKENS, "answer cut off: max_tokens or model_context_window_exceeded"),
+    (Exit.REFUSAL, "the model refused (stop_details category on stderr)"),
+    (Exit.PAUSED, "the turn was paused (pause_turn); the answer is incomplete"),
+    (Exit.INVALID_REQUEST, "invalid_request_error / request_too_large (400, 413)"),
+    (Exit.AUTHENTICATION, "authentication_error (401) or no API key"),
+    (Exit.PERMISSION, "permission_error (403) or billing_error (402)"),
+    (Exit.NOT_FOUND, "not_found_error (404)"),
+    (Exit.RATE_LIMIT, "rate_limit_error (429), retries exhausted"),
+    (Exit.OVERLOADED, "overloaded_error (529), retries exhausted"),
+    (Exit.SERVER, "api_error (500) or other 5xx, retries exhausted"),
+    (Exit.CONNECTION, "connection failed, timed out, or the stream broke off"),
+    (Exit.INTERRUPTED, "interrupted by Ctrl-C (SIGINT); printed output is kept"),
+    (Exit.BROKEN_PIPE, "stdout was closed by its reader (e.g. `| head`)"),
+    (Exit.TERMINATED, "terminated by SIGTERM; printed output is kept"),
+]
+
+
+def exit_for_error_type(error_type: str | None, status: int | None = None) -> Exit:
+    """The exit status for an API error, by its type, else by its HTTP status class."""
+    if error_type in ERROR_TYPE_EXIT:
+        return ERROR_TYPE_EXIT[error_type]
+    if status is not None and status >= 500:
+        return Exit.SERVER
+    if status is not None and 400 <= status < 500:
+        return Exit.INVALID_REQUEST
+    return Exit.FAILURE
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with an exit status."""
+
+    exit_code: Exit = Exit.FAILURE
+
+    def __init__(self, message: str, exit_code: Exit | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(CliError):
+    """Bad flags or input, found before anything was sent."""
+
+    exit_code = Exit.USAGE
+
+
+class ConfigError(CliError):
+    """Missing or broken configuration (no key, unreadable config file)."""
+
+    exit_code = Exit.USAGE
+
+
+class ProtocolError(CliError):
+    """The server answered something that is not the Messages API wire format."""
+
+    exit_code = Exit.FAILURE
+
+
+class ConnectionFailure(CliError):
+    """Could not connect, timed out, or the connection broke off mid-answer."""
+
+    exit_code = Exit.CONNECTION
+
+
+class ApiError(CliError):
+    """An error the API reported: an HTTP error status or an `error` event mid-stream."""
+
+    def __init__(
+        self,
+        error_type: str,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.error_type = error_type
+        self.api_message = message
+        self.status = status
+        self.request_id = request_id
+        self.headers = headers or {}
+        where = f" ({status})" if status is not None else " (in stream)"
+        rid = f" request-id {request_id}" if request_id else ""
+        super().__init__(f"{error_type}{where}: {message}{rid}", exit_for_error_type(error_type, status))

@@ -1,0 +1,186 @@
+"""Server-sent events: bytes -> (event name, data) pairs, and events -> the final Message.
+
+The decoder follows the SSE spec (LF, CRLF and CR line endings; multi-line `data:`; comments;
+an event is dispatched on a blank line). The accumulator mirrors the anthropic SDK's
+`accumulate_event` on the same events (the tests check it against the SDK), and passes
+unknown event, block and delta types through untouched, since the API adds new ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .errors import ProtocolError
+
+Event = tuple[str, bytes]  # (event name, raw data bytes); data keeps the server's exact bytes
+
+
+class SSEDecoder:
+    """Incremental SSE decoder: feed it byte chunks in any split, get complete events back."""
+
+    __slots__ = ("_data", "_event", "_pending", "_skip_lf")
+
+    def __init__(self) -> None:
+        self._pending = b""  # bytes of an unfinished line
+        self._skip_lf = False  # the last chunk ended in CR: an LF starting the next one is its pair
+        self._event = ""
+        self._data: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        """Decode a chunk; returns the events it completed, in order."""
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[0] == 0x0A:
+                chunk = chunk[1:]
+        buf = self._pending + chunk if self._pending else chunk
+        if not buf:
+            return []
+        lines = buf.splitlines()  # bytes.splitlines splits on LF, CRLF and CR only
+        last = buf[-1]
+        if last == 0x0A:
+            self._pending = b""
+        elif last == 0x0D:
+            # The line is complete now (lowest latency); a CRLF split across chunks is handled
+            # by skipping the LF that may start the next chunk.
+            self._pending = b""
+            self._skip_lf = True
+        else:
+            self._pending = lines.pop()
+        out: list[Event] = []
+        for line in lines:
+            self._line(line, out)
+        return out
+
+    def _line(self, line: bytes, out: list[Event]) -> None:
+        if not line:
+            if self._data:
+                data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
+                out.append((self._event or "message", data))
+            self._event = ""
+            self._data = []
+            return
+        if line[0] == 0x3A:  # ':' comment line
+            return
+        field, sep, value = line.partition(b":")
+        if sep and value[:1] == b" ":
+            value = value[1:]
+        if field == b"data":
+            self._data.append(value)
+        elif field == b"event":
+            self._event = value.decode("utf-8", "replace")
+        # `id` and `retry` carry nothing the Messages API uses; ignored as the spec allows.
+
+    def close(self) -> list[Event]:
+        """End of stream: a pending line is complete; an event missing its blank line is dropped (spec)."""
+        out: list[Event] = []
+        if self._pending:
+            pending, self._pending = self._pending, b""
+            self._line(pending, out)
+        return out
+
+
+def parse_event_data(data: bytes) -> dict[str, Any]:
+    """The JSON object of one event's data; a ProtocolError if it is not one."""
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ProtocolError(f"malformed event from server: data is not JSON: {data[:80]!r}") from exc
+    if not isinstance(obj, dict):
+        raise ProtocolError(f"malformed event from server: data is not a JSON object: {data[:80]!r}")
+    return obj
+
+
+# Block types whose `input` is streamed as input_json_delta (as in the SDK's accumulator).
+_TRACKS_INPUT = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+# message_delta keys copied even when null (the SDK resets them); others are copied when present.
+_DELTA_ALWAYS = ("stop_reason", "stop_sequence", "stop_details")
+
+
+class Accumulator:
+    """Builds the final Message from stream events, exactly as the API would have returned it."""
+
+    __slots__ = ("_json", "done", "message")
+
+    def __init__(self) -> None:
+        self.message: dict[str, Any] | None = None
+        self._json: dict[int, str] = {}  # block index -> partial_json received so far
+        self.done = False  # message_stop seen
+
+    def add(self, event: dict[str, Any]) -> None:
+        """Apply one event. Unknown event and delta types are ignored here (they pass through ndjson)."""
+        etype = event.get("type")
+        if etype == "message_start":
+            self.message = event["message"]
+            self.message.setdefault("content", [])
+            return
+        if etype not in _KNOWN_AFTER_START:  # ping, error, and types newer than this code
+            return
+        msg = self.message
+        if msg is None:
+            raise ProtocolError(f"malformed stream: {etype} before message_start")
+        if etype == "content_block_start":
+            index = event.get("index", len(msg["content"]))
+            block = event["content_block"]
+            content = msg["content"]
+            if index == len(content):
+                content.append(block)
+            else:
+                while len(content) <= index:
+                    content.append({})
+                content[index] = block
+        elif etype == "content_block_delta":
+            self._delta(msg["content"], event["index"], event["delta"])
+        elif etype == "content_block_stop":
+            index = event.get("index")
+            raw = self._json.pop(index, None)
+            if raw:
+                block = msg["content"][index]
+                try:
+                    block["input"] = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    raise ProtocolError(f"malformed tool input JSON from server: {raw[:80]!r}") from exc
+        elif etype == "message_delta":
+            delta = event.get("delta") or {}
+            for key in _DELTA_ALWAYS:
+                msg[key] = delta.get(key)
+            for key, value in delta.items():
+                if key not in _DELTA_ALWAYS and value is not None:
+                    msg[key] = value
+            usage = event.get("usage") or {}
+            msg_usage = msg.setdefault("usage", {})
+            for key, value in usage.items():
+                if value is not None or key == "output_tokens":
+                    msg_usage[key] = value
+        elif etype == "message_stop":
+            self.done = True
+
+    def _delta(self, content: list[dict[str, Any]], index: int, delta: dict[str, Any]) -> None:
+        block = content[index]
+        dtype = delta.get("type")
+        btype = block.get("type")
+        if dtype == "text_delta":
+            if btype == "text":
+                block["text"] = block.get("text", "") + delta["text"]
+        elif dtype == "input_json_delta":
+            if btype in _TRACKS_INPUT:
+                self._json[index] = self._json.get(index, "") + delta.get("partial_json", "")
+        elif dtype == "thinking_delta":
+            if btype == "thinking":
+                block["thinking"] = block.get("thinking", "") + delta["thinking"]
+        elif dtype == "signature_delta":
+            if btype == "thinking":
+                block["signature"] = delta["signature"]
+        elif dtype == "citations_delta" and btype == "text":
+            citations = block.get("citations")
+            if citations:
+                citations.append(delta["citation"])
+            else:
+                block["citations"] = [delta["citation"]]
+        # Unknown delta types: nothing to accumulate; they still pass through ndjson.
+
+
+_KNOWN_AFTER_START = frozenset(
+    {"content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"}
+)

@@ -1,0 +1,102 @@
+"""One request/response exchange: body -> transport -> events -> accumulator -> renderer.
+
+Commands call `send_message`; it returns the final Message (the same dict whether the answer
+was streamed or not) and leaves the exit status to `render.report`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+
+from .errors import ApiError, CliError, ConnectionFailure, ProtocolError
+from .events import Accumulator, SSEDecoder, parse_event_data
+from .render import Renderer
+from .transport import Response, Transport
+
+MESSAGES_PATH = "/v1/messages"
+# Error events worth a retry when nothing has been printed yet.
+_RETRYABLE_EVENT_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
+
+
+def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer) -> dict[str, Any]:
+    """Send a Messages request and render the answer; returns the final Message.
+
+    A stream that fails before anything was printed is retried like a failed request; once
+    output has started it is not (the partial answer stays, the error is raised).
+    """
+    stream = bool(body.get("stream"))
+    data = orjson.dumps(body)
+    attempt = 0
+    while True:
+        response = transport.request("POST", MESSAGES_PATH, data, stream=stream)
+        try:
+            return _consume(response, renderer)
+        except (ConnectionFailure, ApiError) as exc:
+            retryable = isinstance(exc, ConnectionFailure) or exc.error_type in _RETRYABLE_EVENT_ERRORS
+            if renderer.started or not retryable or attempt >= transport.max_retries:
+                raise
+            delay = transport.backoff(attempt)
+            attempt += 1
+            transport.close()
+            if transport.notice:
+                transport.notice(f"{exc}; retry {attempt} of {transport.max_retries} in {delay:.1f} s")
+            time.sleep(delay)
+
+
+def _consume(response: Response, renderer: Renderer) -> dict[str, Any]:
+    ctype = response.content_type
+    if ctype == "text/event-stream":
+        return _consume_stream(response, renderer)
+    if ctype in ("application/json", ""):
+        message = response.json()
+        if not isinstance(message, dict) or message.get("type") != "message":
+            raise ProtocolError(f"expected a Message, got {_kind(message)}")
+        renderer.finish(message, streamed=False)
+        return message
+    raise ProtocolError(f"unexpected content-type from server: {ctype}")
+
+
+def _consume_stream(response: Response, renderer: Renderer) -> dict[str, Any]:
+    decoder = SSEDecoder()
+    acc = Accumulator()
+
+    def handle(data: bytes) -> None:
+        event = parse_event_data(data)
+        renderer.event(data, event)
+        acc.add(event)
+        if event.get("type") == "error":
+            error = event.get("error") or {}
+            raise ApiError(
+                str(error.get("type") or "api_error"),
+                str(error.get("message") or "error event"),
+                request_id=response.request_id,
+            )
+
+    for chunk in response.iter_bytes():
+        for _name, data in decoder.feed(chunk):
+            handle(data)
+    for _name, data in decoder.close():
+        handle(data)
+    if not acc.done or acc.message is None:
+        raise ConnectionFailure("the stream ended before message_stop; the answer is incomplete")
+    renderer.finish(acc.message, streamed=True)
+    return acc.message
+
+
+def _kind(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return f"an object of type {obj.get('type')!r}"
+    return type(obj).__name__
+
+
+def get_json(transport: Transport, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A non-streaming JSON call (models, count_tokens)."""
+    data = orjson.dumps(body) if body is not None else None
+    response = transport.request(method, path, data)
+    return response.json()
+
+
+__all__ = ["CliError", "get_json", "send_message"]

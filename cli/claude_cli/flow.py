@@ -1,0 +1,160 @@
+"""The flow every message command shares: flags -> config -> inputs -> body -> transport -> render.
+
+Commands stay thin: they pick an output format and call `run_message` (or the pieces below).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+
+from . import config as cfg
+from .errors import Exit, UsageError
+from .inputs import read_json_object, read_stdin_text, text_or_file
+from .render import Output, make_renderer, report
+from .request import UserTurn, build_body, check_body
+from .transport import Transport
+
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+# Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
+COUNT_TOKENS_FIELDS = frozenset(
+    {"messages", "model", "system", "thinking", "tool_choice", "tools", "output_config", "cache_control",
+     "speed", "mcp_servers", "context_management"}
+)
+
+
+@dataclass
+class Prepared:
+    """A request ready to send: the body, its beta names, and the loaded config."""
+
+    body: dict[str, Any]
+    betas: list[str]
+    config: cfg.Config
+
+
+def prepare(flags: SimpleNamespace, words: list[str] | None, *, stream: bool, show_thinking: bool = False) -> Prepared:
+    """Read config and inputs and build the checked request body. Raises UsageError on bad input."""
+    from .options import request_options
+
+    config = cfg.load_config()
+    base = read_json_object(flags.body, "--body") if flags.body else None
+    system = text_or_file(flags.system, "--system")
+    stdin_text = None if flags.body == "-" or flags.system == "@-" else read_stdin_text()
+    prompt = " ".join(words) if words else None
+    opts = request_options(flags, system)
+    body, betas = build_body(
+        opts,
+        UserTurn(stdin=stdin_text, prompt=prompt),
+        base=base,
+        default_model=os.environ.get("CLAUDE_MODEL") or config.model or _default_model(),
+        default_max_tokens=config.max_tokens or _default_max_tokens(),
+        aliases=config.aliases,
+        show_thinking=show_thinking,
+    )
+    if stream:
+        body["stream"] = True
+    else:
+        body.pop("stream", None)
+    if not opts.force:
+        check_body(body)
+    return Prepared(body, betas, config)
+
+
+def _default_model() -> str:
+    from .capabilities import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
+def _default_max_tokens() -> int:
+    from .request import DEFAULT_MAX_TOKENS
+
+    return DEFAULT_MAX_TOKENS
+
+
+def make_transport(
+    flags: SimpleNamespace, config: cfg.Config, betas: list[str], out: Output, *, need_key: bool = True
+) -> Transport:
+    """The transport for the connection flags: base URL, credentials, betas, timeout and retries."""
+    credentials = cfg.resolve_credentials(flags.api_key, config) if need_key else None
+    max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
+    if max_retries is not None and max_retries < 0:
+        raise UsageError(f"--max-retries must be 0 or more, not {max_retries}")
+    timeout = flags.timeout if flags.timeout is not None else config.timeout
+    if timeout is not None and timeout <= 0:
+        raise UsageError(f"--timeout must be more than 0 seconds, not {timeout}")
+    return Transport(
+        cfg.resolve_base_url(flags.base_url, config),
+        credentials,
+        betas=betas,
+        timeout=timeout or cfg.DEFAULT_TIMEOUT,
+        max_retries=cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        debug=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
+        notice=(lambda line: out.note(f"claude: {line}", dim=True)) if (flags.debug or out.stderr_tty) else None,
+    )
+
+
+def print_dry_run(transport: Transport, method: str, path: str, body: dict[str, Any], out: Output) -> None:
+    """The exact request as it would be sent, with secrets redacted, on stdout."""
+    stream = bool(body.get("stream"))
+    lines = [f"{method} {transport.url(path)}"]
+    lines += [f"{k}: {v}" for k, v in transport.headers(stream=stream, redact=True).items()]
+    text = "\n".join(lines) + "\n\n"
+    out.write(text.encode("utf-8") + orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def run_message(
+    flags: SimpleNamespace,
+    words: list[str] | None,
+    *,
+    fmt: str,
+    show_thinking: bool = False,
+    show_usage: bool = False,
+    stream: bool = True,
+) -> Exit:
+    """Build, send and render one Messages request; the exit status its outcome means."""
+    from .exchange import MESSAGES_PATH, send_message
+
+    if fmt == "ndjson" and not stream:
+        raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
+    out = Output()
+    _set_current(out)
+    prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
+    transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
+    if flags.dry_run:
+        print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
+        return Exit.OK
+    renderer = make_renderer(fmt, out, show_thinking=show_thinking, prefill=flags.prefill)
+    try:
+        message = send_message(transport, prepared.body, renderer)
+    finally:
+        transport.close()
+    return report(message, out, show_usage=show_usage)
+
+
+def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The count_tokens request for a Messages body: the same input, none of the output settings."""
+    return {k: v for k, v in body.items() if k in COUNT_TOKENS_FIELDS}
+
+
+# The Output of the running command, so `main` can end a partial line before an error report.
+_current: Output | None = None
+
+
+def _set_current(out: Output) -> None:
+    global _current
+    _current = out
+
+
+def current_output() -> Output | None:
+    """The Output the running command writes to, if it made one."""
+    return _current
+
+
+def reset_current() -> None:
+    """Forget the previous command's Output (each invocation makes its own)."""
+    _set_current(None)  # type: ignore[arg-type]

@@ -1,0 +1,178 @@
+"""The flags shared by the message commands, declared once.
+
+`message_command` splices these parameters into a command's signature (Typer reads the
+signature), and hands the command one `Flags` namespace instead of thirty arguments. This file
+must not use `from __future__ import annotations`: Typer reads the annotations as objects.
+"""
+
+import functools
+import inspect
+from collections.abc import Callable
+from enum import Enum
+from types import SimpleNamespace
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .request import RequestOptions
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    ndjson = "ndjson"
+
+
+class ThinkingMode(str, Enum):
+    adaptive = "adaptive"
+    enabled = "enabled"
+    off = "off"
+
+
+class ThinkingDisplay(str, Enum):
+    summarized = "summarized"
+    omitted = "omitted"
+
+
+class Effort(str, Enum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    xhigh = "xhigh"
+    max = "max"
+
+
+def _request_flags(
+    model: Annotated[
+        Optional[str],
+        typer.Option("-m", "--model", help="Model id or alias (opus, sonnet, haiku, ...). Env: CLAUDE_MODEL."),
+    ] = None,
+    system: Annotated[
+        Optional[str], typer.Option("-s", "--system", help="System prompt: text, or @FILE to read it from a file.")
+    ] = None,
+    max_tokens: Annotated[
+        Optional[int], typer.Option("--max-tokens", help="Most tokens to generate (default 8192, or config).")
+    ] = None,
+    stop: Annotated[
+        Optional[list[str]], typer.Option("--stop", help="Stop sequence (repeatable): stop_sequences.")
+    ] = None,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="Sampling temperature, 0 to 1.")] = None,
+    top_p: Annotated[Optional[float], typer.Option("--top-p", help="Nucleus sampling, 0 to 1.")] = None,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", help="Sample from the top K tokens only.")] = None,
+    prefill: Annotated[
+        Optional[str], typer.Option("--prefill", help="Start the answer with this text (assistant prefill).")
+    ] = None,
+    thinking: Annotated[
+        Optional[ThinkingMode], typer.Option("--thinking", help="Extended thinking: adaptive, enabled (needs a budget) or off.")
+    ] = None,
+    thinking_budget: Annotated[
+        Optional[int], typer.Option("--thinking-budget", help="Thinking budget_tokens (>= 1024); implies --thinking enabled.")
+    ] = None,
+    thinking_display: Annotated[
+        Optional[ThinkingDisplay], typer.Option("--thinking-display", help="Return thinking summarized or omitted.")
+    ] = None,
+    effort: Annotated[Optional[Effort], typer.Option("--effort", help="output_config.effort.")] = None,
+    task_budget: Annotated[
+        Optional[int], typer.Option("--task-budget", help="output_config.task_budget total tokens (adds its beta).")
+    ] = None,
+    beta: Annotated[
+        Optional[list[str]], typer.Option("--beta", help="anthropic-beta feature name (repeatable).")
+    ] = None,
+    metadata_user: Annotated[Optional[str], typer.Option("--metadata-user", help="metadata.user_id.")] = None,
+    param: Annotated[
+        Optional[list[str]],
+        typer.Option("--param", help="KEY=JSON merged into the body last (dotted keys nest; repeatable)."),
+    ] = None,
+    body: Annotated[
+        Optional[str], typer.Option("--body", help="Start from this request body (JSON FILE, or - for stdin).")
+    ] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache", help="Prompt caching: breakpoints after the system prompt and piped context.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Send even when a model rule says the API will reject it.")] = False,
+) -> None: ...
+
+
+def _connection_flags(
+    api_key: Annotated[
+        Optional[str], typer.Option("--api-key", help="API key (prefer ANTHROPIC_API_KEY: flags show in ps).")
+    ] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="API base URL. Env: ANTHROPIC_BASE_URL.")] = None,
+    timeout: Annotated[
+        Optional[float], typer.Option("--timeout", help="Seconds of silence before giving up (default 600).")
+    ] = None,
+    max_retries: Annotated[
+        Optional[int], typer.Option("--max-retries", help="Retries for 408/409/429/5xx and lost connections (default 2).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the request (key redacted) and exit; nothing is sent.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Log HTTP to stderr and show tracebacks.")] = False,
+) -> None: ...
+
+
+def _output_flags(
+    output: Annotated[
+        OutputFormat, typer.Option("-o", "--output", help="text: the answer; json: the Message; ndjson: raw events.")
+    ] = OutputFormat.text,
+    show_thinking: Annotated[
+        bool, typer.Option("--show-thinking", help="Stream thinking to stderr (dim on a terminal).")
+    ] = False,
+    usage: Annotated[bool, typer.Option("--usage", help="Print token usage (with cache reads/writes) to stderr.")] = False,
+    no_stream: Annotated[bool, typer.Option("--no-stream", help="One JSON response instead of a stream.")] = False,
+) -> None: ...
+
+
+def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
+    return [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in inspect.signature(template).parameters.values()]
+
+
+REQUEST = _params(_request_flags)
+CONNECTION = _params(_connection_flags)
+OUTPUT = _params(_output_flags)
+
+
+def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the flag groups to a command; it receives them as `flags`, a namespace."""
+    extra = [p for group in groups for p in group]
+    names = [p.name for p in extra]
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(func)
+        own = [p for p in sig.parameters.values() if p.name != "flags"]
+
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            flags = SimpleNamespace(**{name: kwargs.pop(name) for name in names})
+            return func(**kwargs, flags=flags)
+
+        wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
+        del wrapper.__wrapped__  # Typer must see the new signature, not the original
+        return wrapper
+
+    return decorate
+
+
+def request_options(flags: SimpleNamespace, system_text: Optional[str]) -> RequestOptions:
+    """The RequestOptions for the request flags (the system prompt already read)."""
+    return RequestOptions(
+        model=flags.model,
+        system=system_text,
+        max_tokens=flags.max_tokens,
+        stop=list(flags.stop or []),
+        temperature=flags.temperature,
+        top_p=flags.top_p,
+        top_k=flags.top_k,
+        prefill=flags.prefill,
+        thinking=flags.thinking.value if flags.thinking else None,
+        thinking_budget=flags.thinking_budget,
+        thinking_display=flags.thinking_display.value if flags.thinking_display else None,
+        effort=flags.effort.value if flags.effort else None,
+        task_budget=flags.task_budget,
+        betas=list(flags.beta or []),
+        metadata_user=flags.metadata_user,
+        params=list(flags.param or []),
+        cache=flags.cache,
+        force=flags.force,
+    )

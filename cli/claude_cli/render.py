@@ -1,0 +1,207 @@
+"""Writers for stdout (data) and stderr (people).
+
+stdout receives only the requested output: answer text, one Message as JSON, or the API's own
+events as NDJSON, flushed as they arrive. Thinking, usage, notices and errors go to stderr, in
+colour only when stderr is a terminal and NO_COLOR is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, BinaryIO, TextIO
+
+import orjson
+
+from .errors import STOP_REASON_EXIT, Exit
+
+DIM, BOLD_RED, RESET = "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class Output:
+    """The process's two output channels, with what is known about them."""
+
+    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self._out: BinaryIO = stdout.buffer  # type: ignore[attr-defined]
+        self.stdout_tty = _isatty(stdout)
+        self.stderr_tty = _isatty(self.stderr)
+        self.color = self.stderr_tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        self.wrote = False  # anything written to stdout
+        self._at_line_start = True
+
+    def write(self, data: bytes) -> None:
+        """Write to stdout and flush, so the reader sees it now."""
+        if not data:
+            return
+        self._out.write(data)
+        self._out.flush()
+        self.wrote = True
+        self._at_line_start = data.endswith(b"\n")
+
+    def end_line(self) -> None:
+        """On a terminal, finish a partial stdout line so what follows starts on its own line."""
+        if self.stdout_tty and not self._at_line_start:
+            self.write(b"\n")
+
+    def note(self, text: str, *, dim: bool = False) -> None:
+        """A line for people on stderr."""
+        self.end_line()
+        if dim and self.color:
+            text = f"{DIM}{text}{RESET}"
+        print(text, file=self.stderr, flush=True)
+
+    def error(self, message: str) -> None:
+        """The one-line error report: `claude: error: ...`."""
+        self.end_line()
+        prefix = f"{BOLD_RED}claude: error:{RESET}" if self.color else "claude: error:"
+        print(f"{prefix} {message}", file=self.stderr, flush=True)
+
+    def thinking(self, text: str) -> None:
+        """Thinking text, streamed to stderr (dim on a terminal)."""
+        if text:
+            self.stderr.write(f"{DIM}{text}{RESET}" if self.color else text)
+            self.stderr.flush()
+
+
+class TextRenderer:
+    """Prints answer text as it streams (and thinking on stderr when asked)."""
+
+    def __init__(self, out: Output, *, show_thinking: bool = False, prefill: str | None = None) -> None:
+        self.out = out
+        self.show_thinking = show_thinking
+        self._prefill = prefill or ""
+        self._in_thinking = False
+        self.started = False  # wrote anything a retry could not take back
+
+    def _text(self, text: str) -> None:
+        if not text:
+            return
+        self._end_thinking()
+        if self._prefill:
+            text, self._prefill = self._prefill + text, ""
+        self.out.write(text.encode("utf-8"))
+        self.started = True
+
+    def _think(self, text: str) -> None:
+        if self.show_thinking and text:
+            self._in_thinking = True
+            self.out.thinking(text)
+            self.started = True
+
+    def _end_thinking(self) -> None:
+        if self._in_thinking:
+            self._in_thinking = False
+            self.out.stderr.write("\n")
+            self.out.stderr.flush()
+
+    def event(self, raw: bytes, ev: dict[str, Any]) -> None:
+        etype = ev.get("type")
+        if etype == "content_block_delta":
+            delta = ev.get("delta") or {}
+            dtype = delta.get("type")
+            if dtype == "text_delta":
+                self._text(delta.get("text", ""))
+            elif dtype == "thinking_delta":
+                self._think(delta.get("thinking", ""))
+        elif etype == "content_block_start":
+            block = ev.get("content_block") or {}
+            if block.get("type") == "text":
+                self._text(block.get("text", ""))
+            elif block.get("type") == "thinking":
+                self._think(block.get("thinking", ""))
+
+    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+        if not streamed:
+            for block in message.get("content", []):
+                if block.get("type") == "thinking":
+                    self._think(block.get("thinking", ""))
+                elif block.get("type") == "text":
+                    self._text(block.get("text", ""))
+        self._end_thinking()
+        if self._prefill:  # prefill with no text after it is still the start of the answer
+            self.out.write(self._prefill.encode("utf-8"))
+            self._prefill = ""
+        self.out.end_line()
+
+
+class JsonRenderer:
+    """Prints the final Message as one JSON document (indented on a terminal)."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.started = False
+
+    def event(self, raw: bytes, ev: dict[str, Any]) -> None:
+        pass
+
+    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+        option = orjson.OPT_INDENT_2 if self.out.stdout_tty else 0
+        self.out.write(orjson.dumps(message, option=option) + b"\n")
+        self.started = True
+
+
+class NdjsonRenderer:
+    """Prints every event object the API sent, one per line, byte for byte as received."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.started = False
+
+    def event(self, raw: bytes, ev: dict[str, Any]) -> None:
+        # A single-line data field is the server's own JSON text: pass it through untouched.
+        line = raw if b"\n" not in raw else orjson.dumps(ev)
+        self.out.write(line + b"\n")
+        self.started = True
+
+    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+        pass
+
+
+Renderer = TextRenderer | JsonRenderer | NdjsonRenderer
+
+
+def make_renderer(fmt: str, out: Output, *, show_thinking: bool = False, prefill: str | None = None) -> Renderer:
+    """The renderer for an output format: text, json or ndjson."""
+    if fmt == "json":
+        return JsonRenderer(out)
+    if fmt == "ndjson":
+        return NdjsonRenderer(out)
+    return TextRenderer(out, show_thinking=show_thinking, prefill=prefill)
+
+
+def usage_line(usage: dict[str, Any]) -> str:
+    """`tokens: 25 in, 15 out, 0 cache read, 0 cache write` from a Message's usage."""
+    parts = [
+        f"{usage.get('input_tokens') or 0} in",
+        f"{usage.get('output_tokens') or 0} out",
+        f"{usage.get('cache_read_input_tokens') or 0} cache read",
+        f"{usage.get('cache_creation_input_tokens') or 0} cache write",
+    ]
+    return "tokens: " + ", ".join(parts)
+
+
+def report(message: dict[str, Any], out: Output, *, show_usage: bool = False) -> Exit:
+    """Tell the person on stderr how the answer ended; return the exit status its stop_reason means."""
+    reason = message.get("stop_reason")
+    status = STOP_REASON_EXIT.get(str(reason), Exit.OK)
+    if reason == "refusal":
+        details = message.get("stop_details") or {}
+        category = details.get("category") or "unspecified"
+        explanation = details.get("explanation")
+        out.note(f"claude: the model refused (category: {category})" + (f": {explanation}" if explanation else ""))
+    elif status == Exit.MAX_TOKENS:
+        out.note(f"claude: the answer was cut off ({reason}); raise --max-tokens to get more")
+    elif status == Exit.PAUSED:
+        out.note("claude: the turn was paused (pause_turn); the answer is incomplete")
+    if show_usage:
+        out.note("claude: " + usage_line(message.get("usage") or {}))
+    return status

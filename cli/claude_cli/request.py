@@ -1,0 +1,226 @@
+"""Pure functions from options and inputs to the Messages API request body.
+
+Nothing here reads files, the network or the environment: `build_body` takes plain values and
+returns a dict, and `check_body` applies the model rules of `capabilities` to the final body,
+so a body from `--body` or `--param` is checked the same way as one built from flags.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from . import capabilities
+from .errors import UsageError
+
+DEFAULT_MAX_TOKENS = 8192
+TASK_BUDGET_BETA = "task-budgets-2026-03-13"
+EPHEMERAL = {"type": "ephemeral"}
+
+
+@dataclass
+class RequestOptions:
+    """The request-shaping flags shared by the message commands (names match the CLI flags)."""
+
+    model: str | None = None
+    system: str | None = None
+    max_tokens: int | None = None
+    stop: list[str] = field(default_factory=list)
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    prefill: str | None = None
+    thinking: str | None = None  # adaptive | enabled | off
+    thinking_budget: int | None = None
+    thinking_display: str | None = None  # summarized | omitted
+    effort: str | None = None
+    task_budget: int | None = None
+    betas: list[str] = field(default_factory=list)
+    metadata_user: str | None = None
+    params: list[str] = field(default_factory=list)  # "key=JSON", dotted keys nest
+    cache: bool = False
+    force: bool = False
+
+
+@dataclass
+class UserTurn:
+    """What the user typed for this turn: piped stdin first, then the prompt argument."""
+
+    stdin: str | None = None
+    prompt: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.stdin or self.prompt)
+
+
+def build_body(
+    opts: RequestOptions,
+    turn: UserTurn,
+    *,
+    base: dict[str, Any] | None = None,
+    default_model: str = capabilities.DEFAULT_MODEL,
+    default_max_tokens: int = DEFAULT_MAX_TOKENS,
+    aliases: dict[str, str] | None = None,
+    show_thinking: bool = False,
+) -> tuple[dict[str, Any], list[str]]:
+    """The request body and the anthropic-beta names it needs. Raises UsageError on bad options."""
+    body: dict[str, Any] = copy.deepcopy(base) if base else {}
+    betas = list(opts.betas)
+
+    try:
+        body["model"] = capabilities.resolve_model(opts.model or body.get("model") or default_model, aliases)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if opts.max_tokens is not None:
+        body["max_tokens"] = opts.max_tokens
+    body.setdefault("max_tokens", default_max_tokens)
+
+    messages = list(body.get("messages") or [])
+    if opts.cache and messages:
+        messages[-1] = _with_cache_breakpoint(messages[-1])  # end of the conversation prefix
+    if not turn.is_empty():
+        messages.append({"role": "user", "content": _user_content(turn, opts.cache)})
+    if opts.prefill is not None:
+        messages.append({"role": "assistant", "content": opts.prefill})
+    if not messages:
+        raise UsageError("nothing to send: give a prompt argument or pipe text on stdin")
+    body["messages"] = messages
+
+    if opts.system is not None:
+        body["system"] = opts.system
+    if opts.cache and body.get("system"):
+        body["system"] = _cached_system(body["system"])
+    if opts.stop:
+        body["stop_sequences"] = list(opts.stop)
+    for name in ("temperature", "top_p", "top_k"):
+        value = getattr(opts, name)
+        if value is not None:
+            body[name] = value
+    if opts.metadata_user is not None:
+        body["metadata"] = {**body.get("metadata", {}), "user_id": opts.metadata_user}
+
+    thinking = _thinking(opts, show_thinking)
+    if thinking is not None:
+        body["thinking"] = thinking
+    if opts.effort is not None:
+        body.setdefault("output_config", {})["effort"] = opts.effort
+    if opts.task_budget is not None:
+        body.setdefault("output_config", {})["task_budget"] = {"type": "tokens", "total": opts.task_budget}
+        if TASK_BUDGET_BETA not in betas:
+            betas.append(TASK_BUDGET_BETA)
+
+    for item in opts.params:
+        _apply_param(body, item)
+    _check_ranges(body)
+    return body, betas
+
+
+def check_body(body: dict[str, Any]) -> None:
+    """Apply the model rules to a final body; raises UsageError naming the rule (see --force)."""
+    model = str(body.get("model", ""))
+    rejected = capabilities.rejected_features(model)
+    problems: list[str] = []
+    sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
+    if capabilities.SAMPLING in rejected and sampling:
+        problems.append(f"{model} rejects {capabilities.SAMPLING}; drop " + ", ".join(f"--{k.replace('_', '-')}" for k in sampling))
+    messages = body.get("messages") or []
+    if capabilities.PREFILL in rejected and messages and messages[-1].get("role") == "assistant":
+        problems.append(f"{model} rejects {capabilities.PREFILL}: the last message must be the user's; drop --prefill")
+    thinking = body.get("thinking") or {}
+    if capabilities.MANUAL_THINKING in rejected and thinking.get("type") == "enabled":
+        problems.append(f"{model} rejects {capabilities.MANUAL_THINKING}; use --thinking adaptive with --effort")
+    if thinking.get("type") == "enabled":
+        budget = thinking.get("budget_tokens")
+        if isinstance(budget, int) and body.get("max_tokens", 0) <= budget:
+            problems.append(f"max_tokens ({body.get('max_tokens')}) must be greater than the thinking budget ({budget})")
+    if problems:
+        raise UsageError(problems[0] + " (or --force to send anyway)")
+
+
+def _user_content(turn: UserTurn, cache: bool) -> str | list[dict[str, Any]]:
+    parts = [p for p in (turn.stdin, turn.prompt) if p]
+    if not cache:
+        return "\n\n".join(parts)
+    # Cache the piped context, not the question: the next call with the same stdin and another
+    # prompt reads the cache.
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": p} for p in parts]
+    blocks[0]["cache_control"] = dict(EPHEMERAL)
+    return blocks
+
+
+def _with_cache_breakpoint(message: dict[str, Any]) -> dict[str, Any]:
+    message = copy.deepcopy(message)
+    content = message.get("content")
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    if content:
+        content[-1]["cache_control"] = dict(EPHEMERAL)
+    message["content"] = content
+    return message
+
+
+def _cached_system(system: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    blocks = [{"type": "text", "text": system}] if isinstance(system, str) else copy.deepcopy(system)
+    blocks[-1]["cache_control"] = dict(EPHEMERAL)
+    return blocks
+
+
+def _thinking(opts: RequestOptions, show_thinking: bool) -> dict[str, Any] | None:
+    mode = opts.thinking
+    if mode is None and opts.thinking_budget is not None:
+        mode = "enabled"
+    if mode is None:
+        if opts.thinking_display is not None:
+            raise UsageError("--thinking-display needs --thinking adaptive or enabled")
+        return None
+    if mode == "off":
+        if opts.thinking_budget is not None or opts.thinking_display is not None:
+            raise UsageError("--thinking off takes no --thinking-budget or --thinking-display")
+        return {"type": "disabled"}
+    out: dict[str, Any] = {"type": mode}
+    if mode == "enabled":
+        if opts.thinking_budget is None:
+            raise UsageError("--thinking enabled needs --thinking-budget N (at least 1024)")
+        if opts.thinking_budget < 1024:
+            raise UsageError(f"--thinking-budget must be at least 1024, not {opts.thinking_budget}")
+        out["budget_tokens"] = opts.thinking_budget
+    elif opts.thinking_budget is not None:
+        raise UsageError("--thinking-budget goes with --thinking enabled, not adaptive")
+    display = opts.thinking_display or ("summarized" if show_thinking else None)
+    if display is not None:
+        out["display"] = display
+    return out
+
+
+def _apply_param(body: dict[str, Any], item: str) -> None:
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--param takes key=JSON, not {item!r}")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UsageError(f"--param {key}: value is not JSON: {raw!r} (quote strings: {key}='\"text\"')") from None
+    target = body
+    *parents, leaf = key.split(".")
+    for name in parents:
+        child = target.get(name)
+        if not isinstance(child, dict):
+            child = target[name] = {}
+        target = child
+    target[leaf] = value
+
+
+def _check_ranges(body: dict[str, Any]) -> None:
+    max_tokens = body.get("max_tokens")
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
+        raise UsageError(f"max_tokens must be a whole number of at least 0, not {max_tokens!r}")
+    for name in ("temperature", "top_p"):
+        value = body.get(name)
+        if value is not None and not (0.0 <= value <= 1.0):
+            raise UsageError(f"{name} must be between 0 and 1, not {value}")
+    top_k = body.get("top_k")
+    if top_k is not None and top_k < 1:
+        raise UsageError(f"top_k must be at least 1, not {top_k}")

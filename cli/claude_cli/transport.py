@@ -1,0 +1,290 @@
+"""The only place that speaks HTTP: headers, retries with backoff, timeouts, error mapping.
+
+Built on the standard library's http.client rather than the SDK's HTTP stack: `import anthropic`
+costs about 2 s and httpx2 0.15 s on these machines, http.client + ssl about 0.03 s (see README,
+"Start-up"). Streaming reads use `read1`, which returns as soon as the socket has bytes, so a
+text delta reaches stdout without waiting for a buffer to fill.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from . import __version__
+from .config import Credentials
+from .errors import STATUS_ERROR_TYPE, ApiError, ConnectionFailure, ProtocolError, UsageError
+
+API_VERSION = "2023-06-01"
+MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's documented request size limit
+INITIAL_RETRY_DELAY = 0.5  # seconds, doubled each retry (as the SDK)
+MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0  # a longer retry-after is not waited for; the error is reported instead
+READ_SIZE = 65536
+_RETRY_STATUSES = frozenset({408, 409, 429})
+
+
+class Response:
+    """A successful (2xx) response; the body is read by the caller, streamed or whole."""
+
+    def __init__(self, raw: http.client.HTTPResponse, transport: Transport) -> None:
+        self.raw = raw
+        self.status = raw.status
+        self.headers = {k.lower(): v for k, v in raw.getheaders()}
+        self.request_id = self.headers.get("request-id")
+        self._transport = transport
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body in chunks as they arrive. Raises ConnectionFailure if the connection breaks."""
+        read1 = self.raw.read1
+        try:
+            while True:
+                chunk = read1(READ_SIZE)
+                if not chunk:
+                    return
+                yield chunk
+        except (OSError, http.client.HTTPException) as exc:
+            self._transport.close()
+            raise ConnectionFailure(f"connection lost mid-response: {_describe(exc)}") from exc
+
+    def read(self) -> bytes:
+        """The whole body."""
+        try:
+            return self.raw.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self._transport.close()
+            raise ConnectionFailure(f"connection lost mid-response: {_describe(exc)}") from exc
+
+    def json(self) -> Any:
+        """The whole body as JSON; a ProtocolError if it is not JSON."""
+        data = self.read()
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise ProtocolError(f"server sent a body that is not JSON: {_snippet(data)}") from None
+
+
+class Transport:
+    """A keep-alive HTTP client for one API base URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials | None,
+        *,
+        betas: list[str] | None = None,
+        timeout: float = 600.0,
+        max_retries: int = 2,
+        debug: Callable[[str], None] | None = None,
+        notice: Callable[[str], None] | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConnectionFailure(f"base URL must be http(s)://host[:port][/path], not {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self._scheme = parts.scheme
+        self._host = parts.hostname
+        self._port = parts.port
+        self._prefix = parts.path.rstrip("/")
+        self._credentials = credentials or Credentials()
+        self._betas = list(betas or [])
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._debug = debug
+        self.notice = notice
+        self._conn: http.client.HTTPConnection | None = None
+
+    # -- headers ---------------------------------------------------------------------------
+    def headers(self, *, stream: bool = False, redact: bool = False) -> dict[str, str]:
+        """The request headers; with redact, the secrets are replaced for display."""
+        h = {
+            "anthropic-version": API_VERSION,
+            "content-type": "application/json",
+            "accept": "text/event-stream" if stream else "application/json",
+            "user-agent": f"claude-cli/{__version__}",
+        }
+        if self._credentials.api_key:
+            h["x-api-key"] = "<redacted>" if redact else self._credentials.api_key
+        if self._credentials.auth_token:
+            h["authorization"] = "Bearer <redacted>" if redact else f"Bearer {self._credentials.auth_token}"
+        if self._betas:
+            h["anthropic-beta"] = ",".join(self._betas)
+        return h
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    # -- connection ------------------------------------------------------------------------
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            if self._scheme == "https":
+                import ssl  # only for https: ~10 ms
+
+                self._conn = http.client.HTTPSConnection(
+                    self._host, self._port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        return self._conn
+
+    def close(self) -> None:
+        """Drop the connection (the next request opens a new one)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- requests --------------------------------------------------------------------------
+    def request(
+        self, method: str, path: str, body: bytes | None = None, *, stream: bool = False
+    ) -> Response:
+        """Send a request, retrying what the API says may be retried; returns a 2xx Response.
+
+        Raises ApiError for an error status (after retries), ConnectionFailure when the server
+        cannot be reached or times out (after retries), ProtocolError for a redirect.
+        """
+        if body is not None and len(body) > MAX_REQUEST_BYTES:
+            raise UsageError(
+                f"request is {len(body) / 1e6:.1f} MB; the API accepts at most {MAX_REQUEST_BYTES // 2**20} MB"
+            )
+        headers = self.headers(stream=stream)
+        target = self._prefix + path
+        attempt = 0
+        while True:
+            failure: Exception
+            retry_after: float | None = None
+            should_retry: bool
+            try:
+                resp = self._send(method, target, body, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                failure = ConnectionFailure(f"cannot reach {self.base_url}: {_describe(exc)}")
+                should_retry = True
+            else:
+                if 200 <= resp.status < 300:
+                    return Response(resp, self)
+                failure, should_retry, retry_after = self._failure(resp)
+            if not should_retry or attempt >= self.max_retries:
+                raise failure
+            delay = retry_after if retry_after is not None else self.backoff(attempt)
+            attempt += 1
+            if self.notice:
+                self.notice(f"{failure}; retry {attempt} of {self.max_retries} in {delay:.1f} s")
+            time.sleep(delay)
+
+    def _send(self, method: str, target: str, body: bytes | None, headers: dict[str, str]) -> http.client.HTTPResponse:
+        conn = self._connection()
+        if self._debug:
+            self._debug(f"{method} {self.url(target[len(self._prefix):])}")
+            for k, v in self.headers(stream=headers["accept"] == "text/event-stream", redact=True).items():
+                self._debug(f"  {k}: {v}")
+        try:
+            conn.request(method, target, body=body, headers=headers)
+            resp = conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # A kept-alive connection the server already closed: reconnect once, silently.
+            self.close()
+            conn = self._connection()
+            conn.request(method, target, body=body, headers=headers)
+            resp = conn.getresponse()
+        if self._debug:
+            self._debug(f"-> {resp.status} {resp.reason} request-id {resp.getheader('request-id', '-')}")
+        return resp
+
+    def _failure(self, resp: http.client.HTTPResponse) -> tuple[Exception, bool, float | None]:
+        """The error a non-2xx response stands for, whether to retry it, and how long to wait."""
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+        try:
+            data = resp.read()
+        except (OSError, http.client.HTTPException):
+            data = b""
+            self.close()
+        status = resp.status
+        if 300 <= status < 400:
+            where = headers.get("location", "?")
+            return ProtocolError(f"unexpected redirect ({status}) to {where}; not followed"), False, None
+        error = api_error_from_body(status, data, headers)
+        hint = headers.get("x-should-retry")
+        if hint == "true":
+            retry = True
+        elif hint == "false":
+            retry = False
+        else:
+            retry = status in _RETRY_STATUSES or status >= 500
+        return error, retry, retry_after_seconds(headers)
+
+    @staticmethod
+    def backoff(attempt: int) -> float:
+        """Exponential backoff with jitter for retry number `attempt` (0-based), as the SDK."""
+        delay = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+        return delay * (1 - 0.25 * random.random())
+
+
+def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]) -> ApiError:
+    """An ApiError from an error response body (`{"type":"error","error":{...}}`) or whatever came."""
+    error_type = STATUS_ERROR_TYPE.get(status or 0, "api_error" if (status or 0) >= 500 else "invalid_request_error")
+    message = ""
+    request_id = headers.get("request-id")
+    try:
+        obj = orjson.loads(data) if data else None
+    except orjson.JSONDecodeError:
+        obj = None
+    if isinstance(obj, dict) and isinstance(obj.get("error"), dict):
+        error_type = str(obj["error"].get("type") or error_type)
+        message = str(obj["error"].get("message") or "")
+        request_id = request_id or obj.get("request_id")
+    elif data:
+        message = _snippet(data)
+    return ApiError(error_type, message or f"HTTP {status}", status=status, request_id=request_id, headers=headers)
+
+
+def retry_after_seconds(headers: dict[str, str]) -> float | None:
+    """The server's requested wait (retry-after-ms, retry-after seconds or HTTP date), if sane."""
+    value: float | None = None
+    if "retry-after-ms" in headers:
+        try:
+            value = float(headers["retry-after-ms"]) / 1000
+        except ValueError:
+            value = None
+    if value is None and "retry-after" in headers:
+        raw = headers["retry-after"]
+        try:
+            value = float(raw)
+        except ValueError:
+            import email.utils  # rare: an HTTP-date retry-after
+
+            parsed = email.utils.parsedate_to_datetime(raw) if raw else None
+            value = parsed.timestamp() - time.time() if parsed else None
+    if value is None or not (0 <= value <= MAX_RETRY_AFTER):
+        return None
+    return value
+
+
+def _snippet(data: bytes) -> str:
+    text = data[:200].decode("utf-8", "replace")
+    return " ".join(text.split()) or "(empty body)"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "timed out"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "incomplete read"
+    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    return str(text)
+
+
+def stderr_notice(message: str) -> None:
+    """Default notice sink: one line on stderr."""
+    print(f"claude: {message}", file=sys.stderr)
