@@ -35,12 +35,25 @@ class ClaudeGroup(TyperGroup):
         except BrokenPipeError as exc:
             raise PipeClosed() from exc
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        code = guarded(lambda: super(ClaudeGroup, self).main(
-            args=argv, prog_name=prog_name or "claude", complete_var=complete_var, standalone_mode=False, **extra
-        ), debug="--debug" in argv)
+        code = guarded(
+            lambda: super(ClaudeGroup, self).main(
+                args=argv,
+                prog_name=prog_name or "claude",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            ),
+            debug="--debug" in argv,
+        )
         if standalone_mode:
             sys.exit(code)
         return code
@@ -121,7 +134,9 @@ app = typer.Typer(
 
 @app.callback()
 def root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """The Anthropic Messages API from the shell: pipe text in, get answers or raw events out."""
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from .errors import ConfigError, Exit
 
+__all__ = ["Config", "ConfigError", "Credentials"]
+
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_TIMEOUT = 600.0  # seconds of silence allowed on a connection (the SDK's default)
 DEFAULT_MAX_RETRIES = 2  # as the SDK
@@ -132,11 +134,14 @@ def _run_key_command(command: str) -> str:
         argv = shlex.split(command)
         done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
     except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        raise ConfigError(f"api_key_command failed to run: {exc.__class__.__name__}", Exit.AUTHENTICATION) from None
+        raise ConfigError(
+            f"api_key_command failed to run: {exc.__class__.__name__}", Exit.AUTHENTICATION
+        ) from None
     key = done.stdout.decode("utf-8", "replace").strip()
     if done.returncode != 0 or not key:
         # Its output is not shown: it may hold the key.
         raise ConfigError(
-            f"api_key_command exited {done.returncode} and gave {'no ' if not key else ''}key", Exit.AUTHENTICATION
+            f"api_key_command exited {done.returncode} and gave {'no ' if not key else ''}key",
+            Exit.AUTHENTICATION,
         )
     return key

@@ -112,8 +112,11 @@ class Accumulator:
         """Apply one event. Unknown event and delta types are ignored here (they pass through ndjson)."""
         etype = event.get("type")
         if etype == "message_start":
-            self.message = event["message"]
-            self.message.setdefault("content", [])
+            # Copies: the caller's event objects must stay as the server sent them.
+            message = dict(event["message"])
+            message["content"] = [dict(b) for b in message.get("content") or []]
+            message["usage"] = dict(message.get("usage") or {})
+            self.message = message
             return
         if etype not in _KNOWN_AFTER_START:  # ping, error, and types newer than this code
             return
@@ -122,7 +125,7 @@ class Accumulator:
             raise ProtocolError(f"malformed stream: {etype} before message_start")
         if etype == "content_block_start":
             index = event.get("index", len(msg["content"]))
-            block = event["content_block"]
+            block = dict(event["content_block"])
             content = msg["content"]
             if index == len(content):
                 content.append(block)

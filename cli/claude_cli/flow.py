@@ -22,8 +22,19 @@ from .transport import Transport
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
 COUNT_TOKENS_FIELDS = frozenset(
-    {"messages", "model", "system", "thinking", "tool_choice", "tools", "output_config", "cache_control",
-     "speed", "mcp_servers", "context_management"}
+    {
+        "messages",
+        "model",
+        "system",
+        "thinking",
+        "tool_choice",
+        "tools",
+        "output_config",
+        "cache_control",
+        "speed",
+        "mcp_servers",
+        "context_management",
+    }
 )
 
 
@@ -36,7 +47,9 @@ class Prepared:
     config: cfg.Config
 
 
-def prepare(flags: SimpleNamespace, words: list[str] | None, *, stream: bool, show_thinking: bool = False) -> Prepared:
+def prepare(
+    flags: SimpleNamespace, words: list[str] | None, *, stream: bool, show_thinking: bool = False
+) -> Prepared:
     """Read config and inputs and build the checked request body. Raises UsageError on bad input."""
     from .options import request_options
 
@@ -80,7 +93,13 @@ def make_transport(
     flags: SimpleNamespace, config: cfg.Config, betas: list[str], out: Output, *, need_key: bool = True
 ) -> Transport:
     """The transport for the connection flags: base URL, credentials, betas, timeout and retries."""
-    credentials = cfg.resolve_credentials(flags.api_key, config) if need_key else None
+    try:
+        credentials = cfg.resolve_credentials(flags.api_key, config)
+    except cfg.ConfigError:
+        if need_key:
+            raise
+        credentials = None  # a dry run shows the request without a key header
+        out.note("claude: note: no API key is set; the real request would fail")
     max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
     if max_retries is not None and max_retries < 0:
         raise UsageError(f"--max-retries must be 0 or more, not {max_retries}")
@@ -94,7 +113,9 @@ def make_transport(
         timeout=timeout or cfg.DEFAULT_TIMEOUT,
         max_retries=cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
         debug=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
-        notice=(lambda line: out.note(f"claude: {line}", dim=True)) if (flags.debug or out.stderr_tty) else None,
+        notice=(lambda line: out.note(f"claude: {line}", dim=True))
+        if (flags.debug or out.stderr_tty)
+        else None,
     )
 
 

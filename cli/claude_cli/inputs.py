@@ -19,7 +19,10 @@ def _decode(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        print(f"claude: warning: {where} is not valid UTF-8; invalid bytes replaced with U+FFFD", file=sys.stderr)
+        print(
+            f"claude: warning: {where} is not valid UTF-8; invalid bytes replaced with U+FFFD",
+            file=sys.stderr,
+        )
         return data.decode("utf-8", "replace")
 
 

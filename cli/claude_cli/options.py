@@ -10,7 +10,7 @@ import inspect
 from collections.abc import Callable
 from enum import Enum
 from types import SimpleNamespace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -44,65 +44,84 @@ class Effort(str, Enum):
 
 def _request_flags(
     model: Annotated[
-        Optional[str],
-        typer.Option("-m", "--model", help="Model id or alias (opus, sonnet, haiku, ...). Env: CLAUDE_MODEL."),
+        str | None,
+        typer.Option(
+            "-m", "--model", help="Model id or alias (opus, sonnet, haiku, ...). Env: CLAUDE_MODEL."
+        ),
     ] = None,
     system: Annotated[
-        Optional[str], typer.Option("-s", "--system", help="System prompt: text, or @FILE to read it from a file.")
+        str | None,
+        typer.Option("-s", "--system", help="System prompt: text, or @FILE to read it from a file."),
     ] = None,
     max_tokens: Annotated[
-        Optional[int], typer.Option("--max-tokens", help="Most tokens to generate (default 8192, or config).")
+        int | None, typer.Option("--max-tokens", help="Most tokens to generate (default 8192, or config).")
     ] = None,
     stop: Annotated[
-        Optional[list[str]], typer.Option("--stop", help="Stop sequence (repeatable): stop_sequences.")
+        list[str] | None, typer.Option("--stop", help="Stop sequence (repeatable): stop_sequences.")
     ] = None,
-    temperature: Annotated[Optional[float], typer.Option("--temperature", help="Sampling temperature, 0 to 1.")] = None,
-    top_p: Annotated[Optional[float], typer.Option("--top-p", help="Nucleus sampling, 0 to 1.")] = None,
-    top_k: Annotated[Optional[int], typer.Option("--top-k", help="Sample from the top K tokens only.")] = None,
+    temperature: Annotated[
+        float | None, typer.Option("--temperature", help="Sampling temperature, 0 to 1.")
+    ] = None,
+    top_p: Annotated[float | None, typer.Option("--top-p", help="Nucleus sampling, 0 to 1.")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Sample from the top K tokens only.")] = None,
     prefill: Annotated[
-        Optional[str], typer.Option("--prefill", help="Start the answer with this text (assistant prefill).")
+        str | None, typer.Option("--prefill", help="Start the answer with this text (assistant prefill).")
     ] = None,
     thinking: Annotated[
-        Optional[ThinkingMode], typer.Option("--thinking", help="Extended thinking: adaptive, enabled (needs a budget) or off.")
+        ThinkingMode | None,
+        typer.Option("--thinking", help="Extended thinking: adaptive, enabled (needs a budget) or off."),
     ] = None,
     thinking_budget: Annotated[
-        Optional[int], typer.Option("--thinking-budget", help="Thinking budget_tokens (>= 1024); implies --thinking enabled.")
+        int | None,
+        typer.Option(
+            "--thinking-budget", help="Thinking budget_tokens (>= 1024); implies --thinking enabled."
+        ),
     ] = None,
     thinking_display: Annotated[
-        Optional[ThinkingDisplay], typer.Option("--thinking-display", help="Return thinking summarized or omitted.")
+        ThinkingDisplay | None,
+        typer.Option("--thinking-display", help="Return thinking summarized or omitted."),
     ] = None,
-    effort: Annotated[Optional[Effort], typer.Option("--effort", help="output_config.effort.")] = None,
+    effort: Annotated[Effort | None, typer.Option("--effort", help="output_config.effort.")] = None,
     task_budget: Annotated[
-        Optional[int], typer.Option("--task-budget", help="output_config.task_budget total tokens (adds its beta).")
+        int | None,
+        typer.Option("--task-budget", help="output_config.task_budget total tokens (adds its beta)."),
     ] = None,
     beta: Annotated[
-        Optional[list[str]], typer.Option("--beta", help="anthropic-beta feature name (repeatable).")
+        list[str] | None, typer.Option("--beta", help="anthropic-beta feature name (repeatable).")
     ] = None,
-    metadata_user: Annotated[Optional[str], typer.Option("--metadata-user", help="metadata.user_id.")] = None,
+    metadata_user: Annotated[str | None, typer.Option("--metadata-user", help="metadata.user_id.")] = None,
     param: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--param", help="KEY=JSON merged into the body last (dotted keys nest; repeatable)."),
     ] = None,
     body: Annotated[
-        Optional[str], typer.Option("--body", help="Start from this request body (JSON FILE, or - for stdin).")
+        str | None, typer.Option("--body", help="Start from this request body (JSON FILE, or - for stdin).")
     ] = None,
     cache: Annotated[
-        bool, typer.Option("--cache", help="Prompt caching: breakpoints after the system prompt and piped context.")
+        bool,
+        typer.Option(
+            "--cache", help="Prompt caching: breakpoints after the system prompt and piped context."
+        ),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Send even when a model rule says the API will reject it.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Send even when a model rule says the API will reject it.")
+    ] = False,
 ) -> None: ...
 
 
 def _connection_flags(
     api_key: Annotated[
-        Optional[str], typer.Option("--api-key", help="API key (prefer ANTHROPIC_API_KEY: flags show in ps).")
+        str | None, typer.Option("--api-key", help="API key (prefer ANTHROPIC_API_KEY: flags show in ps).")
     ] = None,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="API base URL. Env: ANTHROPIC_BASE_URL.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="API base URL. Env: ANTHROPIC_BASE_URL.")
+    ] = None,
     timeout: Annotated[
-        Optional[float], typer.Option("--timeout", help="Seconds of silence before giving up (default 600).")
+        float | None, typer.Option("--timeout", help="Seconds of silence before giving up (default 600).")
     ] = None,
     max_retries: Annotated[
-        Optional[int], typer.Option("--max-retries", help="Retries for 408/409/429/5xx and lost connections (default 2).")
+        int | None,
+        typer.Option("--max-retries", help="Retries for 408/409/429/5xx and lost connections (default 2)."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the request (key redacted) and exit; nothing is sent.")
@@ -113,18 +132,26 @@ def _connection_flags(
 
 def _output_flags(
     output: Annotated[
-        OutputFormat, typer.Option("-o", "--output", help="text: the answer; json: the Message; ndjson: raw events.")
+        OutputFormat,
+        typer.Option("-o", "--output", help="text: the answer; json: the Message; ndjson: raw events."),
     ] = OutputFormat.text,
     show_thinking: Annotated[
         bool, typer.Option("--show-thinking", help="Stream thinking to stderr (dim on a terminal).")
     ] = False,
-    usage: Annotated[bool, typer.Option("--usage", help="Print token usage (with cache reads/writes) to stderr.")] = False,
-    no_stream: Annotated[bool, typer.Option("--no-stream", help="One JSON response instead of a stream.")] = False,
+    usage: Annotated[
+        bool, typer.Option("--usage", help="Print token usage (with cache reads/writes) to stderr.")
+    ] = False,
+    no_stream: Annotated[
+        bool, typer.Option("--no-stream", help="One JSON response instead of a stream.")
+    ] = False,
 ) -> None: ...
 
 
 def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
-    return [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in inspect.signature(template).parameters.values()]
+    return [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in inspect.signature(template).parameters.values()
+    ]
 
 
 REQUEST = _params(_request_flags)
@@ -154,7 +181,7 @@ def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[...,
     return decorate
 
 
-def request_options(flags: SimpleNamespace, system_text: Optional[str]) -> RequestOptions:
+def request_options(flags: SimpleNamespace, system_text: str | None) -> RequestOptions:
     """The RequestOptions for the request flags (the system prompt already read)."""
     return RequestOptions(
         model=flags.model,

@@ -169,7 +169,9 @@ class NdjsonRenderer:
 Renderer = TextRenderer | JsonRenderer | NdjsonRenderer
 
 
-def make_renderer(fmt: str, out: Output, *, show_thinking: bool = False, prefill: str | None = None) -> Renderer:
+def make_renderer(
+    fmt: str, out: Output, *, show_thinking: bool = False, prefill: str | None = None
+) -> Renderer:
     """The renderer for an output format: text, json or ndjson."""
     if fmt == "json":
         return JsonRenderer(out)
@@ -197,7 +199,9 @@ def report(message: dict[str, Any], out: Output, *, show_usage: bool = False) ->
         details = message.get("stop_details") or {}
         category = details.get("category") or "unspecified"
         explanation = details.get("explanation")
-        out.note(f"claude: the model refused (category: {category})" + (f": {explanation}" if explanation else ""))
+        out.note(
+            f"claude: the model refused (category: {category})" + (f": {explanation}" if explanation else "")
+        )
     elif status == Exit.MAX_TOKENS:
         out.note(f"claude: the answer was cut off ({reason}); raise --max-tokens to get more")
     elif status == Exit.PAUSED:

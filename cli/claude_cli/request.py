@@ -125,17 +125,26 @@ def check_body(body: dict[str, Any]) -> None:
     problems: list[str] = []
     sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
     if capabilities.SAMPLING in rejected and sampling:
-        problems.append(f"{model} rejects {capabilities.SAMPLING}; drop " + ", ".join(f"--{k.replace('_', '-')}" for k in sampling))
+        problems.append(
+            f"{model} rejects {capabilities.SAMPLING}; drop "
+            + ", ".join(f"--{k.replace('_', '-')}" for k in sampling)
+        )
     messages = body.get("messages") or []
     if capabilities.PREFILL in rejected and messages and messages[-1].get("role") == "assistant":
-        problems.append(f"{model} rejects {capabilities.PREFILL}: the last message must be the user's; drop --prefill")
+        problems.append(
+            f"{model} rejects {capabilities.PREFILL}: the last message must be the user's; drop --prefill"
+        )
     thinking = body.get("thinking") or {}
     if capabilities.MANUAL_THINKING in rejected and thinking.get("type") == "enabled":
-        problems.append(f"{model} rejects {capabilities.MANUAL_THINKING}; use --thinking adaptive with --effort")
+        problems.append(
+            f"{model} rejects {capabilities.MANUAL_THINKING}; use --thinking adaptive with --effort"
+        )
     if thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")
         if isinstance(budget, int) and body.get("max_tokens", 0) <= budget:
-            problems.append(f"max_tokens ({body.get('max_tokens')}) must be greater than the thinking budget ({budget})")
+            problems.append(
+                f"max_tokens ({body.get('max_tokens')}) must be greater than the thinking budget ({budget})"
+            )
     if problems:
         raise UsageError(problems[0] + " (or --force to send anyway)")
 
@@ -202,7 +211,9 @@ def _apply_param(body: dict[str, Any], item: str) -> None:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise UsageError(f"--param {key}: value is not JSON: {raw!r} (quote strings: {key}='\"text\"')") from None
+        raise UsageError(
+            f"--param {key}: value is not JSON: {raw!r} (quote strings: {key}='\"text\"')"
+        ) from None
     target = body
     *parents, leaf = key.split(".")
     for name in parents:

@@ -146,18 +146,15 @@ class Transport:
             self._conn = None
 
     # -- requests --------------------------------------------------------------------------
-    def request(
-        self, method: str, path: str, body: bytes | None = None, *, stream: bool = False
-    ) -> Response:
+    def request(self, method: str, path: str, body: bytes | None = None, *, stream: bool = False) -> Response:
         """Send a request, retrying what the API says may be retried; returns a 2xx Response.
 
         Raises ApiError for an error status (after retries), ConnectionFailure when the server
         cannot be reached or times out (after retries), ProtocolError for a redirect.
         """
         if body is not None and len(body) > MAX_REQUEST_BYTES:
-            raise UsageError(
-                f"request is {len(body) / 1e6:.1f} MB; the API accepts at most {MAX_REQUEST_BYTES // 2**20} MB"
-            )
+            limit = MAX_REQUEST_BYTES // 2**20
+            raise UsageError(f"request is {len(body) / 1e6:.1f} MB; the API accepts at most {limit} MB")
         headers = self.headers(stream=stream)
         target = self._prefix + path
         attempt = 0
@@ -183,10 +180,12 @@ class Transport:
                 self.notice(f"{failure}; retry {attempt} of {self.max_retries} in {delay:.1f} s")
             time.sleep(delay)
 
-    def _send(self, method: str, target: str, body: bytes | None, headers: dict[str, str]) -> http.client.HTTPResponse:
+    def _send(
+        self, method: str, target: str, body: bytes | None, headers: dict[str, str]
+    ) -> http.client.HTTPResponse:
         conn = self._connection()
         if self._debug:
-            self._debug(f"{method} {self.url(target[len(self._prefix):])}")
+            self._debug(f"{method} {self.url(target[len(self._prefix) :])}")
             for k, v in self.headers(stream=headers["accept"] == "text/event-stream", redact=True).items():
                 self._debug(f"  {k}: {v}")
         try:
@@ -233,7 +232,9 @@ class Transport:
 
 def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]) -> ApiError:
     """An ApiError from an error response body (`{"type":"error","error":{...}}`) or whatever came."""
-    error_type = STATUS_ERROR_TYPE.get(status or 0, "api_error" if (status or 0) >= 500 else "invalid_request_error")
+    error_type = STATUS_ERROR_TYPE.get(
+        status or 0, "api_error" if (status or 0) >= 500 else "invalid_request_error"
+    )
     message = ""
     request_id = headers.get("request-id")
     try:
@@ -246,7 +247,9 @@ def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]
         request_id = request_id or obj.get("request_id")
     elif data:
         message = _snippet(data)
-    return ApiError(error_type, message or f"HTTP {status}", status=status, request_id=request_id, headers=headers)
+    return ApiError(
+        error_type, message or f"HTTP {status}", status=status, request_id=request_id, headers=headers
+    )
 
 
 def retry_after_seconds(headers: dict[str, str]) -> float | None:

@@ -1,6 +1,6 @@
 """`claude ask`: one question, the answer streamed to stdout."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,8 +18,10 @@ Examples:
 @message_command(REQUEST, CONNECTION, OUTPUT)
 def ask(
     prompt: Annotated[
-        Optional[list[str]],
-        typer.Argument(help="The question; piped stdin comes first in the same user turn.", show_default=False),
+        list[str] | None,
+        typer.Argument(
+            help="The question; piped stdin comes first in the same user turn.", show_default=False
+        ),
     ] = None,
     *,
     flags,

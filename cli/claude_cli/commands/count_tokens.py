@@ -1,6 +1,6 @@
 """`claude count-tokens`: the input token count of the request the same flags would send."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,8 +17,10 @@ Examples:
 @message_command(REQUEST, CONNECTION)
 def count_tokens(
     prompt: Annotated[
-        Optional[list[str]],
-        typer.Argument(help="The question; piped stdin comes first in the same user turn.", show_default=False),
+        list[str] | None,
+        typer.Argument(
+            help="The question; piped stdin comes first in the same user turn.", show_default=False
+        ),
     ] = None,
     output: Annotated[
         OutputFormat, typer.Option("-o", "--output", help="text: the number; json: the API's response.")

@@ -17,7 +17,8 @@ Examples:
 @message_command(CONNECTION)
 def models(
     output: Annotated[
-        OutputFormat, typer.Option("-o", "--output", help="text: id and name; json: an array; ndjson: one per line.")
+        OutputFormat,
+        typer.Option("-o", "--output", help="text: id and name; json: an array; ndjson: one per line."),
     ] = OutputFormat.text,
     *,
     flags,

@@ -1,6 +1,6 @@
 """`claude stream`: the API's raw server-sent events as NDJSON, one event per line."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,8 +17,10 @@ Examples:
 @message_command(REQUEST, CONNECTION)
 def stream(
     prompt: Annotated[
-        Optional[list[str]],
-        typer.Argument(help="The question; piped stdin comes first in the same user turn.", show_default=False),
+        list[str] | None,
+        typer.Argument(
+            help="The question; piped stdin comes first in the same user turn.", show_default=False
+        ),
     ] = None,
     *,
     flags,

@@ -1,0 +1,101 @@
+"""Fixtures: a fresh emulator per test, an isolated environment, and two ways to run `claude`.
+
+`cli(...)` runs the real Typer app in process (CliRunner); `proc(...)` runs `python -m claude_cli`
+as a real subprocess, for pipes, signals and start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claude_cli.app import app
+from claude_cli.emulator import Emulator
+
+KEY = "sk-ant-test-SECRET-0123456789"
+# The project's shared/ folder stands beside the repository checkout (locally and in CI).
+CONFORMANCE = Path(
+    os.environ.get("CLAUDE_CONFORMANCE_DIR") or Path(__file__).resolve().parents[2] / "shared" / "conformance"
+)
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(api_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def env(emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An environment pointing at the emulator, with no user config and no colour."""
+    values = {
+        "ANTHROPIC_BASE_URL": emu.url,
+        "ANTHROPIC_API_KEY": KEY,
+        "CLAUDE_CONFIG": str(tmp_path / "config.toml"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "NO_COLOR": "1",
+    }
+    for name in (
+        "CLAUDE_MODEL",
+        "ANTHROPIC_AUTH_TOKEN",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+class Run:
+    """What a run of `claude` produced."""
+
+    def __init__(self, code: int, stdout: bytes, stderr: bytes) -> None:
+        self.code = code
+        self.stdout_bytes = stdout
+        self.stdout = stdout.decode("utf-8", "replace")
+        self.stderr = stderr.decode("utf-8", "replace")
+
+    def __repr__(self) -> str:
+        return f"Run(code={self.code}, stdout={self.stdout[:300]!r}, stderr={self.stderr[:300]!r})"
+
+
+@pytest.fixture
+def cli(env: dict[str, str]):
+    """Run the app in process: cli("ask", "hi", input="text")."""
+
+    def run(*args: str, input: str | bytes | None = None, extra_env: dict[str, str] | None = None) -> Run:
+        runner = CliRunner()
+        result = runner.invoke(app, list(args), input=input, env=extra_env, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout_bytes, result.stderr_bytes or b"")
+
+    return run
+
+
+@pytest.fixture
+def proc(env: dict[str, str]):
+    """Run `python -m claude_cli` as a subprocess: proc("ask", "hi", input=b"text")."""
+
+    def run(
+        *args: str, input: bytes | None = None, extra_env: dict[str, str] | None = None, timeout: float = 30
+    ) -> Run:
+        full_env = {**os.environ, **env, **(extra_env or {})}
+        done = subprocess.run(
+            [sys.executable, "-m", "claude_cli", *args],
+            input=input if input is not None else b"",
+            capture_output=True,
+            env=full_env,
+            timeout=timeout,
+            check=False,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    return run

@@ -1,0 +1,257 @@
+"""`claude ask`, `stream`, `count-tokens` and `models` end to end against the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from claude_cli.emulator import Reply
+
+from .conftest import KEY
+
+
+def test_stdin_and_prompt_make_one_turn(cli, emu) -> None:
+    run = cli("ask", "summarize", "this", input="line one\nline two\n")
+    assert run.code == 0, run
+    assert run.stdout == "You said: line one\nline two\n\nsummarize this"
+    body = emu.message_requests[-1].body
+    assert body["messages"] == [{"role": "user", "content": "line one\nline two\n\nsummarize this"}]
+    assert body["stream"] is True
+    headers = emu.message_requests[-1].headers
+    assert headers["x-api-key"] == KEY
+    assert headers["anthropic-version"] == "2023-06-01"
+    assert run.stderr == ""
+
+
+def test_prompt_alone_and_stdin_alone(cli) -> None:
+    assert cli("ask", "just a prompt").stdout == "You said: just a prompt"
+    assert cli("ask", input="just stdin").stdout == "You said: just stdin"
+
+
+def test_no_prompt_no_stdin_is_a_usage_error_and_sends_nothing(cli, emu) -> None:
+    run = cli("ask")
+    assert run.code == 2
+    assert run.stderr == "claude: error: nothing to send: give a prompt argument or pipe text on stdin\n"
+    assert emu.message_requests == []
+
+
+def test_json_output_is_the_message(cli) -> None:
+    message = orjson.loads(cli("ask", "-o", "json", "hi").stdout)
+    assert message["type"] == "message"
+    assert message["content"] == [{"type": "text", "text": "You said: hi"}]
+
+
+def test_ndjson_output_is_the_event_stream(cli) -> None:
+    lines = cli("ask", "-o", "ndjson", "hi").stdout.splitlines()
+    types = [orjson.loads(line)["type"] for line in lines]
+    assert types[0] == "message_start" and types[-1] == "message_stop" and "ping" in types
+
+
+def test_no_stream_sends_stream_false_and_prints_the_same(cli, emu) -> None:
+    run = cli("ask", "--no-stream", "hi")
+    assert run.stdout == "You said: hi"
+    assert "stream" not in emu.message_requests[-1].body
+    assert cli("ask", "--no-stream", "-o", "ndjson", "hi").code == 2
+
+
+def test_system_from_file_and_flags_reach_the_api(cli, emu, tmp_path: Path) -> None:
+    (tmp_path / "sys.txt").write_text("You are terse.")
+    run = cli(
+        "ask",
+        "-s",
+        f"@{tmp_path / 'sys.txt'}",
+        "-m",
+        "haiku-4.5",
+        "--max-tokens",
+        "100",
+        "--stop",
+        "X",
+        "--beta",
+        "b-1",
+        "--beta",
+        "b-2",
+        "--metadata-user",
+        "u7",
+        "--param",
+        "top_k=3",
+        "hi",
+    )
+    assert run.code == 0, run
+    rec = emu.message_requests[-1]
+    assert rec.body["system"] == "You are terse."
+    assert rec.body["model"] == "claude-haiku-4-5"
+    assert rec.body["max_tokens"] == 100
+    assert rec.body["stop_sequences"] == ["X"]
+    assert rec.body["metadata"] == {"user_id": "u7"}
+    assert rec.body["top_k"] == 3
+    assert rec.headers["anthropic-beta"] == "b-1,b-2"
+
+
+def test_missing_system_file_is_one_line(cli, emu) -> None:
+    run = cli("ask", "-s", "@/nonexistent/file", "hi")
+    assert (run.code, run.stderr) == (2, "claude: error: --system: no such file: /nonexistent/file\n")
+    assert emu.message_requests == []
+
+
+def test_prefill_is_printed_before_the_continuation(cli, emu) -> None:
+    emu.enqueue(Reply.text('"a": 1}'))
+    run = cli("ask", "-m", "claude-sonnet-4-5", "--prefill", "{", "json please")
+    assert run.stdout == '{"a": 1}'
+    assert emu.message_requests[-1].body["messages"][-1] == {"role": "assistant", "content": "{"}
+
+
+def test_thinking_goes_to_stderr_only_when_asked(cli) -> None:
+    quiet = cli("ask", "--thinking", "adaptive", "hi")
+    assert (quiet.stdout, quiet.stderr) == ("You said: hi", "")
+    shown = cli("ask", "--thinking", "adaptive", "--show-thinking", "hi")
+    assert shown.stdout == "You said: hi"
+    assert shown.stderr == "Let me think about that.\n"
+
+
+def test_show_thinking_asks_for_summarized_display(cli, emu) -> None:
+    cli("ask", "--thinking", "adaptive", "--show-thinking", "hi")
+    assert emu.message_requests[-1].body["thinking"] == {"type": "adaptive", "display": "summarized"}
+
+
+def test_usage_goes_to_stderr(cli) -> None:
+    run = cli("ask", "--usage", "hi")
+    assert run.stdout == "You said: hi"
+    assert run.stderr.startswith("claude: tokens: ") and "cache read" in run.stderr
+
+
+def test_max_tokens_and_stop_sequence_exit_statuses(cli) -> None:
+    cut = cli("ask", "--max-tokens", "2", "one two three")
+    assert (cut.code, cut.stdout) == (3, "You said:")
+    assert "cut off (max_tokens)" in cut.stderr
+    stop = cli("ask", "--stop", "two", "one two three")
+    assert (stop.code, stop.stdout) == (0, "You said: one ")
+
+
+def test_refusal_prints_the_category(cli, emu) -> None:
+    emu.enqueue(
+        Reply.text(
+            "No.",
+            stop_reason="refusal",
+            stop_details={"type": "refusal", "category": "cyber", "explanation": None},
+        )
+    )
+    run = cli("ask", "hi")
+    assert (run.code, run.stdout) == (4, "No.")
+    assert run.stderr == "claude: the model refused (category: cyber)\n"
+
+
+def test_dry_run_prints_the_request_with_the_key_redacted_and_sends_nothing(cli, emu) -> None:
+    run = cli("ask", "--dry-run", "--beta", "x", "hi")
+    assert run.code == 0
+    assert run.stdout.startswith(f"POST {emu.url}/v1/messages\n")
+    assert "x-api-key: <redacted>" in run.stdout and KEY not in run.stdout
+    assert "anthropic-beta: x" in run.stdout
+    body = orjson.loads(run.stdout.split("\n\n", 1)[1])
+    assert body["messages"] == [{"role": "user", "content": "hi"}]
+    assert emu.requests == []
+
+
+def test_body_file_is_the_starting_point(cli, emu, tmp_path: Path) -> None:
+    start = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "ok"}],
+        "service_tier": "auto",
+    }
+    (tmp_path / "b.json").write_bytes(orjson.dumps(start))
+    run = cli("ask", "--body", str(tmp_path / "b.json"), "second")
+    assert run.code == 0, run
+    body = emu.message_requests[-1].body
+    assert body["model"] == "claude-haiku-4-5" and body["service_tier"] == "auto"
+    assert [m["content"] for m in body["messages"]] == ["first", "ok", "second"]
+    bad = cli("ask", "--body", str(tmp_path / "missing.json"), "x")
+    assert bad.code == 2 and bad.stderr.startswith("claude: error: --body: cannot read")
+
+
+def test_model_rules_refuse_before_sending_unless_forced(cli, emu) -> None:
+    run = cli("ask", "-m", "claude-opus-4-7", "--temperature", "0.3", "hi")
+    assert run.code == 2 and "rejects sampling parameters" in run.stderr
+    assert emu.message_requests == []
+    forced = cli("ask", "-m", "claude-opus-4-7", "--temperature", "0.3", "--force", "hi")
+    assert forced.code == 10  # the API's 400, mapped
+    assert forced.stderr.startswith("claude: error: invalid_request_error (400): ")
+
+
+def test_task_budget_adds_its_beta(cli, emu) -> None:
+    cli("ask", "--task-budget", "20000", "hi")
+    rec = emu.message_requests[-1]
+    assert rec.body["output_config"]["task_budget"] == {"type": "tokens", "total": 20000}
+    assert rec.headers["anthropic-beta"] == "task-budgets-2026-03-13"
+
+
+def test_cache_flag_sends_breakpoints(cli, emu) -> None:
+    cli("ask", "--cache", "-s", "rules", "question", input="context")
+    body = emu.message_requests[-1].body
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert body["messages"][0]["content"][0] == {
+        "type": "text",
+        "text": "context",
+        "cache_control": {"type": "ephemeral"},
+    }
+
+
+def test_stream_command_prints_raw_events(cli) -> None:
+    lines = cli("stream", "hi").stdout_bytes.splitlines()
+    assert orjson.loads(lines[0])["type"] == "message_start"
+    assert all(orjson.loads(line) for line in lines)
+
+
+def test_count_tokens_uses_the_same_input(cli, emu) -> None:
+    run = cli("count-tokens", "-s", "sys", "--max-tokens", "10", "hello")
+    assert run.code == 0 and int(run.stdout) > 0
+    rec = emu.requests[-1]
+    assert rec.path == "/v1/messages/count_tokens"
+    assert rec.body == {
+        "model": "claude-sonnet-5-5",
+        "system": "sys",
+        "messages": [{"role": "user", "content": "hello"}],
+    }
+
+
+def test_models_lists_every_page(cli, emu) -> None:
+    run = cli("models")
+    assert run.code == 0
+    assert run.stdout.splitlines()[0] == "claude-opus-5-5\tClaude Opus 5.5"
+    assert len(run.stdout.splitlines()) == 10
+    ids = [m["id"] for m in orjson.loads(cli("models", "-o", "json").stdout)]
+    assert ids[-1] == "claude-haiku-4-5"
+
+
+def test_claude_model_env_and_config_file(cli, emu, env, tmp_path: Path) -> None:
+    Path(env["CLAUDE_CONFIG"]).write_text(
+        'model = "haiku"\nmax_tokens = 77\n[aliases]\nfast = "claude-haiku-4-5"\n'
+    )
+    cli("ask", "hi")
+    assert emu.message_requests[-1].body["model"] == "claude-haiku-5-5"
+    assert emu.message_requests[-1].body["max_tokens"] == 77
+    cli("ask", "hi", extra_env={"CLAUDE_MODEL": "fast"})
+    assert emu.message_requests[-1].body["model"] == "claude-haiku-4-5"
+    Path(env["CLAUDE_CONFIG"]).write_text("modle = 1\n")
+    bad = cli("ask", "hi")
+    assert bad.code == 2 and "unknown key 'modle'" in bad.stderr
+
+
+def test_api_key_command(cli, emu, env) -> None:
+    Path(env["CLAUDE_CONFIG"]).write_text(f'api_key_command = "echo {KEY}"\n')
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": ""})
+    assert run.code == 0, run
+    assert emu.message_requests[-1].headers["x-api-key"] == KEY
+
+
+def test_no_key_is_an_authentication_error(cli, emu) -> None:
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": ""})
+    assert run.code == 11
+    assert run.stderr.startswith("claude: error: no API key: set ANTHROPIC_API_KEY")
+    assert emu.requests == []
+
+
+def test_unknown_option_is_one_line(cli) -> None:
+    run = cli("ask", "--bogus", "hi")
+    assert run.code == 2
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("claude: error: No such option")

@@ -1,0 +1,198 @@
+"""Faults injected by the emulator: each case checks stdout, stderr and the exit status exactly."""
+
+from __future__ import annotations
+
+import orjson
+
+from claude_cli.emulator import Reply
+
+
+def test_429_with_retry_after_then_success(cli, emu) -> None:
+    emu.enqueue(Reply.error(429, "rate_limit_error", "slow down", {"retry-after": "0"}))
+    run = cli("ask", "hi")
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", "")
+    assert len(emu.message_requests) == 2
+
+
+def test_529_three_times_then_success(cli, emu) -> None:
+    emu.enqueue(*[Reply.error(529, "overloaded_error", "Overloaded", {"retry-after-ms": "1"})] * 3)
+    run = cli("ask", "--max-retries", "3", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi")
+    assert len(emu.message_requests) == 4
+
+
+def test_retries_exhausted_reports_the_last_error(cli, emu) -> None:
+    emu.enqueue(*[Reply.error(529, "overloaded_error", "Overloaded", {"retry-after": "0"})] * 3)
+    run = cli("ask", "hi")
+    assert run.code == 15
+    assert run.stdout == ""
+    assert run.stderr.startswith("claude: error: overloaded_error (529): Overloaded request-id req_")
+    assert len(emu.message_requests) == 3  # 1 + the default 2 retries
+
+
+def test_should_retry_false_is_not_retried(cli, emu) -> None:
+    emu.enqueue(Reply.error(500, "api_error", "boom", {"x-should-retry": "false"}))
+    run = cli("ask", "hi")
+    assert run.code == 16
+    assert run.stderr.startswith("claude: error: api_error (500): boom request-id ")
+    assert len(emu.message_requests) == 1
+
+
+def test_400_is_not_retried(cli, emu) -> None:
+    emu.enqueue(Reply.error(400, "invalid_request_error", "messages: bad"))
+    run = cli("ask", "hi")
+    assert run.code == 10 and len(emu.message_requests) == 1
+
+
+def test_error_statuses_map_to_distinct_exit_codes(cli, emu) -> None:
+    cases = {
+        401: ("authentication_error", 11),
+        403: ("permission_error", 12),
+        404: ("not_found_error", 13),
+        402: ("billing_error", 12),
+        413: ("request_too_large", 10),
+    }
+    for status, (etype, code) in cases.items():
+        emu.enqueue(Reply.error(status, etype, "no"))
+        run = cli("ask", "hi")
+        assert run.code == code, (status, run)
+        assert run.stderr.startswith(f"claude: error: {etype} ({status}): no")
+
+
+def test_wrong_key_is_401_from_the_server(cli, emu) -> None:
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": "sk-wrong"})
+    assert run.code == 11 and "authentication_error (401)" in run.stderr
+    assert "sk-wrong" not in run.stderr
+
+
+def test_error_event_after_partial_output_keeps_the_text(cli, emu) -> None:
+    emu.enqueue(
+        Reply(
+            "error_event",
+            content=[{"type": "text", "text": "partial answer here"}],
+            after=5,
+            error_type="overloaded_error",
+            message="Overloaded",
+        )
+    )
+    run = cli("ask", "hi")
+    assert run.stdout == "partial answer "
+    assert run.code == 15
+    assert run.stderr.startswith("claude: error: overloaded_error (in stream): Overloaded request-id req_")
+    assert len(emu.message_requests) == 1  # output had started: no silent retry
+
+
+def test_error_event_before_any_output_is_retried(cli, emu) -> None:
+    emu.enqueue(
+        Reply(
+            "error_event",
+            content=[{"type": "text", "text": "never shown"}],
+            after=2,
+            error_type="overloaded_error",
+        )
+    )
+    run = cli("ask", "hi")
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", "")
+    assert len(emu.message_requests) == 2
+
+
+def test_dropped_connection_mid_event_keeps_partial_output(cli, emu) -> None:
+    emu.enqueue(Reply("drop", content=[{"type": "text", "text": "alpha beta gamma"}], after=5))
+    run = cli("ask", "hi")
+    assert run.stdout == "alpha beta "
+    assert run.code == 17
+    assert run.stderr.startswith("claude: error: ")
+    assert "connection lost" in run.stderr or "before message_stop" in run.stderr
+
+
+def test_stalled_server_times_out(cli, emu) -> None:
+    emu.enqueue(Reply("stall", content=[{"type": "text", "text": "x"}], delay=3))
+    run = cli("ask", "--timeout", "0.3", "--max-retries", "0", "hi")
+    assert run.code == 17
+    assert run.stderr == "claude: error: connection lost mid-response: timed out\n"
+
+
+def test_slow_trickle_still_completes(cli, emu) -> None:
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": "one two three"}], delay=0.01))
+    assert cli("ask", "--timeout", "2", "hi").stdout == "one two three"
+
+
+def test_200_with_non_json_body(cli, emu) -> None:
+    emu.enqueue(Reply.raw(200, b"<html>gateway</html>", "application/json"))
+    run = cli("ask", "--no-stream", "hi")
+    assert (run.code, run.stdout) == (1, "")
+    assert run.stderr == "claude: error: server sent a body that is not JSON: <html>gateway</html>\n"
+
+
+def test_200_with_wrong_content_type_for_a_stream(cli, emu) -> None:
+    emu.enqueue(Reply.raw(200, b"hello", "text/html"))
+    run = cli("ask", "hi")
+    assert run.code == 1 and run.stderr == "claude: error: unexpected content-type from server: text/html\n"
+
+
+def test_redirect_is_not_followed(cli, emu) -> None:
+    emu.enqueue(Reply.raw(302, b"", headers={"location": "http://elsewhere.invalid/"}))
+    run = cli("ask", "hi")
+    assert run.code == 1
+    assert (
+        run.stderr == "claude: error: unexpected redirect (302) to http://elsewhere.invalid/; not followed\n"
+    )
+    assert len(emu.message_requests) == 1
+
+
+def test_connection_refused(cli, emu) -> None:
+    run = cli("ask", "--max-retries", "0", "hi", extra_env={"ANTHROPIC_BASE_URL": "http://127.0.0.1:9"})
+    assert run.code == 17
+    assert run.stderr.startswith("claude: error: cannot reach http://127.0.0.1:9: ")
+
+
+def test_malformed_sse_data_is_a_clear_error(cli, emu) -> None:
+    emu.enqueue(Reply.sse(b"event: message_start\ndata: {not json\n\n"))
+    run = cli("ask", "hi")
+    assert run.code == 1
+    assert run.stderr.startswith("claude: error: malformed event from server: data is not JSON")
+
+
+UNKNOWN_TYPES = (
+    b'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant",'
+    b'"content":[],"model":"claude-x-1","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,'
+    b'"output_tokens":1}}}\n\n'
+    b'event: brand_new_event\ndata: {"type":"brand_new_event","x":1}\n\n'
+    b'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":'
+    b'{"type":"hologram","shape":"cube"}}\n\n'
+    b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"shape_delta","d":1}}\n\n'
+    b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n'
+    b'event: content_block_start\ndata: {"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}\n\n'
+    b'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"ok"}}\n\n'
+    b'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}\n\n'
+    b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},'
+    b'"usage":{"output_tokens":2}}\n\n'
+    b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+)
+
+
+def test_unknown_types_pass_through_ndjson_and_are_ignored_by_text(cli, emu) -> None:
+    emu.enqueue(Reply.sse(UNKNOWN_TYPES))
+    lines = cli("stream", "hi").stdout_bytes.splitlines()
+    assert b'{"type":"brand_new_event","x":1}' in lines
+    assert any(b"shape_delta" in line for line in lines)
+    emu.enqueue(Reply.sse(UNKNOWN_TYPES))
+    run = cli("ask", "hi")
+    assert (run.code, run.stdout, run.stderr) == (0, "ok", "")
+    emu.enqueue(Reply.sse(UNKNOWN_TYPES))
+    message = orjson.loads(cli("ask", "-o", "json", "hi").stdout)
+    assert message["content"][0] == {"type": "hologram", "shape": "cube"}
+
+
+def test_request_over_32_mb_is_refused_before_sending(cli, emu) -> None:
+    run = cli("ask", "hi", input="x" * (33 * 1024 * 1024))
+    assert run.code == 2
+    assert run.stderr.startswith("claude: error: request is 34.6 MB; the API accepts at most 32 MB")
+    assert emu.message_requests == []
+
+
+def test_non_utf8_stdin_is_replaced_with_a_warning(cli, emu) -> None:
+    run = cli("ask", "x", input=b"caf\xe9")
+    assert run.code == 0
+    assert run.stderr == "claude: warning: stdin is not valid UTF-8; invalid bytes replaced with U+FFFD\n"
+    assert emu.message_requests[-1].body["messages"][0]["content"] == "caf\ufffd\n\nx"

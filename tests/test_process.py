@@ -1,0 +1,129 @@
+"""The real `claude` process: pipes, signals, closed stdin, and what start-up imports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from claude_cli.emulator import Reply
+
+from .conftest import KEY
+
+
+def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "claude_cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+
+
+def test_pipe_from_shell_with_real_stdin(proc) -> None:
+    run = proc("ask", "what is this", input=b"a diff\n")
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: a diff\n\nwhat is this", "")
+
+
+def test_head_closing_the_pipe_exits_quietly(env, emu) -> None:
+    emu.enqueue(
+        Reply("trickle", content=[{"type": "text", "text": "line1\nline2\n" + "more\n" * 200}], delay=0.002)
+    )
+    cmd = f"{sys.executable} -m claude_cli stream hi | head -1"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", cmd],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.count(b"\n") == 1
+    assert done.stderr == b""  # no BrokenPipe traceback
+    assert done.returncode == 141
+
+
+def test_sigint_mid_stream_keeps_output_and_exits_130(env, emu) -> None:
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": " ".join(["word"] * 400)}], delay=0.01))
+    p = spawn(env, "ask", "hi")
+    first = p.stdout.read(10)  # the answer has started
+    p.send_signal(signal.SIGINT)
+    rest, err = p.communicate(timeout=20)
+    assert p.returncode == 130
+    assert first == b"word word "
+    assert b"Traceback" not in err
+    full = " ".join(["word"] * 400).encode()
+    assert full.startswith(first + rest) and len(first + rest) < len(full)  # kept, and stopped early
+
+
+def test_sigterm_mid_stream_exits_143_without_traceback(env, emu) -> None:
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": " ".join(["word"] * 400)}], delay=0.01))
+    p = spawn(env, "ask", "hi")
+    p.stdout.read(5)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=20)
+    assert p.returncode == 143
+    assert b"Traceback" not in err
+
+
+def test_closed_stdin_with_prompt_works(env, emu) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_cli", "ask", "hi"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, b"You said: hi")
+
+
+def test_request_path_does_not_import_the_sdk(env, emu) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "claude_cli", "ask", "hi"],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in done.stderr.decode().splitlines()
+        if line.startswith("import time:")
+    }
+    for heavy in ("anthropic", "pydantic", "httpx", "httpx2", "rich", "tomllib", "jsonschema"):
+        assert heavy not in imported, heavy
+
+
+def test_key_never_appears_in_debug_or_dry_run_output(proc) -> None:
+    for args in (
+        ("ask", "--debug", "hi"),
+        ("ask", "--dry-run", "hi"),
+        ("stream", "--debug", "hi"),
+        ("ask", "--debug", "--api-key", KEY, "hi"),
+    ):
+        run = proc(*args)
+        assert run.code == 0, run
+        assert KEY not in run.stdout and KEY not in run.stderr
+
+
+def test_debug_shows_traceback_only_with_debug(proc) -> None:
+    plain = proc("ask", "-s", "@/nope", "hi")
+    assert "Traceback" not in plain.stderr and plain.code == 2
+    debug = proc("ask", "--debug", "-s", "@/nope", "hi")
+    assert "Traceback" in debug.stderr and debug.code == 2
+
+
+def test_first_text_byte_is_flushed_before_the_stream_ends(env, emu) -> None:
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": "fast " + "slow " * 50}], delay=0.02))
+    p = spawn(env, "ask", "hi")
+    start = time.monotonic()
+    first = p.stdout.read(5)
+    took = time.monotonic() - start
+    p.communicate(timeout=20)
+    assert first == b"fast "
+    assert p.returncode == 0
+    assert took < 5  # loose: it arrived while ~50 deltas were still to come (no buffering until exit)

@@ -1,0 +1,204 @@
+"""Request bodies: flags map to the API fields they name, model rules hold, the SDK's types accept them."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claude_cli import capabilities
+from claude_cli.errors import UsageError
+from claude_cli.request import RequestOptions, UserTurn, build_body, check_body
+
+SAMPLING_KEYS = {"temperature", "top_p", "top_k"}  # documented for older models; absent from SDK 2.x types
+
+
+@functools.cache
+def sdk_adapter(stream: bool) -> tuple[Any, frozenset[str]]:
+    """The SDK's request TypedDict (the beta one: a superset) as a pydantic validator, and its keys."""
+    from anthropic.types.beta.message_create_params import (
+        MessageCreateParamsNonStreaming,
+        MessageCreateParamsStreaming,
+    )
+    from pydantic import TypeAdapter
+
+    kind = MessageCreateParamsStreaming if stream else MessageCreateParamsNonStreaming
+    return TypeAdapter(kind), frozenset(kind.__required_keys__ | kind.__optional_keys__)
+
+
+def validate_with_sdk(body: dict[str, Any]) -> None:
+    """Validate against the SDK's own request types; every key must be one the SDK knows."""
+    adapter, keys = sdk_adapter(bool(body.get("stream")))
+    adapter.validate_python(body)
+    assert set(body) <= keys | SAMPLING_KEYS, set(body) - keys
+
+
+def build(turn: UserTurn | None = None, **kw: Any) -> tuple[dict[str, Any], list[str]]:
+    return build_body(RequestOptions(**kw), turn or UserTurn(prompt="hi"))
+
+
+def test_stdin_then_prompt_in_one_user_turn() -> None:
+    body, _ = build(UserTurn(stdin="DIFF", prompt="write the message"))
+    assert body["messages"] == [{"role": "user", "content": "DIFF\n\nwrite the message"}]
+
+
+def test_every_flag_maps_to_its_field() -> None:
+    body, betas = build(
+        model="sonnet-4.5",
+        system="be brief",
+        max_tokens=5000,
+        stop=["END", "STOP"],
+        temperature=0.2,
+        top_p=0.9,
+        top_k=40,
+        prefill="{",
+        thinking="enabled",
+        thinking_budget=2048,
+        thinking_display="summarized",
+        effort="high",
+        task_budget=50000,
+        betas=["b1"],
+        metadata_user="u-1",
+    )
+    assert body["model"] == "claude-sonnet-4-5"
+    assert body["system"] == "be brief"
+    assert body["max_tokens"] == 5000
+    assert body["stop_sequences"] == ["END", "STOP"]
+    assert (body["temperature"], body["top_p"], body["top_k"]) == (0.2, 0.9, 40)
+    assert body["messages"][-1] == {"role": "assistant", "content": "{"}
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048, "display": "summarized"}
+    assert body["output_config"] == {"effort": "high", "task_budget": {"type": "tokens", "total": 50000}}
+    assert body["metadata"] == {"user_id": "u-1"}
+    assert betas == ["b1", "task-budgets-2026-03-13"]
+    validate_with_sdk(body)
+
+
+def test_cache_marks_system_and_piped_context_not_the_question() -> None:
+    body, _ = build(UserTurn(stdin="BIG FILE", prompt="q1"), system="rules", cache=True)
+    assert body["system"] == [{"type": "text", "text": "rules", "cache_control": {"type": "ephemeral"}}]
+    assert body["messages"][0]["content"] == [
+        {"type": "text", "text": "BIG FILE", "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": "q1"},
+    ]
+    validate_with_sdk(body)
+
+
+def test_cache_marks_the_end_of_a_given_conversation_prefix() -> None:
+    base = {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}
+    body, _ = build_body(RequestOptions(cache=True), UserTurn(prompt="c"), base=base)
+    assert body["messages"][1]["content"] == [
+        {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}}
+    ]
+    assert base["messages"][1]["content"] == "b"  # the caller's body is not modified
+
+
+def test_param_merges_last_with_dotted_keys() -> None:
+    body, _ = build(params=['output_config.effort="low"', 'service_tier="auto"', "max_tokens=7"])
+    assert body["output_config"] == {"effort": "low"}
+    assert body["service_tier"] == "auto"
+    assert body["max_tokens"] == 7
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"params": ["x=not json"]}, "not JSON"),
+        ({"params": ["novalue"]}, "key=JSON"),
+        ({"max_tokens": -1}, "at least 0"),
+        ({"temperature": 1.5}, "between 0 and 1"),
+        ({"thinking": "enabled"}, "needs --thinking-budget"),
+        ({"thinking_budget": 100}, "at least 1024"),
+        ({"thinking": "adaptive", "thinking_budget": 2000}, "goes with --thinking enabled"),
+        ({"thinking_display": "omitted"}, "needs --thinking"),
+        ({"model": "gpt4"}, "unknown model alias"),
+    ],
+)
+def test_bad_options_are_usage_errors(kw: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        build(**kw)
+
+
+def test_nothing_to_send() -> None:
+    with pytest.raises(UsageError, match="nothing to send"):
+        build_body(RequestOptions(), UserTurn())
+
+
+@pytest.mark.parametrize(
+    ("model", "kw", "rule"),
+    [
+        ("claude-opus-4-7", {"temperature": 0.5}, "sampling"),
+        ("claude-opus-5-5", {"top_k": 5}, "sampling"),
+        ("claude-opus-4-6", {"prefill": "{"}, "prefill"),
+        ("claude-sonnet-4-6", {"prefill": "{"}, "prefill"),
+        ("claude-mythos-preview", {"prefill": "{"}, "prefill"),
+        ("claude-fable-5-2", {"prefill": "{"}, "prefill"),
+        ("claude-opus-4-8", {"thinking_budget": 2048}, "manual thinking"),
+        (
+            "claude-sonnet-4-5",
+            {"thinking_budget": 9000, "max_tokens": 9000},
+            "greater than the thinking budget",
+        ),
+    ],
+)
+def test_model_rules_reject_before_sending(model: str, kw: dict[str, Any], rule: str) -> None:
+    body, _ = build(model=model, **kw)
+    with pytest.raises(UsageError, match=rule):
+        check_body(body)
+
+
+@pytest.mark.parametrize(
+    ("model", "kw"),
+    [
+        ("claude-opus-4-6", {"temperature": 0.5}),
+        ("claude-sonnet-4-5", {"prefill": "{"}),
+        ("claude-haiku-4-5", {"prefill": "{", "top_p": 0.5}),
+        ("claude-sonnet-4-6", {"thinking_budget": 2048}),
+        ("some-future-model", {"prefill": "x", "temperature": 1.0}),
+    ],
+)
+def test_model_rules_allow_what_the_model_accepts(model: str, kw: dict[str, Any]) -> None:
+    body, _ = build(model=model, **kw)
+    check_body(body)
+
+
+def test_aliases_resolve_and_rules_table_is_data() -> None:
+    assert capabilities.resolve_model("opus") == capabilities.ALIASES["opus"]
+    assert capabilities.resolve_model("mine", {"mine": "claude-x-1"}) == "claude-x-1"
+    assert capabilities.parse_model("claude-sonnet-4-5-20250929") == ("sonnet", (4, 5))
+    assert capabilities.parse_model("claude-opus-5") == ("opus", (5, 0))
+
+
+flag_sets = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": st.sampled_from(["opus", "sonnet", "haiku", "claude-sonnet-4-5", "claude-haiku-4-5"]),
+        "system": st.text(min_size=1, max_size=20),
+        "max_tokens": st.integers(min_value=2048, max_value=64000),
+        "stop": st.lists(st.text(min_size=1, max_size=5), max_size=3),
+        "effort": st.sampled_from(["low", "medium", "high", "xhigh", "max"]),
+        "thinking": st.sampled_from(["adaptive", "off"]),
+        "thinking_display": st.sampled_from(["summarized", "omitted"]),
+        "task_budget": st.integers(min_value=1000, max_value=100000),
+        "metadata_user": st.text(min_size=1, max_size=10),
+        "cache": st.booleans(),
+        "prefill": st.text(min_size=1, max_size=5),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(flags=flag_sets, stdin=st.none() | st.text(min_size=1, max_size=30), stream=st.booleans())
+def test_random_flag_combinations_validate_against_sdk_types(
+    flags: dict[str, Any], stdin, stream: bool
+) -> None:
+    if flags.get("thinking") == "off":
+        flags.pop("thinking_display", None)
+    if "thinking_display" in flags and "thinking" not in flags:
+        flags["thinking"] = "adaptive"
+    body, _ = build(UserTurn(stdin=stdin, prompt="q"), **flags)
+    if stream:
+        body["stream"] = True
+    validate_with_sdk(body)
