@@ -70,6 +70,11 @@ def guarded(run: Any, *, debug: bool = False) -> int:
     except CliError as exc:
         _error(exc.message, debug)
         return int(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        print(
+            exc.ctx.get_help() if exc.ctx else exc.format_message(), file=sys.stderr
+        )  # not asked for: stderr
+        return int(Exit.USAGE)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "claude"
         _error(f"{exc.format_message()} (see '{where} --help')", debug)
@@ -128,7 +133,8 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    # A fixed width keeps help identical everywhere, so it can be pre-rendered (see docgen.py).
+    context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 88, "max_content_width": 88},
 )
 
 

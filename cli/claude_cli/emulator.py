@@ -126,6 +126,7 @@ class Emulator:
         self.api_key = api_key  # when set, x-api-key must equal it
         self.latency = latency  # seconds added before every answer
         self.requests: list[Recorded] = []
+        self.first_text_sent: list[float] = []  # time.monotonic() as each trickle's first text delta left
         self._script: collections.deque[Reply] = collections.deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -563,8 +564,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(b"".join(sse_frame(e) for e in events))
             self._end_stream()
         elif kind == "trickle":
+            marked = False
             for e in events:
                 self._chunk(sse_frame(e))
+                if not marked and e.get("type") == "content_block_delta":
+                    self.emu.first_text_sent.append(time.monotonic())
+                    marked = True
                 time.sleep(reply.delay)
             self._end_stream()
         elif kind == "error_event":
