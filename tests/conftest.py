@@ -29,6 +29,13 @@ CONFORMANCE = Path(
 def emu() -> Iterator[Emulator]:
     with Emulator(api_key=KEY) as server:
         yield server
+    # The SDK is the oracle: every Messages body the real command sent in the test must
+    # validate against the SDK's own request types.
+    from .sdk_oracle import validate_with_sdk
+
+    for rec in server.message_requests:
+        if isinstance(rec.body, dict) and rec.body.get("messages"):
+            validate_with_sdk(rec.body)
 
 
 @pytest.fixture
