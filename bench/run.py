@@ -102,6 +102,15 @@ def main() -> None:
         print(f"curl, same request        median {curl_med * 1000:7.1f} ms")
         print(f"ratio ask/curl            {ask_med / curl_med:7.2f}x   (target: within 12x)")
 
+        # What the floor is: the interpreter and the libraries the request path must import.
+        for label, code in (
+            ("python -c pass", "pass"),
+            ("import typer", "import typer"),
+            ("import typer, http.client, orjson", "import typer, http.client, orjson"),
+        ):
+            floor = median_of(args.runs, lambda code=code: wall([sys.executable, "-c", code], env)[0])
+            print(f"  floor: {label:32s} median {floor * 1000:7.1f} ms = {floor / curl_med:5.2f}x curl")
+
         # 2. start-up of --help
         help_med = median_of(args.runs, lambda: wall([*CLAUDE, "--help"], env)[0])
         print(f"claude --help             median {help_med * 1000:7.1f} ms   (target: under 100 ms)")
