@@ -42,6 +42,13 @@ class Effort(str, Enum):
     max = "max"
 
 
+# The positional words of the message commands, joined with spaces into the prompt.
+Prompt = Annotated[
+    list[str] | None,
+    typer.Argument(help="The question; piped stdin comes first in the same user turn.", show_default=False),
+]
+
+
 def _request_flags(
     model: Annotated[
         str | None,
