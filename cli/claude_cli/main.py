@@ -8,19 +8,17 @@ import sys
 _HELP_FLAGS = ("--help", "-h")
 
 
-def _static_help(argv: list[str]) -> str | None:
-    """The pre-rendered help for `claude --help` and `claude CMD --help`, if that is all argv asks."""
-    if len(argv) == 1 and argv[0] in _HELP_FLAGS:
-        key = ""
-    elif len(argv) == 2 and argv[1] in _HELP_FLAGS:
-        key = argv[0]
-    else:
-        return None
+def _static_text(argv: list[str]) -> str | None:
+    """Pre-rendered output for `--help`, `CMD [SUB] --help` or `completion show SHELL`, if argv is that."""
     try:
-        from ._help import HELP
-    except ImportError:  # not generated yet: Typer renders it
+        from ._generated import COMPLETIONS, HELP
+    except ImportError:  # not generated yet: Typer renders everything
         return None
-    return HELP.get(key)
+    if argv[-1:] and argv[-1] in _HELP_FLAGS and len(argv) <= 3:
+        return HELP.get(" ".join(argv[:-1]))
+    if len(argv) == 3 and argv[:2] == ["completion", "show"]:
+        return COMPLETIONS.get(argv[2])
+    return None
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -31,8 +29,8 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Run `claude` with sys.argv; exits with the documented status."""
-    text = _static_help(sys.argv[1:])
-    if text is not None:  # `--help` without importing Typer (0.1 s): see docgen.py
+    text = _static_text(sys.argv[1:])
+    if text is not None:  # without importing Typer (0.1 s): see docgen.py
         try:
             sys.stdout.write(text)
             sys.stdout.flush()

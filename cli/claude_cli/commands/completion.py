@@ -1,0 +1,71 @@
+"""`claude completion`: print or install the shell completion scripts."""
+
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EPILOG = """\b
+Examples:
+  claude completion show bash > ~/.local/share/bash-completion/completions/claude
+  claude completion install zsh
+  eval "$(claude completion show bash)"
+"""
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+app = typer.Typer(help="Print or install shell completion (bash, zsh, fish).", no_args_is_help=True)
+
+
+def install_path(shell: str) -> Path:
+    """Where `install` puts the script for `shell` (user-level, no root needed)."""
+    home = Path.home()
+    if shell == "bash":
+        data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+        return data / "bash-completion" / "completions" / "claude"
+    if shell == "zsh":
+        return home / ".zfunc" / "_claude"
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    return config / "fish" / "completions" / "claude.fish"
+
+
+def _detect() -> str:
+    name = Path(os.environ.get("SHELL", "")).name
+    if name not in ("bash", "zsh", "fish"):
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"cannot tell the shell from SHELL={os.environ.get('SHELL', '')!r}; name one: bash, zsh, fish"
+        )
+    return name
+
+
+@app.command("show", epilog=EPILOG)
+def show(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+    """Print the completion script for SHELL on stdout."""
+    from .._generated import COMPLETIONS
+
+    typer.echo(COMPLETIONS[shell.value], nl=False)
+
+
+@app.command("install", epilog=EPILOG)
+def install(
+    shell: Annotated[Shell | None, typer.Argument(help="bash, zsh or fish (default: from $SHELL).")] = None,
+) -> None:
+    """Write the completion script where SHELL loads it for this user."""
+    from .._generated import COMPLETIONS
+
+    name = shell.value if shell else _detect()
+    path = install_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(COMPLETIONS[name])
+    typer.echo(f"claude: wrote {path}", err=True)
+    if name == "zsh":
+        typer.echo("claude: add to ~/.zshrc before compinit: fpath=(~/.zfunc $fpath)", err=True)

@@ -1,0 +1,41 @@
+"""`claude man`: show the manual pages."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from typing import Annotated
+
+import typer
+
+EPILOG = """\b
+Examples:
+  claude man
+  claude man ask
+  claude man stream | grep -A3 EXAMPLES
+"""
+
+
+def man(
+    command: Annotated[
+        str | None, typer.Argument(help="A command (ask, stream, ...); none for claude(1).")
+    ] = None,
+) -> None:
+    """Show claude(1) or claude-COMMAND(1); print the roff source when not on a terminal or man is missing."""
+    from .._generated import MAN
+    from ..errors import UsageError
+    from ..render import Output
+
+    page = "claude" if command is None else f"claude-{command}"
+    if page not in MAN:
+        known = ", ".join(sorted(p.removeprefix("claude-") for p in MAN if p != "claude"))
+        raise UsageError(f"no manual page for {command!r} (commands: {known})")
+    out = Output()
+    if not out.stdout_tty or shutil.which("man") is None:
+        out.write(MAN[page].encode("utf-8"))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"{page}.1")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(MAN[page])
+        raise typer.Exit(subprocess.call(["man", "-l", path]))

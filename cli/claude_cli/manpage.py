@@ -1,0 +1,117 @@
+"""roff man pages, claude(1) and claude-COMMAND(1), from the same click commands and help texts."""
+
+from __future__ import annotations
+
+import click
+
+from . import __version__
+from .errors import EXIT_TABLE
+
+ENVIRONMENT = [
+    ("ANTHROPIC_API_KEY", "The API key (sent as x-api-key; never printed, logged or written)."),
+    ("ANTHROPIC_AUTH_TOKEN", "An OAuth bearer token, used when no API key is set."),
+    ("ANTHROPIC_BASE_URL", "The API base URL (default https://api.anthropic.com)."),
+    ("CLAUDE_MODEL", "The default model (an id or an alias)."),
+    ("CLAUDE_CONFIG", "The config file (default $XDG_CONFIG_HOME/claude-cli/config.toml)."),
+    ("NO_COLOR", "Set to turn colour off on stderr."),
+]
+
+
+def esc(text: str) -> str:
+    """Escape text for roff: backslashes, hyphens, and a leading dot or quote."""
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    if text.startswith((".", "'")):
+        text = "\\&" + text
+    return text
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in text.strip().split("\n\n") if p.strip()]
+
+
+def _examples(epilog: str | None) -> list[str]:
+    if not epilog or "Examples:" not in epilog:
+        return []
+    return [line.strip() for line in epilog.split("Examples:", 1)[1].strip().splitlines() if line.strip()]
+
+
+def _header(name: str, summary: str) -> list[str]:
+    return [
+        f'.TH {name.upper()} 1 "" "claude {__version__}" "User Commands"',
+        ".SH NAME",
+        f"{esc(name)} \\- {esc(summary)}",
+    ]
+
+
+def _exit_status() -> list[str]:
+    lines = [".SH EXIT STATUS"]
+    for status, meaning in EXIT_TABLE:
+        lines += [".TP", f".B {int(status)}", esc(meaning)]
+    return lines
+
+
+def command_page(group: click.Group, name: str) -> str:
+    """The man page of one subcommand."""
+    ctx = click.Context(group, info_name="claude")
+    cmd = group.get_command(ctx, name)
+    assert cmd is not None
+    sub = click.Context(cmd, info_name=name, parent=ctx)
+    lines = _header(f"claude-{name}", cmd.get_short_help_str(200))
+    args = " ".join(
+        f"[\\fI{esc(p.human_readable_name)}\\fR...]"
+        if p.nargs == -1
+        else f"\\fI{esc(p.human_readable_name)}\\fR"
+        for p in cmd.get_params(sub)
+        if isinstance(p, click.Argument)
+    )
+    lines += [".SH SYNOPSIS", f".B claude {esc(name)}", f"[\\fIOPTIONS\\fR] {args}".rstrip()]
+    lines += [".SH DESCRIPTION"]
+    for i, para in enumerate(_paragraphs(cmd.help or "")):
+        lines += ([".PP"] if i else []) + [esc(para)]
+    lines += [".SH OPTIONS"]
+    for param in cmd.get_params(sub):
+        if not isinstance(param, click.Option):
+            continue
+        names = ", ".join(f"\\fB{esc(n)}\\fR" for n in [*param.opts, *param.secondary_opts])
+        metavar = "" if param.is_flag else f" \\fI{esc(param.make_metavar(sub))}\\fR"
+        lines += [".TP", names + metavar, esc(" ".join((param.help or "").split()))]
+    examples = _examples(cmd.epilog)
+    if examples:
+        lines += [".SH EXAMPLES", ".nf"] + [esc(e) for e in examples] + [".fi"]
+    lines += _exit_status()
+    lines += [".SH SEE ALSO", "\\fBclaude\\fR(1)", ""]
+    return "\n".join(lines)
+
+
+def main_page(group: click.Group) -> str:
+    """claude(1): the overview, the commands, exit status and environment."""
+    ctx = click.Context(group, info_name="claude")
+    lines = _header("claude", "the Anthropic Messages API from the shell")
+    lines += [".SH SYNOPSIS", ".B claude", "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]"]
+    lines += [
+        ".SH DESCRIPTION",
+        esc(" ".join((group.help or "").split())),
+        ".PP",
+        "stdout carries only the requested output; thinking, usage, notices and errors go to stderr.",
+    ]
+    lines += [".SH COMMANDS"]
+    names = group.list_commands(ctx)
+    for name in names:
+        cmd = group.get_command(ctx, name)
+        if cmd is not None:
+            lines += [".TP", f"\\fBclaude-{esc(name)}\\fR(1)", esc(cmd.get_short_help_str(200))]
+    lines += _exit_status()
+    lines += [".SH ENVIRONMENT"]
+    for var, meaning in ENVIRONMENT:
+        lines += [".TP", f".B {var}", esc(meaning)]
+    lines += [".SH SEE ALSO", ", ".join(f"\\fBclaude-{esc(n)}\\fR(1)" for n in names), ""]
+    return "\n".join(lines)
+
+
+def pages(group: click.Group) -> dict[str, str]:
+    """{page name: roff}: claude and claude-COMMAND for every command."""
+    ctx = click.Context(group, info_name="claude")
+    out = {"claude": main_page(group)}
+    for name in group.list_commands(ctx):
+        out[f"claude-{name}"] = command_page(group, name)
+    return out

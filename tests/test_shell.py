@@ -1,0 +1,159 @@
+"""Completions and man pages, tested for real: bash, zsh (in tmux) and fish complete; groff lints."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from claude_cli import docgen
+from claude_cli._generated import COMPLETIONS, MAN
+
+REPO = Path(__file__).resolve().parents[1]
+BASH = REPO / "completions" / "claude.bash"
+
+
+def need(tool: str) -> str:
+    """The tool's path; CI installs it (.ci/run), so there a missing tool is a failure."""
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is not installed (.ci/run installs it)")
+        pytest.skip(f"{tool} is not installed")
+    return path
+
+
+def bash_complete(*words: str) -> list[str]:
+    script = (
+        f"source {BASH}\n"
+        f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}; COMPREPLY=()\n"
+        "_claude; printf '%s\\n' \"${COMPREPLY[@]}\""
+    )
+    done = subprocess.run([need("bash"), "--norc", "-c", script], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_generated_files_are_up_to_date() -> None:
+    assert docgen.main(["--check"]) == 0, "run: python -m claude_cli.docgen"
+
+
+def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) -> None:
+    assert bash_complete("claude", "") == [
+        "ask",
+        "stream",
+        "count-tokens",
+        "models",
+        "man",
+        "completion",
+        "--help",
+        "--version",
+    ]
+    assert bash_complete("claude", "ask", "--thi") == [
+        "--thinking",
+        "--thinking-budget",
+        "--thinking-display",
+    ]
+    assert bash_complete("claude", "ask", "--thinking", "") == ["adaptive", "enabled", "off"]
+    assert bash_complete("claude", "stream", "--effort", "x") == ["xhigh"]
+    assert bash_complete("claude", "ask", "-o", "") == ["text", "json", "ndjson"]
+    assert "opus" in bash_complete("claude", "ask", "-m", "") and "claude-opus-4-8" in bash_complete(
+        "claude", "ask", "--model", "claude-o"
+    )
+    assert bash_complete("claude", "completion", "") == ["show", "install", "bash", "zsh", "fish"]
+    assert "ask" in bash_complete("claude", "man", "")
+    (tmp_path / "body.json").write_text("{}")
+    assert bash_complete("claude", "ask", "--body", str(tmp_path / "bo")) == [str(tmp_path / "body.json")]
+
+
+def test_fish_completes(tmp_path: Path) -> None:
+    fish = need("fish")
+    script = REPO / "completions" / "claude.fish"
+
+    def complete(line: str) -> list[str]:
+        done = subprocess.run(
+            [fish, "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )
+        return [row.split("\t")[0] for row in done.stdout.splitlines()]
+
+    assert {"ask", "stream", "models", "completion"} <= set(complete("claude "))
+    assert complete("claude ask --thinking ") == ["adaptive", "enabled", "off"]
+    assert "--max-tokens" in complete("claude ask --max")
+
+
+def test_zsh_completes_in_a_real_terminal(tmp_path: Path) -> None:
+    zsh, tmux = need("zsh"), need("tmux")
+    (tmp_path / ".zshrc").write_text(
+        f"fpath=({REPO / 'completions'} $fpath)\nautoload -U compinit && compinit -u\nPROMPT='> '\n"
+    )
+    session = f"claude-zsh-{os.getpid()}"
+    env = f"env -i HOME={tmp_path} ZDOTDIR={tmp_path} TERM=xterm PATH=/usr/bin:/bin"
+    subprocess.run(
+        [tmux, "new-session", "-d", "-s", session, "-x", "150", "-y", "30", f"{env} {zsh} -i"], check=True
+    )
+    try:
+        screen = ""
+        for line, want in (
+            ("claude ask --thinking ", "adaptive  enabled   off"),
+            ("claude ", "count-tokens"),
+        ):
+            subprocess.run([tmux, "send-keys", "-t", session, "C-u", line, "Tab"], check=True)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.2)
+                screen = subprocess.run(
+                    [tmux, "capture-pane", "-t", session, "-p"], capture_output=True, text=True, check=True
+                ).stdout
+                if want in screen:
+                    break
+            assert want in screen, screen
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)
+
+
+@pytest.mark.parametrize("page", sorted(MAN))
+def test_man_pages_render_without_warnings(page: str) -> None:
+    groff = need("groff")
+    done = subprocess.run(
+        [groff, "-man", "-ww", "-z", str(REPO / "man" / f"{page}.1")], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_man_pages_carry_examples_and_exit_status() -> None:
+    assert "EXAMPLES" in MAN["claude-ask"] and "git diff \\-\\-staged | claude ask" in MAN["claude-ask"]
+    assert ".SH EXIT STATUS" in MAN["claude"] and ".B 141" in MAN["claude"]
+
+
+def test_claude_man_prints_roff_when_piped(proc) -> None:
+    run = proc("man", "ask")
+    assert run.code == 0 and run.stdout == MAN["claude-ask"]
+    bad = proc("man", "nope")
+    assert bad.code == 2 and bad.stderr.startswith("claude: error: no manual page for 'nope'")
+
+
+def test_completion_show_matches_the_files(proc) -> None:
+    for shell, name in docgen.COMPLETION_FILES.items():
+        run = proc("completion", "show", shell)
+        assert run.code == 0
+        assert run.stdout == COMPLETIONS[shell] == (REPO / "completions" / name).read_text()
+
+
+def test_completion_show_through_typer_matches_the_fast_path(cli) -> None:
+    assert cli("completion", "show", "fish").stdout == COMPLETIONS["fish"]
+
+
+def test_completion_install_writes_where_the_shell_looks(proc, tmp_path: Path) -> None:
+    run = proc("completion", "install", "bash", extra_env={"XDG_DATA_HOME": str(tmp_path)})
+    target = tmp_path / "bash-completion" / "completions" / "claude"
+    assert run.code == 0 and target.read_text() == COMPLETIONS["bash"]
+    assert run.stdout == "" and str(target) in run.stderr
+    unknown = proc("completion", "install", extra_env={"SHELL": "/bin/tcsh"})
+    assert unknown.code == 2 and "cannot tell the shell" in unknown.stderr
