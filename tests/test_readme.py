@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from claude_cli.errors import EXIT_TABLE
 
@@ -19,3 +24,44 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = ".venv/bin/python -m pytest -q"
     assert command in README
     assert (ROOT / ".ci" / "run").read_text().strip().endswith(command)
+
+
+def recipes() -> list[str]:
+    """Every command line of the README's Recipes section."""
+    section = README.split("## Recipes", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_readme_has_recipes() -> None:
+    assert len(recipes()) >= 10
+
+
+@pytest.fixture
+def recipe_dir(tmp_path: Path) -> Path:
+    """A directory with what the recipes name: notes.md, big.py, a git repo with a staged change."""
+    (tmp_path / "notes.md").write_text("# Notes\n\n- one\n- two\n")
+    (tmp_path / "big.py").write_text("def main():\n    # TODO: more\n    return 1\n" * 50)
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    subprocess.run([*git, "add", "app.py"], cwd=tmp_path, check=True)
+    return tmp_path
+
+
+@pytest.mark.parametrize("line", recipes())
+def test_readme_recipe_runs_as_written(line: str, recipe_dir: Path, env: dict[str, str]) -> None:
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    run_env = {**os.environ, **env, "PATH": path, "HOME": str(recipe_dir), "SHELL": "/bin/bash"}
+    run_env.pop("XDG_DATA_HOME", None)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", line],
+        cwd=recipe_dir,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, (line, done.stdout[-500:], done.stderr[-500:])
+    assert "error" not in done.stderr, done.stderr
