@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from claude_cli.emulator import Reply
 
@@ -196,3 +197,57 @@ def test_non_utf8_stdin_is_replaced_with_a_warning(cli, emu) -> None:
     assert run.code == 0
     assert run.stderr == "claude: warning: stdin is not valid UTF-8; invalid bytes replaced with U+FFFD\n"
     assert emu.message_requests[-1].body["messages"][0]["content"] == "caf\ufffd\n\nx"
+
+
+BAD_INPUTS = [
+    (("ask", "-m", "gpt4", "hi"), None, "claude: error: unknown model alias 'gpt4' (aliases: "),
+    (
+        ("ask", "--max-tokens", "-5", "hi"),
+        None,
+        "claude: error: max_tokens must be a whole number of at least 0, not -5",
+    ),
+    (("ask",), "", "claude: error: nothing to send: give a prompt argument or pipe text on stdin"),
+    (("ask",), "\n\n", "claude: error: nothing to send: give a prompt argument or pipe text on stdin"),
+    (
+        ("ask", "--max-tokens", "ten", "hi"),
+        None,
+        "claude: error: Invalid value for '--max-tokens': 'ten' is not a valid integer",
+    ),
+    (
+        ("ask", "--thinking", "deep", "hi"),
+        None,
+        "claude: error: Invalid value for '--thinking': 'deep' is not one of",
+    ),
+    (("ask", "--body", "-"), "not json", "claude: error: --body: stdin is not valid JSON"),
+    (
+        ("ask", "--param", "temperature=hot", "hi"),
+        None,
+        "claude: error: --param temperature: value is not JSON",
+    ),
+    (("ask", "--timeout", "0", "hi"), None, "claude: error: --timeout must be more than 0 seconds, not 0.0"),
+    (
+        ("ask", "--base-url", "ftp://x", "hi"),
+        None,
+        "claude: error: base URL must be http(s)://host[:port][/path]",
+    ),
+    (("stream", "-s", "@/etc"), None, "claude: error: --system: is a directory: /etc"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"), BAD_INPUTS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else None
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_is_sent(cli, emu, args, stdin, message: str) -> None:
+    run = cli(*args, input=stdin)
+    assert run.code == 2, run
+    assert run.stderr.startswith(message), run.stderr
+    assert run.stderr.count("\n") == 1
+    assert run.stdout == ""
+    assert emu.requests == []
+
+
+def test_a_much_larger_response_streams_through(proc, emu) -> None:
+    emu.enqueue(Reply("many", count=200_000))
+    run = proc("ask", "go")
+    assert run.code == 0 and run.stderr == ""
+    assert run.stdout == "x" * 200_000

@@ -92,7 +92,7 @@ class Transport:
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConnectionFailure(f"base URL must be http(s)://host[:port][/path], not {base_url!r}")
+            raise UsageError(f"base URL must be http(s)://host[:port][/path], not {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self._scheme = parts.scheme
         self._host = parts.hostname

@@ -1,0 +1,99 @@
+"""The accumulator equals the anthropic SDK's on generated event sequences (hypothesis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claude_cli.events import Accumulator
+
+from .test_conformance import sdk_accumulate, strip_nulls
+
+texts = st.text(max_size=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def split(text: str, cuts: list[int]) -> list[str]:
+    points = sorted({c % (len(text) + 1) for c in cuts})
+    pieces, last = [], 0
+    for p in points:
+        pieces.append(text[last:p])
+        last = p
+    return [*pieces, text[last:]]
+
+
+@st.composite
+def block_events(draw: Any, index: int) -> list[dict[str, Any]]:
+    kind = draw(st.sampled_from(["text", "thinking", "tool_use", "server_tool_use"]))
+    delta = lambda d: {"type": "content_block_delta", "index": index, "delta": d}  # noqa: E731
+    if kind == "text":
+        start = {"type": "text", "text": ""}
+        deltas = [delta({"type": "text_delta", "text": t}) for t in draw(st.lists(texts, max_size=5))]
+    elif kind == "thinking":
+        start = {"type": "thinking", "thinking": "", "signature": ""}
+        deltas = [delta({"type": "thinking_delta", "thinking": t}) for t in draw(st.lists(texts, max_size=4))]
+        deltas.append(delta({"type": "signature_delta", "signature": draw(st.text(min_size=1, max_size=10))}))
+    else:
+        start = {"type": kind, "id": f"toolu_{index}", "name": "tool", "input": {}}
+        raw = orjson.dumps(draw(st.dictionaries(st.text(max_size=5), json_values, max_size=3))).decode()
+        pieces = split(raw, draw(st.lists(st.integers(0, 200), max_size=5)))
+        deltas = [delta({"type": "input_json_delta", "partial_json": p}) for p in pieces]
+    return [
+        {"type": "content_block_start", "index": index, "content_block": start},
+        *deltas,
+        {"type": "content_block_stop", "index": index},
+    ]
+
+
+@st.composite
+def streams(draw: Any) -> list[dict[str, Any]]:
+    usage = {"input_tokens": draw(st.integers(0, 10**6)), "output_tokens": 1}
+    if draw(st.booleans()):
+        usage["cache_read_input_tokens"] = draw(st.integers(0, 1000))
+    events: list[dict[str, Any]] = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_x",
+                "type": "message",
+                "role": "assistant",
+                "content": [],
+                "model": "claude-x-1",
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": usage,
+            },
+        }
+    ]
+    for index in range(draw(st.integers(0, 4))):
+        events += draw(block_events(index))
+        if draw(st.booleans()):
+            events.append({"type": "ping"})
+    final_usage: dict[str, Any] = {"output_tokens": draw(st.integers(1, 10**5))}
+    if draw(st.booleans()):
+        final_usage["cache_creation_input_tokens"] = draw(st.integers(0, 1000))
+    stop = draw(
+        st.sampled_from(["end_turn", "max_tokens", "tool_use", "stop_sequence", "refusal", "pause_turn"])
+    )
+    events.append(
+        {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None}, "usage": final_usage}
+    )
+    events.append({"type": "message_stop"})
+    return events
+
+
+@settings(max_examples=200, deadline=None)
+@given(events=streams())
+def test_accumulator_equals_the_sdk_on_generated_streams(events: list[dict[str, Any]]) -> None:
+    acc = Accumulator()
+    for event in orjson.loads(orjson.dumps(events)):  # fresh objects, as parsed from the wire
+        acc.add(event)
+    assert acc.done
+    assert strip_nulls(acc.message) == strip_nulls(sdk_accumulate(events))
