@@ -251,3 +251,30 @@ def test_a_much_larger_response_streams_through(proc, emu) -> None:
     run = proc("ask", "go")
     assert run.code == 0 and run.stderr == ""
     assert run.stdout == "x" * 200_000
+
+
+def test_http_proxy_is_used_and_no_proxy_is_honoured(cli, emu) -> None:
+    from claude_cli.emulator import Emulator
+
+    from .conftest import KEY
+
+    with Emulator(api_key=KEY) as proxy:  # the emulator accepts absolute-form targets, as a proxy does
+        via = cli(
+            "ask",
+            "hi",
+            extra_env={"ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "HTTP_PROXY": proxy.url, "NO_PROXY": ""},
+        )
+        assert (via.code, via.stdout) == (0, "You said: hi"), via
+        assert len(proxy.message_requests) == 1
+        direct = cli(
+            "ask",
+            "--max-retries",
+            "0",
+            "hi",
+            extra_env={
+                "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+                "HTTP_PROXY": proxy.url,
+                "NO_PROXY": "127.0.0.1",
+            },
+        )
+        assert direct.code == 17 and len(proxy.message_requests) == 1

@@ -9,13 +9,14 @@ text delta reaches stdout without waiting for a buffer to fill.
 from __future__ import annotations
 
 import http.client
+import os
 import random
 import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import orjson
 
@@ -105,6 +106,8 @@ class Transport:
         self._debug = debug
         self.notice = notice
         self._conn: http.client.HTTPConnection | None = None
+        self._absolute = False
+        self._proxy_headers: dict[str, str] = {}
 
     # -- headers ---------------------------------------------------------------------------
     def headers(self, *, stream: bool = False, redact: bool = False) -> dict[str, str]:
@@ -129,14 +132,22 @@ class Transport:
     # -- connection ------------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
+            proxy = proxy_for(self._scheme, self._host)
+            host, port = (proxy.hostname, proxy.port) if proxy else (self._host, self._port)
             if self._scheme == "https":
-                import ssl  # only for https: ~10 ms
+                import ssl
 
-                self._conn = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self.timeout, context=ssl.create_default_context()
+                conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                    host, port, timeout=self.timeout, context=ssl.create_default_context()
                 )
+                if proxy:  # CONNECT tunnel through the proxy; TLS is end to end with the API
+                    conn.set_tunnel(self._host, self._port, headers=_proxy_auth(proxy))
             else:
-                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+                conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            # A plain-http proxy takes the absolute URL as the request target.
+            self._absolute = bool(proxy) and self._scheme == "http"
+            self._proxy_headers = _proxy_auth(proxy) if self._absolute and proxy else {}
+            self._conn = conn
         return self._conn
 
     def close(self) -> None:
@@ -184,8 +195,12 @@ class Transport:
         self, method: str, target: str, body: bytes | None, headers: dict[str, str]
     ) -> http.client.HTTPResponse:
         conn = self._connection()
+        if self._absolute:
+            netloc = self._host + (f":{self._port}" if self._port else "")
+            target = f"http://{netloc}{target}"
+            headers = {**headers, **self._proxy_headers}
         if self._debug:
-            self._debug(f"{method} {self.url(target[len(self._prefix) :])}")
+            self._debug(f"{method} {self.url(path_of(target)[len(self._prefix) :])}")
             for k, v in self.headers(stream=headers["accept"] == "text/event-stream", redact=True).items():
                 self._debug(f"  {k}: {v}")
         try:
@@ -272,6 +287,40 @@ def retry_after_seconds(headers: dict[str, str]) -> float | None:
     if value is None or not (0 <= value <= MAX_RETRY_AFTER):
         return None
     return value
+
+
+def proxy_for(scheme: str, host: str) -> SplitResult | None:
+    """The proxy from HTTP(S)_PROXY for this scheme and host, unless NO_PROXY exempts the host."""
+    if not any(name.lower() in ("http_proxy", "https_proxy", "all_proxy") for name in os.environ):
+        return None  # the common case costs nothing: urllib.request is not imported
+    import urllib.request
+
+    if urllib.request.proxy_bypass_environment(host):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    url = proxies.get(scheme) or proxies.get("all")
+    if not url:
+        return None
+    proxy = urlsplit(url if "://" in url else f"http://{url}")
+    return proxy if proxy.hostname else None
+
+
+def _proxy_auth(proxy: SplitResult) -> dict[str, str]:
+    if not proxy.username:
+        return {}
+    import base64
+    from urllib.parse import unquote
+
+    pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+def path_of(target: str) -> str:
+    """The path of a request target, origin-form or absolute-form."""
+    if "://" not in target:
+        return target
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _snippet(data: bytes) -> str:
