@@ -278,3 +278,15 @@ def test_http_proxy_is_used_and_no_proxy_is_honoured(cli, emu) -> None:
             },
         )
         assert direct.code == 17 and len(proxy.message_requests) == 1
+
+
+def test_emulator_control_endpoints_script_faults_over_http(cli, emu) -> None:
+    """Other processes (shell tests, other tools) can script the emulator through HTTP."""
+    import urllib.request
+
+    script = orjson.dumps([Reply.error(503, "api_error", "scripted", {"x-should-retry": "false"}).to_json()])
+    urllib.request.urlopen(urllib.request.Request(f"{emu.url}/_emulator/script", data=script, method="POST"))
+    run = cli("ask", "hi")
+    assert run.code == 16 and "api_error (503): scripted" in run.stderr
+    recorded = orjson.loads(urllib.request.urlopen(f"{emu.url}/_emulator/requests").read())
+    assert [r["path"] for r in recorded] == ["/v1/messages"]

@@ -456,10 +456,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        self.emu.record(Recorded("GET", url.path, headers, None))
-        if url.path == "/_emulator/requests":
+        if url.path == "/_emulator/requests":  # control endpoints are not recorded
             self._send(200, orjson.dumps([r.__dict__ for r in self.emu.requests]))
             return
+        self.emu.record(Recorded("GET", url.path, headers, None))
         problem = validate(headers, None, self.emu.api_key)
         if problem:
             self._error(*problem)
@@ -479,11 +479,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.emu.record(Recorded("POST", url.path, headers, raw.decode("utf-8", "replace")))
             self._error(400, "invalid_request_error", "request body is not valid JSON")
             return
-        self.emu.record(Recorded("POST", url.path, headers, body))
-        if url.path == "/_emulator/script":
+        if url.path == "/_emulator/script":  # control endpoints are not recorded
             self.emu.enqueue(*(Reply.from_json(d) for d in body or []))
             self._send(200, b"{}")
             return
+        self.emu.record(Recorded("POST", url.path, headers, body))
         problem = validate(headers, body, self.emu.api_key)
         if problem:
             self._error(*problem)

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from .errors import ApiError, CliError, ConnectionFailure, ProtocolError
+from .errors import ApiError, ConnectionFailure, ProtocolError
 from .events import Accumulator, SSEDecoder, parse_event_data
 from .render import Renderer
 from .transport import Response, Transport
@@ -97,6 +97,3 @@ def get_json(transport: Transport, method: str, path: str, body: dict[str, Any] 
     data = orjson.dumps(body) if body is not None else None
     response = transport.request(method, path, data)
     return response.json()
-
-
-__all__ = ["CliError", "get_json", "send_message"]

@@ -13,10 +13,12 @@ from typing import Any
 import orjson
 
 from . import config as cfg
+from .capabilities import DEFAULT_MODEL
 from .errors import Exit, UsageError
 from .inputs import read_json_object, read_stdin_text, text_or_file
+from .options import request_options
 from .render import Output, make_renderer, report
-from .request import UserTurn, build_body, check_body
+from .request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
 from .transport import Transport
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
@@ -51,8 +53,6 @@ def prepare(
     flags: SimpleNamespace, words: list[str] | None, *, stream: bool, show_thinking: bool = False
 ) -> Prepared:
     """Read config and inputs and build the checked request body. Raises UsageError on bad input."""
-    from .options import request_options
-
     config = cfg.load_config()
     base = read_json_object(flags.body, "--body") if flags.body else None
     system = text_or_file(flags.system, "--system")
@@ -63,8 +63,8 @@ def prepare(
         opts,
         UserTurn(stdin=stdin_text, prompt=prompt),
         base=base,
-        default_model=os.environ.get("CLAUDE_MODEL") or config.model or _default_model(),
-        default_max_tokens=config.max_tokens or _default_max_tokens(),
+        default_model=os.environ.get("CLAUDE_MODEL") or config.model or DEFAULT_MODEL,
+        default_max_tokens=config.max_tokens or DEFAULT_MAX_TOKENS,
         aliases=config.aliases,
         show_thinking=show_thinking,
     )
@@ -75,18 +75,6 @@ def prepare(
     if not opts.force:
         check_body(body)
     return Prepared(body, betas, config)
-
-
-def _default_model() -> str:
-    from .capabilities import DEFAULT_MODEL
-
-    return DEFAULT_MODEL
-
-
-def _default_max_tokens() -> int:
-    from .request import DEFAULT_MAX_TOKENS
-
-    return DEFAULT_MAX_TOKENS
 
 
 def make_transport(
@@ -166,7 +154,7 @@ def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:
 _current: Output | None = None
 
 
-def _set_current(out: Output) -> None:
+def _set_current(out: Output | None) -> None:
     global _current
     _current = out
 
@@ -178,4 +166,4 @@ def current_output() -> Output | None:
 
 def reset_current() -> None:
     """Forget the previous command's Output (each invocation makes its own)."""
-    _set_current(None)  # type: ignore[arg-type]
+    _set_current(None)
