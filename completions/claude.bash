@@ -26,6 +26,8 @@ _claude() {
         "ask --metadata-user") COMPREPLY=(); return ;;
         "ask --param") COMPREPLY=(); return ;;
         "ask --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "ask --conversation") COMPREPLY=(); return ;;
+        "ask --messages") COMPREPLY=(); return ;;
         "ask --api-key") COMPREPLY=(); return ;;
         "ask --base-url") COMPREPLY=(); return ;;
         "ask --timeout") COMPREPLY=(); return ;;
@@ -48,6 +50,8 @@ _claude() {
         "stream --metadata-user") COMPREPLY=(); return ;;
         "stream --param") COMPREPLY=(); return ;;
         "stream --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "stream --conversation") COMPREPLY=(); return ;;
+        "stream --messages") COMPREPLY=(); return ;;
         "stream --api-key") COMPREPLY=(); return ;;
         "stream --base-url") COMPREPLY=(); return ;;
         "stream --timeout") COMPREPLY=(); return ;;
@@ -82,8 +86,8 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        ask) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help --help" words="" ;;
-        stream) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
+        ask) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help --help" words="" ;;
+        stream) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
         count-tokens) opts="-o --output -m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
         models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
         man) opts="--help --help" words="ask stream count-tokens models man completion" ;;

@@ -46,6 +46,7 @@ def env(emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
         "ANTHROPIC_API_KEY": KEY,
         "CLAUDE_CONFIG": str(tmp_path / "config.toml"),
         "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "CLAUDE_HOME": str(tmp_path / "home"),
         "NO_COLOR": "1",
     }
     for name in (

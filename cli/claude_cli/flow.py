@@ -6,6 +6,7 @@ Commands stay thin: they pick an output format and call `run_message` (or the pi
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -47,6 +48,7 @@ class Prepared:
     body: dict[str, Any]
     betas: list[str]
     config: cfg.Config
+    conversation_id: str | None = None  # the stored conversation this request continues
 
 
 def prepare(
@@ -56,7 +58,11 @@ def prepare(
     config = cfg.load_config()
     base = read_json_object(flags.body, "--body") if flags.body else None
     system = text_or_file(flags.system, "--system")
-    stdin_text = None if flags.body == "-" or flags.system == "@-" else read_stdin_text()
+    conversation_id, history = _history(flags, base is not None)
+    if history is not None:
+        base = history
+    stdin_used = "-" in (flags.body, getattr(flags, "messages", None)) or flags.system == "@-"
+    stdin_text = None if stdin_used else read_stdin_text()
     prompt = " ".join(words) if words else None
     opts = request_options(flags, system)
     body, betas = build_body(
@@ -74,7 +80,35 @@ def prepare(
         body.pop("stream", None)
     if not opts.force:
         check_body(body)
-    return Prepared(body, betas, config)
+    return Prepared(body, betas, config, conversation_id)
+
+
+def _history(flags: SimpleNamespace, have_body: bool) -> tuple[str | None, dict[str, Any] | None]:
+    """(conversation id, base body) for -c / --conversation / --messages; (None, None) without them."""
+    from .inputs import read_messages
+
+    cont, conversation, messages = (
+        getattr(flags, n, None) for n in ("continue_", "conversation", "messages")
+    )
+    if sum(bool(x) for x in (cont, conversation, messages, have_body)) > 1:
+        raise UsageError("use one of -c, --conversation, --messages and --body")
+    if messages:
+        return None, {"messages": read_messages(messages)}
+    if not (cont or conversation):
+        return None, None
+    from .store import Store, history
+
+    store = Store()
+    try:
+        conversation_id = store.resolve(conversation) if conversation else store.latest_id()
+        if conversation_id is None:
+            raise UsageError("no conversation to continue yet (the log is empty)")
+        last = store.turns(conversation_id)[-1]
+    finally:
+        store.close()
+    base = {k: v for k, v in last.request.items() if k != "stream"}  # the same settings as last time
+    base["messages"] = history(last)
+    return conversation_id, base
 
 
 def make_transport(
@@ -138,11 +172,34 @@ def run_message(
         print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
         return Exit.OK
     renderer = make_renderer(fmt, out, show_thinking=show_thinking, prefill=flags.prefill)
+    started = time.monotonic()
     try:
         message = send_message(transport, prepared.body, renderer)
     finally:
         transport.close()
+    if not getattr(flags, "no_log", True):
+        record_turn(prepared.conversation_id, prepared.body, message, started, out)
     return report(message, out, show_usage=show_usage)
+
+
+def record_turn(
+    conversation_id: str | None, body: dict[str, Any], message: dict[str, Any], started: float, out: Output
+) -> str | None:
+    """Store a completed turn; a failure to store is a warning (the answer is already printed)."""
+    from .errors import CliError
+    from .store import Store
+
+    try:
+        store = Store()
+        try:
+            return store.record(conversation_id, body, message, int((time.monotonic() - started) * 1000))
+        finally:
+            store.close()
+    except (CliError, OSError) as exc:
+        out.note(f"claude: warning: the turn was not stored: {exc}")
+    except Exception as exc:  # sqlite3.Error, without importing sqlite3 here
+        out.note(f"claude: warning: the turn was not stored: {exc.__class__.__name__}: {exc}")
+    return None
 
 
 def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:

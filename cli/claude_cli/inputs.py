@@ -99,3 +99,40 @@ def read_json_object(source: str, what: str) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise UsageError(f"{what}: {source} must hold a JSON object")
     return obj
+
+
+def read_messages(source: str) -> list[dict[str, Any]]:
+    """A conversation history from a file or `-`: a JSON array of messages, or one message per line."""
+    if source == "-":
+        stream = stdin_stream()
+        if stream is None:
+            raise UsageError("--messages: - needs messages piped on stdin")
+        data, name = stream.read(), "stdin"
+    else:
+        try:
+            data, name = Path(source).read_bytes(), source
+        except OSError as exc:
+            raise UsageError(f"--messages: cannot read {source}: {exc.strerror}") from None
+    text = data.strip()
+    try:
+        if text.startswith(b"["):
+            messages = orjson.loads(text)
+        else:
+            messages = [orjson.loads(line) for line in text.splitlines() if line.strip()]
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"--messages: {name} is neither a JSON array nor JSON lines: {exc}") from None
+    check_messages(messages, f"--messages {name}")
+    return messages
+
+
+def check_messages(messages: Any, what: str) -> None:
+    """A usable history: objects with a user/assistant role and content, starting with the user."""
+    if not isinstance(messages, list) or not messages:
+        raise UsageError(f"{what}: expected at least one message")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
+            raise UsageError(f"{what}: message {i + 1} needs a role of 'user' or 'assistant'")
+        if not isinstance(m.get("content"), str | list):
+            raise UsageError(f"{what}: message {i + 1} needs content (text or a list of blocks)")
+    if messages[0]["role"] != "user":
+        raise UsageError(f"{what}: roles out of order: the first message must be the user's")

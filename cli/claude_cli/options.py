@@ -154,6 +154,21 @@ def _output_flags(
 ) -> None: ...
 
 
+def _conversation_flags(
+    continue_: Annotated[
+        bool, typer.Option("-c", "--continue", help="Continue the most recent conversation.")
+    ] = False,
+    conversation: Annotated[
+        str | None, typer.Option("--conversation", help="Continue conversation ID (or a unique prefix).")
+    ] = None,
+    messages: Annotated[
+        str | None,
+        typer.Option("--messages", help="History to continue: JSON array or JSON lines (FILE or -)."),
+    ] = None,
+    no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")] = False,
+) -> None: ...
+
+
 def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
     return [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
@@ -164,6 +179,7 @@ def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
 REQUEST = _params(_request_flags)
 CONNECTION = _params(_connection_flags)
 OUTPUT = _params(_output_flags)
+CONVERSATION = _params(_conversation_flags)
 
 
 def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -1,10 +1,8 @@
 """`claude ask`: one question, the answer streamed to stdout."""
 
-from typing import Annotated
-
 import typer
 
-from ..options import CONNECTION, OUTPUT, REQUEST, message_command
+from ..options import CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -15,14 +13,9 @@ Examples:
 """
 
 
-@message_command(REQUEST, CONNECTION, OUTPUT)
+@message_command(REQUEST, CONVERSATION, CONNECTION, OUTPUT)
 def ask(
-    prompt: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="The question; piped stdin comes first in the same user turn.", show_default=False
-        ),
-    ] = None,
+    prompt: Prompt = None,
     *,
     flags,
 ) -> None:

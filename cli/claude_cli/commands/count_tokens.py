@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import CONNECTION, REQUEST, OutputFormat, message_command
+from ..options import CONNECTION, REQUEST, OutputFormat, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -16,12 +16,7 @@ Examples:
 
 @message_command(REQUEST, CONNECTION)
 def count_tokens(
-    prompt: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="The question; piped stdin comes first in the same user turn.", show_default=False
-        ),
-    ] = None,
+    prompt: Prompt = None,
     output: Annotated[
         OutputFormat, typer.Option("-o", "--output", help="text: the number; json: the API's response.")
     ] = OutputFormat.text,

@@ -1,10 +1,8 @@
 """`claude stream`: the API's raw server-sent events as NDJSON, one event per line."""
 
-from typing import Annotated
-
 import typer
 
-from ..options import CONNECTION, REQUEST, message_command
+from ..options import CONNECTION, CONVERSATION, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -14,14 +12,9 @@ Examples:
 """
 
 
-@message_command(REQUEST, CONNECTION)
+@message_command(REQUEST, CONVERSATION, CONNECTION)
 def stream(
-    prompt: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="The question; piped stdin comes first in the same user turn.", show_default=False
-        ),
-    ] = None,
+    prompt: Prompt = None,
     *,
     flags,
 ) -> None:
