@@ -5,7 +5,7 @@ _claude() {
         case "${COMP_WORDS[i]}" in -*) ;; *) cmd="${COMP_WORDS[i]}"; break ;; esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream count-tokens models man completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat count-tokens models man log completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -56,6 +56,30 @@ _claude() {
         "stream --base-url") COMPREPLY=(); return ;;
         "stream --timeout") COMPREPLY=(); return ;;
         "stream --max-retries") COMPREPLY=(); return ;;
+        "chat --input-format") COMPREPLY=($(compgen -W "text ndjson" -- "$cur")); return ;;
+        "chat -m"|"chat --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "chat -s"|"chat --system") COMPREPLY=(); return ;;
+        "chat --max-tokens") COMPREPLY=(); return ;;
+        "chat --stop") COMPREPLY=(); return ;;
+        "chat --temperature") COMPREPLY=(); return ;;
+        "chat --top-p") COMPREPLY=(); return ;;
+        "chat --top-k") COMPREPLY=(); return ;;
+        "chat --prefill") COMPREPLY=(); return ;;
+        "chat --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "chat --thinking-budget") COMPREPLY=(); return ;;
+        "chat --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
+        "chat --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "chat --task-budget") COMPREPLY=(); return ;;
+        "chat --beta") COMPREPLY=(); return ;;
+        "chat --metadata-user") COMPREPLY=(); return ;;
+        "chat --param") COMPREPLY=(); return ;;
+        "chat --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "chat --conversation") COMPREPLY=(); return ;;
+        "chat --messages") COMPREPLY=(); return ;;
+        "chat --api-key") COMPREPLY=(); return ;;
+        "chat --base-url") COMPREPLY=(); return ;;
+        "chat --timeout") COMPREPLY=(); return ;;
+        "chat --max-retries") COMPREPLY=(); return ;;
         "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "count-tokens -s"|"count-tokens --system") COMPREPLY=(); return ;;
@@ -88,9 +112,11 @@ _claude() {
     case "$cmd" in
         ask) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help --help" words="" ;;
         stream) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
+        chat) opts="--input-format --show-thinking -m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
         count-tokens) opts="-o --output -m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
         models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
-        man) opts="--help --help" words="ask stream count-tokens models man completion" ;;
+        man) opts="--help --help" words="ask stream chat count-tokens models man log completion" ;;
+        log) opts="--help --help" words="list show export search" ;;
         completion) opts="--help --help" words="show install bash zsh fish" ;;
     esac
     if [[ "$cur" == -* ]]; then

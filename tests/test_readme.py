@@ -49,19 +49,20 @@ def recipe_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("line", recipes())
-def test_readme_recipe_runs_as_written(line: str, recipe_dir: Path, env: dict[str, str]) -> None:
+def test_readme_recipes_run_as_written_in_order(recipe_dir: Path, env: dict[str, str]) -> None:
+    """Each line runs as a shell would run it, in order, sharing one directory and one log."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     run_env = {**os.environ, **env, "PATH": path, "HOME": str(recipe_dir), "SHELL": "/bin/bash"}
     run_env.pop("XDG_DATA_HOME", None)
-    done = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", line],
-        cwd=recipe_dir,
-        env=run_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, (line, done.stdout[-500:], done.stderr[-500:])
-    assert "error" not in done.stderr, done.stderr
+    for line in recipes():
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", line],
+            cwd=recipe_dir,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, (line, done.stdout[-500:], done.stderr[-500:])
+        assert "error" not in done.stderr, (line, done.stderr)

@@ -45,9 +45,11 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
     assert bash_complete("claude", "") == [
         "ask",
         "stream",
+        "chat",
         "count-tokens",
         "models",
         "man",
+        "log",
         "completion",
         "--help",
         "--version",

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import ask, completion, count_tokens, man, models, stream
+from .commands import ask, chat, completion, count_tokens, log, man, models, stream
 from .errors import CliError, Exit
 
 
@@ -149,6 +149,8 @@ def root(
 
 app.command("ask", epilog=ask.EPILOG)(ask.ask)
 app.command("stream", epilog=stream.EPILOG)(stream.stream)
+app.command("chat", epilog=chat.EPILOG)(chat.chat)
+app.add_typer(log.app, name="log")
 app.command("count-tokens", epilog=count_tokens.EPILOG)(count_tokens.count_tokens)
 app.command("models", epilog=models.EPILOG)(models.models)
 app.add_typer(completion.app, name="completion")

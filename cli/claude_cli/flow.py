@@ -58,7 +58,7 @@ def prepare(
     config = cfg.load_config()
     base = read_json_object(flags.body, "--body") if flags.body else None
     system = text_or_file(flags.system, "--system")
-    conversation_id, history = _history(flags, base is not None)
+    conversation_id, history = load_history(flags, base is not None)
     if history is not None:
         base = history
     stdin_used = "-" in (flags.body, getattr(flags, "messages", None)) or flags.system == "@-"
@@ -69,8 +69,8 @@ def prepare(
         opts,
         UserTurn(stdin=stdin_text, prompt=prompt),
         base=base,
-        default_model=os.environ.get("CLAUDE_MODEL") or config.model or DEFAULT_MODEL,
-        default_max_tokens=config.max_tokens or DEFAULT_MAX_TOKENS,
+        default_model=default_model(config),
+        default_max_tokens=default_max_tokens(config),
         aliases=config.aliases,
         show_thinking=show_thinking,
     )
@@ -83,7 +83,16 @@ def prepare(
     return Prepared(body, betas, config, conversation_id)
 
 
-def _history(flags: SimpleNamespace, have_body: bool) -> tuple[str | None, dict[str, Any] | None]:
+def default_model(config: cfg.Config) -> str:
+    """CLAUDE_MODEL, then the config file, then the built-in default."""
+    return os.environ.get("CLAUDE_MODEL") or config.model or DEFAULT_MODEL
+
+
+def default_max_tokens(config: cfg.Config) -> int:
+    return config.max_tokens or DEFAULT_MAX_TOKENS
+
+
+def load_history(flags: SimpleNamespace, have_body: bool) -> tuple[str | None, dict[str, Any] | None]:
     """(conversation id, base body) for -c / --conversation / --messages; (None, None) without them."""
     from .inputs import read_messages
 
@@ -165,7 +174,7 @@ def run_message(
     if fmt == "ndjson" and not stream:
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
     out = Output()
-    _set_current(out)
+    set_current(out)
     prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
     transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
@@ -211,7 +220,8 @@ def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:
 _current: Output | None = None
 
 
-def _set_current(out: Output | None) -> None:
+def set_current(out: Output | None) -> None:
+    """Register the Output of the running command (see current_output)."""
     global _current
     _current = out
 
@@ -223,4 +233,4 @@ def current_output() -> Output | None:
 
 def reset_current() -> None:
     """Forget the previous command's Output (each invocation makes its own)."""
-    _set_current(None)
+    set_current(None)

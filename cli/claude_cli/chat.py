@@ -1,0 +1,256 @@
+"""The chat session behind `claude chat`: a terminal REPL, or user turns as JSON lines on stdin.
+
+The API is stateless, so the session holds the history and sends all of it each turn. A turn
+joins the history, and the log, only once its answer completed: Ctrl-C mid-answer cancels
+that turn and leaves the conversation as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import sys
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+
+from . import config as cfg
+from . import flow
+from .errors import CliError, Exit, UsageError
+from .exchange import send_message
+from .inputs import read_json_object, stdin_stream, text_or_file
+from .options import request_options
+from .render import NdjsonRenderer, Output, TextRenderer, report, usage_line
+from .request import UserTurn, build_body, check_body
+
+PROMPT = "> "
+HELP = """commands:
+  /model NAME        switch model (id or alias)
+  /system TEXT       set the system prompt (empty to clear)
+  /thinking MODE     adaptive, off (or enabled with --thinking-budget)
+  /retry             ask the last question again
+  /undo              forget the last exchange
+  /clear             start a new conversation
+  /save FILE         write the history as JSON (for --messages)
+  /usage             tokens used in this session
+  /exit              leave (or Ctrl-D)
+end a line with \\ to continue it; Ctrl-C cancels an answer"""
+
+
+class ChatSession:
+    """History, settings and the transport of one chat."""
+
+    def __init__(self, flags: SimpleNamespace, out: Output, *, show_thinking: bool) -> None:
+        self.flags = flags
+        self.out = out
+        self.show_thinking = show_thinking
+        self.config = cfg.load_config()
+        self.opts = request_options(flags, text_or_file(flags.system, "--system"))
+        self.opts.prefill = None  # a prefill belongs to one answer, not to every turn
+        self.conversation_id, base = flow.load_history(flags, flags.body is not None)
+        if base is None and flags.body:
+            base = read_json_object(flags.body, "--body")
+        base = base or {}
+        self.messages: list[dict[str, Any]] = list(base.get("messages") or [])
+        self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}
+        _, betas = self._build([{"role": "user", "content": "x"}])
+        self.transport = flow.make_transport(flags, self.config, betas, out)
+        self.totals = {"input_tokens": 0, "output_tokens": 0}
+
+    def _build(self, messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+        body, betas = build_body(
+            self.opts,
+            UserTurn(),
+            base={**self.settings, "messages": messages},
+            default_model=flow.default_model(self.config),
+            default_max_tokens=flow.default_max_tokens(self.config),
+            aliases=self.config.aliases,
+            show_thinking=self.show_thinking,
+        )
+        body["stream"] = True
+        if not self.opts.force:
+            check_body(body)
+        return body, betas
+
+    @property
+    def model(self) -> str:
+        return str(self._build([{"role": "user", "content": "x"}])[0]["model"])
+
+    def turn(self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer) -> dict[str, Any]:
+        """Send one user message with the history; on success it and the answer join the history."""
+        body, _ = self._build([*self.messages, user])
+        started = time.monotonic()
+        try:
+            message = send_message(self.transport, body, renderer)
+        except BaseException:
+            self.transport.close()  # a half-read stream cannot be reused
+            raise
+        self.messages = [*body["messages"], {"role": "assistant", "content": message.get("content") or []}]
+        for key in self.totals:
+            self.totals[key] += int((message.get("usage") or {}).get(key) or 0)
+        if not self.flags.no_log:
+            self.conversation_id = (
+                flow.record_turn(self.conversation_id, body, message, started, self.out)
+                or self.conversation_id
+            )
+        return message
+
+    # -- the terminal REPL ------------------------------------------------------------------
+    def repl(self) -> Exit:
+        _enable_line_editing()
+        self.out.note(f"claude chat with {self.model}: /help for commands, Ctrl-D to leave", dim=True)
+        while True:
+            try:
+                text = _read_input()
+            except EOFError:
+                self.out.note("")
+                return Exit.OK
+            except KeyboardInterrupt:
+                self.out.note("")
+                continue
+            if not text.strip():
+                continue
+            if text.startswith("/"):
+                if self._command(text) is False:
+                    return Exit.OK
+                continue
+            self._ask({"role": "user", "content": text})
+
+    def _ask(self, user: dict[str, Any]) -> None:
+        renderer = TextRenderer(self.out, show_thinking=self.show_thinking)
+        try:
+            message = self.turn(user, renderer)
+        except KeyboardInterrupt:
+            self.out.end_line()
+            self.out.note("claude: answer cancelled; this turn is not kept", dim=True)
+            return
+        except CliError as exc:
+            self.out.error(exc.message)
+            return
+        self.out.end_line()
+        report(message, self.out)
+
+    def _command(self, line: str) -> bool | None:
+        name, _, arg = line.partition(" ")
+        arg = arg.strip()
+        if name in ("/exit", "/quit"):
+            return False
+        if name == "/help":
+            self.out.note(HELP)
+        elif name == "/model" and arg:
+            self._set(lambda: setattr(self.opts, "model", arg), f"model: {arg}")
+        elif name == "/system":
+            self.opts.system = arg or None
+            self.settings.pop("system", None)
+            self.out.note(f"system prompt {'set' if arg else 'cleared'}", dim=True)
+        elif name == "/thinking" and arg in ("adaptive", "enabled", "off"):
+            self._set(lambda: setattr(self.opts, "thinking", arg), f"thinking: {arg}")
+        elif name == "/retry":
+            last = self._pop_exchange()
+            if last is not None:
+                self._ask(last)
+        elif name == "/undo":
+            self.out.note("forgot the last exchange" if self._pop_exchange() else "nothing to undo", dim=True)
+        elif name == "/clear":
+            self.messages, self.conversation_id = [], None
+            self.out.note("new conversation", dim=True)
+        elif name == "/save" and arg:
+            try:
+                with open(arg, "wb") as f:
+                    f.write(orjson.dumps(self.messages, option=orjson.OPT_INDENT_2) + b"\n")
+                self.out.note(f"saved {len(self.messages)} messages to {arg}", dim=True)
+            except OSError as exc:
+                self.out.error(f"cannot write {arg}: {exc.strerror}")
+        elif name == "/usage":
+            self.out.note(usage_line(self.totals))
+        else:
+            self.out.error(f"unknown or incomplete command {line!r}; /help lists them")
+        return None
+
+    def _set(self, change: Any, done: str) -> None:
+        before = copy.copy(self.opts)
+        change()
+        try:
+            self._build([{"role": "user", "content": "x"}])
+        except UsageError as exc:
+            self.opts = before
+            self.out.error(exc.message)
+            return
+        if self.opts.model:  # a /model choice beats the model of a continued conversation
+            self.settings.pop("model", None)
+        self.out.note(done, dim=True)
+
+    def _pop_exchange(self) -> dict[str, Any] | None:
+        """Drop the last user message and the answers after it; returns that user message."""
+        for i in range(len(self.messages) - 1, -1, -1):
+            if self.messages[i]["role"] == "user":
+                user = self.messages[i]
+                self.messages = self.messages[:i]
+                return user
+        return None
+
+    # -- programs: JSON lines in, NDJSON events out ------------------------------------------
+    def pipe(self) -> Exit:
+        stream = stdin_stream()
+        if stream is None:
+            raise UsageError("--input-format ndjson reads user turns from a pipe, not a terminal")
+        for number, raw in enumerate(stream, 1):
+            if not raw.strip():
+                continue
+            user = _user_message(raw, number)
+            message = self.turn(user, NdjsonRenderer(self.out))
+            status = report(message, self.out)
+            if status not in (Exit.OK, Exit.MAX_TOKENS):
+                return status
+        return Exit.OK
+
+
+def _user_message(raw: bytes, number: int) -> dict[str, Any]:
+    """A line of input: a JSON string, a content-block list, or a {"role": "user", "content": ...} object."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UsageError(
+            f"stdin line {number}: not JSON (send a JSON string or a user message object)"
+        ) from None
+    if isinstance(value, str | list):
+        return {"role": "user", "content": value}
+    if (
+        isinstance(value, dict)
+        and value.get("role", "user") == "user"
+        and isinstance(value.get("content"), str | list)
+    ):
+        return {"role": "user", "content": value["content"]}
+    raise UsageError(f"stdin line {number}: expected a string, a block list or a user message object")
+
+
+def _enable_line_editing() -> None:
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (input() gains editing and history)
+
+
+def _read_input() -> str:
+    """One user message: a line, with `\\` at the end of a line continuing it."""
+    lines = [input(PROMPT)]
+    while lines[-1].endswith("\\"):
+        lines[-1] = lines[-1][:-1]
+        lines.append(input("... "))
+    return "\n".join(lines)
+
+
+def run_chat(flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool) -> Exit:
+    """`claude chat`: the REPL on a terminal, or NDJSON over a pipe."""
+    out = Output()
+    flow.set_current(out)
+    if not ndjson and stdin_stream() is not None:
+        raise UsageError(
+            "claude chat needs a terminal; for programs use --input-format ndjson, or claude ask"
+        )
+    session = ChatSession(flags, out, show_thinking=show_thinking)
+    try:
+        return session.pipe() if ndjson else session.repl()
+    finally:
+        session.transport.close()
+        sys.stdout.flush()

@@ -1,0 +1,40 @@
+"""`claude chat`: a conversation in the terminal, or over a pipe as NDJSON."""
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from ..options import CONNECTION, CONVERSATION, REQUEST, message_command
+
+EPILOG = """\b
+Examples:
+  claude chat -m opus -s "You are a patient tutor."
+  claude chat -c
+  echo '"hi"' | claude chat --input-format ndjson | jq -rj '.delta.text? // empty'
+"""
+
+
+class InputFormat(str, Enum):
+    text = "text"
+    ndjson = "ndjson"
+
+
+@message_command(REQUEST, CONVERSATION, CONNECTION)
+def chat(
+    input_format: Annotated[
+        InputFormat,
+        typer.Option(
+            "--input-format", help="text: a terminal REPL; ndjson: user turns as JSON lines on stdin."
+        ),
+    ] = InputFormat.text,
+    show_thinking: Annotated[
+        bool, typer.Option("--show-thinking", help="Stream thinking to stderr.")
+    ] = False,
+    *,
+    flags,
+) -> None:
+    """Hold a conversation: answers stream as you go; every completed turn is stored."""
+    from ..chat import run_chat
+
+    raise typer.Exit(run_chat(flags, ndjson=input_format == InputFormat.ndjson, show_thinking=show_thinking))

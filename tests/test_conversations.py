@@ -1,0 +1,213 @@
+"""Conversations: the SQLite log, continuing from the shell, `claude log`, and `claude chat`."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pexpect
+import pytest
+
+from claude_cli.emulator import Reply
+
+
+def turns(env: dict[str, str]) -> list[tuple]:
+    path = Path(env["CLAUDE_HOME"]) / "claude.db"
+    if not path.exists():  # nothing was ever stored
+        return []
+    db = sqlite3.connect(path)
+    return db.execute("SELECT conversation_id, seq, stop_reason FROM turns ORDER BY id").fetchall()
+
+
+def test_ask_stores_each_turn_and_c_continues(cli, emu, env) -> None:
+    assert cli("ask", "first").code == 0
+    assert cli("ask", "-c", "second").code == 0
+    body = emu.message_requests[-1].body
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+    assert body["messages"][1]["content"] == [{"type": "text", "text": "You said: first"}]
+    stored = turns(env)
+    assert [(s, r) for _, s, r in stored] == [(1, "end_turn"), (2, "end_turn")]
+    assert stored[0][0] == stored[1][0]
+    assert oct(os.stat(Path(env["CLAUDE_HOME"]) / "claude.db").st_mode & 0o777) == "0o600"
+
+
+def test_continue_keeps_the_settings_of_the_conversation(cli, emu) -> None:
+    cli("ask", "-m", "haiku-4.5", "-s", "be terse", "--max-tokens", "99", "first")
+    cli("ask", "-c", "second")
+    body = emu.message_requests[-1].body
+    assert (body["model"], body["system"], body["max_tokens"]) == ("claude-haiku-4-5", "be terse", 99)
+
+
+def test_conversation_by_id_prefix_and_no_log(cli, emu, env) -> None:
+    cli("ask", "one")
+    cid = turns(env)[0][0]
+    cli("ask", "other")
+    cli("ask", "--conversation", cid[:12], "--no-log", "two")
+    assert emu.message_requests[-1].body["messages"][0]["content"] == "one"
+    assert len(turns(env)) == 2  # --no-log stored nothing
+    bad = cli("ask", "--conversation", "nope", "x")
+    assert bad.code == 2 and bad.stderr == "claude: error: no conversation 'nope'\n"
+
+
+def test_continue_with_an_empty_log_is_a_usage_error(cli, emu) -> None:
+    run = cli("ask", "-c", "hi")
+    assert run.code == 2 and "no conversation to continue" in run.stderr
+    assert emu.requests == []
+
+
+def test_failed_turn_is_not_recorded(cli, emu, env) -> None:
+    emu.enqueue(
+        Reply(
+            "error_event",
+            content=[{"type": "text", "text": "partial words here"}],
+            after=5,
+            error_type="overloaded_error",
+        )
+    )
+    assert cli("ask", "hi").code == 15
+    assert turns(env) == []
+
+
+def test_messages_file_json_and_ndjson_and_bad_order(cli, emu, tmp_path: Path) -> None:
+    history = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
+    (tmp_path / "h.json").write_bytes(orjson.dumps(history))
+    (tmp_path / "h.ndjson").write_bytes(b"\n".join(orjson.dumps(m) for m in history))
+    for name in ("h.json", "h.ndjson"):
+        assert cli("ask", "--messages", str(tmp_path / name), "c").code == 0
+        assert emu.message_requests[-1].body["messages"] == [*history, {"role": "user", "content": "c"}]
+    (tmp_path / "bad.json").write_bytes(orjson.dumps(history[::-1]))
+    run = cli("ask", "--messages", str(tmp_path / "bad.json"), "c")
+    assert run.code == 2
+    where = tmp_path / "bad.json"
+    want = f"claude: error: --messages {where}: roles out of order: the first message must be the user's\n"
+    assert run.stderr == want
+
+
+def test_export_messages_round_trips_through_messages(cli, emu, env, tmp_path: Path) -> None:
+    cli("ask", "one")
+    cli("ask", "-c", "two")
+    cid = turns(env)[0][0]
+    exported = cli("log", "export", cid, "-o", "messages").stdout
+    (tmp_path / "m.json").write_text(exported)
+    cli("ask", "--messages", str(tmp_path / "m.json"), "three")
+    sent = emu.message_requests[-1].body["messages"]
+    assert sent[:-1] == orjson.loads(exported)
+    assert [m["role"] for m in sent] == ["user", "assistant", "user", "assistant", "user"]
+
+
+def test_log_list_show_search_export(cli, env) -> None:
+    cli("ask", "find the needle")
+    cid = turns(env)[0][0]
+    listed = cli("log", "list").stdout.split("\t")
+    assert listed[0] == cid and listed[-1] == "find the needle\n"
+    assert "## assistant\n\nYou said: find the needle" in cli("log", "show", cid).stdout
+    assert cli("log", "search", "needle").stdout == f"{cid}\t1\tclaude-sonnet-5-5\n"
+    exported = orjson.loads(cli("log", "export", cid).stdout)
+    assert exported["turns"][0]["response"]["content"][0]["text"] == "You said: find the needle"
+    lines = cli("log", "export", cid, "-o", "ndjson").stdout.splitlines()
+    assert len(lines) == 1 and orjson.loads(lines[0])["seq"] == 1
+
+
+def test_parallel_processes_never_corrupt_the_log(env, emu) -> None:
+    script = 'for i in 1 2 3; do claude ask "p$1 $i" >/dev/null || exit 1; done'
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    procs = [
+        subprocess.Popen(["bash", "-c", script, "x", str(n)], env={**os.environ, **env, "PATH": path})
+        for n in range(8)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 8
+    stored = turns(env)
+    assert len(stored) == 24 and len({c for c, _, _ in stored}) == 24
+    db = sqlite3.connect(Path(env["CLAUDE_HOME"]) / "claude.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_chat_over_a_pipe_holds_the_conversation(proc, emu, env) -> None:
+    run = proc("chat", "--input-format", "ndjson", input=b'"hello"\n{"role": "user", "content": "again"}\n')
+    assert run.code == 0, run
+    events = [orjson.loads(line) for line in run.stdout.splitlines()]
+    assert [e["type"] for e in events].count("message_stop") == 2
+    assert [m["role"] for m in emu.message_requests[-1].body["messages"]] == ["user", "assistant", "user"]
+    assert len(turns(env)) == 2
+    bad = proc("chat", "--input-format", "ndjson", input=b"not json\n")
+    assert (
+        bad.code == 2
+        and bad.stderr
+        == "claude: error: stdin line 1: not JSON (send a JSON string or a user message object)\n"
+    )
+
+
+def test_chat_needs_a_terminal_without_ndjson(proc) -> None:
+    run = proc("chat", input=b"hi\n")
+    assert run.code == 2 and "needs a terminal" in run.stderr
+
+
+def test_chat_in_a_real_terminal_with_ctrl_c_mid_answer(env, emu) -> None:
+    child = pexpect.spawn(
+        sys.executable, ["-m", "claude_cli", "chat"], env={**os.environ, **env}, encoding="utf-8", timeout=15
+    )
+    try:
+        child.expect_exact("> ")
+        child.sendline("first question")
+        child.expect_exact("You said: first question")
+        child.expect_exact("> ")
+        emu.enqueue(Reply("trickle", content=[{"type": "text", "text": "slow " * 300}], delay=0.02))
+        child.sendline("tell me slowly")
+        child.expect_exact("slow slow slow")
+        child.sendintr()  # Ctrl-C mid-answer
+        child.expect_exact("answer cancelled")
+        child.expect_exact("> ")
+        child.sendline("/undo")
+        child.expect_exact("forgot the last exchange")
+        child.expect_exact("> ")
+        child.sendline("second question")
+        child.expect_exact("You said: second question")
+        child.expect_exact("> ")
+        child.sendline("/model nonsense")
+        child.expect_exact("unknown model alias 'nonsense'")
+        child.expect_exact("> ")
+        child.sendeof()  # Ctrl-D
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    # The cancelled turn was neither kept nor stored; /undo dropped "first question" from the history.
+    assert [m["content"] for m in emu.message_requests[-1].body["messages"] if m["role"] == "user"] == [
+        "second question"
+    ]
+    stored = turns(env)
+    assert len(stored) == 2
+    cid = stored[-1][0]
+    db = sqlite3.connect(Path(env["CLAUDE_HOME"]) / "claude.db")
+    texts = [
+        orjson.loads(r[0])["content"][0]["text"]
+        for r in db.execute("SELECT response FROM turns WHERE conversation_id = ? ORDER BY seq", (cid,))
+    ]
+    assert texts == ["You said: first question", "You said: second question"]
+
+
+@pytest.mark.parametrize("command", ["/help", "/usage", "/clear", "/bogus"])
+def test_chat_slash_commands_answer(env, emu, command: str) -> None:
+    child = pexpect.spawn(
+        sys.executable, ["-m", "claude_cli", "chat"], env={**os.environ, **env}, encoding="utf-8", timeout=15
+    )
+    try:
+        child.expect_exact("> ")
+        child.sendline(command)
+        child.expect_exact(
+            {
+                "/help": "/retry",
+                "/usage": "tokens: 0 in",
+                "/clear": "new conversation",
+                "/bogus": "unknown or incomplete command",
+            }[command]
+        )
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
