@@ -11,6 +11,7 @@ _claude() {
     case "$cmd $prev" in
         "ask -m"|"ask --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "ask -s"|"ask --system") COMPREPLY=(); return ;;
+        "ask --system-after") COMPREPLY=(); return ;;
         "ask --max-tokens") COMPREPLY=(); return ;;
         "ask --stop") COMPREPLY=(); return ;;
         "ask --temperature") COMPREPLY=(); return ;;
@@ -35,6 +36,7 @@ _claude() {
         "ask -o"|"ask --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "stream -m"|"stream --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "stream -s"|"stream --system") COMPREPLY=(); return ;;
+        "stream --system-after") COMPREPLY=(); return ;;
         "stream --max-tokens") COMPREPLY=(); return ;;
         "stream --stop") COMPREPLY=(); return ;;
         "stream --temperature") COMPREPLY=(); return ;;
@@ -59,6 +61,7 @@ _claude() {
         "chat --input-format") COMPREPLY=($(compgen -W "text ndjson" -- "$cur")); return ;;
         "chat -m"|"chat --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "chat -s"|"chat --system") COMPREPLY=(); return ;;
+        "chat --system-after") COMPREPLY=(); return ;;
         "chat --max-tokens") COMPREPLY=(); return ;;
         "chat --stop") COMPREPLY=(); return ;;
         "chat --temperature") COMPREPLY=(); return ;;
@@ -83,6 +86,7 @@ _claude() {
         "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "count-tokens -s"|"count-tokens --system") COMPREPLY=(); return ;;
+        "count-tokens --system-after") COMPREPLY=(); return ;;
         "count-tokens --max-tokens") COMPREPLY=(); return ;;
         "count-tokens --stop") COMPREPLY=(); return ;;
         "count-tokens --temperature") COMPREPLY=(); return ;;
@@ -110,10 +114,10 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        ask) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help --help" words="" ;;
-        stream) opts="-m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
-        chat) opts="--input-format --show-thinking -m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
-        count-tokens) opts="-o --output -m --model -s --system --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
+        ask) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help --help" words="" ;;
+        stream) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
+        chat) opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
+        count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
         models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
         man) opts="--help --help" words="ask stream chat count-tokens models man log completion" ;;
         log) opts="--help --help" words="list show export search" ;;

@@ -211,3 +211,49 @@ def test_chat_slash_commands_answer(env, emu, command: str) -> None:
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+def test_system_after_goes_right_after_the_user_turn(cli, emu) -> None:
+    cli("ask", "first")
+    run = cli("ask", "-c", "--system-after", "Answer in French from now on.", "second")
+    assert run.code == 0, run
+    messages = emu.message_requests[-1].body["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "system"]
+    assert messages[-1] == {"role": "system", "content": "Answer in French from now on."}
+
+
+def test_system_after_is_refused_for_models_before_opus_4_8(cli, emu) -> None:
+    run = cli("ask", "-m", "sonnet-4.6", "--system-after", "x", "hi")
+    assert run.code == 2
+    assert run.stderr.startswith("claude: error: claude-sonnet-4-6 rejects mid-conversation system messages")
+    assert emu.message_requests == []
+    forced = cli("ask", "-m", "sonnet-4.6", "--system-after", "x", "--force", "hi")
+    assert forced.code == 10 and "role 'system' is not supported on this model" in forced.stderr
+    assert cli("ask", "-m", "opus-4.8", "--system-after", "x", "hi").code == 0
+
+
+def test_system_after_needs_a_user_turn(cli, emu) -> None:
+    cli("ask", "first")
+    run = cli("ask", "-c", "--system-after", "x")
+    assert run.code == 2 and "right after a user turn" in run.stderr
+
+
+def test_chat_system_command_adds_a_system_message_after_the_next_turn(env, emu) -> None:
+    child = pexpect.spawn(
+        sys.executable, ["-m", "claude_cli", "chat"], env={**os.environ, **env}, encoding="utf-8", timeout=15
+    )
+    try:
+        child.expect_exact("> ")
+        child.sendline("/system Be brief.")
+        child.expect_exact("system message added")
+        child.sendline("hello")
+        child.expect_exact("You said: hello")
+        child.expect_exact("> ")
+        child.sendline("again")
+        child.expect_exact("You said: again")
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    roles = [m["role"] for m in emu.message_requests[-1].body["messages"]]
+    assert roles == ["user", "system", "assistant", "user"]  # sent once, then part of the history

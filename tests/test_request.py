@@ -136,6 +136,8 @@ def test_model_rules_reject_before_sending(model: str, kw: dict[str, Any], rule:
         ("claude-haiku-4-5", {"prefill": "{", "top_p": 0.5}),
         ("claude-sonnet-4-6", {"thinking_budget": 2048}),
         ("some-future-model", {"prefill": "x", "temperature": 1.0}),
+        ("claude-opus-4-8", {"system_after": "x"}),
+        ("claude-sonnet-5-5", {"system_after": "x"}),
     ],
 )
 def test_model_rules_allow_what_the_model_accepts(model: str, kw: dict[str, Any]) -> None:

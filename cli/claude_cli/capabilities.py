@@ -31,15 +31,17 @@ ALIASES: dict[str, str] = {
 SAMPLING = "sampling parameters (temperature, top_p, top_k)"
 PREFILL = "assistant prefill"
 MANUAL_THINKING = "manual thinking (--thinking enabled / --thinking-budget)"
+MID_SYSTEM = "mid-conversation system messages (Opus 4.8 and later accept them)"
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Models of `family` (or any family, "*") at version `since` or later reject `rejects`."""
+    """Models of `family` (or any: "*") from `since` up to, not including, `until` reject `rejects`."""
 
     family: str
     since: tuple[int, int]
     rejects: frozenset[str]
+    until: tuple[int, int] | None = None
 
 
 RULES: tuple[Rule, ...] = (
@@ -47,6 +49,8 @@ RULES: tuple[Rule, ...] = (
     Rule("*", (4, 6), frozenset({PREFILL})),
     Rule("mythos", (0, 0), frozenset({PREFILL})),
     Rule("fable", (0, 0), frozenset({PREFILL})),
+    # role "system" after a user turn: new with Opus 4.8; every model released before it rejects it.
+    Rule("*", (0, 0), frozenset({MID_SYSTEM}), until=(4, 8)),
 )
 
 _MODEL_ID = re.compile(r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?(?:-\d{8})?$")
@@ -72,7 +76,11 @@ def rejected_features(model: str) -> frozenset[str]:
     family, version = parsed
     out: set[str] = set()
     for rule in RULES:
-        if rule.family in ("*", family) and version >= rule.since:
+        if (
+            rule.family in ("*", family)
+            and rule.since <= version
+            and (rule.until is None or version < rule.until)
+        ):
             out |= rule.rejects
     return frozenset(out)
 

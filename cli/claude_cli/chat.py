@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import sys
 import time
 from types import SimpleNamespace
@@ -28,7 +29,7 @@ from .request import UserTurn, build_body, check_body
 PROMPT = "> "
 HELP = """commands:
   /model NAME        switch model (id or alias)
-  /system TEXT       set the system prompt (empty to clear)
+  /system TEXT       add a system message after your next message
   /thinking MODE     adaptive, off (or enabled with --thinking-budget)
   /retry             ask the last question again
   /undo              forget the last exchange
@@ -55,13 +56,17 @@ class ChatSession:
         base = base or {}
         self.messages: list[dict[str, Any]] = list(base.get("messages") or [])
         self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}
+        self.opts.system_after = None  # /system sets it per turn
         _, betas = self._build([{"role": "user", "content": "x"}])
         self.transport = flow.make_transport(flags, self.config, betas, out)
         self.totals = {"input_tokens": 0, "output_tokens": 0}
 
     def _build(self, messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+        """The request for `messages` (ending with the new user message) with the session's settings."""
+        if self.opts.system_after is not None:  # /system: right after this user message
+            messages = [*messages, {"role": "system", "content": self.opts.system_after}]
         body, betas = build_body(
-            self.opts,
+            dataclasses.replace(self.opts, system_after=None),
             UserTurn(),
             base={**self.settings, "messages": messages},
             default_model=flow.default_model(self.config),
@@ -88,6 +93,7 @@ class ChatSession:
             self.transport.close()  # a half-read stream cannot be reused
             raise
         self.messages = [*body["messages"], {"role": "assistant", "content": message.get("content") or []}]
+        self.opts.system_after = None  # sent once, now part of the history
         for key in self.totals:
             self.totals[key] += int((message.get("usage") or {}).get(key) or 0)
         if not self.flags.no_log:
@@ -141,10 +147,12 @@ class ChatSession:
             self.out.note(HELP)
         elif name == "/model" and arg:
             self._set(lambda: setattr(self.opts, "model", arg), f"model: {arg}")
-        elif name == "/system":
-            self.opts.system = arg or None
-            self.settings.pop("system", None)
-            self.out.note(f"system prompt {'set' if arg else 'cleared'}", dim=True)
+        elif name == "/system" and arg:
+            # A role "system" message, placed right after the next user message (the API's rule).
+            self._set(
+                lambda: setattr(self.opts, "system_after", arg),
+                "system message added after your next message",
+            )
         elif name == "/thinking" and arg in ("adaptive", "enabled", "off"):
             self._set(lambda: setattr(self.opts, "thinking", arg), f"thinking: {arg}")
         elif name == "/retry":

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from .capabilities import PREFILL, SAMPLING, rejected_features
+from .capabilities import MID_SYSTEM, PREFILL, SAMPLING, rejected_features
 
 MODELS = [
     ("claude-opus-5-5", "Claude Opus 5.5"),
@@ -356,6 +356,11 @@ def validate_messages_body(
     if messages[0].get("role") == "system":
         return 400, "invalid_request_error", "messages.0: a system message cannot be first"
     rejected = rejected_features(model)
+    for i, m in enumerate(messages):
+        if m.get("role") == "system" and MID_SYSTEM in rejected:
+            return 400, "invalid_request_error", "role 'system' is not supported on this model"
+        if m.get("role") == "system" and messages[i - 1].get("role") != "user":
+            return 400, "invalid_request_error", f"messages.{i}: a system message must follow a user message"
     if SAMPLING in rejected and any(k in body for k in ("temperature", "top_p", "top_k")):
         return 400, "invalid_request_error", "`temperature` is deprecated for this model."
     if PREFILL in rejected and messages[-1].get("role") == "assistant":

@@ -64,7 +64,7 @@ def prepare(
     stdin_used = "-" in (flags.body, getattr(flags, "messages", None)) or flags.system == "@-"
     stdin_text = None if stdin_used else read_stdin_text()
     prompt = " ".join(words) if words else None
-    opts = request_options(flags, system)
+    opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
     body, betas = build_body(
         opts,
         UserTurn(stdin=stdin_text, prompt=prompt),

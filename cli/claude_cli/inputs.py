@@ -126,12 +126,12 @@ def read_messages(source: str) -> list[dict[str, Any]]:
 
 
 def check_messages(messages: Any, what: str) -> None:
-    """A usable history: objects with a user/assistant role and content, starting with the user."""
+    """A usable history: objects with a user, assistant or system role and content, starting with the user."""
     if not isinstance(messages, list) or not messages:
         raise UsageError(f"{what}: expected at least one message")
     for i, m in enumerate(messages):
-        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
-            raise UsageError(f"{what}: message {i + 1} needs a role of 'user' or 'assistant'")
+        if not isinstance(m, dict) or m.get("role") not in ("user", "assistant", "system"):
+            raise UsageError(f"{what}: message {i + 1} needs a role of 'user', 'assistant' or 'system'")
         if not isinstance(m.get("content"), str | list):
             raise UsageError(f"{what}: message {i + 1} needs content (text or a list of blocks)")
     if messages[0]["role"] != "user":

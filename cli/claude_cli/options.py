@@ -60,6 +60,10 @@ def _request_flags(
         str | None,
         typer.Option("-s", "--system", help="System prompt: text, or @FILE to read it from a file."),
     ] = None,
+    system_after: Annotated[
+        str | None,
+        typer.Option("--system-after", help="A system message right after this user turn (TEXT or @FILE)."),
+    ] = None,
     max_tokens: Annotated[
         int | None, typer.Option("--max-tokens", help="Most tokens to generate (default 8192, or config).")
     ] = None,
@@ -204,11 +208,14 @@ def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[...,
     return decorate
 
 
-def request_options(flags: SimpleNamespace, system_text: str | None) -> RequestOptions:
-    """The RequestOptions for the request flags (the system prompt already read)."""
+def request_options(
+    flags: SimpleNamespace, system_text: str | None, system_after: str | None = None
+) -> RequestOptions:
+    """The RequestOptions for the request flags (the system texts already read from any @FILE)."""
     return RequestOptions(
         model=flags.model,
         system=system_text,
+        system_after=system_after,
         max_tokens=flags.max_tokens,
         stop=list(flags.stop or []),
         temperature=flags.temperature,

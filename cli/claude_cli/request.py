@@ -27,6 +27,7 @@ class RequestOptions:
 
     model: str | None = None
     system: str | None = None
+    system_after: str | None = None  # a role "system" message right after this turn's user message
     max_tokens: int | None = None
     stop: list[str] = field(default_factory=list)
     temperature: float | None = None
@@ -83,6 +84,10 @@ def build_body(
         messages[-1] = _with_cache_breakpoint(messages[-1])  # end of the conversation prefix
     if not turn.is_empty():
         messages.append({"role": "user", "content": _user_content(turn, opts.cache)})
+    if opts.system_after is not None:
+        if turn.is_empty():
+            raise UsageError("--system-after goes right after a user turn: give a prompt or stdin too")
+        messages.append({"role": "system", "content": opts.system_after})
     if opts.prefill is not None:
         messages.append({"role": "assistant", "content": opts.prefill})
     if not messages:
@@ -139,6 +144,13 @@ def check_body(body: dict[str, Any]) -> None:
         problems.append(
             f"{model} rejects {capabilities.MANUAL_THINKING}; use --thinking adaptive with --effort"
         )
+    for i, message in enumerate(messages):
+        if message.get("role") != "system":
+            continue
+        if capabilities.MID_SYSTEM in rejected:
+            problems.append(f"{model} rejects {capabilities.MID_SYSTEM}")
+        elif i == 0 or messages[i - 1].get("role") != "user":
+            problems.append(f"a system message must come right after a user message (message {i + 1})")
     if thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")
         if isinstance(budget, int) and body.get("max_tokens", 0) <= budget:
