@@ -41,7 +41,8 @@ def block_events(draw: Any, index: int) -> list[dict[str, Any]]:
         deltas = [delta({"type": "thinking_delta", "thinking": t}) for t in draw(st.lists(texts, max_size=4))]
         deltas.append(delta({"type": "signature_delta", "signature": draw(st.text(min_size=1, max_size=10))}))
     else:
-        start = {"type": kind, "id": f"toolu_{index}", "name": "tool", "input": {}}
+        name = "web_search" if kind == "server_tool_use" else "tool"  # server tools have fixed names
+        start = {"type": kind, "id": f"toolu_{index}", "name": name, "input": {}}
         raw = orjson.dumps(draw(st.dictionaries(st.text(max_size=5), json_values, max_size=3))).decode()
         pieces = split(raw, draw(st.lists(st.integers(0, 200), max_size=5)))
         deltas = [delta({"type": "input_json_delta", "partial_json": p}) for p in pieces]
