@@ -93,12 +93,18 @@ def main() -> None:
             "--data-binary",
             f"@{f.name}",
         ]
-        ask_times, curl_times = [], []
-        for _ in range(args.runs):  # interleaved, so both see the same machine state
+        env["CLAUDE_HOME"] = tempfile.mkdtemp(prefix="claude-bench-")
+        ask_times, nolog_times, curl_times = [], [], []
+        for _ in range(args.runs):  # interleaved, so all see the same machine state
             ask_times.append(wall([*CLAUDE, "ask"], env, b"hi\n")[0])
+            nolog_times.append(wall([*CLAUDE, "ask", "--no-log"], env, b"hi\n")[0])
             curl_times.append(wall(curl, env)[0])
         ask_med, curl_med = statistics.median(ask_times), statistics.median(curl_times)
-        print(f"echo hi | claude ask      median {ask_med * 1000:7.1f} ms  (n={args.runs})")
+        nolog_med = statistics.median(nolog_times)
+        print(f"echo hi | claude ask      median {ask_med * 1000:7.1f} ms  (n={args.runs}; stores the turn)")
+        print(
+            f"  ... ask --no-log        median {nolog_med * 1000:7.1f} ms = {nolog_med / curl_med:5.2f}x curl"
+        )
         print(f"curl, same request        median {curl_med * 1000:7.1f} ms")
         print(f"ratio ask/curl            {ask_med / curl_med:7.2f}x   (target: within 12x)")
 
@@ -116,6 +122,8 @@ def main() -> None:
         print(f"claude --help             median {help_med * 1000:7.1f} ms   (target: under 100 ms)")
         ask_help = median_of(args.runs, lambda: wall([*CLAUDE, "ask", "--help"], env)[0])
         print(f"claude ask --help         median {ask_help * 1000:7.1f} ms")
+        comp = median_of(args.runs, lambda: wall([*CLAUDE, "completion", "show", "bash"], env)[0])
+        print(f"claude completion show bash median {comp * 1000:5.1f} ms   (target: under 100 ms)")
 
         # 3. claude stream on a long stream: events/s and peak memory
         for _ in range(3):
