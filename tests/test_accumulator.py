@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from claude_cli.events import Accumulator
 
 from .test_conformance import sdk_accumulate, strip_nulls
+from .test_sse import split_at
 
 texts = st.text(max_size=12)
 json_values = st.recursive(
@@ -18,15 +19,6 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=8,
 )
-
-
-def split(text: str, cuts: list[int]) -> list[str]:
-    points = sorted({c % (len(text) + 1) for c in cuts})
-    pieces, last = [], 0
-    for p in points:
-        pieces.append(text[last:p])
-        last = p
-    return [*pieces, text[last:]]
 
 
 @st.composite
@@ -44,7 +36,7 @@ def block_events(draw: Any, index: int) -> list[dict[str, Any]]:
         name = "web_search" if kind == "server_tool_use" else "tool"  # server tools have fixed names
         start = {"type": kind, "id": f"toolu_{index}", "name": name, "input": {}}
         raw = orjson.dumps(draw(st.dictionaries(st.text(max_size=5), json_values, max_size=3))).decode()
-        pieces = split(raw, draw(st.lists(st.integers(0, 200), max_size=5)))
+        pieces = split_at(raw, draw(st.lists(st.integers(0, 200), max_size=5)))
         deltas = [delta({"type": "input_json_delta", "partial_json": p}) for p in pieces]
     return [
         {"type": "content_block_start", "index": index, "content_block": start},

@@ -23,6 +23,13 @@ def turns(env: dict[str, str]) -> list[tuple]:
     return db.execute("SELECT conversation_id, seq, stop_reason FROM turns ORDER BY id").fetchall()
 
 
+def spawn_chat(env: dict[str, str]) -> pexpect.spawn:
+    """`claude chat` in a real pseudo-terminal."""
+    return pexpect.spawn(
+        sys.executable, ["-m", "claude_cli", "chat"], env={**os.environ, **env}, encoding="utf-8", timeout=15
+    )
+
+
 def test_ask_stores_each_turn_and_c_continues(cli, emu, env) -> None:
     assert cli("ask", "first").code == 0
     assert cli("ask", "-c", "second").code == 0
@@ -147,9 +154,7 @@ def test_chat_needs_a_terminal_without_ndjson(proc) -> None:
 
 
 def test_chat_in_a_real_terminal_with_ctrl_c_mid_answer(env, emu) -> None:
-    child = pexpect.spawn(
-        sys.executable, ["-m", "claude_cli", "chat"], env={**os.environ, **env}, encoding="utf-8", timeout=15
-    )
+    child = spawn_chat(env)
     try:
         child.expect_exact("> ")
         child.sendline("first question")
@@ -192,9 +197,7 @@ def test_chat_in_a_real_terminal_with_ctrl_c_mid_answer(env, emu) -> None:
 
 @pytest.mark.parametrize("command", ["/help", "/usage", "/clear", "/bogus"])
 def test_chat_slash_commands_answer(env, emu, command: str) -> None:
-    child = pexpect.spawn(
-        sys.executable, ["-m", "claude_cli", "chat"], env={**os.environ, **env}, encoding="utf-8", timeout=15
-    )
+    child = spawn_chat(env)
     try:
         child.expect_exact("> ")
         child.sendline(command)
@@ -239,9 +242,7 @@ def test_system_after_needs_a_user_turn(cli, emu) -> None:
 
 
 def test_chat_system_command_adds_a_system_message_after_the_next_turn(env, emu) -> None:
-    child = pexpect.spawn(
-        sys.executable, ["-m", "claude_cli", "chat"], env={**os.environ, **env}, encoding="utf-8", timeout=15
-    )
+    child = spawn_chat(env)
     try:
         child.expect_exact("> ")
         child.sendline("/system Be brief.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import AnyStr
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +20,8 @@ def decode(chunks: list[bytes]) -> list[tuple[str, bytes]]:
     return out + decoder.close()
 
 
-def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
+def split_at(data: AnyStr, cuts: list[int]) -> list[AnyStr]:
+    """Split bytes or text at the given positions (taken modulo its length + 1)."""
     points = sorted({c % (len(data) + 1) for c in cuts})
     pieces, last = [], 0
     for p in points:
