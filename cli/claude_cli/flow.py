@@ -16,7 +16,7 @@ import orjson
 from . import config as cfg
 from .capabilities import DEFAULT_MODEL
 from .errors import Exit, UsageError
-from .inputs import read_json_object, read_stdin_text, text_or_file
+from .inputs import read_json_object, read_messages, read_stdin_text, text_or_file
 from .options import request_options
 from .render import Output, make_renderer, report
 from .request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
@@ -94,8 +94,6 @@ def default_max_tokens(config: cfg.Config) -> int:
 
 def load_history(flags: SimpleNamespace, have_body: bool) -> tuple[str | None, dict[str, Any] | None]:
     """(conversation id, base body) for -c / --conversation / --messages; (None, None) without them."""
-    from .inputs import read_messages
-
     cont, conversation, messages = (
         getattr(flags, n, None) for n in ("continue_", "conversation", "messages")
     )
