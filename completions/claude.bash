@@ -27,7 +27,7 @@ _claude() {
         "ask --metadata-user") COMPREPLY=(); return ;;
         "ask --param") COMPREPLY=(); return ;;
         "ask --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "ask --conversation") COMPREPLY=(); return ;;
+        "ask --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "ask --messages") COMPREPLY=(); return ;;
         "ask --api-key") COMPREPLY=(); return ;;
         "ask --base-url") COMPREPLY=(); return ;;
@@ -52,7 +52,7 @@ _claude() {
         "stream --metadata-user") COMPREPLY=(); return ;;
         "stream --param") COMPREPLY=(); return ;;
         "stream --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "stream --conversation") COMPREPLY=(); return ;;
+        "stream --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "stream --messages") COMPREPLY=(); return ;;
         "stream --api-key") COMPREPLY=(); return ;;
         "stream --base-url") COMPREPLY=(); return ;;
@@ -77,7 +77,7 @@ _claude() {
         "chat --metadata-user") COMPREPLY=(); return ;;
         "chat --param") COMPREPLY=(); return ;;
         "chat --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "chat --conversation") COMPREPLY=(); return ;;
+        "chat --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "chat --messages") COMPREPLY=(); return ;;
         "chat --api-key") COMPREPLY=(); return ;;
         "chat --base-url") COMPREPLY=(); return ;;
@@ -114,14 +114,14 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        ask) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help --help" words="" ;;
-        stream) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
-        chat) opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
-        count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
-        models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help --help" words="" ;;
-        man) opts="--help --help" words="ask stream chat count-tokens models man log completion" ;;
-        log) opts="--help --help" words="list show export search" ;;
-        completion) opts="--help --help" words="show install bash zsh fish" ;;
+        ask) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        stream) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        chat) opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        man) opts="--help" words="ask stream chat count-tokens models man log completion" ;;
+        log) opts="--help" words="list show export search" ;;
+        completion) opts="--help" words="show install bash zsh fish" ;;
     esac
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

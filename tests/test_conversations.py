@@ -258,3 +258,27 @@ def test_chat_system_command_adds_a_system_message_after_the_next_turn(env, emu)
         child.close()
     roles = [m["role"] for m in emu.message_requests[-1].body["messages"]]
     assert roles == ["user", "system", "assistant", "user"]  # sent once, then part of the history
+
+
+def test_chat_retry_save_and_input_history(env, emu, tmp_path: Path) -> None:
+    child = spawn_chat(env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("remember this line")
+        child.expect_exact("You said: remember this line")
+        child.expect_exact("> ")
+        child.sendline("/retry")
+        child.expect_exact("You said: remember this line")
+        child.expect_exact("> ")
+        child.sendline(f"/save {tmp_path / 'saved.json'}")
+        child.expect_exact("saved 2 messages")
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    saved = orjson.loads((tmp_path / "saved.json").read_bytes())
+    assert [m["role"] for m in saved] == ["user", "assistant"]  # /retry replaced the exchange, not added one
+    assert len(emu.message_requests) == 2
+    assert [m["role"] for m in emu.message_requests[-1].body["messages"]] == ["user"]
+    history = (Path(env["CLAUDE_HOME"]) / "chat_history").read_text()
+    assert "remember this line" in history  # input history survives the session

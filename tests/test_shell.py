@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,13 +28,15 @@ def need(tool: str) -> str:
     return path
 
 
-def bash_complete(*words: str) -> list[str]:
+def bash_complete(*words: str, env: dict[str, str] | None = None) -> list[str]:
     script = (
         f"source {BASH}\n"
         f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}; COMPREPLY=()\n"
         "_claude; printf '%s\\n' \"${COMPREPLY[@]}\""
     )
-    done = subprocess.run([need("bash"), "--norc", "-c", script], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [need("bash"), "--norc", "-c", script], capture_output=True, text=True, check=True, env=env
+    )
     return done.stdout.split()
 
 
@@ -90,21 +93,29 @@ def test_fish_completes(tmp_path: Path) -> None:
     assert "--max-tokens" in complete("claude ask --max")
 
 
-def test_zsh_completes_in_a_real_terminal(tmp_path: Path) -> None:
+def test_zsh_completes_in_a_real_terminal(tmp_path: Path, cli, env) -> None:
     zsh, tmux = need("zsh"), need("tmux")
+    cli("ask", "the only conversation")
+    (cid,) = [line.split("\t")[0] for line in cli("log", "list").stdout.splitlines()]
     (tmp_path / ".zshrc").write_text(
         f"fpath=({REPO / 'completions'} $fpath)\nautoload -U compinit && compinit -u\nPROMPT='> '\n"
     )
     session = f"claude-zsh-{os.getpid()}"
-    env = f"env -i HOME={tmp_path} ZDOTDIR={tmp_path} TERM=xterm PATH=/usr/bin:/bin"
+    bindir = Path(sys.executable).parent
+    shell_env = (
+        f"env -i HOME={tmp_path} ZDOTDIR={tmp_path} TERM=xterm CLAUDE_HOME={env['CLAUDE_HOME']}"
+        f" PATH={bindir}:/usr/bin:/bin"
+    )
     subprocess.run(
-        [tmux, "new-session", "-d", "-s", session, "-x", "150", "-y", "30", f"{env} {zsh} -i"], check=True
+        [tmux, "new-session", "-d", "-s", session, "-x", "150", "-y", "30", f"{shell_env} {zsh} -i"],
+        check=True,
     )
     try:
         screen = ""
         for line, want in (
             ("claude ask --thinking ", "adaptive  enabled   off"),
             ("claude ", "count-tokens"),
+            ("claude ask --conversation ", f"--conversation {cid}"),
         ):
             subprocess.run([tmux, "send-keys", "-t", session, "C-u", line, "Tab"], check=True)
             deadline = time.monotonic() + 10
@@ -159,3 +170,27 @@ def test_completion_install_writes_where_the_shell_looks(proc, tmp_path: Path) -
     assert run.stdout == "" and str(target) in run.stderr
     unknown = proc("completion", "install", extra_env={"SHELL": "/bin/tcsh"})
     assert unknown.code == 2 and "cannot tell the shell" in unknown.stderr
+
+
+def test_conversation_ids_complete_from_the_log(cli, env) -> None:
+    cli("ask", "one")
+    cli("ask", "two")
+    ids = [line.split("\t")[0] for line in cli("log", "list").stdout.splitlines()]
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    run_env = {**os.environ, **env, "PATH": path}
+    assert sorted(bash_complete("claude", "ask", "--conversation", "", env=run_env)) == sorted(ids)
+    assert bash_complete("claude", "chat", "--conversation", ids[0][:-1], env=run_env) == [ids[0]]
+    fish = need("fish")
+    done = subprocess.run(
+        [
+            fish,
+            "--no-config",
+            "-c",
+            f"source {REPO / 'completions' / 'claude.fish'}; complete -C 'claude ask --conversation '",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=run_env,
+    )
+    assert sorted(row.split("\t")[0] for row in done.stdout.splitlines()) == sorted(ids)

@@ -235,8 +235,26 @@ def _user_message(raw: bytes, number: int) -> dict[str, Any]:
 
 
 def _enable_line_editing() -> None:
-    with contextlib.suppress(ImportError):
-        import readline  # noqa: F401  (input() gains editing and history)
+    """Line editing and input history for input(), kept across sessions in the data dir."""
+    try:
+        import readline
+    except ImportError:
+        return
+    import atexit
+
+    from .store import data_dir
+
+    path = data_dir() / "chat_history"
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+
+    atexit.register(save)
 
 
 def _read_input() -> str:
