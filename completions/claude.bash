@@ -102,6 +102,8 @@ _claude() {
         "count-tokens --metadata-user") COMPREPLY=(); return ;;
         "count-tokens --param") COMPREPLY=(); return ;;
         "count-tokens --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "count-tokens --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "count-tokens --messages") COMPREPLY=(); return ;;
         "count-tokens --api-key") COMPREPLY=(); return ;;
         "count-tokens --base-url") COMPREPLY=(); return ;;
         "count-tokens --timeout") COMPREPLY=(); return ;;
@@ -117,7 +119,7 @@ _claude() {
         ask) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
         stream) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         chat) opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         man) opts="--help" words="ask stream chat count-tokens models man log completion" ;;
         log) opts="--help" words="list show export search" ;;

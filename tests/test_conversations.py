@@ -282,3 +282,11 @@ def test_chat_retry_save_and_input_history(env, emu, tmp_path: Path) -> None:
     assert [m["role"] for m in emu.message_requests[-1].body["messages"]] == ["user"]
     history = (Path(env["CLAUDE_HOME"]) / "chat_history").read_text()
     assert "remember this line" in history  # input history survives the session
+
+
+def test_count_tokens_counts_a_continued_conversation(cli, emu, env) -> None:
+    cli("ask", "first")
+    run = cli("count-tokens", "-c", "second")
+    assert run.code == 0 and int(run.stdout) > 0
+    assert [m["role"] for m in emu.requests[-1].body["messages"]] == ["user", "assistant", "user"]
+    assert len(turns(env)) == 1  # counting stores nothing
