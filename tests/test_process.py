@@ -127,3 +127,24 @@ def test_first_text_byte_is_flushed_before_the_stream_ends(env, emu) -> None:
     assert first == b"fast "
     assert p.returncode == 0
     assert took < 5  # loose: it arrived while ~50 deltas were still to come (no buffering until exit)
+
+
+def test_key_is_in_no_file_claude_writes(proc, env, tmp_path) -> None:
+    """Run the commands that write files; then grep every byte under the data and config dirs."""
+    from pathlib import Path
+
+    assert proc("ask", "hi").code == 0
+    assert proc("ask", "-c", "--debug", "again").code == 0
+    assert proc("chat", "--input-format", "ndjson", input=b'"hello"\n').code == 0
+    assert (
+        proc("completion", "install", "bash", extra_env={"XDG_DATA_HOME": str(tmp_path / "share")}).code == 0
+    )
+    written = [
+        p
+        for root in (env["CLAUDE_HOME"], env["XDG_CONFIG_HOME"], str(tmp_path / "share"))
+        for p in Path(root).rglob("*")
+        if p.is_file()
+    ]
+    assert any(p.name == "claude.db" for p in written)
+    for path in written:
+        assert KEY.encode() not in path.read_bytes(), path
