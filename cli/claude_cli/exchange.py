@@ -6,7 +6,6 @@ was streamed or not) and leaves the exit status to `render.report`.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import orjson
@@ -38,12 +37,9 @@ def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer)
             retryable = isinstance(exc, ConnectionFailure) or exc.error_type in _RETRYABLE_EVENT_ERRORS
             if renderer.started or not retryable or attempt >= transport.max_retries:
                 raise
-            delay = transport.backoff(attempt)
-            attempt += 1
             transport.close()
-            if transport.notice:
-                transport.notice(f"{exc}; retry {attempt} of {transport.max_retries} in {delay:.1f} s")
-            time.sleep(delay)
+            transport.wait_to_retry(attempt, exc)
+            attempt += 1
 
 
 def _consume(response: Response, renderer: Renderer) -> dict[str, Any]:

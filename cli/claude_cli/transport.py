@@ -12,7 +12,6 @@ import http.client
 import os
 import random
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -185,11 +184,8 @@ class Transport:
                 failure, should_retry, retry_after = self._failure(resp)
             if not should_retry or attempt >= self.max_retries:
                 raise failure
-            delay = retry_after if retry_after is not None else self.backoff(attempt)
+            self.wait_to_retry(attempt, failure, retry_after)
             attempt += 1
-            if self.notice:
-                self.notice(f"{failure}; retry {attempt} of {self.max_retries} in {delay:.1f} s")
-            time.sleep(delay)
 
     def _send(
         self, method: str, target: str, body: bytes | None, headers: dict[str, str]
@@ -237,6 +233,13 @@ class Transport:
         else:
             retry = status in _RETRY_STATUSES or status >= 500
         return error, retry, retry_after_seconds(headers)
+
+    def wait_to_retry(self, attempt: int, failure: Exception, retry_after: float | None = None) -> None:
+        """Announce (if anyone is watching) and wait out the pause before retry number `attempt` (0-based)."""
+        delay = retry_after if retry_after is not None else self.backoff(attempt)
+        if self.notice:
+            self.notice(f"{failure}; retry {attempt + 1} of {self.max_retries} in {delay:.1f} s")
+        time.sleep(delay)
 
     @staticmethod
     def backoff(attempt: int) -> float:
@@ -335,8 +338,3 @@ def _describe(exc: BaseException) -> str:
         return "incomplete read"
     text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
     return str(text)
-
-
-def stderr_notice(message: str) -> None:
-    """Default notice sink: one line on stderr."""
-    print(f"claude: {message}", file=sys.stderr)
