@@ -290,3 +290,14 @@ def test_count_tokens_counts_a_continued_conversation(cli, emu, env) -> None:
     assert run.code == 0 and int(run.stdout) > 0
     assert [m["role"] for m in emu.requests[-1].body["messages"]] == ["user", "assistant", "user"]
     assert len(turns(env)) == 1  # counting stores nothing
+
+
+def test_chat_system_after_flag_goes_after_the_first_message(proc, emu) -> None:
+    run = proc("chat", "--input-format", "ndjson", "--system-after", "Be brief.", input=b'"one"\n"two"\n')
+    assert run.code == 0, run
+    roles = [m["role"] for m in emu.message_requests[-1].body["messages"]]
+    assert roles == ["user", "system", "assistant", "user"]
+    refused = proc(
+        "chat", "--input-format", "ndjson", "-m", "sonnet-4.6", "--system-after", "x", input=b'"one"\n'
+    )
+    assert refused.code == 2 and "rejects mid-conversation system messages" in refused.stderr

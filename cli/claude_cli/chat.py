@@ -48,7 +48,9 @@ class ChatSession:
         self.out = out
         self.show_thinking = show_thinking
         self.config = cfg.load_config()
-        self.opts = request_options(flags, text_or_file(flags.system, "--system"))
+        self.opts = request_options(
+            flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")
+        )
         self.opts.prefill = None  # a prefill belongs to one answer, not to every turn
         self.conversation_id, base = flow.load_history(flags, flags.body is not None)
         if base is None and flags.body:
@@ -56,8 +58,7 @@ class ChatSession:
         base = base or {}
         self.messages: list[dict[str, Any]] = list(base.get("messages") or [])
         self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}
-        self.opts.system_after = None  # /system sets it per turn
-        _, betas = self._build([{"role": "user", "content": "x"}])
+        _, betas = self._probe()
         self.transport = flow.make_transport(flags, self.config, betas, out)
         self.totals = {"input_tokens": 0, "output_tokens": 0}
 
@@ -79,9 +80,13 @@ class ChatSession:
             check_body(body)
         return body, betas
 
+    def _probe(self) -> tuple[dict[str, Any], list[str]]:
+        """The request the current settings make for a one-word question: checks them, tells the betas."""
+        return self._build([*self.messages, {"role": "user", "content": "x"}])
+
     @property
     def model(self) -> str:
-        return str(self._build([{"role": "user", "content": "x"}])[0]["model"])
+        return str(self._probe()[0]["model"])
 
     def turn(self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer) -> dict[str, Any]:
         """Send one user message with the history; on success it and the answer join the history."""
@@ -93,7 +98,7 @@ class ChatSession:
             self.transport.close()  # a half-read stream cannot be reused
             raise
         self.messages = [*body["messages"], {"role": "assistant", "content": message.get("content") or []}]
-        self.opts.system_after = None  # sent once, now part of the history
+        self.opts.system_after = None  # --system-after and /system are sent once; now in the history
         for key in self.totals:
             self.totals[key] += int((message.get("usage") or {}).get(key) or 0)
         if not self.flags.no_log:
@@ -181,7 +186,7 @@ class ChatSession:
         before = copy.copy(self.opts)
         change()
         try:
-            self._build([{"role": "user", "content": "x"}])
+            self._probe()
         except UsageError as exc:
             self.opts = before
             self.out.error(exc.message)
