@@ -5,7 +5,7 @@ _claude() {
         case "${COMP_WORDS[i]}" in -*) ;; *) cmd="${COMP_WORDS[i]}"; break ;; esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat count-tokens models man log completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision count-tokens models man log files completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -27,8 +27,9 @@ _claude() {
         "ask --metadata-user") COMPREPLY=(); return ;;
         "ask --param") COMPREPLY=(); return ;;
         "ask --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "ask -a"|"ask --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
-        "ask --messages") COMPREPLY=(); return ;;
+        "ask --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --api-key") COMPREPLY=(); return ;;
         "ask --base-url") COMPREPLY=(); return ;;
         "ask --timeout") COMPREPLY=(); return ;;
@@ -52,8 +53,9 @@ _claude() {
         "stream --metadata-user") COMPREPLY=(); return ;;
         "stream --param") COMPREPLY=(); return ;;
         "stream --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "stream -a"|"stream --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
-        "stream --messages") COMPREPLY=(); return ;;
+        "stream --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --api-key") COMPREPLY=(); return ;;
         "stream --base-url") COMPREPLY=(); return ;;
         "stream --timeout") COMPREPLY=(); return ;;
@@ -78,11 +80,37 @@ _claude() {
         "chat --param") COMPREPLY=(); return ;;
         "chat --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
-        "chat --messages") COMPREPLY=(); return ;;
+        "chat --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --api-key") COMPREPLY=(); return ;;
         "chat --base-url") COMPREPLY=(); return ;;
         "chat --timeout") COMPREPLY=(); return ;;
         "chat --max-retries") COMPREPLY=(); return ;;
+        "vision -m"|"vision --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "vision -s"|"vision --system") COMPREPLY=(); return ;;
+        "vision --system-after") COMPREPLY=(); return ;;
+        "vision --max-tokens") COMPREPLY=(); return ;;
+        "vision --stop") COMPREPLY=(); return ;;
+        "vision --temperature") COMPREPLY=(); return ;;
+        "vision --top-p") COMPREPLY=(); return ;;
+        "vision --top-k") COMPREPLY=(); return ;;
+        "vision --prefill") COMPREPLY=(); return ;;
+        "vision --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "vision --thinking-budget") COMPREPLY=(); return ;;
+        "vision --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
+        "vision --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "vision --task-budget") COMPREPLY=(); return ;;
+        "vision --beta") COMPREPLY=(); return ;;
+        "vision --metadata-user") COMPREPLY=(); return ;;
+        "vision --param") COMPREPLY=(); return ;;
+        "vision --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "vision -a"|"vision --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "vision --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "vision --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "vision --api-key") COMPREPLY=(); return ;;
+        "vision --base-url") COMPREPLY=(); return ;;
+        "vision --timeout") COMPREPLY=(); return ;;
+        "vision --max-retries") COMPREPLY=(); return ;;
+        "vision -o"|"vision --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "count-tokens -s"|"count-tokens --system") COMPREPLY=(); return ;;
@@ -102,8 +130,9 @@ _claude() {
         "count-tokens --metadata-user") COMPREPLY=(); return ;;
         "count-tokens --param") COMPREPLY=(); return ;;
         "count-tokens --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "count-tokens -a"|"count-tokens --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "count-tokens --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
-        "count-tokens --messages") COMPREPLY=(); return ;;
+        "count-tokens --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "count-tokens --api-key") COMPREPLY=(); return ;;
         "count-tokens --base-url") COMPREPLY=(); return ;;
         "count-tokens --timeout") COMPREPLY=(); return ;;
@@ -116,13 +145,15 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        ask) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        stream) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        ask) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        stream) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         chat) opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        vision) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        man) opts="--help" words="ask stream chat count-tokens models man log completion" ;;
+        man) opts="--help" words="ask stream chat vision count-tokens models man log files completion" ;;
         log) opts="--help" words="list show export search" ;;
+        files) opts="--help" words="upload list info delete" ;;
         completion) opts="--help" words="show install bash zsh fish" ;;
     esac
     if [[ "$cur" == -* ]]; then

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import ask, chat, completion, count_tokens, log, man, models, stream
+from .commands import ask, chat, completion, count_tokens, files, log, man, models, stream, vision
 from .errors import CliError, Exit
 
 
@@ -150,8 +150,10 @@ def root(
 app.command("ask", epilog=ask.EPILOG)(ask.ask)
 app.command("stream", epilog=stream.EPILOG)(stream.stream)
 app.command("chat", epilog=chat.EPILOG)(chat.chat)
+app.command("vision", epilog=vision.EPILOG)(vision.vision)
 app.add_typer(log.app, name="log")
 app.command("count-tokens", epilog=count_tokens.EPILOG)(count_tokens.count_tokens)
 app.command("models", epilog=models.EPILOG)(models.models)
+app.add_typer(files.app, name="files")
 app.add_typer(completion.app, name="completion")
 app.command("man", epilog=man.EPILOG)(man.man)

@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from .capabilities import MID_SYSTEM, PREFILL, SAMPLING, rejected_features
+from .emulator_content import FILES_BETA, attachment_summary, check_blocks
 
 MODELS = [
     ("claude-opus-5-5", "Claude Opus 5.5"),
@@ -127,6 +128,8 @@ class Emulator:
         self.latency = latency  # seconds added before every answer
         self.requests: list[Recorded] = []
         self.first_text_sent: list[float] = []  # time.monotonic() as each trickle's first text delta left
+        self.files: dict[str, dict[str, Any]] = {}  # Files API: id -> metadata, newest last
+        self.file_data: dict[str, bytes] = {}
         self._script: collections.deque[Reply] = collections.deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -182,7 +185,12 @@ class Emulator:
 
 def default_reply(body: dict[str, Any]) -> Reply:
     """What the emulator says when nothing is scripted: an echo of the last user text."""
-    text = "You said: " + last_user_text(body.get("messages") or [])
+    messages = body.get("messages") or []
+    text = "You said: " + last_user_text(messages)
+    users = [m for m in messages if m.get("role") == "user"]
+    seen = attachment_summary(users[-1]) if users else ""
+    if seen:
+        text += f" (attached: {seen})"
     blocks: list[dict[str, Any]] = []
     thinking = body.get("thinking") or {}
     if thinking.get("type") in ("enabled", "adaptive"):
@@ -375,6 +383,46 @@ def validate_messages_body(
     return None
 
 
+def _betas(headers: dict[str, str]) -> set[str]:
+    return {b.strip() for b in headers.get("anthropic-beta", "").split(",") if b.strip()}
+
+
+def _need_files_beta(headers: dict[str, str]) -> tuple[int, str, str] | None:
+    if FILES_BETA in _betas(headers):
+        return None
+    return 400, "invalid_request_error", f"the Files API needs the anthropic-beta header {FILES_BETA}"
+
+
+def _file_part(content_type: str, raw: bytes) -> tuple[str, str, bytes] | None:
+    """(filename, media type, bytes) of the multipart body's `file` part."""
+    from email import message_from_bytes, policy
+
+    if not content_type.startswith("multipart/form-data"):
+        return None
+    doc = message_from_bytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw, policy=policy.HTTP
+    )
+    for part in doc.iter_parts():  # type: ignore[attr-defined]
+        if part.get_param("name", header="content-disposition") == "file":
+            payload = part.get_payload(decode=True) or b""
+            return part.get_filename() or "upload", part.get_content_type(), payload
+    return None
+
+
+def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str, Any]:
+    """A page of `items` the way the API pages lists (limit, after_id)."""
+    limit = int(query.get("limit", ["20"])[0])
+    ids = [i["id"] for i in items]
+    start = ids.index(query["after_id"][0]) + 1 if query.get("after_id", [""])[0] in ids else 0
+    page = items[start : start + limit]
+    return {
+        "data": page,
+        "has_more": start + limit < len(items),
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+    }
+
+
 # -- the HTTP handler --------------------------------------------------------------------------
 
 
@@ -472,7 +520,68 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/v1/models":
             self._models(parse_qs(url.query))
             return
+        if url.path.startswith("/v1/files"):
+            self._files_get(url.path, parse_qs(url.query), headers)
+            return
         self._error(404, "not_found_error", f"no route GET {url.path}")
+
+    def do_DELETE(self) -> None:
+        url = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.emu.record(Recorded("DELETE", url.path, headers, None))
+        problem = validate(headers, None, self.emu.api_key) or _need_files_beta(headers)
+        if problem:
+            self._error(*problem)
+            return
+        file_id = url.path.removeprefix("/v1/files/")
+        if not url.path.startswith("/v1/files/") or file_id not in self.emu.files:
+            self._error(404, "not_found_error", f"file not found: {file_id}")
+            return
+        with self.emu._lock:
+            del self.emu.files[file_id]
+            del self.emu.file_data[file_id]
+        self._send(200, orjson.dumps({"id": file_id, "type": "file_deleted"}))
+
+    # -- Files API --------------------------------------------------------------------------
+    def _upload(self, headers: dict[str, str], raw: bytes) -> None:
+        problem = _need_files_beta(headers)
+        if problem:
+            self._error(*problem)
+            return
+        part = _file_part(headers.get("content-type", ""), raw)
+        if part is None:
+            self._error(400, "invalid_request_error", "file: a multipart/form-data 'file' part is required")
+            return
+        filename, mime, data = part
+        file_id = self.emu.new_id("file")
+        meta = {
+            "id": file_id,
+            "type": "file",
+            "filename": filename,
+            "mime_type": mime,
+            "size_bytes": len(data),
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "downloadable": False,
+        }
+        with self.emu._lock:
+            self.emu.files[file_id] = meta
+            self.emu.file_data[file_id] = data
+        self._send(200, orjson.dumps(meta))
+
+    def _files_get(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> None:
+        problem = _need_files_beta(headers)
+        if problem:
+            self._error(*problem)
+            return
+        if path == "/v1/files":
+            newest = list(reversed(self.emu.files.values()))
+            self._send(200, orjson.dumps(_page(newest, query)))
+            return
+        file_id = path.removeprefix("/v1/files/")
+        if file_id not in self.emu.files:
+            self._error(404, "not_found_error", f"file not found: {file_id}")
+            return
+        self._send(200, orjson.dumps(self.emu.files[file_id]))
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
@@ -500,15 +609,20 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._send(200, orjson.dumps({"input_tokens": count_input_tokens(body)}))
             return
+        if url.path == "/v1/files":
+            self._upload(headers, raw)
+            return
         if url.path != "/v1/messages":
             self._error(404, "not_found_error", f"no route POST {url.path}")
             return
         reply = self.emu.next_reply()
-        if reply is None:
+        if reply is None or reply.kind not in ("error", "raw", "sse"):
             problem = validate_messages_body(body or {})
-            if problem:
-                self._error(*problem)
+            blocks = check_blocks(body.get("messages") or [], self.emu.files, _betas(headers))
+            if problem or blocks:
+                self._error(*(problem or (400, "invalid_request_error", blocks)))
                 return
+        if reply is None:
             reply = default_reply(body)
         if self.emu.latency:
             time.sleep(self.emu.latency)

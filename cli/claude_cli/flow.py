@@ -61,13 +61,16 @@ def prepare(
     conversation_id, history = load_history(flags, base is not None)
     if history is not None:
         base = history
-    stdin_used = "-" in (flags.body, getattr(flags, "messages", None)) or flags.system == "@-"
+    attach = list(getattr(flags, "attach", None) or [])
+    stdin_used = "-" in (flags.body, getattr(flags, "messages", None), *attach) or flags.system == "@-"
+    blocks, attach_betas = attachment_blocks(flags, config, attach)
     stdin_text = None if stdin_used else read_stdin_text()
     prompt = " ".join(words) if words else None
     opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
+    opts.betas += [b for b in attach_betas if b not in opts.betas]
     body, betas = build_body(
         opts,
-        UserTurn(stdin=stdin_text, prompt=prompt),
+        UserTurn(stdin=stdin_text, prompt=prompt, attachments=blocks),
         base=base,
         default_model=default_model(config),
         default_max_tokens=default_max_tokens(config),
@@ -81,6 +84,36 @@ def prepare(
     if not opts.force:
         check_body(body)
     return Prepared(body, betas, config, conversation_id)
+
+
+def attachment_blocks(
+    flags: SimpleNamespace, config: cfg.Config, specs: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Content blocks and betas for the -a/--attach specs; file ids are looked up to pick the block type."""
+    if not specs:
+        return [], []
+    from . import files_api
+    from .attachments import FILES_BETA, build_blocks
+    from .inputs import read_stdin_bytes
+
+    lookups: list[Transport] = []
+
+    def file_kind(file_id: str) -> str:
+        if not lookups:
+            lookups.append(make_transport(flags, config, [FILES_BETA], current_output() or Output()))
+        return files_api.block_kind(lookups[0], file_id)
+
+    try:
+        return build_blocks(
+            specs,
+            read_stdin_bytes,
+            file_kind,
+            fetch_urls=getattr(flags, "fetch_urls", False),
+            resize=getattr(flags, "resize", None),
+        )
+    finally:
+        for transport in lookups:
+            transport.close()
 
 
 def default_model(config: cfg.Config) -> str:
@@ -149,12 +182,15 @@ def make_transport(
 
 
 def print_dry_run(transport: Transport, method: str, path: str, body: dict[str, Any], out: Output) -> None:
-    """The exact request as it would be sent, with secrets redacted, on stdout."""
+    """The request as it would be sent, on stdout: secrets redacted, base64 data shortened."""
+    from .attachments import shorten_base64
+
     stream = bool(body.get("stream"))
     lines = [f"{method} {transport.url(path)}"]
     lines += [f"{k}: {v}" for k, v in transport.headers(stream=stream, redact=True).items()]
     text = "\n".join(lines) + "\n\n"
-    out.write(text.encode("utf-8") + orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n")
+    shown = shorten_base64(body)  # a readable payload: base64 data as its size
+    out.write(text.encode("utf-8") + orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def run_message(

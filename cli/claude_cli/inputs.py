@@ -39,15 +39,22 @@ def stdin_stream() -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
-def read_stdin_text() -> str | None:
-    """Piped stdin as text with trailing newlines removed; None when there is none or it is empty."""
+def read_stdin_bytes() -> bytes | None:
+    """Piped stdin as bytes (an attachment); None when there is none."""
     stream = stdin_stream()
     if stream is None:
         return None
     try:
-        data = stream.read()
+        return stream.read()
     except OSError as exc:
         raise UsageError(f"cannot read stdin: {exc.strerror}") from None
+
+
+def read_stdin_text() -> str | None:
+    """Piped stdin as text with trailing newlines removed; None when there is none or it is empty."""
+    data = read_stdin_bytes()
+    if data is None:
+        return None
     text = _decode(data, "stdin").rstrip("\r\n")
     return text or None
 

@@ -173,6 +173,29 @@ def _conversation_flags(
 ) -> None: ...
 
 
+def _attach_flags(
+    attach: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-a",
+            "--attach",
+            help="Attach FILE, - (stdin), an http(s) URL or a file_ id (repeatable; before the text).",
+        ),
+    ] = None,
+    fetch_urls: Annotated[
+        bool, typer.Option("--fetch-urls", help="Download URL attachments and send their bytes.")
+    ] = False,
+    resize: Annotated[
+        bool | None,
+        typer.Option(
+            "--resize/--no-resize",
+            help="Downsize images to 1568 px (default: only those over the API's limits).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None: ...
+
+
 def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
     return [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
@@ -184,6 +207,7 @@ REQUEST = _params(_request_flags)
 CONNECTION = _params(_connection_flags)
 OUTPUT = _params(_output_flags)
 CONVERSATION = _params(_conversation_flags)
+ATTACH = _params(_attach_flags)
 
 
 def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

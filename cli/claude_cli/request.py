@@ -48,13 +48,14 @@ class RequestOptions:
 
 @dataclass
 class UserTurn:
-    """What the user typed for this turn: piped stdin first, then the prompt argument."""
+    """This turn's input: attachment blocks first, then piped stdin, then the prompt argument."""
 
     stdin: str | None = None
     prompt: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # content blocks, in order
 
     def is_empty(self) -> bool:
-        return not (self.stdin or self.prompt)
+        return not (self.stdin or self.prompt or self.attachments)
 
 
 def build_body(
@@ -163,12 +164,14 @@ def check_body(body: dict[str, Any]) -> None:
 
 def _user_content(turn: UserTurn, cache: bool) -> str | list[dict[str, Any]]:
     parts = [p for p in (turn.stdin, turn.prompt) if p]
-    if not cache:
+    if not cache and not turn.attachments:
         return "\n\n".join(parts)
-    # Cache the piped context, not the question: the next call with the same stdin and another
-    # prompt reads the cache.
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": p} for p in parts]
-    blocks[0]["cache_control"] = dict(EPHEMERAL)
+    blocks = copy.deepcopy(turn.attachments) + [{"type": "text", "text": p} for p in parts]
+    if cache:
+        # Cache the context (attachments and piped text), not the question: the next call with
+        # the same context and another prompt reads the cache.
+        context = len(turn.attachments) + (1 if turn.stdin else 0)
+        blocks[max(context, 1) - 1]["cache_control"] = dict(EPHEMERAL)
     return blocks
 
 

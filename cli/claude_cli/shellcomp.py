@@ -14,7 +14,7 @@ import click
 from . import capabilities
 
 SHELLS = ("bash", "zsh", "fish")
-FILE_FLAGS = frozenset({"--body"})  # flags whose value is a file path
+FILE_FLAGS = frozenset({"--body", "--attach", "--messages"})  # flags whose value is a file path
 MODEL_FLAGS = frozenset({"--model"})
 CONVERSATION_FLAGS = frozenset({"--conversation"})  # ids come from `claude log list` at TAB time
 LIST_IDS = "claude log list 2>/dev/null | cut -f1"
@@ -208,7 +208,8 @@ def zsh(commands: list[Command]) -> str:
                 action = ""
             repeat = "*" if "repeatable" in f.help else ""
             if len(f.names) > 1:
-                exclusive = "(" + " ".join(f.names) + ")"
+                # A repeatable flag may follow itself, so it gets no exclusion list.
+                exclusive = "" if repeat else "(" + " ".join(f.names) + ")"
                 lines.append(
                     f"                '{repeat}{exclusive}'{{{','.join(f.names)}}}'[{helptext}]{action}' \\"
                 )

@@ -109,11 +109,13 @@ class Transport:
         self._proxy_headers: dict[str, str] = {}
 
     # -- headers ---------------------------------------------------------------------------
-    def headers(self, *, stream: bool = False, redact: bool = False) -> dict[str, str]:
+    def headers(
+        self, *, stream: bool = False, redact: bool = False, content_type: str = "application/json"
+    ) -> dict[str, str]:
         """The request headers; with redact, the secrets are replaced for display."""
         h = {
             "anthropic-version": API_VERSION,
-            "content-type": "application/json",
+            "content-type": content_type,
             "accept": "text/event-stream" if stream else "application/json",
             "user-agent": f"claude-cli/{__version__}",
         }
@@ -156,7 +158,15 @@ class Transport:
             self._conn = None
 
     # -- requests --------------------------------------------------------------------------
-    def request(self, method: str, path: str, body: bytes | None = None, *, stream: bool = False) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        *,
+        stream: bool = False,
+        content_type: str = "application/json",
+    ) -> Response:
         """Send a request, retrying what the API says may be retried; returns a 2xx Response.
 
         Raises ApiError for an error status (after retries), ConnectionFailure when the server
@@ -165,7 +175,7 @@ class Transport:
         if body is not None and len(body) > MAX_REQUEST_BYTES:
             limit = MAX_REQUEST_BYTES // 2**20
             raise UsageError(f"request is {len(body) / 1e6:.1f} MB; the API accepts at most {limit} MB")
-        headers = self.headers(stream=stream)
+        headers = self.headers(stream=stream, content_type=content_type)
         target = self._prefix + path
         attempt = 0
         while True:
@@ -197,7 +207,12 @@ class Transport:
             headers = {**headers, **self._proxy_headers}
         if self._debug:
             self._debug(f"{method} {self.url(path_of(target)[len(self._prefix) :])}")
-            for k, v in self.headers(stream=headers["accept"] == "text/event-stream", redact=True).items():
+            shown = self.headers(
+                stream=headers["accept"] == "text/event-stream",
+                redact=True,
+                content_type=headers["content-type"],
+            )
+            for k, v in shown.items():
                 self._debug(f"  {k}: {v}")
         try:
             conn.request(method, target, body=body, headers=headers)

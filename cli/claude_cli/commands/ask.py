@@ -2,7 +2,7 @@
 
 import typer
 
-from ..options import CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
+from ..options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -13,7 +13,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, CONVERSATION, CONNECTION, OUTPUT)
+@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT)
 def ask(
     prompt: Prompt = None,
     *,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import CONNECTION, CONVERSATION, REQUEST, OutputFormat, Prompt, message_command
+from ..options import ATTACH, CONNECTION, CONVERSATION, REQUEST, OutputFormat, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -14,7 +14,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, CONVERSATION, CONNECTION)
+@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION)
 def count_tokens(
     prompt: Prompt = None,
     output: Annotated[

@@ -2,7 +2,7 @@
 
 import typer
 
-from ..options import CONNECTION, CONVERSATION, REQUEST, Prompt, message_command
+from ..options import ATTACH, CONNECTION, CONVERSATION, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -12,7 +12,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, CONVERSATION, CONNECTION)
+@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION)
 def stream(
     prompt: Prompt = None,
     *,

@@ -1,0 +1,288 @@
+"""Attachments: files, stdin, URLs and Files API ids turned into content blocks.
+
+The media type comes from the bytes (magic numbers, via `filetype`), never from the name:
+JPEG, PNG, GIF and WebP become `image` blocks, PDF a `document` block, UTF-8 text a `text`
+block carrying the file name; anything else is refused before a request is made. The API's
+limits are checked here, before sending: an image's base64 data at most 5 MB, at most
+8000 px a side (2000 px when a request holds more than 20 images), at most 600 images.
+An image over a limit is downsized (long edge 1568 px, the size the API itself scales to)
+unless resizing is off; Pillow is imported only to do that.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+PDF = "application/pdf"
+FILES_BETA = "files-api-2025-04-14"
+MAX_IMAGE_BASE64 = 5 * 1024 * 1024  # per image, measured on the base64 text
+MAX_SIDE = 8000
+MAX_SIDE_MANY = 2000  # when a request holds more than MANY_IMAGES images
+MANY_IMAGES = 20
+MAX_IMAGES = 600
+RESIZE_EDGE = 1568
+FILE_ID = re.compile(r"^file_[A-Za-z0-9_-]+$")
+URL = re.compile(r"^https?://", re.IGNORECASE)
+# Names that promise a binary type: bytes of another kind behind them are a mistake, not text.
+_BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".heic", ".bmp", ".tif", ".tiff"}
+
+
+@dataclass
+class Source:
+    """One attachment as the user named it, with its bytes once read."""
+
+    name: str  # what the user typed (a path, "-", a URL or a file id)
+    data: bytes | None = None  # None for URL and file-id sources (sent by reference)
+
+
+def is_attachment(word: str) -> bool:
+    """Whether a `vision` argument names an attachment (else it is prompt text)."""
+    if word == "-" or URL.match(word) or FILE_ID.match(word):
+        return True
+    try:
+        return Path(word).is_file()
+    except OSError:
+        return False
+
+
+def read_source(spec: str, read_stdin: Callable[[], bytes | None], *, fetch_urls: bool) -> Source:
+    """The bytes behind an attachment spec, or a by-reference Source for URLs and file ids."""
+    if spec == "-":
+        data = read_stdin()
+        if not data:
+            raise UsageError("-a -: no attachment piped on stdin")
+        return Source("stdin", data)
+    if URL.match(spec):
+        return Source(spec, fetch(spec) if fetch_urls else None)
+    if FILE_ID.match(spec) and not Path(spec).exists():
+        return Source(spec)
+    try:
+        return Source(spec, Path(spec).read_bytes())
+    except FileNotFoundError:
+        raise UsageError(f"attachment {spec}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"attachment {spec}: is a directory") from None
+    except OSError as exc:
+        raise UsageError(f"attachment {spec}: cannot read it: {exc.strerror}") from None
+
+
+def fetch(url: str) -> bytes:
+    """Download a URL for --fetch-urls (redirects followed, 32 MB at most)."""
+    import urllib.error
+    import urllib.request
+
+    from .transport import MAX_REQUEST_BYTES
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            data = resp.read(MAX_REQUEST_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise UsageError(f"attachment {url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise UsageError(f"attachment {url}: cannot fetch it: {reason}") from None
+    if len(data) > MAX_REQUEST_BYTES:
+        raise UsageError(f"attachment {url}: larger than the API's 32 MB request limit")
+    return data
+
+
+def sniff(data: bytes) -> str:
+    """The media type the bytes show: an image type, application/pdf, text/plain, or another MIME."""
+    import filetype
+
+    kind = filetype.guess(data[:8192])
+    if kind is not None:
+        return str(kind.mime)
+    if b"\x00" not in data[:8192]:
+        try:
+            data.decode("utf-8")
+            return "text/plain"
+        except UnicodeDecodeError:
+            pass
+    return "application/octet-stream"
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from the image header; (-1, -1) when the header is unreadable."""
+    import imagesize
+
+    try:
+        width, height = imagesize.get(io.BytesIO(data))
+    except (ValueError, OSError, IndexError):
+        return -1, -1
+    return int(width), int(height)
+
+
+def looks_complete(mime: str, data: bytes) -> bool:
+    """Whether an image or PDF ends the way its format ends (a truncated download does not)."""
+    tail = data[-1024:]
+    if mime == "image/png":
+        return b"IEND" in tail
+    if mime == "image/jpeg":
+        return b"\xff\xd9" in tail
+    if mime == "image/gif":
+        return tail.rstrip(b"\x00").endswith(b"\x3b")
+    if mime == "image/webp":
+        return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    if mime == PDF:
+        return b"%%EOF" in tail
+    return True
+
+
+@dataclass
+class Prepared:
+    """An attachment ready to become a block: the source, its media type and (for images) size."""
+
+    source: Source
+    mime: str
+    width: int = -1
+    height: int = -1
+
+
+def inspect_source(source: Source) -> Prepared:
+    """Check one attachment's bytes and tell what they are; raise UsageError for what the API refuses."""
+    if source.data is None:
+        return Prepared(source, "")
+    data, name = source.data, source.name
+    mime = sniff(data)
+    suffix = Path(name).suffix.lower()
+    if mime == "text/plain" and suffix in _BINARY_SUFFIXES:
+        raise UsageError(f"attachment {name}: named like {suffix[1:]} but its bytes are plain text")
+    if mime not in (*IMAGE_TYPES, PDF, "text/plain"):
+        raise UsageError(
+            f"attachment {name}: looks like {mime}; the API takes JPEG, PNG, GIF, WebP, PDF or UTF-8 text"
+        )
+    if not looks_complete(mime, data):
+        raise UsageError(f"attachment {name}: the {mime} data is truncated or damaged")
+    if mime in IMAGE_TYPES:
+        width, height = image_size(data)
+        if width <= 0 or height <= 0:
+            raise UsageError(f"attachment {name}: cannot read the {mime} header (damaged file?)")
+        return Prepared(source, mime, width, height)
+    return Prepared(source, mime)
+
+
+def fit_images(items: list[Prepared], resize: bool | None) -> None:
+    """Apply the image limits, downsizing in place where allowed.
+
+    resize None: downsize only images over a limit; True: also any image over 1568 px;
+    False: refuse images over a limit.
+    """
+    images = [p for p in items if p.mime in IMAGE_TYPES]
+    if len(images) > MAX_IMAGES:
+        raise UsageError(f"{len(images)} images; the API takes at most {MAX_IMAGES} in one request")
+    max_side = MAX_SIDE_MANY if len(images) > MANY_IMAGES else MAX_SIDE
+    for item in images:
+        data = item.source.data or b""
+        over: str | None = None
+        if max(item.width, item.height) > max_side:
+            over = f"{item.width}x{item.height} px is over the API's {max_side} px limit"
+            if max_side == MAX_SIDE_MANY:
+                over += f" for requests with more than {MANY_IMAGES} images"
+        elif base64_size(len(data)) > MAX_IMAGE_BASE64:
+            over = f"{base64_size(len(data)):,} bytes of base64 is over the API's 5 MB limit per image"
+        wanted = over is not None or (resize is True and max(item.width, item.height) > RESIZE_EDGE)
+        if not wanted:
+            continue
+        if resize is False:
+            raise UsageError(f"attachment {item.source.name}: {over} (drop --no-resize to downsize it)")
+        item.source.data, item.mime, item.width, item.height = downsize(data, item.mime)
+        if base64_size(len(item.source.data)) > MAX_IMAGE_BASE64:
+            raise UsageError(f"attachment {item.source.name}: still over 5 MB after resizing")
+
+
+def base64_size(n: int) -> int:
+    """Length of the base64 text for n bytes."""
+    return (n + 2) // 3 * 4
+
+
+def downsize(data: bytes, mime: str) -> tuple[bytes, str, int, int]:
+    """The image scaled so its long edge is at most 1568 px, in its own format where possible.
+
+    Returns (bytes, media type, width, height). A PNG or GIF still over 5 MB after scaling
+    (photographic noise compresses badly) is re-encoded as JPEG.
+    """
+    from PIL import Image
+
+    fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}[mime]
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        img.thumbnail((RESIZE_EDGE, RESIZE_EDGE), Image.Resampling.LANCZOS)
+        out = _encode(img, fmt)
+        if base64_size(len(out)) > MAX_IMAGE_BASE64 and fmt != "JPEG":
+            fmt, out = "JPEG", _encode(img.convert("RGB"), "JPEG")
+        return out, f"image/{fmt.lower()}", img.width, img.height
+
+
+def _encode(img: Any, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "JPEG" and img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    img.save(buf, fmt, **({"quality": 85} if fmt in ("JPEG", "WEBP") else {}))
+    return buf.getvalue()
+
+
+def to_block(item: Prepared, file_kind: Callable[[str], str]) -> dict[str, Any]:
+    """The content block for a checked attachment. `file_kind(id)` says 'image' or 'document'."""
+    source, mime = item.source, item.mime
+    if source.data is None:
+        if FILE_ID.match(source.name) and not URL.match(source.name):
+            kind = file_kind(source.name)
+            return {"type": kind, "source": {"type": "file", "file_id": source.name}}
+        kind = "document" if source.name.split("?")[0].lower().endswith(".pdf") else "image"
+        return {"type": kind, "source": {"type": "url", "url": source.name}}
+    if mime == "text/plain":
+        text = source.data.decode("utf-8").rstrip("\n")
+        return {"type": "text", "text": f'<file name="{source.name}">\n{text}\n</file>'}
+    encoded = base64.b64encode(source.data).decode("ascii")
+    if mime == PDF:
+        block: dict[str, Any] = {
+            "type": "document",
+            "source": {"type": "base64", "media_type": PDF, "data": encoded},
+        }
+        if source.name != "stdin":
+            block["title"] = Path(source.name).name
+        return block
+    return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": encoded}}
+
+
+def build_blocks(
+    specs: list[str],
+    read_stdin: Callable[[], bytes | None],
+    file_kind: Callable[[str], str],
+    *,
+    fetch_urls: bool = False,
+    resize: bool | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Content blocks for attachment specs, in order, and the betas they need.
+
+    Every attachment is read and checked before any block is made, so one bad file means no
+    request at all.
+    """
+    if specs.count("-") > 1:
+        raise UsageError("stdin can be attached only once")
+    items = [inspect_source(read_source(s, read_stdin, fetch_urls=fetch_urls)) for s in specs]
+    fit_images(items, resize)
+    blocks = [to_block(item, file_kind) for item in items]
+    betas = [FILES_BETA] if any(b["source"].get("type") == "file" for b in blocks if "source" in b) else []
+    return blocks, betas
+
+
+def shorten_base64(body: Any) -> Any:
+    """A copy of a request body with base64 payloads replaced by `<N bytes base64>` (for --dry-run)."""
+    if isinstance(body, dict):
+        if body.get("type") == "base64" and isinstance(body.get("data"), str):
+            return {**body, "data": f"<{len(body['data']):,} bytes base64>"}
+        return {k: shorten_base64(v) for k, v in body.items()}
+    if isinstance(body, list):
+        return [shorten_base64(v) for v in body]
+    return body

@@ -1,0 +1,131 @@
+"""`claude files`: the Files API (upload, list, info, delete); the ids work with `-a`."""
+
+from typing import Annotated, Any
+
+import typer
+
+from ..options import CONNECTION, OutputFormat, message_command
+
+EPILOG = """\b
+Examples:
+  claude files upload report.pdf
+  claude ask -a "$(claude files upload -q chart.png)" "what trend does this show?"
+  claude files list -o ndjson | jq -r 'select(.size_bytes > 1e6) | .id'
+  claude files list -q | xargs claude files delete
+"""
+
+app = typer.Typer(help="The Files API: upload once, attach by id (-a file_...).", no_args_is_help=True)
+
+OutputOpt = Annotated[
+    OutputFormat,
+    typer.Option("-o", "--output", help="text: id, name, type, size; json: an array; ndjson: one per line."),
+]
+Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the file ids.")]
+
+
+def _run(flags: Any, output: OutputFormat, quiet: bool, action: Any, describe: str) -> None:
+    """Make the transport, run `action(transport)` -> list of file objects, and print them."""
+    from .. import config as cfg
+    from ..attachments import FILES_BETA
+    from ..flow import make_transport
+    from ..render import Output
+
+    out = Output()
+    transport = make_transport(flags, cfg.load_config(), [FILES_BETA], out, need_key=not flags.dry_run)
+    if flags.dry_run:
+        out.write(f"{describe.replace('URL', transport.url('/v1/files'))}\n".encode())
+        return
+    try:
+        found = action(transport)
+    finally:
+        transport.close()
+    _print(out, found, output, quiet)
+
+
+def _print(out: Any, found: list[dict[str, Any]], output: OutputFormat, quiet: bool) -> None:
+    import orjson
+
+    ids_only = all("filename" not in f for f in found)  # delete answers carry only the id
+    if quiet or (output == OutputFormat.text and ids_only):
+        out.write("".join(f"{f.get('id')}\n" for f in found).encode())
+    elif output == OutputFormat.json:
+        out.write(orjson.dumps(found) + b"\n")
+    elif output == OutputFormat.ndjson:
+        out.write(b"".join(orjson.dumps(f) + b"\n" for f in found))
+    else:
+        rows = (
+            "\t".join(str(f.get(k, "")) for k in ("id", "filename", "mime_type", "size_bytes")) for f in found
+        )
+        out.write("".join(row + "\n" for row in rows).encode())
+
+
+@app.command("upload", epilog=EPILOG)
+@message_command(CONNECTION)
+def upload(
+    paths: Annotated[list[str], typer.Argument(help="Files to upload (up to 500 MB each).")],
+    output: OutputOpt = OutputFormat.text,
+    quiet: Quiet = False,
+    *,
+    flags,
+) -> None:
+    """Upload files; prints each new file's id (use it with -a)."""
+    from .. import files_api
+
+    _run(
+        flags,
+        output,
+        quiet,
+        lambda t: [files_api.upload(t, p) for p in paths],
+        "POST URL (multipart) " + " ".join(paths),
+    )
+
+
+@app.command("list", epilog=EPILOG)
+@message_command(CONNECTION)
+def list_(output: OutputOpt = OutputFormat.text, quiet: Quiet = False, *, flags) -> None:
+    """List uploaded files, newest first."""
+    from .. import files_api
+
+    _run(flags, output, quiet, files_api.list_files, "GET URL")
+
+
+@app.command("info", epilog=EPILOG)
+@message_command(CONNECTION)
+def info(
+    file_ids: Annotated[list[str], typer.Argument(help="File ids (file_...).")],
+    output: OutputOpt = OutputFormat.text,
+    quiet: Quiet = False,
+    *,
+    flags,
+) -> None:
+    """Show files' metadata: id, name, media type, size."""
+    from .. import files_api
+
+    _run(
+        flags,
+        output,
+        quiet,
+        lambda t: [files_api.info(t, i) for i in file_ids],
+        "GET URL/" + " ".join(file_ids),
+    )
+
+
+@app.command("delete", epilog=EPILOG)
+@message_command(CONNECTION)
+def delete(
+    file_ids: Annotated[list[str], typer.Argument(help="File ids (file_...).")],
+    output: OutputOpt = OutputFormat.text,
+    quiet: Quiet = False,
+    *,
+    flags,
+) -> None:
+    """Delete files; prints each deleted id."""
+    from .. import files_api
+
+    _run(
+        flags,
+        output,
+        quiet,
+        lambda t: [files_api.delete(t, i) for i in file_ids],
+        "DELETE URL/" + " ".join(file_ids),
+    )

@@ -1,0 +1,58 @@
+"""`claude vision`: ask about images (and PDFs): the leading arguments are the files."""
+
+from typing import Annotated
+
+import typer
+
+from ..options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, message_command
+
+EPILOG = """\b
+Examples:
+  claude vision screenshot.png "what error is shown here?"
+  claude vision shots/*.png "what changed between these?"
+  cat photo.jpg | claude vision "describe it for alt text"
+  claude vision --dry-run diagram.webp | less
+"""
+
+DEFAULT_PROMPT = "Describe this image."
+
+
+@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT)
+def vision(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Images or PDFs (files, -, URLs, file_ ids), then the question.",
+            metavar="IMAGE... [PROMPT]",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    flags,
+) -> None:
+    """Ask about images: JPEG, PNG, GIF, WebP or PDF, from files, stdin, URLs or the Files API."""
+    from ..attachments import is_attachment
+    from ..flow import run_message
+    from ..inputs import stdin_stream
+
+    words = list(args or [])
+    files: list[str] = []
+    while words and is_attachment(words[0]):
+        files.append(words.pop(0))
+    if not files and not flags.attach:
+        if stdin_stream() is None:
+            from ..errors import UsageError
+
+            raise UsageError("no image: name image files, or pipe one on stdin")
+        files = ["-"]  # `cat photo.png | claude vision "describe"`
+    flags.attach = [*files, *(flags.attach or [])]
+    raise typer.Exit(
+        run_message(
+            flags,
+            words or [DEFAULT_PROMPT],
+            fmt=flags.output.value,
+            show_thinking=flags.show_thinking,
+            show_usage=flags.usage,
+            stream=not flags.no_stream,
+        )
+    )

@@ -1,0 +1,122 @@
+"""The emulator's checks on message content blocks, as the API makes them.
+
+Each check returns an error message (the API answers 400 invalid_request_error) or None.
+Image bytes are decoded and their magic numbers compared with the declared media type, as
+the API does; file ids must name a file uploaded to this emulator, with the Files beta on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+MAX_IMAGE_BASE64 = 5 * 1024 * 1024
+FILES_BETA = "files-api-2025-04-14"
+_MAGIC = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "application/pdf": (b"%PDF-",),
+}
+
+
+def _media_matches(media_type: str, data: bytes) -> bool:
+    if media_type == "image/webp":
+        return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    return any(data.startswith(m) for m in _MAGIC.get(media_type, ()))
+
+
+def check_blocks(
+    messages: list[dict[str, Any]], files: dict[str, dict[str, Any]], betas: set[str]
+) -> str | None:
+    """The first problem with any content block of `messages`, or None."""
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if not isinstance(content, list):
+            continue
+        for j, block in enumerate(content):
+            where = f"messages.{i}.content.{j}"
+            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                return f"{where}: each content block must be an object with a type"
+            problem = _check_block(block, files, betas)
+            if problem:
+                return f"{where}: {problem}"
+    return None
+
+
+def _check_block(block: dict[str, Any], files: dict[str, dict[str, Any]], betas: set[str]) -> str | None:
+    btype = block["type"]
+    if btype == "text":
+        return None if isinstance(block.get("text"), str) else "text: Field required"
+    if btype in ("image", "document"):
+        return _check_source(btype, block.get("source"), files, betas)
+    if btype == "tool_result":
+        if not isinstance(block.get("tool_use_id"), str):
+            return "tool_result.tool_use_id: Field required"
+        content = block.get("content", "")
+        if isinstance(content, list):
+            for inner in content:
+                problem = _check_block(inner, files, betas) if isinstance(inner, dict) else "bad block"
+                if problem:
+                    return f"tool_result.content: {problem}"
+        elif not isinstance(content, str):
+            return "tool_result.content: must be a string or a list of blocks"
+        return None
+    if btype == "tool_use":
+        ok = all(isinstance(block.get(k), str) for k in ("id", "name")) and isinstance(
+            block.get("input"), dict
+        )
+        return None if ok else "tool_use: id, name and input are required"
+    return None  # thinking, redacted_thinking, server tool blocks...: passed back as received
+
+
+def _check_source(btype: str, source: Any, files: dict[str, dict[str, Any]], betas: set[str]) -> str | None:
+    if not isinstance(source, dict):
+        return f"{btype}.source: Field required"
+    stype = source.get("type")
+    if stype == "url":
+        url = source.get("url")
+        ok = isinstance(url, str) and url.startswith(("http://", "https://"))
+        return None if ok else f"{btype}.source.url: must be an http(s) URL"
+    if stype == "file":
+        if FILES_BETA not in betas:
+            return f"{btype}.source: file sources need the anthropic-beta header {FILES_BETA}"
+        file_id = source.get("file_id")
+        if file_id not in files:
+            return f"{btype}.source.file_id: file not found: {file_id}"
+        is_image = str(files[file_id].get("mime_type", "")).startswith("image/")
+        if is_image != (btype == "image"):
+            return f"{btype}.source.file_id: {file_id} is {files[file_id].get('mime_type')}"
+        return None
+    if stype == "text" and btype == "document":
+        return None if isinstance(source.get("data"), str) else "document.source.data: Field required"
+    if stype != "base64":
+        return f"{btype}.source.type: unknown source type {stype!r}"
+    media_type, data = source.get("media_type"), source.get("data")
+    allowed = IMAGE_TYPES if btype == "image" else ("application/pdf",)
+    if media_type not in allowed:
+        return f"{btype}.source.media_type: Input should be one of {', '.join(allowed)}"
+    if not isinstance(data, str):
+        return f"{btype}.source.data: Field required"
+    if btype == "image" and len(data) > MAX_IMAGE_BASE64:
+        return "image exceeds 5 MB maximum"
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return f"{btype}.source.data: invalid base64 data"
+    if not _media_matches(media_type, raw):
+        return f"{btype}.source: the data is not valid {media_type}"
+    return None
+
+
+def attachment_summary(message: dict[str, Any]) -> str:
+    """`image/png, application/pdf` for the image and document blocks of a message (for the echo)."""
+    kinds = []
+    for block in message.get("content") or []:
+        if not isinstance(block, dict) or block.get("type") not in ("image", "document"):
+            continue
+        source = block.get("source") or {}
+        kinds.append(str(source.get("media_type") or source.get("type")))
+    return ", ".join(kinds)
