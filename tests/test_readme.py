@@ -39,12 +39,17 @@ def test_readme_has_recipes() -> None:
 
 @pytest.fixture
 def recipe_dir(tmp_path: Path) -> Path:
-    """A directory with what the recipes name: notes.md, big.py, a git repo with a staged change."""
+    """What the recipes name: notes.md, big.py, screenshots, a git repo with a staged change."""
     (tmp_path / "notes.md").write_text("# Notes\n\n- one\n- two\n")
     (tmp_path / "big.py").write_text("def main():\n    # TODO: more\n    return 1\n" * 50)
     git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / "app.py").write_text("print('hi')\n")
+    from PIL import Image
+
+    (tmp_path / "shots").mkdir()
+    for name, colour in (("home", (20, 120, 20)), ("login", (200, 30, 30))):
+        Image.new("RGB", (64, 40), colour).save(tmp_path / "shots" / f"{name}.png")
     subprocess.run([*git, "add", "app.py"], cwd=tmp_path, check=True)
     return tmp_path
 

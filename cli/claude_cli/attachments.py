@@ -59,7 +59,7 @@ def read_source(spec: str, read_stdin: Callable[[], bytes | None], *, fetch_urls
     if spec == "-":
         data = read_stdin()
         if not data:
-            raise UsageError("-a -: no attachment piped on stdin")
+            raise UsageError("nothing piped on stdin to attach")
         return Source("stdin", data)
     if URL.match(spec):
         return Source(spec, fetch(spec) if fetch_urls else None)

@@ -31,6 +31,7 @@ HELP = """commands:
   /model NAME        switch model (id or alias)
   /system TEXT       add a system message after your next message
   /thinking MODE     adaptive, off (or enabled with --thinking-budget)
+  /attach FILE|URL   attach an image, PDF or text file to your next message
   /retry             ask the last question again
   /undo              forget the last exchange
   /clear             start a new conversation
@@ -61,6 +62,16 @@ class ChatSession:
         _, betas = self._probe()
         self.transport = flow.make_transport(flags, self.config, betas, out)
         self.totals = {"input_tokens": 0, "output_tokens": 0}
+        self.pending: list[dict[str, Any]] = []  # attachments for the next user message
+        if getattr(flags, "attach", None):
+            self.attach(flags.attach)
+
+    def attach(self, specs: list[str]) -> None:
+        """Check attachments now and hold their blocks for the next user message."""
+        blocks, betas = flow.attachment_blocks(self.flags, self.config, specs)
+        for beta in betas:
+            self.transport.add_beta(beta)
+        self.pending += blocks
 
     def _build(self, messages: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
         """The request for `messages` (ending with the new user message) with the session's settings."""
@@ -127,7 +138,10 @@ class ChatSession:
                 if self._command(text) is False:
                     return Exit.OK
                 continue
-            self._ask({"role": "user", "content": text})
+            content: str | list[dict[str, Any]] = text
+            if self.pending:
+                content, self.pending = [*self.pending, {"type": "text", "text": text}], []
+            self._ask({"role": "user", "content": content})
 
     def _ask(self, user: dict[str, Any]) -> None:
         renderer = TextRenderer(self.out, show_thinking=self.show_thinking)
@@ -158,6 +172,13 @@ class ChatSession:
                 lambda: setattr(self.opts, "system_after", arg),
                 "system message added after your next message",
             )
+        elif name == "/attach" and arg:
+            try:
+                self.attach([arg])
+            except CliError as exc:
+                self.out.error(exc.message)
+            else:
+                self.out.note(f"attached {arg} to your next message", dim=True)
         elif name == "/thinking" and arg in ("adaptive", "enabled", "off"):
             self._set(lambda: setattr(self.opts, "thinking", arg), f"thinking: {arg}")
         elif name == "/retry":

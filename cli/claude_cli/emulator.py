@@ -587,6 +587,14 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         raw = self._read_body()
+        if url.path == "/v1/files":  # multipart, not JSON
+            self.emu.record(Recorded("POST", url.path, headers, None))
+            problem = validate(headers, None, self.emu.api_key)
+            if problem:
+                self._error(*problem)
+                return
+            self._upload(headers, raw)
+            return
         try:
             body = orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError:
@@ -608,9 +616,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(*problem)
                 return
             self._send(200, orjson.dumps({"input_tokens": count_input_tokens(body)}))
-            return
-        if url.path == "/v1/files":
-            self._upload(headers, raw)
             return
         if url.path != "/v1/messages":
             self._error(404, "not_found_error", f"no route POST {url.path}")

@@ -108,6 +108,11 @@ class Transport:
         self._absolute = False
         self._proxy_headers: dict[str, str] = {}
 
+    def add_beta(self, name: str) -> None:
+        """Send the anthropic-beta `name` from now on (once)."""
+        if name not in self._betas:
+            self._betas.append(name)
+
     # -- headers ---------------------------------------------------------------------------
     def headers(
         self, *, stream: bool = False, redact: bool = False, content_type: str = "application/json"

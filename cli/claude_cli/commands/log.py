@@ -41,6 +41,10 @@ def _text(content: Any) -> str:
             parts.append(f"[tool_use {block.get('name')}]")
         elif block.get("type") == "tool_result":
             parts.append("[tool_result]")
+        elif block.get("type") in ("image", "document"):
+            source = block.get("source") or {}
+            what = source.get("media_type") or source.get("url") or source.get("file_id") or ""
+            parts.append(f"[{block['type']} {what}]".replace(" ]", "]"))
     return "\n".join(parts)
 
 

@@ -1,0 +1,282 @@
+"""Attachments end to end: `claude vision`, `-a` on ask, and `claude files`, against the emulator.
+
+The images are real files made with Pillow; the emulator checks every block it receives (the
+bytes must be the declared media type) and the SDK oracle validates every body.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import io
+import random
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from PIL import Image
+
+FORMATS = {"png": "PNG", "jpg": "JPEG", "gif": "GIF", "webp": "WEBP"}
+TAKES = "the API takes JPEG, PNG, GIF, WebP, PDF or UTF-8 text"
+MIME = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+
+
+def image_bytes(fmt: str, size: tuple[int, int] = (40, 30), noise: bool = False) -> bytes:
+    if noise:
+        img = Image.frombytes("RGB", size, random.Random(1).randbytes(size[0] * size[1] * 3))
+    else:
+        img = Image.new("RGB", size, (200, 30, 30))
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def write_image(path: Path, ext: str, **kw) -> Path:
+    path.write_bytes(image_bytes(FORMATS[ext], **kw))
+    return path
+
+
+def last_content(emu) -> list[dict]:
+    return emu.message_requests[-1].body["messages"][-1]["content"]
+
+
+def decoded_size(block: dict) -> tuple[int, int]:
+    with Image.open(io.BytesIO(base64.b64decode(block["source"]["data"]))) as img:
+        return img.size
+
+
+def test_vision_sends_every_format_in_order_before_the_text(cli, emu, tmp_path: Path) -> None:
+    files = [str(write_image(tmp_path / f"shot{i}.{ext}", ext)) for i, ext in enumerate(FORMATS)]
+    run = cli("vision", *files, "compare these")
+    assert run.code == 0, run
+    assert run.stdout == "You said: compare these (attached: image/png, image/jpeg, image/gif, image/webp)"
+    content = last_content(emu)
+    assert [b["type"] for b in content] == ["image"] * 4 + ["text"]
+    assert [b["source"]["media_type"] for b in content[:4]] == list(MIME.values())
+    for path, block in zip(files, content, strict=False):
+        assert base64.b64decode(block["source"]["data"]) == Path(path).read_bytes()
+    assert content[-1] == {"type": "text", "text": "compare these"}
+
+
+def test_media_type_comes_from_the_bytes_not_the_name(cli, emu, tmp_path: Path) -> None:
+    misnamed = tmp_path / "photo.png"
+    misnamed.write_bytes(image_bytes("JPEG"))
+    run = cli("vision", str(misnamed), "what is it?")
+    assert run.code == 0, run
+    assert last_content(emu)[0]["source"]["media_type"] == "image/jpeg"
+
+
+def test_image_from_stdin_with_the_prompt_as_argument(cli, emu) -> None:
+    run = cli("vision", "describe", input=image_bytes("PNG"))
+    assert run.code == 0, run
+    assert run.stdout == "You said: describe (attached: image/png)"
+
+
+def test_vision_without_a_prompt_asks_for_a_description(cli, emu, tmp_path: Path) -> None:
+    run = cli("vision", str(write_image(tmp_path / "a.png", "png")))
+    assert run.code == 0, run
+    assert last_content(emu)[-1]["text"] == "Describe this image."
+
+
+def test_ask_attaches_pdf_and_text_files_and_stdin_image(cli, emu, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(buf, "PDF")
+    pdf.write_bytes(buf.getvalue())
+    notes = tmp_path / "notes.txt"
+    notes.write_text("line one\nline two\n")
+    run = cli("ask", "-a", str(pdf), "-a", str(notes), "-a", "-", "summarize", input=image_bytes("GIF"))
+    assert run.code == 0, run
+    content = last_content(emu)
+    assert content[0]["type"] == "document"
+    assert content[0]["title"] == "report.pdf"
+    assert content[0]["source"]["media_type"] == "application/pdf"
+    assert content[1] == {"type": "text", "text": f'<file name="{notes}">\nline one\nline two\n</file>'}
+    assert content[2]["source"]["media_type"] == "image/gif"
+    assert content[3] == {"type": "text", "text": "summarize"}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("shot.png", b"just some text\n", "named like png but its bytes are plain text"),
+        ("cut.png", image_bytes("PNG")[:60], "the image/png data is truncated or damaged"),
+        ("cut.jpg", image_bytes("JPEG")[:-40], "the image/jpeg data is truncated or damaged"),
+        ("archive.bin", b"PK\x03\x04" + bytes(60), f"looks like application/zip; {TAKES}"),
+        ("blob.dat", bytes(range(256)) * 4, f"looks like application/octet-stream; {TAKES}"),
+    ],
+)
+def test_bad_attachments_are_refused_before_sending(cli, emu, tmp_path: Path, name, data, message) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    run = cli("vision", str(path), "what is it?")
+    assert run.code == 2
+    assert run.stderr == f"claude: error: attachment {path}: {message}\n"
+    assert run.stdout == ""
+    assert emu.requests == []
+
+
+def test_missing_attachment_and_empty_stdin(cli, emu, tmp_path: Path) -> None:
+    run = cli("ask", "-a", str(tmp_path / "nope.png"), "hi")
+    assert (run.code, run.stderr) == (2, f"claude: error: attachment {tmp_path / 'nope.png'}: no such file\n")
+    run = cli("vision", "describe")
+    assert (run.code, run.stderr) == (2, "claude: error: nothing piped on stdin to attach\n")
+    assert emu.requests == []
+
+
+def test_url_attachments_are_sent_by_reference(cli, emu) -> None:
+    run = cli("ask", "-a", "https://example.com/cat.jpg", "-a", "https://example.com/paper.PDF?x=1", "hi")
+    assert run.code == 0, run
+    assert last_content(emu)[:2] == [
+        {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.jpg"}},
+        {"type": "document", "source": {"type": "url", "url": "https://example.com/paper.PDF?x=1"}},
+    ]
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[str]:
+    """A plain HTTP file server over tmp_path/www."""
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_urls_downloads_and_checks_the_bytes(cli, emu, web: str, tmp_path: Path) -> None:
+    write_image(tmp_path / "www" / "pic.webp", "webp")
+    run = cli("ask", "--fetch-urls", "-a", f"{web}/pic.webp", "what is it?")
+    assert run.code == 0, run
+    assert last_content(emu)[0]["source"]["media_type"] == "image/webp"
+    run = cli("ask", "--fetch-urls", "-a", f"{web}/missing.png", "hi")
+    assert run.code == 2
+    assert run.stderr == f"claude: error: attachment {web}/missing.png: HTTP 404 File not found\n"
+
+
+def test_oversized_image_is_downsized_or_refused(cli, emu, tmp_path: Path) -> None:
+    wide = write_image(tmp_path / "wide.png", "png", size=(9000, 300))
+    run = cli("vision", "--no-resize", str(wide), "hi")
+    assert run.code == 2
+    assert run.stderr == (
+        f"claude: error: attachment {wide}: 9000x300 px is over the API's 8000 px limit "
+        "(drop --no-resize to downsize it)\n"
+    )
+    assert emu.requests == []
+    run = cli("vision", str(wide), "hi")
+    assert run.code == 0, run
+    block = last_content(emu)[0]
+    assert block["source"]["media_type"] == "image/png"
+    assert decoded_size(block) == (1568, 52)
+
+
+def test_image_over_5mb_of_base64_is_made_to_fit(cli, emu, tmp_path: Path) -> None:
+    noisy = write_image(tmp_path / "noise.png", "png", size=(2000, 1500), noise=True)
+    assert len(base64.b64encode(noisy.read_bytes())) > 5 * 1024 * 1024
+    run = cli("vision", str(noisy), "hi")
+    assert run.code == 0, run
+    block = last_content(emu)[0]
+    assert len(block["source"]["data"]) <= 5 * 1024 * 1024
+    assert max(decoded_size(block)) <= 1568
+    # Still too big as PNG after scaling: re-encoded as JPEG, and labelled so.
+    assert block["source"]["media_type"] == "image/jpeg"
+
+
+def test_explicit_resize_downsizes_images_within_the_limits(cli, emu, tmp_path: Path) -> None:
+    big = write_image(tmp_path / "big.jpg", "jpg", size=(3000, 1000))
+    assert cli("vision", "--resize", str(big), "hi").code == 0
+    assert decoded_size(last_content(emu)[0]) == (1568, 523)
+    assert cli("vision", str(big), "hi").code == 0  # within the limits: sent as it is
+    assert decoded_size(last_content(emu)[0]) == (3000, 1000)
+
+
+def test_more_than_20_images_lowers_the_side_limit(cli, emu, tmp_path: Path) -> None:
+    paths = [str(write_image(tmp_path / f"s{i}.png", "png", size=(10, 10))) for i in range(20)]
+    paths.append(str(write_image(tmp_path / "tall.png", "png", size=(100, 2500))))
+    run = cli("vision", "--no-resize", *paths, "hi")
+    assert run.code == 2
+    assert "2500 px is over the API's 2000 px limit for requests with more than 20 images" in run.stderr
+    assert cli("vision", *paths, "hi").code == 0
+    assert decoded_size(last_content(emu)[20]) == (63, 1568)
+
+
+def test_dry_run_shortens_base64(cli, emu, tmp_path: Path) -> None:
+    path = write_image(tmp_path / "a.png", "png")
+    size = len(base64.b64encode(path.read_bytes()))
+    run = cli("vision", "--dry-run", str(path), "hi")
+    assert run.code == 0, run
+    assert f'"data": "<{size:,} bytes base64>"' in run.stdout
+    assert emu.requests == []
+
+
+def test_files_upload_list_info_attach_delete(cli, emu, tmp_path: Path) -> None:
+    png = write_image(tmp_path / "chart.png", "png")
+    pdf = tmp_path / "doc.pdf"
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(buf, "PDF")
+    pdf.write_bytes(buf.getvalue())
+    run = cli("files", "upload", "-q", str(png), str(pdf))
+    assert run.code == 0, run
+    image_id, doc_id = run.stdout.split()
+    assert emu.file_data[image_id] == png.read_bytes()
+    assert emu.files[doc_id]["mime_type"] == "application/pdf"
+
+    listed = cli("files", "list")
+    assert listed.stdout.splitlines() == [
+        f"{doc_id}\tdoc.pdf\tapplication/pdf\t{pdf.stat().st_size}",
+        f"{image_id}\tchart.png\timage/png\t{png.stat().st_size}",
+    ]
+    info = orjson.loads(cli("files", "info", "-o", "json", image_id).stdout)
+    assert info[0]["filename"] == "chart.png"
+
+    run = cli("ask", "-a", image_id, "-a", doc_id, "what trend?")
+    assert run.code == 0, run
+    assert run.stdout == "You said: what trend? (attached: file, file)"
+    sent = emu.message_requests[-1]
+    assert sent.headers["anthropic-beta"] == "files-api-2025-04-14"
+    assert last_content(emu)[:2] == [
+        {"type": "image", "source": {"type": "file", "file_id": image_id}},
+        {"type": "document", "source": {"type": "file", "file_id": doc_id}},
+    ]
+
+    assert cli("files", "delete", image_id).stdout == f"{image_id}\n"
+    run = cli("ask", "-a", image_id, "hi")
+    assert run.code == 13
+    assert run.stderr.startswith(f"claude: error: not_found_error (404): file not found: {image_id} ")
+    assert len(emu.message_requests) == 1  # the failed lookup sent no message
+
+
+def test_chat_attach_goes_with_the_next_message_only(env, emu, tmp_path: Path) -> None:
+    import pexpect
+
+    from .test_conversations import spawn_chat
+
+    png = write_image(tmp_path / "a.png", "png")
+    child = spawn_chat(env)
+    try:
+        child.expect_exact("> ")
+        child.sendline(f"/attach {tmp_path / 'missing.png'}")
+        child.expect_exact("no such file")
+        child.sendline(f"/attach {png}")
+        child.expect_exact("attached")
+        child.sendline("what is it")
+        child.expect_exact("You said: what is it (attached: image/png)")
+        child.expect_exact("> ")
+        child.sendline("and now")
+        child.expect_exact("You said: and now")
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    messages = emu.message_requests[-1].body["messages"]
+    assert [b["type"] for b in messages[0]["content"]] == ["image", "text"]
+    assert messages[2]["content"] == "and now"
