@@ -5,10 +5,11 @@ _claude() {
         case "${COMP_WORDS[i]}" in -*) ;; *) cmd="${COMP_WORDS[i]}"; break ;; esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat vision count-tokens models man log files completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision tool-run count-tokens models man log files completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
+        "ask --schema") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask -m"|"ask --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "ask -s"|"ask --system") COMPREPLY=(); return ;;
         "ask --system-after") COMPREPLY=(); return ;;
@@ -112,6 +113,39 @@ _claude() {
         "vision --timeout") COMPREPLY=(); return ;;
         "vision --max-retries") COMPREPLY=(); return ;;
         "vision -o"|"vision --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "tool-run --tool") COMPREPLY=(); return ;;
+        "tool-run --tool-schema") COMPREPLY=(); return ;;
+        "tool-run --tools") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "tool-run --server-tool") COMPREPLY=(); return ;;
+        "tool-run --tool-choice") COMPREPLY=(); return ;;
+        "tool-run --max-steps") COMPREPLY=(); return ;;
+        "tool-run --tool-timeout") COMPREPLY=(); return ;;
+        "tool-run -m"|"tool-run --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "tool-run -s"|"tool-run --system") COMPREPLY=(); return ;;
+        "tool-run --system-after") COMPREPLY=(); return ;;
+        "tool-run --max-tokens") COMPREPLY=(); return ;;
+        "tool-run --stop") COMPREPLY=(); return ;;
+        "tool-run --temperature") COMPREPLY=(); return ;;
+        "tool-run --top-p") COMPREPLY=(); return ;;
+        "tool-run --top-k") COMPREPLY=(); return ;;
+        "tool-run --prefill") COMPREPLY=(); return ;;
+        "tool-run --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "tool-run --thinking-budget") COMPREPLY=(); return ;;
+        "tool-run --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
+        "tool-run --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "tool-run --task-budget") COMPREPLY=(); return ;;
+        "tool-run --beta") COMPREPLY=(); return ;;
+        "tool-run --metadata-user") COMPREPLY=(); return ;;
+        "tool-run --param") COMPREPLY=(); return ;;
+        "tool-run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "tool-run -a"|"tool-run --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "tool-run --conversation") COMPREPLY=($(compgen -W "$(claude log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "tool-run --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "tool-run --api-key") COMPREPLY=(); return ;;
+        "tool-run --base-url") COMPREPLY=(); return ;;
+        "tool-run --timeout") COMPREPLY=(); return ;;
+        "tool-run --max-retries") COMPREPLY=(); return ;;
+        "tool-run -o"|"tool-run --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "count-tokens -s"|"count-tokens --system") COMPREPLY=(); return ;;
@@ -146,13 +180,14 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        ask) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        ask) opts="--schema -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
         stream) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         chat) opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         vision) opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        tool-run) opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
         count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        man) opts="--help" words="ask stream chat vision count-tokens models man log files completion" ;;
+        man) opts="--help" words="ask stream chat vision tool-run count-tokens models man log files completion" ;;
         log) opts="--help" words="list show export search" ;;
         files) opts="--help" words="upload list info delete" ;;
         completion) opts="--help" words="show install bash zsh fish" ;;

@@ -50,6 +50,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "stream",
         "chat",
         "vision",
+        "tool-run",
         "count-tokens",
         "models",
         "man",

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import ask, chat, completion, count_tokens, files, log, man, models, stream, vision
+from .commands import ask, chat, completion, count_tokens, files, log, man, models, stream, tool_run, vision
 from .errors import CliError, Exit
 
 
@@ -151,6 +151,7 @@ app.command("ask", epilog=ask.EPILOG)(ask.ask)
 app.command("stream", epilog=stream.EPILOG)(stream.stream)
 app.command("chat", epilog=chat.EPILOG)(chat.chat)
 app.command("vision", epilog=vision.EPILOG)(vision.vision)
+app.command("tool-run", epilog=tool_run.EPILOG)(tool_run.tool_run)
 app.add_typer(log.app, name="log")
 app.command("count-tokens", epilog=count_tokens.EPILOG)(count_tokens.count_tokens)
 app.command("models", epilog=models.EPILOG)(models.models)

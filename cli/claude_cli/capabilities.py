@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 
@@ -32,6 +33,7 @@ SAMPLING = "sampling parameters (temperature, top_p, top_k)"
 PREFILL = "assistant prefill"
 MANUAL_THINKING = "manual thinking (--thinking enabled / --thinking-budget)"
 MID_SYSTEM = "mid-conversation system messages (Opus 4.8 and later accept them)"
+STRUCTURED_OUTPUT = "structured outputs (output_config.format)"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ RULES: tuple[Rule, ...] = (
     Rule("fable", (0, 0), frozenset({PREFILL})),
     # role "system" after a user turn: new with Opus 4.8; every model released before it rejects it.
     Rule("*", (0, 0), frozenset({MID_SYSTEM}), until=(4, 8)),
+    # Structured outputs arrived with Opus 4.1, Sonnet 4.5 and Haiku 4.5; earlier models get a
+    # forced tool instead (see structured.py).
+    Rule("opus", (0, 0), frozenset({STRUCTURED_OUTPUT}), until=(4, 1)),
+    Rule("sonnet", (0, 0), frozenset({STRUCTURED_OUTPUT}), until=(4, 5)),
+    Rule("haiku", (0, 0), frozenset({STRUCTURED_OUTPUT}), until=(4, 5)),
 )
 
 _MODEL_ID = re.compile(r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?(?:-\d{8})?$")
@@ -83,6 +90,21 @@ def rejected_features(model: str) -> frozenset[str]:
         ):
             out |= rule.rejects
     return frozenset(out)
+
+
+def is_prefill(message: dict[str, Any]) -> bool:
+    """Whether a final message is an assistant prefill.
+
+    A paused turn sent back to be continued (pause_turn: it holds server tool blocks) also ends
+    with the assistant, and every model accepts that.
+    """
+    if message.get("role") != "assistant":
+        return False
+    content = message.get("content")
+    return not (
+        isinstance(content, list)
+        and any(isinstance(b, dict) and b.get("type") == "server_tool_use" for b in content)
+    )
 
 
 def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str:

@@ -31,8 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from .capabilities import MID_SYSTEM, PREFILL, SAMPLING, rejected_features
-from .emulator_content import FILES_BETA, attachment_summary, check_blocks
+from .capabilities import MID_SYSTEM, PREFILL, SAMPLING, is_prefill, rejected_features
+from .emulator_content import FILES_BETA, attachment_summary, check_blocks, check_tools
 
 MODELS = [
     ("claude-opus-5-5", "Claude Opus 5.5"),
@@ -371,7 +371,7 @@ def validate_messages_body(
             return 400, "invalid_request_error", f"messages.{i}: a system message must follow a user message"
     if SAMPLING in rejected and any(k in body for k in ("temperature", "top_p", "top_k")):
         return 400, "invalid_request_error", "`temperature` is deprecated for this model."
-    if PREFILL in rejected and messages[-1].get("role") == "assistant":
+    if PREFILL in rejected and is_prefill(messages[-1]):
         return (
             400,
             "invalid_request_error",
@@ -624,6 +624,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None or reply.kind not in ("error", "raw", "sse"):
             problem = validate_messages_body(body or {})
             blocks = check_blocks(body.get("messages") or [], self.emu.files, _betas(headers))
+            blocks = blocks or check_tools(body)
             if problem or blocks:
                 self._error(*(problem or (400, "invalid_request_error", blocks)))
                 return

@@ -120,3 +120,90 @@ def attachment_summary(message: dict[str, Any]) -> str:
         source = block.get("source") or {}
         kinds.append(str(source.get("media_type") or source.get("type")))
     return ", ".join(kinds)
+
+
+def check_tools(body: dict[str, Any]) -> str | None:
+    """Tool declarations, tool_choice, and the tool_use/tool_result pairing, as the API checks them."""
+    import re
+
+    tools = body.get("tools") or []
+    names = set()
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+            return f"tools.{i}.name: Field required"
+        if not re.match(r"^[a-zA-Z0-9_-]{1,64}$", tool["name"]):
+            return f"tools.{i}.name: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
+        if "type" not in tool or tool.get("type") == "custom":  # a client tool
+            schema = tool.get("input_schema")
+            if not isinstance(schema, dict) or schema.get("type") != "object":
+                return f"tools.{i}.input_schema: a JSON Schema with type 'object' is required"
+        names.add(tool["name"])
+    choice = body.get("tool_choice") or {}
+    if choice.get("type") == "tool" and choice.get("name") not in names:
+        return f"tool_choice.name: no tool named {choice.get('name')!r}"
+    thinking = (body.get("thinking") or {}).get("type") in ("enabled", "adaptive")
+    if thinking and choice.get("type") in ("any", "tool"):
+        return "Thinking may not be enabled when tool_choice forces tool use."
+    return _check_pairs(body.get("messages") or [], thinking)
+
+
+def _check_pairs(messages: list[dict[str, Any]], thinking: bool) -> str | None:
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else []
+        if message.get("role") == "assistant":
+            ids = [b.get("id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"]
+            if not ids:
+                continue
+            after = messages[i + 1] if i + 1 < len(messages) else None
+            results = _tool_result_ids(after)
+            missing = [x for x in ids if x not in results]
+            if missing:
+                return (
+                    f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {', '.join(map(str, missing))}"
+                )
+            if (
+                thinking
+                and i == _last_tool_turn(messages)
+                and blocks[0].get("type")
+                not in (
+                    "thinking",
+                    "redacted_thinking",
+                )
+            ):
+                return (
+                    f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+                    f"`{blocks[0].get('type')}`. When `thinking` is enabled, a final `assistant` message "
+                    "must start with a thinking block"
+                )
+        elif message.get("role") == "user":
+            results = _tool_result_ids(message)
+            before = messages[i - 1] if i > 0 else {}
+            previous = before.get("content") if isinstance(before.get("content"), list) else []
+            asked = {b.get("id") for b in previous if isinstance(b, dict) and b.get("type") == "tool_use"}
+            stray = [r for r in results if r not in asked]
+            if stray:
+                return f"messages.{i}: unexpected `tool_use_id` found in `tool_result` blocks: {stray[0]}"
+            kinds = [b.get("type") for b in blocks if isinstance(b, dict)]
+            if results and kinds[: len(results)] != ["tool_result"] * len(results):
+                return f"messages.{i}: `tool_result` blocks must come first in the user message"
+    return None
+
+
+def _tool_result_ids(message: dict[str, Any] | None) -> list[Any]:
+    if not message or message.get("role") != "user" or not isinstance(message.get("content"), list):
+        return []
+    return [
+        b.get("tool_use_id")
+        for b in message["content"]
+        if isinstance(b, dict) and b.get("type") == "tool_result"
+    ]
+
+
+def _last_tool_turn(messages: list[dict[str, Any]]) -> int:
+    """Index of the last assistant message (the one the current tool loop continues)."""
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].get("role") == "assistant":
+            return i
+    return -1

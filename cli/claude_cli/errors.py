@@ -18,6 +18,8 @@ class Exit(IntEnum):
     MAX_TOKENS = 3  # the answer was cut off (max_tokens, model_context_window_exceeded)
     REFUSAL = 4  # the model declined (stop_reason refusal)
     PAUSED = 5  # the turn was paused (pause_turn): the answer is incomplete
+    SCHEMA = 6  # --schema: the answer is not JSON matching the schema (nothing printed)
+    MAX_STEPS = 7  # tool-run: --max-steps reached while the model still wanted tools
     INVALID_REQUEST = 10  # 400, 413: the API rejected the request
     AUTHENTICATION = 11  # 401, or no API key configured
     PERMISSION = 12  # 403, 402 billing
@@ -78,6 +80,8 @@ EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.MAX_TOKENS, "answer cut off: max_tokens or model_context_window_exceeded"),
     (Exit.REFUSAL, "the model refused (stop_details category on stderr)"),
     (Exit.PAUSED, "the turn was paused (pause_turn); the answer is incomplete"),
+    (Exit.SCHEMA, "--schema: the answer is not JSON matching the schema; nothing printed"),
+    (Exit.MAX_STEPS, "tool-run reached --max-steps while the model still asked for tools"),
     (Exit.INVALID_REQUEST, "invalid_request_error / request_too_large (400, 413)"),
     (Exit.AUTHENTICATION, "authentication_error (401) or no API key"),
     (Exit.PERMISSION, "permission_error (403) or billing_error (402)"),

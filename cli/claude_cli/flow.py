@@ -18,7 +18,7 @@ from .capabilities import DEFAULT_MODEL
 from .errors import Exit, UsageError
 from .inputs import read_json_object, read_messages, read_stdin_text, text_or_file
 from .options import request_options
-from .render import Output, make_renderer, report
+from .render import Output, Renderer, SilentRenderer, make_renderer, report
 from .request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
 from .transport import Transport
 
@@ -201,20 +201,33 @@ def run_message(
     show_thinking: bool = False,
     show_usage: bool = False,
     stream: bool = True,
+    schema: dict[str, Any] | None = None,
 ) -> Exit:
-    """Build, send and render one Messages request; the exit status its outcome means."""
+    """Build, send and render one Messages request; the exit status its outcome means.
+
+    With `schema` (--schema) the answer is held back, checked, and printed as one JSON value.
+    """
     from .exchange import MESSAGES_PATH, send_message
 
     if fmt == "ndjson" and not stream:
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
+    if schema is not None and fmt == "ndjson":
+        raise UsageError("--schema prints one JSON value; use -o text or -o json")
     out = Output()
     set_current(out)
     prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
+    if schema is not None:
+        from .structured import apply_schema
+
+        apply_schema(prepared.body, schema)
     transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
         print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
         return Exit.OK
-    renderer = make_renderer(fmt, out, show_thinking=show_thinking, prefill=flags.prefill)
+    if schema is not None:
+        renderer: Renderer = SilentRenderer()
+    else:
+        renderer = make_renderer(fmt, out, show_thinking=show_thinking, prefill=flags.prefill)
     started = time.monotonic()
     try:
         message = send_message(transport, prepared.body, renderer)
@@ -222,7 +235,13 @@ def run_message(
         transport.close()
     if not getattr(flags, "no_log", True):
         record_turn(prepared.conversation_id, prepared.body, message, started, out)
-    return report(message, out, show_usage=show_usage)
+    status = report(message, out, show_usage=show_usage)
+    if schema is not None and status == Exit.OK:
+        from .structured import extract
+
+        value = extract(message, schema)
+        out.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 if out.stdout_tty else 0) + b"\n")
+    return status
 
 
 def record_turn(

@@ -166,7 +166,20 @@ class NdjsonRenderer:
         pass
 
 
-Renderer = TextRenderer | JsonRenderer | NdjsonRenderer
+class SilentRenderer:
+    """Prints nothing while a turn streams; the command decides what to print from the Message."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def event(self, raw: bytes, ev: dict[str, Any]) -> None:
+        pass
+
+    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+        pass
+
+
+Renderer = TextRenderer | JsonRenderer | NdjsonRenderer | SilentRenderer
 
 
 def make_renderer(

@@ -136,7 +136,7 @@ def check_body(body: dict[str, Any]) -> None:
             + ", ".join(f"--{k.replace('_', '-')}" for k in sampling)
         )
     messages = body.get("messages") or []
-    if capabilities.PREFILL in rejected and messages and messages[-1].get("role") == "assistant":
+    if capabilities.PREFILL in rejected and messages and capabilities.is_prefill(messages[-1]):
         problems.append(
             f"{model} rejects {capabilities.PREFILL}: the last message must be the user's; drop --prefill"
         )

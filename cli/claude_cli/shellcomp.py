@@ -14,7 +14,8 @@ import click
 from . import capabilities
 
 SHELLS = ("bash", "zsh", "fish")
-FILE_FLAGS = frozenset({"--body", "--attach", "--messages"})  # flags whose value is a file path
+# Flags whose value is a file path.
+FILE_FLAGS = frozenset({"--body", "--attach", "--messages", "--tools", "--schema"})
 MODEL_FLAGS = frozenset({"--model"})
 CONVERSATION_FLAGS = frozenset({"--conversation"})  # ids come from `claude log list` at TAB time
 LIST_IDS = "claude log list 2>/dev/null | cut -f1"

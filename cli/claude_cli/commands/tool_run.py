@@ -1,0 +1,91 @@
+"""`claude tool-run`: give Claude local programs as tools and run the tool-use loop to the end."""
+
+from typing import Annotated
+
+import typer
+
+from ..options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
+
+EPILOG = """\b
+Examples:
+  claude tool-run --yes --tool now=date "what day of the week is it?"
+  claude tool-run -y --tools tools.toml -o ndjson "is it up?" | jq -c 'select(.type=="tool_execution")'
+  claude tool-run --tool wc='wc -l' --tool-schema wc=@wc.json --dry-run-tools "count lines in README.md"
+  git diff | claude tool-run -y --tool tests='make test' "fix what the tests say"
+"""
+
+
+@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT)
+def tool_run(
+    prompt: Prompt = None,
+    tool: Annotated[
+        list[str] | None,
+        typer.Option("--tool", help="NAME=COMMAND: a program the model may run (repeatable)."),
+    ] = None,
+    tool_schema: Annotated[
+        list[str] | None,
+        typer.Option("--tool-schema", help="NAME=FILE|JSON: the JSON Schema of NAME's input (repeatable)."),
+    ] = None,
+    tools: Annotated[
+        str | None,
+        typer.Option(
+            "--tools", help="A tools file (JSON or .toml): name, description, input_schema, command."
+        ),
+    ] = None,
+    server_tool: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--server-tool", help="A server tool: web_search, web_fetch, code_execution, ... (repeatable)."
+        ),
+    ] = None,
+    tool_choice: Annotated[
+        str | None, typer.Option("--tool-choice", help="auto, any, none, or a tool NAME to force.")
+    ] = None,
+    no_parallel: Annotated[
+        bool, typer.Option("--no-parallel", help="One tool call at a time (disable_parallel_tool_use).")
+    ] = False,
+    max_steps: Annotated[
+        int, typer.Option("--max-steps", help="Most API calls in one run (exit 7 beyond).")
+    ] = 25,
+    tool_timeout: Annotated[
+        float, typer.Option("--tool-timeout", help="Seconds a tool may run (a tools file may set its own).")
+    ] = 60.0,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Run tool calls without asking.")] = False,
+    dry_run_tools: Annotated[
+        bool, typer.Option("--dry-run-tools", help="Print the tool calls the model asks for; run none.")
+    ] = False,
+    *,
+    flags,
+) -> None:
+    """Run the tool-use loop with local programs as tools until the model is done."""
+    from ..errors import UsageError
+    from ..tool_loop import LoopSettings, run_loop, terminal_confirm
+    from ..tools import parse_tools
+    from ..tools import server_tool as make_server_tool
+    from ..tools import tool_choice as make_choice
+
+    if max_steps < 1:
+        raise UsageError(f"--max-steps must be at least 1, not {max_steps}")
+    if tool_timeout <= 0:
+        raise UsageError(f"--tool-timeout must be more than 0 seconds, not {tool_timeout}")
+    declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
+    server = [make_server_tool(s) for s in server_tool or []]
+    if not declared and not server:
+        raise UsageError("no tools: give --tool NAME=COMMAND, --tools FILE or --server-tool NAME")
+    confirm = None
+    if declared and not (yes or dry_run_tools or flags.dry_run):
+        confirm = terminal_confirm()
+        if confirm is None:
+            raise UsageError("no terminal to confirm tool calls: pass --yes to run them (or --dry-run-tools)")
+    settings = LoopSettings(
+        tools=declared,
+        server_tools=server,
+        tool_choice=make_choice(tool_choice, declared, server),
+        parallel=not no_parallel,
+        max_steps=max_steps,
+        confirm=confirm,
+        dry_run_tools=dry_run_tools,
+    )
+    raise typer.Exit(
+        run_loop(flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking)
+    )

@@ -1,0 +1,80 @@
+"""Structured output (`--schema`): ask for JSON matching a schema, and check it before printing.
+
+Models with structured outputs get `output_config.format` (the answer's text is the JSON);
+models without it (see capabilities) get one forced tool whose input schema is the schema
+(the answer is that tool call's input). Either way the object is validated locally with
+jsonschema: output that does not match is an error, never printed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from . import capabilities
+from .errors import CliError, Exit, UsageError
+
+ANSWER_TOOL = "json_answer"
+
+
+class SchemaMismatch(CliError):
+    """The model's answer is not JSON matching the schema."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, Exit.SCHEMA)
+
+
+def load_schema(value: str) -> dict[str, Any]:
+    """The schema of --schema FILE|JSON, checked against the JSON Schema meta-schema."""
+    from .tools import json_or_file, validate_schema
+
+    schema = json_or_file(value, "--schema")
+    if not isinstance(schema, dict):
+        raise UsageError("--schema: the schema must be a JSON object")
+    validate_schema(schema, "--schema")
+    return schema
+
+
+def apply_schema(body: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Ask for output matching `schema`, the way the body's model supports."""
+    if capabilities.STRUCTURED_OUTPUT not in capabilities.rejected_features(str(body.get("model", ""))):
+        body.setdefault("output_config", {})["format"] = {"type": "json_schema", "schema": schema}
+        return
+    thinking = (body.get("thinking") or {}).get("type")
+    if thinking in ("enabled", "adaptive"):
+        raise UsageError(
+            f"{body.get('model')} has no structured outputs, and the forced tool used instead "
+            "cannot be combined with thinking; drop --thinking"
+        )
+    body["tools"] = [
+        *(body.get("tools") or []),
+        {
+            "name": ANSWER_TOOL,
+            "description": "Give the answer as an object matching this schema.",
+            "input_schema": schema,
+        },
+    ]
+    body["tool_choice"] = {"type": "tool", "name": ANSWER_TOOL}
+
+
+def extract(message: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """The JSON answer of `message`, validated against `schema`; SchemaMismatch otherwise."""
+    import jsonschema
+
+    content = message.get("content") or []
+    forced = [b for b in content if b.get("type") == "tool_use" and b.get("name") == ANSWER_TOOL]
+    if forced:
+        value = forced[-1].get("input")
+    else:
+        text = "".join(b.get("text", "") for b in content if b.get("type") == "text")
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise SchemaMismatch(f"the answer is not JSON: {text[:80]!r}") from None
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    error = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(value))
+    if error is not None:
+        at = "/".join(str(p) for p in error.absolute_path) or "the top level"
+        raise SchemaMismatch(f"the answer does not match the schema at {at}: {error.message}")
+    return value

@@ -1,0 +1,231 @@
+"""The tool-use loop behind `claude tool-run`: ask, run the tools the model calls, send results, repeat.
+
+Each API call is one turn: when it stops for `tool_use`, every requested tool runs (in
+parallel unless told otherwise), the assistant turn goes back unchanged (thinking blocks and
+their signatures included, as the API requires) followed by one user turn of tool_result
+blocks in call order; `pause_turn` sends the paused turn back as it is; `max_tokens` in the
+middle of a tool call retries that call with a larger `max_tokens`. Every turn is stored in
+the log as one conversation.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, TextIO
+
+import orjson
+
+from . import flow
+from .errors import CliError, Exit, UsageError
+from .render import NdjsonRenderer, Output, SilentRenderer, report, usage_line
+from .tools import Tool, ToolRun, run_tool
+
+MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
+MAX_TOKENS_RETRIES = 2
+
+Confirm = Callable[[Tool, dict[str, Any]], bool]
+
+
+@dataclass
+class LoopSettings:
+    """How the loop runs tools."""
+
+    tools: dict[str, Tool]
+    server_tools: list[dict[str, Any]] = field(default_factory=list)
+    tool_choice: dict[str, Any] | None = None
+    parallel: bool = True
+    max_steps: int = 25
+    confirm: Confirm | None = None  # None: run without asking (--yes)
+    dry_run_tools: bool = False
+
+
+def terminal_confirm() -> Confirm | None:
+    """A yes/no/all question on the controlling terminal, or None when there is no terminal."""
+    try:
+        tty: TextIO = open("/dev/tty", "r+")  # noqa: SIM115 (open for the whole run)
+    except OSError:
+        return None
+    run_all = False
+
+    def ask(tool: Tool, call: dict[str, Any]) -> bool:
+        nonlocal run_all
+        if run_all:
+            return True
+        shown = orjson.dumps(call.get("input") or {}).decode()
+        tty.write(f"claude: run {tool.name} ({shlex.join(tool.command)}) with {shown}? [y/N/a=all] ")
+        tty.flush()
+        answer = tty.readline().strip().lower()
+        run_all = answer in ("a", "all")
+        return run_all or answer in ("y", "yes")
+
+    return ask
+
+
+def add_tools(body: dict[str, Any], settings: LoopSettings) -> None:
+    """Declare the tools and the tool choice in the body; check the choice against thinking."""
+    body["tools"] = [
+        *(body.get("tools") or []),
+        *(t.declaration() for t in settings.tools.values()),
+        *settings.server_tools,
+    ]
+    choice = dict(settings.tool_choice) if settings.tool_choice else None
+    if not settings.parallel and (choice or {}).get("type") != "none":
+        choice = {**(choice or {"type": "auto"}), "disable_parallel_tool_use": True}
+    if choice is not None:
+        body["tool_choice"] = choice
+    thinking = (body.get("thinking") or {}).get("type")
+    if thinking in ("enabled", "adaptive") and (choice or {}).get("type") in ("any", "tool"):
+        raise UsageError("with thinking on, --tool-choice must be auto or none (the API's rule)")
+
+
+def run_loop(
+    flags: SimpleNamespace, words: list[str] | None, settings: LoopSettings, *, fmt: str, show_thinking: bool
+) -> Exit:
+    """The whole tool-run: returns the exit status of how it ended."""
+    from .exchange import MESSAGES_PATH, send_message
+
+    out = Output()
+    flow.set_current(out)
+    stream = not flags.no_stream
+    if fmt == "ndjson" and not stream:
+        raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
+    prepared = flow.prepare(flags, words, stream=stream, show_thinking=show_thinking)
+    body = prepared.body
+    add_tools(body, settings)
+    transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
+    if flags.dry_run:
+        flow.print_dry_run(transport, "POST", MESSAGES_PATH, body, out)
+        return Exit.OK
+    conversation_id = prepared.conversation_id
+    totals: dict[str, int] = {}
+    steps = retries = 0
+    try:
+        while True:
+            renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
+            started = time.monotonic()
+            message = send_message(transport, body, renderer)
+            steps += 1
+            if not flags.no_log:
+                conversation_id = flow.record_turn(conversation_id, body, message, started, out)
+            _add_usage(totals, message.get("usage") or {})
+            content = message.get("content") or []
+            stop = message.get("stop_reason")
+            if _cut_off_tool_call(message) and retries < MAX_TOKENS_RETRIES:
+                retries += 1
+                body["max_tokens"] = min(body["max_tokens"] * 2, MAX_TOKENS_CAP)
+                out.note(f"claude: a tool call was cut off; retrying with max_tokens {body['max_tokens']}")
+                continue
+            if stop not in ("tool_use", "pause_turn"):
+                break
+            _narrate(message, out, fmt, show_thinking)
+            if steps >= settings.max_steps:
+                raise CliError(
+                    f"stopped after {steps} steps (--max-steps) with the model still working", Exit.MAX_STEPS
+                )
+            turn = [{"role": "assistant", "content": content}]
+            if stop == "tool_use":
+                calls = [b for b in content if b.get("type") == "tool_use"]
+                if settings.dry_run_tools:
+                    _print_plan(calls, settings.tools, out)
+                    return Exit.OK
+                runs = execute(calls, settings)
+                if fmt == "ndjson":
+                    out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
+                turn.append({"role": "user", "content": [r.result_block() for r in runs]})
+            body["messages"] = [*body["messages"], *turn]
+    finally:
+        transport.close()
+    _print_final(message, out, fmt, show_thinking)
+    if flags.usage:
+        out.note(f"claude: {steps} API calls, " + usage_line(totals))
+    return report(message, out)
+
+
+def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun]:
+    """Run the tool calls (asking first when a confirm is set); results in call order."""
+    approved: list[tuple[dict[str, Any], Tool | None, str]] = []
+    for call in calls:
+        tool = settings.tools.get(str(call.get("name")))
+        if tool is None:
+            approved.append((call, None, f"no tool named {call.get('name')!r} is available"))
+        elif settings.confirm is not None and not settings.confirm(tool, call):
+            approved.append((call, None, "the user declined to run this tool"))
+        else:
+            approved.append((call, tool, ""))
+
+    def one(item: tuple[dict[str, Any], Tool | None, str]) -> ToolRun:
+        call, tool, why = item
+        if tool is None:
+            inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
+            return ToolRun(str(call.get("id")), str(call.get("name")), inputs or {}, None, note=why)
+        return run_tool(tool, call)
+
+    if settings.parallel and len(approved) > 1:
+        with ThreadPoolExecutor(max_workers=min(len(approved), 16)) as pool:
+            return list(pool.map(one, approved))
+    return [one(item) for item in approved]
+
+
+def _cut_off_tool_call(message: dict[str, Any]) -> bool:
+    """max_tokens hit in the middle of a tool call (the docs: retry with a higher max_tokens)."""
+    content = message.get("content") or []
+    return (
+        message.get("stop_reason") == "max_tokens" and bool(content) and content[-1].get("type") == "tool_use"
+    )
+
+
+def _add_usage(totals: dict[str, int], usage: dict[str, Any]) -> None:
+    for key, value in usage.items():
+        if isinstance(value, int):
+            totals[key] = totals.get(key, 0) + value
+
+
+def _text(message: dict[str, Any]) -> str:
+    return "".join(b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text")
+
+
+def _show_thinking(message: dict[str, Any], out: Output) -> None:
+    for block in message.get("content") or []:
+        if block.get("type") == "thinking" and block.get("thinking"):
+            out.thinking(block["thinking"].rstrip("\n") + "\n")
+
+
+def _narrate(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool) -> None:
+    """For people, on stderr: what the model said and called on the way (text mode only)."""
+    if fmt != "text":
+        return
+    if show_thinking:
+        _show_thinking(message, out)
+    text = _text(message).strip()
+    if text:
+        out.note(text, dim=True)
+    for block in message.get("content") or []:
+        if block.get("type") in ("tool_use", "server_tool_use"):
+            kind = "tool" if block["type"] == "tool_use" else "server tool"
+            shown = orjson.dumps(block.get("input") or {}).decode()
+            out.note(f"claude: {kind} {block.get('name')} {shown}", dim=True)
+
+
+def _print_final(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool) -> None:
+    if fmt == "json":
+        option = orjson.OPT_INDENT_2 if out.stdout_tty else 0
+        out.write(orjson.dumps(message, option=option) + b"\n")
+    elif fmt == "text":
+        if show_thinking:
+            _show_thinking(message, out)
+        out.write(_text(message).encode("utf-8"))
+        out.end_line()
+
+
+def _print_plan(calls: list[dict[str, Any]], tools: dict[str, Tool], out: Output) -> None:
+    """--dry-run-tools: each command that would run, with the JSON it would read on stdin."""
+    for call in calls:
+        tool = tools.get(str(call.get("name")))
+        command = shlex.join(tool.command) if tool else "(no such tool)"
+        shown = orjson.dumps(call.get("input") or {}).decode()
+        out.write(f"{call.get('name')}\t{command}\t{shown}\n".encode())

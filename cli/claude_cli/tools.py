@@ -1,0 +1,334 @@
+"""Tools that are programs on this machine: declaring them and running them.
+
+Execution contract (README, "Tools"): the command is an argument list run without a shell, so
+nothing the model writes is ever interpolated into a command line. The tool's input object is
+written as JSON to the program's stdin and is also in the environment: TOOL_NAME, TOOL_USE_ID,
+TOOL_INPUT (the JSON) and TOOL_INPUT_<KEY> for each top-level key (strings as they are, other
+values as JSON). stdout becomes the tool_result content; a non-zero exit or a timeout becomes
+`is_error: true` with the exit status and stderr in the content.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import UsageError
+
+NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the API's rule for tool names
+DEFAULT_TIMEOUT = 60.0
+MAX_OUTPUT = 1024 * 1024  # bytes of a tool's stdout sent back; the rest is cut with a note
+EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+# Server tools by short name -> the type sent (the first generally available version; give a
+# full type such as web_search_20260318 for a newer one).
+SERVER_TOOLS = {
+    "web_search": "web_search_20250305",
+    "web_fetch": "web_fetch_20250910",
+    "code_execution": "code_execution_20250825",
+    "tool_search_tool_regex": "tool_search_tool_regex_20251119",
+    "tool_search_tool_bm25": "tool_search_tool_bm25_20251119",
+}
+_TOOL_FILE_KEYS = {"name", "description", "input_schema", "command", "timeout"}
+
+
+@dataclass
+class Tool:
+    """A local program the model may call."""
+
+    name: str
+    command: list[str]
+    input_schema: dict[str, Any] = field(default_factory=lambda: dict(EMPTY_SCHEMA))
+    description: str = ""
+    timeout: float = DEFAULT_TIMEOUT
+
+    def declaration(self) -> dict[str, Any]:
+        """The entry for the request's `tools` array."""
+        return {
+            "name": self.name,
+            "description": self.description or f"Runs the local program: {shlex.join(self.command)}",
+            "input_schema": self.input_schema,
+        }
+
+
+@dataclass
+class ToolRun:
+    """What running one tool call produced."""
+
+    tool_use_id: str
+    name: str
+    input: dict[str, Any]
+    exit_status: int | None  # None: not run (declined, unknown tool, timed out before exit)
+    stdout: bytes = b""
+    stderr: bytes = b""
+    duration_ms: int = 0
+    timed_out: bool = False
+    note: str = ""  # why it did not run, when it did not
+
+    @property
+    def is_error(self) -> bool:
+        return self.exit_status != 0
+
+    def result_block(self) -> dict[str, Any]:
+        """The tool_result block sent back to the model."""
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": self.tool_use_id}
+        text = _text(self.stdout)
+        if self.is_error:
+            if self.note:
+                status = self.note
+            elif self.timed_out:
+                status = "timed out"
+            else:
+                status = f"exit status {self.exit_status}"
+            parts = [f"[{status}]", _text(self.stderr).strip(), text.strip()]
+            block["content"] = "\n".join(p for p in parts if p)
+            block["is_error"] = True
+        elif text:
+            block["content"] = text
+        return block
+
+    def record(self) -> dict[str, Any]:
+        """The `tool_execution` line of `-o ndjson`."""
+        return {
+            "type": "tool_execution",
+            "tool_use_id": self.tool_use_id,
+            "name": self.name,
+            "input": self.input,
+            "exit_status": self.exit_status,
+            "is_error": self.is_error,
+            "timed_out": self.timed_out,
+            "duration_ms": self.duration_ms,
+            "output_bytes": len(self.stdout),
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+def _text(data: bytes) -> str:
+    text = data[:MAX_OUTPUT].decode("utf-8", "replace")
+    if len(data) > MAX_OUTPUT:
+        text += f"\n[output truncated: {len(data):,} bytes, the first {MAX_OUTPUT:,} sent]"
+    return text
+
+
+# -- declaring -----------------------------------------------------------------------------------
+
+
+def check_name(name: str, where: str) -> None:
+    if not NAME.match(name):
+        raise UsageError(f"{where}: tool name {name!r} must be 1-64 letters, digits, _ or -")
+
+
+def check_schema(schema: Any, where: str) -> dict[str, Any]:
+    """A valid JSON Schema for a tool input (an object schema), or UsageError."""
+    if not isinstance(schema, dict):
+        raise UsageError(f"{where}: the input schema must be a JSON object")
+    if schema.get("type") != "object":
+        raise UsageError(f'{where}: a tool input schema needs "type": "object"')
+    validate_schema(schema, where)
+    return schema
+
+
+def validate_schema(schema: dict[str, Any], where: str) -> None:
+    """Check `schema` against the JSON Schema meta-schema (jsonschema, imported only here)."""
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        at = "/".join(str(p) for p in exc.path) or "the top level"
+        raise UsageError(f"{where}: invalid JSON Schema at {at}: {exc.message}") from None
+
+
+def json_or_file(value: str, where: str) -> Any:
+    """A JSON value given inline (starting with { or [) or as a FILE (optionally @FILE)."""
+    text = value.strip()
+    if not text.startswith(("{", "[")):
+        path = value[1:] if value.startswith("@") else value
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise UsageError(f"{where}: cannot read {path}: {exc.strerror}") from None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{where}: not valid JSON: {exc}") from None
+
+
+def parse_tools(
+    specs: list[str], schemas: list[str], tools_file: str | None, timeout: float
+) -> dict[str, Tool]:
+    """The tools from --tool NAME=COMMAND, --tool-schema NAME=FILE|JSON and --tools FILE."""
+    tools: dict[str, Tool] = {}
+    if tools_file:
+        for tool in load_tools_file(tools_file, timeout):
+            tools[tool.name] = tool
+    for spec in specs:
+        name, sep, command = spec.partition("=")
+        if not sep or not command.strip():
+            raise UsageError(f"--tool takes NAME=COMMAND, not {spec!r}")
+        check_name(name, "--tool")
+        if name in tools:
+            raise UsageError(f"--tool: {name} is declared twice")
+        tools[name] = Tool(name, _argv(command, f"--tool {name}"), timeout=timeout)
+    for spec in schemas:
+        name, sep, value = spec.partition("=")
+        if not sep:
+            raise UsageError(f"--tool-schema takes NAME=FILE or NAME=JSON, not {spec!r}")
+        if name not in tools:
+            raise UsageError(f"--tool-schema {name}: no --tool {name}=COMMAND declares it")
+        where = f"--tool-schema {name}"
+        tools[name].input_schema = check_schema(json_or_file(value, where), where)
+    return tools
+
+
+def load_tools_file(path: str, timeout: float) -> list[Tool]:
+    """Tools from a JSON file (a list, or {"tools": [...]}) or a TOML file ([[tools]] tables)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--tools: cannot read {path}: {exc.strerror}") from None
+    try:
+        if path.endswith(".toml"):
+            import tomllib
+
+            data: Any = tomllib.loads(raw.decode("utf-8"))
+        else:
+            data = orjson.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError and JSONDecodeError
+        kind = "TOML" if path.endswith(".toml") else "JSON"
+        raise UsageError(f"--tools: {path} is not valid {kind}: {exc}") from None
+    entries = data.get("tools") if isinstance(data, dict) else data
+    if not isinstance(entries, list) or not entries:
+        raise UsageError(f"--tools: {path} must hold a list of tools (or a 'tools' list)")
+    tools = []
+    for i, entry in enumerate(entries, 1):
+        where = f"--tools {path}: tool {i}"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{where}: must be an object")
+        unknown = set(entry) - _TOOL_FILE_KEYS
+        if unknown:
+            raise UsageError(
+                f"{where}: unknown key {sorted(unknown)[0]!r} (keys: {', '.join(sorted(_TOOL_FILE_KEYS))})"
+            )
+        name = entry.get("name")
+        if not isinstance(name, str):
+            raise UsageError(f"{where}: needs a name")
+        check_name(name, where)
+        where = f"--tools {path}: {name}"
+        command = entry.get("command")
+        if isinstance(command, str):
+            argv = _argv(command, where)
+        elif isinstance(command, list) and command and all(isinstance(a, str) for a in command):
+            argv = list(command)
+        else:
+            raise UsageError(f"{where}: needs a command (a string or a list of strings)")
+        schema = check_schema(entry.get("input_schema", dict(EMPTY_SCHEMA)), where)
+        limit = entry.get("timeout", timeout)
+        if not isinstance(limit, int | float) or isinstance(limit, bool) or limit <= 0:
+            raise UsageError(f"{where}: timeout must be a number of seconds above 0")
+        tools.append(Tool(name, argv, schema, str(entry.get("description") or ""), float(limit)))
+    return tools
+
+
+def _argv(command: str, where: str) -> list[str]:
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"{where}: cannot split the command: {exc}") from None
+    if not argv:
+        raise UsageError(f"{where}: empty command")
+    return argv
+
+
+def server_tool(spec: str) -> dict[str, Any]:
+    """The declaration for --server-tool NAME, TYPE (name_YYYYMMDD) or a JSON object."""
+    if spec.lstrip().startswith("{"):
+        value = json_or_file(spec, "--server-tool")
+        if not isinstance(value.get("type"), str) or not isinstance(value.get("name"), str):
+            raise UsageError("--server-tool: a JSON declaration needs a type and a name")
+        return dict(value)
+    if spec in SERVER_TOOLS:
+        return {"type": SERVER_TOOLS[spec], "name": spec}
+    m = re.match(r"^([a-z_]+)_(\d{8})$", spec)
+    if m:
+        return {"type": spec, "name": m[1]}
+    known = ", ".join(SERVER_TOOLS)
+    raise UsageError(
+        f"--server-tool: unknown server tool {spec!r} ({known}, or a full type like web_search_20250305)"
+    )
+
+
+def tool_choice(
+    choice: str | None, tools: dict[str, Tool], server: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The tool_choice object for --tool-choice auto|any|none|NAME."""
+    if choice is None:
+        return None
+    if choice in ("auto", "any", "none"):
+        return {"type": choice}
+    if choice in tools or any(s.get("name") == choice for s in server):
+        return {"type": "tool", "name": choice}
+    raise UsageError(f"--tool-choice: {choice!r} is not auto, any, none or a declared tool")
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+def tool_env(call: dict[str, Any]) -> dict[str, str]:
+    """The environment a tool runs with: this process's, plus the call's name, id and input."""
+    inputs = call.get("input") or {}
+    env = dict(os.environ)
+    env.update(
+        TOOL_NAME=str(call.get("name")),
+        TOOL_USE_ID=str(call.get("id")),
+        TOOL_INPUT=orjson.dumps(inputs).decode(),
+    )
+    for key, value in inputs.items() if isinstance(inputs, dict) else ():
+        var = "TOOL_INPUT_" + re.sub(r"[^A-Za-z0-9]", "_", str(key)).upper()
+        env[var] = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return env
+
+
+def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
+    """Run one tool call to completion (or its timeout), never raising for the program's failures."""
+    inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
+    run = ToolRun(str(call.get("id")), tool.name, inputs or {}, None)
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            tool.command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=tool_env(call),
+            start_new_session=True,  # its own process group: a timeout kills its children too
+        )
+    except OSError as exc:
+        run.note = f"cannot run {tool.command[0]}: {exc.strerror or exc}"
+        return run
+    try:
+        run.stdout, run.stderr = proc.communicate(orjson.dumps(inputs) + b"\n", timeout=tool.timeout)
+        run.exit_status = proc.returncode
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        run.stdout, run.stderr = proc.communicate()
+        run.timed_out = True
+        run.note = f"timed out after {tool.timeout:g} s"
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    return run
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
