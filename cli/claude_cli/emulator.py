@@ -32,7 +32,14 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from .capabilities import MID_SYSTEM, PREFILL, SAMPLING, is_prefill, rejected_features
-from .emulator_content import FILES_BETA, attachment_summary, check_blocks, check_tools
+from .emulator_content import (
+    FILES_BETA,
+    attachment_summary,
+    check_blocks,
+    check_tools,
+    example_for,
+    tool_results_text,
+)
 
 MODELS = [
     ("claude-opus-5-5", "Claude Opus 5.5"),
@@ -184,13 +191,12 @@ class Emulator:
 
 
 def default_reply(body: dict[str, Any]) -> Reply:
-    """What the emulator says when nothing is scripted: an echo of the last user text."""
+    """What the emulator says when nothing is scripted: an echo of the last user text.
+
+    With tools declared it first calls one (input made from its schema), and answers tool
+    results by quoting them; with structured output it answers JSON matching the schema.
+    """
     messages = body.get("messages") or []
-    text = "You said: " + last_user_text(messages)
-    users = [m for m in messages if m.get("role") == "user"]
-    seen = attachment_summary(users[-1]) if users else ""
-    if seen:
-        text += f" (attached: {seen})"
     blocks: list[dict[str, Any]] = []
     thinking = body.get("thinking") or {}
     if thinking.get("type") in ("enabled", "adaptive"):
@@ -202,6 +208,19 @@ def default_reply(body: dict[str, Any]) -> Reply:
                 "signature": SIGNATURE,
             }
         )
+    results = tool_results_text(messages[-1]) if messages else None
+    call = None if results is not None else _tool_to_call(body)
+    if call is not None:
+        block = {"type": "tool_use", "id": f"toolu_emu_{len(messages):04d}", **call}
+        return Reply("message", content=[*blocks, block], stop_reason="tool_use")
+    schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
+    if schema is not None:
+        return Reply.text(orjson.dumps(example_for(schema)).decode())
+    text = "You said: " + last_user_text(messages) if results is None else "Tool results: " + results
+    users = [m for m in messages if m.get("role") == "user"]
+    seen = attachment_summary(users[-1]) if users else ""
+    if seen:
+        text += f" (attached: {seen})"
     stop_reason, stop_sequence = "end_turn", None
     for seq in body.get("stop_sequences") or []:
         at = text.find(seq)
@@ -213,6 +232,19 @@ def default_reply(body: dict[str, Any]) -> Reply:
         text, stop_reason = " ".join(words[: body["max_tokens"]]), "max_tokens"
     blocks.append({"type": "text", "text": text})
     return Reply("message", content=blocks, stop_reason=stop_reason, stop_sequence=stop_sequence)
+
+
+def _tool_to_call(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The client tool a request wants called ({"name", "input"}), if any: the forced one, else the first."""
+    tools = [
+        t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type", "custom") == "custom"
+    ]
+    choice = body.get("tool_choice") or {}
+    if not tools or choice.get("type") == "none":
+        return None
+    if choice.get("type") == "tool":
+        tools = [t for t in tools if t.get("name") == choice.get("name")] or tools
+    return {"name": tools[0]["name"], "input": example_for(tools[0].get("input_schema")) or {}}
 
 
 def last_user_text(messages: list[dict[str, Any]]) -> str:

@@ -207,3 +207,43 @@ def _last_tool_turn(messages: list[dict[str, Any]]) -> int:
         if messages[i].get("role") == "assistant":
             return i
     return -1
+
+
+def example_for(schema: Any) -> Any:
+    """A value that satisfies a (simple) JSON Schema: what the emulator answers with for tools
+    and structured outputs when nothing is scripted."""
+    if not isinstance(schema, dict):
+        return None
+    for key in ("const", "default"):
+        if key in schema:
+            return schema[key]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            return example_for(schema[key][0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or "properties" in schema:
+        return {name: example_for(sub) for name, sub in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        return [example_for(schema["items"])] * schema.get("minItems", 0) if "items" in schema else []
+    return {"string": "example", "integer": 1, "number": 1, "boolean": True, "null": None}.get(str(kind))
+
+
+def tool_results_text(message: dict[str, Any]) -> str | None:
+    """The text of the tool_result blocks of a user message, or None when it has none."""
+    content = message.get("content")
+    if not isinstance(content, list):
+        return None
+    found = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+    if not found:
+        return None
+    parts = []
+    for block in found:
+        inner = block.get("content", "")
+        if isinstance(inner, list):
+            inner = "".join(b.get("text", "") for b in inner if isinstance(b, dict))
+        parts.append(str(inner).strip())
+    return "; ".join(parts)

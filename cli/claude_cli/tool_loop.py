@@ -47,7 +47,8 @@ class LoopSettings:
 def terminal_confirm() -> Confirm | None:
     """A yes/no/all question on the controlling terminal, or None when there is no terminal."""
     try:
-        tty: TextIO = open("/dev/tty", "r+")  # noqa: SIM115 (open for the whole run)
+        tty_in: TextIO = open("/dev/tty")  # noqa: SIM115 (open for the whole run)
+        tty: TextIO = open("/dev/tty", "w")  # noqa: SIM115
     except OSError:
         return None
     run_all = False
@@ -59,7 +60,7 @@ def terminal_confirm() -> Confirm | None:
         shown = orjson.dumps(call.get("input") or {}).decode()
         tty.write(f"claude: run {tool.name} ({shlex.join(tool.command)}) with {shown}? [y/N/a=all] ")
         tty.flush()
-        answer = tty.readline().strip().lower()
+        answer = tty_in.readline().strip().lower()
         run_all = answer in ("a", "all")
         return run_all or answer in ("y", "yes")
 

@@ -262,9 +262,7 @@ def server_tool(spec: str) -> dict[str, Any]:
     if m:
         return {"type": spec, "name": m[1]}
     known = ", ".join(SERVER_TOOLS)
-    raise UsageError(
-        f"--server-tool: unknown server tool {spec!r} ({known}, or a full type like web_search_20250305)"
-    )
+    raise UsageError(f"--server-tool: unknown {spec!r} ({known}, or a full type like web_search_20250305)")
 
 
 def tool_choice(

@@ -57,7 +57,15 @@ def tool_run(
     *,
     flags,
 ) -> None:
-    """Run the tool-use loop with local programs as tools until the model is done."""
+    """Run the tool-use loop with local programs as tools until the model is done.
+
+    A tool's COMMAND is split like a shell would split it and run as an argument list, never
+    through a shell: nothing the model writes is interpolated into a command line. The call's
+    input object arrives as JSON on stdin and in the environment (TOOL_NAME, TOOL_USE_ID,
+    TOOL_INPUT, and TOOL_INPUT_<KEY> per top-level key). stdout becomes the tool_result; a
+    non-zero exit or a timeout becomes is_error with the exit status and stderr. On a terminal
+    each call is confirmed first; without one, tools run only with --yes.
+    """
     from ..errors import UsageError
     from ..tool_loop import LoopSettings, run_loop, terminal_confirm
     from ..tools import parse_tools

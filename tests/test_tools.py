@@ -1,0 +1,416 @@
+"""`claude tool-run` and `ask --schema` end to end, with real small programs as tools.
+
+The emulator is scripted with the model's side of each turn; it checks what comes back the
+way the API does (every tool_use answered by a tool_result right after, thinking first in a
+tool turn when thinking is on), and the SDK oracle validates every body.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pexpect
+import pytest
+
+from claude_cli.emulator import SIGNATURE, Reply
+
+PY = sys.executable
+
+
+def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
+    return {"type": "tool_use", "id": id, "name": name, "input": input}
+
+
+def calls(*blocks: dict) -> Reply:
+    return Reply("message", content=list(blocks), stop_reason="tool_use")
+
+
+def script(tmp_path: Path, name: str, body: str) -> str:
+    """A Python program at tmp_path/name.py; returns the command that runs it."""
+    path = tmp_path / f"{name}.py"
+    path.write_text("import json, os, sys, time\n" + body)
+    return f"{PY} {path}"
+
+
+@pytest.fixture
+def add(tmp_path: Path) -> str:
+    return script(tmp_path, "add", "d = json.load(sys.stdin)\nprint(d['a'] + d['b'])\n")
+
+
+ADD_SCHEMA = (
+    '{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}'
+)
+
+
+def results(emu, n: int = -1) -> list[dict]:
+    """The tool_result blocks of request n's last message."""
+    return emu.message_requests[n].body["messages"][-1]["content"]
+
+
+def test_the_loop_runs_the_tool_and_sends_the_result(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("add", {"a": 2, "b": 3})), Reply.text("The sum is 5."))
+    run = cli("tool-run", "-y", "--tool", f"add={add}", "--tool-schema", f"add={ADD_SCHEMA}", "add 2 and 3")
+    assert run.code == 0, run
+    assert run.stdout == "The sum is 5."
+    first, second = (r.body for r in emu.message_requests)
+    assert first["tools"] == [
+        {
+            "name": "add",
+            "description": f"Runs the local program: {add}",
+            "input_schema": orjson.loads(ADD_SCHEMA),
+        }
+    ]
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user"]
+    assert second["messages"][1]["content"] == [tool_use("add", {"a": 2, "b": 3})]
+    assert results(emu) == [{"type": "tool_result", "tool_use_id": "toolu_01", "content": "5\n"}]
+    assert 'claude: tool add {"a":2,"b":3}' in run.stderr  # narrated for people, on stderr
+
+
+def test_parallel_calls_run_together_and_results_keep_call_order(cli, emu, tmp_path: Path) -> None:
+    # Each waits (up to 10 s) for the other's marker: only concurrent runs both succeed.
+    meet = script(
+        tmp_path,
+        "meet",
+        f"d = json.load(sys.stdin)\nroot = {str(tmp_path)!r}\n"
+        "open(os.path.join(root, d['me']), 'w').close()\n"
+        "for _ in range(1000):\n"
+        "    if os.path.exists(os.path.join(root, d['other'])): break\n"
+        "    time.sleep(0.01)\n"
+        "else: sys.exit('alone')\n"
+        "print(d['me'])\n",
+    )
+    emu.enqueue(
+        calls(
+            tool_use("meet", {"me": "a", "other": "b"}, "toolu_a"),
+            tool_use("meet", {"me": "b", "other": "a"}, "toolu_b"),
+        ),
+        Reply.text("met"),
+    )
+    run = cli("tool-run", "-y", "--tool", f"meet={meet}", "meet up")
+    assert run.code == 0, run
+    assert results(emu) == [
+        {"type": "tool_result", "tool_use_id": "toolu_a", "content": "a\n"},
+        {"type": "tool_result", "tool_use_id": "toolu_b", "content": "b\n"},
+    ]
+
+
+def test_no_parallel_asks_the_api_for_one_call_at_a_time(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("add", {"a": 1, "b": 1})), Reply.text("2"))
+    assert cli("tool-run", "-y", "--no-parallel", "--tool", f"add={add}", "go").code == 0
+    assert emu.message_requests[0].body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+
+
+def test_failing_tool_and_timeout_become_error_results(cli, emu, tmp_path: Path) -> None:
+    fail = script(tmp_path, "fail", "print('partial')\nprint('disk full', file=sys.stderr)\nsys.exit(3)\n")
+    slow = script(tmp_path, "slow", "time.sleep(30)\n")
+    emu.enqueue(
+        calls(tool_use("fail", {}, "toolu_f"), tool_use("slow", {}, "toolu_s")),
+        Reply.text("both failed"),
+    )
+    run = cli(
+        "tool-run", "-y", "--tool", f"fail={fail}", "--tool", f"slow={slow}", "--tool-timeout", "0.5", "go"
+    )
+    assert run.code == 0, run
+    assert results(emu) == [
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_f",
+            "content": "[exit status 3]\ndisk full\npartial",
+            "is_error": True,
+        },
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_s",
+            "content": "[timed out after 0.5 s]",
+            "is_error": True,
+        },
+    ]
+
+
+def test_unknown_tool_requested_by_the_model_is_an_error_result(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("rm_rf", {})), Reply.text("ok"))
+    assert cli("tool-run", "-y", "--tool", f"add={add}", "go").code == 0
+    assert results(emu)[0]["content"] == "[no tool named 'rm_rf' is available]"
+
+
+def test_input_reaches_the_program_in_the_environment_too(cli, emu, tmp_path: Path) -> None:
+    show = script(
+        tmp_path,
+        "env",
+        "print(os.environ['TOOL_NAME'], os.environ['TOOL_USE_ID'], os.environ['TOOL_INPUT_CITY'],"
+        " os.environ['TOOL_INPUT_DAYS'], os.environ['TOOL_INPUT'])\n",
+    )
+    emu.enqueue(calls(tool_use("weather", {"city": "Oslo; rm -rf /", "days": [1, 2]})), Reply.text("ok"))
+    assert cli("tool-run", "-y", "--tool", f"weather={show}", "go").code == 0
+    assert results(emu)[0]["content"] == (
+        'weather toolu_01 Oslo; rm -rf / [1,2] {"city":"Oslo; rm -rf /","days":[1,2]}\n'
+    )
+
+
+def test_thinking_blocks_go_back_unchanged_with_the_tool_calls(cli, emu, add) -> None:
+    thinking = {"type": "thinking", "thinking": "I should add.", "signature": SIGNATURE}
+    emu.enqueue(
+        Reply("message", content=[thinking, tool_use("add", {"a": 1, "b": 2})], stop_reason="tool_use"),
+        Reply("message", content=[{**thinking, "thinking": "Done."}, {"type": "text", "text": "3"}]),
+    )
+    run = cli("tool-run", "-y", "--thinking", "adaptive", "--tool", f"add={add}", "add")
+    assert run.code == 0, run
+    assert emu.message_requests[1].body["messages"][1]["content"] == [
+        thinking,
+        tool_use("add", {"a": 1, "b": 2}),
+    ]
+
+
+def test_pause_turn_sends_the_paused_turn_back_as_it_is(cli, emu) -> None:
+    paused = [
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "news"}},
+        {"type": "text", "text": "Searching..."},
+    ]
+    emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn"), Reply.text("Here is the news."))
+    run = cli("tool-run", "--server-tool", "web_search", "what's new?")
+    assert run.code == 0, run
+    assert run.stdout == "Here is the news."
+    first, second = (r.body for r in emu.message_requests)
+    assert first["tools"] == [{"type": "web_search_20250305", "name": "web_search"}]
+    assert second["messages"][-1] == {"role": "assistant", "content": paused}
+
+
+def test_max_tokens_during_a_tool_call_retries_with_more(cli, emu, add) -> None:
+    cut = Reply("message", content=[tool_use("add", {})], stop_reason="max_tokens")
+    emu.enqueue(cut, calls(tool_use("add", {"a": 1, "b": 1})), Reply.text("2"))
+    run = cli("tool-run", "-y", "--max-tokens", "1000", "--tool", f"add={add}", "go")
+    assert run.code == 0, run
+    sizes = [r.body["max_tokens"] for r in emu.message_requests]
+    assert sizes == [1000, 2000, 2000]
+    assert emu.message_requests[0].body["messages"] == emu.message_requests[1].body["messages"]
+    assert "retrying with max_tokens 2000" in run.stderr
+
+
+def test_max_steps_bounds_the_loop(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("add", {"a": 1, "b": 1})), calls(tool_use("add", {"a": 1, "b": 1})))
+    run = cli("tool-run", "-y", "--max-steps", "1", "--tool", f"add={add}", "loop")
+    assert run.code == 7
+    assert run.stderr.endswith(
+        "claude: error: stopped after 1 steps (--max-steps) with the model still working\n"
+    )
+    assert len(emu.message_requests) == 1
+
+
+def test_ndjson_has_every_event_of_every_turn_and_one_line_per_tool_run(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("add", {"a": 2, "b": 2})), Reply.text("4"))
+    run = cli("tool-run", "-y", "-o", "ndjson", "--tool", f"add={add}", "go")
+    assert run.code == 0, run
+    lines = [orjson.loads(line) for line in run.stdout.splitlines()]
+    types = [e["type"] for e in lines]
+    assert types.count("message_start") == 2 and types.count("message_stop") == 2
+    (execution,) = [e for e in lines if e["type"] == "tool_execution"]
+    assert types.index("tool_execution") == types.index("message_stop") + 1
+    assert execution["name"] == "add" and execution["input"] == {"a": 2, "b": 2}
+    assert (execution["exit_status"], execution["is_error"], execution["output_bytes"]) == (0, False, 2)
+    assert isinstance(execution["duration_ms"], int)
+
+
+def test_json_prints_the_final_message(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("add", {"a": 2, "b": 2})), Reply.text("4"))
+    message = orjson.loads(cli("tool-run", "-y", "-o", "json", "--tool", f"add={add}", "go").stdout)
+    assert message["content"] == [{"type": "text", "text": "4"}]
+
+
+def test_dry_run_tools_prints_the_calls_and_runs_nothing(cli, emu, tmp_path: Path) -> None:
+    touch = script(tmp_path, "touch", f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    emu.enqueue(calls(tool_use("touch", {"x": 1})))
+    run = cli("tool-run", "--dry-run-tools", "--tool", f"touch={touch}", "go")
+    assert run.code == 0, run
+    assert run.stdout == f'touch\t{touch}\t{{"x":1}}\n'
+    assert not (tmp_path / "ran").exists()
+    assert len(emu.message_requests) == 1
+
+
+def test_without_a_terminal_tools_need_yes(env, emu, add) -> None:
+    done = subprocess.run(
+        [PY, "-m", "claude_cli", "tool-run", "--tool", f"add={add}", "go"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        start_new_session=True,  # no controlling terminal
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert (
+        done.stderr
+        == "claude: error: no terminal to confirm tool calls: pass --yes to run them (or --dry-run-tools)\n"
+    )
+    assert emu.requests == []
+
+
+def test_in_a_terminal_each_call_is_confirmed(env, emu, add) -> None:
+    emu.enqueue(
+        calls(tool_use("add", {"a": 1, "b": 2})),
+        calls(tool_use("add", {"a": 5, "b": 5}, "toolu_02")),
+        Reply.text("done"),
+    )
+    child = pexpect.spawn(
+        PY,
+        ["-m", "claude_cli", "tool-run", "--tool", f"add={add}", "go"],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=15,
+    )
+    try:
+        child.expect_exact("claude: run add (")
+        child.expect_exact('with {"a":1,"b":2}? [y/N/a=all] ')
+        child.sendline("n")
+        child.expect_exact('with {"a":5,"b":5}? [y/N/a=all] ')
+        child.sendline("y")
+        child.expect_exact("done")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    declined = emu.message_requests[1].body["messages"][-1]["content"][0]
+    assert declined == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_01",
+        "content": "[the user declined to run this tool]",
+        "is_error": True,
+    }
+    assert results(emu)[0]["content"] == "10\n"
+
+
+def test_tools_file_in_toml_with_description_and_timeout(cli, emu, tmp_path: Path, add) -> None:
+    (tmp_path / "tools.toml").write_text(
+        f'[[tools]]\nname = "add"\ndescription = "Add two numbers."\ncommand = "{add}"\ntimeout = 5\n'
+        f'input_schema = {{ type = "object", properties = {{ a = {{ type = "number" }} }} }}\n'
+    )
+    emu.enqueue(calls(tool_use("add", {"a": 1, "b": 1})), Reply.text("2"))
+    run = cli("tool-run", "-y", "--tools", str(tmp_path / "tools.toml"), "go")
+    assert run.code == 0, run
+    assert emu.message_requests[0].body["tools"] == [
+        {
+            "name": "add",
+            "description": "Add two numbers.",
+            "input_schema": {"type": "object", "properties": {"a": {"type": "number"}}},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tool", "bad name=true"], "--tool: tool name 'bad name' must be 1-64 letters, digits, _ or -"),
+        (["--tool", "t"], "--tool takes NAME=COMMAND, not 't'"),
+        (
+            ["--tool", "t=true", "--tool-schema", 'u={"type":"object"}'],
+            "--tool-schema u: no --tool u=COMMAND declares it",
+        ),
+        (
+            ["--tool", "t=true", "--tool-schema", 't={"type":"object","properties":{"a":{"type":"nope"}}}'],
+            "--tool-schema t: invalid JSON Schema at properties/a/type: 'nope' is not valid under any of the given schemas",
+        ),
+        (
+            ["--tool", "t=true", "--tool-schema", 't={"type":"string"}'],
+            '--tool-schema t: a tool input schema needs "type": "object"',
+        ),
+        (
+            ["--tool", "t=true", "--tool-schema", "t={nope"],
+            "--tool-schema t: not valid JSON: unexpected character, expected a string key: line 1 column 2 (char 1)",
+        ),
+        (
+            ["--tool", "t=true", "--tool-choice", "other"],
+            "--tool-choice: 'other' is not auto, any, none or a declared tool",
+        ),
+        (
+            ["--tool", "t=true", "--tool-choice", "any", "--thinking", "adaptive"],
+            "with thinking on, --tool-choice must be auto or none (the API's rule)",
+        ),
+        (
+            ["--server-tool", "teleport"],
+            "--server-tool: unknown 'teleport' (web_search, web_fetch, code_execution, tool_search_tool_regex, tool_search_tool_bm25, or a full type like web_search_20250305)",
+        ),
+        ([], "no tools: give --tool NAME=COMMAND, --tools FILE or --server-tool NAME"),
+        (["--tool", "t=true", "--max-steps", "0"], "--max-steps must be at least 1, not 0"),
+    ],
+)
+def test_bad_tool_declarations_are_refused_before_sending(cli, emu, args, message) -> None:
+    run = cli("tool-run", "-y", *args, "go")
+    assert (run.code, run.stdout, run.stderr) == (2, "", f"claude: error: {message}\n")
+    assert emu.requests == []
+
+
+def test_bad_tools_files(cli, emu, tmp_path: Path) -> None:
+    bad_json = tmp_path / "t.json"
+    bad_json.write_text(
+        '[{"name": "x", "command": "true", "input_schema": {"type": "object", "required": "a"}}]'
+    )
+    run = cli("tool-run", "-y", "--tools", str(bad_json), "go")
+    assert (
+        run.stderr
+        == f"claude: error: --tools {bad_json}: x: invalid JSON Schema at required: 'a' is not of type 'array'\n"
+    )
+    typo = tmp_path / "typo.json"
+    typo.write_text('{"tools": [{"name": "x", "comand": "true"}]}')
+    run = cli("tool-run", "-y", "--tools", str(typo), "go")
+    assert run.stderr.startswith(f"claude: error: --tools {typo}: tool 1: unknown key 'comand'")
+    assert emu.requests == []
+
+
+# -- ask --schema -------------------------------------------------------------------------------
+
+CITY = '{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}'
+
+
+def test_schema_prints_the_validated_object(cli, emu) -> None:
+    emu.enqueue(Reply.text('{"city": "Paris"}'))
+    run = cli("ask", "--schema", CITY, "where is the Louvre?")
+    assert (run.code, run.stdout) == (0, '{"city":"Paris"}\n')
+    assert emu.message_requests[0].body["output_config"] == {
+        "format": {"type": "json_schema", "schema": orjson.loads(CITY)}
+    }
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ('{"city": 3}', "the answer does not match the schema at city: 3 is not of type 'string'"),
+        (
+            '{"town": "Paris"}',
+            "the answer does not match the schema at the top level: 'city' is a required property",
+        ),
+        ("Paris", "the answer is not JSON: 'Paris'"),
+    ],
+)
+def test_schema_mismatch_is_an_error_and_prints_nothing(cli, emu, answer, message) -> None:
+    emu.enqueue(Reply.text(answer))
+    run = cli("ask", "--schema", CITY, "where?")
+    assert (run.code, run.stdout, run.stderr) == (6, "", f"claude: error: {message}\n")
+
+
+def test_schema_for_a_model_without_structured_outputs_uses_a_forced_tool(cli, emu, tmp_path: Path) -> None:
+    (tmp_path / "city.json").write_text(CITY)
+    emu.enqueue(calls(tool_use("json_answer", {"city": "Rome"})))
+    run = cli(
+        "ask", "-m", "claude-sonnet-4-0", "--schema", str(tmp_path / "city.json"), "where is the Colosseum?"
+    )
+    assert (run.code, run.stdout) == (0, '{"city":"Rome"}\n')
+    body = emu.message_requests[0].body
+    assert body["tool_choice"] == {"type": "tool", "name": "json_answer"}
+    assert "output_config" not in body
+
+
+def test_bad_schema_is_refused_before_sending(cli, emu) -> None:
+    run = cli("ask", "--schema", '{"type": 12}', "x")
+    assert run.code == 2
+    assert run.stderr.startswith("claude: error: --schema: invalid JSON Schema at type: 12 is not valid")
+    assert emu.requests == []
+
+
+def test_unscripted_emulator_calls_the_tool_and_answers_with_schema_json(cli, emu, add) -> None:
+    run = cli("tool-run", "-y", "--tool", f"add={add}", "--tool-schema", f"add={ADD_SCHEMA}", "add")
+    assert (run.code, run.stdout) == (0, "Tool results: 2")  # the example input is a=1, b=1
+    run = cli("ask", "--schema", CITY, "where?")
+    assert (run.code, run.stdout) == (0, '{"city":"example"}\n')
