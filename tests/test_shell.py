@@ -54,6 +54,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "count-tokens",
         "models",
         "man",
+        "batch",
         "log",
         "files",
         "completion",

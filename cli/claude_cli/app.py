@@ -14,7 +14,20 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import ask, chat, completion, count_tokens, files, log, man, models, stream, tool_run, vision
+from .commands import (
+    ask,
+    batch,
+    chat,
+    completion,
+    count_tokens,
+    files,
+    log,
+    man,
+    models,
+    stream,
+    tool_run,
+    vision,
+)
 from .errors import CliError, Exit
 
 
@@ -152,6 +165,7 @@ app.command("stream", epilog=stream.EPILOG)(stream.stream)
 app.command("chat", epilog=chat.EPILOG)(chat.chat)
 app.command("vision", epilog=vision.EPILOG)(vision.vision)
 app.command("tool-run", epilog=tool_run.EPILOG)(tool_run.tool_run)
+app.add_typer(batch.app, name="batch")
 app.add_typer(log.app, name="log")
 app.command("count-tokens", epilog=count_tokens.EPILOG)(count_tokens.count_tokens)
 app.command("models", epilog=models.EPILOG)(models.models)

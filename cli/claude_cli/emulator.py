@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from .capabilities import MID_SYSTEM, PREFILL, SAMPLING, is_prefill, rejected_features
+from .emulator_batches import Batches, RateLimiter
 from .emulator_content import (
     FILES_BETA,
     attachment_summary,
@@ -129,10 +130,20 @@ class Emulator:
     """The server. Use as a context manager, or start()/stop()."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None, latency: float = 0.0
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        api_key: str | None = None,
+        latency: float = 0.0,
+        rate_limit: tuple[int, float] | None = None,
+        batch_seconds: float = 0.2,
     ):
         self.api_key = api_key  # when set, x-api-key must equal it
         self.latency = latency  # seconds added before every answer
+        # (requests, seconds): /v1/messages answers 429 beyond that many per window
+        self.limiter = RateLimiter(*rate_limit) if rate_limit else None
+        self.batches = Batches(self.batch_answer, self.new_id, batch_seconds)
         self.requests: list[Recorded] = []
         self.first_text_sent: list[float] = []  # time.monotonic() as each trickle's first text delta left
         self.files: dict[str, dict[str, Any]] = {}  # Files API: id -> metadata, newest last
@@ -185,6 +196,19 @@ class Emulator:
     @property
     def message_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == "/v1/messages"]
+
+    def batch_answer(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """One batch request's result: ("succeeded", Message) or ("errored", error response)."""
+        problem = validate_messages_body(params)
+        if problem is None:
+            reason = check_blocks(params.get("messages") or [], self.files, {FILES_BETA}) or check_tools(
+                params
+            )
+            problem = (400, "invalid_request_error", reason) if reason else None
+        if problem is not None:
+            _status, error_type, message = problem
+            return "errored", {"type": "error", "error": {"type": error_type, "message": message}}
+        return "succeeded", build_message(self, params, default_reply(params))
 
 
 # -- building answers --------------------------------------------------------------------------
@@ -474,6 +498,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "claude-emulator"
+    extra_headers: dict[str, str] = {}  # noqa: RUF012 (replaced per request, never mutated)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -498,7 +523,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(body)))
         self.send_header("request-id", self.emu.new_id("req"))
-        for k, v in (headers or {}).items():
+        for k, v in {**self.extra_headers, **(headers or {})}.items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
@@ -518,6 +543,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("request-id", self.emu.new_id("req"))
+        for k, v in self.extra_headers.items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.flush()
 
@@ -539,6 +566,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routes -----------------------------------------------------------------------------
     def do_GET(self) -> None:
+        self.extra_headers = {}
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         if url.path == "/_emulator/requests":  # control endpoints are not recorded
@@ -554,6 +582,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if url.path.startswith("/v1/files"):
             self._files_get(url.path, parse_qs(url.query), headers)
+            return
+        if url.path.startswith("/v1/messages/batches"):
+            self._batches_get(url.path, parse_qs(url.query))
             return
         self._error(404, "not_found_error", f"no route GET {url.path}")
 
@@ -616,6 +647,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, orjson.dumps(self.emu.files[file_id]))
 
     def do_POST(self) -> None:
+        self.extra_headers = {}
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         raw = self._read_body()
@@ -649,9 +681,17 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._send(200, orjson.dumps({"input_tokens": count_input_tokens(body)}))
             return
+        if url.path.startswith("/v1/messages/batches"):
+            self._batches_post(url.path, body)
+            return
         if url.path != "/v1/messages":
             self._error(404, "not_found_error", f"no route POST {url.path}")
             return
+        if self.emu.limiter is not None:
+            allowed, self.extra_headers = self.emu.limiter.take()
+            if not allowed:
+                self._error(429, "rate_limit_error", "Number of request tokens has exceeded your rate limit.")
+                return
         reply = self.emu.next_reply()
         if reply is None or reply.kind not in ("error", "raw", "sse"):
             problem = validate_messages_body(body or {})
@@ -665,6 +705,36 @@ class _Handler(BaseHTTPRequestHandler):
         if self.emu.latency:
             time.sleep(self.emu.latency)
         self._answer(body or {}, reply)
+
+    # -- Message Batches ----------------------------------------------------------------------
+    def _batches_post(self, path: str, body: Any) -> None:
+        if path == "/v1/messages/batches":
+            status, answer = self.emu.batches.create(body, self.emu.url)
+            self._send(status, orjson.dumps(answer))
+            return
+        batch_id = path.removeprefix("/v1/messages/batches/").removesuffix("/cancel")
+        if not path.endswith("/cancel") or batch_id not in self.emu.batches.items:
+            self._error(404, "not_found_error", f"no batch at POST {path}")
+            return
+        self._send(200, orjson.dumps(self.emu.batches.cancel(batch_id, self.emu.url)))
+
+    def _batches_get(self, path: str, query: dict[str, list[str]]) -> None:
+        if path == "/v1/messages/batches":
+            self._send(200, orjson.dumps(_page(self.emu.batches.listing(self.emu.url), query)))
+            return
+        rest = path.removeprefix("/v1/messages/batches/")
+        batch_id, _, tail = rest.partition("/")
+        if batch_id not in self.emu.batches.items or tail not in ("", "results"):
+            self._error(404, "not_found_error", f"batch not found: {batch_id}")
+            return
+        if tail == "":
+            self._send(200, orjson.dumps(self.emu.batches.get(batch_id, self.emu.url)))
+            return
+        data = self.emu.batches.results(batch_id)
+        if data is None:
+            self._error(400, "invalid_request_error", f"batch {batch_id} has not ended yet")
+            return
+        self._send(200, data, "application/binary")
 
     def _models(self, query: dict[str, list[str]]) -> None:
         limit = int(query.get("limit", ["20"])[0])
@@ -769,8 +839,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added before every answer")
     parser.add_argument("--api-key", default=None, help="require this x-api-key")
+    parser.add_argument(
+        "--rate-limit", default=None, help="N/SECONDS: answer 429 beyond N message requests per window"
+    )
+    parser.add_argument("--batch-seconds", type=float, default=0.2, help="how long a batch stays in progress")
     args = parser.parse_args(argv)
-    emu = Emulator(args.host, args.port, api_key=args.api_key, latency=args.latency)
+    limit = None
+    if args.rate_limit:
+        count, _, window = args.rate_limit.partition("/")
+        limit = (int(count), float(window or 1))
+    emu = Emulator(
+        args.host,
+        args.port,
+        api_key=args.api_key,
+        latency=args.latency,
+        rate_limit=limit,
+        batch_seconds=args.batch_seconds,
+    )
     print(f"claude emulator listening on {emu.url}", flush=True)
     try:
         emu.httpd.serve_forever()

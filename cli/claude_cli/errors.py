@@ -20,6 +20,7 @@ class Exit(IntEnum):
     PAUSED = 5  # the turn was paused (pause_turn): the answer is incomplete
     SCHEMA = 6  # --schema: the answer is not JSON matching the schema (nothing printed)
     MAX_STEPS = 7  # tool-run: --max-steps reached while the model still wanted tools
+    BATCH_FAILURES = 8  # batch: every line has a result, but some are errors
     INVALID_REQUEST = 10  # 400, 413: the API rejected the request
     AUTHENTICATION = 11  # 401, or no API key configured
     PERMISSION = 12  # 403, 402 billing
@@ -82,6 +83,7 @@ EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.PAUSED, "the turn was paused (pause_turn); the answer is incomplete"),
     (Exit.SCHEMA, "--schema: the answer is not JSON matching the schema; nothing printed"),
     (Exit.MAX_STEPS, "tool-run reached --max-steps while the model still asked for tools"),
+    (Exit.BATCH_FAILURES, "batch finished, but some lines have an error result"),
     (Exit.INVALID_REQUEST, "invalid_request_error / request_too_large (400, 413)"),
     (Exit.AUTHENTICATION, "authentication_error (401) or no API key"),
     (Exit.PERMISSION, "permission_error (403) or billing_error (402)"),

@@ -65,6 +65,14 @@ class Output:
         prefix = f"{BOLD_RED}claude: error:{RESET}" if self.color else "claude: error:"
         print(f"{prefix} {message}", file=self.stderr, flush=True)
 
+    def progress(self, text: str | None) -> None:
+        """A progress line redrawn in place on stderr (a terminal only); None clears it."""
+        if not self.stderr_tty:
+            return
+        line = "" if text is None else (f"{DIM}{text}{RESET}" if self.color else text)
+        self.stderr.write("\r\x1b[2K" + line)
+        self.stderr.flush()
+
     def thinking(self, text: str) -> None:
         """Thinking text, streamed to stderr (dim on a terminal)."""
         if text:

@@ -120,7 +120,7 @@ def build_body(
 
     for item in opts.params:
         _apply_param(body, item)
-    _check_ranges(body)
+    check_ranges(body)
     return body, betas
 
 
@@ -239,7 +239,8 @@ def _apply_param(body: dict[str, Any], item: str) -> None:
     target[leaf] = value
 
 
-def _check_ranges(body: dict[str, Any]) -> None:
+def check_ranges(body: dict[str, Any]) -> None:
+    """max_tokens, temperature, top_p and top_k within the API's ranges; UsageError otherwise."""
     max_tokens = body.get("max_tokens")
     if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
         raise UsageError(f"max_tokens must be a whole number of at least 0, not {max_tokens!r}")

@@ -30,6 +30,7 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0  # a longer retry-after is not waited for; the error is reported instead
 READ_SIZE = 65536
 _RETRY_STATUSES = frozenset({408, 409, 429})
+PACING_MARGIN = 0.05  # seconds added to a rate-limit pause
 
 
 class Response:
@@ -105,6 +106,8 @@ class Transport:
         self._debug = debug
         self.notice = notice
         self._conn: http.client.HTTPConnection | None = None
+        self.pacer: Pacer | None = None  # shared by the transports of one batch
+        self.retries = 0  # retries made so far (batch summaries count them)
         self._absolute = False
         self._proxy_headers: dict[str, str] = {}
 
@@ -187,13 +190,19 @@ class Transport:
             failure: Exception
             retry_after: float | None = None
             should_retry: bool
+            if self.pacer is not None:
+                self.pacer.wait()
             try:
                 resp = self._send(method, target, body, headers)
             except (OSError, http.client.HTTPException) as exc:
+                if self.pacer is not None:
+                    self.pacer.observe(None, {})
                 self.close()
                 failure = ConnectionFailure(f"cannot reach {self.base_url}: {_describe(exc)}")
                 should_retry = True
             else:
+                if self.pacer is not None:
+                    self.pacer.observe(resp.status, {k.lower(): v for k, v in resp.getheaders()})
                 if 200 <= resp.status < 300:
                     return Response(resp, self)
                 failure, should_retry, retry_after = self._failure(resp)
@@ -257,6 +266,7 @@ class Transport:
     def wait_to_retry(self, attempt: int, failure: Exception, retry_after: float | None = None) -> None:
         """Announce (if anyone is watching) and wait out the pause before retry number `attempt` (0-based)."""
         delay = retry_after if retry_after is not None else self.backoff(attempt)
+        self.retries += 1
         if self.notice:
             self.notice(f"{failure}; retry {attempt + 1} of {self.max_retries} in {delay:.1f} s")
         time.sleep(delay)
@@ -266,6 +276,92 @@ class Transport:
         """Exponential backoff with jitter for retry number `attempt` (0-based), as the SDK."""
         delay = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
         return delay * (1 - 0.25 * random.random())
+
+
+class Pacer:
+    """Pacing shared by concurrent transports: when the API says slow down, all of them do.
+
+    Three mechanisms, all driven by what the API answers:
+    - a budget: `anthropic-ratelimit-requests-remaining` and its `-reset` time say how many
+      more requests this window takes; once they are spent (counting those in flight), new
+      requests wait for the reset;
+    - a pause: a 429/529 (its retry-after), or any `anthropic-ratelimit-*-remaining` of 0
+      (until its `-reset`), stops every new request until then;
+    - a window of requests in flight, AIMD like TCP: halved on a 429/529, grown by about one
+      per window of successes, never above the concurrency asked for, so workers do not all
+      fire at once when a pause ends.
+    """
+
+    LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
+
+    def __init__(self, concurrency: int = 1) -> None:
+        import threading
+
+        self._cond = threading.Condition()
+        self._resume_at = 0.0  # time.monotonic() before which nobody sends
+        self._ceiling = float(max(1, concurrency))
+        self.window = self._ceiling
+        self._in_flight = 0
+        self._budget: int | None = None  # requests left in the current rate-limit window
+        self._budget_until = 0.0  # when that window resets (time.monotonic())
+        self.paused = 0.0  # seconds of pauses imposed (for the summary)
+
+    def wait(self) -> None:
+        """Block until a request may be sent: no pause on, budget left, room in the window."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._budget is not None and now >= self._budget_until:
+                    self._budget = None  # a new window: unknown until the next answer
+                spent = self._budget is not None and self._budget <= 0
+                until = max(self._resume_at, self._budget_until if spent else 0.0)
+                if until <= now and self._in_flight < int(self.window):
+                    self._in_flight += 1
+                    if self._budget is not None:
+                        self._budget -= 1
+                    return
+                self._cond.wait(timeout=min(until - now, 0.5) if until > now else 0.5)
+
+    def observe(self, status: int | None, headers: dict[str, str]) -> None:
+        """The answer to a request let through by wait() (status None: no answer came)."""
+        now = time.monotonic()
+        limited = status in (429, 529)
+        pause = (retry_after_seconds(headers) or INITIAL_RETRY_DELAY) if limited else 0.0
+        for kind in self.LIMITS:
+            if headers.get(f"anthropic-ratelimit-{kind}-remaining") == "0":
+                pause = max(pause, _seconds_until(headers.get(f"anthropic-ratelimit-{kind}-reset")))
+        with self._cond:
+            self._in_flight = max(0, self._in_flight - 1)
+            remaining = headers.get("anthropic-ratelimit-requests-remaining")
+            if remaining is not None and remaining.isdigit():
+                # What the server had left when it answered, less what we sent since.
+                self._budget = int(remaining) - self._in_flight
+                reset = _seconds_until(headers.get("anthropic-ratelimit-requests-reset"))
+                self._budget_until = now + reset + PACING_MARGIN
+            if limited:
+                self.window = max(1.0, self.window / 2)
+            elif status is not None and status < 400:
+                self.window = min(self._ceiling, self.window + 1 / self.window)
+            if pause > 0:
+                # A little past the reset: a clock a few ms apart must not land in the old window.
+                until = now + min(pause, MAX_RETRY_AFTER) + PACING_MARGIN
+                if until > self._resume_at:
+                    self.paused += until - max(self._resume_at, now)
+                    self._resume_at = until
+            self._cond.notify_all()
+
+
+def _seconds_until(stamp: str | None) -> float:
+    """Seconds from now to an RFC 3339 time (the ratelimit -reset headers); 0 when unreadable."""
+    if not stamp:
+        return 0.0
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return max(0.0, when.timestamp() - time.time())
 
 
 def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]) -> ApiError:

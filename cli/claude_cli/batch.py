@@ -1,0 +1,228 @@
+"""`claude batch`: the pieces both modes share: reading the input into jobs, and result lines.
+
+Input is JSON lines, each either a prompt (`{"id", "prompt", "system", "model", "max_tokens",
+"attachments", "schema", "params"}`) or a Message Batches request (`{"custom_id", "params"}`),
+or, with --lines, one plain-text prompt per line. The shared flags build a template body; a
+line's own fields win over it. Every line is read and checked before anything is sent.
+
+Each job ends as one result line: `{"id", "status": "succeeded", "text", "stop_reason",
+"usage"[, "output"][, "message"]}` or `{"id", "status": "errored"|"canceled"|"expired",
+"error": {"type", "message"}}`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .errors import CliError, UsageError
+
+CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the Message Batches rule for custom_id
+PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params"}
+# Errors worth another try on a re-run: they are not journaled, so `--state` retries them.
+TRANSIENT = frozenset(
+    {"rate_limit_error", "overloaded_error", "api_error", "timeout_error", "connection_error"}
+)
+
+
+@dataclass
+class Job:
+    """One line of input: its id, where it was, and the request body to send."""
+
+    id: str
+    line: int
+    body: dict[str, Any]
+    schema: dict[str, Any] | None = None
+    betas: list[str] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what this job sends, so a state file cannot be reused for other input."""
+        return hashlib.sha256(orjson.dumps(self.body, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+@dataclass
+class Template:
+    """What the shared flags give every line: a body without messages, and how to make a user turn."""
+
+    body: dict[str, Any]
+    betas: list[str]
+    schema: dict[str, Any] | None
+    attachments: Any  # callable(list[str]) -> (blocks, betas)
+    aliases: dict[str, str]
+    force: bool = False  # --force: send bodies the model rules would stop
+    tail: list[dict[str, Any]] = field(default_factory=list)  # messages after each user turn (--prefill)
+
+
+def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> list[Job]:
+    """Every job of the input, checked; UsageError names the first bad line."""
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(data.splitlines(), 1):
+        if not raw.strip():
+            continue
+        where = f"{source} line {number}"
+        try:
+            job = (
+                _job_from_text(raw, number, template, where) if lines else _job(raw, number, template, where)
+            )
+        except UsageError as exc:
+            raise UsageError(
+                exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"
+            ) from None
+        if job.id in seen:
+            raise UsageError(f"{where}: id {job.id!r} appears twice")
+        seen.add(job.id)
+        jobs.append(job)
+    if not jobs:
+        raise UsageError(f"{source}: no input lines")
+    return jobs
+
+
+def _job_from_text(raw: bytes, number: int, template: Template, where: str) -> Job:
+    text = raw.decode("utf-8", "replace").rstrip("\r")
+    return _prompt_job(str(number), number, {"prompt": text}, template)
+
+
+def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{where}: not JSON ({exc}); use --lines for plain text prompts") from None
+    if not isinstance(obj, dict):
+        raise UsageError(f"{where}: each line must be a JSON object")
+    if "custom_id" in obj:
+        params = obj.get("params")
+        if not isinstance(params, dict):
+            raise UsageError(f"{where}: a custom_id line needs a params object (a Messages request body)")
+        unknown = set(obj) - {"custom_id", "params"}
+        if unknown:
+            raise UsageError(f"{where}: unknown key {sorted(unknown)[0]!r} beside custom_id and params")
+        body = {**copy.deepcopy(template.body), **params}
+        body.pop("stream", None)
+        if template.schema is not None:
+            from .structured import apply_schema
+
+            apply_schema(body, template.schema)
+        _check(body, template.force)
+        return Job(str(obj["custom_id"]), number, body, template.schema, list(template.betas))
+    unknown = set(obj) - PROMPT_KEYS
+    if unknown:
+        keys = ", ".join(sorted(PROMPT_KEYS))
+        raise UsageError(
+            f"{where}: unknown key {sorted(unknown)[0]!r} (keys: {keys}; or custom_id and params)"
+        )
+    if not isinstance(obj.get("prompt"), str) or not obj["prompt"]:
+        raise UsageError(f"{where}: needs a prompt (text)")
+    return _prompt_job(str(obj.get("id", number)), number, obj, template)
+
+
+def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Template) -> Job:
+    from .capabilities import resolve_model
+
+    body = copy.deepcopy(template.body)
+    betas = list(template.betas)
+    content: Any = obj["prompt"]
+    if obj.get("attachments"):
+        specs = obj["attachments"]
+        if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
+            raise UsageError("attachments must be a list of file paths, URLs or file ids")
+        blocks, extra = template.attachments(specs)
+        content = [*blocks, {"type": "text", "text": obj["prompt"]}]
+        betas += [b for b in extra if b not in betas]
+    body["messages"] = [{"role": "user", "content": content}, *copy.deepcopy(template.tail)]
+    if "system" in obj:
+        body["system"] = obj["system"]
+    if "model" in obj:
+        try:
+            body["model"] = resolve_model(str(obj["model"]), template.aliases)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if "max_tokens" in obj:
+        body["max_tokens"] = obj["max_tokens"]
+    if "params" in obj:
+        if not isinstance(obj["params"], dict):
+            raise UsageError("params must be an object")
+        body.update(obj["params"])
+    schema = template.schema
+    if "schema" in obj:
+        from .tools import validate_schema
+
+        if not isinstance(obj["schema"], dict):
+            raise UsageError("schema must be a JSON Schema object")
+        validate_schema(obj["schema"], "schema")
+        schema = obj["schema"]
+    if schema is not None:
+        from .structured import apply_schema
+
+        apply_schema(body, schema)
+    _check(body, template.force)
+    return Job(job_id, number, body, schema, betas)
+
+
+def _check(body: dict[str, Any], force: bool) -> None:
+    from .request import check_body, check_ranges
+
+    check_ranges(body)
+    if not force:
+        check_body(body)
+
+
+def result_line(
+    job: Job, message: dict[str, Any] | None, error: CliError | dict[str, Any] | None, *, full: bool
+) -> dict[str, Any]:
+    """The output object for a finished job: its answer, or its error."""
+    if error is None and message is not None and job.schema is not None:
+        from .structured import extract
+
+        try:
+            output = extract(message, job.schema)
+        except CliError as exc:
+            error = {"type": "schema_mismatch", "message": exc.message}
+        else:
+            return _succeeded(job, message, full, output=output)
+    if error is not None:
+        if isinstance(error, CliError):
+            error = error_object(error)
+        out: dict[str, Any] = {"id": job.id, "status": "errored", "error": error}
+        if full and message is not None:
+            out["message"] = message
+        return out
+    assert message is not None
+    return _succeeded(job, message, full)
+
+
+def _succeeded(job: Job, message: dict[str, Any], full: bool, **extra: Any) -> dict[str, Any]:
+    text = "".join(b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text")
+    out = {
+        "id": job.id,
+        "status": "succeeded",
+        "text": text,
+        "stop_reason": message.get("stop_reason"),
+        "usage": message.get("usage") or {},
+        **extra,
+    }
+    if full:
+        out["message"] = message
+    return out
+
+
+def error_object(exc: CliError) -> dict[str, Any]:
+    """{"type", "message"} for an error that ended a job."""
+    from .errors import ApiError, ConnectionFailure
+
+    if isinstance(exc, ApiError):
+        return {"type": exc.error_type, "message": exc.api_message}
+    if isinstance(exc, ConnectionFailure):
+        return {"type": "connection_error", "message": exc.message}
+    return {"type": "error", "message": exc.message}
+
+
+def is_transient(result: dict[str, Any]) -> bool:
+    """A result a re-run should try again rather than keep."""
+    return result.get("status") == "errored" and (result.get("error") or {}).get("type") in TRANSIENT

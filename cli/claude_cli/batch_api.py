@@ -1,0 +1,191 @@
+"""`claude batch --via batches`: the Message Batches API (create, poll, results, cancel, list).
+
+Spoken through our transport, like the Files API: the same retries and exit statuses as the
+other commands, and no 2 s SDK import. Inputs larger than one batch allows (100,000 requests
+or 256 MB) are split into several batches; with `--state` the submitted batch ids are
+journaled, so a re-run resumes polling them instead of submitting again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+
+from .batch import Job, result_line
+from .batch_journal import Journal
+from .batch_local import Printer, Tally
+from .errors import ProtocolError
+from .render import Output
+from .transport import Transport, path_of
+
+BATCHES_PATH = "/v1/messages/batches"
+MAX_REQUESTS = 100_000  # per batch
+MAX_BYTES = 256 * 1024 * 1024  # per batch request body
+
+
+def chunks(jobs: list[Job]) -> Iterator[list[Job]]:
+    """The jobs split into batches within the API's count and size limits, in order."""
+    max_requests, max_bytes = MAX_REQUESTS, MAX_BYTES  # read at call time (tests lower them)
+    current: list[Job] = []
+    size = 0
+    for job in jobs:
+        item = len(orjson.dumps({"custom_id": job.id, "params": job.body})) + 1
+        if current and (len(current) >= max_requests or size + item > max_bytes - 64):
+            yield current
+            current, size = [], 0
+        current.append(job)
+        size += item
+    if current:
+        yield current
+
+
+def create(transport: Transport, jobs: list[Job]) -> dict[str, Any]:
+    """Submit one batch; returns the MessageBatch object."""
+    body = {"requests": [{"custom_id": job.id, "params": job.body} for job in jobs]}
+    return _object(transport.request("POST", BATCHES_PATH, orjson.dumps(body)))
+
+
+def retrieve(transport: Transport, batch_id: str) -> dict[str, Any]:
+    return _object(transport.request("GET", f"{BATCHES_PATH}/{quote(batch_id, safe='')}"))
+
+
+def cancel(transport: Transport, batch_id: str) -> dict[str, Any]:
+    return _object(transport.request("POST", f"{BATCHES_PATH}/{quote(batch_id, safe='')}/cancel"))
+
+
+def list_batches(transport: Transport) -> list[dict[str, Any]]:
+    """Every batch, newest first (all pages)."""
+    query: dict[str, str] = {"limit": "1000"}
+    found: list[dict[str, Any]] = []
+    while True:
+        page = _object(transport.request("GET", f"{BATCHES_PATH}?{urlencode(query)}"))
+        found.extend(page.get("data") or [])
+        if not page.get("has_more") or not page.get("last_id"):
+            return found
+        query["after_id"] = page["last_id"]
+
+
+def results(transport: Transport, batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The result objects of an ended batch (`{"custom_id", "result": {...}}`), streamed."""
+    path = path_of(batch.get("results_url") or f"{BATCHES_PATH}/{batch['id']}/results")
+    prefix = _prefix(transport)  # results_url is absolute; our transport adds the base URL's path
+    if prefix and path.startswith(prefix + "/"):
+        path = path[len(prefix) :]
+    response = transport.request("GET", path)
+    pending = b""
+    for chunk in response.iter_bytes():
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line.strip():
+                yield orjson.loads(line)
+    if pending.strip():
+        yield orjson.loads(pending)
+
+
+def to_result(item: dict[str, Any], jobs: dict[str, Job], full: bool) -> dict[str, Any]:
+    """A Message Batches result as a `claude batch` result line."""
+    custom_id = str(item.get("custom_id"))
+    job = jobs.get(custom_id) or Job(custom_id, 0, {})
+    result = item.get("result") or {}
+    kind = result.get("type")
+    if kind == "succeeded":
+        return result_line(job, result.get("message") or {}, None, full=full)
+    if kind == "errored":
+        error = (result.get("error") or {}).get("error") or result.get("error") or {}
+        return result_line(
+            job, None, {"type": error.get("type", "error"), "message": error.get("message", "")}, full=full
+        )
+    reason = {"canceled": "the batch was canceled", "expired": "the batch expired before this request ran"}
+    return {
+        "id": custom_id,
+        "status": kind,
+        "error": {"type": kind, "message": reason.get(str(kind), str(kind))},
+    }
+
+
+def run_batches(
+    todo: list[Job],
+    all_jobs: list[Job],
+    transport: Transport,
+    *,
+    out: Output,
+    printer: Printer,
+    journal: Journal | None,
+    tally: Tally,
+    full: bool,
+    poll_interval: float,
+    show_progress: bool,
+) -> None:
+    """Submit what is not yet submitted, poll every batch to its end, and print the results."""
+    by_id = {job.id: job for job in all_jobs}
+    pending: dict[str, list[str]] = journal.batches() if journal is not None else {}
+    submitted = {i for ids in pending.values() for i in ids}
+    fresh = [job for job in todo if job.id not in submitted]
+    for group in chunks(fresh):
+        batch = create(transport, group)
+        pending[batch["id"]] = [job.id for job in group]
+        if journal is not None:
+            journal.add_batch(batch["id"], pending[batch["id"]])
+        out.note(f"claude: submitted {batch['id']} ({len(group)} requests)")
+    waiting = {b: retrieve(transport, b) for b in pending}
+    while waiting:
+        for batch_id in list(waiting):
+            batch = waiting[batch_id]
+            if batch.get("processing_status") != "ended":
+                continue
+            for item in results(transport, batch):
+                result = to_result(item, by_id, full)
+                if journal is not None:
+                    job = by_id.get(result["id"])
+                    journal.add(result["id"], job.fingerprint if job else "", job.line if job else 0, result)
+                if result["id"] in by_id:
+                    printer.emit(result)
+                tally.count(result)
+            if journal is not None:
+                journal.drop_batch(batch_id)
+            del waiting[batch_id]
+        if not waiting:
+            break
+        if show_progress:
+            out.progress(_progress(waiting, tally))
+        time.sleep(poll_interval)
+        waiting = {b: retrieve(transport, b) for b in waiting}
+    if show_progress:
+        out.progress(None)
+
+
+def _progress(waiting: dict[str, dict[str, Any]], tally: Tally) -> str:
+    counts: dict[str, int] = {}
+    for batch in waiting.values():
+        for key, value in (batch.get("request_counts") or {}).items():
+            counts[key] = counts.get(key, 0) + int(value or 0)
+    shown = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    finished = tally.done + tally.failed
+    return f"claude: batch: {len(waiting)} batches running ({shown}); {finished}/{tally.total} done"
+
+
+def status_line(batch: dict[str, Any]) -> str:
+    """`id  status  succeeded/errored/... counts  created` for `claude batch status|list`."""
+    counts = batch.get("request_counts") or {}
+    shown = " ".join(
+        f"{k}={counts.get(k, 0)}" for k in ("processing", "succeeded", "errored", "canceled", "expired")
+    )
+    return f"{batch.get('id')}\t{batch.get('processing_status')}\t{shown}\t{batch.get('created_at', '')}"
+
+
+def _prefix(transport: Transport) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(transport.base_url).path.rstrip("/")
+
+
+def _object(response: Any) -> dict[str, Any]:
+    data = response.json()
+    if not isinstance(data, dict):
+        raise ProtocolError("expected a JSON object from the Message Batches API")
+    return data

@@ -1,0 +1,78 @@
+"""The `--state FILE` journal of `claude batch`: finished results, and submitted batches.
+
+A result is committed here before it is printed, and a re-run prints every journaled result
+again before the new ones, so the output of the last run holds each id exactly once whatever
+the moment the previous run died (SIGKILL included). Transient failures (rate limits,
+overload, server errors, lost connections) are not journaled: a re-run tries them again.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import UsageError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    result BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY,
+    ids BLOB NOT NULL,
+    created REAL NOT NULL DEFAULT (julianday('now'))
+);
+"""
+
+
+class Journal:
+    """The state file: one SQLite database, written by one thread (the batch's main thread)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        fresh = not Path(path).exists()
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None)
+            if fresh:
+                os.chmod(path, 0o600)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # survives a process crash; see store.py
+            self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise UsageError(f"--state {path}: not a usable state file ({exc})") from None
+
+    def finished(self) -> dict[str, tuple[str, int, dict[str, Any]]]:
+        """id -> (fingerprint, line, result) of every journaled result."""
+        rows = self.db.execute("SELECT id, fingerprint, line, result FROM results")
+        return {i: (f, n, orjson.loads(r)) for i, f, n, r in rows}
+
+    def add(self, job_id: str, fingerprint: str, line: int, result: dict[str, Any]) -> None:
+        """Journal a finished result (committed when this returns)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO results (id, fingerprint, line, result) VALUES (?, ?, ?, ?)",
+            (job_id, fingerprint, line, orjson.dumps(result)),
+        )
+
+    def add_batch(self, batch_id: str, ids: list[str]) -> None:
+        """Remember a submitted Message Batch and the ids it holds."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO batches (batch_id, ids) VALUES (?, ?)", (batch_id, orjson.dumps(ids))
+        )
+
+    def batches(self) -> dict[str, list[str]]:
+        """batch id -> the ids submitted in it, oldest first."""
+        rows = self.db.execute("SELECT batch_id, ids FROM batches ORDER BY created, rowid")
+        return {b: orjson.loads(ids) for b, ids in rows}
+
+    def drop_batch(self, batch_id: str) -> None:
+        self.db.execute("DELETE FROM batches WHERE batch_id = ?", (batch_id,))
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,198 @@
+"""Local mode of `claude batch`: the jobs sent from here, N at a time, paced by the API's headers.
+
+N worker threads each hold a keep-alive connection; one Pacer is shared by all of them, so a
+429 or an exhausted rate limit pauses every worker, and a large job slows down instead of
+failing. The main thread alone journals and prints, so results are written whole, one per
+line, and the state file has one writer.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .batch import Job, is_transient, result_line
+from .batch_journal import Journal
+from .errors import CliError
+from .render import Output, SilentRenderer
+from .transport import Pacer, Transport
+
+
+@dataclass
+class Tally:
+    """Counts for the progress line and the summary."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+    replayed: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    retried: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def count(self, result: dict[str, Any]) -> None:
+        if result.get("status") == "succeeded":
+            self.done += 1
+        else:
+            self.failed += 1
+        usage = result.get("usage") or {}
+        self.input_tokens += int(usage.get("input_tokens") or 0)
+        self.output_tokens += int(usage.get("output_tokens") or 0)
+
+    def progress(self) -> str:
+        finished = self.done + self.failed
+        rate = (finished - self.replayed) / max(time.monotonic() - self.started, 1e-6)
+        return (
+            f"claude: batch {finished}/{self.total} · {self.failed} failed · "
+            f"{self.input_tokens:,} in / {self.output_tokens:,} out tokens · {rate:.1f}/s"
+        )
+
+    def summary(self) -> str:
+        return (
+            f"claude: batch: {self.done} done, {self.failed} failed, {self.retried} retried, "
+            f"{self.input_tokens:,} tokens in, {self.output_tokens:,} out, "
+            f"{time.monotonic() - self.started:.1f} s"
+        )
+
+
+class Printer:
+    """Writes result lines, in completion order or (--ordered) in input order."""
+
+    def __init__(self, out: Output, jobs: list[Job], ordered: bool) -> None:
+        self.out = out
+        self.ordered = ordered
+        self._order = {job.id: i for i, job in enumerate(jobs)}
+        self._held: dict[int, dict[str, Any]] = {}
+        self._next = 0
+
+    def emit(self, result: dict[str, Any]) -> None:
+        if not self.ordered:
+            self.out.write(orjson.dumps(result) + b"\n")
+            return
+        self._held[self._order[result["id"]]] = result
+        lines = []
+        while self._next in self._held:
+            lines.append(orjson.dumps(self._held.pop(self._next)) + b"\n")
+            self._next += 1
+        self.out.write(b"".join(lines))
+
+
+def replay(jobs: list[Job], journal: Journal | None) -> tuple[list[Job], list[dict[str, Any]]]:
+    """(jobs still to run, journaled results of the others); refuses a state file of other input."""
+    if journal is None:
+        return jobs, []
+    finished = journal.finished()
+    todo, kept = [], []
+    for job in jobs:
+        if job.id not in finished:
+            todo.append(job)
+            continue
+        fingerprint, _line, result = finished[job.id]
+        if fingerprint != job.fingerprint:
+            from .errors import UsageError
+
+            raise UsageError(
+                f"--state {journal.path}: id {job.id!r} (line {job.line}) was journaled for a different "
+                "request; this state file belongs to other input (use another --state)"
+            )
+        kept.append(result)
+    return todo, kept
+
+
+def run_local(
+    jobs: list[Job],
+    connect: Callable[[list[str]], Transport],
+    *,
+    concurrency: int,
+    out: Output,
+    printer: Printer,
+    journal: Journal | None,
+    tally: Tally,
+    full: bool,
+    show_progress: bool,
+) -> None:
+    """Send every job, journal and print each result as it finishes."""
+    pacer = Pacer(concurrency)
+    work: queue.Queue[Job | None] = queue.Queue()
+    done: queue.Queue[tuple[Job, dict[str, Any]]] = queue.Queue()
+    stop = threading.Event()
+    transports: list[Transport] = []
+    lock = threading.Lock()
+    for job in jobs:
+        work.put(job)
+
+    def worker() -> None:
+        mine: dict[tuple[str, ...], Transport] = {}
+        while not stop.is_set():
+            try:
+                job = work.get_nowait()
+            except queue.Empty:
+                return
+            if job is None:
+                return
+            key = tuple(job.betas)
+            if key not in mine:
+                mine[key] = connect(job.betas)
+                mine[key].pacer = pacer
+                with lock:
+                    transports.append(mine[key])
+            done.put((job, _run_one(mine[key], job, full)))
+
+    threads = [
+        threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(concurrency, len(jobs))))
+    ]
+    for thread in threads:
+        thread.start()
+    last_progress = 0.0
+    try:
+        for _ in range(len(jobs)):
+            while True:
+                try:
+                    job, result = done.get(timeout=0.1)
+                    break
+                except queue.Empty:
+                    if show_progress:
+                        out.progress(tally.progress())
+            if journal is not None and not is_transient(result):
+                journal.add(job.id, job.fingerprint, job.line, result)
+            printer.emit(result)
+            tally.count(result)
+            now = time.monotonic()
+            if show_progress and now - last_progress > 0.1:
+                out.progress(tally.progress())
+                last_progress = now
+    finally:
+        stop.set()
+        with lock:
+            tally.retried += sum(t.retries for t in transports)
+        if show_progress:
+            out.progress(None)
+
+
+def _run_one(transport: Transport, job: Job, full: bool) -> dict[str, Any]:
+    from .exchange import send_message
+
+    try:
+        message = send_message(transport, job.body, SilentRenderer())
+    except CliError as exc:
+        return result_line(job, None, exc, full=full)
+    except Exception as exc:  # a worker must always report, whatever went wrong
+        return result_line(
+            job, None, {"type": "error", "message": f"{exc.__class__.__name__}: {exc}"}, full=full
+        )
+    return result_line(job, message, None, full=full)
+
+
+def emit_all(printer: Printer, results: Iterable[dict[str, Any]], tally: Tally) -> None:
+    """Print results that need no request (replayed from the journal)."""
+    for result in results:
+        printer.emit(result)
+        tally.count(result)
+        tally.replayed += 1

@@ -1,0 +1,181 @@
+"""The `claude batch run` and `submit` flows: input -> jobs -> journal -> local or Message Batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from . import config as cfg
+from . import flow
+from .batch import Job, Template, read_jobs
+from .batch_journal import Journal
+from .batch_local import Printer, Tally, emit_all, replay, run_local
+from .errors import Exit, UsageError
+from .options import request_options
+from .render import Output
+from .request import UserTurn, build_body
+from .transport import Transport
+
+BATCH_MAX_RETRIES = 5  # a big job meets rate limits; the pacer and these retries absorb them
+
+
+def load_jobs(
+    flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None
+) -> tuple[list[Job], cfg.Config]:
+    """Read and check every input line against the shared flags."""
+    from .inputs import read_json_object, read_stdin_bytes, text_or_file
+
+    config = cfg.load_config()
+    if file in (None, "-"):
+        data = read_stdin_bytes()
+        if data is None:
+            raise UsageError("give an input FILE, or pipe JSON lines (or text with --lines) on stdin")
+        source = "stdin"
+    else:
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{file}: cannot read it: {exc.strerror}") from None
+        source = file
+    base = read_json_object(flags.body, "--body") if flags.body else None
+    opts = request_options(flags, text_or_file(flags.system, "--system"))
+    body, betas = build_body(
+        opts,
+        UserTurn(prompt="-"),  # a placeholder turn; each line brings its own
+        base=base,
+        default_model=flow.default_model(config),
+        default_max_tokens=flow.default_max_tokens(config),
+        aliases=config.aliases,
+    )
+    tail = body.pop("messages")[1:]  # what follows the placeholder turn: --system-after, --prefill
+    body.pop("stream", None)
+    from .structured import load_schema
+
+    template = Template(
+        body=body,
+        betas=betas,
+        schema=load_schema(schema) if schema else None,
+        attachments=lambda specs: flow.attachment_blocks(flags, config, specs),
+        aliases=config.aliases,
+        force=flags.force,
+        tail=tail,
+    )
+    return read_jobs(data, template, lines=lines, source=source), config
+
+
+def run_batch(
+    flags: SimpleNamespace,
+    file: str | None,
+    *,
+    lines: bool,
+    schema: str | None,
+    state: str | None,
+    concurrency: int,
+    ordered: bool,
+    full: bool,
+    via: str,
+    poll_interval: float,
+    quiet: bool,
+) -> Exit:
+    """Run a batch to the end; exit 0 when every line succeeded, 8 when some errored."""
+    out = Output()
+    flow.set_current(out)
+    jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
+    if via == "batches":
+        check_custom_ids(jobs)
+    if flags.dry_run:
+        transport = connect(flags, config, out, [])
+        for job in jobs:
+            flow.print_dry_run(transport, "POST", "/v1/messages", job.body, out)
+        return Exit.OK
+    journal = Journal(state) if state else None
+    tally = Tally(total=len(jobs))
+    printer = Printer(out, jobs, ordered)
+    show_progress = out.stderr_tty and not quiet
+    try:
+        todo, kept = replay(jobs, journal)
+        emit_all(printer, kept, tally)
+        if via == "batches":
+            from .batch_api import run_batches
+
+            betas = sorted({b for job in todo for b in job.betas})
+            transport = connect(flags, config, out, betas)
+            try:
+                run_batches(
+                    todo,
+                    jobs,
+                    transport,
+                    out=out,
+                    printer=printer,
+                    journal=journal,
+                    tally=tally,
+                    full=full,
+                    poll_interval=poll_interval,
+                    show_progress=show_progress,
+                )
+            finally:
+                transport.close()
+        elif todo:
+            run_local(
+                todo,
+                lambda betas: connect(flags, config, out, betas),
+                concurrency=concurrency,
+                out=out,
+                printer=printer,
+                journal=journal,
+                tally=tally,
+                full=full,
+                show_progress=show_progress,
+            )
+    finally:
+        if journal is not None:
+            journal.close()
+        if not quiet:
+            out.note(tally.summary())
+    return Exit.OK if tally.failed == 0 else Exit.BATCH_FAILURES
+
+
+def submit_only(
+    flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None, state: str | None
+) -> None:
+    """`claude batch submit`: create the Message Batches and print their ids."""
+    from .batch_api import chunks, create
+
+    out = Output()
+    flow.set_current(out)
+    jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
+    check_custom_ids(jobs)
+    journal = Journal(state) if state else None
+    transport = connect(flags, config, out, sorted({b for job in jobs for b in job.betas}))
+    try:
+        for group in chunks(jobs):
+            batch = create(transport, group)
+            if journal is not None:
+                journal.add_batch(batch["id"], [job.id for job in group])
+            out.write(f"{batch['id']}\n".encode())
+    finally:
+        transport.close()
+        if journal is not None:
+            journal.close()
+
+
+def check_custom_ids(jobs: list[Job]) -> None:
+    """Message Batches custom_ids must match ^[a-zA-Z0-9_-]{1,64}$."""
+    from .batch import CUSTOM_ID
+
+    for job in jobs:
+        if not CUSTOM_ID.match(job.id):
+            raise UsageError(
+                f"line {job.line}: id {job.id!r} cannot be a Message Batches custom_id "
+                "(1-64 letters, digits, _ or -)"
+            )
+
+
+def connect(flags: SimpleNamespace, config: cfg.Config, out: Output, betas: list[str]) -> Transport:
+    """A transport for batch work: more retries by default, retry notices only with --debug."""
+    transport = flow.make_transport(flags, config, betas, out, need_key=not flags.dry_run)
+    if flags.max_retries is None and config.max_retries is None:
+        transport.max_retries = BATCH_MAX_RETRIES
+    if not flags.debug:
+        transport.notice = None  # the progress line and the summary say it
+    return transport

@@ -1,0 +1,212 @@
+"""`claude batch`: many prompts at once, sent from here (-j N) or through the Message Batches API.
+
+`claude batch [FILE]` is `claude batch run [FILE]`; the other subcommands manage Message
+Batches that outlive the shell: submit, status, results, cancel, list.
+"""
+
+from enum import Enum
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from ..options import CONNECTION, REQUEST, OutputFormat, message_command
+
+EPILOG = """\b
+Examples:
+  claude batch -j 8 --ordered questions.jsonl > answers.jsonl
+  cat prompts.txt | claude batch --lines -j 4 | jq -r .text
+  claude batch --state run.db jobs.jsonl > out.jsonl   # re-run after a crash: nothing lost or repeated
+  claude batch --via batches --schema person.json people.jsonl | jq -c .output
+"""
+
+
+class BatchGroup(TyperGroup):
+    """`claude batch ARGS` runs `claude batch run ARGS` unless ARGS start with a subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not any(a in ("-h", "--help") for a in args[:1]) and (not args or args[0] not in self.commands):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=BatchGroup,
+    help="Many prompts at once: JSON lines in, one JSON result per line out. "
+    "`claude batch [FILE]` is `claude batch run [FILE]`.",
+    no_args_is_help=False,
+)
+
+
+class Via(str, Enum):
+    local = "local"
+    batches = "batches"
+
+
+Input = Annotated[
+    str | None,
+    typer.Argument(help="JSON lines (or --lines text); - or nothing for stdin.", show_default=False),
+]
+Format = Annotated[OutputFormat, typer.Option("-o", "--output", help="text, json or ndjson.")]
+Lines = Annotated[bool, typer.Option("--lines", help="Each input line is a plain-text prompt.")]
+Schema = Annotated[
+    str | None, typer.Option("--schema", help="Answers as JSON matching this JSON Schema (FILE or JSON).")
+]
+State = Annotated[
+    str | None,
+    typer.Option("--state", help="SQLite journal: a re-run skips finished lines and prints them again."),
+]
+Full = Annotated[bool, typer.Option("--full", help="Include the whole Message in each result.")]
+
+
+@app.command("run", epilog=EPILOG)
+@message_command(REQUEST, CONNECTION)
+def run(
+    file: Input = None,
+    lines: Lines = False,
+    concurrency: Annotated[int, typer.Option("-j", "--concurrency", help="Requests in flight at once.")] = 8,
+    ordered: Annotated[bool, typer.Option("--ordered", help="Print results in input order.")] = False,
+    full: Full = False,
+    state: State = None,
+    schema: Schema = None,
+    via: Annotated[
+        Via, typer.Option("--via", help="local: send from here; batches: the Message Batches API.")
+    ] = Via.local,
+    poll_interval: Annotated[
+        float, typer.Option("--poll-interval", help="Seconds between status checks with --via batches.")
+    ] = 30.0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No summary line on stderr.")] = False,
+    *,
+    flags,
+) -> None:
+    """Run every line of FILE (or stdin) and print one JSON result per line."""
+    from ..batch_run import run_batch
+
+    if concurrency < 1:
+        from ..errors import UsageError
+
+        raise UsageError(f"--concurrency must be at least 1, not {concurrency}")
+    raise typer.Exit(
+        run_batch(
+            flags,
+            file,
+            lines=lines,
+            schema=schema,
+            state=state,
+            concurrency=concurrency,
+            ordered=ordered,
+            full=full,
+            via=via.value,
+            poll_interval=poll_interval,
+            quiet=quiet,
+        )
+    )
+
+
+@app.command("submit", epilog=EPILOG)
+@message_command(REQUEST, CONNECTION)
+def submit(
+    file: Input = None, lines: Lines = False, schema: Schema = None, state: State = None, *, flags
+) -> None:
+    """Submit the input as Message Batches and print their ids; nothing waits."""
+    from ..batch_run import submit_only
+
+    submit_only(flags, file, lines=lines, schema=schema, state=state)
+
+
+@app.command("status", epilog=EPILOG)
+@message_command(CONNECTION)
+def status(
+    batch_ids: Annotated[list[str], typer.Argument(help="Batch ids (msgbatch_...).")],
+    output: Format = OutputFormat.text,
+    *,
+    flags,
+) -> None:
+    """Show batches' processing status and request counts."""
+    from ..batch_api import retrieve
+
+    _show(flags, output, lambda t: [retrieve(t, b) for b in batch_ids])
+
+
+@app.command("cancel", epilog=EPILOG)
+@message_command(CONNECTION)
+def cancel(
+    batch_ids: Annotated[list[str], typer.Argument(help="Batch ids (msgbatch_...).")],
+    output: Format = OutputFormat.text,
+    *,
+    flags,
+) -> None:
+    """Cancel batches; requests not yet processed end as canceled."""
+    from ..batch_api import cancel as cancel_batch
+
+    _show(flags, output, lambda t: [cancel_batch(t, b) for b in batch_ids])
+
+
+@app.command("list", epilog=EPILOG)
+@message_command(CONNECTION)
+def list_(
+    output: Format = OutputFormat.text,
+    *,
+    flags,
+) -> None:
+    """List Message Batches, newest first."""
+    from ..batch_api import list_batches
+
+    _show(flags, output, list_batches)
+
+
+@app.command("results", epilog=EPILOG)
+@message_command(CONNECTION)
+def results(
+    batch_ids: Annotated[list[str], typer.Argument(help="Batch ids (msgbatch_...) that have ended.")],
+    full: Full = False,
+    *,
+    flags,
+) -> None:
+    """Print an ended batch's results as `claude batch` result lines."""
+    import orjson
+
+    from ..batch_api import results as batch_results
+    from ..batch_api import retrieve, to_result
+    from ..errors import UsageError
+    from ..render import Output
+
+    out = Output()
+    transport = _transport(flags, out)
+    try:
+        for batch_id in batch_ids:
+            batch = retrieve(transport, batch_id)
+            if batch.get("processing_status") != "ended":
+                raise UsageError(f"{batch_id} has not ended yet ({batch.get('processing_status')})")
+            for item in batch_results(transport, batch):
+                out.write(orjson.dumps(to_result(item, {}, full)) + b"\n")
+    finally:
+        transport.close()
+
+
+def _transport(flags: Any, out: Any) -> Any:
+    from .. import config as cfg
+    from ..flow import make_transport
+
+    return make_transport(flags, cfg.load_config(), [], out)
+
+
+def _show(flags: Any, output: OutputFormat, action: Any) -> None:
+    import orjson
+
+    from ..batch_api import status_line
+    from ..render import Output
+
+    out = Output()
+    transport = _transport(flags, out)
+    try:
+        found = action(transport)
+    finally:
+        transport.close()
+    if output == OutputFormat.json:
+        out.write(orjson.dumps(found) + b"\n")
+    elif output == OutputFormat.ndjson:
+        out.write(b"".join(orjson.dumps(b) + b"\n" for b in found))
+    else:
+        out.write("".join(status_line(b) + "\n" for b in found).encode())

@@ -1,0 +1,262 @@
+"""`claude batch` end to end: local mode (concurrency, pacing, resume after SIGKILL) and the
+Message Batches API against the emulator's batches endpoints."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from claude_cli.emulator_batches import RateLimiter
+
+JOBS = [
+    {"id": "a", "prompt": "alpha"},
+    {"id": "b", "prompt": "beta", "system": "Be terse.", "max_tokens": 50},
+    {
+        "custom_id": "c",
+        "params": {"messages": [{"role": "user", "content": "gamma"}], "model": "claude-haiku-5-5"},
+    },
+]
+
+
+def jsonl(items: list[dict]) -> str:
+    return "".join(orjson.dumps(i).decode() + "\n" for i in items)
+
+
+def parse(stdout: str) -> list[dict]:
+    return [orjson.loads(line) for line in stdout.splitlines()]
+
+
+def test_local_batch_runs_every_line_with_its_overrides(cli, emu) -> None:
+    run = cli("batch", "--ordered", "-m", "sonnet", "--max-tokens", "100", input=jsonl(JOBS))
+    assert run.code == 0, run
+    results = parse(run.stdout)
+    assert [(r["id"], r["status"], r["text"]) for r in results] == [
+        ("a", "succeeded", "You said: alpha"),
+        ("b", "succeeded", "You said: beta"),
+        ("c", "succeeded", "You said: gamma"),
+    ]
+    assert all(set(r) == {"id", "status", "text", "stop_reason", "usage"} for r in results)
+    bodies = {r.body["messages"][0]["content"]: r.body for r in emu.message_requests}
+    assert (bodies["alpha"]["model"], bodies["alpha"]["max_tokens"]) == ("claude-sonnet-5-5", 100)
+    assert (bodies["beta"]["system"], bodies["beta"]["max_tokens"]) == ("Be terse.", 50)
+    assert (bodies["gamma"]["model"], bodies["gamma"]["max_tokens"]) == ("claude-haiku-5-5", 100)
+    assert not any(b.get("stream") for b in bodies.values())
+    assert run.stderr.startswith("claude: batch: 3 done, 0 failed, 0 retried, ")
+
+
+def test_completion_order_by_default_and_lines_mode_with_full(cli, emu, tmp_path: Path) -> None:
+    (tmp_path / "prompts.txt").write_text("one\ntwo\n\nthree\n")
+    run = cli("batch", "--lines", "--full", "-q", str(tmp_path / "prompts.txt"))
+    assert (run.code, run.stderr) == (0, "")
+    results = parse(run.stdout)
+    assert sorted(r["id"] for r in results) == ["1", "2", "4"]  # ids are line numbers
+    assert all(r["message"]["type"] == "message" for r in results)
+
+
+def test_api_errors_become_error_results_and_exit_8(cli, emu) -> None:
+    jobs = [{"id": "ok", "prompt": "hi"}, {"id": "bad", "prompt": "hi", "model": "gpt-4"}]
+    run = cli("batch", "--ordered", input=jsonl(jobs))
+    assert run.code == 8
+    ok, bad = parse(run.stdout)
+    assert ok["status"] == "succeeded"
+    assert bad == {
+        "id": "bad",
+        "status": "errored",
+        "error": {"type": "not_found_error", "message": "model: gpt-4"},
+    }
+    assert "1 done, 1 failed" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            '{"id": "a", "prompt": "x"}\nnot json\n',
+            "stdin line 2: not JSON (invalid literal, expected 'null': line 1 column 1 (char 0)); use --lines for plain text prompts",
+        ),
+        ('{"id": "a", "prompt": "x"}\n{"id": "a", "prompt": "y"}\n', "stdin line 2: id 'a' appears twice"),
+        (
+            '{"id": "a", "promt": "x"}\n',
+            "stdin line 1: unknown key 'promt' (keys: attachments, id, max_tokens, model, params, prompt, schema, system; or custom_id and params)",
+        ),
+        (
+            '{"id": "a", "prompt": "x", "max_tokens": -1}\n',
+            "stdin line 1: max_tokens must be a whole number of at least 0, not -1",
+        ),
+        ('{"id": "a", "prompt": "x", "model": "sonet"}\n', "stdin line 1: unknown model alias 'sonet'"),
+        (
+            '{"custom_id": "a"}\n',
+            "stdin line 1: a custom_id line needs a params object (a Messages request body)",
+        ),
+        ("\n\n", "stdin: no input lines"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_is_sent(cli, emu, data, message) -> None:
+    run = cli("batch", input=data)
+    assert run.code == 2
+    assert run.stderr.startswith(f"claude: error: {message}")
+    assert run.stderr.count("\n") == 1
+    assert emu.requests == []
+
+
+def test_rate_limits_slow_the_job_down_instead_of_failing_it(cli, emu) -> None:
+    emu.limiter = RateLimiter(5, 0.3)
+    jobs = [{"id": f"j{i}", "prompt": f"p{i}"} for i in range(30)]
+    run = cli("batch", "-j", "8", "--max-retries", "2", input=jsonl(jobs))
+    assert run.code == 0, run
+    assert emu.limiter.rejected > 0  # the limit was hit, and absorbed
+    assert sorted(r["id"] for r in parse(run.stdout)) == sorted(j["id"] for j in jobs)
+    assert all(r["status"] == "succeeded" for r in parse(run.stdout))
+    assert "30 done, 0 failed" in run.stderr
+
+
+def test_schema_applies_to_every_line(cli, emu) -> None:
+    schema = '{"type":"object","properties":{"word":{"type":"string"}},"required":["word"]}'
+    run = cli("batch", "--ordered", "--schema", schema, input=jsonl(JOBS[:2]))
+    assert run.code == 0, run
+    assert [r["output"] for r in parse(run.stdout)] == [{"word": "example"}, {"word": "example"}]
+    assert emu.message_requests[0].body["output_config"]["format"]["type"] == "json_schema"
+
+
+def test_attachments_per_line(cli, emu, tmp_path: Path) -> None:
+    (tmp_path / "n.txt").write_text("notes")
+    run = cli("batch", input=jsonl([{"id": "x", "prompt": "read", "attachments": [str(tmp_path / "n.txt")]}]))
+    assert run.code == 0, run
+    content = emu.message_requests[0].body["messages"][0]["content"]
+    assert content == [
+        {"type": "text", "text": f'<file name="{tmp_path / "n.txt"}">\nnotes\n</file>'},
+        {"type": "text", "text": "read"},
+    ]
+
+
+def run_claude(env: dict[str, str], *args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "claude_cli", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
+
+
+def test_state_survives_sigkill_and_the_rerun_loses_and_repeats_nothing(env, emu, tmp_path: Path) -> None:
+    emu.latency = 0.05
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(jsonl([{"id": f"j{i:02d}", "prompt": f"p{i}"} for i in range(40)]))
+    state = str(tmp_path / "state.db")
+    first = run_claude(env, "batch", "-j", "2", "--state", state, str(jobs))
+    seen = []
+    assert first.stdout is not None
+    while len(seen) < 8:
+        seen.append(orjson.loads(first.stdout.readline()))
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    sent_before = len(emu.message_requests)
+    db = sqlite3.connect(state)
+    journaled = {row[0] for row in db.execute("SELECT id FROM results")}
+    db.close()
+    assert {r["id"] for r in seen} <= journaled  # journaled before printed
+    assert len(journaled) < 40
+
+    second = run_claude(env, "batch", "-j", "2", "--state", state, str(jobs))
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    ids = [orjson.loads(line)["id"] for line in out.splitlines()]
+    assert sorted(ids) == [f"j{i:02d}" for i in range(40)]  # every id exactly once
+    assert set(ids[: len(journaled)]) == journaled  # the journaled ones, printed again first
+    # Only what was not journaled was sent again.
+    assert len(emu.message_requests) - sent_before == 40 - len(journaled)
+    assert b"40 done, 0 failed" in err
+
+
+def test_a_state_file_of_other_input_is_refused(cli, emu, tmp_path: Path) -> None:
+    state = str(tmp_path / "s.db")
+    assert cli("batch", "--state", state, input=jsonl(JOBS[:1])).code == 0
+    run = cli("batch", "--state", state, input=jsonl([{"id": "a", "prompt": "something else"}]))
+    assert run.code == 2
+    assert "id 'a' (line 1) was journaled for a different request" in run.stderr
+    assert len(emu.message_requests) == 1
+
+
+def test_via_batches_splits_polls_and_prints_results(cli, emu, monkeypatch) -> None:
+    monkeypatch.setattr("claude_cli.batch_api.MAX_REQUESTS", 2)
+    jobs = [*JOBS, {"id": "bad", "prompt": "x", "model": "gpt-4"}, {"id": "e", "prompt": "epsilon"}]
+    run = cli("batch", "--via", "batches", "--poll-interval", "0.05", "--ordered", input=jsonl(jobs))
+    assert run.code == 8, run
+    results = parse(run.stdout)
+    assert [r["id"] for r in results] == ["a", "b", "c", "bad", "e"]
+    assert results[0]["text"] == "You said: alpha"
+    assert results[3]["error"] == {"type": "not_found_error", "message": "model: gpt-4"}
+    created = [r for r in emu.requests if r.method == "POST" and r.path == "/v1/messages/batches"]
+    assert [len(r.body["requests"]) for r in created] == [2, 2, 1]
+    assert run.stderr.count("claude: submitted msgbatch_") == 3
+    assert emu.message_requests == []  # nothing went through /v1/messages
+
+
+def test_via_batches_needs_valid_custom_ids(cli, emu) -> None:
+    run = cli("batch", "--via", "batches", input=jsonl([{"id": "has space", "prompt": "x"}]))
+    assert run.code == 2
+    assert "line 1: id 'has space' cannot be a Message Batches custom_id" in run.stderr
+    assert emu.requests == []
+
+
+def test_submit_then_resume_with_state_does_not_submit_twice(cli, emu, tmp_path: Path) -> None:
+    emu.batches.seconds = 0.3
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(jsonl(JOBS))
+    state = str(tmp_path / "s.db")
+    submitted = cli("batch", "submit", "--state", state, str(jobs))
+    assert submitted.code == 0, submitted
+    (batch_id,) = submitted.stdout.split()
+    status = cli("batch", "status", batch_id)
+    assert status.stdout.startswith(f"{batch_id}\tin_progress\tprocessing=3 succeeded=0")
+    run = cli(
+        "batch", "--via", "batches", "--state", state, "--poll-interval", "0.05", "--ordered", str(jobs)
+    )
+    assert run.code == 0, run
+    assert [r["id"] for r in parse(run.stdout)] == ["a", "b", "c"]
+    assert len([r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]) == 1
+    assert cli("batch", "status", batch_id).stdout.startswith(f"{batch_id}\tended\tprocessing=0 succeeded=3")
+    again = cli("batch", "results", "--full", batch_id)
+    assert [r["message"]["type"] for r in parse(again.stdout)] == ["message"] * 3
+    listed = parse(cli("batch", "list", "-o", "ndjson").stdout)
+    assert [b["id"] for b in listed] == [batch_id]
+
+
+def test_cancel_ends_the_requests_as_canceled(cli, emu) -> None:
+    emu.batches.seconds = 30
+    submitted = cli("batch", "submit", input=jsonl(JOBS))
+    (batch_id,) = submitted.stdout.split()
+    cancelled = cli("batch", "cancel", "-o", "json", batch_id)
+    assert orjson.loads(cancelled.stdout)[0]["request_counts"]["canceled"] == 3
+    results = parse(cli("batch", "results", batch_id).stdout)
+    assert {r["status"] for r in results} == {"canceled"}
+    unfinished = cli("batch", "submit", input=jsonl(JOBS))
+    run = cli("batch", "results", unfinished.stdout.strip())
+    assert (run.code, run.stderr) == (
+        2,
+        f"claude: error: {unfinished.stdout.strip()} has not ended yet (in_progress)\n",
+    )
+
+
+def test_ctrl_c_keeps_finished_results_and_exits_130(env, emu, tmp_path: Path) -> None:
+    emu.latency = 0.2
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(jsonl([{"id": f"j{i}", "prompt": "x"} for i in range(50)]))
+    proc = run_claude(env, "batch", "-j", "1", "--state", str(tmp_path / "s.db"), str(jobs))
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err
+    lines = [first, *out.splitlines(keepends=True)]
+    assert all(orjson.loads(line)["status"] == "succeeded" for line in lines if line.strip())
+    assert b"claude: batch: " in err  # the summary still comes
