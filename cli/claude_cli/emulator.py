@@ -498,6 +498,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "claude-emulator"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, the body would wait
+    # for the client's delayed ACK (40 ms on Linux) on every keep-alive request.
+    disable_nagle_algorithm = True
     extra_headers: dict[str, str] = {}  # noqa: RUF012 (replaced per request, never mutated)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
