@@ -5,7 +5,7 @@ _claude() {
         case "${COMP_WORDS[i]}" in -*) ;; *) cmd="${COMP_WORDS[i]}"; break ;; esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat vision tool-run count-tokens models man batch log files completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision tool-run count-tokens models man batch log files config completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -187,10 +187,11 @@ _claude() {
         tool-run) opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
         count-tokens) opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         models) opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        man) opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files completion" ;;
+        man) opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files config completion" ;;
         batch) opts="--help" words="run submit status cancel list results" ;;
         log) opts="--help" words="list show export search" ;;
         files) opts="--help" words="upload list info delete" ;;
+        config) opts="--help" words="path show set unset" ;;
         completion) opts="--help" words="show install bash zsh fish" ;;
     esac
     if [[ "$cur" == -* ]]; then

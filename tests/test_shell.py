@@ -57,6 +57,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "batch",
         "log",
         "files",
+        "config",
         "completion",
         "--help",
         "--version",

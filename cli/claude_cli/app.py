@@ -24,6 +24,7 @@ from .commands import (
     log,
     man,
     models,
+    settings,
     stream,
     tool_run,
     vision,
@@ -170,5 +171,6 @@ app.add_typer(log.app, name="log")
 app.command("count-tokens", epilog=count_tokens.EPILOG)(count_tokens.count_tokens)
 app.command("models", epilog=models.EPILOG)(models.models)
 app.add_typer(files.app, name="files")
+app.add_typer(settings.app, name="config")
 app.add_typer(completion.app, name="completion")
 app.command("man", epilog=man.EPILOG)(man.man)

@@ -72,12 +72,19 @@ def load_config(path: Path | None = None) -> Config:
         return Config(path=path)
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    return _config_from(_parse(raw, path), path)
+
+
+def _parse(raw: bytes, path: Path) -> dict[str, Any]:
     import tomllib  # only when a config file exists
 
     try:
-        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path}: {exc}") from exc
+
+
+def _config_from(data: dict[str, Any], path: Path) -> Config:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _KEYS:
@@ -91,6 +98,77 @@ def load_config(path: Path | None = None) -> Config:
     if "timeout" in values:
         values["timeout"] = float(values["timeout"])
     return Config(**values, aliases=aliases, path=path)
+
+
+def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
+    """Set KEY to VALUE in the config file (None removes it); `alias.NAME` sets an alias.
+
+    The file is rewritten whole (comments are not kept), through a temporary file, and is
+    created with mode 0600. The result is checked with the same rules as loading.
+    """
+    path = path or config_path()
+    try:
+        data = _parse(path.read_bytes(), path)
+    except FileNotFoundError:
+        data = {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    if key.startswith("alias."):
+        aliases = dict(data.get("aliases") or {})
+        _assign(aliases, key.removeprefix("alias."), value)
+        data["aliases"] = aliases
+        if not aliases:
+            del data["aliases"]
+    elif key in _KEYS and key != "aliases":
+        kind = _KEYS[key]
+        converted: Any = value
+        if value is not None and kind in (int, (int, float)):
+            try:
+                converted = int(value) if kind is int else float(value)
+            except ValueError:
+                raise ConfigError(f"{key} takes a number, not {value!r}") from None
+        _assign(data, key, converted)
+    else:
+        known = ", ".join([k for k in _KEYS if k != "aliases"] + ["alias.NAME"])
+        raise ConfigError(f"unknown config key {key!r} (known: {known})")
+    _config_from(data, path)  # the same checks as loading
+    _write_private(path, _toml(data))
+    return path
+
+
+def _assign(table: dict[str, Any], key: str, value: Any) -> None:
+    if value is None:
+        table.pop(key, None)
+    else:
+        table[key] = value
+
+
+def _toml(data: dict[str, Any]) -> str:
+    """TOML for a flat table plus [aliases]. JSON string, integer and float literals are TOML too."""
+    import orjson
+
+    def literal(v: Any) -> str:
+        return orjson.dumps(v).decode()
+
+    lines = [f"{k} = {literal(v)}" for k, v in data.items() if k != "aliases"]
+    if data.get("aliases"):
+        lines += ["", "[aliases]"] + [f"{literal(k)} = {literal(v)}" for k, v in data["aliases"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text`, readable by its owner only (0600) from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)  # in case the file existed with a wider mode
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror}") from exc
 
 
 def resolve_base_url(flag: str | None, config: Config) -> str:

@@ -1,0 +1,58 @@
+"""`claude config`: where the config file is, what it holds, and setting its keys."""
+
+import contextlib
+from typing import Annotated
+
+import typer
+
+EPILOG = """\b
+Examples:
+  claude config set model opus
+  claude config set api_key_command "pass show anthropic"
+  claude config set alias.fast claude-haiku-5-5 && claude ask -m fast "hi"
+  claude config show
+"""
+
+app = typer.Typer(
+    help="The config file: path, show, set, unset (created with mode 0600).", no_args_is_help=True
+)
+
+
+@app.command("path", epilog=EPILOG)
+def path() -> None:
+    """Print the config file's path ($CLAUDE_CONFIG, or the platform config dir)."""
+    from ..config import config_path
+
+    typer.echo(str(config_path()))
+
+
+@app.command("show", epilog=EPILOG)
+def show() -> None:
+    """Print the config file (nothing when there is none); it is checked first."""
+    from ..config import config_path, load_config
+
+    load_config()  # a broken file is an error, not output
+    with contextlib.suppress(FileNotFoundError):
+        typer.echo(config_path().read_text(), nl=False)
+
+
+@app.command("set", epilog=EPILOG)
+def set_(
+    key: Annotated[
+        str,
+        typer.Argument(help="model, max_tokens, base_url, timeout, max_retries, api_key_command, alias.NAME"),
+    ],
+    value: Annotated[str, typer.Argument(help="The value (numbers for max_tokens, timeout, max_retries).")],
+) -> None:
+    """Set a key; the file is created (mode 0600) if it does not exist."""
+    from ..config import set_value
+
+    set_value(key, value)
+
+
+@app.command("unset", epilog=EPILOG)
+def unset(key: Annotated[str, typer.Argument(help="The key to remove (alias.NAME for an alias).")]) -> None:
+    """Remove a key."""
+    from ..config import set_value
+
+    set_value(key, None)

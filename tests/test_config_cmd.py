@@ -1,0 +1,54 @@
+"""`claude config`: the file it writes is private (0600), loadable, and used by the next command."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+KNOWN = "model, max_tokens, base_url, timeout, max_retries, api_key_command, alias.NAME"
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_set_creates_a_private_file_that_the_next_command_uses(cli, emu, env) -> None:
+    path = Path(env["CLAUDE_CONFIG"])
+    assert not path.exists()
+    assert cli("config", "set", "model", "fast").code == 0
+    assert cli("config", "set", "alias.fast", "claude-haiku-5-5").code == 0
+    assert cli("config", "set", "max_tokens", "321").code == 0
+    assert mode(path) == 0o600
+    assert cli("config", "show").stdout == (
+        'model = "fast"\nmax_tokens = 321\n\n[aliases]\n"fast" = "claude-haiku-5-5"\n'
+    )
+    assert cli("ask", "hi").code == 0
+    body = emu.message_requests[-1].body
+    assert (body["model"], body["max_tokens"]) == ("claude-haiku-5-5", 321)
+    assert cli("config", "unset", "max_tokens").code == 0
+    assert "max_tokens" not in cli("config", "show").stdout
+    assert cli("config", "path").stdout == f"{path}\n"
+
+
+def test_an_existing_wider_file_becomes_private(cli, env) -> None:
+    path = Path(env["CLAUDE_CONFIG"])
+    path.write_text('model = "opus"\n')
+    os.chmod(path, 0o644)
+    assert cli("config", "set", "timeout", "12.5").code == 0
+    assert mode(path) == 0o600
+    assert cli("config", "show").stdout == 'model = "opus"\ntimeout = 12.5\n'
+
+
+def test_bad_keys_and_values_change_nothing(cli, env) -> None:
+    path = Path(env["CLAUDE_CONFIG"])
+    for args, message in [
+        (("set", "max_tokens", "lots"), "max_tokens takes a number, not 'lots'"),
+        (
+            ("set", "api_key", "sk-x"),
+            "unknown config key 'api_key' (known: " + KNOWN + ")",
+        ),
+    ]:
+        run = cli("config", *args)
+        assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+    assert not path.exists()
