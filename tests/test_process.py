@@ -139,12 +139,26 @@ def test_key_is_in_no_file_claude_writes(proc, env, tmp_path) -> None:
     assert (
         proc("completion", "install", "bash", extra_env={"XDG_DATA_HOME": str(tmp_path / "share")}).code == 0
     )
+    state = tmp_path / "state" / "batch.db"
+    state.parent.mkdir()
+    jobs = (
+        b'{"id": "a", "prompt": "x"}\n'
+        b'{"custom_id": "b", "params": {"messages": [{"role": "user", "content": "y"}]}}\n'
+    )
+    assert proc("batch", "--state", str(state), input=jobs).code == 0
+    assert (
+        proc("batch", "--via", "batches", "--poll-interval", "0.05", "--state", str(state), input=jobs).code
+        == 0
+    )
+    assert proc("config", "set", "model", "opus").code == 0
     written = [
         p
-        for root in (env["CLAUDE_HOME"], env["XDG_CONFIG_HOME"], str(tmp_path / "share"))
+        for root in (env["CLAUDE_HOME"], env["XDG_CONFIG_HOME"], str(tmp_path / "share"), str(state.parent))
         for p in Path(root).rglob("*")
         if p.is_file()
     ]
+    written.append(Path(env["CLAUDE_CONFIG"]))
     assert any(p.name == "claude.db" for p in written)
+    assert any(p.name == "batch.db" for p in written)
     for path in written:
         assert KEY.encode() not in path.read_bytes(), path
