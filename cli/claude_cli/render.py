@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, BinaryIO, TextIO
 
 import orjson
@@ -199,6 +200,18 @@ def make_renderer(
     if fmt == "ndjson":
         return NdjsonRenderer(out)
     return TextRenderer(out, show_thinking=show_thinking, prefill=prefill)
+
+
+def write_objects(
+    out: Output, objects: list[dict[str, Any]], fmt: str, row: Callable[[dict[str, Any]], str]
+) -> None:
+    """API objects (models, files, batches) on stdout: json an array, ndjson one per line, text `row`s."""
+    if fmt == "json":
+        out.write(orjson.dumps(objects) + b"\n")
+    elif fmt == "ndjson":
+        out.write(b"".join(orjson.dumps(o) + b"\n" for o in objects))
+    else:
+        out.write("".join(row(o) + "\n" for o in objects).encode())
 
 
 def usage_line(usage: dict[str, Any]) -> str:

@@ -49,6 +49,7 @@ Input = Annotated[
     typer.Argument(help="JSON lines (or --lines text); - or nothing for stdin.", show_default=False),
 ]
 Format = Annotated[OutputFormat, typer.Option("-o", "--output", help="text, json or ndjson.")]
+BatchIds = Annotated[list[str], typer.Argument(help="Batch ids (msgbatch_...).")]
 Lines = Annotated[bool, typer.Option("--lines", help="Each input line is a plain-text prompt.")]
 Schema = Annotated[
     str | None, typer.Option("--schema", help="Answers as JSON matching this JSON Schema (FILE or JSON).")
@@ -118,7 +119,7 @@ def submit(
 @app.command("status", epilog=EPILOG)
 @message_command(CONNECTION)
 def status(
-    batch_ids: Annotated[list[str], typer.Argument(help="Batch ids (msgbatch_...).")],
+    batch_ids: BatchIds,
     output: Format = OutputFormat.text,
     *,
     flags,
@@ -132,7 +133,7 @@ def status(
 @app.command("cancel", epilog=EPILOG)
 @message_command(CONNECTION)
 def cancel(
-    batch_ids: Annotated[list[str], typer.Argument(help="Batch ids (msgbatch_...).")],
+    batch_ids: BatchIds,
     output: Format = OutputFormat.text,
     *,
     flags,
@@ -193,10 +194,8 @@ def _transport(flags: Any, out: Any) -> Any:
 
 
 def _show(flags: Any, output: OutputFormat, action: Any) -> None:
-    import orjson
-
     from ..batch_api import status_line
-    from ..render import Output
+    from ..render import Output, write_objects
 
     out = Output()
     transport = _transport(flags, out)
@@ -204,9 +203,4 @@ def _show(flags: Any, output: OutputFormat, action: Any) -> None:
         found = action(transport)
     finally:
         transport.close()
-    if output == OutputFormat.json:
-        out.write(orjson.dumps(found) + b"\n")
-    elif output == OutputFormat.ndjson:
-        out.write(b"".join(orjson.dumps(b) + b"\n" for b in found))
-    else:
-        out.write("".join(status_line(b) + "\n" for b in found).encode())
+    write_objects(out, found, output.value, status_line)

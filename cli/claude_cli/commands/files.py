@@ -20,6 +20,7 @@ OutputOpt = Annotated[
     OutputFormat,
     typer.Option("-o", "--output", help="text: id, name, type, size; json: an array; ndjson: one per line."),
 ]
+FileIds = Annotated[list[str], typer.Argument(help="File ids (file_...).")]
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the file ids.")]
 
 
@@ -43,20 +44,14 @@ def _run(flags: Any, output: OutputFormat, quiet: bool, action: Any, describe: s
 
 
 def _print(out: Any, found: list[dict[str, Any]], output: OutputFormat, quiet: bool) -> None:
-    import orjson
+    from ..render import write_objects
 
     ids_only = all("filename" not in f for f in found)  # delete answers carry only the id
     if quiet or (output == OutputFormat.text and ids_only):
-        out.write("".join(f"{f.get('id')}\n" for f in found).encode())
-    elif output == OutputFormat.json:
-        out.write(orjson.dumps(found) + b"\n")
-    elif output == OutputFormat.ndjson:
-        out.write(b"".join(orjson.dumps(f) + b"\n" for f in found))
-    else:
-        rows = (
-            "\t".join(str(f.get(k, "")) for k in ("id", "filename", "mime_type", "size_bytes")) for f in found
-        )
-        out.write("".join(row + "\n" for row in rows).encode())
+        write_objects(out, found, "text", lambda f: str(f.get("id")))
+        return
+    columns = ("id", "filename", "mime_type", "size_bytes")
+    write_objects(out, found, output.value, lambda f: "\t".join(str(f.get(k, "")) for k in columns))
 
 
 @app.command("upload", epilog=EPILOG)
@@ -92,7 +87,7 @@ def list_(output: OutputOpt = OutputFormat.text, quiet: Quiet = False, *, flags)
 @app.command("info", epilog=EPILOG)
 @message_command(CONNECTION)
 def info(
-    file_ids: Annotated[list[str], typer.Argument(help="File ids (file_...).")],
+    file_ids: FileIds,
     output: OutputOpt = OutputFormat.text,
     quiet: Quiet = False,
     *,
@@ -113,7 +108,7 @@ def info(
 @app.command("delete", epilog=EPILOG)
 @message_command(CONNECTION)
 def delete(
-    file_ids: Annotated[list[str], typer.Argument(help="File ids (file_...).")],
+    file_ids: FileIds,
     output: OutputOpt = OutputFormat.text,
     quiet: Quiet = False,
     *,

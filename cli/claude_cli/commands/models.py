@@ -26,12 +26,10 @@ def models(
     """List the models your key can use, newest first."""
     from urllib.parse import urlencode
 
-    import orjson
-
     from .. import config as cfg
     from ..exchange import get_json
     from ..flow import make_transport
-    from ..render import Output
+    from ..render import Output, write_objects
 
     out = Output()
     transport = make_transport(flags, cfg.load_config(), [], out, need_key=not flags.dry_run)
@@ -47,9 +45,4 @@ def models(
             break
         query["after_id"] = page["last_id"]
     transport.close()
-    if output == OutputFormat.json:
-        out.write(orjson.dumps(found) + b"\n")
-    elif output == OutputFormat.ndjson:
-        out.write(b"".join(orjson.dumps(m) + b"\n" for m in found))
-    else:
-        out.write("".join(f"{m.get('id')}\t{m.get('display_name', '')}\n" for m in found).encode())
+    write_objects(out, found, output.value, lambda m: f"{m.get('id')}\t{m.get('display_name', '')}")
