@@ -260,3 +260,16 @@ def test_ctrl_c_keeps_finished_results_and_exits_130(env, emu, tmp_path: Path) -
     lines = [first, *out.splitlines(keepends=True)]
     assert all(orjson.loads(line)["status"] == "succeeded" for line in lines if line.strip())
     assert b"claude: batch: " in err  # the summary still comes
+
+
+def test_prefill_and_system_after_follow_each_line(cli, emu) -> None:
+    run = cli(
+        "batch", "-m", "opus-4.8", "--system-after", "Answer in French.", "--dry-run", input=jsonl(JOBS[:1])
+    )
+    assert run.code == 0, run
+    body = orjson.loads(run.stdout.split("\n\n", 1)[1])
+    assert body["messages"] == [
+        {"role": "user", "content": "alpha"},
+        {"role": "system", "content": "Answer in French."},
+    ]
+    assert emu.requests == []

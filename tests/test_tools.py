@@ -414,3 +414,36 @@ def test_unscripted_emulator_calls_the_tool_and_answers_with_schema_json(cli, em
     assert (run.code, run.stdout) == (0, "Tool results: 2")  # the example input is a=1, b=1
     run = cli("ask", "--schema", CITY, "where?")
     assert (run.code, run.stdout) == (0, '{"city":"example"}\n')
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_interrupting_claude_stops_the_running_tools(env, emu, tmp_path: Path, parallel: bool) -> None:
+    import signal
+    import time
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    sleeper = script(
+        tmp_path,
+        "sleeper",
+        f"open(os.path.join({str(pids)!r}, str(os.getpid())), 'w').close()\ntime.sleep(60)\n",
+    )
+    emu.enqueue(calls(tool_use("nap", {}, "toolu_1"), tool_use("nap", {}, "toolu_2")))
+    args = ["-m", "claude_cli", "tool-run", "-y", "--tool", f"nap={sleeper}", "go"]
+    child = subprocess.Popen(
+        [PY, *args, *([] if parallel else ["--no-parallel"])],
+        env={**os.environ, **env},
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 15
+    while not list(pids.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=15)
+    assert child.returncode == 130
+    assert time.monotonic() - started < 10  # not the tools' 60 s
+    assert b"Traceback" not in err
+    for pid in (int(p.name) for p in pids.iterdir()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

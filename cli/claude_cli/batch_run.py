@@ -38,7 +38,9 @@ def load_jobs(
             raise UsageError(f"{file}: cannot read it: {exc.strerror}") from None
         source = file
     base = read_json_object(flags.body, "--body") if flags.body else None
-    opts = request_options(flags, text_or_file(flags.system, "--system"))
+    opts = request_options(
+        flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")
+    )
     body, betas = build_body(
         opts,
         UserTurn(prompt="-"),  # a placeholder turn; each line brings its own

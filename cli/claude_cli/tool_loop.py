@@ -23,7 +23,7 @@ import orjson
 from . import flow
 from .errors import CliError, Exit, UsageError
 from .render import NdjsonRenderer, Output, SilentRenderer, report, usage_line
-from .tools import Tool, ToolRun, run_tool
+from .tools import Tool, ToolRun, kill_running, run_tool
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
 MAX_TOKENS_RETRIES = 2
@@ -166,10 +166,17 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun
             return ToolRun(str(call.get("id")), str(call.get("name")), inputs or {}, None, note=why)
         return run_tool(tool, call)
 
-    if settings.parallel and len(approved) > 1:
-        with ThreadPoolExecutor(max_workers=min(len(approved), 16)) as pool:
+    pool = ThreadPoolExecutor(min(len(approved), 16)) if settings.parallel and len(approved) > 1 else None
+    try:
+        if pool is not None:
             return list(pool.map(one, approved))
-    return [one(item) for item in approved]
+        return [one(item) for item in approved]
+    except BaseException:  # Ctrl-C, SIGTERM: the tools must not outlive claude
+        kill_running()
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)  # prompt: any tool still running was just killed
 
 
 def _cut_off_tool_call(message: dict[str, Any]) -> bool:

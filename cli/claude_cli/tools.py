@@ -15,6 +15,7 @@ import re
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,10 @@ SERVER_TOOLS = {
     "tool_search_tool_bm25": "tool_search_tool_bm25_20251119",
 }
 _TOOL_FILE_KEYS = {"name", "description", "input_schema", "command", "timeout"}
+# Tool processes running now. Each has its own session (so a timeout can kill its children), so
+# a Ctrl-C at the terminal does not reach them: `kill_running` stops them when claude stops.
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
 
 
 @dataclass
@@ -313,6 +318,8 @@ def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
     except OSError as exc:
         run.note = f"cannot run {tool.command[0]}: {exc.strerror or exc}"
         return run
+    with _running_lock:
+        _running.add(proc)
     try:
         run.stdout, run.stderr = proc.communicate(orjson.dumps(inputs) + b"\n", timeout=tool.timeout)
         run.exit_status = proc.returncode
@@ -321,8 +328,23 @@ def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
         run.stdout, run.stderr = proc.communicate()
         run.timed_out = True
         run.note = f"timed out after {tool.timeout:g} s"
+    except BaseException:  # interrupted while this tool ran (on this thread): it goes too
+        _kill_group(proc)
+        proc.wait()
+        raise
+    finally:
+        with _running_lock:
+            _running.discard(proc)
     run.duration_ms = int((time.monotonic() - started) * 1000)
     return run
+
+
+def kill_running() -> None:
+    """Kill every tool process still running (claude is being interrupted)."""
+    with _running_lock:
+        procs = list(_running)
+    for proc in procs:
+        _kill_group(proc)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
