@@ -81,21 +81,28 @@ def test_closed_stdin_with_prompt_works(env, emu) -> None:
 
 
 def test_request_path_does_not_import_the_sdk(env, emu) -> None:
+    """`claude ask` loads no heavy library, and of the commands only `ask` (see app.build_app)."""
+    report = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
+        "sys.argv = ['claude', 'ask', 'hi']\n"
+        "from claude_cli.main import main\n"
+        "main()\n"
+    )
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "claude_cli", "ask", "hi"],
+        [sys.executable, "-c", report],
         capture_output=True,
         env={**os.environ, **env},
         timeout=30,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    imported = {
-        line.split("|")[-1].strip().split(".")[0]
-        for line in done.stderr.decode().splitlines()
-        if line.startswith("import time:")
-    }
-    for heavy in ("anthropic", "pydantic", "httpx", "httpx2", "rich", "tomllib", "jsonschema"):
-        assert heavy not in imported, heavy
+    modules = set(done.stderr.decode().split("MODULES ", 1)[1].split())
+    imported = {m.split(".")[0] for m in modules}
+    heavy = ("anthropic", "pydantic", "httpx", "httpx2", "rich", "tomllib", "jsonschema", "PIL", "filetype")
+    for name in heavy:
+        assert name not in imported, name
+    assert {m for m in modules if m.startswith("claude_cli.commands.")} == {"claude_cli.commands.ask"}
 
 
 def test_key_never_appears_in_debug_or_dry_run_output(proc) -> None:

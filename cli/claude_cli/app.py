@@ -14,21 +14,6 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import (
-    ask,
-    batch,
-    chat,
-    completion,
-    count_tokens,
-    files,
-    log,
-    man,
-    models,
-    settings,
-    stream,
-    tool_run,
-    vision,
-)
 from .errors import CliError, Exit
 
 
@@ -139,20 +124,62 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(
-    name="claude",
-    cls=ClaudeGroup,
-    help="The Anthropic Messages API from the shell: pipe text in, get answers or raw events out.",
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    # A fixed width keeps help identical everywhere, so it can be pre-rendered (see docgen.py).
-    context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 88, "max_content_width": 88},
-)
+# name -> (module under commands/, attribute): a function is a command, a Typer app a group.
+# Registration order is the order of `claude --help` and of the completions.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("ask", "ask"),
+    "stream": ("stream", "stream"),
+    "chat": ("chat", "chat"),
+    "vision": ("vision", "vision"),
+    "tool-run": ("tool_run", "tool_run"),
+    "batch": ("batch", "app"),
+    "log": ("log", "app"),
+    "count-tokens": ("count_tokens", "count_tokens"),
+    "models": ("models", "models"),
+    "files": ("files", "app"),
+    "config": ("settings", "app"),
+    "completion": ("completion", "app"),
+    "man": ("man", "man"),
+}
 
 
-@app.callback()
+def build_app(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with `only` that one.
+
+    Typer turns each registered command into a click command (all its parameters) on every
+    run; with twenty commands of up to forty flags that costs more than the request itself,
+    so `main` builds the app with just the command being run.
+    """
+    import importlib
+
+    app = typer.Typer(
+        name="claude",
+        cls=ClaudeGroup,
+        help="The Anthropic Messages API from the shell: pipe text in, get answers or raw events out.",
+        add_completion=False,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        # A fixed width keeps help identical everywhere, so it can be pre-rendered (see docgen.py).
+        context_settings={
+            "help_option_names": ["-h", "--help"],
+            "terminal_width": 88,
+            "max_content_width": 88,
+        },
+    )
+    app.callback()(root)
+    for name, (module_name, attribute) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        module = importlib.import_module(f".commands.{module_name}", __package__)
+        target = getattr(module, attribute)
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=name)
+        else:
+            app.command(name, epilog=module.EPILOG)(target)
+    return app
+
+
 def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
@@ -161,16 +188,9 @@ def root(
     """The Anthropic Messages API from the shell: pipe text in, get answers or raw events out."""
 
 
-app.command("ask", epilog=ask.EPILOG)(ask.ask)
-app.command("stream", epilog=stream.EPILOG)(stream.stream)
-app.command("chat", epilog=chat.EPILOG)(chat.chat)
-app.command("vision", epilog=vision.EPILOG)(vision.vision)
-app.command("tool-run", epilog=tool_run.EPILOG)(tool_run.tool_run)
-app.add_typer(batch.app, name="batch")
-app.add_typer(log.app, name="log")
-app.command("count-tokens", epilog=count_tokens.EPILOG)(count_tokens.count_tokens)
-app.command("models", epilog=models.EPILOG)(models.models)
-app.add_typer(files.app, name="files")
-app.add_typer(settings.app, name="config")
-app.add_typer(completion.app, name="completion")
-app.command("man", epilog=man.EPILOG)(man.man)
+def __getattr__(name: str) -> typer.Typer:
+    """`app`: the whole app, built on first use (docgen, tests)."""
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)

@@ -38,9 +38,11 @@ def main() -> None:
             sys.exit(141)
         return
     signal.signal(signal.SIGTERM, _on_sigterm)
-    from .app import app
+    from .app import COMMANDS, build_app
 
-    app(prog_name="claude")
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    # Only the command being run (an unknown name gets the whole app, for click's message).
+    build_app(only=first if first in COMMANDS else None)(prog_name="claude")
 
 
 if __name__ == "__main__":
