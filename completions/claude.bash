@@ -116,8 +116,8 @@ _claude() {
         "tool-run --tool") COMPREPLY=(); return ;;
         "tool-run --tool-schema") COMPREPLY=(); return ;;
         "tool-run --tools") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "tool-run --server-tool") COMPREPLY=(); return ;;
-        "tool-run --tool-choice") COMPREPLY=(); return ;;
+        "tool-run --server-tool") COMPREPLY=($(compgen -W "web_search web_fetch code_execution" -- "$cur")); return ;;
+        "tool-run --tool-choice") COMPREPLY=($(compgen -W "auto any none" -- "$cur")); return ;;
         "tool-run --max-steps") COMPREPLY=(); return ;;
         "tool-run --tool-timeout") COMPREPLY=(); return ;;
         "tool-run -m"|"tool-run --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;

@@ -67,6 +67,15 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "--thinking-budget",
         "--thinking-display",
     ]
+    assert bash_complete("claude", "tool-run", "--tool-choice", "") == ["auto", "any", "none"]
+    assert bash_complete("claude", "batch", "") == [
+        "run",
+        "submit",
+        "status",
+        "cancel",
+        "list",
+        "results",
+    ]
     assert bash_complete("claude", "ask", "--thinking", "") == ["adaptive", "enabled", "off"]
     assert bash_complete("claude", "stream", "--effort", "x") == ["xhigh"]
     assert bash_complete("claude", "ask", "-o", "") == ["text", "json", "ndjson"]

@@ -17,6 +17,11 @@ SHELLS = ("bash", "zsh", "fish")
 # Flags whose value is a file path.
 FILE_FLAGS = frozenset({"--body", "--attach", "--messages", "--tools", "--schema"})
 MODEL_FLAGS = frozenset({"--model"})
+# Free-text flags with well-known values worth offering (a tool name is also accepted).
+VALUE_HINTS = {
+    "--tool-choice": ["auto", "any", "none"],
+    "--server-tool": ["web_search", "web_fetch", "code_execution"],
+}
 CONVERSATION_FLAGS = frozenset({"--conversation"})  # ids come from `claude log list` at TAB time
 LIST_IDS = "claude log list 2>/dev/null | cut -f1"
 
@@ -69,6 +74,8 @@ def describe(group: click.Group) -> list[Command]:
                 choices = model_names()
             elif choices:
                 kind = "choice"
+            elif long in VALUE_HINTS:
+                kind, choices = "choice", list(VALUE_HINTS[long])
             else:
                 kind = "value"
             flags.append(
