@@ -447,3 +447,13 @@ def test_interrupting_claude_stops_the_running_tools(env, emu, tmp_path: Path, p
     for pid in (int(p.name) for p in pids.iterdir()):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_continuing_a_tool_run_replaces_its_tools_instead_of_repeating_them(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("add", {"a": 1, "b": 1})), Reply.text("2"), Reply.text("again"))
+    assert cli("tool-run", "-y", "--tool", f"add={add}", "first").code == 0
+    run = cli("tool-run", "-y", "-c", "--tool", f"add={add}", "--tool-schema", f"add={ADD_SCHEMA}", "second")
+    assert run.code == 0, run
+    tools = emu.message_requests[-1].body["tools"]
+    assert [t["name"] for t in tools] == ["add"]
+    assert tools[0]["input_schema"] == orjson.loads(ADD_SCHEMA)

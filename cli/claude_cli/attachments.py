@@ -235,7 +235,7 @@ def to_block(item: Prepared, file_kind: Callable[[str], str]) -> dict[str, Any]:
     """The content block for a checked attachment. `file_kind(id)` says 'image' or 'document'."""
     source, mime = item.source, item.mime
     if source.data is None:
-        if FILE_ID.match(source.name) and not URL.match(source.name):
+        if FILE_ID.match(source.name):
             kind = file_kind(source.name)
             return {"type": kind, "source": {"type": "file", "file_id": source.name}}
         kind = "document" if source.name.split("?")[0].lower().endswith(".pdf") else "image"

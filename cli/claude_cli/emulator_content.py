@@ -133,6 +133,8 @@ def check_tools(body: dict[str, Any]) -> str | None:
             return f"tools.{i}.name: Field required"
         if not re.match(r"^[a-zA-Z0-9_-]{1,64}$", tool["name"]):
             return f"tools.{i}.name: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
+        if tool["name"] in names:
+            return f"tools: Tool names must be unique ({tool['name']!r} appears twice)"
         if "type" not in tool or tool.get("type") == "custom":  # a client tool
             schema = tool.get("input_schema")
             if not isinstance(schema, dict) or schema.get("type") != "object":

@@ -47,14 +47,12 @@ def apply_schema(body: dict[str, Any], schema: dict[str, Any]) -> None:
             f"{body.get('model')} has no structured outputs, and the forced tool used instead "
             "cannot be combined with thinking; drop --thinking"
         )
-    body["tools"] = [
-        *(body.get("tools") or []),
-        {
-            "name": ANSWER_TOOL,
-            "description": "Give the answer as an object matching this schema.",
-            "input_schema": schema,
-        },
-    ]
+    answer = {
+        "name": ANSWER_TOOL,
+        "description": "Give the answer as an object matching this schema.",
+        "input_schema": schema,
+    }
+    body["tools"] = [t for t in body.get("tools") or [] if t.get("name") != ANSWER_TOOL] + [answer]
     body["tool_choice"] = {"type": "tool", "name": ANSWER_TOOL}
 
 

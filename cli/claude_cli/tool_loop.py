@@ -69,11 +69,9 @@ def terminal_confirm() -> Confirm | None:
 
 def add_tools(body: dict[str, Any], settings: LoopSettings) -> None:
     """Declare the tools and the tool choice in the body; check the choice against thinking."""
-    body["tools"] = [
-        *(body.get("tools") or []),
-        *(t.declaration() for t in settings.tools.values()),
-        *settings.server_tools,
-    ]
+    body["tools"] = merge_tools(
+        body.get("tools") or [], [*(t.declaration() for t in settings.tools.values()), *settings.server_tools]
+    )
     choice = dict(settings.tool_choice) if settings.tool_choice else None
     if not settings.parallel and (choice or {}).get("type") != "none":
         choice = {**(choice or {"type": "auto"}), "disable_parallel_tool_use": True}
@@ -82,6 +80,12 @@ def add_tools(body: dict[str, Any], settings: LoopSettings) -> None:
     thinking = (body.get("thinking") or {}).get("type")
     if thinking in ("enabled", "adaptive") and (choice or {}).get("type") in ("any", "tool"):
         raise UsageError("with thinking on, --tool-choice must be auto or none (the API's rule)")
+
+
+def merge_tools(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`old` (from --body or a continued conversation) with `new` replacing any of the same name."""
+    names = {t.get("name") for t in new}
+    return [t for t in old if t.get("name") not in names] + new
 
 
 def run_loop(
