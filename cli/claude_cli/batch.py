@@ -68,9 +68,7 @@ def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> l
             continue
         where = f"{source} line {number}"
         try:
-            job = (
-                _job_from_text(raw, number, template, where) if lines else _job(raw, number, template, where)
-            )
+            job = _job_from_text(raw, number, template) if lines else _job(raw, number, template, where)
         except UsageError as exc:
             raise UsageError(
                 exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"
@@ -84,7 +82,7 @@ def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> l
     return jobs
 
 
-def _job_from_text(raw: bytes, number: int, template: Template, where: str) -> Job:
+def _job_from_text(raw: bytes, number: int, template: Template) -> Job:
     text = raw.decode("utf-8", "replace").rstrip("\r")
     return _prompt_job(str(number), number, {"prompt": text}, template)
 

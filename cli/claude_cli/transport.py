@@ -304,7 +304,6 @@ class Pacer:
         self._in_flight = 0
         self._budget: int | None = None  # requests left in the current rate-limit window
         self._budget_until = 0.0  # when that window resets (time.monotonic())
-        self.paused = 0.0  # seconds of pauses imposed (for the summary)
 
     def wait(self) -> None:
         """Block until a request may be sent: no pause on, budget left, room in the window."""
@@ -345,9 +344,7 @@ class Pacer:
             if pause > 0:
                 # A little past the reset: a clock a few ms apart must not land in the old window.
                 until = now + min(pause, MAX_RETRY_AFTER) + PACING_MARGIN
-                if until > self._resume_at:
-                    self.paused += until - max(self._resume_at, now)
-                    self._resume_at = until
+                self._resume_at = max(self._resume_at, until)
             self._cond.notify_all()
 
 
