@@ -273,3 +273,35 @@ def test_prefill_and_system_after_follow_each_line(cli, emu) -> None:
         {"role": "system", "content": "Answer in French."},
     ]
     assert emu.requests == []
+
+
+def test_progress_line_on_a_terminal_only(env, emu, tmp_path: Path) -> None:
+    import pexpect
+
+    emu.latency = 0.1
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(jsonl([{"id": f"j{i}", "prompt": "x"} for i in range(10)]))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "batch", "-j", "2", str(jobs)],
+        env={**os.environ, **env},
+        timeout=20,
+    )
+    child.expect(
+        rb"claude: batch \d+/10 \xc2\xb7 0 failed \xc2\xb7 \d+ in / \d+ out tokens \xc2\xb7 [\d.]+/s"
+    )
+    child.expect(b"claude: batch: 10 done, 0 failed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    # Not a terminal: no progress line, only the summary.
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_cli", "batch", "-j", "2", str(jobs)],
+        env={**os.environ, **env},
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    assert (
+        done.stderr.decode().startswith("claude: batch: 10 done, 0 failed") and done.stderr.count(b"\n") == 1
+    )
