@@ -16,10 +16,8 @@ from urllib.parse import quote, urlencode
 import orjson
 
 from .batch import Job, result_line
-from .batch_journal import Journal
-from .batch_local import Printer, Tally
+from .batch_local import Sink, Tally
 from .errors import ProtocolError
-from .render import Output
 from .transport import Transport, path_of
 
 BATCHES_PATH = "/v1/messages/batches"
@@ -109,20 +107,11 @@ def to_result(item: dict[str, Any], jobs: dict[str, Job], full: bool) -> dict[st
 
 
 def run_batches(
-    todo: list[Job],
-    all_jobs: list[Job],
-    transport: Transport,
-    *,
-    out: Output,
-    printer: Printer,
-    journal: Journal | None,
-    tally: Tally,
-    full: bool,
-    poll_interval: float,
-    show_progress: bool,
+    todo: list[Job], all_jobs: list[Job], transport: Transport, *, sink: Sink, poll_interval: float
 ) -> None:
     """Submit what is not yet submitted, poll every batch to its end, and print the results."""
     by_id = {job.id: job for job in all_jobs}
+    journal = sink.journal
     pending: dict[str, list[str]] = journal.batches() if journal is not None else {}
     submitted = {i for ids in pending.values() for i in ids}
     fresh = [job for job in todo if job.id not in submitted]
@@ -131,7 +120,7 @@ def run_batches(
         pending[batch["id"]] = [job.id for job in group]
         if journal is not None:
             journal.add_batch(batch["id"], pending[batch["id"]])
-        out.note(f"claude: submitted {batch['id']} ({len(group)} requests)")
+        sink.out.note(f"claude: submitted {batch['id']} ({len(group)} requests)")
     waiting = {b: retrieve(transport, b) for b in pending}
     while waiting:
         for batch_id in list(waiting):
@@ -139,24 +128,18 @@ def run_batches(
             if batch.get("processing_status") != "ended":
                 continue
             for item in results(transport, batch):
-                result = to_result(item, by_id, full)
-                if journal is not None:
-                    job = by_id.get(result["id"])
-                    journal.add(result["id"], job.fingerprint if job else "", job.line if job else 0, result)
-                if result["id"] in by_id:
-                    printer.emit(result)
-                tally.count(result)
+                result = to_result(item, by_id, sink.full)
+                if result["id"] in by_id:  # (a batch submitted for other input: ignored)
+                    sink.finish(by_id[result["id"]], result)
             if journal is not None:
                 journal.drop_batch(batch_id)
             del waiting[batch_id]
         if not waiting:
             break
-        if show_progress:
-            out.progress(_progress(waiting, tally))
+        sink.progress(_progress(waiting, sink.tally))
         time.sleep(poll_interval)
         waiting = {b: retrieve(transport, b) for b in waiting}
-    if show_progress:
-        out.progress(None)
+    sink.progress(None)
 
 
 def _progress(waiting: dict[str, dict[str, Any]], tally: Tally) -> str:

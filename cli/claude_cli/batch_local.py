@@ -84,6 +84,32 @@ class Printer:
         self.out.write(b"".join(lines))
 
 
+@dataclass
+class Sink:
+    """Where finished results go, in this order: the journal, stdout, the counts.
+
+    Committing to the journal before printing is what makes a re-run exact (see batch_journal).
+    """
+
+    out: Output
+    printer: Printer
+    journal: Journal | None
+    tally: Tally
+    full: bool
+    show_progress: bool
+
+    def finish(self, job: Job, result: dict[str, Any]) -> None:
+        """A job's result is in: journal it (unless a re-run should retry it), print it, count it."""
+        if self.journal is not None and not is_transient(result):
+            self.journal.add(job.id, job.fingerprint, job.line, result)
+        self.printer.emit(result)
+        self.tally.count(result)
+
+    def progress(self, text: str | None) -> None:
+        if self.show_progress:
+            self.out.progress(text)
+
+
 def replay(jobs: list[Job], journal: Journal | None) -> tuple[list[Job], list[dict[str, Any]]]:
     """(jobs still to run, journaled results of the others); refuses a state file of other input."""
     if journal is None:
@@ -107,16 +133,7 @@ def replay(jobs: list[Job], journal: Journal | None) -> tuple[list[Job], list[di
 
 
 def run_local(
-    jobs: list[Job],
-    connect: Callable[[list[str]], Transport],
-    *,
-    concurrency: int,
-    out: Output,
-    printer: Printer,
-    journal: Journal | None,
-    tally: Tally,
-    full: bool,
-    show_progress: bool,
+    jobs: list[Job], connect: Callable[[list[str]], Transport], *, concurrency: int, sink: Sink
 ) -> None:
     """Send every job, journal and print each result as it finishes."""
     pacer = Pacer(concurrency)
@@ -143,7 +160,7 @@ def run_local(
                 mine[key].pacer = pacer
                 with lock:
                     transports.append(mine[key])
-            done.put((job, _run_one(mine[key], job, full)))
+            done.put((job, _run_one(mine[key], job, sink.full)))
 
     threads = [
         threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(concurrency, len(jobs))))
@@ -158,22 +175,17 @@ def run_local(
                     job, result = done.get(timeout=0.1)
                     break
                 except queue.Empty:
-                    if show_progress:
-                        out.progress(tally.progress())
-            if journal is not None and not is_transient(result):
-                journal.add(job.id, job.fingerprint, job.line, result)
-            printer.emit(result)
-            tally.count(result)
+                    sink.progress(sink.tally.progress())
+            sink.finish(job, result)
             now = time.monotonic()
-            if show_progress and now - last_progress > 0.1:
-                out.progress(tally.progress())
+            if now - last_progress > 0.1:
+                sink.progress(sink.tally.progress())
                 last_progress = now
     finally:
         stop.set()
         with lock:
-            tally.retried += sum(t.retries for t in transports)
-        if show_progress:
-            out.progress(None)
+            sink.tally.retried += sum(t.retries for t in transports)
+        sink.progress(None)
 
 
 def _run_one(transport: Transport, job: Job, full: bool) -> dict[str, Any]:
@@ -190,9 +202,9 @@ def _run_one(transport: Transport, job: Job, full: bool) -> dict[str, Any]:
     return result_line(job, message, None, full=full)
 
 
-def emit_all(printer: Printer, results: Iterable[dict[str, Any]], tally: Tally) -> None:
-    """Print results that need no request (replayed from the journal)."""
+def emit_all(sink: Sink, results: Iterable[dict[str, Any]]) -> None:
+    """Print results that need no request (replayed from the journal, so not journaled again)."""
     for result in results:
-        printer.emit(result)
-        tally.count(result)
-        tally.replayed += 1
+        sink.printer.emit(result)
+        sink.tally.count(result)
+        sink.tally.replayed += 1

@@ -9,7 +9,7 @@ from . import config as cfg
 from . import flow
 from .batch import Job, Template, read_jobs
 from .batch_journal import Journal
-from .batch_local import Printer, Tally, emit_all, replay, run_local
+from .batch_local import Printer, Sink, Tally, emit_all, replay, run_local
 from .errors import Exit, UsageError
 from .options import request_options
 from .render import Output
@@ -92,42 +92,24 @@ def run_batch(
         return Exit.OK
     journal = Journal(state) if state else None
     tally = Tally(total=len(jobs))
-    printer = Printer(out, jobs, ordered)
-    show_progress = out.stderr_tty and not quiet
+    sink = Sink(
+        out, Printer(out, jobs, ordered), journal, tally, full, show_progress=out.stderr_tty and not quiet
+    )
     try:
         todo, kept = replay(jobs, journal)
-        emit_all(printer, kept, tally)
+        emit_all(sink, kept)
         if via == "batches":
             from .batch_api import run_batches
 
             betas = sorted({b for job in todo for b in job.betas})
             transport = connect(flags, config, out, betas)
             try:
-                run_batches(
-                    todo,
-                    jobs,
-                    transport,
-                    out=out,
-                    printer=printer,
-                    journal=journal,
-                    tally=tally,
-                    full=full,
-                    poll_interval=poll_interval,
-                    show_progress=show_progress,
-                )
+                run_batches(todo, jobs, transport, sink=sink, poll_interval=poll_interval)
             finally:
                 transport.close()
         elif todo:
             run_local(
-                todo,
-                lambda betas: connect(flags, config, out, betas),
-                concurrency=concurrency,
-                out=out,
-                printer=printer,
-                journal=journal,
-                tally=tally,
-                full=full,
-                show_progress=show_progress,
+                todo, lambda betas: connect(flags, config, out, betas), concurrency=concurrency, sink=sink
             )
     finally:
         if journal is not None:
