@@ -60,11 +60,11 @@ def list_() -> None:
     """List conversations, newest first: id, last update, model, turns, title."""
     from ..render import Output
 
-    store = _store()
-    out = Output()
-    for cid, updated, model, count, title in store.conversations():
+    rows = []
+    for cid, updated, model, count, title in _store().conversations():
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(updated))
-        out.write(f"{cid}\t{stamp}\t{model}\t{count}\t{title}\n".encode())
+        rows.append(f"{cid}\t{stamp}\t{model}\t{count}\t{title}\n")
+    Output().write("".join(rows).encode())  # one write: a list that fits the pipe buffer survives `| head`
 
 
 @app.command("show", epilog=EPILOG)
@@ -121,6 +121,5 @@ def search(text: Annotated[str, typer.Argument(help="Text to find in requests an
     """Find turns whose request or answer contains TEXT: conversation id, turn number, model."""
     from ..render import Output
 
-    out = Output()
-    for cid, seq, model in _store().search(text):
-        out.write(f"{cid}\t{seq}\t{model}\n".encode())
+    rows = [f"{cid}\t{seq}\t{model}\n" for cid, seq, model in _store().search(text)]
+    Output().write("".join(rows).encode())
