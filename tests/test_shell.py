@@ -157,6 +157,12 @@ def test_man_pages_render_without_warnings(page: str) -> None:
 def test_man_pages_carry_examples_and_exit_status() -> None:
     assert "EXAMPLES" in MAN["claude-ask"] and "git diff \\-\\-staged | claude ask" in MAN["claude-ask"]
     assert ".SH EXIT STATUS" in MAN["claude"] and ".B 141" in MAN["claude"]
+    # A group's page describes every subcommand with its options.
+    batch = MAN["claude-batch"]
+    for sub in ("run", "submit", "status", "results", "cancel", "list"):
+        assert f".SS claude batch {sub}" in batch
+    assert "\\fB\\-\\-poll\\-interval\\fR" in batch and "claude batch \\-\\-via batches" in batch
+    assert "TOOL_INPUT_<KEY>" in MAN["claude-tool-run"]  # the execution contract
 
 
 def test_claude_man_prints_roff_when_piped(proc) -> None:

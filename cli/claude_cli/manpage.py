@@ -50,32 +50,65 @@ def _exit_status() -> list[str]:
     return lines
 
 
+def _synopsis(path: str, cmd: click.Command, ctx: click.Context) -> list[str]:
+    def shown(p: click.Parameter) -> str:
+        name = f"\\fI{esc(p.human_readable_name)}\\fR"
+        name += "..." if p.nargs == -1 else ""
+        return name if p.required else f"[{name}]"
+
+    args = " ".join(shown(p) for p in cmd.get_params(ctx) if isinstance(p, click.Argument))
+    return [f".B {esc(path)}", f"[\\fIOPTIONS\\fR] {args}".rstrip()]
+
+
+def _description(cmd: click.Command) -> list[str]:
+    lines: list[str] = []
+    for i, para in enumerate(_paragraphs(cmd.help or "")):
+        lines += ([".PP"] if i else []) + [esc(para)]
+    return lines
+
+
+def _options(cmd: click.Command, ctx: click.Context) -> list[str]:
+    lines = []
+    for param in cmd.get_params(ctx):
+        if not isinstance(param, click.Option):
+            continue
+        names = ", ".join(f"\\fB{esc(n)}\\fR" for n in [*param.opts, *param.secondary_opts])
+        metavar = "" if param.is_flag else f" \\fI{esc(param.make_metavar(ctx))}\\fR"
+        lines += [".TP", names + metavar, esc(" ".join((param.help or "").split()))]
+    return lines
+
+
 def command_page(group: click.Group, name: str) -> str:
-    """The man page of one subcommand."""
+    """The man page of one command; a group's page describes each of its subcommands."""
     ctx = click.Context(group, info_name="claude")
     cmd = group.get_command(ctx, name)
     assert cmd is not None
     sub = click.Context(cmd, info_name=name, parent=ctx)
     lines = _header(f"claude-{name}", cmd.get_short_help_str(200))
-    args = " ".join(
-        f"[\\fI{esc(p.human_readable_name)}\\fR...]"
-        if p.nargs == -1
-        else f"\\fI{esc(p.human_readable_name)}\\fR"
-        for p in cmd.get_params(sub)
-        if isinstance(p, click.Argument)
-    )
-    lines += [".SH SYNOPSIS", f".B claude {esc(name)}", f"[\\fIOPTIONS\\fR] {args}".rstrip()]
-    lines += [".SH DESCRIPTION"]
-    for i, para in enumerate(_paragraphs(cmd.help or "")):
-        lines += ([".PP"] if i else []) + [esc(para)]
-    lines += [".SH OPTIONS"]
-    for param in cmd.get_params(sub):
-        if not isinstance(param, click.Option):
-            continue
-        names = ", ".join(f"\\fB{esc(n)}\\fR" for n in [*param.opts, *param.secondary_opts])
-        metavar = "" if param.is_flag else f" \\fI{esc(param.make_metavar(sub))}\\fR"
-        lines += [".TP", names + metavar, esc(" ".join((param.help or "").split()))]
-    examples = _examples(cmd.epilog)
+    epilog = cmd.epilog
+    if isinstance(cmd, click.Group):
+        names = cmd.list_commands(sub)
+        lines += [".SH SYNOPSIS"]
+        for i, subname in enumerate(names):
+            lines += ([".br"] if i else []) + [
+                f".B claude {esc(name)} {esc(subname)}",
+                "[\\fIOPTIONS\\fR] ...",
+            ]
+        lines += [".SH DESCRIPTION", *_description(cmd), ".SH COMMANDS"]
+        for subname in names:
+            leaf = cmd.get_command(sub, subname)
+            assert leaf is not None
+            leaf_ctx = click.Context(leaf, info_name=subname, parent=sub)
+            lines += [
+                f".SS {esc(f'claude {name} {subname}')}",
+                *_synopsis(f"claude {name} {subname}", leaf, leaf_ctx),
+            ]
+            lines += [".PP", *_description(leaf), *_options(leaf, leaf_ctx)]
+            epilog = epilog or leaf.epilog
+    else:
+        lines += [".SH SYNOPSIS", *_synopsis(f"claude {name}", cmd, sub)]
+        lines += [".SH DESCRIPTION", *_description(cmd), ".SH OPTIONS", *_options(cmd, sub)]
+    examples = _examples(epilog)
     if examples:
         lines += [".SH EXAMPLES", ".nf"] + [esc(e) for e in examples] + [".fi"]
     lines += _exit_status()
