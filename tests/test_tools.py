@@ -457,3 +457,29 @@ def test_continuing_a_tool_run_replaces_its_tools_instead_of_repeating_them(cli,
     tools = emu.message_requests[-1].body["tools"]
     assert [t["name"] for t in tools] == ["add"]
     assert tools[0]["input_schema"] == orjson.loads(ADD_SCHEMA)
+
+
+def test_dry_run_tools_in_ndjson_stays_json(cli, emu, add) -> None:
+    emu.enqueue(calls(tool_use("add", {"a": 1, "b": 2})))
+    run = cli("tool-run", "--dry-run-tools", "-o", "ndjson", "--tool", f"add={add}", "go")
+    assert run.code == 0, run
+    lines = [orjson.loads(line) for line in run.stdout.splitlines()]
+    assert lines[-1] == {
+        "type": "tool_plan",
+        "tool_use_id": "toolu_01",
+        "name": "add",
+        "command": add.split(),
+        "input": {"a": 1, "b": 2},
+    }
+    assert lines[-2]["type"] == "message_stop"
+
+
+def test_long_input_values_stay_out_of_the_environment(cli, emu, tmp_path: Path) -> None:
+    show = script(
+        tmp_path,
+        "env",
+        "d = json.load(sys.stdin)\nprint(len(d['blob']), 'TOOL_INPUT_BLOB' in os.environ, os.environ['TOOL_INPUT_SMALL'])\n",
+    )
+    emu.enqueue(calls(tool_use("t", {"blob": "x" * 200_000, "small": "ok"})), Reply.text("done"))
+    assert cli("tool-run", "-y", "--tool", f"t={show}", "go").code == 0
+    assert results(emu)[0]["content"] == "200000 False ok\n"

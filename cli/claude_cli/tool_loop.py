@@ -136,7 +136,7 @@ def run_loop(
             if stop == "tool_use":
                 calls = [b for b in content if b.get("type") == "tool_use"]
                 if settings.dry_run_tools:
-                    _print_plan(calls, settings.tools, out)
+                    _print_plan(calls, settings.tools, out, fmt)
                     return Exit.OK
                 runs = execute(calls, settings)
                 if fmt == "ndjson":
@@ -234,10 +234,23 @@ def _print_final(message: dict[str, Any], out: Output, fmt: str, show_thinking: 
         out.end_line()
 
 
-def _print_plan(calls: list[dict[str, Any]], tools: dict[str, Tool], out: Output) -> None:
-    """--dry-run-tools: each command that would run, with the JSON it would read on stdin."""
+def _print_plan(calls: list[dict[str, Any]], tools: dict[str, Tool], out: Output, fmt: str) -> None:
+    """--dry-run-tools: each command that would run, with the JSON it would read on stdin.
+
+    Text: `name<TAB>command<TAB>input` lines; ndjson and json: `{"type": "tool_plan", ...}` lines.
+    """
     for call in calls:
         tool = tools.get(str(call.get("name")))
-        command = shlex.join(tool.command) if tool else "(no such tool)"
-        shown = orjson.dumps(call.get("input") or {}).decode()
-        out.write(f"{call.get('name')}\t{command}\t{shown}\n".encode())
+        if fmt == "text":
+            command = shlex.join(tool.command) if tool else "(no such tool)"
+            shown = orjson.dumps(call.get("input") or {}).decode()
+            out.write(f"{call.get('name')}\t{command}\t{shown}\n".encode())
+        else:
+            plan = {
+                "type": "tool_plan",
+                "tool_use_id": call.get("id"),
+                "name": call.get("name"),
+                "command": tool.command if tool else None,
+                "input": call.get("input") or {},
+            }
+            out.write(orjson.dumps(plan) + b"\n")

@@ -28,6 +28,7 @@ from .errors import UsageError
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the API's rule for tool names
 DEFAULT_TIMEOUT = 60.0
 MAX_OUTPUT = 1024 * 1024  # bytes of a tool's stdout sent back; the rest is cut with a note
+MAX_ENV_VALUE = 100_000  # longer input values stay out of the environment (Linux caps one at 128 KiB)
 EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
 # Server tools by short name -> the type sent (the first generally available version; give a
 # full type such as web_search_20260318 for a newer one).
@@ -289,15 +290,14 @@ def tool_choice(
 def tool_env(call: dict[str, Any]) -> dict[str, str]:
     """The environment a tool runs with: this process's, plus the call's name, id and input."""
     inputs = call.get("input") or {}
-    env = dict(os.environ)
-    env.update(
-        TOOL_NAME=str(call.get("name")),
-        TOOL_USE_ID=str(call.get("id")),
-        TOOL_INPUT=orjson.dumps(inputs).decode(),
-    )
+    values = {"TOOL_INPUT": orjson.dumps(inputs).decode()}
     for key, value in inputs.items() if isinstance(inputs, dict) else ():
         var = "TOOL_INPUT_" + re.sub(r"[^A-Za-z0-9]", "_", str(key)).upper()
-        env[var] = value if isinstance(value, str) else orjson.dumps(value).decode()
+        values[var] = value if isinstance(value, str) else orjson.dumps(value).decode()
+    env = dict(os.environ)
+    env.update(TOOL_NAME=str(call.get("name")), TOOL_USE_ID=str(call.get("id")))
+    # stdin always carries the whole input; a value too long for the environment is left out.
+    env.update({k: v for k, v in values.items() if len(v) <= MAX_ENV_VALUE and "\x00" not in v})
     return env
 
 
