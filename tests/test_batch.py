@@ -305,3 +305,10 @@ def test_progress_line_on_a_terminal_only(env, emu, tmp_path: Path) -> None:
     assert (
         done.stderr.decode().startswith("claude: batch: 10 done, 0 failed") and done.stderr.count(b"\n") == 1
     )
+
+
+def test_no_api_key_is_one_error_before_anything_is_sent(cli, emu) -> None:
+    run = cli("batch", input=jsonl(JOBS), extra_env={"ANTHROPIC_API_KEY": ""})
+    assert (run.code, run.stdout) == (11, "")
+    assert run.stderr.startswith("claude: error: no API key") and run.stderr.count("\n") == 1
+    assert emu.requests == []

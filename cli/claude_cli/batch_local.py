@@ -155,12 +155,17 @@ def run_local(
             if job is None:
                 return
             key = tuple(job.betas)
-            if key not in mine:
-                mine[key] = connect(job.betas)
-                mine[key].pacer = pacer
-                with lock:
-                    transports.append(mine[key])
-            done.put((job, _run_one(mine[key], job, sink.full)))
+            try:
+                if key not in mine:
+                    mine[key] = connect(job.betas)
+                    mine[key].pacer = pacer
+                    with lock:
+                        transports.append(mine[key])
+                result = _run_one(mine[key], job, sink.full)
+            except Exception as exc:  # every job must come back, or the main thread would wait forever
+                error = {"type": "error", "message": f"{exc.__class__.__name__}: {exc}"}
+                result = result_line(job, None, error, full=sink.full)
+            done.put((job, result))
 
     threads = [
         threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(concurrency, len(jobs))))

@@ -90,6 +90,7 @@ def run_batch(
         for job in jobs:
             flow.print_dry_run(transport, "POST", "/v1/messages", job.body, out)
         return Exit.OK
+    connect(flags, config, out, []).close()  # no key, a bad base URL: one error now, not one per line
     journal = Journal(state) if state else None
     tally = Tally(total=len(jobs))
     sink = Sink(
