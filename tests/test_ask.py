@@ -166,7 +166,10 @@ def test_body_file_is_the_starting_point(cli, emu, tmp_path: Path) -> None:
     assert body["model"] == "claude-haiku-4-5" and body["service_tier"] == "auto"
     assert [m["content"] for m in body["messages"]] == ["first", "ok", "second"]
     bad = cli("ask", "--body", str(tmp_path / "missing.json"), "x")
-    assert bad.code == 2 and bad.stderr.startswith("claude: error: --body: cannot read")
+    assert (bad.code, bad.stderr) == (
+        2,
+        f"claude: error: --body: no such file: {tmp_path / 'missing.json'}\n",
+    )
 
 
 def test_model_rules_refuse_before_sending_unless_forced(cli, emu) -> None:

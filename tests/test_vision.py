@@ -121,7 +121,10 @@ def test_bad_attachments_are_refused_before_sending(cli, emu, tmp_path: Path, na
 
 def test_missing_attachment_and_empty_stdin(cli, emu, tmp_path: Path) -> None:
     run = cli("ask", "-a", str(tmp_path / "nope.png"), "hi")
-    assert (run.code, run.stderr) == (2, f"claude: error: attachment {tmp_path / 'nope.png'}: no such file\n")
+    assert (run.code, run.stderr) == (
+        2,
+        f"claude: error: attachment: no such file: {tmp_path / 'nope.png'}\n",
+    )
     run = cli("vision", "describe")
     assert (run.code, run.stderr) == (2, "claude: error: nothing piped on stdin to attach\n")
     assert emu.requests == []

@@ -65,14 +65,9 @@ def read_source(spec: str, read_stdin: Callable[[], bytes | None], *, fetch_urls
         return Source(spec, fetch(spec) if fetch_urls else None)
     if FILE_ID.match(spec) and not Path(spec).exists():
         return Source(spec)
-    try:
-        return Source(spec, Path(spec).read_bytes())
-    except FileNotFoundError:
-        raise UsageError(f"attachment {spec}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"attachment {spec}: is a directory") from None
-    except OSError as exc:
-        raise UsageError(f"attachment {spec}: cannot read it: {exc.strerror}") from None
+    from .inputs import read_file_bytes
+
+    return Source(spec, read_file_bytes(spec, "attachment"))
 
 
 def fetch(url: str) -> bytes:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import orjson
 
 from .batch import Job, result_line
 from .batch_local import Sink, Tally
-from .errors import ProtocolError
+from .exchange import json_object, list_all
 from .transport import Transport, path_of
 
 BATCHES_PATH = "/v1/messages/batches"
@@ -44,27 +44,20 @@ def chunks(jobs: list[Job]) -> Iterator[list[Job]]:
 def create(transport: Transport, jobs: list[Job]) -> dict[str, Any]:
     """Submit one batch; returns the MessageBatch object."""
     body = {"requests": [{"custom_id": job.id, "params": job.body} for job in jobs]}
-    return _object(transport.request("POST", BATCHES_PATH, orjson.dumps(body)))
+    return _call(transport, "POST", BATCHES_PATH, orjson.dumps(body))
 
 
 def retrieve(transport: Transport, batch_id: str) -> dict[str, Any]:
-    return _object(transport.request("GET", f"{BATCHES_PATH}/{quote(batch_id, safe='')}"))
+    return _call(transport, "GET", f"{BATCHES_PATH}/{quote(batch_id, safe='')}")
 
 
 def cancel(transport: Transport, batch_id: str) -> dict[str, Any]:
-    return _object(transport.request("POST", f"{BATCHES_PATH}/{quote(batch_id, safe='')}/cancel"))
+    return _call(transport, "POST", f"{BATCHES_PATH}/{quote(batch_id, safe='')}/cancel")
 
 
 def list_batches(transport: Transport) -> list[dict[str, Any]]:
     """Every batch, newest first (all pages)."""
-    query: dict[str, str] = {"limit": "1000"}
-    found: list[dict[str, Any]] = []
-    while True:
-        page = _object(transport.request("GET", f"{BATCHES_PATH}?{urlencode(query)}"))
-        found.extend(page.get("data") or [])
-        if not page.get("has_more") or not page.get("last_id"):
-            return found
-        query["after_id"] = page["last_id"]
+    return list_all(transport, BATCHES_PATH)
 
 
 def results(transport: Transport, batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -167,8 +160,5 @@ def _prefix(transport: Transport) -> str:
     return urlsplit(transport.base_url).path.rstrip("/")
 
 
-def _object(response: Any) -> dict[str, Any]:
-    data = response.json()
-    if not isinstance(data, dict):
-        raise ProtocolError("expected a JSON object from the Message Batches API")
-    return data
+def _call(transport: Transport, method: str, path: str, body: bytes | None = None) -> dict[str, Any]:
+    return json_object(transport.request(method, path, body), "the Message Batches API")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 from . import config as cfg
@@ -23,7 +22,7 @@ def load_jobs(
     flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None
 ) -> tuple[list[Job], cfg.Config]:
     """Read and check every input line against the shared flags."""
-    from .inputs import read_json_object, read_stdin_bytes, text_or_file
+    from .inputs import read_file_bytes, read_json_object, read_stdin_bytes, text_or_file
 
     config = cfg.load_config()
     if file in (None, "-"):
@@ -32,11 +31,7 @@ def load_jobs(
             raise UsageError("give an input FILE, or pipe JSON lines (or text with --lines) on stdin")
         source = "stdin"
     else:
-        try:
-            data = Path(file).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{file}: cannot read it: {exc.strerror}") from None
-        source = file
+        data, source = read_file_bytes(file, "batch input"), file
     base = read_json_object(flags.body, "--body") if flags.body else None
     opts = request_options(
         flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")

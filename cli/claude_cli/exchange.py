@@ -88,6 +88,28 @@ def _kind(obj: Any) -> str:
     return type(obj).__name__
 
 
+def json_object(response: Response, what: str) -> dict[str, Any]:
+    """The response body as a JSON object; a ProtocolError naming `what` otherwise."""
+    data = response.json()
+    if not isinstance(data, dict):
+        raise ProtocolError(f"expected a JSON object from {what}, got {_kind(data)}")
+    return data
+
+
+def list_all(transport: Transport, path: str) -> list[dict[str, Any]]:
+    """Every item of a paginated list endpoint (models, files, batches), following after_id."""
+    from urllib.parse import urlencode
+
+    query: dict[str, str] = {"limit": "1000"}
+    found: list[dict[str, Any]] = []
+    while True:
+        page = json_object(transport.request("GET", f"{path}?{urlencode(query)}"), f"GET {path}")
+        found.extend(page.get("data") or [])
+        if not page.get("has_more") or not page.get("last_id"):
+            return found
+        query["after_id"] = str(page["last_id"])
+
+
 def get_json(transport: Transport, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     """A non-streaming JSON call (models, count_tokens)."""
     data = orjson.dumps(body) if body is not None else None

@@ -9,12 +9,12 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
-
-import orjson
+from urllib.parse import quote
 
 from .attachments import sniff
 from .errors import UsageError
+from .exchange import json_object, list_all
+from .inputs import read_file_bytes
 from .transport import Transport
 
 FILES_PATH = "/v1/files"
@@ -35,37 +35,27 @@ def multipart(filename: str, data: bytes, mime: str) -> tuple[bytes, str]:
 
 def upload(transport: Transport, path: str) -> dict[str, Any]:
     """Upload one file; returns its metadata (id, filename, mime_type, size_bytes, ...)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read it: {exc.strerror}") from None
+    data = read_file_bytes(path, "upload")
     if len(data) > MAX_UPLOAD_BYTES:
         raise UsageError(f"{path}: {len(data) / 2**20:.0f} MB; the Files API takes at most 500 MB a file")
     mime = sniff(data)
     body, ctype = multipart(Path(path).name, data, mime)
-    return _json(transport.request("POST", FILES_PATH, body, content_type=ctype))
+    return json_object(transport.request("POST", FILES_PATH, body, content_type=ctype), "the Files API")
 
 
 def list_files(transport: Transport) -> list[dict[str, Any]]:
     """Every file, newest first (all pages)."""
-    query: dict[str, str] = {"limit": "1000"}
-    found: list[dict[str, Any]] = []
-    while True:
-        page = _json(transport.request("GET", f"{FILES_PATH}?{urlencode(query)}"))
-        found.extend(page.get("data") or [])
-        if not page.get("has_more") or not page.get("last_id"):
-            return found
-        query["after_id"] = page["last_id"]
+    return list_all(transport, FILES_PATH)
 
 
 def info(transport: Transport, file_id: str) -> dict[str, Any]:
     """One file's metadata."""
-    return _json(transport.request("GET", f"{FILES_PATH}/{quote(file_id, safe='')}"))
+    return json_object(transport.request("GET", _file_path(file_id)), "the Files API")
 
 
 def delete(transport: Transport, file_id: str) -> dict[str, Any]:
     """Delete a file; returns {"id": ..., "type": "file_deleted"}."""
-    return _json(transport.request("DELETE", f"{FILES_PATH}/{quote(file_id, safe='')}"))
+    return json_object(transport.request("DELETE", _file_path(file_id)), "the Files API")
 
 
 def block_kind(transport: Transport, file_id: str) -> str:
@@ -74,10 +64,5 @@ def block_kind(transport: Transport, file_id: str) -> str:
     return "image" if mime.startswith("image/") else "document"
 
 
-def _json(response: Any) -> dict[str, Any]:
-    data = response.json()
-    if not isinstance(data, dict):
-        from .errors import ProtocolError
-
-        raise ProtocolError(f"expected a JSON object from the Files API, got {orjson.dumps(data)[:80]!r}")
-    return data
+def _file_path(file_id: str) -> str:
+    return f"{FILES_PATH}/{quote(file_id, safe='')}"

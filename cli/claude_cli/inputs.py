@@ -59,17 +59,31 @@ def read_stdin_text() -> str | None:
     return text or None
 
 
-def read_file_text(path: str, what: str) -> str:
-    """A file's text, or a UsageError naming `what` it was for."""
+def read_file_bytes(path: str, what: str) -> bytes:
+    """A file's bytes, or a UsageError naming `what` it was for (the one wording for every file)."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{what}: no such file: {path}") from None
     except IsADirectoryError:
         raise UsageError(f"{what}: is a directory: {path}") from None
     except OSError as exc:
         raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
-    return _decode(data, path)
+
+
+def read_file_text(path: str, what: str) -> str:
+    """A file's text (the UTF-8 rule applies), or a UsageError naming `what` it was for."""
+    return _decode(read_file_bytes(path, what), path)
+
+
+def read_file_or_stdin(source: str, what: str, needs: str) -> tuple[bytes, str]:
+    """(bytes, name) of FILE, or of stdin for `-`; `needs` says what stdin should hold."""
+    if source != "-":
+        return read_file_bytes(source, what), source
+    stream = stdin_stream()
+    if stream is None:
+        raise UsageError(f"{what}: - needs {needs} piped on stdin")
+    return stream.read(), "stdin"
 
 
 def text_or_file(value: str | None, what: str) -> str | None:
@@ -88,17 +102,7 @@ def text_or_file(value: str | None, what: str) -> str | None:
 
 def read_json_object(source: str, what: str) -> dict[str, Any]:
     """A JSON object from a file path or `-` for stdin."""
-    if source == "-":
-        stream = stdin_stream()
-        if stream is None:
-            raise UsageError(f"{what}: - needs JSON piped on stdin")
-        data = stream.read()
-        source = "stdin"
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{what}: cannot read {source}: {exc.strerror}") from None
+    data, source = read_file_or_stdin(source, what, "JSON")
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -110,16 +114,7 @@ def read_json_object(source: str, what: str) -> dict[str, Any]:
 
 def read_messages(source: str) -> list[dict[str, Any]]:
     """A conversation history from a file or `-`: a JSON array of messages, or one message per line."""
-    if source == "-":
-        stream = stdin_stream()
-        if stream is None:
-            raise UsageError("--messages: - needs messages piped on stdin")
-        data, name = stream.read(), "stdin"
-    else:
-        try:
-            data, name = Path(source).read_bytes(), source
-        except OSError as exc:
-            raise UsageError(f"--messages: cannot read {source}: {exc.strerror}") from None
+    data, name = read_file_or_stdin(source, "--messages", "messages")
     text = data.strip()
     try:
         if text.startswith(b"["):

@@ -18,7 +18,6 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -156,13 +155,11 @@ def validate_schema(schema: dict[str, Any], where: str) -> None:
 
 def json_or_file(value: str, where: str) -> Any:
     """A JSON value given inline (starting with { or [) or as a FILE (optionally @FILE)."""
-    text = value.strip()
-    if not text.startswith(("{", "[")):
-        path = value[1:] if value.startswith("@") else value
-        try:
-            text = Path(path).read_text()
-        except OSError as exc:
-            raise UsageError(f"{where}: cannot read {path}: {exc.strerror}") from None
+    from .inputs import read_file_bytes
+
+    text: str | bytes = value.strip()
+    if not value.strip().startswith(("{", "[")):
+        text = read_file_bytes(value[1:] if value.startswith("@") else value, where)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -198,10 +195,9 @@ def parse_tools(
 
 def load_tools_file(path: str, timeout: float) -> list[Tool]:
     """Tools from a JSON file (a list, or {"tools": [...]}) or a TOML file ([[tools]] tables)."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"--tools: cannot read {path}: {exc.strerror}") from None
+    from .inputs import read_file_bytes
+
+    raw = read_file_bytes(path, "--tools")
     try:
         if path.endswith(".toml"):
             import tomllib

@@ -1,6 +1,6 @@
 """`claude models`: the models this key can use (GET /v1/models, all pages)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -24,25 +24,18 @@ def models(
     flags,
 ) -> None:
     """List the models your key can use, newest first."""
-    from urllib.parse import urlencode
-
     from .. import config as cfg
-    from ..exchange import get_json
+    from ..exchange import list_all
     from ..flow import make_transport
     from ..render import Output, write_objects
 
     out = Output()
     transport = make_transport(flags, cfg.load_config(), [], out, need_key=not flags.dry_run)
-    query: dict[str, str] = {"limit": "1000"}
     if flags.dry_run:
-        out.write(f"GET {transport.url('/v1/models?' + urlencode(query))}\n".encode())
+        out.write(f"GET {transport.url('/v1/models?limit=1000')}\n".encode())
         return
-    found: list[dict[str, Any]] = []
-    while True:
-        page = get_json(transport, "GET", "/v1/models?" + urlencode(query))
-        found.extend(page.get("data") or [])
-        if not page.get("has_more") or not page.get("last_id"):
-            break
-        query["after_id"] = page["last_id"]
-    transport.close()
+    try:
+        found = list_all(transport, "/v1/models")
+    finally:
+        transport.close()
     write_objects(out, found, output.value, lambda m: f"{m.get('id')}\t{m.get('display_name', '')}")
