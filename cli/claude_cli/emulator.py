@@ -740,27 +740,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, data, "application/binary")
 
     def _models(self, query: dict[str, list[str]]) -> None:
-        limit = int(query.get("limit", ["20"])[0])
-        ids = [m[0] for m in MODELS]
-        start = 0
-        if "after_id" in query and query["after_id"][0] in ids:
-            start = ids.index(query["after_id"][0]) + 1
-        page = MODELS[start : start + limit]
-        data = [
+        models = [
             {"type": "model", "id": i, "display_name": n, "created_at": "2026-01-01T00:00:00Z"}
-            for i, n in page
+            for i, n in MODELS
         ]
-        self._send(
-            200,
-            orjson.dumps(
-                {
-                    "data": data,
-                    "has_more": start + limit < len(MODELS),
-                    "first_id": data[0]["id"] if data else None,
-                    "last_id": data[-1]["id"] if data else None,
-                }
-            ),
-        )
+        self._send(200, orjson.dumps(_page(models, query)))
 
     def _answer(self, body: dict[str, Any], reply: Reply) -> None:
         kind = reply.kind
