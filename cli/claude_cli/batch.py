@@ -196,11 +196,12 @@ def result_line(
 
 
 def _succeeded(job: Job, message: dict[str, Any], full: bool, **extra: Any) -> dict[str, Any]:
-    text = "".join(b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text")
+    from .render import message_text
+
     out = {
         "id": job.id,
         "status": "succeeded",
-        "text": text,
+        "text": message_text(message),
         "stop_reason": message.get("stop_reason"),
         "usage": message.get("usage") or {},
         **extra,

@@ -240,7 +240,7 @@ def run_message(
         from .structured import extract
 
         value = extract(message, schema)
-        out.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 if out.stdout_tty else 0) + b"\n")
+        out.write_json(value)
     return status
 
 

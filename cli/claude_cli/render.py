@@ -48,6 +48,10 @@ class Output:
         self.wrote = True
         self._at_line_start = data.endswith(b"\n")
 
+    def write_json(self, value: Any) -> None:
+        """One JSON value and a newline: indented on a terminal, one line in a pipe."""
+        self.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 if self.stdout_tty else 0) + b"\n")
+
     def end_line(self) -> None:
         """On a terminal, finish a partial stdout line so what follows starts on its own line."""
         if self.stdout_tty and not self._at_line_start:
@@ -153,8 +157,7 @@ class JsonRenderer:
         pass
 
     def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
-        option = orjson.OPT_INDENT_2 if self.out.stdout_tty else 0
-        self.out.write(orjson.dumps(message, option=option) + b"\n")
+        self.out.write_json(message)
         self.started = True
 
 
@@ -200,6 +203,11 @@ def make_renderer(
     if fmt == "ndjson":
         return NdjsonRenderer(out)
     return TextRenderer(out, show_thinking=show_thinking, prefill=prefill)
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The answer text of a Message: its text blocks, joined."""
+    return "".join(b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text")
 
 
 def write_objects(

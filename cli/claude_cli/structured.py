@@ -14,6 +14,7 @@ import orjson
 
 from . import capabilities
 from .errors import CliError, Exit, UsageError
+from .render import message_text
 
 ANSWER_TOOL = "json_answer"
 
@@ -65,7 +66,7 @@ def extract(message: dict[str, Any], schema: dict[str, Any]) -> Any:
     if forced:
         value = forced[-1].get("input")
     else:
-        text = "".join(b.get("text", "") for b in content if b.get("type") == "text")
+        text = message_text(message)
         try:
             value = orjson.loads(text)
         except orjson.JSONDecodeError:

@@ -22,7 +22,7 @@ import orjson
 
 from . import flow
 from .errors import CliError, Exit, UsageError
-from .render import NdjsonRenderer, Output, SilentRenderer, report, usage_line
+from .render import NdjsonRenderer, Output, SilentRenderer, message_text, report, usage_line
 from .tools import Tool, ToolRun, kill_running, run_tool
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
@@ -197,10 +197,6 @@ def _add_usage(totals: dict[str, int], usage: dict[str, Any]) -> None:
             totals[key] = totals.get(key, 0) + value
 
 
-def _text(message: dict[str, Any]) -> str:
-    return "".join(b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text")
-
-
 def _show_thinking(message: dict[str, Any], out: Output) -> None:
     for block in message.get("content") or []:
         if block.get("type") == "thinking" and block.get("thinking"):
@@ -213,7 +209,7 @@ def _narrate(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool
         return
     if show_thinking:
         _show_thinking(message, out)
-    text = _text(message).strip()
+    text = message_text(message).strip()
     if text:
         out.note(text, dim=True)
     for block in message.get("content") or []:
@@ -225,12 +221,11 @@ def _narrate(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool
 
 def _print_final(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool) -> None:
     if fmt == "json":
-        option = orjson.OPT_INDENT_2 if out.stdout_tty else 0
-        out.write(orjson.dumps(message, option=option) + b"\n")
+        out.write_json(message)
     elif fmt == "text":
         if show_thinking:
             _show_thinking(message, out)
-        out.write(_text(message).encode("utf-8"))
+        out.write(message_text(message).encode("utf-8"))
         out.end_line()
 
 
