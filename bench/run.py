@@ -1,6 +1,9 @@
 """Benchmarks for the targets in DESIGN.md, measured side by side in one run.
 
-    .venv/bin/python bench/run.py [--runs 21] [--events 100000]
+    .venv/bin/python bench/run.py [--runs 21] [--events 100000] [--against OTHER/.venv/bin/claude]
+
+--against measures another install's `claude ask --no-log` interleaved with this one (say, a
+worktree of the commit before a refactor), so a start-up change is seen side by side.
 
 Prints figures and ratios; record them in bench/RESULTS.md. Nothing here asserts: machines are
 noisy, so the numbers are for people. Everything runs against the local emulator.
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from claude_cli.emulator import Emulator, Reply
+from claude_cli.emulator.server import Emulator, Reply
 
 KEY = "sk-bench"
 CLAUDE = [sys.executable, "-m", "claude_cli"]
@@ -56,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--against", help="another claude executable to time beside this one")
     args = parser.parse_args()
 
     with Emulator(api_key=KEY) as emu:
@@ -94,17 +98,25 @@ def main() -> None:
             f"@{f.name}",
         ]
         env["CLAUDE_HOME"] = tempfile.mkdtemp(prefix="claude-bench-")
-        ask_times, nolog_times, curl_times = [], [], []
+        ask_times, nolog_times, curl_times, other_times = [], [], [], []
         for _ in range(args.runs):  # interleaved, so all see the same machine state
             ask_times.append(wall([*CLAUDE, "ask"], env, b"hi\n")[0])
             nolog_times.append(wall([*CLAUDE, "ask", "--no-log"], env, b"hi\n")[0])
             curl_times.append(wall(curl, env)[0])
+            if args.against:
+                other_times.append(wall([args.against, "ask", "--no-log"], env, b"hi\n")[0])
         ask_med, curl_med = statistics.median(ask_times), statistics.median(curl_times)
         nolog_med = statistics.median(nolog_times)
         print(f"echo hi | claude ask      median {ask_med * 1000:7.1f} ms  (n={args.runs}; stores the turn)")
         print(
             f"  ... ask --no-log        median {nolog_med * 1000:7.1f} ms = {nolog_med / curl_med:5.2f}x curl"
         )
+        if other_times:
+            other_med = statistics.median(other_times)
+            print(
+                f"  ... --against --no-log  median {other_med * 1000:7.1f} ms"
+                f" = {other_med / curl_med:5.2f}x curl  (this/other {nolog_med / other_med:.3f})"
+            )
         print(f"curl, same request        median {curl_med * 1000:7.1f} ms")
         print(f"ratio ask/curl            {ask_med / curl_med:7.2f}x   (target: within 12x)")
 

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claude_cli.app import app
-from claude_cli.emulator import Emulator
+from claude_cli.emulator.server import Emulator
 
 KEY = "sk-ant-test-SECRET-0123456789"
 # The project's shared/ folder stands beside the repository checkout (locally and in CI).

@@ -8,7 +8,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claude_cli.events import Accumulator
+from claude_cli.api.events import Accumulator
 
 from .test_conformance import sdk_accumulate, strip_nulls
 from .test_sse import split_at

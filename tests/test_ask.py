@@ -6,7 +6,7 @@ from pathlib import Path
 
 import orjson
 
-from claude_cli.emulator import Reply
+from claude_cli.emulator.server import Reply
 
 from .conftest import KEY
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claude_cli.emulator_batches import RateLimiter
+from claude_cli.emulator.batches import RateLimiter
 
 JOBS = [
     {"id": "a", "prompt": "alpha"},
@@ -186,7 +186,7 @@ def test_a_state_file_of_other_input_is_refused(cli, emu, tmp_path: Path) -> Non
 
 
 def test_via_batches_splits_polls_and_prints_results(cli, emu, monkeypatch) -> None:
-    monkeypatch.setattr("claude_cli.batch_api.MAX_REQUESTS", 2)
+    monkeypatch.setattr("claude_cli.batch.batches.MAX_REQUESTS", 2)
     jobs = [*JOBS, {"id": "bad", "prompt": "x", "model": "gpt-4"}, {"id": "e", "prompt": "epsilon"}]
     run = cli("batch", "--via", "batches", "--poll-interval", "0.05", "--ordered", input=jsonl(jobs))
     assert run.code == 8, run

@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from claude_cli.emulator import Reply
-from claude_cli.events import Accumulator, SSEDecoder, parse_event_data
+from claude_cli.api.events import Accumulator, SSEDecoder, parse_event_data
+from claude_cli.emulator.server import Reply
 
 from .conftest import CONFORMANCE
 

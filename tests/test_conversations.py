@@ -12,7 +12,7 @@ import orjson
 import pexpect
 import pytest
 
-from claude_cli.emulator import Reply
+from claude_cli.emulator.server import Reply
 
 
 def turns(env: dict[str, str]) -> list[tuple]:

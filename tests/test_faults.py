@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from claude_cli.emulator import Reply
+from claude_cli.emulator.server import Reply
 
 
 def test_429_with_retry_after_then_success(cli, emu) -> None:
@@ -254,7 +254,7 @@ def test_a_much_larger_response_streams_through(proc, emu) -> None:
 
 
 def test_http_proxy_is_used_and_no_proxy_is_honoured(cli, emu) -> None:
-    from claude_cli.emulator import Emulator
+    from claude_cli.emulator.server import Emulator
 
     from .conftest import KEY
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from claude_cli import docgen
 from claude_cli._generated import HELP
+from claude_cli.shell import docgen
 
 
 @pytest.mark.parametrize("path", docgen.command_paths(), ids=lambda p: " ".join(p) or "claude")

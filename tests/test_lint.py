@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -31,3 +32,39 @@ def test_ruff_format() -> None:
         [*ruff(), "format", "--check", "cli", "tests", "bench"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def lint_imports() -> list[str]:
+    found = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which(
+        "lint-imports"
+    )
+    if not found:
+        pytest.fail("import-linter is not installed: pip install -e '.[test]'")
+    return [found, "--config", str(ROOT / "pyproject.toml"), "--no-cache"]
+
+
+def test_import_contracts_are_kept() -> None:
+    """The layering in pyproject.toml ([tool.importlinter]) holds for the code as it is."""
+    done = subprocess.run(lint_imports(), cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("api/transport.py", "from ..store import Store", "api speaks HTTP only"),
+        ("emulator/server.py", "from ..render import Output", "The emulator is a server"),
+        ("errors.py", "from . import flow", "Layers"),
+    ],
+)
+def test_import_contracts_catch_a_violation(tmp_path: Path, module: str, line: str, contract: str) -> None:
+    """The contracts bite: one import against the rules, in a copy of the package, breaks the check."""
+    copy = tmp_path / "claude_cli"
+    shutil.copytree(ROOT / "cli" / "claude_cli", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / module
+    target.write_text(target.read_text() + f"\n{line}  # noqa\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(lint_imports(), cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.returncode != 0
+    assert f"{contract}" in done.stdout and "BROKEN" in done.stdout

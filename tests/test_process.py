@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from claude_cli.emulator import Reply
+from claude_cli.emulator.server import Reply
 
 from .conftest import KEY
 

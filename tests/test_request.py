@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claude_cli import capabilities
 from claude_cli.errors import UsageError
-from claude_cli.request import RequestOptions, UserTurn, build_body, check_body
+from claude_cli.message import capabilities
+from claude_cli.message.request import RequestOptions, UserTurn, build_body, check_body
 
 from .sdk_oracle import validate_with_sdk
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_cli import docgen
 from claude_cli._generated import COMPLETIONS, MAN
+from claude_cli.shell import docgen
 
 REPO = Path(__file__).resolve().parents[1]
 BASH = REPO / "completions" / "claude.bash"
@@ -41,7 +41,7 @@ def bash_complete(*words: str, env: dict[str, str] | None = None) -> list[str]:
 
 
 def test_generated_files_are_up_to_date() -> None:
-    assert docgen.main(["--check"]) == 0, "run: python -m claude_cli.docgen"
+    assert docgen.main(["--check"]) == 0, "run: python -m claude_cli.shell.docgen"
 
 
 def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) -> None:

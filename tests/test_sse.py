@@ -7,7 +7,7 @@ from typing import AnyStr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claude_cli.events import SSEDecoder
+from claude_cli.api.events import SSEDecoder
 
 from .conftest import CONFORMANCE
 

@@ -16,7 +16,7 @@ import orjson
 import pexpect
 import pytest
 
-from claude_cli.emulator import SIGNATURE, Reply
+from claude_cli.emulator.server import SIGNATURE, Reply
 
 PY = sys.executable
 

@@ -160,7 +160,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         no_args_is_help=True,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
-        # A fixed width keeps help identical everywhere, so it can be pre-rendered (see docgen.py).
+        # A fixed width keeps help identical everywhere, so it can be pre-rendered (see shell/docgen.py).
         context_settings={
             "help_option_names": ["-h", "--help"],
             "terminal_width": 88,

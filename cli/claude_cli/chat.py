@@ -19,12 +19,12 @@ import orjson
 
 from . import config as cfg
 from . import flow
+from .api.exchange import send_message
 from .errors import CliError, Exit, UsageError
-from .exchange import send_message
-from .inputs import read_json_object, stdin_stream, text_or_file
-from .options import request_options
+from .message.inputs import read_json_object, stdin_stream, text_or_file
+from .message.options import request_options
+from .message.request import UserTurn, build_body, check_body
 from .render import NdjsonRenderer, Output, TextRenderer, report, usage_line
-from .request import UserTurn, build_body, check_body
 
 PROMPT = "> "
 HELP = """commands:

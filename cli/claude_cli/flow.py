@@ -14,13 +14,13 @@ from typing import Any
 import orjson
 
 from . import config as cfg
-from .capabilities import DEFAULT_MODEL
+from .api.transport import Transport
 from .errors import Exit, UsageError
-from .inputs import read_json_object, read_messages, read_stdin_text, text_or_file
-from .options import request_options
+from .message.capabilities import DEFAULT_MODEL
+from .message.inputs import read_json_object, read_messages, read_stdin_text, text_or_file
+from .message.options import request_options
+from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
 from .render import Output, Renderer, SilentRenderer, make_renderer, report
-from .request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
-from .transport import Transport
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
@@ -92,9 +92,9 @@ def attachment_blocks(
     """Content blocks and betas for the -a/--attach specs; file ids are looked up to pick the block type."""
     if not specs:
         return [], []
-    from . import files_api
-    from .attachments import FILES_BETA, build_blocks
-    from .inputs import read_stdin_bytes
+    from .api import files as files_api
+    from .message.attachments import FILES_BETA, build_blocks
+    from .message.inputs import read_stdin_bytes
 
     lookups: list[Transport] = []
 
@@ -183,7 +183,7 @@ def make_transport(
 
 def print_dry_run(transport: Transport, method: str, path: str, body: dict[str, Any], out: Output) -> None:
     """The request as it would be sent, on stdout: secrets redacted, base64 data shortened."""
-    from .attachments import shorten_base64
+    from .message.attachments import shorten_base64
 
     stream = bool(body.get("stream"))
     lines = [f"{method} {transport.url(path)}"]
@@ -207,7 +207,7 @@ def run_message(
 
     With `schema` (--schema) the answer is held back, checked, and printed as one JSON value.
     """
-    from .exchange import MESSAGES_PATH, send_message
+    from .api.exchange import MESSAGES_PATH, send_message
 
     if fmt == "ndjson" and not stream:
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
@@ -217,7 +217,7 @@ def run_message(
     set_current(out)
     prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
     if schema is not None:
-        from .structured import apply_schema
+        from .message.structured import apply_schema
 
         apply_schema(prepared.body, schema)
     transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
@@ -237,7 +237,7 @@ def run_message(
         record_turn(prepared.conversation_id, prepared.body, message, started, out)
     status = report(message, out, show_usage=show_usage)
     if schema is not None and status == Exit.OK:
-        from .structured import extract
+        from .message.structured import extract
 
         value = extract(message, schema)
         out.write_json(value)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -27,7 +27,7 @@ def ask(
 ) -> None:
     """Ask Claude: stdin and PROMPT make one user turn; the answer streams to stdout."""
     from ..flow import run_message
-    from ..structured import load_schema
+    from ..message.structured import load_schema
 
     raise typer.Exit(
         run_message(

@@ -11,7 +11,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from ..options import CONNECTION, REQUEST, OutputFormat, message_command
+from ..message.options import CONNECTION, REQUEST, OutputFormat, message_command
 
 EPILOG = """\b
 Examples:
@@ -82,7 +82,7 @@ def run(
     flags,
 ) -> None:
     """Run every line of FILE (or stdin) and print one JSON result per line."""
-    from ..batch_run import run_batch
+    from ..batch.run import run_batch
 
     if concurrency < 1:
         from ..errors import UsageError
@@ -111,7 +111,7 @@ def submit(
     file: Input = None, lines: Lines = False, schema: Schema = None, state: State = None, *, flags
 ) -> None:
     """Submit the input as Message Batches and print their ids; nothing waits."""
-    from ..batch_run import submit_only
+    from ..batch.run import submit_only
 
     submit_only(flags, file, lines=lines, schema=schema, state=state)
 
@@ -125,7 +125,7 @@ def status(
     flags,
 ) -> None:
     """Show batches' processing status and request counts."""
-    from ..batch_api import retrieve
+    from ..batch.batches import retrieve
 
     _show(flags, output, lambda t: [retrieve(t, b) for b in batch_ids])
 
@@ -139,7 +139,7 @@ def cancel(
     flags,
 ) -> None:
     """Cancel batches; requests not yet processed end as canceled."""
-    from ..batch_api import cancel as cancel_batch
+    from ..batch.batches import cancel as cancel_batch
 
     _show(flags, output, lambda t: [cancel_batch(t, b) for b in batch_ids])
 
@@ -152,7 +152,7 @@ def list_(
     flags,
 ) -> None:
     """List Message Batches, newest first."""
-    from ..batch_api import list_batches
+    from ..batch.batches import list_batches
 
     _show(flags, output, list_batches)
 
@@ -168,8 +168,8 @@ def results(
     """Print an ended batch's results as `claude batch` result lines."""
     import orjson
 
-    from ..batch_api import results as batch_results
-    from ..batch_api import retrieve, to_result
+    from ..batch.batches import results as batch_results
+    from ..batch.batches import retrieve, to_result
     from ..errors import UsageError
     from ..render import Output
 
@@ -194,7 +194,7 @@ def _transport(flags: Any, out: Any) -> Any:
 
 
 def _show(flags: Any, output: OutputFormat, action: Any) -> None:
-    from ..batch_api import status_line
+    from ..batch.batches import status_line
     from ..render import Output, write_objects
 
     out = Output()

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import ATTACH, CONNECTION, CONVERSATION, REQUEST, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, message_command
 
 EPILOG = """\b
 Examples:

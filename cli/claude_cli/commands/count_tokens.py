@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import ATTACH, CONNECTION, CONVERSATION, REQUEST, OutputFormat, Prompt, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, OutputFormat, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -26,7 +26,7 @@ def count_tokens(
     """Count input tokens (POST /v1/messages/count_tokens) for exactly what `ask` would send."""
     import orjson
 
-    from ..exchange import get_json
+    from ..api.exchange import get_json
     from ..flow import COUNT_TOKENS_PATH, count_tokens_body, make_transport, prepare, print_dry_run
     from ..render import Output
 

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..options import CONNECTION, OutputFormat, message_command
+from ..message.options import CONNECTION, OutputFormat, message_command
 
 EPILOG = """\b
 Examples:
@@ -27,8 +27,8 @@ Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the file 
 def _run(flags: Any, output: OutputFormat, quiet: bool, action: Any, describe: str) -> None:
     """Make the transport, run `action(transport)` -> list of file objects, and print them."""
     from .. import config as cfg
-    from ..attachments import FILES_BETA
     from ..flow import make_transport
+    from ..message.attachments import FILES_BETA
     from ..render import Output
 
     out = Output()
@@ -64,22 +64,30 @@ def upload(
     flags,
 ) -> None:
     """Upload files; prints each new file's id (use it with -a)."""
-    from .. import files_api
-
     _run(
         flags,
         output,
         quiet,
-        lambda t: [files_api.upload(t, p) for p in paths],
+        lambda t: [_upload(t, p) for p in paths],
         "POST URL (multipart) " + " ".join(paths),
     )
+
+
+def _upload(transport: Any, path: str) -> dict[str, Any]:
+    """Read and sniff one file here (message/ owns inputs), then hand its bytes to the Files API."""
+    from ..api import files as files_api
+    from ..message.attachments import sniff
+    from ..message.inputs import read_file_bytes
+
+    data = read_file_bytes(path, "upload")
+    return files_api.upload(transport, path, data, sniff(data))
 
 
 @app.command("list", epilog=EPILOG)
 @message_command(CONNECTION)
 def list_(output: OutputOpt = OutputFormat.text, quiet: Quiet = False, *, flags) -> None:
     """List uploaded files, newest first."""
-    from .. import files_api
+    from ..api import files as files_api
 
     _run(flags, output, quiet, files_api.list_files, "GET URL")
 
@@ -94,7 +102,7 @@ def info(
     flags,
 ) -> None:
     """Show files' metadata: id, name, media type, size."""
-    from .. import files_api
+    from ..api import files as files_api
 
     _run(
         flags,
@@ -115,7 +123,7 @@ def delete(
     flags,
 ) -> None:
     """Delete files; prints each deleted id."""
-    from .. import files_api
+    from ..api import files as files_api
 
     _run(
         flags,

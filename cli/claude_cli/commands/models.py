@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import CONNECTION, OutputFormat, message_command
+from ..message.options import CONNECTION, OutputFormat, message_command
 
 EPILOG = """\b
 Examples:
@@ -25,7 +25,7 @@ def models(
 ) -> None:
     """List the models your key can use, newest first."""
     from .. import config as cfg
-    from ..exchange import list_all
+    from ..api.exchange import list_all
     from ..flow import make_transport
     from ..render import Output, write_objects
 

@@ -2,7 +2,7 @@
 
 import typer
 
-from ..options import ATTACH, CONNECTION, CONVERSATION, REQUEST, Prompt, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -67,10 +67,10 @@ def tool_run(
     each call is confirmed first; without one, tools run only with --yes.
     """
     from ..errors import UsageError
-    from ..tool_loop import LoopSettings, run_loop, terminal_confirm
-    from ..tools import parse_tools
-    from ..tools import server_tool as make_server_tool
-    from ..tools import tool_choice as make_choice
+    from ..tools.loop import LoopSettings, run_loop, terminal_confirm
+    from ..tools.programs import parse_tools
+    from ..tools.programs import server_tool as make_server_tool
+    from ..tools.programs import tool_choice as make_choice
 
     if max_steps < 1:
         raise UsageError(f"--max-steps must be at least 1, not {max_steps}")

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, message_command
 
 EPILOG = """\b
 Examples:
@@ -31,9 +31,9 @@ def vision(
     flags,
 ) -> None:
     """Ask about images: JPEG, PNG, GIF, WebP or PDF, from files, stdin, URLs or the Files API."""
-    from ..attachments import is_attachment
     from ..flow import run_message
-    from ..inputs import stdin_stream
+    from ..message.attachments import is_attachment
+    from ..message.inputs import stdin_stream
 
     words = list(args or [])
     files: list[str] = []

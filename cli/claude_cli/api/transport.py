@@ -19,9 +19,9 @@ from urllib.parse import SplitResult, urlsplit
 
 import orjson
 
-from . import __version__
-from .config import Credentials
-from .errors import STATUS_ERROR_TYPE, ApiError, ConnectionFailure, ProtocolError, UsageError
+from .. import __version__
+from ..config import Credentials
+from ..errors import STATUS_ERROR_TYPE, ApiError, ConnectionFailure, ProtocolError, UsageError
 
 API_VERSION = "2023-06-01"
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's documented request size limit

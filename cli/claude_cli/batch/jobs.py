@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from .errors import CliError, UsageError
+from ..errors import CliError, UsageError
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the Message Batches rule for custom_id
 PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params"}
@@ -104,7 +104,7 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
         body = {**copy.deepcopy(template.body), **params}
         body.pop("stream", None)
         if template.schema is not None:
-            from .structured import apply_schema
+            from ..message.structured import apply_schema
 
             apply_schema(body, template.schema)
         _check(body, template.force)
@@ -121,7 +121,7 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
 
 
 def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Template) -> Job:
-    from .capabilities import resolve_model
+    from ..message.capabilities import resolve_model
 
     body = copy.deepcopy(template.body)
     betas = list(template.betas)
@@ -149,14 +149,14 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
         body.update(obj["params"])
     schema = template.schema
     if "schema" in obj:
-        from .tools import validate_schema
+        from ..message.schema import validate_schema
 
         if not isinstance(obj["schema"], dict):
             raise UsageError("schema must be a JSON Schema object")
         validate_schema(obj["schema"], "schema")
         schema = obj["schema"]
     if schema is not None:
-        from .structured import apply_schema
+        from ..message.structured import apply_schema
 
         apply_schema(body, schema)
     _check(body, template.force)
@@ -164,7 +164,7 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
 
 
 def _check(body: dict[str, Any], force: bool) -> None:
-    from .request import check_body, check_ranges
+    from ..message.request import check_body, check_ranges
 
     check_ranges(body)
     if not force:
@@ -176,7 +176,7 @@ def result_line(
 ) -> dict[str, Any]:
     """The output object for a finished job: its answer, or its error."""
     if error is None and message is not None and job.schema is not None:
-        from .structured import extract
+        from ..message.structured import extract
 
         try:
             output = extract(message, job.schema)
@@ -196,7 +196,7 @@ def result_line(
 
 
 def _succeeded(job: Job, message: dict[str, Any], full: bool, **extra: Any) -> dict[str, Any]:
-    from .render import message_text
+    from ..render import message_text
 
     out = {
         "id": job.id,
@@ -213,7 +213,7 @@ def _succeeded(job: Job, message: dict[str, Any], full: bool, **extra: Any) -> d
 
 def error_object(exc: CliError) -> dict[str, Any]:
     """{"type", "message"} for an error that ended a job."""
-    from .errors import ApiError, ConnectionFailure
+    from ..errors import ApiError, ConnectionFailure
 
     if isinstance(exc, ApiError):
         return {"type": exc.error_type, "message": exc.api_message}

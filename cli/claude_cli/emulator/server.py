@@ -31,9 +31,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from .capabilities import MID_SYSTEM, PREFILL, SAMPLING, is_prefill, rejected_features
-from .emulator_batches import Batches, RateLimiter
-from .emulator_content import (
+from ..message.capabilities import MID_SYSTEM, PREFILL, SAMPLING, is_prefill, rejected_features
+from .batches import Batches, RateLimiter
+from .content import (
     FILES_BETA,
     attachment_summary,
     check_blocks,
@@ -850,7 +850,3 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         emu.httpd.server_close()
-
-
-if __name__ == "__main__":
-    main()

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from .errors import UsageError
+from ..errors import UsageError
 
 
 def _decode(data: bytes, where: str) -> str:

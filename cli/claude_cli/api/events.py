@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from .errors import ProtocolError
+from ..errors import ProtocolError
 
 Event = tuple[str, bytes]  # (event name, raw data bytes); data keeps the server's exact bytes
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
+from ..errors import CliError, Exit, UsageError
+from ..render import message_text
 from . import capabilities
-from .errors import CliError, Exit, UsageError
-from .render import message_text
 
 ANSWER_TOOL = "json_answer"
 
@@ -28,7 +28,7 @@ class SchemaMismatch(CliError):
 
 def load_schema(value: str) -> dict[str, Any]:
     """The schema of --schema FILE|JSON, checked against the JSON Schema meta-schema."""
-    from .tools import json_or_file, validate_schema
+    from .schema import json_or_file, validate_schema
 
     schema = json_or_file(value, "--schema")
     if not isinstance(schema, dict):

@@ -15,10 +15,10 @@ from urllib.parse import quote
 
 import orjson
 
-from .batch import Job, result_line
-from .batch_local import Sink, Tally
-from .exchange import json_object, list_all
-from .transport import Transport, path_of
+from ..api.exchange import json_object, list_all
+from ..api.transport import Transport, path_of
+from .jobs import Job, result_line
+from .local import Sink, Tally
 
 BATCHES_PATH = "/v1/messages/batches"
 MAX_REQUESTS = 100_000  # per batch

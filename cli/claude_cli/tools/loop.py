@@ -20,10 +20,10 @@ from typing import Any, TextIO
 
 import orjson
 
-from . import flow
-from .errors import CliError, Exit, UsageError
-from .render import NdjsonRenderer, Output, SilentRenderer, message_text, report, usage_line
-from .tools import Tool, ToolRun, kill_running, run_tool
+from .. import flow
+from ..errors import CliError, Exit, UsageError
+from ..render import NdjsonRenderer, Output, SilentRenderer, message_text, report, usage_line
+from .programs import Tool, ToolRun, kill_running, run_tool
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
 MAX_TOKENS_RETRIES = 2
@@ -92,7 +92,7 @@ def run_loop(
     flags: SimpleNamespace, words: list[str] | None, settings: LoopSettings, *, fmt: str, show_thinking: bool
 ) -> Exit:
     """The whole tool-run: returns the exit status of how it ended."""
-    from .exchange import MESSAGES_PATH, send_message
+    from ..api.exchange import MESSAGES_PATH, send_message
 
     out = Output()
     flow.set_current(out)

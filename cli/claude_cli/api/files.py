@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .attachments import sniff
-from .errors import UsageError
+from ..errors import UsageError
 from .exchange import json_object, list_all
-from .inputs import read_file_bytes
 from .transport import Transport
 
 FILES_PATH = "/v1/files"
@@ -33,12 +31,10 @@ def multipart(filename: str, data: bytes, mime: str) -> tuple[bytes, str]:
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def upload(transport: Transport, path: str) -> dict[str, Any]:
-    """Upload one file; returns its metadata (id, filename, mime_type, size_bytes, ...)."""
-    data = read_file_bytes(path, "upload")
+def upload(transport: Transport, path: str, data: bytes, mime: str) -> dict[str, Any]:
+    """Upload the bytes of file `path` as `mime`; returns its metadata (id, filename, mime_type, ...)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise UsageError(f"{path}: {len(data) / 2**20:.0f} MB; the Files API takes at most 500 MB a file")
-    mime = sniff(data)
     body, ctype = multipart(Path(path).name, data, mime)
     return json_object(transport.request("POST", FILES_PATH, body, content_type=ctype), "the Files API")
 

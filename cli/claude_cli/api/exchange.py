@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 
-from .errors import ApiError, ConnectionFailure, ProtocolError
+from ..errors import ApiError, ConnectionFailure, ProtocolError
+from ..render import Renderer
 from .events import Accumulator, SSEDecoder, parse_event_data
-from .render import Renderer
 from .transport import Response, Transport
 
 MESSAGES_PATH = "/v1/messages"

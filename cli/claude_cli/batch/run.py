@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import config as cfg
-from . import flow
-from .batch import Job, Template, read_jobs
-from .batch_journal import Journal
-from .batch_local import Printer, Sink, Tally, emit_all, replay, run_local
-from .errors import Exit, UsageError
-from .options import request_options
-from .render import Output
-from .request import UserTurn, build_body
-from .transport import Transport
+from .. import config as cfg
+from .. import flow
+from ..api.transport import Transport
+from ..errors import Exit, UsageError
+from ..message.options import request_options
+from ..message.request import UserTurn, build_body
+from ..render import Output
+from .jobs import Job, Template, read_jobs
+from .journal import Journal
+from .local import Printer, Sink, Tally, emit_all, replay, run_local
 
 BATCH_MAX_RETRIES = 5  # a big job meets rate limits; the pacer and these retries absorb them
 
@@ -22,7 +22,7 @@ def load_jobs(
     flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None
 ) -> tuple[list[Job], cfg.Config]:
     """Read and check every input line against the shared flags."""
-    from .inputs import read_file_bytes, read_json_object, read_stdin_bytes, text_or_file
+    from ..message.inputs import read_file_bytes, read_json_object, read_stdin_bytes, text_or_file
 
     config = cfg.load_config()
     if file in (None, "-"):
@@ -46,7 +46,7 @@ def load_jobs(
     )
     tail = body.pop("messages")[1:]  # what follows the placeholder turn: --system-after, --prefill
     body.pop("stream", None)
-    from .structured import load_schema
+    from ..message.structured import load_schema
 
     template = Template(
         body=body,
@@ -95,7 +95,7 @@ def run_batch(
         todo, kept = replay(jobs, journal)
         emit_all(sink, kept)
         if via == "batches":
-            from .batch_api import run_batches
+            from .batches import run_batches
 
             betas = sorted({b for job in todo for b in job.betas})
             transport = connect(flags, config, out, betas)
@@ -119,7 +119,7 @@ def submit_only(
     flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None, state: str | None
 ) -> None:
     """`claude batch submit`: create the Message Batches and print their ids."""
-    from .batch_api import chunks, create
+    from .batches import chunks, create
 
     out = Output()
     flow.set_current(out)
@@ -141,7 +141,7 @@ def submit_only(
 
 def check_custom_ids(jobs: list[Job]) -> None:
     """Message Batches custom_ids must match ^[a-zA-Z0-9_-]{1,64}$."""
-    from .batch import CUSTOM_ID
+    from .jobs import CUSTOM_ID
 
     for job in jobs:
         if not CUSTOM_ID.match(job.id):

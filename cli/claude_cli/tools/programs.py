@@ -22,7 +22,8 @@ from typing import Any
 
 import orjson
 
-from .errors import UsageError
+from ..errors import UsageError
+from ..message.schema import json_or_file, validate_schema
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the API's rule for tool names
 DEFAULT_TIMEOUT = 60.0
@@ -141,31 +142,6 @@ def check_schema(schema: Any, where: str) -> dict[str, Any]:
     return schema
 
 
-def validate_schema(schema: dict[str, Any], where: str) -> None:
-    """Check `schema` against the JSON Schema meta-schema (jsonschema, imported only here)."""
-    import jsonschema
-
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        at = "/".join(str(p) for p in exc.path) or "the top level"
-        raise UsageError(f"{where}: invalid JSON Schema at {at}: {exc.message}") from None
-
-
-def json_or_file(value: str, where: str) -> Any:
-    """A JSON value given inline (starting with { or [) or as a FILE (optionally @FILE)."""
-    from .inputs import read_file_bytes
-
-    text: str | bytes = value.strip()
-    if not value.strip().startswith(("{", "[")):
-        text = read_file_bytes(value[1:] if value.startswith("@") else value, where)
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise UsageError(f"{where}: not valid JSON: {exc}") from None
-
-
 def parse_tools(
     specs: list[str], schemas: list[str], tools_file: str | None, timeout: float
 ) -> dict[str, Tool]:
@@ -195,7 +171,7 @@ def parse_tools(
 
 def load_tools_file(path: str, timeout: float) -> list[Tool]:
     """Tools from a JSON file (a list, or {"tools": [...]}) or a TOML file ([[tools]] tables)."""
-    from .inputs import read_file_bytes
+    from ..message.inputs import read_file_bytes
 
     raw = read_file_bytes(path, "--tools")
     try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from ..errors import UsageError
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PDF = "application/pdf"
@@ -75,7 +75,7 @@ def fetch(url: str) -> bytes:
     import urllib.error
     import urllib.request
 
-    from .transport import MAX_REQUEST_BYTES
+    from ..api.transport import MAX_REQUEST_BYTES
 
     try:
         with urllib.request.urlopen(url, timeout=60) as resp:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import __version__
-from .errors import EXIT_TABLE
+from .. import __version__
+from ..errors import EXIT_TABLE
 
 ENVIRONMENT = [
     ("ANTHROPIC_API_KEY", "The API key (sent as x-api-key; never printed, logged or written)."),

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from .errors import UsageError
+from ..errors import UsageError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (

@@ -17,11 +17,11 @@ from typing import Any
 
 import orjson
 
-from .batch import Job, is_transient, result_line
-from .batch_journal import Journal
-from .errors import CliError
-from .render import Output, SilentRenderer
-from .transport import Pacer, Transport
+from ..api.transport import Pacer, Transport
+from ..errors import CliError
+from ..render import Output, SilentRenderer
+from .jobs import Job, is_transient, result_line
+from .journal import Journal
 
 
 @dataclass
@@ -88,7 +88,7 @@ class Printer:
 class Sink:
     """Where finished results go, in this order: the journal, stdout, the counts.
 
-    Committing to the journal before printing is what makes a re-run exact (see batch_journal).
+    Committing to the journal before printing is what makes a re-run exact (see journal.py).
     """
 
     out: Output
@@ -122,7 +122,7 @@ def replay(jobs: list[Job], journal: Journal | None) -> tuple[list[Job], list[di
             continue
         fingerprint, _line, result = finished[job.id]
         if fingerprint != job.fingerprint:
-            from .errors import UsageError
+            from ..errors import UsageError
 
             raise UsageError(
                 f"--state {journal.path}: id {job.id!r} (line {job.line}) was journaled for a different "
@@ -194,7 +194,7 @@ def run_local(
 
 
 def _run_one(transport: Transport, job: Job, full: bool) -> dict[str, Any]:
-    from .exchange import send_message
+    from ..api.exchange import send_message
 
     try:
         message = send_message(transport, job.body, SilentRenderer())

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
+from ..errors import UsageError
 from . import capabilities
-from .errors import UsageError
 
 DEFAULT_MAX_TOKENS = 8192
 TASK_BUDGET_BETA = "task-budgets-2026-03-13"
