@@ -49,6 +49,7 @@ class Prepared:
     betas: list[str]
     config: cfg.Config
     conversation_id: str | None = None  # the stored conversation this request continues
+    title: str | None = None  # what a new conversation is titled from: the prompt typed, else stdin
 
 
 def prepare(
@@ -83,7 +84,8 @@ def prepare(
         body.pop("stream", None)
     if not opts.force:
         check_body(body)
-    return Prepared(body, betas, config, conversation_id)
+    title = prompt if prompt and prompt.strip() else stdin_text  # store.title_of reads its first line
+    return Prepared(body, betas, config, conversation_id, title)
 
 
 def attachment_blocks(
@@ -234,7 +236,7 @@ def run_message(
     finally:
         transport.close()
     if not getattr(flags, "no_log", True):
-        record_turn(prepared.conversation_id, prepared.body, message, started, out)
+        record_turn(prepared.conversation_id, prepared.body, message, started, out, prepared.title)
     status = report(message, out, show_usage=show_usage)
     if schema is not None and status == Exit.OK:
         from .message.structured import extract
@@ -245,7 +247,12 @@ def run_message(
 
 
 def record_turn(
-    conversation_id: str | None, body: dict[str, Any], message: dict[str, Any], started: float, out: Output
+    conversation_id: str | None,
+    body: dict[str, Any],
+    message: dict[str, Any],
+    started: float,
+    out: Output,
+    title: str | None = None,
 ) -> str | None:
     """Store a completed turn; a failure to store is a warning (the answer is already printed)."""
     from .errors import CliError
@@ -254,7 +261,8 @@ def record_turn(
     try:
         store = Store()
         try:
-            return store.record(conversation_id, body, message, int((time.monotonic() - started) * 1000))
+            took = int((time.monotonic() - started) * 1000)
+            return store.record(conversation_id, body, message, took, title)
         finally:
             store.close()
     except (CliError, OSError) as exc:

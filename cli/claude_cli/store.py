@@ -1,13 +1,22 @@
 """The conversation log: every completed exchange, in SQLite.
 
-One row per turn: the request body sent, the Message received, and what scripts ask about (model,
-stop_reason, usage, timing). A turn is written only after its answer completed, in one
+One row per turn, holding only what the turn added: the messages its request sent beyond the
+history the conversation already had (`kept` says how many messages of the previous turn's
+history it starts with), the Message received, the request's settings (the body without its
+messages) by hash, and what scripts ask about (model, stop_reason, usage, timing). Settings and
+long strings (base64 sources, long texts) are stored once in `blobs`, addressed by SHA-256, so a
+conversation of N turns costs the sum of its turns, not N times its history; a turn's full
+request is rebuilt on reading. A turn is written only after its answer completed, in one
 transaction, so an interrupted or failed turn never appears. WAL mode and a busy timeout let
 concurrent `claude` processes write without corrupting or blocking each other.
+
+The layout's version is SQLite's `user_version`; a log written by an older version is migrated
+in place on first open.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import sqlite3
@@ -23,6 +32,8 @@ import orjson
 
 from .errors import UsageError
 
+VERSION = 1  # PRAGMA user_version of SCHEMA; 0 is the first layout (the full request in every turn)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
@@ -30,13 +41,16 @@ CREATE TABLE IF NOT EXISTS conversations (
     updated_at REAL NOT NULL,
     title TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at);
 CREATE TABLE IF NOT EXISTS turns (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id TEXT NOT NULL REFERENCES conversations(id),
     seq INTEGER NOT NULL,
     created_at REAL NOT NULL,
     model TEXT NOT NULL,
-    request TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    kept INTEGER NOT NULL,
+    messages TEXT NOT NULL,
     response TEXT NOT NULL,
     stop_reason TEXT,
     input_tokens INTEGER,
@@ -46,8 +60,18 @@ CREATE TABLE IF NOT EXISTS turns (
     duration_ms INTEGER,
     UNIQUE (conversation_id, seq)
 );
-CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns (conversation_id, seq);
+CREATE TABLE IF NOT EXISTS blobs (
+    hash TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+)
 """
+
+# Strings at least this long are stored once in `blobs` and referenced as {"$blob": hash}: the
+# text of text blocks and text sources, base64 source data, a message's content given as one
+# string. Tool inputs are never walked, so a {"$blob": ...} under these keys is always ours.
+BLOB_MIN = 16 * 1024
+_BLOB_KEYS = ("text", "data", "content")
+TITLE_SCAN = 4096  # a title is made from at most this many characters
 
 
 def data_dir() -> Path:
@@ -96,10 +120,33 @@ class Store:
             # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=30000")
-            self.db.executescript(SCHEMA)
+            self._open_layout()
         except (OSError, sqlite3.Error) as exc:
             raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
         os.chmod(self.path, 0o600)  # requests may hold private text
+
+    def _open_layout(self) -> None:
+        """Create the tables, or migrate a log an older version wrote; one process does it, once."""
+        if self.db.execute("PRAGMA user_version").fetchone()[0] == VERSION:
+            return
+        with self._transaction() as db:  # BEGIN IMMEDIATE: the others wait, then see the new version
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == VERSION:
+                return
+            if version > VERSION:
+                raise UsageError(f"the conversation log {self.path} was written by a newer claude")
+            old = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'turns'").fetchone() is not None
+            if old:
+                db.execute("ALTER TABLE turns RENAME TO turns_v0")
+                db.execute("DROP INDEX IF EXISTS turns_by_conversation")
+            for statement in SCHEMA.split(";"):
+                db.execute(statement)
+            if old:
+                _migrate_v0(db)
+                db.execute("DROP TABLE turns_v0")
+            db.execute(f"PRAGMA user_version = {VERSION}")
+        if old:
+            self.db.execute("VACUUM")  # give back the space the repeated histories took
 
     def close(self) -> None:
         self.db.close()
@@ -120,42 +167,30 @@ class Store:
         request: dict[str, Any],
         response: dict[str, Any],
         duration_ms: int | None = None,
+        title: str | None = None,
     ) -> str:
-        """Store a completed turn (in a new conversation when id is None); returns the conversation id."""
+        """Store a completed turn (in a new conversation when id is None); returns the conversation id.
+
+        A new conversation is titled from `title` (say, the prompt the user typed), else from the
+        last user message.
+        """
         now = time.time()
-        usage = response.get("usage") or {}
-        body = {k: v for k, v in request.items() if k != "stream"}
         with self._transaction() as db:
+            previous: list[dict[str, Any]] = []
             if conversation_id is None:
                 conversation_id = new_id()
                 db.execute(
                     "INSERT INTO conversations VALUES (?, ?, ?, ?)",
-                    (conversation_id, now, now, _title(request)),
+                    (conversation_id, now, now, title_of(title) if title else _title(request)),
                 )
             else:
                 db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+                rebuilt = _rebuild(db, conversation_id)
+                previous = history(rebuilt[-1]) if rebuilt else []
             (seq,) = db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
             ).fetchone()
-            db.execute(
-                "INSERT INTO turns (conversation_id, seq, created_at, model, request, response, stop_reason,"
-                " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, duration_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    seq,
-                    now,
-                    str(request.get("model", "")),
-                    orjson.dumps(body).decode(),
-                    orjson.dumps(response).decode(),
-                    response.get("stop_reason"),
-                    usage.get("input_tokens"),
-                    usage.get("output_tokens"),
-                    usage.get("cache_read_input_tokens"),
-                    usage.get("cache_creation_input_tokens"),
-                    duration_ms,
-                ),
-            )
+            _insert_turn(db, conversation_id, seq, now, request, response, previous, duration_ms)
         return conversation_id
 
     def latest_id(self) -> str | None:
@@ -176,30 +211,27 @@ class Store:
         return rows[0][0]
 
     def turns(self, conversation_id: str) -> list[Turn]:
-        rows = self.db.execute(
-            "SELECT conversation_id, seq, created_at, model, request, response, stop_reason, duration_ms"
-            " FROM turns WHERE conversation_id = ? ORDER BY seq",
-            (conversation_id,),
-        ).fetchall()
-        return [
-            Turn(r[0], r[1], r[2], r[3], orjson.loads(r[4]), orjson.loads(r[5]), r[6], r[7]) for r in rows
-        ]
+        """Every turn of a conversation, oldest first, each with its full request rebuilt."""
+        return _rebuild(self.db, conversation_id)
 
     def conversations(self, limit: int = 50) -> list[tuple[str, float, str, int, str]]:
         """(id, updated_at, model of the last turn, number of turns, title), newest first."""
+        # The limit is applied first (through the index on updated_at), so only the rows shown pay
+        # for the per-conversation lookups and the cost does not grow with the size of the log.
         return self.db.execute(
             "SELECT c.id, c.updated_at,"
             " (SELECT model FROM turns t WHERE t.conversation_id = c.id ORDER BY seq DESC LIMIT 1),"
             " (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id), c.title"
-            " FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?",
+            " FROM (SELECT rowid AS r, * FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT ?) c"
+            " ORDER BY c.updated_at DESC, c.r DESC",
             (limit,),
         ).fetchall()
 
     def search(self, text: str) -> list[tuple[str, int, str]]:
-        """(conversation id, turn seq, model) of turns whose request or answer contains text."""
+        """(conversation id, turn seq, model) of turns whose new messages or answer contain text."""
         pattern = f"%{text}%"
         return self.db.execute(
-            "SELECT conversation_id, seq, model FROM turns WHERE request LIKE ? OR response LIKE ?"
+            "SELECT conversation_id, seq, model FROM turns WHERE messages LIKE ? OR response LIKE ?"
             " ORDER BY created_at DESC",
             (pattern, pattern),
         ).fetchall()
@@ -210,15 +242,150 @@ def new_id() -> str:
     return f"c{int(time.time() * 1000):011x}{secrets.token_hex(2)}"
 
 
+def title_of(text: str) -> str:
+    """A one-line title: the first non-blank line of text, whitespace collapsed, 60 characters.
+
+    Only the first TITLE_SCAN characters are looked at, so a 30 MB prompt costs nothing here.
+    """
+    for line in text[:TITLE_SCAN].splitlines():
+        if line.strip():
+            return " ".join(line.split())[:60]
+    return ""
+
+
 def _title(request: dict[str, Any]) -> str:
-    messages = request.get("messages") or []
-    for m in reversed(messages):
+    """A title from the start of the last user message, when the caller knew no better one."""
+    for m in reversed(request.get("messages") or []):
         if m.get("role") == "user":
             content = m.get("content")
-            text = (
-                content
-                if isinstance(content, str)
-                else " ".join(b.get("text", "") for b in content or [] if isinstance(b, dict))
-            )
-            return " ".join(text.split())[:60]
+            if isinstance(content, str):
+                return title_of(content)
+            texts = (b.get("text") for b in content or [] if isinstance(b, dict))
+            return title_of(" ".join(t[:TITLE_SCAN] for t in texts if isinstance(t, str)))
     return ""
+
+
+# -- each turn stored once ----------------------------------------------------------------------
+
+
+def _put(db: sqlite3.Connection, data: bytes) -> str:
+    """Store data once under its SHA-256; returns the hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (digest, data))
+    return digest
+
+
+def _pack(value: Any, db: sqlite3.Connection) -> Any:
+    """value with its long strings moved to blobs (tool inputs left as they are)."""
+    if isinstance(value, list):
+        return [_pack(v, db) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {
+        key: {"$blob": _put(db, v.encode())}
+        if key in _BLOB_KEYS and isinstance(v, str) and len(v) >= BLOB_MIN
+        else v
+        if key == "input"
+        else _pack(v, db)
+        for key, v in value.items()
+    }
+
+
+def _unpack(value: Any, blob: Any) -> Any:
+    """The inverse of _pack."""
+    if isinstance(value, list):
+        return [_unpack(v, blob) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {
+        key: blob(v["$blob"]).decode()
+        if key in _BLOB_KEYS and isinstance(v, dict) and list(v) == ["$blob"]
+        else v
+        if key == "input"
+        else _unpack(v, blob)
+        for key, v in value.items()
+    }
+
+
+def _insert_turn(
+    db: sqlite3.Connection,
+    conversation_id: str,
+    seq: int,
+    now: float,
+    request: dict[str, Any],
+    response: dict[str, Any],
+    previous: list[dict[str, Any]],
+    duration_ms: int | None,
+) -> None:
+    """One turn row: the messages after the prefix shared with `previous` (the history so far)."""
+    messages = list(request.get("messages") or [])
+    kept = 0
+    for ours, theirs in zip(previous, messages, strict=False):
+        if ours != theirs:  # e.g. --cache adds a breakpoint to the last message: stored again
+            break
+        kept += 1
+    settings = {k: v for k, v in request.items() if k not in ("messages", "stream")}
+    usage = response.get("usage") or {}
+    db.execute(
+        "INSERT INTO turns (conversation_id, seq, created_at, model, settings, kept, messages, response,"
+        " stop_reason, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, duration_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conversation_id,
+            seq,
+            now,
+            str(request.get("model", "")),
+            _put(db, orjson.dumps(_pack(settings, db), option=orjson.OPT_SORT_KEYS)),
+            kept,
+            orjson.dumps(_pack(messages[kept:], db)).decode(),
+            orjson.dumps(response).decode(),
+            response.get("stop_reason"),
+            usage.get("input_tokens"),
+            usage.get("output_tokens"),
+            usage.get("cache_read_input_tokens"),
+            usage.get("cache_creation_input_tokens"),
+            duration_ms,
+        ),
+    )
+
+
+def _rebuild(db: sqlite3.Connection, conversation_id: str) -> list[Turn]:
+    """A conversation's turns, oldest first, each with its full request."""
+    blobs: dict[str, bytes] = {}
+
+    def blob(digest: str) -> bytes:
+        if digest not in blobs:
+            row = db.execute("SELECT data FROM blobs WHERE hash = ?", (digest,)).fetchone()
+            if row is None:
+                raise UsageError(f"the conversation log lacks stored data {digest[:12]} (damaged?)")
+            blobs[digest] = bytes(row[0])
+        return blobs[digest]
+
+    turns: list[Turn] = []
+    so_far: list[dict[str, Any]] = []  # the history after the previous turn
+    for seq, created, model, settings, kept, messages, response, stop, duration in db.execute(
+        "SELECT seq, created_at, model, settings, kept, messages, response, stop_reason, duration_ms"
+        " FROM turns WHERE conversation_id = ? ORDER BY seq",
+        (conversation_id,),
+    ).fetchall():
+        sent = so_far[:kept] + _unpack(orjson.loads(messages), blob)
+        request = {**_unpack(orjson.loads(blob(settings)), blob), "messages": sent}
+        turns.append(
+            Turn(conversation_id, seq, created, model, request, orjson.loads(response), stop, duration)
+        )
+        so_far = history(turns[-1])
+    return turns
+
+
+def _migrate_v0(db: sqlite3.Connection) -> None:
+    """Layout 0 (the full request body in every turn row, table turns_v0) to this one."""
+    conversation, previous = None, []
+    for cid, seq, created, model, request_json, response_json, stop, duration in db.execute(
+        "SELECT conversation_id, seq, created_at, model, request, response, stop_reason, duration_ms"
+        " FROM turns_v0 ORDER BY conversation_id, seq"
+    ).fetchall():
+        if cid != conversation:
+            conversation, previous = cid, []
+        request, response = orjson.loads(request_json), orjson.loads(response_json)
+        _insert_turn(db, cid, seq, created, request, response, previous, duration)
+        previous = history(Turn(cid, seq, created, model, request, response, stop, duration))

@@ -1,0 +1,135 @@
+"""The conversation log stores each turn once (issue 20): size linear in the conversation,
+titles from what the user typed, and logs written by the first layout migrated in place."""
+
+from __future__ import annotations
+
+import base64
+import random
+import sqlite3
+import time
+from pathlib import Path
+
+import orjson
+
+
+def db_path(env: dict[str, str]) -> Path:
+    return Path(env["CLAUDE_HOME"]) / "claude.db"
+
+
+def test_a_long_conversation_stores_each_turn_once(cli, emu, env) -> None:
+    """30 turns that each add 100 KB: the log stays within 3x the new text (it was ~18x)."""
+    new_text = 0
+    for turn in range(30):
+        text = f"turn {turn} " + "".join(f"{turn}-{i} lorem ipsum dolor " for i in range(5000))
+        assert len(text) > 100_000
+        result = cli("ask", *(["-c"] if turn else []), "--max-tokens", "64000", "reply", input=text)
+        assert result.code == 0, result.stderr
+        new_text += len(text) + len(result.stdout)
+    db = sqlite3.connect(db_path(env))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = db_path(env).stat().st_size
+    assert size <= 3 * new_text, (size, new_text)
+    # ...and the whole history still goes back on -c, byte for byte.
+    cli("ask", "-c", "last")
+    sent = emu.message_requests[-1].body["messages"]
+    assert len(sent) == 61 and sent[0]["content"].startswith("turn 0 0-0 lorem")
+    assert sent[-2]["content"][0]["text"].startswith("You said: turn 29 ")
+
+
+def test_an_image_sent_again_on_every_turn_is_stored_once(cli, emu, env, tmp_path: Path) -> None:
+    """Base64 sources live once in the blobs table, whatever number of turns re-send them."""
+    from PIL import Image
+
+    image = tmp_path / "noise.png"
+    Image.frombytes("RGB", (200, 200), random.Random(7).randbytes(200 * 200 * 3)).save(image)
+    cli("ask", "-a", str(image), "what is this?")
+    for n in range(5):
+        assert cli("ask", "-c", f"and now {n}?").code == 0
+    db = sqlite3.connect(db_path(env))
+    encoded = base64.b64encode(image.read_bytes()).decode()
+    with_image = [r for r in db.execute("SELECT messages FROM turns") if encoded in r[0]]
+    blobs = [r for r in db.execute("SELECT data FROM blobs") if bytes(r[0]) == encoded.encode()]
+    assert with_image == [] and len(blobs) == 1
+    sent = emu.message_requests[-1].body["messages"]
+    assert sent[0]["content"][0]["source"]["data"] == encoded
+
+
+def test_title_is_the_prompt_typed_not_the_start_of_stdin(cli, env) -> None:
+    diff = "diff --git a/x b/x\n" + "+ a line\n" * 100_000
+    cli("ask", "write   the commit\nmessage", input=diff)
+    cli("ask", input="\n\n  first line of stdin  \nsecond line\n")
+    titles = [row.split("\t")[-1] for row in cli("log", "list").stdout.splitlines()]
+    assert titles == ["first line of stdin", "write the commit"]
+
+
+def test_continuing_keeps_the_settings_and_rebuilds_exact_requests(cli, emu, env) -> None:
+    cli("ask", "-s", "be brief", "--max-tokens", "77", "one")
+    cli("ask", "-c", "two")
+    cli("ask", "-c", "--max-tokens", "99", "three")
+    turns = orjson.loads(cli("log", "export", "c").stdout)["turns"]
+    assert [t["request"]["max_tokens"] for t in turns] == [77, 77, 99]
+    assert turns[2]["request"]["system"] == "be brief"
+    sent = [r.body for r in emu.message_requests]
+    for turn, body in zip(turns, sent, strict=True):
+        assert turn["request"] == {k: v for k, v in body.items() if k != "stream"}
+
+
+V0_SCHEMA = """
+CREATE TABLE conversations (id TEXT PRIMARY KEY, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    title TEXT NOT NULL);
+CREATE TABLE turns (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id), seq INTEGER NOT NULL,
+    created_at REAL NOT NULL, model TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL,
+    stop_reason TEXT, input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER,
+    cache_write_tokens INTEGER, duration_ms INTEGER, UNIQUE (conversation_id, seq));
+CREATE INDEX turns_by_conversation ON turns (conversation_id, seq);
+"""
+
+
+def write_v0_log(path: Path) -> list[dict]:
+    """A log as the first layout wrote it (the full request body in every turn); its requests."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(V0_SCHEMA)
+    now = time.time()
+    db.execute("INSERT INTO conversations VALUES ('c0001', ?, ?, 'hello there')", (now, now))
+    messages: list[dict] = []
+    requests = []
+    for seq, prompt in enumerate(["hello there", "and again", "once more"], 1):
+        messages = [*messages, {"role": "user", "content": prompt}]
+        request = {"model": "claude-sonnet-5-5", "max_tokens": 50, "system": "s", "messages": messages}
+        answer = {"type": "text", "text": f"You said: {prompt}"}
+        response = {"id": f"msg_{seq}", "type": "message", "role": "assistant", "content": [answer],
+                    "model": "claude-sonnet-5-5", "stop_reason": "end_turn", "stop_sequence": None,
+                    "usage": {"input_tokens": 3, "output_tokens": 4}}  # fmt: skip
+        db.execute(
+            "INSERT INTO turns (conversation_id, seq, created_at, model, request, response,"
+            " stop_reason, input_tokens, output_tokens)"
+            " VALUES ('c0001', ?, ?, 'claude-sonnet-5-5', ?, ?, 'end_turn', 3, 4)",
+            (seq, now + seq, orjson.dumps(request).decode(), orjson.dumps(response).decode()),
+        )
+        requests.append(request)
+        messages = [*messages, {"role": "assistant", "content": [answer]}]
+    db.commit()
+    db.close()
+    return requests
+
+
+def test_a_log_written_by_the_first_layout_is_migrated_in_place(cli, emu, env) -> None:
+    requests = write_v0_log(db_path(env))
+    exported = orjson.loads(cli("log", "export", "c0001").stdout)["turns"]
+    assert [t["request"] for t in exported] == requests
+    db = sqlite3.connect(db_path(env))
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("SELECT kept FROM turns ORDER BY seq").fetchall() == [(0,), (2,), (4,)]
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'turns_v0'").fetchone() is None
+    assert cli("log", "list").stdout.split("\t")[-1] == "hello there\n"
+    assert cli("ask", "-c", "fourth").code == 0
+    sent = emu.message_requests[-1].body
+    assert sent["system"] == "s" and sent["max_tokens"] == 50
+    assert [m.get("content") for m in sent["messages"][::2]] == [
+        "hello there",
+        "and again",
+        "once more",
+        "fourth",
+    ]
