@@ -90,3 +90,49 @@ def test_accumulator_equals_the_sdk_on_generated_streams(events: list[dict[str, 
         acc.add(event)
     assert acc.done
     assert strip_nulls(acc.message) == strip_nulls(sdk_accumulate(events))
+
+
+@settings(max_examples=100, deadline=None)
+@given(events=streams(), reads=st.lists(st.integers(0, 60), max_size=6))
+def test_reading_the_message_mid_stream_changes_nothing(
+    events: list[dict[str, Any]], reads: list[int]
+) -> None:
+    """Pieces are joined lazily (linear cost); a reader in the middle sees the text so far, and the
+    final Message is still the SDK's."""
+    acc = Accumulator()
+    for n, event in enumerate(orjson.loads(orjson.dumps(events))):
+        acc.add(event)
+        if n in reads and acc.message is not None:
+            so_far = sdk_accumulate(events[: n + 1])
+            for ours, theirs in zip(acc.message["content"], so_far["content"], strict=True):
+                for key in ("text", "thinking"):
+                    assert ours.get(key) == theirs.get(key)
+    assert strip_nulls(acc.message) == strip_nulls(sdk_accumulate(events))
+
+
+def test_a_long_answer_of_many_deltas_equals_the_sdk() -> None:
+    deltas = [
+        {"type": "content_block_delta", "index": i % 2, "delta": d}
+        for n in range(20_000)
+        for i, d in enumerate(
+            [{"type": "text_delta", "text": f"{n:07d} "}, {"type": "thinking_delta", "thinking": f"t{n} "}]
+        )
+    ]
+    start = {"type": "message_start", "message": {"id": "m", "type": "message", "role": "assistant",
+             "content": [], "model": "claude-x-1", "stop_reason": None, "stop_sequence": None,
+             "usage": {"input_tokens": 1, "output_tokens": 1}}}  # fmt: skip
+    events = [
+        start,
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "thinking", "thinking": ""}},
+        *deltas,
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_stop", "index": 1},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 9}},
+        {"type": "message_stop"},
+    ]
+    acc = Accumulator()
+    for event in orjson.loads(orjson.dumps(events)):
+        acc.add(event)
+    assert acc.message is not None and len(acc.message["content"][0]["text"]) == 160_000
+    assert strip_nulls(acc.message) == strip_nulls(sdk_accumulate(events))
