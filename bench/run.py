@@ -51,6 +51,25 @@ def wall(
     return took, usage.ru_maxrss
 
 
+# Peak memory is read by a small middle process: a child forked straight from this (large) bench
+# process starts with this process's resident size as its high-water mark, which exec keeps.
+_PEAK = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
+)
+
+
+def peak_rss(cmd: list[str], env: dict[str, str], stdin: bytes = b"") -> float:
+    """Peak resident memory (MiB) of one run of cmd."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, *cmd], input=stdin, stdout=subprocess.DEVNULL, capture_output=False,
+        stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {cmd}\n{done.stderr.decode()}")
+    return int(done.stderr.split()[-1]) / 1024
+
+
 def median_of(runs: int, fn) -> float:
     return statistics.median(fn() for _ in range(runs))
 
@@ -60,6 +79,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--against", help="another claude executable to time beside this one")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the scale section (issue 20)")
     args = parser.parse_args()
 
     with Emulator(api_key=KEY) as emu:
@@ -175,6 +195,124 @@ def main() -> None:
             f"first text byte to stdout median {statistics.median(gaps) * 1000:6.2f} ms  "
             f"max {max(gaps) * 1000:6.2f} ms (target: under 5 ms)"
         )
+
+        if not args.skip_scale:
+            scale(emu, env, curl, args.against)
+
+
+# -- costs that must grow with the work, not faster (DESIGN.md targets, issue 20) ----------------
+
+
+def long_answer(deltas: int) -> bytes:
+    """An SSE stream of one text block made of `deltas` deltas of 8 characters."""
+    head = (
+        b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_bench","type":"message",'
+        b'"role":"assistant","model":"claude-sonnet-5-5","content":[],"stop_reason":null,'
+        b'"stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":1}}}\n\n'
+        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+        b'"content_block":{"type":"text","text":""}}\n\n'
+    )
+    delta = (
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"text_delta","text":"abcdefg "}}\n\n'
+    )
+    tail = (
+        b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n'
+        b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn",'
+        b'"stop_sequence":null},"usage":{"output_tokens":%d}}\n\n'
+        b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+    ) % deltas
+    return head + delta * deltas + tail
+
+
+def best_of(n: int, emu: Emulator, body: bytes, cmd: list[str] | str, env: dict[str, str]) -> float:
+    """Best wall time of n runs of cmd, each answered with the SSE stream `body`, written about one
+    event at a time as the API does."""
+    times = []
+    for _ in range(n):
+        emu.enqueue(Reply.sse(body, chunk=len(long_answer(1)) - len(long_answer(0))))
+        times.append(wall(cmd, env, b"", shell=isinstance(cmd, str))[0])
+    return min(times)
+
+
+def scale(emu: Emulator, env: dict[str, str], curl: list[str], against: str | None = None) -> None:
+    """Long answers, a big prompt, a long conversation, a big log: each against its linear bound.
+
+    With `against` (another claude), its `stream` on the long answer is timed beside ours.
+    """
+    import shlex
+
+    from claude_cli.store import Store
+
+    # 1. A long answer: claude stream / ask against curl | cat on the same bytes, and at 2x the length.
+    piped = " ".join(shlex.quote(a) for a in curl) + " | cat > /dev/null"
+    took: dict[tuple[str, int], float] = {}
+    for deltas in (100_000, 200_000):
+        body = long_answer(deltas)
+        took["curl", deltas] = best_of(3, emu, body, piped, env)
+        took["stream", deltas] = best_of(3, emu, body, [*CLAUDE, "stream", "--no-log", "go"], env)
+        took["ask", deltas] = best_of(3, emu, body, [*CLAUDE, "ask", "go"], env)
+        if against:
+            took["other", deltas] = best_of(1, emu, body, [against, "stream", "--no-log", "go"], env)
+    labels = {"stream": "claude stream", "ask": "claude ask   ", "other": "--against stream"}
+    for what in [w for w in labels if (w, 100_000) in took]:
+        one, two = took[what, 100_000], took[what, 200_000]
+        print(
+            f"{labels[what]} 100,000 x 8 chars  best {one:5.2f} s = {one / took['curl', 100_000]:5.2f}x "
+            f"curl|cat ({took['curl', 100_000]:.2f} s; target within 3x); 2x the answer: "
+            f"{two / one:4.2f}x the time (target <= 2.2x)"
+        )
+
+    # 2. A 30 MB prompt: peak memory with the log on and off.
+    prompt = (b"lorem ipsum dolor sit amet " * 40 + b"\n") * 29_000  # 31 MB of words
+    rss = {}
+    for label, extra in (("log on", []), ("--no-log", ["--no-log"])):
+        emu.enqueue(Reply.text("ok"))
+        rss[label] = peak_rss([*CLAUDE, "ask", *extra, "summarise"], env, prompt)
+    mib = len(prompt) / 2**20
+    print(
+        f"30 MB prompt: peak RSS log on {rss['log on']:6.1f} MB = {rss['log on'] / rss['--no-log']:4.2f}x "
+        f"--no-log (target <= 1.5x); --no-log {rss['--no-log']:6.1f} MB = 24 MiB + "
+        f"{(rss['--no-log'] - 24) / mib:4.2f}x the input (target <= 3x)"
+    )
+
+    # 3. A 30-turn conversation adding 100 KB of new text a turn: the log's size.
+    home = tempfile.mkdtemp(prefix="claude-bench-log-")
+    conv_env = {**env, "CLAUDE_HOME": home}
+    new_text = 0
+    for turn in range(30):
+        text = (f"turn {turn}: " + "".join(f"line {turn}.{i} of new text\n" for i in range(4500))).encode()
+        emu.enqueue(Reply.text(f"answer {turn}: " + "new words in the answer " * 80))
+        wall([*CLAUDE, "ask", *(["-c"] if turn else []), "go on"], conv_env, text)
+        new_text += len(text) + 14 + 24 * 80
+    import sqlite3
+
+    db = sqlite3.connect(Path(home) / "claude.db")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    size = (Path(home) / "claude.db").stat().st_size
+    print(
+        f"30-turn conversation, {new_text / 30 / 1000:.0f} KB new text a turn: log {size / 1e6:5.2f} MB = "
+        f"{size / new_text:4.2f}x the new text (target <= 3x)"
+    )
+
+    # 4. claude log list over 10,000 conversations against a log with one.
+    lists = {}
+    for count in (1, 10_000):
+        home = tempfile.mkdtemp(prefix="claude-bench-list-")
+        store = Store(Path(home) / "claude.db")
+        answer = {"role": "assistant", "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn"}
+        for i in range(count):
+            request = {"model": "claude-sonnet-5-5", "max_tokens": 10}
+            request["messages"] = [{"role": "user", "content": f"question {i}"}]
+            store.record(None, request, answer)
+        store.close()
+        list_env = {**env, "CLAUDE_HOME": home}
+        lists[count] = median_of(21, lambda list_env=list_env: wall([*CLAUDE, "log", "list"], list_env)[0])
+    print(
+        f"claude log list: 10,000 conversations {lists[10_000] * 1000:6.1f} ms, one {lists[1] * 1000:6.1f} ms"
+        f" = {lists[10_000] / lists[1]:4.2f}x (target within 1.1x)"
+    )
 
 
 if __name__ == "__main__":

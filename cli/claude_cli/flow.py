@@ -20,7 +20,7 @@ from .message.capabilities import DEFAULT_MODEL
 from .message.inputs import read_json_object, read_messages, read_stdin_text, text_or_file
 from .message.options import request_options
 from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
-from .render import Output, Renderer, SilentRenderer, make_renderer, report
+from .render import Output, Renderer, SilentRenderer, make_renderer, one_line, report
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
@@ -49,7 +49,7 @@ class Prepared:
     betas: list[str]
     config: cfg.Config
     conversation_id: str | None = None  # the stored conversation this request continues
-    title: str | None = None  # what a new conversation is titled from: the prompt typed, else stdin
+    title: str | None = None  # a new conversation's title: the prompt typed, else stdin's first line
 
 
 def prepare(
@@ -84,8 +84,8 @@ def prepare(
         body.pop("stream", None)
     if not opts.force:
         check_body(body)
-    title = prompt if prompt and prompt.strip() else stdin_text  # store.title_of reads its first line
-    return Prepared(body, betas, config, conversation_id, title)
+    title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
+    return Prepared(body, betas, config, conversation_id, title or None)
 
 
 def attachment_blocks(

@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from .errors import UsageError
+from .render import one_line
 
 VERSION = 1  # PRAGMA user_version of SCHEMA; 0 is the first layout (the full request in every turn)
 
@@ -71,7 +72,7 @@ CREATE TABLE IF NOT EXISTS blobs (
 # string. Tool inputs are never walked, so a {"$blob": ...} under these keys is always ours.
 BLOB_MIN = 16 * 1024
 _BLOB_KEYS = ("text", "data", "content")
-TITLE_SCAN = 4096  # a title is made from at most this many characters
+_PIECE = 1 << 20  # characters encoded and written at a time
 
 
 def data_dir() -> Path:
@@ -171,18 +172,21 @@ class Store:
     ) -> str:
         """Store a completed turn (in a new conversation when id is None); returns the conversation id.
 
-        A new conversation is titled from `title` (say, the prompt the user typed), else from the
-        last user message.
+        A new conversation is titled with the first line of `title` (say, the prompt the user
+        typed), else of the last user message.
         """
         now = time.time()
         with self._transaction() as db:
             previous: list[dict[str, Any]] = []
             if conversation_id is None:
-                conversation_id = new_id()
-                db.execute(
-                    "INSERT INTO conversations VALUES (?, ?, ?, ?)",
-                    (conversation_id, now, now, title_of(title) if title else _title(request)),
-                )
+                name = one_line(title) if title else _title(request)
+                while True:  # a new id that no conversation has (ids are short: they can collide)
+                    conversation_id = new_id()
+                    if db.execute(
+                        "INSERT OR IGNORE INTO conversations VALUES (?, ?, ?, ?)",
+                        (conversation_id, now, now, name),
+                    ).rowcount:
+                        break
             else:
                 db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
                 rebuilt = _rebuild(db, conversation_id)
@@ -242,26 +246,15 @@ def new_id() -> str:
     return f"c{int(time.time() * 1000):011x}{secrets.token_hex(2)}"
 
 
-def title_of(text: str) -> str:
-    """A one-line title: the first non-blank line of text, whitespace collapsed, 60 characters.
-
-    Only the first TITLE_SCAN characters are looked at, so a 30 MB prompt costs nothing here.
-    """
-    for line in text[:TITLE_SCAN].splitlines():
-        if line.strip():
-            return " ".join(line.split())[:60]
-    return ""
-
-
 def _title(request: dict[str, Any]) -> str:
     """A title from the start of the last user message, when the caller knew no better one."""
     for m in reversed(request.get("messages") or []):
         if m.get("role") == "user":
             content = m.get("content")
             if isinstance(content, str):
-                return title_of(content)
+                return one_line(content)
             texts = (b.get("text") for b in content or [] if isinstance(b, dict))
-            return title_of(" ".join(t[:TITLE_SCAN] for t in texts if isinstance(t, str)))
+            return one_line("\n".join(t[:4096] for t in texts if isinstance(t, str)))
     return ""
 
 
@@ -275,6 +268,27 @@ def _put(db: sqlite3.Connection, data: bytes) -> str:
     return digest
 
 
+def _put_text(db: sqlite3.Connection, text: str) -> str:
+    """Store a long string once under the SHA-256 of its UTF-8; returns the hash.
+
+    Encoded and written a megabyte at a time (incremental blob I/O): binding a 30 MB prompt as
+    one value would hold two more copies of it at once.
+    """
+    pieces = range(0, len(text), _PIECE)
+    digest, size = hashlib.sha256(), 0
+    for start in pieces:
+        chunk = text[start : start + _PIECE].encode()
+        digest.update(chunk)
+        size += len(chunk)
+    key = digest.hexdigest()
+    if db.execute("SELECT 1 FROM blobs WHERE hash = ?", (key,)).fetchone() is None:
+        rowid = db.execute("INSERT INTO blobs VALUES (?, zeroblob(?))", (key, size)).lastrowid
+        with db.blobopen("blobs", "data", rowid) as blob:
+            for start in pieces:
+                blob.write(text[start : start + _PIECE].encode())
+    return key
+
+
 def _pack(value: Any, db: sqlite3.Connection) -> Any:
     """value with its long strings moved to blobs (tool inputs left as they are)."""
     if isinstance(value, list):
@@ -282,7 +296,7 @@ def _pack(value: Any, db: sqlite3.Connection) -> Any:
     if not isinstance(value, dict):
         return value
     return {
-        key: {"$blob": _put(db, v.encode())}
+        key: {"$blob": _put_text(db, v)}
         if key in _BLOB_KEYS and isinstance(v, str) and len(v) >= BLOB_MIN
         else v
         if key == "input"
