@@ -17,7 +17,7 @@ from . import config as cfg
 from .api.transport import Transport
 from .errors import Exit, UsageError
 from .message.capabilities import DEFAULT_MODEL
-from .message.inputs import read_json_object, read_messages, read_stdin_text, text_or_file
+from .message.inputs import read_json_object, read_messages, text_or_file
 from .message.options import request_options
 from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
 from .render import Output, Renderer, SilentRenderer, make_renderer, one_line, report
@@ -64,8 +64,8 @@ def prepare(
         base = history
     attach = list(getattr(flags, "attach", None) or [])
     stdin_used = "-" in (flags.body, getattr(flags, "messages", None), *attach) or flags.system == "@-"
-    blocks, attach_betas = attachment_blocks(flags, config, attach)
-    stdin_text = None if stdin_used else read_stdin_text()
+    stdin_text, stdin_binary = (None, None) if stdin_used else read_stdin()
+    blocks, attach_betas = attachment_blocks(flags, config, attach, stdin_binary)
     prompt = " ".join(words) if words else None
     opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
     opts.betas += [b for b in attach_betas if b not in opts.betas]
@@ -88,14 +88,29 @@ def prepare(
     return Prepared(body, betas, config, conversation_id, title or None)
 
 
+def read_stdin() -> tuple[str | None, bytes | None]:
+    """Piped stdin by its content: (text, None) for text, (None, bytes) for an image, a PDF or other
+    binary data (checked like `-a -`), (None, None) when nothing is piped."""
+    from .message.attachments import stdin_is_binary
+    from .message.inputs import read_stdin_bytes, stdin_text_from
+
+    data = read_stdin_bytes()
+    if not data:
+        return None, None
+    if stdin_is_binary(data):
+        return None, data
+    return stdin_text_from(data), None
+
+
 def attachment_blocks(
-    flags: SimpleNamespace, config: cfg.Config, specs: list[str]
+    flags: SimpleNamespace, config: cfg.Config, specs: list[str], stdin_binary: bytes | None = None
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Content blocks and betas for the -a/--attach specs; file ids are looked up to pick the block type."""
-    if not specs:
+    """Content blocks and betas for the -a/--attach specs (then binary stdin: an image or PDF);
+    file ids are looked up to pick the block type."""
+    if not specs and stdin_binary is None:
         return [], []
     from .api import files as files_api
-    from .message.attachments import FILES_BETA, build_blocks
+    from .message.attachments import FILES_BETA, Refused, Source, build_blocks
     from .message.inputs import read_stdin_bytes
 
     lookups: list[Transport] = []
@@ -105,6 +120,8 @@ def attachment_blocks(
             lookups.append(make_transport(flags, config, [FILES_BETA], current_output() or Output()))
         return files_api.block_kind(lookups[0], file_id)
 
+    out = current_output() or Output()
+    extra = [Source("stdin", stdin_binary)] if stdin_binary is not None else []
     try:
         return build_blocks(
             specs,
@@ -112,7 +129,14 @@ def attachment_blocks(
             file_kind,
             fetch_urls=getattr(flags, "fetch_urls", False),
             resize=getattr(flags, "resize", None),
+            extra=extra,
+            note=out.note,
+            verbose=getattr(flags, "verbose", False),
         )
+    except Refused as exc:
+        if extra and exc.source is extra[0]:
+            raise UsageError(f"stdin: {exc.reason}") from None
+        raise
     finally:
         for transport in lookups:
             transport.close()

@@ -40,8 +40,35 @@ _BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".heic", "
 class Source:
     """One attachment as the user named it, with its bytes once read."""
 
-    name: str  # what the user typed (a path, "-", a URL or a file id)
+    name: str  # what the user typed (a path, "-", a URL or a file id), or a path under a directory
     data: bytes | None = None  # None for URL and file-id sources (sent by reference)
+    in_dir: bool = False  # found under `-a DIR`: a file the API cannot take is skipped, not an error
+
+
+class Refused(UsageError):
+    """An attachment the API would not take: one line naming it and why."""
+
+    def __init__(self, source: Source, reason: str) -> None:
+        super().__init__(f"attachment {source.name}: {reason}")
+        self.source = source
+        self.name = source.name
+        self.reason = reason
+
+
+# Magic numbers of what stdin may hold besides text (the formats the API takes): checked without
+# importing anything, so a text prompt on stdin costs no import.
+_STDIN_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-")
+
+
+def stdin_is_binary(data: bytes) -> bool:
+    """Whether piped stdin is not text: an image or PDF by its magic number, or any bytes with NUL.
+
+    Text with a stray invalid byte (a Latin-1 log line) stays text (the UTF-8 rule in inputs.py).
+    """
+    head = data[:8192]
+    if head.startswith(_STDIN_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return True
+    return b"\x00" in head
 
 
 def is_attachment(word: str) -> bool:
@@ -54,20 +81,27 @@ def is_attachment(word: str) -> bool:
         return False
 
 
-def read_source(spec: str, read_stdin: Callable[[], bytes | None], *, fetch_urls: bool) -> Source:
-    """The bytes behind an attachment spec, or a by-reference Source for URLs and file ids."""
+def read_sources(
+    spec: str, read_stdin: Callable[[], bytes | None], *, fetch_urls: bool, note: Callable[[str], None]
+) -> list[Source]:
+    """The bytes behind an attachment spec (every file under a directory), or a by-reference
+    Source for URLs and file ids."""
     if spec == "-":
         data = read_stdin()
         if not data:
             raise UsageError("nothing piped on stdin to attach")
-        return Source("stdin", data)
+        return [Source("stdin", data)]
     if URL.match(spec):
-        return Source(spec, fetch(spec) if fetch_urls else None)
+        return [Source(spec, fetch(spec) if fetch_urls else None)]
     if FILE_ID.match(spec) and not Path(spec).exists():
-        return Source(spec)
+        return [Source(spec)]
+    if Path(spec).is_dir():
+        from .tree import read_tree
+
+        return [Source(name, data, in_dir=True) for name, data in read_tree(spec, note)]
     from .inputs import read_file_bytes
 
-    return Source(spec, read_file_bytes(spec, "attachment"))
+    return [Source(spec, read_file_bytes(spec, "attachment"))]
 
 
 def fetch(url: str) -> bytes:
@@ -151,17 +185,15 @@ def inspect_source(source: Source) -> Prepared:
     mime = sniff(data)
     suffix = Path(name).suffix.lower()
     if mime == "text/plain" and suffix in _BINARY_SUFFIXES:
-        raise UsageError(f"attachment {name}: named like {suffix[1:]} but its bytes are plain text")
+        raise Refused(source, f"named like {suffix[1:]} but its bytes are plain text")
     if mime not in (*IMAGE_TYPES, PDF, "text/plain"):
-        raise UsageError(
-            f"attachment {name}: looks like {mime}; the API takes JPEG, PNG, GIF, WebP, PDF or UTF-8 text"
-        )
+        raise Refused(source, f"looks like {mime}; the API takes JPEG, PNG, GIF, WebP, PDF or UTF-8 text")
     if not looks_complete(mime, data):
-        raise UsageError(f"attachment {name}: the {mime} data is truncated or damaged")
+        raise Refused(source, f"the {mime} data is truncated or damaged")
     if mime in IMAGE_TYPES:
         width, height = image_size(data)
         if width <= 0 or height <= 0:
-            raise UsageError(f"attachment {name}: cannot read the {mime} header (damaged file?)")
+            raise Refused(source, f"cannot read the {mime} header (damaged file?)")
         return Prepared(source, mime, width, height)
     return Prepared(source, mime)
 
@@ -257,16 +289,34 @@ def build_blocks(
     *,
     fetch_urls: bool = False,
     resize: bool | None = None,
+    extra: list[Source] | None = None,
+    note: Callable[[str], None] = lambda line: None,
+    verbose: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Content blocks for attachment specs, in order, and the betas they need.
+    """Content blocks for attachment specs (then the `extra` sources, e.g. an image piped on
+    stdin), in order, and the betas they need.
 
     Every attachment is read and checked before any block is made, so one bad file means no
-    request at all.
+    request at all. Under a directory, a file the API cannot take is skipped with a note instead;
+    `verbose` lists every attachment on `note`.
     """
     if specs.count("-") > 1:
         raise UsageError("stdin can be attached only once")
-    items = [inspect_source(read_source(s, read_stdin, fetch_urls=fetch_urls)) for s in specs]
+    sources = [src for s in specs for src in read_sources(s, read_stdin, fetch_urls=fetch_urls, note=note)]
+    items = []
+    for source in [*sources, *(extra or [])]:
+        try:
+            items.append(inspect_source(source))
+        except Refused as exc:
+            if not source.in_dir:
+                raise
+            note(f"claude: skipped {exc.name}: {exc.reason}")
     fit_images(items, resize)
+    if verbose:
+        for item in items:
+            what = item.mime or "by reference"
+            size = f", {len(item.source.data):,} bytes" if item.source.data is not None else ""
+            note(f"claude: attached {item.source.name} ({what}{size})")
     blocks = [to_block(item, file_kind) for item in items]
     betas = [FILES_BETA] if any(b["source"].get("type") == "file" for b in blocks if "source" in b) else []
     return blocks, betas

@@ -55,6 +55,11 @@ def read_stdin_text() -> str | None:
     data = read_stdin_bytes()
     if data is None:
         return None
+    return stdin_text_from(data)
+
+
+def stdin_text_from(data: bytes) -> str | None:
+    """Stdin's bytes as prompt text (the UTF-8 rule; trailing newlines removed); None when empty."""
     # Trailing newlines are cut before decoding, through a view: stripping the decoded text would
     # copy it once more (a third copy of a 30 MB prompt at the peak).
     end = len(data)

@@ -179,9 +179,13 @@ def _attach_flags(
         typer.Option(
             "-a",
             "--attach",
-            help="Attach FILE, - (stdin), an http(s) URL or a file_ id (repeatable; before the text).",
+            help="Attach FILE, DIR (its files; .gitignore kept), - (stdin), an http(s) URL or a file_ id "
+            "(repeatable; before the text).",
         ),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="List what was attached (and skipped) on stderr.")
+    ] = False,
     fetch_urls: Annotated[
         bool, typer.Option("--fetch-urls", help="Download URL attachments and send their bytes.")
     ] = False,
