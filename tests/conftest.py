@@ -25,6 +25,15 @@ CONFORMANCE = Path(
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Without the conformance streams, stop with one line saying where they were looked for."""
+    if not CONFORMANCE.is_dir():
+        raise pytest.UsageError(
+            f"the conformance streams are missing: no {CONFORMANCE} (put the project's shared/ folder "
+            "beside this checkout, or set CLAUDE_CONFORMANCE_DIR to its conformance/ folder)"
+        )
+
+
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     with Emulator(api_key=KEY) as server:

@@ -180,14 +180,25 @@ def load_history(flags: SimpleNamespace, have_body: bool) -> tuple[str | None, d
 def make_transport(
     flags: SimpleNamespace, config: cfg.Config, betas: list[str], out: Output, *, need_key: bool = True
 ) -> Transport:
-    """The transport for the connection flags: base URL, credentials, betas, timeout and retries."""
+    """The transport for the connection flags: base URL, credentials, betas, timeout and retries.
+
+    The base URL `emulator` (`--base-url emulator`, ANTHROPIC_BASE_URL=emulator) answers from the
+    built-in emulator, started in this process: a first run needs no key and no second terminal.
+    """
+    base_url = cfg.resolve_base_url(flags.base_url, config)
+    local = base_url == EMULATOR_URL
+    if local:
+        base_url = start_emulator()
     try:
         credentials = cfg.resolve_credentials(flags.api_key, config)
     except cfg.ConfigError:
-        if need_key:
+        if local:
+            credentials = cfg.Credentials(api_key="emulator")  # it takes any key
+        elif need_key:
             raise
-        credentials = None  # a dry run shows the request without a key header
-        out.note("claude: note: no API key is set; the real request would fail")
+        else:
+            credentials = None  # a dry run shows the request without a key header
+            out.note("claude: note: no API key is set; the real request would fail")
     max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
     if max_retries is not None and max_retries < 0:
         raise UsageError(f"--max-retries must be 0 or more, not {max_retries}")
@@ -195,7 +206,7 @@ def make_transport(
     if timeout is not None and timeout <= 0:
         raise UsageError(f"--timeout must be more than 0 seconds, not {timeout}")
     return Transport(
-        cfg.resolve_base_url(flags.base_url, config),
+        base_url,
         credentials,
         betas=betas,
         timeout=timeout or cfg.DEFAULT_TIMEOUT,
@@ -205,6 +216,24 @@ def make_transport(
         if (flags.debug or out.stderr_tty)
         else None,
     )
+
+
+# The base URL that means "the built-in emulator, in this process" (see make_transport).
+EMULATOR_URL = "emulator"
+_emulator: list[Any] = []  # the one in-process emulator, once started
+
+
+def start_emulator() -> str:
+    """Start the built-in emulator on a free loopback port (once per process); its URL.
+
+    The emulator is a server package (it imports nothing of the client); it runs in a daemon
+    thread and ends with the process.
+    """
+    if not _emulator:
+        from .emulator.server import Emulator
+
+        _emulator.append(Emulator().start())
+    return str(_emulator[0].url)
 
 
 def print_dry_run(transport: Transport, method: str, path: str, body: dict[str, Any], out: Output) -> None:

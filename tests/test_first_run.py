@@ -1,0 +1,84 @@
+"""A new user's first minutes: the README's first command, the built-in emulator, the test command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+BIN = Path(sys.executable).parent
+
+
+def first_block() -> list[str]:
+    """The command lines of the README's first code block (Install, try, test)."""
+    block = README.split("```sh", 1)[1].split("```", 1)[0]
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def no_key_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE_"))}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "xdg"), NO_COLOR="1")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    return env
+
+
+def test_the_first_command_installs_and_asks_the_built_in_emulator(tmp_path: Path) -> None:
+    install, tests = first_block()[:2]
+    assert install.startswith("python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && ")
+    assert tests == ".venv/bin/python -m pytest -q"
+    ask = install.split(" && ", 2)[2]  # what runs once installed: no key, no server started by hand
+    assert "ANTHROPIC_BASE_URL=emulator" in ask
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", ask.replace(".venv/bin/", f"{BIN}/")],
+        capture_output=True,
+        text=True,
+        env=no_key_env(tmp_path),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("You said: hello there")
+
+
+def test_base_url_emulator_answers_every_command_without_a_key(tmp_path: Path) -> None:
+    env = {**no_key_env(tmp_path), "ANTHROPIC_BASE_URL": "emulator"}
+
+    def claude(*args: str, input: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "claude_cli", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    streamed = claude("stream", "hi")
+    assert streamed.returncode == 0 and '"message_stop"' in streamed.stdout, streamed.stderr
+    assert claude("models").returncode == 0
+    assert claude("ask", "-c", "again").returncode == 0  # the first turn was stored
+    flag = claude("ask", "--base-url", "emulator", "hi", input="")
+    assert (flag.returncode, flag.stdout) == (0, "You said: hi")
+
+
+def test_the_suite_says_in_one_line_when_the_conformance_streams_are_missing(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--co", "-p", "no:cacheprovider", str(ROOT / "tests")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CLAUDE_CONFORMANCE_DIR": str(tmp_path / "missing")},
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 4, done.stdout[-800:]
+    assert done.stderr.strip().splitlines() == [
+        f"ERROR: the conformance streams are missing: no {tmp_path / 'missing'} (put the project's shared/"
+        " folder beside this checkout, or set CLAUDE_CONFORMANCE_DIR to its conformance/ folder)"
+    ]
+    assert "Traceback" not in done.stdout + done.stderr
