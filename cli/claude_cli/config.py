@@ -45,6 +45,8 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "api_key_command": str,
     "aliases": dict,
 }
+# The keys `claude config set` takes (besides alias.NAME), in the order help lists them.
+KEY_NAMES = tuple(k for k in _KEYS if k != "aliases")
 
 
 def config_dir() -> Path:

@@ -25,6 +25,8 @@ Examples:
 class BatchGroup(TyperGroup):
     """`claude batch ARGS` runs `claude batch run ARGS` unless ARGS start with a subcommand."""
 
+    default_command = "run"  # completion and help read this too
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not any(a in ("-h", "--help") for a in args[:1]) and (not args or args[0] not in self.commands):
             args = ["run", *args]

@@ -36,6 +36,16 @@ def install_path(shell: str) -> Path:
     return config / "fish" / "completions" / "claude.fish"
 
 
+# Where the bash-completion package's loader lives (Debian/Ubuntu/Fedora, old Debian, Homebrew).
+# Without it, bash never reads ~/.local/share/bash-completion/completions/.
+BASH_COMPLETION_LOADERS = (
+    "/usr/share/bash-completion/bash_completion",
+    "/etc/bash_completion",
+    "/opt/homebrew/etc/profile.d/bash_completion.sh",
+    "/usr/local/etc/profile.d/bash_completion.sh",
+)
+
+
 def _detect() -> str:
     name = Path(os.environ.get("SHELL", "")).name
     if name not in ("bash", "zsh", "fish"):
@@ -66,6 +76,14 @@ def install(
     path = install_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(COMPLETIONS[name])
+    if name != "zsh":  # bash and fish load a file named after the command: claude-cli gets one too
+        path.with_name(path.name.replace("claude", "claude-cli", 1)).write_text(COMPLETIONS[name])
     typer.echo(f"claude: wrote {path}", err=True)
     if name == "zsh":
         typer.echo("claude: add to ~/.zshrc before compinit: fpath=(~/.zfunc $fpath)", err=True)
+    elif name == "bash" and not any(os.path.exists(p) for p in BASH_COMPLETION_LOADERS):
+        typer.echo(
+            "claude: the bash-completion package is not installed, so bash will not load that file;"
+            f" add to ~/.bashrc: source {path}",
+            err=True,
+        )
