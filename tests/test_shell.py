@@ -82,10 +82,68 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
     assert "opus" in bash_complete("claude", "ask", "-m", "") and "claude-opus-4-8" in bash_complete(
         "claude", "ask", "--model", "claude-o"
     )
-    assert bash_complete("claude", "completion", "") == ["show", "install", "bash", "zsh", "fish"]
+    assert bash_complete("claude", "completion", "") == ["show", "install"]
     assert "ask" in bash_complete("claude", "man", "")
     (tmp_path / "body.json").write_text("{}")
     assert bash_complete("claude", "ask", "--body", str(tmp_path / "bo")) == [str(tmp_path / "body.json")]
+
+
+def test_bash_completes_what_belongs_after_a_nested_subcommand(cli, env) -> None:
+    cli("ask", "the only conversation")
+    (cid,) = [line.split("\t")[0] for line in cli("log", "list").stdout.splitlines()]
+    run_env = {**os.environ, **env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    assert bash_complete("claude", "log", "show", "", env=run_env) == [cid]
+    assert bash_complete("claude-cli", "log", "export", cid[:3], env=run_env) == [cid]
+    assert bash_complete("claude", "log", "export", cid, "-o", "") == [
+        "json",
+        "ndjson",
+        "markdown",
+        "messages",
+    ]
+    keys = ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "alias."]
+    assert bash_complete("claude", "config", "set", "") == keys
+    assert bash_complete("claude", "config", "unset", "ti") == ["timeout"]
+    assert bash_complete("claude", "completion", "show", "") == ["bash", "zsh", "fish"]
+    assert bash_complete("claude", "batch", "status", "--o") == ["--output"]
+    # `claude batch FILE` is `claude batch run FILE`: run's flags complete after `batch` too.
+    assert bash_complete("claude", "batch", "--ord") == ["--ordered"]
+    assert bash_complete("claude", "batch", "-j", "4", "--sta") == ["--state"]
+    both = subprocess.run(
+        [need("bash"), "--norc", "-c", f"source {BASH}; complete -p claude claude-cli"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert both.splitlines() == [
+        "complete -o default -F _claude claude",
+        "complete -o default -F _claude claude-cli",
+    ]
+
+
+def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -> None:
+    fish = need("fish")
+    script = REPO / "completions" / "claude.fish"
+
+    def complete(line: str) -> list[str]:
+        done = subprocess.run(
+            [fish, "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        )
+        assert done.stderr == ""
+        return [row.split("\t")[0] for row in done.stdout.splitlines()]
+
+    assert complete("claude log ") == ["export", "list", "search", "show"]
+    assert complete("claude log show ") == []  # conversation ids; none here (and no claude on PATH)
+    assert complete("claude config set ") == sorted(
+        ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "alias."]
+    )
+    assert complete("claude completion show ") == ["bash", "fish", "zsh"]
+    assert complete("claude-cli completion show ") == ["bash", "fish", "zsh"]
+    assert complete("claude batch --ord") == ["--ordered"]
+    assert complete("claude-cli ask --thinking ") == ["adaptive", "enabled", "off"]
 
 
 def test_fish_completes(tmp_path: Path) -> None:
@@ -130,6 +188,10 @@ def test_zsh_completes_in_a_real_terminal(tmp_path: Path, cli, env) -> None:
             ("claude ask --thinking ", "adaptive  enabled   off"),
             ("claude ", "count-tokens"),
             ("claude ask --conversation ", f"--conversation {cid}"),
+            ("claude log show ", f"claude log show {cid}"),
+            ("claude-cli config set ", "api_key_command"),
+            ("claude completion show ", "bash  fish  zsh"),
+            ("claude log ", "export"),
         ):
             subprocess.run([tmux, "send-keys", "-t", session, "C-u", line, "Tab"], check=True)
             deadline = time.monotonic() + 10
@@ -165,6 +227,16 @@ def test_man_pages_carry_examples_and_exit_status() -> None:
     assert "TOOL_INPUT_<KEY>" in MAN["claude-tool-run"]  # the execution contract
 
 
+def test_the_main_page_names_claude_cli_and_every_variable() -> None:
+    page = MAN["claude"]
+    assert "claude, claude\\-cli \\- " in page and ".B claude-cli" in page
+    environment = page.split(".SH ENVIRONMENT", 1)[1].split(".SH ", 1)[0]
+    for var in ("CLAUDE_HOME", "CLAUDE_CONFIG", "HTTPS_PROXY", "NO_PROXY", "ANTHROPIC_BASE_URL"):
+        assert f".B {var}" in environment or f" {var}" in environment, var
+    description = page.split(".SH DESCRIPTION", 1)[1].split(".SH ", 1)[0]
+    assert description.count(".PP") >= 2 and len(description) > 800  # paragraphs, not the summary again
+
+
 def test_claude_man_prints_roff_when_piped(proc) -> None:
     run = proc("man", "ask")
     assert run.code == 0 and run.stdout == MAN["claude-ask"]
@@ -188,8 +260,28 @@ def test_completion_install_writes_where_the_shell_looks(proc, tmp_path: Path) -
     target = tmp_path / "bash-completion" / "completions" / "claude"
     assert run.code == 0 and target.read_text() == COMPLETIONS["bash"]
     assert run.stdout == "" and str(target) in run.stderr
+    assert (tmp_path / "bash-completion" / "completions" / "claude-cli").read_text() == COMPLETIONS["bash"]
     unknown = proc("completion", "install", extra_env={"SHELL": "/bin/tcsh"})
     assert unknown.code == 2 and "cannot tell the shell" in unknown.stderr
+
+
+def test_completion_install_says_what_to_add_when_bash_completion_is_missing(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claude_cli.commands import completion
+
+    target = tmp_path / "bash-completion" / "completions" / "claude"
+    monkeypatch.setattr(completion, "BASH_COMPLETION_LOADERS", (str(tmp_path / "nowhere"),))
+    run = cli("completion", "install", "bash", extra_env={"XDG_DATA_HOME": str(tmp_path)})
+    assert run.code == 0 and run.stderr.splitlines() == [
+        f"claude: wrote {target}",
+        "claude: the bash-completion package is not installed, so bash will not load that file;"
+        f" add to ~/.bashrc: source {target}",
+    ]
+    (tmp_path / "loader").write_text("")
+    monkeypatch.setattr(completion, "BASH_COMPLETION_LOADERS", (str(tmp_path / "loader"),))
+    run = cli("completion", "install", "bash", extra_env={"XDG_DATA_HOME": str(tmp_path)})
+    assert run.stderr.splitlines() == [f"claude: wrote {target}"]
 
 
 def test_conversation_ids_complete_from_the_log(cli, env) -> None:

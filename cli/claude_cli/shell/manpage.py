@@ -13,7 +13,32 @@ ENVIRONMENT = [
     ("ANTHROPIC_BASE_URL", "The API base URL (default https://api.anthropic.com)."),
     ("CLAUDE_MODEL", "The default model (an id or an alias)."),
     ("CLAUDE_CONFIG", "The config file (default $XDG_CONFIG_HOME/claude-cli/config.toml)."),
+    (
+        "CLAUDE_HOME",
+        "Where the conversation log (claude.db) lives (default $XDG_DATA_HOME/claude-cli, "
+        "i.e. ~/.local/share/claude-cli).",
+    ),
+    (
+        "HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY",
+        "Proxies, read as curl reads them (lower-case names too); https goes through a CONNECT tunnel "
+        "and user:pass@ in the proxy URL is sent as Proxy-Authorization.",
+    ),
     ("NO_COLOR", "Set to turn colour off on stderr."),
+]
+
+DESCRIPTION = [
+    """claude sends prompts to the Anthropic Messages API and prints what comes back: the answer's
+    text as it streams, the final Message as JSON, schema-checked JSON, or the API's own events as
+    one JSON object per line. The prompt is stdin followed by the words given on the command line;
+    images, PDFs and text files are attached with -a. Completed turns are stored in a local log,
+    so a conversation can be continued (-c), shown or exported later.""",
+    """stdout carries only the requested output; thinking, usage, notices and errors go to stderr,
+    one line each, and the exit status tells what happened (a cut-off answer, a refusal, a rate
+    limit, ...). Requests the API is known to reject are stopped before anything is sent.""",
+    """The same program is installed as claude-cli, a name that does not clash with Claude Code's
+    own claude executable; the completion scripts complete both names. The base URL "emulator"
+    (ANTHROPIC_BASE_URL=emulator) answers from a built-in local stand-in for the API: no key and
+    no network needed.""",
 ]
 
 
@@ -35,11 +60,11 @@ def _examples(epilog: str | None) -> list[str]:
     return [line.strip() for line in epilog.split("Examples:", 1)[1].strip().splitlines() if line.strip()]
 
 
-def _header(name: str, summary: str) -> list[str]:
+def _header(name: str, summary: str, also: str = "") -> list[str]:
     return [
         f'.TH {name.upper()} 1 "" "claude {__version__}" "User Commands"',
         ".SH NAME",
-        f"{esc(name)} \\- {esc(summary)}",
+        f"{esc(name)}{esc(also)} \\- {esc(summary)}",
     ]
 
 
@@ -119,13 +144,16 @@ def command_page(group: click.Group, name: str) -> str:
 def main_page(group: click.Group) -> str:
     """claude(1): the overview, the commands, exit status and environment."""
     ctx = click.Context(group, info_name="claude")
-    lines = _header("claude", "the Anthropic Messages API from the shell")
+    lines = _header("claude", "the Anthropic Messages API from the shell", also=", claude-cli")
     lines += [".SH SYNOPSIS", ".B claude", "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]"]
+    lines += [".br", ".B claude-cli", "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]"]
     lines += [
         ".SH DESCRIPTION",
-        esc(" ".join((group.help or "").split())),
-        ".PP",
-        "stdout carries only the requested output; thinking, usage, notices and errors go to stderr.",
+        *(
+            line
+            for i, para in enumerate(DESCRIPTION)
+            for line in ([".PP"] if i else []) + [esc(" ".join(para.split()))]
+        ),
     ]
     lines += [".SH COMMANDS"]
     names = group.list_commands(ctx)
