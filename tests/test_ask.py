@@ -258,3 +258,23 @@ def test_unknown_option_is_one_line(cli) -> None:
     run = cli("ask", "--bogus", "hi")
     assert run.code == 2
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("claude: error: No such option")
+
+
+def test_temperature_on_the_default_model_is_refused_before_sending(cli, emu) -> None:
+    """Sonnet 5.x rejects sampling parameters (issue 14): one line naming the flag, nothing sent."""
+    run = cli("ask", "--temperature", "0.2", "hi")
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "--temperature" in run.stderr and "claude-sonnet-5-5" in run.stderr
+    assert emu.message_requests == []
+    forced = cli("ask", "--force", "--temperature", "0.2", "hi")  # the emulator refuses it as the API does
+    assert forced.code != 0 and "temperature" in forced.stderr
+    assert len(emu.message_requests) == 1
+
+
+def test_tool_run_refuses_a_forced_tool_choice_on_sonnet_5_5(cli, emu, tmp_path) -> None:
+    tool = tmp_path / "t.sh"
+    tool.write_text("#!/bin/sh\necho 1\n")
+    tool.chmod(0o755)
+    run = cli("tool-run", "-y", "--tool", f"t={tool}", "--tool-choice", "any", "go")
+    assert run.code == 2 and "forced tool use" in run.stderr
+    assert emu.message_requests == []

@@ -115,6 +115,19 @@ def test_nothing_to_send() -> None:
         ("claude-mythos-preview", {"prefill": "{"}, "prefill"),
         ("claude-fable-5-2", {"prefill": "{"}, "prefill"),
         ("claude-opus-4-8", {"thinking_budget": 2048}, "manual thinking"),
+        # Issue 14: the 5.x rules (sources cited in capabilities.py).
+        ("claude-sonnet-5", {"temperature": 0.2}, "sampling"),
+        ("claude-sonnet-5-5", {"top_p": 0.9}, "sampling"),
+        ("claude-sonnet-5", {"thinking_budget": 2048}, "manual thinking"),
+        ("claude-sonnet-5-5", {"thinking": "off"}, "turning thinking off"),
+        ("claude-haiku-5-5", {"temperature": 0.2}, "sampling"),
+        ("claude-haiku-5-5", {"thinking_budget": 2048}, "manual thinking"),
+        ("claude-haiku-5-5", {"prefill": "{"}, "prefill"),
+        ("claude-opus-5", {"thinking": "off", "effort": "xhigh"}, "effort xhigh or max"),
+        ("claude-opus-5", {"thinking": "off", "effort": "max"}, "effort xhigh or max"),
+        ("claude-opus-5-5", {"thinking": "off"}, "turning thinking off"),
+        ("claude-fable-5-1", {"thinking": "off"}, "turning thinking off"),
+        ("claude-mythos-5-1", {"thinking_budget": 4096}, "manual thinking"),
         (
             "claude-sonnet-4-5",
             {"thinking_budget": 9000, "max_tokens": 9000},
@@ -138,6 +151,11 @@ def test_model_rules_reject_before_sending(model: str, kw: dict[str, Any], rule:
         ("some-future-model", {"prefill": "x", "temperature": 1.0}),
         ("claude-opus-4-8", {"system_after": "x"}),
         ("claude-sonnet-5-5", {"system_after": "x"}),
+        ("claude-sonnet-5", {"thinking": "off"}),
+        ("claude-opus-5", {"thinking": "off", "effort": "high"}),
+        ("claude-opus-5-5", {"thinking": "adaptive", "effort": "max"}),
+        ("claude-haiku-4-5", {"temperature": 0.2}),
+        ("claude-fable-5", {"thinking": "off"}),  # no source says Fable 5.0 refuses it: the API decides
     ],
 )
 def test_model_rules_allow_what_the_model_accepts(model: str, kw: dict[str, Any]) -> None:
@@ -183,3 +201,16 @@ def test_random_flag_combinations_validate_against_sdk_types(
     if stream:
         body["stream"] = True
     validate_with_sdk(body)
+
+
+@pytest.mark.parametrize(
+    "model", ["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5-1", "claude-mythos-5-1"]
+)
+@pytest.mark.parametrize("choice", [{"type": "any"}, {"type": "tool", "name": "f"}])
+def test_forced_tool_choice_is_refused_by_the_models_that_reject_it(model: str, choice: dict) -> None:
+    body, _ = build(model=model)
+    body["tool_choice"] = choice
+    with pytest.raises(UsageError, match="forced tool use"):
+        check_body(body)
+    body["model"] = "claude-opus-5"  # no source says Opus 5 refuses it
+    check_body(body)

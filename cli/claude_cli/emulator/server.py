@@ -31,7 +31,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from ..message.capabilities import MID_SYSTEM, PREFILL, SAMPLING, is_prefill, rejected_features
+from ..message.capabilities import (
+    FORCED_TOOL,
+    MANUAL_THINKING,
+    MID_SYSTEM,
+    PREFILL,
+    SAMPLING,
+    THINKING_OFF,
+    THINKING_OFF_HIGH_EFFORT,
+    is_prefill,
+    rejected_features,
+)
 from .batches import Batches, RateLimiter
 from .content import (
     FILES_BETA,
@@ -396,6 +406,12 @@ def validate(headers: dict[str, str], body: Any, api_key: str | None) -> tuple[i
     return None
 
 
+def _field(body: dict[str, Any], key: str, sub: str) -> Any:
+    """body[key][sub] when body[key] is an object, else None."""
+    value = body.get(key)
+    return value.get(sub) if isinstance(value, dict) else None
+
+
 def validate_messages_body(
     body: dict[str, Any], *, count_tokens: bool = False
 ) -> tuple[int, str, str] | None:
@@ -427,6 +443,27 @@ def validate_messages_body(
             return 400, "invalid_request_error", f"messages.{i}: a system message must follow a user message"
     if SAMPLING in rejected and any(k in body for k in ("temperature", "top_p", "top_k")):
         return 400, "invalid_request_error", "`temperature` is deprecated for this model."
+    thinking = _field(body, "thinking", "type")
+    if MANUAL_THINKING in rejected and thinking == "enabled":
+        return (
+            400,
+            "invalid_request_error",
+            (
+                '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and '
+                '"output_config.effort" to control thinking behavior.'
+            ),
+        )
+    if THINKING_OFF in rejected and thinking == "disabled":
+        return 400, "invalid_request_error", "thinking cannot be disabled for this model."
+    effort = (
+        (body.get("output_config") or {}).get("effort")
+        if isinstance(body.get("output_config"), dict)
+        else None
+    )
+    if THINKING_OFF_HIGH_EFFORT in rejected and thinking == "disabled" and effort in ("xhigh", "max"):
+        return 400, "invalid_request_error", f"thinking cannot be disabled with effort {effort!r}."
+    if FORCED_TOOL in rejected and _field(body, "tool_choice", "type") in ("any", "tool"):
+        return 400, "invalid_request_error", "Forced tool use is not supported for this model."
     if PREFILL in rejected and is_prefill(messages[-1]):
         return (
             400,

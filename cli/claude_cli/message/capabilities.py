@@ -1,8 +1,8 @@
 """What each model accepts: aliases and the rules checked before a request is sent.
 
 This is data. When a model ships or a rule changes, edit the tables here and nothing else.
-Sources: the models overview and the migration guides (Claude 4.6: prefill removed;
-Opus 4.7: temperature/top_p/top_k and manual thinking budgets removed).
+Every rule names its source beside it; a rule no source confirms stays out (the API decides).
+A model id this table cannot parse is never refused here.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ PREFILL = "assistant prefill"
 MANUAL_THINKING = "manual thinking (--thinking enabled / --thinking-budget)"
 MID_SYSTEM = "mid-conversation system messages (Opus 4.8 and later accept them)"
 STRUCTURED_OUTPUT = "structured outputs (output_config.format)"
+THINKING_OFF = "turning thinking off (--thinking off)"
+FORCED_TOOL = "forced tool use (--tool-choice any or a tool name)"
+THINKING_OFF_HIGH_EFFORT = "thinking off with effort xhigh or max"
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,32 @@ class Rule:
     until: tuple[int, int] | None = None
 
 
+# Sources, cited beside each rule (platform.claude.com/docs/en/...):
+#   M46  about-claude/models/migration-guide (Claude 4.6: prefill removed)
+#   M47  about-claude/models/migration-guide (Opus 4.7: sampling parameters and budgets removed)
+#   S5   models/sonnet-5/migration-guide: "manual extended thinking (type enabled, budget_tokens)
+#        returns a 400" and "sampling parameters set to non-default values return a 400"
+#   S55  models/sonnet-5-5/migration-guide: "five settings that return a 400: thinking budgets,
+#        sampling parameters, assistant prefill, forced tool choice, thinking: disabled"
+#   O5   OpenRouter's Opus 5 migration guide (cookbook/.../model-migrations/opus-5): thinking may be
+#        disabled only at effort high or lower; "the same restriction applies on the Messages API
+#        with thinking: {type: disabled} and output_config.effort" (400 from Anthropic)
+#   O55  models/opus-5-5/migration-guide, "What every request to Claude Opus 5.5 must satisfy":
+#        thinking cannot be disabled, forced tool_choice is rejected (400)
+#   H55  models/haiku-5-5/migration-guide: budgets -> adaptive, remove temperature/top_p/top_k,
+#        replace assistant prefill
+#   F51  models/fable-5-1/migration-guide (Fable 5.1 and Mythos 5.1): thinking disabled and
+#        manual thinking return a 400; tool_choice any / tool returns a 400
 RULES: tuple[Rule, ...] = (
-    Rule("opus", (4, 7), frozenset({SAMPLING, MANUAL_THINKING})),
-    Rule("*", (4, 6), frozenset({PREFILL})),
+    Rule("opus", (4, 7), frozenset({SAMPLING, MANUAL_THINKING})),  # M47
+    Rule("opus", (5, 0), frozenset({THINKING_OFF_HIGH_EFFORT}), until=(5, 5)),  # O5
+    Rule("opus", (5, 5), frozenset({THINKING_OFF, FORCED_TOOL})),  # O55
+    Rule("sonnet", (5, 0), frozenset({SAMPLING, MANUAL_THINKING})),  # S5
+    Rule("sonnet", (5, 5), frozenset({THINKING_OFF, FORCED_TOOL})),  # S55
+    Rule("haiku", (5, 0), frozenset({SAMPLING, MANUAL_THINKING})),  # H55 (Haiku 5.x starts at 5.5)
+    Rule("fable", (5, 1), frozenset({THINKING_OFF, MANUAL_THINKING, FORCED_TOOL})),  # F51
+    Rule("mythos", (5, 1), frozenset({THINKING_OFF, MANUAL_THINKING, FORCED_TOOL})),  # F51
+    Rule("*", (4, 6), frozenset({PREFILL})),  # M46; S55, H55 say the same of the 5.5 models
     Rule("mythos", (0, 0), frozenset({PREFILL})),
     Rule("fable", (0, 0), frozenset({PREFILL})),
     # role "system" after a user turn: new with Opus 4.8; every model released before it rejects it.

@@ -145,6 +145,20 @@ def check_body(body: dict[str, Any]) -> None:
         problems.append(
             f"{model} rejects {capabilities.MANUAL_THINKING}; use --thinking adaptive with --effort"
         )
+    if capabilities.THINKING_OFF in rejected and thinking.get("type") == "disabled":
+        problems.append(f"{model} rejects {capabilities.THINKING_OFF}; lower --effort instead")
+    effort = (body.get("output_config") or {}).get("effort")
+    if (
+        capabilities.THINKING_OFF_HIGH_EFFORT in rejected
+        and thinking.get("type") == "disabled"
+        and effort in ("xhigh", "max")
+    ):
+        problems.append(
+            f"{model} rejects {capabilities.THINKING_OFF_HIGH_EFFORT}; use --effort high or lower"
+        )
+    choice = (body.get("tool_choice") or {}).get("type")
+    if capabilities.FORCED_TOOL in rejected and choice in ("any", "tool"):
+        problems.append(f"{model} rejects {capabilities.FORCED_TOOL}; use --tool-choice auto")
     for i, message in enumerate(messages):
         if message.get("role") != "system":
             continue

@@ -22,6 +22,7 @@ import orjson
 
 from .. import flow
 from ..errors import CliError, Exit, UsageError
+from ..message.request import check_body
 from ..render import NdjsonRenderer, Output, SilentRenderer, message_text, report, usage_line
 from .programs import Tool, ToolRun, kill_running, run_tool
 
@@ -102,6 +103,8 @@ def run_loop(
     prepared = flow.prepare(flags, words, stream=stream, show_thinking=show_thinking)
     body = prepared.body
     add_tools(body, settings)
+    if not flags.force:
+        check_body(body)  # again: the tool choice is part of the body only now
     transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
         flow.print_dry_run(transport, "POST", MESSAGES_PATH, body, out)
