@@ -23,7 +23,20 @@ json_values = st.recursive(
 
 @st.composite
 def block_events(draw: Any, index: int) -> list[dict[str, Any]]:
-    kind = draw(st.sampled_from(["text", "thinking", "tool_use", "server_tool_use"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "text",
+                "thinking",
+                "tool_use",
+                "server_tool_use",
+                "mcp_tool_use",
+                "compaction",
+                "fallback",
+                "result",
+            ]
+        )
+    )
     delta = lambda d: {"type": "content_block_delta", "index": index, "delta": d}  # noqa: E731
     if kind == "text":
         start = {"type": "text", "text": ""}
@@ -32,9 +45,34 @@ def block_events(draw: Any, index: int) -> list[dict[str, Any]]:
         start = {"type": "thinking", "thinking": "", "signature": ""}
         deltas = [delta({"type": "thinking_delta", "thinking": t}) for t in draw(st.lists(texts, max_size=4))]
         deltas.append(delta({"type": "signature_delta", "signature": draw(st.text(min_size=1, max_size=10))}))
+    elif kind == "compaction":
+        start = {"type": "compaction", "content": None}
+        pieces = draw(st.lists(st.tuples(texts, st.none() | texts), min_size=1, max_size=2))
+        deltas = [
+            delta({"type": "compaction_delta", "content": c, "encrypted_content": e}) for c, e in pieces
+        ]
+    elif kind == "fallback":  # no deltas; relabels the Message's model
+        to = draw(st.sampled_from(["claude-opus-5-5", "claude-sonnet-5-5"]))
+        start = {
+            "type": "fallback",
+            "from": {"model": "claude-fable-5-1"},
+            "to": {"model": to},
+            "trigger": {"type": "refusal", "category": "cyber"},
+        }
+        deltas = []
+    elif kind == "result":  # a server tool's result block: arrives whole, with citations-bearing text
+        start = {
+            "type": "web_search_tool_result",
+            "tool_use_id": f"srvtoolu_{index}",
+            "content": [{"type": "web_search_result", "url": "https://x.test", "title": "x",
+                         "encrypted_content": "e", "page_age": None}],
+        }  # fmt: skip
+        deltas = []
     else:
-        name = "web_search" if kind == "server_tool_use" else "tool"  # server tools have fixed names
+        name = {"server_tool_use": "web_search", "mcp_tool_use": "search"}.get(kind, "tool")
         start = {"type": kind, "id": f"toolu_{index}", "name": name, "input": {}}
+        if kind == "mcp_tool_use":
+            start["server_name"] = "srv"
         raw = orjson.dumps(draw(st.dictionaries(st.text(max_size=5), json_values, max_size=3))).decode()
         pieces = split_at(raw, draw(st.lists(st.integers(0, 200), max_size=5)))
         deltas = [delta({"type": "input_json_delta", "partial_json": p}) for p in pieces]
@@ -73,11 +111,19 @@ def streams(draw: Any) -> list[dict[str, Any]]:
     if draw(st.booleans()):
         final_usage["cache_creation_input_tokens"] = draw(st.integers(0, 1000))
     stop = draw(
-        st.sampled_from(["end_turn", "max_tokens", "tool_use", "stop_sequence", "refusal", "pause_turn"])
+        st.sampled_from(
+            ["end_turn", "max_tokens", "tool_use", "stop_sequence", "refusal", "pause_turn", "compaction"]
+        )
     )
-    events.append(
-        {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None}, "usage": final_usage}
-    )
+    final: dict[str, Any] = {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop, "stop_sequence": None},
+        "usage": final_usage,
+    }
+    if draw(st.booleans()):  # context editing / compaction report it beside the delta
+        edit = {"type": "clear_tool_uses_20250919", "cleared_tool_uses": 1, "cleared_input_tokens": 10}
+        final["context_management"] = {"applied_edits": draw(st.lists(st.just(edit), max_size=1))}
+    events.append(final)
     events.append({"type": "message_stop"})
     return events
 
@@ -135,4 +181,35 @@ def test_a_long_answer_of_many_deltas_equals_the_sdk() -> None:
     for event in orjson.loads(orjson.dumps(events)):
         acc.add(event)
     assert acc.message is not None and len(acc.message["content"][0]["text"]) == 160_000
+    assert strip_nulls(acc.message) == strip_nulls(sdk_accumulate(events))
+
+
+def test_context_management_on_message_delta_is_kept() -> None:
+    """The issue's trigger: a top-level context_management on message_delta (it was dropped)."""
+    events = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": "m",
+                "type": "message",
+                "role": "assistant",
+                "content": [],
+                "model": "claude-sonnet-5-5",
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+            },
+        },
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": 2},
+            "context_management": {"applied_edits": []},
+        },
+        {"type": "message_stop"},
+    ]
+    acc = Accumulator()
+    for event in events:
+        acc.add(event)
+    assert acc.message is not None and acc.message["context_management"] == {"applied_edits": []}
     assert strip_nulls(acc.message) == strip_nulls(sdk_accumulate(events))

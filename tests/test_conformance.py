@@ -75,14 +75,16 @@ def test_ask_json_prints_the_message(cli, emu, name: str) -> None:
 
 
 def sdk_accumulate(events: list[dict[str, Any]]) -> dict[str, Any]:
-    from anthropic.lib.streaming._messages import accumulate_event
+    from anthropic.lib.streaming._beta_messages import accumulate_event
 
     snapshot = None
     bufs: dict[int, bytes] = {}
     for event in events:
         if event["type"] in ("ping", "error"):
             continue
-        snapshot = accumulate_event(event=event, current_snapshot=snapshot, json_bufs=bufs)
+        snapshot = accumulate_event(
+            event=event, current_snapshot=snapshot, json_bufs=bufs, request_headers=None
+        )
     return snapshot.to_dict(mode="json", exclude_unset=False) if snapshot else {}
 
 

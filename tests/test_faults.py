@@ -290,3 +290,74 @@ def test_emulator_control_endpoints_script_faults_over_http(cli, emu) -> None:
     assert run.code == 16 and "api_error (503): scripted" in run.stderr
     recorded = orjson.loads(urllib.request.urlopen(f"{emu.url}/_emulator/requests").read())
     assert [r["path"] for r in recorded] == ["/v1/messages"]
+
+
+def _sse(*events: dict) -> bytes:
+    return b"".join(b"event: " + e["type"].encode() + b"\ndata: " + orjson.dumps(e) + b"\n\n" for e in events)
+
+
+START = {"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant",
+         "model": "claude-sonnet-5-5", "content": [], "stop_reason": None, "stop_sequence": None,
+         "usage": {"input_tokens": 3, "output_tokens": 1}}}  # fmt: skip
+TEXT_START = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+
+
+def _end(stop_reason: str = "end_turn") -> list[dict]:
+    return [
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": 2},
+        },
+        {"type": "message_stop"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {
+            "type": "content_block_delta",
+            "index": 5,
+            "delta": {"type": "text_delta", "text": "x"},
+        },  # never started
+        TEXT_START,  # index 0 again
+        {"type": "content_block_delta", "index": 0},  # no delta
+    ],
+)
+def test_malformed_events_are_a_protocol_error_and_stream_passes_every_event(cli, emu, bad: dict) -> None:
+    """Issue 14: these ended in 'internal error: IndexError', and stream stopped printing at the
+    event it could not accumulate. Now every event is printed, then one line, exit 1."""
+    delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}}
+    events = [START, TEXT_START, delta, bad, *[delta] * 20, *_end()]
+    emu.enqueue(Reply.sse(_sse(*events)))
+    run = cli("stream", "hi")
+    assert [orjson.loads(line) for line in run.stdout.splitlines()] == events
+    assert run.code == 1
+    assert run.stderr.startswith("claude: error: malformed") and "internal error" not in run.stderr
+    assert run.stderr.count("\n") == 1
+    emu.enqueue(Reply.sse(_sse(*events)))
+    asked = cli("ask", "hi")
+    assert asked.code == 1 and "internal error" not in asked.stderr and "malformed" in asked.stderr
+
+
+def test_message_start_without_message_is_a_protocol_error(cli, emu) -> None:
+    emu.enqueue(Reply.sse(_sse({"type": "message_start"}, TEXT_START, *_end())))
+    run = cli("ask", "hi")
+    assert run.code == 1 and run.stderr.startswith("claude: error: malformed message_start event")
+
+
+@pytest.mark.parametrize(
+    ("reason", "code", "note"),
+    [
+        ("compaction", 5, "paused after compacting the context"),
+        ("some_future_reason", 1, "stop_reason 'some_future_reason'"),
+    ],
+)
+def test_stop_reasons_the_table_did_not_know(cli, emu, reason: str, code: int, note: str) -> None:
+    delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "partial"}}
+    emu.enqueue(Reply.sse(_sse(START, TEXT_START, delta, *_end(reason))))
+    run = cli("ask", "hi")
+    assert (run.code, run.stdout) == (code, "partial")
+    assert note in run.stderr and run.stderr.count("\n") == 1

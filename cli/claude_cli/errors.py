@@ -71,16 +71,21 @@ STOP_REASON_EXIT: dict[str, Exit] = {
     "model_context_window_exceeded": Exit.MAX_TOKENS,
     "refusal": Exit.REFUSAL,
     "pause_turn": Exit.PAUSED,
+    # The API paused after writing a compaction block (context management's
+    # pause_after_compaction): the answer continues when the conversation is sent again (-c).
+    "compaction": Exit.PAUSED,
 }
+# A stop_reason not in this table (newer than this claude) exits FAILURE with a note on stderr:
+# nothing vouches that such an answer is complete.
 
 # What the README and man page print, in order.
 EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.OK, "success: end_turn, stop_sequence or tool_use"),
-    (Exit.FAILURE, "unexpected failure (malformed server response, internal error)"),
+    (Exit.FAILURE, "unexpected failure (malformed server response, a stop_reason newer than claude)"),
     (Exit.USAGE, "bad flags or input; nothing was sent"),
     (Exit.MAX_TOKENS, "answer cut off: max_tokens or model_context_window_exceeded"),
     (Exit.REFUSAL, "the model refused (stop_details category on stderr)"),
-    (Exit.PAUSED, "the turn was paused (pause_turn); the answer is incomplete"),
+    (Exit.PAUSED, "the turn was paused (pause_turn, compaction); the answer is incomplete"),
     (Exit.SCHEMA, "--schema: the answer is not JSON matching the schema; nothing printed"),
     (Exit.MAX_STEPS, "tool-run reached --max-steps while the model still asked for tools"),
     (Exit.BATCH_FAILURES, "batch finished, but some lines have an error result"),

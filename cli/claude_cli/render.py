@@ -247,8 +247,13 @@ def usage_line(usage: dict[str, Any]) -> str:
 def report(message: dict[str, Any], out: Output, *, show_usage: bool = False) -> Exit:
     """Tell the person on stderr how the answer ended; return the exit status its stop_reason means."""
     reason = message.get("stop_reason")
-    status = STOP_REASON_EXIT.get(str(reason), Exit.OK)
-    if reason == "refusal":
+    status = STOP_REASON_EXIT.get(str(reason), Exit.FAILURE)
+    if status == Exit.FAILURE:
+        out.note(
+            f"claude: the answer ended with stop_reason {reason!r}, which this version of claude does not "
+            "know; treat the answer as incomplete"
+        )
+    elif reason == "refusal":
         details = message.get("stop_details") or {}
         category = details.get("category") or "unspecified"
         explanation = details.get("explanation")
@@ -257,6 +262,8 @@ def report(message: dict[str, Any], out: Output, *, show_usage: bool = False) ->
         )
     elif status == Exit.MAX_TOKENS:
         out.note(f"claude: the answer was cut off ({reason}); raise --max-tokens to get more")
+    elif reason == "compaction":
+        out.note("claude: the turn paused after compacting the context; continue it with -c")
     elif status == Exit.PAUSED:
         out.note("claude: the turn was paused (pause_turn); the answer is incomplete")
     if show_usage:

@@ -96,6 +96,9 @@ def parse_event_data(data: bytes) -> dict[str, Any]:
 _TRACKS_INPUT = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 # message_delta keys copied even when null (the SDK resets them); others are copied when present.
 _DELTA_ALWAYS = ("stop_reason", "stop_sequence", "stop_details")
+# message_delta fields beside `delta` that replace the Message's (context editing and compaction;
+# the input transformations a mid-stream fallback reports).
+_DELTA_TOP_LEVEL = ("context_management", "input_transformations")
 
 
 class Accumulator:
@@ -137,7 +140,18 @@ class Accumulator:
             pending[1].append(piece)
 
     def add(self, event: dict[str, Any]) -> None:
-        """Apply one event. Unknown event and delta types are ignored here (they pass through ndjson)."""
+        """Apply one event, as the SDK's beta accumulator does. Unknown event and delta types are
+        ignored here (they pass through ndjson); an event that cannot be applied (a block index
+        never started, a missing field) is a ProtocolError."""
+        try:
+            self._add(event)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            what = event.get("type") if isinstance(event, dict) else type(event).__name__
+            raise ProtocolError(
+                f"malformed {what} event from the server ({exc.__class__.__name__}: {exc})"
+            ) from None
+
+    def _add(self, event: dict[str, Any]) -> None:
         etype = event.get("type")
         if etype == "message_start":
             # Copies: the caller's event objects must stay as the server sent them.
@@ -154,17 +168,24 @@ class Accumulator:
         if msg is None:
             raise ProtocolError(f"malformed stream: {etype} before message_start")
         if etype == "content_block_start":
-            index = event.get("index", len(msg["content"]))
-            block = dict(event["content_block"])
             content = msg["content"]
-            if index == len(content):
-                content.append(block)
-            else:
-                while len(content) <= index:
-                    content.append({})
-                content[index] = block
+            index = event.get("index", len(content))
+            if index != len(content):  # the API numbers blocks 0, 1, 2... in order
+                raise ProtocolError(
+                    f"malformed stream: content_block_start for index {index}, expected {len(content)}"
+                )
+            block = dict(event["content_block"])
+            content.append(block)
+            if block.get("type") == "fallback":
+                # A server-side fallback: the block names the model that served the rest.
+                model = (block.get("to") or {}).get("model")
+                if model:
+                    msg["model"] = model
         elif etype == "content_block_delta":
-            self._delta(msg["content"], event["index"], event["delta"])
+            index = event["index"]
+            if not isinstance(index, int) or not 0 <= index < len(msg["content"]):
+                raise ProtocolError(f"malformed stream: content_block_delta for index {index}, never started")
+            self._delta(msg["content"], index, event["delta"])
         elif etype == "content_block_stop":
             index = event.get("index")
             self._join(index)
@@ -183,6 +204,10 @@ class Accumulator:
             for key, value in delta.items():
                 if key not in _DELTA_ALWAYS and value is not None:
                     msg[key] = value
+            # Top-level fields of the event (not of its delta) that the Message carries.
+            for key in _DELTA_TOP_LEVEL:
+                if event.get(key) is not None:
+                    msg[key] = event[key]
             usage = event.get("usage") or {}
             msg_usage = msg.setdefault("usage", {})
             for key, value in usage.items():
@@ -207,6 +232,10 @@ class Accumulator:
         elif dtype == "signature_delta":
             if btype == "thinking":
                 block["signature"] = delta["signature"]
+        elif dtype == "compaction_delta":
+            if btype == "compaction":  # the summary arrives whole: it replaces, it does not append
+                block["content"] = delta.get("content")
+                block["encrypted_content"] = delta.get("encrypted_content")
         elif dtype == "citations_delta" and btype == "text":
             citations = block.get("citations")
             if citations:

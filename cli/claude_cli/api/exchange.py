@@ -58,11 +58,18 @@ def _consume(response: Response, renderer: Renderer) -> dict[str, Any]:
 def _consume_stream(response: Response, renderer: Renderer) -> dict[str, Any]:
     decoder = SSEDecoder()
     acc = Accumulator()
+    broken: list[ProtocolError] = []  # the first event the accumulator could not apply
 
     def handle(data: bytes) -> None:
         event = parse_event_data(data)
         renderer.event(data, event)
-        acc.add(event)
+        if not broken:
+            try:
+                acc.add(event)
+            except ProtocolError as exc:
+                # Every event the server sent is still passed on (stream's contract: the events,
+                # unchanged); the problem is reported once the stream has ended.
+                broken.append(exc)
         if event.get("type") == "error":
             error = event.get("error") or {}
             raise ApiError(
@@ -76,6 +83,8 @@ def _consume_stream(response: Response, renderer: Renderer) -> dict[str, Any]:
             handle(data)
     for _name, data in decoder.close():
         handle(data)
+    if broken:
+        raise broken[0]
     if not acc.done or acc.message is None:
         raise ConnectionFailure("the stream ended before message_stop; the answer is incomplete")
     renderer.finish(acc.message, streamed=True)
