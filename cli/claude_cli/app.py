@@ -104,7 +104,9 @@ def _error(message: str, debug: bool) -> None:
     if out is not None:
         out.error(message)
     else:
-        print(f"claude: error: {message}", file=sys.stderr, flush=True)
+        from .render import printable
+
+        print(f"claude: error: {printable(message)}", file=sys.stderr, flush=True)
 
 
 def _silence_stdout() -> None:

@@ -190,16 +190,52 @@ class Credentials:
         return "Credentials(<redacted>)"
 
 
-def resolve_credentials(flag: str | None, config: Config) -> Credentials:
-    """--api-key, then ANTHROPIC_API_KEY, then ANTHROPIC_AUTH_TOKEN, then api_key_command."""
-    if flag:
-        return Credentials(api_key=flag)
-    if os.environ.get("ANTHROPIC_API_KEY"):
-        return Credentials(api_key=os.environ["ANTHROPIC_API_KEY"])
-    if os.environ.get("ANTHROPIC_AUTH_TOKEN"):
-        return Credentials(auth_token=os.environ["ANTHROPIC_AUTH_TOKEN"])
-    if config.api_key_command:
-        return Credentials(api_key=_run_key_command(config.api_key_command))
+# Environment variables that hold credentials: never passed on to a child process (tools, MCP
+# servers), see `child_env` in tools/programs.py.
+CREDENTIAL_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+KEY_COMMAND_TIMEOUT = 30.0  # seconds api_key_command may take
+
+# Every secret this process resolved, so child environments can drop a variable holding one
+# under another name (an exported api_key_command output, say).
+_secrets: set[str] = set()
+
+
+def known_secrets() -> frozenset[str]:
+    """The credential values resolved so far in this process (for scrubbing child environments)."""
+    return frozenset(_secrets)
+
+
+def clean_secret(value: str, source: str) -> str:
+    """`value` without surrounding whitespace; a ConfigError (exit 2) if control characters remain.
+
+    Keys read from `.env` files often end in CR or LF; a key with a control character inside
+    cannot be a header value. The message names the source, never the key.
+    """
+    key = value.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in key):
+        raise ConfigError(f"the API key from {source} contains control characters; it was not used")
+    if key:
+        _secrets.add(key)
+    return key
+
+
+def resolve_credentials(flag: str | None, config: Config, *, run_command: bool = True) -> Credentials:
+    """--api-key, then ANTHROPIC_API_KEY, then ANTHROPIC_AUTH_TOKEN, then api_key_command.
+
+    Each is stripped of surrounding whitespace (see `clean_secret`). Without `run_command`
+    (--dry-run) api_key_command is not run: a ConfigError says no key is set.
+    """
+    sources = (
+        ("--api-key", flag, "api_key"),
+        ("ANTHROPIC_API_KEY", os.environ.get("ANTHROPIC_API_KEY"), "api_key"),
+        ("ANTHROPIC_AUTH_TOKEN", os.environ.get("ANTHROPIC_AUTH_TOKEN"), "auth_token"),
+    )
+    for source, raw, kind in sources:
+        value = clean_secret(raw, source) if raw else ""
+        if value:
+            return Credentials(**{kind: value})
+    if config.api_key_command and run_command:
+        return Credentials(api_key=clean_secret(_run_key_command(config.api_key_command), "api_key_command"))
     raise ConfigError(
         "no API key: set ANTHROPIC_API_KEY, pass --api-key, or set api_key_command in " + str(config_path()),
         Exit.AUTHENTICATION,
@@ -207,21 +243,65 @@ def resolve_credentials(flag: str | None, config: Config) -> Credentials:
 
 
 def _run_key_command(command: str) -> str:
+    timeout = KEY_COMMAND_TIMEOUT
     import shlex
+    import signal
     import subprocess
 
     try:
         argv = shlex.split(command)
-        done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own group: a timeout kills whatever it started too
+        )
+    except (OSError, ValueError) as exc:
         raise ConfigError(
             f"api_key_command failed to run: {exc.__class__.__name__}", Exit.AUTHENTICATION
         ) from None
-    key = done.stdout.decode("utf-8", "replace").strip()
-    if done.returncode != 0 or not key:
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            proc.kill()
+        proc.wait()
+        raise ConfigError(f"api_key_command timed out after {timeout:g} s", Exit.AUTHENTICATION) from None
+    except BaseException:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            proc.kill()
+        raise
+    key = out.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or not key:
         # Its output is not shown: it may hold the key.
         raise ConfigError(
-            f"api_key_command exited {done.returncode} and gave {'no ' if not key else ''}key",
+            f"api_key_command exited {proc.returncode} and gave {'no ' if not key else ''}key",
             Exit.AUTHENTICATION,
         )
     return key
+
+
+def make_private(path: Path) -> None:
+    """Make `path`'s folder (0700 when we create it) and the file itself (0600), before SQLite opens it.
+
+    SQLite gives a database's -wal and -shm files the database file's mode, so a database file
+    that is 0600 from its first byte keeps the turn text in its WAL private too. An existing
+    file (one made by `touch`, say) and its -wal/-shm are narrowed to 0600 as well.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if each.stat().st_mode & 0o077:
+                os.chmod(each, 0o600)
+        except FileNotFoundError:
+            pass
+        except PermissionError:
+            pass  # not ours to change (a read-only log is still read)

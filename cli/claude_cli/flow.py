@@ -190,22 +190,26 @@ def make_transport(
     if local:
         base_url = start_emulator()
     try:
-        credentials = cfg.resolve_credentials(flags.api_key, config)
-    except cfg.ConfigError:
+        # A dry run sends nothing: api_key_command is not run for it.
+        credentials = cfg.resolve_credentials(flags.api_key, config, run_command=need_key)
+    except cfg.ConfigError as exc:
         if local:
             credentials = cfg.Credentials(api_key="emulator")  # it takes any key
-        elif need_key:
+        elif need_key or exc.exit_code != Exit.AUTHENTICATION:
             raise
         else:
             credentials = None  # a dry run shows the request without a key header
-            out.note("claude: note: no API key is set; the real request would fail")
+            if config.api_key_command:
+                out.note("claude: note: api_key_command is not run for a dry run; the key header is omitted")
+            else:
+                out.note("claude: note: no API key is set; the real request would fail")
     max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
     if max_retries is not None and max_retries < 0:
         raise UsageError(f"--max-retries must be 0 or more, not {max_retries}")
     timeout = flags.timeout if flags.timeout is not None else config.timeout
     if timeout is not None and timeout <= 0:
         raise UsageError(f"--timeout must be more than 0 seconds, not {timeout}")
-    return Transport(
+    transport = Transport(
         base_url,
         credentials,
         betas=betas,
@@ -216,6 +220,20 @@ def make_transport(
         if (flags.debug or out.stderr_tty)
         else None,
     )
+    if need_key and transport.sends_key_in_clear:
+        where = transport.base_url
+        _warn_once(out, f"claude: warning: the API key goes unencrypted over plain http to {where}")
+    return transport
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(out: Output, text: str) -> None:
+    """`text` on stderr, once per process (a batch makes a transport per worker)."""
+    if text not in _warned:
+        _warned.add(text)
+        out.note(text)
 
 
 # The base URL that means "the built-in emulator, in this process" (see make_transport).
@@ -348,3 +366,4 @@ def current_output() -> Output | None:
 def reset_current() -> None:
     """Forget the previous command's Output (each invocation makes its own)."""
     set_current(None)
+    _warned.clear()

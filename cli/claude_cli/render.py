@@ -19,6 +19,16 @@ from .errors import STOP_REASON_EXIT, Exit
 DIM, BOLD_RED, RESET = "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
 
 
+# Control characters other than newline and tab (C0, DEL, C1), shown as `\x1b` instead of acting:
+# an escape sequence in text from the server could retitle, clear or rewrite a terminal.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (but newline and tab) made visible as `\\xNN`; inert on a terminal."""
+    return text.translate(_CONTROLS)
+
+
 def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -48,6 +58,10 @@ class Output:
         self.wrote = True
         self._at_line_start = data.endswith(b"\n")
 
+    def write_text(self, text: str) -> None:
+        """Text that came from the server on stdout: on a terminal, control characters made inert."""
+        self.write((printable(text) if self.stdout_tty else text).encode("utf-8"))
+
     def write_json(self, value: Any) -> None:
         """One JSON value and a newline: indented on a terminal, one line in a pipe."""
         self.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 if self.stdout_tty else 0) + b"\n")
@@ -60,6 +74,7 @@ class Output:
     def note(self, text: str, *, dim: bool = False) -> None:
         """A line for people on stderr."""
         self.end_line()
+        text = printable(text)  # notes quote the server (error messages, tool names)
         if dim and self.color:
             text = f"{DIM}{text}{RESET}"
         print(text, file=self.stderr, flush=True)
@@ -68,7 +83,7 @@ class Output:
         """The one-line error report: `claude: error: ...`."""
         self.end_line()
         prefix = f"{BOLD_RED}claude: error:{RESET}" if self.color else "claude: error:"
-        print(f"{prefix} {message}", file=self.stderr, flush=True)
+        print(f"{prefix} {printable(message)}", file=self.stderr, flush=True)
 
     def progress(self, text: str | None) -> None:
         """A progress line redrawn in place on stderr (a terminal only); None clears it."""
@@ -81,6 +96,7 @@ class Output:
     def thinking(self, text: str) -> None:
         """Thinking text, streamed to stderr (dim on a terminal)."""
         if text:
+            text = printable(text) if self.stderr_tty else text
             self.stderr.write(f"{DIM}{text}{RESET}" if self.color else text)
             self.stderr.flush()
 
@@ -101,7 +117,7 @@ class TextRenderer:
         self._end_thinking()
         if self._prefill:
             text, self._prefill = self._prefill + text, ""
-        self.out.write(text.encode("utf-8"))
+        self.out.write_text(text)
         self.started = True
 
     def _think(self, text: str) -> None:
@@ -141,7 +157,7 @@ class TextRenderer:
                     self._text(block.get("text", ""))
         self._end_thinking()
         if self._prefill:  # prefill with no text after it is still the start of the answer
-            self.out.write(self._prefill.encode("utf-8"))
+            self.out.write_text(self._prefill)
             self._prefill = ""
         self.out.end_line()
 

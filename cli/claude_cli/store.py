@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from .config import make_private
 from .errors import UsageError
 from .render import one_line
 
@@ -114,7 +115,7 @@ class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or data_dir() / "claude.db"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(self.path)  # 0600 before SQLite makes its -wal and -shm beside it
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
@@ -124,7 +125,6 @@ class Store:
             self._open_layout()
         except (OSError, sqlite3.Error) as exc:
             raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
-        os.chmod(self.path, 0o600)  # requests may hold private text
 
     def _open_layout(self) -> None:
         """Create the tables, or migrate a log an older version wrote; one process does it, once."""

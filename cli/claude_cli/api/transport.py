@@ -92,12 +92,18 @@ class Transport:
         notice: Callable[[str], None] | None = None,
     ) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"base URL must be http(s)://host[:port][/path], not {base_url!r}")
-        self.base_url = base_url.rstrip("/")
+        try:
+            port = parts.port  # ValueError for a port out of range
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+            shown = redact_url(base_url)
+            raise UsageError(f"base URL must be http(s)://host[:port][/path], not {shown!r}")
+        # Userinfo in the URL is never sent (there is no such API authentication) nor shown.
+        self.base_url = redact_url(base_url).rstrip("/")
         self._scheme = parts.scheme
         self._host = parts.hostname
-        self._port = parts.port
+        self._port = port
         self._prefix = parts.path.rstrip("/")
         self._credentials = credentials or Credentials()
         self._betas = list(betas or [])
@@ -110,6 +116,12 @@ class Transport:
         self.retries = 0  # retries made so far (batch summaries count them)
         self._absolute = False
         self._proxy_headers: dict[str, str] = {}
+
+    @property
+    def sends_key_in_clear(self) -> bool:
+        """Whether requests carry a credential over plain http to a host that is not loopback."""
+        has_key = bool(self._credentials.api_key or self._credentials.auth_token)
+        return has_key and self._scheme == "http" and not _is_loopback(self._host)
 
     def add_beta(self, name: str) -> None:
         """Send the anthropic-beta `name` from now on (once)."""
@@ -429,6 +441,28 @@ def _proxy_auth(proxy: SplitResult) -> dict[str, str]:
 
     pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()
     return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+def redact_url(url: str) -> str:
+    """`url` with any user:password@ replaced by `<redacted>@`, for messages and --dry-run."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}://<redacted>@{authority.rpartition('@')[2]}{slash}{tail}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def path_of(target: str) -> str:

@@ -8,13 +8,13 @@ overload, server errors, lost connections) are not journaled: a re-run tries the
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..config import make_private
 from ..errors import UsageError
 
 SCHEMA = """
@@ -37,11 +37,12 @@ class Journal:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        fresh = not Path(path).exists()
+        try:
+            make_private(Path(path))  # 0600 (and its -wal/-shm) before SQLite opens it
+        except OSError as exc:
+            raise UsageError(f"--state {path}: {exc.strerror or exc}") from None
         try:
             self.db = sqlite3.connect(path, isolation_level=None)
-            if fresh:
-                os.chmod(path, 0o600)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # survives a process crash; see store.py
             self.db.executescript(SCHEMA)

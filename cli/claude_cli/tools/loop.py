@@ -228,7 +228,7 @@ def _print_final(message: dict[str, Any], out: Output, fmt: str, show_thinking: 
     elif fmt == "text":
         if show_thinking:
             _show_thinking(message, out)
-        out.write(message_text(message).encode("utf-8"))
+        out.write_text(message_text(message))
         out.end_line()
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from ..config import CREDENTIAL_VARS, known_secrets
 from ..errors import UsageError
 from ..message.schema import json_or_file, validate_schema
 
@@ -259,14 +260,29 @@ def tool_choice(
 # -- running -------------------------------------------------------------------------------------
 
 
+def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a program claude starts (tools, MCP servers): `base` (default: this
+    process's environment) without credentials.
+
+    Dropped: ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, and any variable whose value is a key this
+    process resolved (an exported api_key_command output, say). A tool's output goes back to the
+    API and into the log, so a tool must never be able to read the key.
+    """
+    secrets = known_secrets()
+    env = dict(os.environ if base is None else base)
+    for name in [n for n, v in env.items() if n in CREDENTIAL_VARS or (v.strip() and v.strip() in secrets)]:
+        del env[name]
+    return env
+
+
 def tool_env(call: dict[str, Any]) -> dict[str, str]:
-    """The environment a tool runs with: this process's, plus the call's name, id and input."""
+    """The environment a tool runs with: `child_env()` plus the call's name, id and input."""
     inputs = call.get("input") or {}
     values = {"TOOL_INPUT": orjson.dumps(inputs).decode()}
     for key, value in inputs.items() if isinstance(inputs, dict) else ():
         var = "TOOL_INPUT_" + re.sub(r"[^A-Za-z0-9]", "_", str(key)).upper()
         values[var] = value if isinstance(value, str) else orjson.dumps(value).decode()
-    env = dict(os.environ)
+    env = child_env()
     env.update(TOOL_NAME=str(call.get("name")), TOOL_USE_ID=str(call.get("id")))
     # stdin always carries the whole input; a value too long for the environment is left out.
     env.update({k: v for k, v in values.items() if len(v) <= MAX_ENV_VALUE and "\x00" not in v})

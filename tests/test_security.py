@@ -1,0 +1,171 @@
+"""Secrets and hostile input: the key never leaks, private files stay private, server text is inert.
+
+The canary is the emulator's own key (conftest.KEY): every run below must authenticate with it,
+and no output, file or child-process environment may contain it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from claude_cli.emulator.server import Reply
+
+from .conftest import KEY
+
+PY = sys.executable
+
+# A tool that hands its whole environment back to the model (and so to the API and the log).
+DUMP_ENV = (
+    "import json, os, sys; env = json.dumps(dict(os.environ)); open(sys.argv[1], 'w').write(env); print(env)"
+)
+
+
+def _key_source(source: str, tmp_path: Path) -> tuple[dict[str, str], list[str]]:
+    """(extra environment, extra flags) that give the key from `source`."""
+    if source == "env-crlf":  # as a .env file often has it
+        return {"ANTHROPIC_API_KEY": KEY + "\r\n", "DOTENV_COPY": KEY + "\r"}, []
+    if source == "flag":
+        return {"ANTHROPIC_API_KEY": ""}, ["--api-key", KEY]
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "key").write_text(KEY + "\n")
+    command = f'{PY} -c "import sys; sys.stdout.write(open(sys.argv[1]).read())" {secret / "key"}'
+    (tmp_path / "config.toml").write_text(f"api_key_command = {orjson.dumps(command).decode()}\n")
+    # A script that exported the command's output under another name.
+    return {"ANTHROPIC_API_KEY": "", "EXPORTED_KEY": KEY}, []
+
+
+@pytest.mark.parametrize("source", ["env-crlf", "flag", "command"])
+def test_the_key_appears_in_no_output_file_request_body_or_tool_environment(
+    proc, emu, tmp_path: Path, source: str
+) -> None:
+    extra, flags = _key_source(source, tmp_path)
+    dump = tmp_path / "tool-env.json"
+    tool = f"env={PY} -c {orjson.dumps(DUMP_ENV).decode()} {dump}"
+    emu.enqueue(
+        Reply(
+            "message",
+            content=[{"type": "tool_use", "id": "toolu_1", "name": "env", "input": {}}],
+            stop_reason="tool_use",
+        ),
+        Reply.text("done"),
+    )
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"id": "a", "prompt": "one"}\n{"id": "b", "prompt": "two"}\n')
+    state = tmp_path / "state.db"
+    runs = [
+        proc("tool-run", "-y", *flags, "--tool", tool, "what is in your environment?", extra_env=extra),
+        proc("ask", *flags, "hi", extra_env=extra),
+        proc("ask", *flags, "--debug", "hi", extra_env=extra),
+        proc("ask", *flags, "--dry-run", "hi", extra_env=extra),
+        proc("batch", *flags, "--state", str(state), str(jobs), extra_env=extra),
+    ]
+    for run in runs[:3] + runs[4:]:
+        assert run.code == 0, run
+    assert runs[3].code == 0, runs[3]
+    leaks = [r for r in runs if KEY in r.stdout or KEY in r.stderr]
+    assert not leaks
+    # Every request authenticated with the stripped key, and no body carries it.
+    assert emu.requests and all(r.headers.get("x-api-key") == KEY for r in emu.requests)
+    assert not [r.path for r in emu.requests if KEY.encode() in orjson.dumps(r.body, default=str)]
+    # The tool ran, and its environment held no credential under any name.
+    env = orjson.loads(dump.read_bytes())
+    assert "ANTHROPIC_API_KEY" not in env and "ANTHROPIC_AUTH_TOKEN" not in env
+    assert not [name for name, value in env.items() if KEY in value]
+    # No file claude wrote (the log, its WAL, the state file) holds it.
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and "secret" not in p.parts]
+    assert any(p.name == "claude.db" for p in written) and state.exists()
+    assert not [p for p in written if KEY.encode() in p.read_bytes() and p.name != "config.toml"]
+
+
+def test_a_key_with_a_control_character_inside_is_refused_without_showing_it(cli, emu) -> None:
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": KEY[:6] + "\x1b" + KEY[6:]})
+    assert run.code == 2
+    assert run.stderr == (
+        "claude: error: the API key from ANTHROPIC_API_KEY contains control characters; it was not used\n"
+    )
+    assert KEY[6:] not in run.stdout + run.stderr
+    assert emu.requests == []
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_log_and_its_wal_are_private_from_the_first_byte(cli, emu, env) -> None:
+    os.umask(0o022)
+    home = Path(env["CLAUDE_HOME"])
+    assert cli("ask", "hi").code == 0
+    assert _mode(home) == 0o700
+    files = {p.name: _mode(p) for p in home.iterdir()}
+    assert set(files) >= {"claude.db"}
+    assert files == {name: 0o600 for name in files}, files
+
+
+def test_a_touched_state_file_is_made_private(cli, emu, tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    state.touch(mode=0o644)
+    os.chmod(state, 0o644)
+    assert cli("batch", "--state", str(state), input='{"id": "a", "prompt": "x"}\n').code == 0
+    assert _mode(state) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("state.db") and _mode(p) != 0o600] == []
+
+
+def test_credentials_in_a_base_url_are_never_shown(cli, emu) -> None:
+    url = "http://user:hunter2@127.0.0.1:9"
+    run = cli("ask", "--max-retries", "0", "--base-url", url, "hi")
+    assert run.code == 17
+    assert "hunter2" not in run.stderr and "<redacted>@127.0.0.1:9" in run.stderr
+    dry = cli("ask", "--dry-run", "--base-url", url, "hi")
+    assert dry.code == 0 and "hunter2" not in dry.stdout + dry.stderr
+    assert dry.stdout.startswith("POST http://<redacted>@127.0.0.1:9/v1/messages\n")
+    bad = cli("ask", "--base-url", "http://user:hunter2@127.0.0.1:99999", "hi")
+    assert bad.code == 2 and "hunter2" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_a_key_over_plain_http_to_another_host_is_warned_about_once(cli, emu) -> None:
+    run = cli("ask", "--max-retries", "1", "--base-url", "http://0.0.0.0:9", "hi")
+    assert run.code == 17
+    warning = "claude: warning: the API key goes unencrypted over plain http to http://0.0.0.0:9\n"
+    assert run.stderr.startswith(warning) and run.stderr.count("warning") == 1
+    # Loopback (the emulator) and dry runs: no warning.
+    assert cli("ask", "hi").stderr == ""
+    assert "warning" not in cli("ask", "--dry-run", "--base-url", "http://0.0.0.0:9", "hi").stderr
+
+
+def test_api_key_command_is_not_run_for_a_dry_run(cli, emu, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    command = f"{PY} -c \"open('{marker}', 'w'); print('k')\""
+    (tmp_path / "config.toml").write_text(f"api_key_command = {orjson.dumps(command).decode()}\n")
+    run = cli("ask", "--dry-run", "hi", extra_env={"ANTHROPIC_API_KEY": ""})
+    assert run.code == 0 and not marker.exists()
+    assert "api_key_command is not run for a dry run" in run.stderr
+
+
+def test_a_stalled_api_key_command_says_it_timed_out(cli, emu, tmp_path: Path, monkeypatch) -> None:
+    import claude_cli.config
+
+    monkeypatch.setattr(claude_cli.config, "KEY_COMMAND_TIMEOUT", 0.5)
+    # It starts a child that keeps the output pipe open: the timeout must not wait for it.
+    command = f"{PY} -c \"import subprocess, time; subprocess.Popen(['sleep', '20']); time.sleep(20)\""
+    (tmp_path / "config.toml").write_text(f"api_key_command = {orjson.dumps(command).decode()}\n")
+    started = time.monotonic()
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": ""})
+    assert time.monotonic() - started < 5
+    assert (run.code, run.stderr) == (11, "claude: error: api_key_command timed out after 0.5 s\n")
+    assert emu.requests == []
+
+
+def test_escape_sequences_from_the_server_reach_the_terminal_inert(cli, emu) -> None:
+    emu.enqueue(Reply.error(400, "invalid_request_error", "bad \x1b]0;pwned\x07 \x1b[2J\x9b2J input"))
+    run = cli("ask", "hi")
+    assert run.code == 10
+    assert "\x1b" not in run.stderr and "\x07" not in run.stderr and "\x9b" not in run.stderr
+    assert "bad \\x1b]0;pwned\\x07 \\x1b[2J\\x9b2J input" in run.stderr
