@@ -11,6 +11,7 @@ _claude() {
                        log) subs=" list show export search " ;;
                        files) subs=" upload list info delete " ;;
                        config) subs=" path show set unset " ;;
+                       templates) subs=" list show edit rm path " ;;
                        completion) subs=" show install " ;;
                    esac
                elif [[ "$subs" == *" ${COMP_WORDS[i]} "* ]]; then
@@ -21,11 +22,12 @@ _claude() {
         esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat vision tool-run count-tokens models man batch log files config completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision tool-run count-tokens models man batch log files config templates completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
         "ask --schema") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "ask --save") COMPREPLY=(); return ;;
         "ask -m"|"ask --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "ask -s"|"ask --system") COMPREPLY=(); return ;;
         "ask --system-after") COMPREPLY=(); return ;;
@@ -44,6 +46,8 @@ _claude() {
         "ask --metadata-user") COMPREPLY=(); return ;;
         "ask --param") COMPREPLY=(); return ;;
         "ask --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "ask -t"|"ask --template") COMPREPLY=(); return ;;
+        "ask -v"|"ask --var") COMPREPLY=(); return ;;
         "ask -a"|"ask --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "ask --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -70,6 +74,8 @@ _claude() {
         "stream --metadata-user") COMPREPLY=(); return ;;
         "stream --param") COMPREPLY=(); return ;;
         "stream --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "stream -t"|"stream --template") COMPREPLY=(); return ;;
+        "stream -v"|"stream --var") COMPREPLY=(); return ;;
         "stream -a"|"stream --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "stream --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -96,6 +102,8 @@ _claude() {
         "chat --metadata-user") COMPREPLY=(); return ;;
         "chat --param") COMPREPLY=(); return ;;
         "chat --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "chat -t"|"chat --template") COMPREPLY=(); return ;;
+        "chat -v"|"chat --var") COMPREPLY=(); return ;;
         "chat -a"|"chat --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "chat --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -121,6 +129,8 @@ _claude() {
         "vision --metadata-user") COMPREPLY=(); return ;;
         "vision --param") COMPREPLY=(); return ;;
         "vision --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "vision -t"|"vision --template") COMPREPLY=(); return ;;
+        "vision -v"|"vision --var") COMPREPLY=(); return ;;
         "vision -a"|"vision --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "vision --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "vision --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -154,6 +164,8 @@ _claude() {
         "tool-run --metadata-user") COMPREPLY=(); return ;;
         "tool-run --param") COMPREPLY=(); return ;;
         "tool-run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "tool-run -t"|"tool-run --template") COMPREPLY=(); return ;;
+        "tool-run -v"|"tool-run --var") COMPREPLY=(); return ;;
         "tool-run -a"|"tool-run --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "tool-run --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "tool-run --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -181,6 +193,8 @@ _claude() {
         "count-tokens --metadata-user") COMPREPLY=(); return ;;
         "count-tokens --param") COMPREPLY=(); return ;;
         "count-tokens --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "count-tokens -t"|"count-tokens --template") COMPREPLY=(); return ;;
+        "count-tokens -v"|"count-tokens --var") COMPREPLY=(); return ;;
         "count-tokens -a"|"count-tokens --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "count-tokens --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "count-tokens --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -216,6 +230,8 @@ _claude() {
         "batch --metadata-user") COMPREPLY=(); return ;;
         "batch --param") COMPREPLY=(); return ;;
         "batch --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "batch -t"|"batch --template") COMPREPLY=(); return ;;
+        "batch -v"|"batch --var") COMPREPLY=(); return ;;
         "batch --api-key") COMPREPLY=(); return ;;
         "batch --base-url") COMPREPLY=(); return ;;
         "batch --timeout") COMPREPLY=(); return ;;
@@ -243,6 +259,8 @@ _claude() {
         "batch run --metadata-user") COMPREPLY=(); return ;;
         "batch run --param") COMPREPLY=(); return ;;
         "batch run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "batch run -t"|"batch run --template") COMPREPLY=(); return ;;
+        "batch run -v"|"batch run --var") COMPREPLY=(); return ;;
         "batch run --api-key") COMPREPLY=(); return ;;
         "batch run --base-url") COMPREPLY=(); return ;;
         "batch run --timeout") COMPREPLY=(); return ;;
@@ -267,6 +285,8 @@ _claude() {
         "batch submit --metadata-user") COMPREPLY=(); return ;;
         "batch submit --param") COMPREPLY=(); return ;;
         "batch submit --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "batch submit -t"|"batch submit --template") COMPREPLY=(); return ;;
+        "batch submit -v"|"batch submit --var") COMPREPLY=(); return ;;
         "batch submit --api-key") COMPREPLY=(); return ;;
         "batch submit --base-url") COMPREPLY=(); return ;;
         "batch submit --timeout") COMPREPLY=(); return ;;
@@ -314,21 +334,22 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        "ask") opts="--schema -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        "vision") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "models") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        "man") opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files config completion" ;;
-        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="run submit status cancel list results" ;;
+        "man") opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files config templates completion" ;;
+        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list show export search" ;;
         "files") opts="" words="upload list info delete" ;;
         "config") opts="" words="path show set unset" ;;
+        "templates") opts="" words="list show edit rm path" ;;
         "completion") opts="" words="show install" ;;
-        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "batch status") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "batch cancel") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "batch list") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
@@ -343,8 +364,13 @@ _claude() {
         "files delete") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "config path") opts="--help" words="" ;;
         "config show") opts="--help" words="" ;;
-        "config set") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command alias." ;;
-        "config unset") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command alias." ;;
+        "config set") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system alias." ;;
+        "config unset") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system alias." ;;
+        "templates list") opts="--help" words="" ;;
+        "templates show") opts="--help" words="" ;;
+        "templates edit") opts="--help" words="" ;;
+        "templates rm") opts="--help" words="" ;;
+        "templates path") opts="--help" words="" ;;
         "completion show") opts="--help" words="bash zsh fish" ;;
         "completion install") opts="--help" words="bash zsh fish" ;;
     esac

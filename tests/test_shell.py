@@ -58,6 +58,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "log",
         "files",
         "config",
+        "templates",
         "completion",
         "--help",
         "--version",
@@ -306,3 +307,29 @@ def test_conversation_ids_complete_from_the_log(cli, env) -> None:
         env=run_env,
     )
     assert sorted(row.split("\t")[0] for row in done.stdout.splitlines()) == sorted(ids)
+
+
+def test_template_names_complete_for_t_and_templates_subcommands(cli, env) -> None:
+    assert cli("ask", "-s", "S", "--save", "commit").code == 0
+    assert cli("ask", "-s", "S", "--save", "review").code == 0
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    run_env = {**os.environ, **env, "PATH": path}
+    assert bash_complete("claude", "ask", "-t", "", env=run_env) == ["commit", "review"]
+    assert bash_complete("claude", "stream", "--template", "c", env=run_env) == ["commit"]
+    assert bash_complete("claude", "templates", "show", "r", env=run_env) == ["review"]
+    assert bash_complete("claude", "templates", "", env=run_env) == ["list", "show", "edit", "rm", "path"]
+    fish = need("fish")
+    for line in ("claude ask -t ", "claude templates edit "):
+        done = subprocess.run(
+            [
+                fish,
+                "--no-config",
+                "-c",
+                f"source {REPO / 'completions' / 'claude.fish'}; complete -C '{line}'",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=run_env,
+        )
+        assert [row.split("\t")[0] for row in done.stdout.splitlines()] == ["commit", "review"], line

@@ -140,6 +140,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("models", "models"),
     "files": ("files", "app"),
     "config": ("settings", "app"),
+    "templates": ("templates", "app"),
     "completion": ("completion", "app"),
     "man": ("man", "man"),
 }

@@ -56,6 +56,7 @@ class ChatSession:
         self.conversation_id, base = flow.load_history(flags, flags.body is not None)
         if base is None and flags.body:
             base = read_json_object(flags.body, "--body")
+        self.opts.system = flow.default_system(self.opts.system, self.config, base)
         base = base or {}
         self.messages: list[dict[str, Any]] = list(base.get("messages") or [])
         self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}

@@ -32,6 +32,7 @@ class Config:
     timeout: float | None = None
     max_retries: int | None = None
     api_key_command: str | None = None
+    system: str | None = None  # the default system prompt
     aliases: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
@@ -43,6 +44,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float),
     "max_retries": int,
     "api_key_command": str,
+    "system": str,
     "aliases": dict,
 }
 # The keys `claude config set` takes (besides alias.NAME), in the order help lists them.

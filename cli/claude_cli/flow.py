@@ -67,6 +67,11 @@ def prepare(
     stdin_text, stdin_binary = (None, None) if stdin_used else read_stdin()
     blocks, attach_betas = attachment_blocks(flags, config, attach, stdin_binary)
     prompt = " ".join(words) if words else None
+    if getattr(flags, "template_prompt", None) is not None:
+        from .message.templates import user_text
+
+        stdin_text, prompt = user_text(flags, stdin_text, prompt)
+    system = default_system(system, config, base)
     opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
     opts.betas += [b for b in attach_betas if b not in opts.betas]
     body, betas = build_body(
@@ -145,6 +150,14 @@ def attachment_blocks(
 def default_model(config: cfg.Config) -> str:
     """CLAUDE_MODEL, then the config file, then the built-in default."""
     return os.environ.get("CLAUDE_MODEL") or config.model or DEFAULT_MODEL
+
+
+def default_system(system: str | None, config: cfg.Config, base: dict[str, Any] | None) -> str | None:
+    """The system prompt: -s (or a template's), else the config file's `system`, unless a
+    continued conversation or --body already has one."""
+    if system is not None or (base is not None and "system" in base):
+        return system
+    return config.system
 
 
 def default_max_tokens(config: cfg.Config) -> int:
@@ -275,10 +288,12 @@ def run_message(
     show_usage: bool = False,
     stream: bool = True,
     schema: dict[str, Any] | None = None,
+    extract: str | None = None,
 ) -> Exit:
     """Build, send and render one Messages request; the exit status its outcome means.
 
     With `schema` (--schema) the answer is held back, checked, and printed as one JSON value.
+    With `extract` ("first" or "all": -x, --extract-all) only the answer's fenced code is printed.
     """
     from .api.exchange import MESSAGES_PATH, send_message
 
@@ -286,6 +301,10 @@ def run_message(
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
     if schema is not None and fmt == "ndjson":
         raise UsageError("--schema prints one JSON value; use -o text or -o json")
+    if extract and (fmt != "text" or schema is not None):
+        raise UsageError(
+            "-x/--extract prints code from a text answer; it cannot go with -o json|ndjson or --schema"
+        )
     out = Output()
     set_current(out)
     prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
@@ -299,6 +318,10 @@ def run_message(
         return Exit.OK
     if schema is not None:
         renderer: Renderer = SilentRenderer()
+    elif extract:
+        from .message.extract import ExtractRenderer
+
+        renderer = ExtractRenderer(out, every=extract == "all")  # type: ignore[assignment]
     else:
         renderer = make_renderer(fmt, out, show_thinking=show_thinking, prefill=flags.prefill)
     started = time.monotonic()

@@ -23,7 +23,7 @@ import orjson
 from ..errors import CliError, UsageError
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the Message Batches rule for custom_id
-PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params"}
+PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params", "template"}
 # Errors worth another try on a re-run: they are not journaled, so `--state` retries them.
 TRANSIENT = frozenset(
     {"rate_limit_error", "overloaded_error", "api_error", "timeout_error", "connection_error"}
@@ -57,6 +57,8 @@ class Template:
     aliases: dict[str, str]
     force: bool = False  # --force: send bodies the model rules would stop
     tail: list[dict[str, Any]] = field(default_factory=list)  # messages after each user turn (--prefill)
+    prompt: Any = None  # callable(str) -> str: a -t template's prompt around each line's prompt
+    by_name: Any = None  # callable(str) -> Template: the Template for a line's own "template"
 
 
 def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> list[Job]:
@@ -117,6 +119,10 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
         )
     if not isinstance(obj.get("prompt"), str) or not obj["prompt"]:
         raise UsageError(f"{where}: needs a prompt (text)")
+    if "template" in obj:
+        if not isinstance(obj["template"], str) or template.by_name is None:
+            raise UsageError(f"{where}: template must be a template name")
+        template = template.by_name(obj["template"])
     return _prompt_job(str(obj.get("id", number)), number, obj, template)
 
 
@@ -125,13 +131,13 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
 
     body = copy.deepcopy(template.body)
     betas = list(template.betas)
-    content: Any = obj["prompt"]
+    content: Any = template.prompt(obj["prompt"]) if template.prompt else obj["prompt"]
     if obj.get("attachments"):
         specs = obj["attachments"]
         if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
             raise UsageError("attachments must be a list of file paths, URLs or file ids")
         blocks, extra = template.attachments(specs)
-        content = [*blocks, {"type": "text", "text": obj["prompt"]}]
+        content = [*blocks, {"type": "text", "text": content}]
         betas += [b for b in extra if b not in betas]
     body["messages"] = [{"role": "user", "content": content}, *copy.deepcopy(template.tail)]
     if "system" in obj:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 from .. import config as cfg
@@ -22,7 +23,7 @@ def load_jobs(
     flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None
 ) -> tuple[list[Job], cfg.Config]:
     """Read and check every input line against the shared flags."""
-    from ..message.inputs import read_file_bytes, read_json_object, read_stdin_bytes, text_or_file
+    from ..message.inputs import read_file_bytes, read_stdin_bytes
 
     config = cfg.load_config()
     if file in (None, "-"):
@@ -32,10 +33,32 @@ def load_jobs(
         source = "stdin"
     else:
         data, source = read_file_bytes(file, "batch input"), file
+    template = job_template(flags, config, schema)
+    templates: dict[str, Template] = {}
+
+    def by_name(name: str) -> Template:
+        """A line's own "template": its settings under the command line's flags and the line's keys."""
+        if name not in templates:
+            from ..message.templates import apply
+
+            tflags = SimpleNamespace(**{**vars(flags), "template": name})
+            own = {"schema": schema}
+            apply(tflags, own, "batch")
+            templates[name] = job_template(tflags, config, own["schema"])
+        return templates[name]
+
+    template.by_name = by_name
+    return read_jobs(data, template, lines=lines, source=source), config
+
+
+def job_template(flags: SimpleNamespace, config: cfg.Config, schema: str | None) -> Template:
+    """What the shared flags (and a -t template) give every line: a body without its user turn."""
+    from ..message.inputs import read_json_object, text_or_file
+    from ..message.structured import load_schema
+
     base = read_json_object(flags.body, "--body") if flags.body else None
-    opts = request_options(
-        flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")
-    )
+    system = flow.default_system(text_or_file(flags.system, "--system"), config, base)
+    opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
     body, betas = build_body(
         opts,
         UserTurn(prompt="-"),  # a placeholder turn; each line brings its own
@@ -46,9 +69,12 @@ def load_jobs(
     )
     tail = body.pop("messages")[1:]  # what follows the placeholder turn: --system-after, --prefill
     body.pop("stream", None)
-    from ..message.structured import load_schema
+    prompt = None
+    if getattr(flags, "template_prompt", None) is not None:
+        from ..message.templates import line_prompt
 
-    template = Template(
+        prompt = functools.partial(line_prompt, flags)
+    return Template(
         body=body,
         betas=betas,
         schema=load_schema(schema) if schema else None,
@@ -56,8 +82,8 @@ def load_jobs(
         aliases=config.aliases,
         force=flags.force,
         tail=tail,
+        prompt=prompt,
     )
-    return read_jobs(data, template, lines=lines, source=source), config
 
 
 def run_batch(

@@ -4,14 +4,25 @@ from typing import Annotated
 
 import typer
 
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
+from ..message.options import (
+    ATTACH,
+    CONNECTION,
+    CONVERSATION,
+    OUTPUT,
+    REQUEST,
+    Extract,
+    ExtractAll,
+    Prompt,
+    extract_mode,
+    message_command,
+)
 
 EPILOG = """\b
 Examples:
   git diff --staged | claude ask "write the commit message"
   claude ask -m haiku -o json "name three primes" | jq -r '.content[0].text'
-  claude ask -s @reviewer.txt --cache "review this" < main.py
-  claude ask --schema city.json "where is the Louvre?" | jq -r .city
+  claude ask -x "a bash one-liner to count lines of *.py" > count.sh
+  git diff --staged | claude ask -t commit   # after: claude ask -s "..." --save commit
 """
 
 
@@ -22,10 +33,23 @@ def ask(
         str | None,
         typer.Option("--schema", help="Answer with JSON matching this JSON Schema (FILE or inline JSON)."),
     ] = None,
+    extract: Extract = False,
+    extract_all: ExtractAll = False,
+    save: Annotated[
+        str | None,
+        typer.Option(
+            "--save", help="Save the request flags given (and PROMPT) as template NAME; send nothing."
+        ),
+    ] = None,
     *,
     flags,
 ) -> None:
     """Ask Claude: stdin and PROMPT make one user turn; the answer streams to stdout."""
+    if save:
+        from ..message.templates import save_flags
+
+        save_flags(save, flags, prompt, {"schema": schema, "extract": extract, "extract_all": extract_all})
+        raise typer.Exit(0)
     from ..flow import run_message
     from ..message.structured import load_schema
 
@@ -38,5 +62,6 @@ def ask(
             show_usage=flags.usage,
             stream=not flags.no_stream,
             schema=load_schema(schema) if schema else None,
+            extract=extract_mode(extract, extract_all),
         )
     )

@@ -4,7 +4,17 @@ from typing import Annotated
 
 import typer
 
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, message_command
+from ..message.options import (
+    ATTACH,
+    CONNECTION,
+    CONVERSATION,
+    OUTPUT,
+    REQUEST,
+    Extract,
+    ExtractAll,
+    extract_mode,
+    message_command,
+)
 
 EPILOG = """\b
 Examples:
@@ -27,6 +37,8 @@ def vision(
             show_default=False,
         ),
     ] = None,
+    extract: Extract = False,
+    extract_all: ExtractAll = False,
     *,
     flags,
 ) -> None:
@@ -49,10 +61,11 @@ def vision(
     raise typer.Exit(
         run_message(
             flags,
-            words or [DEFAULT_PROMPT],
+            words or ([] if getattr(flags, "template_prompt", None) else [DEFAULT_PROMPT]),
             fmt=flags.output.value,
             show_thinking=flags.show_thinking,
             show_usage=flags.usage,
             stream=not flags.no_stream,
+            extract=extract_mode(extract, extract_all),
         )
     )

@@ -251,6 +251,8 @@ def default_reply(body: dict[str, Any]) -> Reply:
     if schema is not None:
         return Reply.text(orjson.dumps(example_for(schema)).decode())
     text = "You said: " + last_user_text(messages) if results is None else "Tool results: " + results
+    if results is None and "code block" in last_user_text(messages).lower():
+        text = code_answer(last_user_text(messages))
     users = [m for m in messages if m.get("role") == "user"]
     seen = attachment_summary(users[-1]) if users else ""
     if seen:
@@ -266,6 +268,16 @@ def default_reply(body: dict[str, Any]) -> Reply:
         text, stop_reason = " ".join(words[: body["max_tokens"]]), "max_tokens"
     blocks.append({"type": "text", "text": text})
     return Reply("message", content=blocks, stop_reason=stop_reason, stop_sequence=stop_sequence)
+
+
+def code_answer(asked: str) -> str:
+    """The answer to a request for code: prose around two fenced blocks (for -x / --extract-all)."""
+    first = " ".join(asked.split())[:60].replace('"', "'")
+    return (
+        "Here is the code:\n\n```python\n"
+        f'print("You asked: {first}")\n'
+        "```\n\nAnd to run it:\n\n```sh\npython3 answer.py\n```\n\nThat is all."
+    )
 
 
 def _tool_to_call(body: dict[str, Any]) -> dict[str, Any] | None:

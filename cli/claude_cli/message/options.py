@@ -49,6 +49,20 @@ Prompt = Annotated[
 ]
 
 
+# -x / --extract-all (ask, vision): print only the answer's fenced code.
+Extract = Annotated[
+    bool, typer.Option("-x", "--extract", help="Print only the first fenced code block of the answer.")
+]
+ExtractAll = Annotated[
+    bool, typer.Option("--extract-all", help="Print every fenced code block, a blank line between.")
+]
+
+
+def extract_mode(extract: bool, extract_all: bool) -> str | None:
+    """ "all", "first" or None for the -x/--extract-all flags."""
+    return "all" if extract_all else "first" if extract else None
+
+
 def _request_flags(
     model: Annotated[
         str | None,
@@ -117,6 +131,14 @@ def _request_flags(
     force: Annotated[
         bool, typer.Option("--force", help="Send even when a model rule says the API will reject it.")
     ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option("-t", "--template", help="Start from saved template NAME; flags given here win."),
+    ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option("-v", "--var", help="NAME=VALUE for {NAME} in the template (repeatable)."),
+    ] = None,
 ) -> None: ...
 
 
@@ -226,6 +248,10 @@ def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[...,
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> Any:
             flags = SimpleNamespace(**{name: kwargs.pop(name) for name in names})
+            if getattr(flags, "template", None):  # templates load only when -t is given
+                from .templates import apply
+
+                apply(flags, kwargs, func.__name__.replace("_", "-"))
             return func(**kwargs, flags=flags)
 
         wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]

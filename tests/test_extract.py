@@ -1,0 +1,78 @@
+"""`-x/--extract` and `--extract-all`: only the answer's fenced code on stdout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from claude_cli.emulator.server import Reply
+from claude_cli.message.extract import extract_blocks
+
+
+def test_first_block_only(cli) -> None:
+    run = cli("ask", "-x", "write it in a code block")
+    assert run.code == 0, run
+    assert run.stdout == 'print("You asked: write it in a code block")\n'
+    assert run.stderr == ""
+
+
+def test_every_block_separated_by_a_blank_line(cli) -> None:
+    run = cli("ask", "--extract-all", "a code block please")
+    assert run.stdout == 'print("You asked: a code block please")\n\npython3 answer.py\n'
+
+
+def test_without_a_fence_the_whole_answer(cli) -> None:
+    assert cli("ask", "-x", "hi").stdout == "You said: hi\n"
+
+
+def test_no_stream_and_continue(cli, emu) -> None:
+    assert cli("ask", "-x", "--no-stream", "code block").stdout == 'print("You asked: code block")\n'
+    run = cli("ask", "-c", "-x", "again, as a code block")
+    assert run.code == 0 and run.stdout == 'print("You asked: again, as a code block")\n'
+    assert len(emu.message_requests[-1].body["messages"]) == 3
+
+
+def test_fence_rules() -> None:
+    text = "intro\n~~~~\na ``` inside\n~~~~\n  ```js\n  let x\n    y\n  ```\nend"
+    assert extract_blocks(text) == "a ``` inside"
+    assert extract_blocks(text, every=True) == "a ``` inside\n\nlet x\n  y"
+    assert extract_blocks("```\nunclosed\nstill") == "unclosed\nstill"
+    assert extract_blocks("``` not `a fence`\nx") == "``` not `a fence`\nx"
+
+
+def test_extract_is_text_only(cli, emu) -> None:
+    for args in (("-o", "json"), ("-o", "ndjson"), ("--schema", '{"type":"object"}')):
+        run = cli("ask", "-x", *args, "hi")
+        assert run.code == 2 and "-x/--extract" in run.stderr, run
+    assert emu.message_requests == []
+
+
+def test_vision_extract(cli, tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "dot.png")
+    run = cli("vision", "-x", str(tmp_path / "dot.png"), "as a code block")
+    assert run.code == 0, run
+    assert run.stdout.startswith('print("You asked: as a code block')
+
+
+def test_a_streamed_block_prints_when_it_closes(env, emu) -> None:
+    """The first block is on stdout while the rest of the answer is still arriving."""
+    text = "Intro\n```sh\necho hi\n```\n" + "more " * 60
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": text}], delay=0.03))
+    p = subprocess.Popen(
+        [sys.executable, "-m", "claude_cli", "ask", "-x", "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+    line = p.stdout.readline()
+    got_it = time.monotonic()
+    rest, err = p.communicate(timeout=30)
+    ended = time.monotonic()
+    assert (line, rest, p.returncode, err) == (b"echo hi\n", b"", 0, b"")
+    assert ended - got_it > 0.5  # ~60 deltas of 30 ms were still to come

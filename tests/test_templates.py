@@ -1,0 +1,209 @@
+"""Templates (`ask --save`, `-t`, `-v`, `claude templates`) and the config file's `system`, end to end."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from claude_cli.emulator.server import Reply
+
+
+def templates_dir(env: dict[str, str]) -> Path:
+    return Path(env["CLAUDE_CONFIG"]).parent / "templates"
+
+
+def test_save_writes_the_flags_given_and_sends_nothing(cli, emu, env, tmp_path: Path) -> None:
+    (tmp_path / "sys.txt").write_text("You review code.\nBe brief.")
+    run = cli(
+        "ask",
+        "-m",
+        "haiku",
+        "-s",
+        "@" + str(tmp_path / "sys.txt"),
+        "--max-tokens",
+        "300",
+        "--effort",
+        "low",
+        "--stop",
+        "END",
+        "--save",
+        "review",
+        "review this:",
+    )
+    assert run.code == 0, run
+    assert run.stdout == ""
+    assert "saved template 'review'" in run.stderr
+    assert emu.message_requests == []
+    path = templates_dir(env) / "review.toml"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    import tomllib
+
+    data = tomllib.loads(path.read_text())
+    assert data == {
+        "prompt": "review this:",
+        "model": "haiku",
+        "system": "You review code.\nBe brief.",
+        "max_tokens": 300,
+        "stop": ["END"],
+        "effort": "low",
+    }
+    assert "'''" in path.read_text()  # multi-line text stays readable
+
+
+def test_template_settings_then_flags_override(cli, emu) -> None:
+    assert cli("ask", "-m", "haiku", "-s", "Be terse.", "--max-tokens", "300", "--save", "t").code == 0
+    run = cli("ask", "-t", "t", "hi")
+    assert run.code == 0, run
+    body = emu.message_requests[-1].body
+    assert (body["model"], body["system"], body["max_tokens"]) == ("claude-haiku-5-5", "Be terse.", 300)
+    cli("ask", "-t", "t", "-m", "opus", "--max-tokens", "50", "-s", "Be long.", "hi")
+    body = emu.message_requests[-1].body
+    assert (body["model"], body["system"], body["max_tokens"]) == ("claude-opus-5-5", "Be long.", 50)
+
+
+def test_placeholders_vars_defaults_and_input(cli, emu, env) -> None:
+    folder = templates_dir(env)
+    folder.mkdir(parents=True)
+    (folder / "tr.toml").write_text(
+        'system = "Translate into {lang}. Literal: {{lang}}."\n'
+        'prompt = "Text:\\n{input}\\nTone: {tone}"\n'
+        "[defaults]\n"
+        'tone = "plain"\n'
+    )
+    run = cli("ask", "-t", "tr", "-v", "lang=French", input="good morning\n")
+    assert run.code == 0, run
+    body = emu.message_requests[-1].body
+    assert body["system"] == "Translate into French. Literal: {lang}."
+    assert body["messages"][0]["content"] == "Text:\ngood morning\nTone: plain"
+    cli("ask", "-t", "tr", "-v", "lang=German", "-v", "tone=warm", "and", "more", input="hi")
+    assert emu.message_requests[-1].body["messages"][0]["content"] == "Text:\nhi\nTone: warm\n\nand more"
+
+
+def test_missing_variable_is_a_usage_error_naming_it(cli, emu, env) -> None:
+    folder = templates_dir(env)
+    folder.mkdir(parents=True)
+    (folder / "tr.toml").write_text('system = "Translate into {lang}."\nprompt = "{input}"\n')
+    run = cli("ask", "-t", "tr", input="x")
+    assert (run.code, run.stderr) == (
+        2,
+        "claude: error: template 'tr' needs a value for {lang}: give -v lang=VALUE\n",
+    )
+    run = cli("ask", "-t", "tr", "-v", "lang=fr")
+    assert run.code == 2 and "{input}: pipe it on stdin" in run.stderr
+    assert cli("ask", "-t", "tr", "-v", "nonsense", input="x").code == 2
+    assert emu.message_requests == []
+
+
+def test_unknown_key_and_bad_values_name_file_and_line(cli, emu, env) -> None:
+    folder = templates_dir(env)
+    folder.mkdir(parents=True)
+    (folder / "bad.toml").write_text('model = "haiku"\n\nmax_tokenz = 5\n')
+    run = cli("ask", "-t", "bad", "hi")
+    assert run.code == 2
+    assert run.stderr.startswith(
+        f"claude: error: template {folder / 'bad.toml'}, line 3: unknown key 'max_tokenz'"
+    )
+    (folder / "bad.toml").write_text('effort = "extreme"\n')
+    assert "line 1: effort must be one of low, medium" in cli("ask", "-t", "bad", "hi").stderr
+    (folder / "bad.toml").write_text("max_tokens = 'many'\n")
+    assert "max_tokens has the wrong type (str)" in cli("ask", "-t", "bad", "hi").stderr
+    run = cli("ask", "-t", "missing", "hi")
+    assert (run.code, run.stderr) == (2, "claude: error: no template named 'missing' (templates: bad)\n")
+    assert cli("ask", "-t", "../etc/passwd", "hi").code == 2
+    assert emu.message_requests == []
+
+
+def test_a_setting_the_command_does_not_take_is_refused(cli, emu, env) -> None:
+    folder = templates_dir(env)
+    folder.mkdir(parents=True)
+    (folder / "tools.toml").write_text('tool = ["now=date"]\n')
+    run = cli("ask", "-t", "tools", "hi")
+    assert (run.code, run.stderr) == (
+        2,
+        "claude: error: template 'tools' sets tool, which claude ask does not take\n",
+    )
+    assert emu.message_requests == []
+
+
+def test_template_on_stream_vision_tool_run_and_chat(cli, emu, env, tmp_path: Path) -> None:
+    assert cli("ask", "-m", "haiku", "-s", "Sys.", "--save", "h").code == 0
+    assert cli("stream", "-t", "h", "hi").code == 0
+    assert emu.message_requests[-1].body["model"] == "claude-haiku-5-5"
+    folder = templates_dir(env)
+    (folder / "tr.toml").write_text(
+        'model = "haiku"\ntool = ["now=date"]\nprompt = "What time is it?"\ndescription = "the clock"\n'
+    )
+    before = len(emu.message_requests)
+    run = cli("tool-run", "-t", "tr", "--yes")
+    assert run.code == 0, run
+    first = emu.message_requests[before].body
+    assert first["tools"][0]["name"] == "now" and first["model"] == "claude-haiku-5-5"
+    assert first["messages"][0]["content"] == "What time is it?"
+    run = cli("chat", "-t", "h", "--input-format", "ndjson", input='"hello"\n')
+    assert run.code == 0, run
+    assert emu.message_requests[-1].body["system"] == "Sys."
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "dot.png")
+    (folder / "alt.toml").write_text('prompt = "Write alt text."\n')
+    assert cli("vision", "-t", "alt", str(tmp_path / "dot.png")).code == 0
+    content = emu.message_requests[-1].body["messages"][0]["content"]
+    assert content[-1] == {"type": "text", "text": "Write alt text."}
+    assert "the clock" in cli("templates", "list").stdout
+
+
+def test_batch_template_flag_and_per_line_template(cli, emu, env) -> None:
+    assert cli("ask", "-m", "haiku", "--max-tokens", "77", "--save", "small").code == 0
+    folder = templates_dir(env)
+    (folder / "fr.toml").write_text('system = "Answer in French."\nprompt = "Question: {input}"\n')
+    lines = (
+        b'{"id": "a", "prompt": "one"}\n'
+        b'{"id": "b", "prompt": "two", "template": "fr"}\n'
+        b'{"id": "c", "prompt": "three", "template": "fr", "system": "Own."}\n'
+    )
+    run = cli("batch", "-t", "small", "--ordered", input=lines)
+    assert run.code == 0, run
+    bodies = {r.body["messages"][0]["content"]: r.body for r in emu.message_requests}
+    a, b, c = bodies["one"], bodies["Question: two"], bodies["Question: three"]
+    assert (a["model"], a["max_tokens"], "system" not in a) == ("claude-haiku-5-5", 77, True)
+    # a line's template sits under the command line's flags and the line's own keys
+    assert (b["model"], b["max_tokens"], b["system"]) == ("claude-haiku-5-5", 77, "Answer in French.")
+    assert c["system"] == "Own."
+    run = cli("batch", input=b'{"id": "a", "prompt": "x", "template": "nope"}\n')
+    assert run.code == 2 and "stdin line 1: no template named 'nope'" in run.stderr
+
+
+def test_templates_commands(cli, env) -> None:
+    assert cli("templates", "list").stdout == ""
+    assert cli("ask", "-s", "S", "--save", "one").code == 0
+    assert cli("templates", "list").stdout == "one\n"
+    assert 'system = "S"' in cli("templates", "show", "one").stdout
+    assert cli("templates", "path").stdout.strip() == str(templates_dir(env))
+    assert cli("templates", "path", "one").stdout.strip() == str(templates_dir(env) / "one.toml")
+    assert cli("templates", "rm", "one").code == 0
+    assert cli("templates", "rm", "one").code == 2
+    assert cli("templates", "show", "one").code == 2
+
+
+def test_templates_edit_opens_the_editor_then_checks(proc, env, tmp_path: Path) -> None:
+    editor = tmp_path / "ed"
+    editor.write_text('#!/bin/sh\nprintf \'model = "haiku"\\n\' >> "$1"\n')
+    editor.chmod(0o755)
+    run = proc("templates", "edit", "new", extra_env={"VISUAL": str(editor)})
+    assert run.code == 0, run
+    assert 'model = "haiku"' in (templates_dir(env) / "new.toml").read_text()
+    editor.write_text("#!/bin/sh\necho 'oops = 1' >> \"$1\"\n")
+    run = proc("templates", "edit", "new", extra_env={"VISUAL": str(editor)})
+    assert run.code == 2 and "unknown key 'oops'" in run.stderr
+
+
+def test_config_system_is_the_default_system_prompt(cli, emu, env) -> None:
+    assert cli("config", "set", "system", "Answer in haiku.").code == 0
+    cli("ask", "hi")
+    assert emu.message_requests[-1].body["system"] == "Answer in haiku."
+    cli("ask", "-s", "Mine.", "hi")
+    assert emu.message_requests[-1].body["system"] == "Mine."
+    emu.enqueue(Reply.text("ok"))
+    assert cli("ask", "-c", "again").code == 0  # a continued conversation keeps its own settings
+    assert emu.message_requests[-1].body["system"] == "Mine."
