@@ -47,7 +47,7 @@ _claude() {
         "ask --param") COMPREPLY=(); return ;;
         "ask --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask -t"|"ask --template") COMPREPLY=(); return ;;
-        "ask -v"|"ask --var") COMPREPLY=(); return ;;
+        "ask --var") COMPREPLY=(); return ;;
         "ask -a"|"ask --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "ask --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -75,7 +75,7 @@ _claude() {
         "stream --param") COMPREPLY=(); return ;;
         "stream --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream -t"|"stream --template") COMPREPLY=(); return ;;
-        "stream -v"|"stream --var") COMPREPLY=(); return ;;
+        "stream --var") COMPREPLY=(); return ;;
         "stream -a"|"stream --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "stream --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -103,7 +103,7 @@ _claude() {
         "chat --param") COMPREPLY=(); return ;;
         "chat --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat -t"|"chat --template") COMPREPLY=(); return ;;
-        "chat -v"|"chat --var") COMPREPLY=(); return ;;
+        "chat --var") COMPREPLY=(); return ;;
         "chat -a"|"chat --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "chat --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -130,7 +130,7 @@ _claude() {
         "vision --param") COMPREPLY=(); return ;;
         "vision --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "vision -t"|"vision --template") COMPREPLY=(); return ;;
-        "vision -v"|"vision --var") COMPREPLY=(); return ;;
+        "vision --var") COMPREPLY=(); return ;;
         "vision -a"|"vision --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "vision --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "vision --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -165,7 +165,7 @@ _claude() {
         "tool-run --param") COMPREPLY=(); return ;;
         "tool-run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "tool-run -t"|"tool-run --template") COMPREPLY=(); return ;;
-        "tool-run -v"|"tool-run --var") COMPREPLY=(); return ;;
+        "tool-run --var") COMPREPLY=(); return ;;
         "tool-run -a"|"tool-run --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "tool-run --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "tool-run --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -194,7 +194,7 @@ _claude() {
         "count-tokens --param") COMPREPLY=(); return ;;
         "count-tokens --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "count-tokens -t"|"count-tokens --template") COMPREPLY=(); return ;;
-        "count-tokens -v"|"count-tokens --var") COMPREPLY=(); return ;;
+        "count-tokens --var") COMPREPLY=(); return ;;
         "count-tokens -a"|"count-tokens --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "count-tokens --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "count-tokens --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -231,7 +231,7 @@ _claude() {
         "batch --param") COMPREPLY=(); return ;;
         "batch --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch -t"|"batch --template") COMPREPLY=(); return ;;
-        "batch -v"|"batch --var") COMPREPLY=(); return ;;
+        "batch --var") COMPREPLY=(); return ;;
         "batch --api-key") COMPREPLY=(); return ;;
         "batch --base-url") COMPREPLY=(); return ;;
         "batch --timeout") COMPREPLY=(); return ;;
@@ -260,7 +260,7 @@ _claude() {
         "batch run --param") COMPREPLY=(); return ;;
         "batch run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch run -t"|"batch run --template") COMPREPLY=(); return ;;
-        "batch run -v"|"batch run --var") COMPREPLY=(); return ;;
+        "batch run --var") COMPREPLY=(); return ;;
         "batch run --api-key") COMPREPLY=(); return ;;
         "batch run --base-url") COMPREPLY=(); return ;;
         "batch run --timeout") COMPREPLY=(); return ;;
@@ -286,7 +286,7 @@ _claude() {
         "batch submit --param") COMPREPLY=(); return ;;
         "batch submit --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch submit -t"|"batch submit --template") COMPREPLY=(); return ;;
-        "batch submit -v"|"batch submit --var") COMPREPLY=(); return ;;
+        "batch submit --var") COMPREPLY=(); return ;;
         "batch submit --api-key") COMPREPLY=(); return ;;
         "batch submit --base-url") COMPREPLY=(); return ;;
         "batch submit --timeout") COMPREPLY=(); return ;;
@@ -334,22 +334,22 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "models") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "man") opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files config templates completion" ;;
-        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="run submit status cancel list results" ;;
+        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list show export search" ;;
         "files") opts="" words="upload list info delete" ;;
         "config") opts="" words="path show set unset" ;;
         "templates") opts="" words="list show edit rm path" ;;
         "completion") opts="" words="show install" ;;
-        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
-        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template -v --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
+        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "batch status") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "batch cancel") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;
         "batch list") opts="-o --output --api-key --base-url --timeout --max-retries --dry-run --debug --help" words="" ;;

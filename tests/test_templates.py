@@ -1,4 +1,4 @@
-"""Templates (`ask --save`, `-t`, `-v`, `claude templates`) and the config file's `system`, end to end."""
+"""Templates (`ask --save`, `-t`, `--var`, `claude templates`) and the config file's `system`, end to end."""
 
 from __future__ import annotations
 
@@ -71,12 +71,12 @@ def test_placeholders_vars_defaults_and_input(cli, emu, env) -> None:
         "[defaults]\n"
         'tone = "plain"\n'
     )
-    run = cli("ask", "-t", "tr", "-v", "lang=French", input="good morning\n")
+    run = cli("ask", "-t", "tr", "--var", "lang=French", input="good morning\n")
     assert run.code == 0, run
     body = emu.message_requests[-1].body
     assert body["system"] == "Translate into French. Literal: {lang}."
     assert body["messages"][0]["content"] == "Text:\ngood morning\nTone: plain"
-    cli("ask", "-t", "tr", "-v", "lang=German", "-v", "tone=warm", "and", "more", input="hi")
+    cli("ask", "-t", "tr", "--var", "lang=German", "--var", "tone=warm", "and", "more", input="hi")
     assert emu.message_requests[-1].body["messages"][0]["content"] == "Text:\nhi\nTone: warm\n\nand more"
 
 
@@ -87,11 +87,11 @@ def test_missing_variable_is_a_usage_error_naming_it(cli, emu, env) -> None:
     run = cli("ask", "-t", "tr", input="x")
     assert (run.code, run.stderr) == (
         2,
-        "claude: error: template 'tr' needs a value for {lang}: give -v lang=VALUE\n",
+        "claude: error: template 'tr' needs a value for {lang}: give --var lang=VALUE\n",
     )
-    run = cli("ask", "-t", "tr", "-v", "lang=fr")
+    run = cli("ask", "-t", "tr", "--var", "lang=fr")
     assert run.code == 2 and "{input}: pipe it on stdin" in run.stderr
-    assert cli("ask", "-t", "tr", "-v", "nonsense", input="x").code == 2
+    assert cli("ask", "-t", "tr", "--var", "nonsense", input="x").code == 2
     assert emu.message_requests == []
 
 

@@ -137,7 +137,7 @@ def _request_flags(
     ] = None,
     var: Annotated[
         list[str] | None,
-        typer.Option("-v", "--var", help="NAME=VALUE for {NAME} in the template (repeatable)."),
+        typer.Option("--var", help="NAME=VALUE for {NAME} in the template (repeatable)."),
     ] = None,
 ) -> None: ...
 

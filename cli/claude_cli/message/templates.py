@@ -4,7 +4,7 @@ A template lives in `templates/NAME.toml` beside the config file. Its keys are t
 the flags they stand for (`model`, `system`, `max_tokens`, `stop`, `thinking`, `schema`,
 `tool`, ...), plus `prompt` (text put before the prompt typed), `description`, and a
 `[defaults]` table of placeholder values. `{name}` in `system`, `system_after` or `prompt` is
-filled from `-v name=value`, then `[defaults]`; `{input}` in `prompt` is piped stdin. `{{` and
+filled from `--var name=value`, then `[defaults]`; `{input}` in `prompt` is piped stdin. `{{` and
 `}}` are literal braces. Flags given on the command line beat the template's settings.
 
 Loaded only when `-t` or `--save` is given: nothing here is on the plain `claude ask` path.
@@ -165,12 +165,12 @@ def _enum_checked(key: str, value: Any, where: str) -> Any:
 
 
 def parse_vars(specs: list[str]) -> dict[str, str]:
-    """`-v name=value` specs as a dict; a spec without `=` is a UsageError."""
+    """`--var name=value` specs as a dict; a spec without `=` is a UsageError."""
     out: dict[str, str] = {}
     for spec in specs:
         key, eq, value = spec.partition("=")
         if not eq or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key):
-            raise UsageError(f"-v/--var takes NAME=VALUE, not {spec!r}")
+            raise UsageError(f"--var takes NAME=VALUE, not {spec!r}")
         out[key] = value
     return out
 
@@ -184,7 +184,7 @@ def fill(text: str, values: dict[str, str], what: str) -> str:
             return token[0]
         name = m.group(1)
         if name not in values:
-            how = "pipe it on stdin" if name == INPUT else f"give -v {name}=VALUE"
+            how = "pipe it on stdin" if name == INPUT else f"give --var {name}=VALUE"
             raise UsageError(f"{what} needs a value for {{{name}}}: {how}")
         return values[name]
 
