@@ -46,7 +46,7 @@ _claude() {
         "ask --metadata-user") COMPREPLY=(); return ;;
         "ask --param") COMPREPLY=(); return ;;
         "ask --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "ask -t"|"ask --template") COMPREPLY=(); return ;;
+        "ask -t"|"ask --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "ask --var") COMPREPLY=(); return ;;
         "ask -a"|"ask --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
@@ -74,7 +74,7 @@ _claude() {
         "stream --metadata-user") COMPREPLY=(); return ;;
         "stream --param") COMPREPLY=(); return ;;
         "stream --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "stream -t"|"stream --template") COMPREPLY=(); return ;;
+        "stream -t"|"stream --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "stream --var") COMPREPLY=(); return ;;
         "stream -a"|"stream --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
@@ -102,7 +102,7 @@ _claude() {
         "chat --metadata-user") COMPREPLY=(); return ;;
         "chat --param") COMPREPLY=(); return ;;
         "chat --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "chat -t"|"chat --template") COMPREPLY=(); return ;;
+        "chat -t"|"chat --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "chat --var") COMPREPLY=(); return ;;
         "chat -a"|"chat --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
@@ -129,7 +129,7 @@ _claude() {
         "vision --metadata-user") COMPREPLY=(); return ;;
         "vision --param") COMPREPLY=(); return ;;
         "vision --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "vision -t"|"vision --template") COMPREPLY=(); return ;;
+        "vision -t"|"vision --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "vision --var") COMPREPLY=(); return ;;
         "vision -a"|"vision --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "vision --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
@@ -164,7 +164,7 @@ _claude() {
         "tool-run --metadata-user") COMPREPLY=(); return ;;
         "tool-run --param") COMPREPLY=(); return ;;
         "tool-run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "tool-run -t"|"tool-run --template") COMPREPLY=(); return ;;
+        "tool-run -t"|"tool-run --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "tool-run --var") COMPREPLY=(); return ;;
         "tool-run -a"|"tool-run --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "tool-run --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
@@ -193,7 +193,7 @@ _claude() {
         "count-tokens --metadata-user") COMPREPLY=(); return ;;
         "count-tokens --param") COMPREPLY=(); return ;;
         "count-tokens --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "count-tokens -t"|"count-tokens --template") COMPREPLY=(); return ;;
+        "count-tokens -t"|"count-tokens --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "count-tokens --var") COMPREPLY=(); return ;;
         "count-tokens -a"|"count-tokens --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "count-tokens --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
@@ -230,7 +230,7 @@ _claude() {
         "batch --metadata-user") COMPREPLY=(); return ;;
         "batch --param") COMPREPLY=(); return ;;
         "batch --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "batch -t"|"batch --template") COMPREPLY=(); return ;;
+        "batch -t"|"batch --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "batch --var") COMPREPLY=(); return ;;
         "batch --api-key") COMPREPLY=(); return ;;
         "batch --base-url") COMPREPLY=(); return ;;
@@ -259,7 +259,7 @@ _claude() {
         "batch run --metadata-user") COMPREPLY=(); return ;;
         "batch run --param") COMPREPLY=(); return ;;
         "batch run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "batch run -t"|"batch run --template") COMPREPLY=(); return ;;
+        "batch run -t"|"batch run --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "batch run --var") COMPREPLY=(); return ;;
         "batch run --api-key") COMPREPLY=(); return ;;
         "batch run --base-url") COMPREPLY=(); return ;;
@@ -285,7 +285,7 @@ _claude() {
         "batch submit --metadata-user") COMPREPLY=(); return ;;
         "batch submit --param") COMPREPLY=(); return ;;
         "batch submit --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "batch submit -t"|"batch submit --template") COMPREPLY=(); return ;;
+        "batch submit -t"|"batch submit --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "batch submit --var") COMPREPLY=(); return ;;
         "batch submit --api-key") COMPREPLY=(); return ;;
         "batch submit --base-url") COMPREPLY=(); return ;;
@@ -367,10 +367,10 @@ _claude() {
         "config set") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system alias." ;;
         "config unset") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system alias." ;;
         "templates list") opts="--help" words="" ;;
-        "templates show") opts="--help" words="" ;;
-        "templates edit") opts="--help" words="" ;;
-        "templates rm") opts="--help" words="" ;;
-        "templates path") opts="--help" words="" ;;
+        "templates show") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
+        "templates edit") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
+        "templates rm") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
+        "templates path") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
         "completion show") opts="--help" words="bash zsh fish" ;;
         "completion install") opts="--help" words="bash zsh fish" ;;
     esac

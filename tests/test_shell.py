@@ -101,7 +101,7 @@ def test_bash_completes_what_belongs_after_a_nested_subcommand(cli, env) -> None
         "markdown",
         "messages",
     ]
-    keys = ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "alias."]
+    keys = ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "system", "alias."]
     assert bash_complete("claude", "config", "set", "") == keys
     assert bash_complete("claude", "config", "unset", "ti") == ["timeout"]
     assert bash_complete("claude", "completion", "show", "") == ["bash", "zsh", "fish"]
@@ -139,7 +139,7 @@ def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -
     assert complete("claude log ") == ["export", "list", "search", "show"]
     assert complete("claude log show ") == []  # conversation ids; none here (and no claude on PATH)
     assert complete("claude config set ") == sorted(
-        ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "alias."]
+        ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "system", "alias."]
     )
     assert complete("claude completion show ") == ["bash", "fish", "zsh"]
     assert complete("claude-cli completion show ") == ["bash", "fish", "zsh"]
@@ -315,7 +315,7 @@ def test_template_names_complete_for_t_and_templates_subcommands(cli, env) -> No
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     run_env = {**os.environ, **env, "PATH": path}
     assert bash_complete("claude", "ask", "-t", "", env=run_env) == ["commit", "review"]
-    assert bash_complete("claude", "stream", "--template", "c", env=run_env) == ["commit"]
+    assert bash_complete("claude", "batch", "--template", "c", env=run_env) == ["commit"]
     assert bash_complete("claude", "templates", "show", "r", env=run_env) == ["review"]
     assert bash_complete("claude", "templates", "", env=run_env) == ["list", "show", "edit", "rm", "path"]
     fish = need("fish")

@@ -27,6 +27,10 @@ CONVERSATION_FLAGS = frozenset({"--conversation"})  # ids come from `claude log 
 BASH_IDS = '"${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1'
 ZSH_IDS = '"${_claude_program:-claude}" log list 2>/dev/null | cut -f1'
 FISH_IDS = "__claude_conversations"  # a function: fish allows no nested substitution there
+TEMPLATE_FLAGS = frozenset({"--template"})  # names come from `claude templates list` at TAB time
+BASH_TEMPLATES = '"${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1'
+ZSH_TEMPLATES = '"${_claude_program:-claude}" templates list 2>/dev/null | cut -f1'
+FISH_TEMPLATES = "__claude_templates"
 
 
 @dataclass
@@ -35,7 +39,7 @@ class Flag:
     help: str
     takes_value: bool
     choices: list[str]
-    kind: str  # "file", "model", "choice", "value" or "flag"
+    kind: str  # "file", "model", "choice", "conversation", "template", "value" or "flag"
 
 
 @dataclass
@@ -80,6 +84,8 @@ def _flags(cmd: click.Command, ctx: click.Context) -> list[Flag]:
             kind = "file"
         elif long in CONVERSATION_FLAGS:
             kind = "conversation"
+        elif long in TEMPLATE_FLAGS:
+            kind = "template"
         elif long in MODEL_FLAGS:
             kind = "model"
             choices = model_names()
@@ -160,6 +166,8 @@ def _arguments(
             words += [*KEY_NAMES, "alias."]
         elif p.name in CONVERSATION_ARGS:
             kind = "conversation"
+        elif parent == "templates" and p.name == "name":
+            kind = "template"
         elif p.name in FILE_ARGS:
             kind = "file"
         else:
@@ -211,6 +219,8 @@ def bash(commands: list[Command]) -> str:
                 action = 'COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null'
             elif f.kind == "conversation":
                 action = f'COMPREPLY=($(compgen -W "$({BASH_IDS})" -- "$cur"))'
+            elif f.kind == "template":
+                action = f'COMPREPLY=($(compgen -W "$({BASH_TEMPLATES})" -- "$cur"))'
             elif f.choices:
                 action = f'COMPREPLY=($(compgen -W "{_words(f.choices)}" -- "$cur"))'
             else:
@@ -219,7 +229,8 @@ def bash(commands: list[Command]) -> str:
     lines += ["    esac", '    local opts="" words=""', '    case "$cmd" in']
     for c in commands:
         names = [n for f in c.flags for n in f.names]
-        words = f"$({BASH_IDS})" if c.args == "conversation" else _words(c.words)
+        listed = {"conversation": f"$({BASH_IDS})", "template": f"$({BASH_TEMPLATES})"}
+        words = listed.get(c.args) or _words(c.words)
         lines.append(f'        "{c.name}") opts="{_words(names)}" words="{words}" ;;')
     lines += [
         "    esac",
@@ -251,6 +262,8 @@ def _zsh_flag(f: Flag) -> str:
         action = ":file:_files"
     elif f.kind == "conversation":
         action = ":conversation:_claude_conversations"
+    elif f.kind == "template":
+        action = ":template:_claude_templates"
     elif f.choices:
         action = f":{f.kind}:({' '.join(f.choices)})"
     elif f.takes_value:
@@ -270,6 +283,7 @@ def _zsh_positional(c: Command) -> str | None:
         return f"'*:argument:({' '.join(c.words)})'"
     return {
         "conversation": "'*:conversation:_claude_conversations'",
+        "template": "'*:template:_claude_templates'",
         "file": "'*:file:_files'",
         "text": "'*:prompt words: '",
     }.get(c.args)
@@ -286,6 +300,12 @@ def zsh(commands: list[Command]) -> str:
         "    local -a ids",
         f'    ids=(${{(f)"$({ZSH_IDS})"}})',
         "    compadd -a ids",
+        "}",
+        "",
+        "_claude_templates() {",
+        "    local -a names",
+        f'    names=(${{(f)"$({ZSH_TEMPLATES})"}})',
+        "    compadd -a names",
         "}",
         "",
         "_claude() {",
@@ -367,6 +387,10 @@ def fish(commands: list[Command]) -> str:
         "    set -l program (commandline -opc)[1]",
         "    command -q $program; and $program log list 2>/dev/null | cut -f1",
         "end",
+        "function __claude_templates",
+        "    set -l program (commandline -opc)[1]",
+        "    command -q $program; and $program templates list 2>/dev/null | cut -f1",
+        "end",
         "complete -c claude -f",
         f"complete -c claude -n 'not __fish_seen_subcommand_from {names}' -l help -d 'Show help'",
         f"complete -c claude -n 'not __fish_seen_subcommand_from {names}' -l version -d 'Print the version'",
@@ -388,6 +412,8 @@ def fish(commands: list[Command]) -> str:
                 lines.append(f"complete -c claude -n '{cond}' -a '{' '.join(c.words)}'")
         if c.args == "conversation":
             lines.append(f"complete -c claude -n '{cond}' -a '({FISH_IDS})'")
+        elif c.args == "template":
+            lines.append(f"complete -c claude -n '{cond}' -a '({FISH_TEMPLATES})'")
         elif c.args == "file":
             lines.append(f"complete -c claude -n '{cond}' -F")
         for f in c.flags:
@@ -398,6 +424,8 @@ def fish(commands: list[Command]) -> str:
                 parts.append("-r -F")
             elif f.kind == "conversation":
                 parts.append(f"-x -a '({FISH_IDS})'")
+            elif f.kind == "template":
+                parts.append(f"-x -a '({FISH_TEMPLATES})'")
             elif f.choices:
                 parts.append(f"-x -a '{' '.join(f.choices)}'")
             elif f.takes_value:
