@@ -84,7 +84,7 @@ def test_api_errors_become_error_results_and_exit_8(cli, emu) -> None:
         ('{"id": "a", "prompt": "x"}\n{"id": "a", "prompt": "y"}\n', "stdin line 2: id 'a' appears twice"),
         (
             '{"id": "a", "promt": "x"}\n',
-            "stdin line 1: unknown key 'promt' (keys: attachments, id, max_tokens, model, params, prompt, schema, system; or custom_id and params)",
+            "stdin line 1: unknown key 'promt' (keys: attachments, id, max_tokens, model, params, prompt, schema, system, template; or custom_id and params)",
         ),
         (
             '{"id": "a", "prompt": "x", "max_tokens": -1}\n',

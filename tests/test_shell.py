@@ -101,7 +101,16 @@ def test_bash_completes_what_belongs_after_a_nested_subcommand(cli, env) -> None
         "markdown",
         "messages",
     ]
-    keys = ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "system", "alias."]
+    keys = [
+        "model",
+        "max_tokens",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "api_key_command",
+        "system",
+        "alias.",
+    ]
     assert bash_complete("claude", "config", "set", "") == keys
     assert bash_complete("claude", "config", "unset", "ti") == ["timeout"]
     assert bash_complete("claude", "completion", "show", "") == ["bash", "zsh", "fish"]

@@ -40,7 +40,9 @@ def show() -> None:
 def set_(
     key: Annotated[
         str,
-        typer.Argument(help="model, max_tokens, base_url, timeout, max_retries, api_key_command, system, alias.NAME"),
+        typer.Argument(
+            help="model, max_tokens, base_url, timeout, max_retries, api_key_command, system, alias.NAME"
+        ),
     ],
     value: Annotated[str, typer.Argument(help="The value (numbers for max_tokens, timeout, max_retries).")],
 ) -> None:
