@@ -169,3 +169,84 @@ def test_escape_sequences_from_the_server_reach_the_terminal_inert(cli, emu) -> 
     assert run.code == 10
     assert "\x1b" not in run.stderr and "\x07" not in run.stderr and "\x9b" not in run.stderr
     assert "bad \\x1b]0;pwned\\x07 \\x1b[2J\\x9b2J input" in run.stderr
+
+
+# -- faults that crashed or hung --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["soon", "nan", "-5", "Mon, 99 Foo 2026 99:99:99 GMT"])
+def test_an_unreadable_retry_after_uses_the_default_backoff(cli, emu, value: str) -> None:
+    emu.enqueue(Reply.error(429, "rate_limit_error", "slow down", {"retry-after": value}))
+    run = cli("ask", "hi")
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", "")
+    assert len(emu.message_requests) == 2
+
+
+def test_a_batch_with_unreadable_retry_afters_ends_with_every_line(proc, emu) -> None:
+    emu.enqueue(*[Reply.error(429, "rate_limit_error", "slow down", {"retry-after": "soon"})] * 4)
+    lines = "".join(f'{{"id": "l{i}", "prompt": "p{i}"}}\n' for i in range(6))
+    run = proc("batch", "-j", "3", input=lines.encode(), timeout=60)
+    assert run.code == 0, run
+    assert sorted(orjson.loads(line)["id"] for line in run.stdout.splitlines()) == [f"l{i}" for i in range(6)]
+
+
+def test_a_long_retry_after_is_reported_not_retried_early(cli, emu) -> None:
+    emu.enqueue(Reply.error(429, "rate_limit_error", "slow down", {"retry-after": "120"}))
+    run = cli("ask", "hi")
+    assert run.code == 14
+    assert run.stderr.count("\n") == 1
+    assert "the server asked to wait 120 s before retrying (--wait-retry waits)" in run.stderr
+    assert len(emu.message_requests) == 1
+
+
+def test_wait_retry_waits_out_a_long_retry_after(cli, emu, monkeypatch) -> None:
+    import claude_cli.api.transport as transport
+
+    monkeypatch.setattr(transport, "MAX_RETRY_AFTER", 0.2)  # so that 1 s counts as long
+    emu.enqueue(Reply.error(429, "rate_limit_error", "slow down", {"retry-after": "1"}))
+    assert cli("ask", "hi").code == 14
+    emu.enqueue(Reply.error(429, "rate_limit_error", "slow down", {"retry-after": "1"}))
+    started = time.monotonic()
+    run = cli("ask", "--wait-retry", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi")
+    assert time.monotonic() - started >= 1
+
+
+@pytest.fixture
+def resetting_server():
+    """A loopback server that resets every connection at once; counts the connections (bounded)."""
+    import socket
+    import struct
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.2)
+    seen = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set() and len(seen) < 50:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            seen.append(1)
+            conn.recv(65536)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # RST
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}", seen
+    stop.set()
+    thread.join(2)
+    sock.close()
+
+
+def test_a_connection_reset_is_retried_as_many_times_as_max_retries_says(cli, resetting_server) -> None:
+    url, seen = resetting_server
+    run = cli("ask", "--max-retries", "1", "--base-url", url, "hi")
+    assert run.code == 17, run
+    assert len(seen) == 2  # the first attempt and one retry

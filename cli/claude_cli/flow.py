@@ -220,7 +220,7 @@ def make_transport(
     if max_retries is not None and max_retries < 0:
         raise UsageError(f"--max-retries must be 0 or more, not {max_retries}")
     timeout = flags.timeout if flags.timeout is not None else config.timeout
-    if timeout is not None and timeout <= 0:
+    if timeout is not None and not (0 < timeout < float("inf")):
         raise UsageError(f"--timeout must be more than 0 seconds, not {timeout}")
     transport = Transport(
         base_url,
@@ -228,6 +228,7 @@ def make_transport(
         betas=betas,
         timeout=timeout or cfg.DEFAULT_TIMEOUT,
         max_retries=cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        wait_retry=bool(getattr(flags, "wait_retry", False)),
         debug=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
         notice=(lambda line: out.note(f"claude: {line}", dim=True))
         if (flags.debug or out.stderr_tty)

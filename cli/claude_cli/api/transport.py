@@ -9,6 +9,7 @@ text delta reaches stdout without waiting for a buffer to fill.
 from __future__ import annotations
 
 import http.client
+import math
 import os
 import random
 import socket
@@ -27,7 +28,7 @@ API_VERSION = "2023-06-01"
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's documented request size limit
 INITIAL_RETRY_DELAY = 0.5  # seconds, doubled each retry (as the SDK)
 MAX_RETRY_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0  # a longer retry-after is not waited for; the error is reported instead
+MAX_RETRY_AFTER = 60.0  # a longer retry-after is reported (exit 14/15/16) unless --wait-retry
 READ_SIZE = 65536
 _RETRY_STATUSES = frozenset({408, 409, 429})
 PACING_MARGIN = 0.05  # seconds added to a rate-limit pause
@@ -90,6 +91,7 @@ class Transport:
         max_retries: int = 2,
         debug: Callable[[str], None] | None = None,
         notice: Callable[[str], None] | None = None,
+        wait_retry: bool = False,
     ) -> None:
         parts = urlsplit(base_url)
         try:
@@ -109,9 +111,11 @@ class Transport:
         self._betas = list(betas or [])
         self.timeout = timeout
         self.max_retries = max_retries
+        self.wait_retry = wait_retry  # wait out a retry-after over MAX_RETRY_AFTER instead of failing
         self._debug = debug
         self.notice = notice
         self._conn: http.client.HTTPConnection | None = None
+        self._conn_used = False  # the connection has answered a request (so may be a stale keep-alive)
         self.pacer: Pacer | None = None  # shared by the transports of one batch
         self.retries = 0  # retries made so far (batch summaries count them)
         self._absolute = False
@@ -169,6 +173,7 @@ class Transport:
             self._absolute = bool(proxy) and self._scheme == "http"
             self._proxy_headers = _proxy_auth(proxy) if self._absolute and proxy else {}
             self._conn = conn
+            self._conn_used = False
         return self._conn
 
     def close(self) -> None:
@@ -212,12 +217,20 @@ class Transport:
                 self.close()
                 failure = ConnectionFailure(f"cannot reach {self.base_url}: {_describe(exc)}")
                 should_retry = True
+            except BaseException:
+                if self.pacer is not None:
+                    self.pacer.observe(None, {})  # the slot wait() gave is always given back
+                self.close()
+                raise
             else:
                 if self.pacer is not None:
                     self.pacer.observe(resp.status, {k.lower(): v for k, v in resp.getheaders()})
                 if 200 <= resp.status < 300:
                     return Response(resp, self)
                 failure, should_retry, retry_after = self._failure(resp)
+            long_wait = retry_after is not None and retry_after > MAX_RETRY_AFTER
+            if should_retry and long_wait and not self.wait_retry:
+                raise _asked_to_wait(failure, retry_after or 0.0)
             if not should_retry or attempt >= self.max_retries:
                 raise failure
             self.wait_to_retry(attempt, failure, retry_after)
@@ -240,15 +253,19 @@ class Transport:
             )
             for k, v in shown.items():
                 self._debug(f"  {k}: {v}")
+        reused = self._conn_used
         try:
             conn.request(method, target, body=body, headers=headers)
             resp = conn.getresponse()
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if not reused:
+                raise  # a fresh connection failed: that is a real failure, counted as a retry
             # A kept-alive connection the server already closed: reconnect once, silently.
             self.close()
             conn = self._connection()
             conn.request(method, target, body=body, headers=headers)
             resp = conn.getresponse()
+        self._conn_used = True
         if self._debug:
             self._debug(f"-> {resp.status} {resp.reason} request-id {resp.getheader('request-id', '-')}")
         return resp
@@ -316,6 +333,7 @@ class Pacer:
         self._in_flight = 0
         self._budget: int | None = None  # requests left in the current rate-limit window
         self._budget_until = 0.0  # when that window resets (time.monotonic())
+        self.wait_long = False  # --wait-retry: pause everyone for a retry-after over MAX_RETRY_AFTER
 
     def wait(self) -> None:
         """Block until a request may be sent: no pause on, budget left, room in the window."""
@@ -334,13 +352,19 @@ class Pacer:
                 self._cond.wait(timeout=min(until - now, 0.5) if until > now else 0.5)
 
     def observe(self, status: int | None, headers: dict[str, str]) -> None:
-        """The answer to a request let through by wait() (status None: no answer came)."""
+        """The answer to a request let through by wait() (status None: no answer came).
+
+        Never raises: the slot wait() gave must come back whatever the server sent.
+        """
         now = time.monotonic()
         limited = status in (429, 529)
-        pause = (retry_after_seconds(headers) or INITIAL_RETRY_DELAY) if limited else 0.0
-        for kind in self.LIMITS:
-            if headers.get(f"anthropic-ratelimit-{kind}-remaining") == "0":
-                pause = max(pause, _seconds_until(headers.get(f"anthropic-ratelimit-{kind}-reset")))
+        try:
+            pause = (retry_after_seconds(headers) or INITIAL_RETRY_DELAY) if limited else 0.0
+            for kind in self.LIMITS:
+                if headers.get(f"anthropic-ratelimit-{kind}-remaining") == "0":
+                    pause = max(pause, _seconds_until(headers.get(f"anthropic-ratelimit-{kind}-reset")))
+        except Exception:
+            pause = INITIAL_RETRY_DELAY if limited else 0.0
         with self._cond:
             self._in_flight = max(0, self._in_flight - 1)
             remaining = headers.get("anthropic-ratelimit-requests-remaining")
@@ -355,7 +379,7 @@ class Pacer:
                 self.window = min(self._ceiling, self.window + 1 / self.window)
             if pause > 0:
                 # A little past the reset: a clock a few ms apart must not land in the old window.
-                until = now + min(pause, MAX_RETRY_AFTER) + PACING_MARGIN
+                until = now + (pause if self.wait_long else min(pause, MAX_RETRY_AFTER)) + PACING_MARGIN
                 self._resume_at = max(self._resume_at, until)
             self._cond.notify_all()
 
@@ -368,9 +392,9 @@ def _seconds_until(stamp: str | None) -> float:
 
     try:
         when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
+        return max(0.0, when.timestamp() - time.time())
+    except (ValueError, TypeError, OverflowError):
         return 0.0
-    return max(0.0, when.timestamp() - time.time())
 
 
 def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]) -> ApiError:
@@ -396,25 +420,42 @@ def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]
 
 
 def retry_after_seconds(headers: dict[str, str]) -> float | None:
-    """The server's requested wait (retry-after-ms, retry-after seconds or HTTP date), if sane."""
+    """The server's requested wait (retry-after-ms, retry-after seconds or HTTP date), or None.
+
+    None when absent or unreadable ("soon", nan, a negative number): the caller uses its own
+    backoff. A wait over MAX_RETRY_AFTER is returned as is; the caller reports it or waits.
+    RFC 9110 section 10.2.3: Retry-After = HTTP-date / delay-seconds.
+    """
     value: float | None = None
     if "retry-after-ms" in headers:
         try:
             value = float(headers["retry-after-ms"]) / 1000
         except ValueError:
             value = None
-    if value is None and "retry-after" in headers:
+    if (value is None or not math.isfinite(value)) and "retry-after" in headers:
         raw = headers["retry-after"]
         try:
             value = float(raw)
         except ValueError:
             import email.utils  # rare: an HTTP-date retry-after
 
-            parsed = email.utils.parsedate_to_datetime(raw) if raw else None
-            value = parsed.timestamp() - time.time() if parsed else None
-    if value is None or not (0 <= value <= MAX_RETRY_AFTER):
+            try:
+                parsed = email.utils.parsedate_to_datetime(raw) if raw else None
+                value = parsed.timestamp() - time.time() if parsed else None
+            except (ValueError, TypeError, OverflowError, IndexError):
+                value = None
+    if value is None or not math.isfinite(value) or value < 0:
         return None
     return value
+
+
+def _asked_to_wait(failure: Exception, seconds: float) -> Exception:
+    """`failure`, saying how long the server asked to wait (longer than claude waits by itself)."""
+    if isinstance(failure, ApiError):
+        said = f"; the server asked to wait {seconds:.0f} s before retrying (--wait-retry waits)"
+        failure.message += said
+        failure.api_message += said
+    return failure
 
 
 def proxy_for(scheme: str, host: str) -> SplitResult | None:

@@ -159,6 +159,7 @@ def run_local(
                 if key not in mine:
                     mine[key] = connect(job.betas)
                     mine[key].pacer = pacer
+                    pacer.wait_long = pacer.wait_long or mine[key].wait_retry
                     with lock:
                         transports.append(mine[key])
                 result = _run_one(mine[key], job, sink.full)

@@ -156,6 +156,10 @@ def _connection_flags(
         int | None,
         typer.Option("--max-retries", help="Retries for 408/409/429/5xx and lost connections (default 2)."),
     ] = None,
+    wait_retry: Annotated[
+        bool,
+        typer.Option("--wait-retry", help="Wait out a retry-after over 60 s instead of failing (exit 14)."),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the request (key redacted) and exit; nothing is sent.")
     ] = False,
