@@ -73,3 +73,19 @@ def test_generated_streams_any_line_ending_any_chunking(events, ending: bytes, c
     )
     want = [(name, data.encode()) for name, data in events]
     assert decode(split_at(stream, cuts)) == want
+
+
+def test_a_long_line_in_small_chunks_is_linear() -> None:
+    """A 16 MB data line in 16 KB chunks: each chunk is scanned once, not the whole line again."""
+    import time
+
+    payload = b'{"type":"ping","pad":"' + b"x" * (16 * 2**20) + b'"}'
+    stream = b"event: ping\ndata: " + payload + b"\n\n"
+    decoder = SSEDecoder()
+    started = time.perf_counter()
+    events = []
+    for i in range(0, len(stream), 16384):
+        events += decoder.feed(stream[i : i + 16384])
+    took = time.perf_counter() - started
+    assert events == [("ping", payload)]
+    assert took < 1.5, took  # the quadratic decoder took over 10 s here
