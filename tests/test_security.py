@@ -250,3 +250,45 @@ def test_a_connection_reset_is_retried_as_many_times_as_max_retries_says(cli, re
     run = cli("ask", "--max-retries", "1", "--base-url", url, "hi")
     assert run.code == 17, run
     assert len(seen) == 2  # the first attempt and one retry
+
+
+@pytest.mark.parametrize("how", ["SIGHUP", "SIGKILL"])
+def test_tools_do_not_outlive_claude(env, emu, tmp_path: Path, how: str) -> None:
+    import signal
+    import subprocess
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    mark = f"open(os.path.join({str(pids)!r}, str(os.getpid())), 'w').close()"
+    body = f"import os, time; {mark}; time.sleep(60)"
+    emu.enqueue(
+        Reply(
+            "message",
+            content=[{"type": "tool_use", "id": "toolu_1", "name": "nap", "input": {}}],
+            stop_reason="tool_use",
+        )
+    )
+    tool = f"nap={PY} -c {orjson.dumps(body).decode()}"
+    child = subprocess.Popen(
+        [PY, "-m", "claude_cli", "tool-run", "-y", "--tool", tool, "go"],
+        env={**os.environ, **env},
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 15
+    while not list(pids.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (pid,) = (int(p.name) for p in pids.iterdir())
+    child.send_signal(getattr(signal, how))
+    _, err = child.communicate(timeout=15)
+    assert child.returncode == (143 if how == "SIGHUP" else -9)
+    assert b"Traceback" not in err
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"the tool outlived claude ({how})")

@@ -99,7 +99,7 @@ EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.CONNECTION, "connection failed, timed out, or the stream broke off"),
     (Exit.INTERRUPTED, "interrupted by Ctrl-C (SIGINT); printed output is kept"),
     (Exit.BROKEN_PIPE, "stdout was closed by its reader (e.g. `| head`)"),
-    (Exit.TERMINATED, "terminated by SIGTERM; printed output is kept"),
+    (Exit.TERMINATED, "terminated by SIGTERM or SIGHUP; printed output is kept"),
 ]
 
 

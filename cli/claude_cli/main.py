@@ -38,6 +38,8 @@ def main() -> None:
             sys.exit(141)
         return
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
+        signal.signal(signal.SIGHUP, _on_sigterm)
     from .app import COMMANDS, build_app
 
     first = sys.argv[1] if len(sys.argv) > 1 else None

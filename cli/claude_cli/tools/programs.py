@@ -15,8 +15,10 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,6 +304,7 @@ def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
             stderr=subprocess.PIPE,
             env=tool_env(call),
             start_new_session=True,  # its own process group: a timeout kills its children too
+            preexec_fn=_die_with_parent(),
         )
     except OSError as exc:
         run.note = f"cannot run {tool.command[0]}: {exc.strerror or exc}"
@@ -325,6 +328,31 @@ def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
             _running.discard(proc)
     run.duration_ms = int((time.monotonic() - started) * 1000)
     return run
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a function for the forked child that makes it die when claude dies (even SIGKILL).
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL): the tool runs in its own session, so without this a
+    SIGKILLed claude would leave it running. prctl is looked up before the fork, so the child
+    only makes the one call. Elsewhere None (SIGTERM, SIGHUP and Ctrl-C still kill the tools).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def child() -> None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # claude died before prctl took effect
+            os._exit(1)
+
+    return child
 
 
 def kill_running() -> None:
