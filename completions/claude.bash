@@ -146,6 +146,7 @@ _claude() {
         "tool-run --tool-choice") COMPREPLY=($(compgen -W "auto any none" -- "$cur")); return ;;
         "tool-run --max-steps") COMPREPLY=(); return ;;
         "tool-run --tool-timeout") COMPREPLY=(); return ;;
+        "tool-run --max-cost") COMPREPLY=(); return ;;
         "tool-run -m"|"tool-run --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "tool-run -s"|"tool-run --system") COMPREPLY=(); return ;;
         "tool-run --system-after") COMPREPLY=(); return ;;
@@ -212,6 +213,7 @@ _claude() {
         "batch --schema") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch --via") COMPREPLY=($(compgen -W "local batches" -- "$cur")); return ;;
         "batch --poll-interval") COMPREPLY=(); return ;;
+        "batch --max-cost") COMPREPLY=(); return ;;
         "batch -m"|"batch --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "batch -s"|"batch --system") COMPREPLY=(); return ;;
         "batch --system-after") COMPREPLY=(); return ;;
@@ -241,6 +243,7 @@ _claude() {
         "batch run --schema") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch run --via") COMPREPLY=($(compgen -W "local batches" -- "$cur")); return ;;
         "batch run --poll-interval") COMPREPLY=(); return ;;
+        "batch run --max-cost") COMPREPLY=(); return ;;
         "batch run -m"|"batch run --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "batch run -s"|"batch run --system") COMPREPLY=(); return ;;
         "batch run --system-after") COMPREPLY=(); return ;;
@@ -338,17 +341,17 @@ _claude() {
         "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
         "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "models") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "man") opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files config templates completion" ;;
-        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
+        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list show export search" ;;
         "files") opts="" words="upload list info delete" ;;
         "config") opts="" words="path show set unset" ;;
         "templates") opts="" words="list show edit rm path" ;;
         "completion") opts="" words="show install" ;;
-        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch status") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch cancel") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;

@@ -21,6 +21,7 @@ class Exit(IntEnum):
     SCHEMA = 6  # --schema: the answer is not JSON matching the schema (nothing printed)
     MAX_STEPS = 7  # tool-run: --max-steps reached while the model still wanted tools
     BATCH_FAILURES = 8  # batch: every line has a result, but some are errors
+    MAX_COST = 9  # tool-run, batch: --max-cost would be passed by the next request; stopped before it
     INVALID_REQUEST = 10  # 400, 413: the API rejected the request
     AUTHENTICATION = 11  # 401, or no API key configured
     PERMISSION = 12  # 403, 402 billing
@@ -89,6 +90,7 @@ EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.SCHEMA, "--schema: the answer is not JSON matching the schema; nothing printed"),
     (Exit.MAX_STEPS, "tool-run reached --max-steps while the model still asked for tools"),
     (Exit.BATCH_FAILURES, "batch finished, but some lines have an error result"),
+    (Exit.MAX_COST, "--max-cost: the next request could pass the cap; stopped before it, what was done kept"),
     (Exit.INVALID_REQUEST, "invalid_request_error / request_too_large (400, 413)"),
     (Exit.AUTHENTICATION, "authentication_error (401) or no API key"),
     (Exit.PERMISSION, "permission_error (403) or billing_error (402)"),

@@ -283,5 +283,8 @@ def report(message: dict[str, Any], out: Output, *, show_usage: bool = False) ->
     elif status == Exit.PAUSED:
         out.note("claude: the turn was paused (pause_turn); the answer is incomplete")
     if show_usage:
-        out.note("claude: " + usage_line(message.get("usage") or {}))
+        from .pricing import cost_text
+
+        usage = message.get("usage") or {}
+        out.note(f"claude: {usage_line(usage)}; cost: {cost_text(str(message.get('model')), usage)}")
     return status

@@ -36,6 +36,10 @@ class Tally:
     output_tokens: int = 0
     retried: int = 0
     started: float = field(default_factory=time.monotonic)
+    models: dict[str, str] = field(default_factory=dict)  # job id -> model, to price its usage
+    discount: bool = False  # --via batches: the Message Batches price
+    cost: float = 0.0
+    unpriced: int = 0  # results whose model has no price
 
     def count(self, result: dict[str, Any]) -> None:
         if result.get("status") == "succeeded":
@@ -45,6 +49,14 @@ class Tally:
         usage = result.get("usage") or {}
         self.input_tokens += int(usage.get("input_tokens") or 0)
         self.output_tokens += int(usage.get("output_tokens") or 0)
+        if usage:
+            from ..pricing import cost
+
+            amount = cost(self.models.get(str(result.get("id")), ""), usage, batch=self.discount)
+            if amount is None:
+                self.unpriced += 1
+            else:
+                self.cost += amount
 
     def progress(self) -> str:
         finished = self.done + self.failed
@@ -57,9 +69,16 @@ class Tally:
     def summary(self) -> str:
         return (
             f"claude: batch: {self.done} done, {self.failed} failed, {self.retried} retried, "
-            f"{self.input_tokens:,} tokens in, {self.output_tokens:,} out, "
+            f"{self.input_tokens:,} tokens in, {self.output_tokens:,} out, {self.cost_text()}, "
             f"{time.monotonic() - self.started:.1f} s"
         )
+
+    def cost_text(self) -> str:
+        """`$0.0123` (`batch price` with --via batches), naming results that have no price."""
+        from ..pricing import usd
+
+        text = usd(self.cost) + (" at the batch price" if self.discount else "")
+        return text + (f" (+{self.unpriced} results whose model has no price)" if self.unpriced else "")
 
 
 class Printer:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from types import SimpleNamespace
 
+import orjson
+
 from .. import config as cfg
 from .. import flow
 from ..api.transport import Transport
@@ -99,11 +101,15 @@ def run_batch(
     via: str,
     poll_interval: float,
     quiet: bool,
+    max_cost: float | None = None,
 ) -> Exit:
     """Run a batch to the end; exit 0 when every line succeeded, 8 when some errored."""
     out = Output()
     flow.set_current(out)
     jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
+    held: list[Job] = []
+    if max_cost is not None and max_cost <= 0:
+        raise UsageError(f"--max-cost must be more than 0 dollars, not {max_cost}")
     if via == "batches":
         check_custom_ids(jobs)
     if flags.dry_run:
@@ -113,13 +119,23 @@ def run_batch(
         return Exit.OK
     connect(flags, config, out, []).close()  # no key, a bad base URL: one error now, not one per line
     journal = Journal(state) if state else None
-    tally = Tally(total=len(jobs))
+    tally = Tally(total=len(jobs), models={job.id: str(job.body.get("model")) for job in jobs})
+    tally.discount = via == "batches"
     sink = Sink(
         out, Printer(out, jobs, ordered), journal, tally, full, show_progress=out.stderr_tty and not quiet
     )
     try:
         todo, kept = replay(jobs, journal)
         emit_all(sink, kept)
+        if max_cost is not None:
+            todo, held = within_budget(todo, max_cost, tally, batch=via == "batches")
+            if held:
+                from ..pricing import usd
+
+                out.note(
+                    f"claude: --max-cost {usd(max_cost)}: {len(held)} of {len(jobs)} lines not sent "
+                    f"(their worst case would pass the cap); a re-run with --state continues"
+                )
         if via == "batches":
             from .batches import run_batches
 
@@ -138,7 +154,29 @@ def run_batch(
             journal.close()
         if not quiet:
             out.note(tally.summary())
+    if max_cost is not None and held:
+        return Exit.MAX_COST
     return Exit.OK if tally.failed == 0 else Exit.BATCH_FAILURES
+
+
+def within_budget(todo: list[Job], cap: float, tally: Tally, *, batch: bool) -> tuple[list[Job], list[Job]]:
+    """(jobs to send, jobs held back): in input order, while the cost of the results already
+    journaled plus every sent job's worst case (its body's bytes as input tokens, a token being
+    at least a byte, plus max_tokens of output) stays within the cap."""
+    from ..pricing import worst_case
+
+    total = tally.cost
+    for i, job in enumerate(todo):
+        size = len(orjson.dumps(job.body.get("messages"))) + len(orjson.dumps(job.body.get("system") or ""))
+        worst = worst_case(
+            str(job.body.get("model")), size, int(job.body.get("max_tokens") or 0), batch=batch
+        )
+        if worst is None:
+            raise UsageError(f"--max-cost: the price of {job.body.get('model')} (line {job.line}) is unknown")
+        if total + worst > cap:
+            return todo[:i], todo[i:]
+        total += worst
+    return todo, []
 
 
 def submit_only(

@@ -80,6 +80,12 @@ def run(
         float, typer.Option("--poll-interval", help="Seconds between status checks with --via batches.")
     ] = 30.0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No summary line on stderr.")] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost", help="USD: send lines only while their worst case fits (exit 9 if not all)."
+        ),
+    ] = None,
     *,
     flags,
 ) -> None:
@@ -103,6 +109,7 @@ def run(
             via=via.value,
             poll_interval=poll_interval,
             quiet=quiet,
+            max_cost=max_cost,
         )
     )
 

@@ -54,6 +54,10 @@ def tool_run(
     dry_run_tools: Annotated[
         bool, typer.Option("--dry-run-tools", help="Print the tool calls the model asks for; run none.")
     ] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="USD: stop (exit 9) before a request that could pass this total."),
+    ] = None,
     *,
     flags,
 ) -> None:
@@ -72,6 +76,8 @@ def tool_run(
     from ..tools.programs import server_tool as make_server_tool
     from ..tools.programs import tool_choice as make_choice
 
+    if max_cost is not None and max_cost <= 0:
+        raise UsageError(f"--max-cost must be more than 0 dollars, not {max_cost}")
     if max_steps < 1:
         raise UsageError(f"--max-steps must be at least 1, not {max_steps}")
     if tool_timeout <= 0:
@@ -93,6 +99,7 @@ def tool_run(
         max_steps=max_steps,
         confirm=confirm,
         dry_run_tools=dry_run_tools,
+        max_cost=max_cost,
     )
     raise typer.Exit(
         run_loop(flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking)

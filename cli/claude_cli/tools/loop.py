@@ -43,6 +43,7 @@ class LoopSettings:
     max_steps: int = 25
     confirm: Confirm | None = None  # None: run without asking (--yes)
     dry_run_tools: bool = False
+    max_cost: float | None = None  # --max-cost USD: stop before a request that could pass it
 
 
 def terminal_confirm() -> Confirm | None:
@@ -112,11 +113,14 @@ def run_loop(
     conversation_id = prepared.conversation_id
     totals: dict[str, int] = {}
     steps = retries = 0
+    budget = Budget(settings.max_cost, body)
     try:
         while True:
             renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
             started = time.monotonic()
+            budget.check(body)
             message = send_message(transport, body, renderer)
+            budget.spend(body, message)
             steps += 1
             if not flags.no_log:
                 conversation_id = flow.record_turn(conversation_id, body, message, started, out)
@@ -150,8 +154,75 @@ def run_loop(
         transport.close()
     _print_final(message, out, fmt, show_thinking)
     if flags.usage:
-        out.note(f"claude: {steps} API calls, " + usage_line(totals))
+        out.note(f"claude: {steps} API calls, {usage_line(totals)}; cost: {budget.text()}")
     return report(message, out)
+
+
+class Budget:
+    """What the run has cost, and --max-cost: the worst case of each next request is checked first.
+
+    The worst case is the spend so far, plus the next request's input (the last request's
+    prompt and answer as the API counted them, plus the bytes added since: a token is never
+    less than a byte of JSON) at the uncached input rate, plus its max_tokens of output.
+    """
+
+    def __init__(self, cap: float | None, body: dict[str, Any]) -> None:
+        from ..pricing import price_of
+
+        self.cap = cap
+        self.spent = 0.0
+        self.known = True
+        self.base_tokens = 0  # the last request's prompt + answer, in tokens
+        self.base_bytes = 0  # the size of the messages it had
+        if cap is not None and price_of(str(body.get("model"))) is None:
+            raise UsageError(f"--max-cost: the price of {body.get('model')} is unknown, so no cap can hold")
+
+    def check(self, body: dict[str, Any]) -> None:
+        """Raise CliError (exit 9) when the next request could pass the cap."""
+        if self.cap is None:
+            return
+        from ..pricing import usd, worst_case
+
+        size = len(orjson.dumps(body.get("messages"))) + len(orjson.dumps(body.get("system") or ""))
+        size += len(orjson.dumps(body.get("tools") or []))
+        estimate = self.base_tokens + max(size - self.base_bytes, 0) if self.base_tokens else size
+        worst = self.spent + (worst_case(str(body["model"]), estimate, int(body.get("max_tokens") or 0)) or 0)
+        if worst > self.cap:
+            raise CliError(
+                f"--max-cost {usd(self.cap)}: the next request could bring the run to {usd(worst)} "
+                f"(spent so far {usd(self.spent)}); stopped before sending it",
+                Exit.MAX_COST,
+            )
+
+    def spend(self, body: dict[str, Any], message: dict[str, Any]) -> None:
+        """Add what a response cost."""
+        from ..pricing import cost
+
+        usage = message.get("usage") or {}
+        amount = cost(str(message.get("model") or body.get("model")), usage)
+        if amount is None:
+            self.known = False
+        else:
+            self.spent += amount
+        self.base_tokens = sum(
+            int(usage.get(k) or 0)
+            for k in (
+                "input_tokens",
+                "output_tokens",
+                "cache_read_input_tokens",
+                "cache_creation_input_tokens",
+            )
+        )
+        self.base_bytes = (
+            len(orjson.dumps(body.get("messages")))
+            + len(orjson.dumps(body.get("system") or ""))
+            + len(orjson.dumps(body.get("tools") or []))
+        )
+
+    def text(self) -> str:
+        from ..pricing import usd
+
+        return usd(self.spent) if self.known else f"{usd(self.spent)} and more (a model has no price)"
 
 
 def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun]:

@@ -1,0 +1,133 @@
+"""Cost in dollars: the price table, --usage, batch summaries and --max-cost, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from claude_cli.emulator.server import Reply
+from claude_cli.pricing import cost, price_of, usd, worst_case
+
+
+def test_the_table_prices_usage() -> None:
+    # Sonnet 5.5: $2 in, $10 out, $2.50 / $4 cache writes, $0.10 reads, per million tokens.
+    usage = {
+        "input_tokens": 1_000_000,
+        "output_tokens": 1_000_000,
+        "cache_read_input_tokens": 1_000_000,
+        "cache_creation_input_tokens": 2_000_000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 1_000_000, "ephemeral_1h_input_tokens": 1_000_000},
+    }
+    assert cost("claude-sonnet-5-5", usage) == pytest.approx(2 + 10 + 0.10 + 2.50 + 4)
+    assert cost("claude-sonnet-5-5-20261007", usage) == cost("claude-sonnet-5-5", usage)
+    assert cost("claude-sonnet-5-5", usage, batch=True) == pytest.approx((2 + 10 + 0.10 + 2.50 + 4) / 2)
+    # Without the 5m/1h split, cache writes are 5-minute writes.
+    assert cost("claude-opus-5-5", {"cache_creation_input_tokens": 1_000_000}) == pytest.approx(5)
+
+
+def test_haiku_5_5_is_priced_by_prompt_length() -> None:
+    small = {"input_tokens": 100_000, "output_tokens": 1_000}
+    assert cost("claude-haiku-5-5", small) == pytest.approx((100_000 * 0.10 + 1_000 * 0.50) / 1e6)
+    big = {"input_tokens": 60_000, "cache_read_input_tokens": 40_001, "output_tokens": 1_000}
+    assert cost("claude-haiku-5-5", big) == pytest.approx(
+        (60_000 * 0.50 + 40_001 * 0.05 + 1_000 * 2.50) / 1e6
+    )
+
+
+def test_unknown_models_get_no_guess() -> None:
+    for model in ("claude-fable-5-2", "claude-mythos-5-2", "claude-sonnet-4-5", "gpt-4", ""):
+        assert price_of(model) is None
+        assert cost(model, {"input_tokens": 5}) is None
+    assert worst_case("claude-opus-5-5", 1_000, 1_000) == pytest.approx((4_000 + 20_000) / 1e6)
+    assert (usd(0.0123456), usd(0.000046)) == ("$0.0123", "$0.000046")
+
+
+def test_usage_prints_the_cost(cli) -> None:
+    run = cli("ask", "--usage", "hi")
+    # The emulator counts 8 input tokens and 3 output tokens: 8 * $2 + 3 * $10 per million.
+    assert run.stderr == "claude: tokens: 8 in, 3 out, 0 cache read, 0 cache write; cost: $0.000046\n"
+    run = cli("ask", "--usage", "-m", "fable", "hi")
+    assert run.stderr.endswith("; cost: price unknown for claude-fable-5-2\n")
+
+
+def test_batch_summary_has_the_cost_and_the_batch_discount(cli, emu) -> None:
+    lines = b'{"id": "a", "prompt": "x"}\n{"id": "b", "prompt": "y", "model": "opus"}\n'
+    run = cli("batch", input=lines)
+    local = (8 * 2 + 3 * 10 + 8 * 4 + 3 * 20) / 1e6
+    assert f", {usd(local)}, " in run.stderr, run.stderr
+    run = cli("batch", "--via", "batches", "--poll-interval", "0.05", input=lines)
+    assert f", {usd(local / 2)} at the batch price, " in run.stderr, run.stderr
+    run = cli("batch", input=b'{"id": "a", "prompt": "x", "model": "fable"}\n')
+    assert "(+1 results whose model has no price)" in run.stderr
+
+
+def test_batch_max_cost_sends_only_what_fits_and_a_rerun_continues(cli, emu, tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text("".join(f'{{"id": "q{i}", "prompt": "question {i}"}}\n' for i in range(5)))
+    state = str(tmp_path / "state.db")
+    # Each line's worst case: its body (~40 bytes) as input tokens + 8192 output tokens at $10/MTok,
+    # about $0.0820: a $0.25 cap sends three lines.
+    run = cli("batch", "--max-cost", "0.25", "--state", state, "--ordered", str(jobs))
+    assert run.code == 9, run
+    assert [orjson.loads(x)["id"] for x in run.stdout.splitlines()] == ["q0", "q1", "q2"]
+    assert len(emu.message_requests) == 3
+    assert "--max-cost $0.2500: 2 of 5 lines not sent" in run.stderr
+    run = cli("batch", "--max-cost", "1", "--state", state, "--ordered", str(jobs))
+    assert run.code == 0, run
+    assert [orjson.loads(x)["id"] for x in run.stdout.splitlines()] == ["q0", "q1", "q2", "q3", "q4"]
+    assert len(emu.message_requests) == 5  # the journaled three were not sent again
+    run = cli("batch", "--max-cost", "1", input=b'{"id": "a", "prompt": "x", "model": "fable"}\n')
+    assert run.code == 2 and "price of claude-fable-5-2 (line 1) is unknown" in run.stderr
+    assert cli("batch", "--max-cost", "0", str(jobs)).code == 2
+    assert len(emu.message_requests) == 5
+
+
+def test_tool_run_max_cost_stops_before_the_request_that_could_pass_it(cli, emu) -> None:
+    emu.enqueue(
+        Reply(
+            "message",
+            content=[{"type": "tool_use", "id": "t1", "name": "big", "input": {}}],
+            stop_reason="tool_use",
+        ),
+    )
+    # First request's worst case: ~200 bytes of input + 1000 output tokens at Sonnet 5.5's rates,
+    # about $0.0104; the second carries the tool's 109 KB of output: about $0.23 more.
+    run = cli(
+        "tool-run",
+        "--yes",
+        "--tool",
+        "big=seq 1 20000",
+        "--max-tokens",
+        "1000",
+        "--max-cost",
+        "0.05",
+        "what time?",
+    )
+    assert run.code == 9, run
+    assert len(emu.message_requests) == 1
+    assert "--max-cost $0.0500: the next request could bring the run to" in run.stderr
+    emu.enqueue(
+        Reply(
+            "message",
+            content=[{"type": "tool_use", "id": "t1", "name": "now", "input": {}}],
+            stop_reason="tool_use",
+        ),
+    )
+    run = cli(
+        "tool-run",
+        "--yes",
+        "--tool",
+        "now=date",
+        "--max-tokens",
+        "1000",
+        "--max-cost",
+        "0.05",
+        "--usage",
+        "what time?",
+    )
+    assert run.code == 0, run
+    assert "claude: 2 API calls, tokens: " in run.stderr and "; cost: $0.000" in run.stderr
+    run = cli("tool-run", "--yes", "--tool", "now=date", "-m", "fable", "--max-cost", "1", "hi")
+    assert run.code == 2 and "price of claude-fable-5-2 is unknown" in run.stderr
