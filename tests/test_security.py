@@ -292,3 +292,39 @@ def test_tools_do_not_outlive_claude(env, emu, tmp_path: Path, how: str) -> None
     else:
         os.kill(pid, signal.SIGKILL)
         pytest.fail(f"the tool outlived claude ({how})")
+
+
+def test_two_continuations_at_once_extend_the_conversation_one_after_the_other(env, emu) -> None:
+    import subprocess
+
+    from claude_cli.store import Store
+
+    full_env = {**os.environ, **env}
+    first = subprocess.run(
+        [PY, "-m", "claude_cli", "ask", "start"], env=full_env, capture_output=True, timeout=30, check=False
+    )
+    assert first.returncode == 0
+    emu.enqueue(Reply.text("one", delay=1.0), Reply.text("two", delay=1.0))
+    procs = [
+        subprocess.Popen(
+            [PY, "-m", "claude_cli", "ask", "-c", word],
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for word in ("alpha", "beta")
+    ]
+    outputs = [p.communicate(timeout=30) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    store = Store(Path(env["CLAUDE_HOME"]) / "claude.db")
+    try:
+        cid = store.latest_id()
+        assert cid is not None
+        turns = store.turns(cid)
+    finally:
+        store.close()
+    assert len(turns) == 3
+    # The last turn's history holds both continuations: nothing forked, nothing lost.
+    said = [m["content"] for m in turns[-1].request["messages"] if m["role"] == "user"]
+    text = orjson.dumps(said).decode()
+    assert "start" in text and "alpha" in text and "beta" in text

@@ -53,7 +53,7 @@ class ChatSession:
             flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")
         )
         self.opts.prefill = None  # a prefill belongs to one answer, not to every turn
-        self.conversation_id, base = flow.load_history(flags, flags.body is not None)
+        self.conversation_id, base = flow.load_history(flags, flags.body is not None, lock=False)
         if base is None and flags.body:
             base = read_json_object(flags.body, "--body")
         self.opts.system = flow.default_system(self.opts.system, self.config, base)

@@ -164,8 +164,18 @@ def default_max_tokens(config: cfg.Config) -> int:
     return config.max_tokens or DEFAULT_MAX_TOKENS
 
 
-def load_history(flags: SimpleNamespace, have_body: bool) -> tuple[str | None, dict[str, Any] | None]:
-    """(conversation id, base body) for -c / --conversation / --messages; (None, None) without them."""
+# Locks on conversations being continued, held until the process ends (see store.lock_conversation).
+_held_locks: list[Any] = []
+
+
+def load_history(
+    flags: SimpleNamespace, have_body: bool, *, lock: bool = True
+) -> tuple[str | None, dict[str, Any] | None]:
+    """(conversation id, base body) for -c / --conversation / --messages; (None, None) without them.
+
+    With `lock`, continuing a stored conversation holds its lock until the process ends, so a
+    second continuation waits for this turn instead of forking the conversation.
+    """
     cont, conversation, messages = (
         getattr(flags, n, None) for n in ("continue_", "conversation", "messages")
     )
@@ -175,13 +185,23 @@ def load_history(flags: SimpleNamespace, have_body: bool) -> tuple[str | None, d
         return None, {"messages": read_messages(messages)}
     if not (cont or conversation):
         return None, None
-    from .store import Store, history
+    from .store import Store, history, lock_conversation
 
     store = Store()
     try:
         conversation_id = store.resolve(conversation) if conversation else store.latest_id()
         if conversation_id is None:
             raise UsageError("no conversation to continue yet (the log is empty)")
+        if lock and not getattr(flags, "dry_run", False) and not getattr(flags, "no_log", False):
+            out = current_output() or Output()
+            shown = conversation_id[:12]
+            held = lock_conversation(
+                conversation_id,
+                store.path.parent,
+                lambda: out.note(f"claude: waiting for another claude continuing conversation {shown}"),
+            )
+            if held is not None:
+                _held_locks.append(held)
         last = store.turns(conversation_id)[-1]
     finally:
         store.close()
@@ -391,3 +411,5 @@ def reset_current() -> None:
     """Forget the previous command's Output (each invocation makes its own)."""
     set_current(None)
     _warned.clear()
+    while _held_locks:  # an earlier invocation in this process (tests) held a conversation
+        _held_locks.pop().close()
