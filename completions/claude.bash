@@ -49,6 +49,8 @@ _claude() {
         "ask -t"|"ask --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "ask --var") COMPREPLY=(); return ;;
         "ask -a"|"ask --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "ask --web-domains") COMPREPLY=(); return ;;
+        "ask --web-max-uses") COMPREPLY=(); return ;;
         "ask --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "ask --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --api-key") COMPREPLY=(); return ;;
@@ -77,6 +79,8 @@ _claude() {
         "stream -t"|"stream --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "stream --var") COMPREPLY=(); return ;;
         "stream -a"|"stream --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "stream --web-domains") COMPREPLY=(); return ;;
+        "stream --web-max-uses") COMPREPLY=(); return ;;
         "stream --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "stream --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --api-key") COMPREPLY=(); return ;;
@@ -105,6 +109,8 @@ _claude() {
         "chat -t"|"chat --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "chat --var") COMPREPLY=(); return ;;
         "chat -a"|"chat --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "chat --web-domains") COMPREPLY=(); return ;;
+        "chat --web-max-uses") COMPREPLY=(); return ;;
         "chat --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "chat --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --api-key") COMPREPLY=(); return ;;
@@ -234,6 +240,8 @@ _claude() {
         "batch --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch -t"|"batch --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "batch --var") COMPREPLY=(); return ;;
+        "batch --web-domains") COMPREPLY=(); return ;;
+        "batch --web-max-uses") COMPREPLY=(); return ;;
         "batch --api-key") COMPREPLY=(); return ;;
         "batch --base-url") COMPREPLY=(); return ;;
         "batch --timeout") COMPREPLY=(); return ;;
@@ -264,6 +272,8 @@ _claude() {
         "batch run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch run -t"|"batch run --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "batch run --var") COMPREPLY=(); return ;;
+        "batch run --web-domains") COMPREPLY=(); return ;;
+        "batch run --web-max-uses") COMPREPLY=(); return ;;
         "batch run --api-key") COMPREPLY=(); return ;;
         "batch run --base-url") COMPREPLY=(); return ;;
         "batch run --timeout") COMPREPLY=(); return ;;
@@ -290,6 +300,8 @@ _claude() {
         "batch submit --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch submit -t"|"batch submit --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "batch submit --var") COMPREPLY=(); return ;;
+        "batch submit --web-domains") COMPREPLY=(); return ;;
+        "batch submit --web-max-uses") COMPREPLY=(); return ;;
         "batch submit --api-key") COMPREPLY=(); return ;;
         "batch submit --base-url") COMPREPLY=(); return ;;
         "batch submit --timeout") COMPREPLY=(); return ;;
@@ -337,22 +349,22 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
-        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "models") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "man") opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files config templates completion" ;;
-        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
+        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list show export search" ;;
         "files") opts="" words="upload list info delete" ;;
         "config") opts="" words="path show set unset" ;;
         "templates") opts="" words="list show edit rm path" ;;
         "completion") opts="" words="show install" ;;
-        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch status") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch cancel") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch list") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;

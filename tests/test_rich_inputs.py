@@ -12,9 +12,11 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import orjson
 import pytest
 
 from .test_vision import image_bytes, last_content
+from .test_vision import web as web  # a fixture: an HTTP file server
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -171,3 +173,225 @@ def test_an_empty_directory_is_an_error(cli, emu, tmp_path: Path) -> None:
     assert run.code == 2
     assert "no files under this directory" in run.stderr
     assert emu.requests == []
+
+
+# -- web pages -------------------------------------------------------------------------------
+
+PAGE = b"""<!doctype html><html><head><title>Grass facts</title></head><body>
+<nav><a href="/">Home</a> | <a href="/about">About</a> | Login</nav>
+<article><h1>Grass facts</h1>
+<p>The grass is green. It grows in spring and summer when the rain comes often and the sun is warm.</p>
+<p>Lawns are mown weekly in the growing season, which keeps the grass dense and the weeds out of it.</p>
+</article>
+<footer>Copyright 2026 Example Corp. All rights reserved. Cookie settings.</footer>
+</body></html>"""
+
+
+def test_a_web_page_is_fetched_as_markdown_text_titled_with_title_and_url(cli, emu, web, tmp_path) -> None:
+    (tmp_path / "www" / "grass").write_bytes(PAGE)  # no .html: the server's content type decides
+    (tmp_path / "www" / "page.html").write_bytes(PAGE)
+    run = cli("ask", "--fetch-urls", "-a", f"{web}/page.html", "summarize")
+    assert run.code == 0, run
+    doc = last_content(emu)[0]
+    assert doc["type"] == "document"
+    assert doc["title"] == f"Grass facts ({web}/page.html)"
+    assert doc["source"]["type"] == "text" and doc["source"]["media_type"] == "text/plain"
+    text = doc["source"]["data"]
+    assert "The grass is green." in text and "Lawns are mown weekly" in text
+    assert "Cookie settings" not in text and "<p>" not in text
+    assert "citations" not in doc
+
+
+def test_a_url_named_like_nothing_the_api_takes_needs_fetch_urls_or_web(cli, emu) -> None:
+    run = cli("ask", "-a", "https://example.com/news/today", "summarize")
+    assert run.code == 2
+    assert run.stderr == (
+        "claude: error: attachment https://example.com/news/today: the API takes only images and PDFs by "
+        "URL, and this is not named like one; use --fetch-urls to attach the page's text (or the file), "
+        "or --web to let the model fetch it\n"
+    )
+    assert emu.requests == []
+
+
+# -- citations -------------------------------------------------------------------------------
+
+
+def test_cite_sends_documents_with_citations_and_lists_sources_on_stderr_in_a_pipe(
+    cli, emu, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The sky is blue. Grass is green.\n")
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    run = cli("ask", "--cite", "-a", str(notes), "-a", str(pdf), "what colour is the sky?")
+    assert run.code == 0, run
+    content = last_content(emu)
+    assert content[0] == {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "The sky is blue. Grass is green."},
+        "title": str(notes),
+        "citations": {"enabled": True},
+    }
+    assert content[1]["citations"] == {"enabled": True}  # the API refuses a mix
+    # stdout stays exactly the model's text; the sources go to stderr
+    assert run.stdout == "From the documents: The sky is blue. page one\n"
+    assert run.stderr.splitlines() == [
+        "Sources:",
+        f"[1] {notes}",
+        '    "The sky is blue."',
+        "[2] paper.pdf, page 1",
+        '    "Page one."',
+    ]
+
+
+def test_cite_json_output_is_the_message_unchanged(cli, emu, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The sky is blue.")
+    run = cli("ask", "--cite", "-o", "json", "-a", str(notes), "sky?")
+    assert run.code == 0, run
+    message = orjson.loads(run.stdout)
+    cited = [b for b in message["content"] if b.get("citations")]
+    assert cited[0]["citations"][0]["type"] == "char_location"
+    assert run.stderr == ""
+
+
+def test_citations_on_a_terminal_get_markers_and_sources_on_stdout(env, emu, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The sky is blue.")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "ask", "--cite", "-a", str(notes), "sky?"],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=20,
+    )
+    child.expect(pexpect.EOF)
+    shown = child.before.replace("\r\n", "\n")
+    assert "From the documents: The sky is blue.[1]\n" in shown
+    assert f"\nSources:\n[1] {notes}\n" in shown
+
+
+def test_the_emulator_refuses_mixed_citation_settings_and_bad_citation_shapes(cli, emu, tmp_path) -> None:
+    doc = {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "x"}}
+    mixed = [{**doc, "citations": {"enabled": True}}, doc, {"type": "text", "text": "q"}]
+    messages = tmp_path / "m.json"
+    messages.write_bytes(orjson.dumps([{"role": "user", "content": mixed}]))
+    run = cli("ask", "--messages", str(messages))
+    assert run.code == 10
+    assert "Citations must be enabled on all documents in a request or none of them." in run.stderr
+    bad = {"type": "text", "text": "x", "citations": [{"type": "char_location", "cited_text": "x"}]}
+    messages.write_bytes(
+        orjson.dumps(
+            [
+                {"role": "user", "content": "q"},
+                {"role": "assistant", "content": [bad]},
+                {"role": "user", "content": "more"},
+            ]
+        )
+    )
+    run = cli("ask", "--messages", str(messages))
+    assert run.code == 10
+    assert "document_index, start_char_index, end_char_index: Field required" in run.stderr
+
+
+# -- --web -----------------------------------------------------------------------------------
+
+# A paused server tool turn: the search is still running on the server's side.
+PAUSED = [
+    {"type": "text", "text": "A"},
+    {"type": "server_tool_use", "id": "srvtoolu_9", "name": "web_search", "input": {"query": "q"}},
+]
+
+
+def test_web_adds_the_search_and_fetch_tools_and_cites_sources(cli, emu) -> None:
+    run = cli("ask", "--web", "--web-domains", "example.com", "--web-max-uses", "3", "news today?")
+    assert run.code == 0, run
+    tools = emu.message_requests[-1].body["tools"]
+    assert tools == [
+        {
+            "type": "web_search_20260209",
+            "name": "web_search",
+            "allowed_domains": ["example.com"],
+            "max_uses": 3,
+        },
+        {
+            "type": "web_fetch_20260209",
+            "name": "web_fetch",
+            "allowed_domains": ["example.com"],
+            "max_uses": 3,
+        },
+    ]
+    assert run.stdout == "Let me search.Here is the news: the emulator works."
+    assert run.stderr.splitlines() == [
+        "Sources:",
+        "[1] Today's news — https://news.example.com/today",
+        '    "The emulator works, say testers."',
+    ]
+
+
+def test_web_continues_a_paused_turn_and_stores_the_whole_exchange(cli, emu, env) -> None:
+    from claude_cli.emulator.server import Reply
+
+    paused = [
+        {"type": "text", "text": "Searching. "},
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}},
+    ]
+    emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn"))
+    run = cli("ask", "--web", "what happened?")
+    assert run.code == 0, run
+    assert run.stdout == "Searching. You said: what happened?"
+    first, second = (r.body for r in emu.message_requests[-2:])
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant"]
+    assert second["messages"][1]["content"] == paused  # the paused turn, sent back as it is
+    assert second["tools"] == first["tools"]
+    from .test_conversations import turns
+
+    assert [(s, r) for _, s, r in turns(env)] == [(1, "pause_turn"), (2, "end_turn")]
+    run = cli("ask", "-c", "and then?")
+    assert run.code == 0, run
+    roles = [m["role"] for m in emu.message_requests[-1].body["messages"]]
+    assert roles == ["user", "assistant", "assistant", "user"]
+
+
+def test_web_json_output_is_one_message_with_every_turn(cli, emu) -> None:
+    from claude_cli.emulator.server import Reply
+
+    emu.enqueue(Reply("message", content=PAUSED, stop_reason="pause_turn"))
+    run = cli("ask", "--web", "-o", "json", "q")
+    assert run.code == 0, run
+    message = orjson.loads(run.stdout)
+    assert [b.get("text") for b in message["content"]] == ["A", None, None, "You said: q"]
+    assert message["content"][2]["type"] == "web_search_tool_result"
+    assert message["stop_reason"] == "end_turn"
+
+
+def test_without_web_a_pause_is_exit_5_and_web_flags_need_web(cli, emu) -> None:
+    from claude_cli.emulator.server import Reply
+
+    emu.enqueue(Reply("message", content=[{"type": "text", "text": "A"}], stop_reason="pause_turn"))
+    assert cli("ask", "q").code == 5
+    run = cli("ask", "--web-domains", "example.com", "q")
+    assert (run.code, run.stderr) == (2, "claude: error: --web-domains and --web-max-uses go with --web\n")
+    run = cli("ask", "--web", "--web-domains", "https://example.com", "q")
+    assert run.code == 2 and "is not a domain" in run.stderr
+
+
+def test_web_on_stream_chat_and_batch(cli, emu) -> None:
+    from claude_cli.emulator.server import Reply
+
+    assert cli("stream", "--web", "news?").code == 0
+    assert emu.message_requests[-1].body["tools"][0]["name"] == "web_search"
+    run = cli("chat", "--input-format", "ndjson", "--web", input='"news?"\n')
+    assert run.code == 0, run
+    assert emu.message_requests[-1].body["tools"][1]["name"] == "web_fetch"
+    emu.enqueue(Reply("message", content=PAUSED, stop_reason="pause_turn"))
+    run = cli("batch", "--lines", "--web", "-j", "1", "-q", input="one\n")
+    assert run.code == 0, run
+    result = orjson.loads(run.stdout)
+    assert result["status"] == "succeeded" and result["text"] == "AYou said: one"
+    assert emu.message_requests[-1].body["messages"][-1] == {"role": "assistant", "content": PAUSED}

@@ -60,6 +60,7 @@ class ChatSession:
         base = base or {}
         self.messages: list[dict[str, Any]] = list(base.get("messages") or [])
         self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}
+        self.web = flow.add_web(flags, self.settings)  # --web: the server tools on every turn
         _, betas = self._probe()
         self.transport = flow.make_transport(flags, self.config, betas, out)
         self.totals = {"input_tokens": 0, "output_tokens": 0}
@@ -103,21 +104,37 @@ class ChatSession:
     def turn(self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer) -> dict[str, Any]:
         """Send one user message with the history; on success it and the answer join the history."""
         body, _ = self._build([*self.messages, user])
-        started = time.monotonic()
+        asked = list(body["messages"])
+
+        def send(request: dict[str, Any]) -> dict[str, Any]:
+            started = time.monotonic()
+            message = send_message(self.transport, request, renderer)
+            if not self.flags.no_log:  # every turn of a paused answer is stored
+                self.conversation_id = (
+                    flow.record_turn(self.conversation_id, request, message, started, self.out)
+                    or self.conversation_id
+                )
+            return message
+
+        holding = self.web and isinstance(renderer, TextRenderer)
+        if holding:
+            renderer.hold = True  # type: ignore[union-attr]  # one answer across paused turns
         try:
-            message = send_message(self.transport, body, renderer)
+            message = send(body)
+            if self.web:
+                from .message.web import continue_paused
+
+                message = continue_paused(body, message, send)
         except BaseException:
             self.transport.close()  # a half-read stream cannot be reused
             raise
-        self.messages = [*body["messages"], {"role": "assistant", "content": message.get("content") or []}]
+        if holding:
+            renderer.hold = False  # type: ignore[union-attr]
+            renderer.finish(message, streamed=True)
+        self.messages = [*asked, {"role": "assistant", "content": message.get("content") or []}]
         self.opts.system_after = None  # --system-after and /system are sent once; now in the history
         for key in self.totals:
             self.totals[key] += int((message.get("usage") or {}).get(key) or 0)
-        if not self.flags.no_log:
-            self.conversation_id = (
-                flow.record_turn(self.conversation_id, body, message, started, self.out)
-                or self.conversation_id
-            )
         return message
 
     # -- the terminal REPL ------------------------------------------------------------------

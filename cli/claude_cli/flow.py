@@ -137,6 +137,7 @@ def attachment_blocks(
             extra=extra,
             note=out.note,
             verbose=getattr(flags, "verbose", False),
+            cite=getattr(flags, "cite", False),
         )
     except Refused as exc:
         if extra and exc.source is extra[0]:
@@ -329,6 +330,7 @@ def run_message(
     out = Output()
     set_current(out)
     prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
+    web = add_web(flags, prepared.body)
     if schema is not None:
         from .message.structured import apply_schema
 
@@ -345,13 +347,31 @@ def run_message(
         renderer = ExtractRenderer(out, every=extract == "all")  # type: ignore[assignment]
     else:
         renderer = make_renderer(fmt, out, show_thinking=show_thinking, prefill=flags.prefill)
-    started = time.monotonic()
+    log = not getattr(flags, "no_log", True)
+    conversation_id = prepared.conversation_id
+    holding = web and hasattr(renderer, "hold")
+    if holding:
+        renderer.hold = True  # type: ignore[union-attr]  # one answer across paused turns
+
+    def send(body: dict[str, Any]) -> dict[str, Any]:
+        nonlocal conversation_id
+        started = time.monotonic()
+        message = send_message(transport, body, renderer)
+        if log:  # every turn is stored, so -c continues from the whole exchange
+            conversation_id = record_turn(conversation_id, body, message, started, out, prepared.title)
+        return message
+
     try:
-        message = send_message(transport, prepared.body, renderer)
+        message = send(prepared.body)
+        if web:
+            from .message.web import continue_paused
+
+            message = continue_paused(prepared.body, message, send)
+        if holding:
+            renderer.hold = False  # type: ignore[union-attr]
+            renderer.finish(message, streamed=True)
     finally:
         transport.close()
-    if not getattr(flags, "no_log", True):
-        record_turn(prepared.conversation_id, prepared.body, message, started, out, prepared.title)
     status = report(message, out, show_usage=show_usage)
     if schema is not None and status == Exit.OK:
         from .message.structured import extract
@@ -359,6 +379,16 @@ def run_message(
         value = extract(message, schema)
         out.write_json(value)
     return status
+
+
+def add_web(flags: SimpleNamespace, body: dict[str, Any]) -> bool:
+    """--web: declare the web search and fetch server tools in `body`; whether it was given."""
+    from .message.web import add_web_tools, web_options
+
+    web, domains, max_uses = web_options(flags)
+    if web:
+        add_web_tools(body, domains, max_uses)
+    return web
 
 
 def record_turn(

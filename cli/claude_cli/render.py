@@ -101,8 +101,58 @@ class Output:
             self.stderr.flush()
 
 
+class Sources:
+    """The sources an answer cites, numbered in the order first cited.
+
+    Citation shapes (platform.claude.com/docs/en/build-with-claude/citations and the web search
+    tool's page): char_location, page_location and content_block_location name a document
+    (document_index, document_title) and a range; web_search_result_location names a page
+    (url, title); search_result_location names a search result (source, title). Each has the
+    cited_text. One number per distinct (source, cited text).
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple[str, str], int] = {}
+
+    def number(self, citation: dict[str, Any]) -> int:
+        """The marker number of a citation (a new one the first time it is seen)."""
+        key = (_source_label(citation), str(citation.get("cited_text") or ""))
+        return self._numbers.setdefault(key, len(self._numbers) + 1)
+
+    def lines(self) -> list[str]:
+        """`Sources:` and, per source, `[N] title — URL or document` and its cited text."""
+        if not self._numbers:
+            return []
+        out = ["Sources:"]
+        for (label, cited), n in self._numbers.items():
+            out.append(f"[{n}] {label}")
+            if cited.strip():
+                out.append('    "' + " ".join(cited.split()) + '"')
+        return out
+
+
+def _source_label(c: dict[str, Any]) -> str:
+    ctype = c.get("type")
+    if c.get("url"):
+        return f"{c.get('title') or c['url']} — {c['url']}"
+    if ctype == "search_result_location":
+        return f"{c.get('title') or 'search result'} — {c.get('source') or ''}".rstrip(" —")
+    title = c.get("document_title") or f"document {int(c.get('document_index') or 0) + 1}"
+    if ctype == "page_location":
+        first, end = c.get("start_page_number"), c.get("end_page_number")
+        if isinstance(first, int) and isinstance(end, int) and end - 1 > first:
+            return f"{title}, pages {first}-{end - 1}"
+        return f"{title}, page {first}"
+    return str(title)
+
+
 class TextRenderer:
-    """Prints answer text as it streams (and thinking on stderr when asked)."""
+    """Prints answer text as it streams (and thinking on stderr when asked).
+
+    Text blocks with citations get numbered markers (`[1]`) after them and a Sources list after the
+    answer; markers and the list go to stdout on a terminal, and in a pipe the list goes to stderr
+    without markers, so stdout stays exactly the model's text.
+    """
 
     def __init__(self, out: Output, *, show_thinking: bool = False, prefill: str | None = None) -> None:
         self.out = out
@@ -110,6 +160,14 @@ class TextRenderer:
         self._prefill = prefill or ""
         self._in_thinking = False
         self.started = False  # wrote anything a retry could not take back
+        self.sources = Sources()
+        self._cites: dict[int, list[dict[str, Any]]] = {}  # block index -> its citations so far
+        self.hold = False  # True while more turns of the same answer follow (pause_turn)
+
+    def _markers(self, citations: list[dict[str, Any]]) -> None:
+        numbers = [self.sources.number(c) for c in citations if isinstance(c, dict)]
+        if numbers and self.out.stdout_tty:
+            self._text("".join(f"[{n}]" for n in dict.fromkeys(numbers)))
 
     def _text(self, text: str) -> None:
         if not text:
@@ -141,12 +199,17 @@ class TextRenderer:
                 self._text(delta.get("text", ""))
             elif dtype == "thinking_delta":
                 self._think(delta.get("thinking", ""))
+            elif dtype == "citations_delta" and isinstance(delta.get("citation"), dict):
+                self._cites.setdefault(int(ev.get("index") or 0), []).append(delta["citation"])
         elif etype == "content_block_start":
             block = ev.get("content_block") or {}
             if block.get("type") == "text":
+                self._cites[int(ev.get("index") or 0)] = list(block.get("citations") or [])
                 self._text(block.get("text", ""))
             elif block.get("type") == "thinking":
                 self._think(block.get("thinking", ""))
+        elif etype == "content_block_stop":
+            self._markers(self._cites.pop(int(ev.get("index") or 0), []))
 
     def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
         if not streamed:
@@ -155,11 +218,20 @@ class TextRenderer:
                     self._think(block.get("thinking", ""))
                 elif block.get("type") == "text":
                     self._text(block.get("text", ""))
+                    self._markers(list(block.get("citations") or []))
+        if self.hold:
+            return
         self._end_thinking()
         if self._prefill:  # prefill with no text after it is still the start of the answer
             self.out.write_text(self._prefill)
             self._prefill = ""
         self.out.end_line()
+        lines = self.sources.lines()
+        if lines and self.out.stdout_tty:
+            self.out.write(("\n" + "\n".join(lines) + "\n").encode("utf-8"))
+        elif lines:
+            for line in lines:
+                self.out.note(line)
 
 
 class JsonRenderer:
@@ -168,11 +240,14 @@ class JsonRenderer:
     def __init__(self, out: Output) -> None:
         self.out = out
         self.started = False
+        self.hold = False  # True while more turns of the same answer follow (pause_turn)
 
     def event(self, raw: bytes, ev: dict[str, Any]) -> None:
         pass
 
     def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+        if self.hold:
+            return
         self.out.write_json(message)
         self.started = True
 

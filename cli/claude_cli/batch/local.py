@@ -215,9 +215,15 @@ def run_local(
 
 def _run_one(transport: Transport, job: Job, full: bool) -> dict[str, Any]:
     from ..api.exchange import send_message
+    from ..message.web import continue_paused
+
+    def send(body: dict[str, Any]) -> dict[str, Any]:
+        return send_message(transport, body, SilentRenderer())
 
     try:
-        message = send_message(transport, job.body, SilentRenderer())
+        # A server tool turn that paused (pause_turn) is sent back until it ends; the job's own
+        # body is left as it is (the journal fingerprints it).
+        message = continue_paused(dict(job.body), send(job.body), send)
     except CliError as exc:
         return result_line(job, None, exc, full=full)
     except Exception as exc:  # a worker must always report, whatever went wrong

@@ -70,6 +70,7 @@ def job_template(flags: SimpleNamespace, config: cfg.Config, schema: str | None)
         aliases=config.aliases,
     )
     tail = body.pop("messages")[1:]  # what follows the placeholder turn: --system-after, --prefill
+    flow.add_web(flags, body)  # --web: the server tools in every request
     body.pop("stream", None)
     prompt = None
     if getattr(flags, "template_prompt", None) is not None:

@@ -10,6 +10,7 @@ from ..message.options import (
     CONVERSATION,
     OUTPUT,
     REQUEST,
+    WEB,
     Extract,
     ExtractAll,
     Prompt,
@@ -26,7 +27,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT)
+@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION, OUTPUT)
 def ask(
     prompt: Prompt = None,
     schema: Annotated[

@@ -11,7 +11,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from ..message.options import CONNECTION, REQUEST, OutputFormat, message_command
+from ..message.options import CONNECTION, REQUEST, WEB, OutputFormat, message_command
 
 EPILOG = """\b
 Examples:
@@ -64,7 +64,7 @@ Full = Annotated[bool, typer.Option("--full", help="Include the whole Message in
 
 
 @app.command("run", epilog=EPILOG)
-@message_command(REQUEST, CONNECTION)
+@message_command(REQUEST, WEB, CONNECTION)
 def run(
     file: Input = None,
     lines: Lines = False,
@@ -115,7 +115,7 @@ def run(
 
 
 @app.command("submit", epilog=EPILOG)
-@message_command(REQUEST, CONNECTION)
+@message_command(REQUEST, WEB, CONNECTION)
 def submit(
     file: Input = None, lines: Lines = False, schema: Schema = None, state: State = None, *, flags
 ) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, WEB, message_command
 
 EPILOG = """\b
 Examples:
@@ -20,7 +20,7 @@ class InputFormat(str, Enum):
     ndjson = "ndjson"
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION)
+@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION)
 def chat(
     input_format: Annotated[
         InputFormat,

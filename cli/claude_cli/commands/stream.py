@@ -2,7 +2,7 @@
 
 import typer
 
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, Prompt, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, WEB, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -12,7 +12,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION)
+@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION)
 def stream(
     prompt: Prompt = None,
     *,

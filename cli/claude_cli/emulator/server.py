@@ -51,6 +51,7 @@ from .content import (
     example_for,
     tool_results_text,
 )
+from .server_tools import check_content, check_server_tools, default_blocks
 
 MODELS = [
     ("claude-opus-5-5", "Claude Opus 5.5"),
@@ -86,6 +87,7 @@ class Reply:
     after: int = 0  # error_event/drop: after this many events (drop: bytes into the next event)
     delay: float = 0.0  # seconds before answering (stall: how long to go silent)
     count: int = 0  # many: number of text deltas
+    container: dict[str, Any] | None = None  # message: the code execution container it ran in
 
     # -- constructors ----------------------------------------------------------------------
     @classmethod
@@ -158,6 +160,7 @@ class Emulator:
         self.first_text_sent: list[float] = []  # time.monotonic() as each trickle's first text delta left
         self.files: dict[str, dict[str, Any]] = {}  # Files API: id -> metadata, newest last
         self.file_data: dict[str, bytes] = {}
+        self.containers: set[str] = set()  # code execution containers made (server_tools.py)
         self._script: collections.deque[Reply] = collections.deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -202,6 +205,33 @@ class Emulator:
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}_emu{next(self._ids):06d}"
+
+    def store_file(self, filename: str, mime: str, data: bytes, *, downloadable: bool = True) -> str:
+        """Keep a file as the Files API would (code execution output is downloadable); its id."""
+        file_id = self.new_id("file")
+        meta = {
+            "id": file_id,
+            "type": "file",
+            "filename": filename,
+            "mime_type": mime,
+            "size_bytes": len(data),
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "downloadable": downloadable,
+        }
+        with self._lock:
+            self.files[file_id] = meta
+            self.file_data[file_id] = data
+        return file_id
+
+    def server_tool_reply(self, body: dict[str, Any]) -> Reply | None:
+        """The default answer for cited documents, web search or code execution (server_tools.py)."""
+        made = default_blocks(body, self.new_id, self.containers, self.store_file)
+        if made is None:
+            return None
+        blocks, container = made
+        if (body.get("messages") or [{}])[-1].get("role") == "assistant":  # a paused turn continued
+            blocks = blocks + (default_reply(body).content or [])
+        return Reply("message", content=blocks, container=container)
 
     @property
     def message_requests(self) -> list[Recorded]:
@@ -311,7 +341,7 @@ def build_message(emu: Emulator, body: dict[str, Any], reply: Reply) -> dict[str
     out_tokens = sum(
         len(str(b.get("text") or b.get("thinking") or b.get("input") or "").split()) for b in content
     )
-    return {
+    message = {
         "id": emu.new_id("msg"),
         "type": "message",
         "role": "assistant",
@@ -322,6 +352,9 @@ def build_message(emu: Emulator, body: dict[str, Any], reply: Reply) -> dict[str
         "stop_details": reply.stop_details,
         "usage": {"input_tokens": count_input_tokens(body), "output_tokens": max(out_tokens, 1)},
     }
+    if reply.container is not None:
+        message["container"] = reply.container
+    return message
 
 
 def count_input_tokens(body: dict[str, Any]) -> int:
@@ -335,6 +368,7 @@ def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
     start = dict(message, content=[], stop_reason=None, stop_sequence=None)
     start["usage"] = {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1}
     start.pop("stop_details", None)
+    start.pop("container", None)  # the API sends it in message_delta.delta
     events: list[dict[str, Any]] = [{"type": "message_start", "message": start}, {"type": "ping"}]
     for index, block in enumerate(message["content"]):
         btype = block.get("type")
@@ -342,6 +376,8 @@ def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
             events.append(
                 {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
             )
+            for citation in block.get("citations") or []:  # before the text, as the API sends them
+                events.append(_delta(index, {"type": "citations_delta", "citation": citation}))
             for piece in _pieces(block["text"]):
                 events.append(_delta(index, {"type": "text_delta", "text": piece}))
         elif btype == "thinking":
@@ -372,6 +408,8 @@ def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
     }
     if message.get("stop_details") is not None:
         delta["stop_details"] = message["stop_details"]
+    if message.get("container") is not None:
+        delta["container"] = message["container"]
     events.append(
         {
             "type": "message_delta",
@@ -668,20 +706,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "invalid_request_error", "file: a multipart/form-data 'file' part is required")
             return
         filename, mime, data = part
-        file_id = self.emu.new_id("file")
-        meta = {
-            "id": file_id,
-            "type": "file",
-            "filename": filename,
-            "mime_type": mime,
-            "size_bytes": len(data),
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "downloadable": False,
-        }
-        with self.emu._lock:
-            self.emu.files[file_id] = meta
-            self.emu.file_data[file_id] = data
-        self._send(200, orjson.dumps(meta))
+        file_id = self.emu.store_file(filename, mime, data, downloadable=False)
+        self._send(200, orjson.dumps(self.emu.files[file_id]))
 
     def _files_get(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> None:
         problem = _need_files_beta(headers)
@@ -693,10 +719,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, orjson.dumps(_page(newest, query)))
             return
         file_id = path.removeprefix("/v1/files/")
+        content = file_id.endswith("/content")  # GET /v1/files/{id}/content: the bytes
+        file_id = file_id.removesuffix("/content")
         if file_id not in self.emu.files:
             self._error(404, "not_found_error", f"file not found: {file_id}")
             return
-        self._send(200, orjson.dumps(self.emu.files[file_id]))
+        meta = self.emu.files[file_id]
+        if not content:
+            self._send(200, orjson.dumps(meta))
+        elif not meta.get("downloadable"):
+            self._error(400, "invalid_request_error", f"File {file_id} is not downloadable")
+        else:
+            self._send(200, self.emu.file_data[file_id], "application/octet-stream")
 
     def do_POST(self) -> None:
         self.extra_headers = {}
@@ -749,11 +783,13 @@ class _Handler(BaseHTTPRequestHandler):
             problem = validate_messages_body(body or {})
             blocks = check_blocks(body.get("messages") or [], self.emu.files, _betas(headers))
             blocks = blocks or check_tools(body)
+            blocks = blocks or check_content(body.get("messages") or [])
+            blocks = blocks or check_server_tools(body, self.emu.containers)
             if problem or blocks:
                 self._error(*(problem or (400, "invalid_request_error", blocks)))
                 return
         if reply is None:
-            reply = default_reply(body)
+            reply = self.emu.server_tool_reply(body) or default_reply(body)
         if self.emu.latency:
             time.sleep(self.emu.latency)
         self._answer(body or {}, reply)

@@ -43,6 +43,7 @@ class Source:
     name: str  # what the user typed (a path, "-", a URL or a file id), or a path under a directory
     data: bytes | None = None  # None for URL and file-id sources (sent by reference)
     in_dir: bool = False  # found under `-a DIR`: a file the API cannot take is skipped, not an error
+    html: bool = False  # a web page fetched with --fetch-urls (its server said text/html)
 
 
 class Refused(UsageError):
@@ -92,7 +93,14 @@ def read_sources(
             raise UsageError("nothing piped on stdin to attach")
         return [Source("stdin", data)]
     if URL.match(spec):
-        return [Source(spec, fetch(spec) if fetch_urls else None)]
+        if not fetch_urls:
+            url_kind(spec)  # refuses what the API cannot take by reference
+            return [Source(spec)]
+        from .webpage import download, is_html
+
+        page = download(spec)
+        html = is_html(page.media_type)  # the server's word, never the name
+        return [Source(page.url if html else spec, page.data, html=html)]
     if FILE_ID.match(spec) and not Path(spec).exists():
         return [Source(spec)]
     if Path(spec).is_dir():
@@ -104,24 +112,24 @@ def read_sources(
     return [Source(spec, read_file_bytes(spec, "attachment"))]
 
 
-def fetch(url: str) -> bytes:
-    """Download a URL for --fetch-urls (redirects followed, 32 MB at most)."""
-    import urllib.error
-    import urllib.request
+# By reference the API takes images and PDFs (source type "url" on image and document blocks);
+# without downloading, only the name can tell which, so anything else is refused with a hint.
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
-    from ..api.transport import MAX_REQUEST_BYTES
 
-    try:
-        with urllib.request.urlopen(url, timeout=60) as resp:
-            data = resp.read(MAX_REQUEST_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise UsageError(f"attachment {url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise UsageError(f"attachment {url}: cannot fetch it: {reason}") from None
-    if len(data) > MAX_REQUEST_BYTES:
-        raise UsageError(f"attachment {url}: larger than the API's 32 MB request limit")
-    return data
+def url_kind(url: str) -> str:
+    """'image' or 'document' for a URL sent by reference, judged by its path; UsageError otherwise."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.lower()
+    if path.endswith(".pdf"):
+        return "document"
+    if path.endswith(_IMAGE_SUFFIXES):
+        return "image"
+    raise UsageError(
+        f"attachment {url}: the API takes only images and PDFs by URL, and this is not named like one; "
+        "use --fetch-urls to attach the page's text (or the file), or --web to let the model fetch it"
+    )
 
 
 def sniff(data: bytes) -> str:
@@ -181,6 +189,8 @@ def inspect_source(source: Source) -> Prepared:
     """Check one attachment's bytes and tell what they are; raise UsageError for what the API refuses."""
     if source.data is None:
         return Prepared(source, "")
+    if source.html:
+        return Prepared(source, "text/html")
     data, name = source.data, source.name
     mime = sniff(data)
     suffix = Path(name).suffix.lower()
@@ -258,17 +268,40 @@ def _encode(img: Any, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def to_block(item: Prepared, file_kind: Callable[[str], str]) -> dict[str, Any]:
-    """The content block for a checked attachment. `file_kind(id)` says 'image' or 'document'."""
+def to_block(item: Prepared, file_kind: Callable[[str], str], *, cite: bool = False) -> dict[str, Any]:
+    """The content block for a checked attachment. `file_kind(id)` says 'image' or 'document'.
+
+    With `cite` (--cite) text files become `document` blocks with a plain-text source and every
+    document has citations enabled: the API refuses a request that mixes documents with and
+    without citations (platform.claude.com/docs/en/build-with-claude/citations).
+    """
+    block = _block(item, file_kind, cite)
+    if cite and block["type"] == "document":
+        block["citations"] = {"enabled": True}
+    return block
+
+
+def _block(item: Prepared, file_kind: Callable[[str], str], cite: bool) -> dict[str, Any]:
     source, mime = item.source, item.mime
     if source.data is None:
         if FILE_ID.match(source.name):
             kind = file_kind(source.name)
             return {"type": kind, "source": {"type": "file", "file_id": source.name}}
-        kind = "document" if source.name.split("?")[0].lower().endswith(".pdf") else "image"
-        return {"type": kind, "source": {"type": "url", "url": source.name}}
+        return {"type": url_kind(source.name), "source": {"type": "url", "url": source.name}}
+    if mime == "text/html":
+        from .webpage import page_document
+
+        return page_document(source.name, source.data)
     if mime == "text/plain":
         text = source.data.decode("utf-8").rstrip("\n")
+        if cite:
+            # A plain-text document the model can cite by character range (char_location).
+            title = "stdin" if source.name == "stdin" else source.name
+            return {
+                "type": "document",
+                "source": {"type": "text", "media_type": "text/plain", "data": text},
+                "title": title,
+            }
         return {"type": "text", "text": f'<file name="{source.name}">\n{text}\n</file>'}
     encoded = base64.b64encode(source.data).decode("ascii")
     if mime == PDF:
@@ -292,6 +325,7 @@ def build_blocks(
     extra: list[Source] | None = None,
     note: Callable[[str], None] = lambda line: None,
     verbose: bool = False,
+    cite: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Content blocks for attachment specs (then the `extra` sources, e.g. an image piped on
     stdin), in order, and the betas they need.
@@ -317,7 +351,7 @@ def build_blocks(
             what = item.mime or "by reference"
             size = f", {len(item.source.data):,} bytes" if item.source.data is not None else ""
             note(f"claude: attached {item.source.name} ({what}{size})")
-    blocks = [to_block(item, file_kind) for item in items]
+    blocks = [to_block(item, file_kind, cite=cite) for item in items]
     betas = [FILES_BETA] if any(b["source"].get("type") == "file" for b in blocks if "source" in b) else []
     return blocks, betas
 

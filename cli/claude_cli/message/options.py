@@ -213,7 +213,18 @@ def _attach_flags(
         bool, typer.Option("-v", "--verbose", help="List what was attached (and skipped) on stderr.")
     ] = False,
     fetch_urls: Annotated[
-        bool, typer.Option("--fetch-urls", help="Download URL attachments and send their bytes.")
+        bool,
+        typer.Option(
+            "--fetch-urls",
+            help="Download URL attachments: a web page's main text as Markdown, other files as bytes.",
+        ),
+    ] = False,
+    cite: Annotated[
+        bool,
+        typer.Option(
+            "--cite",
+            help="Send text attachments as documents with citations on; print the sources cited.",
+        ),
     ] = False,
     resize: Annotated[
         bool | None,
@@ -222,6 +233,25 @@ def _attach_flags(
             help="Downsize images to 1568 px (default: only those over the API's limits).",
             show_default=False,
         ),
+    ] = None,
+) -> None: ...
+
+
+def _web_flags(
+    web: Annotated[
+        bool,
+        typer.Option(
+            "--web",
+            help="Let the model search and fetch the web (server tools); a paused turn is continued.",
+        ),
+    ] = False,
+    web_domains: Annotated[
+        list[str] | None,
+        typer.Option("--web-domains", help="With --web: only these domains (repeatable; allowed_domains)."),
+    ] = None,
+    web_max_uses: Annotated[
+        int | None,
+        typer.Option("--web-max-uses", help="With --web: most searches, and most fetches, per request."),
     ] = None,
 ) -> None: ...
 
@@ -238,6 +268,7 @@ CONNECTION = _params(_connection_flags)
 OUTPUT = _params(_output_flags)
 CONVERSATION = _params(_conversation_flags)
 ATTACH = _params(_attach_flags)
+WEB = _params(_web_flags)
 
 
 def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

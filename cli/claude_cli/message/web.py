@@ -1,0 +1,87 @@
+"""`--web`: the web search and web fetch server tools on a plain ask, and continuing paused turns.
+
+The versions sent are kept here, in one place (issue 14 owns `--server-tool`'s alias table in
+tools/programs.py; when the two meet, one table should serve both). web_search_20260209 and
+web_fetch_20260209 are the current versions (Feb 2026, dynamic filtering); they take the same
+parameters as the first ones (name, max_uses, allowed_domains or blocked_domains, user_location;
+web fetch also citations and max_content_tokens) and need no beta header
+(platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool and .../web-fetch-tool;
+anthropic-sdk-ruby Anthropic::Models::WebSearchTool20260209).
+
+A server tool turn may stop with `pause_turn` when the server's loop runs long; the docs say to
+send the paused assistant turn back as it is and the model continues
+(platform.claude.com/docs/en/agents-and-tools/tool-use/server-tools, "pause_turn").
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import UsageError
+
+WEB_SEARCH = "web_search_20260209"
+WEB_FETCH = "web_fetch_20260209"
+MAX_CONTINUATIONS = 10  # paused turns sent back before giving up (exit 5, the answer so far kept)
+
+
+def web_tools(domains: list[str] | None = None, max_uses: int | None = None) -> list[dict[str, Any]]:
+    """The declarations --web adds: web search and web fetch, limited to `domains` and `max_uses`."""
+    for domain in domains or []:
+        if "://" in domain or not domain.strip() or " " in domain:
+            raise UsageError(f"--web-domains: {domain!r} is not a domain (no scheme: example.com)")
+    if max_uses is not None and max_uses < 1:
+        raise UsageError(f"--web-max-uses must be 1 or more, not {max_uses}")
+    tools = [{"type": WEB_SEARCH, "name": "web_search"}, {"type": WEB_FETCH, "name": "web_fetch"}]
+    for tool in tools:
+        if domains:
+            tool["allowed_domains"] = list(domains)
+        if max_uses is not None:
+            tool["max_uses"] = max_uses
+    return tools
+
+
+def add_web_tools(body: dict[str, Any], domains: list[str] | None, max_uses: int | None) -> None:
+    """Declare the web tools in `body`, replacing any of the same name (from -c or --body)."""
+    new = web_tools(domains, max_uses)
+    names = {t["name"] for t in new}
+    body["tools"] = [t for t in body.get("tools") or [] if t.get("name") not in names] + new
+
+
+def web_options(flags: Any) -> tuple[bool, list[str] | None, int | None]:
+    """(--web, --web-domains, --web-max-uses); the last two need --web."""
+    web = bool(getattr(flags, "web", False))
+    domains = list(getattr(flags, "web_domains", None) or []) or None
+    max_uses = getattr(flags, "web_max_uses", None)
+    if not web and (domains or max_uses is not None):
+        raise UsageError("--web-domains and --web-max-uses go with --web")
+    return web, domains, max_uses
+
+
+def continue_paused(
+    body: dict[str, Any],
+    message: dict[str, Any],
+    send: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Send paused turns back until the answer ends (at most MAX_CONTINUATIONS times).
+
+    `body` grows by each paused assistant turn; `send(body)` makes one request and returns its
+    Message. Returns the whole answer as one Message: every turn's content in order, the last
+    turn's stop reason, usage summed.
+    """
+    turns = [message]
+    while message.get("stop_reason") == "pause_turn" and len(turns) <= MAX_CONTINUATIONS:
+        body["messages"] = [*body["messages"], {"role": "assistant", "content": message.get("content") or []}]
+        message = send(body)
+        turns.append(message)
+    if len(turns) == 1:
+        return message
+    whole = copy.copy(message)
+    whole["content"] = [block for turn in turns for block in turn.get("content") or []]
+    usage: dict[str, Any] = {}
+    for turn in turns:
+        for key, value in (turn.get("usage") or {}).items():
+            usage[key] = (usage.get(key) or 0) + value if isinstance(value, int) else value
+    whole["usage"] = usage
+    return whole
