@@ -22,7 +22,7 @@ _claude() {
         esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat vision tool-run count-tokens models man batch log files config templates completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision tool-run cmd count-tokens models man batch log files config templates completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -181,6 +181,30 @@ _claude() {
         "tool-run --timeout") COMPREPLY=(); return ;;
         "tool-run --max-retries") COMPREPLY=(); return ;;
         "tool-run -o"|"tool-run --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "cmd -m"|"cmd --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "cmd -s"|"cmd --system") COMPREPLY=(); return ;;
+        "cmd --system-after") COMPREPLY=(); return ;;
+        "cmd --max-tokens") COMPREPLY=(); return ;;
+        "cmd --stop") COMPREPLY=(); return ;;
+        "cmd --temperature") COMPREPLY=(); return ;;
+        "cmd --top-p") COMPREPLY=(); return ;;
+        "cmd --top-k") COMPREPLY=(); return ;;
+        "cmd --prefill") COMPREPLY=(); return ;;
+        "cmd --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "cmd --thinking-budget") COMPREPLY=(); return ;;
+        "cmd --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
+        "cmd --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "cmd --task-budget") COMPREPLY=(); return ;;
+        "cmd --beta") COMPREPLY=(); return ;;
+        "cmd --metadata-user") COMPREPLY=(); return ;;
+        "cmd --param") COMPREPLY=(); return ;;
+        "cmd --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+        "cmd -t"|"cmd --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "cmd --var") COMPREPLY=(); return ;;
+        "cmd --api-key") COMPREPLY=(); return ;;
+        "cmd --base-url") COMPREPLY=(); return ;;
+        "cmd --timeout") COMPREPLY=(); return ;;
+        "cmd --max-retries") COMPREPLY=(); return ;;
         "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "count-tokens -s"|"count-tokens --system") COMPREPLY=(); return ;;
@@ -354,9 +378,10 @@ _claude() {
         "chat") opts="--input-format --show-thinking -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
         "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --show-thinking --usage --no-stream --help" words="" ;;
+        "cmd") opts="--print --no-log -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "models") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "man") opts="--help" words="ask stream chat vision tool-run count-tokens models man batch log files config templates completion" ;;
+        "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens models man batch log files config templates completion" ;;
         "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list show export search" ;;
         "files") opts="" words="upload list info delete" ;;

@@ -134,6 +134,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("chat", "chat"),
     "vision": ("vision", "vision"),
     "tool-run": ("tool_run", "tool_run"),
+    "cmd": ("cmd", "cmd"),
     "batch": ("batch", "app"),
     "log": ("log", "app"),
     "count-tokens": ("count_tokens", "count_tokens"),

@@ -279,7 +279,11 @@ def default_reply(body: dict[str, Any]) -> Reply:
         return Reply("message", content=[*blocks, block], stop_reason="tool_use")
     schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
     if schema is not None:
-        return Reply.text(orjson.dumps(example_for(schema)).decode())
+        answer = example_for(schema)
+        if isinstance(answer, dict) and {"command", "explanation"} <= set(answer):  # `claude cmd`
+            words = "".join(c for c in last_user_text(messages) if c.isalnum() or c == " ")
+            answer = {"command": f"echo {' '.join(words.split()[:8])}", "explanation": "Prints the request."}
+        return Reply.text(orjson.dumps(answer).decode())
     text = "You said: " + last_user_text(messages) if results is None else "Tool results: " + results
     if results is None and "code block" in last_user_text(messages).lower():
         text = code_answer(last_user_text(messages))

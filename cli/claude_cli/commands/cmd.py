@@ -1,0 +1,33 @@
+"""`claude cmd`: a shell command for a request in words; run only when confirmed on the terminal."""
+
+from typing import Annotated
+
+import typer
+
+from ..message.options import CONNECTION, REQUEST, Prompt, message_command
+
+EPILOG = """\b
+Examples:
+  claude cmd "find files over 100 MB modified this week"
+  claude cmd --print "list listening TCP ports" | tee cmd.txt
+  git status | claude cmd "stage only the Python files listed here"
+"""
+
+
+@message_command(REQUEST, CONNECTION)
+def cmd(
+    prompt: Prompt = None,
+    print_: Annotated[
+        bool, typer.Option("--print", help="Only print the command (never offer to run it).")
+    ] = False,
+    no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")] = False,
+    *,
+    flags,
+) -> None:
+    """Ask for one shell command for $SHELL on this system and print it; on a terminal, offer to
+    run, edit or explain it (answered on /dev/tty). Nothing runs without that answer; the exit
+    status is the command's own when it ran."""
+    from ..tools.command import run_cmd
+
+    flags.no_log = no_log
+    raise typer.Exit(run_cmd(flags, prompt, print_only=print_))

@@ -1,0 +1,137 @@
+"""`claude cmd`: one shell command for a request in words, shown, and run only when confirmed.
+
+Like shell_gpt's `-s`: the model is told the user's shell ($SHELL) and system (uname) and
+answers with structured output, `{"command", "explanation"}` (a forced tool on models without
+structured outputs). On a terminal the command is offered: run, edit, explain or cancel, read
+from /dev/tty, so it works when stdin is piped. Nothing runs without that answer; `--print`, or
+stdout not being a terminal, only prints the command.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TextIO
+
+from .. import flow
+from ..errors import Exit, UsageError
+from ..render import Output, SilentRenderer
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "command": {"type": "string", "description": "One command line for the user's shell."},
+        "explanation": {"type": "string", "description": "What it does, in one or two sentences."},
+    },
+    "required": ["command", "explanation"],
+    "additionalProperties": False,
+}
+
+
+def user_shell() -> str:
+    """The user's shell: $SHELL, else /bin/sh."""
+    return os.environ.get("SHELL") or "/bin/sh"
+
+
+def system_prompt(shell: str) -> str:
+    """The instructions: which shell and system the command is for, and what to answer."""
+    uname = platform.uname()
+    return (
+        f"Turn the user's request into one command line for {Path(shell).name} on {uname.system} "
+        f"{uname.release} ({uname.machine}). Prefer standard tools that exist there. Answer with "
+        "the command (one line, nothing else: no prose, no Markdown fences) and a short explanation."
+    )
+
+
+def suggest(flags: SimpleNamespace, words: list[str], out: Output) -> dict[str, str]:
+    """Ask the model for {"command", "explanation"}."""
+    from ..api.exchange import send_message
+    from ..message.structured import apply_schema, extract
+
+    if flags.system is None:  # -s replaces the built-in instructions
+        flags.system = system_prompt(user_shell())
+    prepared = flow.prepare(flags, words, stream=False)
+    apply_schema(prepared.body, SCHEMA)
+    transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
+    if flags.dry_run:
+        from ..api.exchange import MESSAGES_PATH
+
+        flow.print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
+        return {}
+    started = time.monotonic()
+    try:
+        message = send_message(transport, prepared.body, SilentRenderer())
+    finally:
+        transport.close()
+    if not getattr(flags, "no_log", True):
+        flow.record_turn(prepared.conversation_id, prepared.body, message, started, out, prepared.title)
+    value = extract(message, SCHEMA)
+    return {"command": str(value["command"]).strip(), "explanation": str(value["explanation"]).strip()}
+
+
+def open_tty() -> tuple[TextIO, TextIO] | None:
+    """(reader, writer) on the controlling terminal, or None without one."""
+    try:
+        return open("/dev/tty"), open("/dev/tty", "w")
+    except OSError:
+        return None
+
+
+def edit_command(command: str) -> str:
+    """The command after the user edited it in $VISUAL / $EDITOR (one line kept)."""
+    import shlex
+
+    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    with tempfile.NamedTemporaryFile("w+", suffix=".sh", delete=False) as f:
+        f.write(command + "\n")
+    try:
+        code = subprocess.call([*editor, f.name])
+        if code != 0:
+            raise UsageError(f"the editor exited {code}; nothing was run")
+        text = Path(f.name).read_text().strip()
+    finally:
+        os.unlink(f.name)
+    return text
+
+
+def run_cmd(flags: SimpleNamespace, words: list[str] | None, *, print_only: bool) -> int:
+    """The whole of `claude cmd`: returns the exit status (the command's own when it ran)."""
+    if not words:
+        raise UsageError('say what the command should do: claude cmd "find files over 100 MB"')
+    out = Output()
+    flow.set_current(out)
+    answer = suggest(flags, words, out)
+    if not answer:  # --dry-run
+        return int(Exit.OK)
+    command = answer["command"]
+    if not command:
+        raise UsageError("the model gave no command")
+    tty = None if print_only or not sys.stdout.isatty() else open_tty()
+    if tty is None:
+        out.write(command.encode("utf-8") + b"\n")
+        return int(Exit.OK)
+    reader, writer = tty
+    try:
+        while True:
+            writer.write(f"\n  {command}\n\n[r]un, [e]dit, e[x]plain, [c]ancel? ")
+            writer.flush()
+            choice = reader.readline().strip().lower()
+            if choice in ("r", "run", "y", "yes"):
+                writer.flush()
+                return subprocess.call([user_shell(), "-c", command])
+            if choice in ("e", "edit"):
+                command = edit_command(command) or command
+            elif choice in ("x", "explain"):
+                writer.write(answer["explanation"] + "\n")
+            elif choice in ("c", "cancel", "q", "n", "no", ""):
+                writer.write("claude: cancelled; nothing was run\n")
+                return int(Exit.OK)
+    finally:
+        reader.close()
+        writer.close()

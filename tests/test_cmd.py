@@ -1,0 +1,93 @@
+"""`claude cmd`: a command from words; printed in a pipe, offered on a terminal, run only when confirmed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import orjson
+import pexpect
+
+from claude_cli.emulator.server import Reply
+
+
+def answer(command: str, explanation: str = "It does the thing.") -> Reply:
+    return Reply.text(orjson.dumps({"command": command, "explanation": explanation}).decode())
+
+
+def test_in_a_pipe_it_prints_the_command_and_runs_nothing(proc, emu, env, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    emu.enqueue(answer(f"touch {marker}"))
+    run = proc("cmd", "make a file", extra_env={"SHELL": "/bin/zsh"})
+    assert (run.code, run.stdout, run.stderr) == (0, f"touch {marker}\n", "")
+    assert not marker.exists()
+    body = emu.message_requests[-1].body
+    assert "zsh" in body["system"] and os.uname().sysname in body["system"]
+    assert body["output_config"]["format"]["schema"]["required"] == ["command", "explanation"]
+    assert body["messages"][0]["content"] == "make a file"
+
+
+def test_the_emulator_answers_and_bad_input_sends_nothing(cli, emu) -> None:
+    assert cli("cmd", "--print", "list files").stdout == "echo list files\n"
+    run = cli("cmd")
+    assert run.code == 2 and "say what the command should do" in run.stderr
+    assert len(emu.message_requests) == 1
+    assert '"required"' in cli("cmd", "--dry-run", "x").stdout
+    assert len(emu.message_requests) == 1
+
+
+def spawn(env: dict[str, str], *args: str, extra: dict[str, str] | None = None) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "cmd", *args],
+        env={**os.environ, **env, "SHELL": "/bin/sh", **(extra or {})},
+        encoding="utf-8",
+        timeout=15,
+    )
+
+
+def test_on_a_terminal_explain_then_run_gives_the_commands_status(env, emu) -> None:
+    emu.enqueue(answer("echo ran-it; exit 3", "Prints and fails."))
+    child = spawn(env, "do it")
+    try:
+        child.expect_exact("[r]un, [e]dit, e[x]plain, [c]ancel? ")
+        child.sendline("x")
+        child.expect_exact("Prints and fails.")
+        child.expect_exact("[c]ancel? ")
+        child.sendline("r")
+        child.expect_exact("ran-it")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 3
+
+
+def test_cancel_runs_nothing_and_edit_changes_the_command(env, emu, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    emu.enqueue(answer(f"touch {marker}"))
+    child = spawn(env, "make a file")
+    try:
+        child.expect_exact("[c]ancel? ")
+        child.sendline("c")
+        child.expect_exact("nothing was run")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0 and not marker.exists()
+    editor = tmp_path / "ed"
+    editor.write_text(f"#!/bin/sh\necho 'echo edited > {tmp_path / 'out'}' > \"$1\"\n")
+    editor.chmod(0o755)
+    emu.enqueue(answer(f"touch {marker}"))
+    child = spawn(env, "make a file", extra={"VISUAL": str(editor)})
+    try:
+        child.expect_exact("[c]ancel? ")
+        child.sendline("e")
+        child.expect_exact("echo edited")
+        child.expect_exact("[c]ancel? ")
+        child.sendline("r")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0 and not marker.exists()
+    assert (tmp_path / "out").read_text() == "edited\n"
