@@ -51,6 +51,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "chat",
         "vision",
         "tool-run",
+        "cmd",
         "count-tokens",
         "models",
         "man",
