@@ -328,3 +328,59 @@ def test_two_continuations_at_once_extend_the_conversation_one_after_the_other(e
     said = [m["content"] for m in turns[-1].request["messages"] if m["role"] == "user"]
     text = orjson.dumps(said).decode()
     assert "start" in text and "alpha" in text and "beta" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-a", "/dev/zero", "hi"],
+        ["--body", "/dev/zero"],
+        ["--messages", "/dev/zero", "hi"],
+        ["-s", "@/dev/zero", "hi"],
+        ["--schema", "/dev/zero", "hi"],
+    ],
+)
+def test_a_device_is_refused_in_one_line_and_nothing_is_sent(proc, emu, args: list[str]) -> None:
+    run = proc("ask", *args, timeout=20)
+    assert run.code == 2, run
+    assert run.stderr.count("\n") == 1 and "not a regular file or a pipe: /dev/zero" in run.stderr
+    assert emu.requests == []
+
+
+def test_endless_stdin_and_an_oversized_file_are_refused_at_the_cap(proc, emu, env, tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(65 * 2**20)  # sparse: 65 MB of nothing, written in no time
+    run = proc("ask", "-a", str(big), "hi")
+    assert (run.code, run.stderr) == (
+        2,
+        f"claude: error: attachment: {big} is over 64 MB, the most it may be\n",
+    )
+    import subprocess
+
+    with open("/dev/zero", "rb") as zero:
+        done = subprocess.run(
+            [PY, "-m", "claude_cli", "ask", "hi"],
+            stdin=zero,
+            capture_output=True,
+            env={**os.environ, **env},
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr == b"claude: error: stdin is over 64 MB, the most it may be\n"
+    assert emu.requests == []
+
+
+def test_a_fifo_nobody_writes_to_times_out_with_a_message(cli, emu, tmp_path: Path, monkeypatch) -> None:
+    import claude_cli.message.inputs as inputs
+
+    monkeypatch.setattr(inputs, "FIFO_OPEN_TIMEOUT", 0.5)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    run = cli("ask", "-a", str(fifo), "hi")
+    assert (run.code, run.stderr) == (
+        2,
+        f"claude: error: attachment: {fifo} is a named pipe nothing writes to (waited 0.5 s)\n",
+    )
+    assert emu.requests == []

@@ -29,12 +29,12 @@ def load_jobs(
 
     config = cfg.load_config()
     if file in (None, "-"):
-        data = read_stdin_bytes()
+        data = read_stdin_bytes(limit=None)  # a batch input holds many requests
         if data is None:
             raise UsageError("give an input FILE, or pipe JSON lines (or text with --lines) on stdin")
         source = "stdin"
     else:
-        data, source = read_file_bytes(file, "batch input"), file
+        data, source = read_file_bytes(file, "batch input", limit=None), file
     template = job_template(flags, config, schema)
     templates: dict[str, Template] = {}
 

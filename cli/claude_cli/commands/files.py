@@ -79,7 +79,7 @@ def _upload(transport: Any, path: str) -> dict[str, Any]:
     from ..message.attachments import sniff
     from ..message.inputs import read_file_bytes
 
-    data = read_file_bytes(path, "upload")
+    data = read_file_bytes(path, "upload", limit=500 * 2**20)  # the Files API's 500 MB per file
     return files_api.upload(transport, path, data, sniff(data))
 
 

@@ -6,6 +6,7 @@ U+FFFD and one warning goes to stderr, so a stray Latin-1 byte in a log does not
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,13 +40,35 @@ def stdin_stream() -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
-def read_stdin_bytes() -> bytes | None:
-    """Piped stdin as bytes (an attachment); None when there is none."""
+# Twice what one request may carry (the Messages API's 32 MB, api/transport.py): an input past
+# it can never be sent, so it is refused while reading (/dev/zero or an endless pipe cannot
+# exhaust memory); below it the request check says the request's exact size.
+INPUT_LIMIT = 64 * 1024 * 1024
+FIFO_OPEN_TIMEOUT = 10.0  # seconds to wait for a writer on a named pipe
+_CHUNK = 1 << 20
+
+
+def read_limited(stream: BinaryIO, what: str, limit: int | None = INPUT_LIMIT) -> bytes:
+    """All of `stream`, refusing (UsageError) as soon as it passes `limit` bytes (None: no limit)."""
+    if limit is None:
+        return stream.read()
+    data = stream.read(limit + 1)  # a buffered read returns up to the count (less only at EOF)
+    if len(data) > limit:
+        raise UsageError(_too_big(what, limit))
+    return data
+
+
+def _too_big(what: str, limit: int) -> str:
+    return f"{what} is over {limit // 2**20} MB, the most it may be"
+
+
+def read_stdin_bytes(limit: int | None = INPUT_LIMIT) -> bytes | None:
+    """Piped stdin as bytes (an attachment); None when there is none. Over `limit` is an error."""
     stream = stdin_stream()
     if stream is None:
         return None
     try:
-        return stream.read()
+        return read_limited(stream, "stdin", limit)
     except OSError as exc:
         raise UsageError(f"cannot read stdin: {exc.strerror}") from None
 
@@ -69,16 +92,56 @@ def stdin_text_from(data: bytes) -> str | None:
     return text or None
 
 
-def read_file_bytes(path: str, what: str) -> bytes:
-    """A file's bytes, or a UsageError naming `what` it was for (the one wording for every file)."""
+def read_file_bytes(path: str, what: str, limit: int | None = INPUT_LIMIT) -> bytes:
+    """A file's bytes, or a UsageError naming `what` it was for (the one wording for every file).
+
+    The one bounded reader: a regular file over `limit` is refused before reading, a device or
+    socket (/dev/zero, /dev/stdin on a terminal) is refused, and a pipe (`<(cmd)`, a FIFO) is
+    read up to `limit`; a FIFO nobody opens for writing is given up after FIFO_OPEN_TIMEOUT.
+    """
+    import stat
+
     try:
-        return Path(path).read_bytes()
+        info = os.stat(path)
+        mode = info.st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if stat.S_ISREG(mode):
+            if limit is not None and info.st_size > limit:
+                raise UsageError(_too_big(f"{what}: {path}", limit))
+            return Path(path).read_bytes()
+        if not stat.S_ISFIFO(mode):
+            raise UsageError(f"{what}: not a regular file or a pipe: {path}")
+        with _open_fifo(path, what) as stream:
+            return read_limited(stream, f"{what} {path}", limit)
     except FileNotFoundError:
         raise UsageError(f"{what}: no such file: {path}") from None
     except IsADirectoryError:
         raise UsageError(f"{what}: is a directory: {path}") from None
     except OSError as exc:
         raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
+
+
+def _open_fifo(path: str, what: str) -> BinaryIO:
+    """Open a pipe for reading; a UsageError if no writer opens it within FIFO_OPEN_TIMEOUT."""
+    import threading
+
+    opened: list[BinaryIO | BaseException] = []
+
+    def target() -> None:
+        try:
+            opened.append(open(path, "rb"))  # noqa: SIM115 (returned to the caller)
+        except OSError as exc:
+            opened.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(FIFO_OPEN_TIMEOUT)
+    if not opened:
+        raise UsageError(f"{what}: {path} is a named pipe nothing writes to (waited {FIFO_OPEN_TIMEOUT:g} s)")
+    if isinstance(opened[0], BaseException):
+        raise opened[0]
+    return opened[0]
 
 
 def read_file_text(path: str, what: str) -> str:
@@ -93,7 +156,7 @@ def read_file_or_stdin(source: str, what: str, needs: str) -> tuple[bytes, str]:
     stream = stdin_stream()
     if stream is None:
         raise UsageError(f"{what}: - needs {needs} piped on stdin")
-    return stream.read(), "stdin"
+    return read_limited(stream, "stdin"), "stdin"
 
 
 def text_or_file(value: str | None, what: str) -> str | None:
