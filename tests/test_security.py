@@ -384,3 +384,32 @@ def test_a_fifo_nobody_writes_to_times_out_with_a_message(cli, emu, tmp_path: Pa
         f"claude: error: attachment: {fifo} is a named pipe nothing writes to (waited 0.5 s)\n",
     )
     assert emu.requests == []
+
+
+def test_via_batches_rerun_after_a_kill_while_printing_prints_each_id_once(cli, emu, tmp_path: Path) -> None:
+    import sqlite3
+
+    lines = "".join(f'{{"id": "r{i}", "prompt": "p{i}"}}\n' for i in range(5))
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(lines)
+    state = tmp_path / "s.db"
+    args = ("batch", "--via", "batches", "--state", str(state), "--poll-interval", "0.05", str(jobs))
+    first = cli(*args)
+    assert first.code == 0, first
+    (batch_id,) = [
+        r.path.split("/")[-1] for r in emu.requests if r.method == "GET" and "results" not in r.path
+    ][:1]
+    # As if killed after journaling r0 and r1 but before the batch was marked done.
+    db = sqlite3.connect(state)
+    db.execute(
+        "INSERT INTO batches (batch_id, ids) VALUES (?, ?)",
+        (batch_id, orjson.dumps([f"r{i}" for i in range(5)])),
+    )
+    db.execute("DELETE FROM results WHERE id NOT IN ('r0', 'r1')")
+    db.commit()
+    db.close()
+    again = cli(*args)
+    assert again.code == 0, again
+    ids = [orjson.loads(line)["id"] for line in again.stdout.splitlines()]
+    assert sorted(ids) == [f"r{i}" for i in range(5)]
+    assert "5 done" in again.stderr

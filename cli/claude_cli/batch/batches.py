@@ -115,6 +115,10 @@ def run_batches(
             journal.add_batch(batch["id"], pending[batch["id"]])
         sink.out.note(f"claude: submitted {batch['id']} ({len(group)} requests)")
     waiting = {b: retrieve(transport, b) for b in pending}
+    # Ids with a result already: replayed from the journal (a run killed while printing a batch's
+    # results journaled some of them) or printed earlier in this run. Each id is printed once.
+    todo_ids = {job.id for job in todo}
+    seen = {job.id for job in all_jobs if job.id not in todo_ids}
     while waiting:
         for batch_id in list(waiting):
             batch = waiting[batch_id]
@@ -122,7 +126,9 @@ def run_batches(
                 continue
             for item in results(transport, batch):
                 result = to_result(item, by_id, sink.full)
-                if result["id"] in by_id:  # (a batch submitted for other input: ignored)
+                # (a batch submitted for other input is ignored)
+                if result["id"] in by_id and result["id"] not in seen:
+                    seen.add(result["id"])
                     sink.finish(by_id[result["id"]], result)
             if journal is not None:
                 journal.drop_batch(batch_id)
