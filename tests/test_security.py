@@ -413,3 +413,34 @@ def test_via_batches_rerun_after_a_kill_while_printing_prints_each_id_once(cli, 
     ids = [orjson.loads(line)["id"] for line in again.stdout.splitlines()]
     assert sorted(ids) == [f"r{i}" for i in range(5)]
     assert "5 done" in again.stderr
+
+
+@pytest.mark.parametrize("args", [["ask", "hi"], ["ask", "--help"]])
+@pytest.mark.parametrize("where", ["closed", "/dev/full"])
+def test_an_unwritable_stdout_is_one_line(env, emu, args: list[str], where: str) -> None:
+    import subprocess
+
+    target = subprocess.DEVNULL
+    extra: dict = {}
+    if where == "closed":
+        extra["preexec_fn"] = lambda: os.close(1)
+    out = open(where, "wb") if where != "closed" else None  # noqa: SIM115
+    try:
+        done = subprocess.run(
+            [PY, "-m", "claude_cli", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out or target,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **env},
+            timeout=30,
+            check=False,
+            **extra,
+        )
+    finally:
+        if out:
+            out.close()
+    reason = "it is closed" if where == "closed" else "No space left on device"
+    assert (done.returncode, done.stderr.decode()) == (
+        1,
+        f"claude: error: cannot write to stdout: {reason}\n",
+    )

@@ -68,6 +68,8 @@ def guarded(run: Any, *, debug: bool = False) -> int:
         return int(code or 0)
     except CliError as exc:
         _error(exc.message, debug)
+        if exc.message.startswith("cannot write to stdout"):
+            _silence_stdout()  # the interpreter's last flush must not fail a second time
         return int(exc.exit_code)
     except click.exceptions.NoArgsIsHelpError as exc:
         print(

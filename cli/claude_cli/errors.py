@@ -82,7 +82,10 @@ STOP_REASON_EXIT: dict[str, Exit] = {
 # What the README and man page print, in order.
 EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.OK, "success: end_turn, stop_sequence or tool_use"),
-    (Exit.FAILURE, "unexpected failure (malformed server response, a stop_reason newer than claude)"),
+    (
+        Exit.FAILURE,
+        "unexpected failure (malformed server response, a stop_reason newer than claude, no stdout)",
+    ),
     (Exit.USAGE, "bad flags or input; nothing was sent"),
     (Exit.MAX_TOKENS, "answer cut off: max_tokens or model_context_window_exceeded"),
     (Exit.REFUSAL, "the model refused (stop_details category on stderr)"),

@@ -21,6 +21,16 @@ def _static_text(argv: list[str]) -> str | None:
     return None
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:  # noqa: SIM105 (contextlib is not imported on this path)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the rest of the process)
+    except OSError:
+        pass
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     from .app import Terminated
 
@@ -36,6 +46,11 @@ def main() -> None:
             sys.stdout.flush()
         except BrokenPipeError:
             sys.exit(141)
+        except (OSError, AttributeError, ValueError) as exc:  # closed stdout, /dev/full
+            reason = getattr(exc, "strerror", None) or "it is closed"
+            print(f"claude: error: cannot write to stdout: {reason}", file=sys.stderr)
+            _silence_stdout()
+            sys.exit(1)
         return
     signal.signal(signal.SIGTERM, _on_sigterm)
     if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)

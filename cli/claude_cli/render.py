@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
-from .errors import STOP_REASON_EXIT, Exit
+from .errors import STOP_REASON_EXIT, CliError, Exit
 
 DIM, BOLD_RED, RESET = "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
 
@@ -29,6 +29,10 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+class StdoutFailure(CliError):
+    """stdout cannot be written (closed, a full disk): one line on stderr, exit 1."""
+
+
 def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -40,9 +44,9 @@ class Output:
     """The process's two output channels, with what is known about them."""
 
     def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
-        stdout = stdout or sys.stdout
+        stdout = stdout or sys.stdout  # None when claude was started with stdout closed (>&-)
         self.stderr = stderr or sys.stderr
-        self._out: BinaryIO = stdout.buffer  # type: ignore[attr-defined]
+        self._out: BinaryIO | None = getattr(stdout, "buffer", None)
         self.stdout_tty = _isatty(stdout)
         self.stderr_tty = _isatty(self.stderr)
         self.color = self.stderr_tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
@@ -53,8 +57,15 @@ class Output:
         """Write to stdout and flush, so the reader sees it now."""
         if not data:
             return
-        self._out.write(data)
-        self._out.flush()
+        if self._out is None:
+            raise StdoutFailure("cannot write to stdout: it is closed")
+        try:
+            self._out.write(data)
+            self._out.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:  # /dev/full (ENOSPC), a closed descriptor (EBADF)
+            raise StdoutFailure(f"cannot write to stdout: {getattr(exc, 'strerror', None) or exc}") from None
         self.wrote = True
         self._at_line_start = data.endswith(b"\n")
 
