@@ -14,7 +14,8 @@ from claude_cli.emulator.server import Reply
 from .conftest import CONFORMANCE
 
 NAMES = sorted(p.stem for p in CONFORMANCE.glob("*.sse"))
-EXPECTED_EXIT = {"max_tokens": 3, "refusal": 4, "error_midstream": 15}
+# tool_use: ask and stream run no tools; exit 18 says so (issue 13), `tool-run -c` runs the call.
+EXPECTED_EXIT = {"max_tokens": 3, "refusal": 4, "error_midstream": 15, "tool_use": 18}
 
 
 def test_conformance_streams_are_present() -> None:

@@ -23,6 +23,7 @@ from .api.exchange import send_message
 from .errors import CliError, Exit, UsageError
 from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
+from .message.pending import answer, names, not_run, pending_calls
 from .message.request import UserTurn, build_body, check_body
 from .render import NdjsonRenderer, Output, TextRenderer, report, usage_line
 
@@ -103,7 +104,16 @@ class ChatSession:
 
     def turn(self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer) -> dict[str, Any]:
         """Send one user message with the history; on success it and the answer join the history."""
-        body, _ = self._build([*self.messages, user])
+        messages = [*self.messages, user]
+        calls = pending_calls(self.messages)
+        if calls:  # the last answer asked for tools: a chat runs none, so they are answered as not run
+            self.out.note(
+                f"claude: the pending call to {names(calls)} was not run (answered as not run); "
+                "`claude tool-run -c` runs pending calls",
+                dim=True,
+            )
+            messages = answer(messages, len(self.messages), not_run(calls))
+        body, _ = self._build(messages)
         asked = list(body["messages"])
 
         def send(request: dict[str, Any]) -> dict[str, Any]:
@@ -248,15 +258,16 @@ class ChatSession:
         stream = stdin_stream()
         if stream is None:
             raise UsageError("--input-format ndjson reads user turns from a pipe, not a terminal")
+        status = Exit.OK
         for number, raw in enumerate(stream, 1):
             if not raw.strip():
                 continue
             user = _user_message(raw, number)
             message = self.turn(user, NdjsonRenderer(self.out))
             status = report(message, self.out)
-            if status not in (Exit.OK, Exit.MAX_TOKENS):
+            if status not in (Exit.OK, Exit.MAX_TOKENS, Exit.TOOL_USE):  # the next turn answers tool calls
                 return status
-        return Exit.OK
+        return Exit.TOOL_USE if status == Exit.TOOL_USE else Exit.OK
 
 
 def _user_message(raw: bytes, number: int) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class Exit(IntEnum):
     OVERLOADED = 15  # 529, after retries
     SERVER = 16  # 500 and other 5xx, after retries
     CONNECTION = 17  # could not connect, timed out, or the stream broke off
+    TOOL_USE = 18  # the model asked for a tool this command does not run (`tool-run -c` runs it)
     BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
@@ -67,7 +68,7 @@ STATUS_ERROR_TYPE: dict[int, str] = {
 STOP_REASON_EXIT: dict[str, Exit] = {
     "end_turn": Exit.OK,
     "stop_sequence": Exit.OK,
-    "tool_use": Exit.OK,
+    "tool_use": Exit.TOOL_USE,
     "max_tokens": Exit.MAX_TOKENS,
     "model_context_window_exceeded": Exit.MAX_TOKENS,
     "refusal": Exit.REFUSAL,
@@ -81,7 +82,7 @@ STOP_REASON_EXIT: dict[str, Exit] = {
 
 # What the README and man page print, in order.
 EXIT_TABLE: list[tuple[Exit, str]] = [
-    (Exit.OK, "success: end_turn, stop_sequence or tool_use"),
+    (Exit.OK, "success: end_turn or stop_sequence"),
     (
         Exit.FAILURE,
         "unexpected failure (malformed server response, a stop_reason newer than claude, no stdout)",
@@ -102,6 +103,7 @@ EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.OVERLOADED, "overloaded_error (529), retries exhausted"),
     (Exit.SERVER, "api_error (500) or other 5xx, retries exhausted"),
     (Exit.CONNECTION, "connection failed, timed out, or the stream broke off"),
+    (Exit.TOOL_USE, "the model asked for a tool that ask/stream/chat do not run; `tool-run -c` runs it"),
     (Exit.INTERRUPTED, "interrupted by Ctrl-C (SIGINT); printed output is kept"),
     (Exit.BROKEN_PIPE, "stdout was closed by its reader (e.g. `| head`)"),
     (Exit.TERMINATED, "terminated by SIGTERM or SIGHUP; printed output is kept"),
@@ -153,6 +155,10 @@ class ConnectionFailure(CliError):
     """Could not connect, timed out, or the connection broke off mid-answer."""
 
     exit_code = Exit.CONNECTION
+
+
+class Unreachable(ConnectionFailure):
+    """The API cannot be reached at all: DNS or TLS failure, or connections refused again and again."""
 
 
 class ApiError(CliError):

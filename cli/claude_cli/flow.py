@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -50,6 +50,15 @@ class Prepared:
     config: cfg.Config
     conversation_id: str | None = None  # the stored conversation this request continues
     title: str | None = None  # a new conversation's title: the prompt typed, else stdin's first line
+    pending: list[dict[str, Any]] = field(default_factory=list)  # tool calls the history left unanswered
+    pending_at: int = 0  # where their tool_result blocks go: the message after the history
+
+    def answer_pending(self, results: list[dict[str, Any]]) -> None:
+        """Put the tool_result blocks for the pending calls right after the history."""
+        from .message.pending import answer
+
+        self.body["messages"] = answer(self.body["messages"], self.pending_at, results)
+        self.pending = []
 
 
 def prepare(
@@ -60,8 +69,12 @@ def prepare(
     base = read_json_object(flags.body, "--body") if flags.body else None
     system = text_or_file(flags.system, "--system")
     conversation_id, history = load_history(flags, base is not None)
+    pending: list[dict[str, Any]] = []
     if history is not None:
+        from .message.pending import pending_calls
+
         base = history
+        pending = pending_calls(history["messages"])
     attach = list(getattr(flags, "attach", None) or [])
     stdin_used = "-" in (flags.body, getattr(flags, "messages", None), *attach) or flags.system == "@-"
     stdin_text, stdin_binary = (None, None) if stdin_used else read_stdin()
@@ -87,10 +100,11 @@ def prepare(
         body["stream"] = True
     else:
         body.pop("stream", None)
+    at = len(history["messages"]) if history is not None else 0
     if not opts.force:
-        check_body(body)
+        check_sendable(body, pending, at)
     title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
-    return Prepared(body, betas, config, conversation_id, title or None)
+    return Prepared(body, betas, config, conversation_id, title or None, pending, at)
 
 
 def read_stdin() -> tuple[str | None, bytes | None]:
@@ -105,6 +119,15 @@ def read_stdin() -> tuple[str | None, bytes | None]:
     if stdin_is_binary(data):
         return None, data
     return stdin_text_from(data), None
+
+
+def check_sendable(body: dict[str, Any], pending: list[dict[str, Any]], at: int) -> None:
+    """check_body on the body as it will be sent: with any pending tool calls answered at `at`."""
+    if pending:
+        from .message.pending import answer, not_run
+
+        body = {**body, "messages": answer(body["messages"], at, not_run(pending))}
+    check_body(body)
 
 
 def attachment_blocks(
@@ -330,6 +353,8 @@ def run_message(
     out = Output()
     set_current(out)
     prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
+    if prepared.pending:
+        skip_pending(prepared, out)
     web = add_web(flags, prepared.body)
     if schema is not None:
         from .message.structured import apply_schema
@@ -372,7 +397,10 @@ def run_message(
             renderer.finish(message, streamed=True)
     finally:
         transport.close()
-    status = report(message, out, show_usage=show_usage)
+    answer_tool = None
+    if schema is not None:
+        from .message.structured import ANSWER_TOOL as answer_tool
+    status = report(message, out, show_usage=show_usage, answer_tool=answer_tool)
     if schema is not None and status == Exit.OK:
         from .message.structured import extract
 
@@ -389,6 +417,17 @@ def add_web(flags: SimpleNamespace, body: dict[str, Any]) -> bool:
     if web:
         add_web_tools(body, domains, max_uses)
     return web
+
+
+def skip_pending(prepared: Prepared, out: Output) -> None:
+    """Continue past the tool calls the history left unanswered: answer them as not run, and say so."""
+    from .message.pending import names, not_run
+
+    out.note(
+        f"claude: the pending call to {names(prepared.pending)} was not run (answered as not run); "
+        "`claude tool-run -c` runs pending calls"
+    )
+    prepared.answer_pending(not_run(prepared.pending))
 
 
 def record_turn(

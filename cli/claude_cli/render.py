@@ -346,8 +346,14 @@ def usage_line(usage: dict[str, Any]) -> str:
     return "tokens: " + ", ".join(parts)
 
 
-def report(message: dict[str, Any], out: Output, *, show_usage: bool = False) -> Exit:
-    """Tell the person on stderr how the answer ended; return the exit status its stop_reason means."""
+def report(
+    message: dict[str, Any], out: Output, *, show_usage: bool = False, answer_tool: str | None = None
+) -> Exit:
+    """Tell the person on stderr how the answer ended; return the exit status its stop_reason means.
+
+    A `tool_use` answer (to a command that runs no tools) names the tools asked for and how to
+    run them. `answer_tool` is a tool whose call is the answer itself (--schema's forced tool).
+    """
     reason = message.get("stop_reason")
     status = STOP_REASON_EXIT.get(str(reason), Exit.FAILURE)
     if status == Exit.FAILURE:
@@ -355,6 +361,21 @@ def report(message: dict[str, Any], out: Output, *, show_usage: bool = False) ->
             f"claude: the answer ended with stop_reason {reason!r}, which this version of claude does not "
             "know; treat the answer as incomplete"
         )
+    elif status == Exit.TOOL_USE:
+        called = [
+            str(b.get("name"))
+            for b in message.get("content") or []
+            if isinstance(b, dict) and b.get("type") == "tool_use"
+        ]
+        asked = list(dict.fromkeys(n for n in called if n != answer_tool))
+        if not asked:
+            status = Exit.OK
+        else:
+            tools = ", ".join(asked)
+            out.note(
+                f"claude: the model asked to run the tool {tools}, which this command does not run; "
+                f"`claude tool-run -c --tool {asked[0]}=COMMAND` runs it"
+            )
     elif reason == "refusal":
         details = message.get("stop_details") or {}
         category = details.get("category") or "unspecified"

@@ -22,7 +22,7 @@ import orjson
 
 from .. import flow
 from ..errors import CliError, Exit, UsageError
-from ..message.request import check_body
+from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, message_text, report, usage_line
 from .programs import Tool, ToolRun, kill_running, run_tool
 
@@ -105,11 +105,22 @@ def run_loop(
     body = prepared.body
     add_tools(body, settings)
     if not flags.force:
-        check_body(body)  # again: the tool choice is part of the body only now
+        flow.check_sendable(body, prepared.pending, prepared.pending_at)  # again: now with the tools
     transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
+    if prepared.pending and settings.dry_run_tools:
+        _print_plan(prepared.pending, settings.tools, out, fmt)
+        return Exit.OK
     if flags.dry_run:
         flow.print_dry_run(transport, "POST", MESSAGES_PATH, body, out)
         return Exit.OK
+    if prepared.pending:  # the continued conversation ended asking for tools: run those calls first
+        if fmt == "text":
+            out.note(f"claude: running the pending call to {names(prepared.pending)} first", dim=True)
+        runs = execute(prepared.pending, settings)
+        if fmt == "ndjson":
+            out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
+        prepared.answer_pending([r.result_block() for r in runs])
+        body = prepared.body
     conversation_id = prepared.conversation_id
     totals: dict[str, int] = {}
     steps = retries = 0

@@ -1,0 +1,104 @@
+"""State that crosses commands: every stored conversation can be continued (issue 13).
+
+The emulator checks tool_use/tool_result pairing on every request, as the API does, so a
+history the API would refuse fails these tests with exit 10.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+PY = sys.executable
+
+
+def stored(env: dict[str, str]) -> list[tuple]:
+    db = sqlite3.connect(Path(env["CLAUDE_HOME"]) / "claude.db")
+    try:
+        return db.execute("SELECT conversation_id, seq, stop_reason FROM turns ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def count_lines(tmp_path: Path) -> str:
+    (tmp_path / "notes.md").write_text("one\ntwo\nthree\n")
+    path = tmp_path / "count_lines.py"
+    notes = str(tmp_path / "notes.md")
+    path.write_text(f"import sys, json\njson.load(sys.stdin)\nprint(len(open({notes!r}).readlines()))\n")
+    return f"count_lines={PY} {path}"
+
+
+def tool_run_then_ask(cli, count_lines: str):
+    first = cli("tool-run", "--yes", "--tool", count_lines, "how long is notes.md?")
+    assert first.code == 0, first
+    assert first.stdout == "Tool results: 3"
+    # The tools are carried over; the (emulated) model answers `ask` with another tool call.
+    return cli("ask", "-c", "thanks")
+
+
+def test_ask_after_tool_run_says_which_tool_and_exits_18(cli, emu, env, count_lines) -> None:
+    run = tool_run_then_ask(cli, count_lines)
+    assert run.code == 18, run
+    assert run.stderr == (
+        "claude: the model asked to run the tool count_lines, which this command does not run; "
+        "`claude tool-run -c --tool count_lines=COMMAND` runs it\n"
+    )
+    assert [r for _, _, r in stored(env)] == ["tool_use", "end_turn", "tool_use"]
+
+
+def test_ask_c_continues_past_a_pending_call_answered_as_not_run(cli, emu, env, count_lines) -> None:
+    tool_run_then_ask(cli, count_lines)
+    pending = emu.message_requests[-1]
+    run = cli("ask", "-c", "and now?")
+    assert run.code == 0, run  # before issue 13: 400, tool_use ids without tool_result (exit 10)
+    assert "the pending call to count_lines was not run" in run.stderr
+    last = emu.message_requests[-1].body["messages"]
+    called = [b for b in last[-2]["content"] if b["type"] == "tool_use"]
+    assert pending.path == "/v1/messages" and len(called) == 1
+    assert last[-1] == {
+        "role": "user",
+        "content": [
+            {
+                "type": "tool_result",
+                "tool_use_id": called[0]["id"],
+                "content": "Not run: the user continued the conversation without running this tool.",
+                "is_error": True,
+            },
+            {"type": "text", "text": "and now?"},
+        ],
+    }
+    # ... and it still continues afterwards.
+    assert cli("ask", "-c", "bye").code == 18
+    assert cli("ask", "-c", "really bye").code == 0
+
+
+def test_tool_run_c_runs_the_pending_call(cli, emu, env, count_lines) -> None:
+    tool_run_then_ask(cli, count_lines)
+    run = cli("tool-run", "-c", "--yes", "--tool", count_lines)
+    assert run.code == 0, run
+    assert run.stdout == "Tool results: 3"
+    sent = emu.message_requests[-1].body["messages"]
+    assert sent[-1]["role"] == "user"
+    assert [(b["type"], b["content"]) for b in sent[-1]["content"]] == [("tool_result", "3\n")]
+    assert len(stored(env)) == 4
+
+
+def test_dry_run_tools_shows_the_pending_call(cli, emu, env, count_lines) -> None:
+    tool_run_then_ask(cli, count_lines)
+    before = len(emu.requests)
+    run = cli("tool-run", "-c", "--dry-run-tools", "--tool", count_lines)
+    assert run.code == 0, run
+    assert run.stdout.startswith("count_lines\t")
+    assert len(emu.requests) == before
+
+
+def test_chat_pipe_answers_a_tool_call_as_not_run_next_turn(cli, emu, env, count_lines) -> None:
+    cli("tool-run", "--yes", "--tool", count_lines, "how long is notes.md?")
+    run = cli("chat", "-c", "--input-format", "ndjson", input='"thanks"\n"and now?"\n')
+    assert run.code == 0, run
+    assert "the pending call to count_lines was not run" in run.stderr
+    assert emu.message_requests[-1].body["messages"][-1]["content"][0]["type"] == "tool_result"
