@@ -15,7 +15,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 import orjson
@@ -78,6 +78,19 @@ class Response:
             raise ProtocolError(f"server sent a body that is not JSON: {_snippet(data)}") from None
 
 
+class Guard(Protocol):
+    """Watches every attempt of the transports it is given to (a batch's fail-fast), and may stop them."""
+
+    def check(self) -> None:
+        """Called before each attempt; raises to send nothing more."""
+
+    def answered(self) -> None:
+        """The server answered (any HTTP status): it can be reached."""
+
+    def failed(self, exc: BaseException, failure: ConnectionFailure) -> None:
+        """An attempt could not reach the server; raises to stop retrying."""
+
+
 class Transport:
     """A keep-alive HTTP client for one API base URL."""
 
@@ -117,6 +130,7 @@ class Transport:
         self._conn: http.client.HTTPConnection | None = None
         self._conn_used = False  # the connection has answered a request (so may be a stale keep-alive)
         self.pacer: Pacer | None = None  # shared by the transports of one batch
+        self.guard: Guard | None = None  # shared by the transports of one batch: stops it early
         self.retries = 0  # retries made so far (batch summaries count them)
         self._absolute = False
         self._proxy_headers: dict[str, str] = {}
@@ -207,6 +221,8 @@ class Transport:
             failure: Exception
             retry_after: float | None = None
             should_retry: bool
+            if self.guard is not None:
+                self.guard.check()
             if self.pacer is not None:
                 self.pacer.wait()
             try:
@@ -217,12 +233,16 @@ class Transport:
                 self.close()
                 failure = ConnectionFailure(f"cannot reach {self.base_url}: {_describe(exc)}")
                 should_retry = True
+                if self.guard is not None:
+                    self.guard.failed(exc, failure)
             except BaseException:
                 if self.pacer is not None:
                     self.pacer.observe(None, {})  # the slot wait() gave is always given back
                 self.close()
                 raise
             else:
+                if self.guard is not None:
+                    self.guard.answered()
                 if self.pacer is not None:
                     self.pacer.observe(resp.status, {k.lower(): v for k, v in resp.getheaders()})
                 if 200 <= resp.status < 300:

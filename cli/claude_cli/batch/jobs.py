@@ -16,6 +16,7 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import orjson
@@ -24,10 +25,34 @@ from ..errors import CliError, UsageError
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the Message Batches rule for custom_id
 PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params", "template"}
-# Errors worth another try on a re-run: they are not journaled, so `--state` retries them.
-TRANSIENT = frozenset(
-    {"rate_limit_error", "overloaded_error", "api_error", "timeout_error", "connection_error"}
-)
+
+
+class ErrorClass(str, Enum):
+    """What a failed line's error means for the rest of the batch."""
+
+    TRANSIENT = "transient"  # retried (backoff, pacing); never journaled: a re-run tries the line again
+    LINE = "line"  # about this line's request: journaled as the line's result
+    ENVIRONMENT = "environment"  # the key, account, model or network: every line would fail; stop
+
+
+# The batch error classes, by the error `type` of a result: the one table (README, "Batch errors").
+# A type not listed is about its line. 404 not_found_error is the environment (the run's model, or a
+# wrong base URL) unless the line chose its own model: then it is that line's error.
+ERROR_CLASSES: dict[str, ErrorClass] = {
+    "rate_limit_error": ErrorClass.TRANSIENT,  # 429
+    "overloaded_error": ErrorClass.TRANSIENT,  # 529
+    "api_error": ErrorClass.TRANSIENT,  # 500 and other 5xx
+    "timeout_error": ErrorClass.TRANSIENT,  # 504
+    "connection_error": ErrorClass.TRANSIENT,  # a connection reset or lost mid-answer
+    "invalid_request_error": ErrorClass.LINE,  # 400
+    "request_too_large": ErrorClass.LINE,  # 413
+    "schema_mismatch": ErrorClass.LINE,  # --schema: the answer did not match
+    "authentication_error": ErrorClass.ENVIRONMENT,  # 401
+    "permission_error": ErrorClass.ENVIRONMENT,  # 403
+    "billing_error": ErrorClass.ENVIRONMENT,  # 402
+    "not_found_error": ErrorClass.ENVIRONMENT,  # 404: model not found (see above)
+    "unreachable": ErrorClass.ENVIRONMENT,  # connection refused again and again, DNS or TLS failure
+}
 
 
 @dataclass
@@ -39,6 +64,7 @@ class Job:
     body: dict[str, Any]
     schema: dict[str, Any] | None = None
     betas: list[str] = field(default_factory=list)
+    own_model: bool = False  # the line names its model (so a 404 for it is this line's error)
 
     @property
     def fingerprint(self) -> str:
@@ -110,7 +136,9 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
 
             apply_schema(body, template.schema)
         _check(body, template.force)
-        return Job(str(obj["custom_id"]), number, body, template.schema, list(template.betas))
+        return Job(
+            str(obj["custom_id"]), number, body, template.schema, list(template.betas), "model" in params
+        )
     unknown = set(obj) - PROMPT_KEYS
     if unknown:
         keys = ", ".join(sorted(PROMPT_KEYS))
@@ -166,7 +194,8 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
 
         apply_schema(body, schema)
     _check(body, template.force)
-    return Job(job_id, number, body, schema, betas)
+    own_model = "model" in obj or "model" in (obj.get("params") or {})
+    return Job(job_id, number, body, schema, betas, own_model)
 
 
 def _check(body: dict[str, Any], force: bool) -> None:
@@ -219,15 +248,23 @@ def _succeeded(job: Job, message: dict[str, Any], full: bool, **extra: Any) -> d
 
 def error_object(exc: CliError) -> dict[str, Any]:
     """{"type", "message"} for an error that ended a job."""
-    from ..errors import ApiError, ConnectionFailure
+    from ..errors import ApiError, ConnectionFailure, Unreachable
 
     if isinstance(exc, ApiError):
         return {"type": exc.error_type, "message": exc.api_message}
+    if isinstance(exc, Unreachable):
+        return {"type": "unreachable", "message": exc.message}
     if isinstance(exc, ConnectionFailure):
         return {"type": "connection_error", "message": exc.message}
     return {"type": "error", "message": exc.message}
 
 
-def is_transient(result: dict[str, Any]) -> bool:
-    """A result a re-run should try again rather than keep."""
-    return result.get("status") == "errored" and (result.get("error") or {}).get("type") in TRANSIENT
+def error_class(result: dict[str, Any], job: Job) -> ErrorClass | None:
+    """The class of a result's error (None for a success): see ERROR_CLASSES."""
+    if result.get("status") == "succeeded":
+        return None
+    kind = str((result.get("error") or {}).get("type"))
+    found = ERROR_CLASSES.get(kind, ErrorClass.LINE)
+    if kind == "not_found_error" and job.own_model:
+        return ErrorClass.LINE
+    return found

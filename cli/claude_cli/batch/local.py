@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 
 from ..api.transport import Pacer, Transport
-from ..errors import CliError
+from ..errors import CliError, Exit, Unreachable, exit_for_error_type
 from ..render import Output, SilentRenderer
-from .jobs import Job, is_transient, result_line
+from .jobs import ErrorClass, Job, error_class, result_line
 from .journal import Journal
 
 
@@ -67,8 +67,11 @@ class Tally:
         )
 
     def summary(self) -> str:
+        left = self.total - self.done - self.failed
         return (
-            f"claude: batch: {self.done} done, {self.failed} failed, {self.retried} retried, "
+            f"claude: batch: {self.done} done, {self.failed} failed, "
+            + (f"{left} not run, " if left else "")
+            + f"{self.retried} retried, "
             f"{self.input_tokens:,} tokens in, {self.output_tokens:,} out, {self.cost_text()}, "
             f"{time.monotonic() - self.started:.1f} s"
         )
@@ -116,21 +119,39 @@ class Sink:
     tally: Tally
     full: bool
     show_progress: bool
+    halted: CliError | None = None  # the environment error that stopped the run (the first one)
 
     def finish(self, job: Job, result: dict[str, Any]) -> None:
         """A job's result is in: journal it (unless a re-run should retry it), print it, count it."""
-        if self.journal is not None and not is_transient(result):
+        kind = error_class(result, job)
+        if kind == ErrorClass.ENVIRONMENT:  # every line would fail so: none is kept, the run stops
+            error_type = (result.get("error") or {}).get("type")
+            status = Exit.CONNECTION if error_type == "unreachable" else exit_for_error_type(error_type)
+            self.halt(CliError(_error_text(result), status))
+            return
+        if self.journal is not None and kind != ErrorClass.TRANSIENT:
             self.journal.add(job.id, job.fingerprint, job.line, result)
         self.printer.emit(result)
         self.tally.count(result)
+
+    def halt(self, error: CliError) -> None:
+        """An environment error stopped the run: nothing is journaled or printed for its line."""
+        if self.halted is None:
+            self.halted = error
 
     def progress(self, text: str | None) -> None:
         if self.show_progress:
             self.out.progress(text)
 
 
-def replay(jobs: list[Job], journal: Journal | None) -> tuple[list[Job], list[dict[str, Any]]]:
-    """(jobs still to run, journaled results of the others); refuses a state file of other input."""
+def replay(
+    jobs: list[Job], journal: Journal | None, *, retry_errors: bool = False
+) -> tuple[list[Job], list[dict[str, Any]]]:
+    """(jobs still to run, journaled results of the others); refuses a state file of other input.
+
+    A journaled error is run again with `retry_errors`, and always when its class says a re-run
+    should try it (a state file an older version wrote may hold those).
+    """
     if journal is None:
         return jobs, []
     finished = journal.finished()
@@ -140,6 +161,10 @@ def replay(jobs: list[Job], journal: Journal | None) -> tuple[list[Job], list[di
             todo.append(job)
             continue
         fingerprint, _line, result = finished[job.id]
+        kind = error_class(result, job)
+        if kind is not None and (retry_errors or kind != ErrorClass.LINE):
+            todo.append(job)
+            continue
         if fingerprint != job.fingerprint:
             from ..errors import UsageError
 
@@ -151,14 +176,68 @@ def replay(jobs: list[Job], journal: Journal | None) -> tuple[list[Job], list[di
     return todo, kept
 
 
+def _error_text(result: dict[str, Any]) -> str:
+    error = result.get("error") or {}
+    return f"{error.get('type')}: {error.get('message')}"
+
+
+class Breaker:
+    """Fail fast: stops every worker of a batch once the environment makes every line fail.
+
+    Tripped by a line whose error is of the environment class (401, 403, ...: see ERROR_CLASSES),
+    or, through the transports it guards, by a DNS or TLS failure, or by `LIMIT` connection
+    failures in a row with no answer in between (across all workers), instead of retrying each
+    line. Once tripped no new request starts; those in flight finish.
+    """
+
+    LIMIT = 3  # consecutive connection failures, across all workers
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self._lock = threading.Lock()
+        self._failures = 0
+        self.reason = ""
+
+    def trip(self, reason: str) -> None:
+        with self._lock:
+            self.reason = self.reason or reason
+        self.stop.set()
+
+    def check(self) -> None:
+        if self.stop.is_set():
+            raise Unreachable(self.reason or "the batch was stopped")
+
+    def answered(self) -> None:
+        with self._lock:
+            self._failures = 0
+
+    def failed(self, exc: BaseException, failure: CliError) -> None:
+        import socket
+        import ssl
+
+        with self._lock:
+            self._failures += 1
+            failures = self._failures
+        if isinstance(exc, socket.gaierror | ssl.SSLError):  # retrying does not fix a name or a certificate
+            reason = failure.message
+        elif failures >= self.LIMIT:
+            reason = f"{failure.message} ({failures} connection failures in a row)"
+        else:
+            self.check()
+            return
+        self.trip(reason)
+        raise Unreachable(reason)
+
+
 def run_local(
     jobs: list[Job], connect: Callable[[list[str]], Transport], *, concurrency: int, sink: Sink
 ) -> None:
-    """Send every job, journal and print each result as it finishes."""
+    """Send every job, journal and print each result as it finishes; stop early (see Breaker)."""
     pacer = Pacer(concurrency)
     work: queue.Queue[Job | None] = queue.Queue()
     done: queue.Queue[tuple[Job, dict[str, Any]]] = queue.Queue()
     stop = threading.Event()
+    breaker = Breaker(stop)
     transports: list[Transport] = []
     lock = threading.Lock()
     for job in jobs:
@@ -179,12 +258,15 @@ def run_local(
                     mine[key] = connect(job.betas)
                     mine[key].pacer = pacer
                     pacer.wait_long = pacer.wait_long or mine[key].wait_retry
+                    mine[key].guard = breaker
                     with lock:
                         transports.append(mine[key])
                 result = _run_one(mine[key], job, sink.full)
             except Exception as exc:  # every job must come back, or the main thread would wait forever
                 error = {"type": "error", "message": f"{exc.__class__.__name__}: {exc}"}
                 result = result_line(job, None, error, full=sink.full)
+            if error_class(result, job) == ErrorClass.ENVIRONMENT:
+                breaker.trip(_error_text(result))  # before this worker (or another) takes a new line
             done.put((job, result))
 
     threads = [
@@ -201,6 +283,8 @@ def run_local(
                     break
                 except queue.Empty:
                     sink.progress(sink.tally.progress())
+                    if stop.is_set() and not any(t.is_alive() for t in threads) and done.empty():
+                        return  # stopped early: every line taken has come back
             sink.finish(job, result)
             now = time.monotonic()
             if now - last_progress > 0.1:

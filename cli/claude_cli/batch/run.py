@@ -10,7 +10,7 @@ import orjson
 from .. import config as cfg
 from .. import flow
 from ..api.transport import Transport
-from ..errors import Exit, UsageError
+from ..errors import CliError, Exit, UsageError
 from ..message.options import request_options
 from ..message.request import UserTurn, build_body
 from ..render import Output
@@ -103,8 +103,13 @@ def run_batch(
     poll_interval: float,
     quiet: bool,
     max_cost: float | None = None,
+    retry_errors: bool = False,
 ) -> Exit:
-    """Run a batch to the end; exit 0 when every line succeeded, 8 when some errored."""
+    """Run a batch to the end; exit 0 when every line succeeded, 8 when some errored.
+
+    An environment error (see jobs.ERROR_CLASSES) stops the run early: the exit status is that
+    error's, and a re-run (with `--state`, of the lines not finished) completes it.
+    """
     out = Output()
     flow.set_current(out)
     jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
@@ -126,7 +131,7 @@ def run_batch(
         out, Printer(out, jobs, ordered), journal, tally, full, show_progress=out.stderr_tty and not quiet
     )
     try:
-        todo, kept = replay(jobs, journal)
+        todo, kept = replay(jobs, journal, retry_errors=retry_errors)
         emit_all(sink, kept)
         if max_cost is not None:
             todo, held = within_budget(todo, max_cost, tally, batch=via == "batches")
@@ -155,6 +160,14 @@ def run_batch(
             journal.close()
         if not quiet:
             out.note(tally.summary())
+    if sink.halted is not None:
+        left = tally.total - tally.done - tally.failed
+        again = "run the same command again" if state else "run it again (--state FILE keeps finished lines)"
+        raise CliError(
+            f"{sink.halted.message}; stopped early: it would fail every line "
+            f"({left} of {tally.total} not run). Fix that, then {again}",
+            sink.halted.exit_code,
+        )
     if max_cost is not None and held:
         return Exit.MAX_COST
     return Exit.OK if tally.failed == 0 else Exit.BATCH_FAILURES

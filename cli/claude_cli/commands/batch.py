@@ -86,16 +86,30 @@ def run(
             "--max-cost", help="USD: send lines only while their worst case fits (exit 9 if not all)."
         ),
     ] = None,
+    retry_errors: Annotated[
+        bool, typer.Option("--retry-errors", help="With --state: run again the lines journaled as errors.")
+    ] = False,
     *,
     flags,
 ) -> None:
-    """Run every line of FILE (or stdin) and print one JSON result per line."""
+    """Run every line of FILE (or stdin) and print one JSON result per line.
+
+    Errors come in three classes. Transient ones (429, 5xx, 529, a connection reset) are retried
+    and never journaled. One about a line's request (400, 413) is that line's result. One of the
+    environment (401, 403, 402 billing, 404 model not found, connection refused again and again,
+    DNS or TLS failure) would fail every line: the run stops at once, journals nothing for it and
+    exits with its status; a re-run with --state completes the rest.
+    """
     from ..batch.run import run_batch
 
     if concurrency < 1:
         from ..errors import UsageError
 
         raise UsageError(f"--concurrency must be at least 1, not {concurrency}")
+    if retry_errors and not state:
+        from ..errors import UsageError
+
+        raise UsageError("--retry-errors needs --state FILE: the journal of an earlier run")
     raise typer.Exit(
         run_batch(
             flags,
@@ -110,6 +124,7 @@ def run(
             poll_interval=poll_interval,
             quiet=quiet,
             max_cost=max_cost,
+            retry_errors=retry_errors,
         )
     )
 
