@@ -444,3 +444,11 @@ def test_an_unwritable_stdout_is_one_line(env, emu, args: list[str], where: str)
         1,
         f"claude: error: cannot write to stdout: {reason}\n",
     )
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan"])
+def test_a_bad_poll_interval_is_refused_before_submitting(cli, emu, value: str) -> None:
+    run = cli("batch", "--via", "batches", "--poll-interval", value, input='{"id": "a", "prompt": "x"}\n')
+    assert run.code == 2
+    assert run.stderr == f"claude: error: --poll-interval must be at least 0.05 s, not {float(value)}\n"
+    assert emu.requests == []
