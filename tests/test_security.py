@@ -452,3 +452,23 @@ def test_a_bad_poll_interval_is_refused_before_submitting(cli, emu, value: str) 
     assert run.code == 2
     assert run.stderr == f"claude: error: --poll-interval must be at least 0.05 s, not {float(value)}\n"
     assert emu.requests == []
+
+
+def test_a_damaged_log_is_one_line_saying_where_and_how_to_recover(cli, emu, env) -> None:
+    assert cli("ask", "hi").code == 0
+    log = Path(env["CLAUDE_HOME"]) / "claude.db"
+    for extra in log.parent.glob("claude.db-*"):
+        extra.unlink()
+    data = bytearray(log.read_bytes())
+    assert len(data) > 8192
+    data[4096:] = b"\xde\xad" * ((len(data) - 4096) // 2)  # page 1 (the schema) opens; the rest is broken
+    log.write_bytes(bytes(data))
+    for args in (["log", "list"], ["ask", "-c", "again"]):
+        run = cli(*args)
+        assert run.code in (1, 2), (args, run)
+        assert run.stderr.count("\n") == 1 and "internal error" not in run.stderr, (args, run)
+        assert str(log) in run.stderr, (args, run)
+    # An ask that starts a new conversation still answers, and says the turn was not stored.
+    run = cli("ask", "hi")
+    assert run.code == 0 and run.stdout == "You said: hi"
+    assert run.stderr.startswith("claude: warning: the turn was not stored")

@@ -93,8 +93,30 @@ def guarded(run: Any, *, debug: bool = False) -> int:
         _error(exc.format_message(), debug)
         return int(exc.exit_code)
     except Exception as exc:
+        storage = _storage_failure(exc)
+        if storage is not None:
+            _error(storage, debug)
+            return int(Exit.FAILURE)
         _error(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)", debug)
         return int(Exit.FAILURE)
+
+
+def _storage_failure(exc: Exception) -> str | None:
+    """One line for an SQLite failure that reached the top: a damaged log, a full disk."""
+    if type(exc).__module__ != "sqlite3":
+        return None
+    from .store import data_dir
+
+    text = str(exc)
+    log = data_dir() / "claude.db"
+    if "full" in text:
+        return f"the disk is full ({text}); nothing more was stored (a --state run resumes from here)"
+    if "readonly" in text or "read-only" in text:
+        return f"cannot write the log or state file ({text}); check the permissions of {log.parent}"
+    return (
+        f"a database is damaged ({text}); the log is {log}: recover it with "
+        f"`sqlite3 {log} .recover | sqlite3 recovered.db`, or move it aside to start a new one"
+    )
 
 
 def _error(message: str, debug: bool) -> None:
