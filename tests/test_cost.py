@@ -131,3 +131,25 @@ def test_tool_run_max_cost_stops_before_the_request_that_could_pass_it(cli, emu)
     assert "claude: 2 API calls, tokens: " in run.stderr and "; cost: $0.000" in run.stderr
     run = cli("tool-run", "--yes", "--tool", "now=date", "-m", "fable", "--max-cost", "1", "hi")
     assert run.code == 2 and "price of claude-fable-5-2 is unknown" in run.stderr
+
+
+def test_log_list_shows_each_conversations_cost_and_stats_totals(cli) -> None:
+    assert cli("ask", "hi").code == 0
+    assert cli("ask", "-c", "hi").code == 0
+    assert cli("ask", "-m", "opus", "hi").code == 0
+    assert cli("ask", "-m", "fable", "hi").code == 0
+    stats = [row.split("\t") for row in cli("log", "stats").stdout.splitlines()]
+    by = {(r[0], r[1]): r[2:] for r in stats}
+    turns, tin, tout, _ = by[("model", "claude-sonnet-5-5")]
+    sonnet = usd(cost("claude-sonnet-5-5", {"input_tokens": int(tin), "output_tokens": int(tout)}) or 0)
+    rows = [row.split("\t") for row in cli("log", "list").stdout.splitlines()]
+    assert [(r[2], r[3], r[4]) for r in rows] == [
+        ("claude-fable-5-2", "1", "price unknown"),
+        ("claude-opus-5-5", "1", usd((8 * 4 + 3 * 20) / 1e6)),
+        ("claude-sonnet-5-5", "2", sonnet),
+    ]
+    assert (turns, by[("model", "claude-sonnet-5-5")][-1]) == ("2", sonnet)
+    assert by[("model", "claude-opus-5-5")] == ["1", "8", "3", usd((8 * 4 + 3 * 20) / 1e6)]
+    assert by[("model", "claude-fable-5-2")][-1] == "$0.000000 + price unknown"
+    assert by[("total", "-")][:3] == ["4", str(int(tin) + 8 + 8), str(int(tout) + 6)]
+    assert [r[0] for r in stats].count("day") == 1

@@ -259,6 +259,36 @@ class Store:
             (limit,),
         ).fetchall()
 
+    def usage(
+        self, conversation_ids: list[str] | None = None
+    ) -> list[tuple[str, float, str, dict[str, int]]]:
+        """(conversation id, created_at, model, usage) of every stored turn, or of those conversations'.
+
+        The usage holds the token counts the log keeps (cache writes without their 5m/1h split).
+        """
+        query = (
+            "SELECT conversation_id, created_at, model, input_tokens, output_tokens,"
+            " cache_read_tokens, cache_write_tokens FROM turns"
+        )
+        args: list[str] = []
+        if conversation_ids is not None:
+            query += f" WHERE conversation_id IN ({','.join('?' * len(conversation_ids))})"
+            args = list(conversation_ids)
+        return [
+            (
+                cid,
+                created,
+                model,
+                {
+                    "input_tokens": inp or 0,
+                    "output_tokens": out or 0,
+                    "cache_read_input_tokens": read or 0,
+                    "cache_creation_input_tokens": write or 0,
+                },
+            )
+            for cid, created, model, inp, out, read, write in self.db.execute(query, args).fetchall()
+        ]
+
     def search(self, text: str) -> list[tuple[str, int, str]]:
         """(conversation id, turn seq, model) of turns whose new messages or answer contain text."""
         pattern = f"%{text}%"

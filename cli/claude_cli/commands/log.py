@@ -1,4 +1,4 @@
-"""`claude log`: the stored conversations: list, show, export, search."""
+"""`claude log`: the stored conversations: list, show, export, search, stats."""
 
 import time
 from enum import Enum
@@ -14,7 +14,7 @@ Examples:
   claude log search "rate limit"
 """
 
-app = typer.Typer(help="The stored conversations: list, show, export, search.", no_args_is_help=True)
+app = typer.Typer(help="The stored conversations: list, show, export, search, stats.", no_args_is_help=True)
 
 
 class ExportFormat(str, Enum):
@@ -57,14 +57,67 @@ def _messages(store: Any, conversation_id: str) -> list[dict[str, Any]]:
 
 @app.command("list", epilog=EPILOG)
 def list_() -> None:
-    """List conversations, newest first: id, last update, model, turns, title."""
+    """List conversations, newest first: id, last update, model, turns, cost, title."""
+    from ..pricing import usd
     from ..render import Output
 
+    store = _store()
+    listed = store.conversations()
+    costs = _costs(store.usage([row[0] for row in listed]))
     rows = []
-    for cid, updated, model, count, title in _store().conversations():
+    for cid, updated, model, count, title in listed:
         stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(updated))
-        rows.append(f"{cid}\t{stamp}\t{model}\t{count}\t{title}\n")
+        spent, unknown = costs.get(cid, (0.0, False))
+        cost = "price unknown" if unknown else usd(spent)
+        rows.append(f"{cid}\t{stamp}\t{model}\t{count}\t{cost}\t{title}\n")
     Output().write("".join(rows).encode())  # one write: a list that fits the pipe buffer survives `| head`
+
+
+def _costs(rows: list[tuple[str, float, str, dict[str, int]]]) -> dict[str, tuple[float, bool]]:
+    """conversation id -> (dollars, whether some turn's model has no price)."""
+    from ..pricing import cost
+
+    out: dict[str, tuple[float, bool]] = {}
+    for cid, _, model, usage in rows:
+        spent, unknown = out.get(cid, (0.0, False))
+        amount = cost(model, usage)
+        out[cid] = (spent + (amount or 0.0), unknown or amount is None)
+    return out
+
+
+@app.command("stats", epilog=EPILOG)
+def stats() -> None:
+    """Totals of the whole log by model and by day: turns, tokens in and out, cost.
+
+    One tab-separated row each: `model NAME ...`, `day YYYY-MM-DD ...`, then `total - ...`; a
+    cost of `price unknown` means a model without a price (its tokens are still counted).
+    """
+    from ..pricing import cost, usd
+    from ..render import Output
+
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for _, created, model, usage in _store().usage():
+        amount = cost(model, usage)
+        day = time.strftime("%Y-%m-%d", time.localtime(created))
+        for key in (("model", model), ("day", day), ("total", "-")):
+            row = groups.setdefault(key, [0, 0, 0, 0.0, False])
+            row[0] += 1
+            row[1] += (
+                usage["input_tokens"]
+                + usage["cache_read_input_tokens"]
+                + usage["cache_creation_input_tokens"]
+            )
+            row[2] += usage["output_tokens"]
+            row[3] += amount or 0.0
+            row[4] = row[4] or amount is None
+    order = {"model": 0, "day": 1, "total": 2}
+    lines = [
+        f"{kind}\t{name}\t{n}\t{tin}\t{tout}\t{usd(spent)}{' + price unknown' if unknown else ''}\n"
+        for (kind, name), (n, tin, tout, spent, unknown) in sorted(
+            groups.items(), key=lambda g: (order[g[0][0]], g[0][1])
+        )
+    ]
+    Output().write("".join(lines).encode())
 
 
 @app.command("show", epilog=EPILOG)
