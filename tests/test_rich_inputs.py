@@ -395,3 +395,49 @@ def test_web_on_stream_chat_and_batch(cli, emu) -> None:
     result = orjson.loads(run.stdout)
     assert result["status"] == "succeeded" and result["text"] == "AYou said: one"
     assert emu.message_requests[-1].body["messages"][-1] == {"role": "assistant", "content": PAUSED}
+
+
+# -- Files API downloads and code execution containers ----------------------------------------
+
+
+def test_files_download_writes_the_bytes_under_the_files_own_name(
+    cli, emu, tmp_path: Path, monkeypatch
+) -> None:
+    file_id = emu.store_file("../../report.csv", "text/csv", b"a,b\n1,2\n")
+    monkeypatch.chdir(tmp_path)
+    run = cli("files", "download", file_id)
+    assert run.code == 0, run
+    assert run.stdout == "report.csv\n"  # a bare name: never outside the chosen directory
+    assert (tmp_path / "report.csv").read_bytes() == b"a,b\n1,2\n"
+    run = cli("files", "download", file_id)  # never overwrites when it picks the name
+    assert (run.code, run.stdout) == (0, "report-2.csv\n")
+    run = cli("files", "download", file_id, "-o", "-")
+    assert run.stdout_bytes == b"a,b\n1,2\n"
+    run = cli("files", "download", file_id, "-o", str(tmp_path / "x.csv"))
+    assert (tmp_path / "x.csv").read_bytes() == b"a,b\n1,2\n"
+    uploaded = emu.store_file("mine.txt", "text/plain", b"x", downloadable=False)
+    run = cli("files", "download", uploaded)
+    assert run.code == 10 and "is not downloadable" in run.stderr
+    got = [r for r in emu.requests if r.path.endswith("/content")]
+    assert got and all("files-api-2025-04-14" in r.headers.get("anthropic-beta", "") for r in got)
+
+
+def test_tool_run_reuses_the_container_and_downloads_what_the_code_made(cli, emu, tmp_path: Path) -> None:
+    from claude_cli.emulator.server import Reply
+
+    emu.containers.add("container_t1")
+    paused = [{"type": "server_tool_use", "id": "srvtoolu_1", "name": "bash_code_execution", "input": {}}]
+    emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn", container={"id": "container_t1"}))
+    out = tmp_path / "out"
+    run = cli("tool-run", "--server-tool", "code_execution", "--download", str(out), "make a file")
+    assert run.code == 0, run
+    second = emu.message_requests[-1].body
+    assert second["container"] == "container_t1"  # the same container on the next turn
+    saved = list(out.iterdir())
+    assert len(saved) == 1 and saved[0].read_bytes() == b"made in container_t1\n"
+    assert f"claude: saved {saved[0]}" in run.stderr
+
+
+def test_the_emulator_refuses_an_unknown_container(cli, emu, tmp_path: Path) -> None:
+    run = cli("ask", "--param", 'container="container_nope"', "hi")
+    assert run.code == 10 and "container: no container 'container_nope'" in run.stderr

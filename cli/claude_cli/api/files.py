@@ -1,4 +1,4 @@
-"""The Files API (beta): upload, list, look up and delete files that `-a file_...` refers to.
+"""The Files API (beta): upload, list, look up, download and delete files (`-a file_...` refers to them).
 
 Spoken through our own transport rather than the SDK's client: the same retries, error
 mapping and exit statuses as every other command, and no 2 s `import anthropic` per call.
@@ -52,6 +52,11 @@ def info(transport: Transport, file_id: str) -> dict[str, Any]:
 def delete(transport: Transport, file_id: str) -> dict[str, Any]:
     """Delete a file; returns {"id": ..., "type": "file_deleted"}."""
     return json_object(transport.request("DELETE", _file_path(file_id)), "the Files API")
+
+
+def download(transport: Transport, file_id: str) -> bytes:
+    """A file's bytes: GET /v1/files/ID/content (only files the API made are downloadable)."""
+    return transport.request("GET", _file_path(file_id) + "/content").read()
 
 
 def block_kind(transport: Transport, file_id: str) -> str:

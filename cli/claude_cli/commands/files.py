@@ -1,4 +1,4 @@
-"""`claude files`: the Files API (upload, list, info, delete); the ids work with `-a`."""
+"""`claude files`: the Files API (upload, list, info, download, delete); the ids work with `-a`."""
 
 from typing import Annotated, Any
 
@@ -10,8 +10,8 @@ EPILOG = """\b
 Examples:
   claude files upload report.pdf
   claude ask -a "$(claude files upload -q chart.png)" "what trend does this show?"
-  claude files list -o ndjson | jq -r 'select(.size_bytes > 1e6) | .id'
   claude files list -q | xargs claude files delete
+  claude files download file_011CN... -o out/
 """
 
 app = typer.Typer(help="The Files API: upload once, attach by id (-a file_...).", no_args_is_help=True)
@@ -132,3 +132,46 @@ def delete(
         lambda t: [files_api.delete(t, i) for i in file_ids],
         "DELETE URL/" + " ".join(file_ids),
     )
+
+
+@app.command("download", epilog=EPILOG)
+@message_command(CONNECTION)
+def download(
+    file_id: Annotated[str, typer.Argument(help="The file id (file_...): a file the API made.")],
+    path: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write to PATH (a directory: the file's own name in it; - for stdout). "
+            "Default: the file's own name here, never overwriting.",
+        ),
+    ] = None,
+    *,
+    flags,
+) -> None:
+    """Download a file the API made (e.g. by code execution): GET /v1/files/ID/content."""
+    from pathlib import Path
+
+    from .. import config as cfg
+    from ..api import files as files_api
+    from ..api.saving import save_file
+    from ..flow import make_transport
+    from ..message.attachments import FILES_BETA
+    from ..render import Output
+
+    out = Output()
+    transport = make_transport(flags, cfg.load_config(), [FILES_BETA], out, need_key=not flags.dry_run)
+    if flags.dry_run:
+        out.write(f"GET {transport.url('/v1/files/' + file_id + '/content')}\n".encode())
+        return
+    try:
+        if path == "-":
+            out.write(files_api.download(transport, file_id))
+            return
+        target = Path(path) if path else Path(".")
+        written, size = save_file(transport, file_id, target, into_dir=target.is_dir())
+    finally:
+        transport.close()
+    out.write(f"{written}\n".encode())
+    out.note(f"claude: saved {written} ({size:,} bytes)", dim=True)

@@ -51,6 +51,10 @@ def tool_run(
         float, typer.Option("--tool-timeout", help="Seconds a tool may run (a tools file may set its own).")
     ] = 60.0,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Run tool calls without asking.")] = False,
+    download: Annotated[
+        str | None,
+        typer.Option("--download", help="Save the files code execution made into DIR (created if needed)."),
+    ] = None,
     dry_run_tools: Annotated[
         bool, typer.Option("--dry-run-tools", help="Print the tool calls the model asks for; run none.")
     ] = False,
@@ -91,6 +95,13 @@ def tool_run(
         confirm = terminal_confirm()
         if confirm is None:
             raise UsageError("no terminal to confirm tool calls: pass --yes to run them (or --dry-run-tools)")
+    if download is not None:
+        from pathlib import Path
+
+        try:
+            Path(download).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--download: cannot use {download} as a directory: {exc.strerror}") from None
     settings = LoopSettings(
         tools=declared,
         server_tools=server,
@@ -100,6 +111,7 @@ def tool_run(
         confirm=confirm,
         dry_run_tools=dry_run_tools,
         max_cost=max_cost,
+        download=download,
     )
     raise typer.Exit(
         run_loop(flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking)

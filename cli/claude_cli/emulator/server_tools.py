@@ -167,7 +167,17 @@ def default_blocks(
     last = messages[-1] if messages else {}
     if last.get("role") != "user":
         pending = pending_calls(messages)
-        return (_results(pending), None) if pending else None
+        if not pending:
+            return None
+        blocks: list[dict[str, Any]] = []
+        made: dict[str, Any] | None = None
+        for call in pending:  # the paused calls finish now
+            if "code_execution" in str(call.get("name")):
+                more, made = _code_execution(body, new_id, containers, file_store, call_id=call.get("id"))
+                blocks += more
+            else:
+                blocks += _results([call])
+        return blocks, made
     docs = _documents(messages)
     if docs and all((d.get("citations") or {}).get("enabled") for d in docs):
         return _cited(docs), None
@@ -269,14 +279,14 @@ def _searched(new_id: Any) -> list[dict[str, Any]]:
 
 
 def _code_execution(
-    body: dict[str, Any], new_id: Any, containers: set[str], file_store: Any
+    body: dict[str, Any], new_id: Any, containers: set[str], file_store: Any, call_id: Any = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     container = body.get("container")
     cid = container.get("id") if isinstance(container, dict) else container
     if not cid:
         cid = new_id("container")
         containers.add(cid)
-    call = new_id("srvtoolu")
+    call = call_id or new_id("srvtoolu")
     file_id = file_store(f"output-{call}.txt", "text/plain", f"made in {cid}\n".encode())
     blocks = [
         {
@@ -298,5 +308,7 @@ def _code_execution(
         },
         {"type": "text", "text": f"Wrote output.txt in {cid}."},
     ]
+    if call_id:  # the call was made in the paused turn; only its result is new
+        blocks = blocks[1:]
     expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 30 * 24 * 3600))
     return blocks, {"id": cid, "expires_at": expires}

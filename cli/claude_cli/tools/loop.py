@@ -43,6 +43,7 @@ class LoopSettings:
     max_steps: int = 25
     confirm: Confirm | None = None  # None: run without asking (--yes)
     dry_run_tools: bool = False
+    download: str | None = None  # --download DIR: save the files code execution made
     max_cost: float | None = None  # --max-cost USD: stop before a request that could pass it
 
 
@@ -123,6 +124,7 @@ def run_loop(
         body = prepared.body
     conversation_id = prepared.conversation_id
     totals: dict[str, int] = {}
+    made: list[str] = []  # file ids code execution created, in order
     steps = retries = 0
     budget = Budget(settings.max_cost, body)
     try:
@@ -133,6 +135,12 @@ def run_loop(
             message = send_message(transport, body, renderer)
             budget.spend(body, message)
             steps += 1
+            made += created_files(message.get("content") or [])
+            container = message.get("container")
+            if isinstance(container, dict) and container.get("id"):
+                # Code execution: the next turn runs in the same container, its files still there
+                # (the code execution tool docs: pass the container id from the previous response).
+                body["container"] = container["id"]
             if not flags.no_log:
                 conversation_id = flow.record_turn(conversation_id, body, message, started, out)
             _add_usage(totals, message.get("usage") or {})
@@ -161,6 +169,8 @@ def run_loop(
                     out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
                 turn.append({"role": "user", "content": [r.result_block() for r in runs]})
             body["messages"] = [*body["messages"], *turn]
+        if settings.download:
+            save_created(transport, made, settings.download, out)
     finally:
         transport.close()
     _print_final(message, out, fmt, show_thinking)
@@ -234,6 +244,36 @@ class Budget:
         from ..pricing import usd
 
         return usd(self.spent) if self.known else f"{usd(self.spent)} and more (a model has no price)"
+
+
+def created_files(content: list[dict[str, Any]]) -> list[str]:
+    """The file ids in code execution results: `bash_code_execution_result` (and the older
+    `code_execution_result`) list `{"type": "..._output", "file_id": ...}` for files the code wrote."""
+    ids = []
+    for block in content:
+        if not str(block.get("type") or "").endswith("code_execution_tool_result"):
+            continue
+        result = block.get("content")
+        for item in (result.get("content") if isinstance(result, dict) else None) or []:
+            if isinstance(item, dict) and isinstance(item.get("file_id"), str):
+                ids.append(item["file_id"])
+    return ids
+
+
+def save_created(transport: Any, file_ids: list[str], folder: str, out: Output) -> None:
+    """--download DIR: save each created file under its own name (never overwriting)."""
+    from pathlib import Path
+
+    from ..api.saving import save_file
+    from ..message.attachments import FILES_BETA
+
+    if not file_ids:
+        out.note("claude: the code made no files to download")
+        return
+    transport.add_beta(FILES_BETA)
+    for file_id in dict.fromkeys(file_ids):
+        path, size = save_file(transport, file_id, Path(folder), into_dir=True)
+        out.note(f"claude: saved {path} ({size:,} bytes)")
 
 
 def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun]:
