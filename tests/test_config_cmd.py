@@ -52,3 +52,44 @@ def test_bad_keys_and_values_change_nothing(cli, env) -> None:
         run = cli("config", *args)
         assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
     assert not path.exists()
+
+
+def test_set_checks_values_with_the_loaders_rules_and_names_the_key(cli, emu, env) -> None:
+    path = Path(env["CLAUDE_CONFIG"])
+    for args, message in [
+        (("base_url", "nope"), "base_url must be http(s)://host[:port][/path] or emulator, not 'nope'"),
+        (("timeout", "-5"), "timeout must be more than 0 seconds, not -5.0"),  # no `--` needed
+        (("max_retries", "-3"), "max_retries must be 0 or more, not -3"),
+        (("max_tokens", "0"), "max_tokens must be at least 1, not 0"),
+    ]:
+        run = cli("config", "set", *args)
+        assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+    assert not path.exists()
+    assert cli("config", "set", "base_url", "emulator").code == 0
+    # A file edited by hand: loading names the file and the key, not a flag never passed.
+    path.write_text("timeout = -5\n")
+    run = cli("ask", "hi")
+    assert (run.code, run.stderr) == (
+        2,
+        f"claude: error: config file {path}: timeout must be more than 0 seconds, not -5\n",
+    )
+    assert emu.requests == []
+
+
+def test_api_key_command_naming_a_missing_program_says_so(cli, emu, env, tmp_path: Path) -> None:
+    path = Path(env["CLAUDE_CONFIG"])
+    path.write_text('api_key_command = "no-such-key-program --field key"\n')
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": ""})
+    assert (run.code, run.stderr) == (
+        11,
+        "claude: error: api_key_command: program 'no-such-key-program' not found"
+        " (is it installed and on PATH?)\n",
+    )
+    (tmp_path / "notes.md").write_text("not a program\n")
+    path.write_text(f'api_key_command = "{tmp_path / "notes.md"}"\n')
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": ""})
+    assert (run.code, run.stderr) == (
+        11,
+        f"claude: error: api_key_command: program '{tmp_path / 'notes.md'}' is not executable\n",
+    )
+    assert emu.requests == []

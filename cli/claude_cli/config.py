@@ -20,6 +20,8 @@ __all__ = ["Config", "ConfigError", "Credentials"]
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_TIMEOUT = 600.0  # seconds of silence allowed on a connection (the SDK's default)
 DEFAULT_MAX_RETRIES = 2  # as the SDK
+# The base URL that means "the built-in emulator, started in this process" (flow.make_transport).
+EMULATOR_URL = "emulator"
 
 
 @dataclass
@@ -49,6 +51,28 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
 }
 # The keys `claude config set` takes (besides alias.NAME), in the order help lists them.
 KEY_NAMES = tuple(k for k in _KEYS if k != "aliases")
+
+
+def setting_problem(key: str, value: Any) -> str | None:
+    """What is wrong with VALUE for setting KEY, or None: the one rule for the flag, the variable
+    and the config key alike (the caller names which of them it was)."""
+    if key == "timeout" and not (0 < value < float("inf")):  # nan and inf are no timeout either
+        return f"must be more than 0 seconds, not {value}"
+    if key == "max_retries" and value < 0:
+        return f"must be 0 or more, not {value}"
+    if key == "max_tokens" and value < 1:  # the API requires max_tokens >= 1
+        return f"must be at least 1, not {value}"
+    if key == "base_url" and value != EMULATOR_URL:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+        except ValueError:  # a bad port
+            ok = False
+        if not ok:
+            return f"must be http(s)://host[:port][/path] or {EMULATOR_URL}, not {value!r}"
+    return None
 
 
 def config_dir() -> Path:
@@ -95,6 +119,9 @@ def _config_from(data: dict[str, Any], path: Path) -> Config:
             raise ConfigError(f"config file {path}: unknown key {key!r} (known: {', '.join(_KEYS)})")
         if not isinstance(value, _KEYS[key]) or isinstance(value, bool):
             raise ConfigError(f"config file {path}: {key} has the wrong type ({type(value).__name__})")
+        problem = setting_problem(key, value)
+        if problem:
+            raise ConfigError(f"config file {path}: {key} {problem}")
         values[key] = value
     aliases = values.pop("aliases", {})
     if not all(isinstance(v, str) for v in aliases.values()):
@@ -131,6 +158,9 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
                 converted = int(value) if kind is int else float(value)
             except ValueError:
                 raise ConfigError(f"{key} takes a number, not {value!r}") from None
+        problem = None if converted is None else setting_problem(key, converted)
+        if problem:
+            raise ConfigError(f"{key} {problem}")
         _assign(data, key, converted)
     else:
         known = ", ".join([k for k in _KEYS if k != "aliases"] + ["alias.NAME"])
@@ -176,9 +206,17 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def resolve_base_url(flag: str | None, config: Config) -> str:
-    """--base-url, then ANTHROPIC_BASE_URL, then the config file, then the public API."""
-    url = flag or os.environ.get("ANTHROPIC_BASE_URL") or config.base_url or DEFAULT_BASE_URL
-    return url.rstrip("/")
+    """--base-url, then ANTHROPIC_BASE_URL, then the config file, then the public API.
+
+    A bad URL is an error naming where it came from (the config file's was checked on loading).
+    """
+    for source, url in (("--base-url", flag), ("ANTHROPIC_BASE_URL", os.environ.get("ANTHROPIC_BASE_URL"))):
+        if url:
+            problem = setting_problem("base_url", url.rstrip("/"))
+            if problem:
+                raise ConfigError(f"base URL {problem} (from {source})", Exit.USAGE)
+            return url.rstrip("/")
+    return (config.base_url or DEFAULT_BASE_URL).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -259,6 +297,15 @@ def _run_key_command(command: str) -> str:
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own group: a timeout kills whatever it started too
         )
+    except FileNotFoundError:
+        raise ConfigError(
+            f"api_key_command: program {argv[0]!r} not found (is it installed and on PATH?)",
+            Exit.AUTHENTICATION,
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"api_key_command: program {argv[0]!r} is not executable", Exit.AUTHENTICATION
+        ) from None
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"api_key_command failed to run: {exc.__class__.__name__}", Exit.AUTHENTICATION

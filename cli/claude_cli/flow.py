@@ -243,7 +243,7 @@ def make_transport(
     built-in emulator, started in this process: a first run needs no key and no second terminal.
     """
     base_url = cfg.resolve_base_url(flags.base_url, config)
-    local = base_url == EMULATOR_URL
+    local = base_url == cfg.EMULATOR_URL
     if local:
         base_url = start_emulator()
     try:
@@ -260,12 +260,13 @@ def make_transport(
                 out.note("claude: note: api_key_command is not run for a dry run; the key header is omitted")
             else:
                 out.note("claude: note: no API key is set; the real request would fail")
+    for flag, key in (("--max-retries", "max_retries"), ("--timeout", "timeout")):
+        value = getattr(flags, key)
+        problem = None if value is None else cfg.setting_problem(key, value)
+        if problem:
+            raise UsageError(f"{flag} {problem}")
     max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
-    if max_retries is not None and max_retries < 0:
-        raise UsageError(f"--max-retries must be 0 or more, not {max_retries}")
     timeout = flags.timeout if flags.timeout is not None else config.timeout
-    if timeout is not None and not (0 < timeout < float("inf")):
-        raise UsageError(f"--timeout must be more than 0 seconds, not {timeout}")
     transport = Transport(
         base_url,
         credentials,
@@ -294,8 +295,6 @@ def _warn_once(out: Output, text: str) -> None:
         out.note(text)
 
 
-# The base URL that means "the built-in emulator, in this process" (see make_transport).
-EMULATOR_URL = "emulator"
 _emulator: list[Any] = []  # the one in-process emulator, once started
 
 

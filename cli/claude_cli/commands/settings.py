@@ -36,7 +36,8 @@ def show() -> None:
         typer.echo(config_path().read_text(), nl=False)
 
 
-@app.command("set", epilog=EPILOG)
+# `claude config set timeout -5`: a value that looks like a flag is still the value.
+@app.command("set", epilog=EPILOG, context_settings={"ignore_unknown_options": True})
 def set_(
     key: Annotated[
         str,
