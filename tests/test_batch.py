@@ -88,7 +88,7 @@ def test_api_errors_become_error_results_and_exit_8(cli, emu) -> None:
         ),
         (
             '{"id": "a", "prompt": "x", "max_tokens": -1}\n',
-            "stdin line 1: max_tokens must be a whole number of at least 0, not -1",
+            "stdin line 1: max_tokens must be a whole number of at least 1, not -1",
         ),
         ('{"id": "a", "prompt": "x", "model": "sonet"}\n', "stdin line 1: unknown model alias 'sonet'"),
         (

@@ -204,7 +204,7 @@ BAD_INPUTS = [
     (
         ("ask", "--max-tokens", "-5", "hi"),
         None,
-        "claude: error: max_tokens must be a whole number of at least 0, not -5",
+        "claude: error: max_tokens must be a whole number of at least 1, not -5",
     ),
     (("ask",), "", "claude: error: nothing to send: give a prompt argument or pipe text on stdin"),
     (("ask",), "\n\n", "claude: error: nothing to send: give a prompt argument or pipe text on stdin"),
@@ -231,7 +231,32 @@ BAD_INPUTS = [
         "claude: error: base URL must be http(s)://host[:port][/path]",
     ),
     (("stream", "-s", "@/etc"), None, "claude: error: --system: is a directory: /etc"),
+    (
+        ("ask", "--max-tokens", "0", "hi"),
+        None,
+        "claude: error: max_tokens must be a whole number of at least 1, not 0",
+    ),
+    (
+        ("ask", "--stop", "", "hi"),
+        None,
+        "claude: error: a stop sequence (--stop) must hold more than whitespace, not ''",
+    ),
+    (
+        ("stream", "--stop", "END", "--stop", " ", "hi"),
+        None,
+        "claude: error: a stop sequence (--stop) must hold",
+    ),
 ]
+
+
+def test_a_bad_base_url_names_where_it_came_from(cli, emu) -> None:
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_BASE_URL": "nope"})
+    assert (run.code, run.stderr) == (
+        2,
+        "claude: error: base URL must be http(s)://host[:port][/path] or emulator, not 'nope'"
+        " (from ANTHROPIC_BASE_URL)\n",
+    )
+    assert emu.requests == []
 
 
 @pytest.mark.parametrize(

@@ -256,8 +256,18 @@ def _apply_param(body: dict[str, Any], item: str) -> None:
 def check_ranges(body: dict[str, Any]) -> None:
     """max_tokens, temperature, top_p and top_k within the API's ranges; UsageError otherwise."""
     max_tokens = body.get("max_tokens")
-    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
-        raise UsageError(f"max_tokens must be a whole number of at least 0, not {max_tokens!r}")
+    # The API takes max_tokens >= 1 and stop sequences with something besides whitespace in them
+    # (Messages API reference: "max_tokens ... Required range: x >= 1"; an empty stop sequence is
+    # an invalid_request_error).
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise UsageError(f"max_tokens must be a whole number of at least 1, not {max_tokens!r}")
+    stops = body.get("stop_sequences")
+    if stops is not None:
+        if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
+            raise UsageError("stop_sequences must be a list of strings")
+        for stop in stops:
+            if not stop.strip():
+                raise UsageError(f"a stop sequence (--stop) must hold more than whitespace, not {stop!r}")
     for name in ("temperature", "top_p"):
         value = body.get(name)
         if value is not None and not (0.0 <= value <= 1.0):
