@@ -61,6 +61,21 @@ def test_vision_sends_every_format_in_order_before_the_text(cli, emu, tmp_path: 
     assert content[-1] == {"type": "text", "text": "compare these"}
 
 
+def test_a_leading_path_that_names_nothing_is_an_error_not_the_prompt(cli, emu, tmp_path: Path) -> None:
+    login = write_image(tmp_path / "login.png", "png")
+    run = cli("vision", str(login), "shot/home.png", "compare")
+    assert (run.code, run.stderr) == (2, "claude: error: no such file: shot/home.png (nothing sent)\n")
+    run = cli("vision", "missing.JPG")
+    assert (run.code, run.stderr) == (2, "claude: error: no such file: missing.JPG (nothing sent)\n")
+    run = cli("vision", f"{tmp_path}/shots/*.jpg", "describe")
+    assert (run.code, run.stderr) == (
+        2,
+        f"claude: error: the pattern '{tmp_path}/shots/*.jpg' matched no files (nothing sent)\n",
+    )
+    assert emu.requests == []
+    assert cli("vision", str(login), "what is this and/or that?").code == 0  # a prompt may hold a /
+
+
 def test_media_type_comes_from_the_bytes_not_the_name(cli, emu, tmp_path: Path) -> None:
     misnamed = tmp_path / "photo.png"
     misnamed.write_bytes(image_bytes("JPEG"))
@@ -177,6 +192,7 @@ def test_oversized_image_is_downsized_or_refused(cli, emu, tmp_path: Path) -> No
     assert emu.requests == []
     run = cli("vision", str(wide), "hi")
     assert run.code == 0, run
+    assert run.stderr == f"claude: downsized {wide} from 9000x300 to 1568x52 px\n"
     block = last_content(emu)[0]
     assert block["source"]["media_type"] == "image/png"
     assert decoded_size(block) == (1568, 52)
@@ -187,6 +203,9 @@ def test_image_over_5mb_of_base64_is_made_to_fit(cli, emu, tmp_path: Path) -> No
     assert len(base64.b64encode(noisy.read_bytes())) > 5 * 1024 * 1024
     run = cli("vision", str(noisy), "hi")
     assert run.code == 0, run
+    assert run.stderr.startswith(f"claude: downsized {noisy} from 2000x1500 to 1568x1176 px")
+    assert run.stderr.endswith(", re-encoded from image/png as image/jpeg\n")
+    assert run.stderr.count("\n") == 1
     block = last_content(emu)[0]
     assert len(block["source"]["data"]) <= 5 * 1024 * 1024
     assert max(decoded_size(block)) <= 1568

@@ -44,13 +44,20 @@ def vision(
 ) -> None:
     """Ask about images: JPEG, PNG, GIF, WebP or PDF, from files, stdin, URLs or the Files API."""
     from ..flow import run_message
-    from ..message.attachments import is_attachment
+    from ..message.attachments import is_attachment, looks_like_path
     from ..message.inputs import stdin_stream
 
     words = list(args or [])
     files: list[str] = []
     while words and is_attachment(words[0]):
         files.append(words.pop(0))
+    if words and looks_like_path(words[0]):  # a typo'd file would otherwise become the prompt
+        from ..errors import UsageError
+
+        word = words[0]
+        if any(c in word for c in "*?["):
+            raise UsageError(f"the pattern {word!r} matched no files (nothing sent)")
+        raise UsageError(f"no such file: {word} (nothing sent)")
     if not files and not flags.attach:
         if stdin_stream() is None:
             from ..errors import UsageError

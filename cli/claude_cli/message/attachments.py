@@ -82,6 +82,18 @@ def is_attachment(word: str) -> bool:
         return False
 
 
+# What a file name of something `vision` reads ends with.
+PATH_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf")
+
+
+def looks_like_path(word: str) -> bool:
+    """Whether a `vision` argument that names nothing is still meant as a file: one word with a
+    `/` or an image/PDF extension (a prompt has spaces; a path rarely does)."""
+    if not word or any(c.isspace() for c in word):
+        return False
+    return "/" in word or word.lower().endswith(PATH_SUFFIXES)
+
+
 def read_sources(
     spec: str, read_stdin: Callable[[], bytes | None], *, fetch_urls: bool, note: Callable[[str], None]
 ) -> list[Source]:
@@ -208,8 +220,10 @@ def inspect_source(source: Source) -> Prepared:
     return Prepared(source, mime)
 
 
-def fit_images(items: list[Prepared], resize: bool | None) -> None:
-    """Apply the image limits, downsizing in place where allowed.
+def fit_images(
+    items: list[Prepared], resize: bool | None, note: Callable[[str], None] = lambda line: None
+) -> None:
+    """Apply the image limits, downsizing in place where allowed (each downsizing is one `note`).
 
     resize None: downsize only images over a limit; True: also any image over 1568 px;
     False: refuse images over a limit.
@@ -232,7 +246,13 @@ def fit_images(items: list[Prepared], resize: bool | None) -> None:
             continue
         if resize is False:
             raise UsageError(f"attachment {item.source.name}: {over} (drop --no-resize to downsize it)")
+        before = (item.mime, item.width, item.height)
         item.source.data, item.mime, item.width, item.height = downsize(data, item.mime)
+        recoded = f", re-encoded from {before[0]} as {item.mime}" if item.mime != before[0] else ""
+        note(
+            f"claude: downsized {item.source.name} from {before[1]}x{before[2]} to "
+            f"{item.width}x{item.height} px{recoded}"
+        )
         if base64_size(len(item.source.data)) > MAX_IMAGE_BASE64:
             raise UsageError(f"attachment {item.source.name}: still over 5 MB after resizing")
 
@@ -345,7 +365,7 @@ def build_blocks(
             if not source.in_dir:
                 raise
             note(f"claude: skipped {exc.name}: {exc.reason}")
-    fit_images(items, resize)
+    fit_images(items, resize, note)
     if verbose:
         for item in items:
             what = item.mime or "by reference"
