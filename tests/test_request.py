@@ -86,7 +86,9 @@ def test_param_merges_last_with_dotted_keys() -> None:
     [
         ({"params": ["x=not json"]}, "not JSON"),
         ({"params": ["novalue"]}, "key=JSON"),
-        ({"max_tokens": -1}, "at least 0"),
+        ({"max_tokens": -1}, "at least 1"),
+        ({"max_tokens": 0}, "at least 1, not 0"),
+        ({"stop": ["END", ""]}, "stop sequence .* must hold more than whitespace"),
         ({"temperature": 1.5}, "between 0 and 1"),
         ({"thinking": "enabled"}, "needs --thinking-budget"),
         ({"thinking_budget": 100}, "at least 1024"),
