@@ -36,3 +36,46 @@ def test_version(cli) -> None:
 
     run = cli("--version")
     assert (run.code, run.stdout) == (0, f"claude {__version__}\n")
+
+
+def test_root_help_shows_whole_descriptions() -> None:
+    commands = HELP[""].split("Commands:\n", 1)[1]
+    assert not any(line.endswith("...") for line in commands.splitlines())
+    assert "the answer streams to\n                stdout." in commands
+
+
+def test_arguments_are_described() -> None:
+    assert (
+        "[IMAGE... [PROMPT]]  Images or PDFs (files, -, URLs, file_ ids), then the question."
+        in HELP["vision"]
+    )
+    assert "KEY    model, max_tokens, base_url" in HELP["config set"]
+    assert "Positional arguments:" not in HELP["vision"]  # one section, not two
+
+
+def test_batch_help_shows_run_options_and_a_misspelt_subcommand_is_named(cli) -> None:
+    text = HELP["batch"]
+    options = text.split("Options of `claude batch run` (also `claude batch FILE`):", 1)[1]
+    for flag in ("-j, --concurrency", "--state", "--ordered", "--via"):
+        assert flag in options
+    run = cli("batch", "stauts", "msgbatch_1")
+    assert (run.code, run.stderr) == (
+        2,
+        "claude: error: No such command 'stauts'. Did you mean 'status'? (see 'claude batch --help')\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("aks",), "No such command 'aks'. Did you mean 'ask'? (see 'claude --help')"),
+        (("log", "shwo"), "No such command 'shwo'. Did you mean 'show'? (see 'claude log --help')"),
+        (
+            ("ask", "--modle", "x"),
+            "No such option '--modle'. Did you mean '--model'? (see 'claude ask --help')",
+        ),
+    ],
+)
+def test_one_suggestion_the_closest(cli, args: tuple[str, ...], message: str) -> None:
+    run = cli(*args)
+    assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")

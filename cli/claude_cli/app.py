@@ -34,6 +34,17 @@ class ClaudeGroup(TyperGroup):
         except BrokenPipeError as exc:
             raise PipeClosed() from exc
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list with each command's whole first sentence, wrapped, never cut with '...'."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=300)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def main(
         self,
         args: Any = None,
@@ -78,7 +89,7 @@ def guarded(run: Any, *, debug: bool = False) -> int:
         return int(Exit.USAGE)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "claude"
-        _error(f"{exc.format_message()} (see '{where} --help')", debug)
+        _error(f"{usage_message(exc)} (see '{where} --help')", debug)
         return int(Exit.USAGE)
     except click.Abort:
         return int(Exit.INTERRUPTED)
@@ -117,6 +128,29 @@ def _storage_failure(exc: Exception) -> str | None:
         f"a database is damaged ({text}); the log is {log}: recover it with "
         f"`sqlite3 {log} .recover | sqlite3 recovered.db`, or move it aside to start a new one"
     )
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """click's message, with one suggestion for an unknown command or option: the closest name.
+
+    (Typer and click 8.4+ both append a suggestion to an unknown command; click lists every
+    option within reach in alphabetical order, so `--modle` came out as `'--body', '--model'`.)
+    """
+    import difflib
+
+    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)
+    if isinstance(exc, click.NoSuchOption):
+        kind, name = "option", exc.option_name
+    elif no_such_command is not None and isinstance(exc, no_such_command):
+        kind, name = "command", exc.command_name  # type: ignore[attr-defined]
+    else:
+        return exc.format_message()
+    text = f"No such {kind} {name!r}."
+    possibilities = getattr(exc, "possibilities", None) or []
+    if possibilities:
+        best = max(possibilities, key=lambda p: difflib.SequenceMatcher(None, name, p).ratio())
+        text += f" Did you mean {best!r}?"
+    return text
 
 
 def _error(message: str, debug: bool) -> None:
@@ -180,6 +214,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     """
     import importlib
 
+    _keep_argument_help()
     app = typer.Typer(
         name="claude",
         cls=ClaudeGroup,
@@ -206,6 +241,30 @@ def build_app(only: str | None = None) -> typer.Typer:
         else:
             app.command(name, epilog=module.EPILOG)(target)
     return app
+
+
+def _keep_argument_help() -> None:
+    """Show arguments' help texts in `--help` (`IMAGE... [PROMPT]  Images or PDFs ...`).
+
+    click 8.5's Parameter.__init__ sets `help` (to None for an argument), after Typer's
+    TyperArgument stored the help it was given, so every argument's help was lost. click 8.5
+    also lists documented arguments itself ("Positional arguments"); Typer's own "Arguments"
+    section is the one kept.
+    """
+    from typer.core import TyperArgument, TyperCommand
+
+    TyperCommand.format_arguments = lambda self, ctx, formatter: None  # type: ignore[method-assign]
+
+    original = TyperArgument.__init__
+    if getattr(original, "keeps_help", False):
+        return
+
+    def init(self: TyperArgument, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        original(self, *args, help=help, **kwargs)
+        self.help = help
+
+    init.keeps_help = True  # type: ignore[attr-defined]
+    TyperArgument.__init__ = init  # type: ignore[method-assign]
 
 
 def root(

@@ -29,8 +29,34 @@ class BatchGroup(TyperGroup):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not any(a in ("-h", "--help") for a in args[:1]) and (not args or args[0] not in self.commands):
-            args = ["run", *args]
+            if args and _misspelt_command(args[0], list(self.commands)):
+                import difflib
+                import os
+
+                if not os.path.exists(args[0]):  # `batch stauts ID`, not a file named like that
+                    best = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.6)[0]
+                    raise click.UsageError(f"No such command {args[0]!r}. Did you mean {best!r}?", ctx)
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's options, then those of `run`, since `claude batch FILE` is `claude batch run FILE`."""
+        super().format_options(ctx, formatter)
+        run = self.commands.get(self.default_command)
+        if run is None:
+            return
+        rows = [r for p in run.get_params(ctx) if (r := p.get_help_record(ctx)) and p.name != "help"]
+        with formatter.section(
+            f"Options of `claude batch {self.default_command}` (also `claude batch FILE`)"
+        ):
+            formatter.write_dl(rows)
+
+
+def _misspelt_command(word: str, commands: list[str]) -> bool:
+    """Whether a first argument is a subcommand's name misspelt (not a file or a flag)."""
+    import difflib
+
+    return not word.startswith("-") and bool(difflib.get_close_matches(word, commands, n=1, cutoff=0.6))
 
 
 app = typer.Typer(
