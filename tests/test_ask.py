@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
+import pytest
 
 from claude_cli.emulator.server import Reply
 
@@ -144,12 +149,34 @@ def test_refusal_prints_the_category(cli, emu) -> None:
 def test_dry_run_prints_the_request_with_the_key_redacted_and_sends_nothing(cli, emu) -> None:
     run = cli("ask", "--dry-run", "--beta", "x", "hi")
     assert run.code == 0
-    assert run.stdout.startswith(f"POST {emu.url}/v1/messages\n")
-    assert "x-api-key: <redacted>" in run.stdout and KEY not in run.stdout
-    assert "anthropic-beta: x" in run.stdout
-    body = orjson.loads(run.stdout.split("\n\n", 1)[1])
+    # stdout: the body alone (`--dry-run | jq` works); stderr: the request line and headers.
+    body = orjson.loads(run.stdout)
     assert body["messages"] == [{"role": "user", "content": "hi"}]
+    assert run.stderr.startswith(f"POST {emu.url}/v1/messages\n")
+    assert "x-api-key: <redacted>" in run.stderr and KEY not in run.stderr + run.stdout
+    assert "anthropic-beta: x" in run.stderr
+    whole = cli("ask", "--dry-run", "-o", "json", "--beta", "x", "hi")
+    assert (whole.code, whole.stderr, whole.stdout.count("\n")) == (0, "", 1)
+    request = orjson.loads(whole.stdout)
+    assert set(request) == {"method", "url", "headers", "body"}
+    assert (request["method"], request["url"]) == ("POST", f"{emu.url}/v1/messages")
+    assert request["headers"]["x-api-key"] == "<redacted>" and request["headers"]["anthropic-beta"] == "x"
+    assert request["body"] == body
     assert emu.requests == []
+
+
+def test_dry_run_pipes_into_jq(emu, env) -> None:
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed")
+    done = subprocess.run(
+        f"{sys.executable} -m claude_cli ask --dry-run -m opus hi | jq -r .model",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+    )
+    assert (done.returncode, done.stdout) == (0, "claude-opus-5-5\n"), done.stderr
 
 
 def test_body_file_is_the_starting_point(cli, emu, tmp_path: Path) -> None:

@@ -267,7 +267,8 @@ def test_prefill_and_system_after_follow_each_line(cli, emu) -> None:
         "batch", "-m", "opus-4.8", "--system-after", "Answer in French.", "--dry-run", input=jsonl(JOBS[:1])
     )
     assert run.code == 0, run
-    body = orjson.loads(run.stdout.split("\n\n", 1)[1])
+    (request,) = [orjson.loads(line) for line in run.stdout.splitlines()]  # one JSON line per request
+    body = request["body"]
     assert body["messages"] == [
         {"role": "user", "content": "alpha"},
         {"role": "system", "content": "Answer in French."},

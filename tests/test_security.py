@@ -125,7 +125,7 @@ def test_credentials_in_a_base_url_are_never_shown(cli, emu) -> None:
     assert "hunter2" not in run.stderr and "<redacted>@127.0.0.1:9" in run.stderr
     dry = cli("ask", "--dry-run", "--base-url", url, "hi")
     assert dry.code == 0 and "hunter2" not in dry.stdout + dry.stderr
-    assert dry.stdout.startswith("POST http://<redacted>@127.0.0.1:9/v1/messages\n")
+    assert dry.stderr.startswith("POST http://<redacted>@127.0.0.1:9/v1/messages\n")
     bad = cli("ask", "--base-url", "http://user:hunter2@127.0.0.1:99999", "hi")
     assert bad.code == 2 and "hunter2" not in bad.stderr and bad.stderr.count("\n") == 1
 

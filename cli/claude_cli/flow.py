@@ -311,16 +311,26 @@ def start_emulator() -> str:
     return str(_emulator[0].url)
 
 
-def print_dry_run(transport: Transport, method: str, path: str, body: dict[str, Any], out: Output) -> None:
-    """The request as it would be sent, on stdout: secrets redacted, base64 data shortened."""
+def print_dry_run(
+    transport: Transport, method: str, path: str, body: dict[str, Any], out: Output, *, whole: bool = False
+) -> None:
+    """The request as it would be sent: secrets redacted, base64 data shortened.
+
+    stdout gets the body alone (so `--dry-run | jq` works) and stderr the request line and
+    headers; with `whole` (`-o json`/`ndjson`) stdout gets one JSON object
+    {method, url, headers, body} per request, on one line.
+    """
     from .message.attachments import shorten_base64
 
-    stream = bool(body.get("stream"))
-    lines = [f"{method} {transport.url(path)}"]
-    lines += [f"{k}: {v}" for k, v in transport.headers(stream=stream, redact=True).items()]
-    text = "\n".join(lines) + "\n\n"
+    url = transport.url(path)
+    headers = transport.headers(stream=bool(body.get("stream")), redact=True)
     shown = shorten_base64(body)  # a readable payload: base64 data as its size
-    out.write(text.encode("utf-8") + orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
+    if whole:
+        out.write(orjson.dumps({"method": method, "url": url, "headers": headers, "body": shown}) + b"\n")
+        return
+    for line in [f"{method} {url}", *(f"{k}: {v}" for k, v in headers.items())]:
+        out.note(line, dim=True)
+    out.write(orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def run_message(
@@ -361,7 +371,7 @@ def run_message(
         apply_schema(prepared.body, schema)
     transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
-        print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
+        print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out, whole=fmt != "text")
         return Exit.OK
     if schema is not None:
         renderer: Renderer = SilentRenderer()

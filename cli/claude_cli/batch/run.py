@@ -127,7 +127,9 @@ def run_batch(
     if flags.dry_run:
         transport = connect(flags, config, out, [])
         for job in jobs:
-            flow.print_dry_run(transport, "POST", "/v1/messages", job.body, out)
+            flow.print_dry_run(
+                transport, "POST", "/v1/messages", job.body, out, whole=True
+            )  # a JSON line each
         return Exit.OK
     connect(flags, config, out, []).close()  # no key, a bad base URL: one error now, not one per line
     journal = Journal(state) if state else None

@@ -35,7 +35,7 @@ def count_tokens(
     body = count_tokens_body(prepared.body)
     transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
-        print_dry_run(transport, "POST", COUNT_TOKENS_PATH, body, out)
+        print_dry_run(transport, "POST", COUNT_TOKENS_PATH, body, out, whole=output != OutputFormat.text)
         return
     result = get_json(transport, "POST", COUNT_TOKENS_PATH, body)
     if output == OutputFormat.text:

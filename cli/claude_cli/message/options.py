@@ -161,7 +161,12 @@ def _connection_flags(
         typer.Option("--wait-retry", help="Wait out a retry-after over 60 s instead of failing (exit 14)."),
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the request (key redacted) and exit; nothing is sent.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the request body on stdout (method, URL, headers with the key redacted on stderr; "
+            "-o json: one {method, url, headers, body} object) and exit; nothing is sent.",
+        ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Log HTTP to stderr and show tracebacks.")] = False,
 ) -> None: ...

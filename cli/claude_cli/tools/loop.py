@@ -112,7 +112,7 @@ def run_loop(
         _print_plan(prepared.pending, settings.tools, out, fmt)
         return Exit.OK
     if flags.dry_run:
-        flow.print_dry_run(transport, "POST", MESSAGES_PATH, body, out)
+        flow.print_dry_run(transport, "POST", MESSAGES_PATH, body, out, whole=fmt != "text")
         return Exit.OK
     if prepared.pending:  # the continued conversation ended asking for tools: run those calls first
         if fmt == "text":
