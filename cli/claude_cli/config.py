@@ -71,7 +71,11 @@ def setting_problem(key: str, value: Any) -> str | None:
         except ValueError:  # a bad port
             ok = False
         if not ok:
-            return f"must be http(s)://host[:port][/path] or {EMULATOR_URL}, not {value!r}"
+            shown = value
+            if "@" in value.partition("://")[2].split("/", 1)[0]:  # user:pass@ is never shown
+                scheme, _, rest = value.rpartition("://")
+                shown = f"{scheme}://<redacted>@{rest.split('@', 1)[1]}" if scheme else "<redacted>"
+            return f"must be http(s)://host[:port][/path] or {EMULATOR_URL}, not {shown!r}"
     return None
 
 
