@@ -423,7 +423,7 @@ _claude() {
         "completion install") opts="--help" words="bash zsh fish" ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     elif [[ -n "$words" ]]; then
         COMPREPLY=($(compgen -W "$words" -- "$cur"))
     fi

@@ -235,7 +235,7 @@ def bash(commands: list[Command]) -> str:
     lines += [
         "    esac",
         '    if [[ "$cur" == -* ]]; then',
-        '        COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))',
+        '        COMPREPLY=($(compgen -W "$opts" -- "$cur"))',
         '    elif [[ -n "$words" ]]; then',
         '        COMPREPLY=($(compgen -W "$words" -- "$cur"))',
         "    fi",
@@ -351,7 +351,9 @@ def zsh(commands: list[Command]) -> str:
         "    case $cmd in",
     ]
     for c in commands:
-        specs = ["-s", *(_zsh_flag(f) for f in c.flags), "'--help[Show help]'"]
+        specs = ["-s", *(_zsh_flag(f) for f in c.flags)]
+        if not any("--help" in f.names for f in c.flags):
+            specs.append("'--help[Show help]'")
         positional = _zsh_positional(c)
         if positional and not c.subcommands:
             specs.append(positional)
