@@ -386,3 +386,29 @@ def test_stop_reasons_the_table_did_not_know(cli, emu, reason: str, code: int, n
     run = cli("ask", "hi")
     assert (run.code, run.stdout) == (code, "partial")
     assert note in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_a_404_says_what_to_do(cli, emu) -> None:
+    run = cli("ask", "-m", "gpt-4o", "hi")
+    assert run.code == 13 and run.stderr.count("\n") == 1
+    assert run.stderr.startswith("claude: error: not_found_error (404): model: gpt-4o request-id req_")
+    assert run.stderr.endswith(
+        "; run `claude models` for the models this key can use (`claude models --aliases` for aliases)\n"
+    )
+    run = cli("ask", "--base-url", f"{emu.url}/v1", "hi")
+    assert run.code == 13 and "no route POST /v1/v1/messages" in run.stderr
+    assert run.stderr.endswith("; the base URL must not end in /v1 (claude adds /v1/... itself): drop it\n")
+
+
+def test_models_aliases_lists_what_each_alias_stands_for(cli, emu, env) -> None:
+    from pathlib import Path
+
+    Path(env["CLAUDE_CONFIG"]).write_text('[aliases]\nfast = "claude-haiku-4-5"\nopus = "claude-opus-4-8"\n')
+    run = cli("models", "--aliases")
+    assert run.code == 0 and emu.requests == []
+    lines = run.stdout.splitlines()
+    assert "sonnet\tclaude-sonnet-5-5\tbuiltin" in lines
+    assert lines[-2:] == ["fast\tclaude-haiku-4-5\tconfig", "opus\tclaude-opus-4-8\tconfig"]
+    assert not any(line.startswith("opus\tclaude-opus-5-5") for line in lines)
+    rows = [orjson.loads(line) for line in cli("models", "--aliases", "-o", "ndjson").stdout.splitlines()]
+    assert {"alias": "haiku", "id": "claude-haiku-5-5", "from": "builtin"} in rows

@@ -303,6 +303,8 @@ class Transport:
             where = headers.get("location", "?")
             return ProtocolError(f"unexpected redirect ({status}) to {where}; not followed"), False, None
         error = api_error_from_body(status, data, headers)
+        if status == 404:
+            error.message += not_found_hint(self.base_url, error.api_message)
         hint = headers.get("x-should-retry")
         if hint == "true":
             retry = True
@@ -437,6 +439,15 @@ def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]
     return ApiError(
         error_type, message or f"HTTP {status}", status=status, request_id=request_id, headers=headers
     )
+
+
+def not_found_hint(base_url: str, message: str) -> str:
+    """What to do about a 404: a base URL ending in /v1 (requests add it), or an unknown model."""
+    if urlsplit(base_url).path.rstrip("/").endswith("/v1"):
+        return "; the base URL must not end in /v1 (claude adds /v1/... itself): drop it"
+    if message.startswith("model:"):  # the API's message for an unknown model id
+        return "; run `claude models` for the models this key can use (`claude models --aliases` for aliases)"
+    return ""
 
 
 def retry_after_seconds(headers: dict[str, str]) -> float | None:

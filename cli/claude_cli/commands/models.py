@@ -10,7 +10,8 @@ EPILOG = """\b
 Examples:
   claude models
   claude models | grep opus
-  claude models -o json | jq -r '.[] | select(.lifecycle=="active") | .id'
+  claude models -o json | jq -r '.[] | select(.created_at > "2026") | .id'
+  claude models --aliases
 """
 
 
@@ -20,6 +21,10 @@ def models(
         OutputFormat,
         typer.Option("-o", "--output", help="text: id and name; json: an array; ndjson: one per line."),
     ] = OutputFormat.text,
+    aliases: Annotated[
+        bool,
+        typer.Option("--aliases", help="List the aliases -m takes and the ids they stand for (no request)."),
+    ] = False,
     *,
     flags,
 ) -> None:
@@ -30,6 +35,14 @@ def models(
     from ..render import Output, write_objects
 
     out = Output()
+    if aliases:
+        from ..message.capabilities import ALIASES
+
+        mine = cfg.load_config().aliases  # the config file's [aliases] win over the built-in ones
+        rows = [{"alias": a, "id": i, "from": "builtin"} for a, i in ALIASES.items() if a not in mine]
+        rows += [{"alias": a, "id": i, "from": "config"} for a, i in mine.items()]
+        write_objects(out, rows, output.value, lambda r: f"{r['alias']}\t{r['id']}\t{r['from']}")
+        return
     transport = make_transport(flags, cfg.load_config(), [], out, need_key=not flags.dry_run)
     if flags.dry_run:
         out.write(f"GET {transport.url('/v1/models?limit=1000')}\n".encode())
