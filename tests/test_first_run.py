@@ -82,3 +82,26 @@ def test_the_suite_says_in_one_line_when_the_conformance_streams_are_missing(tmp
         " folder beside this checkout, or set CLAUDE_CONFORMANCE_DIR to its conformance/ folder)"
     ]
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_the_sdk_is_a_test_dependency_only() -> None:
+    """Nothing at run time imports anthropic, so installing the tool does not install the SDK."""
+    import ast
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not any(d.startswith("anthropic") for d in project["dependencies"])
+    assert any(d.startswith("anthropic") for d in project["optional-dependencies"]["test"])
+    importers = []
+    for path in (ROOT / "cli" / "claude_cli").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n == "anthropic" or n.startswith("anthropic.") for n in names):
+                importers.append(str(path))
+    assert importers == []
