@@ -908,9 +908,38 @@ class _Handler(BaseHTTPRequestHandler):
         self._end_stream()
 
 
+SCRIPT_HELP = """\
+Without a script every request is answered by echoing the last user text ("You said: ...").
+Scripted replies (--script FILE at start, or POST /_emulator/script with the same JSON list
+at any time) answer the next /v1/messages requests, one each, then the echo resumes. A reply
+is an object whose "kind" picks the behaviour; the other fields are optional:
+
+  message      a Message: "content" (blocks), "stop_reason", "stop_sequence", "stop_details"
+  error        an HTTP error: "status", "error_type", "message", "headers" (e.g. retry-after)
+  error_event  a stream that sends an `error` event of "error_type" after "after" events
+  drop         a stream that breaks off inside event number "after" (the connection drops)
+  stall        the first event, then "delay" seconds of silence, then the connection closes
+  trickle      the answer in small pieces, "delay" seconds apart (a slow stream)
+  many         a stream of "count" text deltas (a long answer)
+  raw          "status", "content_type" and "body" sent as they are
+  sse          "body" (an SSE stream, byte for byte) in "chunk"-byte writes, "delay" apart
+
+Examples:
+  python -m claude_cli.emulator --port 8765 --latency 0.2
+  echo '[{"kind": "error", "status": 529, "error_type": "overloaded_error"}]' > s.json
+  python -m claude_cli.emulator --port 8765 --script s.json
+  curl -s localhost:8765/_emulator/script -d '[{"kind": "stall", "delay": 30}]'
+"""
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the emulator in the foreground: `python -m claude_cli.emulator --port 8765`."""
-    parser = argparse.ArgumentParser(prog="python -m claude_cli.emulator", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m claude_cli.emulator",
+        description=__doc__.split("\n")[0],
+        epilog=SCRIPT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added before every answer")
@@ -919,6 +948,12 @@ def main(argv: list[str] | None = None) -> None:
         "--rate-limit", default=None, help="N/SECONDS: answer 429 beyond N message requests per window"
     )
     parser.add_argument("--batch-seconds", type=float, default=0.2, help="how long a batch stays in progress")
+    parser.add_argument(
+        "--script",
+        metavar="FILE",
+        default=None,
+        help="a JSON list of replies for the next /v1/messages requests, in order (see below)",
+    )
     args = parser.parse_args(argv)
     limit = None
     if args.rate_limit:
@@ -932,6 +967,9 @@ def main(argv: list[str] | None = None) -> None:
         rate_limit=limit,
         batch_seconds=args.batch_seconds,
     )
+    if args.script:
+        with open(args.script, "rb") as f:
+            emu.enqueue(*(Reply.from_json(d) for d in orjson.loads(f.read())))
     print(f"claude emulator listening on {emu.url}", flush=True)
     try:
         emu.httpd.serve_forever()
