@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true", help="skip the scale section (issue 20)")
     args = parser.parse_args()
 
-    with Emulator(api_key=KEY) as emu:
+    with Emulator(api_key=KEY, context_window=None) as emu:  # the scale bench sends 30 MB
         env = {
             **os.environ,
             "ANTHROPIC_BASE_URL": emu.url,

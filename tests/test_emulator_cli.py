@@ -59,3 +59,80 @@ def test_script_file_scripts_the_next_answers(tmp_path: Path) -> None:
     finally:
         emu.terminate()
         emu.wait()
+
+
+def post(emu, body: dict, path: str = "/v1/messages") -> tuple[int, dict]:
+    """A raw request to the emulator, as another client would send it (the CLI refuses these first)."""
+    import urllib.error
+    import urllib.request
+
+    import orjson
+
+    from .conftest import KEY
+
+    request = urllib.request.Request(
+        emu.url + path,
+        data=orjson.dumps(body),
+        headers={"x-api-key": KEY, "anthropic-version": "2023-06-01", "content-type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request) as resp:
+            return resp.status, orjson.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, orjson.loads(exc.read())
+
+
+def test_the_emulator_refuses_what_the_api_refuses(emu) -> None:
+    base = {"model": "claude-sonnet-5-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+    cases = [
+        ({"max_tokens": 0}, "max_tokens: Input should be greater than or equal to 1"),
+        ({"stop_sequences": ["END", ""]}, "stop_sequences: each stop sequence must contain non-whitespace"),
+        (
+            {"messages": [{"role": "user", "content": " \n\t"}]},
+            "messages.0: text content blocks must contain non-whitespace text",
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "  "}]}]},
+            "messages.0: text content blocks must contain non-whitespace text",
+        ),
+        (
+            {"messages": [{"role": "user", "content": "x" * (5 * 1024 * 1024)}]},
+            "prompt is too long: 1310721 tokens > 1000000 maximum",
+        ),
+    ]
+    for change, message in cases:
+        status, answer = post(emu, {**base, **change})
+        assert (status, answer["error"]["type"], answer["error"]["message"]) == (
+            400,
+            "invalid_request_error",
+            message,
+        )
+    assert post(emu, base)[0] == 200
+    # An empty prefill is a prefill, not a blank text block.
+    assert (
+        post(
+            emu,
+            {
+                **base,
+                "model": "claude-sonnet-4-5",
+                "messages": [*base["messages"], {"role": "assistant", "content": ""}],
+            },
+        )[0]
+        == 200
+    )
+
+
+def test_cache_breakpoints_write_then_read(cli, emu, tmp_path: Path) -> None:
+    big = "def main():\n    return 1\n" * 400
+    first = cli("ask", "--cache", "--usage", "what does main() do?", input=big)
+    second = cli("ask", "--cache", "--usage", "list the TODOs", input=big)
+    assert first.code == second.code == 0
+    (w1,) = re.findall(r"(\d+) cache read, (\d+) cache write", first.stderr)
+    (w2,) = re.findall(r"(\d+) cache read, (\d+) cache write", second.stderr)
+    assert w1[0] == "0" and int(w1[1]) > 2000  # written on first sight
+    assert int(w2[0]) == int(w1[1]) and w2[1] == "0"  # then read
+    assert emu.message_requests[-1].body["messages"][0]["content"][0]["cache_control"] == {
+        "type": "ephemeral"
+    }
+    plain = cli("ask", "--usage", "hi", input=big)
+    assert "0 cache read, 0 cache write" in plain.stderr

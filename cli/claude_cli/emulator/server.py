@@ -66,6 +66,8 @@ MODELS = [
     ("claude-haiku-4-5", "Claude Haiku 4.5"),
 ]
 SIGNATURE = "EmulatorSignature0123456789abcdef"
+# The context window the emulator enforces, in its own tokens (about four bytes of text each).
+CONTEXT_WINDOW = 1_000_000
 
 
 @dataclass
@@ -150,7 +152,10 @@ class Emulator:
         latency: float = 0.0,
         rate_limit: tuple[int, float] | None = None,
         batch_seconds: float = 0.2,
+        context_window: int | None = CONTEXT_WINDOW,
     ):
+        self.context_window = context_window  # prompt tokens refused beyond (None: no limit)
+        self.cache: set[bytes] = set()  # prompt-cache prefixes written so far
         self.api_key = api_key  # when set, x-api-key must equal it
         self.latency = latency  # seconds added before every answer
         # (requests, seconds): /v1/messages answers 429 beyond that many per window
@@ -345,6 +350,11 @@ def build_message(emu: Emulator, body: dict[str, Any], reply: Reply) -> dict[str
     out_tokens = sum(
         len(str(b.get("text") or b.get("thinking") or b.get("input") or "").split()) for b in content
     )
+    usage: dict[str, Any] = {"input_tokens": count_input_tokens(body), "output_tokens": max(out_tokens, 1)}
+    cached = cache_usage(emu, body)
+    if cached:  # cached tokens are not counted again as input_tokens, as the API reports them
+        usage["input_tokens"] = max(0, usage["input_tokens"] - sum(cached.values()))
+        usage.update(cached)
     message = {
         "id": emu.new_id("msg"),
         "type": "message",
@@ -354,11 +364,49 @@ def build_message(emu: Emulator, body: dict[str, Any], reply: Reply) -> dict[str
         "stop_reason": reply.stop_reason,
         "stop_sequence": reply.stop_sequence,
         "stop_details": reply.stop_details,
-        "usage": {"input_tokens": count_input_tokens(body), "output_tokens": max(out_tokens, 1)},
+        "usage": usage,
     }
     if reply.container is not None:
         message["container"] = reply.container
     return message
+
+
+def prompt_tokens(body: dict[str, Any]) -> int:
+    """The prompt's size in tokens for the context window: text only (base64 data is not text)."""
+
+    def size(value: Any, key: str = "") -> int:
+        if isinstance(value, str):
+            return 0 if key == "data" else len(value.encode("utf-8"))
+        if isinstance(value, dict):
+            return sum(size(v, k) for k, v in value.items())
+        if isinstance(value, list):
+            return sum(size(v) for v in value)
+        return 0
+
+    return size([body.get("system"), body.get("messages"), body.get("tools")]) // 4
+
+
+def cache_usage(emu: Emulator, body: dict[str, Any]) -> dict[str, int]:
+    """Prompt caching as the API reports it: the prefix up to the last cache_control breakpoint
+    (tools, then system, then messages) is written on first sight and read after that."""
+    blocks: list[Any] = list(body.get("tools") or [])
+    system = body.get("system")
+    blocks += system if isinstance(system, list) else []
+    for m in body.get("messages") or []:
+        content = m.get("content") if isinstance(m, dict) else None
+        blocks += content if isinstance(content, list) else [content]
+    marks = [i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("cache_control")]
+    if not marks:
+        return {}
+    prefix = [body.get("model"), body.get("tools"), system, blocks[: marks[-1] + 1]]
+    key = orjson.dumps(prefix, option=orjson.OPT_SORT_KEYS)
+    tokens = max(1, len(key) // 4)
+    with emu._lock:
+        seen = key in emu.cache
+        emu.cache.add(key)
+    if seen:
+        return {"cache_read_input_tokens": tokens, "cache_creation_input_tokens": 0}
+    return {"cache_read_input_tokens": 0, "cache_creation_input_tokens": tokens}
 
 
 def count_input_tokens(body: dict[str, Any]) -> int:
@@ -370,7 +418,7 @@ def count_input_tokens(body: dict[str, Any]) -> int:
 def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
     """The stream events the API sends for `message` (text in word-sized deltas, as it does)."""
     start = dict(message, content=[], stop_reason=None, stop_sequence=None)
-    start["usage"] = {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1}
+    start["usage"] = {**message["usage"], "output_tokens": 1}  # input and cache counts come first
     start.pop("stop_details", None)
     start.pop("container", None)  # the API sends it in message_delta.delta
     events: list[dict[str, Any]] = [{"type": "message_start", "message": start}, {"type": "ping"}]
@@ -478,6 +526,13 @@ def validate_messages_body(
         max_tokens = body.get("max_tokens")
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
             return 400, "invalid_request_error", "max_tokens: Field required"
+        if max_tokens < 1:  # the API's range for max_tokens is x >= 1
+            return 400, "invalid_request_error", "max_tokens: Input should be greater than or equal to 1"
+    stops = body.get("stop_sequences")
+    if stops is not None and (
+        not isinstance(stops, list) or any(not isinstance(x, str) or not x.strip() for x in stops)
+    ):
+        return 400, "invalid_request_error", "stop_sequences: each stop sequence must contain non-whitespace"
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         return 400, "invalid_request_error", "messages: at least one message is required"
@@ -487,6 +542,22 @@ def validate_messages_body(
         content = m.get("content")
         if not isinstance(content, str | list):
             return 400, "invalid_request_error", f"messages.{i}.content: Field required"
+    for i, m in enumerate(messages):
+        content = m["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        last_assistant = i == len(messages) - 1 and m["role"] == "assistant"  # a prefill may be empty
+        for block in blocks:
+            if (
+                isinstance(block, dict)
+                and block.get("type") == "text"
+                and not str(block.get("text", "")).strip()
+                and not last_assistant
+            ):
+                return (
+                    400,
+                    "invalid_request_error",
+                    f"messages.{i}: text content blocks must contain non-whitespace text",
+                )
     if messages[0].get("role") == "system":
         return 400, "invalid_request_error", "messages.0: a system message cannot be first"
     rejected = rejected_features(model)
@@ -791,6 +862,12 @@ class _Handler(BaseHTTPRequestHandler):
             blocks = blocks or check_server_tools(body, self.emu.containers)
             if problem or blocks:
                 self._error(*(problem or (400, "invalid_request_error", blocks)))
+                return
+            window, tokens = self.emu.context_window, prompt_tokens(body)
+            if window is not None and tokens > window:
+                self._error(
+                    400, "invalid_request_error", f"prompt is too long: {tokens} tokens > {window} maximum"
+                )
                 return
         if reply is None:
             reply = self.emu.server_tool_reply(body) or default_reply(body)
