@@ -59,6 +59,8 @@ def test_readme_recipes_run_as_written_in_order(recipe_dir: Path, env: dict[str,
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     run_env = {**os.environ, **env, "PATH": path, "HOME": str(recipe_dir), "SHELL": "/bin/bash"}
     run_env.pop("XDG_DATA_HOME", None)
+    for var in ("GIT_AUTHOR", "GIT_COMMITTER"):  # the commit recipe commits
+        run_env.update({f"{var}_NAME": "t", f"{var}_EMAIL": "t@example.com"})
     for line in recipes():
         done = subprocess.run(
             ["bash", "-o", "pipefail", "-c", line],
@@ -71,3 +73,9 @@ def test_readme_recipes_run_as_written_in_order(recipe_dir: Path, env: dict[str,
         )
         assert done.returncode == 0, (line, done.stdout[-500:], done.stderr[-500:])
         assert "error" not in done.stderr, (line, done.stderr)
+    subjects = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=recipe_dir, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert len(subjects) == 1 and subjects[0].startswith(
+        "You said: diff --git a/app.py"
+    )  # the recipe committed
