@@ -209,7 +209,7 @@ def load_tools_file(path: str, timeout: float) -> list[Tool]:
         if isinstance(command, str):
             argv = _argv(command, where)
         elif isinstance(command, list) and command and all(isinstance(a, str) for a in command):
-            argv = list(command)
+            argv = check_program(list(command), where)
         else:
             raise UsageError(f"{where}: needs a command (a string or a list of strings)")
         schema = check_schema(entry.get("input_schema", dict(EMPTY_SCHEMA)), where)
@@ -227,6 +227,25 @@ def _argv(command: str, where: str) -> list[str]:
         raise UsageError(f"{where}: cannot split the command: {exc}") from None
     if not argv:
         raise UsageError(f"{where}: empty command")
+    return check_program(argv, where)
+
+
+def check_program(argv: list[str], where: str) -> list[str]:
+    """The argv, once its program is known to exist and be executable (checked before sending)."""
+    import shutil
+
+    program = argv[0]
+    if os.sep in program or (os.altsep and os.altsep in program):
+        if not os.path.exists(program):
+            raise UsageError(f"{where}: program {program} not found")
+        if os.path.isdir(program) or not os.access(program, os.X_OK):
+            raise UsageError(
+                f"{where}: {program} is not executable (chmod +x it, or name its interpreter: sh {program})"
+            )
+    elif shutil.which(program) is None:
+        if os.path.exists(program):
+            raise UsageError(f"{where}: {program!r} is not on PATH; a file here is named ./{program}")
+        raise UsageError(f"{where}: program {program!r} not found on PATH")
     return argv
 
 
