@@ -342,6 +342,30 @@ def test_bad_tool_declarations_are_refused_before_sending(cli, emu, args, messag
     assert emu.requests == []
 
 
+def test_a_tool_program_is_checked_before_sending(cli, emu, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("# not a program\n")
+    for spec, message in [
+        ("x=no-such-tool-program --flag", "--tool x: program 'no-such-tool-program' not found on PATH"),
+        (f"x={tmp_path}/missing.sh", f"--tool x: program {tmp_path}/missing.sh not found"),
+        (
+            "x=./notes.md",
+            "--tool x: ./notes.md is not executable (chmod +x it, or name its interpreter: sh ./notes.md)",
+        ),
+        ("x=notes.md", "--tool x: 'notes.md' is not on PATH; a file here is named ./notes.md"),
+    ]:
+        run = cli("tool-run", "-y", "--tool", spec, "go")
+        assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+    tools = tmp_path / "tools.json"
+    tools.write_text('[{"name": "x", "command": ["./notes.md", "a"]}]')
+    run = cli("tool-run", "-y", "--tools", str(tools), "go")
+    assert (
+        run.stderr
+        == f"claude: error: --tools {tools}: x: ./notes.md is not executable (chmod +x it, or name its interpreter: sh ./notes.md)\n"
+    )
+    assert emu.requests == []
+
+
 def test_bad_tools_files(cli, emu, tmp_path: Path) -> None:
     bad_json = tmp_path / "t.json"
     bad_json.write_text(
@@ -387,7 +411,8 @@ def test_schema_prints_the_validated_object(cli, emu) -> None:
 def test_schema_mismatch_is_an_error_and_prints_nothing(cli, emu, answer, message) -> None:
     emu.enqueue(Reply.text(answer))
     run = cli("ask", "--schema", CITY, "where?")
-    assert (run.code, run.stdout, run.stderr) == (6, "", f"claude: error: {message}\n")
+    kept = f"claude: the model's answer (not printed on stdout):\n{answer}\n"
+    assert (run.code, run.stdout, run.stderr) == (6, "", f"{kept}claude: error: {message}\n")
 
 
 def test_schema_for_a_model_without_structured_outputs_uses_a_forced_tool(cli, emu, tmp_path: Path) -> None:

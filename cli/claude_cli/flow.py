@@ -411,9 +411,14 @@ def run_message(
         from .message.structured import ANSWER_TOOL as answer_tool
     status = report(message, out, show_usage=show_usage, answer_tool=answer_tool)
     if schema is not None and status == Exit.OK:
-        from .message.structured import extract
+        from .errors import CliError
+        from .message.structured import extract, raw_answer
 
-        value = extract(message, schema)
+        try:
+            value = extract(message, schema)
+        except CliError:  # exit 6: stdout stays empty, but the answer paid for is not lost
+            out.note(f"claude: the model's answer (not printed on stdout):\n{raw_answer(message)}")
+            raise
         out.write_json(value)
     return status
 

@@ -57,6 +57,18 @@ def apply_schema(body: dict[str, Any], schema: dict[str, Any]) -> None:
     body["tool_choice"] = {"type": "tool", "name": ANSWER_TOOL}
 
 
+def raw_answer(message: dict[str, Any]) -> str:
+    """The answer as the model gave it: the forced tool's input as JSON, else the text."""
+    forced = [
+        b
+        for b in message.get("content") or []
+        if b.get("type") == "tool_use" and b.get("name") == ANSWER_TOOL
+    ]
+    if forced:
+        return orjson.dumps(forced[-1].get("input")).decode()
+    return message_text(message)
+
+
 def extract(message: dict[str, Any], schema: dict[str, Any]) -> Any:
     """The JSON answer of `message`, validated against `schema`; SchemaMismatch otherwise."""
     import jsonschema
