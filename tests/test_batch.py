@@ -174,6 +174,20 @@ def test_state_survives_sigkill_and_the_rerun_loses_and_repeats_nothing(env, emu
     # Only what was not journaled was sent again.
     assert len(emu.message_requests) - sent_before == 40 - len(journaled)
     assert b"40 done, 0 failed" in err
+    resumed = (
+        f"(40 done, 0 failed ({40 - len(journaled)} sent this time, {len(journaled)} from the state file)"
+    )
+    assert resumed[1:].encode() in err
+
+
+def test_progress_says_batch_for_one_and_batches_for_more() -> None:
+    from claude_cli.batch.batches import _progress
+    from claude_cli.batch.local import Tally
+
+    one = {"msgbatch_1": {"id": "msgbatch_1", "request_counts": {"processing": 2, "succeeded": 0}}}
+    assert " 1 batch running (" in _progress(one, Tally(total=2))
+    two = {**one, "msgbatch_2": {"id": "msgbatch_2", "request_counts": {"processing": 1}}}
+    assert " 2 batches running (" in _progress(two, Tally(total=3))
 
 
 def test_a_state_file_of_other_input_is_refused(cli, emu, tmp_path: Path) -> None:

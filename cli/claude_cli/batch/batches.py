@@ -148,7 +148,8 @@ def _progress(waiting: dict[str, dict[str, Any]], tally: Tally) -> str:
             counts[key] = counts.get(key, 0) + int(value or 0)
     shown = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
     finished = tally.done + tally.failed
-    return f"claude: batch: {len(waiting)} batches running ({shown}); {finished}/{tally.total} done"
+    batches = f"{len(waiting)} batch{'' if len(waiting) == 1 else 'es'}"
+    return f"claude: batch: {batches} running ({shown}); {finished}/{tally.total} done"
 
 
 def status_line(batch: dict[str, Any]) -> str:

@@ -68,8 +68,11 @@ class Tally:
 
     def summary(self) -> str:
         left = self.total - self.done - self.failed
+        # A resumed run says what it sent and what the state file already held.
+        sent = self.done + self.failed - self.replayed
+        resumed = f" ({sent} sent this time, {self.replayed} from the state file)" if self.replayed else ""
         return (
-            f"claude: batch: {self.done} done, {self.failed} failed, "
+            f"claude: batch: {self.done} done, {self.failed} failed{resumed}, "
             + (f"{left} not run, " if left else "")
             + f"{self.retried} retried, "
             f"{self.input_tokens:,} tokens in, {self.output_tokens:,} out, {self.cost_text()}, "
