@@ -79,3 +79,20 @@ def test_batch_help_shows_run_options_and_a_misspelt_subcommand_is_named(cli) ->
 def test_one_suggestion_the_closest(cli, args: tuple[str, ...], message: str) -> None:
     run = cli(*args)
     assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+
+
+def test_chat_help_and_its_man_page_list_the_slash_commands() -> None:
+    from claude_cli._generated import MAN
+    from claude_cli.chat import HELP as SLASH
+
+    commands = [line.split()[0] for line in SLASH.splitlines() if line.strip().startswith("/")]
+    assert len(commands) >= 10
+    page = MAN["claude-chat"].split(".SH SLASH COMMANDS", 1)[1].split(".SH ", 1)[0]
+    for command in commands:
+        assert f"  {command}" in HELP["chat"].split("Slash commands", 1)[1]
+        assert f"\n{command}" in page
+
+
+def test_man_example_renders_the_page_instead_of_grepping_roff() -> None:
+    examples = HELP["man"].split("Examples:", 1)[1]
+    assert "| man -l -" in examples and "grep" not in examples

@@ -5,14 +5,21 @@ from typing import Annotated
 
 import typer
 
+from ..chat import HELP as _SLASH  # the REPL's own /help text, so the two never drift
 from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, WEB, message_command
 
-EPILOG = """\b
+# Click rewraps paragraphs unless they start with \b; the slash commands come first, then examples.
+EPILOG = (
+    "\b\nSlash commands (in the terminal REPL):\n"
+    + "\n".join("  " + line for line in _SLASH.splitlines()[1:])
+    + "\n\n"
+    + """\b
 Examples:
   claude chat -m opus -s "You are a patient tutor."
   claude chat -c
   echo '"hi"' | claude chat --input-format ndjson | jq -rj '.delta.text? // empty'
 """
+)
 
 
 class InputFormat(str, Enum):

@@ -12,7 +12,7 @@ EPILOG = """\b
 Examples:
   claude man
   claude man ask
-  claude man stream | grep -A3 EXAMPLES
+  claude man stream | man -l -                  # render a page piped elsewhere
 """
 
 

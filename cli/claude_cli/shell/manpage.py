@@ -60,6 +60,16 @@ def _examples(epilog: str | None) -> list[str]:
     return [line.strip() for line in epilog.split("Examples:", 1)[1].strip().splitlines() if line.strip()]
 
 
+def _epilog_sections(epilog: str | None) -> list[str]:
+    """What an epilog holds before its examples (chat's slash commands), as a section of its own."""
+    before = (epilog or "").split("Examples:", 1)[0].replace("\b", "").strip("\n")
+    if not before.strip():
+        return []
+    title, *body = before.strip().splitlines()
+    heading = title.split("(")[0].strip().rstrip(":").upper()
+    return [f".SH {esc(heading)}", ".nf", *(esc(line.strip()) for line in body if line.strip()), ".fi"]
+
+
 def _header(name: str, summary: str, also: str = "") -> list[str]:
     return [
         f'.TH {name.upper()} 1 "" "claude {__version__}" "User Commands"',
@@ -133,6 +143,7 @@ def command_page(group: click.Group, name: str) -> str:
     else:
         lines += [".SH SYNOPSIS", *_synopsis(f"claude {name}", cmd, sub)]
         lines += [".SH DESCRIPTION", *_description(cmd), ".SH OPTIONS", *_options(cmd, sub)]
+    lines += _epilog_sections(epilog)
     examples = _examples(epilog)
     if examples:
         lines += [".SH EXAMPLES", ".nf"] + [esc(e) for e in examples] + [".fi"]
