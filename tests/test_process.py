@@ -58,6 +58,23 @@ def test_sigint_mid_stream_keeps_output_and_exits_130(env, emu) -> None:
     assert full.startswith(first + rest) and len(first + rest) < len(full)  # kept, and stopped early
 
 
+def test_ctrl_c_mid_answer_on_a_terminal_puts_the_note_on_a_new_line(env, emu) -> None:
+    import pexpect
+
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": " ".join(["word"] * 400)}], delay=0.01))
+    child = pexpect.spawn(
+        sys.executable, ["-m", "claude_cli", "ask", "hi"], env={**os.environ, **env}, timeout=20
+    )
+    child.expect(b"word word ")
+    child.sendintr()
+    child.expect(b"claude: interrupted; what was printed is kept")
+    before = child.before.decode()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert before.endswith("\r\n")  # the answer's line (and the terminal's ^C) was ended first
+
+
 def test_sigterm_mid_stream_exits_143_without_traceback(env, emu) -> None:
     emu.enqueue(Reply("trickle", content=[{"type": "text", "text": " ".join(["word"] * 400)}], delay=0.01))
     p = spawn(env, "ask", "hi")

@@ -75,8 +75,10 @@ def guarded(run: Any, *, debug: bool = False) -> int:
 
     flow.reset_current()
     try:
-        code = run()
-        return int(code or 0)
+        code = int(run() or 0)
+        if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
+            _note(INTERRUPTED_NOTE)
+        return code
     except CliError as exc:
         _error(exc.message, debug)
         if exc.message.startswith("cannot write to stdout"):
@@ -91,9 +93,8 @@ def guarded(run: Any, *, debug: bool = False) -> int:
         where = exc.ctx.command_path if exc.ctx else "claude"
         _error(f"{usage_message(exc)} (see '{where} --help')", debug)
         return int(Exit.USAGE)
-    except click.Abort:
-        return int(Exit.INTERRUPTED)
-    except KeyboardInterrupt:
+    except (click.Abort, KeyboardInterrupt):
+        _note(INTERRUPTED_NOTE)
         return int(Exit.INTERRUPTED)
     except Terminated:
         return int(Exit.TERMINATED)
@@ -151,6 +152,20 @@ def usage_message(exc: click.UsageError) -> str:
         best = max(possibilities, key=lambda p: difflib.SequenceMatcher(None, name, p).ratio())
         text += f" Did you mean {best!r}?"
     return text
+
+
+INTERRUPTED_NOTE = "claude: interrupted; what was printed is kept"
+
+
+def _note(text: str) -> None:
+    """A closing note on stderr, after ending a partly printed answer's line on a terminal."""
+    from . import flow
+
+    out = flow.current_output()
+    if out is not None:
+        out.note(text)
+    else:
+        print(text, file=sys.stderr, flush=True)
 
 
 def _error(message: str, debug: bool) -> None:
