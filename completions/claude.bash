@@ -8,7 +8,7 @@ _claude() {
                    cmd="${COMP_WORDS[i]}"
                    case "$cmd" in
                        batch) subs=" run submit status cancel list results " ;;
-                       log) subs=" list stats show export search " ;;
+                       log) subs=" list stats show export search rm pop " ;;
                        files) subs=" upload list info delete download " ;;
                        config) subs=" path show set unset " ;;
                        templates) subs=" list show edit rm path " ;;
@@ -389,7 +389,7 @@ _claude() {
         "models") opts="-o --output --aliases --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens models man batch log files config templates completion" ;;
         "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
-        "log") opts="" words="list stats show export search" ;;
+        "log") opts="" words="list stats show export search rm pop" ;;
         "files") opts="" words="upload list info delete download" ;;
         "config") opts="" words="path show set unset" ;;
         "templates") opts="" words="list show edit rm path" ;;
@@ -405,6 +405,8 @@ _claude() {
         "log show") opts="--help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
         "log export") opts="-o --output --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
         "log search") opts="--help" words="" ;;
+        "log rm") opts="-y --yes --help" words="" ;;
+        "log pop") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
         "files upload") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files list") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files info") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;

@@ -102,3 +102,50 @@ def test_chat_pipe_answers_a_tool_call_as_not_run_next_turn(cli, emu, env, count
     assert run.code == 0, run
     assert "the pending call to count_lines was not run" in run.stderr
     assert emu.message_requests[-1].body["messages"][-1]["content"][0]["type"] == "tool_result"
+
+
+def blob_count(env: dict[str, str]) -> int:
+    db = sqlite3.connect(Path(env["CLAUDE_HOME"]) / "claude.db")
+    try:
+        return db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_log_pop_drops_the_last_turn_so_c_continues_before_it(cli, emu, env, count_lines) -> None:
+    tool_run_then_ask(cli, count_lines)
+    cid = stored(env)[0][0]
+    run = cli("log", "pop")
+    assert run.code == 0, run
+    assert run.stderr == f"claude: dropped turn 3 of {cid}; 2 turns left\n"
+    assert [r for _, _, r in stored(env)] == ["tool_use", "end_turn"]
+    assert cli("ask", "-c", "--no-log", "x").code == 18  # continues from turn 2 (no pending call)
+    assert "pending" not in cli("ask", "-c", "--no-log", "y").stderr
+    assert cli("log", "pop", cid[:8]).code == 0 and cli("log", "pop", cid).code == 0
+    assert stored(env) == [] and cli("log", "list").stdout == ""
+    empty = cli("log", "pop")
+    assert (empty.code, empty.stderr) == (
+        2,
+        "claude: error: no conversation to pop a turn from (the log is empty)\n",
+    )
+
+
+def test_log_rm_deletes_conversations_and_the_blobs_only_they_used(cli, emu, env) -> None:
+    long_text = "x" * (20 * 1024)  # stored as a blob
+    cli("ask", "-s", "shared system", "first " + long_text)
+    keep = stored(env)[0][0]
+    cli("ask", "-s", "shared system", "second " + long_text)
+    cli("ask", "-c", "more")
+    gone = stored(env)[-1][0]
+    before = blob_count(env)
+    run = cli("log", "rm", gone[:-2])
+    assert (run.code, run.stdout) == (0, f"{gone}\n"), run
+    assert {c for c, _, _ in stored(env)} == {keep}
+    assert blob_count(env) == before - 1  # the second prompt's blob; the shared settings stay
+    assert cli("log", "show", keep).code == 0  # what is left still rebuilds
+    assert cli("ask", "--conversation", keep, "again").code == 0
+    bad = cli("log", "rm", keep, "nope")
+    assert bad.code == 2 and bad.stderr == "claude: error: no conversation 'nope'\n"
+    assert keep in {c for c, _, _ in stored(env)}  # nothing deleted when one id is wrong
+    assert cli("log", "rm", keep).code == 0
+    assert stored(env) == [] and blob_count(env) == 0

@@ -146,7 +146,7 @@ def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -
         assert done.stderr == ""
         return [row.split("\t")[0] for row in done.stdout.splitlines()]
 
-    assert complete("claude log ") == ["export", "list", "search", "show", "stats"]
+    assert complete("claude log ") == ["export", "list", "pop", "rm", "search", "show", "stats"]
     assert complete("claude log show ") == []  # conversation ids; none here (and no claude on PATH)
     assert complete("claude config set ") == sorted(
         ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "system", "alias."]

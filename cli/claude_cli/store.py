@@ -298,6 +298,59 @@ class Store:
             (pattern, pattern),
         ).fetchall()
 
+    # -- repairs: `claude log rm` and `claude log pop` ---------------------------------------------
+
+    def pop(self, conversation_id: str) -> int:
+        """Drop the last turn of a conversation (the conversation too, when it was its only turn).
+
+        Returns how many turns are left. The previous turn's answer becomes the end of the
+        history again, so `-c` continues from there.
+        """
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM turns WHERE id = (SELECT id FROM turns WHERE conversation_id = ?"
+                " ORDER BY seq DESC LIMIT 1)",
+                (conversation_id,),
+            )
+            (left,) = db.execute(
+                "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+            if not left:
+                db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        return int(left)
+
+    def remove(self, conversation_ids: list[str]) -> int:
+        """Delete conversations and their turns, then the stored blobs no turn references any more,
+        in one transaction. Returns how many turns were deleted."""
+        with self._transaction() as db:
+            deleted = 0
+            for cid in conversation_ids:
+                deleted += db.execute("DELETE FROM turns WHERE conversation_id = ?", (cid,)).rowcount
+                db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+            _collect_blobs(db)
+        return deleted
+
+
+def _collect_blobs(db: sqlite3.Connection) -> None:
+    """Delete the blobs nothing references: a turn's settings hash, and {"$blob": hash} inside the
+    messages of a turn or inside stored settings (a long system prompt)."""
+    import re
+
+    ref = re.compile(rb'"\$blob":"([0-9a-f]{64})"')
+    used: set[str] = set()
+    settings: set[str] = set()
+    for digest, messages in db.execute("SELECT settings, messages FROM turns"):
+        settings.add(digest)
+        if "$blob" in messages:
+            used.update(m.decode() for m in ref.findall(messages.encode()))
+    used |= settings
+    for digest in settings:
+        row = db.execute("SELECT data FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        if row is not None:
+            used.update(m.decode() for m in ref.findall(bytes(row[0])))
+    stale = [h for (h,) in db.execute("SELECT hash FROM blobs") if h not in used]
+    db.executemany("DELETE FROM blobs WHERE hash = ?", [(h,) for h in stale])
+
 
 def new_id() -> str:
     """A short, time-ordered conversation id."""

@@ -1,4 +1,4 @@
-"""`claude log`: the stored conversations: list, show, export, search, stats."""
+"""`claude log`: the stored conversations: list, show, export, search, stats, rm, pop."""
 
 import time
 from enum import Enum
@@ -9,12 +9,14 @@ import typer
 EPILOG = """\b
 Examples:
   claude log list
-  claude log show c19a2f | less
   claude log export c19a2f -o messages > chat.json && claude ask --messages chat.json "and then?"
-  claude log search "rate limit"
+  claude log pop          # drop the last turn of the latest conversation
+  claude log rm c19a2f c19b07
 """
 
-app = typer.Typer(help="The stored conversations: list, show, export, search, stats.", no_args_is_help=True)
+app = typer.Typer(
+    help="The stored conversations: list, show, export, search, stats, rm, pop.", no_args_is_help=True
+)
 
 
 class ExportFormat(str, Enum):
@@ -176,3 +178,61 @@ def search(text: Annotated[str, typer.Argument(help="Text to find in requests an
 
     rows = [f"{cid}\t{seq}\t{model}\n" for cid, seq, model in _store().search(text)]
     Output().write("".join(rows).encode())
+
+
+def _confirm(question: str, yes: bool) -> None:
+    """Ask on a terminal (stdin and stderr both one) unless --yes; a no is exit 1, nothing changed."""
+    import sys
+
+    from ..render import _isatty
+
+    if yes or not (_isatty(sys.stdin) and _isatty(sys.stderr)):
+        return
+    if not typer.confirm(question, default=False, err=True):
+        from ..errors import CliError
+
+        raise CliError("nothing was changed")
+
+
+Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")]
+
+
+@app.command("rm", epilog=EPILOG)
+def rm(
+    conversations: Annotated[list[str], typer.Argument(help="Conversation ids or unique prefixes.")],
+    yes: Yes = False,
+) -> None:
+    """Delete conversations (and the stored data only they used); prints each deleted id."""
+    from ..render import Output
+
+    store = _store()
+    ids = list(dict.fromkeys(store.resolve(c) for c in conversations))  # all resolved before any is deleted
+    _confirm(f"delete {len(ids)} conversation{'s' if len(ids) != 1 else ''} ({', '.join(ids)})?", yes)
+    store.remove(ids)
+    Output().write("".join(f"{cid}\n" for cid in ids).encode())
+
+
+@app.command("pop", epilog=EPILOG)
+def pop(
+    conversation: Annotated[
+        str | None, typer.Argument(help="A conversation id or unique prefix (default: the latest).")
+    ] = None,
+    yes: Yes = False,
+) -> None:
+    """Drop the last turn of a conversation, so `-c` continues from the turn before it."""
+    from ..errors import UsageError
+    from ..render import Output
+
+    store = _store()
+    cid = store.resolve(conversation) if conversation else store.latest_id()
+    if cid is None:
+        raise UsageError("no conversation to pop a turn from (the log is empty)")
+    turns = store.turns(cid)
+    last = turns[-1]
+    said = " ".join(_text(last.response.get("content")).split())[:60]
+    _confirm(f"drop turn {last.seq} of {cid} ({last.stop_reason}: {said!r})?", yes)
+    left = store.pop(cid)
+    Output().note(
+        f"claude: dropped turn {last.seq} of {cid}; "
+        + (f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone")
+    )
