@@ -8,6 +8,7 @@ tool turn when thinking is on), and the SDK oracle validates every body.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,7 +68,8 @@ def test_the_loop_runs_the_tool_and_sends_the_result(cli, emu, add) -> None:
     assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user"]
     assert second["messages"][1]["content"] == [tool_use("add", {"a": 2, "b": 3})]
     assert results(emu) == [{"type": "tool_result", "tool_use_id": "toolu_01", "content": "5\n"}]
-    assert 'claude: tool add {"a":2,"b":3}' in run.stderr  # narrated for people, on stderr
+    # Narrated for people, on stderr: one line per call once it ran, with its status.
+    assert re.fullmatch(r'claude: ✓ add \{"a":2,"b":3\} \(\d+\.\d s, 2 bytes\)\n', run.stderr), run.stderr
 
 
 def test_parallel_calls_run_together_and_results_keep_call_order(cli, emu, tmp_path: Path) -> None:
@@ -508,3 +510,11 @@ def test_long_input_values_stay_out_of_the_environment(cli, emu, tmp_path: Path)
     emu.enqueue(calls(tool_use("t", {"blob": "x" * 200_000, "small": "ok"})), Reply.text("done"))
     assert cli("tool-run", "-y", "--tool", f"t={show}", "go").code == 0
     assert results(emu)[0]["content"] == "200000 False ok\n"
+
+
+def test_a_timed_out_tool_gets_one_line_saying_so(cli, emu, tmp_path: Path) -> None:
+    slow = script(tmp_path, "slow", "time.sleep(5)\n")
+    emu.enqueue(Reply("message", content=[tool_use("slow", {})], stop_reason="tool_use"))
+    run = cli("tool-run", "--yes", "--tool", f"slow={slow}", "--tool-timeout", "0.3", "go")
+    assert run.code == 0, run
+    assert re.fullmatch(r"claude: ✗ slow \{\}: timed out after 0\.\d s\n", run.stderr), run.stderr

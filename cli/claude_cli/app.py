@@ -5,6 +5,7 @@ Nothing heavy is imported here: command modules import their machinery inside th
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from typing import Any
@@ -21,6 +22,10 @@ class PipeClosed(Exception):
     """stdout's reader went away. Not an OSError, so click does not swallow it as exit 1."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C. Caught before click sees the KeyboardInterrupt (click would print a stray newline)."""
+
+
 class Terminated(Exception):
     """SIGTERM arrived; raised from the signal handler so cleanup runs."""
 
@@ -33,6 +38,8 @@ class ClaudeGroup(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError as exc:
             raise PipeClosed() from exc
+        except KeyboardInterrupt as exc:
+            raise Interrupted() from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list with each command's whole first sentence, wrapped, never cut with '...'."""
@@ -93,10 +100,12 @@ def guarded(run: Any, *, debug: bool = False) -> int:
         where = exc.ctx.command_path if exc.ctx else "claude"
         _error(f"{usage_message(exc)} (see '{where} --help')", debug)
         return int(Exit.USAGE)
-    except (click.Abort, KeyboardInterrupt):
+    except (click.Abort, KeyboardInterrupt, Interrupted):
+        _interrupted()
         _note(INTERRUPTED_NOTE)
         return int(Exit.INTERRUPTED)
     except Terminated:
+        _interrupted()
         return int(Exit.TERMINATED)
     except (PipeClosed, BrokenPipeError):
         _silence_stdout()
@@ -166,6 +175,16 @@ def _note(text: str) -> None:
         out.note(text)
     else:
         print(text, file=sys.stderr, flush=True)
+
+
+def _interrupted() -> None:
+    """Leave the terminal clean after Ctrl-C or SIGTERM (the printed answer stays)."""
+    from . import flow
+
+    out = flow.current_output()
+    if out is not None:
+        with contextlib.suppress(OSError, ValueError):
+            out.interrupted()
 
 
 def _error(message: str, debug: bool) -> None:

@@ -45,10 +45,13 @@ end a line with \\ to continue it; Ctrl-C cancels an answer"""
 class ChatSession:
     """History, settings and the transport of one chat."""
 
-    def __init__(self, flags: SimpleNamespace, out: Output, *, show_thinking: bool) -> None:
+    def __init__(
+        self, flags: SimpleNamespace, out: Output, *, show_thinking: bool, raw: bool = False
+    ) -> None:
         self.flags = flags
         self.out = out
         self.show_thinking = show_thinking
+        self.markdown = out.markdown and not raw  # answers rendered as Markdown on the terminal
         self.config = cfg.load_config()
         self.opts = request_options(
             flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")
@@ -172,11 +175,11 @@ class ChatSession:
             self._ask({"role": "user", "content": content})
 
     def _ask(self, user: dict[str, Any]) -> None:
-        renderer = TextRenderer(self.out, show_thinking=self.show_thinking)
+        renderer = TextRenderer(self.out, show_thinking=self.show_thinking, markdown=self.markdown)
         try:
             message = self.turn(user, renderer)
         except KeyboardInterrupt:
-            self.out.end_line()
+            self.out.interrupted()
             self.out.note("claude: answer cancelled; this turn is not kept", dim=True)
             return
         except CliError as exc:
@@ -321,7 +324,7 @@ def _read_input() -> str:
     return "\n".join(lines)
 
 
-def run_chat(flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool) -> Exit:
+def run_chat(flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool, raw: bool = False) -> Exit:
     """`claude chat`: the REPL on a terminal, or NDJSON over a pipe."""
     out = Output()
     flow.set_current(out)
@@ -329,7 +332,7 @@ def run_chat(flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool) -> Ex
         raise UsageError(
             "claude chat needs a terminal; for programs use --input-format ndjson, or claude ask"
         )
-    session = ChatSession(flags, out, show_thinking=show_thinking)
+    session = ChatSession(flags, out, show_thinking=show_thinking, raw=raw)
     try:
         return session.pipe() if ndjson else session.repl()
     finally:

@@ -380,7 +380,9 @@ def run_message(
 
         renderer = ExtractRenderer(out, every=extract == "all")  # type: ignore[assignment]
     else:
-        renderer = make_renderer(fmt, out, show_thinking=show_thinking, prefill=flags.prefill)
+        renderer = make_renderer(
+            fmt, out, show_thinking=show_thinking, prefill=flags.prefill, raw=getattr(flags, "raw", False)
+        )
     log = not getattr(flags, "no_log", True)
     conversation_id = prepared.conversation_id
     holding = web and hasattr(renderer, "hold")

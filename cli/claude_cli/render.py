@@ -1,8 +1,10 @@
 """Writers for stdout (data) and stderr (people).
 
 stdout receives only the requested output: answer text, one Message as JSON, or the API's own
-events as NDJSON, flushed as they arrive. Thinking, usage, notices and errors go to stderr, in
-colour only when stderr is a terminal and NO_COLOR is unset.
+events as NDJSON, flushed as they arrive. On a terminal the answer text is rendered Markdown
+(terminal.py; `--raw` or TERM=dumb print it as sent); in a pipe it is the model's bytes,
+unchanged. Thinking, usage, notices and errors go to stderr, in colour only when stderr is a
+terminal and NO_COLOR is unset or empty (no-color.org: "set and non-empty" turns colour off).
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import orjson
 
 from .errors import STOP_REASON_EXIT, CliError, Exit
+
+if TYPE_CHECKING:
+    from .terminal import LiveMarkdown
 
 DIM, BOLD_RED, RESET = "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
 
@@ -27,6 +32,11 @@ _CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c n
 def printable(text: str) -> str:
     """`text` with control characters (but newline and tab) made visible as `\\xNN`; inert on a terminal."""
     return text.translate(_CONTROLS)
+
+
+def colour_allowed() -> bool:
+    """NO_COLOR unset or empty, and a terminal that is not TERM=dumb (no-color.org)."""
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 class StdoutFailure(CliError):
@@ -49,7 +59,11 @@ class Output:
         self._out: BinaryIO | None = getattr(stdout, "buffer", None)
         self.stdout_tty = _isatty(stdout)
         self.stderr_tty = _isatty(self.stderr)
-        self.color = self.stderr_tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        self.color = self.stderr_tty and colour_allowed()
+        self.stdout_color = self.stdout_tty and colour_allowed()
+        # Markdown is rendered where the cursor can move: a terminal that is not TERM=dumb.
+        self.markdown = self.stdout_tty and os.environ.get("TERM") != "dumb"
+        self.live: LiveMarkdown | None = None  # the answer being rendered, if any
         self.wrote = False  # anything written to stdout
         self._at_line_start = True
 
@@ -78,9 +92,30 @@ class Output:
         self.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 if self.stdout_tty else 0) + b"\n")
 
     def end_line(self) -> None:
-        """On a terminal, finish a partial stdout line so what follows starts on its own line."""
+        """On a terminal, finish a partial stdout line so what follows starts on its own line.
+
+        A Markdown answer being rendered is finished first (its last block drawn for good).
+        """
+        if self.live is not None:
+            live, self.live = self.live, None
+            live.close()
         if self.stdout_tty and not self._at_line_start:
             self.write(b"\n")
+
+    def interrupted(self) -> None:
+        """Ctrl-C: keep what was printed, and leave the terminal's cursor at the start of a clean line.
+
+        The terminal echoed `^C` where the cursor was: after a rendered answer that is a line of
+        its own, which is cleared; after plain text it ends that line.
+        """
+        at_start = self._at_line_start
+        if self.live is not None:
+            live, self.live = self.live, None
+            live.abort()
+        if self.stdout_tty:
+            self._out.write(b"\x1b[0m" + (b"\r\x1b[2K" if at_start else b"\n"))
+            self._out.flush()
+            self._at_line_start = True
 
     def note(self, text: str, *, dim: bool = False) -> None:
         """A line for people on stderr."""
@@ -165,15 +200,27 @@ class TextRenderer:
     without markers, so stdout stays exactly the model's text.
     """
 
-    def __init__(self, out: Output, *, show_thinking: bool = False, prefill: str | None = None) -> None:
+    def __init__(
+        self,
+        out: Output,
+        *,
+        show_thinking: bool = False,
+        prefill: str | None = None,
+        markdown: bool = False,
+    ) -> None:
         self.out = out
         self.show_thinking = show_thinking
         self._prefill = prefill or ""
         self._in_thinking = False
+        self.markdown = markdown  # render the text as Markdown (on a terminal)
         self.started = False  # wrote anything a retry could not take back
         self.sources = Sources()
         self._cites: dict[int, list[dict[str, Any]]] = {}  # block index -> its citations so far
         self.hold = False  # True while more turns of the same answer follow (pause_turn)
+        if markdown:
+            from .terminal import preload
+
+            preload()  # Rich loads while the request is on its way
 
     def _markers(self, citations: list[dict[str, Any]]) -> None:
         numbers = [self.sources.number(c) for c in citations if isinstance(c, dict)]
@@ -186,11 +233,20 @@ class TextRenderer:
         self._end_thinking()
         if self._prefill:
             text, self._prefill = self._prefill + text, ""
-        self.out.write_text(text)
+        if self.markdown:
+            if self.out.live is None:
+                from .terminal import LiveMarkdown
+
+                self.out.live = LiveMarkdown(self.out.write, color=self.out.stdout_color)
+            self.out.live.feed(printable(text))  # no escape sequence from the server acts
+        else:
+            self.out.write_text(text)
         self.started = True
 
     def _think(self, text: str) -> None:
         if self.show_thinking and text:
+            if not self._in_thinking and self.out.live is not None:
+                self.out.end_line()  # the answer so far stays; thinking goes below it
             self._in_thinking = True
             self.out.thinking(text)
             self.started = True
@@ -234,8 +290,8 @@ class TextRenderer:
             return
         self._end_thinking()
         if self._prefill:  # prefill with no text after it is still the start of the answer
-            self.out.write_text(self._prefill)
-            self._prefill = ""
+            prefill, self._prefill = self._prefill, ""
+            self._text(prefill)
         self.out.end_line()
         lines = self.sources.lines()
         if lines and self.out.stdout_tty:
@@ -297,14 +353,14 @@ Renderer = TextRenderer | JsonRenderer | NdjsonRenderer | SilentRenderer
 
 
 def make_renderer(
-    fmt: str, out: Output, *, show_thinking: bool = False, prefill: str | None = None
+    fmt: str, out: Output, *, show_thinking: bool = False, prefill: str | None = None, raw: bool = False
 ) -> Renderer:
-    """The renderer for an output format: text, json or ndjson."""
+    """The renderer for an output format: text (Markdown on a terminal unless `raw`), json or ndjson."""
     if fmt == "json":
         return JsonRenderer(out)
     if fmt == "ndjson":
         return NdjsonRenderer(out)
-    return TextRenderer(out, show_thinking=show_thinking, prefill=prefill)
+    return TextRenderer(out, show_thinking=show_thinking, prefill=prefill, markdown=out.markdown and not raw)
 
 
 def one_line(text: str, width: int = 60) -> str:

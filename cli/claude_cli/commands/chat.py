@@ -38,10 +38,15 @@ def chat(
     show_thinking: Annotated[
         bool, typer.Option("--show-thinking", help="Stream thinking to stderr.")
     ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print answers as sent (no Markdown rendering).")
+    ] = False,
     *,
     flags,
 ) -> None:
     """Hold a conversation: answers stream as you go; every completed turn is stored."""
     from ..chat import run_chat
 
-    raise typer.Exit(run_chat(flags, ndjson=input_format == InputFormat.ndjson, show_thinking=show_thinking))
+    raise typer.Exit(
+        run_chat(flags, ndjson=input_format == InputFormat.ndjson, show_thinking=show_thinking, raw=raw)
+    )

@@ -177,6 +177,10 @@ def _output_flags(
         OutputFormat,
         typer.Option("-o", "--output", help="text: the answer; json: the Message; ndjson: raw events."),
     ] = OutputFormat.text,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="Print the answer as sent, even on a terminal (no Markdown rendering)."),
+    ] = False,
     show_thinking: Annotated[
         bool, typer.Option("--show-thinking", help="Stream thinking to stderr (dim on a terminal).")
     ] = False,

@@ -23,7 +23,7 @@ ENVIRONMENT = [
         "Proxies, read as curl reads them (lower-case names too); https goes through a CONNECT tunnel "
         "and user:pass@ in the proxy URL is sent as Proxy-Authorization.",
     ),
-    ("NO_COLOR", "Set to turn colour off on stderr."),
+    ("NO_COLOR", "Set and non-empty: no colour (rendered answers keep bold, lists and tables)."),
 ]
 
 DESCRIPTION = [

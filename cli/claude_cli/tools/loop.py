@@ -23,7 +23,7 @@ import orjson
 from .. import flow
 from ..errors import CliError, Exit, UsageError
 from ..message.pending import names
-from ..render import NdjsonRenderer, Output, SilentRenderer, message_text, report, usage_line
+from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, message_text, report, usage_line
 from .programs import Tool, ToolRun, kill_running, run_tool
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
@@ -167,13 +167,16 @@ def run_loop(
                 runs = execute(calls, settings)
                 if fmt == "ndjson":
                     out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
+                elif fmt == "text":
+                    for run in runs:
+                        out.note(tool_line(run, shorten=out.stderr_tty), dim=not run.is_error)
                 turn.append({"role": "user", "content": [r.result_block() for r in runs]})
             body["messages"] = [*body["messages"], *turn]
         if settings.download:
             save_created(transport, made, settings.download, out)
     finally:
         transport.close()
-    _print_final(message, out, fmt, show_thinking)
+    _print_final(message, out, fmt, show_thinking, raw=getattr(flags, "raw", False))
     if flags.usage:
         out.note(f"claude: {steps} API calls, {usage_line(totals)}; cost: {budget.text()}")
     return report(message, out)
@@ -338,20 +341,33 @@ def _narrate(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool
     if text:
         out.note(text, dim=True)
     for block in message.get("content") or []:
-        if block.get("type") in ("tool_use", "server_tool_use"):
-            kind = "tool" if block["type"] == "tool_use" else "server tool"
+        if block.get("type") == "server_tool_use":  # local calls get a line once they ran
             shown = orjson.dumps(block.get("input") or {}).decode()
-            out.note(f"claude: {kind} {block.get('name')} {shown}", dim=True)
+            out.note(f"claude: server tool {block.get('name')} {shown}", dim=True)
 
 
-def _print_final(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool) -> None:
+def tool_line(run: ToolRun, *, shorten: bool = False) -> str:
+    """One compact line for a tool call that ran (or did not): `claude: ✓ name {input} (0.1 s)`."""
+    shown = orjson.dumps(run.input).decode()
+    if shorten and len(shown) > 60:
+        shown = shown[:59] + "…"
+    took = f"{run.duration_ms / 1000:.1f} s"
+    if run.timed_out:
+        return f"claude: ✗ {run.name} {shown}: timed out after {took}"
+    if run.note:
+        return f"claude: ✗ {run.name} {shown}: not run ({run.note})"
+    if run.is_error:
+        return f"claude: ✗ {run.name} {shown}: exit {run.exit_status} ({took})"
+    return f"claude: ✓ {run.name} {shown} ({took}, {len(run.stdout)} bytes)"
+
+
+def _print_final(
+    message: dict[str, Any], out: Output, fmt: str, show_thinking: bool, *, raw: bool = False
+) -> None:
     if fmt == "json":
         out.write_json(message)
     elif fmt == "text":
-        if show_thinking:
-            _show_thinking(message, out)
-        out.write_text(message_text(message))
-        out.end_line()
+        make_renderer("text", out, show_thinking=show_thinking, raw=raw).finish(message, streamed=False)
 
 
 def _print_plan(calls: list[dict[str, Any]], tools: dict[str, Tool], out: Output, fmt: str) -> None:

@@ -1,0 +1,264 @@
+"""Answer Markdown rendered on a terminal as it streams (Rich, loaded only here).
+
+`LiveMarkdown` splits the streamed text into Markdown blocks. A finished block is rendered
+once and never touched again; only the block being written is redrawn, and of it only the
+lines that changed (a paragraph's earlier lines stay put as words arrive). Code blocks are
+drawn a line at a time as each line completes, so a long one costs no more than its length.
+Rich wraps every line to the terminal's width, so the rows to redraw are always known, also
+when a code line is longer than the terminal is wide.
+
+Rich and Pygments take 0.2 s or more to import: `preload` starts that in a thread while the
+request is on its way, and until it is done the text is drawn plain and then redrawn rendered,
+so the first words reach the screen as fast as without rendering.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+CODE_THEME = "monokai"  # Rich's own default for Markdown code blocks
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)")
+_LIST_ITEM = re.compile(r"^ {0,3}([-+*]|\d{1,9}[.)])(\s|$)")
+_SLOW_RENDER = 0.008  # seconds: a block that takes longer to render is redrawn less often
+
+_loader: threading.Thread | None = None
+_rich: dict[str, Any] = {}
+
+
+def _load() -> None:
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.syntax import Syntax
+
+    _rich.update(Console=Console, Markdown=Markdown, Syntax=Syntax)
+
+
+def preload() -> None:
+    """Start importing Rich in the background (idempotent)."""
+    global _loader
+    if _loader is None:
+        _loader = threading.Thread(target=_load, name="claude-rich-import", daemon=True)
+        _loader.start()
+
+
+def _ready(wait: bool) -> bool:
+    preload()
+    assert _loader is not None
+    if wait:
+        _loader.join()
+    return not _loader.is_alive() and bool(_rich)
+
+
+def _cells(text: str) -> int:
+    """Columns a line of plain text takes (wide East Asian characters count two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+def _tidy(lines: list[str]) -> list[str]:
+    """No blank lines at either end, and at most one in a row (Rich pads some blocks with them)."""
+    kept: list[str] = []
+    for line in lines:
+        blank = not _ESCAPES.sub("", line).strip()
+        if blank and (not kept or kept[-1] == ""):
+            continue
+        kept.append("" if blank else line)
+    while kept and kept[-1] == "":
+        kept.pop()
+    return kept
+
+
+def terminal_size(fd: int = 1) -> tuple[int, int]:
+    """(columns, rows) of the terminal on fd, or 80x24."""
+    try:
+        size = os.get_terminal_size(fd)
+        return max(size.columns, 10), max(size.lines, 3)
+    except OSError:
+        return 80, 24
+
+
+class LiveMarkdown:
+    """Streamed Markdown drawn on a terminal: feed text, then close (or abort on Ctrl-C)."""
+
+    def __init__(
+        self,
+        write: Callable[[bytes], None],
+        *,
+        color: bool,
+        size: Callable[[], tuple[int, int]] = terminal_size,
+    ) -> None:
+        self._write = write
+        self.color = color
+        self._size = size
+        self._pending = ""  # text after the last complete line
+        self._block: list[str] = []  # complete source lines of the block being written
+        self._blank_after = False  # the block has ended in a blank line: the next text may start a new one
+        self._code: tuple[str, str] | None = None  # (fence, language) inside a fenced code block
+        self._gap = False  # a block was finished: the next one starts after a blank line
+        self._shown: list[str] = []  # the redrawable lines on screen (each ends at a newline)
+        self._last_draw = 0.0
+        self._render_cost = 0.0
+        self._lock = threading.Lock()
+        preload()
+
+    # -- the source side -----------------------------------------------------------------
+    def feed(self, text: str) -> None:
+        """More answer text: complete lines update the blocks, the rest is drawn live."""
+        with self._lock:
+            self._pending += text
+            if "\n" in self._pending:
+                *lines, self._pending = self._pending.split("\n")
+                for line in lines:
+                    self._line(line)
+            now = time.monotonic()
+            if self._render_cost < _SLOW_RENDER or now - self._last_draw >= 4 * self._render_cost:
+                self._draw(self._live_lines())
+
+    def _line(self, line: str) -> None:
+        if self._code is not None:
+            fence, _ = self._code
+            stripped = line.strip()
+            if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
+                self._commit([])
+                self._code, self._gap = None, True
+            else:
+                self._commit(self._code_lines(line))
+            return
+        fence = _FENCE.match(line)
+        if fence and not (fence.group(1)[0] == "`" and "`" in line[fence.end(1) :]):
+            self._finish_block()
+            self._code = (fence.group(1), fence.group(2))
+            if self._gap:
+                self._commit([""])
+                self._gap = False
+            return
+        if not line.strip():
+            if self._block:
+                self._blank_after = True
+                self._block.append(line)
+            return
+        if self._blank_after and not self._continues(line):
+            self._finish_block()
+        self._blank_after = False
+        self._block.append(line)
+
+    def _continues(self, line: str) -> bool:
+        """After a blank line, does `line` still belong to the block (an indented or next list item)?"""
+        if line[:1] in (" ", "\t") and not _FENCE.match(line):
+            return True
+        first = next((x for x in self._block if x.strip()), "")
+        return bool(_LIST_ITEM.match(line) and _LIST_ITEM.match(first))
+
+    def _finish_block(self) -> None:
+        if any(x.strip() for x in self._block):
+            self._commit(self._markdown_lines("\n".join(self._block).rstrip("\n"), final=True))
+            self._gap = True
+        self._block, self._blank_after = [], False
+
+    # -- rendering -----------------------------------------------------------------------
+    def _live_lines(self) -> list[str]:
+        if self._code is not None:
+            return self._code_lines(self._pending) if self._pending else []
+        source = "\n".join([*self._block, self._pending]).strip("\n")
+        return self._markdown_lines(source, final=False) if source.strip() else []
+
+    def _console(self, width: int) -> Any:
+        return _rich["Console"](
+            width=width,
+            force_terminal=True,
+            color_system="auto" if self.color else "standard",
+            no_color=not self.color,
+            highlight=False,
+            emoji=False,
+            legacy_windows=False,
+        )
+
+    def _render(self, renderable: Any, width: int, *, tidy: bool = True) -> list[str]:
+        console = self._console(width)
+        with console.capture() as capture:
+            console.print(renderable)
+        lines = capture.get().rstrip("\n").split("\n")
+        return _tidy(lines) if tidy else lines
+
+    def _plain(self, text: str) -> list[str]:
+        return text.split("\n")
+
+    def _markdown_lines(self, source: str, *, final: bool) -> list[str]:
+        if not _ready(wait=final):
+            return self._with_gap(self._plain(source))
+        started = time.monotonic()
+        width, _ = self._size()
+        md = _rich["Markdown"](source, code_theme=CODE_THEME, hyperlinks=False)
+        lines = self._render(md, width)
+        self._render_cost = time.monotonic() - started
+        return self._with_gap(lines)
+
+    def _code_lines(self, line: str) -> list[str]:
+        """One line of the open code block, highlighted, wrapped to the width."""
+        if not _ready(wait=True):
+            return [line]
+        width, _ = self._size()
+        language = self._code[1] if self._code else ""
+        syntax = _rich["Syntax"](
+            line or " ", language or "text", theme=CODE_THEME, word_wrap=True, padding=(0, 1)
+        )
+        return self._render(syntax, width, tidy=False)
+
+    def _with_gap(self, lines: list[str]) -> list[str]:
+        return ["", *lines] if self._gap and lines else lines
+
+    # -- the screen side -----------------------------------------------------------------
+    def _rows(self, line: str, width: int) -> int:
+        columns = _cells(_ESCAPES.sub("", line))
+        return max(1, -(-columns // width))
+
+    def _draw(self, lines: list[str]) -> None:
+        """Make the redrawable region show `lines`, rewriting only from the first line that changed."""
+        self._last_draw = time.monotonic()
+        same = 0
+        for old, new in zip(self._shown, lines, strict=False):
+            if old != new:
+                break
+            same += 1
+        if same == len(self._shown) == len(lines):
+            return
+        width, height = self._size()
+        back = [self._rows(x, width) for x in self._shown[same:]]
+        while sum(back) > height - 1:  # rows scrolled off the top cannot be rewritten
+            back.pop(0)
+            same += 1
+        out = (f"\x1b[{sum(back)}F" if back else "\r") + "\x1b[J"
+        out += "".join(x + "\x1b[0m\n" for x in lines[same:])
+        self._write(out.encode("utf-8"))
+        self._shown = list(lines)
+
+    def _commit(self, lines: list[str]) -> None:
+        """Draw `lines` in place of the live region and make them permanent."""
+        self._draw(lines)
+        self._shown = []
+        if self._gap and lines:
+            self._gap = False
+
+    def close(self) -> None:
+        """The answer is complete: render what is left and leave the cursor on a new line."""
+        with self._lock:
+            if self._pending:
+                self._line(self._pending)
+                self._pending = ""
+            if self._code is not None:
+                self._commit([])
+                self._code = None
+            else:
+                self._finish_block()
+
+    def abort(self) -> None:
+        """Ctrl-C: keep what is on the screen as it is (every drawn line ends with a newline and a reset)."""
+        self._shown = []

@@ -1,0 +1,190 @@
+"""Answers on a terminal: Markdown rendered as it streams (in tmux, a real terminal), bytes in a pipe."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from claude_cli.emulator.server import Reply
+
+MARKDOWN = """Intro.
+
+# Title
+
+Some **bold** text, *italic*, `inline code` and a [link](https://example.com).
+
+- one
+- two
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+```python
+def f(x):
+    return x + 1  # a comment long enough to be wider than a narrow terminal is
+```
+
+Done."""
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def colours(screen: str) -> set[str]:
+    """The SGR parameters that set a colour (30-49, 90-107; 39/49 only reset it), not bold or italic."""
+    found = set()
+    for params in SGR.findall(screen):
+        for p in params.split(";"):
+            if p.isdigit() and (30 <= int(p) <= 49 or 90 <= int(p) <= 107) and p not in ("39", "49"):
+                found.add(p)
+    return found
+
+
+class Tmux:
+    """One tmux server of our own (its own socket) running a shell script in a real terminal."""
+
+    def __init__(self, tmp: Path, env: dict[str, str], width: int, height: int = 50) -> None:
+        self.tmux = shutil.which("tmux") or pytest.skip("tmux is not installed")
+        self.socket = f"claude-test-{uuid.uuid4().hex[:8]}"
+        self.tmp, self.env, self.width, self.height = tmp, env, width, height
+
+    def start(self, command: str) -> None:
+        script = self.tmp / f"run-{uuid.uuid4().hex[:6]}.sh"
+        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items())
+        script.write_text(f"{exports}export PS1='$ '\n{command}\necho __EXIT=$?__\nexec sleep 60\n")
+        self._run("new-session", "-d", "-x", str(self.width), "-y", str(self.height), f"bash {script}")
+
+    def _run(self, *args: str) -> str:
+        done = subprocess.run(
+            [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, check=True, timeout=10
+        )
+        return done.stdout
+
+    def screen(self, escapes: bool = False) -> str:
+        return self._run("capture-pane", "-p", *(["-e"] if escapes else []))
+
+    def keys(self, *keys: str) -> None:
+        self._run("send-keys", *keys)
+
+    def wait_for(self, text: str, timeout: float = 20, absent: str | None = None) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen and (absent is None or absent not in screen):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} never appeared:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run([self.tmux, "-L", self.socket, "kill-server"], capture_output=True, check=False)
+
+
+@pytest.fixture
+def term(env: dict[str, str], tmp_path: Path) -> Iterator[Tmux]:
+    made: list[Tmux] = []
+
+    def make(width: int = 80, **extra: str) -> Tmux:
+        t = Tmux(tmp_path, {**env, "TERM": "xterm-256color", **extra}, width)
+        made.append(t)
+        return t
+
+    yield make  # type: ignore[misc]
+    for t in made:
+        t.close()
+
+
+def claude(*args: str) -> str:
+    return shlex.join([sys.executable, "-m", "claude_cli", *args])
+
+
+def test_markdown_is_rendered_on_a_terminal_with_colour(term) -> None:
+    t = term(80, NO_COLOR="")  # NO_COLOR set but empty: colour stays on (no-color.org)
+    t.start(claude("ask", MARKDOWN))
+    screen = t.wait_for("__EXIT=0__")
+    answer = screen.split("__EXIT")[0]
+    for literal in ("**", "```", "# Title", "| a |", "`inline"):
+        assert literal not in answer, (literal, screen)
+    for shown in ("Title", "bold", "inline code", "link (https://example.com)", "def f(x):", "Done."):
+        assert shown in " ".join(answer.split()).replace("link\n(", "link ("), (shown, screen)
+    assert colours(t.screen(escapes=True))  # colour codes on screen
+
+
+def test_no_color_renders_structure_without_colour(term) -> None:
+    t = term(80, NO_COLOR="1")
+    t.start(claude("ask", MARKDOWN))
+    screen = t.wait_for("__EXIT=0__")
+    assert "**" not in screen and "```" not in screen
+    styled = t.screen(escapes=True)
+    assert colours(styled) == set()  # no colour at all...
+    assert "\x1b[1m" in styled  # ...but bold is structure, and stays
+
+
+def test_narrow_terminal_wraps_code_without_losing_any(term) -> None:
+    t = term(30)
+    t.start(claude("ask", MARKDOWN))
+    screen = t.wait_for("__EXIT=0__")
+    assert "```" not in screen
+    joined = "".join(line.strip() for line in screen.splitlines())
+    assert "return x + 1  # a comment long enough to be wider than a narrow terminal is".replace(
+        " ", ""
+    ) in joined.replace(" ", "")
+    assert screen.count("def f(x):") == 1  # drawn once: no stale copies from redrawing
+    assert screen.count("Done.") == 1
+
+
+def test_pipe_and_raw_get_the_models_bytes_unchanged(proc, env) -> None:
+    run = proc("ask", MARKDOWN)
+    assert run.stdout_bytes == ("You said: " + MARKDOWN).encode()
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "ask", "--raw", MARKDOWN],
+        env={**os.environ, **env, "TERM": "xterm-256color"},
+        encoding="utf-8",
+        timeout=15,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert child.before.replace("\r\n", "\n") == "You said: " + MARKDOWN + "\n"
+
+
+def test_answer_streams_live_and_ctrl_c_leaves_a_clean_line(term, emu) -> None:
+    emu.enqueue(
+        Reply("trickle", content=[{"type": "text", "text": "**start** " + "slow " * 400}], delay=0.02)
+    )
+    t = term(60)
+    t.start(claude("ask", "hi"))
+    # Rendered while the answer is still streaming (before Rich has loaded, the text is drawn
+    # plain, then redrawn rendered).
+    screen = t.wait_for("start slow slow", absent="**")
+    assert "__EXIT" not in screen
+    t.keys("C-c")
+    screen = t.wait_for("__EXIT=130__")
+    lines = screen.rstrip("\n").splitlines()
+    at = next(i for i, line in enumerate(lines) if "__EXIT=130__" in line)
+    assert lines[at] == "__EXIT=130__"  # the next output starts on a line of its own
+    assert "^C" not in screen  # the echoed ^C was cleared
+    assert lines[at - 1] == "claude: interrupted; what was printed is kept"
+    assert "slow" in lines[at - 2]  # the partial answer stayed
+
+
+def test_tool_run_on_a_terminal_shows_each_call_with_its_status(term, tmp_path) -> None:
+    tool = tmp_path / "fail.sh"
+    tool.write_text("#!/bin/sh\necho oops >&2\nexit 3\n")
+    tool.chmod(0o755)
+    t = term(100)
+    t.start(claude("tool-run", "--yes", "--tool", f"fail={tool}", "**use** the tool"))
+    screen = t.wait_for("__EXIT=")
+    assert "claude: tool fail {}" not in screen
+    assert re.search(r"fail \{\}.*exit 3", screen), screen
+    assert "Tool results:" in screen and "**" not in screen
