@@ -18,6 +18,8 @@ import pytest
 
 from claude_cli.emulator.server import Reply
 
+from .tty import TmuxChild
+
 MARKDOWN = """Intro.
 
 # Title
@@ -188,3 +190,110 @@ def test_tool_run_on_a_terminal_shows_each_call_with_its_status(term, tmp_path) 
     assert "claude: tool fail {}" not in screen
     assert re.search(r"fail \{\}.*exit 3", screen), screen
     assert "Tool results:" in screen and "**" not in screen
+
+
+# -- chat in a real terminal (tmux): the line editor ------------------------------------------
+
+
+def user_texts(emu) -> list:
+    return [m["content"] for m in emu.message_requests[-1].body["messages"] if m["role"] == "user"]
+
+
+def test_chat_paste_is_one_message_and_newline_keys(env, emu) -> None:
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.paste("line one\nline two\nline three")
+        child.sendline()
+        child.expect_exact("You said: line one")
+        child.expect_exact("> ")
+        assert len(emu.message_requests) == 1  # three pasted lines, one request
+        assert user_texts(emu) == ["line one\nline two\nline three"]
+        child.send("first\\")  # a trailing backslash continues the message
+        child.sendline()
+        child.send("second")
+        child.keys("Escape", "Enter")  # Alt-Enter: a newline too
+        child.send("third")
+        child.sendline()
+        child.expect_exact("You said: first")
+        child.expect_exact("> ")
+        assert user_texts(emu)[-1] == "first\nsecond\nthird"
+        child.sendline("//etc/hosts is a path")  # `//` sends a message starting with /
+        child.expect_exact("You said: /etc/hosts is a path")
+        child.expect_exact("> ")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert len(emu.message_requests) == 3
+
+
+def test_chat_completion_and_commands_that_show_values(env, emu) -> None:
+    child = TmuxChild(["chat", "-s", "Be kind."], env)
+    try:
+        child.expect_exact("> ")
+        child.send("/mod")
+        child.keys("Tab")
+        child.expect_exact("/model")
+        child.send(" haiku-4.")
+        child.keys("Tab")
+        child.expect_exact("haiku-4.5")
+        child.sendline()
+        child.expect_exact("model: haiku-4.5")
+        child.sendline("/model")
+        child.expect_exact("model: claude-haiku")
+        child.sendline("/system")
+        child.expect_exact("system: Be kind.")
+        child.sendline("/thinking")
+        child.expect_exact("thinking: ")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert emu.message_requests == []
+
+
+def test_chat_retry_sends_the_cancelled_message_and_undo_is_stored(env, emu, proc) -> None:
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("keep this")
+        child.expect_exact("You said: keep this")
+        child.expect_exact("> ")
+        emu.enqueue(Reply("trickle", content=[{"type": "text", "text": "slow " * 300}], delay=0.02))
+        child.sendline("cancel me")
+        child.expect_exact("slow slow slow")
+        child.sendintr()
+        child.expect_exact("answer cancelled")
+        child.expect_exact("> ")
+        child.sendline("/retry")
+        child.expect_exact("You said: cancel me")
+        child.expect_exact("> ")
+        assert user_texts(emu) == ["keep this", "cancel me"]
+        child.sendline("/undo")
+        child.expect_exact("forgot the last exchange")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    run = proc("ask", "-c", "next")
+    assert run.code == 0
+    assert [m["content"] for m in emu.message_requests[-1].body["messages"] if m["role"] == "user"] == [
+        "keep this",
+        "next",
+    ]  # the undone exchange stayed undone in the log
+
+
+def test_chat_continuing_says_which_and_shows_the_last_exchange(env, emu, proc) -> None:
+    assert proc("ask", "the **first** question").code == 0
+    child = TmuxChild(["chat", "-c"], env)
+    try:
+        child.expect_exact("continuing conversation c")
+        child.expect_exact("> the **first** question")  # what was asked, as typed
+        text = child.expect_exact("You said: the first question")  # the answer, rendered
+        assert "You said: the **first**" not in text
+        child.expect_exact("> ")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()

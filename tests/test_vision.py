@@ -278,8 +278,6 @@ def test_files_upload_list_info_attach_delete(cli, emu, tmp_path: Path) -> None:
 
 
 def test_chat_attach_goes_with_the_next_message_only(env, emu, tmp_path: Path) -> None:
-    import pexpect
-
     from .test_conversations import spawn_chat
 
     png = write_image(tmp_path / "a.png", "png")
@@ -296,7 +294,7 @@ def test_chat_attach_goes_with_the_next_message_only(env, emu, tmp_path: Path) -
         child.sendline("and now")
         child.expect_exact("You said: and now")
         child.sendline("/exit")
-        child.expect(pexpect.EOF)
+        child.expect_exit()
     finally:
         child.close()
     messages = emu.message_requests[-1].body["messages"]

@@ -7,7 +7,6 @@ that turn and leaves the conversation as it was.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import sys
@@ -25,21 +24,39 @@ from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
 from .message.pending import answer, names, not_run, pending_calls
 from .message.request import UserTurn, build_body, check_body
-from .render import NdjsonRenderer, Output, TextRenderer, report, usage_line
+from .render import NdjsonRenderer, Output, TextRenderer, message_text, one_line, report, usage_line
 
 PROMPT = "> "
 HELP = """commands:
-  /model NAME        switch model (id or alias)
-  /system TEXT       add a system message after your next message
-  /thinking MODE     adaptive, off (or enabled with --thinking-budget)
+  /model [NAME]      show or switch the model (id or alias)
+  /system [TEXT]     show the system prompt, or add a system message after your next message
+  /thinking [MODE]   show or set thinking: adaptive, off (or enabled with --thinking-budget)
   /attach FILE|URL   attach an image, PDF or text file to your next message
-  /retry             ask the last question again
-  /undo              forget the last exchange
+  /retry             send the last failed or cancelled message again (else re-ask the last one)
+  /undo              forget the last exchange (in the log too)
+  /copy [code]       copy the last answer (or its last code block) to the clipboard (OSC 52)
   /clear             start a new conversation
   /save FILE         write the history as JSON (for --messages)
   /usage             tokens used in this session
   /exit              leave (or Ctrl-D)
-end a line with \\ to continue it; Ctrl-C cancels an answer"""
+  //text             send a message that starts with /
+Enter sends; Alt-Enter or a line ending in \\ adds a newline; a paste is one message;
+Ctrl-X Ctrl-E edits the message in $EDITOR; TAB completes; Ctrl-C cancels an answer"""
+# What TAB completes after each command ("<path>": file names).
+COMPLETIONS: dict[str, list[str]] = {
+    "/model": [],
+    "/system": [],
+    "/thinking": ["adaptive", "enabled", "off"],
+    "/attach": ["<path>"],
+    "/retry": [],
+    "/undo": [],
+    "/copy": ["code"],
+    "/clear": [],
+    "/save": ["<path>"],
+    "/usage": [],
+    "/help": [],
+    "/exit": [],
+}
 
 
 class ChatSession:
@@ -69,6 +86,7 @@ class ChatSession:
         self.transport = flow.make_transport(flags, self.config, betas, out)
         self.totals = {"input_tokens": 0, "output_tokens": 0}
         self.pending: list[dict[str, Any]] = []  # attachments for the next user message
+        self.failed: dict[str, Any] | None = None  # the user message of a turn that failed or was cancelled
         if getattr(flags, "attach", None):
             self.attach(flags.attach)
 
@@ -152,11 +170,18 @@ class ChatSession:
 
     # -- the terminal REPL ------------------------------------------------------------------
     def repl(self) -> Exit:
-        _enable_line_editing()
+        from .lineedit import LineEditor
+        from .message.capabilities import ALIASES
+        from .store import data_dir
+
+        models = sorted({*ALIASES, *ALIASES.values(), *self.config.aliases})
+        editor = LineEditor(data_dir() / "chat_history", {**COMPLETIONS, "/model": models})
         self.out.note(f"claude chat with {self.model}: /help for commands, Ctrl-D to leave", dim=True)
+        if self.conversation_id is not None:
+            self._show_continued()
         while True:
             try:
-                text = _read_input()
+                text = editor.read(PROMPT)
             except EOFError:
                 self.out.note("")
                 return Exit.OK
@@ -165,7 +190,9 @@ class ChatSession:
                 continue
             if not text.strip():
                 continue
-            if text.startswith("/"):
+            if text.startswith("//"):
+                text = text[1:]  # `//text` is a message that starts with /
+            elif text.startswith("/"):
                 if self._command(text) is False:
                     return Exit.OK
                 continue
@@ -179,12 +206,15 @@ class ChatSession:
         try:
             message = self.turn(user, renderer)
         except KeyboardInterrupt:
+            self.failed = user
             self.out.interrupted()
-            self.out.note("claude: answer cancelled; this turn is not kept", dim=True)
+            self.out.note("claude: answer cancelled; this turn is not kept (/retry sends it again)", dim=True)
             return
         except CliError as exc:
+            self.failed = user
             self.out.error(exc.message)
             return
+        self.failed = None
         self.out.end_line()
         report(message, self.out)
 
@@ -195,6 +225,10 @@ class ChatSession:
             return False
         if name == "/help":
             self.out.note(HELP)
+        elif name in ("/model", "/system", "/thinking") and not arg:
+            self.out.note(self._current(name))
+        elif name == "/copy":
+            self._copy(code=arg == "code")
         elif name == "/model" and arg:
             self._set(lambda: setattr(self.opts, "model", arg), f"model: {arg}")
         elif name == "/system" and arg:
@@ -213,11 +247,13 @@ class ChatSession:
         elif name == "/thinking" and arg in ("adaptive", "enabled", "off"):
             self._set(lambda: setattr(self.opts, "thinking", arg), f"thinking: {arg}")
         elif name == "/retry":
-            last = self._pop_exchange()
-            if last is not None:
+            last = self.failed or self._pop_exchange()
+            if last is None:
+                self.out.note("nothing to retry", dim=True)
+            else:
                 self._ask(last)
         elif name == "/undo":
-            self.out.note("forgot the last exchange" if self._pop_exchange() else "nothing to undo", dim=True)
+            self._undo()
         elif name == "/clear":
             self.messages, self.conversation_id = [], None
             self.out.note("new conversation", dim=True)
@@ -233,6 +269,69 @@ class ChatSession:
         else:
             self.out.error(f"unknown or incomplete command {line!r}; /help lists them")
         return None
+
+    def _current(self, name: str) -> str:
+        """The value /model, /system or /thinking shows when given no argument."""
+        body = self._probe()[0]
+        if name == "/model":
+            return f"model: {body['model']}"
+        if name == "/thinking":
+            thinking = body.get("thinking") or {}
+            return f"thinking: {thinking.get('type', 'off')}"
+        system = body.get("system")
+        shown = system if isinstance(system, str) else orjson.dumps(system).decode() if system else "(none)"
+        after = f"\nafter your next message: {self.opts.system_after}" if self.opts.system_after else ""
+        return f"system: {shown}{after}"
+
+    def _undo(self) -> None:
+        """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it back)."""
+        if self._pop_exchange() is None:
+            self.out.note("nothing to undo", dim=True)
+            return
+        if self.conversation_id is not None and not self.flags.no_log:
+            from .store import Store
+
+            store = Store()
+            try:
+                if not store.drop_last_turn(self.conversation_id):
+                    self.conversation_id = None  # that was its only turn: the conversation is gone
+            finally:
+                store.close()
+        self.out.note("forgot the last exchange", dim=True)
+
+    def _last_answer(self) -> str:
+        for m in reversed(self.messages):
+            if m["role"] == "assistant":
+                return _text_of(m)
+        return ""
+
+    def _copy(self, *, code: bool) -> None:
+        """The last answer (or its last code block) to the clipboard through OSC 52 (works over ssh)."""
+        import base64
+        import re
+
+        text = self._last_answer()
+        if code:
+            blocks = re.findall(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1", text, re.S | re.M)
+            text = blocks[-1][1] if blocks else ""
+        if not text:
+            self.out.note("nothing to copy", dim=True)
+            return
+        if self.out.stdout_tty:
+            sys.stdout.buffer.write(b"\x1b]52;c;" + base64.b64encode(text.encode()) + b"\x07")
+            sys.stdout.buffer.flush()
+        self.out.note(f"copied {len(text)} characters", dim=True)
+
+    def _show_continued(self) -> None:
+        """`chat -c` / `--conversation`: which conversation this is, and its last exchange."""
+        self.out.note(f"continuing conversation {self.conversation_id}", dim=True)
+        users = [m for m in self.messages if m["role"] == "user"]
+        if users:
+            self.out.note("> " + one_line(_text_of(users[-1]), 200), dim=True)
+        answer = self._last_answer()
+        if answer:
+            renderer = TextRenderer(self.out, markdown=self.markdown)
+            renderer.finish({"content": [{"type": "text", "text": answer}]}, streamed=False)
 
     def _set(self, change: Any, done: str) -> None:
         before = copy.copy(self.opts)
@@ -292,36 +391,10 @@ def _user_message(raw: bytes, number: int) -> dict[str, Any]:
     raise UsageError(f"stdin line {number}: expected a string, a block list or a user message object")
 
 
-def _enable_line_editing() -> None:
-    """Line editing and input history for input(), kept across sessions in the data dir."""
-    try:
-        import readline
-    except ImportError:
-        return
-    import atexit
-
-    from .store import data_dir
-
-    path = data_dir() / "chat_history"
-    with contextlib.suppress(OSError):
-        readline.read_history_file(path)
-    readline.set_history_length(1000)
-
-    def save() -> None:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(path)
-
-    atexit.register(save)
-
-
-def _read_input() -> str:
-    """One user message: a line, with `\\` at the end of a line continuing it."""
-    lines = [input(PROMPT)]
-    while lines[-1].endswith("\\"):
-        lines[-1] = lines[-1][:-1]
-        lines.append(input("... "))
-    return "\n".join(lines)
+def _text_of(message: dict[str, Any]) -> str:
+    """The text of a message whose content is a string or a block list."""
+    content = message.get("content")
+    return content if isinstance(content, str) else message_text(message)
 
 
 def run_chat(flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool, raw: bool = False) -> Exit:

@@ -1,0 +1,82 @@
+"""The chat's line editor: prompt_toolkit, imported only by the terminal REPL.
+
+Enter sends; Alt-Enter, or a line ending in `\\`, adds a newline; a bracketed paste lands in the
+buffer whole (newlines included), so a pasted block is one message; Ctrl-X Ctrl-E edits the
+message in $VISUAL/$EDITOR; TAB completes slash commands, model names and /attach paths; the
+input history is kept in a file across sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+
+def make_completer(commands: dict[str, list[str]]) -> Any:
+    """A completer for `/command ARG`: `commands` maps each command to the words its argument takes
+    (the word "<path>" means file names)."""
+    from prompt_toolkit.completion import Completer, Completion, PathCompleter
+    from prompt_toolkit.document import Document
+
+    paths = PathCompleter(expanduser=True)
+
+    class SlashCompleter(Completer):
+        def get_completions(self, document: Document, complete_event: Any) -> Iterable[Completion]:
+            text = document.text_before_cursor
+            if not text.startswith("/") or "\n" in text:
+                return
+            name, space, arg = text.partition(" ")
+            if not space:
+                for command in commands:
+                    if command.startswith(name):
+                        yield Completion(command, start_position=-len(name))
+                return
+            words = commands.get(name, [])
+            if "<path>" in words:
+                yield from paths.get_completions(Document(arg, len(arg)), complete_event)
+                return
+            for word in words:
+                if word.startswith(arg):
+                    yield Completion(word, start_position=-len(arg))
+
+    return SlashCompleter()
+
+
+class LineEditor:
+    """Reads one message at a time from the terminal."""
+
+    def __init__(self, history: Path, commands: dict[str, list[str]]) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+        from prompt_toolkit.key_binding import KeyBindings
+
+        keys = KeyBindings()
+
+        @keys.add("enter")
+        def _enter(event: Any) -> None:
+            buffer = event.current_buffer
+            if buffer.document.text_before_cursor.endswith("\\") and buffer.document.is_cursor_at_the_end:
+                buffer.delete_before_cursor(1)
+                buffer.insert_text("\n")  # a trailing backslash continues the message
+            else:
+                buffer.validate_and_handle()
+
+        @keys.add("escape", "enter")
+        def _newline(event: Any) -> None:
+            event.current_buffer.insert_text("\n")
+
+        history.parent.mkdir(parents=True, exist_ok=True)
+        self.session: Any = PromptSession(
+            history=FileHistory(str(history)),
+            completer=make_completer(commands),
+            complete_while_typing=False,
+            key_bindings=keys,
+            multiline=True,
+            prompt_continuation="... ",
+            enable_open_in_editor=True,  # Ctrl-X Ctrl-E
+        )
+
+    def read(self, prompt: str = "> ") -> str:
+        """One message; EOFError on Ctrl-D, KeyboardInterrupt on Ctrl-C."""
+        return str(self.session.prompt(prompt))
