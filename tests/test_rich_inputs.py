@@ -265,7 +265,8 @@ def test_citations_on_a_terminal_get_markers_and_sources_on_stdout(env, emu, tmp
     notes.write_text("The sky is blue.")
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "claude_cli", "ask", "--cite", "-a", str(notes), "sky?"],
+        # --raw: the answer's bytes (not redrawn Markdown), so the stream can be matched as text.
+        ["-m", "claude_cli", "ask", "--raw", "--cite", "-a", str(notes), "sky?"],
         env={**os.environ, **env},
         encoding="utf-8",
         timeout=20,
