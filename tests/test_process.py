@@ -63,7 +63,11 @@ def test_ctrl_c_mid_answer_on_a_terminal_puts_the_note_on_a_new_line(env, emu) -
 
     emu.enqueue(Reply("trickle", content=[{"type": "text", "text": " ".join(["word"] * 400)}], delay=0.01))
     child = pexpect.spawn(
-        sys.executable, ["-m", "claude_cli", "ask", "hi"], env={**os.environ, **env}, timeout=20
+        # --raw: the plain answer; a rendered one is covered in test_terminal.py (tmux).
+        sys.executable,
+        ["-m", "claude_cli", "ask", "--raw", "hi"],
+        env={**os.environ, **env},
+        timeout=20,
     )
     child.expect(b"word word ")
     child.sendintr()
