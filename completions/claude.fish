@@ -213,7 +213,7 @@ complete -c claude -n '__fish_seen_subcommand_from vision' -l help -d 'Show this
 complete -c claude -n '__fish_seen_subcommand_from tool-run' -l tool -x -d 'NAME=COMMAND: a program the model may run (repeatable).'
 complete -c claude -n '__fish_seen_subcommand_from tool-run' -l tool-schema -x -d 'NAME=FILE|JSON: the JSON Schema of NAME\'s input (repeatable).'
 complete -c claude -n '__fish_seen_subcommand_from tool-run' -l tools -r -F -d 'A tools file (JSON or .toml): name, description, input_schema, command.'
-complete -c claude -n '__fish_seen_subcommand_from tool-run' -l server-tool -x -a 'web_search web_fetch code_execution' -d 'A server tool: web_search, web_fetch, code_execution, ... (repeatable).'
+complete -c claude -n '__fish_seen_subcommand_from tool-run' -l server-tool -x -a 'web_search web_fetch code_execution' -d 'A server tool by alias, NAME@YYYYMMDD, full type or JSON (repeatable). Aliases: web_search = web_search_20260318 (or @20260209, @20250305); web_fetch = web_fetch_20260318 (or @20260309, @20260209, @20250910); code_execution = code_execution_20250825 (or @20260521, @20260120, @20250522); tool_search_tool_regex = tool_search_tool_regex_20251119; tool_search_tool_bm25 = tool_search_tool_bm25_20251119.'
 complete -c claude -n '__fish_seen_subcommand_from tool-run' -l tool-choice -x -a 'auto any none' -d 'auto, any, none, or a tool NAME to force.'
 complete -c claude -n '__fish_seen_subcommand_from tool-run' -l no-parallel -d 'One tool call at a time (disable_parallel_tool_use).'
 complete -c claude -n '__fish_seen_subcommand_from tool-run' -l max-steps -x -d 'Most API calls in one run (exit 7 beyond).'

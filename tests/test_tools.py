@@ -177,7 +177,7 @@ def test_pause_turn_sends_the_paused_turn_back_as_it_is(cli, emu) -> None:
     assert run.code == 0, run
     assert run.stdout == "Here is the news."
     first, second = (r.body for r in emu.message_requests)
-    assert first["tools"] == [{"type": "web_search_20250305", "name": "web_search"}]
+    assert first["tools"] == [{"type": "web_search_20260318", "name": "web_search"}]  # the alias: newest
     assert second["messages"][-1] == {"role": "assistant", "content": paused}
 
 
@@ -332,7 +332,7 @@ def test_tools_file_in_toml_with_description_and_timeout(cli, emu, tmp_path: Pat
         ),
         (
             ["--server-tool", "teleport"],
-            "--server-tool: unknown 'teleport' (web_search, web_fetch, code_execution, tool_search_tool_regex, tool_search_tool_bm25, or a full type like web_search_20250305)",
+            "--server-tool: unknown 'teleport' (web_search, web_fetch, code_execution, tool_search_tool_regex, tool_search_tool_bm25, NAME@YYYYMMDD to pin a version, or a full type like web_search_20250305)",
         ),
         ([], "no tools: give --tool NAME=COMMAND, --tools FILE or --server-tool NAME"),
         (["--tool", "t=true", "--max-steps", "0"], "--max-steps must be at least 1, not 0"),
@@ -518,3 +518,45 @@ def test_a_timed_out_tool_gets_one_line_saying_so(cli, emu, tmp_path: Path) -> N
     run = cli("tool-run", "--yes", "--tool", f"slow={slow}", "--tool-timeout", "0.3", "go")
     assert run.code == 0, run
     assert re.fullmatch(r"claude: ✗ slow \{\}: timed out after 0\.\d s\n", run.stderr), run.stderr
+
+
+def test_server_tool_aliases_mean_the_newest_version_and_can_be_pinned(cli, emu) -> None:
+    """Issue 14: the alias pinned web_search_20250305 forever."""
+    emu.enqueue(Reply.text("ok"), Reply.text("ok"))
+    cli("tool-run", "--server-tool", "web_search", "--server-tool", "web_fetch", "go")
+    cli("tool-run", "--server-tool", "web_search@20250305", "go")
+    first, second = (r.body["tools"] for r in emu.message_requests)
+    assert first == [
+        {"type": "web_search_20260318", "name": "web_search"},
+        {"type": "web_fetch_20260318", "name": "web_fetch"},
+    ]
+    assert second == [{"type": "web_search_20250305", "name": "web_search"}]
+    assert "web_search = web_search_20260318 (or @20260209, @20250305)" in " ".join(
+        cli("tool-run", "--help").stdout.split()
+    )
+
+
+def test_tools_file_passes_every_api_key_through_and_keeps_local_keys_out(cli, emu, tmp_path: Path) -> None:
+    """Issue 14: strict, defer_loading, input_examples, cache_control, eager_input_streaming and
+    allowed_callers were refused; command and timeout must never reach the API."""
+    api_keys = {
+        "strict": True,
+        "defer_loading": False,
+        "input_examples": [{"q": "x"}],
+        "cache_control": {"type": "ephemeral"},
+        "eager_input_streaming": True,
+        "allowed_callers": ["direct"],
+    }
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    entry = {"name": "look", "description": "d", "input_schema": schema, "command": "true", "timeout": 5}
+    tools = tmp_path / "tools.json"
+    tools.write_text(orjson.dumps([{**entry, **api_keys}]).decode())
+    emu.enqueue(Reply.text("ok"))
+    run = cli("tool-run", "-y", "--tools", str(tools), "go")
+    assert run.code == 0, run
+    sent = emu.message_requests[0].body["tools"]
+    assert sent == [{"name": "look", "description": "d", "input_schema": schema, **api_keys}]
+    tools.write_text(orjson.dumps([{**entry, "stritc": True}]).decode())
+    bad = cli("tool-run", "-y", "--tools", str(tools), "go")
+    assert bad.code == 2 and "unknown key 'stritc' (the API's: allowed_callers," in bad.stderr
+    assert "claude's: command, timeout" in bad.stderr and len(emu.message_requests) == 1

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from ..message.capabilities import server_tool_help
 from ..message.options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
 
 EPILOG = """\b
@@ -35,7 +36,10 @@ def tool_run(
     server_tool: Annotated[
         list[str] | None,
         typer.Option(
-            "--server-tool", help="A server tool: web_search, web_fetch, code_execution, ... (repeatable)."
+            "--server-tool",
+            help="A server tool by alias, NAME@YYYYMMDD, full type or JSON (repeatable). Aliases: "
+            + server_tool_help()
+            + ".",
         ),
     ] = None,
     tool_choice: Annotated[

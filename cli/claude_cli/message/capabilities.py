@@ -142,3 +142,43 @@ def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str
         return name  # a full id (or a provider-style id); the API is the judge
     known = ", ".join(sorted(aliases))
     raise ValueError(f"unknown model alias {name!r} (aliases: {known}; or give a full model id)")
+
+
+# Server tools by alias -> every version, newest first. An alias means the newest version that
+# needs no beta header; NAME@YYYYMMDD pins another (`--server-tool web_search@20250305`).
+# Sources: the anthropic SDK's beta tool types (2.12) list these versions; the web search tool
+# page (agents-and-tools/tool-use/web-search-tool) says web_search_20260209 and later add dynamic
+# filtering, available on Claude 4.6 and later models (pin 20250305 for older ones); the Haiku
+# 4.5 migration guide names code_execution_20250825 the current code execution version, and no
+# source here says 20260120 or 20260521 works without a beta header, so the alias stays there.
+SERVER_TOOLS: dict[str, tuple[str, ...]] = {
+    "web_search": ("20260318", "20260209", "20250305"),
+    "web_fetch": ("20260318", "20260309", "20260209", "20250910"),
+    "code_execution": ("20250825", "20260521", "20260120", "20250522"),
+    "tool_search_tool_regex": ("20251119",),
+    "tool_search_tool_bm25": ("20251119",),
+}
+
+
+def server_tool_type(spec: str) -> tuple[str, str] | None:
+    """(name, type) for a server tool alias (web_search) or a pinned one (web_search@20250305).
+
+    None when spec is neither; a pinned version this table does not list is passed on as given
+    (the API decides).
+    """
+    name, _, version = spec.partition("@")
+    if name not in SERVER_TOOLS:
+        return None
+    if not version:
+        return name, f"{name}_{SERVER_TOOLS[name][0]}"
+    if not re.fullmatch(r"\d{8}", version):
+        return None
+    return name, f"{name}_{version}"
+
+
+def server_tool_help() -> str:
+    """One line per alias: what it resolves to and the versions that can be pinned."""
+    return "; ".join(
+        f"{name} = {name}_{versions[0]}" + (f" (or @{', @'.join(versions[1:])})" if versions[1:] else "")
+        for name, versions in SERVER_TOOLS.items()
+    )

@@ -26,6 +26,7 @@ import orjson
 
 from ..config import CREDENTIAL_VARS, known_secrets
 from ..errors import UsageError
+from ..message.capabilities import SERVER_TOOLS, server_tool_type
 from ..message.schema import json_or_file, validate_schema
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the API's rule for tool names
@@ -33,16 +34,24 @@ DEFAULT_TIMEOUT = 60.0
 MAX_OUTPUT = 1024 * 1024  # bytes of a tool's stdout sent back; the rest is cut with a note
 MAX_ENV_VALUE = 100_000  # longer input values stay out of the environment (Linux caps one at 128 KiB)
 EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
-# Server tools by short name -> the type sent (the first generally available version; give a
-# full type such as web_search_20260318 for a newer one).
-SERVER_TOOLS = {
-    "web_search": "web_search_20250305",
-    "web_fetch": "web_fetch_20250910",
-    "code_execution": "code_execution_20250825",
-    "tool_search_tool_regex": "tool_search_tool_regex_20251119",
-    "tool_search_tool_bm25": "tool_search_tool_bm25_20251119",
-}
-_TOOL_FILE_KEYS = {"name", "description", "input_schema", "command", "timeout"}
+# A tools file entry: the API's tool definition keys, passed on unchanged (the anthropic SDK's
+# BetaToolParam, 2.12; `type` is "custom" for these tools), and the keys only claude reads.
+_API_TOOL_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "input_schema",
+        "type",
+        "strict",
+        "defer_loading",
+        "input_examples",
+        "cache_control",
+        "eager_input_streaming",
+        "allowed_callers",
+    }
+)
+_LOCAL_TOOL_KEYS = frozenset({"command", "timeout"})
+_PASSED_ON = _API_TOOL_KEYS - {"name", "description", "input_schema"}  # checked and sent as Tool fields
 # Tool processes running now. Each has its own session (so a timeout can kill its children), so
 # a Ctrl-C at the terminal does not reach them: `kill_running` stops them when claude stops.
 _running: set[subprocess.Popen[bytes]] = set()
@@ -58,6 +67,7 @@ class Tool:
     input_schema: dict[str, Any] = field(default_factory=lambda: dict(EMPTY_SCHEMA))
     description: str = ""
     timeout: float = DEFAULT_TIMEOUT
+    extra: dict[str, Any] = field(default_factory=dict)  # more API keys from a tools file, as given
 
     def declaration(self) -> dict[str, Any]:
         """The entry for the request's `tools` array."""
@@ -65,6 +75,7 @@ class Tool:
             "name": self.name,
             "description": self.description or f"Runs the local program: {shlex.join(self.command)}",
             "input_schema": self.input_schema,
+            **self.extra,
         }
 
 
@@ -195,11 +206,11 @@ def load_tools_file(path: str, timeout: float) -> list[Tool]:
         where = f"--tools {path}: tool {i}"
         if not isinstance(entry, dict):
             raise UsageError(f"{where}: must be an object")
-        unknown = set(entry) - _TOOL_FILE_KEYS
+        unknown = set(entry) - _API_TOOL_KEYS - _LOCAL_TOOL_KEYS
         if unknown:
-            raise UsageError(
-                f"{where}: unknown key {sorted(unknown)[0]!r} (keys: {', '.join(sorted(_TOOL_FILE_KEYS))})"
-            )
+            api, local = ", ".join(sorted(_API_TOOL_KEYS)), ", ".join(sorted(_LOCAL_TOOL_KEYS))
+            key = sorted(unknown)[0]
+            raise UsageError(f"{where}: unknown key {key!r} (the API's: {api}; claude's: {local})")
         name = entry.get("name")
         if not isinstance(name, str):
             raise UsageError(f"{where}: needs a name")
@@ -216,7 +227,10 @@ def load_tools_file(path: str, timeout: float) -> list[Tool]:
         limit = entry.get("timeout", timeout)
         if not isinstance(limit, int | float) or isinstance(limit, bool) or limit <= 0:
             raise UsageError(f"{where}: timeout must be a number of seconds above 0")
-        tools.append(Tool(name, argv, schema, str(entry.get("description") or ""), float(limit)))
+        extra = {
+            k: v for k, v in entry.items() if k in _API_TOOL_KEYS - {"name", "description", "input_schema"}
+        }
+        tools.append(Tool(name, argv, schema, str(entry.get("description") or ""), float(limit), extra))
     return tools
 
 
@@ -250,19 +264,22 @@ def check_program(argv: list[str], where: str) -> list[str]:
 
 
 def server_tool(spec: str) -> dict[str, Any]:
-    """The declaration for --server-tool NAME, TYPE (name_YYYYMMDD) or a JSON object."""
+    """The declaration for --server-tool ALIAS, ALIAS@YYYYMMDD, TYPE (name_YYYYMMDD) or a JSON object."""
     if spec.lstrip().startswith("{"):
         value = json_or_file(spec, "--server-tool")
         if not isinstance(value.get("type"), str) or not isinstance(value.get("name"), str):
             raise UsageError("--server-tool: a JSON declaration needs a type and a name")
         return dict(value)
-    if spec in SERVER_TOOLS:
-        return {"type": SERVER_TOOLS[spec], "name": spec}
+    resolved = server_tool_type(spec)
+    if resolved:
+        return {"type": resolved[1], "name": resolved[0]}
     m = re.match(r"^([a-z_]+)_(\d{8})$", spec)
     if m:
         return {"type": spec, "name": m[1]}
-    known = ", ".join(SERVER_TOOLS)
-    raise UsageError(f"--server-tool: unknown {spec!r} ({known}, or a full type like web_search_20250305)")
+    raise UsageError(
+        f"--server-tool: unknown {spec!r} ({', '.join(SERVER_TOOLS)}, NAME@YYYYMMDD to pin a version,"
+        " or a full type like web_search_20250305)"
+    )
 
 
 def tool_choice(
