@@ -205,7 +205,11 @@ def test_model_rules_refuse_before_sending_unless_forced(cli, emu) -> None:
     assert emu.message_requests == []
     forced = cli("ask", "-m", "claude-opus-4-7", "--temperature", "0.3", "--force", "hi")
     assert forced.code == 10  # the API's 400, mapped
-    assert forced.stderr.startswith("claude: error: invalid_request_error (400): ")
+    # The API's 400 is named in terms of the flag (issue 14), with the API's own words kept.
+    assert forced.stderr.startswith(
+        "claude: error: --temperature is not accepted by claude-opus-4-7; drop it or use --effort"
+        " (the API said: invalid_request_error (400): "
+    )
 
 
 def test_task_budget_adds_its_beta(cli, emu) -> None:
@@ -305,3 +309,17 @@ def test_tool_run_refuses_a_forced_tool_choice_on_sonnet_5_5(cli, emu, tmp_path)
     run = cli("tool-run", "-y", "--tool", f"t={tool}", "--tool-choice", "any", "go")
     assert run.code == 2 and "forced tool use" in run.stderr
     assert emu.message_requests == []
+
+
+def test_a_400_for_a_parameter_names_the_flag_to_drop(cli, emu) -> None:
+    """Issue 14: for a model the rules do not know, the API's 400 is explained in terms of flags."""
+    emu.enqueue(Reply.error(400, "invalid_request_error", "`temperature` is deprecated for this model."))
+    run = cli("ask", "-m", "claude-nova-1", "--temperature", "0.2", "hi")
+    assert run.code == 10 and run.stderr.count("\n") == 1
+    assert run.stderr.startswith(
+        "claude: error: --temperature is not accepted by claude-nova-1; drop it or use --effort"
+        " (the API said: invalid_request_error (400): `temperature` is deprecated for this model."
+    )
+    emu.enqueue(Reply.error(400, "invalid_request_error", "messages: something else"))
+    other = cli("ask", "-m", "claude-nova-1", "hi")
+    assert other.stderr.startswith("claude: error: invalid_request_error (400): messages: something else")

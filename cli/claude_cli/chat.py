@@ -18,7 +18,6 @@ import orjson
 
 from . import config as cfg
 from . import flow
-from .api.exchange import send_message
 from .errors import CliError, Exit, UsageError
 from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
@@ -139,7 +138,7 @@ class ChatSession:
 
         def send(request: dict[str, Any]) -> dict[str, Any]:
             started = time.monotonic()
-            message = send_message(self.transport, request, renderer)
+            message = flow.send_explained(self.transport, request, renderer)
             if not self.flags.no_log:  # every turn of a paused answer is stored
                 self.conversation_id = (
                     flow.record_turn(self.conversation_id, request, message, started, self.out)

@@ -349,7 +349,7 @@ def run_message(
     With `schema` (--schema) the answer is held back, checked, and printed as one JSON value.
     With `extract` ("first" or "all": -x, --extract-all) only the answer's fenced code is printed.
     """
-    from .api.exchange import MESSAGES_PATH, send_message
+    from .api.exchange import MESSAGES_PATH
 
     if fmt == "ndjson" and not stream:
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
@@ -392,7 +392,7 @@ def run_message(
     def send(body: dict[str, Any]) -> dict[str, Any]:
         nonlocal conversation_id
         started = time.monotonic()
-        message = send_message(transport, body, renderer)
+        message = send_explained(transport, body, renderer)
         if log:  # every turn is stored, so -c continues from the whole exchange
             conversation_id = record_turn(conversation_id, body, message, started, out, prepared.title)
         return message
@@ -498,3 +498,18 @@ def reset_current() -> None:
     _warned.clear()
     while _held_locks:  # an earlier invocation in this process (tests) held a conversation
         _held_locks.pop().close()
+
+
+def send_explained(transport: Transport, body: dict[str, Any], renderer: Renderer) -> dict[str, Any]:
+    """send_message, with the flag to drop named when the API rejects a parameter (400)."""
+    from .api.exchange import send_message
+    from .errors import ApiError
+    from .message.request import rejection_hint
+
+    try:
+        return send_message(transport, body, renderer)
+    except ApiError as exc:
+        hint = rejection_hint(body, exc.api_message) if exc.status == 400 else None
+        if hint:
+            exc.message = f"{hint} (the API said: {exc.message})"
+        raise

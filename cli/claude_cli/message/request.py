@@ -275,3 +275,28 @@ def check_ranges(body: dict[str, Any]) -> None:
     top_k = body.get("top_k")
     if top_k is not None and top_k < 1:
         raise UsageError(f"top_k must be at least 1, not {top_k}")
+
+
+# Words of an API 400 message -> the flag that set the field it rejects (the first match wins).
+_REJECTED_FIELD_FLAGS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("temperature",), "--temperature", "drop it or use --effort"),
+    (("top_p",), "--top-p", "drop it or use --effort"),
+    (("top_k",), "--top-k", "drop it or use --effort"),
+    (
+        ("budget_tokens", "thinking.type.enabled"),
+        "--thinking-budget",
+        "use --thinking adaptive with --effort",
+    ),
+    (("cannot be disabled", "thinking.type.disabled"), "--thinking off", "lower --effort instead"),
+    (("tool_choice", "forced tool"), "--tool-choice", "use --tool-choice auto"),
+    (("prefill",), "--prefill", "end with a user turn instead"),
+)
+
+
+def rejection_hint(body: dict[str, Any], api_message: str) -> str | None:
+    """For an API 400 about a parameter this request set: which flag to drop, in one clause."""
+    text = api_message.lower()
+    for words, flag, advice in _REJECTED_FIELD_FLAGS:
+        if any(w in text for w in words):
+            return f"{flag} is not accepted by {body.get('model')}; {advice}"
+    return None

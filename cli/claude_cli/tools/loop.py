@@ -95,7 +95,7 @@ def run_loop(
     flags: SimpleNamespace, words: list[str] | None, settings: LoopSettings, *, fmt: str, show_thinking: bool
 ) -> Exit:
     """The whole tool-run: returns the exit status of how it ended."""
-    from ..api.exchange import MESSAGES_PATH, send_message
+    from ..api.exchange import MESSAGES_PATH
 
     out = Output()
     flow.set_current(out)
@@ -132,7 +132,7 @@ def run_loop(
             renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
             started = time.monotonic()
             budget.check(body)
-            message = send_message(transport, body, renderer)
+            message = flow.send_explained(transport, body, renderer)
             budget.spend(body, message)
             steps += 1
             made += created_files(message.get("content") or [])
