@@ -315,13 +315,13 @@ def test_web_adds_the_search_and_fetch_tools_and_cites_sources(cli, emu) -> None
     tools = emu.message_requests[-1].body["tools"]
     assert tools == [
         {
-            "type": "web_search_20260209",
+            "type": "web_search_20260318",  # the alias table's newest (issue 14)
             "name": "web_search",
             "allowed_domains": ["example.com"],
             "max_uses": 3,
         },
         {
-            "type": "web_fetch_20260209",
+            "type": "web_fetch_20260318",
             "name": "web_fetch",
             "allowed_domains": ["example.com"],
             "max_uses": 3,

@@ -1,12 +1,10 @@
 """`--web`: the web search and web fetch server tools on a plain ask, and continuing paused turns.
 
-The versions sent are kept here, in one place (issue 14 owns `--server-tool`'s alias table in
-tools/programs.py; when the two meet, one table should serve both). web_search_20260209 and
-web_fetch_20260209 are the current versions (Feb 2026, dynamic filtering); they take the same
+The versions sent are the ones `--server-tool web_search` / `web_fetch` mean: one table,
+capabilities.SERVER_TOOLS, with its sources. The 2026 versions (dynamic filtering) take the same
 parameters as the first ones (name, max_uses, allowed_domains or blocked_domains, user_location;
 web fetch also citations and max_content_tokens) and need no beta header
-(platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool and .../web-fetch-tool;
-anthropic-sdk-ruby Anthropic::Models::WebSearchTool20260209).
+(platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool and .../web-fetch-tool).
 
 A server tool turn may stop with `pause_turn` when the server's loop runs long; the docs say to
 send the paused assistant turn back as it is and the model continues
@@ -20,9 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UsageError
+from .capabilities import SERVER_TOOLS
 
-WEB_SEARCH = "web_search_20260209"
-WEB_FETCH = "web_fetch_20260209"
+WEB_SEARCH = f"web_search_{SERVER_TOOLS['web_search'][0]}"
+WEB_FETCH = f"web_fetch_{SERVER_TOOLS['web_fetch'][0]}"
 MAX_CONTINUATIONS = 10  # paused turns sent back before giving up (exit 5, the answer so far kept)
 
 
