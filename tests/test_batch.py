@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -327,3 +328,37 @@ def test_no_api_key_is_one_error_before_anything_is_sent(cli, emu) -> None:
     assert (run.code, run.stdout) == (11, "")
     assert run.stderr.startswith("claude: error: no API key") and run.stderr.count("\n") == 1
     assert emu.requests == []
+
+
+def test_ctrl_c_in_via_batches_says_the_batch_keeps_running_and_how_to_resume(
+    env, emu, tmp_path: Path
+) -> None:
+    """Issue 13 defect 4: the summary on its own line, then where the batch stands, that it keeps
+    running on the server, and the commands to resume or cancel; the same command resumes."""
+    emu.batches.seconds = 60
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(jsonl(JOBS))
+    state = str(tmp_path / "s.db")
+    args = ("batch", "--via", "batches", "--state", state, "--poll-interval", "0.05", str(jobs))
+    proc = run_claude(env, *args)
+    assert proc.stderr is not None
+    first = proc.stderr.readline().decode()
+    assert first.startswith("claude: submitted msgbatch_"), first
+    batch_id = first.split()[2]
+    time.sleep(0.3)  # polling now
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    lines = err.decode().splitlines()
+    assert proc.returncode == 130
+    assert lines[0].startswith("claude: batch: 0 done, 0 failed")
+    assert lines[1] == "claude: interrupted; 1 batch keep running on the server:"
+    assert lines[2].startswith(f"claude:   {batch_id} (in_progress")
+    assert lines[3] == "claude: to resume, run the same command again (the state file knows the batches)"
+    assert lines[4] == "claude: to stop them: claude batch cancel ID"
+    emu.batches.items[batch_id]["due"] = 0  # the server finishes the batch meanwhile
+    again = run_claude(env, *args)
+    out, _ = again.communicate(timeout=30)
+    assert again.returncode == 0, out
+    assert sorted(r["id"] for r in parse(out.decode())) == ["a", "b", "c"]
+    posts = [r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]
+    assert len(posts) == 1  # resumed, not submitted again

@@ -114,7 +114,58 @@ def run_batches(
         if journal is not None:
             journal.add_batch(batch["id"], pending[batch["id"]])
         sink.out.note(f"claude: submitted {batch['id']} ({len(group)} requests)")
-    waiting = {b: retrieve(transport, b) for b in pending}
+    waiting: dict[str, dict[str, Any]] = {b: {"id": b} for b in pending}
+    try:
+        waiting = {b: retrieve(transport, b) for b in pending}
+        _poll(waiting, transport, by_id, todo, all_jobs, sink, poll_interval)
+    except KeyboardInterrupt:
+        sink.progress(None)  # what follows starts on its own line
+        raise BatchesInterrupted(_interrupted_lines(waiting, journal is not None)) from None
+    sink.progress(None)
+
+
+class BatchesInterrupted(KeyboardInterrupt):
+    """Ctrl-C while batches run on the server; `lines` say where they stand and what to do."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
+def _interrupted_lines(waiting: dict[str, dict[str, Any]], journaled: bool) -> list[str]:
+    if not waiting:
+        return []
+    n = len(waiting)
+    lines = [f"claude: interrupted; {n} batch{'' if n == 1 else 'es'} keep running on the server:"]
+    for batch_id, batch in waiting.items():
+        counts = batch.get("request_counts") or {}
+        shown = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+        status = batch.get("processing_status", "in_progress")
+        lines.append(f"claude:   {batch_id} ({status}{', ' + shown if shown else ''})")
+    if journaled:
+        lines.append("claude: to resume, run the same command again (the state file knows the batches)")
+    else:
+        lines.append(
+            "claude: to get their results: claude batch results ID (without --state a re-run submits again)"
+        )
+    lines.append("claude: to stop them: claude batch cancel ID")
+    return lines
+
+
+def _poll(
+    waiting: dict[str, dict[str, Any]],
+    transport: Transport,
+    by_id: dict[str, Job],
+    todo: list[Job],
+    all_jobs: list[Job],
+    sink: Sink,
+    poll_interval: float,
+) -> None:
+    """Poll until every batch in `waiting` has ended, printing results as each one ends.
+
+    `waiting` is updated in place, so an interrupted caller knows which batches still run.
+    """
+    journal = sink.journal
     # Ids with a result already: replayed from the journal (a run killed while printing a batch's
     # results journaled some of them) or printed earlier in this run. Each id is printed once.
     todo_ids = {job.id for job in todo}
@@ -137,8 +188,8 @@ def run_batches(
             break
         sink.progress(_progress(waiting, sink.tally))
         time.sleep(poll_interval)
-        waiting = {b: retrieve(transport, b) for b in waiting}
-    sink.progress(None)
+        for batch_id in list(waiting):
+            waiting[batch_id] = retrieve(transport, batch_id)
 
 
 def _progress(waiting: dict[str, dict[str, Any]], tally: Tally) -> str:

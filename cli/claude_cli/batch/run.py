@@ -138,6 +138,7 @@ def run_batch(
     sink = Sink(
         out, Printer(out, jobs, ordered), journal, tally, full, show_progress=out.stderr_tty and not quiet
     )
+    after_summary: list[str] = []
     try:
         todo, kept = replay(jobs, journal, retry_errors=retry_errors)
         emit_all(sink, kept)
@@ -151,12 +152,15 @@ def run_batch(
                     f"(their worst case would pass the cap); a re-run with --state continues"
                 )
         if via == "batches":
-            from .batches import run_batches
+            from .batches import BatchesInterrupted, run_batches
 
             betas = sorted({b for job in todo for b in job.betas})
             transport = connect(flags, config, out, betas)
             try:
                 run_batches(todo, jobs, transport, sink=sink, poll_interval=poll_interval)
+            except BatchesInterrupted as exc:
+                after_summary = exc.lines  # said after the summary, then exit 130
+                raise
             finally:
                 transport.close()
         elif todo:
@@ -168,6 +172,8 @@ def run_batch(
             journal.close()
         if not quiet:
             out.note(tally.summary())
+        for line in after_summary:
+            out.note(line)
     if sink.halted is not None:
         left = tally.total - tally.done - tally.failed
         again = "run the same command again" if state else "run it again (--state FILE keeps finished lines)"
