@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 PY = sys.executable
 
@@ -149,3 +151,24 @@ def test_log_rm_deletes_conversations_and_the_blobs_only_they_used(cli, emu, env
     assert keep in {c for c, _, _ in stored(env)}  # nothing deleted when one id is wrong
     assert cli("log", "rm", keep).code == 0
     assert stored(env) == [] and blob_count(env) == 0
+
+
+STEPS = ["ask", "stream", "tool-run", "chat"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.sampled_from(STEPS), min_size=1, max_size=5))
+def test_any_sequence_of_continuations_leaves_a_history_the_api_accepts(cli, emu, count_lines, steps) -> None:
+    """Property (issue 13): after a tool-run, any sequence of ask/stream/tool-run/chat continuing
+    the same conversation is accepted by the emulator, which checks tool_use/tool_result pairing
+    on every request as the API does (a refused history would exit 10)."""
+    first = cli("tool-run", "--yes", "--tool", count_lines, "start")
+    assert first.code == 0, first
+    for step in steps:
+        if step == "tool-run":
+            run = cli("tool-run", "-c", "--yes", "--tool", count_lines, "more")
+        elif step == "chat":
+            run = cli("chat", "-c", "--input-format", "ndjson", input='{"content": "and chat?"}\n')
+        else:
+            run = cli(step, "-c", "next")
+        assert run.code in (0, 18), (step, run)
