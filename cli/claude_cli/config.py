@@ -36,6 +36,7 @@ class Config:
     api_key_command: str | None = None
     system: str | None = None  # the default system prompt
     aliases: dict[str, str] = field(default_factory=dict)
+    mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.NAME] tables: MCP servers (tools/mcp.py)
     path: Path | None = None
 
 
@@ -48,9 +49,11 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "api_key_command": str,
     "system": str,
     "aliases": dict,
+    "mcp": dict,
 }
+_TABLES = ("aliases", "mcp")  # not set with `config set KEY`
 # The keys `claude config set` takes (besides alias.NAME), in the order help lists them.
-KEY_NAMES = tuple(k for k in _KEYS if k != "aliases")
+KEY_NAMES = tuple(k for k in _KEYS if k not in _TABLES)
 
 
 def setting_problem(key: str, value: Any) -> str | None:
@@ -130,9 +133,12 @@ def _config_from(data: dict[str, Any], path: Path) -> Config:
     aliases = values.pop("aliases", {})
     if not all(isinstance(v, str) for v in aliases.values()):
         raise ConfigError(f"config file {path}: [aliases] values must be model id strings")
+    mcp = values.pop("mcp", {})
+    if not all(isinstance(v, dict) for v in mcp.values()):
+        raise ConfigError(f"config file {path}: [mcp] holds one table per server: [mcp.NAME]")
     if "timeout" in values:
         values["timeout"] = float(values["timeout"])
-    return Config(**values, aliases=aliases, path=path)
+    return Config(**values, aliases=aliases, mcp=mcp, path=path)
 
 
 def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
@@ -154,7 +160,7 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
         data["aliases"] = aliases
         if not aliases:
             del data["aliases"]
-    elif key in _KEYS and key != "aliases":
+    elif key in _KEYS and key not in _TABLES:
         kind = _KEYS[key]
         converted: Any = value
         if value is not None and kind in (int, (int, float)):
@@ -167,7 +173,7 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
             raise ConfigError(f"{key} {problem}")
         _assign(data, key, converted)
     else:
-        known = ", ".join([k for k in _KEYS if k != "aliases"] + ["alias.NAME"])
+        known = ", ".join([k for k in _KEYS if k not in _TABLES] + ["alias.NAME"])
         raise ConfigError(f"unknown config key {key!r} (known: {known})")
     _config_from(data, path)  # the same checks as loading
     _write_private(path, _toml(data))
@@ -182,15 +188,28 @@ def _assign(table: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _toml(data: dict[str, Any]) -> str:
-    """TOML for a flat table plus [aliases]. JSON string, integer and float literals are TOML too."""
+    """TOML for a flat table plus [aliases] and [mcp.NAME] tables.
+
+    JSON string, integer and float literals and arrays of them are TOML too; a table value
+    (an MCP server's env or headers) is written as an inline table.
+    """
     import orjson
 
     def literal(v: Any) -> str:
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{literal(str(k))} = {literal(x)}" for k, x in v.items()) + " }"
+        if isinstance(v, list):
+            return "[" + ", ".join(literal(x) for x in v) + "]"
+        if isinstance(v, bool):
+            return "true" if v else "false"
         return orjson.dumps(v).decode()
 
-    lines = [f"{k} = {literal(v)}" for k, v in data.items() if k != "aliases"]
+    lines = [f"{k} = {literal(v)}" for k, v in data.items() if k not in _TABLES]
     if data.get("aliases"):
         lines += ["", "[aliases]"] + [f"{literal(k)} = {literal(v)}" for k, v in data["aliases"].items()]
+    for name, entry in (data.get("mcp") or {}).items():
+        lines += ["", f"[mcp.{literal(str(name))}]"]
+        lines += [f"{literal(k)} = {literal(v)}" for k, v in entry.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -31,6 +31,7 @@ class Exit(IntEnum):
     SERVER = 16  # 500 and other 5xx, after retries
     CONNECTION = 17  # could not connect, timed out, or the stream broke off
     TOOL_USE = 18  # the model asked for a tool this command does not run (`tool-run -c` runs it)
+    MCP_SERVER = 19  # an MCP server failed to start, or stopped while in use
     BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
@@ -104,6 +105,7 @@ EXIT_TABLE: list[tuple[Exit, str]] = [
     (Exit.SERVER, "api_error (500) or other 5xx, retries exhausted"),
     (Exit.CONNECTION, "connection failed, timed out, or the stream broke off"),
     (Exit.TOOL_USE, "the model asked for a tool that ask/stream/chat do not run; `tool-run -c` runs it"),
+    (Exit.MCP_SERVER, "an MCP server failed to start or stopped while in use (its stderr tail shown)"),
     (Exit.INTERRUPTED, "interrupted by Ctrl-C (SIGINT); printed output is kept"),
     (Exit.BROKEN_PIPE, "stdout was closed by its reader (e.g. `| head`)"),
     (Exit.TERMINATED, "terminated by SIGTERM or SIGHUP; printed output is kept"),

@@ -11,7 +11,7 @@ EPILOG = """\b
 Examples:
   claude tool-run --yes --tool now=date "what day of the week is it?"
   claude tool-run -y --tools tools.toml -o ndjson "is it up?" | jq -c 'select(.type=="tool_execution")'
-  claude tool-run --tool wc='wc -l' --tool-schema wc=@wc.json --dry-run-tools "count lines in README.md"
+  claude tool-run -y --mcp mcp-server-time --mcp https://mcp.example.com/mcp "what time is it in Lima?"
   git diff | claude tool-run -y --tool tests='make test' "fix what the tests say"
 """
 
@@ -54,6 +54,25 @@ def tool_run(
     tool_timeout: Annotated[
         float, typer.Option("--tool-timeout", help="Seconds a tool may run (a tools file may set its own).")
     ] = 60.0,
+    mcp: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mcp",
+            help="An MCP server: a COMMAND (stdio), a URL (streamable HTTP) or a NAME from the config file "
+            "(repeatable).",
+        ),
+    ] = None,
+    mcp_header: Annotated[
+        list[str] | None,
+        typer.Option("--mcp-header", help="'Name: value' sent to --mcp URL servers; ${VAR} is expanded."),
+    ] = None,
+    mcp_config: Annotated[
+        str | None,
+        typer.Option("--mcp-config", help="A JSON file of MCP servers (Claude Desktop format); all used."),
+    ] = None,
+    mcp_tools: Annotated[
+        str | None, typer.Option("--mcp-tools", help="NAME,NAME: only these tools of the MCP servers.")
+    ] = None,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Run tool calls without asking.")] = False,
     download: Annotated[
         str | None,
@@ -77,6 +96,9 @@ def tool_run(
     TOOL_INPUT, and TOOL_INPUT_<KEY> per top-level key). stdout becomes the tool_result; a
     non-zero exit or a timeout becomes is_error with the exit status and stderr. On a terminal
     each call is confirmed first; without one, tools run only with --yes.
+
+    --mcp adds the tools of Model Context Protocol servers: they start once, before the first
+    request, and stop when the run ends; their calls are confirmed the same way.
     """
     from ..errors import UsageError
     from ..tools.loop import LoopSettings, run_loop, terminal_confirm
@@ -92,10 +114,19 @@ def tool_run(
         raise UsageError(f"--tool-timeout must be more than 0 seconds, not {tool_timeout}")
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
     server = [make_server_tool(s) for s in server_tool or []]
-    if not declared and not server:
-        raise UsageError("no tools: give --tool NAME=COMMAND, --tools FILE or --server-tool NAME")
+    servers = []
+    if mcp or mcp_config or mcp_header or mcp_tools:
+        from ..tools.mcp import servers_from_flags
+
+        servers = servers_from_flags(list(mcp or []), list(mcp_header or []), mcp_config)
+        if not servers:
+            raise UsageError("--mcp-header and --mcp-tools need an MCP server: give --mcp or --mcp-config")
+    if not declared and not server and not servers:
+        raise UsageError(
+            "no tools: give --tool NAME=COMMAND, --tools FILE, --mcp SERVER or --server-tool NAME"
+        )
     confirm = None
-    if declared and not (yes or dry_run_tools or flags.dry_run):
+    if (declared or servers) and not (yes or dry_run_tools or flags.dry_run):
         confirm = terminal_confirm()
         if confirm is None:
             raise UsageError("no terminal to confirm tool calls: pass --yes to run them (or --dry-run-tools)")
@@ -106,17 +137,30 @@ def tool_run(
             Path(download).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"--download: cannot use {download} as a directory: {exc.strerror}") from None
-    settings = LoopSettings(
-        tools=declared,
-        server_tools=server,
-        tool_choice=make_choice(tool_choice, declared, server),
-        parallel=not no_parallel,
-        max_steps=max_steps,
-        confirm=confirm,
-        dry_run_tools=dry_run_tools,
-        max_cost=max_cost,
-        download=download,
-    )
-    raise typer.Exit(
-        run_loop(flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking)
-    )
+    hub = None
+    tools_all: dict = dict(declared)
+    if servers:
+        from ..tools.mcp import start_servers
+
+        allow = mcp_tools.split(",") if mcp_tools else None
+        taken = set(declared) | {str(s.get("name")) for s in server}
+        hub, found = start_servers(servers, taken, allow, tool_timeout)
+        tools_all.update(found)
+    try:
+        settings = LoopSettings(
+            tools=tools_all,
+            server_tools=server,
+            tool_choice=make_choice(tool_choice, tools_all, server),
+            parallel=not no_parallel,
+            max_steps=max_steps,
+            confirm=confirm,
+            dry_run_tools=dry_run_tools,
+            max_cost=max_cost,
+            download=download,
+            hub=hub,
+        )
+        status = run_loop(flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking)
+    finally:
+        if hub is not None:
+            hub.close()
+    raise typer.Exit(status)

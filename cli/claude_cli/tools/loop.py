@@ -24,19 +24,21 @@ from .. import flow
 from ..errors import CliError, Exit, UsageError
 from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, message_text, report, usage_line
+from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
 MAX_TOKENS_RETRIES = 2
 
-Confirm = Callable[[Tool, dict[str, Any]], bool]
+AnyTool = Tool | McpTool
+Confirm = Callable[[AnyTool, dict[str, Any]], bool]
 
 
 @dataclass
 class LoopSettings:
     """How the loop runs tools."""
 
-    tools: dict[str, Tool]
+    tools: dict[str, AnyTool]
     server_tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: dict[str, Any] | None = None
     parallel: bool = True
@@ -45,6 +47,7 @@ class LoopSettings:
     dry_run_tools: bool = False
     download: str | None = None  # --download DIR: save the files code execution made
     max_cost: float | None = None  # --max-cost USD: stop before a request that could pass it
+    hub: McpHub | None = None  # the MCP servers whose tools are among `tools`
 
 
 def terminal_confirm() -> Confirm | None:
@@ -56,12 +59,13 @@ def terminal_confirm() -> Confirm | None:
         return None
     run_all = False
 
-    def ask(tool: Tool, call: dict[str, Any]) -> bool:
+    def ask(tool: AnyTool, call: dict[str, Any]) -> bool:
         nonlocal run_all
         if run_all:
             return True
         shown = orjson.dumps(call.get("input") or {}).decode()
-        tty.write(f"claude: run {tool.name} ({shlex.join(tool.command)}) with {shown}? [y/N/a=all] ")
+        what = tool.label() if isinstance(tool, McpTool) else shlex.join(tool.command)
+        tty.write(f"claude: run {tool.name} ({what}) with {shown}? [y/N/a=all] ")
         tty.flush()
         answer = tty_in.readline().strip().lower()
         run_all = answer in ("a", "all")
@@ -279,9 +283,9 @@ def save_created(transport: Any, file_ids: list[str], folder: str, out: Output) 
         out.note(f"claude: saved {path} ({size:,} bytes)")
 
 
-def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun]:
+def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun | McpRun]:
     """Run the tool calls (asking first when a confirm is set); results in call order."""
-    approved: list[tuple[dict[str, Any], Tool | None, str]] = []
+    approved: list[tuple[dict[str, Any], AnyTool | None, str]] = []
     for call in calls:
         tool = settings.tools.get(str(call.get("name")))
         if tool is None:
@@ -291,11 +295,13 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun
         else:
             approved.append((call, tool, ""))
 
-    def one(item: tuple[dict[str, Any], Tool | None, str]) -> ToolRun:
+    def one(item: tuple[dict[str, Any], AnyTool | None, str]) -> ToolRun | McpRun:
         call, tool, why = item
         if tool is None:
             inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
             return ToolRun(str(call.get("id")), str(call.get("name")), inputs or {}, None, note=why)
+        if isinstance(tool, McpTool):
+            return tool.run(call)
         return run_tool(tool, call)
 
     pool = ThreadPoolExecutor(min(len(approved), 16)) if settings.parallel and len(approved) > 1 else None
@@ -303,8 +309,10 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun
         if pool is not None:
             return list(pool.map(one, approved))
         return [one(item) for item in approved]
-    except BaseException:  # Ctrl-C, SIGTERM: the tools must not outlive claude
+    except BaseException:  # Ctrl-C, SIGTERM, a dead MCP server: the tools must not outlive claude
         kill_running()
+        if settings.hub is not None:
+            settings.hub.cancel_calls()
         raise
     finally:
         if pool is not None:
@@ -346,7 +354,7 @@ def _narrate(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool
             out.note(f"claude: server tool {block.get('name')} {shown}", dim=True)
 
 
-def tool_line(run: ToolRun, *, shorten: bool = False) -> str:
+def tool_line(run: ToolRun | McpRun, *, shorten: bool = False) -> str:
     """One compact line for a tool call that ran (or did not): `claude: ✓ name {input} (0.1 s)`."""
     shown = orjson.dumps(run.input).decode()
     if shorten and len(shown) > 60:
@@ -356,6 +364,10 @@ def tool_line(run: ToolRun, *, shorten: bool = False) -> str:
         return f"claude: ✗ {run.name} {shown}: timed out after {took}"
     if run.note:
         return f"claude: ✗ {run.name} {shown}: not run ({run.note})"
+    if isinstance(run, McpRun):
+        if run.is_error:
+            return f"claude: ✗ {run.name} {shown}: failed on MCP server {run.server} ({took})"
+        return f"claude: ✓ {run.name} {shown} ({took}, {run.output_bytes} bytes)"
     if run.is_error:
         return f"claude: ✗ {run.name} {shown}: exit {run.exit_status} ({took})"
     return f"claude: ✓ {run.name} {shown} ({took}, {len(run.stdout)} bytes)"
@@ -370,7 +382,7 @@ def _print_final(
         make_renderer("text", out, show_thinking=show_thinking, raw=raw).finish(message, streamed=False)
 
 
-def _print_plan(calls: list[dict[str, Any]], tools: dict[str, Tool], out: Output, fmt: str) -> None:
+def _print_plan(calls: list[dict[str, Any]], tools: dict[str, AnyTool], out: Output, fmt: str) -> None:
     """--dry-run-tools: each command that would run, with the JSON it would read on stdin.
 
     Text: `name<TAB>command<TAB>input` lines; ndjson and json: `{"type": "tool_plan", ...}` lines.
@@ -388,5 +400,6 @@ def _print_plan(calls: list[dict[str, Any]], tools: dict[str, Tool], out: Output
                 "name": call.get("name"),
                 "command": tool.command if tool else None,
                 "input": call.get("input") or {},
+                **({"server": tool.server.name} if isinstance(tool, McpTool) else {}),
             }
             out.write(orjson.dumps(plan) + b"\n")

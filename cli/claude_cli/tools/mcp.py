@@ -1,0 +1,628 @@
+"""Model Context Protocol servers as tools: start them, list their tools, call them from the loop.
+
+A server is a local program spoken to over stdio (`--mcp COMMAND`: split like a shell would and
+run as an argument list, never through a shell) or a streamable-HTTP endpoint (`--mcp URL`), or
+a name from the config file's `[mcp.NAME]` tables or an `--mcp-config` file in the `mcpServers`
+JSON format of Claude Desktop and Claude Code. Every server starts once per run, in parallel,
+and is shut down when the run ends (Ctrl-C and SIGTERM included: stdin closed, then the SDK
+terminates its process group). A server that fails to start or dies while in use is a
+`CliError` with exit status 18 and the tail of its own stderr.
+
+The official SDK (`mcp` on PyPI) is imported only here, only when a server is used. Its client
+API (stdio_client + StdioServerParameters, streamable_http_client, ClientSession.initialize /
+list_tools / call_tool) is the one in the SDK's README and in mcp/client/*.py of mcp 2.x. The
+SDK is asynchronous; the loop is threads: one event loop runs in a background thread for the
+whole run, and each tool call is a coroutine submitted to it from the loop's worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import os
+import re
+import shlex
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import orjson
+
+from ..errors import CliError, Exit, UsageError
+from .programs import check_name
+
+START_TIMEOUT = 60.0  # seconds a server may take to start and list its tools
+STDERR_TAIL = 800  # characters of a failed server's stderr shown in its error line
+# Image types a tool_result may carry (the Messages API's image block media types).
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+_LAUNCHERS = {"npx", "uvx", "uv", "run", "node", "python", "python3", "pipx", "bunx", "deno", "bun", "-m"}
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_CONFIG_KEYS = {"command", "args", "env", "url", "headers", "type"}
+
+
+class McpServerError(CliError):
+    """An MCP server failed to start, answered nonsense, or died while in use."""
+
+    exit_code = Exit.MCP_SERVER
+
+
+@dataclass
+class McpServer:
+    """One MCP server: how to reach it, and (once started) its session and tools."""
+
+    name: str
+    command: list[str] | None = None  # stdio
+    url: str | None = None  # streamable HTTP
+    env: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    tools: list[dict[str, Any]] = field(default_factory=list)  # the server's tools/list, wire form
+    session: Any = None
+    errlog: IO[str] | None = None
+    failure: str = ""  # why it stopped, once it did
+
+    def where(self) -> str:
+        """The command line or URL, for people."""
+        return self.url or shlex.join(self.command or [])
+
+    def describe(self) -> dict[str, Any]:
+        """The server as `claude mcp list -o json` shows it."""
+        if self.url:
+            return {"name": self.name, "type": "http", "url": self.url, "headers": sorted(self.headers)}
+        return {"name": self.name, "type": "stdio", "command": self.command, "env": sorted(self.env)}
+
+    def stderr_tail(self) -> str:
+        """The last lines the server wrote on stderr (stdio servers), on one line."""
+        if self.errlog is None:
+            return ""
+        try:
+            self.errlog.flush()
+            self.errlog.seek(0)
+            text = self.errlog.read()
+        except (OSError, ValueError):
+            return ""
+        text = " | ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+        return text[-STDERR_TAIL:]
+
+
+# -- declaring -----------------------------------------------------------------------------------
+
+
+def expand_env(value: str, where: str) -> str:
+    """`${VAR}` and `$VAR` replaced from the environment (secrets stay out of argv and files)."""
+
+    def one(m: re.Match[str]) -> str:
+        name = m[1] or m[2]
+        if name not in os.environ:
+            raise UsageError(f"{where}: environment variable {name} is not set")
+        return os.environ[name]
+
+    return _ENV_REF.sub(one, value)
+
+
+def parse_header(spec: str) -> tuple[str, str]:
+    """'Name: value' (or Name=value) from --mcp-header, with ${VAR} expanded."""
+    m = re.match(r"^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*[:=]\s*(.*)$", spec)
+    if not m:
+        raise UsageError(f"--mcp-header takes 'Name: value', not {spec!r}")
+    return m[1], expand_env(m[2].strip(), f"--mcp-header {m[1]}")
+
+
+def _is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+def _name_for(argv: list[str] | None, url: str | None) -> str:
+    """A server name from its command (the program, past launchers like npx or uvx) or URL host."""
+    word = "mcp"
+    if url:
+        from urllib.parse import urlsplit
+
+        word = urlsplit(url).hostname or "mcp"
+    else:
+        word = os.path.basename((argv or ["mcp"])[0])
+        for arg in argv or []:
+            base = os.path.basename(arg)
+            if arg in ("-c", "-e", "--eval"):  # inline code: the program's own name will do
+                break
+            if arg.startswith("-") or base in _LAUNCHERS or re.match(r"^python3(\.\d+)?$", base):
+                continue
+            word = re.sub(r"\.(py|js|mjs|ts)$", "", base.split("@")[0] or base)
+            if "/" in arg and arg.startswith("@"):  # an npm scope: @org/server-x
+                word = arg.split("/", 1)[1].split("@")[0]
+            break
+    name = re.sub(r"[^a-zA-Z0-9_-]+", "-", word).strip("-")[:40]
+    return name or "mcp"
+
+
+def server_from_entry(name: str, entry: Any, where: str) -> McpServer:
+    """An McpServer from a config entry: `[mcp.NAME]` in TOML or one `mcpServers` JSON value."""
+    if not isinstance(entry, dict):
+        raise UsageError(f"{where}: {name} must be a table/object")
+    unknown = set(entry) - _CONFIG_KEYS
+    if unknown:
+        keys = ", ".join(sorted(_CONFIG_KEYS))
+        raise UsageError(f"{where}: {name}: unknown key {sorted(unknown)[0]!r} (keys: {keys})")
+    if not re.match(r"^[a-zA-Z0-9_-]{1,40}$", name):
+        raise UsageError(f"{where}: server name {name!r} must be 1-40 letters, digits, _ or -")
+    kind = entry.get("type")
+    if kind == "sse":
+        raise UsageError(f"{where}: {name}: the SSE transport is not supported; use streamable HTTP")
+    for key in ("env", "headers"):
+        value = entry.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise UsageError(f"{where}: {name}: {key} must map names to strings")
+    if isinstance(entry.get("url"), str):
+        if not _is_url(entry["url"]):
+            raise UsageError(f"{where}: {name}: url must start with http:// or https://")
+        headers = {k: expand_env(v, f"{where}: {name}: {k}") for k, v in entry.get("headers", {}).items()}
+        return McpServer(name, url=entry["url"], headers=headers)
+    command = entry.get("command")
+    args = entry.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise UsageError(f"{where}: {name}: args must be a list of strings")
+    if isinstance(command, str) and command.strip():
+        # Claude Desktop's form is command + args; a whole command line in `command` is split too.
+        argv = [*_split(command, f"{where}: {name}"), *args] if not args else [command, *args]
+    elif isinstance(command, list) and command and all(isinstance(a, str) for a in command):
+        argv = [*command, *args]
+    else:
+        raise UsageError(f"{where}: {name}: needs a command (or a url)")
+    env = {k: expand_env(v, f"{where}: {name}: env {k}") for k, v in entry.get("env", {}).items()}
+    return McpServer(name, command=argv, env=env)
+
+
+def _split(command: str, where: str) -> list[str]:
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"{where}: cannot split the command: {exc}") from None
+    if not argv:
+        raise UsageError(f"{where}: empty command")
+    return argv
+
+
+def load_config_file(path: str) -> dict[str, McpServer]:
+    """The servers of an `--mcp-config` file: `{"mcpServers": {NAME: {...}}}` (or the bare map)."""
+    from ..message.inputs import read_file_bytes
+
+    raw = read_file_bytes(path, "--mcp-config")
+    try:
+        data = orjson.loads(raw)
+    except ValueError as exc:
+        raise UsageError(f"--mcp-config: {path} is not valid JSON: {exc}") from None
+    servers = data.get("mcpServers", data) if isinstance(data, dict) else None
+    if not isinstance(servers, dict):
+        raise UsageError(f"--mcp-config: {path} must hold an mcpServers object")
+    where = f"--mcp-config {path}"
+    return {name: server_from_entry(name, entry, where) for name, entry in servers.items()}
+
+
+def configured_servers(config_tables: dict[str, Any], config_path: str) -> dict[str, McpServer]:
+    """The servers of the config file's `[mcp.NAME]` tables."""
+    where = f"config file {config_path}: [mcp]"
+    return {name: server_from_entry(name, entry, where) for name, entry in config_tables.items()}
+
+
+def parse_servers(
+    specs: list[str], headers: list[str], known: dict[str, McpServer], from_file: dict[str, McpServer]
+) -> list[McpServer]:
+    """The servers of one run: every `--mcp-config` server, then each --mcp NAME|URL|COMMAND."""
+    extra = dict(parse_header(h) for h in headers)
+    servers: list[McpServer] = list(from_file.values())
+    for spec in specs:
+        if not spec.strip():
+            raise UsageError("--mcp: empty server")
+        if spec in from_file:
+            continue  # already in
+        if spec in known:
+            server = known[spec]
+        elif _is_url(spec):
+            server = McpServer(_name_for(None, spec), url=spec)
+        else:
+            argv = _split(spec, f"--mcp {spec!r}")
+            server = McpServer(_name_for(argv, None), command=argv)
+        if server.url:
+            server.headers = {**server.headers, **extra}
+        servers.append(server)
+    if extra and not any(s.url for s in servers):
+        raise UsageError("--mcp-header applies to HTTP servers: give --mcp URL")
+    taken: set[str] = set()
+    for server in servers:  # two servers of the same name: the later ones get -2, -3, ...
+        base, n = server.name, 1
+        while server.name in taken:
+            n += 1
+            server.name = f"{base}-{n}"
+        taken.add(server.name)
+    return servers
+
+
+# -- tools ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class McpTool:
+    """One tool of an MCP server, as the model sees it (name) and as the server knows it (tool)."""
+
+    name: str
+    server: McpServer
+    tool: str
+    description: str
+    input_schema: dict[str, Any]
+    hub: McpHub
+    timeout: float
+
+    @property
+    def command(self) -> list[str]:
+        """What runs it, for the confirmation question and --dry-run-tools."""
+        return [*(self.server.command or [self.server.url or ""])]
+
+    def label(self) -> str:
+        """For the confirmation question: which server and tool."""
+        return f"MCP server {self.server.name}: {self.tool}"
+
+    def declaration(self) -> dict[str, Any]:
+        """The entry for the request's `tools` array."""
+        return {
+            "name": self.name,
+            "description": self.description or f"The tool {self.tool} of the MCP server {self.server.name}",
+            "input_schema": self.input_schema,
+        }
+
+    def run(self, call: dict[str, Any]) -> McpRun:
+        """Call the tool on its server; a failed call is an is_error result, a dead server raises."""
+        inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
+        run = McpRun(str(call.get("id")), self.name, self.server.name, inputs or {})
+        started = time.monotonic()
+        try:
+            result = self.hub.call(self.server, self.tool, inputs or {}, self.timeout)
+        except TimeoutError:
+            run.timed_out = True
+            run.note = f"timed out after {self.timeout:g} s"
+        except _CallFailed as exc:
+            run.note = str(exc)
+        else:
+            run.content, run.is_error, run.output_bytes = result_content(result)
+        run.duration_ms = int((time.monotonic() - started) * 1000)
+        return run
+
+
+@dataclass
+class McpRun:
+    """What one MCP tool call produced: the same interface as programs.ToolRun."""
+
+    tool_use_id: str
+    name: str
+    server: str
+    input: dict[str, Any]
+    content: list[dict[str, Any]] = field(default_factory=list)
+    is_error: bool = False
+    timed_out: bool = False
+    note: str = ""
+    duration_ms: int = 0
+    output_bytes: int = 0
+
+    def result_block(self) -> dict[str, Any]:
+        """The tool_result block sent back to the model."""
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": self.tool_use_id}
+        if self.note:
+            block["content"] = f"[{self.note}]"
+            block["is_error"] = True
+            return block
+        if self.content:
+            block["content"] = self.content
+        if self.is_error:
+            block["is_error"] = True
+        return block
+
+    def record(self) -> dict[str, Any]:
+        """The `tool_execution` line of `-o ndjson`."""
+        return {
+            "type": "tool_execution",
+            "tool_use_id": self.tool_use_id,
+            "name": self.name,
+            "server": self.server,
+            "input": self.input,
+            "exit_status": None,
+            "is_error": self.is_error or bool(self.note),
+            "timed_out": self.timed_out,
+            "duration_ms": self.duration_ms,
+            "output_bytes": self.output_bytes,
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+def result_content(result: dict[str, Any]) -> tuple[list[dict[str, Any]], bool, int]:
+    """A CallToolResult (wire form) as tool_result content blocks, is_error, and its size.
+
+    text -> text; image -> an image block (base64) when the API takes its type; an embedded
+    resource -> its text (a binary one: a note with its URI and type); a resource link, audio and
+    unknown blocks -> a text note. With no content blocks, structuredContent is sent as JSON.
+    """
+    blocks: list[dict[str, Any]] = []
+    size = 0
+    for item in result.get("content") or []:
+        kind = item.get("type")
+        if kind == "text":
+            blocks.append({"type": "text", "text": str(item.get("text", ""))})
+            size += len(blocks[-1]["text"].encode())
+        elif kind == "image" and item.get("mimeType") in IMAGE_TYPES:
+            data = str(item.get("data", ""))
+            source = {"type": "base64", "media_type": item["mimeType"], "data": data}
+            blocks.append({"type": "image", "source": source})
+            size += len(data) * 3 // 4
+        elif kind == "resource":
+            res = item.get("resource") or {}
+            if "text" in res:
+                blocks.append({"type": "text", "text": f"[resource {res.get('uri', '')}]\n{res['text']}"})
+                size += len(str(res["text"]).encode())
+            else:
+                mime = res.get("mimeType") or "binary"
+                note = f"[resource {res.get('uri', '')}: {mime}, {len(res.get('blob', '')) * 3 // 4} bytes]"
+                blocks.append({"type": "text", "text": note})
+        elif kind == "resource_link":
+            link = f"[resource link {item.get('uri', '')} {item.get('name', '')}]"
+            blocks.append({"type": "text", "text": link})
+        else:
+            mime = item.get("mimeType") or ""
+            blocks.append({"type": "text", "text": f"[{kind} content {mime} not sent]".replace("  ", " ")})
+    if not blocks and result.get("structuredContent") is not None:
+        text = orjson.dumps(result["structuredContent"]).decode()
+        blocks.append({"type": "text", "text": text})
+        size += len(text)
+    return blocks, bool(result.get("isError")), size
+
+
+def mcp_tools(hub: McpHub, taken: set[str], allow: list[str] | None, timeout: float) -> dict[str, McpTool]:
+    """The started servers' tools under the names the model sees.
+
+    A tool keeps its own name unless it collides (with `taken`, the local and server tools, or
+    another server's tool): then it is SERVER_TOOL. Names the API would reject are made valid
+    (other characters become _). `allow` (--mcp-tools) keeps only the tools it names (by either
+    name, or SERVER.TOOL).
+    """
+    counts: dict[str, int] = {}
+    for server in hub.servers:
+        for tool in server.tools:
+            counts[tool["name"]] = counts.get(tool["name"], 0) + 1
+    wanted = {w.strip() for w in allow or [] if w.strip()}
+    seen: set[str] = set()
+    tools: dict[str, McpTool] = {}
+    for server in hub.servers:
+        for tool in server.tools:
+            original = str(tool["name"])
+            name = re.sub(r"[^a-zA-Z0-9_-]", "_", original)[:64]
+            if counts[original] > 1 or name in taken or name in tools:
+                name = re.sub(r"[^a-zA-Z0-9_-]", "_", f"{server.name}_{original}")[:64]
+            keys = {original, name, f"{server.name}.{original}"}
+            if wanted and not keys & wanted:
+                continue
+            seen |= keys & wanted
+            check_name(name, f"MCP server {server.name}")
+            if name in tools or name in taken:
+                raise UsageError(f"MCP server {server.name}: tool name {name!r} is taken twice")
+            schema = tool.get("inputSchema") if isinstance(tool.get("inputSchema"), dict) else {}
+            schema = {**schema, "type": "object"} if schema.get("type") in (None, "object") else schema
+            tools[name] = McpTool(
+                name, server, original, str(tool.get("description") or ""), schema, hub, timeout
+            )
+    missing = sorted(wanted - seen)
+    if missing:
+        raise UsageError(f"--mcp-tools: no MCP tool named {missing[0]!r}")
+    return tools
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+class _CallFailed(Exception):
+    """The server answered a call with a protocol error (unknown tool, bad arguments, ...)."""
+
+
+class McpHub:
+    """The run's MCP servers, connected through one event loop in a background thread."""
+
+    def __init__(self, servers: list[McpServer]) -> None:
+        self.servers = servers
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="mcp", daemon=True)
+        self._stop: asyncio.Event | None = None
+        self._serving: list[concurrent.futures.Future[None]] = []
+        self._calls: set[concurrent.futures.Future[Any]] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self, timeout: float = START_TIMEOUT) -> McpHub:
+        """Start every server (in parallel) and list its tools; McpServerError if one fails."""
+        import mcp  # noqa: F401 (fail here, clearly, if the SDK is missing)
+
+        self._thread.start()
+        self._stop = self._submit_sync(self._make_event)
+        ready: list[concurrent.futures.Future[None]] = []
+        for server in self.servers:
+            started: concurrent.futures.Future[None] = concurrent.futures.Future()
+            ready.append(started)
+            self._serving.append(asyncio.run_coroutine_threadsafe(self._serve(server, started), self._loop))
+        deadline = time.monotonic() + timeout
+        for server, started in zip(self.servers, ready, strict=True):
+            try:
+                started.result(timeout=max(0.0, deadline - time.monotonic()))
+            except concurrent.futures.TimeoutError:
+                raise self._failed(server, f"did not start within {timeout:g} s") from None
+            except Exception as exc:  # the SDK's, the transport's, the program's own
+                raise self._failed(server, _why(exc)) from None
+        return self
+
+    def _failed(self, server: McpServer, why: str) -> McpServerError:
+        tail = server.stderr_tail()
+        kind = "did not start" if not server.session else "stopped"
+        line = f"MCP server {server.name} ({server.where()}) {kind}: {why}"
+        return McpServerError(line + (f"; its stderr: {tail}" if tail else ""))
+
+    def _submit_sync(self, fn: Any) -> Any:
+        async def run() -> Any:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result()
+
+    @staticmethod
+    def _make_event() -> asyncio.Event:
+        return asyncio.Event()
+
+    async def _serve(self, server: McpServer, started: concurrent.futures.Future[None]) -> None:
+        """Connect, list the tools, and hold the connection open until the run ends."""
+        from contextlib import AsyncExitStack
+
+        from mcp import ClientSession
+        from mcp_types import PaginatedRequestParams
+
+        assert self._stop is not None
+        try:
+            async with AsyncExitStack() as stack:
+                if server.url:
+                    import httpx2
+                    from mcp.client.streamable_http import streamable_http_client
+
+                    # The SDK's own timeouts for MCP over HTTP: 30 s to connect, 300 s to read.
+                    client = httpx2.AsyncClient(headers=server.headers, timeout=httpx2.Timeout(30, read=300))
+                    await stack.enter_async_context(client)
+                    transport = streamable_http_client(server.url, http_client=client)
+                    streams = await stack.enter_async_context(transport)
+                else:
+                    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+                    assert server.command
+                    server.errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+                    # env: the SDK's default environment (HOME, LOGNAME, PATH, SHELL, TERM, USER
+                    # only, so no API key or other secret reaches the server) plus the entry's env.
+                    params = StdioServerParameters(
+                        command=server.command[0], args=server.command[1:], env=server.env or None
+                    )
+                    streams = await stack.enter_async_context(stdio_client(params, errlog=server.errlog))
+                session = await stack.enter_async_context(ClientSession(*streams))
+                await session.initialize()
+                cursor = None
+                while True:
+                    params_page = PaginatedRequestParams(cursor=cursor) if cursor else None
+                    page = await session.list_tools(params=params_page)
+                    server.tools += [_wire(t) for t in page.tools]
+                    cursor = page.next_cursor
+                    if not cursor:
+                        break
+                server.session = session
+                started.set_result(None)
+                await self._stop.wait()
+        except BaseException as exc:
+            server.failure = server.failure or _why(exc)
+            server.session = None
+            if not started.done():
+                started.set_exception(exc if isinstance(exc, Exception) else RuntimeError(_why(exc)))
+            if not isinstance(exc, Exception):
+                raise
+
+    def call(self, server: McpServer, tool: str, arguments: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """tools/call on the server: the CallToolResult in wire form.
+
+        TimeoutError after `timeout` seconds; _CallFailed for an error the server answered;
+        McpServerError when the server is gone.
+        """
+        session = server.session
+        if session is None:
+            raise self._failed(server, server.failure or "it is not running")
+
+        async def go() -> dict[str, Any]:
+            result = await asyncio.wait_for(session.call_tool(tool, arguments), timeout)
+            return _wire(result)
+
+        with self._lock:
+            if self._closed:
+                raise McpServerError("MCP servers were shut down")
+            future = asyncio.run_coroutine_threadsafe(go(), self._loop)
+            self._calls.add(future)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise McpServerError("the MCP call was cancelled") from None
+        except TimeoutError:
+            raise
+        except Exception as exc:
+            from mcp.shared.exceptions import MCPError
+            from mcp_types import CONNECTION_CLOSED
+
+            if isinstance(exc, MCPError) and exc.code != CONNECTION_CLOSED:
+                raise _CallFailed(f"MCP error {exc.code}: {exc.message}") from None
+            server.failure = _why(exc)
+            time.sleep(0.2)  # let the dead program's last stderr lines land before quoting them
+            raise self._failed(server, "it stopped during a call to " + tool + f" ({_why(exc)})") from None
+        finally:
+            with self._lock:
+                self._calls.discard(future)
+
+    def cancel_calls(self) -> None:
+        """Cancel every call in flight (claude is being interrupted)."""
+        with self._lock:
+            self._closed = True
+            calls = list(self._calls)
+        for future in calls:
+            future.cancel()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Shut every server down (stdin closed, then the SDK's terminate and kill) and stop the loop."""
+        if not self._thread.is_alive():
+            return
+        self.cancel_calls()
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        for future in self._serving:
+            if not future.done():
+                with contextlib.suppress(BaseException):  # already in server.failure
+                    future.result(timeout=timeout)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=2)
+        for server in self.servers:
+            if server.errlog is not None:
+                server.errlog.close()
+
+
+def _wire(model: Any) -> dict[str, Any]:
+    """An SDK model as the protocol's JSON (camelCase keys, as in the MCP specification)."""
+    return model.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+def _why(exc: BaseException) -> str:
+    """The innermost message of an exception (task groups wrap them in groups)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, FileNotFoundError):
+        return f"no such program: {exc.filename or exc}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip() or type(exc).__name__
+    if text.startswith("(") and "," in text:  # MCPError's args tuple
+        text = getattr(exc, "message", text)
+    return text.splitlines()[0][:300]
+
+
+def servers_from_flags(specs: list[str], headers: list[str], config_file: str | None) -> list[McpServer]:
+    """The servers --mcp, --mcp-header and --mcp-config name (config file tables looked up)."""
+    from ..config import load_config
+
+    config = load_config()
+    known = configured_servers(config.mcp, str(config.path)) if config.mcp else {}
+    from_file = load_config_file(config_file) if config_file else {}
+    return parse_servers(specs, headers, {**known, **from_file}, from_file)
+
+
+def start_servers(
+    servers: list[McpServer], taken: set[str], allow: list[str] | None, timeout: float
+) -> tuple[McpHub, dict[str, McpTool]]:
+    """Start the servers and return the hub (close it when done) and their tools by name."""
+    hub = McpHub(servers)
+    try:
+        hub.start()
+        return hub, mcp_tools(hub, taken, allow, timeout)
+    except BaseException:
+        hub.close()
+        raise

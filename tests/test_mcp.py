@@ -1,0 +1,297 @@
+"""MCP servers as tools in `claude tool-run`, end to end.
+
+The servers are real: `mcp-server-time` from PyPI (a test dependency; offline) over stdio,
+small servers written with the SDK's own MCPServer class (over stdio, as programs in tmp_path,
+and over streamable HTTP, served by uvicorn in a thread of the test). The emulator plays the
+model's side; what reaches it is checked as the API would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from claude_cli.emulator.server import Reply
+
+from .conftest import KEY
+
+PY = sys.executable
+TIME = f"{PY} -m mcp_server_time --local-timezone Etc/UTC"  # the PyPI server, run offline
+
+
+def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
+    return {"type": "tool_use", "id": id, "name": name, "input": input}
+
+
+def calls(*blocks: dict) -> Reply:
+    return Reply("message", content=list(blocks), stop_reason="tool_use")
+
+
+def results(emu, n: int = -1) -> list[dict]:
+    """The tool_result blocks of request n's last message."""
+    return emu.message_requests[n].body["messages"][-1]["content"]
+
+
+def sdk_server(tmp_path: Path, name: str, body: str) -> str:
+    """A stdio MCP server written with the SDK's MCPServer; returns the command that runs it."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(
+        "import os, sys, time\nfrom mcp.server.mcpserver import MCPServer, Image\n"
+        f"server = MCPServer({name!r})\n{body}\nserver.run()\n"
+    )
+    return f"{PY} {path}"
+
+
+def test_a_pypi_server_s_tools_are_declared_called_and_answered(cli, emu) -> None:
+    emu.enqueue(calls(tool_use("get_current_time", {"timezone": "Europe/Paris"})), Reply.text("It is noon."))
+    run = cli("tool-run", "-y", "--mcp", TIME, "-o", "ndjson", "what time is it in Paris?")
+    assert run.code == 0, run
+    first = emu.message_requests[0].body
+    names = [t["name"] for t in first["tools"]]
+    assert names == ["get_current_time", "convert_time"]
+    schema = first["tools"][0]["input_schema"]
+    assert schema["type"] == "object" and schema["required"] == ["timezone"]
+    [result] = results(emu)
+    assert result["tool_use_id"] == "toolu_01" and "is_error" not in result
+    [block] = result["content"]
+    assert block["type"] == "text"
+    assert orjson.loads(block["text"])["timezone"] == "Europe/Paris"
+    records = [orjson.loads(x) for x in run.stdout.splitlines() if '"tool_execution"' in x]
+    assert len(records) == 1
+    assert records[0]["server"] == "mcp_server_time" and records[0]["name"] == "get_current_time"
+    assert records[0]["is_error"] is False and records[0]["output_bytes"] > 0
+
+
+def test_an_error_result_is_sent_back_as_is_error(cli, emu) -> None:
+    emu.enqueue(calls(tool_use("get_current_time", {"timezone": "Nowhere/Atlantis"})), Reply.text("Sorry."))
+    run = cli("tool-run", "-y", "--mcp", TIME, "time in Atlantis?")
+    assert (run.code, run.stdout) == (0, "Sorry."), run
+    [result] = results(emu)
+    assert result["is_error"] is True
+    assert "Nowhere/Atlantis" in result["content"][0]["text"]
+
+
+def test_tool_names_are_prefixed_only_when_they_collide(cli, emu) -> None:
+    emu.enqueue(Reply.text("ok"))
+    run = cli("tool-run", "-y", "--tool", "get_current_time=date", "--mcp", TIME, "x")
+    assert run.code == 0, run
+    names = [t["name"] for t in emu.message_requests[0].body["tools"]]
+    assert names == ["get_current_time", "mcp_server_time_get_current_time", "convert_time"]
+
+
+def test_mcp_tools_keeps_only_the_tools_named(cli, emu) -> None:
+    emu.enqueue(Reply.text("ok"))
+    assert cli("tool-run", "-y", "--mcp", TIME, "--mcp-tools", "convert_time", "x").code == 0
+    assert [t["name"] for t in emu.message_requests[0].body["tools"]] == ["convert_time"]
+    run = cli("tool-run", "-y", "--mcp", TIME, "--mcp-tools", "convert_time,nope", "x")
+    assert run.code == 2
+    assert run.stderr == "claude: error: --mcp-tools: no MCP tool named 'nope'\n"
+
+
+def test_content_maps_faithfully_and_the_server_gets_no_secrets(cli, emu, tmp_path: Path) -> None:
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+        b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00"
+        b"IEND\xaeB`\x82"
+    )
+    server = sdk_server(
+        tmp_path,
+        "shapes",
+        f"@server.tool()\ndef picture() -> list:\n    return ['a red dot:', Image(data={png!r}, format='png')]\n"
+        "@server.tool()\ndef env() -> str:\n    return ' '.join(sorted(os.environ))\n",
+    )
+    emu.enqueue(calls(tool_use("picture", {}, "toolu_1"), tool_use("env", {}, "toolu_2")), Reply.text("ok"))
+    run = cli("tool-run", "-y", "--mcp", server, "x")
+    assert run.code == 0, run
+    picture, env = results(emu)
+    assert picture["content"][0] == {"type": "text", "text": "a red dot:"}
+    image = picture["content"][1]
+    assert image["type"] == "image" and image["source"]["media_type"] == "image/png"
+    names = env["content"][0]["text"].split()
+    assert "PATH" in names
+    assert "ANTHROPIC_API_KEY" not in names and KEY not in env["content"][0]["text"]
+
+
+def test_a_server_that_cannot_start_is_one_line_with_its_stderr(cli, emu, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import sys\nprint('cannot open the database', file=sys.stderr)\nsys.exit(3)\n")
+    run = cli("tool-run", "-y", "--mcp", f"{PY} {bad}", "x")
+    assert run.code == 18, run
+    assert run.stderr.startswith("claude: error: MCP server bad (")
+    assert run.stderr.endswith("did not start: Connection closed; its stderr: cannot open the database\n")
+    assert run.stderr.count("\n") == 1
+    assert emu.requests == []  # nothing was sent
+    run = cli("tool-run", "-y", "--mcp", "no-such-mcp-server --flag", "x")
+    assert (run.code, run.stderr) == (
+        18,
+        "claude: error: MCP server no-such-mcp-server (no-such-mcp-server --flag) did not start: "
+        "no such program: no-such-mcp-server\n",
+    )
+
+
+def test_a_server_that_dies_mid_call_stops_the_run_with_its_stderr(proc, emu, tmp_path: Path) -> None:
+    server = sdk_server(
+        tmp_path,
+        "fragile",
+        "@server.tool()\ndef crash() -> str:\n"
+        "    print('segfault in the frobnicator', file=sys.stderr, flush=True)\n    os._exit(7)\n",
+    )
+    emu.enqueue(calls(tool_use("crash", {})), Reply.text("never"))
+    run = proc("tool-run", "-y", "--mcp", server, "x", timeout=60)
+    assert run.code == 18, run
+    assert "Traceback" not in run.stderr
+    [line] = [x for x in run.stderr.splitlines() if x.startswith("claude: error:")]
+    assert line.startswith("claude: error: MCP server fragile (")
+    assert "stopped: it stopped during a call to crash" in line
+    assert line.endswith("its stderr: segfault in the frobnicator")
+    assert len(emu.message_requests) == 1  # no result was invented for the dead server
+
+
+def test_interrupting_claude_stops_the_mcp_servers(env, emu, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    server = sdk_server(
+        tmp_path,
+        "sleepy",
+        f"open(os.path.join({str(pids)!r}, str(os.getpid())), 'w').close()\n"
+        "@server.tool()\ndef nap() -> str:\n"
+        f"    open(os.path.join({str(pids)!r}, 'napping'), 'w').close()\n    time.sleep(60)\n    return 'x'\n",
+    )
+    emu.enqueue(calls(tool_use("nap", {})))
+    child = subprocess.Popen(
+        [PY, "-m", "claude_cli", "tool-run", "-y", "--mcp", server, "go"],
+        env={**os.environ, **env},
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not (pids / "napping").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (pids / "napping").exists()
+    started = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
+    assert time.monotonic() - started < 10  # not the tool's 60 s
+    assert b"Traceback" not in err
+    [pid] = [int(p.name) for p in pids.iterdir() if p.name.isdigit()]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_named_servers_from_the_config_file_and_an_mcp_servers_json(cli, emu, env, tmp_path: Path) -> None:
+    Path(env["CLAUDE_CONFIG"]).write_text(
+        f'[mcp.clock]\ncommand = "{PY}"\nargs = ["-m", "mcp_server_time"]\nenv = {{ TZ = "UTC" }}\n'
+    )
+    emu.enqueue(calls(tool_use("get_current_time", {"timezone": "Asia/Tokyo"})), Reply.text("ok"))
+    run = cli("tool-run", "-y", "--mcp", "clock", "-o", "ndjson", "x")
+    assert run.code == 0, run
+    assert '"server":"clock"' in run.stdout
+    assert "Asia/Tokyo" in results(emu)[0]["content"][0]["text"]
+    desktop = tmp_path / "claude_desktop_config.json"
+    servers = {"mcpServers": {"time": {"command": PY, "args": ["-m", "mcp_server_time"]}}}
+    desktop.write_bytes(orjson.dumps(servers))
+    emu.enqueue(Reply.text("ok"))
+    run = cli("tool-run", "-y", "--mcp-config", str(desktop), "x")
+    assert run.code == 0, run
+    assert [t["name"] for t in emu.message_requests[-1].body["tools"]] == ["get_current_time", "convert_time"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"mcpServers": {"a b": {"command": "x"}}}', "server name 'a b' must be 1-40 letters"),
+        ('{"mcpServers": {"a": {"url": "ftp://x"}}}', "a: url must start with http:// or https://"),
+        ('{"mcpServers": {"a": {"type": "sse", "url": "https://x"}}}', "the SSE transport is not supported"),
+        ('{"mcpServers": {"a": {"command": "x", "cwd": "/"}}}', "a: unknown key 'cwd'"),
+        ('{"mcpServers": {"a": {"args": []}}}', "a: needs a command (or a url)"),
+        ("[1]", "must hold an mcpServers object"),
+    ],
+)
+def test_bad_mcp_config_is_one_line_and_exit_2(cli, emu, tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "servers.json"
+    path.write_text(content)
+    run = cli("tool-run", "-y", "--mcp-config", str(path), "x")
+    assert run.code == 2, run
+    assert message in run.stderr and run.stderr.count("\n") == 1
+    assert emu.requests == []
+
+
+def test_mcp_header_needs_an_http_server_and_its_variables(cli, emu) -> None:
+    run = cli("tool-run", "-y", "--mcp", TIME, "--mcp-header", "X-A: b", "x")
+    assert (run.code, run.stderr) == (
+        2,
+        "claude: error: --mcp-header applies to HTTP servers: give --mcp URL\n",
+    )
+    run = cli("tool-run", "-y", "--mcp", "http://127.0.0.1:9/mcp", "--mcp-header", "X-A: ${NOPE_17}", "x")
+    assert run.code == 2
+    assert run.stderr == "claude: error: --mcp-header X-A: environment variable NOPE_17 is not set\n"
+    assert emu.requests == []
+
+
+# -- streamable HTTP -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    """A streamable-HTTP MCP server (the SDK's MCPServer app under uvicorn) that wants a token."""
+    import uvicorn
+    from mcp.server.mcpserver import MCPServer
+    from starlette.responses import PlainTextResponse
+
+    server = MCPServer("weather")
+
+    @server.tool()
+    def forecast(city: str) -> str:
+        """Tomorrow's weather in a city."""
+        return f"Sunny in {city}"
+
+    app = server.streamable_http_app()
+
+    async def guarded(scope, receive, send):  # the token an --mcp-header carries
+        if scope["type"] == "http" and (b"authorization", b"Bearer s3cret") not in scope["headers"]:
+            await PlainTextResponse("no token", status_code=401)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(guarded, host="127.0.0.1", port=port, log_level="error", lifespan="on")
+    httpd = uvicorn.Server(config)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not httpd.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/mcp"
+    httpd.should_exit = True
+    thread.join(10)
+
+
+def test_a_streamable_http_server_with_a_header_from_the_environment(cli, emu, http_server: str) -> None:
+    emu.enqueue(calls(tool_use("forecast", {"city": "Lima"})), Reply.text("Sunny."))
+    header = "Authorization: Bearer ${WEATHER_TOKEN}"
+    run = cli(
+        "tool-run", "-y", "--mcp", http_server, "--mcp-header", header, "-o", "ndjson", "weather?",
+        extra_env={"WEATHER_TOKEN": "s3cret"},
+    )  # fmt: skip
+    assert run.code == 0, run
+    [tool] = emu.message_requests[0].body["tools"]
+    assert tool["name"] == "forecast" and tool["description"] == "Tomorrow's weather in a city."
+    assert tool["input_schema"]["properties"]["city"]["type"] == "string"
+    assert results(emu)[0]["content"] == [{"type": "text", "text": "Sunny in Lima"}]
+    assert '"server":"127-0-0-1"' in run.stdout
+    run = cli("tool-run", "-y", "--mcp", http_server, "weather?")  # no token: refused, one line
+    assert run.code == 18, run
+    assert run.stderr.startswith(f"claude: error: MCP server 127-0-0-1 ({http_server}) did not start: ")
+    assert run.stderr.count("\n") == 1
