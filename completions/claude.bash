@@ -10,6 +10,7 @@ _claude() {
                        batch) subs=" run submit status cancel list results " ;;
                        log) subs=" list stats show export search rm pop " ;;
                        files) subs=" upload list info delete download " ;;
+                       mcp) subs=" list tools " ;;
                        config) subs=" path show set unset " ;;
                        templates) subs=" list show edit rm path " ;;
                        completion) subs=" show install " ;;
@@ -22,7 +23,7 @@ _claude() {
         esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat vision tool-run cmd count-tokens models man batch log files config templates completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision tool-run cmd count-tokens models man batch log files mcp config templates completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -43,6 +44,8 @@ _claude() {
         "ask --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "ask --task-budget") COMPREPLY=(); return ;;
         "ask --beta") COMPREPLY=(); return ;;
+        "ask --mcp-connector") COMPREPLY=(); return ;;
+        "ask --mcp-connector-token") COMPREPLY=(); return ;;
         "ask --metadata-user") COMPREPLY=(); return ;;
         "ask --param") COMPREPLY=(); return ;;
         "ask --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -73,6 +76,8 @@ _claude() {
         "stream --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "stream --task-budget") COMPREPLY=(); return ;;
         "stream --beta") COMPREPLY=(); return ;;
+        "stream --mcp-connector") COMPREPLY=(); return ;;
+        "stream --mcp-connector-token") COMPREPLY=(); return ;;
         "stream --metadata-user") COMPREPLY=(); return ;;
         "stream --param") COMPREPLY=(); return ;;
         "stream --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -103,6 +108,8 @@ _claude() {
         "chat --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "chat --task-budget") COMPREPLY=(); return ;;
         "chat --beta") COMPREPLY=(); return ;;
+        "chat --mcp-connector") COMPREPLY=(); return ;;
+        "chat --mcp-connector-token") COMPREPLY=(); return ;;
         "chat --metadata-user") COMPREPLY=(); return ;;
         "chat --param") COMPREPLY=(); return ;;
         "chat --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -117,6 +124,10 @@ _claude() {
         "chat --base-url") COMPREPLY=(); return ;;
         "chat --timeout") COMPREPLY=(); return ;;
         "chat --max-retries") COMPREPLY=(); return ;;
+        "chat --mcp") COMPREPLY=(); return ;;
+        "chat --mcp-header") COMPREPLY=(); return ;;
+        "chat --mcp-config") COMPREPLY=(); return ;;
+        "chat --mcp-tools") COMPREPLY=(); return ;;
         "vision -m"|"vision --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "vision -s"|"vision --system") COMPREPLY=(); return ;;
         "vision --system-after") COMPREPLY=(); return ;;
@@ -132,6 +143,8 @@ _claude() {
         "vision --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "vision --task-budget") COMPREPLY=(); return ;;
         "vision --beta") COMPREPLY=(); return ;;
+        "vision --mcp-connector") COMPREPLY=(); return ;;
+        "vision --mcp-connector-token") COMPREPLY=(); return ;;
         "vision --metadata-user") COMPREPLY=(); return ;;
         "vision --param") COMPREPLY=(); return ;;
         "vision --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -152,10 +165,6 @@ _claude() {
         "tool-run --tool-choice") COMPREPLY=($(compgen -W "auto any none" -- "$cur")); return ;;
         "tool-run --max-steps") COMPREPLY=(); return ;;
         "tool-run --tool-timeout") COMPREPLY=(); return ;;
-        "tool-run --mcp") COMPREPLY=(); return ;;
-        "tool-run --mcp-header") COMPREPLY=(); return ;;
-        "tool-run --mcp-config") COMPREPLY=(); return ;;
-        "tool-run --mcp-tools") COMPREPLY=(); return ;;
         "tool-run --download") COMPREPLY=(); return ;;
         "tool-run --max-cost") COMPREPLY=(); return ;;
         "tool-run -m"|"tool-run --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
@@ -173,6 +182,8 @@ _claude() {
         "tool-run --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "tool-run --task-budget") COMPREPLY=(); return ;;
         "tool-run --beta") COMPREPLY=(); return ;;
+        "tool-run --mcp-connector") COMPREPLY=(); return ;;
+        "tool-run --mcp-connector-token") COMPREPLY=(); return ;;
         "tool-run --metadata-user") COMPREPLY=(); return ;;
         "tool-run --param") COMPREPLY=(); return ;;
         "tool-run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -186,6 +197,10 @@ _claude() {
         "tool-run --timeout") COMPREPLY=(); return ;;
         "tool-run --max-retries") COMPREPLY=(); return ;;
         "tool-run -o"|"tool-run --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "tool-run --mcp") COMPREPLY=(); return ;;
+        "tool-run --mcp-header") COMPREPLY=(); return ;;
+        "tool-run --mcp-config") COMPREPLY=(); return ;;
+        "tool-run --mcp-tools") COMPREPLY=(); return ;;
         "cmd -m"|"cmd --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
         "cmd -s"|"cmd --system") COMPREPLY=(); return ;;
         "cmd --system-after") COMPREPLY=(); return ;;
@@ -201,6 +216,8 @@ _claude() {
         "cmd --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "cmd --task-budget") COMPREPLY=(); return ;;
         "cmd --beta") COMPREPLY=(); return ;;
+        "cmd --mcp-connector") COMPREPLY=(); return ;;
+        "cmd --mcp-connector-token") COMPREPLY=(); return ;;
         "cmd --metadata-user") COMPREPLY=(); return ;;
         "cmd --param") COMPREPLY=(); return ;;
         "cmd --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -226,6 +243,8 @@ _claude() {
         "count-tokens --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "count-tokens --task-budget") COMPREPLY=(); return ;;
         "count-tokens --beta") COMPREPLY=(); return ;;
+        "count-tokens --mcp-connector") COMPREPLY=(); return ;;
+        "count-tokens --mcp-connector-token") COMPREPLY=(); return ;;
         "count-tokens --metadata-user") COMPREPLY=(); return ;;
         "count-tokens --param") COMPREPLY=(); return ;;
         "count-tokens --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -264,6 +283,8 @@ _claude() {
         "batch --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "batch --task-budget") COMPREPLY=(); return ;;
         "batch --beta") COMPREPLY=(); return ;;
+        "batch --mcp-connector") COMPREPLY=(); return ;;
+        "batch --mcp-connector-token") COMPREPLY=(); return ;;
         "batch --metadata-user") COMPREPLY=(); return ;;
         "batch --param") COMPREPLY=(); return ;;
         "batch --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -296,6 +317,8 @@ _claude() {
         "batch run --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "batch run --task-budget") COMPREPLY=(); return ;;
         "batch run --beta") COMPREPLY=(); return ;;
+        "batch run --mcp-connector") COMPREPLY=(); return ;;
+        "batch run --mcp-connector-token") COMPREPLY=(); return ;;
         "batch run --metadata-user") COMPREPLY=(); return ;;
         "batch run --param") COMPREPLY=(); return ;;
         "batch run --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -324,6 +347,8 @@ _claude() {
         "batch submit --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
         "batch submit --task-budget") COMPREPLY=(); return ;;
         "batch submit --beta") COMPREPLY=(); return ;;
+        "batch submit --mcp-connector") COMPREPLY=(); return ;;
+        "batch submit --mcp-connector-token") COMPREPLY=(); return ;;
         "batch submit --metadata-user") COMPREPLY=(); return ;;
         "batch submit --param") COMPREPLY=(); return ;;
         "batch submit --body") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -380,26 +405,32 @@ _claude() {
         "files download --base-url") COMPREPLY=(); return ;;
         "files download --timeout") COMPREPLY=(); return ;;
         "files download --max-retries") COMPREPLY=(); return ;;
+        "mcp list --mcp-config") COMPREPLY=(); return ;;
+        "mcp list -o"|"mcp list --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "mcp tools --mcp-header") COMPREPLY=(); return ;;
+        "mcp tools --mcp-config") COMPREPLY=(); return ;;
+        "mcp tools -o"|"mcp tools --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
     esac
     local opts="" words=""
     case "$cmd" in
-        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
-        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "chat") opts="--input-format --show-thinking --raw -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
-        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout --mcp --mcp-header --mcp-config --mcp-tools -y --yes --download --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
-        "cmd") opts="--print --no-log -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
+        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "chat") opts="--input-format --show-thinking --raw -y --yes -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --mcp --mcp-header --mcp-config --mcp-tools --help" words="" ;;
+        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
+        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --download --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --mcp --mcp-header --mcp-config --mcp-tools --help" words="" ;;
+        "cmd") opts="--print --no-log -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "models") opts="-o --output --aliases --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens models man batch log files config templates completion" ;;
-        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
+        "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens models man batch log files mcp config templates completion" ;;
+        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list stats show export search rm pop" ;;
         "files") opts="" words="upload list info delete download" ;;
+        "mcp") opts="" words="list tools" ;;
         "config") opts="" words="path show set unset" ;;
         "templates") opts="" words="list show edit rm path" ;;
         "completion") opts="" words="show install" ;;
-        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch status") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch cancel") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch list") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
@@ -416,6 +447,8 @@ _claude() {
         "files info") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files delete") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files download") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "mcp list") opts="--mcp-config -o --output --help" words="" ;;
+        "mcp tools") opts="--mcp-header --mcp-config -o --output --help" words="" ;;
         "config path") opts="--help" words="" ;;
         "config show") opts="--help" words="" ;;
         "config set") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system alias." ;;

@@ -232,6 +232,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "count-tokens": ("count_tokens", "count_tokens"),
     "models": ("models", "models"),
     "files": ("files", "app"),
+    "mcp": ("mcp", "app"),
     "config": ("settings", "app"),
     "templates": ("templates", "app"),
     "completion": ("completion", "app"),

@@ -62,9 +62,16 @@ class ChatSession:
     """History, settings and the transport of one chat."""
 
     def __init__(
-        self, flags: SimpleNamespace, out: Output, *, show_thinking: bool, raw: bool = False
+        self,
+        flags: SimpleNamespace,
+        out: Output,
+        *,
+        show_thinking: bool,
+        raw: bool = False,
+        tools: Any = None,
     ) -> None:
         self.flags = flags
+        self.tools = tools  # tools.loop.ChatTools when --mcp gave tools: declare(body), answer(message)
         self.out = out
         self.show_thinking = show_thinking
         self.markdown = out.markdown and not raw  # answers rendered as Markdown on the terminal
@@ -110,6 +117,8 @@ class ChatSession:
             show_thinking=self.show_thinking,
         )
         body["stream"] = True
+        if self.tools is not None:
+            self.tools.declare(body)
         if not self.opts.force:
             check_body(body)
         return body, betas
@@ -123,9 +132,29 @@ class ChatSession:
         return str(self._probe()[0]["model"])
 
     def turn(self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer) -> dict[str, Any]:
-        """Send one user message with the history; on success it and the answer join the history."""
+        """Send one user message with the history; on success it and the answer join the history.
+
+        With tools, a `tool_use` answer is run and its results sent, until the model is done; if
+        that is interrupted, the whole exchange is dropped (no tool_use is left unanswered).
+        """
+        before = self.messages
+        message = self._send(user, renderer)
+        try:
+            first = True
+            while self.tools is not None and message.get("stop_reason") == "tool_use":
+                message = self._send(self.tools.answer(message, first), renderer, results=True)
+                first = False
+        except BaseException:
+            self.messages = before
+            raise
+        return message
+
+    def _send(
+        self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer, *, results: bool = False
+    ) -> dict[str, Any]:
+        """One request: `user` after the history (with `results`, it answers the pending calls)."""
         messages = [*self.messages, user]
-        calls = pending_calls(self.messages)
+        calls = [] if results else pending_calls(self.messages)
         if calls:  # the last answer asked for tools: a chat runs none, so they are answered as not run
             self.out.note(
                 f"claude: the pending call to {names(calls)} was not run (answered as not run); "
@@ -348,7 +377,7 @@ class ChatSession:
     def _pop_exchange(self) -> dict[str, Any] | None:
         """Drop the last user message and the answers after it; returns that user message."""
         for i in range(len(self.messages) - 1, -1, -1):
-            if self.messages[i]["role"] == "user":
+            if self.messages[i]["role"] == "user" and not _tool_results(self.messages[i]):
                 user = self.messages[i]
                 self.messages = self.messages[:i]
                 return user
@@ -390,13 +419,25 @@ def _user_message(raw: bytes, number: int) -> dict[str, Any]:
     raise UsageError(f"stdin line {number}: expected a string, a block list or a user message object")
 
 
+def _tool_results(message: dict[str, Any]) -> bool:
+    """A user turn that only answers tool calls (part of an exchange, not a message typed)."""
+    content = message.get("content")
+    return (
+        isinstance(content, list)
+        and bool(content)
+        and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+    )
+
+
 def _text_of(message: dict[str, Any]) -> str:
     """The text of a message whose content is a string or a block list."""
     content = message.get("content")
     return content if isinstance(content, str) else message_text(message)
 
 
-def run_chat(flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool, raw: bool = False) -> Exit:
+def run_chat(
+    flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool, raw: bool = False, tools: Any = None
+) -> Exit:
     """`claude chat`: the REPL on a terminal, or NDJSON over a pipe."""
     out = Output()
     flow.set_current(out)
@@ -404,7 +445,9 @@ def run_chat(flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool, raw: 
         raise UsageError(
             "claude chat needs a terminal; for programs use --input-format ndjson, or claude ask"
         )
-    session = ChatSession(flags, out, show_thinking=show_thinking, raw=raw)
+    if tools is not None:
+        tools.out = out
+    session = ChatSession(flags, out, show_thinking=show_thinking, raw=raw, tools=tools)
     try:
         return session.pipe() if ndjson else session.repl()
     finally:

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ..chat import HELP as _SLASH  # the REPL's own /help text, so the two never drift
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, WEB, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, MCP, REQUEST, WEB, message_command
 
 # Click rewraps paragraphs unless they start with \b; the slash commands come first, then examples.
 EPILOG = (
@@ -18,6 +18,7 @@ Examples:
   claude chat -m opus -s "You are a patient tutor."
   claude chat -c
   echo '"hi"' | claude chat --input-format ndjson | jq -rj '.delta.text? // empty'
+  claude chat --mcp mcp-server-time
 """
 )
 
@@ -27,7 +28,7 @@ class InputFormat(str, Enum):
     ndjson = "ndjson"
 
 
-@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION)
+@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION, MCP)
 def chat(
     input_format: Annotated[
         InputFormat,
@@ -41,12 +42,39 @@ def chat(
     raw: Annotated[
         bool, typer.Option("--raw", help="Print answers as sent (no Markdown rendering).")
     ] = False,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Run MCP tool calls without asking.")] = False,
     *,
     flags,
 ) -> None:
-    """Hold a conversation: answers stream as you go; every completed turn is stored."""
+    """Hold a conversation: answers stream as you go; every completed turn is stored.
+
+    With --mcp, the MCP servers' tools are offered on every turn; each call is confirmed on the
+    terminal (or runs with --yes) and its result sent back until the model answers.
+    """
     from ..chat import run_chat
 
-    raise typer.Exit(
-        run_chat(flags, ndjson=input_format == InputFormat.ndjson, show_thinking=show_thinking, raw=raw)
-    )
+    ndjson = input_format == InputFormat.ndjson
+    if not (flags.mcp or flags.mcp_config or flags.mcp_header or flags.mcp_tools):
+        raise typer.Exit(run_chat(flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw))
+    from ..errors import UsageError
+    from ..render import Output
+    from ..tools.loop import ChatTools, LoopSettings, terminal_confirm
+    from ..tools.mcp import servers_from_flags, start_servers
+
+    servers = servers_from_flags(list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config)
+    if not servers:
+        raise UsageError("--mcp-header and --mcp-tools need an MCP server: give --mcp or --mcp-config")
+    confirm = None
+    if not yes:
+        confirm = terminal_confirm()
+        if confirm is None:
+            raise UsageError("no terminal to confirm tool calls: pass --yes to run them")
+    allow = flags.mcp_tools.split(",") if flags.mcp_tools else None
+    hub, found = start_servers(servers, set(), allow, 60.0)
+    try:
+        settings = LoopSettings(tools=dict(found), confirm=confirm, hub=hub)
+        tools = ChatTools(settings, Output(), ndjson=ndjson)
+        status = run_chat(flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw, tools=tools)
+    finally:
+        hub.close()
+    raise typer.Exit(status)

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from ..message.capabilities import server_tool_help
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, OUTPUT, REQUEST, Prompt, message_command
+from ..message.options import ATTACH, CONNECTION, CONVERSATION, MCP, OUTPUT, REQUEST, Prompt, message_command
 
 EPILOG = """\b
 Examples:
@@ -16,7 +16,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT)
+@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT, MCP)
 def tool_run(
     prompt: Prompt = None,
     tool: Annotated[
@@ -54,25 +54,6 @@ def tool_run(
     tool_timeout: Annotated[
         float, typer.Option("--tool-timeout", help="Seconds a tool may run (a tools file may set its own).")
     ] = 60.0,
-    mcp: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--mcp",
-            help="An MCP server: a COMMAND (stdio), a URL (streamable HTTP) or a NAME from the config file "
-            "(repeatable).",
-        ),
-    ] = None,
-    mcp_header: Annotated[
-        list[str] | None,
-        typer.Option("--mcp-header", help="'Name: value' sent to --mcp URL servers; ${VAR} is expanded."),
-    ] = None,
-    mcp_config: Annotated[
-        str | None,
-        typer.Option("--mcp-config", help="A JSON file of MCP servers (Claude Desktop format); all used."),
-    ] = None,
-    mcp_tools: Annotated[
-        str | None, typer.Option("--mcp-tools", help="NAME,NAME: only these tools of the MCP servers.")
-    ] = None,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Run tool calls without asking.")] = False,
     download: Annotated[
         str | None,
@@ -115,10 +96,10 @@ def tool_run(
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
     server = [make_server_tool(s) for s in server_tool or []]
     servers = []
-    if mcp or mcp_config or mcp_header or mcp_tools:
+    if flags.mcp or flags.mcp_config or flags.mcp_header or flags.mcp_tools:
         from ..tools.mcp import servers_from_flags
 
-        servers = servers_from_flags(list(mcp or []), list(mcp_header or []), mcp_config)
+        servers = servers_from_flags(list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config)
         if not servers:
             raise UsageError("--mcp-header and --mcp-tools need an MCP server: give --mcp or --mcp-config")
     if not declared and not server and not servers:
@@ -142,7 +123,7 @@ def tool_run(
     if servers:
         from ..tools.mcp import start_servers
 
-        allow = mcp_tools.split(",") if mcp_tools else None
+        allow = flags.mcp_tools.split(",") if flags.mcp_tools else None
         taken = set(declared) | {str(s.get("name")) for s in server}
         hub, found = start_servers(servers, taken, allow, tool_timeout)
         tools_all.update(found)

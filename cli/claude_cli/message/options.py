@@ -114,6 +114,18 @@ def _request_flags(
     beta: Annotated[
         list[str] | None, typer.Option("--beta", help="anthropic-beta feature name (repeatable).")
     ] = None,
+    mcp_connector: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mcp-connector",
+            help="A remote MCP server the API itself calls: https URL, NAME=URL or a config NAME "
+            "(mcp_servers; repeatable).",
+        ),
+    ] = None,
+    mcp_connector_token: Annotated[
+        str | None,
+        typer.Option("--mcp-connector-token", help="Its authorization_token; ${VAR} is expanded."),
+    ] = None,
     metadata_user: Annotated[str | None, typer.Option("--metadata-user", help="metadata.user_id.")] = None,
     param: Annotated[
         list[str] | None,
@@ -265,6 +277,29 @@ def _web_flags(
 ) -> None: ...
 
 
+def _mcp_flags(
+    mcp: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mcp",
+            help="An MCP server: a COMMAND (stdio), a URL (streamable HTTP) or a NAME from the config file "
+            "(repeatable).",
+        ),
+    ] = None,
+    mcp_header: Annotated[
+        list[str] | None,
+        typer.Option("--mcp-header", help="'Name: value' sent to --mcp URL servers; ${VAR} is expanded."),
+    ] = None,
+    mcp_config: Annotated[
+        str | None,
+        typer.Option("--mcp-config", help="A JSON file of MCP servers (Claude Desktop format); all used."),
+    ] = None,
+    mcp_tools: Annotated[
+        str | None, typer.Option("--mcp-tools", help="NAME,NAME: only these tools of the MCP servers.")
+    ] = None,
+) -> None: ...
+
+
 def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
     return [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
@@ -278,6 +313,7 @@ OUTPUT = _params(_output_flags)
 CONVERSATION = _params(_conversation_flags)
 ATTACH = _params(_attach_flags)
 WEB = _params(_web_flags)
+MCP = _params(_mcp_flags)  # MCP servers' tools (tools/mcp.py): tool-run and chat
 
 
 def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -325,6 +361,8 @@ def request_options(
         thinking_display=flags.thinking_display.value if flags.thinking_display else None,
         effort=flags.effort.value if flags.effort else None,
         task_budget=flags.task_budget,
+        mcp_connectors=list(getattr(flags, "mcp_connector", None) or []),
+        mcp_connector_token=getattr(flags, "mcp_connector_token", None),
         betas=list(flags.beta or []),
         metadata_user=flags.metadata_user,
         params=list(flags.param or []),

@@ -319,6 +319,41 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun
             pool.shutdown(wait=True)  # prompt: any tool still running was just killed
 
 
+class ChatTools:
+    """Tools in `claude chat`: declared on every request; a `tool_use` answer is run and answered.
+
+    The chat sends the returned user turn (tool_result blocks in call order) as its next
+    request, until the model stops asking; at most `settings.max_steps` rounds per user message.
+    """
+
+    def __init__(self, settings: LoopSettings, out: Output, *, ndjson: bool) -> None:
+        self.settings = settings
+        self.out = out
+        self.ndjson = ndjson
+        self.rounds = 0
+
+    def declare(self, body: dict[str, Any]) -> None:
+        """Add the tools (and tool choice) to a request body."""
+        add_tools(body, self.settings)
+
+    def answer(self, message: dict[str, Any], first: bool) -> dict[str, Any]:
+        """Run the calls of a `tool_use` answer; the user turn of their results."""
+        self.rounds = 1 if first else self.rounds + 1
+        if self.rounds > self.settings.max_steps:
+            steps = self.settings.max_steps
+            raise CliError(f"stopped after {steps} tool rounds with the model still working", Exit.MAX_STEPS)
+        calls = [b for b in message.get("content") or [] if b.get("type") == "tool_use"]
+        if not self.ndjson:
+            self.out.end_line()
+        runs = execute(calls, self.settings)
+        if self.ndjson:
+            self.out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
+        else:  # one status line per call once it ran, as in tool-run
+            for run in runs:
+                self.out.note(tool_line(run, shorten=self.out.stderr_tty), dim=not run.is_error)
+        return {"role": "user", "content": [r.result_block() for r in runs]}
+
+
 def _cut_off_tool_call(message: dict[str, Any]) -> bool:
     """max_tokens hit in the middle of a tool call (the docs: retry with a higher max_tokens)."""
     content = message.get("content") or []

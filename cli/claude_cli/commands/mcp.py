@@ -1,0 +1,86 @@
+"""`claude mcp`: the MCP servers configured, and the tools a server offers (before giving it to Claude)."""
+
+from typing import Annotated, Any
+
+import typer
+
+from ..message.options import OutputFormat
+
+EPILOG = """\b
+Examples:
+  claude mcp list
+  claude mcp tools mcp-server-time
+  claude mcp tools https://mcp.example.com/mcp --mcp-header 'Authorization: Bearer ${TOKEN}' -o json
+"""
+
+app = typer.Typer(help="MCP servers: the configured ones, and the tools one offers.", no_args_is_help=True)
+
+OutputOpt = Annotated[
+    OutputFormat, typer.Option("-o", "--output", help="text: a table; json: an array; ndjson: one per line.")
+]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--mcp-config", help="A JSON file of MCP servers (Claude Desktop format)."),
+]
+
+
+@app.command("list", epilog=EPILOG)
+def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -> None:
+    """The servers of the config file ([mcp.NAME]) and of --mcp-config: name, type, command or URL."""
+    from ..config import load_config
+    from ..render import Output, write_objects
+    from ..tools.mcp import configured_servers, load_config_file
+
+    config = load_config()
+    found: list[dict[str, Any]] = []
+    if config.mcp:
+        for server in configured_servers(config.mcp, str(config.path)).values():
+            found.append({**server.describe(), "source": str(config.path)})
+    if mcp_config:
+        for server in load_config_file(mcp_config).values():
+            found.append({**server.describe(), "source": mcp_config})
+
+    def row(s: dict[str, Any]) -> str:
+        where = s.get("url") or " ".join(s.get("command") or [])
+        return f"{s['name']}\t{s['type']}\t{where}"
+
+    write_objects(Output(), found, output.value, row)
+
+
+@app.command("tools", epilog=EPILOG)
+def tools(
+    servers: Annotated[list[str], typer.Argument(help="Servers: a config NAME, a COMMAND or a URL.")],
+    mcp_header: Annotated[
+        list[str] | None,
+        typer.Option("--mcp-header", help="'Name: value' sent to URL servers; ${VAR} is expanded."),
+    ] = None,
+    mcp_config: ConfigOpt = None,
+    output: OutputOpt = OutputFormat.text,
+) -> None:
+    """Start the servers and print their tools as Claude would get them (name, description, input).
+
+    Text: server, tool name (as sent to the model), its input's properties (* required) and the
+    first line of its description; json/ndjson: each tool's declaration with its server.
+    """
+    from ..render import Output, write_objects
+    from ..tools.mcp import parse_servers, servers_from_flags, start_servers
+
+    chosen = servers_from_flags(list(servers), list(mcp_header or []), None)
+    if mcp_config:  # only the servers named, looked up in the file too
+        from ..tools.mcp import load_config_file
+
+        chosen = parse_servers(list(servers), list(mcp_header or []), load_config_file(mcp_config), {})
+    hub, found = start_servers(chosen, set(), None, 60.0)
+    try:
+        rows = [{"server": t.server.name, **t.declaration()} for t in found.values()]
+    finally:
+        hub.close()
+
+    def row(t: dict[str, Any]) -> str:
+        schema = t.get("input_schema") or {}
+        required = set(schema.get("required") or [])
+        props = ",".join(p + ("*" if p in required else "") for p in schema.get("properties") or {})
+        first = (t.get("description") or "").strip().splitlines()
+        return f"{t['server']}\t{t['name']}\t{props}\t{first[0] if first else ''}"
+
+    write_objects(Output(), rows, output.value, row)
