@@ -295,3 +295,147 @@ def test_a_streamable_http_server_with_a_header_from_the_environment(cli, emu, h
     assert run.code == 18, run
     assert run.stderr.startswith(f"claude: error: MCP server 127-0-0-1 ({http_server}) did not start: ")
     assert run.stderr.count("\n") == 1
+
+
+# -- claude chat and claude mcp -------------------------------------------------------------------
+
+
+def test_chat_offers_mcp_tools_and_answers_their_calls(cli, emu) -> None:
+    emu.enqueue(
+        calls(tool_use("get_current_time", {"timezone": "America/Lima"})), Reply.text("Noon in Lima.")
+    )
+    run = cli("chat", "--input-format", "ndjson", "-y", "--mcp", TIME, input='"time in Lima?"\n')
+    assert run.code == 0, run
+    first, second = (r.body for r in emu.message_requests)
+    assert [t["name"] for t in first["tools"]] == ["get_current_time", "convert_time"]
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user"]
+    assert "America/Lima" in second["messages"][-1]["content"][0]["content"][0]["text"]
+    lines = [orjson.loads(x) for x in run.stdout.splitlines()]
+    assert [x["server"] for x in lines if x["type"] == "tool_execution"] == ["mcp_server_time"]
+    assert lines[-1]["type"] == "message_stop"
+
+
+def test_chat_with_mcp_needs_yes_without_a_terminal(cli, emu) -> None:
+    run = cli("chat", "--input-format", "ndjson", "--mcp", TIME, input='"x"\n')
+    assert (run.code, run.stderr) == (
+        2,
+        "claude: error: no terminal to confirm tool calls: pass --yes to run them\n",
+    )
+
+
+def test_mcp_list_shows_the_configured_servers(cli, env, tmp_path: Path) -> None:
+    Path(env["CLAUDE_CONFIG"]).write_text(
+        '[mcp.clock]\ncommand = "mcp-server-time"\n\n[mcp.docs]\nurl = "https://mcp.example.com/mcp"\n'
+        'headers = { Authorization = "Bearer ${DOCS_TOKEN}" }\n'
+    )
+    run = cli("mcp", "list", extra_env={"DOCS_TOKEN": "t0ken"})
+    assert run.code == 0, run
+    assert run.stdout == "clock\tstdio\tmcp-server-time\ndocs\thttp\thttps://mcp.example.com/mcp\n"
+    run = cli("mcp", "list", "-o", "json", extra_env={"DOCS_TOKEN": "t0ken"})
+    assert "t0ken" not in run.stdout  # header names only, never their values
+    assert orjson.loads(run.stdout)[1]["headers"] == ["Authorization"]
+
+
+def test_mcp_tools_prints_a_server_s_tools(cli) -> None:
+    run = cli("mcp", "tools", TIME)
+    assert run.code == 0, run
+    rows = [line.split("\t") for line in run.stdout.splitlines()]
+    assert [r[:3] for r in rows] == [
+        ["mcp_server_time", "get_current_time", "timezone*"],
+        ["mcp_server_time", "convert_time", "source_timezone*,time*,target_timezone*"],
+    ]
+    run = cli("mcp", "tools", "-o", "json", TIME)
+    tools = orjson.loads(run.stdout)
+    assert tools[0]["input_schema"]["required"] == ["timezone"] and tools[0]["server"] == "mcp_server_time"
+    run = cli("mcp", "tools", "no-such-mcp-server")
+    assert run.code == 9 and run.stderr.count("\n") == 1
+
+
+# -- the API's MCP connector ---------------------------------------------------------------------
+
+CONNECTOR_BLOCKS = [
+    {
+        "type": "mcp_tool_use",
+        "id": "mcptoolu_01",
+        "name": "search",
+        "server_name": "docs",
+        "input": {"q": "x"},
+    },
+    {
+        "type": "mcp_tool_result",
+        "tool_use_id": "mcptoolu_01",
+        "is_error": False,
+        "content": [{"type": "text", "text": "three results"}],
+    },
+    {"type": "text", "text": "Found three."},
+]
+
+
+def test_mcp_connector_sends_mcp_servers_and_keeps_its_blocks(cli, emu) -> None:
+    emu.enqueue(Reply("message", content=CONNECTOR_BLOCKS), Reply.text("more"))
+    run = cli(
+        "ask", "--mcp-connector", "docs=https://mcp.example.com/mcp", "--mcp-connector-token", "${DOCS_TOKEN}", "find x",
+        extra_env={"DOCS_TOKEN": "t0ken"},
+    )  # fmt: skip
+    assert (run.code, run.stdout) == (0, "Found three."), run
+    assert "claude: mcp docs.search\nclaude: mcp result, 13 characters\n" in run.stderr
+    sent = emu.message_requests[0]
+    assert sent.body["mcp_servers"] == [
+        {"type": "url", "url": "https://mcp.example.com/mcp", "name": "docs", "authorization_token": "t0ken"}
+    ]
+    assert sent.body["tools"] == [{"type": "mcp_toolset", "mcp_server_name": "docs"}]
+    assert "mcp-client-2025-11-20" in sent.headers.get("anthropic-beta", "")
+    run = cli("ask", "-c", "and more?")  # the blocks go back unchanged, with the servers they need
+    assert run.code == 0, run
+    again = emu.message_requests[1]
+    assert again.body["messages"][1] == {"role": "assistant", "content": CONNECTOR_BLOCKS}
+    assert again.body["mcp_servers"][0]["name"] == "docs"
+    assert "mcp-client-2025-11-20" in again.headers.get("anthropic-beta", "")
+
+
+def test_mcp_connector_json_output_passes_the_blocks_through(cli, emu) -> None:
+    emu.enqueue(Reply("message", content=CONNECTOR_BLOCKS))
+    run = cli("ask", "-o", "json", "--mcp-connector", "https://mcp.example.com/mcp", "x")
+    assert run.code == 0, run
+    assert orjson.loads(run.stdout)["content"] == CONNECTOR_BLOCKS
+    assert emu.message_requests[0].body["mcp_servers"] == [
+        {"type": "url", "url": "https://mcp.example.com/mcp", "name": "mcp-example-com"}
+    ]
+
+
+def test_mcp_connector_takes_a_config_server_and_its_token(cli, emu, env) -> None:
+    Path(env["CLAUDE_CONFIG"]).write_text(
+        '[mcp.docs]\nurl = "https://mcp.example.com/mcp"\nheaders = { Authorization = "Bearer ${DOCS_TOKEN}" }\n'
+    )
+    emu.enqueue(Reply.text("ok"))
+    run = cli(
+        "tool-run",
+        "--mcp-connector",
+        "docs",
+        "--tool",
+        "now=date",
+        "-y",
+        "x",
+        extra_env={"DOCS_TOKEN": "abc"},
+    )
+    assert run.code == 0, run
+    body = emu.message_requests[0].body
+    assert body["mcp_servers"][0]["authorization_token"] == "abc"
+    assert [t.get("name") or t["type"] for t in body["tools"]] == ["mcp_toolset", "now"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "http://mcp.example.com/mcp",
+            "--mcp-connector: the API connects only to https:// URLs, not 'http://mcp.example.com/mcp'",
+        ),
+        ("nope", "--mcp-connector: 'nope' is not a URL, NAME=URL or a config [mcp.nope] url"),
+        ("a b=https://x.example", "--mcp-connector: server name 'a b' must be 1-64 letters, digits, _ or -"),
+    ],
+)
+def test_bad_mcp_connector_is_refused_before_sending(cli, emu, spec: str, message: str) -> None:
+    run = cli("ask", "--mcp-connector", spec, "x")
+    assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+    assert emu.requests == []

@@ -275,8 +275,24 @@ class TextRenderer:
                 self._text(block.get("text", ""))
             elif block.get("type") == "thinking":
                 self._think(block.get("thinking", ""))
+            elif block.get("type") in ("mcp_tool_use", "mcp_tool_result"):
+                self._mcp(block)
         elif etype == "content_block_stop":
             self._markers(self._cites.pop(int(ev.get("index") or 0), []))
+
+    def _mcp(self, block: dict[str, Any]) -> None:
+        """The API's MCP connector at work, as one compact line on stderr (the blocks stay in json)."""
+        self._end_thinking()
+        if block.get("type") == "mcp_tool_use":
+            self.out.note(f"claude: mcp {block.get('server_name')}.{block.get('name')}", dim=True)
+            return
+        content = block.get("content")
+        if isinstance(content, str):
+            size = len(content)
+        else:
+            size = sum(len(str(b.get("text", ""))) for b in content or [] if isinstance(b, dict))
+        state = "error" if block.get("is_error") else "result"
+        self.out.note(f"claude: mcp {state}, {size} characters", dim=True)
 
     def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
         if not streamed:
@@ -286,6 +302,8 @@ class TextRenderer:
                 elif block.get("type") == "text":
                     self._text(block.get("text", ""))
                     self._markers(list(block.get("citations") or []))
+                elif block.get("type") in ("mcp_tool_use", "mcp_tool_result"):
+                    self._mcp(block)
         if self.hold:
             return
         self._end_thinking()

@@ -128,7 +128,12 @@ def check_tools(body: dict[str, Any]) -> str | None:
 
     tools = body.get("tools") or []
     names = set()
+    servers = {s.get("name") for s in body.get("mcp_servers") or [] if isinstance(s, dict)}
     for i, tool in enumerate(tools):
+        if isinstance(tool, dict) and tool.get("type") == "mcp_toolset":  # the MCP connector
+            if tool.get("mcp_server_name") not in servers:
+                return f"tools.{i}.mcp_server_name: no MCP server named {tool.get('mcp_server_name')!r}"
+            continue
         if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
             return f"tools.{i}.name: Field required"
         if not re.match(r"^[a-zA-Z0-9_-]{1,64}$", tool["name"]):

@@ -443,7 +443,7 @@ def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
             for piece in _pieces(block.get("thinking", "")):
                 events.append(_delta(index, {"type": "thinking_delta", "thinking": piece}))
             events.append(_delta(index, {"type": "signature_delta", "signature": block.get("signature", "")}))
-        elif btype in ("tool_use", "server_tool_use"):
+        elif btype in ("tool_use", "server_tool_use", "mcp_tool_use"):
             events.append(
                 {"type": "content_block_start", "index": index, "content_block": {**block, "input": {}}}
             )

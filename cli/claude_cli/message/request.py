@@ -18,6 +18,12 @@ from . import capabilities
 
 DEFAULT_MAX_TOKENS = 8192
 TASK_BUDGET_BETA = "task-budgets-2026-03-13"
+# The API's MCP connector (docs.claude.com/en/docs/agents-and-tools/mcp-connector; the anthropic
+# SDK's BetaRequestMCPServerURLDefinitionParam and BetaMCPToolsetParam): each `mcp_servers` entry
+# {"type": "url", "url": "https://...", "name", "authorization_token"?} is enabled by one
+# {"type": "mcp_toolset", "mcp_server_name": name} in `tools`, under this beta (the 2025-04-04
+# version is deprecated). The API connects only to https URLs.
+MCP_CONNECTOR_BETA = "mcp-client-2025-11-20"
 EPHEMERAL = {"type": "ephemeral"}
 
 
@@ -39,6 +45,8 @@ class RequestOptions:
     thinking_display: str | None = None  # summarized | omitted
     effort: str | None = None
     task_budget: int | None = None
+    mcp_connectors: list[str] = field(default_factory=list)  # URL, NAME=URL or a config [mcp.NAME]
+    mcp_connector_token: str | None = None
     betas: list[str] = field(default_factory=list)
     metadata_user: str | None = None
     params: list[str] = field(default_factory=list)  # "key=JSON", dotted keys nest
@@ -118,10 +126,83 @@ def build_body(
         if TASK_BUDGET_BETA not in betas:
             betas.append(TASK_BUDGET_BETA)
 
+    if opts.mcp_connectors:
+        _add_connectors(body, connector_servers(opts.mcp_connectors, opts.mcp_connector_token))
+    if body.get("mcp_servers") and MCP_CONNECTOR_BETA not in betas:  # new, or a continued conversation's
+        betas.append(MCP_CONNECTOR_BETA)
+
     for item in opts.params:
         _apply_param(body, item)
     check_ranges(body)
     return body, betas
+
+
+def expand_env(value: str, where: str) -> str:
+    """`${VAR}` and `$VAR` replaced from the environment (so secrets stay out of argv and files)."""
+    import os
+    import re
+
+    def one(m: re.Match[str]) -> str:
+        name = m[1] or m[2]
+        if name not in os.environ:
+            raise UsageError(f"{where}: environment variable {name} is not set")
+        return os.environ[name]
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", one, value)
+
+
+def connector_servers(specs: list[str], token: str | None) -> list[dict[str, Any]]:
+    """`mcp_servers` entries for --mcp-connector URL|NAME=URL|NAME and --mcp-connector-token.
+
+    A bare NAME is a config file `[mcp.NAME]` table with a `url`; its `Authorization: Bearer X`
+    header gives the token unless --mcp-connector-token does. Names: NAME, else the URL's host.
+    """
+    import re
+    from urllib.parse import urlsplit
+
+    servers: list[dict[str, Any]] = []
+    for spec in specs:
+        name, url, header = "", spec, ""
+        if not spec.startswith(("https://", "http://")):
+            name, sep, url = spec.partition("=")
+            if not sep:
+                from ..config import load_config
+
+                entry = load_config().mcp.get(name)
+                if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+                    raise UsageError(
+                        f"--mcp-connector: {spec!r} is not a URL, NAME=URL or a config [mcp.{spec}] url"
+                    )
+                url = entry["url"]
+                auth = (entry.get("headers") or {}).get("Authorization", "")
+                header = expand_env(auth, f"[mcp.{name}] Authorization") if isinstance(auth, str) else ""
+        if not url.startswith("https://"):
+            raise UsageError(f"--mcp-connector: the API connects only to https:// URLs, not {url!r}")
+        name = name or re.sub(r"[^a-zA-Z0-9_-]+", "-", urlsplit(url).hostname or "mcp").strip("-")
+        if not re.match(r"^[a-zA-Z0-9_-]{1,64}$", name):
+            raise UsageError(f"--mcp-connector: server name {name!r} must be 1-64 letters, digits, _ or -")
+        if any(s["name"] == name for s in servers):
+            raise UsageError(f"--mcp-connector: two servers named {name!r}: give NAME=URL")
+        server: dict[str, Any] = {"type": "url", "url": url, "name": name}
+        secret = header.removeprefix("Bearer ").strip()
+        if token:
+            secret = expand_env(token, "--mcp-connector-token")
+        if secret:
+            server["authorization_token"] = secret
+        servers.append(server)
+    return servers
+
+
+def _add_connectors(body: dict[str, Any], servers: list[dict[str, Any]]) -> None:
+    """The servers in `mcp_servers` and their toolsets in `tools` (replacing any of the same name)."""
+    names = [s["name"] for s in servers]
+    body["mcp_servers"] = [s for s in body.get("mcp_servers") or [] if s.get("name") not in names] + servers
+    kept = [
+        t
+        for t in body.get("tools") or []
+        if not (t.get("type") == "mcp_toolset" and t.get("mcp_server_name") in names)
+    ]
+    body["tools"] = kept + [{"type": "mcp_toolset", "mcp_server_name": n} for n in names]
 
 
 def check_body(body: dict[str, Any]) -> None:

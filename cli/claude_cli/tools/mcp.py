@@ -32,6 +32,7 @@ from typing import IO, Any
 import orjson
 
 from ..errors import CliError, Exit, UsageError
+from ..message.request import expand_env
 from .programs import check_name
 
 START_TIMEOUT = 60.0  # seconds a server may take to start and list its tools
@@ -39,7 +40,6 @@ STDERR_TAIL = 800  # characters of a failed server's stderr shown in its error l
 # Image types a tool_result may carry (the Messages API's image block media types).
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 _LAUNCHERS = {"npx", "uvx", "uv", "run", "node", "python", "python3", "pipx", "bunx", "deno", "bun", "-m"}
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _CONFIG_KEYS = {"command", "args", "env", "url", "headers", "type"}
 
 
@@ -88,18 +88,6 @@ class McpServer:
 
 
 # -- declaring -----------------------------------------------------------------------------------
-
-
-def expand_env(value: str, where: str) -> str:
-    """`${VAR}` and `$VAR` replaced from the environment (secrets stay out of argv and files)."""
-
-    def one(m: re.Match[str]) -> str:
-        name = m[1] or m[2]
-        if name not in os.environ:
-            raise UsageError(f"{where}: environment variable {name} is not set")
-        return os.environ[name]
-
-    return _ENV_REF.sub(one, value)
 
 
 def parse_header(spec: str) -> tuple[str, str]:
