@@ -439,3 +439,18 @@ def test_bad_mcp_connector_is_refused_before_sending(cli, emu, spec: str, messag
     run = cli("ask", "--mcp-connector", spec, "x")
     assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
     assert emu.requests == []
+
+
+def test_a_server_s_own_env_cannot_hand_it_the_api_key(cli, emu, tmp_path: Path) -> None:
+    server = sdk_server(
+        tmp_path, "envy", "@server.tool()\ndef env() -> str:\n    return repr(dict(os.environ))\n"
+    )
+    config = tmp_path / "servers.json"
+    entry = {"command": server, "env": {"ANTHROPIC_API_KEY": "${ANTHROPIC_API_KEY}", "COLOUR": "blue"}}
+    config.write_bytes(orjson.dumps({"mcpServers": {"envy": entry}}))
+    emu.enqueue(calls(tool_use("env", {})), Reply.text("ok"))
+    run = cli("tool-run", "-y", "--mcp-config", str(config), "x")
+    assert run.code == 0, run
+    text = results(emu)[0]["content"][0]["text"]
+    assert "'COLOUR': 'blue'" in text
+    assert "ANTHROPIC_API_KEY" not in text and KEY not in text

@@ -33,7 +33,7 @@ import orjson
 
 from ..errors import CliError, Exit, UsageError
 from ..message.request import expand_env
-from .programs import check_name
+from .programs import check_name, child_env
 
 START_TIMEOUT = 60.0  # seconds a server may take to start and list its tools
 STDERR_TAIL = 800  # characters of a failed server's stderr shown in its error line
@@ -483,11 +483,13 @@ class McpHub:
 
                     assert server.command
                     server.errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+                    from mcp.client.stdio import get_default_environment
+
                     # env: the SDK's default environment (HOME, LOGNAME, PATH, SHELL, TERM, USER
-                    # only, so no API key or other secret reaches the server) plus the entry's env.
-                    params = StdioServerParameters(
-                        command=server.command[0], args=server.command[1:], env=server.env or None
-                    )
+                    # only) plus the entry's env, less any credential (child_env, as for tools).
+                    env = child_env(get_default_environment() | server.env)
+                    argv = server.command
+                    params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
                     streams = await stack.enter_async_context(stdio_client(params, errlog=server.errlog))
                 session = await stack.enter_async_context(ClientSession(*streams))
                 await session.initialize()
