@@ -389,8 +389,17 @@ def test_mcp_connector_sends_mcp_servers_and_keeps_its_blocks(cli, emu) -> None:
     assert run.code == 0, run
     again = emu.message_requests[1]
     assert again.body["messages"][1] == {"role": "assistant", "content": CONNECTOR_BLOCKS}
-    assert again.body["mcp_servers"][0]["name"] == "docs"
+    # the token is a credential: not stored in the log, so not sent again unless given again
+    assert again.body["mcp_servers"] == [
+        {"type": "url", "url": "https://mcp.example.com/mcp", "name": "docs"}
+    ]
     assert "mcp-client-2025-11-20" in again.headers.get("anthropic-beta", "")
+    log = b"".join(p.read_bytes() for p in Path(os.environ["CLAUDE_HOME"]).rglob("*") if p.is_file())
+    assert b"t0ken" not in log
+    run = cli(
+        "ask", "--dry-run", "--mcp-connector", "https://x.example/mcp", "--mcp-connector-token", "t0ken", "x"
+    )
+    assert run.code == 0 and "t0ken" not in run.stdout and '"authorization_token": "<redacted>"' in run.stdout
 
 
 def test_mcp_connector_json_output_passes_the_blocks_through(cli, emu) -> None:

@@ -324,7 +324,9 @@ def print_dry_run(
 
     url = transport.url(path)
     headers = transport.headers(stream=bool(body.get("stream")), redact=True)
-    shown = shorten_base64(body)  # a readable payload: base64 data as its size
+    from .message.request import connector_tokens_replaced
+
+    shown = shorten_base64(connector_tokens_replaced(body, "<redacted>"))  # base64 data as its size
     if whole:
         out.write(orjson.dumps({"method": method, "url": url, "headers": headers, "body": shown}) + b"\n")
         return
@@ -461,8 +463,11 @@ def record_turn(
     try:
         store = Store()
         try:
+            from .message.request import connector_tokens_replaced
+
             took = int((time.monotonic() - started) * 1000)
-            return store.record(conversation_id, body, message, took, title)
+            stored = connector_tokens_replaced(body, None)  # an MCP connector's token is not kept
+            return store.record(conversation_id, stored, message, took, title)
         finally:
             store.close()
     except (CliError, OSError) as exc:

@@ -193,6 +193,27 @@ def connector_servers(specs: list[str], token: str | None) -> list[dict[str, Any
     return servers
 
 
+def connector_tokens_replaced(body: dict[str, Any], by: str | None) -> dict[str, Any]:
+    """`body` with each mcp_servers authorization_token replaced by `by` (None: dropped).
+
+    For what is stored in the log (dropped: a token is a credential, like the API key) and
+    what --dry-run shows (redacted). The body itself is not changed.
+    """
+    servers = body.get("mcp_servers")
+    if not isinstance(servers, list):
+        return body
+    if not any(isinstance(s, dict) and "authorization_token" in s for s in servers):
+        return body
+    cleaned = []
+    for server in servers:
+        if isinstance(server, dict) and "authorization_token" in server:
+            server = {k: v for k, v in server.items() if k != "authorization_token"}
+            if by is not None:
+                server["authorization_token"] = by
+        cleaned.append(server)
+    return {**body, "mcp_servers": cleaned}
+
+
 def _add_connectors(body: dict[str, Any], servers: list[dict[str, Any]]) -> None:
     """The servers in `mcp_servers` and their toolsets in `tools` (replacing any of the same name)."""
     names = [s["name"] for s in servers]
