@@ -58,6 +58,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "batch",
         "log",
         "files",
+        "mcp",
         "config",
         "templates",
         "completion",
