@@ -348,7 +348,7 @@ def test_mcp_tools_prints_a_server_s_tools(cli) -> None:
     tools = orjson.loads(run.stdout)
     assert tools[0]["input_schema"]["required"] == ["timezone"] and tools[0]["server"] == "mcp_server_time"
     run = cli("mcp", "tools", "no-such-mcp-server")
-    assert run.code == 9 and run.stderr.count("\n") == 1
+    assert run.code == 18 and run.stderr.count("\n") == 1
 
 
 # -- the API's MCP connector ---------------------------------------------------------------------
