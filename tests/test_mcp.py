@@ -126,14 +126,14 @@ def test_a_server_that_cannot_start_is_one_line_with_its_stderr(cli, emu, tmp_pa
     bad = tmp_path / "bad.py"
     bad.write_text("import sys\nprint('cannot open the database', file=sys.stderr)\nsys.exit(3)\n")
     run = cli("tool-run", "-y", "--mcp", f"{PY} {bad}", "x")
-    assert run.code == 18, run
+    assert run.code == 19, run
     assert run.stderr.startswith("claude: error: MCP server bad (")
     assert run.stderr.endswith("did not start: Connection closed; its stderr: cannot open the database\n")
     assert run.stderr.count("\n") == 1
     assert emu.requests == []  # nothing was sent
     run = cli("tool-run", "-y", "--mcp", "no-such-mcp-server --flag", "x")
     assert (run.code, run.stderr) == (
-        18,
+        19,
         "claude: error: MCP server no-such-mcp-server (no-such-mcp-server --flag) did not start: "
         "no such program: no-such-mcp-server\n",
     )
@@ -148,7 +148,7 @@ def test_a_server_that_dies_mid_call_stops_the_run_with_its_stderr(proc, emu, tm
     )
     emu.enqueue(calls(tool_use("crash", {})), Reply.text("never"))
     run = proc("tool-run", "-y", "--mcp", server, "x", timeout=60)
-    assert run.code == 18, run
+    assert run.code == 19, run
     assert "Traceback" not in run.stderr
     [line] = [x for x in run.stderr.splitlines() if x.startswith("claude: error:")]
     assert line.startswith("claude: error: MCP server fragile (")
@@ -292,7 +292,7 @@ def test_a_streamable_http_server_with_a_header_from_the_environment(cli, emu, h
     assert results(emu)[0]["content"] == [{"type": "text", "text": "Sunny in Lima"}]
     assert '"server":"127-0-0-1"' in run.stdout
     run = cli("tool-run", "-y", "--mcp", http_server, "weather?")  # no token: refused, one line
-    assert run.code == 18, run
+    assert run.code == 19, run
     assert run.stderr.startswith(f"claude: error: MCP server 127-0-0-1 ({http_server}) did not start: ")
     assert run.stderr.count("\n") == 1
 
@@ -348,7 +348,7 @@ def test_mcp_tools_prints_a_server_s_tools(cli) -> None:
     tools = orjson.loads(run.stdout)
     assert tools[0]["input_schema"]["required"] == ["timezone"] and tools[0]["server"] == "mcp_server_time"
     run = cli("mcp", "tools", "no-such-mcp-server")
-    assert run.code == 18 and run.stderr.count("\n") == 1
+    assert run.code == 19 and run.stderr.count("\n") == 1
 
 
 # -- the API's MCP connector ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ a name from the config file's `[mcp.NAME]` tables or an `--mcp-config` file in t
 JSON format of Claude Desktop and Claude Code. Every server starts once per run, in parallel,
 and is shut down when the run ends (Ctrl-C and SIGTERM included: stdin closed, then the SDK
 terminates its process group). A server that fails to start or dies while in use is a
-`CliError` with exit status 18 and the tail of its own stderr.
+`CliError` with exit status 19 and the tail of its own stderr.
 
 The official SDK (`mcp` on PyPI) is imported only here, only when a server is used. Its client
 API (stdio_client + StdioServerParameters, streamable_http_client, ClientSession.initialize /
