@@ -321,7 +321,7 @@ class ChatSession:
 
             store = Store()
             try:
-                if not store.drop_last_turn(self.conversation_id):
+                if not store.pop(self.conversation_id):
                     self.conversation_id = None  # that was its only turn: the conversation is gone
             finally:
                 store.close()

@@ -225,20 +225,6 @@ class Store:
             _insert_turn(db, conversation_id, seq, now, request, response, previous, duration_ms)
         return conversation_id
 
-    def drop_last_turn(self, conversation_id: str) -> bool:
-        """Delete a conversation's last turn (chat's /undo); False when it had no other turn and is gone."""
-        with self._transaction() as db:
-            db.execute(
-                "DELETE FROM turns WHERE conversation_id = ? AND seq ="
-                " (SELECT MAX(seq) FROM turns WHERE conversation_id = ?)",
-                (conversation_id, conversation_id),
-            )
-            left = db.execute("SELECT 1 FROM turns WHERE conversation_id = ? LIMIT 1", (conversation_id,))
-            if left.fetchone():
-                return True
-            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-            return False
-
     def latest_id(self) -> str | None:
         row = self.db.execute(
             "SELECT id FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT 1"
