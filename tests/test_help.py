@@ -44,6 +44,19 @@ def test_root_help_shows_whole_descriptions() -> None:
     assert "the answer streams to\n                stdout." in commands
 
 
+@pytest.mark.parametrize("group", ["", "log", "config", "batch", "files", "mcp", "templates", "completion"])
+def test_every_group_lists_whole_summaries(group: str) -> None:
+    """click cuts a summary longer than the line with '...'; each group shows it whole, wrapped."""
+    root = docgen.root_group()
+    cmd = root.get_command(None, group) if group else root  # type: ignore[arg-type]
+    rendered = docgen.render_help(tuple(group.split()))
+    lines = rendered.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert not any(line.endswith("...") for line in lines)
+    listing = " ".join(" ".join(lines).split())
+    for name, sub in cmd.commands.items():
+        assert f"{name} {sub.get_short_help_str(300)}" in listing, name
+
+
 def test_arguments_are_described() -> None:
     assert (
         "[IMAGE... [PROMPT]]  Images or PDFs (files, -, URLs, file_ ids), then the question."

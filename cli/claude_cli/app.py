@@ -41,17 +41,6 @@ class ClaudeGroup(TyperGroup):
         except KeyboardInterrupt as exc:
             raise Interrupted() from exc
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The command list with each command's whole first sentence, wrapped, never cut with '...'."""
-        rows = []
-        for name in self.list_commands(ctx):
-            cmd = self.get_command(ctx, name)
-            if cmd is not None and not cmd.hidden:
-                rows.append((name, cmd.get_short_help_str(limit=300)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
     def main(
         self,
         args: Any = None,
@@ -249,7 +238,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     """
     import importlib
 
-    _keep_argument_help()
+    _fix_typer_help()
     app = typer.Typer(
         name="claude",
         cls=ClaudeGroup,
@@ -276,6 +265,30 @@ def build_app(only: str | None = None) -> typer.Typer:
         else:
             app.command(name, epilog=module.EPILOG)(target)
     return app
+
+
+def format_commands(self: click.Group, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """A group's command list with each command's whole first sentence, wrapped, never cut.
+
+    click's Group.format_commands asks each command for a summary no longer than what is left
+    of the line (`get_short_help_str(width - 6 - longest name)`) and cuts the rest with "...";
+    write_dl wraps a long summary instead. Installed on TyperGroup by `_fix_typer_help`, so the
+    root, `claude log`, `claude config`, `claude batch` and every other group list the same way.
+    """
+    rows = []
+    for name in self.list_commands(ctx):
+        cmd = self.get_command(ctx, name)
+        if cmd is not None and not cmd.hidden:
+            rows.append((name, cmd.get_short_help_str(limit=300)))
+    if rows:
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _fix_typer_help() -> None:
+    """Help as it should read with click 8.5: whole command summaries, arguments described."""
+    TyperGroup.format_commands = format_commands  # type: ignore[method-assign]
+    _keep_argument_help()
 
 
 def _keep_argument_help() -> None:
