@@ -300,3 +300,42 @@ def test_chat_attach_goes_with_the_next_message_only(env, emu, tmp_path: Path) -
     messages = emu.message_requests[-1].body["messages"]
     assert [b["type"] for b in messages[0]["content"]] == ["image", "text"]
     assert messages[2]["content"] == "and now"
+
+
+def test_a_file_id_in_the_wrong_block_kind_is_the_apis_400(cli, emu, tmp_path: Path) -> None:
+    """The Files API: a file's type must match its block (an image file in an image block, a PDF
+    in a document block), else 400 "invalid file type"
+    (docs.claude.com/docs/build-with-claude/files, "Error handling"). `-a ID` picks the kind from
+    the file's metadata; a history or body written by hand can still get it wrong."""
+    png = write_image(tmp_path / "chart.png", "png")
+    pdf = tmp_path / "doc.pdf"
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(buf, "PDF")
+    pdf.write_bytes(buf.getvalue())
+    run = cli("files", "upload", "-q", str(png), str(pdf))
+    assert run.code == 0, run
+    image_id, doc_id = run.stdout.split()
+
+    def turn(block_type: str, file_id: str) -> str:
+        block = {"type": block_type, "source": {"type": "file", "file_id": file_id}}
+        history = [{"role": "user", "content": [block, {"type": "text", "text": "what is it?"}]}]
+        (tmp_path / "history.json").write_bytes(orjson.dumps(history))
+        return str(tmp_path / "history.json")
+
+    beta = ("--beta", "files-api-2025-04-14")
+    wrong = [("image", doc_id, "application/pdf"), ("document", image_id, "image/png")]
+    for block_type, file_id, mime in wrong:
+        sent = len(emu.message_requests)
+        run = cli("ask", *beta, "--messages", turn(block_type, file_id))
+        assert run.code == 10, run  # Exit.INVALID_REQUEST
+        assert run.stdout == ""
+        assert run.stderr.startswith(
+            f"claude: error: invalid_request_error (400): "
+            f"messages.0.content.0: {block_type}.source.file_id: {file_id} is {mime}"
+        ), run.stderr
+        assert len(run.stderr.splitlines()) == 1
+        assert len(emu.message_requests) == sent + 1  # the API's answer, not a refusal here
+
+    # The right kinds pass: the check is on the type, not on file sources.
+    run = cli("ask", *beta, "--messages", turn("document", doc_id))
+    assert (run.code, run.stdout) == (0, "You said: what is it? (attached: file)")
