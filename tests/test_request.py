@@ -178,7 +178,8 @@ flag_sets = st.fixed_dictionaries(
         "model": st.sampled_from(["opus", "sonnet", "haiku", "claude-sonnet-4-5", "claude-haiku-4-5"]),
         "system": st.text(min_size=1, max_size=20),
         "max_tokens": st.integers(min_value=2048, max_value=64000),
-        "stop": st.lists(st.text(min_size=1, max_size=5), max_size=3),
+        # the API refuses a stop sequence of only whitespace ("must contain non-whitespace")
+        "stop": st.lists(st.text(min_size=1, max_size=5).filter(str.strip), max_size=3),
         "effort": st.sampled_from(["low", "medium", "high", "xhigh", "max"]),
         "thinking": st.sampled_from(["adaptive", "off"]),
         "thinking_display": st.sampled_from(["summarized", "omitted"]),
