@@ -57,6 +57,14 @@ def test_every_group_lists_whole_summaries(group: str) -> None:
         assert f"{name} {sub.get_short_help_str(300)}" in listing, name
 
 
+def test_no_help_line_splits_a_word_at_its_hyphen() -> None:
+    """Wrapping keeps `--show-thinking` and `claude-cli` whole (textwrap breaks after hyphens)."""
+    import re
+
+    split = [(name, line) for name, text in HELP.items() for line in text.splitlines()]
+    assert [(name, line) for name, line in split if re.search(r"[A-Za-z]-$", line)] == []
+
+
 def test_arguments_are_described() -> None:
     assert (
         "[IMAGE... [PROMPT]]  Images or PDFs (files, -, URLs, file_ ids), then the question."

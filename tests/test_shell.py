@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_cli._generated import COMPLETIONS, MAN
+from claude_cli._generated import COMPLETIONS, HELP, MAN
 from claude_cli.shell import docgen
 
 REPO = Path(__file__).resolve().parents[1]
@@ -237,6 +237,31 @@ def test_man_pages_carry_examples_and_exit_status() -> None:
         assert f".SS claude batch {sub}" in batch
     assert "\\fB\\-\\-poll\\-interval\\fR" in batch and "claude batch \\-\\-via batches" in batch
     assert "TOOL_INPUT_<KEY>" in MAN["claude-tool-run"]  # the execution contract
+
+
+def _roff_text(roff: str) -> str:
+    """Roff source as the words it shows (escapes undone, requests dropped), whitespace collapsed."""
+    lines = [line for line in roff.splitlines() if not line.startswith(".")]
+    text = " ".join(lines).replace("\\-", "-").replace("\\&", "").replace("\\e", "\\")
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("page", sorted(p for p in MAN if p != "claude"))
+def test_each_command_page_has_a_real_description_the_same_as_its_help(page: str) -> None:
+    """DESCRIPTION says what the command does, how input is assembled, where output goes and
+    its exit statuses: paragraphs, not the NAME line again; and it is --help's text (one source)."""
+    roff = MAN[page]
+    summary = _roff_text(roff.split(".SH NAME\n", 1)[1].split("\n", 1)[0]).split(" - ", 1)[1]
+    description = roff.split(".SH DESCRIPTION\n", 1)[1].split("\n.SH ", 1)[0]
+    paragraphs = [_roff_text(p) for p in description.split("\n.PP\n")]
+    assert len(paragraphs) >= 2, paragraphs
+    assert sum(len(p) for p in paragraphs) >= 3 * len(summary)
+    assert paragraphs[0] == summary  # the first paragraph is the summary; the others say more
+    assert "stdout" in " ".join(paragraphs) or page == "claude-completion"
+    help_text = " ".join(HELP[page.removeprefix("claude-")].split())
+    for paragraph in paragraphs:
+        assert paragraph in help_text, paragraph
+    assert ".SH EXAMPLES" in roff
 
 
 def test_the_main_page_names_claude_cli_and_every_variable() -> None:

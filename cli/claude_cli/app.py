@@ -286,8 +286,21 @@ def format_commands(self: click.Group, ctx: click.Context, formatter: click.Help
 
 
 def _fix_typer_help() -> None:
-    """Help as it should read with click 8.5: whole command summaries, arguments described."""
+    """Help as it should read with click 8.5: whole command summaries, arguments described,
+    and flags never split at a hyphen when a line is wrapped (`--show-` / `thinking`)."""
+    import click._textwrap
+
     TyperGroup.format_commands = format_commands  # type: ignore[method-assign]
+    wrapper = click._textwrap.TextWrapper
+    if not getattr(wrapper, "keeps_hyphens", False):
+
+        class KeepHyphens(wrapper):  # type: ignore[misc,valid-type]
+            keeps_hyphens = True
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **{**kwargs, "break_on_hyphens": False})
+
+        click._textwrap.TextWrapper = KeepHyphens  # type: ignore[misc]  # click.formatting imports it per call
     _keep_argument_help()
 
 

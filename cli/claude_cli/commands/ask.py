@@ -45,7 +45,24 @@ def ask(
     *,
     flags,
 ) -> None:
-    """Ask Claude: stdin and PROMPT make one user turn; the answer streams to stdout."""
+    """Ask Claude: stdin and PROMPT make one user turn; the answer streams to stdout.
+
+    The turn holds, in this order, the -a attachments (files, directories, URLs, file_ ids),
+    piped stdin (text, or an image or PDF recognised by its bytes) and the words of PROMPT. -c,
+    --conversation or --messages put a stored or given history before it; -t starts from a saved
+    template. A request the API is known to reject (a bad value, a model rule) is refused with
+    one line and exit 2, and nothing is sent.
+
+    stdout carries only the answer: its text as it streams (Markdown rendered on a terminal, the
+    exact bytes in a pipe), the final Message with -o json, the API's events with -o ndjson, one
+    JSON value with --schema, a code block with -x. Thinking (--show-thinking), token usage and
+    cost (--usage), notices and errors go to stderr. The completed turn is stored in the log
+    (unless --no-log), so `claude ask -c` continues it.
+
+    Exit status: 0 for a complete answer, 3 cut off by max_tokens, 4 refused, 5 paused, 6 the
+    answer does not match --schema, 18 the model asked for a tool (`claude tool-run -c` runs
+    it), 10 to 17 an API or connection error, 2 bad flags or input.
+    """
     if save:
         from ..message.templates import save_flags
 

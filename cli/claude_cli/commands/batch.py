@@ -61,8 +61,25 @@ def _misspelt_command(word: str, commands: list[str]) -> bool:
 
 app = typer.Typer(
     cls=BatchGroup,
-    help="Many prompts at once: JSON lines in, one JSON result per line out. "
-    "`claude batch [FILE]` is `claude batch run [FILE]`.",
+    help="""Many prompts at once: JSON lines in, one JSON result per line out.
+
+    `claude batch [FILE]` is `claude batch run [FILE]`: each input line is a prompt
+    ({"id", "prompt", and optionally "system", "model", "max_tokens", "attachments", "schema",
+    "params"}), a Message Batches request ({"custom_id", "params"}), or with --lines plain text.
+    The request flags apply to every line that does not set its own. Every line is checked
+    before anything is sent; a bad one stops the job with its line number and exit 2.
+
+    Lines are sent from here, -j N at a time (8 by default), or through the Message Batches API
+    (--via batches, at half the price). stdout gets one JSON object per line, {"id", "status",
+    "text", ...}, in completion order (--ordered: input order); stderr a progress line on a
+    terminal and a summary at the end. --state FILE journals every result, so the same command
+    run again after a crash or Ctrl-C prints what was done and sends only the rest.
+
+    submit, status, results, cancel and list manage Message Batches that outlive the shell.
+    Exit status: 0 when every line succeeded, 8 when some lines have an error result, 9 when
+    --max-cost stopped the run, 130 after Ctrl-C (what finished is kept), and the error's own
+    status when the key, the model or the network fails for every line.
+    """,
     no_args_is_help=False,
 )
 

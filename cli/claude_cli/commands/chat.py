@@ -48,6 +48,18 @@ def chat(
 ) -> None:
     """Hold a conversation: answers stream as you go; every completed turn is stored.
 
+    On a terminal, chat is a line editor: Enter sends, Alt-Enter or a line ending in \\ adds a
+    newline, a paste is one message, Ctrl-X Ctrl-E edits the message in $VISUAL or $EDITOR, TAB
+    completes slash commands, models and paths. Answers are rendered as Markdown as they stream;
+    Ctrl-C cancels the answer being written (the turn is not stored) and Ctrl-D leaves. -c or
+    --conversation continues a stored conversation and shows its last exchange.
+
+    With --input-format ndjson, chat is for programs: each stdin line is one user turn (a JSON
+    string, a list of content blocks or a user message object) and stdout gets every API event
+    as one JSON object per line, as `claude stream` prints them. The exit status is 0 at the end
+    of input (18 when the last answer asked for a tool), or that of the first turn that failed
+    (10 to 17 for API errors, 2 for a line that is not a user turn).
+
     With --mcp, the MCP servers' tools are offered on every turn; each call is confirmed on the
     terminal (or runs with --yes) and its result sent back until the model answers.
     """

@@ -25,8 +25,20 @@ def cmd(
     flags,
 ) -> None:
     """Ask for one shell command for $SHELL on this system and print it; on a terminal, offer to
-    run, edit or explain it (answered on /dev/tty). Nothing runs without that answer; the exit
-    status is the command's own when it ran."""
+    run, edit or explain it (answered on /dev/tty).
+
+    WORDS say what the command should do (piped stdin comes before them, as context). The model
+    is told the shell ($SHELL) and the system (uname) and answers with structured output: one
+    command line and a short explanation.
+
+    On a terminal the command is shown and you are asked, on /dev/tty (so stdin may be piped):
+    run it, edit it first ($VISUAL or $EDITOR), explain it, or cancel. Nothing runs without that
+    answer. With --print, or when stdout is not a terminal, the command is only printed on
+    stdout, for a script or a file.
+
+    Exit status: the command's own when it ran; 0 when it was printed or cancelled; 2 without
+    WORDS; the statuses of `claude ask` for API errors.
+    """
     from ..tools.command import run_cmd
 
     flags.no_log = no_log

@@ -21,7 +21,17 @@ class Shell(str, Enum):
     fish = "fish"
 
 
-app = typer.Typer(help="Print or install shell completion (bash, zsh, fish).", no_args_is_help=True)
+app = typer.Typer(
+    help="""Print or install shell completion (bash, zsh, fish).
+
+    The scripts complete subcommands, flags, their choices, model names, template names,
+    conversation ids and files, for both `claude` and `claude-cli`. show prints the script for a
+    shell on stdout (for eval or a file of your own); install writes it where that shell loads
+    it for this user (the shell comes from $SHELL when not given) and says what to add to
+    ~/.bashrc when bash has no completion loader.
+    """,
+    no_args_is_help=True,
+)
 
 
 def install_path(shell: str) -> Path:

@@ -23,7 +23,16 @@ def count_tokens(
     *,
     flags,
 ) -> None:
-    """Count input tokens (POST /v1/messages/count_tokens) for exactly what `ask` would send."""
+    """Count input tokens (POST /v1/messages/count_tokens) for exactly what `ask` would send.
+
+    The request is built from the same flags, attachments, piped stdin, PROMPT and history (-c)
+    as `claude ask`, then sent to the token counting endpoint instead of being answered: nothing
+    is generated and nothing is stored in the log. stdout gets the number alone (-o json: the
+    API's response, {"input_tokens": N}); --dry-run prints the request instead.
+
+    Exit status: 0, or 2 for bad flags or input and 10 to 17 for API errors (13 for an unknown
+    model).
+    """
     import orjson
 
     from ..api.exchange import get_json

@@ -14,7 +14,21 @@ Examples:
   claude files download file_011CN... -o out/
 """
 
-app = typer.Typer(help="The Files API: upload once, attach by id (-a file_...).", no_args_is_help=True)
+app = typer.Typer(
+    help="""The Files API: upload once, attach by id (-a file_...).
+
+    upload sends files (checked here first: the media type comes from the bytes) and prints
+    each new id on stdout; `claude ask -a file_...` then attaches it as an image or document
+    block without sending the bytes again. list and info print id, name, media type and size
+    (tab-separated; -o json or ndjson for the API's objects); delete removes files; download
+    saves a file the API made (code execution output), never overwriting one. All of these
+    send the files-api beta header.
+
+    Exit status: 0, 2 for a file that cannot be read or uploaded, 13 for an unknown id, and the
+    other API statuses (10 to 17).
+    """,
+    no_args_is_help=True,
+)
 
 OutputOpt = Annotated[
     OutputFormat,

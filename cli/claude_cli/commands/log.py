@@ -15,7 +15,19 @@ Examples:
 """
 
 app = typer.Typer(
-    help="The stored conversations: list, show, export, search, stats, rm, pop.", no_args_is_help=True
+    help="""The stored conversations: list, show, export, search, stats, rm, pop.
+
+    Every completed turn of ask, stream, chat, vision, cmd and tool-run is stored (unless
+    --no-log) in one SQLite file, $CLAUDE_HOME/claude.db (default ~/.local/share/claude-cli):
+    the messages the turn added, its settings, the Message, usage and cost. A conversation is
+    named by its id or any unique prefix of it; `claude ask -c` continues the latest one.
+
+    list, search and stats print tab-separated lines on stdout and show a readable transcript;
+    export prints a conversation as JSON, NDJSON, Markdown or a history `ask --messages` takes.
+    rm and pop change the log: on a terminal they ask first (-y skips the question), and a no
+    exits 1 with nothing changed. An unknown or ambiguous id exits 2.
+    """,
+    no_args_is_help=True,
 )
 
 

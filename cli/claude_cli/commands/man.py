@@ -21,7 +21,13 @@ def man(
         str | None, typer.Argument(help="A command (ask, stream, ...); none for claude(1).")
     ] = None,
 ) -> None:
-    """Show claude(1) or claude-COMMAND(1); print the roff source when not on a terminal or man is missing."""
+    """Show claude(1) or claude-COMMAND(1); print the roff source when not on a terminal or man is missing.
+
+    The pages are built into claude (the same text as --help, from the same source), so they
+    need no installation: on a terminal the page is shown with man(1); piped, its roff source is
+    printed on stdout, to be rendered with `man -l -` or installed (the repository's man/ holds the same
+    files). Exit status: 0, or 2 for a command that has no page.
+    """
     from .._generated import MAN
     from ..errors import UsageError
     from ..render import Output

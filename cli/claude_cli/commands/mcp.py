@@ -13,7 +13,20 @@ Examples:
   claude mcp tools https://mcp.example.com/mcp --mcp-header 'Authorization: Bearer ${TOKEN}' -o json
 """
 
-app = typer.Typer(help="MCP servers: the configured ones, and the tools one offers.", no_args_is_help=True)
+app = typer.Typer(
+    help="""MCP servers: the configured ones, and the tools one offers.
+
+    list prints on stdout the servers of the config file ([mcp.NAME] tables) and of --mcp-config (Claude
+    Desktop's mcpServers format): name, stdio or http, and the command or URL (-o json names the
+    headers and environment variables, never their values). tools starts each SERVER given (a
+    config name, a command line, or an http(s) URL), asks for its tools and prints them as
+    Claude would get them with --mcp: name, required and optional inputs, description.
+
+    Exit status: 0, 2 for an unknown server name or a bad config, 19 when a server fails to
+    start or answer.
+    """,
+    no_args_is_help=True,
+)
 
 OutputOpt = Annotated[
     OutputFormat, typer.Option("-o", "--output", help="text: a table; json: an array; ndjson: one per line.")

@@ -28,7 +28,15 @@ def models(
     *,
     flags,
 ) -> None:
-    """List the models your key can use, newest first."""
+    """List the models your key can use, newest first.
+
+    The list comes from the API (GET /v1/models, every page): one line per model with its id
+    and display name, tab-separated, on stdout (-o json: one array of the API's model objects;
+    -o ndjson: one per line). --aliases needs no request: it lists the names -m takes (opus,
+    sonnet, haiku, ... and the config file's [aliases]) with the id each stands for.
+
+    Exit status: 0, 11 without a valid key, 17 when the API cannot be reached.
+    """
     from .. import config as cfg
     from ..api.exchange import list_all
     from ..flow import make_transport

@@ -14,7 +14,20 @@ Examples:
 """
 
 app = typer.Typer(
-    help="The config file: path, show, set, unset (created with mode 0600).", no_args_is_help=True
+    help="""The config file: path, show, set, unset (created with mode 0600).
+
+    The file is TOML, at $CLAUDE_CONFIG or else the platform's config directory
+    (~/.config/claude-cli/config.toml). It holds defaults for every command: model, max_tokens,
+    base_url, timeout, max_retries, system, api_key_command (a program that prints the key),
+    [aliases] for -m and [mcp.NAME] servers. Flags win over environment variables, which win
+    over the file.
+
+    path prints where the file is and show prints it on stdout (checked first: a broken file
+    is an error naming its line). set checks a value with the same rules as the flag before
+    writing it (a bad value is one line naming the key, exit 2, and the file is left as it
+    was) and creates the file with mode 0600.
+    """,
+    no_args_is_help=True,
 )
 
 

@@ -18,7 +18,19 @@ def stream(
     *,
     flags,
 ) -> None:
-    """Print every event the API streams (ping and error included) as one JSON object per line."""
+    """Print every event the API streams (ping and error included) as one JSON object per line.
+
+    The request is built as `claude ask` builds it (attachments, then piped stdin, then PROMPT;
+    the same request flags), and always streams. Each server-sent event's data is written to
+    stdout exactly as it arrived, one line each, flushed per line, in the API's order:
+    message_start, content_block_start/delta/stop, message_delta, message_stop, ping and error.
+    Nothing is rendered, so this is the input for jq and other programs. Errors and notices go
+    to stderr; the completed turn is stored in the log like an ask.
+
+    Exit status: as `claude ask`: 0 after message_stop, 3, 4 or 5 for an answer cut off,
+    refused or paused, 18 for a tool call, and the error's status (10 to 17) when the request or
+    the stream fails; the events printed before an error stay on stdout.
+    """
     from ..flow import run_message
 
     raise typer.Exit(run_message(flags, prompt, fmt="ndjson"))

@@ -13,7 +13,18 @@ Examples:
 """
 
 app = typer.Typer(
-    help="Saved templates (TOML files of request settings, used with -t NAME): list, show, edit, rm, path.",
+    help="""Saved templates (TOML files of request settings, used with -t NAME): list, show, edit, rm, path.
+
+    A template is templates/NAME.toml beside the config file. `claude ask ... --save NAME`
+    writes one from the request flags given and the prompt typed; `-t NAME` on ask, stream,
+    chat, vision, tool-run, count-tokens and batch starts from it, and flags given on the
+    command line win. {name} in its system prompt and prompt is filled from --var name=value or
+    its [defaults] table; {input} is piped stdin.
+
+    list prints each name and description (tab-separated) on stdout; show prints a template; edit opens
+    it in $VISUAL or $EDITOR and checks it afterwards; rm deletes it. An unknown key, a wrong
+    type or an unknown name is one line naming the file (and line), exit 2.
+    """,
     no_args_is_help=True,
 )
 

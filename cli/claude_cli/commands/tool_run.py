@@ -71,6 +71,14 @@ def tool_run(
 ) -> None:
     """Run the tool-use loop with local programs as tools until the model is done.
 
+    The prompt is built as `claude ask` builds it (attachments, piped stdin, PROMPT). Tools are
+    declared with --tool NAME=COMMAND (and --tool-schema NAME=FILE), --tools FILE, --mcp SERVER or
+    --server-tool. While the answer stops for tool_use, every requested call is run (in parallel,
+    results in call order) and the results are sent back; the run ends when the model answers
+    without asking for a tool. The final answer goes to stdout (-o json: the last Message; -o
+    ndjson: every event plus one tool_execution line per call); what the model says on the way
+    and one line per call go to stderr. Every turn is stored as one conversation.
+
     A tool's COMMAND is split like a shell would split it and run as an argument list, never
     through a shell: nothing the model writes is interpolated into a command line. The call's
     input object arrives as JSON on stdin and in the environment (TOOL_NAME, TOOL_USE_ID,
@@ -80,6 +88,10 @@ def tool_run(
 
     --mcp adds the tools of Model Context Protocol servers: they start once, before the first
     request, and stop when the run ends; their calls are confirmed the same way.
+
+    Exit status: 0 when the model is done, 7 --max-steps reached, 9 --max-cost would be passed,
+    19 an MCP server failed, 2 a tool whose program is missing (checked before anything is
+    sent), and the statuses of `claude ask` for the final answer and API errors.
     """
     from ..errors import UsageError
     from ..tools.loop import LoopSettings, run_loop, terminal_confirm

@@ -73,6 +73,7 @@ def _epilog_sections(epilog: str | None) -> list[str]:
 def _header(name: str, summary: str, also: str = "") -> list[str]:
     return [
         f'.TH {name.upper()} 1 "" "claude {__version__}" "User Commands"',
+        ".nh",  # no hyphenation: flags, JSON keys and ids must not be split
         ".SH NAME",
         f"{esc(name)}{esc(also)} \\- {esc(summary)}",
     ]
@@ -102,10 +103,20 @@ def _description(cmd: click.Command) -> list[str]:
     return lines
 
 
-def _options(cmd: click.Command, ctx: click.Context) -> list[str]:
+def _arguments(cmd: click.Command, ctx: click.Context) -> list[str]:
+    """The command's arguments with their help texts, as `--help` lists them."""
     lines = []
     for param in cmd.get_params(ctx):
-        if not isinstance(param, click.Option):
+        if isinstance(param, click.Argument) and getattr(param, "help", None):
+            name = f"\\fI{esc(param.make_metavar(ctx))}\\fR"
+            lines += [".TP", name, esc(" ".join(param.help.split()))]  # type: ignore[attr-defined]
+    return lines
+
+
+def _options(cmd: click.Command, ctx: click.Context, *, with_help: bool = True) -> list[str]:
+    lines = []
+    for param in cmd.get_params(ctx):
+        if not isinstance(param, click.Option) or (not with_help and "--help" in param.opts):
             continue
         names = ", ".join(f"\\fB{esc(n)}\\fR" for n in [*param.opts, *param.secondary_opts])
         metavar = "" if param.is_flag else f" \\fI{esc(param.make_metavar(ctx))}\\fR"
@@ -125,10 +136,10 @@ def command_page(group: click.Group, name: str) -> str:
         names = cmd.list_commands(sub)
         lines += [".SH SYNOPSIS"]
         for i, subname in enumerate(names):
-            lines += ([".br"] if i else []) + [
-                f".B claude {esc(name)} {esc(subname)}",
-                "[\\fIOPTIONS\\fR] ...",
-            ]
+            leaf = cmd.get_command(sub, subname)
+            assert leaf is not None
+            leaf_ctx = click.Context(leaf, info_name=subname, parent=sub)
+            lines += ([".br"] if i else []) + _synopsis(f"claude {name} {subname}", leaf, leaf_ctx)
         lines += [".SH DESCRIPTION", *_description(cmd), ".SH COMMANDS"]
         for subname in names:
             leaf = cmd.get_command(sub, subname)
@@ -138,11 +149,15 @@ def command_page(group: click.Group, name: str) -> str:
                 f".SS {esc(f'claude {name} {subname}')}",
                 *_synopsis(f"claude {name} {subname}", leaf, leaf_ctx),
             ]
-            lines += [".PP", *_description(leaf), *_options(leaf, leaf_ctx)]
+            lines += [".PP", *_description(leaf), *_arguments(leaf, leaf_ctx)]
+            lines += _options(leaf, leaf_ctx, with_help=False)
             epilog = epilog or leaf.epilog
     else:
         lines += [".SH SYNOPSIS", *_synopsis(f"claude {name}", cmd, sub)]
-        lines += [".SH DESCRIPTION", *_description(cmd), ".SH OPTIONS", *_options(cmd, sub)]
+        lines += [".SH DESCRIPTION", *_description(cmd)]
+        arguments = _arguments(cmd, sub)
+        lines += [".SH ARGUMENTS", *arguments] if arguments else []
+        lines += [".SH OPTIONS", *_options(cmd, sub)]
     lines += _epilog_sections(epilog)
     examples = _examples(epilog)
     if examples:
