@@ -35,7 +35,12 @@ PACING_MARGIN = 0.05  # seconds added to a rate-limit pause
 
 
 class Response:
-    """A successful (2xx) response; the body is read by the caller, streamed or whole."""
+    """A successful (2xx) response; the body is read by the caller, streamed or whole.
+
+    Requests ask for `accept-encoding: identity` (http.client adds it), so that a text delta
+    reaches stdout the moment it arrives. A proxy may compress the body anyway: gzip and deflate
+    are decoded here, on the fly; any other content-encoding is a ProtocolError.
+    """
 
     def __init__(self, raw: http.client.HTTPResponse, transport: Transport) -> None:
         self.raw = raw
@@ -50,24 +55,36 @@ class Response:
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body in chunks as they arrive. Raises ConnectionFailure if the connection breaks."""
+        decoder = self._decoder()
         read1 = self.raw.read1
         try:
             while True:
                 chunk = read1(READ_SIZE)
                 if not chunk:
-                    return
-                yield chunk
+                    break
+                yield from decoder.feed(chunk) if decoder else (chunk,)
         except (OSError, http.client.HTTPException) as exc:
             self._transport.close()
             raise ConnectionFailure(f"connection lost mid-response: {_describe(exc)}") from exc
+        if decoder:
+            yield from decoder.close()
 
     def read(self) -> bytes:
         """The whole body."""
         try:
-            return self.raw.read()
+            data = self.raw.read()
         except (OSError, http.client.HTTPException) as exc:
             self._transport.close()
             raise ConnectionFailure(f"connection lost mid-response: {_describe(exc)}") from exc
+        decoder = self._decoder()
+        return b"".join([*decoder.feed(data), *decoder.close()]) if decoder else data
+
+    def _decoder(self) -> BodyDecoder | None:
+        try:
+            return body_decoder(self.headers)
+        except ProtocolError:
+            self._transport.close()  # the body is left unread: the connection cannot be reused
+            raise
 
     def json(self) -> Any:
         """The whole body as JSON; a ProtocolError if it is not JSON."""
@@ -76,6 +93,55 @@ class Response:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             raise ProtocolError(f"server sent a body that is not JSON: {_snippet(data)}") from None
+
+
+class BodyDecoder:
+    """A gzip- or deflate-encoded body, decoded chunk by chunk (in bounded pieces)."""
+
+    PIECE = 1 << 20  # most bytes decoded out of one input piece at a time (a gzip bomb stays bounded)
+
+    def __init__(self, encoding: str) -> None:
+        import zlib  # only for an encoded body
+
+        self.encoding = encoding
+        self._zlib = zlib
+        # gzip: the gzip wrapper; deflate: the zlib wrapper (RFC 9110 section 8.4.1.2).
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded bytes of the next piece of the body."""
+        try:
+            while data:
+                out = self._inflater.decompress(data, self.PIECE)
+                data = self._inflater.unconsumed_tail
+                if out:
+                    yield out
+        except self._zlib.error as exc:
+            raise ProtocolError(f"the server's {self.encoding}-encoded body is damaged: {exc}") from None
+
+    def close(self) -> Iterator[bytes]:
+        """What is left once the body has ended."""
+        try:
+            rest = self._inflater.flush()
+        except self._zlib.error as exc:
+            raise ProtocolError(f"the server's {self.encoding}-encoded body is damaged: {exc}") from None
+        if rest:
+            yield rest
+        if not self._inflater.eof:
+            raise ProtocolError(f"the server's {self.encoding}-encoded body is damaged: it is cut short")
+
+
+def body_decoder(headers: dict[str, str]) -> BodyDecoder | None:
+    """The decoder for a response's content-encoding; None for an unencoded body."""
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return BodyDecoder(encoding)
+    raise ProtocolError(
+        f"the server sent a {encoding[:40]}-encoded body, which claude cannot read "
+        "(it asks for identity; a proxy may have compressed it)"
+    )
 
 
 class Guard(Protocol):
@@ -298,6 +364,11 @@ class Transport:
         except (OSError, http.client.HTTPException):
             data = b""
             self.close()
+        try:
+            decoder = body_decoder(headers)
+            data = b"".join([*decoder.feed(data), *decoder.close()]) if decoder else data
+        except ProtocolError:
+            pass  # the message shows what came
         status = resp.status
         if 300 <= status < 400:
             where = headers.get("location", "?")

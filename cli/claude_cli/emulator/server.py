@@ -12,7 +12,8 @@ with the API's error bodies. By default it echoes the last user text (thinking f
 request asks for thinking; stop_sequences and max_tokens are honoured). Scripted replies,
 queued with `enqueue` or POST /_emulator/script, override that one request at a time and inject
 faults: error statuses with retry-after, an `error` event mid-stream, a connection dropped
-mid-event, a stall, a slow trickle, raw bytes (the conformance streams, byte for byte).
+mid-event, a stall, a slow trickle, raw bytes (the conformance streams, byte for byte), and
+any of them gzip-compressed though the client asked for identity (`"encoding": "gzip"`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import itertools
 import socket
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -90,6 +92,7 @@ class Reply:
     delay: float = 0.0  # seconds before answering (stall: how long to go silent)
     count: int = 0  # many: number of text deltas
     container: dict[str, Any] | None = None  # message: the code execution container it ran in
+    encoding: str = ""  # "gzip": the body goes out gzip-compressed whatever was asked (as some proxies do)
 
     # -- constructors ----------------------------------------------------------------------
     @classmethod
@@ -485,6 +488,12 @@ def _pieces(text: str) -> list[str]:
     return [p + " " for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
+def gzip_bytes(data: bytes) -> bytes:
+    """`data` gzip-compressed (a whole body)."""
+    packer = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
 def sse_frame(event: dict[str, Any]) -> bytes:
     return b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
 
@@ -664,6 +673,8 @@ class _Handler(BaseHTTPRequestHandler):
     # for the client's delayed ACK (40 ms on Linux) on every keep-alive request.
     disable_nagle_algorithm = True
     extra_headers: dict[str, str] = {}  # noqa: RUF012 (replaced per request, never mutated)
+    encoding = ""  # the scripted reply's content-encoding ("gzip"), per request
+    _gzip: Any = None  # the stream's compressor while a gzip stream is written
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -684,6 +695,9 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str = "application/json",
         headers: dict[str, str] | None = None,
     ) -> None:
+        if self.encoding == "gzip":
+            body = gzip_bytes(body)
+            headers = {**(headers or {}), "content-encoding": "gzip"}
         self.send_response(status)
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(body)))
@@ -708,17 +722,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("request-id", self.emu.new_id("req"))
+        if self.encoding == "gzip":
+            self.send_header("content-encoding", "gzip")
+            self._gzip = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
         for k, v in self.extra_headers.items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.flush()
 
     def _chunk(self, data: bytes) -> None:
+        if data and self._gzip is not None:  # flushed per write, so each event still arrives at once
+            data = self._gzip.compress(data) + self._gzip.flush(zlib.Z_SYNC_FLUSH)
         if data:
             self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
             self.wfile.flush()
 
     def _end_stream(self) -> None:
+        if self._gzip is not None:
+            tail, self._gzip = self._gzip.flush(), None
+            self.wfile.write(b"%x\r\n%b\r\n" % (len(tail), tail))
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
@@ -732,6 +754,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- routes -----------------------------------------------------------------------------
     def do_GET(self) -> None:
         self.extra_headers = {}
+        self.encoding, self._gzip = "", None
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         if url.path == "/_emulator/requests":  # control endpoints are not recorded
@@ -809,6 +832,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.extra_headers = {}
+        self.encoding, self._gzip = "", None
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         raw = self._read_body()
@@ -914,6 +938,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: dict[str, Any], reply: Reply) -> None:
         kind = reply.kind
+        self.encoding = reply.encoding
         if reply.delay and kind not in ("stall", "sse", "trickle"):
             time.sleep(reply.delay)
         if kind == "error":
@@ -1000,6 +1025,9 @@ is an object whose "kind" picks the behaviour; the other fields are optional:
   many         a stream of "count" text deltas (a long answer)
   raw          "status", "content_type" and "body" sent as they are
   sse          "body" (an SSE stream, byte for byte) in "chunk"-byte writes, "delay" apart
+
+Any reply may add "encoding": "gzip": its body is sent gzip-compressed (content-encoding:
+gzip) although the client asked for identity, as some proxies do.
 
 Examples:
   python -m claude_cli.emulator --port 8765 --latency 0.2
