@@ -65,3 +65,59 @@ def test_a_damaged_gzip_body_is_one_line(cli, emu) -> None:
     assert (run.code, run.stdout) == (1, "")
     assert run.stderr.startswith("claude: error: the server's gzip-encoded body is damaged: ")
     assert run.stderr.count("\n") == 1
+
+
+# -- absurd numbers ------------------------------------------------------------------------------
+
+BIG = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--max-tokens", "1e30"), "Invalid value for '--max-tokens': '1e30' is not a valid integer."),
+        (("--max-tokens", BIG), f"max_tokens is {BIG}, too large a number (at most {2**63 - 1})"),
+        (("--task-budget", BIG), f"output_config.task_budget.total is {BIG}, too large a number"),
+        (("--web", "--web-max-uses", BIG), f"tools[0].max_uses is {BIG}, too large a number"),
+        (("--timeout", "1e30"), "--timeout must be at most 86,400 seconds (a day), not 1e+30"),
+        (("--timeout", "nan"), "--timeout must be more than 0 seconds, not nan"),
+    ],
+)
+def test_absurd_numbers_are_one_line_and_send_nothing(cli, emu, args: tuple[str, ...], said: str) -> None:
+    for extra in ((), ("--dry-run",)):
+        run = cli("ask", *args, *extra, "hi")
+        assert (run.code, run.stdout) == (2, ""), run
+        assert run.stderr.startswith("claude: error: ") and said in run.stderr
+        assert run.stderr.count("\n") == 1
+    assert emu.requests == []
+
+
+def test_nesting_json_cannot_carry_is_one_line(cli, emu) -> None:
+    deep = "[" * 300 + "]" * 300
+    run = cli("ask", "--param", f"metadata.x={deep}", "hi")
+    assert (run.code, run.stdout) == (2, "")
+    assert run.stderr == (
+        "claude: error: the request cannot be sent: metadata.x[0][0][0]"
+        + "[0]" * 249
+        + " is nested more than 254 levels deep\n"
+    )
+    assert emu.requests == []
+
+
+def test_absurd_waits_are_refused_before_anything_is_sent(cli, emu, tmp_path) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"id": "a", "prompt": "hi"}\n')
+    run = cli("batch", "--via", "batches", "--poll-interval", "1e30", str(jobs))
+    assert (run.code, run.stdout) == (2, "")
+    assert run.stderr == "claude: error: --poll-interval must be at most 86,400 seconds (a day), not 1e+30\n"
+    run = cli("tool-run", "--yes", "--tool-timeout", "1e30", "--tool", "e=echo hi", "use e")
+    assert (run.code, run.stdout) == (2, "")
+    assert run.stderr == "claude: error: --tool-timeout must be at most 86,400 seconds (a day), not 1e+30\n"
+    tools = tmp_path / "tools.json"
+    tools.write_text('[{"name": "e", "command": "echo hi", "timeout": 1e30}]')
+    run = cli("tool-run", "--yes", "--tools", str(tools), "use e")
+    assert run.code == 2 and "timeout must be at most 86,400 seconds (a day), not 1e+30" in run.stderr
+    run = cli("batch", "--max-tokens", BIG, str(jobs))
+    assert run.code == 2 and run.stderr.count("\n") == 1
+    assert f"max_tokens is {BIG}, too large a number" in run.stderr
+    assert emu.requests == []

@@ -56,11 +56,30 @@ _TABLES = ("aliases", "mcp")  # not set with `config set KEY`
 KEY_NAMES = tuple(k for k in _KEYS if k not in _TABLES)
 
 
+# The longest wait a seconds flag may ask for (--timeout, --tool-timeout, --poll-interval, a tool's
+# timeout): a day. Longer ones are no wait anyone means, and past about 1e9 s the platform's
+# timers overflow (`--timeout 1e30` was an internal error, and `--poll-interval 1e30` one after
+# the batch was submitted).
+MAX_SECONDS = 86_400.0
+
+
+def seconds_problem(value: float, minimum: float = 0.0) -> str | None:
+    """What is wrong with VALUE as a number of seconds (more than `minimum`, at most a day), or None.
+
+    The one rule for every flag and setting that is a wait; the caller names the flag.
+    """
+    if not (value > minimum):  # nan too
+        return f"must be more than {minimum:g} seconds, not {value}"
+    if value > MAX_SECONDS:
+        return f"must be at most {MAX_SECONDS:,.0f} seconds (a day), not {value:g}"
+    return None
+
+
 def setting_problem(key: str, value: Any) -> str | None:
     """What is wrong with VALUE for setting KEY, or None: the one rule for the flag, the variable
     and the config key alike (the caller names which of them it was)."""
-    if key == "timeout" and not (0 < value < float("inf")):  # nan and inf are no timeout either
-        return f"must be more than 0 seconds, not {value}"
+    if key == "timeout":
+        return seconds_problem(value)
     if key == "max_retries" and value < 0:
         return f"must be 0 or more, not {value}"
     if key == "max_tokens" and value < 1:  # the API requires max_tokens >= 1

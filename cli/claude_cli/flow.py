@@ -320,8 +320,10 @@ def print_dry_run(
     headers; with `whole` (`-o json`/`ndjson`) stdout gets one JSON object
     {method, url, headers, body} per request, on one line.
     """
+    from .api.exchange import encode
     from .message.attachments import shorten_base64
 
+    encode(body)  # what could not be sent is refused here too
     url = transport.url(path)
     headers = transport.headers(stream=bool(body.get("stream")), redact=True)
     from .message.request import connector_tokens_replaced

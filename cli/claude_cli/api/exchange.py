@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import ApiError, ConnectionFailure, ProtocolError
+from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
 from ..render import Renderer
 from .events import Accumulator, SSEDecoder, parse_event_data
 from .transport import Response, Transport
@@ -20,6 +20,44 @@ MESSAGES_PATH = "/v1/messages"
 _RETRYABLE_EVENT_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
 
 
+def encode(body: Any) -> bytes:
+    """A request body as JSON bytes; a UsageError (exit 2, nothing sent) for what JSON cannot carry.
+
+    JSON numbers are read as 64-bit integers (orjson refuses bigger ones: `--max-tokens
+    99999999999999999999999` was an internal error), and orjson writes at most 254 levels of
+    nesting (`--param`, `--body`). The offending place in the body is named.
+    """
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError as exc:
+        raise UsageError(f"the request cannot be sent: {_unencodable(body) or exc}") from None
+
+
+_INT_RANGE = range(-(2**63), 2**64)  # what orjson writes
+_MAX_DEPTH = 254  # orjson's nesting limit
+
+
+def _unencodable(body: Any) -> str | None:
+    """Where and why `body` cannot be written as JSON: a number too large, or nesting too deep."""
+    todo: list[tuple[Any, str, int]] = [(body, "", 0)]
+    while todo:
+        value, path, depth = todo.pop()
+        if isinstance(value, int) and not isinstance(value, bool) and value not in _INT_RANGE:
+            if value.bit_length() > 9_000:  # str() refuses past 4,300 digits
+                shown = "a number of over 2,700 digits"
+            else:
+                text = str(value)
+                shown = text if len(text) <= 30 else f"{text[:12]}... ({len(text)} digits)"
+            return f"{path or 'the body'} is {shown}, too large a number (at most {2**63 - 1})"
+        if isinstance(value, dict | list) and depth >= _MAX_DEPTH:
+            return f"{path or 'the body'} is nested more than {_MAX_DEPTH} levels deep"
+        if isinstance(value, dict):  # (pushed last first, so the first problem in order is named)
+            todo += [(v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in reversed(value.items())]
+        elif isinstance(value, list):
+            todo += [(v, f"{path}[{i}]", depth + 1) for i, v in reversed(list(enumerate(value)))]
+    return None
+
+
 def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer) -> dict[str, Any]:
     """Send a Messages request and render the answer; returns the final Message.
 
@@ -27,7 +65,7 @@ def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer)
     output has started it is not (the partial answer stays, the error is raised).
     """
     stream = bool(body.get("stream"))
-    data = orjson.dumps(body)
+    data = encode(body)
     attempt = 0
     while True:
         response = transport.request("POST", MESSAGES_PATH, data, stream=stream)
@@ -121,6 +159,6 @@ def list_all(transport: Transport, path: str) -> list[dict[str, Any]]:
 
 def get_json(transport: Transport, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     """A non-streaming JSON call (models, count_tokens)."""
-    data = orjson.dumps(body) if body is not None else None
+    data = encode(body) if body is not None else None
     response = transport.request(method, path, data)
     return response.json()

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ..api.exchange import json_object, list_all
+from ..api.exchange import encode, json_object, list_all
 from ..api.transport import Transport, path_of
 from .jobs import Job, result_line
 from .local import Sink, Tally
@@ -44,7 +44,7 @@ def chunks(jobs: list[Job]) -> Iterator[list[Job]]:
 def create(transport: Transport, jobs: list[Job]) -> dict[str, Any]:
     """Submit one batch; returns the MessageBatch object."""
     body = {"requests": [{"custom_id": job.id, "params": job.body} for job in jobs]}
-    return _call(transport, "POST", BATCHES_PATH, orjson.dumps(body))
+    return _call(transport, "POST", BATCHES_PATH, encode(body))
 
 
 def retrieve(transport: Transport, batch_id: str) -> dict[str, Any]:

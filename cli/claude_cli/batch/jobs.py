@@ -199,11 +199,13 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
 
 
 def _check(body: dict[str, Any], force: bool) -> None:
+    from ..api.exchange import encode
     from ..message.request import check_body, check_ranges
 
     check_ranges(body)
     if not force:
         check_body(body)
+    encode(body)  # what JSON cannot carry (a number past 64 bits) is this line's error, before sending
 
 
 def result_line(

@@ -118,6 +118,9 @@ def run_batch(
     # batch) and 0 sent 10,536 status requests in 6 s.
     if not (MIN_POLL_INTERVAL <= poll_interval < float("inf")):
         raise UsageError(f"--poll-interval must be at least {MIN_POLL_INTERVAL:g} s, not {poll_interval}")
+    wrong = cfg.seconds_problem(poll_interval)  # 1e30 crashed after submitting, as -1 did
+    if wrong:
+        raise UsageError(f"--poll-interval {wrong}")
     jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
     held: list[Job] = []
     if max_cost is not None and max_cost <= 0:

@@ -93,6 +93,7 @@ def tool_run(
     19 an MCP server failed, 2 a tool whose program is missing (checked before anything is
     sent), and the statuses of `claude ask` for the final answer and API errors.
     """
+    from ..config import seconds_problem
     from ..errors import UsageError
     from ..tools.loop import LoopSettings, run_loop, terminal_confirm
     from ..tools.programs import parse_tools
@@ -103,8 +104,9 @@ def tool_run(
         raise UsageError(f"--max-cost must be more than 0 dollars, not {max_cost}")
     if max_steps < 1:
         raise UsageError(f"--max-steps must be at least 1, not {max_steps}")
-    if tool_timeout <= 0:
-        raise UsageError(f"--tool-timeout must be more than 0 seconds, not {tool_timeout}")
+    wrong = seconds_problem(tool_timeout)
+    if wrong:
+        raise UsageError(f"--tool-timeout {wrong}")
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
     server = [make_server_tool(s) for s in server_tool or []]
     servers = []

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from ..config import CREDENTIAL_VARS, known_secrets
+from ..config import CREDENTIAL_VARS, known_secrets, seconds_problem
 from ..errors import UsageError
 from ..message.capabilities import SERVER_TOOLS, server_tool_type
 from ..message.schema import json_or_file, validate_schema
@@ -227,6 +227,9 @@ def load_tools_file(path: str, timeout: float) -> list[Tool]:
         limit = entry.get("timeout", timeout)
         if not isinstance(limit, int | float) or isinstance(limit, bool) or limit <= 0:
             raise UsageError(f"{where}: timeout must be a number of seconds above 0")
+        wrong = seconds_problem(limit)
+        if wrong:
+            raise UsageError(f"{where}: timeout {wrong}")
         extra = {
             k: v for k, v in entry.items() if k in _API_TOOL_KEYS - {"name", "description", "input_schema"}
         }
