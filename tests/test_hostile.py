@@ -3,6 +3,8 @@ exit status, and nothing sent or lost."""
 
 from __future__ import annotations
 
+import json
+
 import orjson
 import pytest
 
@@ -121,3 +123,55 @@ def test_absurd_waits_are_refused_before_anything_is_sent(cli, emu, tmp_path) ->
     assert run.code == 2 and run.stderr.count("\n") == 1
     assert f"max_tokens is {BIG}, too large a number" in run.stderr
     assert emu.requests == []
+
+
+# -- schemas nested too deep ---------------------------------------------------------------------
+
+
+def nested_schema(levels: int) -> dict:
+    schema: dict = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
+def test_a_schema_nested_300_levels_is_one_line(cli, emu, tmp_path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(nested_schema(150)))  # 300 levels of JSON (orjson writes 254 at most)
+    run = cli("ask", "--schema", str(path), "hi")
+    assert (run.code, run.stdout) == (2, "")
+    assert run.stderr == "claude: error: --schema: the schema is nested more than 64 levels deep\n"
+    run = cli("tool-run", "--yes", "--tool", "t=echo", "--tool-schema", f"t={path}", "use t")
+    assert (run.code, run.stdout) == (2, "")
+    assert run.stderr == "claude: error: --tool-schema t: the schema is nested more than 64 levels deep\n"
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"id": "a", "prompt": "hi", "schema": nested_schema(150)}) + "\n")
+    run = cli("batch", str(jobs))
+    assert run.code == 2 and run.stderr.count("\n") == 1
+    assert "schema: the schema is nested more than 64 levels deep" in run.stderr
+    assert emu.requests == []
+
+
+def test_a_schema_32_levels_deep_still_works(cli, emu, tmp_path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_bytes(orjson.dumps(nested_schema(31)))
+    answer: object = "leaf"
+    for _ in range(31):
+        answer = {"a": answer}
+    emu.enqueue(Reply.text(orjson.dumps(answer).decode()))
+    run = cli("ask", "--schema", str(path), "hi")
+    assert (run.code, run.stderr) == (0, "")
+    assert orjson.loads(run.stdout) == answer
+
+
+def test_an_answer_nested_too_deep_to_check_is_exit_6(cli, emu) -> None:
+    node = {"type": "object", "properties": {"a": {"$ref": "#/$defs/n"}}}
+    tree = json.dumps({"$defs": {"n": node}, "$ref": "#/$defs/n"})
+    emu.enqueue(Reply.text('{"a":' * 900 + "{}" + "}" * 900))
+    run = cli("ask", "--schema", tree, "hi")
+    assert (run.code, run.stdout) == (6, "")
+    # (as for any mismatch, the answer is shown on stderr first)
+    assert run.stderr.startswith("claude: the model's answer (not printed on stdout):\n")
+    assert run.stderr.endswith(
+        "\nclaude: error: the answer is nested too deeply to check against the schema\n"
+    )

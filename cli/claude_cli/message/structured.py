@@ -84,7 +84,10 @@ def extract(message: dict[str, Any], schema: dict[str, Any]) -> Any:
         except orjson.JSONDecodeError:
             raise SchemaMismatch(f"the answer is not JSON: {text[:80]!r}") from None
     validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    error = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(value))
+    try:
+        error = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(value))
+    except RecursionError:  # a recursive ($ref) schema and an answer nested hundreds of levels
+        raise SchemaMismatch("the answer is nested too deeply to check against the schema") from None
     if error is not None:
         at = "/".join(str(p) for p in error.absolute_path) or "the top level"
         raise SchemaMismatch(f"the answer does not match the schema at {at}: {error.message}")
