@@ -175,3 +175,59 @@ def test_an_answer_nested_too_deep_to_check_is_exit_6(cli, emu) -> None:
     assert run.stderr.endswith(
         "\nclaude: error: the answer is nested too deeply to check against the schema\n"
     )
+
+
+# -- image bombs ---------------------------------------------------------------------------------
+
+
+def png(width: int, height: int, idat: bytes | None = None) -> bytes:
+    """A 1-bit greyscale PNG of zeros (small on disk however many pixels), or `idat` as its data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    if idat is None:
+        row = b"\x00" * (1 + (width + 7) // 8)
+        packer = zlib.compressobj(9)
+        idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "garbage"), [(20000, 20000, True), (15000, 15000, False)], ids=["garbage", "225mp"]
+)
+def test_an_image_bomb_is_refused_in_one_line(cli, emu, tmp_path, width, height, garbage) -> None:
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png(width, height, b"\x78\x9c" + b"garbage" * 100 if garbage else None))
+    assert path.stat().st_size < 100_000
+    run = cli("ask", "-a", str(path), "describe")
+    assert (run.code, run.stdout) == (2, "")
+    mp = width * height // 1_000_000
+    assert run.stderr == (
+        f"claude: error: attachment {path}: {width}x{height} px ({mp} megapixels) is more than claude "
+        "decodes to downsize (100 megapixels); downsize it first\n"
+    )
+    assert emu.requests == []
+
+
+def test_damaged_image_data_is_one_line(cli, emu, tmp_path) -> None:
+    path = tmp_path / "broken.png"
+    path.write_bytes(png(9000, 100, b"\x78\x9c" + b"garbage" * 100))
+    run = cli("ask", "-a", str(path), "describe")
+    assert (run.code, run.stdout) == (2, "")
+    assert run.stderr.startswith(f"claude: error: attachment {path}: cannot decode the image (damaged?): ")
+    assert run.stderr.count("\n") == 1
+    assert emu.requests == []
+
+
+def test_a_100_megapixel_image_is_downsized_without_a_library_warning(proc, emu, tmp_path) -> None:
+    path = tmp_path / "big.png"
+    path.write_bytes(png(10000, 10000))
+    run = proc("ask", "-a", str(path), "describe")  # a subprocess: Python prints warnings to its stderr
+    assert (run.code, run.stdout) == (0, "You said: describe (attached: image/png)")
+    assert run.stderr == f"claude: downsized {path} from 10000x10000 to 1568x1568 px\n"
+    (block, _) = emu.message_requests[0].body["messages"][0]["content"]
+    assert block["type"] == "image" and block["source"]["media_type"] == "image/png"

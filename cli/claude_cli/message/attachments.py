@@ -30,6 +30,10 @@ MAX_SIDE_MANY = 2000  # when a request holds more than MANY_IMAGES images
 MANY_IMAGES = 20
 MAX_IMAGES = 600
 RESIZE_EDGE = 1568
+# Most pixels decoded to downsize an image (a JPEG counts at the reduced size it is decoded at). A
+# PNG of a few KB can claim 20000x20000 px: decoding it would take gigabytes (Pillow raised its
+# DecompressionBombError, exit 1, and printed a three-line warning from 89 megapixels).
+MAX_DECODE_PIXELS = 100_000_000
 FILE_ID = re.compile(r"^file_[A-Za-z0-9_-]+$")
 URL = re.compile(r"^https?://", re.IGNORECASE)
 # Names that promise a binary type: bytes of another kind behind them are a mistake, not text.
@@ -247,7 +251,10 @@ def fit_images(
         if resize is False:
             raise UsageError(f"attachment {item.source.name}: {over} (drop --no-resize to downsize it)")
         before = (item.mime, item.width, item.height)
-        item.source.data, item.mime, item.width, item.height = downsize(data, item.mime)
+        try:
+            item.source.data, item.mime, item.width, item.height = downsize(data, item.mime)
+        except Undecodable as exc:
+            raise UsageError(f"attachment {item.source.name}: {exc}") from None
         recoded = f", re-encoded from {before[0]} as {item.mime}" if item.mime != before[0] else ""
         note(
             f"claude: downsized {item.source.name} from {before[1]}x{before[2]} to "
@@ -262,22 +269,46 @@ def base64_size(n: int) -> int:
     return (n + 2) // 3 * 4
 
 
+class Undecodable(Exception):
+    """An image that cannot be downsized: too many pixels to decode, or damaged data."""
+
+
 def downsize(data: bytes, mime: str) -> tuple[bytes, str, int, int]:
     """The image scaled so its long edge is at most 1568 px, in its own format where possible.
 
     Returns (bytes, media type, width, height). A PNG or GIF still over 5 MB after scaling
-    (photographic noise compresses badly) is re-encoded as JPEG.
+    (photographic noise compresses badly) is re-encoded as JPEG. Raises Undecodable for an image
+    over MAX_DECODE_PIXELS or one whose data is damaged; a library's warnings are never printed.
     """
+    import warnings
+
     from PIL import Image
 
+    Image.MAX_IMAGE_PIXELS = None  # Pillow's own bomb check (a warning, then an error): ours is below
     fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}[mime]
-    with Image.open(io.BytesIO(data)) as img:
-        img.load()
-        img.thumbnail((RESIZE_EDGE, RESIZE_EDGE), Image.Resampling.LANCZOS)
-        out = _encode(img, fmt)
-        if base64_size(len(out)) > MAX_IMAGE_BASE64 and fmt != "JPEG":
-            fmt, out = "JPEG", _encode(img.convert("RGB"), "JPEG")
-        return out, f"image/{fmt.lower()}", img.width, img.height
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                claimed = img.size
+                if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale, still over the target size
+                    img.draft("RGB", (RESIZE_EDGE, RESIZE_EDGE))
+                if img.width * img.height > MAX_DECODE_PIXELS:
+                    raise Undecodable(
+                        f"{claimed[0]}x{claimed[1]} px ({claimed[0] * claimed[1] // 1_000_000} megapixels) "
+                        f"is more than claude decodes to downsize ({MAX_DECODE_PIXELS // 1_000_000} "
+                        "megapixels); downsize it first"
+                    )
+                img.load()
+                img.thumbnail((RESIZE_EDGE, RESIZE_EDGE), Image.Resampling.LANCZOS)
+                out = _encode(img, fmt)
+                if base64_size(len(out)) > MAX_IMAGE_BASE64 and fmt != "JPEG":
+                    fmt, out = "JPEG", _encode(img.convert("RGB"), "JPEG")
+                return out, f"image/{fmt.lower()}", img.width, img.height
+        except Undecodable:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError, Image.DecompressionBombError) as exc:
+            raise Undecodable(f"cannot decode the image (damaged?): {exc}") from None
 
 
 def _encode(img: Any, fmt: str) -> bytes:
