@@ -8,7 +8,7 @@ _claude() {
                    cmd="${COMP_WORDS[i]}"
                    case "$cmd" in
                        batch) subs=" run submit status cancel list results " ;;
-                       log) subs=" list stats show export search rm pop " ;;
+                       log) subs=" list stats show export search rm pop off on status " ;;
                        files) subs=" upload list info delete download " ;;
                        mcp) subs=" list tools " ;;
                        config) subs=" path show set unset " ;;
@@ -379,7 +379,13 @@ _claude() {
         "batch results --base-url") COMPREPLY=(); return ;;
         "batch results --timeout") COMPREPLY=(); return ;;
         "batch results --max-retries") COMPREPLY=(); return ;;
+        "log list -n"|"log list --number") COMPREPLY=(); return ;;
+        "log list -o"|"log list --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "log list -m"|"log list --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "log list --since") COMPREPLY=(); return ;;
         "log export -o"|"log export --output") COMPREPLY=($(compgen -W "json ndjson markdown messages" -- "$cur")); return ;;
+        "log search -n"|"log search --number") COMPREPLY=(); return ;;
+        "log search -o"|"log search --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "files upload -o"|"files upload --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "files upload --api-key") COMPREPLY=(); return ;;
         "files upload --base-url") COMPREPLY=(); return ;;
@@ -423,7 +429,7 @@ _claude() {
         "models") opts="-o --output --aliases --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens models man batch log files mcp config templates completion" ;;
         "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
-        "log") opts="" words="list stats show export search rm pop" ;;
+        "log") opts="" words="list stats show export search rm pop off on status" ;;
         "files") opts="" words="upload list info delete download" ;;
         "mcp") opts="" words="list tools" ;;
         "config") opts="" words="path show set unset" ;;
@@ -435,13 +441,16 @@ _claude() {
         "batch cancel") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch list") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch results") opts="--full --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "log list") opts="--help" words="" ;;
+        "log list") opts="-n --number -o --output -m --model --since --help" words="" ;;
         "log stats") opts="--help" words="" ;;
-        "log show") opts="--help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
+        "log show") opts="--raw --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
         "log export") opts="-o --output --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
-        "log search") opts="--help" words="" ;;
+        "log search") opts="-n --number -o --output --help" words="" ;;
         "log rm") opts="-y --yes --help" words="" ;;
         "log pop") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
+        "log off") opts="--help" words="" ;;
+        "log on") opts="--help" words="" ;;
+        "log status") opts="--help" words="" ;;
         "files upload") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files list") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files info") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
@@ -451,8 +460,8 @@ _claude() {
         "mcp tools") opts="--mcp-header --mcp-config -o --output --help" words="" ;;
         "config path") opts="--help" words="" ;;
         "config show") opts="--help" words="" ;;
-        "config set") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system alias." ;;
-        "config unset") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system alias." ;;
+        "config set") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system log alias." ;;
+        "config unset") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system log alias." ;;
         "templates list") opts="--help" words="" ;;
         "templates show") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
         "templates edit") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-KNOWN = "model, max_tokens, base_url, timeout, max_retries, api_key_command, system, alias.NAME"
+KNOWN = "model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, alias.NAME"
 
 
 def mode(path: Path) -> int:

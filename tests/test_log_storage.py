@@ -121,7 +121,7 @@ def test_a_log_written_by_the_first_layout_is_migrated_in_place(cli, emu, env) -
     exported = orjson.loads(cli("log", "export", "c0001").stdout)["turns"]
     assert [t["request"] for t in exported] == requests
     db = sqlite3.connect(db_path(env))
-    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("PRAGMA user_version").fetchone() == (2,)  # layout 1, then 2 (the search index)
     assert db.execute("SELECT kept FROM turns ORDER BY seq").fetchall() == [(0,), (2,), (4,)]
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'turns_v0'").fetchone() is None
     assert cli("log", "list").stdout.split("\t")[-1] == "hello there\n"

@@ -111,6 +111,7 @@ def test_bash_completes_what_belongs_after_a_nested_subcommand(cli, env) -> None
         "max_retries",
         "api_key_command",
         "system",
+        "log",
         "alias.",
     ]
     assert bash_complete("claude", "config", "set", "") == keys
@@ -147,10 +148,31 @@ def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -
         assert done.stderr == ""
         return [row.split("\t")[0] for row in done.stdout.splitlines()]
 
-    assert complete("claude log ") == ["export", "list", "pop", "rm", "search", "show", "stats"]
+    assert complete("claude log ") == [
+        "export",
+        "list",
+        "off",
+        "on",
+        "pop",
+        "rm",
+        "search",
+        "show",
+        "stats",
+        "status",
+    ]
     assert complete("claude log show ") == []  # conversation ids; none here (and no claude on PATH)
     assert complete("claude config set ") == sorted(
-        ["model", "max_tokens", "base_url", "timeout", "max_retries", "api_key_command", "system", "alias."]
+        [
+            "model",
+            "max_tokens",
+            "base_url",
+            "timeout",
+            "max_retries",
+            "api_key_command",
+            "system",
+            "log",
+            "alias.",
+        ]
     )
     assert complete("claude completion show ") == ["bash", "fish", "zsh"]
     assert complete("claude-cli completion show ") == ["bash", "fish", "zsh"]

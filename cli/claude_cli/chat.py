@@ -76,6 +76,7 @@ class ChatSession:
         self.show_thinking = show_thinking
         self.markdown = out.markdown and not raw  # answers rendered as Markdown on the terminal
         self.config = cfg.load_config()
+        flow.apply_log_setting(flags, self.config)
         self.opts = request_options(
             flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")
         )

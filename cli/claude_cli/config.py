@@ -37,6 +37,7 @@ class Config:
     system: str | None = None  # the default system prompt
     aliases: dict[str, str] = field(default_factory=dict)
     mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.NAME] tables: MCP servers (tools/mcp.py)
+    log: bool | None = None  # false: store no conversation (`claude log off`)
     path: Path | None = None
 
 
@@ -48,6 +49,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "max_retries": int,
     "api_key_command": str,
     "system": str,
+    "log": bool,
     "aliases": dict,
     "mcp": dict,
 }
@@ -143,7 +145,7 @@ def _config_from(data: dict[str, Any], path: Path) -> Config:
     for key, value in data.items():
         if key not in _KEYS:
             raise ConfigError(f"config file {path}: unknown key {key!r} (known: {', '.join(_KEYS)})")
-        if not isinstance(value, _KEYS[key]) or isinstance(value, bool):
+        if not isinstance(value, _KEYS[key]) or (isinstance(value, bool) and _KEYS[key] is not bool):
             raise ConfigError(f"config file {path}: {key} has the wrong type ({type(value).__name__})")
         problem = setting_problem(key, value)
         if problem:
@@ -182,7 +184,11 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
     elif key in _KEYS and key not in _TABLES:
         kind = _KEYS[key]
         converted: Any = value
-        if value is not None and kind in (int, (int, float)):
+        if value is not None and kind is bool:
+            converted = _BOOLEANS.get(value.lower())
+            if converted is None:
+                raise ConfigError(f"{key} takes on or off (true or false), not {value!r}")
+        elif value is not None and kind in (int, (int, float)):
             try:
                 converted = int(value) if kind is int else float(value)
             except ValueError:
@@ -197,6 +203,18 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
     _config_from(data, path)  # the same checks as loading
     _write_private(path, _toml(data))
     return path
+
+
+_BOOLEANS = {
+    "on": True,
+    "true": True,
+    "yes": True,
+    "1": True,
+    "off": False,
+    "false": False,
+    "no": False,
+    "0": False,
+}
 
 
 def _assign(table: dict[str, Any], key: str, value: Any) -> None:

@@ -66,6 +66,7 @@ def prepare(
 ) -> Prepared:
     """Read config and inputs and build the checked request body. Raises UsageError on bad input."""
     config = cfg.load_config()
+    apply_log_setting(flags, config)
     base = read_json_object(flags.body, "--body") if flags.body else None
     system = text_or_file(flags.system, "--system")
     conversation_id, history = load_history(flags, base is not None)
@@ -105,6 +106,14 @@ def prepare(
         check_sendable(body, pending, at)
     title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
     return Prepared(body, betas, config, conversation_id, title or None, pending, at)
+
+
+def apply_log_setting(flags: SimpleNamespace, config: cfg.Config) -> None:
+    """The config file's `log = false` (`claude log off`) is --no-log on every command that stores
+    turns: nothing is written, nothing is said about it. A stored conversation can still be
+    continued with -c (its new turns are not stored)."""
+    if config.log is False:
+        flags.no_log = True
 
 
 def read_stdin() -> tuple[str | None, bytes | None]:

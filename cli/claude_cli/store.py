@@ -10,14 +10,19 @@ request is rebuilt on reading. A turn is written only after its answer completed
 transaction, so an interrupted or failed turn never appears. WAL mode and a busy timeout let
 concurrent `claude` processes write without corrupting or blocking each other.
 
+What was said (the text of the user's messages and of the answers, not the request JSON) is
+indexed for `claude log search` in an FTS5 table, `said`, one row per turn (its rowid is the
+turn's id), written with the turn and deleted with it by a trigger.
+
 The layout's version is SQLite's `user_version`; a log written by an older version is migrated
-in place on first open.
+in place on first open, one step per version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import sqlite3
 import sys
@@ -34,7 +39,9 @@ from .config import make_private
 from .errors import UsageError
 from .render import one_line
 
-VERSION = 1  # PRAGMA user_version of SCHEMA; 0 is the first layout (the full request in every turn)
+# PRAGMA user_version of the layout: 0 was the full request in every turn, 1 each turn stored
+# once (SCHEMA), 2 adds the search index (SEARCH_TABLE). `_open_layout` migrates step by step.
+VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -67,6 +74,22 @@ CREATE TABLE IF NOT EXISTS blobs (
     data BLOB NOT NULL
 )
 """
+
+# Layout 2: what was said, for `claude log search`. Porter stemming ("runs" finds "running"),
+# accents folded ("cafe" finds "café"). Deleting a turn, by any path, deletes its row here.
+SEARCH_TABLE = """
+CREATE VIRTUAL TABLE IF NOT EXISTS said USING fts5(
+    user, assistant, tokenize = 'porter unicode61 remove_diacritics 2'
+)
+"""
+SEARCH_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS said_forget AFTER DELETE ON turns BEGIN
+    DELETE FROM said WHERE rowid = old.id;
+END
+"""
+# Characters of each side of a turn that are indexed: the messages typed and the answers whole,
+# a piped file or a very long answer by its start (the index holds a copy of what it indexes).
+SEARCH_MAX = 64 * 1024
 
 # Strings at least this long are stored once in `blobs` and referenced as {"$blob": hash}: the
 # text of text blocks and text sources, base64 source data, a message's content given as one
@@ -102,11 +125,58 @@ class Turn:
     duration_ms: int | None
 
 
+@dataclass
+class Found:
+    """A conversation `claude log search` found: its best-matching turn and how many turns matched."""
+
+    conversation_id: str
+    seq: int
+    updated_at: float
+    title: str
+    snippet: str  # the matched words between MATCH_START and MATCH_END
+    turns: int
+
+
 def history(turn: Turn) -> list[dict[str, Any]]:
     """The messages of a conversation up to and including this turn's answer."""
     messages = list(turn.request.get("messages") or [])
     messages.append({"role": "assistant", "content": turn.response.get("content") or []})
     return messages
+
+
+def added(request: dict[str, Any], previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages a turn's request added to `previous`, the history before it (what the user
+    said this turn: a typed message, tool results, a system message). The one rule for what
+    `log show` prints under a turn and what the search index holds for it."""
+    return list(request.get("messages") or [])[len(previous) :]
+
+
+def said(messages: list[dict[str, Any]], role: str) -> str:
+    """The text `role` said in `messages`: string contents and text blocks (not tool inputs or
+    results, attachments or thinking)."""
+    parts: list[str] = []
+    for m in messages:
+        if m.get("role") != role:
+            continue
+        content = m.get("content")
+        if isinstance(content, str):
+            parts.append(content)
+            continue
+        for block in content or []:
+            if isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str):
+                parts.append(block["text"])
+    return "\n".join(parts)
+
+
+def _index(
+    db: sqlite3.Connection, turn_id: int, messages: list[dict[str, Any]], response: dict[str, Any]
+) -> None:
+    """The search index's row for a turn: what the user said in it and what the answer said."""
+    answer = [{"role": "assistant", "content": response.get("content") or []}]
+    db.execute(
+        "INSERT INTO said (rowid, user, assistant) VALUES (?, ?, ?)",
+        (turn_id, said(messages, "user")[:SEARCH_MAX], said(answer, "assistant")[:SEARCH_MAX]),
+    )
 
 
 def lock_conversation(conversation_id: str, directory: Path, waiting: Any = None) -> Any:
@@ -158,23 +228,19 @@ class Store:
         """Create the tables, or migrate a log an older version wrote; one process does it, once."""
         if self.db.execute("PRAGMA user_version").fetchone()[0] == VERSION:
             return
+        vacuum = False
         with self._transaction() as db:  # BEGIN IMMEDIATE: the others wait, then see the new version
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == VERSION:
                 return
             if version > VERSION:
                 raise UsageError(f"the conversation log {self.path} was written by a newer claude")
-            old = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'turns'").fetchone() is not None
-            if old:
-                db.execute("ALTER TABLE turns RENAME TO turns_v0")
-                db.execute("DROP INDEX IF EXISTS turns_by_conversation")
-            for statement in SCHEMA.split(";"):
-                db.execute(statement)
-            if old:
-                _migrate_v0(db)
-                db.execute("DROP TABLE turns_v0")
+            if version < 1:
+                vacuum = _layout_1(db)
+            if version < 2:
+                _layout_2(db)
             db.execute(f"PRAGMA user_version = {VERSION}")
-        if old:
+        if vacuum:
             self.db.execute("VACUUM")  # give back the space the repeated histories took
 
     def close(self) -> None:
@@ -222,7 +288,8 @@ class Store:
             (seq,) = db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
             ).fetchone()
-            _insert_turn(db, conversation_id, seq, now, request, response, previous, duration_ms)
+            turn_id = _insert_turn(db, conversation_id, seq, now, request, response, previous, duration_ms)
+            _index(db, turn_id, added(request, previous), response)
         return conversation_id
 
     def latest_id(self) -> str | None:
@@ -232,31 +299,65 @@ class Store:
         return row[0] if row else None
 
     def resolve(self, prefix: str) -> str:
-        """A conversation id from an id or a unique prefix of one."""
-        rows = self.db.execute(
-            "SELECT id FROM conversations WHERE id LIKE ? || '%' LIMIT 2", (prefix,)
-        ).fetchall()
-        if len(rows) != 1:
-            raise UsageError(
-                f"no conversation {prefix!r}" if not rows else f"conversation id {prefix!r} is ambiguous"
-            )
-        return rows[0][0]
+        """A conversation id from an id or a unique prefix of one (compared literally: no wildcards)."""
+        rows = (
+            self.db.execute(
+                "SELECT id FROM conversations WHERE substr(id, 1, ?) = ? ORDER BY updated_at DESC LIMIT 4",
+                (len(prefix), prefix),
+            ).fetchall()
+            if prefix
+            else []
+        )
+        if len(rows) == 1 or (rows and rows[0][0] == prefix):
+            return str(rows[0][0])
+        if not rows:
+            raise UsageError(f"no conversation {prefix!r}")
+        shown = ", ".join(r[0] for r in rows[:3]) + (", ..." if len(rows) > 3 else "")
+        raise UsageError(f"conversation id {prefix!r} is ambiguous ({shown}): give more of it")
+
+    def title(self, conversation_id: str) -> str:
+        """A conversation's title ("" for none)."""
+        row = self.db.execute("SELECT title FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        return str(row[0]) if row else ""
 
     def turns(self, conversation_id: str) -> list[Turn]:
         """Every turn of a conversation, oldest first, each with its full request rebuilt."""
         return _rebuild(self.db, conversation_id)
 
-    def conversations(self, limit: int = 50) -> list[tuple[str, float, str, int, str]]:
-        """(id, updated_at, model of the last turn, number of turns, title), newest first."""
+    def conversations(
+        self,
+        limit: int | None = 50,
+        *,
+        model: tuple[str, ...] | None = None,
+        since: float | None = None,
+    ) -> list[tuple[str, float, str, int, str]]:
+        """(id, updated_at, model of the last turn, number of turns, title), newest first.
+
+        `limit` None lists all; `model` keeps conversations with a turn whose model id contains
+        one of those strings; `since` those updated at or after that time (seconds since the epoch).
+        """
+        where, args = [], []
+        if since is not None:
+            where.append("updated_at >= ?")
+            args.append(since)
+        if model:
+            where.append(
+                "EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = conversations.id AND ("
+                + " OR ".join("instr(t.model, ?)" for _ in model)
+                + "))"
+            )
+            args += model
         # The limit is applied first (through the index on updated_at), so only the rows shown pay
         # for the per-conversation lookups and the cost does not grow with the size of the log.
         return self.db.execute(
             "SELECT c.id, c.updated_at,"
             " (SELECT model FROM turns t WHERE t.conversation_id = c.id ORDER BY seq DESC LIMIT 1),"
             " (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id), c.title"
-            " FROM (SELECT rowid AS r, * FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT ?) c"
+            " FROM (SELECT rowid AS r, * FROM conversations"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY updated_at DESC, rowid DESC LIMIT ?) c"
             " ORDER BY c.updated_at DESC, c.r DESC",
-            (limit,),
+            (*args, -1 if limit is None else limit),
         ).fetchall()
 
     def usage(
@@ -289,29 +390,55 @@ class Store:
             for cid, created, model, inp, out, read, write in self.db.execute(query, args).fetchall()
         ]
 
-    def search(self, text: str) -> list[tuple[str, int, str]]:
-        """(conversation id, turn seq, model) of turns whose new messages or answer contain text."""
-        pattern = f"%{text}%"
-        return self.db.execute(
-            "SELECT conversation_id, seq, model FROM turns WHERE messages LIKE ? OR response LIKE ?"
-            " ORDER BY created_at DESC",
-            (pattern, pattern),
-        ).fetchall()
+    def search(self, query: str, limit: int | None = None) -> list[Found]:
+        """The conversations whose user or assistant text matches `query` (see `fts_query`), best
+        match first: each with its best-matching turn and a snippet of it."""
+        try:
+            rows = self.db.execute(
+                "SELECT t.conversation_id, t.seq, c.updated_at, c.title,"
+                f" snippet(said, -1, '{MATCH_START}', '{MATCH_END}', '…', 12)"
+                " FROM said JOIN turns t ON t.id = said.rowid"
+                " JOIN conversations c ON c.id = t.conversation_id"
+                " WHERE said MATCH ? ORDER BY rank, t.created_at DESC",
+                (fts_query(query),),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if not any(
+                s in text for s in ("fts5", "no such column", "unterminated string", "unknown special")
+            ):
+                raise
+            problem = text.removeprefix("fts5: ").replace('near ""', "at its end")
+            raise UsageError(
+                f'bad search query {query!r}: {problem} (with " * ( ) AND OR NOT NEAR it is an FTS5 query;'
+                " see claude log search --help)"
+            ) from None
+        found: dict[str, Found] = {}
+        for cid, seq, updated, title, snippet in rows:
+            if cid in found:
+                found[cid].turns += 1
+            elif limit is None or len(found) < limit:
+                found[cid] = Found(cid, seq, updated, title, " ".join(snippet.split()), 1)
+        return list(found.values())
 
     # -- repairs: `claude log rm` and `claude log pop` ---------------------------------------------
 
     def pop(self, conversation_id: str) -> int:
-        """Drop the last turn of a conversation (the conversation too, when it was its only turn).
+        """Drop the last turn of a conversation (the conversation too, when it was its only turn),
+        and the stored blobs only that turn used.
 
         Returns how many turns are left. The previous turn's answer becomes the end of the
         history again, so `-c` continues from there.
         """
         with self._transaction() as db:
-            db.execute(
-                "DELETE FROM turns WHERE id = (SELECT id FROM turns WHERE conversation_id = ?"
-                " ORDER BY seq DESC LIMIT 1)",
+            last = db.execute(
+                "SELECT id, settings, messages FROM turns WHERE conversation_id = ?"
+                " ORDER BY seq DESC LIMIT 1",
                 (conversation_id,),
-            )
+            ).fetchone()
+            if last is not None:
+                db.execute("DELETE FROM turns WHERE id = ?", (last[0],))
+                _release(db, last[1], last[2])
             (left,) = db.execute(
                 "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
             ).fetchone()
@@ -331,11 +458,35 @@ class Store:
         return deleted
 
 
+_REF = re.compile(r'"\$blob":"([0-9a-f]{64})"')
+
+
+def _release(db: sqlite3.Connection, settings: str, messages: str) -> None:
+    """After a turn was deleted: delete the blobs it referenced (its settings, and {"$blob": hash}
+    in its messages or settings) that nothing else references. Only those are looked at, so
+    dropping a turn costs one pass over the turns table in SQLite, not a rebuild of every turn."""
+    candidates = set(_REF.findall(messages))
+    if db.execute("SELECT 1 FROM turns WHERE settings = ? LIMIT 1", (settings,)).fetchone() is None:
+        row = db.execute("SELECT data FROM blobs WHERE hash = ?", (settings,)).fetchone()
+        db.execute("DELETE FROM blobs WHERE hash = ?", (settings,))
+        if row is not None:
+            candidates.update(_REF.findall(bytes(row[0]).decode("utf-8", "replace")))
+    for digest in candidates:
+        used = (
+            db.execute("SELECT 1 FROM turns WHERE instr(messages, ?) LIMIT 1", (digest,)).fetchone()
+            or db.execute(
+                "SELECT 1 FROM blobs b WHERE b.hash IN (SELECT DISTINCT settings FROM turns)"
+                " AND instr(b.data, ?) LIMIT 1",
+                (digest.encode(),),
+            ).fetchone()
+        )
+        if used is None:
+            db.execute("DELETE FROM blobs WHERE hash = ?", (digest,))
+
+
 def _collect_blobs(db: sqlite3.Connection) -> None:
     """Delete the blobs nothing references: a turn's settings hash, and {"$blob": hash} inside the
     messages of a turn or inside stored settings (a long system prompt)."""
-    import re
-
     ref = re.compile(rb'"\$blob":"([0-9a-f]{64})"')
     used: set[str] = set()
     settings: set[str] = set()
@@ -353,8 +504,25 @@ def _collect_blobs(db: sqlite3.Connection) -> None:
 
 
 def new_id() -> str:
-    """A short, time-ordered conversation id."""
-    return f"c{int(time.time() * 1000):011x}{secrets.token_hex(2)}"
+    """A new conversation id: `c` and 15 random hex digits, so ids differ from their second
+    character on and a few characters are a unique prefix (ids used to start with the time,
+    and conversations of the same day shared their first 8). Order is kept by updated_at."""
+    return "c" + secrets.token_hex(8)[:15]
+
+
+MATCH_START, MATCH_END = "\x02", "\x03"  # around the matched words in a search snippet
+
+
+def fts_query(text: str) -> str:
+    """The FTS5 query for what the user typed after `claude log search`.
+
+    Plain words are searched as written, each a phrase (so `claude-cli`, `don't` or `README.md`
+    need no quoting; every word must occur). A query that uses FTS5's own syntax (a double
+    quote, parentheses, `*` for a prefix, AND, OR, NOT, NEAR) is passed as it is.
+    """
+    if re.search(r'["()*]|\b(AND|OR|NOT|NEAR)\b', text):
+        return text
+    return " ".join('"' + word + '"' for word in text.split())
 
 
 def _title(request: dict[str, Any]) -> str:
@@ -441,8 +609,9 @@ def _insert_turn(
     response: dict[str, Any],
     previous: list[dict[str, Any]],
     duration_ms: int | None,
-) -> None:
-    """One turn row: the messages after the prefix shared with `previous` (the history so far)."""
+) -> int:
+    """One turn row: the messages after the prefix shared with `previous` (the history so far).
+    Returns its id."""
     messages = list(request.get("messages") or [])
     kept = 0
     for ours, theirs in zip(previous, messages, strict=False):
@@ -451,7 +620,7 @@ def _insert_turn(
         kept += 1
     settings = {k: v for k, v in request.items() if k not in ("messages", "stream")}
     usage = response.get("usage") or {}
-    db.execute(
+    return db.execute(
         "INSERT INTO turns (conversation_id, seq, created_at, model, settings, kept, messages, response,"
         " stop_reason, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, duration_ms)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -471,7 +640,7 @@ def _insert_turn(
             usage.get("cache_creation_input_tokens"),
             duration_ms,
         ),
-    )
+    ).lastrowid
 
 
 def _rebuild(db: sqlite3.Connection, conversation_id: str) -> list[Turn]:
@@ -500,6 +669,34 @@ def _rebuild(db: sqlite3.Connection, conversation_id: str) -> list[Turn]:
         )
         so_far = history(turns[-1])
     return turns
+
+
+def _layout_1(db: sqlite3.Connection) -> bool:
+    """Step to layout 1: create the tables, moving a layout-0 log's turns over; whether there were any."""
+    old = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'turns'").fetchone() is not None
+    if old:
+        db.execute("ALTER TABLE turns RENAME TO turns_v0")
+        db.execute("DROP INDEX IF EXISTS turns_by_conversation")
+    for statement in SCHEMA.split(";"):
+        db.execute(statement)
+    if old:
+        _migrate_v0(db)
+        db.execute("DROP TABLE turns_v0")
+    return old
+
+
+def _layout_2(db: sqlite3.Connection) -> None:
+    """Step to layout 2: the search index, built from the turns already stored."""
+    db.execute(SEARCH_TABLE)
+    db.execute(SEARCH_TRIGGER)
+    for (cid,) in db.execute("SELECT id FROM conversations").fetchall():
+        turn_ids = [
+            i for (i,) in db.execute("SELECT id FROM turns WHERE conversation_id = ? ORDER BY seq", (cid,))
+        ]
+        previous: list[dict[str, Any]] = []
+        for turn_id, turn in zip(turn_ids, _rebuild(db, cid), strict=True):
+            _index(db, turn_id, added(turn.request, previous), turn.response)
+            previous = history(turn)
 
 
 def _migrate_v0(db: sqlite3.Connection) -> None:

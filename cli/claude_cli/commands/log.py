@@ -1,4 +1,4 @@
-"""`claude log`: the stored conversations: list, show, export, search, stats, rm, pop."""
+"""`claude log`: the stored conversations: list, show, export, search, stats, rm, pop; off, on, status."""
 
 import time
 from enum import Enum
@@ -8,24 +8,26 @@ import typer
 
 EPILOG = """\b
 Examples:
-  claude log list
+  claude log list -n 5 --since 7d --model opus
+  claude log search "connection pool"     # exit 1 when nothing matches
   claude log export c19a2f -o messages > chat.json && claude ask --messages chat.json "and then?"
   claude log pop          # drop the last turn of the latest conversation
-  claude log rm c19a2f c19b07
 """
 
 app = typer.Typer(
-    help="""The stored conversations: list, show, export, search, stats, rm, pop.
+    help="""The stored conversations: list, show, export, search, stats, rm, pop; off, on, status.
 
     Every completed turn of ask, stream, chat, vision, cmd and tool-run is stored (unless
-    --no-log) in one SQLite file, $CLAUDE_HOME/claude.db (default ~/.local/share/claude-cli):
-    the messages the turn added, its settings, the Message, usage and cost. A conversation is
-    named by its id or any unique prefix of it; `claude ask -c` continues the latest one.
+    --no-log, or `claude log off`) in one SQLite file, $CLAUDE_HOME/claude.db (default
+    ~/.local/share/claude-cli): the messages the turn added, its settings, the Message, usage
+    and cost. A conversation is named by its id or any unique prefix of it; `claude ask -c`
+    continues the latest one.
 
-    list, search and stats print tab-separated lines on stdout and show a readable transcript;
-    export prints a conversation as JSON, NDJSON, Markdown or a history `ask --messages` takes.
-    rm and pop change the log: on a terminal they ask first (-y skips the question), and a no
-    exits 1 with nothing changed. An unknown or ambiguous id exits 2.
+    list, search and stats print tab-separated lines on stdout (list and search also JSON);
+    search finds conversations by what was said (exit 1 when none); show prints a transcript,
+    rendered on a terminal; export prints a conversation as JSON, NDJSON, Markdown or a history
+    `ask --messages` takes. rm and pop change the log: on a terminal they ask first (-y skips
+    the question), and a no exits 1 with nothing changed. An unknown or ambiguous id exits 2.
     """,
     no_args_is_help=True,
 )
@@ -45,21 +47,27 @@ def _store():
 
 
 def _text(content: Any) -> str:
+    """A message's content as one line of text (the `log pop` question)."""
     if isinstance(content, str):
         return content
     parts = []
     for block in content or []:
-        if block.get("type") == "text":
+        kind = block.get("type")
+        if kind == "text":
             parts.append(block.get("text", ""))
-        elif block.get("type") == "tool_use":
-            parts.append(f"[tool_use {block.get('name')}]")
-        elif block.get("type") == "tool_result":
-            parts.append("[tool_result]")
-        elif block.get("type") in ("image", "document"):
-            source = block.get("source") or {}
-            what = source.get("media_type") or source.get("url") or source.get("file_id") or ""
-            parts.append(f"[{block['type']} {what}]".replace(" ]", "]"))
+        elif kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
+            parts.append(f"[{kind} {block.get('name')}]")
+        elif kind == "tool_result" or str(kind).endswith("_tool_result"):
+            parts.append(f"[{kind}]")
+        elif kind in ("image", "document"):
+            parts.append(_attachment(block))
     return "\n".join(parts)
+
+
+def _attachment(block: dict[str, Any]) -> str:
+    source = block.get("source") or {}
+    what = source.get("media_type") or source.get("url") or source.get("file_id") or ""
+    return f"[{block['type']} {what}]".replace(" ]", "]")
 
 
 def _messages(store: Any, conversation_id: str) -> list[dict[str, Any]]:
@@ -69,22 +77,122 @@ def _messages(store: Any, conversation_id: str) -> list[dict[str, Any]]:
     return history(turns[-1]) if turns else []
 
 
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+    ndjson = "ndjson"
+
+
+def _since(value: str) -> float:
+    """--since: a date or time (2026-11-23, 2026-11-23T14:30, local time unless it names a zone),
+    `today`, `yesterday`, or an age (90s, 30m, 2h, 7d, 2w): seconds since the epoch."""
+    import datetime as dt
+    import re
+
+    from ..errors import UsageError
+
+    text = value.strip().lower()
+    age = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw])", text)
+    if age:
+        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[age.group(2)]
+        return time.time() - float(age.group(1)) * unit
+    if text in ("today", "yesterday"):
+        midnight = dt.datetime.combine(dt.date.today(), dt.time())
+        return (midnight - dt.timedelta(days=text == "yesterday")).timestamp()
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"--since takes a date or time (2026-11-23, 2026-11-23T14:30), today, yesterday or an age "
+            f"(30m, 2h, 7d), not {value!r}"
+        ) from None
+    return when.timestamp()  # a naive time is local time
+
+
+def _when(stamp: float, iso: bool = False) -> str:
+    import datetime as dt
+
+    if iso:
+        return dt.datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
 @app.command("list", epilog=EPILOG)
-def list_() -> None:
-    """List conversations, newest first: id, last update, model, turns, cost, title."""
+def list_(
+    number: Annotated[
+        int, typer.Option("-n", "--number", help="How many conversations, newest first (0: all).", min=0)
+    ] = 50,
+    output: Annotated[
+        ListFormat, typer.Option("-o", "--output", help="text: tab-separated rows; json: one array; ndjson.")
+    ] = ListFormat.text,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "-m",
+            "--model",
+            help="Only those with a turn on a model whose id contains M (or is alias M).",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Only those updated since: 2026-11-23, 2026-11-23T14:30, today, 2h, 7d."
+        ),
+    ] = None,
+) -> None:
+    """List conversations, newest first: id, last update, model, turns, cost, title.
+
+    The turn count is the number of stored exchanges, the turns `log show` numbers (a tool-run
+    stores one per request it sent).
+    """
     from ..pricing import usd
     from ..render import Output
 
+    after = _since(since) if since is not None else None
+    needles = _model_needles(model) if model else None
     store = _store()
-    listed = store.conversations()
+    listed = store.conversations(number or None, model=needles, since=after)
     costs = _costs(store.usage([row[0] for row in listed]))
-    rows = []
-    for cid, updated, model, count, title in listed:
-        stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(updated))
+    out = Output()
+    if output != ListFormat.text:
+        import orjson
+
+        rows = []
+        for cid, updated, last_model, count, title in listed:
+            spent, unknown = costs.get(cid, (0.0, False))
+            rows.append(
+                {
+                    "id": cid,
+                    "updated": _when(updated, iso=True),
+                    "model": last_model,
+                    "turns": count,
+                    "cost_usd": None if unknown else round(spent, 6),
+                    "title": title,
+                }
+            )
+        if output == ListFormat.json:
+            out.write_json(rows)
+        else:
+            out.write(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+        return
+    lines = []
+    for cid, updated, last_model, count, title in listed:
         spent, unknown = costs.get(cid, (0.0, False))
         cost = "price unknown" if unknown else usd(spent)
-        rows.append(f"{cid}\t{stamp}\t{model}\t{count}\t{cost}\t{title}\n")
-    Output().write("".join(rows).encode())  # one write: a list that fits the pipe buffer survives `| head`
+        lines.append(f"{cid}\t{_when(updated)}\t{last_model}\t{count}\t{cost}\t{title}\n")
+    out.write("".join(lines).encode())  # one write: a list that fits the pipe buffer survives `| head`
+
+
+def _model_needles(model: str) -> tuple[str, ...]:
+    """--model M: M itself (`haiku` matches every Haiku) and the id it is an alias for, if any."""
+    from ..config import load_config
+    from ..message.capabilities import resolve_model
+
+    try:
+        resolved = resolve_model(model, load_config().aliases)
+    except Exception:  # not an alias: M alone
+        resolved = model
+    return tuple(dict.fromkeys((model, resolved)))
 
 
 def _costs(rows: list[tuple[str, float, str, dict[str, int]]]) -> dict[str, tuple[float, bool]]:
@@ -134,21 +242,194 @@ def stats() -> None:
     Output().write("".join(lines).encode())
 
 
+Conversation = Annotated[
+    str | None, typer.Argument(help="A conversation id or unique prefix (default: the latest).")
+]
+
+
+def _pick(store: Any, conversation: str | None) -> str:
+    """The conversation named by id or prefix, else the latest one."""
+    from ..errors import UsageError
+
+    cid = store.resolve(conversation) if conversation else store.latest_id()
+    if cid is None:
+        raise UsageError("the log is empty")
+    return str(cid)
+
+
 @app.command("show", epilog=EPILOG)
-def show(conversation: Annotated[str, typer.Argument(help="A conversation id or unique prefix.")]) -> None:
-    """Print a conversation as a readable transcript."""
+def show(
+    conversation: Conversation = None,
+    raw: Annotated[bool, typer.Option("--raw", help="The Markdown transcript, also on a terminal.")] = False,
+) -> None:
+    """Print a conversation, turn by turn, with its tool calls and their results.
+
+    On a terminal it looks like `claude chat` (your messages after `> `, answers rendered, a
+    tool call and its result shortened to one line each); in a pipe (or with --raw) it is a
+    Markdown transcript with every tool input and result whole.
+    """
     from ..render import Output
 
     store = _store()
-    cid = store.resolve(conversation)
-    Output().write(_markdown(cid, _messages(store, cid)).encode())
+    cid = _pick(store, conversation)
+    turns = store.turns(cid)
+    title = store.title(cid)
+    out = Output()
+    if out.markdown and not raw:
+        _show_on_terminal(out, cid, title, turns)
+    else:
+        out.write(_markdown(cid, title, turns).encode())
 
 
-def _markdown(cid: str, messages: list[dict[str, Any]]) -> str:
-    lines = [f"# Conversation {cid}", ""]
-    for m in messages:
-        lines += [f"## {m['role']}", "", _text(m.get("content")), ""]
+def _sections(turns: list[Any]) -> Any:
+    """(turn, message) for each message each turn added, then its answer, in order."""
+    from ..store import added, history
+
+    previous: list[dict[str, Any]] = []
+    for turn in turns:
+        for message in added(turn.request, previous):
+            yield turn, message
+        yield turn, {"role": "assistant", "content": turn.response.get("content") or []}
+        previous = history(turn)
+
+
+def _fence(text: str, info: str = "") -> str:
+    """`text` in a fenced code block whose fence is longer than any backtick run inside it."""
+    import re
+
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def _result_text(block: dict[str, Any]) -> str:
+    """What a tool result block holds, as text (its text blocks; other blocks named)."""
+    import orjson
+
+    content = block.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            b.get("text", "") if isinstance(b, dict) and b.get("type") == "text" else f"[{b.get('type')}]"
+            for b in content
+            if isinstance(b, dict)
+        )
+    return "" if content is None else orjson.dumps(content).decode()
+
+
+def _is_call(block: dict[str, Any]) -> bool:
+    return block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use")
+
+
+def _is_result(block: dict[str, Any]) -> bool:
+    kind = str(block.get("type"))
+    return kind == "tool_result" or kind.endswith("_tool_result")
+
+
+def _markdown(cid: str, title: str, turns: list[Any]) -> str:
+    """The whole conversation as Markdown: every turn, every tool input and result whole."""
+    import orjson
+
+    lines = [f"# Conversation {cid}" + (f": {title}" if title else ""), ""]
+    names: dict[str, str] = {}  # tool_use id -> tool name
+    seen = 0
+    for turn, message in _sections(turns):
+        header = f"## {message['role']}"
+        if turn.seq != seen:  # the first section of each turn says which turn it is
+            seen = turn.seq
+            header += f" (turn {turn.seq}, {_when(turn.created_at)}, {turn.model})"
+        lines += [header, ""]
+        content = message.get("content")
+        if isinstance(content, str):
+            lines += [content, ""]
+            continue
+        for block in content or []:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "text":
+                lines += [block.get("text", ""), ""]
+            elif _is_call(block):
+                names[str(block.get("id"))] = str(block.get("name"))
+                lines += [f"tool call `{block.get('name')}` ({block.get('id')}):", ""]
+                lines += [
+                    _fence(orjson.dumps(block.get("input"), option=orjson.OPT_INDENT_2).decode(), "json")
+                ]
+                lines += [""]
+            elif _is_result(block):
+                name = names.get(str(block.get("tool_use_id")), block.get("type"))
+                error = " (error)" if block.get("is_error") else ""
+                lines += [f"tool result of `{name}` ({block.get('tool_use_id')}){error}:", ""]
+                lines += [_fence(_result_text(block).rstrip("\n")), ""]
+            elif block.get("type") in ("image", "document"):
+                lines += [_attachment(block), ""]
     return "\n".join(lines)
+
+
+def _show_on_terminal(out: Any, cid: str, title: str, turns: list[Any]) -> None:
+    """The conversation drawn as `claude chat` draws it (answers rendered, tool lines shortened)."""
+    import orjson
+
+    from ..render import DIM, RESET, printable
+    from ..terminal import LiveMarkdown, terminal_size
+
+    width, _ = terminal_size()
+
+    def dim(text: str) -> str:
+        return f"{DIM}{text}{RESET}" if out.stdout_color else text
+
+    def short(text: str) -> str:
+        text = " ".join(printable(text).split())
+        return text if len(text) <= width - 1 else text[: width - 2] + "…"
+
+    out.write((dim(short(f"conversation {cid}" + (f": {title}" if title else ""))) + "\n").encode())
+    names: dict[str, str] = {}
+    seen = 0
+    for turn, message in _sections(turns):
+        if turn.seq != seen:
+            seen = turn.seq
+            out.write(
+                ("\n" + dim(f"── turn {turn.seq} · {_when(turn.created_at)} · {turn.model}") + "\n").encode()
+            )
+        content = message.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+        text: list[str] = []
+        for block in blocks:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "text":
+                text.append(block.get("text", ""))
+                continue
+            if text:
+                _draw_text(out, message["role"], "\n\n".join(text), LiveMarkdown)
+                text = []
+            if _is_call(block):
+                names[str(block.get("id"))] = str(block.get("name"))
+                shown = orjson.dumps(block.get("input")).decode()
+                out.write((dim(short(f"⚙ {block.get('name')} {shown}")) + "\n").encode())
+            elif _is_result(block):
+                name = names.get(str(block.get("tool_use_id")), str(block.get("type")))
+                mark = "✗" if block.get("is_error") else "→"
+                out.write((dim(short(f"{mark} {name}: {_result_text(block)}")) + "\n").encode())
+            elif block.get("type") in ("image", "document"):
+                out.write((dim(_attachment(block)) + "\n").encode())
+        if text:
+            _draw_text(out, message["role"], "\n\n".join(text), LiveMarkdown)
+
+
+def _draw_text(out: Any, role: str, text: str, live_markdown: Any) -> None:
+    """A message's text on the terminal: the user's as typed after `> `, an answer rendered."""
+    from ..render import printable
+
+    text = printable(text)
+    if role == "assistant":
+        live = live_markdown(out.write, color=out.stdout_color)
+        live.feed(text)
+        live.close()
+        return
+    prefix = "> " if role == "user" else f"[{role}] "
+    lines = text.split("\n")
+    out.write(("\n".join([prefix + lines[0], *("... " + x for x in lines[1:])]) + "\n").encode())
 
 
 @app.command("export", epilog=EPILOG)
@@ -174,7 +455,8 @@ def export(
     if output == ExportFormat.messages:
         out.write(orjson.dumps(_messages(store, cid), option=orjson.OPT_INDENT_2) + b"\n")
     elif output == ExportFormat.markdown:
-        out.write(_markdown(cid, _messages(store, cid)).encode())
+        title = store.title(cid)
+        out.write(_markdown(cid, title, store.turns(cid)).encode())
     else:
         turns = [t.__dict__ for t in store.turns(cid)]
         if output == ExportFormat.json:
@@ -184,12 +466,70 @@ def export(
 
 
 @app.command("search", epilog=EPILOG)
-def search(text: Annotated[str, typer.Argument(help="Text to find in requests and answers.")]) -> None:
-    """Find turns whose request or answer contains TEXT: conversation id, turn number, model."""
+def search(
+    query: Annotated[list[str], typer.Argument(help="Words to find (all of them), or an FTS5 query.")],
+    number: Annotated[
+        int, typer.Option("-n", "--number", help="At most this many conversations (0: all).", min=0)
+    ] = 0,
+    output: Annotated[
+        ListFormat, typer.Option("-o", "--output", help="text: tab-separated rows; json: one array; ndjson.")
+    ] = ListFormat.text,
+) -> None:
+    """Find conversations by what was said in them (your messages and the answers), best match
+    first: id, last update, the best-matching turn, title, a snippet. Exit 1 when none matches.
+
+    Words are found whole and in any order (`running` finds `run`, `cafe` finds `café`); a query
+    with "double quotes" (a phrase), `*` (a prefix), AND, OR, NOT, NEAR or parentheses is FTS5's
+    query syntax. Tool inputs and results, attachments and request settings are not searched.
+    """
+    import re
+
+    from ..store import MATCH_END, MATCH_START
+
+    text = " ".join(query)
+    if not text.strip():
+        from ..errors import UsageError
+
+        raise UsageError("give words to search for")
     from ..render import Output
 
-    rows = [f"{cid}\t{seq}\t{model}\n" for cid, seq, model in _store().search(text)]
-    Output().write("".join(rows).encode())
+    found = _store().search(text, number or None)
+    out = Output()
+    if output != ListFormat.text:
+        import orjson
+
+        rows = [
+            {
+                "id": f.conversation_id,
+                "updated": _when(f.updated_at, iso=True),
+                "turn": f.seq,
+                "matching_turns": f.turns,
+                "title": f.title,
+                "snippet": f.snippet.replace(MATCH_START, "").replace(MATCH_END, ""),
+            }
+            for f in found
+        ]
+        if output == ListFormat.json:
+            out.write_json(rows)
+        else:
+            out.write(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    else:
+        # On a terminal: the conversation, then its best turn's snippet with the matches in bold.
+        # In a pipe: one tab-separated row each: id, last update, turn, title, snippet.
+        lines = []
+        for f in found:
+            snippet = re.sub(r"[\x00-\x01\x04-\x1f\x7f-\x9f]", " ", f.snippet)  # one line, inert
+            title = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", f.title)
+            if out.markdown:
+                snippet = snippet.replace(MATCH_START, "\x1b[1m").replace(MATCH_END, "\x1b[22m")
+                lines.append(f"{f.conversation_id}  {_when(f.updated_at)}  {title}\n")
+                lines.append(f"  turn {f.seq}: {snippet}\n")
+            else:
+                snippet = snippet.replace(MATCH_START, "").replace(MATCH_END, "")
+                lines.append(f"{f.conversation_id}\t{_when(f.updated_at)}\t{f.seq}\t{title}\t{snippet}\n")
+        out.write("".join(lines).encode())
+    if not found:
+        raise typer.Exit(1)  # as grep: nothing matched is exit 1, and nothing is said
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -248,3 +588,48 @@ def pop(
         f"claude: dropped turn {last.seq} of {cid}; "
         + (f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone")
     )
+
+
+@app.command("off", epilog=EPILOG)
+def off() -> None:
+    """Stop storing conversations (the config file's `log = false`); what is stored stays."""
+    _switch(False)
+
+
+@app.command("on", epilog=EPILOG)
+def on() -> None:
+    """Store every completed turn again (the default)."""
+    _switch(True)
+
+
+def _switch(value: bool) -> None:
+    from ..config import set_value
+    from ..render import Output
+
+    path = set_value("log", "on" if value else "off")
+    Output().note(
+        f"claude: the log is {'on' if value else 'off'} ({path})"
+        + ("" if value else "; nothing new is stored, `claude log on` turns it back on")
+    )
+
+
+@app.command("status", epilog=EPILOG)
+def status() -> None:
+    """Print `on` or `off`; stderr says where the log is and how many conversations it holds."""
+    from ..config import load_config
+    from ..render import Output
+    from ..store import data_dir
+
+    on = load_config().log is not False
+    out = Output()
+    out.write(b"on\n" if on else b"off\n")
+    path = data_dir() / "claude.db"
+    held = ""
+    if path.exists():
+        store = _store()
+        try:
+            (count,) = store.db.execute("SELECT COUNT(*) FROM conversations").fetchone()
+        finally:
+            store.close()
+        held = f", {count} conversation{'s' if count != 1 else ''}"
+    out.note(f"claude: the log is {path}{held}" if path.exists() else f"claude: no log yet ({path})")

@@ -55,10 +55,13 @@ def set_(
     key: Annotated[
         str,
         typer.Argument(
-            help="model, max_tokens, base_url, timeout, max_retries, api_key_command, system, alias.NAME"
+            help="model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, alias.NAME"
         ),
     ],
-    value: Annotated[str, typer.Argument(help="The value (numbers for max_tokens, timeout, max_retries).")],
+    value: Annotated[
+        str,
+        typer.Argument(help="The value (numbers for max_tokens, timeout, max_retries; on or off for log)."),
+    ],
 ) -> None:
     """Set a key; the file is created (mode 0600) if it does not exist."""
     from ..config import set_value
