@@ -9,6 +9,7 @@ _claude() {
                    case "$cmd" in
                        batch) subs=" run submit status cancel list results " ;;
                        log) subs=" list stats show export search rm pop off on status " ;;
+                       models) subs=" show " ;;
                        files) subs=" upload list info delete download " ;;
                        mcp) subs=" list tools " ;;
                        config) subs=" path show set unset " ;;
@@ -23,7 +24,7 @@ _claude() {
         esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat vision tool-run cmd count-tokens models man batch log files mcp config templates completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -257,11 +258,6 @@ _claude() {
         "count-tokens --base-url") COMPREPLY=(); return ;;
         "count-tokens --timeout") COMPREPLY=(); return ;;
         "count-tokens --max-retries") COMPREPLY=(); return ;;
-        "models -o"|"models --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
-        "models --api-key") COMPREPLY=(); return ;;
-        "models --base-url") COMPREPLY=(); return ;;
-        "models --timeout") COMPREPLY=(); return ;;
-        "models --max-retries") COMPREPLY=(); return ;;
         "batch -j"|"batch --concurrency") COMPREPLY=(); return ;;
         "batch --state") COMPREPLY=(); return ;;
         "batch --schema") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -386,6 +382,11 @@ _claude() {
         "log export -o"|"log export --output") COMPREPLY=($(compgen -W "json ndjson markdown messages" -- "$cur")); return ;;
         "log search -n"|"log search --number") COMPREPLY=(); return ;;
         "log search -o"|"log search --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "models show -o"|"models show --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "models show --api-key") COMPREPLY=(); return ;;
+        "models show --base-url") COMPREPLY=(); return ;;
+        "models show --timeout") COMPREPLY=(); return ;;
+        "models show --max-retries") COMPREPLY=(); return ;;
         "files upload -o"|"files upload --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "files upload --api-key") COMPREPLY=(); return ;;
         "files upload --base-url") COMPREPLY=(); return ;;
@@ -426,10 +427,10 @@ _claude() {
         "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --download --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --mcp --mcp-header --mcp-config --mcp-tools --help" words="" ;;
         "cmd") opts="--print --no-log -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "models") opts="-o --output --aliases --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens models man batch log files mcp config templates completion" ;;
+        "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates completion" ;;
         "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list stats show export search rm pop off on status" ;;
+        "models") opts="" words="show" ;;
         "files") opts="" words="upload list info delete download" ;;
         "mcp") opts="" words="list tools" ;;
         "config") opts="" words="path show set unset" ;;
@@ -451,6 +452,7 @@ _claude() {
         "log off") opts="--help" words="" ;;
         "log on") opts="--help" words="" ;;
         "log status") opts="--help" words="" ;;
+        "models show") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" ;;
         "files upload") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files list") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files info") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;

@@ -219,7 +219,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("batch", "app"),
     "log": ("log", "app"),
     "count-tokens": ("count_tokens", "count_tokens"),
-    "models": ("models", "models"),
+    "models": ("models", "app"),
     "files": ("files", "app"),
     "mcp": ("mcp", "app"),
     "config": ("settings", "app"),

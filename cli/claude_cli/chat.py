@@ -121,7 +121,7 @@ class ChatSession:
         if self.tools is not None:
             self.tools.declare(body)
         if not self.opts.force:
-            check_body(body)
+            check_body(body, flow.learned_for(self.flags, self.config, body["model"]))
         return body, betas
 
     def _probe(self) -> tuple[dict[str, Any], list[str]]:

@@ -16,7 +16,7 @@ import orjson
 from . import config as cfg
 from .api.transport import Transport
 from .errors import Exit, UsageError
-from .message.capabilities import DEFAULT_MODEL
+from .message.capabilities import DEFAULT_MODEL, Learned
 from .message.inputs import read_json_object, read_messages, text_or_file
 from .message.options import request_options
 from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
@@ -52,6 +52,7 @@ class Prepared:
     title: str | None = None  # a new conversation's title: the prompt typed, else stdin's first line
     pending: list[dict[str, Any]] = field(default_factory=list)  # tool calls the history left unanswered
     pending_at: int = 0  # where their tool_result blocks go: the message after the history
+    learned: Learned | None = None  # what `claude models` cached about the model's capabilities
 
     def answer_pending(self, results: list[dict[str, Any]]) -> None:
         """Put the tool_result blocks for the pending calls right after the history."""
@@ -102,10 +103,18 @@ def prepare(
     else:
         body.pop("stream", None)
     at = len(history["messages"]) if history is not None else 0
+    learned = learned_for(flags, config, body["model"])
     if not opts.force:
-        check_sendable(body, pending, at)
+        check_sendable(body, pending, at, learned)
     title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
-    return Prepared(body, betas, config, conversation_id, title or None, pending, at)
+    return Prepared(body, betas, config, conversation_id, title or None, pending, at, learned)
+
+
+def learned_for(flags: SimpleNamespace, config: cfg.Config, model: str) -> Learned | None:
+    """What `claude models` cached about `model` at this base URL (a file read, no request)."""
+    from .message.model_cache import lookup
+
+    return lookup(cfg.resolve_base_url(flags.base_url, config), model)
 
 
 def apply_log_setting(flags: SimpleNamespace, config: cfg.Config) -> None:
@@ -130,13 +139,15 @@ def read_stdin() -> tuple[str | None, bytes | None]:
     return stdin_text_from(data), None
 
 
-def check_sendable(body: dict[str, Any], pending: list[dict[str, Any]], at: int) -> None:
+def check_sendable(
+    body: dict[str, Any], pending: list[dict[str, Any]], at: int, learned: Learned | None = None
+) -> None:
     """check_body on the body as it will be sent: with any pending tool calls answered at `at`."""
     if pending:
         from .message.pending import answer, not_run
 
         body = {**body, "messages": answer(body["messages"], at, not_run(pending))}
-    check_body(body)
+    check_body(body, learned)
 
 
 def attachment_blocks(

@@ -85,6 +85,7 @@ class Template:
     tail: list[dict[str, Any]] = field(default_factory=list)  # messages after each user turn (--prefill)
     prompt: Any = None  # callable(str) -> str: a -t template's prompt around each line's prompt
     by_name: Any = None  # callable(str) -> Template: the Template for a line's own "template"
+    learned: Any = None  # callable(model) -> Learned | None: what `claude models` cached about it
 
 
 def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> list[Job]:
@@ -135,7 +136,7 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
             from ..message.structured import apply_schema
 
             apply_schema(body, template.schema)
-        _check(body, template.force)
+        _check(body, template.force, template.learned(body.get("model", "")) if template.learned else None)
         return Job(
             str(obj["custom_id"]), number, body, template.schema, list(template.betas), "model" in params
         )
@@ -193,18 +194,18 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
         from ..message.structured import apply_schema
 
         apply_schema(body, schema)
-    _check(body, template.force)
+    _check(body, template.force, template.learned(body.get("model", "")) if template.learned else None)
     own_model = "model" in obj or "model" in (obj.get("params") or {})
     return Job(job_id, number, body, schema, betas, own_model)
 
 
-def _check(body: dict[str, Any], force: bool) -> None:
+def _check(body: dict[str, Any], force: bool, learned: Any = None) -> None:
     from ..api.exchange import encode
     from ..message.request import check_body, check_ranges
 
     check_ranges(body)
     if not force:
-        check_body(body)
+        check_body(body, learned)
     encode(body)  # what JSON cannot carry (a number past 64 bits) is this line's error, before sending
 
 

@@ -88,6 +88,7 @@ def job_template(flags: SimpleNamespace, config: cfg.Config, schema: str | None)
         force=flags.force,
         tail=tail,
         prompt=prompt,
+        learned=lambda model: flow.learned_for(flags, config, model),
     )
 
 

@@ -29,18 +29,26 @@ import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
 from ..message.capabilities import (
+    ADAPTIVE_THINKING,
+    CODE_EXECUTION_TOOL,
+    EFFORT,
     FORCED_TOOL,
+    IMAGE_INPUT,
     MANUAL_THINKING,
     MID_SYSTEM,
+    PDF_INPUT,
     PREFILL,
     SAMPLING,
     THINKING_OFF,
     THINKING_OFF_HIGH_EFFORT,
+    WEB_SEARCH_TOOL,
+    Learned,
+    effort_level,
     is_prefill,
     rejected_features,
 )
@@ -53,20 +61,9 @@ from .content import (
     example_for,
     tool_results_text,
 )
+from .models import Catalogue
 from .server_tools import check_content, check_server_tools, default_blocks
 
-MODELS = [
-    ("claude-opus-5-5", "Claude Opus 5.5"),
-    ("claude-sonnet-5-5", "Claude Sonnet 5.5"),
-    ("claude-haiku-5-5", "Claude Haiku 5.5"),
-    ("claude-fable-5-2", "Claude Fable 5.2"),
-    ("claude-mythos-5-2", "Claude Mythos 5.2"),
-    ("claude-opus-4-8", "Claude Opus 4.8"),
-    ("claude-opus-4-7", "Claude Opus 4.7"),
-    ("claude-sonnet-4-6", "Claude Sonnet 4.6"),
-    ("claude-sonnet-4-5", "Claude Sonnet 4.5"),
-    ("claude-haiku-4-5", "Claude Haiku 4.5"),
-]
 SIGNATURE = "EmulatorSignature0123456789abcdef"
 # The context window the emulator enforces, in its own tokens (about four bytes of text each).
 CONTEXT_WINDOW = 1_000_000
@@ -156,7 +153,11 @@ class Emulator:
         rate_limit: tuple[int, float] | None = None,
         batch_seconds: float = 0.2,
         context_window: int | None = CONTEXT_WINDOW,
+        models: list[dict[str, Any]] | None = None,
     ):
+        # GET /v1/models answers from here; `models` adds or replaces ModelInfo objects, and a
+        # model's capabilities decide what the emulator refuses for it (emulator/models.py).
+        self.catalogue = Catalogue(models)
         self.context_window = context_window  # prompt tokens refused beyond (None: no limit)
         self.cache: set[bytes] = set()  # prompt-cache prefixes written so far
         self.api_key = api_key  # when set, x-api-key must equal it
@@ -247,7 +248,8 @@ class Emulator:
 
     def batch_answer(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """One batch request's result: ("succeeded", Message) or ("errored", error response)."""
-        problem = validate_messages_body(params)
+        caps = self.catalogue.capabilities(params.get("model"))
+        problem = validate_messages_body(params, capabilities=caps)
         if problem is None:
             reason = check_blocks(params.get("messages") or [], self.files, {FILES_BETA}) or check_tools(
                 params
@@ -524,8 +526,9 @@ def _field(body: dict[str, Any], key: str, sub: str) -> Any:
 
 
 def validate_messages_body(
-    body: dict[str, Any], *, count_tokens: bool = False
+    body: dict[str, Any], *, count_tokens: bool = False, capabilities: dict[str, Any] | None = None
 ) -> tuple[int, str, str] | None:
+    """The API's 400/404 for a Messages body, or None. `capabilities`: the catalogue's for the model."""
     model = body.get("model")
     if not isinstance(model, str) or not model:
         return 400, "invalid_request_error", "model: Field required"
@@ -569,7 +572,10 @@ def validate_messages_body(
                 )
     if messages[0].get("role") == "system":
         return 400, "invalid_request_error", "messages.0: a system message cannot be first"
-    rejected = rejected_features(model)
+    rejected = rejected_features(model, Learned(capabilities, "") if capabilities else None)
+    problem = _capability_problem(body, rejected)
+    if problem:
+        return 400, "invalid_request_error", problem
     for i, m in enumerate(messages):
         if m.get("role") == "system" and MID_SYSTEM in rejected:
             return 400, "invalid_request_error", "role 'system' is not supported on this model"
@@ -607,6 +613,41 @@ def validate_messages_body(
                 "The conversation must end with a user message."
             ),
         )
+    return None
+
+
+def _model_of(body: Any) -> Any:
+    return body.get("model") if isinstance(body, dict) else None
+
+
+def _capability_problem(body: dict[str, Any], rejected: frozenset[str]) -> str | None:
+    """What the API says of a request using a feature the model's capabilities lack."""
+    thinking = _field(body, "thinking", "type")
+    if ADAPTIVE_THINKING in rejected and thinking == "adaptive":
+        return '"thinking.type.adaptive" is not supported for this model.'
+    output_config = body.get("output_config") if isinstance(body.get("output_config"), dict) else {}
+    effort = output_config.get("effort")
+    if effort is not None and EFFORT in rejected:
+        return "output_config.effort: effort is not supported for this model."
+    if isinstance(effort, str) and effort_level(effort) in rejected:
+        return f"output_config.effort: effort {effort!r} is not supported for this model."
+    for tool in body.get("tools") or []:
+        kind = str(tool.get("type", "")) if isinstance(tool, dict) else ""
+        if (kind.startswith("web_search_") and WEB_SEARCH_TOOL in rejected) or (
+            kind.startswith("code_execution_") and CODE_EXECUTION_TOOL in rejected
+        ):
+            return f"tools: {kind} is not supported for this model."
+    for i, message in enumerate(body.get("messages") or []):
+        content = message.get("content") if isinstance(message, dict) else None
+        for j, block in enumerate(content if isinstance(content, list) else []):
+            if not isinstance(block, dict):
+                continue
+            source = block.get("source") if isinstance(block.get("source"), dict) else {}
+            if block.get("type") == "image" and IMAGE_INPUT in rejected:
+                return f"messages.{i}.content.{j}: this model does not support image input."
+            pdf = block.get("type") == "document" and source.get("media_type") == "application/pdf"
+            if pdf and PDF_INPUT in rejected:
+                return f"messages.{i}.content.{j}: this model does not support PDF input."
     return None
 
 
@@ -768,6 +809,9 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/v1/models":
             self._models(parse_qs(url.query))
             return
+        if url.path.startswith("/v1/models/"):
+            self._model(unquote(url.path.removeprefix("/v1/models/")))
+            return
         if url.path.startswith("/v1/files"):
             self._files_get(url.path, parse_qs(url.query), headers)
             return
@@ -860,7 +904,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(*problem)
             return
         if url.path == "/v1/messages/count_tokens":
-            problem = validate_messages_body(body or {}, count_tokens=True)
+            problem = validate_messages_body(
+                body or {}, count_tokens=True, capabilities=self.emu.catalogue.capabilities(_model_of(body))
+            )
             if problem:
                 self._error(*problem)
                 return
@@ -879,7 +925,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         reply = self.emu.next_reply()
         if reply is None or reply.kind not in ("error", "raw", "sse"):
-            problem = validate_messages_body(body or {})
+            caps = self.emu.catalogue.capabilities(_model_of(body))
+            problem = validate_messages_body(body or {}, capabilities=caps)
             blocks = check_blocks(body.get("messages") or [], self.emu.files, _betas(headers))
             blocks = blocks or check_tools(body)
             blocks = blocks or check_content(body.get("messages") or [])
@@ -930,11 +977,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, data, "application/binary")
 
     def _models(self, query: dict[str, list[str]]) -> None:
-        models = [
-            {"type": "model", "id": i, "display_name": n, "created_at": "2026-01-01T00:00:00Z"}
-            for i, n in MODELS
-        ]
-        self._send(200, orjson.dumps(_page(models, query)))
+        self._send(200, orjson.dumps(_page(self.emu.catalogue.models, query)))
+
+    def _model(self, model: str) -> None:
+        info = self.emu.catalogue.get(model)
+        if info is None:
+            self._error(404, "not_found_error", f"model: {model}")
+            return
+        self._send(200, orjson.dumps(info))
 
     def _answer(self, body: dict[str, Any], reply: Reply) -> None:
         kind = reply.kind

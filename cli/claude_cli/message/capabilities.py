@@ -37,6 +37,19 @@ STRUCTURED_OUTPUT = "structured outputs (output_config.format)"
 THINKING_OFF = "turning thinking off (--thinking off)"
 FORCED_TOOL = "forced tool use (--tool-choice any or a tool name)"
 THINKING_OFF_HIGH_EFFORT = "thinking off with effort xhigh or max"
+# Taken away only by what the Models API says of a model (`claude models` caches it), never by RULES.
+ADAPTIVE_THINKING = "adaptive thinking (--thinking adaptive)"
+EFFORT = "the effort setting (--effort)"
+IMAGE_INPUT = "image input"
+PDF_INPUT = "PDF input"
+WEB_SEARCH_TOOL = "the web search tool"
+CODE_EXECUTION_TOOL = "the code execution tool"
+EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
+
+
+def effort_level(level: str) -> str:
+    """The feature name of one effort level (a model may take some levels and not others)."""
+    return f"effort {level}"
 
 
 @dataclass(frozen=True)
@@ -101,21 +114,81 @@ def parse_model(model: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
-def rejected_features(model: str) -> frozenset[str]:
-    """The features `model` rejects, per RULES. Unknown models reject nothing (the API decides)."""
-    parsed = parse_model(model)
-    if parsed is None:
-        return frozenset()
-    family, version = parsed
+@dataclass(frozen=True)
+class Learned:
+    """What the Models API said of one model (GET /v1/models, cached by `claude models`), and when."""
+
+    capabilities: dict[str, Any]
+    fetched: str  # the cache's date, YYYY-MM-DD, for error messages
+
+
+def _supported(caps: Any, *path: str) -> bool | None:
+    """capabilities[path...].supported, or None when the object does not say (an older API)."""
+    for key in path:
+        caps = caps.get(key) if isinstance(caps, dict) else None
+    value = caps.get("supported") if isinstance(caps, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def api_verdicts(caps: dict[str, Any]) -> dict[str, bool]:
+    """feature -> rejected, for each feature the Models API's `capabilities` object speaks to.
+
+    The object's shape is the API's ModelCapabilities (the anthropic SDK's types.ModelCapabilities):
+    thinking.types.{adaptive,enabled,disabled} ("false exactly when a request that sends it gets a
+    400"), effort.{supported,low..max}, structured_outputs, image_input, pdf_input and
+    server_tools.{web_search,code_execution}. A key the object lacks gives no verdict.
+    """
+    paths: dict[str, tuple[str, ...]] = {
+        ADAPTIVE_THINKING: ("thinking", "types", "adaptive"),
+        MANUAL_THINKING: ("thinking", "types", "enabled"),
+        THINKING_OFF: ("thinking", "types", "disabled"),
+        EFFORT: ("effort",),
+        STRUCTURED_OUTPUT: ("structured_outputs",),
+        IMAGE_INPUT: ("image_input",),
+        PDF_INPUT: ("pdf_input",),
+        WEB_SEARCH_TOOL: ("server_tools", "web_search"),
+        CODE_EXECUTION_TOOL: ("server_tools", "code_execution"),
+        **{effort_level(level): ("effort", level) for level in EFFORT_LEVELS},
+    }
+    out: dict[str, bool] = {}
+    for feature, path in paths.items():
+        supported = _supported(caps, *path)
+        if supported is not None:
+            out[feature] = not supported
+    if _supported(caps, "thinking") is False:  # no thinking at all: only "disabled" is accepted
+        out[ADAPTIVE_THINKING] = out[MANUAL_THINKING] = True
+    return out
+
+
+def rejected_features(model: str, learned: Learned | None = None) -> frozenset[str]:
+    """The features `model` rejects, per RULES and what the Models API said of it (`learned`).
+
+    Where the API's capabilities speak to a feature they win over RULES, in both directions: they
+    are newer than this table. Unknown models reject nothing unless the API said so.
+    """
     out: set[str] = set()
-    for rule in RULES:
-        if (
-            rule.family in ("*", family)
-            and rule.since <= version
-            and (rule.until is None or version < rule.until)
-        ):
-            out |= rule.rejects
+    parsed = parse_model(model)
+    if parsed is not None:
+        family, version = parsed
+        for rule in RULES:
+            if (
+                rule.family in ("*", family)
+                and rule.since <= version
+                and (rule.until is None or version < rule.until)
+            ):
+                out |= rule.rejects
+    if learned is not None:
+        for feature, rejected in api_verdicts(learned.capabilities).items():
+            if rejected:
+                out.add(feature)
+            else:
+                out.discard(feature)
     return frozenset(out)
+
+
+def learned_from(learned: Learned | None) -> frozenset[str]:
+    """The features whose verdict comes from the Models API rather than RULES."""
+    return frozenset(api_verdicts(learned.capabilities)) if learned is not None else frozenset()
 
 
 def is_prefill(message: dict[str, Any]) -> bool:

@@ -226,56 +226,113 @@ def _add_connectors(body: dict[str, Any], servers: list[dict[str, Any]]) -> None
     body["tools"] = kept + [{"type": "mcp_toolset", "mcp_server_name": n} for n in names]
 
 
-def check_body(body: dict[str, Any]) -> None:
-    """Apply the model rules to a final body; raises UsageError naming the rule (see --force)."""
+def check_body(body: dict[str, Any], learned: capabilities.Learned | None = None) -> None:
+    """Apply the model rules to a final body; raises UsageError naming the rule (see --force).
+
+    `learned` is what the Models API said of the model (the cache `claude models` keeps); where it
+    speaks to a feature it decides, and the message says so with the cache's date.
+    """
     model = str(body.get("model", ""))
-    rejected = capabilities.rejected_features(model)
-    problems: list[str] = []
+    rejected = capabilities.rejected_features(model, learned)
+    from_api = capabilities.learned_from(learned)
+    problems: list[tuple[str, str]] = []  # (feature, what to tell the user)
+
+    def refuse(feature: str, advice: str) -> None:
+        problems.append((feature, f"{model} rejects {feature}{advice}"))
+
     sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
     if capabilities.SAMPLING in rejected and sampling:
-        problems.append(
-            f"{model} rejects {capabilities.SAMPLING}; drop "
-            + ", ".join(f"--{k.replace('_', '-')}" for k in sampling)
-        )
+        refuse(capabilities.SAMPLING, "; drop " + ", ".join(f"--{k.replace('_', '-')}" for k in sampling))
     messages = body.get("messages") or []
     if capabilities.PREFILL in rejected and messages and capabilities.is_prefill(messages[-1]):
-        problems.append(
-            f"{model} rejects {capabilities.PREFILL}: the last message must be the user's; drop --prefill"
-        )
+        refuse(capabilities.PREFILL, ": the last message must be the user's; drop --prefill")
     thinking = body.get("thinking") or {}
     if capabilities.MANUAL_THINKING in rejected and thinking.get("type") == "enabled":
-        problems.append(
-            f"{model} rejects {capabilities.MANUAL_THINKING}; use --thinking adaptive with --effort"
-        )
+        refuse(capabilities.MANUAL_THINKING, "; use --thinking adaptive with --effort")
+    if capabilities.ADAPTIVE_THINKING in rejected and thinking.get("type") == "adaptive":
+        advice = "drop --thinking" if capabilities.MANUAL_THINKING in rejected else "use --thinking-budget N"
+        refuse(capabilities.ADAPTIVE_THINKING, f"; {advice}")
     if capabilities.THINKING_OFF in rejected and thinking.get("type") == "disabled":
-        problems.append(f"{model} rejects {capabilities.THINKING_OFF}; lower --effort instead")
+        refuse(capabilities.THINKING_OFF, "; lower --effort instead")
     effort = (body.get("output_config") or {}).get("effort")
     if (
         capabilities.THINKING_OFF_HIGH_EFFORT in rejected
         and thinking.get("type") == "disabled"
         and effort in ("xhigh", "max")
     ):
+        refuse(capabilities.THINKING_OFF_HIGH_EFFORT, "; use --effort high or lower")
+    if effort is not None and capabilities.EFFORT in rejected:
+        refuse(capabilities.EFFORT, "; drop --effort")
+    elif isinstance(effort, str) and capabilities.effort_level(effort) in rejected:
+        levels = [lvl for lvl in capabilities.EFFORT_LEVELS if capabilities.effort_level(lvl) not in rejected]
         problems.append(
-            f"{model} rejects {capabilities.THINKING_OFF_HIGH_EFFORT}; use --effort high or lower"
+            (
+                capabilities.effort_level(effort),
+                f"{model} rejects --effort {effort}; it takes " + (", ".join(levels) or "no effort level"),
+            )
         )
     choice = (body.get("tool_choice") or {}).get("type")
     if capabilities.FORCED_TOOL in rejected and choice in ("any", "tool"):
-        problems.append(f"{model} rejects {capabilities.FORCED_TOOL}; use --tool-choice auto")
+        refuse(capabilities.FORCED_TOOL, "; use --tool-choice auto")
+    tool_types = [str(t.get("type", "")) for t in body.get("tools") or [] if isinstance(t, dict)]
+    for feature, prefix, flag in (
+        (capabilities.WEB_SEARCH_TOOL, "web_search_", "web_search"),
+        (capabilities.CODE_EXECUTION_TOOL, "code_execution_", "code_execution"),
+    ):
+        if feature in rejected and any(t.startswith(prefix) for t in tool_types):
+            refuse(feature, f"; drop --server-tool {flag} (or --web)")
+    kinds = _input_kinds(messages)
+    if capabilities.IMAGE_INPUT in rejected and "image" in kinds:
+        refuse(capabilities.IMAGE_INPUT, "; drop the image attachments")
+    if capabilities.PDF_INPUT in rejected and "pdf" in kinds:
+        refuse(capabilities.PDF_INPUT, "; drop the PDF attachments")
     for i, message in enumerate(messages):
         if message.get("role") != "system":
             continue
         if capabilities.MID_SYSTEM in rejected:
-            problems.append(f"{model} rejects {capabilities.MID_SYSTEM}")
+            refuse(capabilities.MID_SYSTEM, "")
         elif i == 0 or messages[i - 1].get("role") != "user":
-            problems.append(f"a system message must come right after a user message (message {i + 1})")
+            problems.append(("", f"a system message must come right after a user message (message {i + 1})"))
     if thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")
         if isinstance(budget, int) and body.get("max_tokens", 0) <= budget:
             problems.append(
-                f"max_tokens ({body.get('max_tokens')}) must be greater than the thinking budget ({budget})"
+                ("", f"max_tokens ({body['max_tokens']}) must be greater than the thinking budget ({budget})")
             )
     if problems:
-        raise UsageError(problems[0] + " (or --force to send anyway)")
+        feature, text = problems[0]
+        if learned is not None and feature in from_api:
+            raise UsageError(
+                f"{text} (the Models API said so; `claude models` cached it on {learned.fetched} and"
+                " refreshes it; or --force to send anyway)"
+            )
+        raise UsageError(text + " (or --force to send anyway)")
+
+
+def _input_kinds(messages: list[Any]) -> set[str]:
+    """Which of "image" and "pdf" the messages' content blocks hold (inline, by URL or nested in a
+    tool result); a file id's kind is not known here and counts as neither."""
+    kinds: set[str] = set()
+
+    def visit(blocks: Any) -> None:
+        for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, dict):
+                continue
+            source = block.get("source") if isinstance(block.get("source"), dict) else {}
+            if block.get("type") == "image" and source.get("type") != "file":
+                kinds.add("image")
+            elif block.get("type") == "document" and (
+                source.get("media_type") == "application/pdf"
+                or (source.get("type") == "url" and str(source.get("url", "")).lower().endswith(".pdf"))
+            ):
+                kinds.add("pdf")
+            elif block.get("type") == "tool_result":
+                visit(block.get("content"))
+
+    for message in messages:
+        if isinstance(message, dict):
+            visit(message.get("content"))
+    return kinds
 
 
 def _user_content(turn: UserTurn, cache: bool) -> str | list[dict[str, Any]]:

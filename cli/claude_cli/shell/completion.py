@@ -168,6 +168,8 @@ def _arguments(
             kind = "conversation"
         elif parent == "templates" and p.name == "name":
             kind = "template"
+        elif parent == "models" and p.name == "model":
+            words += model_names()
         elif p.name in FILE_ARGS:
             kind = "file"
         else:

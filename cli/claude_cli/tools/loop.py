@@ -110,7 +110,8 @@ def run_loop(
     body = prepared.body
     add_tools(body, settings)
     if not flags.force:
-        flow.check_sendable(body, prepared.pending, prepared.pending_at)  # again: now with the tools
+        # again: now with the tools
+        flow.check_sendable(body, prepared.pending, prepared.pending_at, prepared.learned)
     transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if prepared.pending and settings.dry_run_tools:
         _print_plan(prepared.pending, settings.tools, out, fmt)

@@ -1,0 +1,90 @@
+"""What the Models API last said about each model: kept by `claude models`, read before sending.
+
+`claude models` and `claude models show ID` write the ModelInfo objects they fetched to
+models.json in the data dir, per API base URL (another endpoint may serve other models). The
+request path reads the one entry of the model it is about to use, to refuse what the model's
+`capabilities` say it rejects (see capabilities.rejected_features). Reading never makes a
+network call, and a missing or damaged file only means nothing is known.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..store import data_dir
+from .capabilities import Learned
+
+FILE_NAME = "models.json"
+FORMAT = 1
+
+
+def cache_path() -> Path:
+    """Where the cache lives: models.json in the data dir."""
+    return data_dir() / FILE_NAME
+
+
+_memo: dict[tuple[str, int, int], dict[str, Any]] = {}  # (path, mtime, size) -> parsed: a batch reads once
+
+
+def _read() -> dict[str, Any]:
+    path = cache_path()
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        if key not in _memo:
+            _memo.clear()
+            _memo[key] = orjson.loads(path.read_bytes())
+        data = _memo[key]
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    if not isinstance(data.get("endpoints"), dict):
+        return {}
+    return data
+
+
+def lookup(base_url: str, model: str) -> Learned | None:
+    """What the cache holds on `model`'s capabilities at `base_url`, or None. Never raises."""
+    entry = _read().get("endpoints", {}).get(base_url, {}).get(model)
+    if not isinstance(entry, dict):
+        return None
+    info, fetched = entry.get("info"), entry.get("fetched_at")
+    caps = info.get("capabilities") if isinstance(info, dict) else None
+    if not isinstance(caps, dict) or not isinstance(fetched, str):
+        return None
+    return Learned(caps, fetched[:10])
+
+
+def remember(base_url: str, models: list[dict[str, Any]], *, complete: bool) -> None:
+    """Store the ModelInfo objects just fetched from `base_url`.
+
+    `complete` (the whole list): models the endpoint no longer lists are forgotten. Otherwise
+    (one model, from `models show`) the others are kept. Written to a temporary file and renamed,
+    so a reader never sees half a file.
+    """
+    import copy
+    import tempfile  # only when writing: the request path reads
+
+    data = copy.deepcopy(_read()) or {"format": FORMAT, "endpoints": {}}
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    known = {} if complete else dict(data["endpoints"].get(base_url, {}))
+    for info in models:
+        if isinstance(info, dict) and isinstance(info.get("id"), str):
+            known[info["id"]] = {"fetched_at": now, "info": info}
+    data["endpoints"][base_url] = known
+    path = cache_path()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".models-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

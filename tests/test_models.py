@@ -1,0 +1,271 @@
+"""`claude models`: the Models API's capabilities shown, cached, and used to refuse before sending."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+from pathlib import Path
+
+import orjson
+import pexpect
+import pytest
+
+from claude_cli.emulator.models import builtin_models
+from claude_cli.emulator.server import Emulator
+
+from .conftest import KEY
+
+# A model the client's rule table knows nothing of: only its capabilities can say what it lacks.
+NOVA = {
+    "id": "claude-nova-1",
+    "display_name": "Claude Nova 1",
+    "created_at": "2026-11-01T00:00:00Z",
+    "lifecycle": "active",
+    "line": None,
+    "max_input_tokens": 300_000,
+    "max_tokens": 32_000,
+    "capabilities": {
+        "batch": {"supported": True},
+        "citations": {"supported": True},
+        "code_execution": {"supported": False},
+        "context_management": {
+            "supported": True,
+            "clear_thinking_20251015": {"supported": True},
+            "clear_tool_uses_20250919": {"supported": True},
+            "compact_20260112": {"supported": False},
+        },
+        "effort": {
+            "supported": True,
+            **{
+                lvl: {"supported": lvl in ("low", "medium", "high")}
+                for lvl in ("low", "medium", "high", "max")
+            },
+            "xhigh": {"supported": False},
+        },
+        "image_input": {"supported": False},
+        "pdf_input": {"supported": True},
+        "server_tools": {
+            "supported": True,
+            "code_execution": {"supported": True},
+            "web_search": {"supported": True},
+        },
+        "structured_outputs": {"supported": True},
+        "thinking": {
+            "supported": True,
+            "types": {
+                "adaptive": {"supported": True},
+                "between_tools": {"supported": False},
+                "disabled": {"supported": True},
+                "enabled": {"supported": False},
+            },
+        },
+    },
+}
+
+
+@pytest.fixture
+def nova(env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+    """An emulator that also serves claude-nova-1 (and refuses what its capabilities lack)."""
+    with Emulator(api_key=KEY, models=[NOVA]) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        env["ANTHROPIC_BASE_URL"] = server.url
+        yield server
+
+
+def sent(server: Emulator) -> list[str]:
+    return [f"{r.method} {r.path}" for r in server.requests]
+
+
+def test_the_catalogue_is_what_the_sdk_calls_a_model_info() -> None:
+    """The SDK is the oracle for the shape of what the emulator serves."""
+    from anthropic.types import ModelInfo
+
+    for info in [*builtin_models(), {"type": "model", **NOVA}]:
+        parsed = ModelInfo.model_validate(info)
+        assert parsed.capabilities is not None
+        assert parsed.model_dump(mode="json", exclude_unset=True)["capabilities"] == info["capabilities"]
+
+
+def test_models_json_passes_the_api_objects_through(cli, emu) -> None:
+    run = cli("models", "-o", "json")
+    assert run.code == 0
+    assert orjson.loads(run.stdout) == emu.catalogue.models
+    nd = cli("models", "-o", "ndjson")
+    assert [orjson.loads(line) for line in nd.stdout.splitlines()] == emu.catalogue.models
+
+
+def test_models_text_in_a_pipe_is_one_tab_separated_row_per_model(cli, nova) -> None:
+    rows = [line.split("\t") for line in cli("models").stdout.splitlines()]
+    assert rows[0] == [
+        "claude-nova-1",
+        "Claude Nova 1",
+        "300k",
+        "32k",
+        "adaptive,disabled",
+        "low-high",
+        "code_execution,context_management.compact_20260112,image_input",
+    ]
+    by_id = {r[0]: r for r in rows}
+    assert by_id["claude-sonnet-5-5"][2:] == ["1M", "128k", "adaptive,between_tools", "low-max", "-"]
+    # Sonnet 4.6: effort without xhigh; Sonnet 4.5: no effort, no adaptive thinking, no compaction
+    assert by_id["claude-sonnet-4-6"][4:6] == ["adaptive,disabled,enabled", "low-high,max"]
+    assert by_id["claude-sonnet-4-5"][4:] == ["disabled,enabled", "-", "context_management.compact_20260112"]
+
+
+def test_models_on_a_terminal_is_an_aligned_table_with_a_header(env, nova) -> None:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "models"],
+        env={**os.environ, **env, "TERM": "xterm-256color"},
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 200),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    lines = child.before.replace("\r\n", "\n").splitlines()
+    assert lines[0].split() == ["ID", "NAME", "CONTEXT", "OUTPUT", "THINKING", "EFFORT", "LACKS"]
+    column = lines[0].index("THINKING")
+    assert all(line[column - 2 : column] == "  " for line in lines[1:])  # one column start for all rows
+    assert "\t" not in child.before
+    assert lines[1].startswith("claude-nova-1  ")
+
+
+def test_models_show_prints_every_capability(cli, emu) -> None:
+    run = cli("models", "show", "sonnet")  # an alias is resolved first
+    assert run.code == 0, run.stderr
+    text = run.stdout
+    assert "id:               claude-sonnet-5-5\n" in text
+    assert "max_input_tokens: 1,000,000\n" in text
+    assert "  effort:              yes (low, medium, high, xhigh, max)\n" in text
+    assert "  thinking:            yes (adaptive, between_tools; not disabled, enabled)\n" in text
+    assert "  image_input:         yes\n" in text
+    assert sent(emu) == ["GET /v1/models/claude-sonnet-5-5"]
+    as_json = cli("models", "show", "claude-opus-4-7", "-o", "json")
+    assert orjson.loads(as_json.stdout) == emu.catalogue.get("claude-opus-4-7")
+
+
+def test_models_show_of_an_unknown_model_is_one_line(cli, emu) -> None:
+    run = cli("models", "show", "claude-nope-9")
+    assert run.code == 13 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "claude-nope-9" in run.stderr
+
+
+def test_options_before_show_are_refused_not_ignored(cli, emu) -> None:
+    run = cli("models", "-o", "json", "show", "sonnet")
+    assert run.code == 2 and "after `show`" in run.stderr
+    assert emu.requests == []
+
+
+def test_a_cached_capability_refuses_before_sending_with_its_date(cli, nova, env) -> None:
+    # Not known yet: the request goes out and the API refuses it.
+    first = cli("ask", "-m", "claude-nova-1", "--thinking-budget", "2000", "hi")
+    assert first.code == 10 and "thinking" in first.stderr
+    assert len(nova.message_requests) == 1
+    assert cli("models").code == 0
+    cache = Path(env["CLAUDE_HOME"]) / "models.json"
+    assert "claude-nova-1" in json.loads(cache.read_text())["endpoints"][nova.url]
+    before = len(nova.requests)
+    run = cli("ask", "-m", "claude-nova-1", "--thinking-budget", "2000", "hi")
+    assert run.code == 2 and run.stderr.count("\n") == 1
+    assert "claude-nova-1 rejects manual thinking" in run.stderr
+    assert "the Models API said so; `claude models` cached it on 20" in run.stderr
+    assert len(nova.requests) == before  # nothing sent, and no network call to look anything up
+    forced = cli("ask", "--force", "-m", "claude-nova-1", "--thinking-budget", "2000", "hi")
+    assert forced.code == 10 and len(nova.message_requests) == 2
+
+
+def test_each_kind_of_cached_capability_is_checked(cli, nova, tmp_path: Path) -> None:
+    assert cli("models").code == 0
+    png = tmp_path / "dot.png"
+    png.write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+        )
+    )
+    cases = {
+        ("--effort", "xhigh"): "rejects --effort xhigh; it takes low, medium, high",
+        ("-a", str(png)): "rejects image input",
+        ("--thinking", "off"): None,  # the capabilities allow it: sent
+        ("--effort", "high"): None,
+    }
+    for args, refusal in cases.items():
+        before = len(nova.message_requests)
+        run = cli("ask", "-m", "claude-nova-1", *args, "hi")
+        if refusal is None:
+            assert run.code == 0, (args, run.stderr)
+            assert len(nova.message_requests) == before + 1
+        else:
+            assert run.code == 2 and refusal in run.stderr, (args, run.stderr)
+            assert len(nova.message_requests) == before
+
+
+def test_the_apis_word_wins_over_the_rule_table(cli, env, monkeypatch) -> None:
+    """The table says Sonnet 5.5 rejects manual thinking; an endpoint whose capabilities say it
+    takes it gets the request once `claude models` has cached that."""
+    sonnet = copy.deepcopy(next(m for m in builtin_models() if m["id"] == "claude-sonnet-5-5"))
+    sonnet["capabilities"]["thinking"]["types"]["enabled"] = {"supported": True}
+    with Emulator(api_key=KEY, models=[sonnet]) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        refused = cli("ask", "--thinking-budget", "2000", "hi")
+        assert refused.code == 2 and "(or --force to send anyway)" in refused.stderr
+        assert cli("models").code == 0
+        run = cli("ask", "--thinking-budget", "2000", "hi")
+        assert run.code == 0, run.stderr
+        assert server.message_requests[-1].body["thinking"]["type"] == "enabled"
+
+
+def test_the_cache_is_per_base_url_and_a_damaged_one_is_ignored(cli, nova, emu, env, monkeypatch) -> None:
+    assert cli("models").code == 0  # cached for nova's URL
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.url)  # another endpoint: nothing known there
+    run = cli("ask", "-m", "claude-nova-1", "--effort", "xhigh", "hi")
+    assert run.code == 0 and len(emu.message_requests) == 1  # the plain emulator knows no nova
+    cache = Path(env["CLAUDE_HOME"]) / "models.json"
+    cache.write_text("{not json")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", nova.url)
+    damaged = cli("ask", "-m", "claude-nova-1", "--effort", "xhigh", "hi")
+    assert damaged.code == 10 and "not supported" in damaged.stderr  # sent; the API refused
+    assert cli("models").code == 0  # rewritten whole
+    assert json.loads(cache.read_text())["format"] == 1
+
+
+def test_show_refreshes_one_model_and_keeps_the_others(cli, nova, env) -> None:
+    assert cli("models").code == 0
+    cache = Path(env["CLAUDE_HOME"]) / "models.json"
+    assert len(json.loads(cache.read_text())["endpoints"][nova.url]) == len(nova.catalogue.models)
+    assert cli("models", "show", "claude-nova-1").code == 0
+    assert len(json.loads(cache.read_text())["endpoints"][nova.url]) == len(nova.catalogue.models)
+
+
+def test_a_dry_run_sends_and_keeps_nothing(cli, emu, env) -> None:
+    run = cli("models", "--dry-run")
+    assert run.stdout == f"GET {emu.url}/v1/models?limit=1000\n"
+    assert emu.requests == []
+    assert not (Path(env["CLAUDE_HOME"]) / "models.json").exists()
+
+
+def test_batch_lines_are_checked_against_the_cache_too(cli, nova, tmp_path: Path) -> None:
+    assert cli("models").code == 0
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "prompt": "hi",
+                "model": "claude-nova-1",
+                "params": {"output_config": {"effort": "max"}},
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "b", "prompt": "hi", "model": "claude-nova-1"})
+        + "\n"
+    )
+    before = len(nova.message_requests)
+    run = cli("batch", str(lines))  # every line is checked before any is sent
+    assert run.code == 2 and run.stdout == ""
+    assert "line 1: claude-nova-1 rejects --effort max; it takes low, medium, high" in run.stderr
+    assert len(nova.message_requests) == before
