@@ -46,7 +46,7 @@ def models(
     """List the models your key can use, newest first, with what each accepts.
 
     The list comes from the API (GET /v1/models, every page). On a terminal: an aligned table
-    with a header; in a pipe: one tab-separated line per model (id, display name, context
+    with a header on stdout; in a pipe: one tab-separated line per model (id, name, context
     window, max output tokens, thinking types, effort levels, and every capability the API
     reports unsupported), so `cut -f1` gives the ids. -o json prints the API's model objects
     unchanged as one array, -o ndjson one per line. `claude models show ID` prints one model in

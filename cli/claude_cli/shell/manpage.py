@@ -135,12 +135,19 @@ def command_page(group: click.Group, name: str) -> str:
     if isinstance(cmd, click.Group):
         names = cmd.list_commands(sub)
         lines += [".SH SYNOPSIS"]
+        runs_alone = cmd.invoke_without_command  # `claude models` lists; `claude models show ID`
+        if runs_alone:
+            lines += _synopsis(f"claude {name}", cmd, sub)
         for i, subname in enumerate(names):
             leaf = cmd.get_command(sub, subname)
             assert leaf is not None
             leaf_ctx = click.Context(leaf, info_name=subname, parent=sub)
-            lines += ([".br"] if i else []) + _synopsis(f"claude {name} {subname}", leaf, leaf_ctx)
-        lines += [".SH DESCRIPTION", *_description(cmd), ".SH COMMANDS"]
+            lines += ([".br"] if i or runs_alone else []) + _synopsis(
+                f"claude {name} {subname}", leaf, leaf_ctx
+            )
+        lines += [".SH DESCRIPTION", *_description(cmd)]
+        lines += [".SH OPTIONS", *_options(cmd, sub)] if runs_alone else []
+        lines += [".SH COMMANDS"]
         for subname in names:
             leaf = cmd.get_command(sub, subname)
             assert leaf is not None
