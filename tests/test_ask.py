@@ -283,6 +283,9 @@ def test_no_key_is_an_authentication_error(cli, emu) -> None:
     run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": ""})
     assert run.code == 11
     assert run.stderr.startswith("claude: error: no API key: set ANTHROPIC_API_KEY")
+    # A first run without a key says how to try claude anyway.
+    assert "; to try claude without a key, set ANTHROPIC_BASE_URL=emulator" in run.stderr
+    assert run.stderr.count("\n") == 1
     assert emu.requests == []
 
 

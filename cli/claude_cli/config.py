@@ -337,7 +337,9 @@ def resolve_credentials(flag: str | None, config: Config, *, run_command: bool =
     if config.api_key_command and run_command:
         return Credentials(api_key=clean_secret(_run_key_command(config.api_key_command), "api_key_command"))
     raise ConfigError(
-        "no API key: set ANTHROPIC_API_KEY, pass --api-key, or set api_key_command in " + str(config_path()),
+        "no API key: set ANTHROPIC_API_KEY, pass --api-key, or set api_key_command in "
+        + str(config_path())
+        + "; to try claude without a key, set ANTHROPIC_BASE_URL=emulator (a built-in stand-in for the API)",
         Exit.AUTHENTICATION,
     )
 
