@@ -105,3 +105,49 @@ def test_the_sdk_is_a_test_dependency_only() -> None:
             if any(n == "anthropic" or n.startswith("anthropic.") for n in names):
                 importers.append(str(path))
     assert importers == []
+
+
+def test_the_built_in_emulator_keeps_uploads_and_the_prompt_cache_between_commands(tmp_path: Path) -> None:
+    """Each command starts its own emulator; the README's Files and --cache recipes span two
+    commands, so uploads and cached prefixes are kept beside the log (privately)."""
+    import io
+    import re
+
+    from PIL import Image
+
+    env = {**no_key_env(tmp_path), "ANTHROPIC_BASE_URL": "emulator"}
+
+    def claude(*args: str, input: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "claude_cli", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    png = tmp_path / "login.png"
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 20), "white").save(buf, "PNG")
+    png.write_bytes(buf.getvalue())
+    up = claude("files", "upload", "-q", str(png))
+    assert up.returncode == 0, up.stderr
+    file_id = up.stdout.strip()
+    asked = claude("ask", "-a", file_id, "what does it say?")
+    assert (asked.returncode, asked.stdout) == (0, "You said: what does it say? (attached: file)")
+    assert claude("files", "list", "-q").stdout == f"{file_id}\n"
+    kept = tmp_path / "data" / "claude-cli" / "emulator" / "files"
+    assert {p.stat().st_mode & 0o777 for p in kept.iterdir()} == {0o600}
+
+    big = "def main():\n    return 42\n" * 300
+    first = claude("ask", "--cache", "--usage", "what does main() do?", input=big)
+    second = claude("ask", "--cache", "--usage", "list the TODOs", input=big)
+    assert " 0 cache read, " in first.stderr and re.search(r" [1-9]\d* cache write", first.stderr)
+    assert re.search(r" [1-9]\d* cache read, 0 cache write", second.stderr), second.stderr
+
+    assert claude("files", "delete", file_id).returncode == 0
+    gone = claude("ask", "-a", file_id, "again")
+    assert gone.returncode == 13 and f"file not found: {file_id}" in gone.stderr
+    assert list(kept.iterdir()) == []

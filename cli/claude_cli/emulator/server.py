@@ -22,12 +22,15 @@ import argparse
 import collections
 import contextlib
 import itertools
+import os
+import secrets
 import socket
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -154,6 +157,7 @@ class Emulator:
         batch_seconds: float = 0.2,
         context_window: int | None = CONTEXT_WINDOW,
         models: list[dict[str, Any]] | None = None,
+        state_dir: Path | None = None,
     ):
         # GET /v1/models answers from here; `models` adds or replaces ModelInfo objects, and a
         # model's capabilities decide what the emulator refuses for it (emulator/models.py).
@@ -176,6 +180,62 @@ class Emulator:
         self.httpd = _Server((host, port), _Handler)
         self.httpd.emulator = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
+        # Where uploaded files and prompt-cache prefixes are kept between runs (None: memory
+        # only). The built-in emulator (base URL `emulator`) is a new server in every claude
+        # process; with this, `claude files upload` then `claude ask -a file_...`, or a cached
+        # prompt sent twice, behave across commands as they do against the one real API.
+        self.state_dir = state_dir
+        if state_dir is not None:
+            self._load_state(state_dir)
+
+    def _load_state(self, state_dir: Path) -> None:
+        """The files and cache prefixes kept in `state_dir` by earlier runs (unreadable ones skipped)."""
+        kept = []
+        for meta_path in (state_dir / "files").glob("*.json"):
+            try:
+                meta = orjson.loads(meta_path.read_bytes())
+                data = meta_path.with_suffix(".bin").read_bytes()
+                kept.append((meta_path.stat().st_mtime_ns, meta, data))
+            except (OSError, orjson.JSONDecodeError):
+                continue
+        for _, meta, data in sorted(kept, key=lambda k: k[0]):  # newest last, as uploaded
+            self.files[meta["id"]] = meta
+            self.file_data[meta["id"]] = data
+        with contextlib.suppress(OSError, ValueError):
+            lines = (state_dir / "cache").read_text().split()
+            self.cache.update(bytes.fromhex(line) for line in lines)
+
+    def _keep(self, name: str, data: bytes) -> None:
+        """Write one file of the kept state (private: prompts and uploads are the user's)."""
+        assert self.state_dir is not None
+        path = self.state_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+
+    def add_cache(self, key: bytes) -> bool:
+        """Record a prompt-cache prefix; whether it was cached already."""
+        with self._lock:
+            seen = key in self.cache
+            self.cache.add(key)
+        if not seen and self.state_dir is not None:
+            with contextlib.suppress(OSError):
+                self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd = os.open(self.state_dir / "cache", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                with os.fdopen(fd, "a") as f:
+                    f.write(key.hex() + "\n")
+        return seen
+
+    def delete_file(self, file_id: str) -> None:
+        """Forget an uploaded file (and its kept copy)."""
+        with self._lock:
+            del self.files[file_id]
+            del self.file_data[file_id]
+        if self.state_dir is not None:
+            for suffix in (".json", ".bin"):
+                with contextlib.suppress(OSError):
+                    (self.state_dir / "files" / f"{file_id}{suffix}").unlink()
 
     @property
     def url(self) -> str:
@@ -217,7 +277,8 @@ class Emulator:
 
     def store_file(self, filename: str, mime: str, data: bytes, *, downloadable: bool = True) -> str:
         """Keep a file as the Files API would (code execution output is downloadable); its id."""
-        file_id = self.new_id("file")
+        # Kept files outlive this process, so their ids must not repeat another run's.
+        file_id = self.new_id("file") if self.state_dir is None else f"file_emu{secrets.token_hex(8)}"
         meta = {
             "id": file_id,
             "type": "file",
@@ -230,6 +291,10 @@ class Emulator:
         with self._lock:
             self.files[file_id] = meta
             self.file_data[file_id] = data
+        if self.state_dir is not None:
+            with contextlib.suppress(OSError):
+                self._keep(f"files/{file_id}.bin", data)
+                self._keep(f"files/{file_id}.json", orjson.dumps(meta))  # last: a reader finds both
         return file_id
 
     def server_tool_reply(self, body: dict[str, Any]) -> Reply | None:
@@ -406,10 +471,7 @@ def cache_usage(emu: Emulator, body: dict[str, Any]) -> dict[str, int]:
     prefix = [body.get("model"), body.get("tools"), system, blocks[: marks[-1] + 1]]
     key = orjson.dumps(prefix, option=orjson.OPT_SORT_KEYS)
     tokens = max(1, len(key) // 4)
-    with emu._lock:
-        seen = key in emu.cache
-        emu.cache.add(key)
-    if seen:
+    if emu.add_cache(key):
         return {"cache_read_input_tokens": tokens, "cache_creation_input_tokens": 0}
     return {"cache_read_input_tokens": 0, "cache_creation_input_tokens": tokens}
 
@@ -832,9 +894,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not url.path.startswith("/v1/files/") or file_id not in self.emu.files:
             self._error(404, "not_found_error", f"file not found: {file_id}")
             return
-        with self.emu._lock:
-            del self.emu.files[file_id]
-            del self.emu.file_data[file_id]
+        self.emu.delete_file(file_id)
         self._send(200, orjson.dumps({"id": file_id, "type": "file_deleted"}))
 
     # -- Files API --------------------------------------------------------------------------

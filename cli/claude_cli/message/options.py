@@ -159,7 +159,11 @@ def _connection_flags(
         str | None, typer.Option("--api-key", help="API key (prefer ANTHROPIC_API_KEY: flags show in ps).")
     ] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="API base URL. Env: ANTHROPIC_BASE_URL.")
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="API base URL; 'emulator': the built-in stand-in (no key). Env: ANTHROPIC_BASE_URL.",
+        ),
     ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Seconds of silence before giving up (default 600).")

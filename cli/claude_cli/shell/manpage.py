@@ -10,7 +10,12 @@ from ..errors import EXIT_TABLE
 ENVIRONMENT = [
     ("ANTHROPIC_API_KEY", "The API key (sent as x-api-key; never printed, logged or written)."),
     ("ANTHROPIC_AUTH_TOKEN", "An OAuth bearer token, used when no API key is set."),
-    ("ANTHROPIC_BASE_URL", "The API base URL (default https://api.anthropic.com)."),
+    (
+        "ANTHROPIC_BASE_URL",
+        "The API base URL (default https://api.anthropic.com); emulator: the built-in stand-in for "
+        "the API, started in the process (no key, no network; files and the prompt cache kept in "
+        "$CLAUDE_HOME/emulator).",
+    ),
     ("CLAUDE_MODEL", "The default model (an id or an alias)."),
     ("CLAUDE_CONFIG", "The config file (default $XDG_CONFIG_HOME/claude-cli/config.toml)."),
     (
