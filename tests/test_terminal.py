@@ -297,3 +297,32 @@ def test_chat_continuing_says_which_and_shows_the_last_exchange(env, emu, proc) 
         assert child.expect_exit() == 0
     finally:
         child.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "pipe"),
+    [
+        (["-j", "1"], None),  # results on the terminal itself
+        (["-j", "1"], ["cat"]),  # the README's `claude batch ... | jq`
+        (["--via", "batches", "--poll-interval", "0.1"], ["cat"]),
+    ],
+    ids=["stdout", "pipe", "via-batches"],
+)
+def test_batch_results_never_start_inside_the_progress_line(
+    env, emu, tmp_path: Path, args: list[str], pipe: list[str] | None
+) -> None:
+    """The progress line (stderr, redrawn in place, no newline) is erased before a result goes to
+    stdout when stdout can reach the same screen, so each result starts its own line."""
+    emu.latency = 0.25  # slow enough that the progress line is drawn between results
+    lines = tmp_path / "six.jsonl"
+    lines.write_text("".join(f'{{"id": "q{i}", "prompt": "p{i}"}}\n' for i in range(1, 7)))
+    child = TmuxChild(["batch", *args, str(lines)], env, pipe=pipe)
+    try:
+        assert child.expect_exit(timeout=40) == 0
+        screen = child.text()
+    finally:
+        child.close()
+    results = [line for line in screen.splitlines() if '"id":"q' in line]
+    assert len(results) == 6, screen
+    assert all(line.startswith('{"id":"q') for line in results), screen
+    assert "claude: batch: 6 done, 0 failed" in screen

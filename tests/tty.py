@@ -22,13 +22,20 @@ EOF_MARK = "__CLAUDE_EXIT="
 
 
 class TmuxChild:
-    """`claude ARGS` running in tmux; expect_exact/sendline/sendintr/sendeof as in pexpect.
+    """`claude ARGS` (or `claude ARGS | PIPE...`) running in tmux; expect_exact/sendline/sendintr/sendeof
+    as in pexpect.
 
     expect_exact searches the whole scrollback (and screen) after the previous match.
     """
 
     def __init__(
-        self, args: list[str], env: dict[str, str], *, width: int = 100, timeout: float = 15
+        self,
+        args: list[str],
+        env: dict[str, str],
+        *,
+        width: int = 100,
+        timeout: float = 15,
+        pipe: list[str] | None = None,
     ) -> None:
         self.tmux = shutil.which("tmux") or pytest.skip("tmux is not installed")
         self.socket = f"claude-test-{uuid.uuid4().hex[:8]}"
@@ -43,6 +50,8 @@ class TmuxChild:
             f"export {k}={shlex.quote(v)}\n" for k, v in merged.items() if k.replace("_", "").isalnum()
         )
         command = shlex.join([sys.executable, "-m", "claude_cli", *args])
+        if pipe:  # stdout into another program that prints on the same terminal (`| jq`)
+            command = f"set -o pipefail; {command} | {shlex.join(pipe)}"
         script.write_text(f"{exports}{command}\necho {EOF_MARK}$?__\nexec sleep 600\n")
         self._tmux("new-session", "-d", "-x", str(width), "-y", "40", f"bash {script}")
         self._tmux("set-option", "-g", "history-limit", "10000")

@@ -66,6 +66,36 @@ class Output:
         self.live: LiveMarkdown | None = None  # the answer being rendered, if any
         self.wrote = False  # anything written to stdout
         self._at_line_start = True
+        self._progress_shown = False  # a progress line is drawn on stderr (no newline after it)
+        self._progress_held_until = 0.0  # time.monotonic() before which it is not drawn again
+        self._stdout_shares_screen: bool | None = None
+
+    def _shares_screen(self) -> bool:
+        """Whether stdout may reach the terminal stderr draws on: a terminal, or a pipe (`| jq`)."""
+        if self._stdout_shares_screen is None:
+            import stat
+
+            try:
+                mode = os.fstat(self._out.fileno()).st_mode if self._out is not None else 0
+                piped = stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+            except (OSError, ValueError, AttributeError):  # no descriptor (a test's buffer)
+                piped = False
+            self._stdout_shares_screen = self.stdout_tty or piped
+        return self._stdout_shares_screen
+
+    def _clear_progress(self) -> None:
+        """Erase the progress line before stdout writes where it is drawn.
+
+        Written after it, a result would start in the middle of the progress line. In a pipe the
+        reader (jq) prints a moment later, so the line is not drawn again for a while.
+        """
+        import time
+
+        self.stderr.write("\r\x1b[2K")
+        self.stderr.flush()
+        self._progress_shown = False
+        if not self.stdout_tty:
+            self._progress_held_until = time.monotonic() + 0.5
 
     def write(self, data: bytes) -> None:
         """Write to stdout and flush, so the reader sees it now."""
@@ -73,6 +103,8 @@ class Output:
             return
         if self._out is None:
             raise StdoutFailure("cannot write to stdout: it is closed")
+        if self._progress_shown and self._shares_screen():
+            self._clear_progress()
         try:
             self._out.write(data)
             self._out.flush()
@@ -135,9 +167,15 @@ class Output:
         """A progress line redrawn in place on stderr (a terminal only); None clears it."""
         if not self.stderr_tty:
             return
+        if text is not None and self._progress_held_until:
+            import time
+
+            if time.monotonic() < self._progress_held_until:
+                return
         line = "" if text is None else (f"{DIM}{text}{RESET}" if self.color else text)
         self.stderr.write("\r\x1b[2K" + line)
         self.stderr.flush()
+        self._progress_shown = bool(line)
 
     def thinking(self, text: str) -> None:
         """Thinking text, streamed to stderr (dim on a terminal)."""
