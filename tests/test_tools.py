@@ -531,9 +531,32 @@ def test_server_tool_aliases_mean_the_newest_version_and_can_be_pinned(cli, emu)
         {"type": "web_fetch_20260318", "name": "web_fetch"},
     ]
     assert second == [{"type": "web_search_20250305", "name": "web_search"}]
-    assert "web_search = web_search_20260318 (or @20260209, @20250305)" in " ".join(
-        cli("tool-run", "--help").stdout.split()
+    assert (
+        "web_search = web_search_20260318 (web_search_20250305 on models before 4.6) (or @20260209, @20250305)"
+        in " ".join(cli("tool-run", "--help").stdout.split())
     )
+
+
+def test_an_alias_means_the_newest_version_the_model_takes(cli, emu) -> None:
+    """Dynamic filtering (the 2026 web search/fetch versions) needs Claude 4.6 or later: on an
+    older model the alias means the newest version without it; a pinned version is sent as given."""
+    emu.enqueue(Reply.text("ok"), Reply.text("ok"))
+    old = cli(
+        "tool-run", "-m", "sonnet-4.5", "--server-tool", "web_search", "--server-tool", "web_fetch", "go"
+    )
+    assert old.code == 0, old
+    assert emu.message_requests[-1].body["tools"] == [
+        {"type": "web_search_20250305", "name": "web_search"},
+        {"type": "web_fetch_20250910", "name": "web_fetch"},
+    ]
+    web = cli("ask", "-m", "claude-haiku-4-5", "--web", "news?")
+    assert web.code == 0, web
+    assert [t["type"] for t in emu.message_requests[-1].body["tools"]] == [
+        "web_search_20250305",
+        "web_fetch_20250910",
+    ]
+    pinned = cli("tool-run", "-m", "sonnet-4.5", "--server-tool", "web_search@20260318", "go")
+    assert pinned.code == 10 and "dynamic filtering" in pinned.stderr  # sent as given; the API refuses
 
 
 def test_tools_file_passes_every_api_key_through_and_keeps_local_keys_out(cli, emu, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ..message.capabilities import server_tool_help
+from ..message.capabilities import SERVER_TOOLS, server_tool_help
 from ..message.options import ATTACH, CONNECTION, CONVERSATION, MCP, OUTPUT, REQUEST, Prompt, message_command
 
 EPILOG = """\b
@@ -145,6 +145,7 @@ def tool_run(
         settings = LoopSettings(
             tools=tools_all,
             server_tools=server,
+            server_aliases={s for s in server_tool or [] if s in SERVER_TOOLS},
             tool_choice=make_choice(tool_choice, tools_all, server),
             parallel=not no_parallel,
             max_steps=max_steps,

@@ -39,6 +39,7 @@ import orjson
 from ..message.capabilities import (
     ADAPTIVE_THINKING,
     CODE_EXECUTION_TOOL,
+    DYNAMIC_FILTERING,
     EFFORT,
     FORCED_TOOL,
     IMAGE_INPUT,
@@ -52,6 +53,7 @@ from ..message.capabilities import (
     WEB_SEARCH_TOOL,
     Learned,
     effort_level,
+    filters_dynamically,
     is_prefill,
     rejected_features,
 )
@@ -695,6 +697,8 @@ def _capability_problem(body: dict[str, Any], rejected: frozenset[str]) -> str |
         return f"output_config.effort: effort {effort!r} is not supported for this model."
     for tool in body.get("tools") or []:
         kind = str(tool.get("type", "")) if isinstance(tool, dict) else ""
+        if kind in DYNAMIC_FILTERING and not filters_dynamically(str(body.get("model"))):
+            return f"tools: {kind} (dynamic filtering) needs a Claude 4.6 or later model."
         if (kind.startswith("web_search_") and WEB_SEARCH_TOOL in rejected) or (
             kind.startswith("code_execution_") and CODE_EXECUTION_TOOL in rejected
         ):

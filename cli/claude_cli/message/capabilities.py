@@ -224,6 +224,19 @@ def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str
 # filtering, available on Claude 4.6 and later models (pin 20250305 for older ones); the Haiku
 # 4.5 migration guide names code_execution_20250825 the current code execution version, and no
 # source here says 20260120 or 20260521 works without a beta header, so the alias stays there.
+# The versions with dynamic filtering work on Claude 4.6 and later models and Mythos Preview only
+# (web-search-tool: "Dynamic filtering is available with Claude 4.6 and later models and Claude
+# Mythos Preview"; web-fetch-tool says the same of web_fetch_20260209/20260309/20260318). For an
+# older model an alias means the newest version without it.
+DYNAMIC_FILTERING = frozenset(
+    {
+        "web_search_20260209",
+        "web_search_20260318",
+        "web_fetch_20260209",
+        "web_fetch_20260309",
+        "web_fetch_20260318",
+    }
+)
 SERVER_TOOLS: dict[str, tuple[str, ...]] = {
     "web_search": ("20260318", "20260209", "20250305"),
     "web_fetch": ("20260318", "20260309", "20260209", "20250910"),
@@ -233,17 +246,31 @@ SERVER_TOOLS: dict[str, tuple[str, ...]] = {
 }
 
 
-def server_tool_type(spec: str) -> tuple[str, str] | None:
+def filters_dynamically(model: str | None) -> bool:
+    """Whether `model` takes the server tool versions with dynamic filtering (unknown: yes)."""
+    parsed = parse_model(model) if model else None
+    if parsed is None:
+        return True  # an unknown model: the newest version, and the API decides
+    family, version = parsed
+    return version >= (4, 6) or (family == "mythos" and version == (0, 0))  # 0.0: Mythos Preview
+
+
+def server_tool_type(spec: str, model: str | None = None) -> tuple[str, str] | None:
     """(name, type) for a server tool alias (web_search) or a pinned one (web_search@20250305).
 
-    None when spec is neither; a pinned version this table does not list is passed on as given
-    (the API decides).
+    An alias means the newest version `model` takes (see DYNAMIC_FILTERING). None when spec is
+    neither; a pinned version this table does not list is passed on as given (the API decides).
     """
     name, _, version = spec.partition("@")
     if name not in SERVER_TOOLS:
         return None
     if not version:
-        return name, f"{name}_{SERVER_TOOLS[name][0]}"
+        usable = [
+            v
+            for v in SERVER_TOOLS[name]
+            if filters_dynamically(model) or f"{name}_{v}" not in DYNAMIC_FILTERING
+        ]
+        return name, f"{name}_{(usable or SERVER_TOOLS[name])[0]}"
     if not re.fullmatch(r"\d{8}", version):
         return None
     return name, f"{name}_{version}"
@@ -251,7 +278,11 @@ def server_tool_type(spec: str) -> tuple[str, str] | None:
 
 def server_tool_help() -> str:
     """One line per alias: what it resolves to and the versions that can be pinned."""
-    return "; ".join(
-        f"{name} = {name}_{versions[0]}" + (f" (or @{', @'.join(versions[1:])})" if versions[1:] else "")
-        for name, versions in SERVER_TOOLS.items()
-    )
+    parts = []
+    for name, versions in SERVER_TOOLS.items():
+        part = f"{name} = {name}_{versions[0]}"
+        older = server_tool_type(name, "claude-sonnet-4-5")
+        if older and older[1] != f"{name}_{versions[0]}":
+            part += f" ({older[1]} on models before 4.6)"
+        parts.append(part + (f" (or @{', @'.join(versions[1:])})" if versions[1:] else ""))
+    return "; ".join(parts)

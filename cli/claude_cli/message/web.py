@@ -18,21 +18,26 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UsageError
-from .capabilities import SERVER_TOOLS
+from .capabilities import server_tool_type
 
-WEB_SEARCH = f"web_search_{SERVER_TOOLS['web_search'][0]}"
-WEB_FETCH = f"web_fetch_{SERVER_TOOLS['web_fetch'][0]}"
 MAX_CONTINUATIONS = 10  # paused turns sent back before giving up (exit 5, the answer so far kept)
 
 
-def web_tools(domains: list[str] | None = None, max_uses: int | None = None) -> list[dict[str, Any]]:
-    """The declarations --web adds: web search and web fetch, limited to `domains` and `max_uses`."""
+def web_tools(
+    domains: list[str] | None = None, max_uses: int | None = None, model: str | None = None
+) -> list[dict[str, Any]]:
+    """The declarations --web adds: web search and web fetch (the versions `model` takes),
+    limited to `domains` and `max_uses`."""
     for domain in domains or []:
         if "://" in domain or not domain.strip() or " " in domain:
             raise UsageError(f"--web-domains: {domain!r} is not a domain (no scheme: example.com)")
     if max_uses is not None and max_uses < 1:
         raise UsageError(f"--web-max-uses must be 1 or more, not {max_uses}")
-    tools = [{"type": WEB_SEARCH, "name": "web_search"}, {"type": WEB_FETCH, "name": "web_fetch"}]
+    tools = []
+    for name in ("web_search", "web_fetch"):
+        resolved = server_tool_type(name, model)
+        assert resolved is not None  # both are in SERVER_TOOLS
+        tools.append({"type": resolved[1], "name": name})
     for tool in tools:
         if domains:
             tool["allowed_domains"] = list(domains)
@@ -43,7 +48,7 @@ def web_tools(domains: list[str] | None = None, max_uses: int | None = None) -> 
 
 def add_web_tools(body: dict[str, Any], domains: list[str] | None, max_uses: int | None) -> None:
     """Declare the web tools in `body`, replacing any of the same name (from -c or --body)."""
-    new = web_tools(domains, max_uses)
+    new = web_tools(domains, max_uses, str(body.get("model") or "") or None)
     names = {t["name"] for t in new}
     body["tools"] = [t for t in body.get("tools") or [] if t.get("name") not in names] + new
 

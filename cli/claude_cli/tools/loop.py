@@ -40,6 +40,7 @@ class LoopSettings:
 
     tools: dict[str, AnyTool]
     server_tools: list[dict[str, Any]] = field(default_factory=list)
+    server_aliases: set[str] = field(default_factory=set)  # names given as a bare alias: fit to the model
     tool_choice: dict[str, Any] | None = None
     parallel: bool = True
     max_steps: int = 25
@@ -76,8 +77,16 @@ def terminal_confirm() -> Confirm | None:
 
 def add_tools(body: dict[str, Any], settings: LoopSettings) -> None:
     """Declare the tools and the tool choice in the body; check the choice against thinking."""
+    from ..message.capabilities import server_tool_type
+
+    server = []
+    for declaration in settings.server_tools:
+        fitted = server_tool_type(declaration["name"], str(body.get("model")))
+        if declaration["name"] in settings.server_aliases and fitted:
+            declaration = {**declaration, "type": fitted[1]}
+        server.append(declaration)
     body["tools"] = merge_tools(
-        body.get("tools") or [], [*(t.declaration() for t in settings.tools.values()), *settings.server_tools]
+        body.get("tools") or [], [*(t.declaration() for t in settings.tools.values()), *server]
     )
     choice = dict(settings.tool_choice) if settings.tool_choice else None
     if not settings.parallel and (choice or {}).get("type") != "none":
