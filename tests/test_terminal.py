@@ -326,3 +326,50 @@ def test_batch_results_never_start_inside_the_progress_line(
     assert len(results) == 6, screen
     assert all(line.startswith('{"id":"q') for line in results), screen
     assert "claude: batch: 6 done, 0 failed" in screen
+
+
+def test_chat_edit_and_ctrl_x_ctrl_e_write_the_message_in_the_editor(env, emu, tmp_path) -> None:
+    editor = tmp_path / "editor.sh"  # an $EDITOR that appends to the file it is given
+    editor.write_text('#!/bin/sh\nprintf "%s" " from the editor" >> "$1"\n')
+    editor.chmod(0o755)
+    child = TmuxChild(["chat"], {**env, "VISUAL": str(editor)})
+    try:
+        child.expect_exact("> ")
+        child.sendline("/edit a draft")
+        child.expect_exact("You said: a draft from the editor")
+        child.expect_exact("> ")
+        child.send("typed")
+        child.keys("C-x", "C-e")
+        child.expect_exact("You said: typed from the editor")
+        child.expect_exact("> ")
+        child.sendline("/help")
+        child.expect_exact("/edit [TEXT]")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert [user_texts(emu)[-1], len(emu.message_requests)] == ["typed from the editor", 2]
+    assert emu.message_requests[0].body["messages"][0]["content"] == "a draft from the editor"
+
+
+def test_chat_copy_puts_the_answer_or_its_code_on_the_clipboard_with_osc_52(env, emu) -> None:
+    emu.enqueue(Reply("message", content=[{"type": "text", "text": "Here:\n\n```sh\nls -la\n```\n\nDone."}]))
+    child = TmuxChild(["chat"], env)
+    try:
+        child._tmux("set-option", "-g", "set-clipboard", "on")  # tmux keeps what OSC 52 sets
+        child.expect_exact("> ")
+        child.sendline("/copy")
+        child.expect_exact("nothing to copy")
+        child.sendline("give me code")
+        child.expect_exact("Done.")
+        child.expect_exact("> ")
+        child.sendline("/copy code")
+        child.expect_exact("copied 7 characters")
+        assert child._tmux("show-buffer") == "ls -la\n"
+        child.sendline("/copy")
+        child.expect_exact("copied")
+        assert child._tmux("show-buffer").startswith("Here:\n\n```sh\nls -la\n```")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()

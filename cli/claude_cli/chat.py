@@ -31,6 +31,7 @@ HELP = """commands:
   /system [TEXT]     show the system prompt, or add a system message after your next message
   /thinking [MODE]   show or set thinking: adaptive, off (or enabled with --thinking-budget)
   /attach FILE|URL   attach an image, PDF or text file to your next message
+  /edit [TEXT]       write your next message in $VISUAL/$EDITOR (starting from TEXT); saved, it is sent
   /retry             send the last failed or cancelled message again (else re-ask the last one)
   /undo              forget the last exchange (in the log too)
   /copy [code]       copy the last answer (or its last code block) to the clipboard (OSC 52)
@@ -40,13 +41,14 @@ HELP = """commands:
   /exit              leave (or Ctrl-D)
   //text             send a message that starts with /
 Enter sends; Alt-Enter or a line ending in \\ adds a newline; a paste is one message;
-Ctrl-X Ctrl-E edits the message in $EDITOR; TAB completes; Ctrl-C cancels an answer"""
+Ctrl-X Ctrl-E edits the message being written in $EDITOR; TAB completes; Ctrl-C cancels an answer"""
 # What TAB completes after each command ("<path>": file names).
 COMPLETIONS: dict[str, list[str]] = {
     "/model": [],
     "/system": [],
     "/thinking": ["adaptive", "enabled", "off"],
     "/attach": ["<path>"],
+    "/edit": [],
     "/retry": [],
     "/undo": [],
     "/copy": ["code"],
@@ -208,9 +210,10 @@ class ChatSession:
         self.out.note(f"claude chat with {self.model}: /help for commands, Ctrl-D to leave", dim=True)
         if self.conversation_id is not None:
             self._show_continued()
+        edit: str | None = None  # /edit: the next message is written in the editor
         while True:
             try:
-                text = editor.read(PROMPT)
+                text, edit = editor.read(PROMPT, edit=edit), None
             except EOFError:
                 self.out.note("")
                 return Exit.OK
@@ -221,6 +224,9 @@ class ChatSession:
                 continue
             if text.startswith("//"):
                 text = text[1:]  # `//text` is a message that starts with /
+            elif text.split(maxsplit=1)[0] == "/edit":
+                edit = text[len("/edit") :].strip()
+                continue
             elif text.startswith("/"):
                 if self._command(text) is False:
                     return Exit.OK

@@ -1,9 +1,9 @@
 """The chat's line editor: prompt_toolkit, imported only by the terminal REPL.
 
 Enter sends; Alt-Enter, or a line ending in `\\`, adds a newline; a bracketed paste lands in the
-buffer whole (newlines included), so a pasted block is one message; Ctrl-X Ctrl-E edits the
-message in $VISUAL/$EDITOR; TAB completes slash commands, model names and /attach paths; the
-input history is kept in a file across sessions.
+buffer whole (newlines included), so a pasted block is one message; Ctrl-X Ctrl-E (or chat's
+/edit) edits the message in $VISUAL/$EDITOR and sends what was saved; TAB completes slash
+commands, model names and /attach paths; the input history is kept in a file across sessions.
 """
 
 from __future__ import annotations
@@ -77,6 +77,18 @@ class LineEditor:
             enable_open_in_editor=True,  # Ctrl-X Ctrl-E
         )
 
-    def read(self, prompt: str = "> ") -> str:
-        """One message; EOFError on Ctrl-D, KeyboardInterrupt on Ctrl-C."""
-        return str(self.session.prompt(prompt))
+    def read(self, prompt: str = "> ", *, edit: str | None = None) -> str:
+        """One message; EOFError on Ctrl-D, KeyboardInterrupt on Ctrl-C.
+
+        With `edit` (chat's /edit), $VISUAL/$EDITOR opens at once on that text, and what is
+        saved is the message, as after Ctrl-X Ctrl-E (the same prompt_toolkit editor call: an
+        editor that exits non-zero leaves the text at the prompt instead).
+        """
+        if edit is None:
+            return str(self.session.prompt(prompt))
+        buffer = self.session.default_buffer
+        return str(
+            self.session.prompt(
+                prompt, default=edit, pre_run=lambda: buffer.open_in_editor(validate_and_handle=True)
+            )
+        )
