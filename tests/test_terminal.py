@@ -373,3 +373,35 @@ def test_chat_copy_puts_the_answer_or_its_code_on_the_clipboard_with_osc_52(env,
         assert child.expect_exit() == 0
     finally:
         child.close()
+
+
+def test_chat_undo_drops_every_stored_turn_of_the_exchange(env, emu, proc) -> None:
+    """A paused --web answer is stored as two turns; /undo used to drop only the second, leaving
+    the paused half of the undone exchange in the log for `ask -c` to continue."""
+    import sqlite3
+
+    child = TmuxChild(["chat", "--web"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("keep this")
+        child.expect_exact("> ")
+        paused = [
+            {"type": "text", "text": "Searching. "},
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}},
+        ]
+        emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn"))
+        child.sendline("undo this")
+        child.expect_exact("You said: undo this")
+        child.expect_exact("> ")
+        child.sendline("/undo")
+        child.expect_exact("forgot the last exchange")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    db = sqlite3.connect(Path(env["CLAUDE_HOME"]) / "claude.db")
+    assert [r[0] for r in db.execute("SELECT seq FROM turns")] == [1]  # the kept exchange's one turn
+    assert proc("ask", "-c", "next").code == 0
+    sent = emu.message_requests[-1].body["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["keep this", "next"]
+    assert len(sent) == 3

@@ -328,7 +328,7 @@ class ChatSession:
 
             store = Store()
             try:
-                if not store.pop(self.conversation_id):
+                if not store.pop_exchange(self.conversation_id):
                     self.conversation_id = None  # that was its only turn: the conversation is gone
             finally:
                 store.close()
@@ -383,8 +383,10 @@ class ChatSession:
 
     def _pop_exchange(self) -> dict[str, Any] | None:
         """Drop the last user message and the answers after it; returns that user message."""
+        from .store import typed
+
         for i in range(len(self.messages) - 1, -1, -1):
-            if self.messages[i]["role"] == "user" and not _tool_results(self.messages[i]):
+            if typed(self.messages[i]):
                 user = self.messages[i]
                 self.messages = self.messages[:i]
                 return user
@@ -424,16 +426,6 @@ def _user_message(raw: bytes, number: int) -> dict[str, Any]:
     ):
         return {"role": "user", "content": value["content"]}
     raise UsageError(f"stdin line {number}: expected a string, a block list or a user message object")
-
-
-def _tool_results(message: dict[str, Any]) -> bool:
-    """A user turn that only answers tool calls (part of an exchange, not a message typed)."""
-    content = message.get("content")
-    return (
-        isinstance(content, list)
-        and bool(content)
-        and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
-    )
 
 
 def _text_of(message: dict[str, Any]) -> str:

@@ -151,6 +151,18 @@ def added(request: dict[str, Any], previous: list[dict[str, Any]]) -> list[dict[
     return list(request.get("messages") or [])[len(previous) :]
 
 
+def typed(message: dict[str, Any]) -> bool:
+    """A user message someone wrote, not one that only answers tool calls."""
+    if message.get("role") != "user":
+        return False
+    content = message.get("content")
+    return not (
+        isinstance(content, list)
+        and bool(content)
+        and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+    )
+
+
 def said(messages: list[dict[str, Any]], role: str) -> str:
     """The text `role` said in `messages`: string contents and text blocks (not tool inputs or
     results, attachments or thinking)."""
@@ -439,6 +451,35 @@ class Store:
             if last is not None:
                 db.execute("DELETE FROM turns WHERE id = ?", (last[0],))
                 _release(db, last[1], last[2])
+            (left,) = db.execute(
+                "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+            if not left:
+                db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        return int(left)
+
+    def pop_exchange(self, conversation_id: str) -> int:
+        """Drop the conversation's last exchange (chat's /undo): its last turn and the turns before
+        it back to the one where a message was typed, since tool-result turns and the
+        continuations of a paused turn belong to the exchange they continue. Returns how many
+        turns are left (0: the conversation is gone too)."""
+        with self._transaction() as db:
+            rows = db.execute(  # newest first: (id, kept, how many messages it stored)
+                "SELECT id, kept, json_array_length(messages) FROM turns WHERE conversation_id = ?"
+                " ORDER BY seq DESC",
+                (conversation_id,),
+            ).fetchall()
+            for at, (turn_id, kept, _) in enumerate(rows):
+                earlier = rows[at + 1] if at + 1 < len(rows) else None
+                # The messages this turn added: beyond the previous turn's history (see `added`).
+                before = earlier[1] + earlier[2] + 1 if earlier else 0
+                messages, settings = db.execute(
+                    "SELECT messages, settings FROM turns WHERE id = ?", (turn_id,)
+                ).fetchone()
+                db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
+                _release(db, settings, messages)
+                if any(typed(m) for m in orjson.loads(messages)[max(0, before - kept) :]):
+                    break
             (left,) = db.execute(
                 "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
             ).fetchone()
