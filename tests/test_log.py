@@ -180,6 +180,16 @@ def test_a_layout_1_log_gets_its_search_index_in_place(cli, emu, env) -> None:
     assert cli("log", "search", "sockets").stdout.split("\t")[2] == "3"
 
 
+def test_indexing_a_big_layout_1_log_says_so_once(cli, env, monkeypatch) -> None:
+    from claude_cli import store
+
+    monkeypatch.setattr(store, "INDEX_NOTE_AT", 2)  # the log below has 2 turns
+    write_layout_1_log(db_path(env))
+    first = cli("log", "list")
+    assert first.stderr == "claude: indexing the 2 stored turns for `claude log search` (once)\n"
+    assert cli("log", "list").stderr == ""
+
+
 # -- list -----------------------------------------------------------------------------------
 
 
