@@ -231,3 +231,43 @@ def test_a_100_megapixel_image_is_downsized_without_a_library_warning(proc, emu,
     assert run.stderr == f"claude: downsized {path} from 10000x10000 to 1568x1568 px\n"
     (block, _) = emu.message_requests[0].body["messages"][0]["content"]
     assert block["type"] == "image" and block["source"]["media_type"] == "image/png"
+
+
+# -- special files under -a DIR ------------------------------------------------------------------
+
+
+def test_a_directory_skips_pipes_and_devices_with_a_note(cli, emu, tmp_path) -> None:
+    import os
+
+    tree = tmp_path / "proj"
+    tree.mkdir()
+    (tree / "a.txt").write_text("hello")
+    os.mkfifo(tree / "fifo")  # nothing writes to it: reading it would wait
+    (tree / "zero").symlink_to("/dev/zero")  # endless
+    run = cli("ask", "-a", str(tree), "hi")
+    assert run.code == 0 and f'<file name="{tree}/a.txt">' in run.stdout
+    assert run.stderr == (
+        f"claude: skipped {tree}/fifo: not a regular file\nclaude: skipped {tree}/zero: not a regular file\n"
+    )
+    assert len(emu.message_requests) == 1
+
+
+def _big_proc_file() -> str | None:
+    """A /proc file whose size says 0 bytes but which holds more than 1 MB (kallsyms), if any."""
+    try:
+        with open("/proc/kallsyms", "rb") as f:
+            return "/proc/kallsyms" if len(f.read(1_100_000)) > 1_048_576 else None
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(_big_proc_file() is None, reason="needs a readable /proc/kallsyms over 1 MB")
+def test_a_file_under_a_directory_is_read_only_up_to_its_limit(cli, emu, tmp_path) -> None:
+    tree = tmp_path / "proj"
+    tree.mkdir()
+    (tree / "a.txt").write_text("hello")
+    (tree / "kallsyms").symlink_to(str(_big_proc_file()))  # its stat says 0 bytes: the read must count
+    run = cli("ask", "-a", str(tree), "hi")
+    assert run.code == 0 and f'<file name="{tree}/a.txt">' in run.stdout
+    assert "kallsyms" not in run.stdout
+    assert run.stderr == f"claude: skipped {tree}/kallsyms: over 1 MB, the most it may be\n"

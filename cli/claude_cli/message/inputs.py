@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
@@ -59,7 +58,11 @@ def read_limited(stream: BinaryIO, what: str, limit: int | None = INPUT_LIMIT) -
 
 
 def _too_big(what: str, limit: int) -> str:
-    return f"{what} is over {limit // 2**20} MB, the most it may be"
+    return f"{what} is {_over(limit)}"
+
+
+def _over(limit: int) -> str:
+    return f"over {limit // 2**20} MB, the most it may be"
 
 
 def read_stdin_bytes(limit: int | None = INPUT_LIMIT) -> bytes | None:
@@ -92,12 +95,23 @@ def stdin_text_from(data: bytes) -> str | None:
     return text or None
 
 
-def read_file_bytes(path: str, what: str, limit: int | None = INPUT_LIMIT) -> bytes:
-    """A file's bytes, or a UsageError naming `what` it was for (the one wording for every file).
+class Unreadable(UsageError):
+    """A file the bounded reader refused or could not read; `reason` says why without naming it."""
 
-    The one bounded reader: a regular file over `limit` is refused before reading, a device or
-    socket (/dev/zero, /dev/stdin on a terminal) is refused, and a pipe (`<(cmd)`, a FIFO) is
-    read up to `limit`; a FIFO nobody opens for writing is given up after FIFO_OPEN_TIMEOUT.
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def read_file_bytes(path: str, what: str, limit: int | None = INPUT_LIMIT, *, pipes: bool = True) -> bytes:
+    """A file's bytes, or a UsageError (Unreadable) naming `what` it was for (the one wording for
+    every file).
+
+    The one bounded reader: a regular file over `limit` is refused before reading, and read only
+    up to `limit` (a /proc file says 0 bytes and holds megabytes); a device or socket
+    (/dev/zero, /dev/stdin on a terminal) is refused, and a pipe (`<(cmd)`, a FIFO) is read up to
+    `limit` (refused like a device without `pipes`); a FIFO nobody opens for writing is given up
+    after FIFO_OPEN_TIMEOUT.
     """
     import stat
 
@@ -108,18 +122,27 @@ def read_file_bytes(path: str, what: str, limit: int | None = INPUT_LIMIT) -> by
             raise IsADirectoryError
         if stat.S_ISREG(mode):
             if limit is not None and info.st_size > limit:
-                raise UsageError(_too_big(f"{what}: {path}", limit))
-            return Path(path).read_bytes()
-        if not stat.S_ISFIFO(mode):
-            raise UsageError(f"{what}: not a regular file or a pipe: {path}")
+                raise Unreadable(_too_big(f"{what}: {path}", limit), _over(limit))
+            with open(path, "rb") as stream:
+                return _read_up_to(stream, f"{what}: {path}", limit)
+        if not stat.S_ISFIFO(mode) or not pipes:
+            kind = "a regular file or a pipe" if pipes else "a regular file"
+            raise Unreadable(f"{what}: not {kind}: {path}", f"not {kind}")
         with _open_fifo(path, what) as stream:
-            return read_limited(stream, f"{what} {path}", limit)
+            return _read_up_to(stream, f"{what} {path}", limit)
     except FileNotFoundError:
-        raise UsageError(f"{what}: no such file: {path}") from None
+        raise Unreadable(f"{what}: no such file: {path}", "no such file") from None
     except IsADirectoryError:
-        raise UsageError(f"{what}: is a directory: {path}") from None
+        raise Unreadable(f"{what}: is a directory: {path}", "is a directory") from None
     except OSError as exc:
-        raise UsageError(f"{what}: cannot read {path}: {exc.strerror}") from None
+        raise Unreadable(f"{what}: cannot read {path}: {exc.strerror}", str(exc.strerror)) from None
+
+
+def _read_up_to(stream: BinaryIO, what: str, limit: int | None) -> bytes:
+    try:
+        return read_limited(stream, what, limit)
+    except UsageError as exc:
+        raise Unreadable(exc.message, _over(limit or 0)) from None
 
 
 def _open_fifo(path: str, what: str) -> BinaryIO:

@@ -11,11 +11,13 @@ total the directory adds is capped at MAX_TOTAL bytes before anything is read in
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import UsageError
+from .inputs import Unreadable, read_file_bytes
 
 MAX_FILE = 1024 * 1024  # bytes: a larger file under a directory is skipped with a note
 MAX_TOTAL = 16 * 1024 * 1024  # bytes a directory may add (the API takes 32 MB a request, base64 included)
@@ -26,7 +28,7 @@ def list_files(root: str) -> list[str]:
     listed = _git_files(root)
     if listed is None:
         listed = _walk(root)
-    return sorted({p for p in listed if (Path(root) / p).is_file()})
+    return sorted({p for p in listed if not (Path(root) / p).is_dir()})  # (a git submodule is a dir)
 
 
 def _git_files(root: str) -> list[str] | None:
@@ -69,10 +71,14 @@ def read_tree(root: str, note: Callable[[str], None]) -> list[tuple[str, bytes]]
         path = Path(root) / rel
         name = os.path.normpath(os.path.join(root, rel))
         try:
-            size = path.stat().st_size
+            info = path.stat()
         except OSError as exc:
             note(f"claude: skipped {name}: {exc.strerror}")
             continue
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would wait for a writer, /dev/zero never end
+            note(f"claude: skipped {name}: not a regular file")
+            continue
+        size = info.st_size
         if size > MAX_FILE:
             limit = MAX_FILE // 1024 // 1024
             note(f"claude: skipped {name}: {size / 1e6:.1f} MB is over the {limit} MB a file")
@@ -86,8 +92,10 @@ def read_tree(root: str, note: Callable[[str], None]) -> list[tuple[str, bytes]]
         )
     read: list[tuple[str, bytes]] = []
     for name, path in chosen:
+        # The bounded reader: a file that grew, or says 0 bytes and holds more (/proc), is cut
+        # off at MAX_FILE, and one swapped for a pipe or device since the listing is refused.
         try:
-            read.append((name, path.read_bytes()))
-        except OSError as exc:
-            note(f"claude: skipped {name}: {exc.strerror}")
+            read.append((name, read_file_bytes(str(path), "attachment", MAX_FILE, pipes=False)))
+        except Unreadable as exc:
+            note(f"claude: skipped {name}: {exc.reason}")
     return read
