@@ -91,3 +91,26 @@ def test_cancel_runs_nothing_and_edit_changes_the_command(env, emu, tmp_path: Pa
         child.close()
     assert child.exitstatus == 0 and not marker.exists()
     assert (tmp_path / "out").read_text() == "edited\n"
+
+
+def test_the_command_runs_without_the_api_key(env, emu, tmp_path: Path) -> None:
+    from .conftest import KEY
+
+    dump = tmp_path / "env.txt"
+    emu.enqueue(answer(f"env > {dump}"))
+    child = spawn(
+        env, "show my environment", extra={"EXPORTED_COPY": KEY, "ANTHROPIC_AUTH_TOKEN": "tok-SECRET"}
+    )
+    try:
+        child.expect_exact("[c]ancel? ")
+        child.sendline("r")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    seen = dict(line.split("=", 1) for line in dump.read_text().splitlines() if "=" in line)
+    assert "PATH" in seen  # the rest of the environment is kept
+    assert (
+        "ANTHROPIC_API_KEY" not in seen and "ANTHROPIC_AUTH_TOKEN" not in seen and "EXPORTED_COPY" not in seen
+    )
+    assert KEY not in dump.read_text()

@@ -124,7 +124,11 @@ def run_cmd(flags: SimpleNamespace, words: list[str] | None, *, print_only: bool
             choice = reader.readline().strip().lower()
             if choice in ("r", "run", "y", "yes"):
                 writer.flush()
-                return subprocess.call([user_shell(), "-c", command])
+                from .programs import child_env
+
+                # Without the API key: the command is the model's, and what it prints may be
+                # pasted back into a prompt (the README's security model).
+                return subprocess.call([user_shell(), "-c", command], env=child_env())
             if choice in ("e", "edit"):
                 command = edit_command(command) or command
             elif choice in ("x", "explain"):
