@@ -223,7 +223,9 @@ def test_via_batches_needs_valid_custom_ids(cli, emu) -> None:
 
 
 def test_submit_then_resume_with_state_does_not_submit_twice(cli, emu, tmp_path: Path) -> None:
-    emu.batches.seconds = 0.3
+    # The batch stays in progress until the test says (a 0.3 s window was missed under load),
+    # then ends while the resumed run polls it.
+    emu.batches.seconds = 3600
     jobs = tmp_path / "jobs.jsonl"
     jobs.write_text(jsonl(JOBS))
     state = str(tmp_path / "s.db")
@@ -232,6 +234,7 @@ def test_submit_then_resume_with_state_does_not_submit_twice(cli, emu, tmp_path:
     (batch_id,) = submitted.stdout.split()
     status = cli("batch", "status", batch_id)
     assert status.stdout.startswith(f"{batch_id}\tin_progress\tprocessing=3 succeeded=0")
+    emu.batches.end_in(batch_id, 0.3)
     run = cli(
         "batch", "--via", "batches", "--state", state, "--poll-interval", "0.05", "--ordered", str(jobs)
     )

@@ -127,6 +127,11 @@ class Batches:
                 self._finish(item, base_url, canceled=batch["processing_status"] == "canceling")
             return dict(batch)
 
+    def end_in(self, batch_id: str, seconds: float) -> None:
+        """Make a batch still in progress end `seconds` from now (tests set the moment, not a race)."""
+        with self._lock:
+            self.items[batch_id]["due"] = time.time() + seconds
+
     def cancel(self, batch_id: str, base_url: str) -> dict[str, Any]:
         with self._lock:
             batch = self.items[batch_id]["batch"]
