@@ -271,3 +271,66 @@ def test_a_file_under_a_directory_is_read_only_up_to_its_limit(cli, emu, tmp_pat
     assert run.code == 0 and f'<file name="{tree}/a.txt">' in run.stdout
     assert "kallsyms" not in run.stdout
     assert run.stderr == f"claude: skipped {tree}/kallsyms: over 1 MB, the most it may be\n"
+
+
+# -- a full disk, a read-only data directory -----------------------------------------------------
+
+
+def on_a_small_disk(env: dict[str, str], tmp_path, script: str, size_kb: int = 600) -> dict[str, str]:
+    """Run the shell `script` with a `size_kb` tmpfs at $D (claude is $C), in a mount namespace of
+    its own (`unshare -rm`: no root needed, nothing mounted outside). Each step writes its own
+    files under $OUT; returns {file name: text}."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if sys.platform != "linux" or shutil.which("unshare") is None:
+        pytest.skip("needs Linux mount namespaces (unshare)")
+    mount, out = tmp_path / "disk", tmp_path / "out"
+    mount.mkdir()
+    out.mkdir()
+    setup = f'mount -t tmpfs -o size={size_kb}k tmpfs "$D" || exit 99\nset -u\n'
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", setup + script],
+        env={**os.environ, **env, "D": str(mount), "OUT": str(out), "C": f"{sys.executable} -m claude_cli"},
+        capture_output=True,
+        timeout=180,
+    )
+    if done.returncode == 99 or b"unshare failed" in done.stderr:
+        pytest.skip(f"cannot mount a tmpfs in a namespace here: {done.stderr.decode()[:200]}")
+    assert done.returncode == 0, done.stderr.decode()
+    return {p.name: p.read_text() for p in out.iterdir()}
+
+
+def step(name: str, command: str) -> str:
+    """One step of an on_a_small_disk script: stdout, stderr and exit status into $OUT/name.*"""
+    return f'{command} > "$OUT/{name}.out" 2> "$OUT/{name}.err"; echo $? > "$OUT/{name}.rc"\n'
+
+
+def test_a_full_disk_keeps_the_answer_and_the_log_continuable(env, emu, tmp_path) -> None:
+    script = (
+        'export CLAUDE_HOME="$D/home"\n'
+        + step("first", '$C ask "first"')
+        + 'dd if=/dev/zero of="$D/fill" bs=1k count=100000 2>/dev/null\n'  # the disk is full
+        + step("second", '$C ask -c "second"')
+        + step("list_full", "$C log list")
+        + 'rm "$D/fill"\n'
+        + step("third", '$C ask -c "third"')
+        + 'mount -o remount,ro "$D"\n'  # now a read-only data directory
+        + step("list_ro", "$C log list")
+        + step("fourth", '$C ask -c "fourth"')
+    )
+    got = on_a_small_disk(env, tmp_path, script)
+    for name, said in (("first", "first"), ("second", "second"), ("third", "third"), ("fourth", "fourth")):
+        assert (got[f"{name}.rc"], got[f"{name}.out"]) == ("0\n", f"You said: {said}"), (name, got)
+    assert got["first.err"] == got["third.err"] == ""
+    for name in ("second", "fourth"):  # answered, and said once that the turn was not kept
+        assert got[f"{name}.err"].startswith("claude: warning: the turn was not stored: ")
+        assert got[f"{name}.err"].count("\n") == 1
+    for name in ("list_full", "list_ro"):  # the log is still read
+        assert got[f"{name}.rc"] == "0\n" and got[f"{name}.err"] == "", got
+        assert len(got[f"{name}.out"].splitlines()) == 1
+    # Every request carried a history the API takes: the turn that could not be stored is not in it.
+    texts = [[m["content"] for m in r.body["messages"] if m["role"] == "user"] for r in emu.message_requests]
+    assert texts == [["first"], ["first", "second"], ["first", "third"], ["first", "third", "fourth"]]

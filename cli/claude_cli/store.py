@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from .config import make_private
-from .errors import UsageError
+from .errors import CliError, UsageError
 from .render import one_line
 
 # PRAGMA user_version of the layout: 0 was the full request in every turn, 1 each turn stored
@@ -225,6 +225,7 @@ class Store:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or data_dir() / "claude.db"
+        self.read_only: str | None = None  # why the log can only be read (a full disk), or None
         try:
             make_private(self.path)  # 0600 before SQLite makes its -wal and -shm beside it
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -234,8 +235,21 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=30000")
             self._open_layout()
+            why = _why_read_only(self.path.parent)
+            if why and why != "the disk is full":  # (a full disk may have room by the next write)
+                self.read_only = why
         except (OSError, sqlite3.Error) as exc:
-            raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
+            # A read-only data directory or a full disk: SQLite cannot make the -shm file WAL
+            # needs, so the log is opened for reading only (its turns can still be listed, shown
+            # and continued; storing a turn is then a warning).
+            self.db = _open_read_only(self.path)  # type: ignore[assignment]
+            if self.db is None:
+                raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
+            self.read_only = _why_read_only(self.path.parent) or str(exc)
+            try:
+                self._open_layout()  # (a log of an older layout cannot be migrated here)
+            except (sqlite3.Error, CliError):
+                raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
 
     def _open_layout(self) -> None:
         """Create the tables, or migrate a log an older version wrote; one process does it, once."""
@@ -261,6 +275,8 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only is not None:
+            raise CliError(f"the conversation log {self.path} can only be read here: {self.read_only}")
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -545,6 +561,48 @@ def _collect_blobs(db: sqlite3.Connection) -> None:
             used.update(m.decode() for m in ref.findall(bytes(row[0])))
     stale = [h for (h,) in db.execute("SELECT hash FROM blobs") if h not in used]
     db.executemany("DELETE FROM blobs WHERE hash = ?", [(h,) for h in stale])
+
+
+def _why_read_only(folder: Path) -> str | None:
+    """Why nothing can be written in `folder`, in words: a read-only file system, a full disk."""
+    try:
+        fs = os.statvfs(folder)
+    except (OSError, AttributeError):  # (no statvfs on Windows)
+        return None
+    if fs.f_flag & os.ST_RDONLY:
+        return "its file system is read-only"
+    if fs.f_bavail == 0:
+        return "the disk is full"
+    if not os.access(folder, os.W_OK):
+        return f"{folder} is not writable"
+    return None
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection | None:
+    """The log opened for reading only, or None when even that fails (no such file, damaged).
+
+    `mode=ro` reads a WAL database whose -shm exists or can be made; where it cannot (a read-only
+    directory, a full disk), `immutable=1` reads the database file alone, which holds every turn
+    unless a -wal file is left beside it (a process killed mid-write): then nothing is opened
+    rather than a history missing its newest turns.
+    """
+    from urllib.parse import quote
+
+    if not path.is_file():
+        return None
+    wal = path.with_name(path.name + "-wal")
+    options = ["mode=ro"] + ([] if wal.exists() and wal.stat().st_size else ["mode=ro&immutable=1"])
+    for option in options:
+        try:
+            db = sqlite3.connect(f"file:{quote(str(path))}?{option}", uri=True, isolation_level=None)
+        except sqlite3.Error:
+            continue
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.Error:
+            db.close()
+    return None
 
 
 def new_id() -> str:
