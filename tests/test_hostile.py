@@ -293,7 +293,14 @@ def on_a_small_disk(env: dict[str, str], tmp_path, script: str, size_kb: int = 6
     setup = f'mount -t tmpfs -o size={size_kb}k tmpfs "$D" || exit 99\nset -u\n'
     done = subprocess.run(
         ["unshare", "-rm", "sh", "-c", setup + script],
-        env={**os.environ, **env, "D": str(mount), "OUT": str(out), "C": f"{sys.executable} -m claude_cli"},
+        env={
+            **os.environ,
+            **env,
+            "D": str(mount),
+            "OUT": str(out),
+            "C": f"{sys.executable} -m claude_cli",
+            "PYTHON": sys.executable,
+        },
         capture_output=True,
         timeout=180,
     )
@@ -301,6 +308,15 @@ def on_a_small_disk(env: dict[str, str], tmp_path, script: str, size_kb: int = 6
         pytest.skip(f"cannot mount a tmpfs in a namespace here: {done.stderr.decode()[:200]}")
     assert done.returncode == 0, done.stderr.decode()
     return {p.name: p.read_text() for p in out.iterdir()}
+
+
+# A shell command printing how many Messages requests the emulator has had.
+COUNT_SENT = (
+    '"$PYTHON" -c "import sys, json, urllib.request as u; '
+    "got = json.load(u.urlopen(sys.argv[1] + '/_emulator/requests')); "
+    "print(sum(r['path'] == '/v1/messages' for r in got))\" "
+    '"$ANTHROPIC_BASE_URL"'
+)
 
 
 def step(name: str, command: str) -> str:
@@ -334,3 +350,53 @@ def test_a_full_disk_keeps_the_answer_and_the_log_continuable(env, emu, tmp_path
     # Every request carried a history the API takes: the turn that could not be stored is not in it.
     texts = [[m["content"] for m in r.body["messages"] if m["role"] == "user"] for r in emu.message_requests]
     assert texts == [["first"], ["first", "second"], ["first", "third"], ["first", "third", "fourth"]]
+
+
+def test_a_batch_state_file_on_a_full_disk_stops_cleanly_and_resumes(env, emu, tmp_path) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(
+        "".join(
+            orjson.dumps({"id": f"j{i}", "prompt": f"{i} " + "x" * 20000}).decode() + "\n" for i in range(30)
+        )
+    )
+    state = '"$D/s.db"'
+    script = (
+        step("full", f"$C batch -j 2 --state {state} {jobs}")
+        + f'{COUNT_SENT} > "$OUT/sent_first"\n'
+        + 'mount -o remount,size=20m "$D"\n'  # room again
+        + step("again", f"$C batch -j 2 --state {state} {jobs}")
+    )
+    got = on_a_small_disk(env, tmp_path, script, size_kb=300)
+    assert got["full.rc"] == "1\n"
+    summary, error = got["full.err"].splitlines()
+    done = int(summary.split("claude: batch: ")[1].split(" done")[0])
+    assert 0 < done < 30
+    assert error == (
+        f"claude: error: cannot write the state file {tmp_path}/disk/s.db: database or disk is full; "
+        "stopped here: free some space, then run the same command again (finished lines are kept)"
+    )
+    first = [orjson.loads(line)["id"] for line in got["full.out"].splitlines()]
+    assert len(first) == done
+    assert got["again.rc"] == "0\n", got["again.err"]
+    ids = [orjson.loads(line)["id"] for line in got["again.out"].splitlines()]
+    assert sorted(ids) == sorted(f"j{i}" for i in range(30))
+    # The re-run sent only what the state file did not hold (answers that came back after the disk
+    # filled were lost with the run, and are asked again).
+    assert f"({30 - done} sent this time, {done} from the state file)" in got["again.err"]
+    assert len(emu.message_requests) - int(got["sent_first"]) == 30 - done
+
+
+def test_a_submitted_batch_the_state_file_cannot_record_is_cancelled(env, emu, tmp_path) -> None:
+    emu.batches.seconds = 3600
+    jobs = tmp_path / "jobs.jsonl"  # 8,000 ids of 64 characters: more than the small disk holds
+    jobs.write_text("".join(f'{{"id": "{i:064d}", "prompt": "hi"}}\n' for i in range(8000)))
+    script = step("full", f'$C batch --via batches --state "$D/s.db" {jobs}')
+    got = on_a_small_disk(env, tmp_path, script, size_kb=300)
+    assert (got["full.rc"], got["full.out"]) == ("1\n", "")
+    (batch_id,) = emu.batches.items
+    assert emu.batches.items[batch_id]["batch"]["processing_status"] in ("canceling", "ended")
+    assert got["full.err"].splitlines()[-1] == (
+        f"claude: error: cannot write the state file {tmp_path}/disk/s.db: database or disk is full; "
+        f"stopped here: free some space, then run the same command again (batch {batch_id}, "
+        "which could not be recorded, was cancelled)"
+    )

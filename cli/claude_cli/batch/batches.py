@@ -17,7 +17,9 @@ import orjson
 
 from ..api.exchange import encode, json_object, list_all
 from ..api.transport import Transport, path_of
+from ..errors import CliError
 from .jobs import Job, result_line
+from .journal import StateNotWritten
 from .local import Sink, Tally
 
 BATCHES_PATH = "/v1/messages/batches"
@@ -112,7 +114,11 @@ def run_batches(
         batch = create(transport, group)
         pending[batch["id"]] = [job.id for job in group]
         if journal is not None:
-            journal.add_batch(batch["id"], pending[batch["id"]])
+            try:
+                journal.add_batch(batch["id"], pending[batch["id"]])
+            except StateNotWritten as exc:
+                # A batch the state file does not know would be submitted again by the re-run.
+                raise _unrecorded(transport, batch["id"], exc) from None
         sink.out.note(f"claude: submitted {batch['id']} ({len(group)} requests)")
     waiting: dict[str, dict[str, Any]] = {b: {"id": b} for b in pending}
     try:
@@ -122,6 +128,19 @@ def run_batches(
         sink.progress(None)  # what follows starts on its own line
         raise BatchesInterrupted(_interrupted_lines(waiting, journal is not None)) from None
     sink.progress(None)
+
+
+def _unrecorded(transport: Transport, batch_id: str, exc: StateNotWritten) -> StateNotWritten:
+    """The error for a batch submitted but not journaled: cancelled, or else named so it can be."""
+    try:
+        cancel(transport, batch_id)
+        also = f"batch {batch_id}, which could not be recorded, was cancelled"
+    except CliError:
+        also = (
+            f"batch {batch_id} could not be recorded and keeps running: `claude batch cancel {batch_id}`, "
+            "or the re-run submits its lines again"
+        )
+    return StateNotWritten(exc.path, exc.error, also)
 
 
 class BatchesInterrupted(KeyboardInterrupt):

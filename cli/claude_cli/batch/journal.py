@@ -15,7 +15,19 @@ from typing import Any
 import orjson
 
 from ..config import make_private
-from ..errors import UsageError
+from ..errors import CliError, UsageError
+
+
+class StateNotWritten(CliError):
+    """The state file could not be written (a full disk): the run stops; a re-run resumes it."""
+
+    def __init__(self, path: str, error: str, also: str = "") -> None:
+        super().__init__(
+            f"cannot write the state file {path}: {error}; stopped here: free some space, then run "
+            f"the same command again ({also or 'finished lines are kept'})"
+        )
+        self.path, self.error = path, error
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -55,17 +67,23 @@ class Journal:
         return {i: (f, n, orjson.loads(r)) for i, f, n, r in rows}
 
     def add(self, job_id: str, fingerprint: str, line: int, result: dict[str, Any]) -> None:
-        """Journal a finished result (committed when this returns)."""
-        self.db.execute(
+        """Journal a finished result (committed when this returns); StateNotWritten if it cannot be."""
+        self._write(
             "INSERT OR REPLACE INTO results (id, fingerprint, line, result) VALUES (?, ?, ?, ?)",
             (job_id, fingerprint, line, orjson.dumps(result)),
         )
 
     def add_batch(self, batch_id: str, ids: list[str]) -> None:
-        """Remember a submitted Message Batch and the ids it holds."""
-        self.db.execute(
+        """Remember a submitted Message Batch and the ids it holds; StateNotWritten if it cannot."""
+        self._write(
             "INSERT OR REPLACE INTO batches (batch_id, ids) VALUES (?, ?)", (batch_id, orjson.dumps(ids))
         )
+
+    def _write(self, sql: str, values: tuple[Any, ...]) -> None:
+        try:
+            self.db.execute(sql, values)
+        except sqlite3.OperationalError as exc:  # the disk is full, the file became read-only
+            raise StateNotWritten(self.path, str(exc)) from None
 
     def batches(self) -> dict[str, list[str]]:
         """batch id -> the ids submitted in it, oldest first."""
@@ -73,7 +91,7 @@ class Journal:
         return {b: orjson.loads(ids) for b, ids in rows}
 
     def drop_batch(self, batch_id: str) -> None:
-        self.db.execute("DELETE FROM batches WHERE batch_id = ?", (batch_id,))
+        self._write("DELETE FROM batches WHERE batch_id = ?", (batch_id,))
 
     def close(self) -> None:
         self.db.close()
