@@ -327,3 +327,19 @@ def test_a_400_for_a_parameter_names_the_flag_to_drop(cli, emu) -> None:
     emu.enqueue(Reply.error(400, "invalid_request_error", "messages: something else"))
     other = cli("ask", "-m", "claude-nova-1", "hi")
     assert other.stderr.startswith("claude: error: invalid_request_error (400): messages: something else")
+
+
+def test_a_400_about_effort_or_adaptive_thinking_names_the_flag(cli, emu) -> None:
+    """Sonnet 4.5 takes no effort and no adaptive thinking: without the models cache the request
+    goes out, and the API's 400 is explained in terms of the flag."""
+    run = cli("ask", "-m", "sonnet-4.5", "--effort", "high", "hi")
+    assert run.code == 10 and run.stderr.count("\n") == 1
+    assert run.stderr.startswith(
+        "claude: error: --effort is not accepted by claude-sonnet-4-5; drop it or use a level"
+        " `claude models show claude-sonnet-4-5` lists (the API said: "
+    )
+    adaptive = cli("ask", "-m", "sonnet-4.5", "--thinking", "adaptive", "hi")
+    assert adaptive.code == 10
+    assert adaptive.stderr.startswith(
+        "claude: error: --thinking adaptive is not accepted by claude-sonnet-4-5;"
+    )

@@ -449,6 +449,9 @@ _REJECTED_FIELD_FLAGS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("cannot be disabled", "thinking.type.disabled"), "--thinking off", "lower --effort instead"),
     (("tool_choice", "forced tool"), "--tool-choice", "use --tool-choice auto"),
     (("prefill",), "--prefill", "end with a user turn instead"),
+    (("thinking.type.adaptive",), "--thinking adaptive", "use --thinking-budget N or drop --thinking"),
+    (("effort",), "--effort", "drop it or use a level `claude models show {model}` lists"),
+    (("dynamic filtering",), "this server tool version", "pin an older one (web_search@20250305)"),
 )
 
 
@@ -457,5 +460,6 @@ def rejection_hint(body: dict[str, Any], api_message: str) -> str | None:
     text = api_message.lower()
     for words, flag, advice in _REJECTED_FIELD_FLAGS:
         if any(w in text for w in words):
-            return f"{flag} is not accepted by {body.get('model')}; {advice}"
+            model = body.get("model")
+            return f"{flag} is not accepted by {model}; {advice.format(model=model)}"
     return None
