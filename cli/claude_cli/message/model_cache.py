@@ -83,7 +83,7 @@ def remember(base_url: str, models: list[dict[str, Any]], *, complete: bool) -> 
     fd, tmp = tempfile.mkstemp(prefix=".models-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+            f.write(orjson.dumps(data))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
