@@ -343,3 +343,11 @@ def test_a_400_about_effort_or_adaptive_thinking_names_the_flag(cli, emu) -> Non
     assert adaptive.stderr.startswith(
         "claude: error: --thinking adaptive is not accepted by claude-sonnet-4-5;"
     )
+
+
+def test_a_misspelt_model_alias_names_the_closest_one(cli, emu) -> None:
+    run = cli("ask", "-m", "sonet", "hi")
+    assert run.code == 2
+    said = "claude: error: unknown model alias 'sonet'; did you mean 'sonnet'? (aliases: "
+    assert run.stderr.startswith(said)
+    assert emu.requests == []

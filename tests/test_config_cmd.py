@@ -63,9 +63,22 @@ def test_set_checks_values_with_the_loaders_rules_and_names_the_key(cli, emu, en
         (("max_tokens", "0"), "max_tokens must be at least 1, not 0"),
     ]:
         run = cli("config", "set", *args)
-        assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+        assert run.code == 2 and run.stderr.startswith(f"claude: error: {message}"), run.stderr
+        assert run.stderr.count("\n") == 1
     assert not path.exists()
     assert cli("config", "set", "base_url", "emulator").code == 0
+    # A model that is no alias (yet): kept, since `alias.NAME` may come next, but said at once.
+    run = cli("config", "set", "model", "opsu")
+    assert run.code == 0
+    assert run.stderr.startswith(
+        "claude: note: model 'opsu' will not work until it is an alias: "
+        "unknown model alias 'opsu'; did you mean 'opus'? (aliases: "
+    )
+    assert run.stderr.count("\n") == 1
+    assert cli("config", "set", "alias.fast", "claude-haiku-5-5").code == 0
+    for model in ("sonnet", "fast", "claude-opus-4-8"):  # an alias, the file's alias, an id
+        run = cli("config", "set", "model", model)
+        assert (run.code, run.stderr) == (0, "")
     # A file edited by hand: loading names the file and the key, not a flag never passed.
     path.write_text("timeout = -5\n")
     run = cli("ask", "hi")

@@ -64,9 +64,18 @@ def set_(
     ],
 ) -> None:
     """Set a key; the file is created (mode 0600) if it does not exist."""
-    from ..config import set_value
+    from ..config import load_config, set_value
+    from ..message.capabilities import resolve_model
 
     set_value(key, value)
+    if key == "model":
+        # The rule -m follows: an alias (built-in or the file's) or a model id. A name that is no
+        # alias yet is kept (`config set alias.NAME ID` may come next) but said at once, with the
+        # closest alias, rather than on the next request.
+        try:
+            resolve_model(value, load_config().aliases)
+        except ValueError as exc:
+            typer.echo(f"claude: note: model {value!r} will not work until it is an alias: {exc}", err=True)
 
 
 @app.command("unset", epilog=EPILOG)

@@ -213,8 +213,12 @@ def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str
         return aliases[name]
     if "-" in name or "." in name or "/" in name or ":" in name:
         return name  # a full id (or a provider-style id); the API is the judge
+    import difflib
+
     known = ", ".join(sorted(aliases))
-    raise ValueError(f"unknown model alias {name!r} (aliases: {known}; or give a full model id)")
+    close = difflib.get_close_matches(name, list(aliases), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"unknown model alias {name!r}{hint} (aliases: {known}; or give a full model id)")
 
 
 # Server tools by alias -> every version, newest first. An alias means the newest version that
