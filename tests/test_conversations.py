@@ -199,7 +199,7 @@ def test_chat_in_a_real_terminal_with_ctrl_c_mid_answer(env, emu) -> None:
     assert texts == ["You said: second question"]
 
 
-@pytest.mark.parametrize("command", ["/help", "/usage", "/clear", "/bogus"])
+@pytest.mark.parametrize("command", ["/help", "/usage", "/clear", "/bogus", "/modle", "/save"])
 def test_chat_slash_commands_answer(env, emu, command: str) -> None:
     child = spawn_chat(env)
     try:
@@ -210,7 +210,9 @@ def test_chat_slash_commands_answer(env, emu, command: str) -> None:
                 "/help": "/retry",
                 "/usage": "tokens: 0 in",
                 "/clear": "new conversation",
-                "/bogus": "unknown or incomplete command",
+                "/bogus": "unknown command '/bogus' (/help lists them; //text sends text)",
+                "/modle": "unknown command '/modle'; did you mean /model? (/help lists them",
+                "/save": "/save needs an argument: /save FILE",
             }[command]
         )
         child.sendline("/exit")

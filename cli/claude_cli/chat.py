@@ -301,8 +301,15 @@ class ChatSession:
                 self.out.error(f"cannot write {arg}: {exc.strerror}")
         elif name == "/usage":
             self.out.note(usage_line(self.totals))
+        elif name in COMPLETIONS:  # a known command missing its argument (/save, /attach)
+            usage = next(u.split("  ")[0] for u in HELP.split("\n  ") if u.startswith(name + " "))
+            self.out.error(f"{name} needs an argument: {usage}")
         else:
-            self.out.error(f"unknown or incomplete command {line!r}; /help lists them")
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMPLETIONS), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            self.out.error(f"unknown command {name!r}{hint} (/help lists them; //text sends text)")
         return None
 
     def _current(self, name: str) -> str:
