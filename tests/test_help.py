@@ -38,6 +38,12 @@ def test_version(cli) -> None:
     assert (run.code, run.stdout) == (0, f"claude {__version__}\n")
 
 
+def test_root_help_says_how_to_start_and_where_the_rest_is() -> None:
+    start = HELP[""].split("Getting started:\n", 1)[1]
+    assert "ANTHROPIC_API_KEY" in start and "ANTHROPIC_BASE_URL=emulator" in start
+    assert "claude COMMAND --help" in start and "claude man COMMAND" in start
+
+
 def test_root_help_shows_whole_descriptions() -> None:
     commands = HELP[""].split("Commands:\n", 1)[1]
     assert not any(line.endswith("...") for line in commands.splitlines())

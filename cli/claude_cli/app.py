@@ -229,6 +229,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The end of `claude --help`: how to start, and where the rest is.
+ROOT_EPILOG = """\b
+Getting started:
+  export ANTHROPIC_API_KEY=sk-ant-...   # no key yet? ANTHROPIC_BASE_URL=emulator
+  echo "hello there" | claude ask "answer briefly"
+  claude chat
+  claude COMMAND --help                 # every flag of a command, with examples
+  claude man COMMAND                    # its manual: input, output, exit statuses
+"""
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The Typer app with every command, or with `only` that one.
 
@@ -245,6 +256,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         help="The Anthropic Messages API from the shell: pipe text in, get answers or raw events out.",
         add_completion=False,
         no_args_is_help=True,
+        epilog=ROOT_EPILOG,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
         # A fixed width keeps help identical everywhere, so it can be pre-rendered (see shell/docgen.py).
