@@ -400,3 +400,19 @@ def test_a_submitted_batch_the_state_file_cannot_record_is_cancelled(env, emu, t
         f"stopped here: free some space, then run the same command again (batch {batch_id}, "
         "which could not be recorded, was cancelled)"
     )
+
+
+@pytest.mark.parametrize("cap", ["nan", "inf", "0", "-1"])
+def test_a_spending_cap_that_caps_nothing_is_refused(cli, emu, tmp_path, cap: str) -> None:
+    # nan compared false with every cost: `--max-cost nan` sent everything, silently uncapped.
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"id": "a", "prompt": "hi"}\n')
+    shown = {"nan": "nan", "inf": "inf", "0": "0.0", "-1": "-1.0"}[cap]
+    said = f"claude: error: --max-cost must be a number of dollars above 0, not {shown}\n"
+    for args in (
+        ("batch", "--max-cost", cap, str(jobs)),
+        ("tool-run", "--yes", "--max-cost", cap, "--tool", "e=echo", "x"),
+    ):
+        run = cli(*args)
+        assert (run.code, run.stdout, run.stderr) == (2, "", said), args
+    assert emu.requests == []

@@ -119,6 +119,16 @@ def cost(model: str, usage: dict[str, Any], *, batch: bool = False) -> float | N
     return total * BATCH_DISCOUNT if batch else total
 
 
+def cap_problem(cap: float) -> str | None:
+    """What is wrong with `cap` as a --max-cost in dollars, or None (the one rule for every command).
+
+    nan compares false with every cost, so `--max-cost nan` used to send everything uncapped.
+    """
+    if not (0 < cap < float("inf")):
+        return f"must be a number of dollars above 0, not {cap}"
+    return None
+
+
 def worst_case(model: str, input_tokens: int, max_tokens: int, *, batch: bool = False) -> float | None:
     """The most a request can cost: `input_tokens` uncached at the input rate plus `max_tokens` of output."""
     return cost(model, {"input_tokens": input_tokens, "output_tokens": max_tokens}, batch=batch)

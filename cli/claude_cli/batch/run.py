@@ -124,8 +124,10 @@ def run_batch(
         raise UsageError(f"--poll-interval {wrong}")
     jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
     held: list[Job] = []
-    if max_cost is not None and max_cost <= 0:
-        raise UsageError(f"--max-cost must be more than 0 dollars, not {max_cost}")
+    from ..pricing import cap_problem
+
+    if max_cost is not None and cap_problem(max_cost):
+        raise UsageError(f"--max-cost {cap_problem(max_cost)}")
     if via == "batches":
         check_custom_ids(jobs)
     if flags.dry_run:

@@ -95,13 +95,14 @@ def tool_run(
     """
     from ..config import seconds_problem
     from ..errors import UsageError
+    from ..pricing import cap_problem
     from ..tools.loop import LoopSettings, run_loop, terminal_confirm
     from ..tools.programs import parse_tools
     from ..tools.programs import server_tool as make_server_tool
     from ..tools.programs import tool_choice as make_choice
 
-    if max_cost is not None and max_cost <= 0:
-        raise UsageError(f"--max-cost must be more than 0 dollars, not {max_cost}")
+    if max_cost is not None and cap_problem(max_cost):
+        raise UsageError(f"--max-cost {cap_problem(max_cost)}")
     if max_steps < 1:
         raise UsageError(f"--max-steps must be at least 1, not {max_steps}")
     wrong = seconds_problem(tool_timeout)
