@@ -269,3 +269,22 @@ def test_batch_lines_are_checked_against_the_cache_too(cli, nova, tmp_path: Path
     assert run.code == 2 and run.stdout == ""
     assert "line 1: claude-nova-1 rejects --effort max; it takes low, medium, high" in run.stderr
     assert len(nova.message_requests) == before
+
+
+def test_cached_capabilities_also_shape_schema_and_web_requests(cli, env, monkeypatch) -> None:
+    """--schema falls back to a forced tool and --web is refused when the cached capabilities
+    say the model has no structured outputs / no web search (the body grew after the first check)."""
+    plain = copy.deepcopy(NOVA)
+    plain["capabilities"]["structured_outputs"] = {"supported": False}
+    plain["capabilities"]["server_tools"]["web_search"] = {"supported": False}
+    with Emulator(api_key=KEY, models=[plain]) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        assert cli("models").code == 0
+        schema = '{"type": "object", "properties": {"n": {"type": "integer"}}}'
+        run = cli("ask", "-m", "claude-nova-1", "--schema", schema, "a number")
+        body = server.message_requests[-1].body
+        assert "output_config" not in body and body["tool_choice"]["type"] == "tool", run
+        before = len(server.message_requests)
+        web = cli("ask", "-m", "claude-nova-1", "--web", "news?")
+        assert web.code == 2 and "rejects the web search tool" in web.stderr
+        assert len(server.message_requests) == before

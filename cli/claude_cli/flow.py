@@ -395,7 +395,9 @@ def run_message(
     if schema is not None:
         from .message.structured import apply_schema
 
-        apply_schema(prepared.body, schema)
+        apply_schema(prepared.body, schema, prepared.learned)
+    if (web or schema is not None) and not flags.force:  # the body grew: check it again
+        check_sendable(prepared.body, prepared.pending, prepared.pending_at, prepared.learned)
     transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
         print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out, whole=fmt != "text")

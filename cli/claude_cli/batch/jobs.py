@@ -132,11 +132,12 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
             raise UsageError(f"{where}: unknown key {sorted(unknown)[0]!r} beside custom_id and params")
         body = {**copy.deepcopy(template.body), **params}
         body.pop("stream", None)
+        learned = template.learned(body.get("model", "")) if template.learned else None
         if template.schema is not None:
             from ..message.structured import apply_schema
 
-            apply_schema(body, template.schema)
-        _check(body, template.force, template.learned(body.get("model", "")) if template.learned else None)
+            apply_schema(body, template.schema, learned)
+        _check(body, template.force, learned)
         return Job(
             str(obj["custom_id"]), number, body, template.schema, list(template.betas), "model" in params
         )
@@ -190,11 +191,12 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
             raise UsageError("schema must be a JSON Schema object")
         validate_schema(obj["schema"], "schema")
         schema = obj["schema"]
+    learned = template.learned(body.get("model", "")) if template.learned else None
     if schema is not None:
         from ..message.structured import apply_schema
 
-        apply_schema(body, schema)
-    _check(body, template.force, template.learned(body.get("model", "")) if template.learned else None)
+        apply_schema(body, schema, learned)
+    _check(body, template.force, learned)
     own_model = "model" in obj or "model" in (obj.get("params") or {})
     return Job(job_id, number, body, schema, betas, own_model)
 

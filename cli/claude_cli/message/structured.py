@@ -37,9 +37,13 @@ def load_schema(value: str) -> dict[str, Any]:
     return schema
 
 
-def apply_schema(body: dict[str, Any], schema: dict[str, Any]) -> None:
-    """Ask for output matching `schema`, the way the body's model supports."""
-    if capabilities.STRUCTURED_OUTPUT not in capabilities.rejected_features(str(body.get("model", ""))):
+def apply_schema(
+    body: dict[str, Any], schema: dict[str, Any], learned: capabilities.Learned | None = None
+) -> None:
+    """Ask for output matching `schema`, the way the body's model supports (per the rule table
+    and, when `claude models` cached them, the model's capabilities)."""
+    model = str(body.get("model", ""))
+    if capabilities.STRUCTURED_OUTPUT not in capabilities.rejected_features(model, learned):
         body.setdefault("output_config", {})["format"] = {"type": "json_schema", "schema": schema}
         return
     thinking = (body.get("thinking") or {}).get("type")

@@ -57,7 +57,7 @@ def suggest(flags: SimpleNamespace, words: list[str], out: Output) -> dict[str, 
     if flags.system is None:  # -s replaces the built-in instructions
         flags.system = system_prompt(user_shell())
     prepared = flow.prepare(flags, words, stream=False)
-    apply_schema(prepared.body, SCHEMA)
+    apply_schema(prepared.body, SCHEMA, prepared.learned)
     transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
         from ..api.exchange import MESSAGES_PATH
