@@ -358,3 +358,12 @@ def test_log_pop_deletes_the_blobs_only_the_dropped_turn_used(cli, env) -> None:
     assert cli("ask", "-c", "again").code == 0  # what is left still rebuilds
     assert cli("log", "pop", "-y").code == 0 and cli("log", "pop", "-y").code == 0
     assert count(env, "SELECT COUNT(*) FROM blobs") == 0
+
+
+def test_show_names_the_pages_a_web_search_found(cli, env) -> None:
+    assert cli("ask", "--web", "news today?").code == 0
+    shown = cli("log", "show").stdout
+    assert "tool call `web_search` (srvtoolu_" in shown and '"query":' in shown
+    assert "tool result of `web_search`" in shown
+    assert "Today's news — https://news.example.com/today" in shown
+    assert "Here is the news: the emulator works." in shown  # cited text blocks read as one text

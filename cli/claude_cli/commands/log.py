@@ -303,19 +303,29 @@ def _fence(text: str, info: str = "") -> str:
 
 
 def _result_text(block: dict[str, Any]) -> str:
-    """What a tool result block holds, as text (its text blocks; other blocks named)."""
+    """What a tool result block holds, as text: its text, the pages a web search found (title and
+    URL), a fetched page's URL, code's output, an error's code; other blocks by their type."""
     import orjson
+
+    def part(item: Any) -> str:
+        if not isinstance(item, dict):
+            return str(item)
+        if item.get("type") == "text":
+            return str(item.get("text", ""))
+        if item.get("url"):
+            return " — ".join(str(x) for x in (item.get("title"), item["url"]) if x)
+        if "stdout" in item or "stderr" in item:
+            return "\n".join(str(item.get(k) or "") for k in ("stdout", "stderr")).strip()
+        if item.get("error_code"):
+            return f"error: {item['error_code']}"
+        return f"[{item.get('type')}]" if item.get("type") else orjson.dumps(item).decode()
 
     content = block.get("content")
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(
-            b.get("text", "") if isinstance(b, dict) and b.get("type") == "text" else f"[{b.get('type')}]"
-            for b in content
-            if isinstance(b, dict)
-        )
-    return "" if content is None else orjson.dumps(content).decode()
+        return "\n".join(part(b) for b in content)
+    return "" if content is None else part(content)
 
 
 def _is_call(block: dict[str, Any]) -> bool:
@@ -325,6 +335,12 @@ def _is_call(block: dict[str, Any]) -> bool:
 def _is_result(block: dict[str, Any]) -> bool:
     kind = str(block.get("type"))
     return kind == "tool_result" or kind.endswith("_tool_result")
+
+
+def _joined(role: str, texts: list[str]) -> str:
+    """Consecutive text blocks as one text: an answer's run together (citations split a sentence
+    into blocks), a user's a paragraph each (an attached file, then the prompt)."""
+    return ("" if role == "assistant" else "\n\n").join(texts)
 
 
 def _markdown(cid: str, title: str, turns: list[Any]) -> str:
@@ -344,12 +360,17 @@ def _markdown(cid: str, title: str, turns: list[Any]) -> str:
         if isinstance(content, str):
             lines += [content, ""]
             continue
-        for block in content or []:
+        text: list[str] = []  # consecutive text blocks, shown as one
+        for block in [*(content or []), None]:
+            if isinstance(block, dict) and block.get("type") == "text":
+                text.append(str(block.get("text", "")))
+                continue
+            if text:
+                lines += [_joined(message["role"], text), ""]
+                text = []
             if not isinstance(block, dict):
                 continue
-            if block.get("type") == "text":
-                lines += [block.get("text", ""), ""]
-            elif _is_call(block):
+            if _is_call(block):
                 names[str(block.get("id"))] = str(block.get("name"))
                 lines += [f"tool call `{block.get('name')}` ({block.get('id')}):", ""]
                 lines += [
@@ -401,7 +422,7 @@ def _show_on_terminal(out: Any, cid: str, title: str, turns: list[Any]) -> None:
                 text.append(block.get("text", ""))
                 continue
             if text:
-                _draw_text(out, message["role"], "\n\n".join(text), LiveMarkdown)
+                _draw_text(out, message["role"], _joined(message["role"], text), LiveMarkdown)
                 text = []
             if _is_call(block):
                 names[str(block.get("id"))] = str(block.get("name"))
@@ -414,7 +435,7 @@ def _show_on_terminal(out: Any, cid: str, title: str, turns: list[Any]) -> None:
             elif block.get("type") in ("image", "document"):
                 out.write((dim(_attachment(block)) + "\n").encode())
         if text:
-            _draw_text(out, message["role"], "\n\n".join(text), LiveMarkdown)
+            _draw_text(out, message["role"], _joined(message["role"], text), LiveMarkdown)
 
 
 def _draw_text(out: Any, role: str, text: str, live_markdown: Any) -> None:
