@@ -86,6 +86,19 @@ def main() -> None:
         ("nothing matches", ["absentword"]),
     ):
         print(f"claude log search {label:<28} {timed(['log', 'search', *query], env) * 1000:7.1f} ms")
+    store = Store(db_file)  # the search itself, without a process start-up
+    for label, query in (
+        ("a rare word", "zyzzyva"),
+        ("two common words", "w1x w2x"),
+        ("one common word", "w3x"),
+    ):
+        took = []
+        for _ in range(7):
+            start = time.perf_counter()
+            hits = store.search(query)
+            took.append(time.perf_counter() - start)
+        print(f"  Store.search {label:<20} {statistics.median(took) * 1000:7.1f} ms  ({len(hits):,} found)")
+    store.close()
     print(f"claude log list (50 rows)             {timed(['log', 'list'], env) * 1000:7.1f} ms")
     print(f"claude log show (latest)              {timed(['log', 'show'], env) * 1000:7.1f} ms")
     pops = []
