@@ -107,9 +107,11 @@ def test_the_sdk_is_a_test_dependency_only() -> None:
     assert importers == []
 
 
-def test_the_built_in_emulator_keeps_uploads_and_the_prompt_cache_between_commands(tmp_path: Path) -> None:
-    """Each command starts its own emulator; the README's Files and --cache recipes span two
-    commands, so uploads and cached prefixes are kept beside the log (privately)."""
+def test_the_built_in_emulator_keeps_uploads_the_prompt_cache_and_batches_between_commands(
+    tmp_path: Path,
+) -> None:
+    """Each command starts its own emulator; the README's Files and --cache recipes (and batch
+    submit, then status and results) span commands, so what they made is kept beside the log."""
     import io
     import re
 
@@ -146,6 +148,17 @@ def test_the_built_in_emulator_keeps_uploads_and_the_prompt_cache_between_comman
     second = claude("ask", "--cache", "--usage", "list the TODOs", input=big)
     assert " 0 cache read, " in first.stderr and re.search(r" [1-9]\d* cache write", first.stderr)
     assert re.search(r" [1-9]\d* cache read, 0 cache write", second.stderr), second.stderr
+
+    jobs = tmp_path / "questions.jsonl"
+    jobs.write_text('{"id": "q1", "prompt": "capital of France?"}\n')
+    submitted = claude("batch", "submit", str(jobs))
+    assert submitted.returncode == 0, submitted.stderr
+    batch_id = submitted.stdout.strip()
+    status = claude("batch", "status", batch_id)
+    assert status.returncode == 0 and status.stdout.startswith(f"{batch_id}\tended\t"), status
+    results = claude("batch", "results", batch_id)
+    assert results.returncode == 0, results.stderr
+    assert '"id":"q1","status":"succeeded","text":"You said: capital of France?"' in results.stdout
 
     assert claude("files", "delete", file_id).returncode == 0
     gone = claude("ask", "-a", file_id, "again")

@@ -328,8 +328,8 @@ def start_emulator() -> str:
         from .emulator.server import Emulator
         from .store import data_dir
 
-        # Uploaded files and the prompt cache are kept beside the log, so they last from one
-        # command to the next as they would on the API (each command starts its own emulator).
+        # Uploaded files, the prompt cache and batches are kept beside the log, so they last from
+        # one command to the next as on the API (each command starts its own emulator).
         _emulator.append(Emulator(state_dir=data_dir() / "emulator").start())
     return str(_emulator[0].url)
 

@@ -70,6 +70,7 @@ class Batches:
         self.items: dict[
             str, dict[str, Any]
         ] = {}  # id -> {"batch": {...}, "requests": [...], "results": [...]}
+        self.on_change: Any = None  # (id, item) -> None after a batch is created, cancelled or ended
 
     def create(self, body: Any, base_url: str) -> tuple[int, dict[str, Any]]:
         requests = body.get("requests") if isinstance(body, dict) else None
@@ -116,7 +117,12 @@ class Batches:
                 "results": [],
                 "due": now + self.seconds,
             }
+            self._changed(batch_id)
         return 200, self.get(batch_id, base_url)
+
+    def _changed(self, batch_id: str) -> None:
+        if self.on_change is not None:
+            self.on_change(batch_id, self.items[batch_id])
 
     def get(self, batch_id: str, base_url: str) -> dict[str, Any]:
         """The batch, processed first if its time has come."""
@@ -125,6 +131,7 @@ class Batches:
             batch = item["batch"]
             if batch["processing_status"] != "ended" and time.time() >= item["due"]:
                 self._finish(item, base_url, canceled=batch["processing_status"] == "canceling")
+                self._changed(batch_id)
             return dict(batch)
 
     def end_in(self, batch_id: str, seconds: float) -> None:
@@ -139,6 +146,7 @@ class Batches:
                 batch["processing_status"] = "canceling"
                 batch["cancel_initiated_at"] = _stamp(time.time())
                 self.items[batch_id]["due"] = time.time()
+                self._changed(batch_id)
         return self.get(batch_id, base_url)
 
     def results(self, batch_id: str) -> bytes | None:

@@ -182,13 +182,15 @@ class Emulator:
         self.httpd = _Server((host, port), _Handler)
         self.httpd.emulator = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
-        # Where uploaded files and prompt-cache prefixes are kept between runs (None: memory
-        # only). The built-in emulator (base URL `emulator`) is a new server in every claude
-        # process; with this, `claude files upload` then `claude ask -a file_...`, or a cached
-        # prompt sent twice, behave across commands as they do against the one real API.
+        # Where uploaded files, prompt-cache prefixes and Message Batches are kept between runs
+        # (None: memory only). The built-in emulator (base URL `emulator`) is a new server in
+        # every claude process; with this, `claude files upload` then `claude ask -a file_...`,
+        # a cached prompt sent twice, or `claude batch submit` then `claude batch results ID`
+        # behave across commands as they do against the one real API.
         self.state_dir = state_dir
         if state_dir is not None:
             self._load_state(state_dir)
+            self.batches.on_change = self._keep_batch
 
     def _load_state(self, state_dir: Path) -> None:
         """The files and cache prefixes kept in `state_dir` by earlier runs (unreadable ones skipped)."""
@@ -206,6 +208,18 @@ class Emulator:
         with contextlib.suppress(OSError, ValueError):
             lines = (state_dir / "cache").read_text().split()
             self.cache.update(bytes.fromhex(line) for line in lines)
+        batches = []
+        for path in (state_dir / "batches").glob("*.json"):
+            with contextlib.suppress(OSError, orjson.JSONDecodeError, KeyError, TypeError):
+                item = orjson.loads(path.read_bytes())
+                batches.append((item["batch"]["created_at"], item["batch"]["id"], item))
+        for _, batch_id, item in sorted(batches):  # oldest first, as created
+            self.batches.items[batch_id] = item
+
+    def _keep_batch(self, batch_id: str, item: dict[str, Any]) -> None:
+        """Write a batch as it stands (created, cancelled, ended) to the kept state."""
+        with contextlib.suppress(OSError):
+            self._keep(f"batches/{batch_id}.json", orjson.dumps(item))
 
     def _keep(self, name: str, data: bytes) -> None:
         """Write one file of the kept state (private: prompts and uploads are the user's)."""
@@ -275,12 +289,13 @@ class Emulator:
             self.requests.append(rec)
 
     def new_id(self, prefix: str) -> str:
+        if self.state_dir is not None:  # kept files and batches outlive this process: no repeats
+            return f"{prefix}_emu{secrets.token_hex(8)}"
         return f"{prefix}_emu{next(self._ids):06d}"
 
     def store_file(self, filename: str, mime: str, data: bytes, *, downloadable: bool = True) -> str:
         """Keep a file as the Files API would (code execution output is downloadable); its id."""
-        # Kept files outlive this process, so their ids must not repeat another run's.
-        file_id = self.new_id("file") if self.state_dir is None else f"file_emu{secrets.token_hex(8)}"
+        file_id = self.new_id("file")
         meta = {
             "id": file_id,
             "type": "file",

@@ -13,8 +13,8 @@ ENVIRONMENT = [
     (
         "ANTHROPIC_BASE_URL",
         "The API base URL (default https://api.anthropic.com); emulator: the built-in stand-in for "
-        "the API, started in the process (no key, no network; files and the prompt cache kept in "
-        "$CLAUDE_HOME/emulator).",
+        "the API, started in the process (no key, no network; files, the prompt cache and batches "
+        "kept in $CLAUDE_HOME/emulator).",
     ),
     ("CLAUDE_MODEL", "The default model (an id or an alias)."),
     ("CLAUDE_CONFIG", "The config file (default $XDG_CONFIG_HOME/claude-cli/config.toml)."),
