@@ -126,6 +126,28 @@ def test_request_path_does_not_import_the_sdk(env, emu) -> None:
     assert {m for m in modules if m.startswith("claude_cli.commands.")} == {"claude_cli.commands.ask"}
 
 
+def test_ask_without_the_log_loads_no_sqlite(env, emu) -> None:
+    """--no-log touches no database: neither sqlite3 nor the store is imported (the models cache
+    the request path reads is a JSON file)."""
+    report = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
+        "sys.argv = ['claude', 'ask', '--no-log', 'hi']\n"
+        "from claude_cli.main import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", report],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = set(done.stderr.decode().split("MODULES ", 1)[1].split())
+    assert "sqlite3" not in modules and "claude_cli.store" not in modules
+
+
 def test_key_never_appears_in_debug_or_dry_run_output(proc) -> None:
     for args in (
         ("ask", "--debug", "hi"),

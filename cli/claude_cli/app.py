@@ -115,7 +115,7 @@ def _storage_failure(exc: Exception) -> str | None:
     """One line for an SQLite failure that reached the top: a damaged log, a full disk."""
     if type(exc).__module__ != "sqlite3":
         return None
-    from .store import data_dir
+    from .config import data_dir
 
     text = str(exc)
     log = data_dir() / "claude.db"

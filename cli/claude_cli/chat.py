@@ -203,10 +203,9 @@ class ChatSession:
     def repl(self) -> Exit:
         from .lineedit import LineEditor
         from .message.capabilities import ALIASES
-        from .store import data_dir
 
         models = sorted({*ALIASES, *ALIASES.values(), *self.config.aliases})
-        editor = LineEditor(data_dir() / "chat_history", {**COMPLETIONS, "/model": models})
+        editor = LineEditor(cfg.data_dir() / "chat_history", {**COMPLETIONS, "/model": models})
         self.out.note(f"claude chat with {self.model}: /help for commands, Ctrl-D to leave", dim=True)
         if self.conversation_id is not None:
             self._show_continued()

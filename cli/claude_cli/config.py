@@ -397,6 +397,18 @@ def _run_key_command(command: str) -> str:
     return key
 
 
+def data_dir() -> Path:
+    """$CLAUDE_HOME, else the platform data dir ($XDG_DATA_HOME/claude-cli on Linux)."""
+    if os.environ.get("CLAUDE_HOME"):
+        return Path(os.environ["CLAUDE_HOME"])
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "claude-cli"
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home()) / "claude-cli"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "claude-cli"
+
+
 def make_private(path: Path) -> None:
     """Make `path`'s folder (0700 when we create it) and the file itself (0600), before SQLite opens it.
 

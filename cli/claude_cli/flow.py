@@ -326,11 +326,10 @@ def start_emulator() -> str:
     """
     if not _emulator:
         from .emulator.server import Emulator
-        from .store import data_dir
 
         # Uploaded files, the prompt cache and batches are kept beside the log, so they last from
         # one command to the next as on the API (each command starts its own emulator).
-        _emulator.append(Emulator(state_dir=data_dir() / "emulator").start())
+        _emulator.append(Emulator(state_dir=cfg.data_dir() / "emulator").start())
     return str(_emulator[0].url)
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from .config import make_private
+from .config import data_dir, make_private
 from .errors import CliError, UsageError
 from .render import one_line
 
@@ -98,18 +98,6 @@ INDEX_NOTE_AT = 10_000  # stored turns from which building the index says so on 
 BLOB_MIN = 16 * 1024
 _BLOB_KEYS = ("text", "data", "content")
 _PIECE = 1 << 20  # characters encoded and written at a time
-
-
-def data_dir() -> Path:
-    """$CLAUDE_HOME, else the platform data dir ($XDG_DATA_HOME/claude-cli on Linux)."""
-    if os.environ.get("CLAUDE_HOME"):
-        return Path(os.environ["CLAUDE_HOME"])
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "claude-cli"
-    if os.name == "nt":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home()) / "claude-cli"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "claude-cli"
 
 
 @dataclass

@@ -637,9 +637,8 @@ def _switch(value: bool) -> None:
 @app.command("status", epilog=EPILOG)
 def status() -> None:
     """Print `on` or `off`; stderr says where the log is and how many conversations it holds."""
-    from ..config import load_config
+    from ..config import data_dir, load_config
     from ..render import Output
-    from ..store import data_dir
 
     on = load_config().log is not False
     out = Output()

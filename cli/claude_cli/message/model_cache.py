@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ..store import data_dir
+from ..config import data_dir
 from .capabilities import Learned
 
 FILE_NAME = "models.json"
