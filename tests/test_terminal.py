@@ -405,3 +405,26 @@ def test_chat_undo_drops_every_stored_turn_of_the_exchange(env, emu, proc) -> No
     sent = emu.message_requests[-1].body["messages"]
     assert [m["content"] for m in sent if m["role"] == "user"] == ["keep this", "next"]
     assert len(sent) == 3
+
+
+def test_text_held_back_by_a_slow_render_is_drawn_without_waiting_for_more_text() -> None:
+    """A block that renders slowly is redrawn at most every 4x its render time; the text that held
+    back used to wait for the next delta (or the end of the answer) to appear at all."""
+    from claude_cli import terminal
+
+    terminal._ready(wait=True)
+    written: list[bytes] = []
+    live = terminal.LiveMarkdown(written.append, color=False, size=lambda: (80, 24))
+    live.feed("first words")
+    live._render_cost = 0.05  # as if the block took 50 ms to render: a redraw every 0.2 s at most
+    live.feed(" held back")
+    assert b"held back" not in b"".join(written)  # throttled...
+    deadline = time.monotonic() + 3
+    while b"held back" not in b"".join(written) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert b"held back" in b"".join(written)  # ...then drawn, though no more text came
+    live.feed(" and more")
+    live.abort()  # Ctrl-C: a redraw still held is not drawn after it
+    drawn = len(written)
+    time.sleep(0.5)
+    assert len(written) == drawn

@@ -107,6 +107,8 @@ class LiveMarkdown:
         self._last_draw = 0.0
         self._render_cost = 0.0
         self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None  # a held redraw, due when the throttle allows it
+        self._done = False  # closed or aborted: nothing more is drawn
         preload()
 
     # -- the source side -----------------------------------------------------------------
@@ -118,9 +120,28 @@ class LiveMarkdown:
                 *lines, self._pending = self._pending.split("\n")
                 for line in lines:
                     self._line(line)
-            now = time.monotonic()
-            if self._render_cost < _SLOW_RENDER or now - self._last_draw >= 4 * self._render_cost:
+            wait = 4 * self._render_cost - (time.monotonic() - self._last_draw)
+            if self._render_cost < _SLOW_RENDER or wait <= 0:
                 self._draw(self._live_lines())
+            elif self._timer is None:
+                # A slow block is redrawn at most every 4x its render time; what that holds back
+                # is drawn when the wait is over, also when no more text comes (a pause, a tool).
+                self._timer = threading.Timer(wait, self._catch_up)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _catch_up(self) -> None:
+        with self._lock:
+            self._timer = None
+            if not self._done:
+                self._draw(self._live_lines())
+
+    def _stop(self) -> None:
+        """No more drawing: a held redraw is cancelled (called with the lock held)."""
+        self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _line(self, line: str) -> None:
         if self._code is not None:
@@ -250,6 +271,7 @@ class LiveMarkdown:
     def close(self) -> None:
         """The answer is complete: render what is left and leave the cursor on a new line."""
         with self._lock:
+            self._stop()
             if self._pending:
                 self._line(self._pending)
                 self._pending = ""
@@ -261,4 +283,10 @@ class LiveMarkdown:
 
     def abort(self) -> None:
         """Ctrl-C: keep what is on the screen as it is (every drawn line ends with a newline and a reset)."""
-        self._shown = []
+        held = self._lock.acquire(timeout=0.5)  # a held redraw being written finishes first
+        try:
+            self._stop()
+            self._shown = []
+        finally:
+            if held:
+                self._lock.release()
