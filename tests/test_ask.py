@@ -350,4 +350,9 @@ def test_a_misspelt_model_alias_names_the_closest_one(cli, emu) -> None:
     assert run.code == 2
     said = "claude: error: unknown model alias 'sonet'; did you mean 'sonnet'? (aliases: "
     assert run.stderr.startswith(said)
+    assert "default model" not in run.stderr
+    # The same name from CLAUDE_MODEL: the error says where it came from.
+    run = cli("ask", "hi", extra_env={"CLAUDE_MODEL": "sonet"})
+    assert run.code == 2 and run.stderr.startswith(said)
+    assert run.stderr.endswith(" (the default model: CLAUDE_MODEL, else the config file's `model`)\n")
     assert emu.requests == []

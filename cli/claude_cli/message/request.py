@@ -83,7 +83,10 @@ def build_body(
     try:
         body["model"] = capabilities.resolve_model(opts.model or body.get("model") or default_model, aliases)
     except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+        # A default set long ago (CLAUDE_MODEL, the config file) is not what the user typed now.
+        given = opts.model or body.get("model")
+        where = "" if given else " (the default model: CLAUDE_MODEL, else the config file's `model`)"
+        raise UsageError(f"{exc}{where}") from exc
     if opts.max_tokens is not None:
         body["max_tokens"] = opts.max_tokens
     body.setdefault("max_tokens", default_max_tokens)
