@@ -367,3 +367,31 @@ def test_show_names_the_pages_a_web_search_found(cli, env) -> None:
     assert "tool result of `web_search`" in shown
     assert "Today's news — https://news.example.com/today" in shown
     assert "Here is the news: the emulator works." in shown  # cited text blocks read as one text
+
+
+def test_a_layout_1_log_that_cannot_be_migrated_is_still_read(env, emu, tmp_path) -> None:
+    """On a read-only data directory (or a disk too full for the index) a layout-1 log cannot get
+    its search index: it used to fail to open at all; now it is read as it is."""
+    from .test_hostile import on_a_small_disk, step
+
+    prepared = tmp_path / "layout1.db"
+    write_layout_1_log(prepared)
+    script = (
+        'export CLAUDE_HOME="$D/home"\nmkdir "$D/home"\n'
+        + f'cp "{prepared}" "$D/home/claude.db"\n'
+        + 'mount -o remount,ro "$D"\n'
+        + step("list", "$C log list")
+        + step("show", "$C log show c0001")
+        + step("search", "$C log search pools")
+        + step("ask", '$C ask -c "and sockets?"')
+    )
+    got = on_a_small_disk(env, tmp_path, script)
+    assert (got["list.rc"], got["list.err"]) == ("0\n", "") and got["list.out"].startswith("c0001\t")
+    assert got["show.rc"] == "0\n" and "pools reuse connections" in got["show.out"]
+    assert got["search.rc"] == "2\n" and got["search.out"] == ""
+    assert got["search.err"].startswith("claude: error: the conversation log has no search index yet")
+    assert (got["ask.rc"], got["ask.out"]) == ("0\n", "You said: and sockets?")
+    assert got["ask.err"].startswith("claude: warning: the turn was not stored: ")
+    sent = emu.message_requests[-1].body["messages"]
+    users = [m["content"] for m in sent if m["role"] == "user"]
+    assert (len(users), users[0], users[-1]) == (3, "how do connection pools work", "and sockets?")

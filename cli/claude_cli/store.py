@@ -243,7 +243,16 @@ class Store:
             try:
                 self._open_layout()  # (a log of an older layout cannot be migrated here)
             except (sqlite3.Error, CliError):
-                raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
+                if self._version() != 1:
+                    raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
+                # Layout 1 (a disk too full to build the search index, say) is read as it is:
+                # every turn reads the same; only `log search` needs layout 2.
+
+    def _version(self) -> int | None:
+        try:
+            return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error:
+            return None
 
     def _open_layout(self) -> None:
         """Create the tables, or migrate a log an older version wrote; one process does it, once."""
@@ -429,6 +438,11 @@ class Store:
             ).fetchall()
         except sqlite3.OperationalError as exc:
             text = str(exc)
+            if "no such table: said" in text:  # a layout-1 log opened read-only (see __init__)
+                raise UsageError(
+                    "the conversation log has no search index yet: it is built the next time the log"
+                    f" can be written ({self.read_only or 'it is read-only now'})"
+                ) from None
             if not any(
                 s in text for s in ("fts5", "no such column", "unterminated string", "unknown special")
             ):
