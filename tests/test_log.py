@@ -73,6 +73,19 @@ def test_search_finds_what_was_said_not_the_request_json(cli, env) -> None:
     assert "zebras" in json_rows[0]["snippet"]
 
 
+def test_plain_words_may_be_said_in_different_turns(cli, env) -> None:
+    cli("ask", "how do connection pools work?")
+    cli("ask", "-c", "and what about sockets")
+    both = ids(env)[0]
+    cli("ask", "pools only here")
+    found = cli("log", "search", "pools", "sockets")
+    assert found.code == 0, found
+    rows = [line.split("\t") for line in found.stdout.splitlines()]
+    assert [r[0] for r in rows] == [both]
+    assert cli("log", "search", "pools sockets zebras").code == 1  # every word, somewhere
+    assert cli("log", "search", "pools AND sockets").code == 1  # FTS5 syntax: within one turn
+
+
 def test_search_words_with_punctuation_and_fts_syntax(cli, env) -> None:
     cli("ask", "is claude-cli's README.md at http://example.com/x?")
     cli("ask", "running late")

@@ -423,8 +423,16 @@ class Store:
         ]
 
     def search(self, query: str, limit: int | None = None) -> list[Found]:
-        """The conversations whose user or assistant text matches `query` (see `fts_query`), best
-        match first: each with its best-matching turn and a snippet of it."""
+        """The conversations whose user or assistant text matches `query`, best match first: each
+        with its best-matching turn and a snippet of it. Plain words may occur in any turns of a
+        conversation; a query in FTS5 syntax (see `plain_words`) is matched turn by turn."""
+        fts, within = fts_query(query), None
+        words = plain_words(query)
+        if words is not None and len(set(words)) > 1:
+            # Plain words may be said in different turns of a conversation: the conversations
+            # holding each word, intersected; turns are then ranked by any of the words.
+            within = set.intersection(*(self._holding(_phrase(w)) for w in set(words)))
+            fts = " OR ".join(_phrase(w) for w in words)
         try:
             # One query, a snippet per matching turn: per-conversation snippet queries were slower
             # (bench/log.py: 30,000 turns, 2,600 matching: 67 ms this way, 840 ms that way).
@@ -433,8 +441,10 @@ class Store:
                 f" snippet(said, -1, '{MATCH_START}', '{MATCH_END}', '…', 12)"
                 " FROM said JOIN turns t ON t.id = said.rowid"
                 " JOIN conversations c ON c.id = t.conversation_id"
-                " WHERE said MATCH ? ORDER BY rank, t.created_at DESC",
-                (fts_query(query),),
+                " WHERE said MATCH ?"
+                + ("" if within is None else " AND t.conversation_id IN (SELECT value FROM json_each(?))")
+                + " ORDER BY rank, t.created_at DESC",
+                (fts,) if within is None else (fts, orjson.dumps(sorted(within)).decode()),
             ).fetchall()
         except sqlite3.OperationalError as exc:
             text = str(exc)
@@ -459,6 +469,17 @@ class Store:
             elif limit is None or len(found) < limit:
                 found[cid] = Found(cid, seq, updated, title, " ".join(snippet.split()), 1)
         return list(found.values())
+
+    def _holding(self, phrase: str) -> set[str]:
+        """The conversations with a turn matching one FTS5 phrase."""
+        return {
+            cid
+            for (cid,) in self.db.execute(
+                "SELECT DISTINCT t.conversation_id FROM said JOIN turns t ON t.id = said.rowid"
+                " WHERE said MATCH ?",
+                (phrase,),
+            )
+        }
 
     # -- repairs: `claude log rm` and `claude log pop` ---------------------------------------------
 
@@ -623,16 +644,26 @@ def new_id() -> str:
 MATCH_START, MATCH_END = "\x02", "\x03"  # around the matched words in a search snippet
 
 
+def plain_words(text: str) -> list[str] | None:
+    """The words of a plain `claude log search` query, or None when it uses FTS5's own syntax (a
+    double quote, parentheses, `*` for a prefix, AND, OR, NOT, NEAR)."""
+    if re.search(r'["()*]|\b(AND|OR|NOT|NEAR)\b', text):
+        return None
+    return text.split()
+
+
 def fts_query(text: str) -> str:
     """The FTS5 query for what the user typed after `claude log search`.
 
     Plain words are searched as written, each a phrase (so `claude-cli`, `don't` or `README.md`
-    need no quoting; every word must occur). A query that uses FTS5's own syntax (a double
-    quote, parentheses, `*` for a prefix, AND, OR, NOT, NEAR) is passed as it is.
+    need no quoting). A query in FTS5's own syntax is passed as it is.
     """
-    if re.search(r'["()*]|\b(AND|OR|NOT|NEAR)\b', text):
-        return text
-    return " ".join('"' + word + '"' for word in text.split())
+    words = plain_words(text)
+    return text if words is None else " ".join(_phrase(w) for w in words)
+
+
+def _phrase(word: str) -> str:
+    return '"' + word + '"'
 
 
 def _title(request: dict[str, Any]) -> str:

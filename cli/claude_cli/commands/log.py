@@ -499,9 +499,10 @@ def search(
     """Find conversations by what was said in them (your messages and the answers), best match
     first: id, last update, the best-matching turn, title, a snippet. Exit 1 when none matches.
 
-    Words are found whole and in any order (`running` finds `run`, `cafe` finds `café`); a query
-    with "double quotes" (a phrase), `*` (a prefix), AND, OR, NOT, NEAR or parentheses is FTS5's
-    query syntax. Tool inputs and results, attachments and request settings are not searched.
+    Every word must be said somewhere in the conversation, whole, in any order (`running` finds
+    `run`, `cafe` finds `café`); a query with "double quotes" (a phrase), `*` (a prefix), AND,
+    OR, NOT, NEAR or parentheses is FTS5's query syntax, matched turn by turn. Tool inputs and
+    results, attachments and request settings are not searched.
     """
     import re
 
