@@ -76,6 +76,20 @@ def test_a_leading_path_that_names_nothing_is_an_error_not_the_prompt(cli, emu, 
     assert cli("vision", str(login), "what is this and/or that?").code == 0  # a prompt may hold a /
 
 
+def test_a_quoted_glob_is_expanded_in_sorted_order(cli, emu, tmp_path: Path) -> None:
+    """The new-user trial: `claude vision 'shots/*.png' "what"` said the pattern matched nothing."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "login.png", "png")
+    write_image(shots / "home.jpg", "jpg")
+    (shots / "notes.txt").write_text("not an image")
+    run = cli("vision", f"{shots}/*.png", f"{shots}/h?me.jpg", "compare")
+    assert run.code == 0, run
+    assert run.stdout == "You said: compare (attached: image/png, image/jpeg)"
+    run = cli("vision", f"{shots}/[hl]*", "compare")  # sorted: home.jpg, then login.png
+    assert run.stdout == "You said: compare (attached: image/jpeg, image/png)"
+
+
 def test_media_type_comes_from_the_bytes_not_the_name(cli, emu, tmp_path: Path) -> None:
     misnamed = tmp_path / "photo.png"
     misnamed.write_bytes(image_bytes("JPEG"))

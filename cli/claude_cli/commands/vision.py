@@ -44,8 +44,8 @@ def vision(
 ) -> None:
     """Ask about images: JPEG, PNG, GIF, WebP or PDF, from files, stdin, URLs or the Files API.
 
-    The leading arguments that name images (files, shell globs, -, http(s) URLs, file_ ids) are
-    attached in order; the words after them are the question ("Describe this image." when there
+    The leading arguments that name images (files, globs, -, http(s) URLs, file_ ids) are
+    attached in order (a quoted glob is expanded here, its matches sorted); the words after them are the question ("Describe this image." when there
     are none). With no image named, an image piped on stdin is used. A leading word that looks
     like a path (a / or an image or PDF extension) but names no file, or a glob that matched
     nothing, is an error naming it, and nothing is sent. Each image's type is taken from its
@@ -61,8 +61,19 @@ def vision(
 
     words = list(args or [])
     files: list[str] = []
-    while words and is_attachment(words[0]):
-        files.append(words.pop(0))
+    while words:
+        if is_attachment(words[0]):
+            files.append(words.pop(0))
+        elif looks_like_path(words[0]) and any(c in words[0] for c in "*?["):
+            import glob  # a quoted glob (or one the shell left alone): expanded here, in order
+
+            found = sorted(p for p in glob.glob(words[0]) if is_attachment(p))
+            if not found:
+                break
+            files += found
+            words.pop(0)
+        else:
+            break
     if words and looks_like_path(words[0]):  # a typo'd file would otherwise become the prompt
         from ..errors import UsageError
 
