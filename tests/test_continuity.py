@@ -14,6 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claude_cli.emulator.server import Reply
+
 PY = sys.executable
 
 
@@ -172,3 +174,29 @@ def test_any_sequence_of_continuations_leaves_a_history_the_api_accepts(cli, emu
         else:
             run = cli(step, "-c", "next")
         assert run.code in (0, 18), (step, run)
+
+
+def test_continuing_with_nothing_new_is_nothing_to_send(cli, emu) -> None:
+    """The new-user trial: `claude ask -c` with no prompt blamed --prefill, which was never given."""
+    assert cli("ask", "hello").code == 0
+    for command in ("ask", "stream"):
+        run = cli(command, "-c", input="")
+        assert (run.code, run.stderr) == (
+            2,
+            "claude: error: nothing to send: give a prompt argument or pipe text on stdin\n",
+        )
+    assert len(emu.message_requests) == 1
+    assert cli("ask", "-c", "and then?").code == 0
+
+
+def test_a_turn_paused_after_compaction_is_continued_by_c_alone(cli, emu) -> None:
+    """stop_reason compaction (exit 5) says to continue with -c; the history then ends with the
+    assistant's compaction block, which no model treats as a prefill."""
+    compaction = {"type": "compaction", "content": "Summary of the earlier turns."}
+    emu.enqueue(Reply("message", content=[compaction], stop_reason="compaction"), Reply.text("Done."))
+    paused = cli("ask", "a long task")
+    assert paused.code == 5, paused
+    run = cli("ask", "-c", input="")
+    assert run.code == 0, run
+    sent = emu.message_requests[-1].body["messages"]
+    assert sent[-1]["role"] == "assistant" and sent[-1]["content"][0]["type"] == "compaction"

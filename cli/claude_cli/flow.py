@@ -16,7 +16,7 @@ import orjson
 from . import config as cfg
 from .api.transport import Transport
 from .errors import Exit, UsageError
-from .message.capabilities import DEFAULT_MODEL, Learned
+from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import read_json_object, read_messages, text_or_file
 from .message.options import request_options
 from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
@@ -98,6 +98,11 @@ def prepare(
         aliases=config.aliases,
         show_thinking=show_thinking,
     )
+    last = body["messages"][-1]
+    if conversation_id is not None and not pending and opts.prefill is None and is_prefill(last):
+        # -c with nothing new: the history ends with Claude's finished answer (a paused turn or
+        # unanswered tool calls are continued as they are)
+        raise UsageError("nothing to send: give a prompt argument or pipe text on stdin")
     if stream:
         body["stream"] = True
     else:

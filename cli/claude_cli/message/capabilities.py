@@ -194,15 +194,16 @@ def learned_from(learned: Learned | None) -> frozenset[str]:
 def is_prefill(message: dict[str, Any]) -> bool:
     """Whether a final message is an assistant prefill.
 
-    A paused turn sent back to be continued (pause_turn: it holds server tool blocks) also ends
-    with the assistant, and every model accepts that.
+    A paused turn sent back to be continued also ends with the assistant, and every model
+    accepts that: pause_turn (it holds server tool blocks) and a pause after compaction (it holds
+    the compaction block; build-with-claude/compaction, pause_after_compaction).
     """
     if message.get("role") != "assistant":
         return False
     content = message.get("content")
     return not (
         isinstance(content, list)
-        and any(isinstance(b, dict) and b.get("type") == "server_tool_use" for b in content)
+        and any(isinstance(b, dict) and b.get("type") in ("server_tool_use", "compaction") for b in content)
     )
 
 
