@@ -356,3 +356,26 @@ def test_a_misspelt_model_alias_names_the_closest_one(cli, emu) -> None:
     assert run.code == 2 and run.stderr.startswith(said)
     assert run.stderr.endswith(" (the default model: CLAUDE_MODEL, else the config file's `model`)\n")
     assert emu.requests == []
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("messages=5", "messages must be a list of message objects, not 5"),
+        ('messages="x"', 'messages must be a list of message objects, not "x"'),
+        ("messages=[5]", "messages[0] must be an object with a role and content, not 5"),
+        ("tools=5", "tools must be a list of tool objects, not 5"),
+        ("tools=[3]", "tools[0] must be an object, not 3"),
+        ("thinking=5", "thinking must be an object, not 5"),
+        ('tool_choice="auto"', 'tool_choice must be an object, not "auto"'),
+        ("output_config=3", "output_config must be an object, not 3"),
+        ("model=5", "model must be a string, not 5"),
+        ('temperature="hot"', 'temperature must be a number, not "hot"'),
+        ("max_tokens=true", "max_tokens must be a whole number, not true"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_one_usage_line(cli, emu, param: str, message: str) -> None:
+    """The new-user trial: --param messages=5 (and the like) was `internal error: TypeError`."""
+    run = cli("ask", "--param", param, "hi")
+    assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+    assert emu.requests == []

@@ -415,8 +415,53 @@ def _apply_param(body: dict[str, Any], item: str) -> None:
     target[leaf] = value
 
 
+# The JSON type of each top-level field the API documents (Messages API reference), for bodies
+# that --param, --body or a batch line shaped: a wrong type is one usage line, not a crash here
+# nor a 400 there. Fields not listed pass as given (the API decides).
+_NUMBER = (int, float)
+_SHAPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "model": ((str,), "a string"),
+    "max_tokens": ((int,), "a whole number"),
+    "messages": ((list,), "a list of message objects"),
+    "system": ((str, list), "a string or a list of text blocks"),
+    "stop_sequences": ((list,), "a list of strings"),
+    "temperature": (_NUMBER, "a number"),
+    "top_p": (_NUMBER, "a number"),
+    "top_k": ((int,), "a whole number"),
+    "thinking": ((dict,), "an object"),
+    "tool_choice": ((dict,), "an object"),
+    "tools": ((list,), "a list of tool objects"),
+    "output_config": ((dict,), "an object"),
+    "metadata": ((dict,), "an object"),
+    "stream": ((bool,), "true or false"),
+    "mcp_servers": ((list,), "a list of server objects"),
+    "context_management": ((dict,), "an object"),
+}
+
+
+def check_shapes(body: dict[str, Any]) -> None:
+    """Each documented field of the right JSON type (and each message an object with a role and
+    content); UsageError naming the field otherwise."""
+    for key, (types, what) in _SHAPES.items():
+        if key not in body:
+            continue
+        value = body[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise UsageError(f"{key} must be {what}, not {orjson.dumps(value).decode()[:60]}")
+    for i, message in enumerate(body.get("messages") or []):
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str | list):
+            shown = orjson.dumps(message).decode()[:60]
+            raise UsageError(f"messages[{i}] must be an object with a role and content, not {shown}")
+    for name in ("tools", "mcp_servers"):
+        for i, item in enumerate(body.get(name) or []):
+            if not isinstance(item, dict):
+                raise UsageError(f"{name}[{i}] must be an object, not {orjson.dumps(item).decode()[:60]}")
+
+
 def check_ranges(body: dict[str, Any]) -> None:
-    """max_tokens, temperature, top_p and top_k within the API's ranges; UsageError otherwise."""
+    """Field types (check_shapes), then max_tokens, temperature, top_p and top_k within the API's
+    ranges; UsageError otherwise."""
+    check_shapes(body)
     max_tokens = body.get("max_tokens")
     # The API takes max_tokens >= 1 and stop sequences with something besides whitespace in them
     # (Messages API reference: "max_tokens ... Required range: x >= 1"; an empty stop sequence is
