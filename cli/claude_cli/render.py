@@ -86,16 +86,19 @@ class Output:
     def _clear_progress(self) -> None:
         """Erase the progress line before stdout writes where it is drawn.
 
-        Written after it, a result would start in the middle of the progress line. In a pipe the
-        reader (jq) prints a moment later, so the line is not drawn again for a while.
+        Written after it, a result would start in the middle of the progress line.
         """
-        import time
-
         self.stderr.write("\r\x1b[2K")
         self.stderr.flush()
         self._progress_shown = False
-        if not self.stdout_tty:
-            self._progress_held_until = time.monotonic() + 0.5
+
+    def _hold_progress(self) -> None:
+        """In a pipe the reader (jq, cat) prints what was just written a moment later, so the
+        progress line is not drawn for a while after every write (drawn first, it would be
+        printed into)."""
+        import time
+
+        self._progress_held_until = time.monotonic() + 0.5
 
     def write(self, data: bytes) -> None:
         """Write to stdout and flush, so the reader sees it now."""
@@ -103,8 +106,11 @@ class Output:
             return
         if self._out is None:
             raise StdoutFailure("cannot write to stdout: it is closed")
-        if self._progress_shown and self._shares_screen():
-            self._clear_progress()
+        if self.stderr_tty and self._shares_screen():
+            if self._progress_shown:
+                self._clear_progress()
+            if not self.stdout_tty:
+                self._hold_progress()
         try:
             self._out.write(data)
             self._out.flush()
