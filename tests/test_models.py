@@ -223,7 +223,8 @@ def test_the_cache_is_per_base_url_and_a_damaged_one_is_ignored(cli, nova, emu, 
     assert cli("models").code == 0  # cached for nova's URL
     monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.url)  # another endpoint: nothing known there
     run = cli("ask", "-m", "claude-nova-1", "--effort", "xhigh", "hi")
-    assert run.code == 0 and len(emu.message_requests) == 1  # the plain emulator knows no nova
+    assert len(emu.message_requests) == 1  # sent: nothing is known of nova at this endpoint
+    assert run.code == 13 and "not_found_error" in run.stderr  # and the plain emulator has no nova
     cache = Path(env["CLAUDE_HOME"]) / "models.json"
     cache.write_text("{not json")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", nova.url)

@@ -11,6 +11,7 @@ emulator refuses for them, the way the API's do.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from ..message.capabilities import (
@@ -32,8 +33,10 @@ BUILTIN: tuple[tuple[str, str, str, int, int], ...] = (
     ("claude-opus-4-8", "Claude Opus 4.8", "2026-05-12", 1_000_000, 128_000),
     ("claude-opus-4-7", "Claude Opus 4.7", "2026-03-10", 1_000_000, 128_000),
     ("claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17", 1_000_000, 64_000),
+    ("claude-opus-4-6", "Claude Opus 4.6", "2026-02-05", 1_000_000, 128_000),
     ("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29", 200_000, 64_000),
     ("claude-haiku-4-5", "Claude Haiku 4.5", "2025-09-01", 200_000, 64_000),
+    ("claude-sonnet-4-0", "Claude Sonnet 4", "2025-05-22", 200_000, 64_000),
 )
 
 EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
@@ -125,8 +128,9 @@ class Catalogue:
         self.models = [models[i] for i in self.added] + [m for i, m in models.items() if i not in self.added]
 
     def get(self, model: str) -> dict[str, Any] | None:
-        """The ModelInfo of `model`, or None."""
-        return next((m for m in self.models if m["id"] == model), None)
+        """The ModelInfo of `model` (an id, or an id with a -YYYYMMDD snapshot date), or None."""
+        base = re.sub(r"-\d{8}$", "", model)
+        return next((m for m in self.models if m["id"] in (model, base)), None)
 
     def capabilities(self, model: Any) -> dict[str, Any] | None:
         """The capabilities of a catalogue model (they decide what is refused for it), else None."""

@@ -330,8 +330,7 @@ class Emulator:
 
     def batch_answer(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """One batch request's result: ("succeeded", Message) or ("errored", error response)."""
-        caps = self.catalogue.capabilities(params.get("model"))
-        problem = validate_messages_body(params, capabilities=caps)
+        problem = validate_messages_body(params, catalogue=self.catalogue)
         if problem is None:
             reason = check_blocks(params.get("messages") or [], self.files, {FILES_BETA}) or check_tools(
                 params
@@ -605,14 +604,19 @@ def _field(body: dict[str, Any], key: str, sub: str) -> Any:
 
 
 def validate_messages_body(
-    body: dict[str, Any], *, count_tokens: bool = False, capabilities: dict[str, Any] | None = None
+    body: dict[str, Any], *, count_tokens: bool = False, catalogue: Catalogue | None = None
 ) -> tuple[int, str, str] | None:
-    """The API's 400/404 for a Messages body, or None. `capabilities`: the catalogue's for the model."""
+    """The API's 400/404 for a Messages body, or None. A model the catalogue does not hold is a
+    404, as on the API; its capabilities decide what else is refused."""
     model = body.get("model")
-    if not isinstance(model, str) or not model:
+    if model is None or model == "":
         return 400, "invalid_request_error", "model: Field required"
-    if not model.startswith("claude-"):
+    if not isinstance(model, str):
+        return 400, "invalid_request_error", "model: Input should be a valid string"
+    catalogue = catalogue or Catalogue()
+    if catalogue.get(model) is None:
         return 404, "not_found_error", f"model: {model}"
+    capabilities = catalogue.capabilities(model)
     if not count_tokens:
         max_tokens = body.get("max_tokens")
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
@@ -693,10 +697,6 @@ def validate_messages_body(
             ),
         )
     return None
-
-
-def _model_of(body: Any) -> Any:
-    return body.get("model") if isinstance(body, dict) else None
 
 
 def _capability_problem(body: dict[str, Any], rejected: frozenset[str]) -> str | None:
@@ -983,9 +983,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(*problem)
             return
         if url.path == "/v1/messages/count_tokens":
-            problem = validate_messages_body(
-                body or {}, count_tokens=True, capabilities=self.emu.catalogue.capabilities(_model_of(body))
-            )
+            problem = validate_messages_body(body or {}, count_tokens=True, catalogue=self.emu.catalogue)
             if problem:
                 self._error(*problem)
                 return
@@ -1004,8 +1002,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         reply = self.emu.next_reply()
         if reply is None or reply.kind not in ("error", "raw", "sse"):
-            caps = self.emu.catalogue.capabilities(_model_of(body))
-            problem = validate_messages_body(body or {}, capabilities=caps)
+            problem = validate_messages_body(body or {}, catalogue=self.emu.catalogue)
             blocks = check_blocks(body.get("messages") or [], self.emu.files, _betas(headers))
             blocks = blocks or check_tools(body)
             blocks = blocks or check_content(body.get("messages") or [])
