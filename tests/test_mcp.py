@@ -72,6 +72,16 @@ def test_a_pypi_server_s_tools_are_declared_called_and_answered(cli, emu) -> Non
     assert records[0]["is_error"] is False and records[0]["output_bytes"] > 0
 
 
+def test_unscripted_the_emulator_calls_the_tool_with_values_it_takes(cli, emu) -> None:
+    """The new-user trial: the README's MCP recipe answered `Invalid timezone: 'example'`; the
+    emulator now takes a string's value from its description's own example (e.g., '...')."""
+    run = cli("tool-run", "-y", "--mcp", TIME, "-o", "ndjson", "what time is it in Lima?")
+    assert run.code == 0, run
+    [result] = results(emu)
+    assert "is_error" not in result
+    assert orjson.loads(result["content"][0]["text"])["timezone"] == "America/New_York"
+
+
 def test_an_error_result_is_sent_back_as_is_error(cli, emu) -> None:
     emu.enqueue(calls(tool_use("get_current_time", {"timezone": "Nowhere/Atlantis"})), Reply.text("Sorry."))
     run = cli("tool-run", "-y", "--mcp", TIME, "time in Atlantis?")

@@ -226,6 +226,8 @@ def example_for(schema: Any) -> Any:
             return schema[key]
     if schema.get("enum"):
         return schema["enum"][0]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
     for key in ("anyOf", "oneOf", "allOf"):
         if schema.get(key):
             return example_for(schema[key][0])
@@ -236,7 +238,14 @@ def example_for(schema: Any) -> Any:
         return {name: example_for(sub) for name, sub in (schema.get("properties") or {}).items()}
     if kind == "array":
         return [example_for(schema["items"])] * schema.get("minItems", 0) if "items" in schema else []
-    return {"string": "example", "integer": 1, "number": 1, "boolean": True, "null": None}.get(str(kind))
+    if kind == "string":
+        # A description's own example (`IANA timezone name (e.g., 'America/New_York')`) is a value
+        # the tool takes, where "example" often is not.
+        import re
+
+        m = re.search(r"e\.g\.,?\s*['\"`]([^'\"`]{1,80})['\"`]", str(schema.get("description", "")))
+        return m[1] if m else "example"
+    return {"integer": 1, "number": 1, "boolean": True, "null": None}.get(str(kind))
 
 
 def tool_results_text(message: dict[str, Any]) -> str | None:
