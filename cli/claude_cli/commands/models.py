@@ -71,9 +71,13 @@ def models(
     if aliases:
         _aliases(out, output)
         return
+    from .. import config as cfg
     from ..api.exchange import list_all
 
-    found = _fetch(flags, out, "/v1/models?limit=1000", lambda t: list_all(t, "/v1/models"), complete=True)
+    config = cfg.load_config()
+    found = _fetch(
+        flags, config, out, "/v1/models?limit=1000", lambda t: list_all(t, "/v1/models"), complete=True
+    )
     if found is None:
         return
     if output != OutputFormat.text:
@@ -120,12 +124,13 @@ def show(
     from ..render import Output
 
     try:
-        model_id = resolve_model(model, cfg.load_config().aliases)
+        config = cfg.load_config()
+        model_id = resolve_model(model, config.aliases)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = Output()
     path = f"/v1/models/{quote(model_id, safe='')}"
-    found = _fetch(flags, out, path, lambda t: [get_json(t, "GET", path)], complete=False)
+    found = _fetch(flags, config, out, path, lambda t: [get_json(t, "GET", path)], complete=False)
     if found is None:
         return
     if output != OutputFormat.text:  # one object: json and ndjson print the same line
@@ -137,14 +142,13 @@ def show(
 
 
 def _fetch(
-    flags: SimpleNamespace, out: Any, path: str, action: Any, *, complete: bool
+    flags: SimpleNamespace, config: Any, out: Any, path: str, action: Any, *, complete: bool
 ) -> list[dict[str, Any]] | None:
     """GET the model objects and remember them; None for a dry run (which prints the request)."""
     from .. import config as cfg
     from ..flow import make_transport
     from ..message import model_cache
 
-    config = cfg.load_config()
     transport = make_transport(flags, config, [], out, need_key=not flags.dry_run)
     if flags.dry_run:
         out.write(f"GET {transport.url(path)}\n".encode())
