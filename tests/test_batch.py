@@ -248,6 +248,56 @@ def test_submit_then_resume_with_state_does_not_submit_twice(cli, emu, tmp_path:
     assert [b["id"] for b in listed] == [batch_id]
 
 
+def test_a_journaled_batch_gone_from_the_server_is_submitted_again(cli, emu, tmp_path: Path) -> None:
+    """A re-run whose journaled batch the server no longer has (404: deleted, past 29 days, an
+    emulator restarted) said `batch not found`, exit 13, forever. Now: one note, the lines of that
+    batch without a result are submitted again, the run completes, and each id is printed once."""
+    emu.batches.seconds = 3600
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(jsonl(JOBS))
+    state = str(tmp_path / "s.db")
+    assert cli("batch", "--state", state, input=jsonl(JOBS[:1])).code == 0  # "a" is journaled
+    (batch_id,) = cli("batch", "submit", "--state", state, str(jobs)).stdout.split()
+    del emu.batches.items[batch_id]  # the server forgot it
+    emu.batches.seconds = 0.1
+    args = ("batch", "--via", "batches", "--state", state, "--poll-interval", "0.05", "--ordered", str(jobs))
+    run = cli(*args)
+    assert run.code == 0, run
+    assert [r["id"] for r in parse(run.stdout)] == ["a", "b", "c"]
+    notes = run.stderr.splitlines()
+    assert notes[0] == (
+        f"claude: batch {batch_id} is gone from the server (deleted, expired, or the server restarted); "
+        "its 2 lines without a result are submitted again"
+    )
+    assert notes[1].startswith("claude: submitted msgbatch_") and notes[1].endswith(" (2 requests)")
+    assert run.stderr.count(batch_id) == 1
+    posts = [r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]
+    assert [[q["custom_id"] for q in r.body["requests"]] for r in posts] == [["a", "b", "c"], ["b", "c"]]
+    again = cli(*args)  # the state file resumes (and now holds every result)
+    assert again.code == 0 and [r["id"] for r in parse(again.stdout)] == ["a", "b", "c"]
+    assert len([r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]) == 2
+
+
+def test_a_batch_that_vanishes_while_polled_is_replaced(cli, emu) -> None:
+    import threading
+
+    emu.batches.seconds = 3600
+
+    def forget() -> None:
+        emu.batches.seconds = 0.1
+        emu.batches.items.clear()
+
+    timer = threading.Timer(0.5, forget)
+    timer.start()
+    try:
+        run = cli("batch", "--via", "batches", "--poll-interval", "0.05", "--ordered", input=jsonl(JOBS))
+    finally:
+        timer.cancel()
+    assert run.code == 0, run
+    assert [r["id"] for r in parse(run.stdout)] == ["a", "b", "c"]
+    assert "is gone from the server" in run.stderr and "its 3 lines without a result" in run.stderr
+
+
 def test_cancel_ends_the_requests_as_canceled(cli, emu) -> None:
     emu.batches.seconds = 30
     submitted = cli("batch", "submit", input=jsonl(JOBS))
@@ -353,11 +403,13 @@ def test_ctrl_c_in_via_batches_says_the_batch_keeps_running_and_how_to_resume(
     _, err = proc.communicate(timeout=20)
     lines = err.decode().splitlines()
     assert proc.returncode == 130
-    assert lines[0].startswith("claude: batch: 0 done, 0 failed")
-    assert lines[1] == "claude: interrupted; 1 batch keep running on the server:"
+    # They run on the server: not "3 not run"; and "interrupted" is said once.
+    assert lines[0].startswith("claude: batch: 0 done, 0 failed, 3 running on the server, 0 retried")
+    assert lines[1] == "claude: interrupted; 1 batch keeps running on the server:"
     assert lines[2].startswith(f"claude:   {batch_id} (in_progress")
     assert lines[3] == "claude: to resume, run the same command again (the state file knows the batches)"
     assert lines[4] == "claude: to stop them: claude batch cancel ID"
+    assert len(lines) == 5, lines
     emu.batches.items[batch_id]["due"] = 0  # the server finishes the batch meanwhile
     again = run_claude(env, *args)
     out, _ = again.communicate(timeout=30)

@@ -89,9 +89,10 @@ def guarded(run: Any, *, debug: bool = False) -> int:
         where = exc.ctx.command_path if exc.ctx else "claude"
         _error(f"{usage_message(exc)} (see '{where} --help')", debug)
         return int(Exit.USAGE)
-    except (click.Abort, KeyboardInterrupt, Interrupted):
+    except (click.Abort, KeyboardInterrupt, Interrupted) as exc:
         _interrupted()
-        _note(INTERRUPTED_NOTE)
+        if not getattr(exc.__cause__ or exc, "said", False):  # the command said it already
+            _note(INTERRUPTED_NOTE)
         return int(Exit.INTERRUPTED)
     except Terminated:
         _interrupted()

@@ -183,3 +183,11 @@ class ApiError(CliError):
         where = f" ({status})" if status is not None else " (in stream)"
         rid = f" request-id {request_id}" if request_id else ""
         super().__init__(f"{error_type}{where}: {message}{rid}", exit_for_error_type(error_type, status))
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 step`, `2 steps`, `1 batch`, `3 batches`: a count with its noun in the right form.
+
+    The one place stderr notes get their plurals (`many` for the irregular ones).
+    """
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

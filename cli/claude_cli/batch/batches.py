@@ -17,7 +17,7 @@ import orjson
 
 from ..api.exchange import encode, json_object, list_all
 from ..api.transport import Transport, path_of
-from ..errors import CliError
+from ..errors import ApiError, CliError, Exit, counted
 from .jobs import Job, result_line
 from .journal import StateNotWritten
 from .local import Sink, Tally
@@ -104,30 +104,137 @@ def to_result(item: dict[str, Any], jobs: dict[str, Job], full: bool) -> dict[st
 def run_batches(
     todo: list[Job], all_jobs: list[Job], transport: Transport, *, sink: Sink, poll_interval: float
 ) -> None:
-    """Submit what is not yet submitted, poll every batch to its end, and print the results."""
+    """Submit what is not yet submitted, poll every batch to its end, and print the results.
+
+    A journaled batch the server no longer has (a 404: deleted, past the API's 29 days, or an
+    emulator that restarted) is replaced: one note, and its lines without a result are submitted
+    again, so the state file always resumes.
+    """
     by_id = {job.id: job for job in all_jobs}
     journal = sink.journal
     pending: dict[str, list[str]] = journal.batches() if journal is not None else {}
-    submitted = {i for ids in pending.values() for i in ids}
-    fresh = [job for job in todo if job.id not in submitted]
-    for group in chunks(fresh):
-        batch = create(transport, group)
-        pending[batch["id"]] = [job.id for job in group]
-        if journal is not None:
-            try:
-                journal.add_batch(batch["id"], pending[batch["id"]])
-            except StateNotWritten as exc:
-                # A batch the state file does not know would be submitted again by the re-run.
-                raise _unrecorded(transport, batch["id"], exc) from None
-        sink.out.note(f"claude: submitted {batch['id']} ({len(group)} requests)")
-    waiting: dict[str, dict[str, Any]] = {b: {"id": b} for b in pending}
+    waiting: dict[str, dict[str, Any]] = {b: {"id": b, "ids": ids} for b, ids in pending.items()}
+    # Ids with a result already: replayed from the journal (a run killed while printing a batch's
+    # results journaled some of them) or printed earlier in this run. Each id is printed once.
+    todo_ids = {job.id for job in todo}
+    seen = {job.id for job in all_jobs if job.id not in todo_ids}
+    run = _Run(transport, sink, by_id, seen, waiting)
     try:
-        waiting = {b: retrieve(transport, b) for b in pending}
-        _poll(waiting, transport, by_id, todo, all_jobs, sink, poll_interval)
+        for batch_id in list(waiting):
+            run.refresh(batch_id)
+        submitted = {i for batch in waiting.values() for i in batch["ids"]}
+        run.submit([job for job in todo if job.id not in submitted])
+        run.poll(poll_interval)
     except KeyboardInterrupt:
         sink.progress(None)  # what follows starts on its own line
+        sink.tally.on_server = len({i for b in waiting.values() for i in b["ids"] if i in by_id} - seen)
         raise BatchesInterrupted(_interrupted_lines(waiting, journal is not None)) from None
     sink.progress(None)
+
+
+class _Run:
+    """The batches of one run: submits, polls, prints each ended batch's results, replaces lost ones.
+
+    `waiting` (batch id -> the last MessageBatch seen, plus "ids": the custom_ids submitted in
+    it) is updated in place, so an interrupted caller knows which batches still run.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        sink: Sink,
+        by_id: dict[str, Job],
+        seen: set[str],
+        waiting: dict[str, dict[str, Any]],
+    ) -> None:
+        self.transport, self.sink, self.by_id, self.seen, self.waiting = transport, sink, by_id, seen, waiting
+        self.resent: set[str] = set()  # ids submitted again this run because their batch was gone
+
+    def submit(self, jobs: list[Job]) -> None:
+        """Create batches for `jobs` and journal each one before going on."""
+        journal = self.sink.journal
+        for group in chunks(jobs):
+            batch = create(self.transport, group)
+            ids = [job.id for job in group]
+            if journal is not None:
+                try:
+                    journal.add_batch(batch["id"], ids)
+                except StateNotWritten as exc:
+                    # A batch the state file does not know would be submitted again by the re-run.
+                    raise _unrecorded(self.transport, batch["id"], exc) from None
+            self.waiting[batch["id"]] = {**batch, "ids": ids}
+            self.sink.out.note(f"claude: submitted {batch['id']} ({counted(len(group), 'request')})")
+
+    def refresh(self, batch_id: str) -> None:
+        """The batch's status from the server; a batch the server no longer has is replaced."""
+        try:
+            batch = retrieve(self.transport, batch_id)
+        except ApiError as exc:
+            if not _gone(exc):
+                raise
+            self.replace(batch_id)
+            return
+        self.waiting[batch_id] = {**batch, "ids": self.waiting[batch_id]["ids"]}
+
+    def replace(self, batch_id: str) -> None:
+        """Submit again the lines of a batch the server no longer has that have no result yet."""
+        ids = self.waiting[batch_id]["ids"]
+        lost = [self.by_id[i] for i in ids if i in self.by_id and i not in self.seen]
+        again = [job for job in lost if job.id in self.resent]
+        if again:  # its replacement vanished too: a server that forgets batches would loop
+            raise CliError(
+                f"batch {batch_id} is gone from the server too (404), as the batch it replaced was; "
+                "stopped (the state file keeps the finished lines: run the same command again later)",
+                Exit.NOT_FOUND,
+            )
+        lines = counted(len(lost), "line")
+        self.sink.out.note(
+            f"claude: batch {batch_id} is gone from the server (deleted, expired, or the server restarted); "
+            + (f"its {lines} without a result are submitted again" if lost else "it held no unfinished line")
+        )
+        self.resent.update(job.id for job in lost)
+        self.submit(lost)  # journaled before the gone batch is forgotten: an interrupt loses nothing
+        if self.sink.journal is not None:
+            self.sink.journal.drop_batch(batch_id)
+        del self.waiting[batch_id]
+
+    def poll(self, poll_interval: float) -> None:
+        """Poll until every batch has ended, printing results as each one ends."""
+        waiting = self.waiting
+        while waiting:
+            for batch_id in list(waiting):
+                if batch_id in waiting and waiting[batch_id].get("processing_status") == "ended":
+                    self.finish(batch_id)
+            if not waiting:
+                break
+            self.sink.progress(_progress(waiting, self.sink.tally))
+            time.sleep(poll_interval)
+            for batch_id in list(waiting):
+                self.refresh(batch_id)
+
+    def finish(self, batch_id: str) -> None:
+        """Print an ended batch's results (each id once) and forget the batch."""
+        batch = self.waiting[batch_id]
+        try:
+            for item in results(self.transport, batch):
+                result = to_result(item, self.by_id, self.sink.full)
+                # (a batch submitted for other input is ignored)
+                if result["id"] in self.by_id and result["id"] not in self.seen:
+                    self.seen.add(result["id"])
+                    self.sink.finish(self.by_id[result["id"]], result)
+        except ApiError as exc:  # its results were archived or the batch deleted meanwhile
+            if not _gone(exc):
+                raise
+            self.replace(batch_id)
+            return
+        if self.sink.journal is not None:
+            self.sink.journal.drop_batch(batch_id)
+        del self.waiting[batch_id]
+
+
+def _gone(exc: ApiError) -> bool:
+    """A 404 for a batch: the server no longer has it (or its results)."""
+    return exc.status == 404 and exc.error_type == "not_found_error"
 
 
 def _unrecorded(transport: Transport, batch_id: str, exc: StateNotWritten) -> StateNotWritten:
@@ -144,18 +251,23 @@ def _unrecorded(transport: Transport, batch_id: str, exc: StateNotWritten) -> St
 
 
 class BatchesInterrupted(KeyboardInterrupt):
-    """Ctrl-C while batches run on the server; `lines` say where they stand and what to do."""
+    """Ctrl-C while batches run on the server; `lines` say where they stand and what to do.
+
+    `said`: these lines already say the run was interrupted (the generic note is not repeated).
+    """
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__()
         self.lines = lines
+        self.said = bool(lines)
 
 
 def _interrupted_lines(waiting: dict[str, dict[str, Any]], journaled: bool) -> list[str]:
     if not waiting:
         return []
-    n = len(waiting)
-    lines = [f"claude: interrupted; {n} batch{'' if n == 1 else 'es'} keep running on the server:"]
+    verb = "keeps" if len(waiting) == 1 else "keep"
+    batches = counted(len(waiting), "batch", "batches")
+    lines = [f"claude: interrupted; {batches} {verb} running on the server:"]
     for batch_id, batch in waiting.items():
         counts = batch.get("request_counts") or {}
         shown = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
@@ -171,46 +283,6 @@ def _interrupted_lines(waiting: dict[str, dict[str, Any]], journaled: bool) -> l
     return lines
 
 
-def _poll(
-    waiting: dict[str, dict[str, Any]],
-    transport: Transport,
-    by_id: dict[str, Job],
-    todo: list[Job],
-    all_jobs: list[Job],
-    sink: Sink,
-    poll_interval: float,
-) -> None:
-    """Poll until every batch in `waiting` has ended, printing results as each one ends.
-
-    `waiting` is updated in place, so an interrupted caller knows which batches still run.
-    """
-    journal = sink.journal
-    # Ids with a result already: replayed from the journal (a run killed while printing a batch's
-    # results journaled some of them) or printed earlier in this run. Each id is printed once.
-    todo_ids = {job.id for job in todo}
-    seen = {job.id for job in all_jobs if job.id not in todo_ids}
-    while waiting:
-        for batch_id in list(waiting):
-            batch = waiting[batch_id]
-            if batch.get("processing_status") != "ended":
-                continue
-            for item in results(transport, batch):
-                result = to_result(item, by_id, sink.full)
-                # (a batch submitted for other input is ignored)
-                if result["id"] in by_id and result["id"] not in seen:
-                    seen.add(result["id"])
-                    sink.finish(by_id[result["id"]], result)
-            if journal is not None:
-                journal.drop_batch(batch_id)
-            del waiting[batch_id]
-        if not waiting:
-            break
-        sink.progress(_progress(waiting, sink.tally))
-        time.sleep(poll_interval)
-        for batch_id in list(waiting):
-            waiting[batch_id] = retrieve(transport, batch_id)
-
-
 def _progress(waiting: dict[str, dict[str, Any]], tally: Tally) -> str:
     counts: dict[str, int] = {}
     for batch in waiting.values():
@@ -218,7 +290,7 @@ def _progress(waiting: dict[str, dict[str, Any]], tally: Tally) -> str:
             counts[key] = counts.get(key, 0) + int(value or 0)
     shown = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
     finished = tally.done + tally.failed
-    batches = f"{len(waiting)} batch{'' if len(waiting) == 1 else 'es'}"
+    batches = counted(len(waiting), "batch", "batches")
     return f"claude: batch: {batches} running ({shown}); {finished}/{tally.total} done"
 
 

@@ -40,6 +40,7 @@ class Tally:
     discount: bool = False  # --via batches: the Message Batches price
     cost: float = 0.0
     unpriced: int = 0  # results whose model has no price
+    on_server: int = 0  # --via batches, interrupted: lines still running in batches on the server
 
     def count(self, result: dict[str, Any]) -> None:
         if result.get("status") == "succeeded":
@@ -68,11 +69,14 @@ class Tally:
 
     def summary(self) -> str:
         left = self.total - self.done - self.failed
+        running = min(self.on_server, left)  # they go on without us: not "not run"
+        left -= running
         # A resumed run says what it sent and what the state file already held.
         sent = self.done + self.failed - self.replayed
         resumed = f" ({sent} sent this time, {self.replayed} from the state file)" if self.replayed else ""
         return (
             f"claude: batch: {self.done} done, {self.failed} failed{resumed}, "
+            + (f"{running} running on the server, " if running else "")
             + (f"{left} not run, " if left else "")
             + f"{self.retried} retried, "
             f"{self.input_tokens:,} tokens in, {self.output_tokens:,} out, {self.cost_text()}, "
