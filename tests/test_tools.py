@@ -197,7 +197,7 @@ def test_max_steps_bounds_the_loop(cli, emu, add) -> None:
     run = cli("tool-run", "-y", "--max-steps", "1", "--tool", f"add={add}", "loop")
     assert run.code == 7
     assert run.stderr.endswith(
-        "claude: error: stopped after 1 steps (--max-steps) with the model still working\n"
+        "claude: error: stopped after 1 step (--max-steps) with the model still working\n"
     )
     assert len(emu.message_requests) == 1
 

@@ -18,7 +18,7 @@ import orjson
 
 from . import config as cfg
 from . import flow
-from .errors import CliError, Exit, UsageError
+from .errors import CliError, Exit, UsageError, counted
 from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
 from .message.pending import answer, names, not_run, pending_calls
@@ -295,7 +295,7 @@ class ChatSession:
             try:
                 with open(arg, "wb") as f:
                     f.write(orjson.dumps(self.messages, option=orjson.OPT_INDENT_2) + b"\n")
-                self.out.note(f"saved {len(self.messages)} messages to {arg}", dim=True)
+                self.out.note(f"saved {counted(len(self.messages), 'message')} to {arg}", dim=True)
             except OSError as exc:
                 self.out.error(f"cannot write {arg}: {exc.strerror}")
         elif name == "/usage":
@@ -361,7 +361,7 @@ class ChatSession:
         if self.out.stdout_tty:
             sys.stdout.buffer.write(b"\x1b]52;c;" + base64.b64encode(text.encode()) + b"\x07")
             sys.stdout.buffer.flush()
-        self.out.note(f"copied {len(text)} characters", dim=True)
+        self.out.note(f"copied {counted(len(text), 'character')}", dim=True)
 
     def _show_continued(self) -> None:
         """`chat -c` / `--conversation`: which conversation this is, and its last exchange."""

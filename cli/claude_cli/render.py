@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import orjson
 
-from .errors import STOP_REASON_EXIT, CliError, Exit
+from .errors import STOP_REASON_EXIT, CliError, Exit, counted
 
 if TYPE_CHECKING:
     from .terminal import LiveMarkdown
@@ -336,7 +336,7 @@ class TextRenderer:
         else:
             size = sum(len(str(b.get("text", ""))) for b in content or [] if isinstance(b, dict))
         state = "error" if block.get("is_error") else "result"
-        self.out.note(f"claude: mcp {state}, {size} characters", dim=True)
+        self.out.note(f"claude: mcp {state}, {counted(size, 'character')}", dim=True)
 
     def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
         if not streamed:

@@ -10,7 +10,7 @@ import orjson
 from .. import config as cfg
 from .. import flow
 from ..api.transport import Transport
-from ..errors import CliError, Exit, UsageError
+from ..errors import CliError, Exit, UsageError, counted
 from ..message.options import request_options
 from ..message.request import UserTurn, build_body
 from ..render import Output
@@ -154,7 +154,8 @@ def run_batch(
                 from ..pricing import usd
 
                 out.note(
-                    f"claude: --max-cost {usd(max_cost)}: {len(held)} of {len(jobs)} lines not sent "
+                    f"claude: --max-cost {usd(max_cost)}: {len(held)} of "
+                    f"{counted(len(jobs), 'line')} not sent "
                     f"(their worst case would pass the cap); a re-run with --state continues"
                 )
         if via == "batches":

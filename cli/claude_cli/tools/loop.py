@@ -21,7 +21,7 @@ from typing import Any, TextIO
 import orjson
 
 from .. import flow
-from ..errors import CliError, Exit, UsageError
+from ..errors import CliError, Exit, UsageError, counted
 from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, message_text, report, usage_line
 from .mcp import McpHub, McpRun, McpTool
@@ -170,7 +170,8 @@ def run_loop(
             _narrate(message, out, fmt, show_thinking)
             if steps >= settings.max_steps:
                 raise CliError(
-                    f"stopped after {steps} steps (--max-steps) with the model still working", Exit.MAX_STEPS
+                    f"stopped after {counted(steps, 'step')} (--max-steps) with the model still working",
+                    Exit.MAX_STEPS,
                 )
             turn = [{"role": "assistant", "content": content}]
             if stop == "tool_use":
@@ -290,7 +291,7 @@ def save_created(transport: Any, file_ids: list[str], folder: str, out: Output) 
     transport.add_beta(FILES_BETA)
     for file_id in dict.fromkeys(file_ids):
         path, size = save_file(transport, file_id, Path(folder), into_dir=True)
-        out.note(f"claude: saved {path} ({size:,} bytes)")
+        out.note(f"claude: saved {path} ({counted(size, 'byte')})")
 
 
 def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun | McpRun]:
@@ -412,10 +413,10 @@ def tool_line(run: ToolRun | McpRun, *, shorten: bool = False) -> str:
     if isinstance(run, McpRun):
         if run.is_error:
             return f"claude: ✗ {run.name} {shown}: failed on MCP server {run.server} ({took})"
-        return f"claude: ✓ {run.name} {shown} ({took}, {run.output_bytes} bytes)"
+        return f"claude: ✓ {run.name} {shown} ({took}, {counted(run.output_bytes, 'byte')})"
     if run.is_error:
         return f"claude: ✗ {run.name} {shown}: exit {run.exit_status} ({took})"
-    return f"claude: ✓ {run.name} {shown} ({took}, {len(run.stdout)} bytes)"
+    return f"claude: ✓ {run.name} {shown} ({took}, {counted(len(run.stdout), 'byte')})"
 
 
 def _print_final(
