@@ -7,6 +7,7 @@ as a real subprocess, for pipes, signals and start-up.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,7 +27,14 @@ CONFORMANCE = Path(
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Without the conformance streams, stop with one line saying where they were looked for."""
+    """Without the conformance streams, stop with one line saying where they were looked for.
+
+    Also: started with SIGINT ignored (`nohup`, or `cmd &` from a non-interactive shell), every
+    child would inherit SIG_IGN and the Ctrl-C tests would fail; the default handling is restored
+    so children get the default disposition (Python installs its own handler in each child).
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if not CONFORMANCE.is_dir():
         raise pytest.UsageError(
             f"the conformance streams are missing: no {CONFORMANCE} (put the project's shared/ folder "
