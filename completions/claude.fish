@@ -29,7 +29,7 @@ complete -c claude -n 'not __fish_seen_subcommand_from ask stream chat vision to
 complete -c claude -n '__fish_seen_subcommand_from ask' -l schema -r -F -d 'Answer with JSON matching this JSON Schema (FILE or inline JSON).'
 complete -c claude -n '__fish_seen_subcommand_from ask' -s x -l extract -d 'Print only the first fenced code block of the answer.'
 complete -c claude -n '__fish_seen_subcommand_from ask' -l extract-all -d 'Print every fenced code block, a blank line between.'
-complete -c claude -n '__fish_seen_subcommand_from ask' -l save -x -d 'Save the request flags given (and PROMPT) as template NAME; send nothing.'
+complete -c claude -n '__fish_seen_subcommand_from ask' -l save -x -d 'Save the request flags given (and PROMPT) as template NAME (replacing one of that name); send nothing.'
 complete -c claude -n '__fish_seen_subcommand_from ask' -s m -l model -x -a 'fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5' -d 'Model id or alias (opus, sonnet, haiku, ...). Env: CLAUDE_MODEL.'
 complete -c claude -n '__fish_seen_subcommand_from ask' -s s -l system -x -d 'System prompt: text, or @FILE to read it from a file.'
 complete -c claude -n '__fish_seen_subcommand_from ask' -l system-after -x -d 'A system message right after this user turn (TEXT or @FILE).'

@@ -207,3 +207,99 @@ def test_config_system_is_the_default_system_prompt(cli, emu, env) -> None:
     emu.enqueue(Reply.text("ok"))
     assert cli("ask", "-c", "again").code == 0  # a continued conversation keeps its own settings
     assert emu.message_requests[-1].body["system"] == "Mine."
+
+
+def test_save_over_an_existing_template_says_it_replaced_it_and_keeps_the_old_one(cli, env) -> None:
+    assert cli("ask", "-m", "haiku", "--save", "p").code == 0
+    run = cli("ask", "-m", "sonnet", "--save", "p")
+    assert run.code == 0, run
+    path = templates_dir(env) / "p.toml"
+    assert run.stderr == (
+        f"claude: replaced template 'p' ({path}; the previous one is kept as p.toml~); use it with -t p\n"
+    )
+    assert 'model = "sonnet"' in path.read_text()
+    assert 'model = "haiku"' in (templates_dir(env) / "p.toml~").read_text()
+    assert cli("templates", "list").stdout.split() == ["p"]  # the kept copy is no template
+
+
+def test_save_with_piped_stdin_is_refused_not_dropped(cli, emu, env) -> None:
+    run = cli("ask", "--save", "p2", "x", input="piped text\n")
+    assert (run.code, run.stdout) == (2, "")
+    assert run.stderr == (
+        "claude: error: --save p2 sends nothing, so piped stdin would be lost: save without the pipe, "
+        "then pipe it to `claude ask -t p2`\n"
+    )
+    assert not (templates_dir(env) / "p2.toml").exists()
+    assert emu.message_requests == []
+    assert cli("ask", "--save", "p2", "x", input="").code == 0  # an empty stdin loses nothing
+
+
+def test_a_template_conversation_is_titled_with_what_the_user_typed(cli, emu) -> None:
+    import orjson
+
+    assert cli("ask", "--save", "rev", "The code:").code == 0
+    assert cli("ask", "-t", "rev", "is this thread-safe?", input="x = 1\n").code == 0
+    assert cli("ask", "-t", "rev", input="def f(): pass\n").code == 0  # nothing typed: stdin
+    assert cli("ask", "-t", "rev").code == 0  # nothing typed or piped: the template's prompt
+    rows = orjson.loads(cli("log", "list", "-o", "json").stdout)
+    assert sorted(r["title"] for r in rows) == ["The code:", "def f(): pass", "is this thread-safe?"]
+
+
+def test_templates_edit_keeps_the_template_when_the_edit_is_broken(proc, env, tmp_path: Path) -> None:
+    """Without a terminal a broken edit leaves the file as it was (it was saved broken), exit 2."""
+    editor = tmp_path / "ed"
+    editor.write_text('#!/bin/sh\nprintf \'model = "haiku"\\n\' >> "$1"\n')
+    editor.chmod(0o755)
+    assert proc("templates", "edit", "t", extra_env={"VISUAL": str(editor)}).code == 0
+    before = (templates_dir(env) / "t.toml").read_text()
+    editor.write_text("#!/bin/sh\necho 'oops = 1' >> \"$1\"\n")
+    run = proc("templates", "edit", "t", extra_env={"VISUAL": str(editor)})
+    assert run.code == 2
+    assert run.stderr.startswith("claude: error: template ") and run.stderr.count("\n") == 1
+    assert run.stderr.endswith("; template 't' is unchanged\n")
+    assert (templates_dir(env) / "t.toml").read_text() == before
+    assert proc("ask", "-t", "t", "hi").code == 0  # still usable
+
+
+def test_templates_edit_on_a_terminal_offers_to_edit_again(env, tmp_path: Path) -> None:
+    import sys
+
+    import pexpect
+
+    # The first edit adds a bad key; the second (after "y") replaces it with a good one.
+    editor = tmp_path / "ed"
+    editor.write_text(
+        "#!/bin/sh\n"
+        'if grep -q oops "$1"; then sed -i "s/^oops = 1$/model = \\"haiku\\"/" "$1"; '
+        'else echo "oops = 1" >> "$1"; fi\n'
+    )
+    editor.chmod(0o755)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "templates", "edit", "t"],
+        env={**os.environ, **env, "VISUAL": str(editor)},
+        encoding="utf-8",
+        timeout=15,
+    )
+    child.expect_exact("unknown key 'oops'")
+    child.expect_exact("claude: edit it again? [Y/n] ")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert 'model = "haiku"' in (templates_dir(env) / "t.toml").read_text()
+    # Declined: unchanged, exit 2.
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "templates", "edit", "t"],
+        env={**os.environ, **env, "VISUAL": str(editor)},
+        encoding="utf-8",
+        timeout=15,
+    )
+    child.expect_exact("claude: edit it again? [Y/n] ")
+    child.sendline("n")
+    child.expect_exact("claude: error: template 't' is unchanged")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "oops" not in (templates_dir(env) / "t.toml").read_text()

@@ -82,10 +82,13 @@ def prepare(
     stdin_text, stdin_binary = (None, None) if stdin_used else read_stdin()
     blocks, attach_betas = attachment_blocks(flags, config, attach, stdin_binary)
     prompt = " ".join(words) if words else None
+    # The title is what the user typed, else their stdin: never a -t template's own prompt.
+    title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
     if getattr(flags, "template_prompt", None) is not None:
         from .message.templates import user_text
 
         stdin_text, prompt = user_text(flags, stdin_text, prompt)
+        title = title or one_line(prompt or "")  # -t NAME alone: the template's prompt
     system = default_system(system, config, base)
     opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
     opts.betas += [b for b in attach_betas if b not in opts.betas]
@@ -111,7 +114,6 @@ def prepare(
     learned = learned_for(flags, config, body["model"])
     if not opts.force:
         check_sendable(body, pending, at, learned)
-    title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
     return Prepared(body, betas, config, conversation_id, title or None, pending, at, learned)
 
 

@@ -39,7 +39,9 @@ def ask(
     save: Annotated[
         str | None,
         typer.Option(
-            "--save", help="Save the request flags given (and PROMPT) as template NAME; send nothing."
+            "--save",
+            help="Save the request flags given (and PROMPT) as template NAME (replacing one of that name); "
+            "send nothing.",
         ),
     ] = None,
     *,

@@ -1,5 +1,6 @@
 """`claude templates`: the saved templates (`-t NAME`): list, show, edit, rm, path."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +23,8 @@ app = typer.Typer(
     its [defaults] table; {input} is piped stdin.
 
     list prints each name and description (tab-separated) on stdout; show prints a template; edit opens
-    it in $VISUAL or $EDITOR and checks it afterwards; rm deletes it. An unknown key, a wrong
+    a copy in $VISUAL or $EDITOR and replaces the template only when the copy checks out (on a
+    terminal a broken edit can be edited again); rm deletes it. An unknown key, a wrong
     type or an unknown name is one line naming the file (and line), exit 2.
     """,
     no_args_is_help=True,
@@ -58,22 +60,52 @@ def show(name: Name) -> None:
 
 @app.command("edit", epilog=EPILOG)
 def edit(name: Name) -> None:
-    """Open template NAME in $VISUAL or $EDITOR (a new file for a new name), then check it."""
-    import subprocess
+    """Open template NAME in $VISUAL or $EDITOR (a new file for a new name), then check it.
 
-    from ..errors import UsageError
+    The edit is made on a copy: the template is replaced only when the copy checks out. A
+    broken edit on a terminal asks whether to edit it again (as `crontab -e` does); declined,
+    or without a terminal, the template is left as it was and the error is exit 2.
+    """
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from ..errors import CliError, UsageError
     from ..message import templates
 
     path = templates.template_path(name)
-    if not path.exists():
-        templates.save(name, {}, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="claude-template-"))  # 0700; the editor sees NAME.toml
+    draft = folder / path.name
+    if path.exists():
+        shutil.copyfile(path, draft)
+    else:
+        draft.write_text(f"# claude template {name!r}: edit freely; flags given on the command line win.\n")
     try:
-        code = subprocess.call([*templates.editor_command(), str(path)])
-    except OSError as exc:
-        raise UsageError(f"cannot run the editor ({exc.strerror}): set $VISUAL or $EDITOR") from None
-    if code != 0:
-        raise UsageError(f"the editor exited {code}; {path} is as it left it")
-    templates.load(name)  # a broken template is an error now, not at its next use
+        while True:
+            try:
+                code = subprocess.call([*templates.editor_command(), str(draft)])
+            except OSError as exc:
+                raise UsageError(f"cannot run the editor ({exc.strerror}): set $VISUAL or $EDITOR") from None
+            if code != 0:
+                raise UsageError(f"the editor exited {code}; template {name!r} is unchanged")
+            try:
+                templates.parse(draft.read_bytes(), path, name)
+            except CliError as exc:
+                if not (sys.stdin.isatty() and sys.stderr.isatty()):
+                    raise CliError(f"{exc.message}; template {name!r} is unchanged", exc.exit_code) from None
+                print(f"claude: {exc.message}", file=sys.stderr)
+                answer = input("claude: edit it again? [Y/n] ").strip().lower()
+                if answer in ("n", "no"):
+                    raise CliError(f"template {name!r} is unchanged", exc.exit_code) from None
+                continue
+            from ..config import _write_private
+
+            _write_private(path, draft.read_text(encoding="utf-8"))  # checked: replaced at once, 0600
+            return
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command("rm", epilog=EPILOG)

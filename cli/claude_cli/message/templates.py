@@ -277,8 +277,13 @@ def save_flags(name: str, flags: SimpleNamespace, words: list[str] | None, own: 
     absolute, so the template works from any directory.
     """
     from ..render import Output
-    from .inputs import text_or_file
+    from .inputs import read_stdin_bytes, text_or_file
 
+    if read_stdin_bytes():  # --save sends nothing: piped text would be dropped without a word
+        raise UsageError(
+            f"--save {name} sends nothing, so piped stdin would be lost: save without the pipe, "
+            f"then pipe it to `claude ask -t {name}`"
+        )
     settings: dict[str, Any] = {}
     for key in SETTINGS:
         value = own[key] if key in own else getattr(flags, key, None)
@@ -289,8 +294,17 @@ def save_flags(name: str, flags: SimpleNamespace, words: list[str] | None, own: 
         elif key == "schema" and value:
             value = _absolute(value)
         settings[key] = value
+    path = template_path(name)
+    backup = path.with_name(path.name + "~")
+    replaced = path.is_file()
+    if replaced:  # saving again under a name updates it; the previous file is kept beside it
+        import shutil
+
+        shutil.copy2(path, backup)
     path = save(name, settings, " ".join(words) if words else None)
-    Output().note(f"claude: saved template {name!r} ({path}); use it with -t {name}")
+    kept = f"; the previous one is kept as {backup.name}" if replaced else ""
+    done = "replaced" if replaced else "saved"
+    Output().note(f"claude: {done} template {name!r} ({path}{kept}); use it with -t {name}")
     return path
 
 
