@@ -408,3 +408,30 @@ def test_a_layout_1_log_that_cannot_be_migrated_is_still_read(env, emu, tmp_path
     sent = emu.message_requests[-1].body["messages"]
     users = [m["content"] for m in sent if m["role"] == "user"]
     assert (len(users), users[0], users[-1]) == (3, "how do connection pools work", "and sockets?")
+
+
+def test_declining_log_pop_or_rm_on_a_terminal_is_a_note_not_an_error(cli, env) -> None:
+    """A no to the question is the user's choice: a note and exit 0 (as `rm -i`), not `error:`."""
+    import os
+    import sys
+
+    import pexpect
+
+    assert cli("ask", "hi").code == 0
+    for args, question in ((["pop"], "drop turn 1 of "), (["rm", "c"], "delete 1 conversation (")):
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "claude_cli", "log", *args],
+            env={**os.environ, **env},
+            encoding="utf-8",
+            timeout=15,
+        )
+        child.expect_exact(question)
+        child.expect_exact("[y/N]: ")
+        child.sendline("n")
+        child.expect(pexpect.EOF)
+        child.close()
+        said = child.before or ""
+        assert child.exitstatus == 0, said
+        assert "claude: cancelled; nothing was changed" in said and "error" not in said
+    assert len(cli("log", "list").stdout.splitlines()) == 1  # still there

@@ -27,7 +27,8 @@ app = typer.Typer(
     search finds conversations by what was said (exit 1 when none); show prints a transcript,
     rendered on a terminal; export prints a conversation as JSON, NDJSON, Markdown or a history
     `ask --messages` takes. rm and pop change the log: on a terminal they ask first (-y skips
-    the question), and a no exits 1 with nothing changed. An unknown or ambiguous id exits 2.
+    the question), and a no is a note and exit 0, nothing changed (as with `rm -i`). An unknown
+    or ambiguous id exits 2.
     """,
     no_args_is_help=True,
 )
@@ -212,7 +213,8 @@ def stats() -> None:
     """Totals of the whole log by model and by day: turns, tokens in and out, cost.
 
     One tab-separated row each: `model NAME ...`, `day YYYY-MM-DD ...`, then `total - ...`; a
-    cost of `price unknown` means a model without a price (its tokens are still counted).
+    cost of `price unknown` means no turn of the row has a price (a model without one), `$X +
+    price unknown` that some have none; their tokens are still counted.
     """
     from ..pricing import cost, usd
     from ..render import Output
@@ -222,7 +224,7 @@ def stats() -> None:
         amount = cost(model, usage)
         day = time.strftime("%Y-%m-%d", time.localtime(created))
         for key in (("model", model), ("day", day), ("total", "-")):
-            row = groups.setdefault(key, [0, 0, 0, 0.0, False])
+            row = groups.setdefault(key, [0, 0, 0, 0.0, 0])
             row[0] += 1
             row[1] += (
                 usage["input_tokens"]
@@ -231,10 +233,12 @@ def stats() -> None:
             )
             row[2] += usage["output_tokens"]
             row[3] += amount or 0.0
-            row[4] = row[4] or amount is None
+            row[4] += amount is None  # turns without a price
     order = {"model": 0, "day": 1, "total": 2}
     lines = [
-        f"{kind}\t{name}\t{n}\t{tin}\t{tout}\t{usd(spent)}{' + price unknown' if unknown else ''}\n"
+        f"{kind}\t{name}\t{n}\t{tin}\t{tout}\t"
+        + ("price unknown" if unknown == n else usd(spent) + (" + price unknown" if unknown else ""))
+        + "\n"
         for (kind, name), (n, tin, tout, spent, unknown) in sorted(
             groups.items(), key=lambda g: (order[g[0][0]], g[0][1])
         )
@@ -555,7 +559,10 @@ def search(
 
 
 def _confirm(question: str, yes: bool) -> None:
-    """Ask on a terminal (stdin and stderr both one) unless --yes; a no is exit 1, nothing changed."""
+    """Ask on a terminal (stdin and stderr both one) unless --yes.
+
+    A no is not an error: one note and exit 0, as `rm -i` and `claude cmd`'s cancel do.
+    """
     import sys
 
     from ..render import _isatty
@@ -563,9 +570,8 @@ def _confirm(question: str, yes: bool) -> None:
     if yes or not (_isatty(sys.stdin) and _isatty(sys.stderr)):
         return
     if not typer.confirm(question, default=False, err=True):
-        from ..errors import CliError
-
-        raise CliError("nothing was changed")
+        print("claude: cancelled; nothing was changed", file=sys.stderr)
+        raise typer.Exit(0)
 
 
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")]
