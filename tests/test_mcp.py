@@ -346,6 +346,16 @@ def test_mcp_list_shows_the_configured_servers(cli, env, tmp_path: Path) -> None
     assert orjson.loads(run.stdout)[1]["headers"] == ["Authorization"]
 
 
+def test_mcp_list_with_nothing_configured_says_where_servers_go(cli, env) -> None:
+    run = cli("mcp", "list")
+    assert (run.code, run.stdout) == (0, "")
+    assert run.stderr == (
+        f"claude: no MCP servers configured: add an [mcp.NAME] table to {env['CLAUDE_CONFIG']}, or give "
+        "--mcp-config FILE (Claude Desktop's format); `claude mcp tools COMMAND` tries one first\n"
+    )
+    assert cli("mcp", "list", "-o", "json").stdout.strip() == "[]"
+
+
 def test_mcp_tools_prints_a_server_s_tools(cli) -> None:
     run = cli("mcp", "tools", TIME)
     assert run.code == 0, run

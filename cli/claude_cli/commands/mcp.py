@@ -18,7 +18,8 @@ app = typer.Typer(
 
     list prints on stdout the servers of the config file ([mcp.NAME] tables) and of --mcp-config (Claude
     Desktop's mcpServers format): name, stdio or http, and the command or URL (-o json names the
-    headers and environment variables, never their values). tools starts each SERVER given (a
+    headers and environment variables, never their values); with none, stdout is empty and stderr
+    says where servers are configured. tools starts each SERVER given (a
     config name, a command line, or an http(s) URL), asks for its tools and prints them as
     Claude would get them with --mcp: name, required and optional inputs, description.
 
@@ -57,7 +58,13 @@ def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -
         where = s.get("url") or " ".join(s.get("command") or [])
         return f"{s['name']}\t{s['type']}\t{where}"
 
-    write_objects(Output(), found, output.value, row)
+    out = Output()
+    write_objects(out, found, output.value, row)
+    if not found:  # an empty stdout alone reads as a failure; say where servers come from
+        out.note(
+            f"claude: no MCP servers configured: add an [mcp.NAME] table to {config.path}, or give "
+            "--mcp-config FILE (Claude Desktop's format); `claude mcp tools COMMAND` tries one first"
+        )
 
 
 @app.command("tools", epilog=EPILOG)
