@@ -159,6 +159,12 @@ def test_state_survives_sigkill_and_the_rerun_loses_and_repeats_nothing(env, emu
         seen.append(orjson.loads(first.stdout.readline()))
     first.send_signal(signal.SIGKILL)
     first.wait(10)
+    # A request the killed process had on the wire is recorded by the emulator a moment later
+    # (it was counted in the re-run's share under load): let the emulator settle first.
+    settled = -1
+    while settled != len(emu.message_requests):
+        settled = len(emu.message_requests)
+        time.sleep(0.3)
     sent_before = len(emu.message_requests)
     db = sqlite3.connect(state)
     journaled = {row[0] for row in db.execute("SELECT id FROM results")}
