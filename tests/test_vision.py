@@ -154,7 +154,16 @@ def test_missing_attachment_and_empty_stdin(cli, emu, tmp_path: Path) -> None:
         2,
         f"claude: error: attachment: no such file: {tmp_path / 'nope.png'}\n",
     )
-    run = cli("vision", "describe")
+    # No image named and nothing piped: vision asks for an IMAGE (it was "nothing piped on stdin
+    # to attach", about a `-` the user never typed).
+    no_image = (
+        "claude: error: no image: give IMAGE files (`claude vision IMAGE... [PROMPT]`), "
+        "or pipe one on stdin\n"
+    )
+    for args in (("describe",), ()):
+        run = cli("vision", *args)
+        assert (run.code, run.stderr) == (2, no_image)
+    run = cli("ask", "-a", "-", "hi")  # a `-` typed: the plain message
     assert (run.code, run.stderr) == (2, "claude: error: nothing piped on stdin to attach\n")
     assert emu.requests == []
 

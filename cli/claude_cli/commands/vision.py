@@ -86,11 +86,13 @@ def vision(
         if stdin_stream() is None:
             from ..errors import UsageError
 
-            raise UsageError("no image: name image files, or pipe one on stdin")
+            raise UsageError(NO_IMAGE)
         files = ["-"]  # `cat photo.png | claude vision "describe"`
     flags.attach = [*files, *(flags.attach or [])]
-    raise typer.Exit(
-        run_message(
+    from ..message.attachments import NothingPiped
+
+    try:
+        code = run_message(
             flags,
             words or ([] if getattr(flags, "template_prompt", None) else [DEFAULT_PROMPT]),
             fmt=flags.output.value,
@@ -99,4 +101,13 @@ def vision(
             stream=not flags.no_stream,
             extract=extract_mode(extract, extract_all),
         )
-    )
+    except NothingPiped:
+        if files != ["-"]:  # `-` named on purpose: the plain message fits
+            raise
+        from ..errors import UsageError
+
+        raise UsageError(NO_IMAGE) from None  # no image named, and stdin was empty
+    raise typer.Exit(code)
+
+
+NO_IMAGE = "no image: give IMAGE files (`claude vision IMAGE... [PROMPT]`), or pipe one on stdin"

@@ -98,6 +98,10 @@ def looks_like_path(word: str) -> bool:
     return "/" in word or word.lower().endswith(PATH_SUFFIXES)
 
 
+class NothingPiped(UsageError):
+    """`-` was attached but stdin was empty (a command that asked for stdin itself says more)."""
+
+
 def read_sources(
     spec: str, read_stdin: Callable[[], bytes | None], *, fetch_urls: bool, note: Callable[[str], None]
 ) -> list[Source]:
@@ -106,7 +110,7 @@ def read_sources(
     if spec == "-":
         data = read_stdin()
         if not data:
-            raise UsageError("nothing piped on stdin to attach")
+            raise NothingPiped("nothing piped on stdin to attach")
         return [Source("stdin", data)]
     if URL.match(spec):
         if not fetch_urls:
