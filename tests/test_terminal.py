@@ -199,6 +199,25 @@ def user_texts(emu) -> list:
     return [m["content"] for m in emu.message_requests[-1].body["messages"] if m["role"] == "user"]
 
 
+def test_chat_history_file_is_private(env, emu) -> None:
+    """What was typed in chat is kept in $CLAUDE_HOME/chat_history: 0600, as claude.db (it was 0644)."""
+    import stat
+
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("my secret plan")
+        child.expect_exact("You said: my secret plan")
+        child.expect_exact("> ")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    history = Path(env["CLAUDE_HOME"]) / "chat_history"
+    assert "my secret plan" in history.read_text()
+    assert stat.S_IMODE(history.stat().st_mode) == 0o600
+
+
 def test_chat_paste_is_one_message_and_newline_keys(env, emu) -> None:
     child = TmuxChild(["chat"], env)
     try:

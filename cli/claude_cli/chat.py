@@ -7,6 +7,7 @@ that turn and leaves the conversation as it was.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import sys
@@ -205,7 +206,10 @@ class ChatSession:
         from .message.capabilities import ALIASES
 
         models = sorted({*ALIASES, *ALIASES.values(), *self.config.aliases})
-        editor = LineEditor(cfg.data_dir() / "chat_history", {**COMPLETIONS, "/model": models})
+        history = cfg.data_dir() / "chat_history"
+        with contextlib.suppress(OSError):  # a read-only data directory: the editor copes
+            cfg.make_private(history)  # what was typed: 0600 from the first byte, as claude.db
+        editor = LineEditor(history, {**COMPLETIONS, "/model": models})
         self.out.note(f"claude chat with {self.model}: /help for commands, Ctrl-D to leave", dim=True)
         if self.conversation_id is not None:
             self._show_continued()
