@@ -447,3 +447,139 @@ def test_text_held_back_by_a_slow_render_is_drawn_without_waiting_for_more_text(
     drawn = len(written)
     time.sleep(0.5)
     assert len(written) == drawn
+
+
+def test_chat_thinking_shows_the_models_default_when_nothing_is_set(env, emu) -> None:
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("/thinking")  # nothing set: it was shown as "off", which this model refuses
+        text = child.expect_exact("thinking: not set (claude-sonnet-5-5's default)")
+        assert "thinking: off" not in text
+        child.sendline("/thinking off")
+        child.expect_exact("claude-sonnet-5-5 rejects turning thinking off")  # the refusal stays
+        child.sendline("/thinking adaptive")
+        child.expect_exact("thinking: adaptive")
+        child.sendline("/thinking")
+        child.expect_exact("thinking: adaptive")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert emu.message_requests == []
+
+
+def test_chat_model_names_are_checked_when_given(env, emu, proc) -> None:
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("/model nonsense-model")  # was accepted; the next message got a 404
+        child.expect_exact("'nonsense-model' is neither an alias nor a Claude model id")
+        child.sendline("/model claude-sonet-4-5")
+        child.expect_exact("did you mean 'claude-sonnet-4-5'?")
+        child.sendline("/model")
+        child.expect_exact("model: claude-sonnet-5-5")  # unchanged
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert emu.message_requests == []
+    assert proc("models").code == 0  # the endpoint's list, cached: now names are checked against it
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("/model claude-sonnet-9-9")  # a plausible id the endpoint does not list
+        child.expect_exact("claude: warning: 'claude-sonnet-9-9' is not among the")
+        child.expect_exact("(closest: claude-sonnet-")
+        child.expect_exact("model: claude-sonnet-9-9")
+        child.sendline("/model claude-nonsense")
+        child.expect_exact("'claude-nonsense' is not among the")
+        child.sendline("/model claude-haiku-4-5")
+        child.expect_exact("model: claude-haiku-4-5")
+        child.sendline("hello")
+        child.expect_exact("You said: hello")
+        child.expect_exact("> ")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert [r.body["model"] for r in emu.message_requests] == ["claude-haiku-4-5"]
+
+
+def test_chat_clear_forgets_what_a_continued_conversation_brought_and_keeps_flags(env, emu, proc) -> None:
+    assert proc("ask", "--web", "-s", "Be brief.", "-m", "haiku-4.5", "news?").code == 0
+    child = TmuxChild(["chat", "-c"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("/clear")
+        child.expect_exact("new conversation")
+        child.sendline("hello")
+        child.expect_exact("You said: hello")
+        child.expect_exact("> ")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    body = emu.message_requests[-1].body
+    assert [m["content"] for m in body["messages"]] == ["hello"]
+    assert "tools" not in body and "system" not in body  # the web tools stayed with the old conversation
+    assert body["model"] == "claude-sonnet-5-5"
+    child = TmuxChild(["chat", "--web", "-s", "Be kind.", "-m", "haiku-4.5"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("/thinking adaptive")
+        child.expect_exact("thinking: adaptive")
+        child.sendline("/clear")
+        child.expect_exact("new conversation")
+        child.sendline("hello again")
+        child.expect_exact("> ", timeout=20)
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    body = emu.message_requests[-1].body
+    assert [m["content"] for m in body["messages"]] == ["hello again"]
+    assert [t["name"] for t in body["tools"]] == ["web_search", "web_fetch"]  # flags stay
+    assert body["system"] == "Be kind." and body["model"] == "claude-haiku-4-5"
+    assert body["thinking"]["type"] == "adaptive"
+
+
+def test_chat_attach_completes_a_directory_with_a_slash_and_goes_on_inside(env, emu, tmp_path) -> None:
+    (tmp_path / "shots").mkdir()
+    (tmp_path / "shots" / "lo.txt").write_text("notes\n")
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.send(f"/attach {tmp_path}/sho")
+        child.keys("Tab")
+        child.expect_exact(f"/attach {tmp_path}/shots/ ")  # was `shots`: typing on gave `shotslo`
+        child.send("l")
+        child.keys("Tab")
+        child.expect_exact("o.txt")  # inside the directory
+        assert f"/attach {tmp_path}/shots/lo.txt" in child.text()
+        child.sendline()
+        child.expect_exact("to your next message")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+
+
+def test_chat_mcp_start_up_says_so_and_keeps_typed_text_for_the_prompt(env, emu, tmp_path) -> None:
+    slow = tmp_path / "slow-server.sh"
+    server = f"{shlex.quote(sys.executable)} -m mcp_server_time --local-timezone Etc/UTC"
+    slow.write_text(f"sleep 2\nexec {server}\n")
+    child = TmuxChild(["chat", "--yes", "--mcp", f"sh {slow}"], env)
+    try:
+        child.expect_exact("starting MCP server")
+        child.send("typed early")  # while the server starts: was echoed above the header
+        child.expect_exact("claude chat with")
+        text = child.expect_exact("> typed early")  # it waits at the prompt instead
+        assert text.count("typed early") == 1, text
+        child.sendline(" and sent")
+        child.expect_exact("> ", timeout=20)
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert emu.message_requests[0].body["messages"][0]["content"] == "typed early and sent"

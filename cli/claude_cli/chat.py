@@ -36,7 +36,8 @@ HELP = """commands:
   /retry             send the last failed or cancelled message again (else re-ask the last one)
   /undo              forget the last exchange (in the log too)
   /copy [code]       copy the last answer (or its last code block) to the clipboard (OSC 52)
-  /clear             start a new conversation
+  /clear             start a new conversation: its history and what -c brought go; flags
+                     and what /model, /thinking, /system, /attach set stay
   /save FILE         write the history as JSON (for --messages)
   /usage             tokens used in this session
   /exit              leave (or Ctrl-D)
@@ -85,10 +86,11 @@ class ChatSession:
         )
         self.opts.prefill = None  # a prefill belongs to one answer, not to every turn
         self.conversation_id, base = flow.load_history(flags, flags.body is not None, lock=False)
-        if base is None and flags.body:
-            base = read_json_object(flags.body, "--body")
+        # The session's own settings, which /clear keeps: flags (and --body's fields), config.
+        self.flag_system = self.opts.system
+        self.flag_settings = read_json_object(flags.body, "--body") if base is None and flags.body else {}
+        base = base or self.flag_settings
         self.opts.system = flow.default_system(self.opts.system, self.config, base)
-        base = base or {}
         self.messages: list[dict[str, Any]] = list(base.get("messages") or [])
         self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}
         self.web = flow.add_web(flags, self.settings)  # --web: the server tools on every turn
@@ -202,7 +204,7 @@ class ChatSession:
 
     # -- the terminal REPL ------------------------------------------------------------------
     def repl(self) -> Exit:
-        from .lineedit import LineEditor
+        from .lineedit import LineEditor, release_typing
         from .message.capabilities import ALIASES
 
         models = sorted({*ALIASES, *ALIASES.values(), *self.config.aliases})
@@ -213,6 +215,7 @@ class ChatSession:
         self.out.note(f"claude chat with {self.model}: /help for commands, Ctrl-D to leave", dim=True)
         if self.conversation_id is not None:
             self._show_continued()
+        release_typing()  # the prompt is next: text typed during start-up appears there
         edit: str | None = None  # /edit: the next message is written in the editor
         while True:
             try:
@@ -268,7 +271,7 @@ class ChatSession:
         elif name == "/copy":
             self._copy(code=arg == "code")
         elif name == "/model" and arg:
-            self._set(lambda: setattr(self.opts, "model", arg), f"model: {arg}")
+            self._set_model(arg)
         elif name == "/system" and arg:
             # A role "system" message, placed right after the next user message (the API's rule).
             self._set(
@@ -293,8 +296,7 @@ class ChatSession:
         elif name == "/undo":
             self._undo()
         elif name == "/clear":
-            self.messages, self.conversation_id = [], None
-            self.out.note("new conversation", dim=True)
+            self._clear()
         elif name == "/save" and arg:
             try:
                 with open(arg, "wb") as f:
@@ -322,7 +324,11 @@ class ChatSession:
             return f"model: {body['model']}"
         if name == "/thinking":
             thinking = body.get("thinking") or {}
-            return f"thinking: {thinking.get('type', 'off')}"
+            if not thinking:  # nothing sent: the model decides, which is not necessarily "off"
+                return f"thinking: not set ({body['model']}'s default)"
+            mode = {"disabled": "off"}.get(thinking.get("type"), thinking.get("type"))
+            budget = f", budget {thinking['budget_tokens']}" if "budget_tokens" in thinking else ""
+            return f"thinking: {mode}{budget}"
         system = body.get("system")
         shown = system if isinstance(system, str) else orjson.dumps(system).decode() if system else "(none)"
         after = f"\nafter your next message: {self.opts.system_after}" if self.opts.system_after else ""
@@ -391,6 +397,37 @@ class ChatSession:
             self.settings.pop("model", None)
         self.out.note(done, dim=True)
 
+    def _set_model(self, name: str) -> None:
+        """/model NAME: an alias or a model id, checked now (capabilities.check_model_name: with
+        the models `claude models` cached for this endpoint, a name it does not serve is refused
+        or warned about) rather than by a 404 on the next message. No network call."""
+        from .message.capabilities import check_model_name
+        from .message.model_cache import listed
+
+        known = listed(cfg.resolve_base_url(self.flags.base_url, self.config))
+        try:
+            _, warning = check_model_name(name, self.config.aliases, known)
+        except ValueError as exc:
+            if not self.opts.force:
+                self.out.error(f"{exc} (--force takes it anyway)")
+                return
+            warning = str(exc)
+        if warning:
+            self.out.note(f"claude: warning: {warning}")
+        self._set(lambda: setattr(self.opts, "model", name), f"model: {name}")
+
+    def _clear(self) -> None:
+        """/clear: a new conversation. Its history goes, and with it what a continued conversation
+        (-c, --conversation, --messages) brought: its model, system prompt, tools and other
+        settings. The session's own settings stay: flags (-m, -s, --web, --body's fields, ...),
+        the config file, and what /model, /thinking, /system and /attach set."""
+        self.messages, self.conversation_id = [], None
+        self.settings = {k: v for k, v in self.flag_settings.items() if k not in ("messages", "stream")}
+        flow.add_web(self.flags, self.settings)
+        self.opts.system = flow.default_system(self.flag_system, self.config, self.flag_settings or None)
+        self.failed = None
+        self.out.note("new conversation", dim=True)
+
     def _pop_exchange(self) -> dict[str, Any] | None:
         """Drop the last user message and the answers after it; returns that user message."""
         from .store import typed
@@ -454,6 +491,10 @@ def run_chat(
         raise UsageError(
             "claude chat needs a terminal; for programs use --input-format ndjson, or claude ask"
         )
+    if not ndjson:
+        from .lineedit import hold_typing
+
+        hold_typing()  # until the prompt (called earlier by --mcp, before its servers start)
     if tools is not None:
         tools.out = out
     session = ChatSession(flags, out, show_thinking=show_thinking, raw=raw, tools=tools)

@@ -12,6 +12,44 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+_held: list[Any] = []  # the terminal settings hold_typing changed, to put back
+
+
+def hold_typing() -> None:
+    """Until the prompt is up (release_typing), the terminal does not echo what is typed: text
+    typed while chat starts (MCP servers, imports) would land above the header. What is typed
+    stays in the terminal's input queue (TCSANOW, not TCSAFLUSH) and reaches the first prompt.
+    No-op when stdin is not a terminal; the settings are put back at exit whatever happens."""
+    import sys
+
+    if _held or not sys.stdin.isatty():
+        return
+    try:
+        import atexit
+        import termios
+
+        fd = sys.stdin.fileno()
+        before = termios.tcgetattr(fd)
+        quiet = list(before)
+        quiet[3] &= ~termios.ECHO  # lflag
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    except (ImportError, OSError, ValueError):
+        return
+    _held.append((fd, before))
+    atexit.register(release_typing)
+
+
+def release_typing() -> None:
+    """Echo typed text again (the terminal as hold_typing found it)."""
+    while _held:
+        fd, before = _held.pop()
+        try:
+            import termios
+
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+        except (ImportError, OSError, ValueError):
+            pass
+
 
 def make_completer(commands: dict[str, list[str]]) -> Any:
     """A completer for `/command ARG`: `commands` maps each command to the words its argument takes
@@ -34,7 +72,11 @@ def make_completer(commands: dict[str, list[str]]) -> Any:
                 return
             words = commands.get(name, [])
             if "<path>" in words:
-                yield from paths.get_completions(Document(arg, len(arg)), complete_event)
+                for found in paths.get_completions(Document(arg, len(arg)), complete_event):
+                    # PathCompleter shows a directory as "name/" but inserts "name": end it in "/",
+                    # as shells do, so typing (or TAB) goes on inside the directory.
+                    slash = "/" if found.display_text.endswith("/") else ""
+                    yield Completion(found.text + slash, found.start_position, display=found.display)
                 return
             for word in words:
                 if word.startswith(arg):

@@ -82,6 +82,12 @@ def chat(
         if confirm is None:
             raise UsageError("no terminal to confirm tool calls: pass --yes to run them")
     allow = flags.mcp_tools.split(",") if flags.mcp_tools else None
+    if not ndjson:  # servers can take seconds: say so, and keep typed text off the screen meanwhile
+        from ..lineedit import hold_typing
+
+        hold_typing()
+        plural = "s" if len(servers) > 1 else ""
+        Output().note(f"starting MCP server{plural} {', '.join(s.name for s in servers)}...", dim=True)
     hub, found = start_servers(servers, set(), allow, 60.0)
     try:
         settings = LoopSettings(tools=dict(found), confirm=confirm, hub=hub)

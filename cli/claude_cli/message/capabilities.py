@@ -222,6 +222,47 @@ def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str
     raise ValueError(f"unknown model alias {name!r}{hint} (aliases: {known}; or give a full model id)")
 
 
+def check_model_name(
+    name: str, extra_aliases: dict[str, str] | None = None, listed: tuple[list[str], str] | None = None
+) -> tuple[str, str | None]:
+    """(model id, warning or None) for a model name typed by a person (chat's /model); ValueError
+    for a name that cannot be a model, naming the closest known one. No network call.
+
+    An alias resolves (resolve_model). With `listed` (the endpoint's models and the date
+    `claude models` fetched them, model_cache.listed) a name not listed is refused, or only
+    warned about when it is claude-FAMILY-N[-N] of a known family (the list may predate it).
+    Without a list, a name must look like a model id: claude-FAMILY-N[-N] of a family RULES
+    knows, or another id naming Claude (provider-style: anthropic.claude-..., claude-3-5-sonnet@...).
+    """
+    import difflib
+
+    model = resolve_model(name, extra_aliases)
+    aliases = {**ALIASES, **(extra_aliases or {})}
+    if name in aliases:
+        return model, None
+    parsed = parse_model(model)
+    families = {rule.family for rule in RULES} - {"*"}
+    plausible = parsed is not None and parsed[0] in families  # claude-FAMILY-N[-N] of a known family
+    if listed is not None:
+        ids, date = listed
+        if model in ids or any(model == i.rsplit("-", 1)[0] for i in ids if re.search(r"-\d{8}$", i)):
+            return model, None
+        close = difflib.get_close_matches(model, ids, n=1, cutoff=0.5)
+        hint = f"closest: {close[0]}" if close else "none close"
+        said = f"{model!r} is not among the {len(ids)} models this endpoint listed on {date} ({hint})"
+        if plausible:
+            return model, f"{said}; `claude models` refreshes the list"
+        raise ValueError(f"{said}; `claude models` lists them")
+    if plausible or (parsed is None and "claude" in model):
+        return model, None
+    close = difflib.get_close_matches(model, [*aliases, *aliases.values()], n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(
+        f"{model!r} is neither an alias nor a Claude model id{hint} "
+        "(`claude models` lists the endpoint's models)"
+    )
+
+
 # Server tools by alias -> every version, newest first. An alias means the newest version that
 # needs no beta header; NAME@YYYYMMDD pins another (`--server-tool web_search@20250305`).
 # Sources: the anthropic SDK's beta tool types (2.12) list these versions; the web search tool

@@ -4,7 +4,9 @@
 models.json in the data dir, per API base URL (another endpoint may serve other models). The
 request path reads the one entry of the model it is about to use, to refuse what the model's
 `capabilities` say it rejects (see capabilities.rejected_features). Reading never makes a
-network call, and a missing or damaged file only means nothing is known.
+network call, and a missing or damaged file only means nothing is known. After a whole list
+(`claude models`) the file also says when it was fetched, so chat's /model can tell a name the
+endpoint does not serve.
 """
 
 from __future__ import annotations
@@ -61,6 +63,17 @@ def lookup(base_url: str, model: str) -> Learned | None:
     return Learned(caps, fetched[:10])
 
 
+def listed(base_url: str) -> tuple[list[str], str] | None:
+    """(model ids, date) of the last whole list `claude models` fetched from `base_url` (plus any
+    `models show` added since), or None when no whole list was fetched. Never raises."""
+    data = _read()
+    fetched = data.get("listed", {}).get(base_url) if isinstance(data.get("listed"), dict) else None
+    models = data.get("endpoints", {}).get(base_url)
+    if not isinstance(fetched, str) or not isinstance(models, dict):
+        return None
+    return list(models), fetched[:10]
+
+
 def remember(base_url: str, models: list[dict[str, Any]], *, complete: bool) -> None:
     """Store the ModelInfo objects just fetched from `base_url`.
 
@@ -78,6 +91,10 @@ def remember(base_url: str, models: list[dict[str, Any]], *, complete: bool) -> 
         if isinstance(info, dict) and isinstance(info.get("id"), str):
             known[info["id"]] = {"fetched_at": now, "info": info}
     data["endpoints"][base_url] = known
+    if complete:  # the endpoint's whole list is known (see `listed`)
+        if not isinstance(data.get("listed"), dict):
+            data["listed"] = {}
+        data["listed"][base_url] = now
     path = cache_path()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".models-", dir=path.parent)
