@@ -60,7 +60,10 @@ def test_batch_summary_has_the_cost_and_the_batch_discount(cli, emu) -> None:
     run = cli("batch", "--via", "batches", "--poll-interval", "0.05", input=lines)
     assert f", {usd(local / 2)} at the batch price, " in run.stderr, run.stderr
     run = cli("batch", input=b'{"id": "a", "prompt": "x", "model": "fable"}\n')
-    assert "(+1 results whose model has no price)" in run.stderr
+    assert "(+1 result whose model has no price)" in run.stderr
+    two = b'{"id": "a", "prompt": "x", "model": "fable"}\n{"id": "b", "prompt": "y", "model": "fable"}\n'
+    run = cli("batch", input=two)
+    assert "(+2 results whose model has no price)" in run.stderr
 
 
 def test_batch_max_cost_sends_only_what_fits_and_a_rerun_continues(cli, emu, tmp_path: Path) -> None:
@@ -129,6 +132,9 @@ def test_tool_run_max_cost_stops_before_the_request_that_could_pass_it(cli, emu)
     )
     assert run.code == 0, run
     assert "claude: 2 API calls, tokens: " in run.stderr and "; cost: $0.000" in run.stderr
+    emu.enqueue(Reply.text("no tool needed"))
+    run = cli("tool-run", "--yes", "--tool", "now=date", "--usage", "no tool needed")
+    assert run.code == 0 and "claude: 1 API call, tokens: " in run.stderr, run
     run = cli("tool-run", "--yes", "--tool", "now=date", "-m", "fable", "--max-cost", "1", "hi")
     assert run.code == 2 and "price of claude-fable-5-2 is unknown" in run.stderr
 

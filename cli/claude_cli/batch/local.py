@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from ..api.transport import Pacer, Transport
-from ..errors import CliError, Exit, Unreachable, exit_for_error_type
+from ..errors import CliError, Exit, Unreachable, counted, exit_for_error_type
 from ..render import Output, SilentRenderer
 from .jobs import ErrorClass, Job, error_class, result_line
 from .journal import Journal
@@ -88,7 +88,8 @@ class Tally:
         from ..pricing import usd
 
         text = usd(self.cost) + (" at the batch price" if self.discount else "")
-        return text + (f" (+{self.unpriced} results whose model has no price)" if self.unpriced else "")
+        unpriced = f" (+{counted(self.unpriced, 'result')} whose model has no price)"
+        return text + (unpriced if self.unpriced else "")
 
 
 class Printer:

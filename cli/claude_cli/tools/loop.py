@@ -193,7 +193,7 @@ def run_loop(
         transport.close()
     _print_final(message, out, fmt, show_thinking, raw=getattr(flags, "raw", False))
     if flags.usage:
-        out.note(f"claude: {steps} API calls, {usage_line(totals)}; cost: {budget.text()}")
+        out.note(f"claude: {counted(steps, 'API call')}, {usage_line(totals)}; cost: {budget.text()}")
     return report(message, out)
 
 
