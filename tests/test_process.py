@@ -212,3 +212,23 @@ def test_key_is_in_no_file_claude_writes(proc, env, tmp_path) -> None:
     assert any(p.name == "batch.db" for p in written)
     for path in written:
         assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_the_suite_started_with_sigint_ignored_still_interrupts_its_children(tmp_path) -> None:
+    """`cmd &` from a script (or nohup) starts pytest with SIGINT ignored, which every child
+    inherited, so the Ctrl-C tests failed; conftest restores the default handling."""
+    if os.environ.get("CLAUDE_TEST_NESTED"):
+        return  # the inner run: nothing more to nest
+    here = os.path.dirname(os.path.abspath(__file__))
+    test = f"{here}/test_process.py::test_sigint_mid_stream_keeps_output_and_exits_130"
+    pytest_cmd = f"{sys.executable} -m pytest -q -p no:cacheprovider --basetemp={tmp_path / 'inner'} {test}"
+    # In a non-interactive bash, `&` starts the job with SIGINT ignored (as nohup does).
+    done = subprocess.run(
+        ["bash", "-c", f"{pytest_cmd} & wait $!"],
+        capture_output=True,
+        env={**os.environ, "CLAUDE_TEST_NESTED": "1"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout.decode()[-2000:]
+    assert b"1 passed" in done.stdout
