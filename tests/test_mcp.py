@@ -346,6 +346,61 @@ def test_mcp_list_shows_the_configured_servers(cli, env, tmp_path: Path) -> None
     assert orjson.loads(run.stdout)[1]["headers"] == ["Authorization"]
 
 
+def test_an_unset_variable_stops_only_the_server_that_uses_it(cli, emu, env, tmp_path: Path) -> None:
+    # The README's config with DOCS_TOKEN unset: listing and the other server keep working.
+    Path(env["CLAUDE_CONFIG"]).write_text(
+        f'[mcp.clock]\ncommand = "{PY}"\nargs = ["-m", "mcp_server_time"]\nenv = {{ TZ = "UTC" }}\n\n'
+        '[mcp.docs]\nurl = "https://mcp.example.com/mcp"\nheaders = { Authorization = "Bearer ${DOCS_TOKEN}" }\n'
+    )
+    unset = {"DOCS_TOKEN": None}
+    run = cli("mcp", "list", extra_env=unset)
+    assert (run.code, run.stderr) == (0, ""), run
+    assert run.stdout.splitlines()[1] == "docs\thttp\thttps://mcp.example.com/mcp"
+    run = cli("mcp", "list", "-o", "json", extra_env=unset)
+    assert run.code == 0, run
+    assert [s["name"] for s in orjson.loads(run.stdout)] == ["clock", "docs"]
+    assert orjson.loads(run.stdout)[1]["headers"] == ["Authorization"]
+    run = cli("mcp", "tools", "clock", extra_env=unset)
+    assert run.code == 0, run
+    assert run.stdout.startswith("clock\tget_current_time\t")
+    emu.enqueue(calls(tool_use("get_current_time", {"timezone": "Asia/Tokyo"})), Reply.text("ok"))
+    run = cli("tool-run", "--yes", "--mcp", "clock", "what time is it?", extra_env=unset)
+    assert run.code == 0, run
+    assert "Asia/Tokyo" in results(emu)[0]["content"][0]["text"]
+    # Using the server whose variable is unset is still one clear line, exit 2, nothing sent.
+    sent = len(emu.requests)
+    line = f"claude: error: config file {env['CLAUDE_CONFIG']}: [mcp]: docs: Authorization: "
+    line += "environment variable DOCS_TOKEN is not set\n"
+    for args in (("mcp", "tools", "docs"), ("tool-run", "--yes", "--mcp", "docs", "x")):
+        run = cli(*args, extra_env=unset)
+        assert (run.code, run.stderr) == (2, line), run
+    assert len(emu.requests) == sent
+
+
+def test_an_unset_variable_in_an_mcp_config_file_stops_only_its_server(cli, emu, tmp_path: Path) -> None:
+    path = tmp_path / "mcp.json"
+    servers = {
+        "time": {"command": PY, "args": ["-m", "mcp_server_time"]},
+        "other": {"command": "other-server", "env": {"TOKEN": "${NOPE_24}"}},
+    }
+    path.write_bytes(orjson.dumps({"mcpServers": servers}))
+    unset = {"NOPE_24": None}
+    run = cli("mcp", "list", "--mcp-config", str(path), "-o", "json", extra_env=unset)
+    assert run.code == 0, run
+    assert orjson.loads(run.stdout)[1]["env"] == ["TOKEN"]
+    run = cli("mcp", "tools", "time", "--mcp-config", str(path), extra_env=unset)
+    assert run.code == 0, run
+    assert run.stdout.startswith("time\tget_current_time\t")
+    # tool-run --mcp-config adds every server of the file, so the broken one is used: one line.
+    run = cli("tool-run", "-y", "--mcp-config", str(path), "x", extra_env=unset)
+    assert run.code == 2, run
+    assert (
+        run.stderr
+        == f"claude: error: --mcp-config {path}: other: env TOKEN: environment variable NOPE_24 is not set\n"
+    )
+    assert emu.requests == []
+
+
 def test_mcp_list_with_nothing_configured_says_where_servers_go(cli, env) -> None:
     run = cli("mcp", "list")
     assert (run.code, run.stdout) == (0, "")

@@ -26,7 +26,7 @@ import shlex
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 import orjson
@@ -62,6 +62,18 @@ class McpServer:
     session: Any = None
     errlog: IO[str] | None = None
     failure: str = ""  # why it stopped, once it did
+    # Where a config entry came from ("config file F: [mcp]: NAME"): its env and headers hold
+    # ${VAR} unexpanded until the server is used (expanded()), so an unset variable of one server
+    # never stops `mcp list` or a run that uses another one. Empty: already expanded (flags).
+    origin: str = ""
+
+    def expanded(self) -> McpServer:
+        """A copy with ${VAR} in the entry's env and header values expanded (UsageError if unset)."""
+        if not self.origin:
+            return self
+        headers = {k: expand_env(v, f"{self.origin}: {k}") for k, v in self.headers.items()}
+        env = {k: expand_env(v, f"{self.origin}: env {k}") for k, v in self.env.items()}
+        return replace(self, headers=headers, env=env, origin="")
 
     def where(self) -> str:
         """The command line or URL, for people."""
@@ -145,8 +157,8 @@ def server_from_entry(name: str, entry: Any, where: str) -> McpServer:
     if isinstance(entry.get("url"), str):
         if not _is_url(entry["url"]):
             raise UsageError(f"{where}: {name}: url must start with http:// or https://")
-        headers = {k: expand_env(v, f"{where}: {name}: {k}") for k, v in entry.get("headers", {}).items()}
-        return McpServer(name, url=entry["url"], headers=headers)
+        headers = dict(entry.get("headers", {}))
+        return McpServer(name, url=entry["url"], headers=headers, origin=f"{where}: {name}")
     command = entry.get("command")
     args = entry.get("args", [])
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
@@ -158,8 +170,7 @@ def server_from_entry(name: str, entry: Any, where: str) -> McpServer:
         argv = [*command, *args]
     else:
         raise UsageError(f"{where}: {name}: needs a command (or a url)")
-    env = {k: expand_env(v, f"{where}: {name}: env {k}") for k, v in entry.get("env", {}).items()}
-    return McpServer(name, command=argv, env=env)
+    return McpServer(name, command=argv, env=dict(entry.get("env", {})), origin=f"{where}: {name}")
 
 
 def _split(command: str, where: str) -> list[str]:
@@ -197,16 +208,19 @@ def configured_servers(config_tables: dict[str, Any], config_path: str) -> dict[
 def parse_servers(
     specs: list[str], headers: list[str], known: dict[str, McpServer], from_file: dict[str, McpServer]
 ) -> list[McpServer]:
-    """The servers of one run: every `--mcp-config` server, then each --mcp NAME|URL|COMMAND."""
+    """The servers of one run: every `--mcp-config` server, then each --mcp NAME|URL|COMMAND.
+
+    Only these servers' ${VAR} references are expanded (McpServer.expanded), not every entry's.
+    """
     extra = dict(parse_header(h) for h in headers)
-    servers: list[McpServer] = list(from_file.values())
+    servers: list[McpServer] = [s.expanded() for s in from_file.values()]
     for spec in specs:
         if not spec.strip():
             raise UsageError("--mcp: empty server")
         if spec in from_file:
             continue  # already in
         if spec in known:
-            server = known[spec]
+            server = known[spec].expanded()
         elif _is_url(spec):
             server = McpServer(_name_for(None, spec), url=spec)
         else:
