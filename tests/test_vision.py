@@ -88,6 +88,11 @@ def test_a_quoted_glob_is_expanded_in_sorted_order(cli, emu, tmp_path: Path) -> 
     assert run.stdout == "You said: compare (attached: image/png, image/jpeg)"
     run = cli("vision", f"{shots}/[hl]*", "compare")  # sorted: home.jpg, then login.png
     assert run.stdout == "You said: compare (attached: image/jpeg, image/png)"
+    spaced = tmp_path / "sp ace"  # the second trial: a glob with a space was not tried
+    spaced.mkdir()
+    write_image(spaced / "a b.png", "png")
+    run = cli("vision", f"{spaced}/*.png", "what?")
+    assert run.stdout == "You said: what? (attached: image/png)", run
 
 
 def test_media_type_comes_from_the_bytes_not_the_name(cli, emu, tmp_path: Path) -> None:

@@ -65,8 +65,10 @@ def vision(
     while words:
         if is_attachment(words[0]):
             files.append(words.pop(0))
-        elif looks_like_path(words[0]) and any(c in words[0] for c in "*?["):
-            import glob  # a quoted glob (or one the shell left alone): expanded here, in order
+        elif any(c in words[0] for c in "*?["):
+            # A quoted glob (or one the shell left alone), spaces and all: expanded here, in
+            # order. A prompt that only looks like one ("what is this?") matches no file.
+            import glob
 
             found = sorted(p for p in glob.glob(words[0]) if is_attachment(p))
             if not found:
