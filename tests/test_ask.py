@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.server import Emulator, Reply
 
 from .conftest import KEY
 
@@ -379,3 +379,29 @@ def test_a_field_of_the_wrong_type_is_one_usage_line(cli, emu, param: str, messa
     run = cli("ask", "--param", param, "hi")
     assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
     assert emu.requests == []
+
+
+@pytest.mark.parametrize(
+    ("param", "where", "status"),
+    [
+        ('thinking={"type": "enabled"}', "thinking.budget_tokens must be a whole number of at least 1024", 2),
+        ('thinking={"type": "enabled", "budget_tokens": 100}', "at least 1024, not 100", 2),
+        ("thinking.budget_tokens=2000", "thinking.type", 10),  # no type: the API's 400
+        ('thinking={"type": "bogus"}', "thinking.type", 10),
+        ("output_config.effort.x=1", "output_config.effort must be a word", 2),
+        ('output_config.effort="bogus"', "output_config.effort", 10),
+        ("metadata.user_id=5", "metadata.user_id", 10),
+    ],
+)
+def test_nested_settings_are_checked_here_or_refused_by_the_api(
+    cli, env, monkeypatch, param: str, where: str, status: int
+) -> None:
+    """The second trial: nested --param values (a budget under 1024, a bogus effort) were sent and
+    answered. What the reference fixes is checked here (exit 2, nothing sent); the rest is the
+    API's 400, which the emulator now gives too. (Its own emulator: the SDK oracle of the `emu`
+    fixture would rightly reject the bodies sent on purpose.)"""
+    with Emulator(api_key=KEY) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        run = cli("ask", "--param", param, "hi")
+        assert run.code == status and where in run.stderr and run.stderr.count("\n") == 1, run
+        assert len(server.message_requests) == (0 if status == 2 else 1)

@@ -41,6 +41,7 @@ from ..message.capabilities import (
     CODE_EXECUTION_TOOL,
     DYNAMIC_FILTERING,
     EFFORT,
+    EFFORT_LEVELS,
     FORCED_TOOL,
     IMAGE_INPUT,
     MANUAL_THINKING,
@@ -623,6 +624,9 @@ def validate_messages_body(
             return 400, "invalid_request_error", "max_tokens: Field required"
         if max_tokens < 1:  # the API's range for max_tokens is x >= 1
             return 400, "invalid_request_error", "max_tokens: Input should be greater than or equal to 1"
+    problem = _settings_problem(body)
+    if problem:
+        return 400, "invalid_request_error", problem
     stops = body.get("stop_sequences")
     if stops is not None and (
         not isinstance(stops, list) or any(not isinstance(x, str) or not x.strip() for x in stops)
@@ -696,6 +700,36 @@ def validate_messages_body(
                 "The conversation must end with a user message."
             ),
         )
+    return None
+
+
+def _settings_problem(body: dict[str, Any]) -> str | None:
+    """The API's field errors for thinking, output_config.effort and metadata (the Messages API
+    reference: thinking is adaptive, disabled, between_tools or enabled with budget_tokens >= 1024 and under
+    max_tokens; effort is low, medium, high, xhigh or max; metadata.user_id is a string)."""
+    thinking = body.get("thinking")
+    if thinking is not None:
+        kind = thinking.get("type") if isinstance(thinking, dict) else None
+        if kind not in ("enabled", "adaptive", "disabled", "between_tools"):
+            return "thinking.type: Input should be 'enabled', 'adaptive', 'disabled' or 'between_tools'"
+        budget = thinking.get("budget_tokens")
+        if kind == "enabled":
+            if not isinstance(budget, int) or isinstance(budget, bool):
+                return "thinking.enabled.budget_tokens: Field required (a whole number)"
+            if budget < 1024:
+                return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+            if isinstance(body.get("max_tokens"), int) and budget >= body["max_tokens"]:
+                return "`max_tokens` must be greater than `thinking.budget_tokens`"
+    output_config = body.get("output_config")
+    if isinstance(output_config, dict) and output_config.get("effort", "high") not in EFFORT_LEVELS:
+        return "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
+    metadata = body.get("metadata")
+    if (
+        isinstance(metadata, dict)
+        and "user_id" in metadata
+        and not isinstance(metadata["user_id"], str | None)
+    ):
+        return "metadata.user_id: Input should be a valid string"
     return None
 
 

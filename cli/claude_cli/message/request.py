@@ -452,6 +452,18 @@ def check_shapes(body: dict[str, Any]) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("content"), str | list):
             shown = orjson.dumps(message).decode()[:60]
             raise UsageError(f"messages[{i}] must be an object with a role and content, not {shown}")
+    thinking = body.get("thinking")
+    if thinking is not None:  # its type: the API decides (between_tools came after adaptive)
+        budget = thinking.get("budget_tokens")
+        if thinking.get("type") == "enabled" and (
+            not isinstance(budget, int) or isinstance(budget, bool) or budget < 1024
+        ):
+            shown = orjson.dumps(budget).decode()
+            raise UsageError(f"thinking.budget_tokens must be a whole number of at least 1024, not {shown}")
+    effort = (body.get("output_config") or {}).get("effort")
+    if effort is not None and not isinstance(effort, str):  # which words: the API decides
+        shown = orjson.dumps(effort).decode()
+        raise UsageError(f"output_config.effort must be a word (low, medium, high, ...), not {shown}")
     for name in ("tools", "mcp_servers"):
         for i, item in enumerate(body.get(name) or []):
             if not isinstance(item, dict):
