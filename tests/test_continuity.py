@@ -200,3 +200,14 @@ def test_a_turn_paused_after_compaction_is_continued_by_c_alone(cli, emu) -> Non
     assert run.code == 0, run
     sent = emu.message_requests[-1].body["messages"]
     assert sent[-1]["role"] == "assistant" and sent[-1]["content"][0]["type"] == "compaction"
+
+
+def test_a_refused_setting_carried_by_the_conversation_says_so(cli, emu) -> None:
+    """The second trial: `ask -c -m sonnet` after a manual-thinking turn on Haiku 4.5 was refused
+    for --thinking-budget, which the user had not typed in that command."""
+    assert cli("ask", "-m", "haiku-4.5", "--thinking-budget", "2000", "think").code == 0
+    run = cli("ask", "-c", "-m", "sonnet", "switch")
+    assert run.code == 2 and run.stderr.count("\n") == 1
+    assert "rejects manual thinking" in run.stderr
+    assert "(the conversation being continued sets it; a flag overrides it)" in run.stderr
+    assert cli("ask", "-c", "-m", "sonnet", "--thinking", "adaptive", "switch").code == 0

@@ -113,7 +113,8 @@ def prepare(
     at = len(history["messages"]) if history is not None else 0
     learned = learned_for(flags, config, body["model"])
     if not opts.force:
-        check_sendable(body, pending, at, learned)
+        carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
+        check_sendable(body, pending, at, learned, carried)
     return Prepared(body, betas, config, conversation_id, title or None, pending, at, learned)
 
 
@@ -147,14 +148,19 @@ def read_stdin() -> tuple[str | None, bytes | None]:
 
 
 def check_sendable(
-    body: dict[str, Any], pending: list[dict[str, Any]], at: int, learned: Learned | None = None
+    body: dict[str, Any],
+    pending: list[dict[str, Any]],
+    at: int,
+    learned: Learned | None = None,
+    carried: frozenset[str] = frozenset(),
 ) -> None:
-    """check_body on the body as it will be sent: with any pending tool calls answered at `at`."""
+    """check_body on the body as it will be sent: with any pending tool calls answered at `at`;
+    `carried`: the fields a continued conversation set and no flag changed."""
     if pending:
         from .message.pending import answer, not_run
 
         body = {**body, "messages": answer(body["messages"], at, not_run(pending))}
-    check_body(body, learned)
+    check_body(body, learned, carried)
 
 
 def attachment_blocks(

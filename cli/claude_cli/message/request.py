@@ -229,11 +229,29 @@ def _add_connectors(body: dict[str, Any], servers: list[dict[str, Any]]) -> None
     body["tools"] = kept + [{"type": "mcp_toolset", "mcp_server_name": n} for n in names]
 
 
-def check_body(body: dict[str, Any], learned: capabilities.Learned | None = None) -> None:
+# The body field that carries each feature a rule can take away (to say where a setting came from).
+_FEATURE_FIELDS = {
+    capabilities.SAMPLING: ("temperature", "top_p", "top_k"),
+    capabilities.MANUAL_THINKING: ("thinking",),
+    capabilities.ADAPTIVE_THINKING: ("thinking",),
+    capabilities.THINKING_OFF: ("thinking",),
+    capabilities.THINKING_OFF_HIGH_EFFORT: ("thinking", "output_config"),
+    capabilities.EFFORT: ("output_config",),
+    capabilities.FORCED_TOOL: ("tool_choice",),
+    capabilities.WEB_SEARCH_TOOL: ("tools",),
+    capabilities.CODE_EXECUTION_TOOL: ("tools",),
+    **{capabilities.effort_level(level): ("output_config",) for level in capabilities.EFFORT_LEVELS},
+}
+
+
+def check_body(
+    body: dict[str, Any], learned: capabilities.Learned | None = None, carried: frozenset[str] = frozenset()
+) -> None:
     """Apply the model rules to a final body; raises UsageError naming the rule (see --force).
 
     `learned` is what the Models API said of the model (the cache `claude models` keeps); where it
-    speaks to a feature it decides, and the message says so with the cache's date.
+    speaks to a feature it decides, and the message says so with the cache's date. `carried`:
+    the fields a continued conversation set and no flag changed; a refusal of one says so.
     """
     model = str(body.get("model", ""))
     rejected = capabilities.rejected_features(model, learned)
@@ -304,6 +322,8 @@ def check_body(body: dict[str, Any], learned: capabilities.Learned | None = None
             )
     if problems:
         feature, text = problems[0]
+        if carried & set(_FEATURE_FIELDS.get(feature, ())):
+            text += " (the conversation being continued sets it; a flag overrides it)"
         if learned is not None and feature in from_api:
             raise UsageError(
                 f"{text} (the Models API said so; `claude models` cached it on {learned.fetched} and"
