@@ -435,3 +435,13 @@ def test_declining_log_pop_or_rm_on_a_terminal_is_a_note_not_an_error(cli, env) 
         assert child.exitstatus == 0, said
         assert "claude: cancelled; nothing was changed" in said and "error" not in said
     assert len(cli("log", "list").stdout.splitlines()) == 1  # still there
+
+
+def test_an_id_prefix_in_any_case_resolves_and_an_empty_one_is_an_error(cli, emu) -> None:
+    """The second trial: `log show CDB6` said no such conversation, `log show ""` showed the latest."""
+    assert cli("ask", "hello").code == 0
+    cid = cli("log", "list", "-o", "json").stdout.split('"id":"', 1)[1][:16]
+    upper = cli("log", "show", cid[:6].upper())
+    assert upper.code == 0 and "hello" in upper.stdout
+    empty = cli("log", "show", "")
+    assert (empty.code, empty.stdout) == (2, "") and "no conversation ''" in empty.stderr

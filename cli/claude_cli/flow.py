@@ -246,7 +246,7 @@ def load_history(
 
     store = Store()
     try:
-        conversation_id = store.resolve(conversation) if conversation else store.latest_id()
+        conversation_id = store.resolve(conversation) if conversation is not None else store.latest_id()
         if conversation_id is None:
             raise UsageError("no conversation to continue yet (the log is empty)")
         if lock and not getattr(flags, "dry_run", False) and not getattr(flags, "no_log", False):

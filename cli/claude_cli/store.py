@@ -331,16 +331,18 @@ class Store:
         return row[0] if row else None
 
     def resolve(self, prefix: str) -> str:
-        """A conversation id from an id or a unique prefix of one (compared literally: no wildcards)."""
+        """A conversation id from an id or a unique prefix of one (compared literally: no wildcards;
+        case does not matter, as in git's abbreviated hashes)."""
         rows = (
             self.db.execute(
-                "SELECT id FROM conversations WHERE substr(id, 1, ?) = ? ORDER BY updated_at DESC LIMIT 4",
+                "SELECT id FROM conversations WHERE lower(substr(id, 1, ?)) = lower(?)"
+                " ORDER BY updated_at DESC LIMIT 4",
                 (len(prefix), prefix),
             ).fetchall()
             if prefix
             else []
         )
-        if len(rows) == 1 or (rows and rows[0][0] == prefix):
+        if len(rows) == 1 or (rows and rows[0][0].lower() == prefix.lower()):
             return str(rows[0][0])
         if not rows:
             raise UsageError(f"no conversation {prefix!r}")

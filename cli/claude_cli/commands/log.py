@@ -255,7 +255,7 @@ def _pick(store: Any, conversation: str | None) -> str:
     """The conversation named by id or prefix, else the latest one."""
     from ..errors import UsageError
 
-    cid = store.resolve(conversation) if conversation else store.latest_id()
+    cid = store.resolve(conversation) if conversation is not None else store.latest_id()
     if cid is None:
         raise UsageError("the log is empty")
     return str(cid)
@@ -604,7 +604,7 @@ def pop(
     from ..render import Output
 
     store = _store()
-    cid = store.resolve(conversation) if conversation else store.latest_id()
+    cid = store.resolve(conversation) if conversation is not None else store.latest_id()
     if cid is None:
         raise UsageError("no conversation to pop a turn from (the log is empty)")
     turns = store.turns(cid)
