@@ -9,7 +9,7 @@ _claude() {
                    case "$cmd" in
                        batch) subs=" run submit status cancel list results " ;;
                        log) subs=" list stats show export search rm pop off on status " ;;
-                       models) subs=" show " ;;
+                       models) subs=" list show " ;;
                        files) subs=" upload list info delete download " ;;
                        mcp) subs=" list tools " ;;
                        config) subs=" path show set unset " ;;
@@ -382,6 +382,11 @@ _claude() {
         "log export -o"|"log export --output") COMPREPLY=($(compgen -W "json ndjson markdown messages" -- "$cur")); return ;;
         "log search -n"|"log search --number") COMPREPLY=(); return ;;
         "log search -o"|"log search --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "models list -o"|"models list --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "models list --api-key") COMPREPLY=(); return ;;
+        "models list --base-url") COMPREPLY=(); return ;;
+        "models list --timeout") COMPREPLY=(); return ;;
+        "models list --max-retries") COMPREPLY=(); return ;;
         "models show -o"|"models show --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "models show --api-key") COMPREPLY=(); return ;;
         "models show --base-url") COMPREPLY=(); return ;;
@@ -430,7 +435,7 @@ _claude() {
         "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates completion" ;;
         "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list stats show export search rm pop off on status" ;;
-        "models") opts="" words="show" ;;
+        "models") opts="" words="list show" ;;
         "files") opts="" words="upload list info delete download" ;;
         "mcp") opts="" words="list tools" ;;
         "config") opts="" words="path show set unset" ;;
@@ -452,6 +457,7 @@ _claude() {
         "log off") opts="--help" words="" ;;
         "log on") opts="--help" words="" ;;
         "log status") opts="--help" words="" ;;
+        "models list") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "models show") opts="-o --output --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" ;;
         "files upload") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files list") opts="-o --output -q --quiet --api-key --base-url --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;

@@ -335,8 +335,8 @@ def test_a_400_about_effort_or_adaptive_thinking_names_the_flag(cli, emu) -> Non
     run = cli("ask", "-m", "sonnet-4.5", "--effort", "high", "hi")
     assert run.code == 10 and run.stderr.count("\n") == 1
     assert run.stderr.startswith(
-        "claude: error: --effort is not accepted by claude-sonnet-4-5; drop it or use a level"
-        " `claude models show claude-sonnet-4-5` lists (the API said: "
+        "claude: error: --effort is not accepted by claude-sonnet-4-5; drop it (`claude models show"
+        " claude-sonnet-4-5` lists the levels it takes, if any) (the API said: "
     )
     adaptive = cli("ask", "-m", "sonnet-4.5", "--thinking", "adaptive", "hi")
     assert adaptive.code == 10

@@ -136,3 +136,22 @@ def test_cache_breakpoints_write_then_read(cli, emu, tmp_path: Path) -> None:
     }
     plain = cli("ask", "--usage", "hi", input=big)
     assert "0 cache read, 0 cache write" in plain.stderr
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback(emu) -> None:
+    """The second trial: `python -m claude_cli.emulator --port N` on a taken port printed a traceback."""
+    import subprocess
+    import sys
+
+    port = emu.url.rsplit(":", 1)[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "claude_cli.emulator", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (
+        done.stderr.startswith(f"claude emulator: cannot listen on 127.0.0.1:{port}: ")
+        and done.stderr.count("\n") == 1
+    )

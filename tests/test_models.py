@@ -289,3 +289,9 @@ def test_cached_capabilities_also_shape_schema_and_web_requests(cli, env, monkey
         web = cli("ask", "-m", "claude-nova-1", "--web", "news?")
         assert web.code == 2 and "rejects the web search tool" in web.stderr
         assert len(server.message_requests) == before
+
+
+def test_models_list_is_the_same_as_models_alone(cli, emu) -> None:
+    """The second trial: `claude models list` was 'No such command' where log/files/mcp have one."""
+    assert cli("models", "list").stdout == cli("models").stdout != ""
+    assert cli("models", "list", "-o", "json").stdout == cli("models", "-o", "json").stdout

@@ -47,8 +47,8 @@ def models(
 
     The list comes from the API (GET /v1/models, every page). On a terminal: an aligned table
     with a header on stdout; in a pipe: one tab-separated line per model (id, name, context
-    window, max output tokens, thinking types, effort levels, and every capability the API
-    reports unsupported), so `cut -f1` gives the ids. -o json prints the API's model objects
+    window, max output tokens, thinking types, effort levels, and every other capability the
+    API reports unsupported), so `cut -f1` gives the ids. -o json prints the API's model objects
     unchanged as one array, -o ndjson one per line. `claude models show ID` prints one model in
     full. --aliases needs no request: it lists the names -m takes (opus, sonnet, haiku, ... and
     the config file's [aliases]) with the id each stands for.
@@ -65,13 +65,31 @@ def models(
         if aliases or output != OutputFormat.text or any(vars(flags).values()):
             raise UsageError(f"give the options after `{ctx.invoked_subcommand}`")
         return
+    if aliases:
+        from ..render import Output
+
+        _aliases(Output(), output)
+        return
+    _list(flags, output)
+
+
+@app.command("list", epilog=EPILOG)
+@message_command(CONNECTION)
+def list_(output: OutputOpt = OutputFormat.text, *, flags: SimpleNamespace) -> None:
+    """The same as `claude models` alone: every model, newest first, with what each accepts.
+
+    For the habit `claude log list`, `claude files list` and `claude mcp list` make: a table on
+    a terminal, tab-separated lines on stdout in a pipe, -o json the API's objects.
+    """
+    _list(flags, output)
+
+
+def _list(flags: SimpleNamespace, output: OutputFormat) -> None:
+    """Fetch every model, keep them for the checks before sending, and print them."""
+    from .. import config as cfg
     from ..render import Output, write_objects
 
     out = Output()
-    if aliases:
-        _aliases(out, output)
-        return
-    from .. import config as cfg
     from ..api.exchange import list_all
 
     config = cfg.load_config()

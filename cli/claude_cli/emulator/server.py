@@ -1224,14 +1224,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.rate_limit:
         count, _, window = args.rate_limit.partition("/")
         limit = (int(count), float(window or 1))
-    emu = Emulator(
-        args.host,
-        args.port,
-        api_key=args.api_key,
-        latency=args.latency,
-        rate_limit=limit,
-        batch_seconds=args.batch_seconds,
-    )
+    try:
+        emu = Emulator(
+            args.host,
+            args.port,
+            api_key=args.api_key,
+            latency=args.latency,
+            rate_limit=limit,
+            batch_seconds=args.batch_seconds,
+        )
+    except OSError as exc:  # the port is taken, the host is not this machine's
+        raise SystemExit(
+            f"claude emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}"
+        ) from None
     if args.script:
         with open(args.script, "rb") as f:
             emu.enqueue(*(Reply.from_json(d) for d in orjson.loads(f.read())))

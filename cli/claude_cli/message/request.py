@@ -530,7 +530,7 @@ _REJECTED_FIELD_FLAGS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("tool_choice", "forced tool"), "--tool-choice", "use --tool-choice auto"),
     (("prefill",), "--prefill", "end with a user turn instead"),
     (("thinking.type.adaptive",), "--thinking adaptive", "use --thinking-budget N or drop --thinking"),
-    (("effort",), "--effort", "drop it or use a level `claude models show {model}` lists"),
+    (("effort",), "--effort", "drop it (`claude models show {model}` lists the levels it takes, if any)"),
     (("dynamic filtering",), "this server tool version", "pin an older one (web_search@20250305)"),
 )
 
