@@ -423,3 +423,12 @@ def test_ctrl_c_in_via_batches_says_the_batch_keeps_running_and_how_to_resume(
     assert sorted(r["id"] for r in parse(out.decode())) == ["a", "b", "c"]
     posts = [r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]
     assert len(posts) == 1  # resumed, not submitted again
+
+
+def test_a_state_file_in_a_missing_directory_is_refused_not_created(cli, emu, tmp_path: Path) -> None:
+    """The second trial: `--state /nonexist/dir/s.db` made the directories."""
+    lines = tmp_path / "in.jsonl"
+    lines.write_text('{"id": "a", "prompt": "hi"}\n')
+    run = cli("batch", "--state", str(tmp_path / "nope" / "deeper" / "s.db"), str(lines))
+    assert run.code == 2 and f"no such directory: {tmp_path / 'nope' / 'deeper'}" in run.stderr
+    assert not (tmp_path / "nope").exists() and emu.requests == []

@@ -49,6 +49,8 @@ class Journal:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        if not Path(path).parent.is_dir():  # a typo must not make folders anywhere (as sqlite3 or >)
+            raise UsageError(f"--state {path}: no such directory: {Path(path).parent}")
         try:
             make_private(Path(path))  # 0600 (and its -wal/-shm) before SQLite opens it
         except OSError as exc:
