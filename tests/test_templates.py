@@ -196,6 +196,8 @@ def test_templates_edit_opens_the_editor_then_checks(proc, env, tmp_path: Path) 
     editor.write_text("#!/bin/sh\necho 'oops = 1' >> \"$1\"\n")
     run = proc("templates", "edit", "new", extra_env={"VISUAL": str(editor)})
     assert run.code == 2 and "unknown key 'oops'" in run.stderr
+    # The line number is the edit's (the file was left as it was): the message says so.
+    assert f"template {templates_dir(env) / 'new.toml'} (your edit), line 3: unknown key" in run.stderr
 
 
 def test_config_system_is_the_default_system_prompt(cli, emu, env) -> None:

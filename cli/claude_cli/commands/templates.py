@@ -91,7 +91,8 @@ def edit(name: Name) -> None:
             if code != 0:
                 raise UsageError(f"the editor exited {code}; template {name!r} is unchanged")
             try:
-                templates.parse(draft.read_bytes(), path, name)
+                # Named as the edit, not the file: the line numbers are the edit's.
+                templates.parse(draft.read_bytes(), Path(f"{path} (your edit)"), name)
             except CliError as exc:
                 if not (sys.stdin.isatty() and sys.stderr.isatty()):
                     raise CliError(f"{exc.message}; template {name!r} is unchanged", exc.exit_code) from None
