@@ -101,12 +101,12 @@ def test_closed_stdin_with_prompt_works(env, emu) -> None:
     assert (done.returncode, done.stdout) == (0, b"You said: hi")
 
 
-def test_request_path_does_not_import_the_sdk(env, emu) -> None:
-    """`claude ask` loads no heavy library, and of the commands only `ask` (see app.build_app)."""
+def modules_loaded(env: dict[str, str], *args: str) -> set[str]:
+    """The modules `claude ARGS` has loaded when it exits (a real process)."""
     report = (
         "import atexit, sys\n"
         "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
-        "sys.argv = ['claude', 'ask', 'hi']\n"
+        f"sys.argv = ['claude', *{list(args)!r}]\n"
         "from claude_cli.main import main\n"
         "main()\n"
     )
@@ -118,7 +118,12 @@ def test_request_path_does_not_import_the_sdk(env, emu) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    modules = set(done.stderr.decode().split("MODULES ", 1)[1].split())
+    return set(done.stderr.decode().split("MODULES ", 1)[1].split())
+
+
+def test_request_path_does_not_import_the_sdk(env, emu) -> None:
+    """`claude ask` loads no heavy library, and of the commands only `ask` (see app.build_app)."""
+    modules = modules_loaded(env, "ask", "hi")
     imported = {m.split(".")[0] for m in modules}
     heavy = ("anthropic", "pydantic", "httpx", "httpx2", "rich", "tomllib", "jsonschema", "PIL", "filetype")
     for name in heavy:
@@ -129,22 +134,7 @@ def test_request_path_does_not_import_the_sdk(env, emu) -> None:
 def test_ask_without_the_log_loads_no_sqlite(env, emu) -> None:
     """--no-log touches no database: neither sqlite3 nor the store is imported (the models cache
     the request path reads is a JSON file)."""
-    report = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
-        "sys.argv = ['claude', 'ask', '--no-log', 'hi']\n"
-        "from claude_cli.main import main\n"
-        "main()\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", report],
-        capture_output=True,
-        env={**os.environ, **env},
-        timeout=30,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    modules = set(done.stderr.decode().split("MODULES ", 1)[1].split())
+    modules = modules_loaded(env, "ask", "--no-log", "hi")
     assert "sqlite3" not in modules and "claude_cli.store" not in modules
 
 

@@ -501,12 +501,8 @@ class Store:
             if last is not None:
                 db.execute("DELETE FROM turns WHERE id = ?", (last[0],))
                 _release(db, last[1], last[2])
-            (left,) = db.execute(
-                "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
-            ).fetchone()
-            if not left:
-                db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-        return int(left)
+            left = _turns_left(db, conversation_id)
+        return left
 
     def pop_exchange(self, conversation_id: str) -> int:
         """Drop the conversation's last exchange (chat's /undo): its last turn and the turns before
@@ -530,12 +526,8 @@ class Store:
                 _release(db, settings, messages)
                 if any(typed(m) for m in orjson.loads(messages)[max(0, before - kept) :]):
                     break
-            (left,) = db.execute(
-                "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
-            ).fetchone()
-            if not left:
-                db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-        return int(left)
+            left = _turns_left(db, conversation_id)
+        return left
 
     def remove(self, conversation_ids: list[str]) -> int:
         """Delete conversations and their turns, then the stored blobs no turn references any more,
@@ -550,6 +542,16 @@ class Store:
 
 
 _REF = re.compile(r'"\$blob":"([0-9a-f]{64})"')
+
+
+def _turns_left(db: sqlite3.Connection, conversation_id: str) -> int:
+    """How many turns the conversation still has; one with none left is deleted too."""
+    (left,) = db.execute(
+        "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
+    ).fetchone()
+    if not left:
+        db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+    return int(left)
 
 
 def _release(db: sqlite3.Connection, settings: str, messages: str) -> None:
