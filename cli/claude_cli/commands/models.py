@@ -87,11 +87,10 @@ def list_(output: OutputOpt = OutputFormat.text, *, flags: SimpleNamespace) -> N
 def _list(flags: SimpleNamespace, output: OutputFormat) -> None:
     """Fetch every model, keep them for the checks before sending, and print them."""
     from .. import config as cfg
+    from ..api.exchange import list_all
     from ..render import Output, write_objects
 
     out = Output()
-    from ..api.exchange import list_all
-
     config = cfg.load_config()
     found = _fetch(
         flags, config, out, "/v1/models?limit=1000", lambda t: list_all(t, "/v1/models"), complete=True
