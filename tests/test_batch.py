@@ -432,3 +432,14 @@ def test_a_state_file_in_a_missing_directory_is_refused_not_created(cli, emu, tm
     run = cli("batch", "--state", str(tmp_path / "nope" / "deeper" / "s.db"), str(lines))
     assert run.code == 2 and f"no such directory: {tmp_path / 'nope' / 'deeper'}" in run.stderr
     assert not (tmp_path / "nope").exists() and emu.requests == []
+
+
+def test_a_state_file_for_other_input_is_its_error_alone(cli, emu, tmp_path: Path) -> None:
+    """The second trial: a summary of nothing ('0 done, ... 2 not run') came before the error."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text('{"id": "q1", "prompt": "a"}\n')
+    second.write_text('{"id": "q1", "prompt": "b"}\n{"id": "q2", "prompt": "c"}\n')
+    assert cli("batch", "--state", str(tmp_path / "s.db"), str(first)).code == 0
+    run = cli("batch", "--state", str(tmp_path / "s.db"), str(second))
+    assert run.code == 2 and run.stderr.count("\n") == 1
+    assert run.stderr.startswith("claude: error: --state ") and "journaled for a different request" in run.stderr

@@ -145,8 +145,10 @@ def run_batch(
         out, Printer(out, jobs, ordered), journal, tally, full, show_progress=out.stderr_tty and not quiet
     )
     after_summary: list[str] = []
+    started = False  # a state file that refuses this input: its error alone, no summary of nothing
     try:
         todo, kept = replay(jobs, journal, retry_errors=retry_errors)
+        started = True
         emit_all(sink, kept)
         if max_cost is not None:
             todo, held = within_budget(todo, max_cost, tally, batch=via == "batches")
@@ -177,7 +179,7 @@ def run_batch(
     finally:
         if journal is not None:
             journal.close()
-        if not quiet:
+        if started and not quiet:
             out.note(tally.summary())
         for line in after_summary:
             out.note(line)
