@@ -442,4 +442,6 @@ def test_a_state_file_for_other_input_is_its_error_alone(cli, emu, tmp_path: Pat
     assert cli("batch", "--state", str(tmp_path / "s.db"), str(first)).code == 0
     run = cli("batch", "--state", str(tmp_path / "s.db"), str(second))
     assert run.code == 2 and run.stderr.count("\n") == 1
-    assert run.stderr.startswith("claude: error: --state ") and "journaled for a different request" in run.stderr
+    assert (
+        run.stderr.startswith("claude: error: --state ") and "journaled for a different request" in run.stderr
+    )
