@@ -33,7 +33,7 @@ import orjson
 
 from ..errors import CliError, Exit, UsageError
 from ..message.request import expand_env
-from .programs import check_name, child_env
+from .programs import check_name, child_env, execution_record
 
 START_TIMEOUT = 60.0  # seconds a server may take to start and list its tools
 STDERR_TAIL = 800  # characters of a failed server's stderr shown in its error line
@@ -321,19 +321,13 @@ class McpRun:
 
     def record(self) -> dict[str, Any]:
         """The `tool_execution` line of `-o ndjson`."""
-        return {
-            "type": "tool_execution",
-            "tool_use_id": self.tool_use_id,
-            "name": self.name,
-            "server": self.server,
-            "input": self.input,
-            "exit_status": None,
-            "is_error": self.is_error or bool(self.note),
-            "timed_out": self.timed_out,
-            "duration_ms": self.duration_ms,
-            "output_bytes": self.output_bytes,
-            **({"note": self.note} if self.note else {}),
-        }
+        return execution_record(
+            self,
+            exit_status=None,
+            is_error=self.is_error or bool(self.note),
+            output_bytes=self.output_bytes,
+            server=self.server,
+        )
 
 
 def result_content(result: dict[str, Any]) -> tuple[list[dict[str, Any]], bool, int]:

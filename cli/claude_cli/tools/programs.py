@@ -117,18 +117,32 @@ class ToolRun:
 
     def record(self) -> dict[str, Any]:
         """The `tool_execution` line of `-o ndjson`."""
-        return {
-            "type": "tool_execution",
-            "tool_use_id": self.tool_use_id,
-            "name": self.name,
-            "input": self.input,
-            "exit_status": self.exit_status,
-            "is_error": self.is_error,
-            "timed_out": self.timed_out,
-            "duration_ms": self.duration_ms,
-            "output_bytes": len(self.stdout),
-            **({"note": self.note} if self.note else {}),
+        return execution_record(
+            self, exit_status=self.exit_status, is_error=self.is_error, output_bytes=len(self.stdout)
+        )
+
+
+def execution_record(
+    run: Any, *, exit_status: int | None, is_error: bool, output_bytes: int, server: str | None = None
+) -> dict[str, Any]:
+    """The `tool_execution` line of `-o ndjson` for one call, a program's (ToolRun) or an MCP
+    server's (mcp.McpRun): the same keys in the same order, `server` only for MCP."""
+    record: dict[str, Any] = {"type": "tool_execution", "tool_use_id": run.tool_use_id, "name": run.name}
+    if server is not None:
+        record["server"] = server
+    record.update(
+        {
+            "input": run.input,
+            "exit_status": exit_status,
+            "is_error": is_error,
+            "timed_out": run.timed_out,
+            "duration_ms": run.duration_ms,
+            "output_bytes": output_bytes,
         }
+    )
+    if run.note:
+        record["note"] = run.note
+    return record
 
 
 def _text(data: bytes) -> str:
