@@ -43,6 +43,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
+def count_lines(tmp_path: Path) -> str:
+    """A --tool spec (`count_lines=python script`) that prints how many lines notes.md has."""
+    (tmp_path / "notes.md").write_text("one\ntwo\nthree\n")
+    path = tmp_path / "count_lines.py"
+    notes = str(tmp_path / "notes.md")
+    path.write_text(f"import sys, json\njson.load(sys.stdin)\nprint(len(open({notes!r}).readlines()))\n")
+    return f"count_lines={sys.executable} {path}"
+
+
+@pytest.fixture
 def emu() -> Iterator[Emulator]:
     with Emulator(api_key=KEY) as server:
         yield server

@@ -10,7 +10,6 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,15 +24,6 @@ def stored(env: dict[str, str]) -> list[tuple]:
         return db.execute("SELECT conversation_id, seq, stop_reason FROM turns ORDER BY id").fetchall()
     finally:
         db.close()
-
-
-@pytest.fixture
-def count_lines(tmp_path: Path) -> str:
-    (tmp_path / "notes.md").write_text("one\ntwo\nthree\n")
-    path = tmp_path / "count_lines.py"
-    notes = str(tmp_path / "notes.md")
-    path.write_text(f"import sys, json\njson.load(sys.stdin)\nprint(len(open({notes!r}).readlines()))\n")
-    return f"count_lines={PY} {path}"
 
 
 def tool_run_then_ask(cli, count_lines: str):

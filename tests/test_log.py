@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import orjson
-import pytest
 
 PY = sys.executable
 
@@ -34,15 +33,6 @@ def count(env: dict[str, str], sql: str) -> int:
         return int(db.execute(sql).fetchone()[0])
     finally:
         db.close()
-
-
-@pytest.fixture
-def count_lines(tmp_path: Path) -> str:
-    (tmp_path / "notes.md").write_text("one\ntwo\nthree\n")
-    path = tmp_path / "count_lines.py"
-    notes = str(tmp_path / "notes.md")
-    path.write_text(f"import sys, json\njson.load(sys.stdin)\nprint(len(open({notes!r}).readlines()))\n")
-    return f"count_lines={PY} {path}"
 
 
 # -- search ---------------------------------------------------------------------------------
