@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +155,13 @@ def test_the_built_in_emulator_keeps_uploads_the_prompt_cache_and_batches_betwee
     submitted = claude("batch", "submit", str(jobs))
     assert submitted.returncode == 0, submitted.stderr
     batch_id = submitted.stdout.strip()
-    status = claude("batch", "status", batch_id)
+    # The emulator ends a batch 0.2 s after it is created; poll as a script would (a fast
+    # machine asks before then).
+    for _ in range(100):
+        status = claude("batch", "status", batch_id)
+        if status.returncode != 0 or not status.stdout.startswith(f"{batch_id}\tin_progress\t"):
+            break
+        time.sleep(0.05)
     assert status.returncode == 0 and status.stdout.startswith(f"{batch_id}\tended\t"), status
     results = claude("batch", "results", batch_id)
     assert results.returncode == 0, results.stderr
