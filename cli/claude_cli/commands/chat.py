@@ -71,28 +71,24 @@ def chat(
     from ..errors import UsageError
     from ..render import Output
     from ..tools.loop import ChatTools, LoopSettings, terminal_confirm
-    from ..tools.mcp import servers_from_flags, start_servers
+    from ..tools.mcp import mcp_session
+    from ..tools.mcp_servers import servers_from_flags
 
-    servers = servers_from_flags(list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config)
-    if not servers:
-        raise UsageError("--mcp-header and --mcp-tools need an MCP server: give --mcp or --mcp-config")
+    servers = servers_from_flags(
+        list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config, flags.mcp_tools
+    )
     confirm = None
     if not yes:
         confirm = terminal_confirm()
         if confirm is None:
             raise UsageError("no terminal to confirm tool calls: pass --yes to run them")
-    allow = flags.mcp_tools.split(",") if flags.mcp_tools else None
     if not ndjson:  # servers can take seconds: say so, and keep typed text off the screen meanwhile
         from ..lineedit import hold_typing
 
         hold_typing()
         plural = "s" if len(servers) > 1 else ""
         Output().note(f"starting MCP server{plural} {', '.join(s.name for s in servers)}...", dim=True)
-    hub, found = start_servers(servers, set(), allow, 60.0)
-    try:
-        settings = LoopSettings(tools=dict(found), confirm=confirm, hub=hub)
-        tools = ChatTools(settings, Output(), ndjson=ndjson)
+    with mcp_session(servers, only=flags.mcp_tools) as (hub, found):
+        tools = ChatTools(LoopSettings(tools=dict(found), confirm=confirm, hub=hub), Output(), ndjson=ndjson)
         status = run_chat(flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw, tools=tools)
-    finally:
-        hub.close()
     raise typer.Exit(status)

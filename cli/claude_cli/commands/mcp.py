@@ -43,7 +43,7 @@ def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -
     """The servers of the config file ([mcp.NAME]) and of --mcp-config: name, type, command or URL."""
     from ..config import load_config
     from ..render import Output, write_objects
-    from ..tools.mcp import configured_servers, load_config_file
+    from ..tools.mcp_servers import configured_servers, load_config_file
 
     config = load_config()
     found: list[dict[str, Any]] = []
@@ -83,18 +83,14 @@ def tools(
     first line of its description; json/ndjson: each tool's declaration with its server.
     """
     from ..render import Output, write_objects
-    from ..tools.mcp import parse_servers, servers_from_flags, start_servers
+    from ..tools.mcp import mcp_session
+    from ..tools.mcp_servers import load_config_file, parse_servers, servers_from_flags
 
     chosen = servers_from_flags(list(servers), list(mcp_header or []), None)
     if mcp_config:  # only the servers named, looked up in the file too
-        from ..tools.mcp import load_config_file
-
         chosen = parse_servers(list(servers), list(mcp_header or []), load_config_file(mcp_config), {})
-    hub, found = start_servers(chosen, set(), None, 60.0)
-    try:
+    with mcp_session(chosen) as (_, found):
         rows = [{"server": t.server.name, **t.declaration()} for t in found.values()]
-    finally:
-        hub.close()
 
     def row(t: dict[str, Any]) -> str:
         schema = t.get("input_schema") or {}

@@ -97,6 +97,8 @@ def tool_run(
     from ..errors import UsageError
     from ..pricing import cap_problem
     from ..tools.loop import LoopSettings, run_loop, terminal_confirm
+    from ..tools.mcp import mcp_session
+    from ..tools.mcp_servers import servers_from_flags
     from ..tools.programs import parse_tools
     from ..tools.programs import server_tool as make_server_tool
     from ..tools.programs import tool_choice as make_choice
@@ -110,13 +112,9 @@ def tool_run(
         raise UsageError(f"--tool-timeout {wrong}")
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
     server = [make_server_tool(s) for s in server_tool or []]
-    servers = []
-    if flags.mcp or flags.mcp_config or flags.mcp_header or flags.mcp_tools:
-        from ..tools.mcp import servers_from_flags
-
-        servers = servers_from_flags(list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config)
-        if not servers:
-            raise UsageError("--mcp-header and --mcp-tools need an MCP server: give --mcp or --mcp-config")
+    servers = servers_from_flags(
+        list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config, flags.mcp_tools
+    )
     if not declared and not server and not servers:
         raise UsageError(
             "no tools: give --tool NAME=COMMAND, --tools FILE, --mcp SERVER or --server-tool NAME"
@@ -133,16 +131,9 @@ def tool_run(
             Path(download).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"--download: cannot use {download} as a directory: {exc.strerror}") from None
-    hub = None
-    tools_all: dict = dict(declared)
-    if servers:
-        from ..tools.mcp import start_servers
-
-        allow = flags.mcp_tools.split(",") if flags.mcp_tools else None
-        taken = set(declared) | {str(s.get("name")) for s in server}
-        hub, found = start_servers(servers, taken, allow, tool_timeout)
-        tools_all.update(found)
-    try:
+    taken = set(declared) | {str(s.get("name")) for s in server}
+    with mcp_session(servers, taken=taken, only=flags.mcp_tools, timeout=tool_timeout) as (hub, found):
+        tools_all = {**declared, **found}
         settings = LoopSettings(
             tools=tools_all,
             server_tools=server,
@@ -157,7 +148,4 @@ def tool_run(
             hub=hub,
         )
         status = run_loop(flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking)
-    finally:
-        if hub is not None:
-            hub.close()
     raise typer.Exit(status)

@@ -251,14 +251,19 @@ def load_tools_file(path: str, timeout: float) -> list[Tool]:
     return tools
 
 
-def _argv(command: str, where: str) -> list[str]:
+def split_command(command: str, where: str) -> list[str]:
+    """A command line split as a shell would split it (never run through one); UsageError if it cannot be."""
     try:
         argv = shlex.split(command)
     except ValueError as exc:
         raise UsageError(f"{where}: cannot split the command: {exc}") from None
     if not argv:
         raise UsageError(f"{where}: empty command")
-    return check_program(argv, where)
+    return argv
+
+
+def _argv(command: str, where: str) -> list[str]:
+    return check_program(split_command(command, where), where)
 
 
 def check_program(argv: list[str], where: str) -> list[str]:
