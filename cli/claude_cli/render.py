@@ -30,7 +30,13 @@ _CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c n
 
 
 def printable(text: str) -> str:
-    """`text` with control characters (but newline and tab) made visible as `\\xNN`; inert on a terminal."""
+    """`text` with control characters (but newline and tab) made visible as `\\xNN`; inert on a terminal.
+
+    The one sanitiser for server and model text bound for a terminal (`Output.write_text` applies
+    it to stdout on a terminal only, so a pipe gets the bytes unchanged). Printable Unicode
+    (accents, combining marks, emoji, CJK) is left alone: only C0, DEL and C1 are control codes
+    that a terminal acts on (ECMA-48 section 5).
+    """
     return text.translate(_CONTROLS)
 
 
@@ -450,7 +456,7 @@ def write_objects(
     elif fmt == "ndjson":
         out.write(b"".join(orjson.dumps(o) + b"\n" for o in objects))
     else:
-        out.write("".join(row(o) + "\n" for o in objects).encode())
+        out.write_text("".join(row(o) + "\n" for o in objects))  # names and titles come from the server
 
 
 def usage_line(usage: dict[str, Any]) -> str:

@@ -36,8 +36,12 @@ def cmd(
     answer. With --print, or when stdout is not a terminal, the command is only printed on
     stdout, for a script or a file.
 
-    Exit status: the command's own when it ran; 0 when it was printed or cancelled; 2 without
-    WORDS; the statuses of `claude ask` for API errors.
+    A command holding control characters or bidirectional overrides (which can make what is
+    shown differ from what runs) is neither offered nor printed.
+
+    Exit status: the command's own when it ran; 0 when it was printed or cancelled; 1 for a
+    command holding control characters; 2 without WORDS; the statuses of `claude ask` for API
+    errors.
     """
     from ..tools.command import run_cmd
 

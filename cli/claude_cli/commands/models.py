@@ -102,15 +102,18 @@ def _list(flags: SimpleNamespace, output: OutputFormat) -> None:
         return
     rows = [_row(m) for m in found]
     if out.stdout_tty:
+        from ..render import printable
+
+        rows = [tuple(printable(c) for c in r) for r in rows]  # aligned as shown: escapes made inert
         header = ("ID", "NAME", "CONTEXT", "OUTPUT", "THINKING", "EFFORT", "LACKS")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
         lines = [
             "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]])
             for r in [header, *rows]
         ]
-        out.write("".join(line.rstrip() + "\n" for line in lines).encode())
+        out.write_text("".join(line.rstrip() + "\n" for line in lines))
     else:  # a pipe: tab-separated, no header, id and name first (cut -f1 gives the ids)
-        out.write("".join("\t".join(r) + "\n" for r in rows).encode())
+        out.write_text("".join("\t".join(r) + "\n" for r in rows))
 
 
 @app.command("show", epilog=EPILOG)
@@ -155,7 +158,7 @@ def show(
 
         out.write(orjson.dumps(found[0]) + b"\n")
         return
-    out.write("".join(line + "\n" for line in _details(found[0])).encode())
+    out.write_text("".join(line + "\n" for line in _details(found[0])))
 
 
 def _fetch(

@@ -86,7 +86,8 @@ class ExtractRenderer:
     def _block(self, code: str) -> None:
         if self.printed and not self.every:
             return
-        self.out.write(("\n" if self.printed else "").encode() + code.encode("utf-8") + b"\n")
+        # The model's text: inert on a terminal, byte for byte in a pipe (`-x > script.sh`).
+        self.out.write_text(("\n" if self.printed else "") + code + "\n")
         self.printed += 1
         self.started = True
 
@@ -110,7 +111,7 @@ class ExtractRenderer:
         if self.reader.found == 0:
             text = message_text(message)
             if text:
-                self.out.write(text.encode("utf-8") + (b"" if text.endswith("\n") else b"\n"))
+                self.out.write_text(text + ("" if text.endswith("\n") else "\n"))
 
 
 def extract_blocks(text: str, every: bool = False) -> str:

@@ -20,8 +20,12 @@ from types import SimpleNamespace
 from typing import Any, TextIO
 
 from .. import flow
-from ..errors import Exit, UsageError
-from ..render import Output, SilentRenderer
+from ..errors import CliError, Exit, UsageError
+from ..render import Output, SilentRenderer, printable
+
+# Bidirectional formatting characters reorder what a terminal shows ("Trojan Source",
+# CVE-2021-42574; Unicode UAX #9 section 2): the command seen would not be the command run.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -100,6 +104,18 @@ def edit_command(command: str) -> str:
     return text
 
 
+def hiding_characters(command: str) -> list[str]:
+    """The characters of `command` that could make what is shown differ from what runs.
+
+    Control characters (C0 with tab and newline, DEL, C1: escape sequences, carriage returns,
+    backspaces) and bidirectional overrides, each once, in order of appearance.
+    """
+    import unicodedata
+
+    found = [c for c in command if c in _BIDI or unicodedata.category(c) == "Cc"]
+    return list(dict.fromkeys(found))
+
+
 def run_cmd(flags: SimpleNamespace, words: list[str] | None, *, print_only: bool) -> int:
     """The whole of `claude cmd`: returns the exit status (the command's own when it ran)."""
     if not words:
@@ -112,14 +128,22 @@ def run_cmd(flags: SimpleNamespace, words: list[str] | None, *, print_only: bool
     command = answer["command"]
     if not command:
         raise UsageError("the model gave no command")
+    hiding = hiding_characters(command)
+    if hiding:  # neither offered nor printed: a script could run it as readily as a person
+        names = ", ".join(f"U+{ord(c):04X}" for c in hiding)
+        shown = "".join(f"\\u{ord(c):04x}" if c in hiding else c for c in command)  # one inert line
+        raise CliError(
+            f"the model's command holds control characters ({names}), which can hide what it runs; "
+            f"not offered: {shown}"
+        )
     tty = None if print_only or not sys.stdout.isatty() else open_tty()
     if tty is None:
-        out.write(command.encode("utf-8") + b"\n")
+        out.write_text(command + "\n")
         return int(Exit.OK)
     reader, writer = tty
     try:
         while True:
-            writer.write(f"\n  {command}\n\n[r]un, [e]dit, e[x]plain, [c]ancel? ")
+            writer.write(f"\n  {printable(command)}\n\n[r]un, [e]dit, e[x]plain, [c]ancel? ")
             writer.flush()
             choice = reader.readline().strip().lower()
             if choice in ("r", "run", "y", "yes"):
@@ -132,7 +156,7 @@ def run_cmd(flags: SimpleNamespace, words: list[str] | None, *, print_only: bool
             if choice in ("e", "edit"):
                 command = edit_command(command) or command
             elif choice in ("x", "explain"):
-                writer.write(answer["explanation"] + "\n")
+                writer.write(printable(answer["explanation"]) + "\n")
             elif choice in ("c", "cancel", "q", "n", "no", ""):
                 writer.write("claude: cancelled; nothing was run\n")
                 return int(Exit.OK)
