@@ -415,7 +415,7 @@ def test_via_batches_rerun_after_a_kill_while_printing_prints_each_id_once(cli, 
     assert "5 done" in again.stderr
 
 
-@pytest.mark.parametrize("args", [["ask", "hi"], ["ask", "--help"]])
+@pytest.mark.parametrize("args", [["ask", "hi"], ["ask", "--help"], ["--version"]])
 @pytest.mark.parametrize("where", ["closed", "/dev/full"])
 def test_an_unwritable_stdout_is_one_line(env, emu, args: list[str], where: str) -> None:
     import subprocess

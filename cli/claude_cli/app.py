@@ -204,7 +204,9 @@ def _silence_stdout() -> None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"claude {__version__}")
+        from .render import Output
+
+        Output().write(f"claude {__version__}\n".encode())  # a closed or full stdout is an error, not silence
         raise typer.Exit()
 
 
