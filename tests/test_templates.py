@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from claude_cli.emulator.server import Reply
 
 
@@ -93,6 +95,14 @@ def test_missing_variable_is_a_usage_error_naming_it(cli, emu, env) -> None:
     assert run.code == 2 and "{input}: pipe it on stdin" in run.stderr
     assert cli("ask", "-t", "tr", "--var", "nonsense", input="x").code == 2
     assert emu.message_requests == []
+
+
+@pytest.mark.parametrize("command", ["ask", "stream", "batch"])
+def test_a_var_without_a_value_is_refused_without_a_template_too(cli, emu, command: str) -> None:
+    run = cli(command, "--var", "novalue", "hi", input="")
+    said = "claude: error: --var takes NAME=VALUE, not 'novalue'\n"
+    assert (run.code, run.stdout, run.stderr) == (2, "", said)
+    assert emu.requests == []
 
 
 def test_unknown_key_and_bad_values_name_file_and_line(cli, emu, env) -> None:

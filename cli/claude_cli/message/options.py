@@ -63,6 +63,15 @@ def extract_mode(extract: bool, extract_all: bool) -> str | None:
     return "all" if extract_all else "first" if extract else None
 
 
+def _check_vars(values: list[str] | None) -> list[str] | None:
+    """--var is checked whether or not -t is given: a spec without `=` is never ignored."""
+    if values:
+        from .templates import parse_vars
+
+        parse_vars(values)
+    return values
+
+
 def _request_flags(
     model: Annotated[
         str | None,
@@ -149,7 +158,9 @@ def _request_flags(
     ] = None,
     var: Annotated[
         list[str] | None,
-        typer.Option("--var", help="NAME=VALUE for {NAME} in the template (repeatable)."),
+        typer.Option(
+            "--var", help="NAME=VALUE for {NAME} in the template (repeatable).", callback=_check_vars
+        ),
     ] = None,
 ) -> None: ...
 
