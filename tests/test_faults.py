@@ -367,6 +367,22 @@ def test_malformed_events_are_a_protocol_error_and_stream_passes_every_event(cli
     assert asked.code == 1 and "internal error" not in asked.stderr and "malformed" in asked.stderr
 
 
+@pytest.mark.parametrize("chunk", [0, 7])
+def test_nothing_after_message_stop_is_printed(cli, emu, chunk: int) -> None:
+    delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}}
+    late = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": " LATE"}}
+    events = [START, TEXT_START, delta, *_end()]
+    for command in ("ask", "stream"):
+        emu.enqueue(Reply.sse(_sse(*events, late, {"type": "ping"}), chunk=chunk))
+        run = cli(command, "hi")
+        assert (run.code, run.stderr) == (0, ""), run
+        assert "LATE" not in run.stdout and "ping" not in run.stdout
+    assert [orjson.loads(line) for line in run.stdout.splitlines()] == events
+    emu.enqueue(Reply.sse(_sse(*events, late), chunk=chunk))
+    run = cli("ask", "-o", "json", "hi")
+    assert orjson.loads(run.stdout)["content"] == [{"type": "text", "text": "Hi"}]
+
+
 def test_message_start_without_message_is_a_protocol_error(cli, emu) -> None:
     emu.enqueue(Reply.sse(_sse({"type": "message_start"}, TEXT_START, *_end())))
     run = cli("ask", "hi")

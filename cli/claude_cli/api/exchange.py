@@ -116,11 +116,20 @@ def _consume_stream(response: Response, renderer: Renderer) -> dict[str, Any]:
                 request_id=response.request_id,
             )
 
+    # message_stop ends the Message: whatever a server sends after it belongs to no answer, so
+    # it is neither printed nor accumulated, and the connection is dropped unread.
     for chunk in response.iter_bytes():
+        if acc.done:  # more bytes after message_stop: not read to their end, not reused
+            response.abandon()
+            break
         for _name, data in decoder.feed(chunk):
+            if acc.done:
+                break
             handle(data)
-    for _name, data in decoder.close():
-        handle(data)
+    else:
+        for _name, data in decoder.close():
+            if not acc.done:
+                handle(data)
     if broken:
         raise broken[0]
     if not acc.done or acc.message is None:

@@ -79,6 +79,10 @@ class Response:
         decoder = self._decoder()
         return b"".join([*decoder.feed(data), *decoder.close()]) if decoder else data
 
+    def abandon(self) -> None:
+        """Stop reading the body: the connection is dropped (what is left unread makes it unusable)."""
+        self._transport.close()
+
     def _decoder(self) -> BodyDecoder | None:
         try:
             return body_decoder(self.headers)
