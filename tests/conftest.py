@@ -29,10 +29,16 @@ CONFORMANCE = Path(
 def pytest_configure(config: pytest.Config) -> None:
     """Without the conformance streams, stop with one line saying where they were looked for.
 
+    The caller's PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE are dropped (see below).
+
     Also: started with SIGINT ignored (`nohup`, or `cmd &` from a non-interactive shell), every
     child would inherit SIG_IGN and the Ctrl-C tests would fail; the default handling is restored
     so children get the default disposition (Python installs its own handler in each child).
     """
+    # The caller's interpreter settings must not reach the children: PYTHONUNBUFFERED would hide
+    # output claude forgot to flush, PYTHONDONTWRITEBYTECODE would change what start-up costs.
+    for name in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"):
+        os.environ.pop(name, None)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     if not CONFORMANCE.is_dir():
