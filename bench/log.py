@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "cli"))
 
-from claude_cli.store import Store  # noqa: E402
+from claude_cli.store.log import Store  # noqa: E402
 
 CLAUDE = [sys.executable, "-m", "claude_cli"]
 

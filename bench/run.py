@@ -242,7 +242,7 @@ def scale(emu: Emulator, env: dict[str, str], curl: list[str], against: str | No
     """
     import shlex
 
-    from claude_cli.store import Store
+    from claude_cli.store.log import Store
 
     # 1. A long answer: claude stream / ask against curl | cat on the same bytes, and at 2x the length.
     piped = " ".join(shlex.quote(a) for a in curl) + " | cat > /dev/null"

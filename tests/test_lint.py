@@ -53,7 +53,8 @@ def test_import_contracts_are_kept() -> None:
 @pytest.mark.parametrize(
     ("module", "line", "contract"),
     [
-        ("api/transport.py", "from ..store import Store", "api speaks HTTP only"),
+        ("api/transport.py", "from ..store.log import Store", "api speaks HTTP only"),
+        ("store/log.py", "from ..render import Output", "The store keeps turns"),
         ("emulator/server.py", "from ..render import Output", "The emulator is a server"),
         ("errors.py", "from . import flow", "Layers"),
     ],

@@ -177,16 +177,16 @@ def test_a_layout_1_log_gets_its_search_index_in_place(cli, emu, env) -> None:
     assert cli("log", "search", "zebra").stdout.split("\t")[2] == "2"  # a long text kept in a blob
     assert cli("log", "search", "max_tokens").code == 1  # settings are not what was said
     db = sqlite3.connect(db_path(env))
-    assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    assert db.execute("PRAGMA user_version").fetchone() == (3,)
     db.close()
     assert cli("ask", "-c", "and sockets?").code == 0  # the old turns still continue
     assert cli("log", "search", "sockets").stdout.split("\t")[2] == "3"
 
 
 def test_indexing_a_big_layout_1_log_says_so_once(cli, env, monkeypatch) -> None:
-    from claude_cli import store
+    from claude_cli.store import schema
 
-    monkeypatch.setattr(store, "INDEX_NOTE_AT", 2)  # the log below has 2 turns
+    monkeypatch.setattr(schema, "INDEX_NOTE_AT", 2)  # the log below has 2 turns
     write_layout_1_log(db_path(env))
     first = cli("log", "list")
     assert first.stderr == "claude: indexing the 2 stored turns for `claude log search` (once)\n"

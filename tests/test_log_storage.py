@@ -16,6 +16,15 @@ def db_path(env: dict[str, str]) -> Path:
     return Path(env["CLAUDE_HOME"]) / "claude.db"
 
 
+def conversation_ids(env: dict[str, str]) -> list[str]:
+    """Conversation ids, oldest first."""
+    db = sqlite3.connect(db_path(env))
+    try:
+        return [r[0] for r in db.execute("SELECT id FROM conversations ORDER BY rowid")]
+    finally:
+        db.close()
+
+
 def test_a_long_conversation_stores_each_turn_once(cli, emu, env) -> None:
     """30 turns that each add 100 KB: the log stays within 3x the new text (it was ~18x)."""
     emu.context_window = None  # the echoed history passes 1M emulator tokens by turn 28
@@ -121,7 +130,7 @@ def test_a_log_written_by_the_first_layout_is_migrated_in_place(cli, emu, env) -
     exported = orjson.loads(cli("log", "export", "c0001").stdout)["turns"]
     assert [t["request"] for t in exported] == requests
     db = sqlite3.connect(db_path(env))
-    assert db.execute("PRAGMA user_version").fetchone() == (2,)  # layout 1, then 2 (the search index)
+    assert db.execute("PRAGMA user_version").fetchone() == (3,)  # layouts 1, 2 (search), 3 (blob refs)
     assert db.execute("SELECT kept FROM turns ORDER BY seq").fetchall() == [(0,), (2,), (4,)]
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'turns_v0'").fetchone() is None
     assert cli("log", "list").stdout.split("\t")[-1] == "hello there\n"
@@ -134,3 +143,39 @@ def test_a_log_written_by_the_first_layout_is_migrated_in_place(cli, emu, env) -
         "once more",
         "fourth",
     ]
+
+
+def test_a_layout_2_log_gets_its_blob_references_in_place(cli, emu, env) -> None:
+    """Layout 3 records which blobs each turn uses (blob_refs). A log written by layout 2 (the same
+    tables without blob_refs) gets them on first open, exactly as they would have been written,
+    and deleting conversations afterwards keeps every blob a remaining turn needs."""
+    long_system = "be brief " * 3000  # > 16 KiB: with --cache, a text block, moved to a blob
+    cli("ask", "--cache", "-s", long_system, "first " + "x" * (20 * 1024))
+    cli("ask", "-c", "--cache", "-s", long_system, "more")
+    cli("ask", "--cache", "-s", long_system, "second " + "y" * (20 * 1024))
+    keep, gone = conversation_ids(env)
+    db = sqlite3.connect(db_path(env))
+    written = sorted(db.execute("SELECT hash, turn FROM blob_refs"))
+    # Each turn: its settings, the system prompt inside them, its long prompt (the second turn
+    # stores the first prompt again: --cache moved the breakpoint to it).
+    assert len(written) == 3 * 3
+    db.executescript("DROP TRIGGER blob_refs_forget; DROP TABLE blob_refs; PRAGMA user_version = 2;")
+    db.close()
+    assert cli("log", "list").code == 0  # opening it migrates
+    db = sqlite3.connect(db_path(env))
+    assert db.execute("PRAGMA user_version").fetchone() == (3,)
+    assert sorted(db.execute("SELECT hash, turn FROM blob_refs")) == written
+    blobs_before = db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
+    db.close()
+    assert cli("log", "rm", "-y", gone).code == 0
+    db = sqlite3.connect(db_path(env))
+    assert db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == blobs_before - 1  # its prompt
+    db.close()
+    assert cli("ask", "-c", "again").code == 0  # what is left still rebuilds, system prompt and all
+    sent = emu.message_requests[-1].body
+    assert sent["system"][0]["text"] == long_system
+    assert sent["messages"][0]["content"][0]["text"].startswith("first xxx")
+    assert cli("log", "rm", "-y", keep).code == 0
+    db = sqlite3.connect(db_path(env))
+    assert db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM blob_refs").fetchone()[0] == 0

@@ -297,7 +297,7 @@ def test_tools_do_not_outlive_claude(env, emu, tmp_path: Path, how: str) -> None
 def test_two_continuations_at_once_extend_the_conversation_one_after_the_other(env, emu) -> None:
     import subprocess
 
-    from claude_cli.store import Store
+    from claude_cli.store.log import Store
 
     full_env = {**os.environ, **env}
     first = subprocess.run(

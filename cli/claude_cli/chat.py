@@ -19,12 +19,13 @@ import orjson
 
 from . import config as cfg
 from . import flow
+from .content import one_line
 from .errors import CliError, Exit, UsageError, counted
 from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
 from .message.pending import answer, names, not_run, pending_calls
 from .message.request import UserTurn, build_body, check_body
-from .render import NdjsonRenderer, Output, TextRenderer, message_text, one_line, report, usage_line
+from .render import NdjsonRenderer, Output, TextRenderer, message_text, report, usage_line
 
 PROMPT = "> "
 HELP = """commands:
@@ -340,7 +341,7 @@ class ChatSession:
             self.out.note("nothing to undo", dim=True)
             return
         if self.conversation_id is not None and not self.flags.no_log:
-            from .store import Store
+            from .store.log import Store
 
             store = Store()
             try:
@@ -430,7 +431,7 @@ class ChatSession:
 
     def _pop_exchange(self) -> dict[str, Any] | None:
         """Drop the last user message and the answers after it; returns that user message."""
-        from .store import typed
+        from .content import typed
 
         for i in range(len(self.messages) - 1, -1, -1):
             if typed(self.messages[i]):

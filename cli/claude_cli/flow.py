@@ -15,12 +15,13 @@ import orjson
 
 from . import config as cfg
 from .api.transport import Transport
+from .content import one_line
 from .errors import Exit, UsageError
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import read_json_object, read_messages, text_or_file
 from .message.options import request_options
 from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
-from .render import Output, Renderer, SilentRenderer, make_renderer, one_line, report
+from .render import Output, Renderer, SilentRenderer, make_renderer, report
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
@@ -242,7 +243,9 @@ def load_history(
         return None, {"messages": read_messages(messages)}
     if not (cont or conversation):
         return None, None
-    from .store import Store, history, lock_conversation
+    from .store.lock import lock_conversation
+    from .store.log import Store
+    from .store.turns import history
 
     store = Store()
     try:
@@ -497,7 +500,7 @@ def record_turn(
 ) -> str | None:
     """Store a completed turn; a failure to store is a warning (the answer is already printed)."""
     from .errors import CliError
-    from .store import Store
+    from .store.log import Store
 
     try:
         store = Store()

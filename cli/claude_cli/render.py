@@ -431,17 +431,6 @@ def make_renderer(
     return TextRenderer(out, show_thinking=show_thinking, prefill=prefill, markdown=out.markdown and not raw)
 
 
-def one_line(text: str, width: int = 60) -> str:
-    """The first non-blank line of text, whitespace collapsed, cut to width (a title, a label).
-
-    Only the first 4 KiB are looked at, so the cost is the same for a word and for a 30 MB prompt.
-    """
-    for line in text[:4096].splitlines():
-        if line.strip():
-            return " ".join(line.split())[:width]
-    return ""
-
-
 def message_text(message: dict[str, Any]) -> str:
     """The answer text of a Message: its text blocks, joined."""
     return "".join(b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text")

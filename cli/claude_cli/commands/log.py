@@ -42,13 +42,15 @@ class ExportFormat(str, Enum):
 
 
 def _store():
-    from ..store import Store
+    from ..store.log import Store
 
     return Store()
 
 
 def _text(content: Any) -> str:
     """A message's content as one line of text (the `log pop` question)."""
+    from ..content import attachment_label
+
     if isinstance(content, str):
         return content
     parts = []
@@ -61,18 +63,12 @@ def _text(content: Any) -> str:
         elif kind == "tool_result" or str(kind).endswith("_tool_result"):
             parts.append(f"[{kind}]")
         elif kind in ("image", "document"):
-            parts.append(_attachment(block))
+            parts.append(attachment_label(block))
     return "\n".join(parts)
 
 
-def _attachment(block: dict[str, Any]) -> str:
-    source = block.get("source") or {}
-    what = source.get("media_type") or source.get("url") or source.get("file_id") or ""
-    return f"[{block['type']} {what}]".replace(" ]", "]")
-
-
 def _messages(store: Any, conversation_id: str) -> list[dict[str, Any]]:
-    from ..store import history
+    from ..store.turns import history
 
     turns = store.turns(conversation_id)
     return history(turns[-1]) if turns else []
@@ -82,40 +78,6 @@ class ListFormat(str, Enum):
     text = "text"
     json = "json"
     ndjson = "ndjson"
-
-
-def _since(value: str) -> float:
-    """--since: a date or time (2026-11-23, 2026-11-23T14:30, local time unless it names a zone),
-    `today`, `yesterday`, or an age (90s, 30m, 2h, 7d, 2w): seconds since the epoch."""
-    import datetime as dt
-    import re
-
-    from ..errors import UsageError
-
-    text = value.strip().lower()
-    age = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw])", text)
-    if age:
-        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[age.group(2)]
-        return time.time() - float(age.group(1)) * unit
-    if text in ("today", "yesterday"):
-        midnight = dt.datetime.combine(dt.date.today(), dt.time())
-        return (midnight - dt.timedelta(days=text == "yesterday")).timestamp()
-    try:
-        when = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(
-            f"--since takes a date or time (2026-11-23, 2026-11-23T14:30), today, yesterday or an age "
-            f"(30m, 2h, 7d), not {value!r}"
-        ) from None
-    return when.timestamp()  # a naive time is local time
-
-
-def _when(stamp: float, iso: bool = False) -> str:
-    import datetime as dt
-
-    if iso:
-        return dt.datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
 @app.command("list", epilog=EPILOG)
@@ -148,8 +110,10 @@ def list_(
     """
     from ..pricing import usd
     from ..render import Output
+    from ..transcript import since as parse_since
+    from ..transcript import when
 
-    after = _since(since) if since is not None else None
+    after = parse_since(since) if since is not None else None
     needles = _model_needles(model) if model else None
     store = _store()
     listed = store.conversations(number or None, model=needles, since=after)
@@ -164,7 +128,7 @@ def list_(
             rows.append(
                 {
                     "id": cid,
-                    "updated": _when(updated, iso=True),
+                    "updated": when(updated, iso=True),
                     "model": last_model,
                     "turns": count,
                     "cost_usd": None if unknown else round(spent, 6),
@@ -180,7 +144,7 @@ def list_(
     for cid, updated, last_model, count, title in listed:
         spent, unknown = costs.get(cid, (0.0, False))
         cost = "price unknown" if unknown else usd(spent)
-        lines.append(f"{cid}\t{_when(updated)}\t{last_model}\t{count}\t{cost}\t{title}\n")
+        lines.append(f"{cid}\t{when(updated)}\t{last_model}\t{count}\t{cost}\t{title}\n")
     out.write("".join(lines).encode())  # one write: a list that fits the pipe buffer survives `| head`
 
 
@@ -273,6 +237,7 @@ def show(
     Markdown transcript with every tool input and result whole.
     """
     from ..render import Output
+    from ..transcript import markdown, show_on_terminal
 
     store = _store()
     cid = _pick(store, conversation)
@@ -280,181 +245,9 @@ def show(
     title = store.title(cid)
     out = Output()
     if out.markdown and not raw:
-        _show_on_terminal(out, cid, title, turns)
+        show_on_terminal(out, cid, title, turns)
     else:
-        out.write(_markdown(cid, title, turns).encode())
-
-
-def _sections(turns: list[Any]) -> Any:
-    """(turn, message) for each message each turn added, then its answer, in order."""
-    from ..store import added, history
-
-    previous: list[dict[str, Any]] = []
-    for turn in turns:
-        for message in added(turn.request, previous):
-            yield turn, message
-        yield turn, {"role": "assistant", "content": turn.response.get("content") or []}
-        previous = history(turn)
-
-
-def _fence(text: str, info: str = "") -> str:
-    """`text` in a fenced code block whose fence is longer than any backtick run inside it."""
-    import re
-
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{text}\n{fence}"
-
-
-def _result_text(block: dict[str, Any]) -> str:
-    """What a tool result block holds, as text: its text, the pages a web search found (title and
-    URL), a fetched page's URL, code's output, an error's code; other blocks by their type."""
-    import orjson
-
-    def part(item: Any) -> str:
-        if not isinstance(item, dict):
-            return str(item)
-        if item.get("type") == "text":
-            return str(item.get("text", ""))
-        if item.get("url"):
-            return " — ".join(str(x) for x in (item.get("title"), item["url"]) if x)
-        if "stdout" in item or "stderr" in item:
-            return "\n".join(str(item.get(k) or "") for k in ("stdout", "stderr")).strip()
-        if item.get("error_code"):
-            return f"error: {item['error_code']}"
-        return f"[{item.get('type')}]" if item.get("type") else orjson.dumps(item).decode()
-
-    content = block.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(part(b) for b in content)
-    return "" if content is None else part(content)
-
-
-def _is_call(block: dict[str, Any]) -> bool:
-    return block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use")
-
-
-def _is_result(block: dict[str, Any]) -> bool:
-    kind = str(block.get("type"))
-    return kind == "tool_result" or kind.endswith("_tool_result")
-
-
-def _joined(role: str, texts: list[str]) -> str:
-    """Consecutive text blocks as one text: an answer's run together (citations split a sentence
-    into blocks), a user's a paragraph each (an attached file, then the prompt)."""
-    return ("" if role == "assistant" else "\n\n").join(texts)
-
-
-def _markdown(cid: str, title: str, turns: list[Any]) -> str:
-    """The whole conversation as Markdown: every turn, every tool input and result whole."""
-    import orjson
-
-    lines = [f"# Conversation {cid}" + (f": {title}" if title else ""), ""]
-    names: dict[str, str] = {}  # tool_use id -> tool name
-    seen = 0
-    for turn, message in _sections(turns):
-        header = f"## {message['role']}"
-        if turn.seq != seen:  # the first section of each turn says which turn it is
-            seen = turn.seq
-            header += f" (turn {turn.seq}, {_when(turn.created_at)}, {turn.model})"
-        lines += [header, ""]
-        content = message.get("content")
-        if isinstance(content, str):
-            lines += [content, ""]
-            continue
-        text: list[str] = []  # consecutive text blocks, shown as one
-        for block in [*(content or []), None]:
-            if isinstance(block, dict) and block.get("type") == "text":
-                text.append(str(block.get("text", "")))
-                continue
-            if text:
-                lines += [_joined(message["role"], text), ""]
-                text = []
-            if not isinstance(block, dict):
-                continue
-            if _is_call(block):
-                names[str(block.get("id"))] = str(block.get("name"))
-                lines += [f"tool call `{block.get('name')}` ({block.get('id')}):", ""]
-                lines += [
-                    _fence(orjson.dumps(block.get("input"), option=orjson.OPT_INDENT_2).decode(), "json")
-                ]
-                lines += [""]
-            elif _is_result(block):
-                name = names.get(str(block.get("tool_use_id")), block.get("type"))
-                error = " (error)" if block.get("is_error") else ""
-                lines += [f"tool result of `{name}` ({block.get('tool_use_id')}){error}:", ""]
-                lines += [_fence(_result_text(block).rstrip("\n")), ""]
-            elif block.get("type") in ("image", "document"):
-                lines += [_attachment(block), ""]
-    return "\n".join(lines)
-
-
-def _show_on_terminal(out: Any, cid: str, title: str, turns: list[Any]) -> None:
-    """The conversation drawn as `claude chat` draws it (answers rendered, tool lines shortened)."""
-    import orjson
-
-    from ..render import DIM, RESET, printable
-    from ..terminal import LiveMarkdown, terminal_size
-
-    width, _ = terminal_size()
-
-    def dim(text: str) -> str:
-        return f"{DIM}{text}{RESET}" if out.stdout_color else text
-
-    def short(text: str) -> str:
-        text = " ".join(printable(text).split())
-        return text if len(text) <= width - 1 else text[: width - 2] + "…"
-
-    out.write((dim(short(f"conversation {cid}" + (f": {title}" if title else ""))) + "\n").encode())
-    names: dict[str, str] = {}
-    seen = 0
-    for turn, message in _sections(turns):
-        if turn.seq != seen:
-            seen = turn.seq
-            out.write(
-                ("\n" + dim(f"── turn {turn.seq} · {_when(turn.created_at)} · {turn.model}") + "\n").encode()
-            )
-        content = message.get("content")
-        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
-        text: list[str] = []
-        for block in blocks:
-            if not isinstance(block, dict):
-                continue
-            if block.get("type") == "text":
-                text.append(block.get("text", ""))
-                continue
-            if text:
-                _draw_text(out, message["role"], _joined(message["role"], text), LiveMarkdown)
-                text = []
-            if _is_call(block):
-                names[str(block.get("id"))] = str(block.get("name"))
-                shown = orjson.dumps(block.get("input")).decode()
-                out.write((dim(short(f"⚙ {block.get('name')} {shown}")) + "\n").encode())
-            elif _is_result(block):
-                name = names.get(str(block.get("tool_use_id")), str(block.get("type")))
-                mark = "✗" if block.get("is_error") else "→"
-                out.write((dim(short(f"{mark} {name}: {_result_text(block)}")) + "\n").encode())
-            elif block.get("type") in ("image", "document"):
-                out.write((dim(_attachment(block)) + "\n").encode())
-        if text:
-            _draw_text(out, message["role"], _joined(message["role"], text), LiveMarkdown)
-
-
-def _draw_text(out: Any, role: str, text: str, live_markdown: Any) -> None:
-    """A message's text on the terminal: the user's as typed after `> `, an answer rendered."""
-    from ..render import printable
-
-    text = printable(text)
-    if role == "assistant":
-        live = live_markdown(out.write, color=out.stdout_color)
-        live.feed(text)
-        live.close()
-        return
-    prefix = "> " if role == "user" else f"[{role}] "
-    lines = text.split("\n")
-    out.write(("\n".join([prefix + lines[0], *("... " + x for x in lines[1:])]) + "\n").encode())
+        out.write(markdown(cid, title, turns).encode())
 
 
 @app.command("export", epilog=EPILOG)
@@ -473,6 +266,7 @@ def export(
     import orjson
 
     from ..render import Output
+    from ..transcript import markdown
 
     store = _store()
     cid = store.resolve(conversation)
@@ -481,7 +275,7 @@ def export(
         out.write(orjson.dumps(_messages(store, cid), option=orjson.OPT_INDENT_2) + b"\n")
     elif output == ExportFormat.markdown:
         title = store.title(cid)
-        out.write(_markdown(cid, title, store.turns(cid)).encode())
+        out.write(markdown(cid, title, store.turns(cid)).encode())
     else:
         turns = [t.__dict__ for t in store.turns(cid)]
         if output == ExportFormat.json:
@@ -510,7 +304,8 @@ def search(
     """
     import re
 
-    from ..store import MATCH_END, MATCH_START
+    from ..store.search import MATCH_END, MATCH_START
+    from ..transcript import when
 
     text = " ".join(query)
     if not text.strip():
@@ -527,7 +322,7 @@ def search(
         rows = [
             {
                 "id": f.conversation_id,
-                "updated": _when(f.updated_at, iso=True),
+                "updated": when(f.updated_at, iso=True),
                 "turn": f.seq,
                 "matching_turns": f.turns,
                 "title": f.title,
@@ -548,11 +343,11 @@ def search(
             title = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", f.title)
             if out.markdown:
                 snippet = snippet.replace(MATCH_START, "\x1b[1m").replace(MATCH_END, "\x1b[22m")
-                lines.append(f"{f.conversation_id}  {_when(f.updated_at)}  {title}\n")
+                lines.append(f"{f.conversation_id}  {when(f.updated_at)}  {title}\n")
                 lines.append(f"  turn {f.seq}: {snippet}\n")
             else:
                 snippet = snippet.replace(MATCH_START, "").replace(MATCH_END, "")
-                lines.append(f"{f.conversation_id}\t{_when(f.updated_at)}\t{f.seq}\t{title}\t{snippet}\n")
+                lines.append(f"{f.conversation_id}\t{when(f.updated_at)}\t{f.seq}\t{title}\t{snippet}\n")
         out.write("".join(lines).encode())
     if not found:
         raise typer.Exit(1)  # as grep: nothing matched is exit 1, and nothing is said
@@ -655,7 +450,7 @@ def status() -> None:
     if path.exists():
         store = _store()
         try:
-            (count,) = store.db.execute("SELECT COUNT(*) FROM conversations").fetchone()
+            count = store.count()
         finally:
             store.close()
         held = f", {count} conversation{'s' if count != 1 else ''}"

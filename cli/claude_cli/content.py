@@ -1,0 +1,77 @@
+"""The content of a message, read the same way everywhere: its blocks, its text, which blocks
+call tools and which return their results, a one-line label of text.
+
+Pure functions on the API's JSON (dicts and lists), importing nothing: the client's layers and the
+emulator share them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def one_line(text: str, width: int = 60) -> str:
+    """The first non-blank line of text, whitespace collapsed, cut to width (a title, a label).
+
+    Only the first 4 KiB are looked at, so the cost is the same for a word and for a 30 MB prompt.
+    """
+    for line in text[:4096].splitlines():
+        if line.strip():
+            return " ".join(line.split())[:width]
+    return ""
+
+
+def typed(message: dict[str, Any]) -> bool:
+    """A user message someone wrote, not one that only answers tool calls."""
+    if message.get("role") != "user":
+        return False
+    content = message.get("content")
+    return not (
+        isinstance(content, list)
+        and bool(content)
+        and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+    )
+
+
+def blocks(content: Any) -> list[dict[str, Any]]:
+    """A message's content as a list of blocks: a string is one text block, None none; items
+    that are not blocks (not objects) are left out."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    if not isinstance(content, list):
+        return []
+    return [b for b in content if isinstance(b, dict)]
+
+
+# The blocks in which the model calls a tool: ours (tool_use), a server tool the API runs, an MCP
+# server's tool the API calls (https://docs.anthropic.com/en/api/messages, content block types).
+TOOL_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")
+
+
+def is_tool_call(block: dict[str, Any]) -> bool:
+    return block.get("type") in TOOL_CALLS
+
+
+def is_tool_result(block: dict[str, Any]) -> bool:
+    """A tool's result: ours (tool_result) or a server tool's (web_search_tool_result, ...)."""
+    kind = str(block.get("type"))
+    return kind == "tool_result" or kind.endswith("_tool_result")
+
+
+def attachment_label(block: dict[str, Any]) -> str:
+    """An image or document block in one short label: `[image image/png]`, `[document URL]`."""
+    source = block.get("source") or {}
+    what = source.get("media_type") or source.get("url") or source.get("file_id") or ""
+    return f"[{block['type']} {what}]".replace(" ]", "]")
+
+
+def texts(content: Any) -> list[str]:
+    """The text of a message's content, piece by piece: a string content whole, else each text
+    block's text (not tool inputs or results, attachments or thinking)."""
+    return [b["text"] for b in blocks(content) if b.get("type") == "text" and isinstance(b.get("text"), str)]
+
+
+def text(content: Any, between: str = "") -> str:
+    """The text of a message's content, its text blocks joined by `between` (an answer's blocks
+    are one text that citations split, so "" by default)."""
+    return between.join(texts(content))

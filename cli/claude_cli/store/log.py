@@ -1,0 +1,289 @@
+"""The conversation log's API: record a completed turn; list, read, search; pop and remove.
+
+A turn is written only after its answer completed, in one transaction, so an interrupted or
+failed turn never appears. How a turn is stored is turns.py; the tables and their migrations
+schema.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ..config import data_dir
+from ..content import one_line, texts, typed
+from ..errors import CliError, UsageError
+from . import blobs, schema, turns
+from .opening import open_for_writing, open_read_only, why_read_only
+from .turns import Turn, added, history, history_length
+
+if TYPE_CHECKING:
+    from .search import Found
+
+
+class Store:
+    """The SQLite conversation log."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or data_dir() / "claude.db"
+        self.read_only: str | None = None  # why the log can only be read (a full disk), or None
+        try:
+            self.db = open_for_writing(self.path)
+            schema.migrate(self.db, self.path)
+            why = why_read_only(self.path.parent)
+            if why and why != "the disk is full":  # (a full disk may have room by the next write)
+                self.read_only = why
+        except (OSError, sqlite3.Error) as exc:
+            # A read-only data directory or a full disk: read what is there, as it is.
+            db = open_read_only(self.path)
+            if db is None:
+                raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
+            self.db = db
+            self.read_only = why_read_only(self.path.parent) or str(exc)
+            try:
+                schema.migrate(self.db, self.path)  # (a log of an older layout cannot be migrated here)
+            except (sqlite3.Error, CliError):
+                if not 1 <= self._version() <= schema.VERSION:
+                    raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
+                # A log of layout 1 or later (a disk too full to build what a later layout adds,
+                # say) is read as it is: every turn reads the same; only `log search` needs
+                # layout 2, and only writing layout 3.
+
+    def _version(self) -> int:
+        try:
+            return schema.version(self.db)
+        except sqlite3.Error:
+            return -1
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only is not None:
+            raise CliError(f"the conversation log {self.path} can only be read here: {self.read_only}")
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def record(
+        self,
+        conversation_id: str | None,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        duration_ms: int | None = None,
+        title: str | None = None,
+    ) -> str:
+        """Store a completed turn (in a new conversation when id is None); returns the conversation id.
+
+        A new conversation is titled with the first line of `title` (say, the prompt the user
+        typed), else of the last user message.
+        """
+        now = time.time()
+        with self._transaction() as db:
+            previous: list[dict[str, Any]] = []
+            if conversation_id is None:
+                name = one_line(title) if title else _title(request)
+                while True:  # a new id that no conversation has (ids are short: they can collide)
+                    conversation_id = turns.new_id()
+                    if db.execute(
+                        "INSERT OR IGNORE INTO conversations VALUES (?, ?, ?, ?)",
+                        (conversation_id, now, now, name),
+                    ).rowcount:
+                        break
+            else:
+                db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+                rebuilt = turns.rebuild(db, conversation_id)
+                previous = history(rebuilt[-1]) if rebuilt else []
+            (seq,) = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+            turn_id, used = turns.insert(
+                db, conversation_id, seq, now, request, response, previous, duration_ms
+            )
+            blobs.refer(db, turn_id, used)
+            turns.index(db, turn_id, added(request, previous), response)
+        return conversation_id
+
+    def latest_id(self) -> str | None:
+        row = self.db.execute(
+            "SELECT id FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else None
+
+    def resolve(self, prefix: str) -> str:
+        """A conversation id from an id or a unique prefix of one (compared literally: no wildcards;
+        case does not matter, as in git's abbreviated hashes)."""
+        rows = (
+            self.db.execute(
+                "SELECT id FROM conversations WHERE lower(substr(id, 1, ?)) = lower(?)"
+                " ORDER BY updated_at DESC LIMIT 4",
+                (len(prefix), prefix),
+            ).fetchall()
+            if prefix
+            else []
+        )
+        if len(rows) == 1 or (rows and rows[0][0].lower() == prefix.lower()):
+            return str(rows[0][0])
+        if not rows:
+            raise UsageError(f"no conversation {prefix!r}")
+        shown = ", ".join(r[0] for r in rows[:3]) + (", ..." if len(rows) > 3 else "")
+        raise UsageError(f"conversation id {prefix!r} is ambiguous ({shown}): give more of it")
+
+    def title(self, conversation_id: str) -> str:
+        """A conversation's title ("" for none)."""
+        row = self.db.execute("SELECT title FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        """Every turn of a conversation, oldest first, each with its full request rebuilt."""
+        return turns.rebuild(self.db, conversation_id)
+
+    def conversations(
+        self,
+        limit: int | None = 50,
+        *,
+        model: tuple[str, ...] | None = None,
+        since: float | None = None,
+    ) -> list[tuple[str, float, str, int, str]]:
+        """(id, updated_at, model of the last turn, number of turns, title), newest first.
+
+        `limit` None lists all; `model` keeps conversations with a turn whose model id contains
+        one of those strings; `since` those updated at or after that time (seconds since the epoch).
+        """
+        where, args = [], []
+        if since is not None:
+            where.append("updated_at >= ?")
+            args.append(since)
+        if model:
+            where.append(
+                "EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = conversations.id AND ("
+                + " OR ".join("instr(t.model, ?)" for _ in model)
+                + "))"
+            )
+            args += model
+        # The limit is applied first (through the index on updated_at), so only the rows shown pay
+        # for the per-conversation lookups and the cost does not grow with the size of the log.
+        return self.db.execute(
+            "SELECT c.id, c.updated_at,"
+            " (SELECT model FROM turns t WHERE t.conversation_id = c.id ORDER BY seq DESC LIMIT 1),"
+            " (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id), c.title"
+            " FROM (SELECT rowid AS r, * FROM conversations"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY updated_at DESC, rowid DESC LIMIT ?) c"
+            " ORDER BY c.updated_at DESC, c.r DESC",
+            (*args, -1 if limit is None else limit),
+        ).fetchall()
+
+    def count(self) -> int:
+        """How many conversations the log holds."""
+        (n,) = self.db.execute("SELECT COUNT(*) FROM conversations").fetchone()
+        return int(n)
+
+    def usage(
+        self, conversation_ids: list[str] | None = None
+    ) -> list[tuple[str, float, str, dict[str, int]]]:
+        """(conversation id, created_at, model, usage) of every stored turn, or of those conversations'.
+
+        The usage holds the token counts the log keeps (cache writes without their 5m/1h split).
+        """
+        query = (
+            "SELECT conversation_id, created_at, model, input_tokens, output_tokens,"
+            " cache_read_tokens, cache_write_tokens FROM turns"
+        )
+        args: list[str] = []
+        if conversation_ids is not None:
+            query += f" WHERE conversation_id IN ({','.join('?' * len(conversation_ids))})"
+            args = list(conversation_ids)
+        return [
+            (
+                cid,
+                created,
+                model,
+                {
+                    "input_tokens": inp or 0,
+                    "output_tokens": out or 0,
+                    "cache_read_input_tokens": read or 0,
+                    "cache_creation_input_tokens": write or 0,
+                },
+            )
+            for cid, created, model, inp, out, read, write in self.db.execute(query, args).fetchall()
+        ]
+
+    def search(self, query: str, limit: int | None = None) -> list[Found]:
+        """The conversations whose user or assistant text matches `query`, best match first
+        (search.py has the query language)."""
+        from .search import search
+
+        return search(self.db, query, limit, self.read_only)
+
+    # -- repairs: `claude log rm` and `claude log pop` ---------------------------------------------
+
+    def pop(self, conversation_id: str) -> int:
+        """Drop the last turn of a conversation (the conversation too, when it was its only turn),
+        and the stored blobs only that turn used.
+
+        Returns how many turns are left. The previous turn's answer becomes the end of the
+        history again, so `-c` continues from there.
+        """
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM turns WHERE id = (SELECT id FROM turns WHERE conversation_id = ?"
+                " ORDER BY seq DESC LIMIT 1)",
+                (conversation_id,),
+            )
+            blobs.collect(db)
+            left = turns.turns_left(db, conversation_id)
+        return left
+
+    def pop_exchange(self, conversation_id: str) -> int:
+        """Drop the conversation's last exchange (chat's /undo): its last turn and the turns before
+        it back to the one where a message was typed, since tool-result turns and the
+        continuations of a paused turn belong to the exchange they continue. Returns how many
+        turns are left (0: the conversation is gone too)."""
+        with self._transaction() as db:
+            rows = db.execute(  # newest first: (id, kept, how many messages it stored)
+                "SELECT id, kept, json_array_length(messages) FROM turns WHERE conversation_id = ?"
+                " ORDER BY seq DESC",
+                (conversation_id,),
+            ).fetchall()
+            for at, (turn_id, kept, _) in enumerate(rows):
+                earlier = rows[at + 1] if at + 1 < len(rows) else None
+                # The messages this turn added: beyond the previous turn's history (see `added`).
+                before = history_length(earlier[1], earlier[2]) if earlier else 0
+                (messages,) = db.execute("SELECT messages FROM turns WHERE id = ?", (turn_id,)).fetchone()
+                db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
+                if any(typed(m) for m in orjson.loads(messages)[max(0, before - kept) :]):
+                    break
+            blobs.collect(db)
+            left = turns.turns_left(db, conversation_id)
+        return left
+
+    def remove(self, conversation_ids: list[str]) -> int:
+        """Delete conversations and their turns, then the stored blobs no turn references any more,
+        in one transaction. Returns how many turns were deleted."""
+        with self._transaction() as db:
+            deleted = 0
+            for cid in conversation_ids:
+                deleted += db.execute("DELETE FROM turns WHERE conversation_id = ?", (cid,)).rowcount
+                db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+            blobs.collect(db)
+        return deleted
+
+
+def _title(request: dict[str, Any]) -> str:
+    """A title from the start of the last user message, when the caller knew no better one."""
+    for m in reversed(request.get("messages") or []):
+        if m.get("role") == "user":
+            return one_line("\n".join(t[:4096] for t in texts(m.get("content"))))
+    return ""

@@ -1,0 +1,73 @@
+"""Opening the log file: WAL mode for writers, and reading on where nothing can be written.
+
+WAL mode and a busy timeout let concurrent `claude` processes write without corrupting or
+blocking each other. Where SQLite cannot make the -shm file WAL needs (a read-only data directory,
+a full disk) the log is opened for reading only: its turns can still be listed, shown and
+continued, and storing a turn is then a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from ..config import make_private
+
+
+def open_for_writing(path: Path) -> sqlite3.Connection:
+    """The log, made 0600 and opened in WAL mode. Raises OSError or sqlite3.Error."""
+    make_private(path)  # 0600 before SQLite makes its -wal and -shm beside it
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
+        # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=30000")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def why_read_only(folder: Path) -> str | None:
+    """Why nothing can be written in `folder`, in words: a read-only file system, a full disk."""
+    try:
+        fs = os.statvfs(folder)
+    except (OSError, AttributeError):  # (no statvfs on Windows)
+        return None
+    if fs.f_flag & os.ST_RDONLY:
+        return "its file system is read-only"
+    if fs.f_bavail == 0:
+        return "the disk is full"
+    if not os.access(folder, os.W_OK):
+        return f"{folder} is not writable"
+    return None
+
+
+def open_read_only(path: Path) -> sqlite3.Connection | None:
+    """The log opened for reading only, or None when even that fails (no such file, damaged).
+
+    `mode=ro` reads a WAL database whose -shm exists or can be made; where it cannot (a read-only
+    directory, a full disk), `immutable=1` reads the database file alone, which holds every turn
+    unless a -wal file is left beside it (a process killed mid-write): then nothing is opened
+    rather than a history missing its newest turns.
+    """
+    from urllib.parse import quote
+
+    if not path.is_file():
+        return None
+    wal = path.with_name(path.name + "-wal")
+    options = ["mode=ro"] + ([] if wal.exists() and wal.stat().st_size else ["mode=ro&immutable=1"])
+    for option in options:
+        try:
+            db = sqlite3.connect(f"file:{quote(str(path))}?{option}", uri=True, isolation_level=None)
+        except sqlite3.Error:
+            continue
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.Error:
+            db.close()
+    return None

@@ -1,0 +1,159 @@
+"""A turn's row: only what the turn added to the history, rebuilt into the full request on reading.
+
+One row per turn, holding the messages its request sent beyond the history the conversation
+already had (`kept` says how many messages of the previous turn's history it starts with), the
+Message received, the request's settings (the body without its messages) by hash, and what
+scripts ask about (model, stop_reason, usage, timing). So a conversation of N turns costs the sum
+of its turns, not N times its history.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..content import texts
+from . import blobs
+
+# Characters of each side of a turn that the search index holds: the messages typed and the
+# answers whole, a piped file or a very long answer by its start (the index holds a copy).
+SEARCH_MAX = 64 * 1024
+
+
+@dataclass
+class Turn:
+    """One stored exchange."""
+
+    conversation_id: str
+    seq: int
+    created_at: float
+    model: str
+    request: dict[str, Any]
+    response: dict[str, Any]
+    stop_reason: str | None
+    duration_ms: int | None
+
+
+def history(turn: Turn) -> list[dict[str, Any]]:
+    """The messages of a conversation up to and including this turn's answer."""
+    messages = list(turn.request.get("messages") or [])
+    messages.append({"role": "assistant", "content": turn.response.get("content") or []})
+    return messages
+
+
+def added(request: dict[str, Any], previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages a turn's request added to `previous`, the history before it (what the user
+    said this turn: a typed message, tool results, a system message). The one rule for what
+    `log show` prints under a turn and what the search index holds for it."""
+    return list(request.get("messages") or [])[len(previous) :]
+
+
+def history_length(kept: int, stored: int) -> int:
+    """How many messages the history after a turn holds, from its row: the `kept` messages of the
+    history before it, the `stored` ones it added, and its answer (the length `added` cuts at)."""
+    return kept + stored + 1
+
+
+def new_id() -> str:
+    """A new conversation id: `c` and 15 random hex digits, so ids differ from their second
+    character on and a few characters are a unique prefix (ids used to start with the time,
+    and conversations of the same day shared their first 8). Order is kept by updated_at."""
+    return "c" + secrets.token_hex(8)[:15]
+
+
+def insert(
+    db: sqlite3.Connection,
+    conversation_id: str,
+    seq: int,
+    now: float,
+    request: dict[str, Any],
+    response: dict[str, Any],
+    previous: list[dict[str, Any]],
+    duration_ms: int | None,
+) -> tuple[int, set[str]]:
+    """One turn row: the messages after the prefix shared with `previous` (the history so far).
+    Returns its id and the blobs it uses (its settings and the long strings moved out of it)."""
+    messages = list(request.get("messages") or [])
+    kept = 0
+    for ours, theirs in zip(previous, messages, strict=False):
+        if ours != theirs:  # e.g. --cache adds a breakpoint to the last message: stored again
+            break
+        kept += 1
+    settings = {k: v for k, v in request.items() if k not in ("messages", "stream")}
+    usage = response.get("usage") or {}
+    used: set[str] = set()
+    settings_hash = blobs.put(db, orjson.dumps(blobs.pack(settings, db, used), option=orjson.OPT_SORT_KEYS))
+    used.add(settings_hash)
+    turn_id = db.execute(
+        "INSERT INTO turns (conversation_id, seq, created_at, model, settings, kept, messages, response,"
+        " stop_reason, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, duration_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conversation_id,
+            seq,
+            now,
+            str(request.get("model", "")),
+            settings_hash,
+            kept,
+            orjson.dumps(blobs.pack(messages[kept:], db, used)).decode(),
+            orjson.dumps(response).decode(),
+            response.get("stop_reason"),
+            usage.get("input_tokens"),
+            usage.get("output_tokens"),
+            usage.get("cache_read_input_tokens"),
+            usage.get("cache_creation_input_tokens"),
+            duration_ms,
+        ),
+    ).lastrowid
+    assert turn_id is not None
+    return turn_id, used
+
+
+def rebuild(db: sqlite3.Connection, conversation_id: str) -> list[Turn]:
+    """A conversation's turns, oldest first, each with its full request."""
+    blob = blobs.Reader(db)
+    turns: list[Turn] = []
+    so_far: list[dict[str, Any]] = []  # the history after the previous turn
+    for seq, created, model, settings, kept, messages, response, stop, duration in db.execute(
+        "SELECT seq, created_at, model, settings, kept, messages, response, stop_reason, duration_ms"
+        " FROM turns WHERE conversation_id = ? ORDER BY seq",
+        (conversation_id,),
+    ).fetchall():
+        sent = so_far[:kept] + blobs.unpack(orjson.loads(messages), blob)
+        request = {**blobs.unpack(orjson.loads(blob(settings)), blob), "messages": sent}
+        turns.append(
+            Turn(conversation_id, seq, created, model, request, orjson.loads(response), stop, duration)
+        )
+        so_far = history(turns[-1])
+    return turns
+
+
+def said(messages: list[dict[str, Any]], role: str) -> str:
+    """The text `role` said in `messages` (string contents and text blocks), a line between."""
+    return "\n".join(t for m in messages if m.get("role") == role for t in texts(m.get("content")))
+
+
+def index(
+    db: sqlite3.Connection, turn_id: int, messages: list[dict[str, Any]], response: dict[str, Any]
+) -> None:
+    """The search index's row for a turn (search.py): what the user said in the messages it added,
+    and what its answer said."""
+    answer = [{"role": "assistant", "content": response.get("content") or []}]
+    db.execute(
+        "INSERT INTO said (rowid, user, assistant) VALUES (?, ?, ?)",
+        (turn_id, said(messages, "user")[:SEARCH_MAX], said(answer, "assistant")[:SEARCH_MAX]),
+    )
+
+
+def turns_left(db: sqlite3.Connection, conversation_id: str) -> int:
+    """How many turns the conversation still has; one with none left is deleted too."""
+    (left,) = db.execute(
+        "SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (conversation_id,)
+    ).fetchone()
+    if not left:
+        db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+    return int(left)
