@@ -73,7 +73,7 @@ def test_no_help_line_splits_a_word_at_its_hyphen() -> None:
 
 def test_arguments_are_described() -> None:
     assert (
-        "[IMAGE... [PROMPT]]  Images or PDFs (files, -, URLs, file_ ids), then the question."
+        "[IMAGE... [PROMPT]]  Images, PDFs (files, dirs, -, URLs, file_ ids), then the prompt."
         in HELP["vision"]
     )
     assert "KEY    model, max_tokens, base_url" in HELP["config set"]

@@ -95,6 +95,18 @@ def test_a_quoted_glob_is_expanded_in_sorted_order(cli, emu, tmp_path: Path) -> 
     assert run.stdout == "You said: what? (attached: image/png)", run
 
 
+def test_a_directory_is_attached_as_ask_a_attaches_it(cli, emu, tmp_path: Path) -> None:
+    """The week-of-use trial: `claude vision shots/` said "no such file" for a directory."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    write_image(shots / "home.jpg", "jpg")
+    write_image(shots / "login.png", "png")
+    run = cli("vision", f"{shots}/", "what changed?")
+    assert run.code == 0, run
+    assert run.stdout == "You said: what changed? (attached: image/jpeg, image/png)"
+    assert [b["type"] for b in last_content(emu)] == ["image", "image", "text"]
+
+
 def test_media_type_comes_from_the_bytes_not_the_name(cli, emu, tmp_path: Path) -> None:
     misnamed = tmp_path / "photo.png"
     misnamed.write_bytes(image_bytes("JPEG"))

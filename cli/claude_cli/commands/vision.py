@@ -32,7 +32,7 @@ def vision(
     args: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Images or PDFs (files, -, URLs, file_ ids), then the question.",
+            help="Images, PDFs (files, dirs, -, URLs, file_ ids), then the prompt.",
             metavar="IMAGE... [PROMPT]",
             show_default=False,
         ),
@@ -44,8 +44,9 @@ def vision(
 ) -> None:
     """Ask about images: JPEG, PNG, GIF, WebP or PDF, from files, stdin, URLs or the Files API.
 
-    The leading arguments that name images (files, globs, -, http(s) URLs, file_ ids) are
-    attached in order (a quoted glob is expanded here, its matches sorted); the words after them
+    The leading arguments that name images (files, directories as `ask -a` takes them, globs, -,
+    http(s) URLs, file_ ids) are attached in order (a quoted glob is expanded here, its matches
+    sorted); the words after them
     are the question ("Describe this image." when there are none). With no image named, an
     image piped on stdin is used. A leading word that looks like a path (a / or an image or PDF
     extension) but names no file, or a glob that matched nothing, is an error naming it, and

@@ -77,11 +77,12 @@ def stdin_is_binary(data: bytes) -> bool:
 
 
 def is_attachment(word: str) -> bool:
-    """Whether a `vision` argument names an attachment (else it is prompt text)."""
+    """Whether a `vision` argument names an attachment (else it is prompt text): a directory is
+    one too, attached as `ask -a DIR` attaches it."""
     if word == "-" or URL.match(word) or FILE_ID.match(word):
         return True
     try:
-        return Path(word).is_file()
+        return Path(word).is_file() or Path(word).is_dir()
     except OSError:
         return False
 
