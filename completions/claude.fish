@@ -688,3 +688,24 @@ complete -c claude -n '__fish_seen_subcommand_from completion; and __fish_seen_s
 complete -c claude -n '__fish_seen_subcommand_from completion; and __fish_seen_subcommand_from install' -a 'bash zsh fish'
 complete -c claude -n '__fish_seen_subcommand_from completion; and __fish_seen_subcommand_from install' -l help -d 'Show this message and exit.'
 complete -c claude-cli -w claude
+
+# The shell widget: Alt-E (CLAUDE_WIDGET_KEY; empty for none) sends the words on the command line to
+# `claude cmd --print` and puts the command it returns on the line, to read, edit and run.
+function __claude_widget
+    set -l line (commandline)
+    string length -q -- (string trim -- "$line"); or return
+    set -l prog claude
+    command -q claude-cli; and set prog claude-cli
+    echo >&2
+    function __claude_widget_interrupted --on-signal INT  # Ctrl-C stops claude, not the line
+    end
+    set -l out (command $prog cmd --print --no-log -- "$line" </dev/null)
+    and test -n "$out"
+    and commandline -r -- (string join \n -- $out)
+    functions -e __claude_widget_interrupted
+    commandline -f repaint
+end
+if status is-interactive
+    set -q CLAUDE_WIDGET_KEY; or set -l CLAUDE_WIDGET_KEY \ee
+    test -n "$CLAUDE_WIDGET_KEY"; and bind $CLAUDE_WIDGET_KEY __claude_widget
+end

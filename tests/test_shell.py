@@ -340,7 +340,13 @@ def test_completion_install_says_what_to_add_when_bash_completion_is_missing(
     (tmp_path / "loader").write_text("")
     monkeypatch.setattr(completion, "BASH_COMPLETION_LOADERS", (str(tmp_path / "loader"),))
     run = cli("completion", "install", "bash", extra_env={"XDG_DATA_HOME": str(tmp_path)})
-    assert run.stderr.splitlines() == [f"claude: wrote {target}"]
+    widget = tmp_path / "claude-cli" / "widget.bash"
+    assert run.stderr.splitlines() == [
+        f"claude: wrote {target}",
+        f"claude: wrote {widget} (the Alt-E key)",
+        f"claude: for the Alt-E key, add to ~/.bashrc: source {widget}",
+    ]
+    assert "bind -x" in widget.read_text()
 
 
 def test_conversation_ids_complete_from_the_log(cli, env) -> None:

@@ -29,9 +29,26 @@ app = typer.Typer(
     shell on stdout (for eval or a file of your own); install writes it where that shell loads
     it for this user (the shell comes from $SHELL when not given) and says what to add to
     ~/.bashrc when bash has no completion loader.
+
+    Both also give the shell a key, Alt-E: the words typed on the command line go to `claude
+    cmd --print`, and the command it returns replaces them on the line, for you to read, edit
+    and run; nothing runs by itself, Ctrl-C or an error leaves the line as it was. Another key:
+    CLAUDE_WIDGET_KEY in the shell's notation (bash '\\C-x\\C-e', zsh '^X^E', fish \\cx\\ce);
+    empty for none. install writes it to fish's conf.d, and for bash and zsh says the line to add
+    to ~/.bashrc or ~/.zshrc (completion files load only at the first TAB).
     """,
     no_args_is_help=True,
 )
+
+
+def widget_path(shell: str) -> Path:
+    """Where `install` puts the Alt-E widget for `shell`: loaded at start-up, unlike completions."""
+    home = Path.home()
+    if shell == "fish":  # fish sources conf.d at start-up: nothing to add by hand
+        config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+        return config / "fish" / "conf.d" / "claude-cli-widget.fish"
+    data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return data / "claude-cli" / f"widget.{shell}"
 
 
 def install_path(shell: str) -> Path:
@@ -80,7 +97,7 @@ def install(
     shell: Annotated[Shell | None, typer.Argument(help="bash, zsh or fish (default: from $SHELL).")] = None,
 ) -> None:
     """Write the completion script where SHELL loads it for this user."""
-    from .._generated import COMPLETIONS
+    from .._generated import COMPLETIONS, WIDGETS
 
     name = shell.value if shell else _detect()
     path = install_path(name)
@@ -97,3 +114,12 @@ def install(
             f" add to ~/.bashrc: source {path}",
             err=True,
         )
+        return  # sourced from ~/.bashrc, that file brings the Alt-E key too
+    # Completion files load at the first TAB; the key must be there from the first prompt.
+    widget = widget_path(name)
+    widget.parent.mkdir(parents=True, exist_ok=True)
+    widget.write_text(WIDGETS[name].lstrip("\n"))
+    typer.echo(f"claude: wrote {widget} (the Alt-E key)", err=True)
+    if name != "fish":  # fish sources conf.d by itself
+        rc = "~/.bashrc" if name == "bash" else "~/.zshrc"
+        typer.echo(f"claude: for the Alt-E key, add to {rc}: source {widget}", err=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import click
 
 from ..message import capabilities
+from . import widget
 
 SHELLS = ("bash", "zsh", "fish")
 # Flags whose value is a file path.
@@ -372,6 +373,7 @@ def zsh(commands: list[Command]) -> str:
         '    _claude "$@"',
         "else",
         f"    compdef _claude {' '.join(PROGRAMS)}",
+        widget.ZSH.strip("\n"),  # sourced (eval "$(claude completion show zsh)"), not autoloaded
         "fi",
         "",
     ]
@@ -444,4 +446,8 @@ def fish(commands: list[Command]) -> str:
 def scripts(group: click.Group) -> dict[str, str]:
     """{shell: completion script} for every supported shell."""
     commands = describe(group)
-    return {"bash": bash(commands), "zsh": zsh(commands), "fish": fish(commands)}
+    return {
+        "bash": bash(commands) + widget.BASH,
+        "zsh": zsh(commands),
+        "fish": fish(commands) + widget.FISH,
+    }

@@ -56,12 +56,13 @@ def root_group():  # -> click.Group
 
 
 def generated_module() -> str:
-    from . import completion, manpage
+    from . import completion, manpage, widget
 
     group = root_group()
     parts = {
         "HELP": {" ".join(path): render_help(path) for path in command_paths()},
         "COMPLETIONS": completion.scripts(group),
+        "WIDGETS": widget.WIDGETS,  # `completion install` writes them where the shell loads them at start
         "MAN": manpage.pages(group),
     }
     lines = [
