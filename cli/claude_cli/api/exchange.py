@@ -13,7 +13,8 @@ import orjson
 from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
 from ..render import Renderer
 from .events import Accumulator, SSEDecoder, parse_event_data
-from .transport import Response, Transport
+from .response import Response
+from .transport import Transport
 
 MESSAGES_PATH = "/v1/messages"
 # Error events worth a retry when nothing has been printed yet.

@@ -1,151 +1,27 @@
-"""The only place that speaks HTTP: headers, retries with backoff, timeouts, error mapping.
+"""The only place that speaks HTTP: the connection, headers, retries, error statuses to errors.
 
 Built on the standard library's http.client rather than the SDK's HTTP stack: `import anthropic`
 costs about 2 s and httpx2 0.15 s on these machines, http.client + ssl about 0.03 s (see README,
-"Start-up"). Streaming reads use `read1`, which returns as soon as the socket has bytes, so a
-text delta reaches stdout without waiting for a buffer to fill.
+"Start-up"). Beside it: `response.py` (reading a body, the --timeout rule) and `retry.py` (when
+to retry, how long to wait, the batch pacer).
 """
 
 from __future__ import annotations
 
 import http.client
-import math
 import os
-import random
-import socket
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import SplitResult, urlsplit
-
-import orjson
 
 from .. import __version__
 from ..config import Credentials
-from ..errors import STATUS_ERROR_TYPE, ApiError, ConnectionFailure, ProtocolError, UsageError
+from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
+from .response import Response, Silence, api_error_from_body, body_decoder, describe, watched
+from .retry import SYSTEM_CLOCK, Clock, Pacer, backoff, retry_after_seconds, should_retry, too_long
 
 API_VERSION = "2023-06-01"
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's documented request size limit
-INITIAL_RETRY_DELAY = 0.5  # seconds, doubled each retry (as the SDK)
-MAX_RETRY_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0  # a longer retry-after is reported (exit 14/15/16) unless --wait-retry
-READ_SIZE = 65536
-_RETRY_STATUSES = frozenset({408, 409, 429})
-PACING_MARGIN = 0.05  # seconds added to a rate-limit pause
-
-
-class Response:
-    """A successful (2xx) response; the body is read by the caller, streamed or whole.
-
-    Requests ask for `accept-encoding: identity` (http.client adds it), so that a text delta
-    reaches stdout the moment it arrives. A proxy may compress the body anyway: gzip and deflate
-    are decoded here, on the fly; any other content-encoding is a ProtocolError.
-    """
-
-    def __init__(self, raw: http.client.HTTPResponse, transport: Transport) -> None:
-        self.raw = raw
-        self.status = raw.status
-        self.headers = {k.lower(): v for k, v in raw.getheaders()}
-        self.request_id = self.headers.get("request-id")
-        self._transport = transport
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def iter_bytes(self) -> Iterator[bytes]:
-        """The body in chunks as they arrive. Raises ConnectionFailure if the connection breaks."""
-        decoder = self._decoder()
-        read1 = self.raw.read1
-        try:
-            while True:
-                chunk = read1(READ_SIZE)
-                if not chunk:
-                    break
-                yield from decoder.feed(chunk) if decoder else (chunk,)
-        except (OSError, http.client.HTTPException) as exc:
-            self._transport.close()
-            raise ConnectionFailure(f"connection lost mid-response: {_describe(exc)}") from exc
-        if decoder:
-            yield from decoder.close()
-
-    def read(self) -> bytes:
-        """The whole body."""
-        try:
-            data = self.raw.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self._transport.close()
-            raise ConnectionFailure(f"connection lost mid-response: {_describe(exc)}") from exc
-        decoder = self._decoder()
-        return b"".join([*decoder.feed(data), *decoder.close()]) if decoder else data
-
-    def abandon(self) -> None:
-        """Stop reading the body: the connection is dropped (what is left unread makes it unusable)."""
-        self._transport.close()
-
-    def _decoder(self) -> BodyDecoder | None:
-        try:
-            return body_decoder(self.headers)
-        except ProtocolError:
-            self._transport.close()  # the body is left unread: the connection cannot be reused
-            raise
-
-    def json(self) -> Any:
-        """The whole body as JSON; a ProtocolError if it is not JSON."""
-        data = self.read()
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            raise ProtocolError(f"server sent a body that is not JSON: {_snippet(data)}") from None
-
-
-class BodyDecoder:
-    """A gzip- or deflate-encoded body, decoded chunk by chunk (in bounded pieces)."""
-
-    PIECE = 1 << 20  # most bytes decoded out of one input piece at a time (a gzip bomb stays bounded)
-
-    def __init__(self, encoding: str) -> None:
-        import zlib  # only for an encoded body
-
-        self.encoding = encoding
-        self._zlib = zlib
-        # gzip: the gzip wrapper; deflate: the zlib wrapper (RFC 9110 section 8.4.1.2).
-        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        """The decoded bytes of the next piece of the body."""
-        try:
-            while data:
-                out = self._inflater.decompress(data, self.PIECE)
-                data = self._inflater.unconsumed_tail
-                if out:
-                    yield out
-        except self._zlib.error as exc:
-            raise ProtocolError(f"the server's {self.encoding}-encoded body is damaged: {exc}") from None
-
-    def close(self) -> Iterator[bytes]:
-        """What is left once the body has ended."""
-        try:
-            rest = self._inflater.flush()
-        except self._zlib.error as exc:
-            raise ProtocolError(f"the server's {self.encoding}-encoded body is damaged: {exc}") from None
-        if rest:
-            yield rest
-        if not self._inflater.eof:
-            raise ProtocolError(f"the server's {self.encoding}-encoded body is damaged: it is cut short")
-
-
-def body_decoder(headers: dict[str, str]) -> BodyDecoder | None:
-    """The decoder for a response's content-encoding; None for an unencoded body."""
-    encoding = headers.get("content-encoding", "").strip().lower()
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        return BodyDecoder(encoding)
-    raise ProtocolError(
-        f"the server sent a {encoding[:40]}-encoded body, which claude cannot read "
-        "(it asks for identity; a proxy may have compressed it)"
-    )
 
 
 class Guard(Protocol):
@@ -175,6 +51,7 @@ class Transport:
         debug: Callable[[str], None] | None = None,
         notice: Callable[[str], None] | None = None,
         wait_retry: bool = False,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         parts = urlsplit(base_url)
         try:
@@ -194,7 +71,7 @@ class Transport:
         self._betas = list(betas or [])
         self.timeout = timeout
         self.max_retries = max_retries
-        self.wait_retry = wait_retry  # wait out a retry-after over MAX_RETRY_AFTER instead of failing
+        self.wait_retry = wait_retry  # wait out a retry-after too_long() instead of failing
         self._debug = debug
         self.notice = notice
         self._conn: http.client.HTTPConnection | None = None
@@ -202,6 +79,8 @@ class Transport:
         self.pacer: Pacer | None = None  # shared by the transports of one batch
         self.guard: Guard | None = None  # shared by the transports of one batch: stops it early
         self.retries = 0  # retries made so far (batch summaries count them)
+        self.clock = clock  # every wait reads it (the tests' fake clock)
+        self._silence = Silence(timeout, clock.monotonic)
         self._absolute = False
         self._proxy_headers: dict[str, str] = {}
 
@@ -256,6 +135,8 @@ class Transport:
             # A plain-http proxy takes the absolute URL as the request target.
             self._absolute = bool(proxy) and self._scheme == "http"
             self._proxy_headers = _proxy_auth(proxy) if self._absolute and proxy else {}
+            self._silence = Silence(self.timeout, self.clock.monotonic)
+            conn.response_class = watched(self._silence)  # every read bounded by --timeout's rule
             self._conn = conn
             self._conn_used = False
         return self._conn
@@ -301,7 +182,7 @@ class Transport:
                 if self.pacer is not None:
                     self.pacer.observe(None, {})
                 self.close()
-                failure = ConnectionFailure(f"cannot reach {self.base_url}: {_describe(exc)}")
+                failure = ConnectionFailure(f"cannot reach {self.base_url}: {describe(exc)}")
                 should_retry = True
                 if self.guard is not None:
                     self.guard.failed(exc, failure)
@@ -318,7 +199,7 @@ class Transport:
                 if 200 <= resp.status < 300:
                     return Response(resp, self)
                 failure, should_retry, retry_after = self._failure(resp)
-            long_wait = retry_after is not None and retry_after > MAX_RETRY_AFTER
+            long_wait = too_long(retry_after)
             if should_retry and long_wait and not self.wait_retry:
                 raise _asked_to_wait(failure, retry_after or 0.0)
             if not should_retry or attempt >= self.max_retries:
@@ -345,19 +226,37 @@ class Transport:
                 self._debug(f"  {k}: {v}")
         reused = self._conn_used
         try:
-            conn.request(method, target, body=body, headers=headers)
-            resp = conn.getresponse()
+            resp = self._exchange(conn, method, target, body, headers)
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
             if not reused:
                 raise  # a fresh connection failed: that is a real failure, counted as a retry
             # A kept-alive connection the server already closed: reconnect once, silently.
             self.close()
-            conn = self._connection()
-            conn.request(method, target, body=body, headers=headers)
-            resp = conn.getresponse()
+            resp = self._exchange(self._connection(), method, target, body, headers)
         self._conn_used = True
         if self._debug:
             self._debug(f"-> {resp.status} {resp.reason} request-id {resp.getheader('request-id', '-')}")
+        return resp
+
+    def _exchange(
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> http.client.HTTPResponse:
+        """Send the request and read the status line and headers (within one --timeout in all)."""
+        if conn.sock is not None:  # a kept-alive socket: its timeout is what the last read had left
+            conn.sock.settimeout(self.timeout)
+        conn.request(method, target, body=body, headers=headers)
+        self._silence.request_sent()
+        resp = conn.getresponse()
+        # An event stream must keep completing lines; an encoded one is judged by its bytes
+        # (its newlines are inside the compressed data).
+        sse = (resp.getheader("content-type") or "").split(";")[0].strip().lower() == "text/event-stream"
+        plain = (resp.getheader("content-encoding") or "identity").strip().lower() == "identity"
+        self._silence.body(lines=sse and plain)
         return resp
 
     def _failure(self, resp: http.client.HTTPResponse) -> tuple[Exception, bool, float | None]:
@@ -380,140 +279,15 @@ class Transport:
         error = api_error_from_body(status, data, headers)
         if status == 404:
             error.message += not_found_hint(self.base_url, error.api_message)
-        hint = headers.get("x-should-retry")
-        if hint == "true":
-            retry = True
-        elif hint == "false":
-            retry = False
-        else:
-            retry = status in _RETRY_STATUSES or status >= 500
-        return error, retry, retry_after_seconds(headers)
+        return error, should_retry(status, headers), retry_after_seconds(headers, self.clock)
 
     def wait_to_retry(self, attempt: int, failure: Exception, retry_after: float | None = None) -> None:
         """Announce (if anyone is watching) and wait out the pause before retry number `attempt` (0-based)."""
-        delay = retry_after if retry_after is not None else self.backoff(attempt)
+        delay = retry_after if retry_after is not None else backoff(attempt, self.clock)
         self.retries += 1
         if self.notice:
             self.notice(f"{failure}; retry {attempt + 1} of {self.max_retries} in {delay:.1f} s")
-        time.sleep(delay)
-
-    @staticmethod
-    def backoff(attempt: int) -> float:
-        """Exponential backoff with jitter for retry number `attempt` (0-based), as the SDK."""
-        delay = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
-        return delay * (1 - 0.25 * random.random())
-
-
-class Pacer:
-    """Pacing shared by concurrent transports: when the API says slow down, all of them do.
-
-    Three mechanisms, all driven by what the API answers:
-    - a budget: `anthropic-ratelimit-requests-remaining` and its `-reset` time say how many
-      more requests this window takes; once they are spent (counting those in flight), new
-      requests wait for the reset;
-    - a pause: a 429/529 (its retry-after), or any `anthropic-ratelimit-*-remaining` of 0
-      (until its `-reset`), stops every new request until then;
-    - a window of requests in flight, AIMD like TCP: halved on a 429/529, grown by about one
-      per window of successes, never above the concurrency asked for, so workers do not all
-      fire at once when a pause ends.
-    """
-
-    LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
-
-    def __init__(self, concurrency: int = 1) -> None:
-        import threading
-
-        self._cond = threading.Condition()
-        self._resume_at = 0.0  # time.monotonic() before which nobody sends
-        self._ceiling = float(max(1, concurrency))
-        self.window = self._ceiling
-        self._in_flight = 0
-        self._budget: int | None = None  # requests left in the current rate-limit window
-        self._budget_until = 0.0  # when that window resets (time.monotonic())
-        self.wait_long = False  # --wait-retry: pause everyone for a retry-after over MAX_RETRY_AFTER
-
-    def wait(self) -> None:
-        """Block until a request may be sent: no pause on, budget left, room in the window."""
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                if self._budget is not None and now >= self._budget_until:
-                    self._budget = None  # a new window: unknown until the next answer
-                spent = self._budget is not None and self._budget <= 0
-                until = max(self._resume_at, self._budget_until if spent else 0.0)
-                if until <= now and self._in_flight < int(self.window):
-                    self._in_flight += 1
-                    if self._budget is not None:
-                        self._budget -= 1
-                    return
-                self._cond.wait(timeout=min(until - now, 0.5) if until > now else 0.5)
-
-    def observe(self, status: int | None, headers: dict[str, str]) -> None:
-        """The answer to a request let through by wait() (status None: no answer came).
-
-        Never raises: the slot wait() gave must come back whatever the server sent.
-        """
-        now = time.monotonic()
-        limited = status in (429, 529)
-        try:
-            pause = (retry_after_seconds(headers) or INITIAL_RETRY_DELAY) if limited else 0.0
-            for kind in self.LIMITS:
-                if headers.get(f"anthropic-ratelimit-{kind}-remaining") == "0":
-                    pause = max(pause, _seconds_until(headers.get(f"anthropic-ratelimit-{kind}-reset")))
-        except Exception:
-            pause = INITIAL_RETRY_DELAY if limited else 0.0
-        with self._cond:
-            self._in_flight = max(0, self._in_flight - 1)
-            remaining = headers.get("anthropic-ratelimit-requests-remaining")
-            if remaining is not None and remaining.isdigit():
-                # What the server had left when it answered, less what we sent since.
-                self._budget = int(remaining) - self._in_flight
-                reset = _seconds_until(headers.get("anthropic-ratelimit-requests-reset"))
-                self._budget_until = now + reset + PACING_MARGIN
-            if limited:
-                self.window = max(1.0, self.window / 2)
-            elif status is not None and status < 400:
-                self.window = min(self._ceiling, self.window + 1 / self.window)
-            if pause > 0:
-                # A little past the reset: a clock a few ms apart must not land in the old window.
-                until = now + (pause if self.wait_long else min(pause, MAX_RETRY_AFTER)) + PACING_MARGIN
-                self._resume_at = max(self._resume_at, until)
-            self._cond.notify_all()
-
-
-def _seconds_until(stamp: str | None) -> float:
-    """Seconds from now to an RFC 3339 time (the ratelimit -reset headers); 0 when unreadable."""
-    if not stamp:
-        return 0.0
-    from datetime import datetime
-
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        return max(0.0, when.timestamp() - time.time())
-    except (ValueError, TypeError, OverflowError):
-        return 0.0
-
-
-def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]) -> ApiError:
-    """An ApiError from an error response body (`{"type":"error","error":{...}}`) or whatever came."""
-    error_type = STATUS_ERROR_TYPE.get(
-        status or 0, "api_error" if (status or 0) >= 500 else "invalid_request_error"
-    )
-    message = ""
-    request_id = headers.get("request-id")
-    try:
-        obj = orjson.loads(data) if data else None
-    except orjson.JSONDecodeError:
-        obj = None
-    if isinstance(obj, dict) and isinstance(obj.get("error"), dict):
-        error_type = str(obj["error"].get("type") or error_type)
-        message = str(obj["error"].get("message") or "")
-        request_id = request_id or obj.get("request_id")
-    elif data:
-        message = _snippet(data)
-    return ApiError(
-        error_type, message or f"HTTP {status}", status=status, request_id=request_id, headers=headers
-    )
+        self.clock.sleep(delay)
 
 
 def not_found_hint(base_url: str, message: str) -> str:
@@ -523,36 +297,6 @@ def not_found_hint(base_url: str, message: str) -> str:
     if message.startswith("model:"):  # the API's message for an unknown model id
         return "; run `claude models` for the models this key can use (`claude models --aliases` for aliases)"
     return ""
-
-
-def retry_after_seconds(headers: dict[str, str]) -> float | None:
-    """The server's requested wait (retry-after-ms, retry-after seconds or HTTP date), or None.
-
-    None when absent or unreadable ("soon", nan, a negative number): the caller uses its own
-    backoff. A wait over MAX_RETRY_AFTER is returned as is; the caller reports it or waits.
-    RFC 9110 section 10.2.3: Retry-After = HTTP-date / delay-seconds.
-    """
-    value: float | None = None
-    if "retry-after-ms" in headers:
-        try:
-            value = float(headers["retry-after-ms"]) / 1000
-        except ValueError:
-            value = None
-    if (value is None or not math.isfinite(value)) and "retry-after" in headers:
-        raw = headers["retry-after"]
-        try:
-            value = float(raw)
-        except ValueError:
-            import email.utils  # rare: an HTTP-date retry-after
-
-            try:
-                parsed = email.utils.parsedate_to_datetime(raw) if raw else None
-                value = parsed.timestamp() - time.time() if parsed else None
-            except (ValueError, TypeError, OverflowError, IndexError):
-                value = None
-    if value is None or not math.isfinite(value) or value < 0:
-        return None
-    return value
 
 
 def _asked_to_wait(failure: Exception, seconds: float) -> Exception:
@@ -618,17 +362,3 @@ def path_of(target: str) -> str:
         return target
     parts = urlsplit(target)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _snippet(data: bytes) -> str:
-    text = data[:200].decode("utf-8", "replace")
-    return " ".join(text.split()) or "(empty body)"
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "timed out"
-    if isinstance(exc, http.client.IncompleteRead):
-        return "incomplete read"
-    text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
-    return str(text)
