@@ -17,7 +17,8 @@ from typing import Any
 
 import orjson
 
-from ..api.transport import Pacer, Transport
+from ..api.retry import Pacer
+from ..api.transport import Transport
 from ..errors import CliError, Exit, Unreachable, counted, exit_for_error_type
 from ..render import Output, SilentRenderer
 from .jobs import ErrorClass, Job, error_class, result_line
@@ -193,9 +194,11 @@ class Breaker:
     """Fail fast: stops every worker of a batch once the environment makes every line fail.
 
     Tripped by a line whose error is of the environment class (401, 403, ...: see ERROR_CLASSES),
-    or, through the transports it guards, by a DNS or TLS failure, or by `LIMIT` connection
-    failures in a row with no answer in between (across all workers), instead of retrying each
-    line. Once tripped no new request starts; those in flight finish.
+    or, through the transports it guards, by a DNS or TLS failure, or by `LIMIT` refused
+    connections in a row with no answer in between (across all workers: nobody listens there),
+    instead of retrying each line. A connection reset or a timeout is transient: the line backs
+    off and retries on its own, and it counts toward nothing. Once tripped no new request
+    starts; those in flight finish.
     """
 
     LIMIT = 3  # consecutive connection failures, across all workers
@@ -220,16 +223,22 @@ class Breaker:
             self._failures = 0
 
     def failed(self, exc: BaseException, failure: CliError) -> None:
+        import errno
         import socket
         import ssl
 
+        nobody_there = isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) in (
+            errno.EHOSTUNREACH,
+            errno.ENETUNREACH,
+        )
         with self._lock:
-            self._failures += 1
+            if nobody_there:
+                self._failures += 1
             failures = self._failures
         if isinstance(exc, socket.gaierror | ssl.SSLError):  # retrying does not fix a name or a certificate
             reason = failure.message
-        elif failures >= self.LIMIT:
-            reason = f"{failure.message} ({failures} connection failures in a row)"
+        elif nobody_there and failures >= self.LIMIT:
+            reason = f"{failure.message} ({failures} connections refused in a row)"
         else:
             self.check()
             return
