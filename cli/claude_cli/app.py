@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import CliError, Exit
+from .errors import INTERRUPTED_NOTE, CliError, Exit, Terminated
 
 
 class PipeClosed(Exception):
@@ -24,10 +24,6 @@ class PipeClosed(Exception):
 
 class Interrupted(Exception):
     """Ctrl-C. Caught before click sees the KeyboardInterrupt (click would print a stray newline)."""
-
-
-class Terminated(Exception):
-    """SIGTERM arrived; raised from the signal handler so cleanup runs."""
 
 
 class ClaudeGroup(TyperGroup):
@@ -151,9 +147,6 @@ def usage_message(exc: click.UsageError) -> str:
         best = max(possibilities, key=lambda p: difflib.SequenceMatcher(None, name, p).ratio())
         text += f" Did you mean {best!r}?"
     return text
-
-
-INTERRUPTED_NOTE = "claude: interrupted; what was printed is kept"
 
 
 def _note(text: str) -> None:

@@ -37,6 +37,18 @@ class Exit(IntEnum):
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
+INTERRUPTED_NOTE = "claude: interrupted; what was printed is kept"
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP arrived: raised from the signal handler (main.py) so cleanup runs.
+
+    Here, not beside the handler's users: the handler is installed before anything else is
+    imported, and must never import while a signal interrupts an import (the partially
+    initialised module case).
+    """
+
+
 # API error type (the `error.type` of an error body or `error` event) -> exit status.
 ERROR_TYPE_EXIT: dict[str, Exit] = {
     "invalid_request_error": Exit.INVALID_REQUEST,

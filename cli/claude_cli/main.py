@@ -5,6 +5,11 @@ from __future__ import annotations
 import signal
 import sys
 
+# The exit table and the signal's exception, before anything heavy: a signal that arrives while
+# Typer or the command is being imported still ends in the documented status (errors.py
+# imports only enum, which `signal` has already loaded).
+from .errors import INTERRUPTED_NOTE, Exit, Terminated
+
 _HELP_FLAGS = ("--help", "-h")
 
 
@@ -32,9 +37,17 @@ def _silence_stdout() -> None:
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
-    from .app import Terminated
-
     raise Terminated()
+
+
+def _stop(code: Exit, note: str | None = None) -> None:
+    """Exit with `code` for a signal that came before the command took over its handling."""
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):  # a second signal now changes nothing
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    if note:
+        print(note, file=sys.stderr, flush=True)
+    sys.exit(int(code))
 
 
 def main() -> None:
@@ -55,11 +68,18 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
         signal.signal(signal.SIGHUP, _on_sigterm)
-    from .app import COMMANDS, build_app
+    # Once the command runs, app.guarded maps every signal to its status; before that (importing
+    # Typer and the command, building the app) it is done here.
+    try:
+        from .app import COMMANDS, build_app
 
-    first = sys.argv[1] if len(sys.argv) > 1 else None
-    # Only the command being run (an unknown name gets the whole app, for click's message).
-    build_app(only=first if first in COMMANDS else None)(prog_name="claude")
+        first = sys.argv[1] if len(sys.argv) > 1 else None
+        # Only the command being run (an unknown name gets the whole app, for click's message).
+        build_app(only=first if first in COMMANDS else None)(prog_name="claude")
+    except Terminated:
+        _stop(Exit.TERMINATED)
+    except KeyboardInterrupt:
+        _stop(Exit.INTERRUPTED, INTERRUPTED_NOTE)
 
 
 if __name__ == "__main__":

@@ -118,7 +118,11 @@ class Output:
             if not self.stdout_tty:
                 self._hold_progress()
         try:
-            self._out.write(data)
+            # A write the reader's exit interrupts returns what got through (65,536 bytes into a
+            # pipe) instead of raising; the rest is written on, so the next write says EPIPE.
+            view = memoryview(data)
+            while view:
+                view = view[self._out.write(view) or 0 :]
             self._out.flush()
         except BrokenPipeError:
             raise
