@@ -199,7 +199,9 @@ def test_chat_in_a_real_terminal_with_ctrl_c_mid_answer(env, emu) -> None:
     assert texts == ["You said: second question"]
 
 
-@pytest.mark.parametrize("command", ["/help", "/usage", "/clear", "/bogus", "/modle", "/save"])
+@pytest.mark.parametrize(
+    "command", ["/help", "/usage", "/clear", "/bogus", "/modle", "/save", "/thinking bogus"]
+)
 def test_chat_slash_commands_answer(env, emu, command: str) -> None:
     child = spawn_chat(env)
     try:
@@ -213,6 +215,7 @@ def test_chat_slash_commands_answer(env, emu, command: str) -> None:
                 "/bogus": "unknown command '/bogus' (/help lists them; //text sends text)",
                 "/modle": "unknown command '/modle'; did you mean /model? (/help lists them",
                 "/save": "/save needs an argument: /save FILE",
+                "/thinking bogus": "/thinking takes adaptive, enabled or off, not 'bogus'",
             }[command]
         )
         child.sendline("/exit")
@@ -220,6 +223,22 @@ def test_chat_slash_commands_answer(env, emu, command: str) -> None:
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "parsed"),
+    [
+        ("/model", ("/model", "")),
+        ("/model  opus ", ("/model", "opus")),
+        ("/save my notes.json", ("/save", "my notes.json")),
+        ("/system\nBe brief.", ("/system", "Be brief.")),  # Alt-Enter right after the name
+        ("/edit\ta draft", ("/edit", "a draft")),
+    ],
+)
+def test_a_slash_command_line_is_a_name_and_an_argument(line: str, parsed: tuple[str, str]) -> None:
+    from claude_cli.chat import split_slash
+
+    assert split_slash(line) == parsed
 
 
 def test_system_after_goes_right_after_the_user_turn(cli, emu) -> None:

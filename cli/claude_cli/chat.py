@@ -12,6 +12,8 @@ import copy
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,39 +30,6 @@ from .message.request import UserTurn, build_body, check_body
 from .render import NdjsonRenderer, Output, TextRenderer, message_text, report, usage_line
 
 PROMPT = "> "
-HELP = """commands:
-  /model [NAME]      show or switch the model (id or alias)
-  /system [TEXT]     show the system prompt, or add a system message after your next message
-  /thinking [MODE]   show or set thinking: adaptive, off (or enabled with --thinking-budget)
-  /attach FILE|URL   attach an image, PDF or text file to your next message
-  /edit [TEXT]       write your next message in $VISUAL/$EDITOR (starting from TEXT); saved, it is sent
-  /retry             send the last failed or cancelled message again (else re-ask the last one)
-  /undo              forget the last exchange (in the log too)
-  /copy [code]       copy the last answer (or its last code block) to the clipboard (OSC 52)
-  /clear             start a new conversation: its history and what -c brought go; flags
-                     and what /model, /thinking, /system, /attach set stay
-  /save FILE         write the history as JSON (for --messages)
-  /usage             tokens used in this session
-  /exit              leave (or Ctrl-D)
-  //text             send a message that starts with /
-Enter sends; Alt-Enter or a line ending in \\ adds a newline; a paste is one message;
-Ctrl-X Ctrl-E edits the message being written in $EDITOR; TAB completes; Ctrl-C cancels an answer"""
-# What TAB completes after each command ("<path>": file names).
-COMPLETIONS: dict[str, list[str]] = {
-    "/model": [],
-    "/system": [],
-    "/thinking": ["adaptive", "enabled", "off"],
-    "/attach": ["<path>"],
-    "/edit": [],
-    "/retry": [],
-    "/undo": [],
-    "/copy": ["code"],
-    "/clear": [],
-    "/save": ["<path>"],
-    "/usage": [],
-    "/help": [],
-    "/exit": [],
-}
 
 
 class ChatSession:
@@ -100,6 +69,7 @@ class ChatSession:
         self.totals = {"input_tokens": 0, "output_tokens": 0}
         self.pending: list[dict[str, Any]] = []  # attachments for the next user message
         self.failed: dict[str, Any] | None = None  # the user message of a turn that failed or was cancelled
+        self.edit_next: str | None = None  # /edit: the next message is written in the editor, from this
         if getattr(flags, "attach", None):
             self.attach(flags.attach)
 
@@ -217,10 +187,9 @@ class ChatSession:
         if self.conversation_id is not None:
             self._show_continued()
         release_typing()  # the prompt is next: text typed during start-up appears there
-        edit: str | None = None  # /edit: the next message is written in the editor
         while True:
             try:
-                text, edit = editor.read(PROMPT, edit=edit), None
+                text, self.edit_next = editor.read(PROMPT, edit=self.edit_next), None
             except EOFError:
                 self.out.note("")
                 return Exit.OK
@@ -231,9 +200,6 @@ class ChatSession:
                 continue
             if text.startswith("//"):
                 text = text[1:]  # `//text` is a message that starts with /
-            elif text.split(maxsplit=1)[0] == "/edit":
-                edit = text[len("/edit") :].strip()
-                continue
             elif text.startswith("/"):
                 if self._command(text) is False:
                     return Exit.OK
@@ -261,81 +227,91 @@ class ChatSession:
         report(message, self.out)
 
     def _command(self, line: str) -> bool | None:
-        name, _, arg = line.partition(" ")
-        arg = arg.strip()
-        if name in ("/exit", "/quit"):
-            return False
-        if name == "/help":
-            self.out.note(HELP)
-        elif name in ("/model", "/system", "/thinking") and not arg:
-            self.out.note(self._current(name))
-        elif name == "/copy":
-            self._copy(code=arg == "code")
-        elif name == "/model" and arg:
-            self._set_model(arg)
-        elif name == "/system" and arg:
-            # A role "system" message, placed right after the next user message (the API's rule).
-            self._set(
-                lambda: setattr(self.opts, "system_after", arg),
-                "system message added after your next message",
-            )
-        elif name == "/attach" and arg:
-            try:
-                self.attach([arg])
-            except CliError as exc:
-                self.out.error(exc.message)
-            else:
-                self.out.note(f"attached {arg} to your next message", dim=True)
-        elif name == "/thinking" and arg in ("adaptive", "enabled", "off"):
-            self._set(lambda: setattr(self.opts, "thinking", arg), f"thinking: {arg}")
-        elif name == "/retry":
-            last = self.failed or self._pop_exchange()
-            if last is None:
-                self.out.note("nothing to retry", dim=True)
-            else:
-                self._ask(last)
-        elif name == "/undo":
-            self._undo()
-        elif name == "/clear":
-            self._clear()
-        elif name == "/save" and arg:
-            try:
-                with open(arg, "wb") as f:
-                    f.write(orjson.dumps(self.messages, option=orjson.OPT_INDENT_2) + b"\n")
-                self.out.note(f"saved {counted(len(self.messages), 'message')} to {arg}", dim=True)
-            except OSError as exc:
-                self.out.error(f"cannot write {arg}: {exc.strerror}")
-        elif name == "/usage":
-            self.out.note(usage_line(self.totals))
-        elif name in COMPLETIONS:  # a known command missing its argument (/save, /attach)
-            usage = next(u.split("  ")[0] for u in HELP.split("\n  ") if u.startswith(name + " "))
-            self.out.error(f"{name} needs an argument: {usage}")
-        else:
+        """Run a slash command line; False when it ends the chat."""
+        name, arg = split_slash(line)
+        slash = COMMANDS.get(name)
+        if slash is None:
             import difflib
 
             close = difflib.get_close_matches(name, list(COMPLETIONS), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]}?" if close else ""
             self.out.error(f"unknown command {name!r}{hint} (/help lists them; //text sends text)")
+        elif slash.needs_arg and not arg:
+            self.out.error(f"{name} needs an argument: {name} {slash.usage}")
+        else:
+            return slash.run(self, arg)
         return None
 
-    def _current(self, name: str) -> str:
-        """The value /model, /system or /thinking shows when given no argument."""
-        body = self._probe()[0]
-        if name == "/model":
-            return f"model: {body['model']}"
-        if name == "/thinking":
-            thinking = body.get("thinking") or {}
-            if not thinking:  # nothing sent: the model decides, which is not necessarily "off"
-                return f"thinking: not set ({body['model']}'s default)"
-            mode = {"disabled": "off"}.get(thinking.get("type"), thinking.get("type"))
-            budget = f", budget {thinking['budget_tokens']}" if "budget_tokens" in thinking else ""
-            return f"thinking: {mode}{budget}"
-        system = body.get("system")
+    # -- the slash commands (SLASH, below the class, names them and writes /help) ----------
+    def _model(self, arg: str) -> None:
+        if not arg:
+            self.out.note(f"model: {self._probe()[0]['model']}")
+        else:
+            self._set_model(arg)
+
+    def _system(self, arg: str) -> None:
+        if arg:  # a role "system" message, placed right after the next user message (the API's rule)
+            self._set(
+                lambda: setattr(self.opts, "system_after", arg),
+                "system message added after your next message",
+            )
+            return
+        system = self._probe()[0].get("system")
         shown = system if isinstance(system, str) else orjson.dumps(system).decode() if system else "(none)"
         after = f"\nafter your next message: {self.opts.system_after}" if self.opts.system_after else ""
-        return f"system: {shown}{after}"
+        self.out.note(f"system: {shown}{after}")
 
-    def _undo(self) -> None:
+    def _thinking(self, arg: str) -> None:
+        if arg in THINKING:
+            self._set(lambda: setattr(self.opts, "thinking", arg), f"thinking: {arg}")
+        elif arg:
+            self.out.error(f"/thinking takes {', '.join(THINKING[:-1])} or {THINKING[-1]}, not {arg!r}")
+        else:
+            body = self._probe()[0]
+            thinking = body.get("thinking") or {}
+            if not thinking:  # nothing sent: the model decides, which is not necessarily "off"
+                self.out.note(f"thinking: not set ({body['model']}'s default)")
+                return
+            mode = {"disabled": "off"}.get(thinking.get("type"), thinking.get("type"))
+            budget = f", budget {thinking['budget_tokens']}" if "budget_tokens" in thinking else ""
+            self.out.note(f"thinking: {mode}{budget}")
+
+    def _attach_next(self, arg: str) -> None:
+        try:
+            self.attach([arg])
+        except CliError as exc:
+            self.out.error(exc.message)
+        else:
+            self.out.note(f"attached {arg} to your next message", dim=True)
+
+    def _edit(self, arg: str) -> None:
+        self.edit_next = arg  # the prompt opens the editor at once, on this text
+
+    def _retry(self, arg: str) -> None:
+        last = self.failed or self._pop_exchange()
+        if last is None:
+            self.out.note("nothing to retry", dim=True)
+        else:
+            self._ask(last)
+
+    def _save(self, arg: str) -> None:
+        try:
+            with open(arg, "wb") as f:
+                f.write(orjson.dumps(self.messages, option=orjson.OPT_INDENT_2) + b"\n")
+            self.out.note(f"saved {counted(len(self.messages), 'message')} to {arg}", dim=True)
+        except OSError as exc:
+            self.out.error(f"cannot write {arg}: {exc.strerror}")
+
+    def _usage(self, arg: str) -> None:
+        self.out.note(usage_line(self.totals))
+
+    def _help(self, arg: str) -> None:
+        self.out.note(HELP)
+
+    def _exit(self, arg: str) -> bool:
+        return False
+
+    def _undo(self, arg: str) -> None:
         """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it back)."""
         if self._pop_exchange() is None:
             self.out.note("nothing to undo", dim=True)
@@ -357,13 +333,13 @@ class ChatSession:
                 return _text_of(m)
         return ""
 
-    def _copy(self, *, code: bool) -> None:
+    def _copy(self, arg: str) -> None:
         """The last answer (or its last code block) to the clipboard through OSC 52 (works over ssh)."""
         import base64
         import re
 
         text = self._last_answer()
-        if code:
+        if arg == "code":
             blocks = re.findall(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1", text, re.S | re.M)
             text = blocks[-1][1] if blocks else ""
         if not text:
@@ -417,7 +393,7 @@ class ChatSession:
             self.out.note(f"claude: warning: {warning}")
         self._set(lambda: setattr(self.opts, "model", name), f"model: {name}")
 
-    def _clear(self) -> None:
+    def _clear(self, arg: str) -> None:
         """/clear: a new conversation. Its history goes, and with it what a continued conversation
         (-c, --conversation, --messages) brought: its model, system prompt, tools and other
         settings. The session's own settings stay: flags (-m, -s, --web, --body's fields, ...),
@@ -455,6 +431,115 @@ class ChatSession:
             if status not in (Exit.OK, Exit.MAX_TOKENS, Exit.TOOL_USE):  # the next turn answers tool calls
                 return status
         return Exit.TOOL_USE if status == Exit.TOOL_USE else Exit.OK
+
+
+THINKING = ("adaptive", "enabled", "off")  # what /thinking takes (--thinking's choices)
+
+
+@dataclass(frozen=True)
+class Slash:
+    """One slash command of the REPL: its /help line, what TAB completes after it, what it does."""
+
+    name: str
+    usage: str  # its argument as /help shows it: "" for none, "[...]" when it may be left out
+    help: str  # its /help text (a line break goes on under the same column)
+    run: Callable[[ChatSession, str], bool | None]  # given the argument ("" for none); False leaves
+    completes: tuple[str, ...] = ()  # what TAB offers after it ("<path>": file names)
+    in_help: bool = True  # a line of /help
+    completed: bool = True  # offered by TAB
+
+    @property
+    def needs_arg(self) -> bool:
+        return bool(self.usage) and not self.usage.startswith("[")
+
+
+# The REPL's commands, in /help's order: /help, completion and dispatch all come from here.
+SLASH = (
+    Slash("/model", "[NAME]", "show or switch the model (id or alias)", ChatSession._model),
+    Slash(
+        "/system",
+        "[TEXT]",
+        "show the system prompt, or add a system message after your next message",
+        ChatSession._system,
+    ),
+    Slash(
+        "/thinking",
+        "[MODE]",
+        "show or set thinking: adaptive, off (or enabled with --thinking-budget)",
+        ChatSession._thinking,
+        completes=THINKING,
+    ),
+    Slash(
+        "/attach",
+        "FILE|URL",
+        "attach an image, PDF or text file to your next message",
+        ChatSession._attach_next,
+        completes=("<path>",),
+    ),
+    Slash(
+        "/edit",
+        "[TEXT]",
+        "write your next message in $VISUAL/$EDITOR (starting from TEXT); saved, it is sent",
+        ChatSession._edit,
+    ),
+    Slash(
+        "/retry",
+        "",
+        "send the last failed or cancelled message again (else re-ask the last one)",
+        ChatSession._retry,
+    ),
+    Slash("/undo", "", "forget the last exchange (in the log too)", ChatSession._undo),
+    Slash(
+        "/copy",
+        "[code]",
+        "copy the last answer (or its last code block) to the clipboard (OSC 52)",
+        ChatSession._copy,
+        completes=("code",),
+    ),
+    Slash(
+        "/clear",
+        "",
+        "start a new conversation: its history and what -c brought go; flags\n"
+        "and what /model, /thinking, /system, /attach set stay",
+        ChatSession._clear,
+    ),
+    Slash(
+        "/save",
+        "FILE",
+        "write the history as JSON (for --messages)",
+        ChatSession._save,
+        completes=("<path>",),
+    ),
+    Slash("/usage", "", "tokens used in this session", ChatSession._usage),
+    Slash("/help", "", "", ChatSession._help, in_help=False),
+    Slash("/exit", "", "leave (or Ctrl-D)", ChatSession._exit),
+    Slash("/quit", "", "", ChatSession._exit, in_help=False, completed=False),
+)
+COMMANDS = {s.name: s for s in SLASH}
+
+
+def _help_line(name: str, text: str) -> str:
+    return "\n".join(f"  {name if i == 0 else '':<18} {line}" for i, line in enumerate(text.split("\n")))
+
+
+HELP = "\n".join(
+    [
+        "commands:",
+        *(_help_line(f"{s.name} {s.usage}".strip(), s.help) for s in SLASH if s.in_help),
+        _help_line("//text", "send a message that starts with /"),
+        "Enter sends; Alt-Enter or a line ending in \\ adds a newline; a paste is one message;",
+        "Ctrl-X Ctrl-E edits the message being written in $EDITOR; TAB completes; Ctrl-C cancels an answer",
+    ]
+)
+# What TAB completes: each command, then the words its argument takes ("/model" gets the models).
+COMPLETIONS = {s.name: list(s.completes) for s in SLASH if s.completed}
+
+
+def split_slash(line: str) -> tuple[str, str]:
+    """A slash command line as (name, argument): split at the first white space (a newline
+    included), the argument stripped, "" when there is none."""
+    name, *arg = line.split(maxsplit=1)
+    return name, arg[0].strip() if arg else ""
 
 
 def _user_message(raw: bytes, number: int) -> dict[str, Any]:
