@@ -93,6 +93,24 @@ def test_cancel_runs_nothing_and_edit_changes_the_command(env, emu, tmp_path: Pa
     assert (tmp_path / "out").read_text() == "edited\n"
 
 
+def test_an_editor_that_cannot_run_is_one_line_and_nothing_runs(env, emu, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    emu.enqueue(answer(f"touch {marker}"))
+    child = spawn(env, "make a file", extra={"VISUAL": str(tmp_path / "no-such-editor")})
+    try:
+        child.expect_exact("[c]ancel? ")
+        child.sendline("e")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    said = (
+        "claude: error: cannot run the editor (No such file or directory): set $VISUAL or $EDITOR; "
+        "nothing was run"
+    )
+    assert (child.exitstatus, child.before.strip().splitlines()[-1]) == (2, said)
+    assert not marker.exists()
+
+
 def test_the_command_runs_without_the_api_key(env, emu, tmp_path: Path) -> None:
     from .conftest import KEY
 

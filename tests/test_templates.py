@@ -257,6 +257,29 @@ def test_a_template_conversation_is_titled_with_what_the_user_typed(cli, emu) ->
     assert sorted(r["title"] for r in rows) == ["The code:", "def f(): pass", "is this thread-safe?"]
 
 
+@pytest.mark.parametrize(
+    ("editor", "said"),
+    [
+        ("#!/bin/sh\nexit 1\n", "the editor exited with an error"),
+        (None, "cannot run the editor (No such file or directory): set $VISUAL or $EDITOR"),
+        ("'unclosed", "cannot split $VISUAL or $EDITOR: No closing quotation"),
+    ],
+)
+def test_templates_edit_with_an_editor_that_fails_leaves_the_template(
+    proc, env, tmp_path: Path, editor: str | None, said: str
+) -> None:
+    command = str(tmp_path / "no-such-editor")
+    if editor and editor.startswith("#!"):
+        (tmp_path / "ed").write_text(editor)
+        (tmp_path / "ed").chmod(0o755)
+        command = str(tmp_path / "ed")
+    elif editor:
+        command = editor
+    run = proc("templates", "edit", "t", extra_env={"VISUAL": command})
+    assert (run.code, run.stderr) == (2, f"claude: error: {said}; template 't' is unchanged\n")
+    assert not (templates_dir(env) / "t.toml").exists()
+
+
 def test_templates_edit_keeps_the_template_when_the_edit_is_broken(proc, env, tmp_path: Path) -> None:
     """Without a terminal a broken edit leaves the file as it was (it was saved broken), exit 2."""
     editor = tmp_path / "ed"

@@ -1,16 +1,25 @@
-"""The chat's line editor: prompt_toolkit, imported only by the terminal REPL.
+"""Editing on the terminal: chat's line editor, and the user's own editor for a file or a text.
 
-Enter sends; Alt-Enter, or a line ending in `\\`, adds a newline; a bracketed paste lands in the
-buffer whole (newlines included), so a pasted block is one message; Ctrl-X Ctrl-E (or chat's
-/edit) edits the message in $VISUAL/$EDITOR and sends what was saved; TAB completes slash
-commands, model names and /attach paths; the input history is kept in a file across sessions.
+The line editor is prompt_toolkit, imported only by the terminal REPL. Enter sends; Alt-Enter,
+or a line ending in `\\`, adds a newline; a bracketed paste lands in the buffer whole (newlines
+included), so a pasted block is one message; Ctrl-X Ctrl-E (or chat's /edit) edits the message
+in $VISUAL/$EDITOR and sends what was saved; TAB completes slash commands, model names and
+/attach paths; the input history is kept in a file across sessions.
+
+`edit_file` and `edit_text` (`templates edit`, `cmd`'s [e]dit) run $VISUAL, else $EDITOR, else
+the first of sensible-editor, vim, nano and vi on PATH, through click.edit: the command split
+as a shell would split it and run without one, waited for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from .errors import UsageError
 
 _held: list[Any] = []  # the terminal settings hold_typing changed, to put back
 
@@ -134,3 +143,41 @@ class LineEditor:
                 prompt, default=edit, pre_run=lambda: buffer.open_in_editor(validate_and_handle=True)
             )
         )
+
+
+def edit_file(path: str | os.PathLike[str], *, unchanged: str) -> None:
+    """Open the file in the user's editor and wait for it (see the module's docstring).
+
+    A UsageError, its message ending in `unchanged` (what the failure leaves as it was), when the
+    editor cannot run or exits with an error.
+    """
+    import click
+
+    with _editor_errors(unchanged):
+        click.edit(filename=os.fspath(path))
+
+
+def edit_text(text: str, *, extension: str, unchanged: str) -> str:
+    """The text as the user saved it in their editor (a temporary file named *`extension`)."""
+    import click
+
+    with _editor_errors(unchanged):
+        return click.edit(text, extension=extension, require_save=False) or ""
+
+
+@contextlib.contextmanager
+def _editor_errors(unchanged: str) -> Iterator[None]:
+    import click
+
+    try:
+        yield
+    except click.ClickException as exc:  # click.edit's one error: "EDITOR: Editing failed[: why]"
+        cause = exc.__cause__
+        if isinstance(cause, OSError):
+            why = f"cannot run the editor ({cause.strerror or cause}): set $VISUAL or $EDITOR"
+            raise UsageError(f"{why}; {unchanged}") from None
+        raise UsageError(f"the editor exited with an error; {unchanged}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"what the editor saved is not UTF-8 text; {unchanged}") from None
+    except ValueError as exc:  # shlex could not split $VISUAL/$EDITOR
+        raise UsageError(f"cannot split $VISUAL or $EDITOR: {exc}; {unchanged}") from None

@@ -67,11 +67,11 @@ def edit(name: Name) -> None:
     or without a terminal, the template is left as it was and the error is exit 2.
     """
     import shutil
-    import subprocess
     import sys
     import tempfile
 
-    from ..errors import CliError, UsageError
+    from ..errors import CliError
+    from ..lineedit import edit_file
     from ..message import templates
 
     path = templates.template_path(name)
@@ -84,12 +84,7 @@ def edit(name: Name) -> None:
         draft.write_text(f"# claude template {name!r}: edit freely; flags given on the command line win.\n")
     try:
         while True:
-            try:
-                code = subprocess.call([*templates.editor_command(), str(draft)])
-            except OSError as exc:
-                raise UsageError(f"cannot run the editor ({exc.strerror}): set $VISUAL or $EDITOR") from None
-            if code != 0:
-                raise UsageError(f"the editor exited {code}; template {name!r} is unchanged")
+            edit_file(draft, unchanged=f"template {name!r} is unchanged")
             try:
                 # Named as the edit, not the file: the line numbers are the edit's.
                 templates.parse(draft.read_bytes(), Path(f"{path} (your edit)"), name)

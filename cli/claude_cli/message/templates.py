@@ -14,7 +14,6 @@ keeps roles as Markdown files. TOML matches this project's config file.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -323,10 +322,3 @@ def _literal(value: Any) -> str:
     if isinstance(value, str) and "\n" in value and "'''" not in value and not value.endswith("'"):
         return "'''\n" + value + "'''"
     return orjson.dumps(value).decode()
-
-
-def editor_command() -> list[str]:
-    """$VISUAL, else $EDITOR, else vi, split like a shell would."""
-    import shlex
-
-    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")

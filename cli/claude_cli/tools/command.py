@@ -13,7 +13,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -89,19 +88,9 @@ def open_tty() -> tuple[TextIO, TextIO] | None:
 
 def edit_command(command: str) -> str:
     """The command after the user edited it in $VISUAL / $EDITOR (one line kept)."""
-    import shlex
+    from ..lineedit import edit_text
 
-    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-    with tempfile.NamedTemporaryFile("w+", suffix=".sh", delete=False) as f:
-        f.write(command + "\n")
-    try:
-        code = subprocess.call([*editor, f.name])
-        if code != 0:
-            raise UsageError(f"the editor exited {code}; nothing was run")
-        text = Path(f.name).read_text().strip()
-    finally:
-        os.unlink(f.name)
-    return text
+    return edit_text(command, extension=".sh", unchanged="nothing was run").strip()
 
 
 def hiding_characters(command: str) -> list[str]:
