@@ -144,6 +144,23 @@ def test_narrow_terminal_wraps_code_without_losing_any(term) -> None:
     assert screen.count("Done.") == 1
 
 
+@pytest.mark.parametrize(
+    ("line", "cells"),
+    [
+        ("plain", 5),
+        ("日本語", 6),  # wide
+        ("e\u0301te\u0301", 3),  # combining accents take no column
+        ("a\u200bb", 2),  # zero-width space
+        ("👍", 2),
+        ("a\x07b", 2),  # a control character: the rest is still measured
+    ],
+)
+def test_the_redraw_measures_a_line_in_terminal_cells(line: str, cells: int) -> None:
+    from claude_cli.terminal import _cells
+
+    assert _cells(line) == cells
+
+
 def test_pipe_and_raw_get_the_models_bytes_unchanged(proc, env) -> None:
     run = proc("ask", MARKDOWN)
     assert run.stdout_bytes == ("You said: " + MARKDOWN).encode()

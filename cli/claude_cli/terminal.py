@@ -18,7 +18,6 @@ import os
 import re
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -56,8 +55,12 @@ def _ready(wait: bool) -> bool:
 
 
 def _cells(text: str) -> int:
-    """Columns a line of plain text takes (wide East Asian characters count two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Columns a line of plain text takes: wide characters two, combining and zero-width ones none
+    (wcwidth, prompt_toolkit's and Rich's own measure; imported on the first redraw)."""
+    from wcwidth import wcswidth, wcwidth
+
+    cells = wcswidth(text)
+    return cells if cells >= 0 else sum(max(0, wcwidth(c)) for c in text)  # -1: a control character
 
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
