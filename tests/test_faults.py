@@ -218,7 +218,7 @@ BAD_INPUTS = [
         None,
         "claude: error: Invalid value for '--thinking': 'deep' is not one of",
     ),
-    (("ask", "--body", "-"), "not json", "claude: error: --body: stdin is not valid JSON"),
+    (("ask", "--body", "-"), "not json", "claude: error: --body: stdin is not JSON ("),
     (
         ("ask", "--param", "temperature=hot", "hi"),
         None,

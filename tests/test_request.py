@@ -217,3 +217,25 @@ def test_forced_tool_choice_is_refused_by_the_models_that_reject_it(model: str, 
         check_body(body)
     body["model"] = "claude-opus-5"  # no source says Opus 5 refuses it
     check_body(body)
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b'{"a": 1}', None),
+        (b"{", "where: not JSON (unexpected end of data: line 1 column 2 (char 1))"),
+        (b"[1]", "where: not a JSON object"),
+        (b'"text"', "where: not a JSON object"),
+        (b"null", "where: not a JSON object"),
+    ],
+)
+def test_one_json_object_loader_names_the_problem(data: bytes, said: str | None) -> None:
+    """errors.json_object: the one 'a JSON object or an error' (--body, batch lines, SSE event data)."""
+    from claude_cli.errors import json_object
+
+    if said is None:
+        assert json_object(data, lambda problem: UsageError(f"where: {problem}")) == {"a": 1}
+        return
+    with pytest.raises(UsageError) as caught:
+        json_object(data, lambda problem: UsageError(f"where: {problem}"))
+    assert caught.value.message == said

@@ -6,7 +6,11 @@ and exits with its status. The README and the man page print `EXIT_TABLE`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
+from typing import Any
+
+import orjson
 
 
 class Exit(IntEnum):
@@ -203,3 +207,15 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     The one place stderr notes get their plurals (`many` for the irregular ones).
     """
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def json_object(data: bytes | str, error: Callable[[str], CliError]) -> dict[str, Any]:
+    """The JSON object `data` holds, or `error(problem)` raised: the problem is "not JSON (why)"
+    or "not a JSON object", for the caller to place in its own message."""
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise error(f"not JSON ({exc})") from None
+    if not isinstance(obj, dict):
+        raise error("not a JSON object")
+    return obj

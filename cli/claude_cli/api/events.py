@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import ProtocolError
+from ..errors import ProtocolError, json_object
 
 Event = tuple[str, bytes]  # (event name, raw data bytes); data keeps the server's exact bytes
 
@@ -88,13 +88,9 @@ class SSEDecoder:
 
 def parse_event_data(data: bytes) -> dict[str, Any]:
     """The JSON object of one event's data; a ProtocolError if it is not one."""
-    try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ProtocolError(f"malformed event from server: data is not JSON: {data[:80]!r}") from exc
-    if not isinstance(obj, dict):
-        raise ProtocolError(f"malformed event from server: data is not a JSON object: {data[:80]!r}")
-    return obj
+    return json_object(
+        data, lambda problem: ProtocolError(f"malformed event from server: data is {problem}: {data[:80]!r}")
+    )
 
 
 # Block types whose `input` is streamed as input_json_delta (as in the SDK's accumulator).

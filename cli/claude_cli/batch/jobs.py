@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import CliError, UsageError
+from ..errors import CliError, UsageError, json_object
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the Message Batches rule for custom_id
 PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params", "template"}
@@ -117,12 +117,9 @@ def _job_from_text(raw: bytes, number: int, template: Template) -> Job:
 
 
 def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise UsageError(f"{where}: not JSON ({exc}); use --lines for plain text prompts") from None
-    if not isinstance(obj, dict):
-        raise UsageError(f"{where}: each line must be a JSON object")
+    obj = json_object(
+        raw, lambda problem: UsageError(f"{where}: {problem}; use --lines for plain text prompts")
+    )
     if "custom_id" in obj:
         params = obj.get("params")
         if not isinstance(params, dict):

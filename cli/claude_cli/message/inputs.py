@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ..errors import UsageError
+from ..errors import UsageError, json_object
 
 
 def _decode(data: bytes | memoryview, where: str) -> str:
@@ -199,13 +199,7 @@ def text_or_file(value: str | None, what: str) -> str | None:
 def read_json_object(source: str, what: str) -> dict[str, Any]:
     """A JSON object from a file path or `-` for stdin."""
     data, source = read_file_or_stdin(source, what, "JSON")
-    try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise UsageError(f"{what}: {source} is not valid JSON: {exc}") from None
-    if not isinstance(obj, dict):
-        raise UsageError(f"{what}: {source} must hold a JSON object")
-    return obj
+    return json_object(data, lambda problem: UsageError(f"{what}: {source} is {problem}"))
 
 
 def read_messages(source: str) -> list[dict[str, Any]]:
