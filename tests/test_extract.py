@@ -28,6 +28,22 @@ def test_without_a_fence_the_whole_answer(cli) -> None:
     assert cli("ask", "-x", "hi").stdout == "You said: hi\n"
 
 
+def test_web_extract_takes_the_code_of_the_whole_answer_across_a_paused_turn(cli, emu) -> None:
+    """--web continues a paused turn: -x waits for the whole answer (the paused turn's prose is
+    not printed as if it were the answer), as the text renderer does."""
+    paused = [
+        {"type": "text", "text": "Searching. "},
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}},
+    ]
+    emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn"))
+    emu.enqueue(Reply.text("Found it:\n```sh\nls -la\n```\n"))
+    run = cli("ask", "--web", "-x", "how do I list files?")
+    assert (run.code, run.stdout) == (0, "ls -la\n"), run
+    emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn"))
+    run = cli("ask", "--web", "-x", "and without code?")  # no fence in the whole answer: all of it
+    assert (run.code, run.stdout) == (0, "Searching. You said: and without code?\n"), run
+
+
 def test_no_stream_and_continue(cli, emu) -> None:
     assert cli("ask", "-x", "--no-stream", "code block").stdout == 'print("You asked: code block")\n'
     run = cli("ask", "-c", "-x", "again, as a code block")

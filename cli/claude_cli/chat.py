@@ -27,7 +27,7 @@ from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
 from .message.pending import answer, names, not_run, pending_calls
 from .message.request import UserTurn, build_body, check_body
-from .render import NdjsonRenderer, Output, TextRenderer, message_text, report, usage_line
+from .render import NdjsonRenderer, Output, Renderer, TextRenderer, message_text, report, usage_line
 
 PROMPT = "> "
 
@@ -108,7 +108,7 @@ class ChatSession:
     def model(self) -> str:
         return str(self._probe()[0]["model"])
 
-    def turn(self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer) -> dict[str, Any]:
+    def turn(self, user: dict[str, Any], renderer: Renderer) -> dict[str, Any]:
         """Send one user message with the history; on success it and the answer join the history.
 
         With tools, a `tool_use` answer is run and its results sent, until the model is done; if
@@ -126,9 +126,7 @@ class ChatSession:
             raise
         return message
 
-    def _send(
-        self, user: dict[str, Any], renderer: TextRenderer | NdjsonRenderer, *, results: bool = False
-    ) -> dict[str, Any]:
+    def _send(self, user: dict[str, Any], renderer: Renderer, *, results: bool = False) -> dict[str, Any]:
         """One request: `user` after the history (with `results`, it answers the pending calls)."""
         messages = [*self.messages, user]
         calls = [] if results else pending_calls(self.messages)
@@ -152,9 +150,7 @@ class ChatSession:
                 )
             return message
 
-        holding = self.web and isinstance(renderer, TextRenderer)
-        if holding:
-            renderer.hold = True  # type: ignore[union-attr]  # one answer across paused turns
+        renderer.hold = self.web  # one answer across paused turns
         try:
             message = send(body)
             if self.web:
@@ -164,8 +160,8 @@ class ChatSession:
         except BaseException:
             self.transport.close()  # a half-read stream cannot be reused
             raise
-        if holding:
-            renderer.hold = False  # type: ignore[union-attr]
+        if self.web:
+            renderer.hold = False
             renderer.finish(message, streamed=True)
         self.messages = [*asked, {"role": "assistant", "content": message.get("content") or []}]
         self.opts.system_after = None  # --system-after and /system are sent once; now in the history

@@ -422,16 +422,14 @@ def run_message(
     elif extract:
         from .message.extract import ExtractRenderer
 
-        renderer = ExtractRenderer(out, every=extract == "all")  # type: ignore[assignment]
+        renderer = ExtractRenderer(out, every=extract == "all")
     else:
         renderer = make_renderer(
             fmt, out, show_thinking=show_thinking, prefill=flags.prefill, raw=getattr(flags, "raw", False)
         )
     log = not getattr(flags, "no_log", True)
     conversation_id = prepared.conversation_id
-    holding = web and hasattr(renderer, "hold")
-    if holding:
-        renderer.hold = True  # type: ignore[union-attr]  # one answer across paused turns
+    renderer.hold = web  # one answer across paused turns
 
     def send(body: dict[str, Any]) -> dict[str, Any]:
         nonlocal conversation_id
@@ -447,8 +445,8 @@ def run_message(
             from .message.web import continue_paused
 
             message = continue_paused(prepared.body, message, send)
-        if holding:
-            renderer.hold = False  # type: ignore[union-attr]
+        if web:
+            renderer.hold = False
             renderer.finish(message, streamed=True)
     finally:
         transport.close()

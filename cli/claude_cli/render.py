@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TextIO
 
 import orjson
 
@@ -246,6 +246,23 @@ def _source_label(c: dict[str, Any]) -> str:
     return str(title)
 
 
+class Renderer(Protocol):
+    """What prints one answer while it arrives: the renderers here and -x's (message/extract.py).
+
+    `event` gets each stream event (its raw data and the parsed object), `finish` the complete
+    Message (streamed: whether the events came first). While `hold` is set, more turns of the
+    same answer follow (--web continuing a paused turn): `finish` waits for the last one, which
+    the caller then passes whole.
+    """
+
+    started: bool  # printed something a retry could not take back
+    hold: bool
+
+    def event(self, raw: bytes, ev: dict[str, Any]) -> None: ...
+
+    def finish(self, message: dict[str, Any], *, streamed: bool) -> None: ...
+
+
 class TextRenderer:
     """Prints answer text as it streams (and thinking on stderr when asked).
 
@@ -397,6 +414,7 @@ class NdjsonRenderer:
     def __init__(self, out: Output) -> None:
         self.out = out
         self.started = False
+        self.hold = False  # every event is printed as it comes: nothing waits
 
     def event(self, raw: bytes, ev: dict[str, Any]) -> None:
         # A single-line data field is the server's own JSON text: pass it through untouched.
@@ -413,15 +431,13 @@ class SilentRenderer:
 
     def __init__(self) -> None:
         self.started = False
+        self.hold = False
 
     def event(self, raw: bytes, ev: dict[str, Any]) -> None:
         pass
 
     def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
         pass
-
-
-Renderer = TextRenderer | JsonRenderer | NdjsonRenderer | SilentRenderer
 
 
 def make_renderer(

@@ -81,6 +81,7 @@ class ExtractRenderer:
         self.every = every
         self.printed = 0
         self.started = False  # printed something a retry could not take back
+        self.hold = False  # True while more turns of the same answer follow (pause_turn)
         self.reader = FenceReader(self._block)
 
     def _block(self, code: str) -> None:
@@ -105,6 +106,8 @@ class ExtractRenderer:
 
     def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
         """The answer is complete: close the last block, or print the answer if it had none."""
+        if self.hold:
+            return
         if not streamed:
             self.reader.feed(message_text(message))
         self.reader.close()
