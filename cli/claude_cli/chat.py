@@ -268,7 +268,8 @@ class ChatSession:
             if not thinking:  # nothing sent: the model decides, which is not necessarily "off"
                 self.out.note(f"thinking: not set ({body['model']}'s default)")
                 return
-            mode = {"disabled": "off"}.get(thinking.get("type"), thinking.get("type"))
+            kind = thinking.get("type")
+            mode = "off" if kind == "disabled" else kind
             budget = f", budget {thinking['budget_tokens']}" if "budget_tokens" in thinking else ""
             self.out.note(f"thinking: {mode}{budget}")
 

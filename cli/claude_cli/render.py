@@ -160,7 +160,7 @@ class Output:
         if self.live is not None:
             live, self.live = self.live, None
             live.abort()
-        if self.stdout_tty:
+        if self.stdout_tty and self._out is not None:
             self._out.write(b"\x1b[0m" + (b"\r\x1b[2K" if at_start else b"\n"))
             self._out.flush()
             self._at_line_start = True

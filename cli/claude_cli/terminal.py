@@ -156,10 +156,10 @@ class LiveMarkdown:
             else:
                 self._commit(self._code_lines(line))
             return
-        fence = _FENCE.match(line)
-        if fence and not (fence.group(1)[0] == "`" and "`" in line[fence.end(1) :]):
+        opening = _FENCE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end(1) :]):
             self._finish_block()
-            self._code = (fence.group(1), fence.group(2))
+            self._code = (opening.group(1), opening.group(2))
             if self._gap:
                 self._commit([""])
                 self._gap = False

@@ -190,7 +190,7 @@ class Accumulator:
         elif etype == "content_block_stop":
             index = event.get("index")
             self._join(index)
-            pieces = self._json.pop(index, None)
+            pieces = self._json.pop(index, None) if isinstance(index, int) else None
             raw = "".join(pieces) if pieces else ""
             if raw:
                 block = msg["content"][index]

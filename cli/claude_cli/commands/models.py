@@ -206,7 +206,8 @@ def _supported(obj: Any) -> bool | None:
 
 def _options(obj: dict[str, Any]) -> tuple[list[str], list[str]]:
     """(supported, not supported) names of a capability's sub-entries (effort levels, strategies)."""
-    yes, no = [], []
+    yes: list[str] = []
+    no: list[str] = []
     for key, value in obj.items():
         flag = _supported(value)
         if flag is not None:
@@ -251,8 +252,9 @@ def _row(info: dict[str, Any]) -> tuple[str, ...]:
         name += f" [{info['lifecycle']}{', retires ' + retires if retires else ''}]"
     thinking, effort, lacks = "?", "?", "?"
     if caps is not None:  # an API (or proxy) that does not report capabilities: "?"
-        think = caps.get("thinking") if isinstance(caps.get("thinking"), dict) else {}
-        types = think.get("types") if isinstance(think.get("types"), dict) else {}
+        think = caps.get("thinking")
+        types = think.get("types") if isinstance(think, dict) else None
+        types = types if isinstance(types, dict) else {}
         thinking = ",".join(_options(types)[0]) if _supported(think) else "-"
         effort = _effort(caps)
         lacks = ",".join(_lacks(caps)) or "-"
@@ -299,8 +301,8 @@ def _details(info: dict[str, Any]) -> list[str]:
             lines.append(f"  {key + ':':<21}{value}")
             continue
         state = {True: "yes", False: "no", None: "?"}[_supported(value)]
-        nested = value.get("types") if isinstance(value.get("types"), dict) else value
-        yes, no = _options(nested)
+        nested = value.get("types")
+        yes, no = _options(nested if isinstance(nested, dict) else value)
         detail = ", ".join(yes) if yes else ""
         if no:
             detail += ("; " if detail else "") + "not " + ", ".join(no)

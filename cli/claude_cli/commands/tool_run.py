@@ -96,7 +96,7 @@ def tool_run(
     from ..config import seconds_problem
     from ..errors import UsageError
     from ..pricing import cap_problem
-    from ..tools.loop import LoopSettings, run_loop, terminal_confirm
+    from ..tools.loop import AnyTool, LoopSettings, run_loop, terminal_confirm
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import servers_from_flags
     from ..tools.programs import parse_tools
@@ -133,7 +133,7 @@ def tool_run(
             raise UsageError(f"--download: cannot use {download} as a directory: {exc.strerror}") from None
     taken = set(declared) | {str(s.get("name")) for s in server}
     with mcp_session(servers, taken=taken, only=flags.mcp_tools, timeout=tool_timeout) as (hub, found):
-        tools_all = {**declared, **found}
+        tools_all: dict[str, AnyTool] = {**declared, **found}
         settings = LoopSettings(
             tools=tools_all,
             server_tools=server,

@@ -341,7 +341,9 @@ def _input_kinds(messages: list[Any]) -> set[str]:
         for block in blocks if isinstance(blocks, list) else []:
             if not isinstance(block, dict):
                 continue
-            source = block.get("source") if isinstance(block.get("source"), dict) else {}
+            source = block.get("source")
+            if not isinstance(source, dict):
+                source = {}
             if block.get("type") == "image" and source.get("type") != "file":
                 kinds.add("image")
             elif block.get("type") == "document" and (
@@ -383,7 +385,9 @@ def _with_cache_breakpoint(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cached_system(system: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
-    blocks = [{"type": "text", "text": system}] if isinstance(system, str) else copy.deepcopy(system)
+    blocks: list[dict[str, Any]] = (
+        [{"type": "text", "text": system}] if isinstance(system, str) else copy.deepcopy(system)
+    )
     blocks[-1]["cache_control"] = dict(EPHEMERAL)
     return blocks
 

@@ -33,7 +33,7 @@ def web_tools(
             raise UsageError(f"--web-domains: {domain!r} is not a domain (no scheme: example.com)")
     if max_uses is not None and max_uses < 1:
         raise UsageError(f"--web-max-uses must be 1 or more, not {max_uses}")
-    tools = []
+    tools: list[dict[str, Any]] = []
     for name in ("web_search", "web_fetch"):
         resolved = server_tool_type(name, model)
         assert resolved is not None  # both are in SERVER_TOOLS

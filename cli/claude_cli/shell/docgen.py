@@ -23,13 +23,15 @@ COMPLETION_FILES = {"bash": "claude.bash", "zsh": "_claude", "fish": "claude.fis
 
 def command_paths() -> list[tuple[str, ...]]:
     """(), then every subcommand name, as given on the command line."""
+    import click
     from typer.main import get_command
 
     from ..app import app
 
     group = get_command(app)
+    assert isinstance(group, click.Group)  # claude has subcommands
     paths: list[tuple[str, ...]] = [()]
-    for name, cmd in group.commands.items():  # type: ignore[attr-defined]
+    for name, cmd in group.commands.items():
         paths.append((name,))
         paths += [(name, sub) for sub in getattr(cmd, "commands", {})]
     return paths

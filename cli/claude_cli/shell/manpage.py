@@ -112,9 +112,10 @@ def _arguments(cmd: click.Command, ctx: click.Context) -> list[str]:
     """The command's arguments with their help texts, as `--help` lists them."""
     lines = []
     for param in cmd.get_params(ctx):
-        if isinstance(param, click.Argument) and getattr(param, "help", None):
+        text = getattr(param, "help", None)  # Typer's arguments have help; click's have none
+        if isinstance(param, click.Argument) and text:
             name = f"\\fI{esc(param.make_metavar(ctx))}\\fR"
-            lines += [".TP", name, esc(" ".join(param.help.split()))]  # type: ignore[attr-defined]
+            lines += [".TP", name, esc(" ".join(text.split()))]
     return lines
 
 

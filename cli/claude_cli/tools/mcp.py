@@ -200,7 +200,8 @@ def mcp_tools(hub: McpHub, taken: set[str], allow: list[str] | None, timeout: fl
             check_name(name, f"MCP server {server.name}")
             if name in tools or name in taken:
                 raise UsageError(f"MCP server {server.name}: tool name {name!r} is taken twice")
-            schema = tool.get("inputSchema") if isinstance(tool.get("inputSchema"), dict) else {}
+            schema = tool.get("inputSchema")
+            schema = schema if isinstance(schema, dict) else {}
             schema = {**schema, "type": "object"} if schema.get("type") in (None, "object") else schema
             tools[name] = McpTool(
                 name, server, original, str(tool.get("description") or ""), schema, hub, timeout

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -305,7 +305,7 @@ def server_tool(spec: str) -> dict[str, Any]:
 
 
 def tool_choice(
-    choice: str | None, tools: dict[str, Tool], server: list[dict[str, Any]]
+    choice: str | None, tools: Collection[str], server: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """The tool_choice object for --tool-choice auto|any|none|NAME."""
     if choice is None:
