@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .wire import Usage
 
 BATCH_DISCOUNT = 0.5  # Message Batches: half price (it applies to the cache rates too)
 MTOK = 1_000_000
@@ -85,7 +88,7 @@ def price_of(model: str) -> Price | None:
     return PRICES.get((m["family"], (int(m["major"]), int(m["minor"] or 0))))
 
 
-def _tokens(usage: dict[str, Any]) -> tuple[int, int, int, int, int]:
+def _tokens(usage: Usage) -> tuple[int, int, int, int, int]:
     """(input, output, 5-minute writes, 1-hour writes, cache reads) from a usage object."""
     writes = int(usage.get("cache_creation_input_tokens") or 0)
     split = usage.get("cache_creation") or {}
@@ -100,7 +103,7 @@ def _tokens(usage: dict[str, Any]) -> tuple[int, int, int, int, int]:
     )
 
 
-def cost(model: str, usage: dict[str, Any], *, batch: bool = False) -> float | None:
+def cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
     """The USD cost of one response's usage; None for a model without a price."""
     price = price_of(model)
     if price is None:
@@ -139,7 +142,7 @@ def usd(amount: float) -> str:
     return f"${amount:.4f}" if amount >= 0.01 else f"${amount:.6f}"
 
 
-def cost_text(model: str, usage: dict[str, Any], *, batch: bool = False) -> str:
+def cost_text(model: str, usage: Usage, *, batch: bool = False) -> str:
     """`$0.0123`, or `price unknown for MODEL`."""
     amount = cost(model, usage, batch=batch)
     return usd(amount) if amount is not None else f"price unknown for {model}"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TextIO
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TextIO, cast
 
 import orjson
 
@@ -20,6 +20,7 @@ from .errors import STOP_REASON_EXIT, CliError, Exit, counted
 
 if TYPE_CHECKING:
     from .terminal import LiveMarkdown
+    from .wire import Usage
 
 DIM, BOLD_RED, RESET = "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
 
@@ -468,7 +469,7 @@ def write_objects(
         out.write_text("".join(row(o) + "\n" for o in objects))  # names and titles come from the server
 
 
-def usage_line(usage: dict[str, Any]) -> str:
+def usage_line(usage: Mapping[str, object]) -> str:
     """`tokens: 25 in, 15 out, 0 cache read, 0 cache write` from a Message's usage."""
     parts = [
         f"{usage.get('input_tokens') or 0} in",
@@ -525,6 +526,6 @@ def report(
     if show_usage:
         from .pricing import cost_text
 
-        usage = message.get("usage") or {}
+        usage = cast("Usage", message.get("usage") or {})
         out.note(f"claude: {usage_line(usage)}; cost: {cost_text(str(message.get('model')), usage)}")
     return status

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
@@ -23,6 +23,9 @@ from ..errors import CliError, Exit, Unreachable, counted, exit_for_error_type
 from ..render import Output, SilentRenderer
 from .jobs import ErrorClass, Job, error_class, result_line
 from .journal import Journal
+
+if TYPE_CHECKING:
+    from ..wire import Usage
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Tally:
             self.done += 1
         else:
             self.failed += 1
-        usage = result.get("usage") or {}
+        usage = cast("Usage", result.get("usage") or {})
         self.input_tokens += int(usage.get("input_tokens") or 0)
         self.output_tokens += int(usage.get("output_tokens") or 0)
         if usage:

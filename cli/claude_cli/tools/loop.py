@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import orjson
 
@@ -26,6 +26,9 @@ from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, message_text, report, usage_line
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
+
+if TYPE_CHECKING:
+    from ..wire import Usage
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
 MAX_TOKENS_RETRIES = 2
@@ -237,19 +240,19 @@ class Budget:
         """Add what a response cost."""
         from ..pricing import cost
 
-        usage = message.get("usage") or {}
+        usage = cast("Usage", message.get("usage") or {})
         amount = cost(str(message.get("model") or body.get("model")), usage)
         if amount is None:
             self.known = False
         else:
             self.spent += amount
         self.base_tokens = sum(
-            int(usage.get(k) or 0)
-            for k in (
-                "input_tokens",
-                "output_tokens",
-                "cache_read_input_tokens",
-                "cache_creation_input_tokens",
+            int(n or 0)
+            for n in (
+                usage.get("input_tokens"),
+                usage.get("output_tokens"),
+                usage.get("cache_read_input_tokens"),
+                usage.get("cache_creation_input_tokens"),
             )
         )
         self.base_bytes = (
