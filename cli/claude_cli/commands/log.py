@@ -2,9 +2,12 @@
 
 import time
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from ..wire import Usage
 
 EPILOG = """\b
 Examples:
@@ -160,7 +163,7 @@ def _model_needles(model: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((model, resolved)))
 
 
-def _costs(rows: list[tuple[str, float, str, dict[str, int]]]) -> dict[str, tuple[float, bool]]:
+def _costs(rows: "list[tuple[str, float, str, Usage]]") -> dict[str, tuple[float, bool]]:
     """conversation id -> (dollars, whether some turn's model has no price)."""
     from ..pricing import cost
 

@@ -24,6 +24,7 @@ from .opening import open_for_writing, open_read_only, why_read_only
 from .turns import Turn, added, history, history_length
 
 if TYPE_CHECKING:
+    from ..wire import Usage
     from .search import Found
 
 
@@ -161,7 +162,8 @@ class Store:
         `limit` None lists all; `model` keeps conversations with a turn whose model id contains
         one of those strings; `since` those updated at or after that time (seconds since the epoch).
         """
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | float] = []
         if since is not None:
             where.append("updated_at >= ?")
             args.append(since)
@@ -190,9 +192,7 @@ class Store:
         (n,) = self.db.execute("SELECT COUNT(*) FROM conversations").fetchone()
         return int(n)
 
-    def usage(
-        self, conversation_ids: list[str] | None = None
-    ) -> list[tuple[str, float, str, dict[str, int]]]:
+    def usage(self, conversation_ids: list[str] | None = None) -> list[tuple[str, float, str, Usage]]:
         """(conversation id, created_at, model, usage) of every stored turn, or of those conversations'.
 
         The usage holds the token counts the log keeps (cache writes without their 5m/1h split).

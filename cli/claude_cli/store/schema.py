@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -98,7 +99,8 @@ def _each_turn_once(db: sqlite3.Connection) -> bool:
     _run(db, TABLES)
     if not old:
         return False
-    conversation, previous = None, []
+    conversation: str | None = None
+    previous: list[dict[str, Any]] = []
     for cid, seq, created, model, request_json, response_json, stop, duration in db.execute(
         "SELECT conversation_id, seq, created_at, model, request, response, stop_reason, duration_ms"
         " FROM turns_v0 ORDER BY conversation_id, seq"
