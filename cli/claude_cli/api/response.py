@@ -94,13 +94,14 @@ class _WatchedSocket:
         return io.BufferedReader(_WatchedReader(self._sock, self._silence))
 
 
-def watched(silence: Silence) -> Callable[..., http.client.HTTPResponse]:
+def watched(silence: Silence) -> type[http.client.HTTPResponse]:
     """A response_class for an HTTPConnection whose reads `silence` bounds."""
 
-    def response(sock: socket.socket, *args: Any, **kwargs: Any) -> http.client.HTTPResponse:
-        return http.client.HTTPResponse(_WatchedSocket(sock, silence), *args, **kwargs)  # type: ignore[arg-type]
+    class Watched(http.client.HTTPResponse):
+        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+            super().__init__(_WatchedSocket(sock, silence), *args, **kwargs)  # type: ignore[arg-type]
 
-    return response
+    return Watched
 
 
 class Response:

@@ -121,7 +121,9 @@ class Transport:
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
             proxy = proxy_for(self._scheme, self._host)
-            host, port = (proxy.hostname, proxy.port) if proxy else (self._host, self._port)
+            host, port = self._host, self._port
+            if proxy is not None and proxy.hostname:  # (proxy_for returns only proxies with a host)
+                host, port = proxy.hostname, proxy.port
             if self._scheme == "https":
                 import ssl
 
@@ -314,7 +316,8 @@ def proxy_for(scheme: str, host: str) -> SplitResult | None:
         return None  # the common case costs nothing: urllib.request is not imported
     import urllib.request
 
-    if urllib.request.proxy_bypass_environment(host):
+    # urllib.request has it (the NO_PROXY rule); typeshed's stub leaves it out.
+    if urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]
         return None
     proxies = urllib.request.getproxies_environment()
     url = proxies.get(scheme) or proxies.get("all")
