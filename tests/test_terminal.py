@@ -600,3 +600,31 @@ def test_chat_mcp_start_up_says_so_and_keeps_typed_text_for_the_prompt(env, emu,
     finally:
         child.close()
     assert emu.message_requests[0].body["messages"][0]["content"] == "typed early and sent"
+
+
+@pytest.mark.parametrize("width", [40, 120])
+def test_batch_progress_fits_the_terminal_and_leaves_no_stacked_lines(term, emu, tmp_path, width) -> None:
+    """The week-of-use trial: at 40 columns a 200-line batch left about 150 stacked progress lines
+    (a line wider than the terminal wraps, and erasing the row it ends on leaves the rows above)."""
+    emu.latency = 0.1  # slow enough that the progress line is drawn many times
+    lines = tmp_path / "many.jsonl"
+    lines.write_text("".join(f'{{"id": "q{i}", "prompt": "question number {i}"}}\n' for i in range(200)))
+    t = term(width)
+    t.start(f"{claude('batch', str(lines))} > {tmp_path / 'out.jsonl'}")
+    t.wait_for("claude: batch 1")  # the progress line is drawn
+    t.wait_for("__EXIT=0__", timeout=60)
+    rows = t._run("capture-pane", "-p", "-S", "-").splitlines()
+    assert [r for r in rows if re.match(r"claude: batch \d|.*/200 · ", r)] == [], rows
+    assert any(r.startswith("claude: batch: 200 done") for r in rows), rows
+
+
+@pytest.mark.parametrize("extra", [{}, {"COLUMNS": "60"}], ids=["default", "COLUMNS"])
+def test_a_terminal_of_zero_columns_gets_the_default_width_or_columns(term, extra) -> None:
+    """Some `script` and CI ptys report 0 columns: answers wrapped at about 10 columns."""
+    t = term(120, **extra)
+    words = " ".join(f"word{i}" for i in range(60))
+    t.start(f"stty cols 0; {claude('ask', words)}")
+    screen = t.wait_for("__EXIT=0__")
+    answer = [r.rstrip() for r in screen.splitlines() if "word" in r]
+    want = int(extra.get("COLUMNS", 80))
+    assert want - 12 <= max(len(r) for r in answer) <= want, screen

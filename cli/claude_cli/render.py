@@ -189,6 +189,10 @@ class Output:
 
             if time.monotonic() < self._progress_held_until:
                 return
+        if text is not None:  # one row: a wrapped line's first rows could not be erased by the next
+            from .terminal import fit, terminal_size
+
+            text = fit(text, terminal_size(2)[0] - 1)
         line = "" if text is None else (f"{DIM}{text}{RESET}" if self.color else text)
         self.stderr.write("\r\x1b[2K" + line)
         self.stderr.flush()

@@ -80,12 +80,34 @@ def _tidy(lines: list[str]) -> list[str]:
 
 
 def terminal_size(fd: int = 1) -> tuple[int, int]:
-    """(columns, rows) of the terminal on fd, or 80x24."""
+    """(columns, rows) of the terminal on fd. One that reports 0 (some `script` and CI ptys, `stty
+    cols 0`) or none gets COLUMNS and LINES when set, else 80x24 - not a 10-column answer. A size
+    the terminal reports wins over the variables, which an exported COLUMNS leaves stale."""
     try:
-        size = os.get_terminal_size(fd)
-        return max(size.columns, 10), max(size.lines, 3)
+        columns, rows = os.get_terminal_size(fd)
     except OSError:
-        return 80, 24
+        columns = rows = 0
+    columns = columns or _positive(os.environ.get("COLUMNS")) or 80
+    rows = rows or _positive(os.environ.get("LINES")) or 24
+    return max(columns, 10), max(rows, 3)
+
+
+def _positive(value: str | None) -> int:
+    """A positive whole number from an environment variable, else 0."""
+    return int(value) if value and value.isdigit() else 0
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to fit in `width` columns on one row, with an ellipsis where it was cut."""
+    if _cells(text) <= width:
+        return text
+    kept, used = [], 0
+    for c in text:
+        used += _cells(c)
+        if used > width - 1:
+            break
+        kept.append(c)
+    return "".join(kept) + "…"
 
 
 class LiveMarkdown:
