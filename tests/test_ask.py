@@ -25,7 +25,7 @@ def test_stdin_and_prompt_make_one_turn(cli, emu) -> None:
     assert body["stream"] is True
     headers = emu.message_requests[-1].headers
     assert headers["x-api-key"] == KEY
-    assert headers["anthropic-version"] == "2023-06-01"
+    assert headers["anthropic-version"] == "2026-10-21"  # SDK 2.x's version, the default
     assert run.stderr == ""
 
 
@@ -80,6 +80,8 @@ def test_system_from_file_and_flags_reach_the_api(cli, emu, tmp_path: Path) -> N
         "u7",
         "--param",
         "top_k=3",
+        "--api-version",
+        "2023-06-01",  # 2026-10-21 removed top_k
         "hi",
     )
     assert run.code == 0, run
@@ -318,7 +320,7 @@ def test_tool_run_refuses_a_forced_tool_choice_on_sonnet_5_5(cli, emu, tmp_path)
 def test_a_400_for_a_parameter_names_the_flag_to_drop(cli, emu) -> None:
     """Issue 14: for a model the rules do not know, the API's 400 is explained in terms of flags."""
     emu.enqueue(Reply.error(400, "invalid_request_error", "`temperature` is deprecated for this model."))
-    run = cli("ask", "-m", "claude-nova-1", "--temperature", "0.2", "hi")
+    run = cli("ask", "-m", "claude-nova-1", "--temperature", "0.2", "--api-version", "2023-06-01", "hi")
     assert run.code == 10 and run.stderr.count("\n") == 1
     assert run.stderr.startswith(
         "claude: error: --temperature is not accepted by claude-nova-1; drop it or use --effort"

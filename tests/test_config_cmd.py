@@ -6,7 +6,9 @@ import os
 import stat
 from pathlib import Path
 
-KNOWN = "model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, alias.NAME"
+KNOWN = "model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, api_version, " + (
+    "alias.NAME"
+)
 
 
 def mode(path: Path) -> int:

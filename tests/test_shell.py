@@ -112,6 +112,7 @@ def test_bash_completes_what_belongs_after_a_nested_subcommand(cli, env) -> None
         "api_key_command",
         "system",
         "log",
+        "api_version",
         "alias.",
     ]
     assert bash_complete("claude", "config", "set", "") == keys
@@ -171,6 +172,7 @@ def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -
             "api_key_command",
             "system",
             "log",
+            "api_version",
             "alias.",
         ]
     )

@@ -97,7 +97,8 @@ class ChatSession:
         if self.tools is not None:
             self.tools.declare(body)
         if not self.opts.force:
-            check_body(body, flow.learned_for(self.flags, self.config, body["model"]))
+            learned = flow.learned_for(self.flags, self.config, body["model"])
+            check_body(body, learned, version=flow.api_version(self.flags, self.config))
         return body, betas
 
     def _probe(self) -> tuple[dict[str, Any], list[str]]:

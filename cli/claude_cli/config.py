@@ -38,6 +38,7 @@ class Config:
     aliases: dict[str, str] = field(default_factory=dict)
     mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.NAME] tables: MCP servers (tools/mcp.py)
     log: bool | None = None  # false: store no conversation (`claude log off`)
+    api_version: str | None = None  # the anthropic-version header (versions.py)
     path: Path | None = None
 
 
@@ -50,6 +51,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "api_key_command": str,
     "system": str,
     "log": bool,
+    "api_version": str,
     "aliases": dict,
     "mcp": dict,
 }
@@ -84,6 +86,10 @@ def setting_problem(key: str, value: Any) -> str | None:
         return seconds_problem(value)
     if key == "max_retries" and value < 0:
         return f"must be 0 or more, not {value}"
+    if key == "api_version":
+        from .versions import version_problem
+
+        return version_problem(value)
     if key == "max_tokens" and value < 1:  # the API requires max_tokens >= 1
         return f"must be at least 1, not {value}"
     if key == "base_url" and value != EMULATOR_URL:
@@ -277,6 +283,24 @@ def resolve_base_url(flag: str | None, config: Config) -> str:
                 raise ConfigError(f"base URL {problem} (from {source})", Exit.USAGE)
             return url.rstrip("/")
     return (config.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+
+def resolve_api_version(flag: str | None, config: Config) -> str:
+    """--api-version, then CLAUDE_API_VERSION, then the config file's api_version, then the default
+    (versions.DEFAULT_API_VERSION). A version the API does not know is an error naming its source."""
+    from .versions import DEFAULT_API_VERSION, ENV_VAR
+
+    for source, value in (
+        ("--api-version", flag),
+        (ENV_VAR, os.environ.get(ENV_VAR)),
+        ("the config file's api_version", config.api_version),
+    ):
+        if value:
+            problem = setting_problem("api_version", value)
+            if problem:
+                raise ConfigError(f"API version {problem} (from {source})", Exit.USAGE)
+            return value
+    return DEFAULT_API_VERSION
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .message.inputs import read_json_object, read_messages, text_or_file
 from .message.options import request_options
 from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
 from .render import Output, Renderer, SilentRenderer, make_renderer, report
+from .versions import DEFAULT_API_VERSION
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
@@ -54,6 +55,7 @@ class Prepared:
     pending: list[dict[str, Any]] = field(default_factory=list)  # tool calls the history left unanswered
     pending_at: int = 0  # where their tool_result blocks go: the message after the history
     learned: Learned | None = None  # what `claude models` cached about the model's capabilities
+    api_version: str = DEFAULT_API_VERSION  # the anthropic-version it is checked under and sent with
 
     def answer_pending(self, results: list[dict[str, Any]]) -> None:
         """Put the tool_result blocks for the pending calls right after the history."""
@@ -113,10 +115,19 @@ def prepare(
         body.pop("stream", None)
     at = len(history["messages"]) if history is not None else 0
     learned = learned_for(flags, config, body["model"])
+    version = api_version(flags, config)
     if not opts.force:
         carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
-        check_sendable(body, pending, at, learned, carried)
-    return Prepared(body, betas, config, conversation_id, title or None, pending, at, learned)
+        check_sendable(body, pending, at, learned, carried, version=version)
+    return Prepared(body, betas, config, conversation_id, title or None, pending, at, learned, version)
+
+
+def api_version(flags: SimpleNamespace, config: cfg.Config) -> str:
+    """The anthropic-version this run sends: --api-version, CLAUDE_API_VERSION, the config, the default."""
+    try:
+        return cfg.resolve_api_version(getattr(flags, "api_version", None), config)
+    except cfg.ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def learned_for(flags: SimpleNamespace, config: cfg.Config, model: str) -> Learned | None:
@@ -154,14 +165,16 @@ def check_sendable(
     at: int,
     learned: Learned | None = None,
     carried: frozenset[str] = frozenset(),
+    *,
+    version: str,
 ) -> None:
-    """check_body on the body as it will be sent: with any pending tool calls answered at `at`;
-    `carried`: the fields a continued conversation set and no flag changed."""
+    """check_body on the body as it will be sent (under API `version`): with any pending tool calls
+    answered at `at`; `carried`: the fields a continued conversation set and no flag changed."""
     if pending:
         from .message.pending import answer, not_run
 
         body = {**body, "messages": answer(body["messages"], at, not_run(pending))}
-    check_body(body, learned, carried)
+    check_body(body, learned, carried, version=version)
 
 
 def attachment_blocks(
@@ -310,6 +323,7 @@ def make_transport(
         timeout=timeout or cfg.DEFAULT_TIMEOUT,
         max_retries=cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
         wait_retry=bool(getattr(flags, "wait_retry", False)),
+        api_version=api_version(flags, config),
         debug=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
         notice=(lambda line: out.note(f"claude: {line}", dim=True))
         if (flags.debug or out.stderr_tty)
@@ -412,7 +426,13 @@ def run_message(
 
         apply_schema(prepared.body, schema, prepared.learned)
     if (web or schema is not None) and not flags.force:  # the body grew: check it again
-        check_sendable(prepared.body, prepared.pending, prepared.pending_at, prepared.learned)
+        check_sendable(
+            prepared.body,
+            prepared.pending,
+            prepared.pending_at,
+            prepared.learned,
+            version=prepared.api_version,
+        )
     transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if flags.dry_run:
         print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out, whole=fmt != "text")

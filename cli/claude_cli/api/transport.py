@@ -17,10 +17,10 @@ from urllib.parse import SplitResult, urlsplit
 from .. import __version__
 from ..config import Credentials
 from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
+from ..versions import DEFAULT_API_VERSION
 from .response import Response, Silence, api_error_from_body, body_decoder, describe, watched
 from .retry import SYSTEM_CLOCK, Clock, Pacer, backoff, retry_after_seconds, should_retry, too_long
 
-API_VERSION = "2023-06-01"
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's documented request size limit
 
 
@@ -52,6 +52,7 @@ class Transport:
         notice: Callable[[str], None] | None = None,
         wait_retry: bool = False,
         clock: Clock = SYSTEM_CLOCK,
+        api_version: str = DEFAULT_API_VERSION,
     ) -> None:
         parts = urlsplit(base_url)
         try:
@@ -69,6 +70,7 @@ class Transport:
         self._prefix = parts.path.rstrip("/")
         self._credentials = credentials or Credentials()
         self._betas = list(betas or [])
+        self.api_version = api_version  # the anthropic-version header (versions.py)
         self.timeout = timeout
         self.max_retries = max_retries
         self.wait_retry = wait_retry  # wait out a retry-after too_long() instead of failing
@@ -101,7 +103,7 @@ class Transport:
     ) -> dict[str, str]:
         """The request headers; with redact, the secrets are replaced for display."""
         h = {
-            "anthropic-version": API_VERSION,
+            "anthropic-version": self.api_version,
             "content-type": content_type,
             "accept": "text/event-stream" if stream else "application/json",
             "user-agent": f"claude-cli/{__version__}",

@@ -119,6 +119,12 @@ def run_batches(
     todo_ids = {job.id for job in todo}
     seen = {job.id for job in all_jobs if job.id not in todo_ids}
     run = _Run(transport, sink, by_id, seen, waiting)
+    for batch_id, version in (journal.batch_versions() if journal is not None else {}).items():
+        if version and version != transport.api_version:  # its lines were checked under that one
+            sink.out.note(
+                f"claude: note: {batch_id} was created under API version {version}; "
+                f"this run sends {transport.api_version}"
+            )
     try:
         for batch_id in list(waiting):
             run.refresh(batch_id)
@@ -158,7 +164,7 @@ class _Run:
             ids = [job.id for job in group]
             if journal is not None:
                 try:
-                    journal.add_batch(batch["id"], ids)
+                    journal.add_batch(batch["id"], ids, self.transport.api_version)
                 except StateNotWritten as exc:
                     # A batch the state file does not know would be submitted again by the re-run.
                     raise _unrecorded(self.transport, batch["id"], exc) from None

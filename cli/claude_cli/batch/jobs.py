@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from ..errors import CliError, UsageError, json_object
+from ..versions import DEFAULT_API_VERSION
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the Message Batches rule for custom_id
 PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params", "template"}
@@ -86,6 +87,7 @@ class Template:
     prompt: Any = None  # callable(str) -> str: a -t template's prompt around each line's prompt
     by_name: Any = None  # callable(str) -> Template: the Template for a line's own "template"
     learned: Any = None  # callable(model) -> Learned | None: what `claude models` cached about it
+    api_version: str = DEFAULT_API_VERSION  # every line is checked under the version it is sent with
 
 
 def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> list[Job]:
@@ -134,7 +136,7 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
             from ..message.structured import apply_schema
 
             apply_schema(body, template.schema, learned)
-        _check(body, template.force, learned)
+        _check(body, template.force, learned, template.api_version)
         return Job(
             str(obj["custom_id"]), number, body, template.schema, list(template.betas), "model" in params
         )
@@ -193,18 +195,18 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
         from ..message.structured import apply_schema
 
         apply_schema(body, schema, learned)
-    _check(body, template.force, learned)
+    _check(body, template.force, learned, template.api_version)
     own_model = "model" in obj or "model" in (obj.get("params") or {})
     return Job(job_id, number, body, schema, betas, own_model)
 
 
-def _check(body: dict[str, Any], force: bool, learned: Any = None) -> None:
+def _check(body: dict[str, Any], force: bool, learned: Any, version: str) -> None:
     from ..api.exchange import encode
     from ..message.request import check_body, check_ranges
 
     check_ranges(body)
     if not force:
-        check_body(body, learned)
+        check_body(body, learned, version=version)
     encode(body)  # what JSON cannot carry (a number past 64 bits) is this line's error, before sending
 
 

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE TABLE IF NOT EXISTS batches (
     batch_id TEXT PRIMARY KEY,
     ids BLOB NOT NULL,
-    created REAL NOT NULL DEFAULT (julianday('now'))
+    created REAL NOT NULL DEFAULT (julianday('now')),
+    api_version TEXT  -- the anthropic-version it was created (and its lines checked) under
 );
 """
 
@@ -60,6 +61,9 @@ class Journal:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # survives a process crash; see store.py
             self.db.executescript(SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(batches)")}
+            if "api_version" not in columns:  # a state file from before the column (NULL: unknown)
+                self.db.execute("ALTER TABLE batches ADD COLUMN api_version TEXT")
         except sqlite3.Error as exc:
             raise UsageError(f"--state {path}: not a usable state file ({exc})") from None
 
@@ -75,10 +79,12 @@ class Journal:
             (job_id, fingerprint, line, orjson.dumps(result)),
         )
 
-    def add_batch(self, batch_id: str, ids: list[str]) -> None:
-        """Remember a submitted Message Batch and the ids it holds; StateNotWritten if it cannot."""
+    def add_batch(self, batch_id: str, ids: list[str], api_version: str) -> None:
+        """Remember a submitted Message Batch, the ids it holds and the API version it was created
+        under; StateNotWritten if it cannot."""
         self._write(
-            "INSERT OR REPLACE INTO batches (batch_id, ids) VALUES (?, ?)", (batch_id, orjson.dumps(ids))
+            "INSERT OR REPLACE INTO batches (batch_id, ids, api_version) VALUES (?, ?, ?)",
+            (batch_id, orjson.dumps(ids), api_version),
         )
 
     def _write(self, sql: str, values: tuple[Any, ...]) -> None:
@@ -91,6 +97,10 @@ class Journal:
         """batch id -> the ids submitted in it, oldest first."""
         rows = self.db.execute("SELECT batch_id, ids FROM batches ORDER BY created, rowid")
         return {b: orjson.loads(ids) for b, ids in rows}
+
+    def batch_versions(self) -> dict[str, str | None]:
+        """batch id -> the API version it was created under (None: journaled before it was kept)."""
+        return dict(self.db.execute("SELECT batch_id, api_version FROM batches"))
 
     def drop_batch(self, batch_id: str) -> None:
         self._write("DELETE FROM batches WHERE batch_id = ?", (batch_id,))

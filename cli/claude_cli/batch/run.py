@@ -89,6 +89,7 @@ def job_template(flags: SimpleNamespace, config: cfg.Config, schema: str | None)
         tail=tail,
         prompt=prompt,
         learned=lambda model: flow.learned_for(flags, config, model),
+        api_version=flow.api_version(flags, config),
     )
 
 
@@ -232,7 +233,7 @@ def submit_only(
         for group in chunks(jobs):
             batch = create(transport, group)
             if journal is not None:
-                journal.add_batch(batch["id"], [job.id for job in group])
+                journal.add_batch(batch["id"], [job.id for job in group], transport.api_version)
             out.write(f"{batch['id']}\n".encode())
     finally:
         transport.close()

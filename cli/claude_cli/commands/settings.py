@@ -19,8 +19,8 @@ app = typer.Typer(
     The file is TOML, at $CLAUDE_CONFIG or else the platform's config directory
     (~/.config/claude-cli/config.toml). It holds defaults for every command: model, max_tokens,
     base_url, timeout, max_retries, system, api_key_command (a program that prints the key),
-    [aliases] for -m and [mcp.NAME] servers. Flags win over environment variables, which win
-    over the file.
+    api_version (the anthropic-version sent), [aliases] for -m and [mcp.NAME] servers. Flags
+    win over environment variables, which win over the file.
 
     path prints where the file is and show prints it on stdout (checked first: a broken file
     is an error naming its line). set checks a value with the same rules as the flag before
@@ -55,7 +55,8 @@ def set_(
     key: Annotated[
         str,
         typer.Argument(
-            help="model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, alias.NAME"
+            help="model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, "
+            "api_version, alias.NAME"
         ),
     ],
     value: Annotated[

@@ -176,6 +176,13 @@ def _connection_flags(
             help="API base URL; 'emulator': the built-in stand-in (no key). Env: ANTHROPIC_BASE_URL.",
         ),
     ] = None,
+    api_version: Annotated[
+        str | None,
+        typer.Option(
+            "--api-version",
+            help="anthropic-version to send: 2026-10-21 (default) or 2023-06-01. Env: CLAUDE_API_VERSION.",
+        ),
+    ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Seconds of silence before giving up (default 600).")
     ] = None,

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from .. import versions
 from ..errors import UsageError
 from . import capabilities
 
@@ -245,9 +246,14 @@ _FEATURE_FIELDS = {
 
 
 def check_body(
-    body: dict[str, Any], learned: capabilities.Learned | None = None, carried: frozenset[str] = frozenset()
+    body: dict[str, Any],
+    learned: capabilities.Learned | None = None,
+    carried: frozenset[str] = frozenset(),
+    *,
+    version: str = versions.DEFAULT_API_VERSION,
 ) -> None:
-    """Apply the model rules to a final body; raises UsageError naming the rule (see --force).
+    """Apply the model rules, and those of the API `version` it goes with, to a final body; raises
+    UsageError naming the rule (see --force).
 
     `learned` is what the Models API said of the model (the cache `claude models` keeps); where it
     speaks to a feature it decides, and the message says so with the cache's date. `carried`:
@@ -264,6 +270,7 @@ def check_body(
     sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
     if capabilities.SAMPLING in rejected and sampling:
         refuse(capabilities.SAMPLING, "; drop " + ", ".join(f"--{k.replace('_', '-')}" for k in sampling))
+    problems += _version_problems(body, version, model, capabilities.SAMPLING in rejected)
     messages = body.get("messages") or []
     if capabilities.PREFILL in rejected and messages and capabilities.is_prefill(messages[-1]):
         refuse(capabilities.PREFILL, ": the last message must be the user's; drop --prefill")
@@ -322,7 +329,7 @@ def check_body(
             )
     if problems:
         feature, text = problems[0]
-        if carried & set(_FEATURE_FIELDS.get(feature, ())):
+        if carried & set(_FEATURE_FIELDS.get(feature, (feature,))):
             text += " (the conversation being continued sets it; a flag overrides it)"
         if learned is not None and feature in from_api:
             raise UsageError(
@@ -330,6 +337,24 @@ def check_body(
                 " refreshes it; or --force to send anyway)"
             )
         raise UsageError(text + " (or --force to send anyway)")
+
+
+def _version_problems(
+    body: dict[str, Any], version: str, model: str, model_rejects_sampling: bool
+) -> list[tuple[str, str]]:
+    """(field, text) for what API `version` refuses in `body` (versions.py), with what to do."""
+    out: list[tuple[str, str]] = []
+    for problem in versions.problems(body, version):
+        text = problem.text(version)
+        if problem.message is None:
+            if model_rejects_sampling:
+                continue  # the model rule above says it better: no version takes it for this model
+            flag = "--" + problem.field.replace("_", "-")
+            text += f"; drop {flag}, or send --api-version {versions.V2023}, under which {model} takes it"
+        else:
+            text += f"; send --api-version {versions.V2023} to continue this history as it is"
+        out.append((problem.field, text))
+    return out
 
 
 def _input_kinds(messages: list[Any]) -> set[str]:

@@ -123,7 +123,9 @@ def run_loop(
     add_tools(body, settings)
     if not flags.force:
         # again: now with the tools
-        flow.check_sendable(body, prepared.pending, prepared.pending_at, prepared.learned)
+        flow.check_sendable(
+            body, prepared.pending, prepared.pending_at, prepared.learned, version=prepared.api_version
+        )
     transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
     if prepared.pending and settings.dry_run_tools:
         _print_plan(prepared.pending, settings.tools, out, fmt)
