@@ -23,7 +23,8 @@ from pathlib import Path
 
 import orjson
 
-from claude_cli.emulator.server import Emulator, Reply
+from claude_cli.emulator.script import Reply
+from claude_cli.emulator.server import Emulator
 
 KEY = "sk-bench"
 CLAUDE = [sys.executable, "-m", "claude_cli"]

@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 
-from claude_cli.emulator.server import Emulator, Reply
+from claude_cli.emulator.script import Reply
+from claude_cli.emulator.server import Emulator
 
 KEY = "sk-bench"
 CLAUDE = [sys.executable, "-m", "claude_cli"]

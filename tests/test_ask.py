@@ -11,7 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Emulator, Reply
+from claude_cli.emulator.script import Reply
+from claude_cli.emulator.server import Emulator
 
 from .conftest import KEY
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 
 def jsonl(n: int) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pexpect
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 
 def answer(command: str, explanation: str = "It does the thing.") -> Reply:

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from claude_cli.api.events import Accumulator, SSEDecoder, parse_event_data
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 from .conftest import CONFORMANCE
 

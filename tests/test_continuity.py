@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 PY = sys.executable
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 from .tty import TmuxChild
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 from claude_cli.pricing import cost, price_of, usd, worst_case
 
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 from claude_cli.message.extract import extract_blocks
 
 

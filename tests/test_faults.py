@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 
 def test_429_with_retry_after_then_success(cli, emu) -> None:

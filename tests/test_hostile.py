@@ -8,7 +8,7 @@ import json
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 # -- compressed responses ------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ import pexpect
 import pytest
 
 from claude_cli.emulator.models import builtin_models
-from claude_cli.emulator.server import Emulator, Reply
+from claude_cli.emulator.script import Reply
+from claude_cli.emulator.server import Emulator
 from claude_cli.render import printable
 
 from .conftest import KEY

@@ -21,7 +21,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 from .conftest import KEY
 

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 from .conftest import KEY
 

@@ -16,7 +16,7 @@ import pytest
 from claude_cli.api.retry import Clock, Pacer, backoff, retry_after_seconds
 from claude_cli.api.transport import Transport
 from claude_cli.config import Credentials
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 from claude_cli.errors import ApiError
 
 from .conftest import KEY

@@ -336,7 +336,7 @@ def test_web_adds_the_search_and_fetch_tools_and_cites_sources(cli, emu) -> None
 
 
 def test_web_continues_a_paused_turn_and_stores_the_whole_exchange(cli, emu, env) -> None:
-    from claude_cli.emulator.server import Reply
+    from claude_cli.emulator.script import Reply
 
     paused = [
         {"type": "text", "text": "Searching. "},
@@ -360,7 +360,7 @@ def test_web_continues_a_paused_turn_and_stores_the_whole_exchange(cli, emu, env
 
 
 def test_web_json_output_is_one_message_with_every_turn(cli, emu) -> None:
-    from claude_cli.emulator.server import Reply
+    from claude_cli.emulator.script import Reply
 
     emu.enqueue(Reply("message", content=PAUSED, stop_reason="pause_turn"))
     run = cli("ask", "--web", "-o", "json", "q")
@@ -372,7 +372,7 @@ def test_web_json_output_is_one_message_with_every_turn(cli, emu) -> None:
 
 
 def test_without_web_a_pause_is_exit_5_and_web_flags_need_web(cli, emu) -> None:
-    from claude_cli.emulator.server import Reply
+    from claude_cli.emulator.script import Reply
 
     emu.enqueue(Reply("message", content=[{"type": "text", "text": "A"}], stop_reason="pause_turn"))
     assert cli("ask", "q").code == 5
@@ -383,7 +383,7 @@ def test_without_web_a_pause_is_exit_5_and_web_flags_need_web(cli, emu) -> None:
 
 
 def test_web_on_stream_chat_and_batch(cli, emu) -> None:
-    from claude_cli.emulator.server import Reply
+    from claude_cli.emulator.script import Reply
 
     assert cli("stream", "--web", "news?").code == 0
     assert emu.message_requests[-1].body["tools"][0]["name"] == "web_search"
@@ -404,7 +404,7 @@ def test_web_on_stream_chat_and_batch(cli, emu) -> None:
 def test_files_download_writes_the_bytes_under_the_files_own_name(
     cli, emu, tmp_path: Path, monkeypatch
 ) -> None:
-    file_id = emu.store_file("../../report.csv", "text/csv", b"a,b\n1,2\n")
+    file_id = emu.state.store_file("../../report.csv", "text/csv", b"a,b\n1,2\n")
     monkeypatch.chdir(tmp_path)
     run = cli("files", "download", file_id)
     assert run.code == 0, run
@@ -416,7 +416,7 @@ def test_files_download_writes_the_bytes_under_the_files_own_name(
     assert run.stdout_bytes == b"a,b\n1,2\n"
     run = cli("files", "download", file_id, "-o", str(tmp_path / "x.csv"))
     assert (tmp_path / "x.csv").read_bytes() == b"a,b\n1,2\n"
-    uploaded = emu.store_file("mine.txt", "text/plain", b"x", downloadable=False)
+    uploaded = emu.state.store_file("mine.txt", "text/plain", b"x", downloadable=False)
     run = cli("files", "download", uploaded)
     assert run.code == 10 and "is not downloadable" in run.stderr
     got = [r for r in emu.requests if r.path.endswith("/content")]
@@ -424,9 +424,9 @@ def test_files_download_writes_the_bytes_under_the_files_own_name(
 
 
 def test_tool_run_reuses_the_container_and_downloads_what_the_code_made(cli, emu, tmp_path: Path) -> None:
-    from claude_cli.emulator.server import Reply
+    from claude_cli.emulator.script import Reply
 
-    emu.containers.add("container_t1")
+    emu.state.containers.add("container_t1")
     paused = [{"type": "server_tool_use", "id": "srvtoolu_1", "name": "bash_code_execution", "input": {}}]
     emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn", container={"id": "container_t1"}))
     out = tmp_path / "out"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 
 def templates_dir(env: dict[str, str]) -> Path:

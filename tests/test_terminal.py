@@ -16,7 +16,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 from .tty import TmuxChild
 

@@ -11,7 +11,7 @@ import threading
 
 import orjson
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 from .wire import END, SSE_HEAD, START, TEXT_START, delta, scripted, sse
 

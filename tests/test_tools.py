@@ -17,7 +17,8 @@ import orjson
 import pexpect
 import pytest
 
-from claude_cli.emulator.server import SIGNATURE, Reply
+from claude_cli.emulator.answers import SIGNATURE
+from claude_cli.emulator.script import Reply
 
 PY = sys.executable
 

@@ -289,8 +289,8 @@ def test_files_upload_list_info_attach_delete(cli, emu, tmp_path: Path) -> None:
     run = cli("files", "upload", "-q", str(png), str(pdf))
     assert run.code == 0, run
     image_id, doc_id = run.stdout.split()
-    assert emu.file_data[image_id] == png.read_bytes()
-    assert emu.files[doc_id]["mime_type"] == "application/pdf"
+    assert emu.state.file_data[image_id] == png.read_bytes()
+    assert emu.state.files[doc_id]["mime_type"] == "application/pdf"
 
     listed = cli("files", "list")
     assert listed.stdout.splitlines() == [

@@ -1,6 +1,6 @@
 """`python -m claude_cli.emulator` runs the emulator in the foreground."""
 
-from .server import main
+from .cli import main
 
 if __name__ == "__main__":
     main()

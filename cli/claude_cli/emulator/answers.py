@@ -1,0 +1,172 @@
+"""What the emulator answers when nothing is scripted, and the Message built around a reply.
+
+The default answer echoes the last user text ("You said: ..."), thinking first when the
+request asks for thinking; stop_sequences and max_tokens are honoured. With client tools it
+first calls one (input made from its schema) and answers tool results by quoting them; with
+structured output it answers JSON matching the schema; cited documents, web search and code
+execution get server_tools.py's blocks. Token counts are deterministic stand-ins (about four
+bytes a token; one word a token of output), and prompt caching is reported as the API does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .content import attachment_summary, example_for, tool_results_text
+from .script import Reply
+from .server_tools import default_blocks
+from .state import State
+
+SIGNATURE = "EmulatorSignature0123456789abcdef"
+
+
+def answer_for(state: State, body: dict[str, Any]) -> Reply:
+    """The unscripted answer: server tool blocks when the request calls for them, else the echo."""
+    made = default_blocks(body, state.new_id, state.containers, state.store_file)
+    if made is None:
+        return default_reply(body)
+    blocks, container = made
+    if (body.get("messages") or [{}])[-1].get("role") == "assistant":  # a paused turn continued
+        blocks = blocks + (default_reply(body).content or [])
+    return Reply("message", content=blocks, container=container)
+
+
+def default_reply(body: dict[str, Any]) -> Reply:
+    """What the emulator says when nothing is scripted: an echo of the last user text.
+
+    With tools declared it first calls one (input made from its schema), and answers tool
+    results by quoting them; with structured output it answers JSON matching the schema.
+    """
+    messages = body.get("messages") or []
+    blocks: list[dict[str, Any]] = []
+    thinking = body.get("thinking") or {}
+    if thinking.get("type") in ("enabled", "adaptive"):
+        shown = thinking.get("display") != "omitted"
+        blocks.append(
+            {
+                "type": "thinking",
+                "thinking": "Let me think about that." if shown else "",
+                "signature": SIGNATURE,
+            }
+        )
+    results = tool_results_text(messages[-1]) if messages else None
+    call = None if results is not None else _tool_to_call(body)
+    if call is not None:
+        block = {"type": "tool_use", "id": f"toolu_emu_{len(messages):04d}", **call}
+        return Reply("message", content=[*blocks, block], stop_reason="tool_use")
+    schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
+    if schema is not None:
+        answer = example_for(schema)
+        if isinstance(answer, dict) and {"command", "explanation"} <= set(answer):  # `claude cmd`
+            words = "".join(c for c in last_user_text(messages) if c.isalnum() or c == " ")
+            answer = {"command": f"echo {' '.join(words.split()[:8])}", "explanation": "Prints the request."}
+        return Reply.text(orjson.dumps(answer).decode())
+    text = "You said: " + last_user_text(messages) if results is None else "Tool results: " + results
+    if results is None and "code block" in last_user_text(messages).lower():
+        text = code_answer(last_user_text(messages))
+    users = [m for m in messages if m.get("role") == "user"]
+    seen = attachment_summary(users[-1]) if users else ""
+    if seen:
+        text += f" (attached: {seen})"
+    stop_reason, stop_sequence = "end_turn", None
+    for seq in body.get("stop_sequences") or []:
+        at = text.find(seq)
+        if at >= 0:
+            text, stop_reason, stop_sequence = text[:at], "stop_sequence", seq
+            break
+    words = text.split(" ")
+    if len(words) > body.get("max_tokens", 1 << 30):  # one word, one token
+        text, stop_reason = " ".join(words[: body["max_tokens"]]), "max_tokens"
+    blocks.append({"type": "text", "text": text})
+    return Reply("message", content=blocks, stop_reason=stop_reason, stop_sequence=stop_sequence)
+
+
+def code_answer(asked: str) -> str:
+    """The answer to a request for code: prose around two fenced blocks (for -x / --extract-all)."""
+    first = " ".join(asked.split())[:60].replace('"', "'")
+    return (
+        "Here is the code:\n\n```python\n"
+        f'print("You asked: {first}")\n'
+        "```\n\nAnd to run it:\n\n```sh\npython3 answer.py\n```\n\nThat is all."
+    )
+
+
+def _tool_to_call(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The client tool a request wants called ({"name", "input"}), if any: the forced one, else the first."""
+    tools = [
+        t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type", "custom") == "custom"
+    ]
+    choice = body.get("tool_choice") or {}
+    if not tools or choice.get("type") == "none":
+        return None
+    if choice.get("type") == "tool":
+        tools = [t for t in tools if t.get("name") == choice.get("name")] or tools
+    return {"name": tools[0]["name"], "input": example_for(tools[0].get("input_schema")) or {}}
+
+
+def last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        return "\n\n".join(
+            b.get("text", "") for b in content or [] if isinstance(b, dict) and b.get("type") == "text"
+        )
+    return ""
+
+
+def build_message(state: State, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """The Message the API would return for `reply` to `body` (id, model, usage)."""
+    content = reply.content or []
+    out_tokens = sum(
+        len(str(b.get("text") or b.get("thinking") or b.get("input") or "").split()) for b in content
+    )
+    usage: dict[str, Any] = {"input_tokens": count_input_tokens(body), "output_tokens": max(out_tokens, 1)}
+    cached = cache_usage(state, body)
+    if cached:  # cached tokens are not counted again as input_tokens, as the API reports them
+        usage["input_tokens"] = max(0, usage["input_tokens"] - sum(cached.values()))
+        usage.update(cached)
+    message = {
+        "id": state.new_id("msg"),
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model", "claude-emulator"),
+        "content": content,
+        "stop_reason": reply.stop_reason,
+        "stop_sequence": reply.stop_sequence,
+        "stop_details": reply.stop_details,
+        "usage": usage,
+    }
+    if reply.container is not None:
+        message["container"] = reply.container
+    return message
+
+
+def cache_usage(state: State, body: dict[str, Any]) -> dict[str, int]:
+    """Prompt caching as the API reports it: the prefix up to the last cache_control breakpoint
+    (tools, then system, then messages) is written on first sight and read after that."""
+    blocks: list[Any] = list(body.get("tools") or [])
+    system = body.get("system")
+    blocks += system if isinstance(system, list) else []
+    for m in body.get("messages") or []:
+        content = m.get("content") if isinstance(m, dict) else None
+        blocks += content if isinstance(content, list) else [content]
+    marks = [i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("cache_control")]
+    if not marks:
+        return {}
+    prefix = [body.get("model"), body.get("tools"), system, blocks[: marks[-1] + 1]]
+    key = orjson.dumps(prefix, option=orjson.OPT_SORT_KEYS)
+    tokens = max(1, len(key) // 4)
+    if state.add_cache(key):
+        return {"cache_read_input_tokens": tokens, "cache_creation_input_tokens": 0}
+    return {"cache_read_input_tokens": 0, "cache_creation_input_tokens": tokens}
+
+
+def count_input_tokens(body: dict[str, Any]) -> int:
+    """A deterministic stand-in for tokenisation: about one token per four bytes of input."""
+    size = len(orjson.dumps(body.get("messages") or [])) + len(orjson.dumps(body.get("system") or ""))
+    return max(1, size // 4)

@@ -1,0 +1,62 @@
+"""`python -m claude_cli.emulator`: the emulator in the foreground, for other programs."""
+
+from __future__ import annotations
+
+import argparse
+
+import orjson
+
+from .script import SCRIPT_HELP, Reply
+from .server import Emulator
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the emulator in the foreground: `python -m claude_cli.emulator --port 8765`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m claude_cli.emulator",
+        description="A local stand-in for the Messages API: real HTTP on a loopback port, real SSE framing.",
+        epilog=SCRIPT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added before every answer")
+    parser.add_argument("--api-key", default=None, help="require this x-api-key")
+    parser.add_argument(
+        "--rate-limit", default=None, help="N/SECONDS: answer 429 beyond N message requests per window"
+    )
+    parser.add_argument("--batch-seconds", type=float, default=0.2, help="how long a batch stays in progress")
+    parser.add_argument(
+        "--script",
+        metavar="FILE",
+        default=None,
+        help="a JSON list of replies for the next /v1/messages requests, in order (see below)",
+    )
+    args = parser.parse_args(argv)
+    limit = None
+    if args.rate_limit:
+        count, _, window = args.rate_limit.partition("/")
+        limit = (int(count), float(window or 1))
+    try:
+        emu = Emulator(
+            args.host,
+            args.port,
+            api_key=args.api_key,
+            latency=args.latency,
+            rate_limit=limit,
+            batch_seconds=args.batch_seconds,
+        )
+    except OSError as exc:  # the port is taken, the host is not this machine's
+        raise SystemExit(
+            f"claude emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}"
+        ) from None
+    if args.script:
+        with open(args.script, "rb") as f:
+            emu.enqueue(*(Reply.from_json(d) for d in orjson.loads(f.read())))
+    print(f"claude emulator listening on {emu.url}", flush=True)
+    try:
+        emu.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.httpd.server_close()

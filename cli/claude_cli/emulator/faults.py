@@ -1,0 +1,98 @@
+"""A reply (scripted or the default answer) played onto the wire, faults included.
+
+`play` is the one place each kind of script.Reply takes effect: a Message as JSON or as a
+stream, an HTTP error, raw bytes, an SSE stream byte for byte, an `error` event mid-stream,
+a connection dropped mid-event, a stall, a slow trickle, a long stream; any of them
+gzip-compressed when the reply says so.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .answers import build_message
+from .handler import Exchange
+from .rules import ApiProblem
+from .script import Reply
+from .sse import delta, message_events, sse_frame
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+def play(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> None:
+    kind = reply.kind
+    ex.encoding = reply.encoding
+    if reply.delay and kind not in ("stall", "sse", "trickle"):
+        time.sleep(reply.delay)
+    if kind == "error":
+        ex.error(ApiProblem(reply.status, reply.error_type, reply.message, reply.headers))
+        return
+    if kind == "raw":
+        ex.send(reply.status, reply.body, reply.content_type, reply.headers)
+        return
+    if kind == "sse":
+        ex.start_stream()
+        step = reply.chunk or len(reply.body) or 1
+        for i in range(0, len(reply.body), step):
+            ex.chunk(reply.body[i : i + step])
+            if reply.delay:
+                time.sleep(reply.delay)
+        ex.end_stream()
+        return
+    if kind == "many":
+        _many(emu, ex, body, reply.count)
+        return
+    message = build_message(emu.state, body, reply)
+    if not body.get("stream"):
+        ex.send(200, orjson.dumps(message))
+        return
+    events = message_events(message)
+    ex.start_stream()
+    if kind == "message":
+        ex.chunk(b"".join(sse_frame(e) for e in events))
+        ex.end_stream()
+    elif kind == "trickle":
+        marked = False
+        for e in events:
+            ex.chunk(sse_frame(e))
+            if not marked and e.get("type") == "content_block_delta":
+                emu.first_text_sent.append(time.monotonic())
+                marked = True
+            time.sleep(reply.delay)
+        ex.end_stream()
+    elif kind == "error_event":
+        head = b"".join(sse_frame(e) for e in events[: reply.after])
+        error = {
+            "type": "error",
+            "error": {"type": reply.error_type, "message": reply.message or "Overloaded"},
+        }
+        ex.chunk(head + sse_frame(error))
+        ex.end_stream()
+    elif kind == "drop":
+        head = b"".join(sse_frame(e) for e in events[: reply.after])
+        ex.chunk(head + sse_frame(events[reply.after])[:20])
+        ex.abort()
+    elif kind == "stall":
+        ex.chunk(b"".join(sse_frame(e) for e in events[:1]))
+        time.sleep(reply.delay)
+        ex.abort()
+    else:
+        raise ValueError(f"unknown reply kind {kind!r}")
+
+
+def _many(emu: Emulator, ex: Exchange, body: dict[str, Any], count: int) -> None:
+    """A long stream of `count` text deltas, written in large chunks (for throughput tests)."""
+    message = build_message(emu.state, body, Reply.text(""))
+    events = message_events(message)
+    ex.start_stream()
+    ex.chunk(b"".join(sse_frame(e) for e in events[:3]))  # message_start, ping, block start
+    one = sse_frame(delta(0, {"type": "text_delta", "text": "x"}))
+    batch = 1000
+    for done in range(0, count, batch):
+        ex.chunk(one * min(batch, count - done))
+    ex.chunk(b"".join(sse_frame(e) for e in events[3:]))
+    ex.end_stream()

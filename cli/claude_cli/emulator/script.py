@@ -1,0 +1,125 @@
+"""The fault script: replies queued to answer the next /v1/messages requests, one each.
+
+A reply is a `Reply` (in Python: `Emulator.enqueue`) or its JSON object (`--script FILE`,
+POST /_emulator/script). faults.py plays a reply onto the wire; SCRIPT_HELP (the CLI's epilog)
+documents the kinds, so a new kind is a row in KINDS, a paragraph there and a branch in
+faults.play.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+# What each kind of reply does (faults.py plays them; SCRIPT_HELP describes them).
+KINDS = ("message", "error", "raw", "sse", "error_event", "drop", "stall", "trickle", "many")
+
+
+@dataclass
+class Reply:
+    """One scripted answer. `kind` (one of KINDS) picks the behaviour; the other fields parameterise it."""
+
+    kind: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content: list[dict[str, Any]] | None = None  # message blocks
+    stop_reason: str = "end_turn"
+    stop_details: dict[str, Any] | None = None
+    stop_sequence: str | None = None
+    error_type: str = "api_error"
+    message: str = ""
+    body: bytes = b""  # raw / sse bytes (latin-1 text in JSON)
+    content_type: str = "application/json"
+    chunk: int = 0  # raw sse: bytes per chunk (0 = one write)
+    after: int = 0  # error_event/drop: after this many events (drop: bytes into the next event)
+    delay: float = 0.0  # seconds before answering (stall: how long to go silent)
+    count: int = 0  # many: number of text deltas
+    container: dict[str, Any] | None = None  # message: the code execution container it ran in
+    encoding: str = ""  # "gzip": the body goes out gzip-compressed whatever was asked (as some proxies do)
+
+    # -- constructors ----------------------------------------------------------------------
+    @classmethod
+    def text(cls, text: str, stop_reason: str = "end_turn", **kw: Any) -> Reply:
+        return cls("message", content=[{"type": "text", "text": text}], stop_reason=stop_reason, **kw)
+
+    @classmethod
+    def error(
+        cls, status: int, error_type: str, message: str = "", headers: dict[str, str] | None = None
+    ) -> Reply:
+        return cls(
+            "error",
+            status=status,
+            error_type=error_type,
+            message=message or error_type,
+            headers=headers or {},
+        )
+
+    @classmethod
+    def raw(
+        cls, status: int, body: bytes, content_type: str = "text/plain", headers: dict[str, str] | None = None
+    ) -> Reply:
+        return cls("raw", status=status, body=body, content_type=content_type, headers=headers or {})
+
+    @classmethod
+    def sse(cls, body: bytes, chunk: int = 0, delay: float = 0.0) -> Reply:
+        return cls("sse", body=body, chunk=chunk, delay=delay)
+
+    def to_json(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "body"}
+        d["body"] = self.body.decode("latin-1")
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Reply:
+        d = dict(d)
+        d["body"] = d.get("body", "").encode("latin-1")
+        return cls(**d)
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+
+class Script:
+    """The replies still to come, in order."""
+
+    def __init__(self) -> None:
+        self._queue: collections.deque[Reply] = collections.deque()
+        self._lock = threading.Lock()
+
+    def extend(self, replies: list[Reply]) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    def next(self) -> Reply | None:
+        """The next reply, or None (the default answer)."""
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+
+SCRIPT_HELP = """\
+Without a script every request is answered by echoing the last user text ("You said: ...").
+Scripted replies (--script FILE at start, or POST /_emulator/script with the same JSON list
+at any time) answer the next /v1/messages requests, one each, then the echo resumes. A reply
+is an object whose "kind" picks the behaviour; the other fields are optional:
+
+  message      a Message: "content" (blocks), "stop_reason", "stop_sequence", "stop_details"
+  error        an HTTP error: "status", "error_type", "message", "headers" (e.g. retry-after)
+  error_event  a stream that sends an `error` event of "error_type" after "after" events
+  drop         a stream that breaks off inside event number "after" (the connection drops)
+  stall        the first event, then "delay" seconds of silence, then the connection closes
+  trickle      the answer in small pieces, "delay" seconds apart (a slow stream)
+  many         a stream of "count" text deltas (a long answer)
+  raw          "status", "content_type" and "body" sent as they are
+  sse          "body" (an SSE stream, byte for byte) in "chunk"-byte writes, "delay" apart
+
+Any reply may add "encoding": "gzip": its body is sent gzip-compressed (content-encoding:
+gzip) although the client asked for identity, as some proxies do.
+
+Examples:
+  python -m claude_cli.emulator --port 8765 --latency 0.2
+  echo '[{"kind": "error", "status": 529, "error_type": "overloaded_error"}]' > s.json
+  python -m claude_cli.emulator --port 8765 --script s.json
+  curl -s localhost:8765/_emulator/script -d '[{"kind": "stall", "delay": 30}]'
+"""
