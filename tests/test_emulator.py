@@ -1,0 +1,122 @@
+"""The emulator's own machinery: one Exchange per request on a kept-alive connection, and the
+rules table's conditions (endpoint, model capability, API version), table-driven."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+
+import orjson
+import pytest
+
+from claude_cli.emulator.content import FILES_BETA
+from claude_cli.emulator.models import Catalogue
+from claude_cli.emulator.rules import BATCH, COUNT_TOKENS, LIVE, MESSAGES, ApiProblem, Call, Rule, check
+from claude_cli.emulator.script import Reply
+from claude_cli.emulator.server import Emulator
+from claude_cli.message.capabilities import SAMPLING
+
+from .conftest import KEY
+
+HEADERS = {"x-api-key": KEY, "anthropic-version": "2023-06-01", "content-type": "application/json"}
+BODY = {"model": "claude-sonnet-5-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_a_kept_alive_connection_carries_nothing_from_one_request_to_the_next() -> None:
+    """A DELETE after a scripted gzip POST on the same connection came back gzip-encoded, with
+    the POST's rate-limit headers: the handler kept the POST's response settings."""
+    with Emulator(api_key=KEY, rate_limit=(100, 60)) as emu:
+        emu.enqueue(Reply.text("packed", encoding="gzip"))
+        host, port = emu.httpd.server_address[:2]
+        conn = http.client.HTTPConnection(str(host), int(port), timeout=30)
+        try:
+            conn.request("POST", "/v1/messages", body=orjson.dumps(BODY), headers=HEADERS)
+            first = conn.getresponse()
+            packed = first.read()
+            assert first.getheader("content-encoding") == "gzip"
+            assert first.getheader("anthropic-ratelimit-requests-limit") == "100"
+            assert orjson.loads(gzip.decompress(packed))["content"][0]["text"] == "packed"
+            sock = conn.sock
+
+            for method, path in (("DELETE", "/v1/files/file_nope"), ("GET", "/v1/files/file_nope")):
+                conn.request(method, path, headers={**HEADERS, "anthropic-beta": FILES_BETA})
+                answer = conn.getresponse()
+                raw = answer.read()
+                assert conn.sock is sock  # the same connection, kept alive
+                assert answer.getheader("content-encoding") is None, method
+                assert answer.getheader("anthropic-ratelimit-requests-limit") is None, method
+                error = orjson.loads(raw)
+                assert (answer.status, error["error"]) == (
+                    404,
+                    {"type": "not_found_error", "message": "file not found: file_nope"},
+                )
+                assert error["request_id"] == answer.getheader("request-id")
+        finally:
+            conn.close()
+
+
+def _sampling(call: Call) -> str | None:
+    return "sampling refused" if "temperature" in call.body else None
+
+
+# Rows as another engineer would add them: by capability, by API version, by endpoint.
+CASES = [
+    # rule, endpoint, model, anthropic-version, refused
+    (Rule(_sampling, lacking=SAMPLING), MESSAGES, "claude-opus-5-5", "2023-06-01", True),
+    (Rule(_sampling, lacking=SAMPLING), MESSAGES, "claude-sonnet-4-6", "2023-06-01", False),
+    (Rule(_sampling, since="2026-10-21"), MESSAGES, "claude-sonnet-4-6", "2026-10-21", True),
+    (Rule(_sampling, since="2026-10-21"), MESSAGES, "claude-sonnet-4-6", "2027-01-01", True),
+    (Rule(_sampling, since="2026-10-21"), MESSAGES, "claude-sonnet-4-6", "2023-06-01", False),
+    (Rule(_sampling, since="2026-10-21"), BATCH, "claude-sonnet-4-6", "", False),
+    (Rule(_sampling, until="2026-10-21"), MESSAGES, "claude-sonnet-4-6", "2023-06-01", True),
+    (Rule(_sampling, until="2026-10-21"), MESSAGES, "claude-sonnet-4-6", "2026-10-21", False),
+    (Rule(_sampling, on=LIVE), MESSAGES, "claude-sonnet-4-6", "2023-06-01", True),
+    (Rule(_sampling, on=LIVE), COUNT_TOKENS, "claude-sonnet-4-6", "2023-06-01", False),
+    (
+        Rule(_sampling, on=LIVE, lacking=SAMPLING, since="2026-10-21"),
+        MESSAGES,
+        "claude-opus-5-5",
+        "2026-10-21",
+        True,
+    ),
+    (
+        Rule(_sampling, on=LIVE, lacking=SAMPLING, since="2026-10-21"),
+        MESSAGES,
+        "claude-opus-5-5",
+        "2026-01-01",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "endpoint", "model", "version", "refused"), CASES)
+def test_a_rule_row_applies_where_its_conditions_say(
+    rule: Rule, endpoint: str, model: str, version: str, refused: bool
+) -> None:
+    headers = {"anthropic-version": version} if version else {}
+    call = Call(endpoint, headers, {**BODY, "model": model, "temperature": 0.5}, catalogue=Catalogue())
+    if not refused:
+        check((rule,), call)
+        return
+    with pytest.raises(ApiProblem) as caught:
+        check((rule,), call)
+    assert (caught.value.status, caught.value.error_type, caught.value.message) == (
+        400,
+        "invalid_request_error",
+        "sampling refused",
+    )
+
+
+def test_the_first_refusing_row_wins_with_its_own_status() -> None:
+    rows = (
+        Rule(lambda call: None),
+        Rule(lambda call: "gone", 404, "not_found_error"),
+        Rule(lambda call: "never reached"),
+    )
+    with pytest.raises(ApiProblem) as caught:
+        check(rows, Call(MESSAGES, {}, BODY))
+    assert (caught.value.status, caught.value.error_type, caught.value.message) == (
+        404,
+        "not_found_error",
+        "gone",
+    )
