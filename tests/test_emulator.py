@@ -120,3 +120,56 @@ def test_the_first_refusing_row_wins_with_its_own_status() -> None:
         "not_found_error",
         "gone",
     )
+
+
+def _post_script(emu: Emulator, payload: bytes) -> tuple[int, dict]:
+    host, port = emu.httpd.server_address[:2]
+    conn = http.client.HTTPConnection(str(host), int(port), timeout=30)
+    try:
+        conn.request("POST", "/_emulator/script", body=payload, headers={"content-type": "application/json"})
+        answer = conn.getresponse()
+        return answer.status, orjson.loads(answer.read())
+    finally:
+        conn.close()
+
+
+KINDS_LISTED = "the kinds are message, error, raw, sse, error_event, drop, stall, trickle, many"
+BAD_SCRIPTS = [
+    # the script, what the 400 says
+    ([{"kind": "error", "stauts": 529}], "script.0: unknown field 'stauts'; the fields are after, body, "),
+    ([{"kind": "bogus"}], f"script.0.kind: unknown kind 'bogus'; {KINDS_LISTED}"),
+    ([{"kind": "message"}, {"status": 500}], f"script.1.kind: Field required; {KINDS_LISTED}"),
+    ([{"kind": "error", "status": "529"}], "script.0.status: should be a whole number"),
+    ([{"kind": "error", "status": True}], "script.0.status: should be a whole number"),
+    ([{"kind": "stall", "delay": "30"}], "script.0.delay: should be a number"),
+    ([{"kind": "message", "content": "hi"}], "script.0.content: should be a list or null"),
+    ([{"kind": "error", "status": 42}], "script.0.status: should be an HTTP status, 100 to 599"),
+    ([{"kind": "message", "encoding": "br"}], "script.0.encoding: should be 'gzip' or absent"),
+    ([{"kind": "stall", "delay": -1}], "script.0.delay: should be 0 or more"),
+    ([{"kind": "message", "content": ["hi"]}], "script.0.content: each block should be an object"),
+    ([{"kind": "error", "headers": {"retry-after": 1}}], "script.0.headers: each value should be a string"),
+    ([{"kind": "raw", "body": "\u20ac"}], "script.0.body: bytes as latin-1 text"),
+    (["error"], "script.0: each reply must be a JSON object"),
+    ({"kind": "error"}, "script: should be a JSON list of replies"),
+]
+
+
+@pytest.mark.parametrize(("script", "said"), BAD_SCRIPTS)
+def test_a_bad_script_is_refused_whole_saying_what_is_wrong(script: object, said: str) -> None:
+    """An unknown field was a traceback and a dropped connection; an unknown kind was 200 {}."""
+    with Emulator(api_key=KEY) as emu:
+        status, answer = _post_script(emu, orjson.dumps(script))
+        assert status == 400
+        assert answer["type"] == "error" and answer["error"]["type"] == "invalid_request_error"
+        assert answer["error"]["message"].startswith(said), answer["error"]["message"]
+        assert emu.script.next() is None  # nothing of it was queued
+
+
+def test_a_good_script_is_queued_and_answers() -> None:
+    with Emulator(api_key=KEY) as emu:
+        script = [{"kind": "error", "status": 529, "error_type": "overloaded_error", "headers": {"x": "1"}}]
+        assert _post_script(emu, orjson.dumps(script)) == (200, {})
+        assert emu.script.next() == Reply(
+            "error", status=529, error_type="overloaded_error", headers={"x": "1"}
+        )
+        assert emu.script.next() is None

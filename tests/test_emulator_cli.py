@@ -154,3 +154,22 @@ def test_a_port_in_use_is_one_line_not_a_traceback(emu) -> None:
         done.stderr.startswith(f"claude emulator: cannot listen on 127.0.0.1:{port}: ")
         and done.stderr.count("\n") == 1
     )
+
+
+def test_a_bad_script_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """`--script FILE` with an unknown field printed a traceback; with an unknown kind it started."""
+    for script, said in (
+        ('[{"kind": "error", "stauts": 529}]', "script.0: unknown field 'stauts'; the fields are "),
+        ('[{"kind": "eror"}]', "script.0.kind: unknown kind 'eror'; the kinds are message, error, "),
+        ("[{", "not valid JSON: "),
+    ):
+        (tmp_path / "s.json").write_text(script)
+        done = subprocess.run(
+            [sys.executable, "-m", "claude_cli.emulator", "--script", str(tmp_path / "s.json")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+        assert done.stderr.startswith(f"claude emulator: --script {tmp_path / 's.json'}: {said}"), done.stderr
+        assert done.stderr.count("\n") == 1

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import orjson
 
-from .script import SCRIPT_HELP, Reply
+from .rules import ApiProblem
+from .script import SCRIPT_HELP, Reply, parse
 from .server import Emulator
 
 
@@ -33,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         help="a JSON list of replies for the next /v1/messages requests, in order (see below)",
     )
     args = parser.parse_args(argv)
+    replies = _script(args.script) if args.script else []
     limit = None
     if args.rate_limit:
         count, _, window = args.rate_limit.partition("/")
@@ -50,9 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(
             f"claude emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}"
         ) from None
-    if args.script:
-        with open(args.script, "rb") as f:
-            emu.enqueue(*(Reply.from_json(d) for d in orjson.loads(f.read())))
+    emu.enqueue(*replies)
     print(f"claude emulator listening on {emu.url}", flush=True)
     try:
         emu.httpd.serve_forever()
@@ -60,3 +62,17 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         emu.httpd.server_close()
+
+
+def _script(path: str) -> list[Reply]:
+    """The replies of a --script file; one line on stderr and exit 2 when it cannot be used."""
+    try:
+        return parse(orjson.loads(Path(path).read_bytes()))
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    except orjson.JSONDecodeError as exc:
+        problem = f"not valid JSON: {exc}"
+    except ApiProblem as exc:
+        problem = exc.message
+    print(f"claude emulator: --script {path}: {problem}", file=sys.stderr)
+    raise SystemExit(2)

@@ -5,7 +5,7 @@
   GET  /v1/models[/ID]            paginated (limit, after_id)
   /v1/files[...]                  the Files API (upload, list, get, content, delete)
   /v1/messages/batches[...]       Message Batches (create, list, get, results, cancel)
-  POST /_emulator/script          queue scripted replies (script.py); not recorded, not checked
+  POST /_emulator/script          queue scripted replies (script.py); not recorded, no API checks
   GET  /_emulator/requests        the requests recorded so far
 
 `dispatch` finds the route (the first row whose method matches and whose pattern matches the
@@ -41,7 +41,7 @@ from .rules import (
     betas_of,
     check,
 )
-from .script import Reply
+from .script import parse
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -254,7 +254,7 @@ def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str,
 
 
 def _script(emu: Emulator, ex: Exchange, body: Any) -> None:
-    emu.enqueue(*(Reply.from_json(d) for d in body or []))
+    emu.enqueue(*parse([] if body is None else body))  # all or nothing: ApiProblem names what is wrong
     ex.send(200, b"{}")
 
 

@@ -1,20 +1,27 @@
 """The fault script: replies queued to answer the next /v1/messages requests, one each.
 
 A reply is a `Reply` (in Python: `Emulator.enqueue`) or its JSON object (`--script FILE`,
-POST /_emulator/script). faults.py plays a reply onto the wire; SCRIPT_HELP (the CLI's epilog)
-documents the kinds, so a new kind is a row in KINDS, a paragraph there and a branch in
-faults.play.
+POST /_emulator/script). JSON is checked whole before anything is queued (`parse`): an
+unknown kind, an unknown field or a value of the wrong type is an ApiProblem (400
+invalid_request_error) naming the reply, the field and what is accepted. faults.py plays a
+reply onto the wire; SCRIPT_HELP (the CLI's epilog) documents the kinds, so a new kind is a
+row in KINDS, a paragraph there and a branch in faults.play.
 """
 
 from __future__ import annotations
 
 import collections
 import threading
-from dataclasses import dataclass, field
+import types
+import typing
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from .rules import ApiProblem
 
 # What each kind of reply does (faults.py plays them; SCRIPT_HELP describes them).
 KINDS = ("message", "error", "raw", "sse", "error_event", "drop", "stall", "trickle", "many")
+ENCODINGS = ("", "gzip")
 
 
 @dataclass
@@ -73,9 +80,70 @@ class Reply:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Reply:
+        """A reply from its JSON object, already checked (`parse` checks a whole script)."""
         d = dict(d)
         d["body"] = d.get("body", "").encode("latin-1")
         return cls(**d)
+
+
+# -- checking a script's JSON -------------------------------------------------------------------
+
+
+def _json_types(hint: Any) -> tuple[type, ...]:
+    """The JSON value types a field annotated `hint` takes (bytes travel as latin-1 text)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return tuple(t for member in typing.get_args(hint) for t in _json_types(member))
+    base = typing.get_origin(hint) or hint
+    return {bytes: (str,), float: (int, float), type(None): (type(None),)}.get(base, (base,))
+
+
+_HINTS = typing.get_type_hints(Reply)
+FIELDS = {f.name: _json_types(_HINTS[f.name]) for f in fields(Reply)}
+_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a whole number", float: "a number"}
+
+
+def _problem(i: int, entry: Any) -> str | None:
+    """What is wrong with reply `i` of a script, or None."""
+    if not isinstance(entry, dict):
+        return f"script.{i}: each reply must be a JSON object"
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        said = "Field required" if kind is None else f"unknown kind {kind!r}"
+        return f"script.{i}.kind: {said}; the kinds are {', '.join(KINDS)}"
+    for name, value in entry.items():
+        accepted = FIELDS.get(name)
+        if accepted is None:
+            known = ", ".join(sorted(set(FIELDS) - {"kind"}))
+            return f"script.{i}: unknown field {name!r}; the fields are {known}"
+        if isinstance(value, bool) or not isinstance(value, accepted):
+            names = [_NAMES.get(t, "null") for t in accepted if not (t is int and float in accepted)]
+            wanted = " or ".join(names)
+            return f"script.{i}.{name}: should be {wanted}"
+    for name in ("chunk", "after", "delay", "count"):
+        if entry.get(name, 0) < 0:
+            return f"script.{i}.{name}: should be 0 or more"
+    if any(not isinstance(b, dict) for b in entry.get("content") or []):
+        return f"script.{i}.content: each block should be an object"
+    if any(not isinstance(v, str) for v in entry.get("headers", {}).values()):
+        return f"script.{i}.headers: each value should be a string"
+    if any(ord(c) > 0xFF for c in entry.get("body", "")):
+        return f"script.{i}.body: bytes as latin-1 text (characters up to \\u00ff)"
+    if entry.get("encoding", "") not in ENCODINGS:
+        return f"script.{i}.encoding: should be 'gzip' or absent"
+    if not 100 <= entry.get("status", 200) <= 599:
+        return f"script.{i}.status: should be an HTTP status, 100 to 599"
+    return None
+
+
+def parse(data: Any) -> list[Reply]:
+    """The replies of a script (a JSON list); ApiProblem naming the first thing wrong."""
+    if not isinstance(data, list):
+        raise ApiProblem(400, "invalid_request_error", "script: should be a JSON list of replies")
+    for i, entry in enumerate(data):
+        problem = _problem(i, entry)
+        if problem:
+            raise ApiProblem(400, "invalid_request_error", problem)
+    return [Reply.from_json(entry) for entry in data]
 
 
 # -- the queue ----------------------------------------------------------------------------------
@@ -115,7 +183,8 @@ is an object whose "kind" picks the behaviour; the other fields are optional:
   sse          "body" (an SSE stream, byte for byte) in "chunk"-byte writes, "delay" apart
 
 Any reply may add "encoding": "gzip": its body is sent gzip-compressed (content-encoding:
-gzip) although the client asked for identity, as some proxies do.
+gzip) although the client asked for identity, as some proxies do. A script with an unknown
+kind or field, or a value of the wrong type, is refused whole (400, naming it).
 
 Examples:
   python -m claude_cli.emulator --port 8765 --latency 0.2
