@@ -171,3 +171,43 @@ def test_the_built_in_emulator_keeps_uploads_the_prompt_cache_and_batches_betwee
     gone = claude("ask", "-a", file_id, "again")
     assert gone.returncode == 13 and f"file not found: {file_id}" in gone.stderr
     assert list(kept.iterdir()) == []
+
+
+def test_the_built_in_emulator_takes_a_script_from_its_state_dir(tmp_path: Path) -> None:
+    """A new user could script the standalone emulator (--script, POST /_emulator/script) but not
+    the built-in one. Its state dir's script.json answers the next requests, one each, across
+    commands; a bad one is refused with one line naming the file and what is wrong."""
+    env = {**no_key_env(tmp_path), "ANTHROPIC_BASE_URL": "emulator", "CLAUDE_HOME": str(tmp_path / "home")}
+    script = tmp_path / "home" / "emulator" / "script.json"
+    script.parent.mkdir(parents=True)
+
+    def ask(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "claude_cli", "ask", "--max-retries", "0", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    script.write_text(
+        '[{"kind": "error", "status": 529, "error_type": "overloaded_error", "message": "Overloaded"},\n'
+        ' {"kind": "message", "content": [{"type": "text", "text": "scripted"}],\n'
+        '  "stop_reason": "max_tokens"}]\n'
+    )
+    first = ask("hi")
+    assert first.returncode == 15 and "overloaded_error (529): Overloaded" in first.stderr
+    assert '"scripted"' in script.read_text() and "overloaded_error" not in script.read_text()
+    assert script.stat().st_mode & 0o777 == 0o600  # rewritten private, as the rest of the state dir
+    second = ask("hi")
+    assert (second.returncode, second.stdout) == (3, "scripted")  # 3: cut off by max_tokens
+    assert not script.exists()
+    third = ask("hi")
+    assert (third.returncode, third.stdout) == (0, "You said: hi")
+
+    script.write_text('[{"kind": "eror"}]')
+    bad = ask("hi")
+    assert bad.returncode == 10 and "Traceback" not in bad.stderr, bad.stderr
+    assert f"emulator script {script}: script.0.kind: unknown kind 'eror'; the kinds are " in bad.stderr
+    assert script.read_text() == '[{"kind": "eror"}]'  # left for the user to mend

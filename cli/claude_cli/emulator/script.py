@@ -1,7 +1,8 @@
 """The fault script: replies queued to answer the next /v1/messages requests, one each.
 
 A reply is a `Reply` (in Python: `Emulator.enqueue`) or its JSON object (`--script FILE`,
-POST /_emulator/script). JSON is checked whole before anything is queued (`parse`): an
+POST /_emulator/script, or the built-in emulator's `script.json` in its state dir, which lasts
+across commands). JSON is checked whole before anything is queued (`parse`): an
 unknown kind, an unknown field or a value of the wrong type is an ApiProblem (400
 invalid_request_error) naming the reply, the field and what is accepted. faults.py plays a
 reply onto the wire; SCRIPT_HELP (the CLI's epilog) documents the kinds, so a new kind is a
@@ -11,11 +12,15 @@ row in KINDS, a paragraph there and a branch in faults.play.
 from __future__ import annotations
 
 import collections
+import os
 import threading
 import types
 import typing
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .rules import ApiProblem
 
@@ -150,9 +155,14 @@ def parse(data: Any) -> list[Reply]:
 
 
 class Script:
-    """The replies still to come, in order."""
+    """The replies still to come: those queued in this process first, then those in `file`.
 
-    def __init__(self) -> None:
+    `file` (the built-in emulator's `script.json`, in its state dir) lasts across commands:
+    each reply taken from it is removed, and the file with it when it is empty.
+    """
+
+    def __init__(self, file: Path | None = None) -> None:
+        self.file = file
         self._queue: collections.deque[Reply] = collections.deque()
         self._lock = threading.Lock()
 
@@ -163,7 +173,43 @@ class Script:
     def next(self) -> Reply | None:
         """The next reply, or None (the default answer)."""
         with self._lock:
-            return self._queue.popleft() if self._queue else None
+            if self._queue:
+                return self._queue.popleft()
+            return self._take_from_file() if self.file is not None else None
+
+    def _take_from_file(self) -> Reply | None:
+        assert self.file is not None
+        try:
+            entries = orjson.loads(self.file.read_bytes())
+            replies = parse(entries)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+        except orjson.JSONDecodeError as exc:
+            problem = f"not valid JSON: {exc}"
+        except ApiProblem as exc:
+            problem = exc.message
+        else:
+            return self._took(entries, replies)
+        # Left in place for the user to mend; every request says so until then.
+        raise ApiProblem(400, "invalid_request_error", f"emulator script {self.file}: {problem}")
+
+    def _took(self, entries: list[Any], replies: list[Reply]) -> Reply | None:
+        """The first reply; the file keeps the rest as written (or goes, once empty)."""
+        assert self.file is not None
+        if not replies:
+            self.file.unlink(missing_ok=True)
+            return None
+        if len(entries) == 1:
+            self.file.unlink(missing_ok=True)
+        else:  # replaced whole, so a reader never sees half a file
+            spare = self.file.with_name(f".{self.file.name}.{os.getpid()}")
+            fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(orjson.dumps(entries[1:]))
+            os.replace(spare, self.file)
+        return replies[0]
 
 
 SCRIPT_HELP = """\
@@ -185,6 +231,11 @@ is an object whose "kind" picks the behaviour; the other fields are optional:
 Any reply may add "encoding": "gzip": its body is sent gzip-compressed (content-encoding:
 gzip) although the client asked for identity, as some proxies do. A script with an unknown
 kind or field, or a value of the wrong type, is refused whole (400, naming it).
+
+The built-in emulator (ANTHROPIC_BASE_URL=emulator) takes the same list from script.json in
+its state dir, emulator/ beside the log ($CLAUDE_HOME; by default ~/.local/share/claude-cli on
+Linux): each request takes the first reply and the file keeps the rest, so a script lasts
+across commands.
 
 Examples:
   python -m claude_cli.emulator --port 8765 --latency 0.2

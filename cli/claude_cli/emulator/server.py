@@ -68,7 +68,9 @@ class Emulator:
         if state_dir is not None:
             self.batches.items.update(self.state.kept_batches())
             self.batches.on_change = self.state.keep_batch
-        self.script = Script()
+        # Scripted replies: enqueue() and POST /_emulator/script, then the state dir's script.json
+        # (the built-in emulator's only way in: each claude command starts a new one).
+        self.script = Script(state_dir / "script.json" if state_dir is not None else None)
         self.requests: list[Recorded] = []
         self.first_text_sent: list[float] = []  # time.monotonic() as each trickle's first text delta left
         self._lock = threading.Lock()
