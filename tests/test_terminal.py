@@ -628,3 +628,26 @@ def test_a_terminal_of_zero_columns_gets_the_default_width_or_columns(term, extr
     answer = [r.rstrip() for r in screen.splitlines() if "word" in r]
     want = int(extra.get("COLUMNS", 80))
     assert want - 12 <= max(len(r) for r in answer) <= want, screen
+
+
+@pytest.mark.parametrize("width", [40, 120])
+def test_a_paragraph_taller_than_the_terminal_is_left_once_in_the_scrollback(
+    env, emu, tmp_path, width
+) -> None:
+    """The week-of-use trial: a streamed paragraph taller than the terminal was left several times in
+    the scrollback (unrendered copies wrapped mid-word, then the rendered one), in ask and chat."""
+    words = [f"w{i:03d}" for i in range(400)]
+    emu.enqueue(
+        Reply("trickle", content=[{"type": "text", "text": "**start** " + " ".join(words)}], delay=0.002)
+    )
+    t = Tmux(tmp_path, {**env, "TERM": "xterm-256color"}, width, height=15)
+    try:
+        t.start(claude("ask", "hi"))
+        t.wait_for("__EXIT=0__", timeout=60)
+        rows = t._run("capture-pane", "-p", "-J", "-S", "-")
+    finally:
+        t.close()
+    text = " ".join(rows.split())
+    for word in ("start", *words):
+        assert text.count(word) == 1, (word, rows)
+    assert "**" not in text

@@ -110,6 +110,20 @@ def fit(text: str, width: int) -> str:
     return "".join(kept) + "…"
 
 
+def _erase_rows(count: int) -> str:
+    """Erase `count` rows from the cursor's down, and come back to the first.
+
+    Row by row (EL 2), not with "erase below" (ED 0): tmux (scroll-on-clear, on by default) and
+    some other terminals copy the whole screen into the scrollback when ED clears it from the
+    top-left corner, which a redrawn region that starts at the top row does: every redraw of a
+    paragraph taller than the screen was left in the scrollback.
+    """
+    if count <= 0:
+        return ""
+    out = "\x1b[2K\x1b[1B" * (count - 1) + "\x1b[2K"  # CUD stops at the bottom: never scrolls
+    return out + (f"\x1b[{count - 1}A" if count > 1 else "")
+
+
 class LiveMarkdown:
     """Streamed Markdown drawn on a terminal: feed text, then close (or abort on Ctrl-C)."""
 
@@ -129,6 +143,7 @@ class LiveMarkdown:
         self._code: tuple[str, str] | None = None  # (fence, language) inside a fenced code block
         self._gap = False  # a block was finished: the next one starts after a blank line
         self._shown: list[str] = []  # the redrawable lines on screen (each ends at a newline)
+        self._frozen = 0  # leading lines of the block being written that scrolled off: final
         self._last_draw = 0.0
         self._render_cost = 0.0
         self._lock = threading.Lock()
@@ -239,7 +254,11 @@ class LiveMarkdown:
 
     def _markdown_lines(self, source: str, *, final: bool) -> list[str]:
         if not _ready(wait=final):
-            return self._with_gap(self._plain(source))
+            plain = self._with_gap(self._plain(source))
+            width, height = self._size()
+            if sum(self._rows(x, width) for x in plain) < height - 1:
+                return plain
+            _ready(wait=True)  # rows about to scroll off are final: they must be the rendered ones
         started = time.monotonic()
         width, _ = self._size()
         md = _rich["Markdown"](source, code_theme=CODE_THEME, hyperlinks=False)
@@ -267,8 +286,14 @@ class LiveMarkdown:
         return max(1, -(-columns // width))
 
     def _draw(self, lines: list[str]) -> None:
-        """Make the redrawable region show `lines`, rewriting only from the first line that changed."""
+        """Make the redrawable region show `lines`, rewriting only from the first line that changed.
+
+        The region is never taller than the screen: rows that scroll off the top can never be
+        rewritten, so the lines they hold are final from then on (`_frozen`), and later draws of
+        the same block start after them. Drawn again, they would be left in the scrollback twice.
+        """
         self._last_draw = time.monotonic()
+        lines = lines[self._frozen :]
         same = 0
         for old, new in zip(self._shown, lines, strict=False):
             if old != new:
@@ -277,19 +302,22 @@ class LiveMarkdown:
         if same == len(self._shown) == len(lines):
             return
         width, height = self._size()
-        back = [self._rows(x, width) for x in self._shown[same:]]
-        while sum(back) > height - 1:  # rows scrolled off the top cannot be rewritten
-            back.pop(0)
-            same += 1
-        out = (f"\x1b[{sum(back)}F" if back else "\r") + "\x1b[J"
+        back = min(sum(self._rows(x, width) for x in self._shown[same:]), height - 1)
+        out = "\r" + (f"\x1b[{back}A" if back else "") + _erase_rows(back)
         out += "".join(x + "\x1b[0m\n" for x in lines[same:])
         self._write(out.encode("utf-8"))
-        self._shown = list(lines)
+        rows = [self._rows(x, width) for x in lines]
+        kept, total = len(lines), 0
+        while kept and total + rows[kept - 1] <= height - 1:
+            kept -= 1
+            total += rows[kept]
+        self._frozen += kept
+        self._shown = lines[kept:]
 
     def _commit(self, lines: list[str]) -> None:
         """Draw `lines` in place of the live region and make them permanent."""
         self._draw(lines)
-        self._shown = []
+        self._shown, self._frozen = [], 0
         if self._gap and lines:
             self._gap = False
 
@@ -311,7 +339,7 @@ class LiveMarkdown:
         held = self._lock.acquire(timeout=0.5)  # a held redraw being written finishes first
         try:
             self._stop()
-            self._shown = []
+            self._shown, self._frozen = [], 0
         finally:
             if held:
                 self._lock.release()
