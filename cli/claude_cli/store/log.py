@@ -8,6 +8,7 @@ schema.py.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import orjson
 from ..config import data_dir
 from ..content import one_line, texts, typed
 from ..errors import CliError, UsageError
-from . import blobs, schema, turns
+from . import blobs, guard, schema, turns
 from .opening import open_for_writing, open_read_only, why_read_only
 from .turns import Turn, added, history, history_length
 
@@ -34,13 +35,20 @@ class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or data_dir() / "claude.db"
         self.read_only: str | None = None  # why the log can only be read (a full disk), or None
+        _say(guard.set_aside_stray_wal(self.path))  # before SQLite could replay it
+        db: sqlite3.Connection | None = None
         try:
-            self.db = open_for_writing(self.path)
-            schema.migrate(self.db, self.path)
+            db = open_for_writing(self.path)
+            schema.migrate(db, self.path)
+            self.db = db
             why = why_read_only(self.path.parent)
             if why and why != "the disk is full":  # (a full disk may have room by the next write)
                 self.read_only = why
         except (OSError, sqlite3.Error) as exc:
+            if db is not None:
+                db.close()
+            if guard.damaged(exc):
+                _say(guard.keep_damaged(self.path, exc))
             # A read-only data directory or a full disk: read what is there, as it is.
             db = open_read_only(self.path)
             if db is None:
@@ -71,9 +79,12 @@ class Store:
             raise CliError(f"the conversation log {self.path} can only be read here: {self.read_only}")
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            guard.count_write(self.db)
             yield self.db
-        except BaseException:
+        except BaseException as exc:
             self.db.execute("ROLLBACK")
+            if guard.damaged(exc):
+                _say(guard.keep_damaged(self.path, exc))
             raise
         self.db.execute("COMMIT")
 
@@ -279,6 +290,12 @@ class Store:
                 db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
             blobs.collect(db)
         return deleted
+
+
+def _say(note: str | None) -> None:
+    """A note for people about the log file itself, on stderr."""
+    if note:
+        print(note, file=sys.stderr)
 
 
 def _title(request: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..errors import UsageError
-from . import blobs, turns
+from . import blobs, guard, turns
 
 # Layout 1: each turn stored once (turns.py), long strings and settings in blobs (blobs.py).
 TABLES = """
@@ -167,6 +167,7 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     vacuum = False
     db.execute("BEGIN IMMEDIATE")  # the others wait, then see the new version
     try:
+        guard.count_write(db)
         found = version(db)
         if found > VERSION:
             raise UsageError(f"the conversation log {path} was written by a newer claude")

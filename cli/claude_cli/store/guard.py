@@ -1,0 +1,180 @@
+"""Keeping the log whole: a write-ahead log that belongs to another database is set aside, never
+replayed; a damaged log is copied whole before anything writes to it.
+
+SQLite replays any well-formed `claude.db-wal` into `claude.db`: nothing in the WAL format ties a
+WAL to the database file it extends (https://www.sqlite.org/fileformat2.html#walformat: the
+salts tie frames to their WAL's header, not to a database). Restoring claude.db from a backup
+beside a WAL left by a crash replays pages written over another state of the log, and earlier
+conversations vanish.
+
+So every write transaction counts itself in page 1 of the database, in the header field
+`PRAGMA application_id` (https://www.sqlite.org/pragma.html#pragma_application_id; it starts at
+a random number, so two logs count from far apart). Page 1 then goes into the WAL with every
+transaction, and the WAL of this database holds page-1 frames whose count starts one past the
+file's (a checkpoint that copied some frames back leaves the file at a count the WAL holds).
+A WAL that counts from elsewhere, whose page size differs from the database's, or beside a
+database whose header says it is not in WAL mode, belongs to another database: it is moved,
+with a copy of the database as it was, to a folder beside the log, and said on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sqlite3
+import struct
+import time
+from pathlib import Path
+
+from ..errors import UsageError
+
+# https://www.sqlite.org/fileformat2.html#walformat: a 32-byte header (magic, format version,
+# page size, checkpoint sequence, salt-1, salt-2, checksum-1, checksum-2), then frames of a
+# 24-byte header (page number, database size after commit or 0, salt-1, salt-2, checksum-1,
+# checksum-2) and a page. The magic's low bit says the checksums' byte order.
+_MAGIC = (0x377F0682, 0x377F0683)
+_FORMAT = 3007000
+_HEADER = struct.Struct(">8I")
+_FRAME = struct.Struct(">6I")
+# https://www.sqlite.org/fileformat2.html#the_database_header
+_PAGE_SIZE_AT, _WRITE_VERSION_AT, _COUNT_AT = 16, 18, 68
+_COUNT_MASK = 0x7FFFFFFF  # application_id is a signed 32-bit integer: the count stays positive
+
+
+def count_write(db: sqlite3.Connection) -> None:
+    """Count a write transaction in page 1 (call it inside the transaction)."""
+    (count,) = db.execute("PRAGMA application_id").fetchone()
+    following = secrets.randbelow(_COUNT_MASK) + 1 if count <= 0 else count % _COUNT_MASK + 1
+    db.execute(f"PRAGMA application_id = {following}")
+
+
+def _checksum(data: bytes, big_endian: bool, s0: int, s1: int) -> tuple[int, int]:
+    """The WAL checksum of `data` (a multiple of 8 bytes) continuing from (s0, s1)."""
+    words = struct.unpack(f"{'>' if big_endian else '<'}{len(data) // 4}I", data)
+    for i in range(0, len(words), 2):
+        s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
+        s1 = (s1 + words[i + 1] + s0) & 0xFFFFFFFF
+    return s0, s1
+
+
+def replayed_counts(wal: bytes) -> tuple[int, list[int]] | None:
+    """What SQLite would replay from a WAL's bytes: its page size and the write count of each
+    committed page-1 frame, in order; None when it would replay nothing (a bad header, no
+    committed frame). Frames count while their salts are the header's and each checksum
+    continues the last, up to the last commit frame."""
+    if len(wal) < _HEADER.size:
+        return None
+    magic, version, page_size, _, salt1, salt2, ck1, ck2 = _HEADER.unpack_from(wal)
+    if magic not in _MAGIC or version != _FORMAT or page_size & (page_size - 1) or page_size < 512:
+        return None
+    big_endian = bool(magic & 1)
+    if _checksum(wal[:24], big_endian, 0, 0) != (ck1, ck2):
+        return None
+    counts: list[int] = []
+    pending: list[int] = []
+    committed = False
+    s0, s1 = ck1, ck2
+    at = _HEADER.size
+    while at + _FRAME.size + page_size <= len(wal):
+        page, commit, f1, f2, c1, c2 = _FRAME.unpack_from(wal, at)
+        if (f1, f2) != (salt1, salt2):
+            break
+        s0, s1 = _checksum(wal[at : at + 8], big_endian, s0, s1)
+        body = wal[at + _FRAME.size : at + _FRAME.size + page_size]
+        s0, s1 = _checksum(body, big_endian, s0, s1)
+        if (s0, s1) != (c1, c2):
+            break
+        if page == 1:
+            pending.append(struct.unpack_from(">I", body, _COUNT_AT)[0])
+        if commit:
+            counts, pending, committed = counts + pending, [], True
+        at += _FRAME.size + page_size
+    return (page_size, counts) if committed else None
+
+
+def stray_because(header: bytes, wal: bytes) -> str | None:
+    """Why the WAL `wal` does not belong to the database whose first 100 bytes are `header`, in
+    words; None when it belongs, or when SQLite would not replay it."""
+    if len(header) < 100:
+        return None  # an empty database: SQLite discards the WAL itself
+    replayed = replayed_counts(wal)
+    if replayed is None:
+        return None
+    page_size, counts = replayed
+    raw = struct.unpack_from(">H", header, _PAGE_SIZE_AT)[0]
+    if page_size != (65536 if raw == 1 else raw):
+        return f"its pages are {page_size} bytes, the database's {raw if raw != 1 else 65536}"
+    if header[_WRITE_VERSION_AT] != 2:
+        return "the database's header says it is not in WAL mode"
+    count = struct.unpack_from(">I", header, _COUNT_AT)[0]
+    if not counts or count == 0:
+        return None  # written by a claude that did not count (or by another program): no telling
+    if count in counts or count % _COUNT_MASK + 1 == counts[0]:
+        return None
+    return f"it continues another database, or another state of this one (write {counts[0] - 1}, not {count})"
+
+
+def _keep(path: Path, folder: Path, why: str, *, move_wal: bool) -> Path:
+    """The database at `path` as it is now, with its -wal and -shm, in `folder` (made here); the
+    WAL and -shm moved there when `move_wal`, else copied."""
+    folder.mkdir(mode=0o700)
+    shutil.copy2(path, folder / path.name)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            (os.replace if move_wal else shutil.copy2)(side, folder / side.name)
+    (folder / "WHY").write_text(why + "\n")
+    return folder
+
+
+def set_aside_stray_wal(path: Path) -> str | None:
+    """Before SQLite opens the log at `path`: a WAL beside it that belongs to another database is
+    moved, with a copy of the database, to a new folder beside it; returns the note to print.
+
+    The files are read twice and judged only when both reads agree: a claude writing meanwhile
+    changes them, and its WAL belongs. Raises UsageError when the WAL cannot be moved away."""
+    wal_path = path.with_name(path.name + "-wal")
+    try:
+        if wal_path.stat().st_size == 0:
+            return None
+        reads = []
+        for _ in range(2):
+            with open(path, "rb") as f:
+                reads.append((f.read(100), wal_path.read_bytes()))
+    except OSError:
+        return None  # no WAL (the usual case), or no database yet
+    why = stray_because(*reads[0]) if reads[0] == reads[1] else None
+    if why is None:
+        return None
+    folder = path.with_name(f"{path.name}.kept-{time.strftime('%Y%m%d-%H%M%S')}-stray-wal")
+    try:
+        _keep(path, folder, f"{wal_path.name} did not belong to {path.name}: {why}", move_wal=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{wal_path} does not belong to {path.name} ({why}) and cannot be set aside ({exc}):"
+            " move it away, then run claude again"
+        ) from None
+    return (
+        f"claude: warning: {wal_path.name} does not belong to {path.name} ({why}), so it was not"
+        f" replayed; both are kept in {folder}, and the log goes on as {path.name} holds it"
+    )
+
+
+def damaged(exc: BaseException) -> bool:
+    """Whether SQLite said the log is damaged (SQLITE_CORRUPT, SQLITE_NOTADB)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in (11, 26)
+
+
+def keep_damaged(path: Path, exc: BaseException) -> str | None:
+    """A whole copy of a log SQLite found damaged, made before anything writes to it (once for
+    each state of the file: the folder is named for its modification time); the note to print."""
+    try:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+        folder = path.with_name(f"{path.name}.kept-{stamp}-damaged")
+        if not folder.exists():
+            _keep(path, folder, f"SQLite found {path.name} damaged: {exc}", move_wal=False)
+    except OSError:
+        return None
+    return f"claude: warning: the conversation log {path} is damaged ({exc}); a copy is kept in {folder}"

@@ -1,0 +1,187 @@
+"""The log survives what is left beside it (issue 31): a write-ahead log of another database is set
+aside with the database as it was, never replayed over it; a WAL a crash left is replayed as
+before; a damaged log is copied whole before anything writes to it. Real SQLite files throughout."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import struct
+from pathlib import Path
+
+import pytest
+
+from claude_cli.store import guard
+
+
+def home(env: dict[str, str]) -> Path:
+    return Path(env["CLAUDE_HOME"])
+
+
+def titles(cli, **extra: str) -> list[str]:
+    run = cli("log", "list", extra_env=extra or None)
+    assert run.code == 0, run
+    return [row.split("\t")[-1] for row in run.stdout.splitlines()]
+
+
+def kept(folder: Path) -> list[Path]:
+    return sorted(folder.glob("claude.db.kept-*"))
+
+
+def live_wal(cli, db: Path, prompt: str, **extra: str) -> tuple[bytes, bytes]:
+    """`claude ask PROMPT` while another connection holds the log open, so its turn stays in the
+    WAL as a crash would leave it: (the database file, its WAL) as they are then."""
+    holder = sqlite3.connect(db)
+    try:
+        holder.execute("SELECT COUNT(*) FROM conversations").fetchone()
+        assert cli("ask", prompt, extra_env=extra or None).code == 0
+        return db.read_bytes(), db.with_name("claude.db-wal").read_bytes()
+    finally:
+        holder.close()
+
+
+def test_a_wal_from_another_log_is_set_aside_not_replayed(cli, env, tmp_path: Path) -> None:
+    """Before: the other log's WAL was replayed and this log's conversations vanished."""
+    for t in ("one", "two", "three"):
+        assert cli("ask", f"conversation {t}").code == 0
+    db = home(env) / "claude.db"
+    other = tmp_path / "other"
+    assert cli("ask", "elsewhere", extra_env={"CLAUDE_HOME": str(other)}).code == 0
+    _, stray = live_wal(cli, other / "claude.db", "elsewhere again", CLAUDE_HOME=str(other))
+    before = db.read_bytes()
+    db.with_name("claude.db-wal").write_bytes(stray)
+
+    run = cli("log", "list")
+    assert run.code == 0, run
+    assert [r.split("\t")[-1] for r in run.stdout.splitlines()] == [
+        "conversation three",
+        "conversation two",
+        "conversation one",
+    ]
+    [folder] = kept(home(env))
+    assert run.stderr.startswith("claude: warning: claude.db-wal does not belong to claude.db (")
+    assert f"both are kept in {folder}" in run.stderr and run.stderr.count("\n") == 1
+    assert (folder / "claude.db").read_bytes() == before  # the database as it was
+    assert (folder / "claude.db-wal").read_bytes() == stray  # and the WAL, whole
+    assert not db.with_name("claude.db-wal").exists() or db.with_name("claude.db-wal").stat().st_size == 0
+    assert cli("ask", "-c", "and on").code == 0  # the log goes on, as it was
+    assert titles(cli)[0] == "conversation three"
+    assert cli("log", "list").stderr == "" and kept(home(env)) == [folder]  # said once
+
+
+def test_a_backup_restored_beside_a_newer_wal_is_used_as_restored(cli, env, tmp_path: Path) -> None:
+    """The issue's case: claude.db restored from a backup beside a WAL a crash left later."""
+    assert cli("ask", "kept in the backup").code == 0
+    db = home(env) / "claude.db"
+    backup = tmp_path / "backup.db"
+    shutil.copy2(db, backup)
+    assert cli("ask", "after the backup").code == 0
+    _, leftover = live_wal(cli, db, "left in the WAL")
+    shutil.copy2(backup, db)
+    db.with_name("claude.db-wal").write_bytes(leftover)
+    db.with_name("claude.db-shm").unlink(missing_ok=True)
+
+    run = cli("log", "list")
+    assert [r.split("\t")[-1] for r in run.stdout.splitlines()] == ["kept in the backup"]
+    [folder] = kept(home(env))
+    assert "does not belong to claude.db" in run.stderr
+    assert (folder / "claude.db").read_bytes() == backup.read_bytes()
+    assert (folder / "claude.db-wal").read_bytes() == leftover
+
+
+@pytest.mark.parametrize("checkpointed", [False, True])
+def test_a_wal_a_crash_left_is_replayed(cli, env, tmp_path: Path, checkpointed: bool) -> None:
+    """No false alarm: the database and WAL as a crash leaves them (a turn only in the WAL; or a
+    checkpoint that copied the frames back without emptying the WAL) open with every turn."""
+    assert cli("ask", "first").code == 0
+    db = home(env) / "claude.db"
+    holder = sqlite3.connect(db)
+    try:
+        holder.execute("SELECT COUNT(*) FROM conversations").fetchone()
+        assert cli("ask", "second").code == 0
+        assert cli("ask", "-c", "second, continued").code == 0
+        if checkpointed:
+            assert holder.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[0] == 0
+        crashed = tmp_path / "crashed"
+        crashed.mkdir()
+        for name in ("claude.db", "claude.db-wal"):
+            shutil.copy2(db.with_name(name), crashed / name)
+    finally:
+        holder.close()
+    assert (crashed / "claude.db-wal").stat().st_size > 0
+    run = cli("log", "list", extra_env={"CLAUDE_HOME": str(crashed)})
+    assert (run.code, run.stderr) == (0, "")
+    assert [r.split("\t")[3::2] for r in run.stdout.splitlines()] == [["2", "second"], ["1", "first"]]
+    assert kept(crashed) == []
+
+
+def test_a_damaged_log_is_kept_whole_before_anything_writes(cli, env) -> None:
+    """Before: nothing kept a copy. Now the damaged file is copied whole, once, and left as it was."""
+    assert cli("ask", "one").code == 0
+    db = home(env) / "claude.db"
+    data = bytearray(db.read_bytes())
+    page = struct.unpack(">H", data[16:18])[0]
+    data[page:] = b"\xa5" * (len(data) - page)  # every page but the first: garbage
+    db.write_bytes(bytes(data))
+
+    run = cli("ask", "two")
+    assert run.code == 0 and run.stdout.startswith("You said: two")
+    [folder] = kept(home(env))
+    assert f"claude: warning: the conversation log {db} is damaged (" in run.stderr
+    assert f"a copy is kept in {folder}" in run.stderr
+    assert "the turn was not stored" in run.stderr
+    assert (folder / "claude.db").read_bytes() == bytes(data)
+    assert db.read_bytes() == bytes(data)  # nothing wrote over it
+    assert cli("ask", "three").code == 0
+    assert kept(home(env)) == [folder]  # the same damaged state is kept once
+
+
+# -- the judgment, table-driven ------------------------------------------------------------------
+
+
+def real_wal(tmp_path: Path) -> tuple[bytes, bytes]:
+    """A database header and a WAL that belongs to it, written by SQLite with counted writes."""
+    path = tmp_path / "t.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (x)")
+    db.execute("BEGIN IMMEDIATE")
+    guard.count_write(db)
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    holder = sqlite3.connect(path)
+    holder.execute("SELECT 1 FROM t").fetchall()
+    for n in range(3):
+        db.execute("BEGIN IMMEDIATE")
+        guard.count_write(db)
+        db.execute("INSERT INTO t VALUES (?)", (n,))
+        db.execute("COMMIT")
+    header, wal = path.read_bytes()[:100], path.with_name("t.db-wal").read_bytes()
+    db.close()
+    holder.close()
+    return header, wal
+
+
+def with_count(header: bytes, count: int) -> bytes:
+    return header[:68] + struct.pack(">I", count) + header[72:]
+
+
+def test_which_wal_belongs(tmp_path: Path) -> None:
+    header, wal = real_wal(tmp_path)
+    count = struct.unpack(">I", header[68:72])[0]
+    assert guard.replayed_counts(wal) == (4096, [count + 1, count + 2, count + 3])
+    cases = [
+        ("its own", header, wal, None),
+        ("checkpointed up to the second", with_count(header, count + 2), wal, None),
+        ("a log that never counted", with_count(header, 0), wal, None),
+        ("an older state", with_count(header, count - 1), wal, "continues"),
+        ("a newer state", with_count(header, count + 4), wal, "continues"),
+        ("another page size", header[:16] + struct.pack(">H", 8192) + header[18:], wal, "pages"),
+        ("not in WAL mode", header[:18] + b"\x01\x01" + header[20:], wal, "not in WAL mode"),
+        ("a bad WAL header: SQLite ignores it", header, wal[:24] + b"\0" * 8 + wal[32:], None),
+        ("no committed frame", header, wal[:32], None),
+        ("an empty database", b"", wal, None),
+    ]
+    for name, db_header, wal_bytes, why in cases:
+        got = guard.stray_because(db_header, wal_bytes)
+        assert (got is None) == (why is None) and (why is None or why in got), (name, got)
