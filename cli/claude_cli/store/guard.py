@@ -167,9 +167,10 @@ def damaged(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in (11, 26)
 
 
-def keep_damaged(path: Path, exc: BaseException) -> str | None:
+def keep_damaged(path: Path, exc: BaseException) -> Path | None:
     """A whole copy of a log SQLite found damaged, made before anything writes to it (once for
-    each state of the file: the folder is named for its modification time); the note to print."""
+    each state of the file: the folder is named for its modification time); the folder, or None
+    when no copy could be made."""
     try:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
         folder = path.with_name(f"{path.name}.kept-{stamp}-damaged")
@@ -177,4 +178,11 @@ def keep_damaged(path: Path, exc: BaseException) -> str | None:
             _keep(path, folder, f"SQLite found {path.name} damaged: {exc}", move_wal=False)
     except OSError:
         return None
-    return f"claude: warning: the conversation log {path} is damaged ({exc}); a copy is kept in {folder}"
+    return folder
+
+
+def damage_note(path: Path, exc: BaseException) -> str:
+    """`exc`, and where the damaged log was kept whole (made now if it was not yet)."""
+    folder = keep_damaged(path, exc)
+    kept = f"a copy of it as it was is kept in {folder}" if folder else "no copy could be kept"
+    return f"{exc} (the conversation log {path} is damaged; {kept})"

@@ -47,14 +47,13 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             if db is not None:
                 db.close()
-            if guard.damaged(exc):
-                _say(guard.keep_damaged(self.path, exc))
+            problem = guard.damage_note(self.path, exc) if guard.damaged(exc) else str(exc)
             # A read-only data directory or a full disk: read what is there, as it is.
             db = open_read_only(self.path)
             if db is None:
-                raise UsageError(f"cannot open the conversation log {self.path}: {exc}") from None
+                raise UsageError(f"cannot open the conversation log {self.path}: {problem}") from None
             self.db = db
-            self.read_only = why_read_only(self.path.parent) or str(exc)
+            self.read_only = why_read_only(self.path.parent) or problem
             try:
                 schema.migrate(self.db, self.path)  # (a log of an older layout cannot be migrated here)
             except (sqlite3.Error, CliError):
@@ -83,8 +82,8 @@ class Store:
             yield self.db
         except BaseException as exc:
             self.db.execute("ROLLBACK")
-            if guard.damaged(exc):
-                _say(guard.keep_damaged(self.path, exc))
+            if guard.damaged(exc):  # nothing was written: keep the log whole before anything is
+                raise CliError(guard.damage_note(self.path, exc)) from exc
             raise
         self.db.execute("COMMIT")
 
