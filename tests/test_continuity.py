@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -201,3 +202,50 @@ def test_a_refused_setting_carried_by_the_conversation_says_so(cli, emu) -> None
     assert "rejects manual thinking" in run.stderr
     assert "(the conversation being continued sets it; a flag overrides it)" in run.stderr
     assert cli("ask", "-c", "-m", "sonnet", "--thinking", "adaptive", "switch").code == 0
+
+
+def test_an_empty_answer_is_said_and_left_out_when_the_conversation_goes_on(cli, emu, env) -> None:
+    """Issue 30: an answer with no content was stored and sent back on every -c, and the API
+    refuses an empty message mid-history, so the conversation was dead until `log pop`. The log
+    keeps the answer as it came (as it always stored it: a log written before heals the same way);
+    what is sent on leaves it out."""
+    emu.enqueue(Reply("message", content=[]))
+    first = cli("ask", "say nothing")
+    assert (first.code, first.stdout) == (0, "")
+    assert first.stderr == "claude: the answer is empty (stop_reason end_turn); -c does not send it back\n"
+    again = cli("ask", "-c")
+    assert (again.code, again.stderr) == (
+        2,
+        "claude: error: nothing to send: give a prompt argument or pipe text on stdin\n",
+    )
+    run = cli("ask", "-c", "and now?")
+    assert run.code == 0, run
+    assert emu.message_requests[-1].body["messages"] == [
+        {"role": "user", "content": "say nothing"},
+        {"role": "user", "content": "and now?"},
+    ]
+    assert cli("ask", "-c", "more").code == 0
+    assert [m["role"] for m in emu.message_requests[-1].body["messages"]] == [
+        "user",
+        "user",
+        "assistant",
+        "user",
+    ]
+    turns = orjson.loads(cli("log", "export", "c").stdout)["turns"]
+    assert turns[0]["response"]["content"] == []  # kept as it came
+
+
+def test_chat_goes_on_after_an_empty_answer_in_the_session_and_with_c(cli, emu, env) -> None:
+    emu.enqueue(Reply("message", content=[]))
+    run = cli("chat", "--input-format", "ndjson", input='"say nothing"\n"and now?"\n')
+    assert run.code == 0, run
+    assert "the answer is empty" in run.stderr
+    assert [m["role"] for m in emu.message_requests[-1].body["messages"]] == ["user", "user"]
+    emu.enqueue(Reply("message", content=[]))
+    assert cli("ask", "nothing again").code == 0
+    run = cli("chat", "-c", "--input-format", "ndjson", input='"still there?"\n')
+    assert run.code == 0, run
+    assert emu.message_requests[-1].body["messages"] == [
+        {"role": "user", "content": "nothing again"},
+        {"role": "user", "content": "still there?"},
+    ]

@@ -95,6 +95,17 @@ def test_the_emulator_refuses_what_the_api_refuses(emu) -> None:
             "messages.0: text content blocks must contain non-whitespace text",
         ),
         (
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": []},
+                    {"role": "user", "content": "and?"},
+                ]
+            },
+            "messages.1: all messages must have non-empty content except for the optional final assistant"
+            " message",
+        ),
+        (
             {"messages": [{"role": "user", "content": "x" * (5 * 1024 * 1024)}]},
             "prompt is too long: 1310721 tokens > 1000000 maximum",
         ),

@@ -21,7 +21,7 @@ import orjson
 
 from . import config as cfg
 from . import flow
-from .content import one_line
+from .content import one_line, without_empty_answers
 from .errors import CliError, Exit, UsageError, counted
 from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
@@ -164,7 +164,9 @@ class ChatSession:
         if self.web:
             renderer.hold = False
             renderer.finish(message, streamed=True)
-        self.messages = [*asked, {"role": "assistant", "content": message.get("content") or []}]
+        self.messages = without_empty_answers(
+            [*asked, {"role": "assistant", "content": message.get("content") or []}]
+        )
         self.opts.system_after = None  # --system-after and /system are sent once; now in the history
         for key in self.totals:
             self.totals[key] += int((message.get("usage") or {}).get(key) or 0)

@@ -75,3 +75,12 @@ def text(content: Any, between: str = "") -> str:
     """The text of a message's content, its text blocks joined by `between` (an answer's blocks
     are one text that citations split, so "" by default)."""
     return between.join(texts(content))
+
+
+def without_empty_answers(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A history to send on: the answers that had no content left out. The API refuses an empty
+    message anywhere but last ("messages.N: all messages must have non-empty content except for
+    the optional final assistant message"), and the user turns this leaves side by side are
+    combined into one ("Consecutive user or assistant turns in your request will be combined
+    into a single turn": anthropic SDK, MessageCreateParams.messages)."""
+    return [m for m in messages if m.get("role") != "assistant" or m.get("content")]

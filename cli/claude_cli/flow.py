@@ -15,7 +15,7 @@ import orjson
 
 from . import config as cfg
 from .api.transport import Transport
-from .content import one_line
+from .content import one_line, without_empty_answers
 from .errors import Exit, UsageError
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import read_json_object, read_messages, text_or_file
@@ -105,9 +105,16 @@ def prepare(
         show_thinking=show_thinking,
     )
     last = body["messages"][-1]
-    if conversation_id is not None and not pending and opts.prefill is None and is_prefill(last):
-        # -c with nothing new: the history ends with Claude's finished answer (a paused turn or
-        # unanswered tool calls are continued as they are)
+    nothing_new = history is not None and len(body["messages"]) == len(history["messages"])
+    if (
+        conversation_id is not None
+        and not pending
+        and opts.prefill is None
+        and (is_prefill(last) or (nothing_new and last.get("role") == "user"))
+    ):
+        # -c with nothing new: the history ends with Claude's finished answer, or with the user's
+        # message its empty answer followed (a paused turn or unanswered tool calls are continued
+        # as they are)
         raise UsageError("nothing to send: give a prompt argument or pipe text on stdin")
     if stream:
         body["stream"] = True
@@ -279,7 +286,7 @@ def load_history(
     finally:
         store.close()
     base = {k: v for k, v in last.request.items() if k != "stream"}  # the same settings as last time
-    base["messages"] = history(last)
+    base["messages"] = without_empty_answers(history(last))  # (a stored empty answer is not sent)
     return conversation_id, base
 
 

@@ -494,6 +494,8 @@ def report(
     """
     reason = message.get("stop_reason")
     status = STOP_REASON_EXIT.get(str(reason), Exit.FAILURE)
+    if not message.get("content"):
+        out.note(f"claude: the answer is empty (stop_reason {reason}); -c does not send it back")
     if status == Exit.FAILURE:
         out.note(
             f"claude: the answer ended with stop_reason {reason!r}, which this version of claude does not "

@@ -278,6 +278,19 @@ def _roles_and_content(call: Call) -> str | None:
     return None
 
 
+def _no_empty_message(call: Call) -> str | None:
+    """The API's words for an empty content list anywhere but a final assistant message (a prefill
+    may be empty): an answer with no content sent back mid-history gets them."""
+    messages = call.messages
+    for i, m in enumerate(messages):
+        if m["content"] == [] and not (i == len(messages) - 1 and m["role"] == "assistant"):
+            return (
+                f"messages.{i}: all messages must have non-empty content except for the optional final"
+                " assistant message"
+            )
+    return None
+
+
 def _no_blank_text(call: Call) -> str | None:
     messages = call.messages
     for i, m in enumerate(messages):
@@ -451,6 +464,7 @@ MESSAGE_RULES: tuple[Rule, ...] = (
     Rule(_stop_sequences),
     Rule(_messages_given),
     Rule(_roles_and_content),
+    Rule(_no_empty_message),
     Rule(_no_blank_text),
     Rule(_system_not_first),
     # What the model's capabilities refuse (message/capabilities.py; the Models API's
