@@ -4,12 +4,14 @@ tool calls, turn the log off, and conversation ids whose short prefixes are uniq
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 PY = sys.executable
 
@@ -435,3 +437,118 @@ def test_an_id_prefix_in_any_case_resolves_and_an_empty_one_is_an_error(cli, emu
     assert upper.code == 0 and "hello" in upper.stdout
     empty = cli("log", "show", "")
     assert (empty.code, empty.stdout) == (2, "") and "no conversation ''" in empty.stderr
+
+
+# -- tables on a terminal, rows in a pipe -----------------------------------------------------
+
+LONG = "a title long enough to be cut on a narrow terminal and then a few more words"
+
+
+def screen_of(env: dict[str, str], width: int, *args: str, **extra: str) -> tuple[list[str], str]:
+    """`claude ARGS` in a real terminal (tmux) `width` columns wide: the lines it printed (wrapped
+    lines joined: one longer than `width` was wrapped), and the screen with its escapes."""
+    from .tty import EOF_MARK, TmuxChild
+
+    child = TmuxChild(list(args), {**env, **extra}, width=width)
+    try:
+        assert child.expect_exit() == 0
+        escaped = child._tmux("capture-pane", "-p", "-e", "-S", "-")
+        printed = child.text().split(EOF_MARK)[0].rstrip().split("\n")
+        return [line.rstrip() for line in printed], escaped
+    finally:
+        child.close()
+
+
+def test_titles_are_cut_with_an_ellipsis(cli, env) -> None:
+    cli("ask", LONG)
+    [title] = titles_listed(cli)
+    assert title == LONG[:59] + "…" and len(title) == 60
+
+
+def titles_listed(cli) -> list[str]:
+    return [row.split("\t")[-1] for row in cli("log", "list").stdout.splitlines()]
+
+
+@pytest.mark.parametrize("width", [40, 120])
+def test_log_list_on_a_terminal_is_a_table_fitted_to_the_width(cli, env, width: int) -> None:
+    cli("ask", LONG)
+    cli("ask", "short one")
+    cli("ask", "-c", "and again")
+    short, long_ = ids(env)[::-1]
+    lines, escaped = screen_of(env, width, "log", "list", NO_COLOR="")
+    assert all(len(line) <= width for line in lines), lines  # nothing wrapped
+    header, *rows = lines
+    assert header.split() == (
+        ["id", "updated", "model", "turns", "cost", "title"] if width == 120 else ["id", "turns", "title"]
+    )
+    assert [r.split()[0] for r in rows] == [short, long_]  # one line each, the id whole
+    assert re.fullmatch(rf"{short} .* 2 .* short one", rows[0])
+    if width == 120:
+        assert rows[1].endswith("…") and LONG[:40] in rows[1]  # the stored title, cut to fit
+        assert len(rows[1]) == width
+        assert "claude-sonnet-5-5" in rows[1] and "$0." in rows[1]
+    else:
+        assert rows[1].endswith("…") and LONG[:12] in rows[1]  # cut to fit
+    assert "\x1b[1mid" in escaped  # a bold header
+    from .test_terminal import colours
+
+    assert colours(escaped)  # coloured ids
+
+
+def test_log_stats_on_a_terminal_is_a_table_and_no_color_keeps_only_bold(cli, env) -> None:
+    cli("ask", "one")
+    cli("ask", "-m", "haiku-4.5", "two")
+    from .test_terminal import colours
+
+    for width in (40, 120):
+        lines, escaped = screen_of(env, width, "log", "stats", NO_COLOR="1")
+        assert all(len(line) <= width for line in lines), lines
+        header, *rows = lines
+        assert header.split()[0] == "by" and header.split()[-1] == "cost"
+        assert [r.split()[0] for r in rows] == ["model", "model", "day", "total"]
+        assert rows[-1].split()[1] == "-" and "$0." in rows[-1]  # the total
+        assert colours(escaped) == set() and "\x1b[1mby" in escaped
+        if width == 120:
+            assert header.split() == ["by", "turns", "tokens", "in", "tokens", "out", "cost"]
+            assert rows[-1].split()[2] == "2"  # turns
+    lines, escaped = screen_of(env, 120, "log", "list", NO_COLOR="1")
+    assert colours(escaped) == set() and "\x1b[1mid" in escaped
+
+
+def test_log_list_and_stats_in_a_pipe_stay_tab_separated_rows(cli, env, proc) -> None:
+    cli("ask", "one\tcolumn")  # (a tab in a title stays as it was: the rows are what was always printed)
+    cli("ask", "two")
+    two, one = ids(env)[::-1]
+    db = sqlite3.connect(db_path(env))
+    stamps = dict(db.execute("SELECT id, updated_at FROM conversations"))
+    db.close()
+    when = {cid: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) for cid, t in stamps.items()}
+    from claude_cli.pricing import usd
+
+    cost = {r["id"]: usd(r["cost_usd"]) for r in orjson.loads(cli("log", "list", "-o", "json").stdout)}
+    listed = proc("log", "list")
+    assert (
+        listed.stdout_bytes
+        == (
+            f"{two}\t{when[two]}\tclaude-sonnet-5-5\t1\t{cost[two]}\ttwo\n"
+            f"{one}\t{when[one]}\tclaude-sonnet-5-5\t1\t{cost[one]}\tone column\n"
+        ).encode()
+    )
+    day = time.strftime("%Y-%m-%d")
+    stats = proc("log", "stats").stdout.splitlines()
+    assert [r.split("\t")[:3] for r in stats] == [
+        ["model", "claude-sonnet-5-5", "2"],
+        ["day", day, "2"],
+        ["total", "-", "2"],
+    ]
+
+
+def test_log_export_takes_the_latest_conversation_as_show_does(cli, env) -> None:
+    cli("ask", "first")
+    cli("ask", "second")
+    latest = ids(env)[-1]
+    exported = orjson.loads(cli("log", "export").stdout)
+    assert exported["id"] == latest
+    assert (
+        cli("log", "export", "-o", "messages").stdout == cli("log", "export", latest, "-o", "messages").stdout
+    )

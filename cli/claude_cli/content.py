@@ -11,13 +11,15 @@ from typing import Any
 
 
 def one_line(text: str, width: int = 60) -> str:
-    """The first non-blank line of text, whitespace collapsed, cut to width (a title, a label).
+    """The first non-blank line of text, whitespace collapsed, at most `width` characters (a
+    title, a label): a longer line is cut and ends with an ellipsis, so a cut title says so.
 
     Only the first 4 KiB are looked at, so the cost is the same for a word and for a 30 MB prompt.
     """
     for line in text[:4096].splitlines():
         if line.strip():
-            return " ".join(line.split())[:width]
+            line = " ".join(line.split())
+            return line if len(line) <= width else line[: width - 1] + "…"
     return ""
 
 

@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 CODE_THEME = "monokai"  # Rich's own default for Markdown code blocks
@@ -343,3 +344,63 @@ class LiveMarkdown:
         finally:
             if held:
                 self._lock.release()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table people read on a terminal (`table`)."""
+
+    header: str
+    right: bool = False  # numbers: aligned right
+    drop: int = 0  # where the terminal is too narrow for every column, higher ones go first (0: never)
+    flex: bool = False  # takes the width left (a title), cut with an ellipsis; one column at most
+
+
+def table(columns: list[Column], rows: list[list[str]], *, width: int, styled: bool, color: bool) -> bytes:
+    """`rows` as a table with a header, fitted to `width` columns: each row one line, the flex
+    column cut with an ellipsis, and the columns that drop first left out while the others do
+    not fit. `styled`: a bold header (and, with `color`, coloured ids in the first column); plain
+    text otherwise (TERM=dumb). Cells are shown as given: make them printable first."""
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    gap = 2
+    natural = [max([_cells(c.header), *(_cells(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    shown = list(range(len(columns)))
+    flex = next((i for i, c in enumerate(columns) if c.flex), None)
+
+    def fixed() -> int:
+        return sum(natural[i] for i in shown if i != flex) + gap * (len(shown) - 1)
+
+    least = 0 if flex is None else min(natural[flex], max(_cells(columns[flex].header), 12))
+    while fixed() + least > width and any(columns[i].drop for i in shown):
+        shown.remove(max((i for i in shown if columns[i].drop), key=lambda i: columns[i].drop))
+    grid = Table(box=None, pad_edge=False, padding=(0, gap // 2), header_style="bold" if styled else "")
+    for i in shown:
+        cut = i == flex and width - fixed() < natural[i]
+        grid.add_column(
+            columns[i].header,
+            justify="right" if columns[i].right else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            width=max(1, width - fixed()) if cut else natural[i],
+            style="cyan" if color and i == 0 else "",
+        )
+    for row in rows:
+        grid.add_row(*(Text(row[i]) for i in shown))
+    buffer = StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=styled,
+        color_system="standard" if styled else None,  # (None: no styles at all, bold included)
+        no_color=not color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    console.print(grid)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n")).encode()

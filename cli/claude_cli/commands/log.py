@@ -26,7 +26,8 @@ app = typer.Typer(
     and cost. A conversation is named by its id or any unique prefix of it; `claude ask -c`
     continues the latest one.
 
-    list, search and stats print tab-separated lines on stdout (list and search also JSON);
+    list, search and stats print tab-separated lines on stdout (list and search also JSON; on a
+    terminal list and stats print a table fitted to its width);
     search finds conversations by what was said (exit 1 when none); show prints a transcript,
     rendered on a terminal; export prints a conversation as JSON, NDJSON, Markdown or a history
     `ask --messages` takes. rm and pop change the log: on a terminal they ask first (-y skips
@@ -143,12 +144,46 @@ def list_(
         else:
             out.write(b"".join(orjson.dumps(r) + b"\n" for r in rows))
         return
-    lines = []
+    rows = []
     for cid, updated, last_model, count, title in listed:
         spent, unknown = costs.get(cid, (0.0, False))
-        cost = "price unknown" if unknown else usd(spent)
-        lines.append(f"{cid}\t{when(updated)}\t{last_model}\t{count}\t{cost}\t{title}\n")
-    out.write("".join(lines).encode())  # one write: a list that fits the pipe buffer survives `| head`
+        rows.append(
+            [cid, when(updated), last_model, str(count), "price unknown" if unknown else usd(spent), title]
+        )
+    _rows(out, LIST_COLUMNS, rows)
+
+
+# `log list` on a terminal: the id stays whole (it is what is copied); on a narrow terminal the
+# model goes first, then the time, the cost and the count, and the title takes what is left.
+LIST_COLUMNS = [
+    ("id", 0),
+    ("updated", 3),
+    ("model", 4),
+    ("turns", 1),
+    ("cost", 2),
+    ("title", -1),
+]
+STATS_COLUMNS = [("by", 0), ("", -1), ("turns", 3), ("tokens in", 2), ("tokens out", 1), ("cost", 0)]
+
+
+def _rows(out: Any, columns: list[tuple[str, int]], rows: list[list[str]]) -> None:
+    """Rows on stdout: a table with a header fitted to the width on a terminal, else tab-separated
+    lines (the format scripts read, unchanged). `columns`: (header, when it is dropped on a narrow
+    terminal: higher first, 0 never, -1 the column that takes the width left)."""
+    if not (out.stdout_tty and rows):
+        # One write: a list that fits the pipe buffer survives `| head`.
+        out.write("".join("\t".join(row) + "\n" for row in rows).encode())
+        return
+    from ..render import printable
+    from ..terminal import Column, table, terminal_size
+
+    shown = [[" ".join(printable(cell).split()) for cell in row] for row in rows]
+    layout = [
+        Column(h, right=h in ("turns", "tokens in", "tokens out", "cost"), drop=max(d, 0), flex=d < 0)
+        for h, d in columns
+    ]
+    width, _ = terminal_size()
+    out.write(table(layout, shown, width=width, styled=out.markdown, color=out.stdout_color))
 
 
 def _model_needles(model: str) -> tuple[str, ...]:
@@ -179,7 +214,8 @@ def _costs(rows: "list[tuple[str, float, str, Usage]]") -> dict[str, tuple[float
 def stats() -> None:
     """Totals of the whole log by model and by day: turns, tokens in and out, cost.
 
-    One tab-separated row each: `model NAME ...`, `day YYYY-MM-DD ...`, then `total - ...`; a
+    One tab-separated row each (a table on a terminal): `model NAME ...`, `day YYYY-MM-DD ...`,
+    then `total - ...`; a
     cost of `price unknown` means no turn of the row has a price (a model without one), `$X +
     price unknown` that some have none; their tokens are still counted.
     """
@@ -202,15 +238,13 @@ def stats() -> None:
             row[3] += amount or 0.0
             row[4] += amount is None  # turns without a price
     order = {"model": 0, "day": 1, "total": 2}
-    lines = [
-        f"{kind}\t{name}\t{n}\t{tin}\t{tout}\t"
-        + ("price unknown" if unknown == n else usd(spent) + (" + price unknown" if unknown else ""))
-        + "\n"
-        for (kind, name), (n, tin, tout, spent, unknown) in sorted(
-            groups.items(), key=lambda g: (order[g[0][0]], g[0][1])
-        )
-    ]
-    Output().write("".join(lines).encode())
+    rows = []
+    for (kind, name), (n, tin, tout, spent, unknown) in sorted(
+        groups.items(), key=lambda g: (order[g[0][0]], g[0][1])
+    ):
+        cost = "price unknown" if unknown == n else usd(spent) + (" + price unknown" if unknown else "")
+        rows.append([kind, name, str(n), str(tin), str(tout), cost])
+    _rows(Output(), STATS_COLUMNS, rows)
 
 
 Conversation = Annotated[
@@ -255,7 +289,7 @@ def show(
 
 @app.command("export", epilog=EPILOG)
 def export(
-    conversation: Annotated[str, typer.Argument(help="A conversation id or unique prefix.")],
+    conversation: Conversation = None,
     output: Annotated[
         ExportFormat,
         typer.Option(
@@ -265,14 +299,14 @@ def export(
         ),
     ] = ExportFormat.json,
 ) -> None:
-    """Export a conversation; `-o messages` prints a history `ask --messages` accepts back."""
+    """Export a conversation (default: the latest); `-o messages`: a history `ask --messages` takes."""
     import orjson
 
     from ..render import Output
     from ..transcript import markdown
 
     store = _store()
-    cid = store.resolve(conversation)
+    cid = _pick(store, conversation)
     out = Output()
     if output == ExportFormat.messages:
         out.write(orjson.dumps(_messages(store, cid), option=orjson.OPT_INDENT_2) + b"\n")
