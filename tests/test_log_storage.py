@@ -11,18 +11,11 @@ from pathlib import Path
 
 import orjson
 
+from .test_log import ids
+
 
 def db_path(env: dict[str, str]) -> Path:
     return Path(env["CLAUDE_HOME"]) / "claude.db"
-
-
-def conversation_ids(env: dict[str, str]) -> list[str]:
-    """Conversation ids, oldest first."""
-    db = sqlite3.connect(db_path(env))
-    try:
-        return [r[0] for r in db.execute("SELECT id FROM conversations ORDER BY rowid")]
-    finally:
-        db.close()
 
 
 def test_a_long_conversation_stores_each_turn_once(cli, emu, env) -> None:
@@ -153,7 +146,7 @@ def test_a_layout_2_log_gets_its_blob_references_in_place(cli, emu, env) -> None
     cli("ask", "--cache", "-s", long_system, "first " + "x" * (20 * 1024))
     cli("ask", "-c", "--cache", "-s", long_system, "more")
     cli("ask", "--cache", "-s", long_system, "second " + "y" * (20 * 1024))
-    keep, gone = conversation_ids(env)
+    keep, gone = ids(env)
     db = sqlite3.connect(db_path(env))
     written = sorted(db.execute("SELECT hash, turn FROM blob_refs"))
     # Each turn: its settings, the system prompt inside them, its long prompt (the second turn

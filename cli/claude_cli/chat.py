@@ -21,13 +21,13 @@ import orjson
 
 from . import config as cfg
 from . import flow
-from .content import one_line, without_empty_answers
+from .content import message_text, one_line, reply, without_empty_answers
 from .errors import CliError, Exit, UsageError, counted
 from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.options import request_options
 from .message.pending import answer, names, not_run, pending_calls
 from .message.request import UserTurn, build_body, check_body
-from .render import NdjsonRenderer, Output, Renderer, TextRenderer, message_text, report, usage_line
+from .render import NdjsonRenderer, Output, Renderer, TextRenderer, report, usage_line
 
 PROMPT = "> "
 
@@ -164,9 +164,7 @@ class ChatSession:
         if self.web:
             renderer.hold = False
             renderer.finish(message, streamed=True)
-        self.messages = without_empty_answers(
-            [*asked, {"role": "assistant", "content": message.get("content") or []}]
-        )
+        self.messages = without_empty_answers([*asked, reply(message)])
         self.opts.system_after = None  # --system-after and /system are sent once; now in the history
         for key in self.totals:
             self.totals[key] += int((message.get("usage") or {}).get(key) or 0)
@@ -330,7 +328,7 @@ class ChatSession:
     def _last_answer(self) -> str:
         for m in reversed(self.messages):
             if m["role"] == "assistant":
-                return _text_of(m)
+                return message_text(m)
         return ""
 
     def _copy(self, arg: str) -> None:
@@ -355,7 +353,7 @@ class ChatSession:
         self.out.note(f"continuing conversation {self.conversation_id}", dim=True)
         users = [m for m in self.messages if m["role"] == "user"]
         if users:
-            self.out.note("> " + one_line(_text_of(users[-1]), 200), dim=True)
+            self.out.note("> " + one_line(message_text(users[-1]), 200), dim=True)
         answer = self._last_answer()
         if answer:
             renderer = TextRenderer(self.out, markdown=self.markdown)
@@ -559,12 +557,6 @@ def _user_message(raw: bytes, number: int) -> dict[str, Any]:
     ):
         return {"role": "user", "content": value["content"]}
     raise UsageError(f"stdin line {number}: expected a string, a block list or a user message object")
-
-
-def _text_of(message: dict[str, Any]) -> str:
-    """The text of a message whose content is a string or a block list."""
-    content = message.get("content")
-    return content if isinstance(content, str) else message_text(message)
 
 
 def run_chat(

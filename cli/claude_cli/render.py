@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TextIO, cast
 
 import orjson
 
+from .content import text, tool_uses
 from .errors import STOP_REASON_EXIT, CliError, Exit, counted
 
 if TYPE_CHECKING:
@@ -362,11 +363,7 @@ class TextRenderer:
         if block.get("type") == "mcp_tool_use":
             self.out.note(f"claude: mcp {block.get('server_name')}.{block.get('name')}", dim=True)
             return
-        content = block.get("content")
-        if isinstance(content, str):
-            size = len(content)
-        else:
-            size = sum(len(str(b.get("text", ""))) for b in content or [] if isinstance(b, dict))
+        size = len(text(block.get("content")))
         state = "error" if block.get("is_error") else "result"
         self.out.note(f"claude: mcp {state}, {counted(size, 'character')}", dim=True)
 
@@ -456,11 +453,6 @@ def make_renderer(
     return TextRenderer(out, show_thinking=show_thinking, prefill=prefill, markdown=out.markdown and not raw)
 
 
-def message_text(message: dict[str, Any]) -> str:
-    """The answer text of a Message: its text blocks, joined."""
-    return "".join(b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text")
-
-
 def write_objects(
     out: Output, objects: list[dict[str, Any]], fmt: str, row: Callable[[dict[str, Any]], str]
 ) -> None:
@@ -502,11 +494,7 @@ def report(
             "know; treat the answer as incomplete"
         )
     elif status == Exit.TOOL_USE:
-        called = [
-            str(b.get("name"))
-            for b in message.get("content") or []
-            if isinstance(b, dict) and b.get("type") == "tool_use"
-        ]
+        called = [str(b.get("name")) for b in tool_uses(message.get("content"))]
         asked = list(dict.fromkeys(n for n in called if n != answer_tool))
         if not asked:
             status = Exit.OK

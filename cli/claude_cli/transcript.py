@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from .content import attachment_label, blocks, is_tool_call, is_tool_result
+from .content import attachment_label, blocks, is_tool_call, is_tool_result, reply
 from .errors import UsageError
 from .render import DIM, RESET, Output, printable
 from .store.turns import Turn, added, history
@@ -56,7 +56,7 @@ def _sections(turns: list[Turn]) -> Iterator[tuple[Turn, dict[str, Any]]]:
     for turn in turns:
         for message in added(turn.request, previous):
             yield turn, message
-        yield turn, {"role": "assistant", "content": turn.response.get("content") or []}
+        yield turn, reply(turn.response)
         previous = history(turn)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from ..content import TOOL_CALLS
 from ..errors import ProtocolError, json_object
 
 Event = tuple[str, bytes]  # (event name, raw data bytes); data keeps the server's exact bytes
@@ -94,7 +95,7 @@ def parse_event_data(data: bytes) -> dict[str, Any]:
 
 
 # Block types whose `input` is streamed as input_json_delta (as in the SDK's accumulator).
-_TRACKS_INPUT = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+_TRACKS_INPUT = frozenset(TOOL_CALLS)
 # message_delta keys copied even when null (the SDK resets them); others are copied when present.
 _DELTA_ALWAYS = ("stop_reason", "stop_sequence", "stop_details")
 # message_delta fields beside `delta` that replace the Message's (context editing and compaction;

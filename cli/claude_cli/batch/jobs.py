@@ -235,7 +235,7 @@ def result_line(
 
 
 def _succeeded(job: Job, message: dict[str, Any], full: bool, **extra: Any) -> dict[str, Any]:
-    from ..render import message_text
+    from ..content import message_text
 
     out = {
         "id": job.id,

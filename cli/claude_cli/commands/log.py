@@ -51,26 +51,6 @@ def _store():
     return Store()
 
 
-def _text(content: Any) -> str:
-    """A message's content as one line of text (the `log pop` question)."""
-    from ..content import attachment_label
-
-    if isinstance(content, str):
-        return content
-    parts = []
-    for block in content or []:
-        kind = block.get("type")
-        if kind == "text":
-            parts.append(block.get("text", ""))
-        elif kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
-            parts.append(f"[{kind} {block.get('name')}]")
-        elif kind == "tool_result" or str(kind).endswith("_tool_result"):
-            parts.append(f"[{kind}]")
-        elif kind in ("image", "document"):
-            parts.append(attachment_label(block))
-    return "\n".join(parts)
-
-
 def _messages(store: Any, conversation_id: str) -> list[dict[str, Any]]:
     from ..store.turns import history
 
@@ -432,6 +412,7 @@ def pop(
     yes: Yes = False,
 ) -> None:
     """Drop the last turn of a conversation, so `-c` continues from the turn before it."""
+    from ..content import summary
     from ..errors import UsageError
     from ..render import Output
 
@@ -441,7 +422,7 @@ def pop(
         raise UsageError("no conversation to pop a turn from (the log is empty)")
     turns = store.turns(cid)
     last = turns[-1]
-    said = " ".join(_text(last.response.get("content")).split())[:60]
+    said = " ".join(summary(last.response.get("content")).split())[:60]
     _confirm(f"drop turn {last.seq} of {cid} ({last.stop_reason}: {said!r})?", yes)
     left = store.pop(cid)
     Output().note(

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..render import Output, message_text
+from ..content import message_text
+from ..render import Output
 
 # An opening fence: up to 3 spaces, then 3 or more backticks (no backtick in the info string)
 # or 3 or more tildes.

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..content import blocks, tool_uses
+
 NOT_RUN = "Not run: the user continued the conversation without running this tool."
 
 
@@ -20,10 +22,7 @@ def pending_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not messages:
         return []
     last = messages[-1]
-    content = last.get("content")
-    if last.get("role") != "assistant" or not isinstance(content, list):
-        return []
-    return [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+    return tool_uses(last.get("content")) if last.get("role") == "assistant" else []
 
 
 def not_run(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -40,10 +39,7 @@ def answer(messages: list[dict[str, Any]], at: int, results: list[dict[str, Any]
     first, in the message right after the tool_use)."""
     out = list(messages)
     if at < len(out) and out[at].get("role") == "user":
-        content = out[at].get("content")
-        if isinstance(content, str):
-            content = [{"type": "text", "text": content}] if content else []
-        out[at] = {**out[at], "content": [*results, *(content or [])]}
+        out[at] = {**out[at], "content": [*results, *blocks(out[at].get("content"))]}
     else:
         out.insert(at, {"role": "user", "content": results})
     return out

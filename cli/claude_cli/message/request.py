@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from .. import versions
+from ..content import blocks
 from ..errors import UsageError
 from . import capabilities
 
@@ -400,9 +401,7 @@ def _user_content(turn: UserTurn, cache: bool) -> str | list[dict[str, Any]]:
 
 def _with_cache_breakpoint(message: dict[str, Any]) -> dict[str, Any]:
     message = copy.deepcopy(message)
-    content = message.get("content")
-    if isinstance(content, str):
-        content = [{"type": "text", "text": content}]
+    content = blocks(message.get("content"))
     if content:
         content[-1]["cache_control"] = dict(EPHEMERAL)
     message["content"] = content

@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
+from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError
-from ..render import message_text
 from . import capabilities
 
 ANSWER_TOOL = "json_answer"
@@ -63,11 +63,7 @@ def apply_schema(
 
 def raw_answer(message: dict[str, Any]) -> str:
     """The answer as the model gave it: the forced tool's input as JSON, else the text."""
-    forced = [
-        b
-        for b in message.get("content") or []
-        if b.get("type") == "tool_use" and b.get("name") == ANSWER_TOOL
-    ]
+    forced = [b for b in tool_uses(message.get("content")) if b.get("name") == ANSWER_TOOL]
     if forced:
         return orjson.dumps(forced[-1].get("input")).decode()
     return message_text(message)
@@ -77,8 +73,7 @@ def extract(message: dict[str, Any], schema: dict[str, Any]) -> Any:
     """The JSON answer of `message`, validated against `schema`; SchemaMismatch otherwise."""
     import jsonschema
 
-    content = message.get("content") or []
-    forced = [b for b in content if b.get("type") == "tool_use" and b.get("name") == ANSWER_TOOL]
+    forced = [b for b in tool_uses(message.get("content")) if b.get("name") == ANSWER_TOOL]
     if forced:
         value = forced[-1].get("input")
     else:

@@ -17,6 +17,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from ..content import reply
 from ..errors import UsageError
 from .capabilities import server_tool_type
 
@@ -76,7 +77,7 @@ def continue_paused(
     """
     turns = [message]
     while message.get("stop_reason") == "pause_turn" and len(turns) <= MAX_CONTINUATIONS:
-        body["messages"] = [*body["messages"], {"role": "assistant", "content": message.get("content") or []}]
+        body["messages"] = [*body["messages"], reply(message)]
         message = send(body)
         turns.append(message)
     if len(turns) == 1:

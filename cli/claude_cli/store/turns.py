@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ..content import texts
+from ..content import reply, texts
 from . import blobs
 
 # Characters of each side of a turn that the search index holds: the messages typed and the
@@ -41,7 +41,7 @@ class Turn:
 def history(turn: Turn) -> list[dict[str, Any]]:
     """The messages of a conversation up to and including this turn's answer."""
     messages = list(turn.request.get("messages") or [])
-    messages.append({"role": "assistant", "content": turn.response.get("content") or []})
+    messages.append(reply(turn.response))
     return messages
 
 
@@ -142,7 +142,7 @@ def index(
 ) -> None:
     """The search index's row for a turn (search.py): what the user said in the messages it added,
     and what its answer said."""
-    answer = [{"role": "assistant", "content": response.get("content") or []}]
+    answer = [reply(response)]
     db.execute(
         "INSERT INTO said (rowid, user, assistant) VALUES (?, ?, ?)",
         (turn_id, said(messages, "user")[:SEARCH_MAX], said(answer, "assistant")[:SEARCH_MAX]),

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 import orjson
 
 from .. import flow
+from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError, counted
 from ..message.pending import names
-from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, message_text, report, usage_line
+from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, report, usage_line
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
@@ -180,7 +181,7 @@ def run_loop(
                 )
             turn = [{"role": "assistant", "content": content}]
             if stop == "tool_use":
-                calls = [b for b in content if b.get("type") == "tool_use"]
+                calls = tool_uses(content)
                 if settings.dry_run_tools:
                     _print_plan(calls, settings.tools, out, fmt)
                     return Exit.OK
@@ -358,7 +359,7 @@ class ChatTools:
         if self.rounds > self.settings.max_steps:
             steps = self.settings.max_steps
             raise CliError(f"stopped after {steps} tool rounds with the model still working", Exit.MAX_STEPS)
-        calls = [b for b in message.get("content") or [] if b.get("type") == "tool_use"]
+        calls = tool_uses(message.get("content"))
         if not self.ndjson:
             self.out.end_line()
         runs = execute(calls, self.settings)
