@@ -16,10 +16,10 @@ TOOL_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")
 
 
 def blocks(content: Any) -> list[dict[str, Any]]:
-    """A message's content as a list of blocks: a string is one text block ("" none, as None);
-    items that are not blocks (not objects) are left out."""
+    """A message's content as a list of blocks: a string is one text block, None none; items
+    that are not blocks (not objects) are left out."""
     if isinstance(content, str):
-        return [{"type": "text", "text": content}] if content else []
+        return [{"type": "text", "text": content}]
     if not isinstance(content, list):
         return []
     return [b for b in content if isinstance(b, dict)]

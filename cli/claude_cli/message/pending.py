@@ -39,7 +39,8 @@ def answer(messages: list[dict[str, Any]], at: int, results: list[dict[str, Any]
     first, in the message right after the tool_use)."""
     out = list(messages)
     if at < len(out) and out[at].get("role") == "user":
-        out[at] = {**out[at], "content": [*results, *blocks(out[at].get("content"))]}
+        content = out[at].get("content")
+        out[at] = {**out[at], "content": [*results, *(blocks(content) if content else [])]}
     else:
         out.insert(at, {"role": "user", "content": results})
     return out
