@@ -124,13 +124,13 @@ def list_(
         else:
             out.write(b"".join(orjson.dumps(r) + b"\n" for r in rows))
         return
-    rows = []
+    lines: list[list[str]] = []
     for cid, updated, last_model, count, title in listed:
         spent, unknown = costs.get(cid, (0.0, False))
-        rows.append(
+        lines.append(
             [cid, when(updated), last_model, str(count), "price unknown" if unknown else usd(spent), title]
         )
-    _rows(out, LIST_COLUMNS, rows)
+    _rows(out, LIST_COLUMNS, lines)
 
 
 # `log list` on a terminal: the id stays whole (it is what is copied); on a narrow terminal the
@@ -218,12 +218,12 @@ def stats() -> None:
             row[3] += amount or 0.0
             row[4] += amount is None  # turns without a price
     order = {"model": 0, "day": 1, "total": 2}
-    rows = []
+    rows: list[list[str]] = []
     for (kind, name), (n, tin, tout, spent, unknown) in sorted(
         groups.items(), key=lambda g: (order[g[0][0]], g[0][1])
     ):
-        cost = "price unknown" if unknown == n else usd(spent) + (" + price unknown" if unknown else "")
-        rows.append([kind, name, str(n), str(tin), str(tout), cost])
+        dollars = "price unknown" if unknown == n else usd(spent) + (" + price unknown" if unknown else "")
+        rows.append([kind, name, str(n), str(tin), str(tout), dollars])
     _rows(Output(), STATS_COLUMNS, rows)
 
 
