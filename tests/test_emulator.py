@@ -173,3 +173,35 @@ def test_a_good_script_is_queued_and_answers() -> None:
             "error", status=529, error_type="overloaded_error", headers={"x": "1"}
         )
         assert emu.script.next() is None
+
+
+def test_a_route_is_one_row_with_its_own_request_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a platform's wire is added: a row whose handler reuses the Messages path, with the
+    request rules (credentials) of that platform instead of x-api-key and anthropic-version."""
+    from claude_cli.emulator import routes
+
+    def signed(call: Call) -> str | None:
+        return None if call.headers.get("authorization", "").startswith("Signed ") else "not signed"
+
+    def invoke(emu: Emulator, ex: object, body: dict, model: str) -> None:
+        routes._messages(emu, ex, {**body, "model": model})  # type: ignore[arg-type]
+
+    row = routes.route(
+        "POST", "/model/(?P<model>[^/]+)/invoke", invoke, rules=(Rule(signed, 403, "forbidden"),)
+    )
+    monkeypatch.setattr(routes, "ROUTES", (*routes.ROUTES, row))
+    body = orjson.dumps({"max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]})
+    with Emulator(api_key=KEY) as emu:
+        host, port = emu.httpd.server_address[:2]
+        conn = http.client.HTTPConnection(str(host), int(port), timeout=30)
+        try:
+            for auth, status in (("", 403), ("Signed abc", 200)):
+                conn.request(
+                    "POST", "/model/claude-sonnet-5-5/invoke", body=body, headers={"authorization": auth}
+                )
+                answer = conn.getresponse()
+                got = orjson.loads(answer.read())
+                assert answer.status == status, got
+            assert got["content"][0]["text"] == "You said: hi"
+        finally:
+            conn.close()

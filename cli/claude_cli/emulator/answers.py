@@ -60,8 +60,8 @@ def default_reply(body: dict[str, Any]) -> Reply:
     if schema is not None:
         answer = example_for(schema)
         if isinstance(answer, dict) and {"command", "explanation"} <= set(answer):  # `claude cmd`
-            words = "".join(c for c in last_user_text(messages) if c.isalnum() or c == " ")
-            answer = {"command": f"echo {' '.join(words.split()[:8])}", "explanation": "Prints the request."}
+            asked = "".join(c for c in last_user_text(messages) if c.isalnum() or c == " ")
+            answer = {"command": f"echo {' '.join(asked.split()[:8])}", "explanation": "Prints the request."}
         return Reply.text(orjson.dumps(answer).decode())
     text = "You said: " + last_user_text(messages) if results is None else "Tool results: " + results
     if results is None and "code block" in last_user_text(messages).lower():

@@ -10,9 +10,13 @@
 
 `dispatch` finds the route (the first row whose method matches and whose pattern matches the
 whole path; its named groups become the handler's arguments), parses a JSON body, records the
-request, checks rules.REQUEST_RULES and calls the handler. Handlers refuse by raising
-rules.ApiProblem; handler.py writes it. A new endpoint (another API path, a platform's wire such
-as Bedrock's /model/{id}/invoke) is a handler and a row in ROUTES.
+request, checks the route's request rules (rules.REQUEST_RULES unless the row names others) and
+calls the handler. Handlers refuse by raising rules.ApiProblem; handler.py writes it. A new
+endpoint is a handler and a row in ROUTES: a platform's wire (Bedrock's
+/model/{model}/invoke, Vertex AI's .../models/{model}:rawPredict, Foundry's /anthropic/v1/...)
+is a row whose handler takes the model from the path and the version from where that
+platform sends it, builds the Messages body and hands it to the same rules and answers, with
+its own request rules (its credentials) in `rules=`.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from .rules import (
     REQUEST_RULES,
     ApiProblem,
     Call,
+    Rule,
     betas_of,
     check,
 )
@@ -68,6 +73,9 @@ class Route:
     json: bool = True  # a POST body is JSON (parsed before the handler; else the handler reads ex.raw)
     beta: str | None = None  # the anthropic-beta the endpoint needs
     control: bool = False  # the emulator's own endpoint: not recorded, no API checks
+    # What every request to it must pass first (a platform's wire, with its own credentials and
+    # version header, brings its own table).
+    rules: tuple[Rule, ...] = REQUEST_RULES
 
 
 def route(method: str, pattern: str, handler: Handler, **options: Any) -> Route:
@@ -89,7 +97,7 @@ def dispatch(emu: Emulator, ex: Exchange) -> None:
         emu.record(Recorded(ex.method, ex.path, ex.headers, body))
         betas = betas_of(ex.headers)
         check(
-            REQUEST_RULES,
+            found.rules,
             Call(ex.path, ex.headers, body, betas=betas, api_key=emu.api_key, needs_beta=found.beta),
         )
     found.handler(emu, ex, body, **args)
@@ -195,8 +203,9 @@ def _file_part(content_type: str, raw: bytes) -> tuple[str, str, bytes] | None:
     )
     for part in doc.iter_parts():  # type: ignore[attr-defined]
         if part.get_param("name", header="content-disposition") == "file":
-            payload = part.get_payload(decode=True) or b""
-            return part.get_filename() or "upload", part.get_content_type(), payload
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            return part.get_filename() or "upload", part.get_content_type(), data
     return None
 
 

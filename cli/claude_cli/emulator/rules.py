@@ -89,7 +89,7 @@ class Call:
     headers: Mapping[str, str]
     body: Any
     catalogue: Catalogue = field(default_factory=Catalogue)
-    files: Mapping[str, Any] = field(default_factory=dict)  # uploaded files, by id
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # uploaded files, by id
     containers: set[str] = field(default_factory=set)  # code execution containers made
     betas: frozenset[str] = frozenset()  # the anthropic-beta names sent
     api_key: str | None = None  # the x-api-key the emulator requires, if any
@@ -365,11 +365,11 @@ def _inputs_supported(call: Call) -> str | None:
         for j, block in enumerate(content if isinstance(content, list) else []):
             if not isinstance(block, dict):
                 continue
-            source = block.get("source") if isinstance(block.get("source"), dict) else {}
+            source = block.get("source")
             if block.get("type") == "image" and IMAGE_INPUT in call.rejected:
                 return f"messages.{i}.content.{j}: this model does not support image input."
-            pdf = block.get("type") == "document" and source.get("media_type") == "application/pdf"
-            if pdf and PDF_INPUT in call.rejected:
+            pdf = isinstance(source, dict) and source.get("media_type") == "application/pdf"
+            if block.get("type") == "document" and pdf and PDF_INPUT in call.rejected:
                 return f"messages.{i}.content.{j}: this model does not support PDF input."
     return None
 
@@ -483,7 +483,7 @@ MESSAGE_RULES: tuple[Rule, ...] = (
     Rule(_forced_tool, lacking=FORCED_TOOL),
     Rule(_prefill, lacking=PREFILL),
     # The content blocks, tool pairing, documents and server tools, and the prompt's size.
-    Rule(lambda call: check_blocks(call.messages, dict(call.files), set(call.betas)), on=SENT),
+    Rule(lambda call: check_blocks(call.messages, call.files, set(call.betas)), on=SENT),
     Rule(lambda call: check_tools(call.body), on=SENT),
     Rule(lambda call: check_content(call.messages), on=LIVE),
     Rule(lambda call: check_server_tools(call.body, call.containers), on=LIVE),
