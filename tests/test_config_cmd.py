@@ -18,6 +18,12 @@ def mode(path: Path) -> int:
 def test_set_creates_a_private_file_that_the_next_command_uses(cli, emu, env) -> None:
     path = Path(env["CLAUDE_CONFIG"])
     assert not path.exists()
+    none = cli("config", "show")  # the week-of-use trial: it printed nothing at all
+    assert (none.code, none.stdout) == (0, "")
+    assert none.stderr == (
+        f"claude: no config file at {path}: the defaults are in use"
+        " (`claude config set KEY VALUE` creates it)\n"
+    )
     assert cli("config", "set", "model", "fast").code == 0
     assert cli("config", "set", "alias.fast", "claude-haiku-5-5").code == 0
     assert cli("config", "set", "max_tokens", "321").code == 0

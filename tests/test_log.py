@@ -552,3 +552,21 @@ def test_log_export_takes_the_latest_conversation_as_show_does(cli, env) -> None
     assert (
         cli("log", "export", "-o", "messages").stdout == cli("log", "export", latest, "-o", "messages").stdout
     )
+
+
+def test_ctrl_c_at_a_question_leaves_interrupted_on_a_line_of_its_own(cli, env) -> None:
+    """The week-of-use trial: "claude: interrupted" landed on the `^C` line at y/N prompts."""
+    from .tty import TmuxChild
+
+    assert cli("ask", "hi").code == 0
+    for width in (40, 120):
+        child = TmuxChild(["log", "pop"], env, width=width)
+        try:
+            child.expect_exact("[y/N]: ")
+            child.sendintr()
+            assert child.expect_exit() == 130
+            rows = [r.rstrip() for r in child.text().splitlines()]
+        finally:
+            child.close()
+        assert any(r.startswith("claude: interrupted") for r in rows), rows
+    assert len(cli("log", "list").stdout.splitlines()) == 1  # nothing was dropped

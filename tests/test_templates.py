@@ -338,3 +338,29 @@ def test_templates_edit_on_a_terminal_offers_to_edit_again(env, tmp_path: Path) 
     child.close()
     assert child.exitstatus == 2
     assert "oops" not in (templates_dir(env) / "t.toml").read_text()
+
+
+def test_templates_rm_asks_on_a_terminal_as_log_rm_does(cli, env) -> None:
+    """The week-of-use trial: `templates rm` deleted without asking while `log rm` confirms."""
+    from .tty import TmuxChild
+
+    assert cli("ask", "-s", "S", "--save", "one").code == 0
+    child = TmuxChild(["templates", "rm", "one"], env)
+    try:
+        child.expect_exact(f"delete template 'one' ({templates_dir(env) / 'one.toml'})? [y/N]: ")
+        child.sendline("n")
+        assert child.expect_exit() == 0
+        assert "claude: cancelled; nothing was changed" in child.text()
+    finally:
+        child.close()
+    assert cli("templates", "list").stdout == "one\n"
+    child = TmuxChild(["templates", "rm", "one"], env)
+    try:
+        child.expect_exact("[y/N]: ")
+        child.sendline("y")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert cli("templates", "list").stdout == ""
+    assert cli("ask", "-s", "S", "--save", "two").code == 0
+    assert cli("templates", "rm", "-y", "two").code == 0  # and without a terminal, nothing is asked

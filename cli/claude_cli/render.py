@@ -58,6 +58,27 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def confirm_or_cancel(question: str, *, yes: bool) -> None:
+    """Ask `question [y/N]` on a terminal (stdin and stderr both one) unless `yes`.
+
+    A no is not an error: one note and exit 0, as `rm -i` and `claude cmd`'s cancel do. Without
+    a terminal nothing is asked (a script said what it wanted). Ctrl-C at the question ends the
+    line the terminal echoed `^C` on first, so "interrupted" gets a line of its own.
+    """
+    if yes or not (_isatty(sys.stdin) and _isatty(sys.stderr)):
+        return
+    import click
+
+    try:
+        agreed = click.confirm(question, default=False, err=True)
+    except click.Abort:
+        print(file=sys.stderr, flush=True)
+        raise
+    if not agreed:
+        print("claude: cancelled; nothing was changed", file=sys.stderr)
+        raise click.exceptions.Exit(0)
+
+
 class Output:
     """The process's two output channels, with what is known about them."""
 

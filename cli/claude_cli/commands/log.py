@@ -371,19 +371,9 @@ def search(
 
 
 def _confirm(question: str, yes: bool) -> None:
-    """Ask on a terminal (stdin and stderr both one) unless --yes.
+    from ..render import confirm_or_cancel
 
-    A no is not an error: one note and exit 0, as `rm -i` and `claude cmd`'s cancel do.
-    """
-    import sys
-
-    from ..render import _isatty
-
-    if yes or not (_isatty(sys.stdin) and _isatty(sys.stderr)):
-        return
-    if not typer.confirm(question, default=False, err=True):
-        print("claude: cancelled; nothing was changed", file=sys.stderr)
-        raise typer.Exit(0)
+    confirm_or_cancel(question, yes=yes)
 
 
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")]

@@ -1,6 +1,5 @@
 """`claude config`: where the config file is, what it holds, and setting its keys."""
 
-import contextlib
 from typing import Annotated
 
 import typer
@@ -41,12 +40,18 @@ def path() -> None:
 
 @app.command("show", epilog=EPILOG)
 def show() -> None:
-    """Print the config file (nothing when there is none); it is checked first."""
+    """Print the config file (checked first); without one, stderr says where it would be."""
     from ..config import config_path, load_config
 
     load_config()  # a broken file is an error, not output
-    with contextlib.suppress(FileNotFoundError):
+    try:
         typer.echo(config_path().read_text(), nl=False)
+    except FileNotFoundError:
+        typer.echo(
+            f"claude: no config file at {config_path()}: the defaults are in use"
+            " (`claude config set KEY VALUE` creates it)",
+            err=True,
+        )
 
 
 # `claude config set timeout -5`: a value that looks like a flag is still the value.

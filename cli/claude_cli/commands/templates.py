@@ -24,8 +24,8 @@ app = typer.Typer(
 
     list prints each name and description (tab-separated) on stdout; show prints a template; edit opens
     a copy in $VISUAL or $EDITOR and replaces the template only when the copy checks out (on a
-    terminal a broken edit can be edited again); rm deletes it. An unknown key, a wrong
-    type or an unknown name is one line naming the file (and line), exit 2.
+    terminal a broken edit can be edited again); rm deletes it, asking first on a terminal. An
+    unknown key, a wrong type or an unknown name is one line naming the file (and line), exit 2.
     """,
     no_args_is_help=True,
 )
@@ -105,13 +105,23 @@ def edit(name: Name) -> None:
 
 
 @app.command("rm", epilog=EPILOG)
-def rm(name: Name) -> None:
-    """Delete template NAME."""
+def rm(
+    name: Name,
+    yes: Annotated[
+        bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")
+    ] = False,
+) -> None:
+    """Delete template NAME (on a terminal, after asking, as `claude log rm` does)."""
     from ..errors import UsageError
     from ..message import templates
+    from ..render import confirm_or_cancel
 
+    path = templates.template_path(name)
+    if not path.is_file():
+        raise UsageError(f"no template named {name!r}")
+    confirm_or_cancel(f"delete template {name!r} ({path})?", yes=yes)
     try:
-        templates.template_path(name).unlink()
+        path.unlink()
     except FileNotFoundError:
         raise UsageError(f"no template named {name!r}") from None
 
