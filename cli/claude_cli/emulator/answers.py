@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from ..content import text
 from .content import attachment_summary, example_for, tool_results_text
 from .script import Reply
 from .server_tools import default_blocks
@@ -110,12 +111,7 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
         if message.get("role") != "user":
             continue
-        content = message.get("content")
-        if isinstance(content, str):
-            return content
-        return "\n\n".join(
-            b.get("text", "") for b in content or [] if isinstance(b, dict) and b.get("type") == "text"
-        )
+        return text(message.get("content"), "\n\n")
     return ""
 
 

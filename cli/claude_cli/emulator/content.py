@@ -11,6 +11,8 @@ import base64
 import binascii
 from typing import Any
 
+from ..content import tool_uses
+
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 MAX_IMAGE_BASE64 = 5 * 1024 * 1024
 FILES_BETA = "files-api-2025-04-14"
@@ -159,7 +161,7 @@ def _check_pairs(messages: list[dict[str, Any]], thinking: bool) -> str | None:
         content = message.get("content")
         blocks = content if isinstance(content, list) else []
         if message.get("role") == "assistant":
-            ids = [b.get("id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"]
+            ids = [b.get("id") for b in tool_uses(content)]
             if not ids:
                 continue
             after = messages[i + 1] if i + 1 < len(messages) else None
@@ -187,8 +189,7 @@ def _check_pairs(messages: list[dict[str, Any]], thinking: bool) -> str | None:
         elif message.get("role") == "user":
             results = _tool_result_ids(message)
             before = messages[i - 1] if i > 0 else {}
-            previous = before.get("content") if isinstance(before.get("content"), list) else []
-            asked = {b.get("id") for b in previous if isinstance(b, dict) and b.get("type") == "tool_use"}
+            asked = {b.get("id") for b in tool_uses(before.get("content"))}
             stray = [r for r in results if r not in asked]
             if stray:
                 return f"messages.{i}: unexpected `tool_use_id` found in `tool_result` blocks: {stray[0]}"

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..content import blocks
 from ..message.capabilities import (
     ADAPTIVE_THINKING,
     CODE_EXECUTION_TOOL,
@@ -294,16 +295,9 @@ def _no_empty_message(call: Call) -> str | None:
 def _no_blank_text(call: Call) -> str | None:
     messages = call.messages
     for i, m in enumerate(messages):
-        content = m["content"]
-        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
         last_assistant = i == len(messages) - 1 and m["role"] == "assistant"  # a prefill may be empty
-        for block in blocks:
-            if (
-                isinstance(block, dict)
-                and block.get("type") == "text"
-                and not str(block.get("text", "")).strip()
-                and not last_assistant
-            ):
+        for block in blocks(m["content"]):
+            if block.get("type") == "text" and not str(block.get("text", "")).strip() and not last_assistant:
                 return f"messages.{i}: text content blocks must contain non-whitespace text"
     return None
 

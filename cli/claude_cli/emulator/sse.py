@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from ..content import TOOL_CALLS
+
 
 def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
     """The stream events the API sends for `message` (text in word-sized deltas, as it does)."""
@@ -40,7 +42,7 @@ def message_events(message: dict[str, Any]) -> list[dict[str, Any]]:
             for piece in _pieces(block.get("thinking", "")):
                 events.append(delta(index, {"type": "thinking_delta", "thinking": piece}))
             events.append(delta(index, {"type": "signature_delta", "signature": block.get("signature", "")}))
-        elif btype in ("tool_use", "server_tool_use", "mcp_tool_use"):
+        elif btype in TOOL_CALLS:
             events.append(
                 {"type": "content_block_start", "index": index, "content_block": {**block, "input": {}}}
             )
