@@ -215,8 +215,11 @@ def test_request_path_does_not_import_the_sdk(env, emu) -> None:
     modules = modules_loaded(env, "ask", "hi")
     imported = {m.split(".")[0] for m in modules}
     heavy = ("anthropic", "pydantic", "httpx", "httpx2", "rich", "tomllib", "jsonschema", "PIL", "filetype")
-    for name in heavy:
+    platforms = ("botocore", "google", "azure", "requests")  # the platforms' libraries (--platform)
+    for name in (*heavy, *platforms):
         assert name not in imported, name
+    # The default platform is the Claude API: nothing of api/platforms/ is loaded for it.
+    assert not {m for m in modules if m.startswith("claude_cli.api.platforms")}
     assert {m for m in modules if m.startswith("claude_cli.commands.")} == {"claude_cli.commands.ask"}
 
 

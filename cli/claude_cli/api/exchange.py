@@ -6,6 +6,7 @@ was streamed or not) and leaves the exit status to `render.report`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -84,7 +85,11 @@ def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer)
 def _consume(response: Response, renderer: Renderer) -> dict[str, Any]:
     ctype = response.content_type
     if ctype == "text/event-stream":
-        return _consume_stream(response, renderer)
+        return _consume_stream(response, renderer, _sse_data)
+    if ctype == "application/vnd.amazon.eventstream":  # Bedrock's invoke-with-response-stream
+        from .platforms.bedrock import event_data
+
+        return _consume_stream(response, renderer, event_data)
     if ctype in ("application/json", ""):
         message = response.json()
         if not isinstance(message, dict) or message.get("type") != "message":
@@ -94,9 +99,33 @@ def _consume(response: Response, renderer: Renderer) -> dict[str, Any]:
     raise ProtocolError(f"unexpected content-type from server: {ctype}")
 
 
-def _consume_stream(response: Response, renderer: Renderer) -> dict[str, Any]:
+def _sse_data(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The data of each server-sent event in the body's chunks, as the server sent it."""
     decoder = SSEDecoder()
+    for chunk in chunks:
+        for _name, data in decoder.feed(chunk):
+            yield data
+    for _name, data in decoder.close():
+        yield data
+
+
+def _chunks(response: Response, done: Callable[[], bool]) -> Iterator[bytes]:
+    """The body's chunks until the Message is done: more bytes after message_stop are not read to
+    their end, and the connection is dropped, not reused."""
+    for chunk in response.iter_bytes():
+        if done():
+            response.abandon()
+            return
+        yield chunk
+
+
+def _consume_stream(
+    response: Response, renderer: Renderer, decode: Callable[[Iterator[bytes]], Iterator[bytes]]
+) -> dict[str, Any]:
+    """Every event's data through the renderer and the accumulator, whatever wire it came in
+    (`decode`: the body's chunks to each event's data: SSE, or Bedrock's event-stream frames)."""
     acc = Accumulator()
+    events = decode(_chunks(response, lambda: acc.done))
     broken: list[ProtocolError] = []  # the first event the accumulator could not apply
 
     def handle(data: bytes) -> None:
@@ -118,19 +147,10 @@ def _consume_stream(response: Response, renderer: Renderer) -> dict[str, Any]:
             )
 
     # message_stop ends the Message: whatever a server sends after it belongs to no answer, so
-    # it is neither printed nor accumulated, and the connection is dropped unread.
-    for chunk in response.iter_bytes():
-        if acc.done:  # more bytes after message_stop: not read to their end, not reused
-            response.abandon()
-            break
-        for _name, data in decoder.feed(chunk):
-            if acc.done:
-                break
+    # it is neither printed nor accumulated (and _chunks drops the connection unread).
+    for data in events:
+        if not acc.done:
             handle(data)
-    else:
-        for _name, data in decoder.close():
-            if not acc.done:
-                handle(data)
     if broken:
         raise broken[0]
     if not acc.done or acc.message is None:

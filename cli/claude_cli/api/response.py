@@ -116,7 +116,7 @@ class Response:
         self.raw = raw
         self.status = raw.status
         self.headers = {k.lower(): v for k, v in raw.getheaders()}
-        self.request_id = self.headers.get("request-id")
+        self.request_id = self.headers.get("request-id") or self.headers.get("x-amzn-requestid")
         self._transport = transport
 
     @property
@@ -229,10 +229,22 @@ def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]
         obj = orjson.loads(data) if data else None
     except orjson.JSONDecodeError:
         obj = None
+    if isinstance(obj, list) and obj and isinstance(obj[0], dict):
+        obj = obj[0]  # Google APIs may wrap the error object in a list
+    aws_type = headers.get("x-amzn-errortype")
+    if aws_type:  # Bedrock and other AWS services: {"message": ...} and the exception's name
+        from .platforms.bedrock import error_type as aws_error_type
+
+        error_type = aws_error_type(aws_type) or error_type
+        request_id = request_id or headers.get("x-amzn-requestid")
     if isinstance(obj, dict) and isinstance(obj.get("error"), dict):
         error_type = str(obj["error"].get("type") or error_type)
         message = str(obj["error"].get("message") or "")
         request_id = request_id or obj.get("request_id")
+    elif isinstance(obj, dict) and isinstance(obj.get("message") or obj.get("Message"), str):
+        message = str(obj.get("message") or obj.get("Message"))
+        if aws_type:
+            message = f"{aws_type.split(':', 1)[0]}: {message}"
     elif data:
         message = snippet(data)
     return ApiError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import os
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from .. import __version__
@@ -20,6 +20,9 @@ from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
 from ..versions import DEFAULT_API_VERSION
 from .response import Response, Silence, api_error_from_body, body_decoder, describe, watched
 from .retry import SYSTEM_CLOCK, Clock, Pacer, backoff, retry_after_seconds, should_retry, too_long
+
+if TYPE_CHECKING:
+    from .platforms.base import Platform
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's documented request size limit
 
@@ -53,6 +56,8 @@ class Transport:
         wait_retry: bool = False,
         clock: Clock = SYSTEM_CLOCK,
         api_version: str = DEFAULT_API_VERSION,
+        platform: Platform | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         try:
@@ -85,11 +90,15 @@ class Transport:
         self._silence = Silence(timeout, clock.monotonic)
         self._absolute = False
         self._proxy_headers: dict[str, str] = {}
+        # Bedrock, Vertex AI, Foundry, Claude Platform on AWS: its own paths, body and authentication
+        # (api/platforms/); the Anthropic credentials are never sent to it.
+        self.platform = platform
+        self.extra_headers = dict(extra_headers or {})  # --header, ANTHROPIC_CUSTOM_HEADERS: never shown
 
     @property
     def sends_key_in_clear(self) -> bool:
         """Whether requests carry a credential over plain http to a host that is not loopback."""
-        has_key = bool(self._credentials.api_key or self._credentials.auth_token)
+        has_key = self.platform is not None or bool(self._credentials.api_key or self._credentials.auth_token)
         return has_key and self._scheme == "http" and not _is_loopback(self._host)
 
     def add_beta(self, name: str) -> None:
@@ -108,6 +117,14 @@ class Transport:
             "accept": "text/event-stream" if stream else "application/json",
             "user-agent": f"claude-cli/{__version__}",
         }
+        for name, value in self.extra_headers.items():
+            h[name.lower()] = "<redacted>" if redact else value
+        if self.platform is not None:
+            if not self.platform.version_header:  # the version goes in the body there
+                del h["anthropic-version"]
+            if self._betas:
+                h["anthropic-beta"] = ",".join(self._betas)
+            return h  # the platform adds its own authentication (authorize), per attempt
         if self._credentials.api_key:
             h["x-api-key"] = "<redacted>" if redact else self._credentials.api_key
         if self._credentials.auth_token:
@@ -115,6 +132,14 @@ class Transport:
         if self._betas:
             h["anthropic-beta"] = ",".join(self._betas)
         return h
+
+    def routed(self, method: str, path: str, body: bytes | None, *, stream: bool) -> tuple[str, bytes | None]:
+        """The path and body as sent: a platform's (api/platforms/), else unchanged."""
+        if self.platform is None:
+            return path, body
+        return self.platform.route(
+            method, path, body, stream=stream, betas=tuple(self._betas), api_version=self.api_version
+        )
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -169,6 +194,7 @@ class Transport:
         if body is not None and len(body) > MAX_REQUEST_BYTES:
             limit = MAX_REQUEST_BYTES // 2**20
             raise UsageError(f"request is {len(body) / 1e6:.1f} MB; the API accepts at most {limit} MB")
+        path, body = self.routed(method, path, body, stream=stream)
         headers = self.headers(stream=stream, content_type=content_type)
         target = self._prefix + path
         attempt = 0
@@ -215,17 +241,27 @@ class Transport:
         self, method: str, target: str, body: bytes | None, headers: dict[str, str]
     ) -> http.client.HTTPResponse:
         conn = self._connection()
+        if self.platform is not None:  # signed per attempt (a SigV4 signature carries its time)
+            netloc = self._host + (f":{self._port}" if self._port else "")
+            headers = self.platform.authorize(method, f"{self._scheme}://{netloc}{target}", headers, body)
         if self._absolute:
             netloc = self._host + (f":{self._port}" if self._port else "")
             target = f"http://{netloc}{target}"
             headers = {**headers, **self._proxy_headers}
         if self._debug:
             self._debug(f"{method} {self.url(path_of(target)[len(self._prefix) :])}")
-            shown = self.headers(
-                stream=headers["accept"] == "text/event-stream",
-                redact=True,
-                content_type=headers["content-type"],
-            )
+            if self.platform is not None:
+                custom = {k.lower() for k in self.extra_headers}
+                shown = {
+                    k: "<redacted>" if k.lower() in custom else v
+                    for k, v in self.platform.shown(headers).items()
+                }
+            else:
+                shown = self.headers(
+                    stream=headers["accept"] == "text/event-stream",
+                    redact=True,
+                    content_type=headers["content-type"],
+                )
             for k, v in shown.items():
                 self._debug(f"  {k}: {v}")
         reused = self._conn_used
@@ -282,7 +318,9 @@ class Transport:
             return ProtocolError(f"unexpected redirect ({status}) to {where}; not followed"), False, None
         error = api_error_from_body(status, data, headers)
         if status == 404:
-            error.message += not_found_hint(self.base_url, error.api_message)
+            error.message += (
+                "" if self.platform is not None else not_found_hint(self.base_url, error.api_message)
+            )
         return error, should_retry(status, headers), retry_after_seconds(headers, self.clock)
 
     def wait_to_retry(self, attempt: int, failure: Exception, retry_after: float | None = None) -> None:
