@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 KNOWN = "model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, api_version, " + (
-    "alias.NAME"
+    "platform, alias.NAME"
 )
 
 

@@ -113,6 +113,7 @@ def test_bash_completes_what_belongs_after_a_nested_subcommand(cli, env) -> None
         "system",
         "log",
         "api_version",
+        "platform",
         "alias.",
     ]
     assert bash_complete("claude", "config", "set", "") == keys
@@ -173,6 +174,7 @@ def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -
             "system",
             "log",
             "api_version",
+            "platform",
             "alias.",
         ]
     )

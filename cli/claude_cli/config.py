@@ -39,6 +39,7 @@ class Config:
     mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.NAME] tables: MCP servers (tools/mcp.py)
     log: bool | None = None  # false: store no conversation (`claude log off`)
     api_version: str | None = None  # the anthropic-version header (versions.py)
+    platform: str | None = None  # where Claude is reached: anthropic, bedrock, vertex, foundry, aws
     path: Path | None = None
 
 
@@ -52,6 +53,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "system": str,
     "log": bool,
     "api_version": str,
+    "platform": str,
     "aliases": dict,
     "mcp": dict,
 }
@@ -92,6 +94,8 @@ def setting_problem(key: str, value: Any) -> str | None:
         return version_problem(value)
     if key == "max_tokens" and value < 1:  # the API requires max_tokens >= 1
         return f"must be at least 1, not {value}"
+    if key == "platform" and value not in PLATFORMS:
+        return f"must be one of {', '.join(PLATFORMS)}, not {value!r}"
     if key == "base_url" and value != EMULATOR_URL:
         from urllib.parse import urlsplit
 
@@ -107,6 +111,60 @@ def setting_problem(key: str, value: Any) -> str | None:
                 shown = f"{scheme}://<redacted>@{rest.split('@', 1)[1]}" if scheme else "<redacted>"
             return f"must be http(s)://host[:port][/path] or {EMULATOR_URL}, not {shown!r}"
     return None
+
+
+# Where Claude is reached (--platform, CLAUDE_PLATFORM, the config key `platform`): the Claude API,
+# Amazon Bedrock, Google Vertex AI, Microsoft Foundry, Claude Platform on AWS (api/platforms/).
+PLATFORMS = ("anthropic", "bedrock", "vertex", "foundry", "aws")
+# Claude Code's switches (code.claude.com/docs/en/amazon-bedrock, google-vertex-ai, microsoft-foundry):
+# a shell set up for Claude Code reaches the same platform here.
+CLAUDE_CODE_SWITCHES = (
+    ("CLAUDE_CODE_USE_BEDROCK", "bedrock"),
+    ("CLAUDE_CODE_USE_VERTEX", "vertex"),
+    ("CLAUDE_CODE_USE_FOUNDRY", "foundry"),
+)
+
+
+def resolve_platform(flag: str | None, config: Config) -> tuple[str, str]:
+    """(platform, where it was set): --platform, CLAUDE_PLATFORM, Claude Code's CLAUDE_CODE_USE_*=1,
+    the config file, else the Claude API."""
+    for source, value in (("--platform", flag), ("CLAUDE_PLATFORM", os.environ.get("CLAUDE_PLATFORM"))):
+        if value:
+            name = value.strip().lower()
+            problem = setting_problem("platform", name)
+            if problem:
+                raise ConfigError(f"platform {problem} (from {source})", Exit.USAGE)
+            return name, source
+    for variable, name in CLAUDE_CODE_SWITCHES:
+        if os.environ.get(variable, "").strip().lower() in ("1", "true", "yes", "on"):
+            return name, f"{variable}=1"
+    if config.platform:
+        return config.platform, str(config.path or config_path())
+    return "anthropic", "default"
+
+
+_HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def resolve_headers(flags: list[str] | None) -> dict[str, str]:
+    """Extra request headers for gateways and proxies: ANTHROPIC_CUSTOM_HEADERS (one `Name: Value` a
+    line, as the anthropic SDK's lib/_env.py and Claude Code read it), then each --header NAME:VALUE,
+    which wins. Values are never shown (--dry-run and --debug print <redacted>)."""
+    found: dict[str, str] = {}
+    env = os.environ.get("ANTHROPIC_CUSTOM_HEADERS")
+    lines = [("ANTHROPIC_CUSTOM_HEADERS", line) for line in (env or "").split("\n") if line.strip()]
+    for source, line in [*lines, *(("--header", h) for h in flags or [])]:
+        name, colon, value = line.partition(":")
+        name, value = name.strip(), value.strip()
+        if not colon or not name or not set(name) <= _HEADER_NAME:
+            shown = name[:40] if colon else "(no colon)"
+            raise ConfigError(f"{source} takes NAME:VALUE with a header name, not {shown!r}", Exit.USAGE)
+        if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value):
+            raise ConfigError(f"{source}: the value of header {name} contains control characters", Exit.USAGE)
+        found[name] = value
+        if value and any(word in name.lower() for word in ("auth", "key", "token", "secret", "cookie")):
+            _secrets.add(value)  # a gateway's credential: kept out of child environments too
+    return found
 
 
 def config_dir() -> Path:
@@ -316,7 +374,16 @@ class Credentials:
 
 # Environment variables that hold credentials: never passed on to a child process (tools, MCP
 # servers), see `child_env` in tools/programs.py.
-CREDENTIAL_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+CREDENTIAL_VARS = (
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    # The platforms' keys for Claude (api/platforms/) and headers that may carry a gateway's key.
+    # (A cloud's own credentials, AWS_ACCESS_KEY_ID say, are the user's and stay: tools may use them.)
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "ANTHROPIC_FOUNDRY_API_KEY",
+    "ANTHROPIC_AWS_API_KEY",
+    "ANTHROPIC_CUSTOM_HEADERS",
+)
 KEY_COMMAND_TIMEOUT = 30.0  # seconds api_key_command may take
 
 # Every secret this process resolved, so child environments can drop a variable holding one

@@ -121,6 +121,7 @@ def prepare(
     else:
         body.pop("stream", None)
     at = len(history["messages"]) if history is not None else 0
+    body["model"] = platform_model(flags, config, body["model"])
     learned = learned_for(flags, config, body["model"])
     version = api_version(flags, config)
     if not opts.force:
@@ -135,6 +136,19 @@ def api_version(flags: SimpleNamespace, config: cfg.Config) -> str:
         return cfg.resolve_api_version(getattr(flags, "api_version", None), config)
     except cfg.ConfigError as exc:
         raise UsageError(str(exc)) from None
+
+
+def platform_model(flags: SimpleNamespace, config: cfg.Config, model: str) -> str:
+    """`model` as the platform in use names it (Bedrock's profiles, Vertex's @ ids); the Claude API's
+    id unchanged. The capability rules read the model behind a platform id (capabilities.parse_model)."""
+    name, _ = cfg.resolve_platform(getattr(flags, "platform", None), config)
+    if name == "anthropic":
+        return model
+    from .api.platforms.models import platform_id
+
+    return platform_id(
+        name, model, region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    )
 
 
 def learned_for(flags: SimpleNamespace, config: cfg.Config, model: str) -> Learned | None:
@@ -297,7 +311,12 @@ def make_transport(
 
     The base URL `emulator` (`--base-url emulator`, ANTHROPIC_BASE_URL=emulator) answers from the
     built-in emulator, started in this process: a first run needs no key and no second terminal.
+    On a platform (--platform) the platform's own settings and credentials are used instead.
     """
+    extra_headers = cfg.resolve_headers(getattr(flags, "header", None))
+    platform_name, _ = cfg.resolve_platform(getattr(flags, "platform", None), config)
+    if platform_name != "anthropic":
+        return _platform_transport(flags, config, betas, out, platform_name, extra_headers, need_key=need_key)
     base_url = cfg.resolve_base_url(flags.base_url, config)
     local = base_url == cfg.EMULATOR_URL
     if local:
@@ -316,6 +335,19 @@ def make_transport(
                 out.note("claude: note: api_key_command is not run for a dry run; the key header is omitted")
             else:
                 out.note("claude: note: no API key is set; the real request would fail")
+    transport = Transport(
+        base_url, credentials, extra_headers=extra_headers, **_transport_settings(flags, config, betas, out)
+    )
+    if need_key and transport.sends_key_in_clear:
+        where = transport.base_url
+        _warn_once(out, f"claude: warning: the API key goes unencrypted over plain http to {where}")
+    return transport
+
+
+def _transport_settings(
+    flags: SimpleNamespace, config: cfg.Config, betas: list[str], out: Output
+) -> dict[str, Any]:
+    """Betas, timeout, retries and the debug and notice lines, checked: what every transport takes."""
     for flag, key in (("--max-retries", "max_retries"), ("--timeout", "timeout")):
         value = getattr(flags, key)
         problem = None if value is None else cfg.setting_problem(key, value)
@@ -323,22 +355,54 @@ def make_transport(
             raise UsageError(f"{flag} {problem}")
     max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
     timeout = flags.timeout if flags.timeout is not None else config.timeout
-    transport = Transport(
-        base_url,
-        credentials,
-        betas=betas,
-        timeout=timeout or cfg.DEFAULT_TIMEOUT,
-        max_retries=cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
-        wait_retry=bool(getattr(flags, "wait_retry", False)),
-        api_version=api_version(flags, config),
-        debug=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
-        notice=(lambda line: out.note(f"claude: {line}", dim=True))
+    return {
+        "betas": betas,
+        "timeout": timeout or cfg.DEFAULT_TIMEOUT,
+        "max_retries": cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        "wait_retry": bool(getattr(flags, "wait_retry", False)),
+        "api_version": api_version(flags, config),
+        "debug": (lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
+        "notice": (lambda line: out.note(f"claude: {line}", dim=True))
         if (flags.debug or out.stderr_tty)
         else None,
-    )
+    }
+
+
+def _platform_transport(
+    flags: SimpleNamespace,
+    config: cfg.Config,
+    betas: list[str],
+    out: Output,
+    name: str,
+    extra_headers: dict[str, str],
+    *,
+    need_key: bool,
+) -> Transport:
+    """The transport to a platform: its base URL (--base-url means what the SDK's base_url means
+    there), its credentials (never the Anthropic key), read now so a missing one fails before sending."""
+    from .api.platforms.select import make_platform
+    from .api.transport import API_VERSION
+
+    if flags.base_url and flags.base_url.rstrip("/") == cfg.EMULATOR_URL:
+        raise UsageError(
+            f"--base-url {cfg.EMULATOR_URL} is the Claude API's stand-in; it does not speak --platform {name}"
+        )
+    if flags.base_url:
+        problem = cfg.setting_problem("base_url", flags.base_url.rstrip("/"))
+        if problem:
+            raise UsageError(f"base URL {problem} (from --base-url)")
+    settings = _transport_settings(flags, config, betas, out)
+    platform = make_platform(name, flags.base_url, api_version=API_VERSION, for_display=not need_key)
+    assert platform is not None
+    if flags.debug:
+        out.note(f"claude: debug: {platform.title}, credentials: {platform.credential_source}", dim=True)
+    transport = Transport(platform.base_url, None, platform=platform, extra_headers=extra_headers, **settings)
     if need_key and transport.sends_key_in_clear:
-        where = transport.base_url
-        _warn_once(out, f"claude: warning: the API key goes unencrypted over plain http to {where}")
+        _warn_once(
+            out,
+            f"claude: warning: {platform.title} credentials go unencrypted over plain http "
+            f"to {transport.base_url}",
+        )
     return transport
 
 
@@ -382,9 +446,13 @@ def print_dry_run(
     from .api.exchange import encode
     from .message.attachments import shorten_base64
 
-    encode(body)  # what could not be sent is refused here too
-    url = transport.url(path)
+    data = encode(body)  # what could not be sent is refused here too
     headers = transport.headers(stream=bool(body.get("stream")), redact=True)
+    if transport.platform is not None:  # the platform's path and body, its authentication redacted
+        path, routed = transport.platform.route(method, path, data, stream=bool(body.get("stream")))
+        body = orjson.loads(routed) if routed else body
+        headers.update(transport.platform.preview_headers())
+    url = transport.url(path)
     from .message.request import connector_tokens_replaced
 
     shown = shorten_base64(connector_tokens_replaced(body, "<redacted>"))  # base64 data as its size

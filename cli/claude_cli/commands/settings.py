@@ -7,9 +7,9 @@ import typer
 EPILOG = """\b
 Examples:
   claude config set model opus
-  claude config set api_key_command "pass show anthropic"
   claude config set alias.fast claude-haiku-5-5 && claude ask -m fast "hi"
   claude config show
+  claude config platform
 """
 
 app = typer.Typer(
@@ -24,7 +24,9 @@ app = typer.Typer(
     path prints where the file is and show prints it on stdout (checked first: a broken file
     is an error naming its line). set checks a value with the same rules as the flag before
     writing it (a bad value is one line naming the key, exit 2, and the file is left as it
-    was) and creates the file with mode 0600.
+    was) and creates the file with mode 0600. platform says where requests go (--platform,
+    CLAUDE_PLATFORM, CLAUDE_CODE_USE_*, the key platform) and where its credentials come from,
+    never the secret itself.
     """,
     no_args_is_help=True,
 )
@@ -61,7 +63,7 @@ def set_(
         str,
         typer.Argument(
             help="model, max_tokens, base_url, timeout, max_retries, api_key_command, system, log, "
-            "api_version, alias.NAME"
+            "api_version, platform, alias.NAME"
         ),
     ],
     value: Annotated[
@@ -90,3 +92,46 @@ def unset(key: Annotated[str, typer.Argument(help="The key to remove (alias.NAME
     from ..config import set_value
 
     set_value(key, None)
+
+
+@app.command("platform", epilog=EPILOG)
+def platform(
+    name: Annotated[
+        str | None, typer.Option("--platform", help="The platform to describe (default: the one in use).")
+    ] = None,
+) -> None:
+    """Print the platform in use, where it is set, its endpoint and where its credentials come from.
+
+    The credentials are read as a request would read them (botocore's chain, google-auth's
+    application default credentials); none found is one line saying what was tried (exit 11).
+    """
+    from .. import config as cfg
+
+    config = cfg.load_config()
+    chosen, source = cfg.resolve_platform(name, config)
+    typer.echo(f"platform: {chosen} (from {source})")
+    if chosen == "anthropic":
+        typer.echo(f"endpoint: {cfg.resolve_base_url(None, config)}")
+        typer.echo(f"credentials: {_anthropic_source(config)}")
+        return
+    from ..api.platforms.select import make_platform
+    from ..api.transport import API_VERSION
+
+    described = make_platform(chosen, None, api_version=API_VERSION, for_display=True)
+    assert described is not None
+    typer.echo(f"endpoint: {described.base_url}")
+    used = make_platform(chosen, None, api_version=API_VERSION)  # none found: one line on stderr, exit 11
+    assert used is not None
+    typer.echo(f"credentials: {used.credential_source}")
+
+
+def _anthropic_source(config: object) -> str:
+    """Which of the Claude API's credential sources a request would use (the key is never shown)."""
+    import os
+
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
+        if os.environ.get(name, "").strip():
+            return name
+    if getattr(config, "api_key_command", None):
+        return "api_key_command (config file)"
+    return "none (set ANTHROPIC_API_KEY)"

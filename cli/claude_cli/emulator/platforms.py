@@ -58,7 +58,17 @@ _VERTEX_PATH = re.compile(
     r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
     r"(?P<model>[^/:]+):(?P<action>rawPredict|streamRawPredict)$"
 )
+_BEDROCK_MODEL = re.compile(r"^(?:[a-z-]+\.)?anthropic\.(?P<id>claude-[a-z0-9-]+?)(?:-v\d+(?::\d+)?)?$")
 _BEDROCK_PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<action>invoke|invoke-with-response-stream)$")
+
+
+def api_model(model: str) -> str:
+    """The Claude API id behind a platform's model id, as the platform reads it: Bedrock's profile
+    and `-v1:0` dropped, Vertex's `@date` a snapshot date (the catalogue strips dates itself)."""
+    m = _BEDROCK_MODEL.match(model)
+    if m:
+        return m["id"]
+    return model.replace("@", "-")
 
 
 def event_stream_frame(headers: dict[str, str], payload: bytes) -> bytes:
@@ -234,7 +244,10 @@ class PlatformFront:
             return path, body, bool(isinstance(body, dict) and body.get("stream"))
         if method != "POST" or not isinstance(body, dict):
             return 404, "not_found_error", f"no route {method} {path}"
-        if "model" in body:
+        counting = self.platform == "vertex" and path.endswith(
+            "/publishers/anthropic/models/count-tokens:rawPredict"
+        )
+        if "model" in body and not counting:  # count-tokens keeps the model in the body
             return 400, "invalid_request_error", "model: Extra inputs are not permitted"
         if not isinstance(body.get("anthropic_version"), str):
             return 400, "invalid_request_error", "anthropic_version: field required"
@@ -248,11 +261,11 @@ class PlatformFront:
             if version not in ("bedrock-2023-05-31", "2026-10-21"):
                 return 400, "invalid_request_error", f"anthropic_version: invalid value {version!r}"
             stream = m["action"] == "invoke-with-response-stream"
-            body = {"model": unquote(m["model"]), **body, **({"stream": True} if stream else {})}
+            body = {"model": api_model(unquote(m["model"])), **body, **({"stream": True} if stream else {})}
             return "/v1/messages", body, stream
         if version not in ("vertex-2023-10-16", "2026-10-21"):
             return 400, "invalid_request_error", f"anthropic_version: invalid value {version!r}"
-        if path.endswith("/publishers/anthropic/models/count-tokens:rawPredict"):
+        if counting:
             return "/v1/messages/count_tokens", body, False
         m = _VERTEX_PATH.match(path)
         if not m or m["project"] != self.project or m["region"] != self.region:
@@ -260,7 +273,7 @@ class PlatformFront:
         stream = m["action"] == "streamRawPredict"
         if bool(body.get("stream")) != stream:
             return 400, "invalid_request_error", f"{m['action']} and stream={body.get('stream')} disagree"
-        return "/v1/messages", {"model": unquote(m["model"]), **body}, stream
+        return "/v1/messages", {"model": api_model(unquote(m["model"])), **body}, stream
 
     def error_body(self, status: int, error_type: str, message: str) -> tuple[int, bytes, dict[str, str]]:
         """An error as the platform sends it: (status, body, headers)."""

@@ -104,7 +104,15 @@ _PREVIEW_ID = re.compile(r"^claude-(?P<family>[a-z]+)-preview$")
 
 
 def parse_model(model: str) -> tuple[str, tuple[int, int]] | None:
-    """(family, (major, minor)) of a Claude model id, or None for ids this table does not know."""
+    """(family, (major, minor)) of a Claude model id, or None for ids this table does not know.
+
+    A platform's id (`us.anthropic.claude-sonnet-4-5-20250929-v1:0`, `claude-sonnet-4-5@20250929`)
+    is read as the Claude model behind it (api/platforms/models.py, loaded only for such an id).
+    """
+    if not _MODEL_ID.match(model) and ("anthropic." in model or "@" in model):
+        from ..api.platforms.models import canonical
+
+        model = canonical(model)
     m = _MODEL_ID.match(model)
     if m:
         return m["family"], (int(m["major"]), int(m["minor"] or 0))

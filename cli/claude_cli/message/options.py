@@ -183,6 +183,22 @@ def _connection_flags(
             help="anthropic-version to send: 2026-10-21 (default) or 2023-06-01. Env: CLAUDE_API_VERSION.",
         ),
     ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            help="Where Claude is reached: anthropic (default), bedrock, vertex, foundry, aws "
+            "(Claude Platform on AWS). Env: CLAUDE_PLATFORM; config: platform.",
+        ),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            help="NAME:VALUE, an extra request header for a gateway or proxy (repeatable; never shown). "
+            "Env: ANTHROPIC_CUSTOM_HEADERS, one a line.",
+        ),
+    ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Seconds of silence before giving up (default 600).")
     ] = None,

@@ -25,6 +25,9 @@ class ClaudeOnAws(Platform):
     api_key: str | None = None
     signer: Any = None
 
+    def preview_headers(self) -> dict[str, str]:
+        return {"anthropic-workspace-id": self.workspace, "authorization": "<redacted>"}
+
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         headers = {**headers, "anthropic-workspace-id": self.workspace}
         if self.api_key:

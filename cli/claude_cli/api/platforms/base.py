@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from ...config import PLATFORMS
 from ...errors import Exit, UsageError
 
 # The platform names `--platform`, CLAUDE_PLATFORM and the config key `platform` take.
@@ -18,7 +19,7 @@ BEDROCK = "bedrock"
 VERTEX = "vertex"
 FOUNDRY = "foundry"
 AWS = "aws"
-NAMES = (ANTHROPIC, BEDROCK, VERTEX, FOUNDRY, AWS)
+NAMES = PLATFORMS  # the one list, in config.py
 
 # What a user installs for each platform's authentication library (pyproject's extras).
 EXTRAS = {BEDROCK: "bedrock", VERTEX: "vertex", FOUNDRY: "foundry", AWS: "bedrock"}
@@ -91,6 +92,10 @@ class Platform:
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         """`headers` with this platform's authentication added, per attempt (a signature carries its time)."""
         return headers
+
+    def preview_headers(self) -> dict[str, str]:
+        """The authentication headers --dry-run shows (redacted; added for real per attempt)."""
+        return {"authorization": "<redacted>"}
 
     def shown(self, headers: dict[str, str]) -> dict[str, str]:
         """`headers` as --debug and --dry-run show them: every credential replaced."""

@@ -55,6 +55,11 @@ class Foundry(Platform):
     api_key: str | None = None
     entra: EntraToken | None = None
 
+    def preview_headers(self) -> dict[str, str]:
+        if self.api_key:
+            return {"x-api-key": "<redacted>", "api-key": "<redacted>"}
+        return {"authorization": "<redacted>"}
+
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         if self.api_key:
             return {**headers, "x-api-key": self.api_key, "api-key": self.api_key}

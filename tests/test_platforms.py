@@ -1,0 +1,407 @@
+"""`claude --platform bedrock|vertex|foundry|aws`, end to end against the emulator's platform fronts.
+
+Each front (emulator/platforms.py) speaks its platform's wire in front of the emulator of the
+Claude API and checks the platform's authentication; the real libraries authenticate (botocore
+signs, google-auth fetches a token from the front's token endpoint). The anthropic SDK's platform
+clients, pointed at the same fronts, show that they answer as the platforms do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from claude_cli.emulator.platforms import PlatformFront
+from claude_cli.emulator.server import Emulator, Reply
+
+from .conftest import KEY
+from .test_platform_wires import AKID, SECRET, TOKEN, service_account_file
+
+PLATFORM_VARS = (
+    "CLAUDE_PLATFORM",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
+    "AWS_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_DEFAULT_REGION",
+    "ANTHROPIC_BEDROCK_BASE_URL",
+    "ANTHROPIC_VERTEX_BASE_URL",
+    "ANTHROPIC_VERTEX_PROJECT_ID",
+    "CLOUD_ML_REGION",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "ANTHROPIC_FOUNDRY_RESOURCE",
+    "ANTHROPIC_FOUNDRY_API_KEY",
+    "ANTHROPIC_FOUNDRY_BASE_URL",
+    "ANTHROPIC_AWS_API_KEY",
+    "ANTHROPIC_AWS_WORKSPACE_ID",
+    "ANTHROPIC_AWS_BASE_URL",
+    "ANTHROPIC_CUSTOM_HEADERS",
+)
+
+
+@pytest.fixture
+def clean(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """The test environment with no platform settings, no AWS files and no instance metadata."""
+    for name in PLATFORM_VARS:
+        monkeypatch.delenv(name, raising=False)
+    aws = {
+        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_REGION": "us-east-1",
+    }
+    for name, value in aws.items():
+        monkeypatch.setenv(name, value)
+    return {**env, **aws}
+
+
+@pytest.fixture
+def bedrock(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": AKID,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_SESSION_TOKEN": TOKEN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with PlatformFront("bedrock", emu.url, upstream_key=KEY, bearer="bedrock-api-key") as front:
+        monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", front.url)
+        yield front
+
+
+@pytest.fixture
+def vertex(emu: Emulator, clean, monkeypatch, tmp_path) -> Iterator[PlatformFront]:
+    with PlatformFront("vertex", emu.url, upstream_key=KEY, region="us-east5", project="sa-project") as front:
+        monkeypatch.setenv(
+            "GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, front.token_uri))
+        )
+        monkeypatch.setenv("CLOUD_ML_REGION", "us-east5")
+        monkeypatch.setenv("ANTHROPIC_VERTEX_BASE_URL", front.url + "/v1")
+        yield front
+
+
+@pytest.fixture
+def foundry(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
+    with PlatformFront("foundry", emu.url, upstream_key=KEY, foundry_key="foundry-key-1") as front:
+        monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", front.url + "/anthropic")
+        monkeypatch.setenv("ANTHROPIC_FOUNDRY_API_KEY", "foundry-key-1")
+        yield front
+
+
+@pytest.fixture
+def aws(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
+    with PlatformFront("aws", emu.url, upstream_key=KEY, workspace="wrkspc_1") as front:
+        for name, value in {
+            "ANTHROPIC_AWS_BASE_URL": front.url,
+            "ANTHROPIC_AWS_WORKSPACE_ID": "wrkspc_1",
+            "AWS_ACCESS_KEY_ID": AKID,
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield front
+
+
+def never_sent_the_anthropic_key(front: PlatformFront) -> None:
+    for seen in front.seen:
+        assert KEY not in json.dumps(seen["headers"]) and KEY.encode() not in seen["body"]
+
+
+# -- each platform answers ---------------------------------------------------------------------
+@pytest.mark.parametrize("stream", [True, False])
+def test_bedrock_signed_with_sigv4(cli, emu, bedrock, stream) -> None:
+    run = cli("ask", "--platform", "bedrock", *([] if stream else ["--no-stream"]), "-m", "sonnet", "hi")
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", "")
+    seen = bedrock.seen[-1]
+    action = "invoke-with-response-stream" if stream else "invoke"
+    assert seen["path"] == f"/model/us.anthropic.claude-sonnet-5-5/{action}"
+    assert seen["headers"]["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={AKID}/")
+    assert "/us-east-1/bedrock/aws4_request" in seen["headers"]["authorization"]
+    assert seen["headers"]["x-amz-security-token"] == TOKEN
+    body = orjson.loads(seen["body"])
+    assert "model" not in body and "stream" not in body and body["anthropic_version"] == "bedrock-2023-05-31"
+    assert emu.message_requests[-1].body["model"] == "claude-sonnet-5-5"
+    never_sent_the_anthropic_key(bedrock)
+
+
+def test_bedrock_stream_prints_the_apis_event_objects(cli, emu, bedrock) -> None:
+    direct = cli("stream", "-m", "opus", "hi")
+    via = cli("stream", "--platform", "bedrock", "-m", "opus", "hi")
+    assert via.code == direct.code == 0
+    strip = [
+        {k: v for k, v in json.loads(line).items() if k != "message"} for line in direct.stdout.splitlines()
+    ]
+    assert [
+        {k: v for k, v in json.loads(line).items() if k != "message"} for line in via.stdout.splitlines()
+    ] == strip
+    assert json.loads(via.stdout.splitlines()[0])["type"] == "message_start"
+
+
+def test_bedrock_api_key_is_a_bearer_token(cli, bedrock, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key")
+    run = cli("ask", "--platform", "bedrock", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi")
+    assert bedrock.seen[-1]["headers"]["authorization"] == "Bearer bedrock-api-key"
+
+
+def test_claude_codes_switch_selects_bedrock(cli, bedrock, monkeypatch) -> None:
+    monkeypatch.setenv("CLAUDE_CODE_USE_BEDROCK", "1")
+    run = cli("ask", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi") and bedrock.seen
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_vertex_with_a_google_auth_token(cli, emu, vertex, stream) -> None:
+    run = cli("ask", "--platform", "vertex", *([] if stream else ["--no-stream"]), "-m", "sonnet-4.5", "hi")
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", "")
+    seen = vertex.seen[-1]
+    spec = "streamRawPredict" if stream else "rawPredict"
+    where = "/v1/projects/sa-project/locations/us-east5/publishers/anthropic/models"
+    assert seen["path"] == f"{where}/claude-sonnet-4-5@20250929:{spec}"
+    assert seen["headers"]["authorization"] == "Bearer ya29.emulator-1"  # from the front's token endpoint
+    assert orjson.loads(seen["body"])["anthropic_version"] == "vertex-2023-10-16"
+    never_sent_the_anthropic_key(vertex)
+
+
+def test_vertex_count_tokens(cli, vertex, monkeypatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_VERTEX_PROJECT_ID", "sa-project")
+    run = cli("count-tokens", "--platform", "vertex", "hello there")
+    assert run.code == 0, run
+    assert vertex.seen[-1]["path"].endswith("/publishers/anthropic/models/count-tokens:rawPredict")
+
+
+def test_foundry_with_its_key(cli, foundry) -> None:
+    run = cli("ask", "--platform", "foundry", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi")
+    seen = foundry.seen[-1]
+    assert seen["path"] == "/anthropic/v1/messages"
+    assert seen["headers"]["x-api-key"] == "foundry-key-1" == seen["headers"]["api-key"]
+    never_sent_the_anthropic_key(foundry)
+
+
+def test_foundry_wrong_key_is_exit_11(cli, foundry, monkeypatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_FOUNDRY_API_KEY", "wrong")
+    run = cli("ask", "--platform", "foundry", "hi")
+    assert run.code == 11 and "Traceback" not in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_claude_platform_on_aws_signs_with_its_service(cli, aws) -> None:
+    run = cli("ask", "--platform", "aws", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi")
+    seen = aws.seen[-1]
+    assert seen["path"] == "/v1/messages" and seen["headers"]["anthropic-workspace-id"] == "wrkspc_1"
+    assert "/us-east-1/aws-external-anthropic/aws4_request" in seen["headers"]["authorization"]
+    never_sent_the_anthropic_key(aws)
+
+
+# -- errors and retries -------------------------------------------------------------------------
+def test_bedrock_throttling_is_retried_then_exit_14(cli, emu, bedrock) -> None:
+    emu.enqueue(*[Reply.error(429, "rate_limit_error", "Too many requests")] * 2)
+    run = cli("ask", "--platform", "bedrock", "--max-retries", "1", "hi")
+    assert run.code == 14 and "ThrottlingException: Too many requests" in run.stderr
+    assert len(bedrock.seen) == 2  # one retry
+
+
+def test_bedrock_throttling_then_success(cli, emu, bedrock) -> None:
+    emu.enqueue(Reply.error(429, "rate_limit_error", "Too many requests"))
+    run = cli("ask", "--platform", "bedrock", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi") and len(bedrock.seen) == 2
+
+
+def test_bedrock_access_denied_is_exit_12(cli, emu, bedrock) -> None:
+    emu.enqueue(Reply.error(403, "permission_error", "not authorized to perform bedrock:InvokeModel"))
+    run = cli("ask", "--platform", "bedrock", "hi")
+    assert run.code == 12 and "AccessDeniedException" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_stream_error_frame_ends_like_an_error_event(cli, emu, bedrock) -> None:
+    emu.enqueue(Reply(kind="error_event", error_type="overloaded_error", message="Overloaded"))
+    run = cli("stream", "--platform", "bedrock", "--max-retries", "0", "hi")
+    assert run.code == 15, run
+
+
+def test_vertex_429_is_retried_then_exit_14(cli, emu, vertex) -> None:
+    emu.enqueue(*[Reply.error(429, "rate_limit_error", "Quota exceeded")] * 2)
+    run = cli("ask", "--platform", "vertex", "--max-retries", "1", "hi")
+    assert run.code == 14 and "Quota exceeded" in run.stderr
+    assert len([s for s in vertex.seen if s["path"] != "/token"]) == 2
+
+
+def test_no_aws_credentials_is_one_line_exit_11(cli, bedrock, monkeypatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    run = cli("ask", "--platform", "bedrock", "hi")
+    assert run.code == 11 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert "no AWS credentials found" in run.stderr and "aws configure" in run.stderr
+    assert not bedrock.seen
+
+
+def test_vertex_without_a_region_is_one_line(cli, vertex, monkeypatch) -> None:
+    monkeypatch.delenv("CLOUD_ML_REGION")
+    run = cli("ask", "--platform", "vertex", "hi")
+    assert run.code == 2 and "CLOUD_ML_REGION" in run.stderr and not vertex.seen
+
+
+# -- what a platform lacks, refused before sending ---------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("count-tokens", "hi"), "Amazon Bedrock has no token counting"),
+        (("files", "list"), "Amazon Bedrock has no Files API"),
+        (("models",), "Amazon Bedrock has no Models API"),
+    ],
+)
+def test_what_bedrock_lacks_is_refused(cli, bedrock, args, line) -> None:
+    run = cli(*args, "--platform", "bedrock")
+    assert run.code == 2 and run.stderr.startswith(f"claude: error: {line}") and not bedrock.seen
+
+
+def test_batches_via_the_api_on_bedrock_is_refused(cli, bedrock, tmp_path) -> None:
+    run = cli("batch", "--via", "batches", "--platform", "bedrock", input='{"prompt": "hi"}\n')
+    assert run.code == 2 and "Amazon Bedrock has no Message Batches API" in run.stderr and not bedrock.seen
+
+
+# -- headers --------------------------------------------------------------------------------------
+def test_custom_headers_are_sent_and_never_shown(cli, emu, bedrock, monkeypatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_CUSTOM_HEADERS", "X-Team: platform-team\nX-Gateway-Key: gw-secret-1")
+    run = cli("ask", "--platform", "bedrock", "--header", "X-Route:eu", "--debug", "hi")
+    assert run.code == 0, run
+    headers = bedrock.seen[-1]["headers"]
+    assert (headers["x-team"], headers["x-gateway-key"], headers["x-route"]) == (
+        "platform-team",
+        "gw-secret-1",
+        "eu",
+    )
+    for secret in ("gw-secret-1", "platform-team", SECRET, TOKEN):
+        assert secret not in run.stderr and secret not in run.stdout
+    dry = cli("ask", "--platform", "bedrock", "--header", "X-Route:eu", "--dry-run", "hi")
+    assert "x-route: <redacted>" in dry.stderr and "gw-secret-1" not in dry.stderr
+
+
+def test_custom_headers_reach_the_claude_api(cli, emu, monkeypatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_CUSTOM_HEADERS", "X-Team: a")
+    run = cli("ask", "--header", "X-Other: b", "hi")
+    assert run.code == 0
+    assert (emu.requests[-1].headers["x-team"], emu.requests[-1].headers["x-other"]) == ("a", "b")
+
+
+@pytest.mark.parametrize("bad", ["no-colon", "bad name:x", ":x"])
+def test_a_malformed_header_is_exit_2(cli, emu, bad) -> None:
+    run = cli("ask", "--header", bad, "hi")
+    assert run.code == 2 and "--header takes NAME:VALUE" in run.stderr and not emu.requests
+
+
+def test_dry_run_shows_the_platforms_request(cli, bedrock) -> None:
+    run = cli("ask", "--platform", "bedrock", "-m", "opus-4.7", "--dry-run", "hi")
+    assert run.code == 0 and not bedrock.seen
+    assert f"POST {bedrock.url}/model/us.anthropic.claude-opus-4-7/invoke-with-response-stream" in run.stderr
+    assert "authorization: <redacted>" in run.stderr
+    body = json.loads(run.stdout)
+    assert "model" not in body and body["anthropic_version"] == "bedrock-2023-05-31"
+
+
+def test_an_unknown_platform_is_exit_2(cli, emu, monkeypatch) -> None:
+    run = cli("ask", "--platform", "azure", "hi")
+    assert run.code == 2 and "must be one of anthropic, bedrock, vertex, foundry, aws" in run.stderr
+    monkeypatch.setenv("CLAUDE_PLATFORM", "gcp")
+    run = cli("ask", "hi")
+    assert run.code == 2 and "(from CLAUDE_PLATFORM)" in run.stderr and not emu.requests
+
+
+def test_capability_rules_follow_the_model_behind_a_platform_id(cli, bedrock) -> None:
+    # Sonnet 5.5 rejects thinking off (capabilities.py, S55): refused before sending, as for its API id.
+    model = "global.anthropic.claude-sonnet-5-5"
+    run = cli("ask", "--platform", "bedrock", "-m", model, "--thinking", "off", "hi")
+    assert run.code == 2 and "turning thinking off" in run.stderr and not bedrock.seen
+
+
+# -- the SDK's platform clients against the same fronts ---------------------------------------
+def test_the_sdks_bedrock_client_reads_the_front(bedrock) -> None:
+    from anthropic import AnthropicBedrock
+
+    client = AnthropicBedrock(api_key="bedrock-api-key", aws_region="us-east-1", base_url=bedrock.url)
+    with client.messages.stream(
+        model="us.anthropic.claude-opus-4-7", max_tokens=20, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        assert stream.get_final_text() == "You said: hi"
+    message = client.messages.create(
+        model="anthropic.claude-opus-4-7", max_tokens=20, messages=[{"role": "user", "content": "yo"}]
+    )
+    assert message.content[0].text == "You said: yo"
+
+
+def test_the_sdks_vertex_and_foundry_clients_read_the_fronts(vertex, foundry) -> None:
+    from anthropic import AnthropicFoundry, AnthropicVertex
+
+    vertex.issued.add("token-for-the-sdk")
+    client = AnthropicVertex(
+        region="us-east5",
+        project_id="sa-project",
+        access_token="token-for-the-sdk",
+        base_url=vertex.url + "/v1",
+    )
+    with client.messages.stream(
+        model="claude-sonnet-5-5", max_tokens=20, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        assert stream.get_final_text() == "You said: hi"
+    count = client.messages.count_tokens(
+        model="claude-sonnet-5-5", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert count.input_tokens > 0
+    found = AnthropicFoundry(api_key="foundry-key-1", base_url=foundry.url + "/anthropic/")
+    reply = found.messages.create(
+        model="claude-sonnet-5-5", max_tokens=20, messages=[{"role": "user", "content": "x"}]
+    )
+    assert reply.content[0].text == "You said: x"
+
+
+# -- claude config platform ---------------------------------------------------------------------
+def test_config_platform_names_the_source_never_the_secret(cli, bedrock, monkeypatch) -> None:
+    monkeypatch.setenv("CLAUDE_CODE_USE_BEDROCK", "1")
+    run = cli("config", "platform")
+    assert run.code == 0, run
+    assert run.stdout.splitlines() == [
+        "platform: bedrock (from CLAUDE_CODE_USE_BEDROCK=1)",
+        f"endpoint: {bedrock.url}",
+        "credentials: AWS SigV4: environment (AWS_ACCESS_KEY_ID)",
+    ]
+    assert SECRET not in run.stdout + run.stderr and AKID not in run.stdout + run.stderr
+
+
+def test_config_platform_without_credentials_is_one_line(cli, bedrock, monkeypatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    run = cli("config", "platform", "--platform", "bedrock")
+    assert run.code == 11 and run.stderr.count("\n") == 1 and "aws configure" in run.stderr
+
+
+def test_config_set_platform_is_checked_and_used(cli, foundry) -> None:
+    assert cli("config", "set", "platform", "azure").code == 2
+    assert cli("config", "set", "platform", "foundry").code == 0
+    run = cli("config", "platform")
+    assert run.stdout.splitlines()[0].startswith("platform: foundry (from ")
+    assert run.stdout.splitlines()[2] == "credentials: ANTHROPIC_FOUNDRY_API_KEY"
+    assert cli("ask", "hi").stdout == "You said: hi" and foundry.seen
+
+
+def test_platform_keys_and_gateway_headers_stay_out_of_child_environments(clean) -> None:
+    from claude_cli.config import resolve_headers
+    from claude_cli.tools.programs import child_env
+
+    resolve_headers(["X-Gateway-Key: gw-secret-9", "X-Team: a"])
+    base = {
+        "AWS_BEARER_TOKEN_BEDROCK": "b",
+        "ANTHROPIC_FOUNDRY_API_KEY": "f",
+        "ANTHROPIC_AWS_API_KEY": "k",
+        "ANTHROPIC_CUSTOM_HEADERS": "X-A: 1",
+        "EXPORTED": "gw-secret-9",
+        "TEAM": "a",
+        "AWS_ACCESS_KEY_ID": AKID,
+    }
+    assert child_env(base) == {"TEAM": "a", "AWS_ACCESS_KEY_ID": AKID}
