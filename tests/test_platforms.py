@@ -410,4 +410,6 @@ def test_platform_keys_and_gateway_headers_stay_out_of_child_environments(clean)
 def test_a_signature_for_another_region_is_refused_by_the_front(cli, bedrock, monkeypatch) -> None:
     monkeypatch.setenv("AWS_REGION", "us-west-2")  # claude signs for us-west-2; the endpoint is us-east-1's
     run = cli("ask", "--platform", "bedrock", "hi")
-    assert run.code == 11 and "UnrecognizedClientException" in run.stderr and "us-west-2/bedrock" in run.stderr
+    assert (
+        run.code == 11 and "UnrecognizedClientException" in run.stderr and "us-west-2/bedrock" in run.stderr
+    )
