@@ -413,3 +413,57 @@ def test_a_signature_for_another_region_is_refused_by_the_front(cli, bedrock, mo
     assert (
         run.code == 11 and "UnrecognizedClientException" in run.stderr and "us-west-2/bedrock" in run.stderr
     )
+
+
+def fake_az(tmp_path: Path, token: str) -> str:
+    """A stand-in `az` CLI on PATH (what `az account get-access-token` prints), for azure-identity's
+    AzureCliCredential in DefaultAzureCredential's chain; the library itself runs for real."""
+    import os
+    import sys
+    import time
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    answer = {"accessToken": token, "expires_on": int(time.time()) + 3600, "tokenType": "Bearer"}
+    script = bin_dir / "az"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nassert '--resource' in sys.argv, sys.argv\n"
+        f"print({json.dumps(answer)!r})\n"
+    )
+    script.chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_foundry_without_a_key_uses_an_entra_id_token(cli, foundry, monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("ANTHROPIC_FOUNDRY_API_KEY")
+    monkeypatch.setenv("PATH", fake_az(tmp_path, "entra-token-1"))
+    run = cli("ask", "--platform", "foundry", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi")
+    headers = foundry.seen[-1]["headers"]
+    assert headers["authorization"] == "Bearer entra-token-1" and "x-api-key" not in headers
+
+
+def test_foundry_without_a_key_or_entra_id_is_one_line(proc, foundry, monkeypatch, tmp_path) -> None:
+    # A real process: azure-identity logs each credential it tried, which must not reach stderr.
+    import sys
+
+    monkeypatch.delenv("ANTHROPIC_FOUNDRY_API_KEY")
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # no az, no pwsh, no azd
+    run = proc("ask", "--platform", "foundry", "hi")
+    assert run.code == 11 and run.stderr.count("\n") == 1, run
+    assert "az login" in run.stderr and not foundry.seen
+
+
+def test_credential_failures_in_a_real_process_are_one_line(
+    proc, bedrock, vertex, monkeypatch, tmp_path
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    aws = proc("ask", "--platform", "bedrock", "hi")
+    monkeypatch.setenv(
+        "GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, vertex.url + "/gone"))
+    )
+    google = proc("ask", "--platform", "vertex", "hi")
+    for run in (aws, google):
+        assert run.code == 11 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run
+    assert "aws configure" in aws.stderr and "gcloud auth application-default login" in google.stderr

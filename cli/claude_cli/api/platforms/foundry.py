@@ -37,6 +37,11 @@ class EntraToken:
             from azure.identity import DefaultAzureCredential
         except ImportError:
             raise MissingExtra(FOUNDRY, "azure-identity") from None
+        import logging
+
+        # azure-identity logs each credential it tried as a WARNING (many lines on stderr); the one
+        # line below says it instead.
+        logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
         try:
             if self._credential is None:
                 self._credential = DefaultAzureCredential()

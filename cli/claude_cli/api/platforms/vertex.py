@@ -60,6 +60,11 @@ class GoogleToken:
             import google.auth.exceptions
         except ImportError:
             raise MissingExtra(VERTEX, "google-auth") from None
+        import warnings
+
+        # google-auth warns on stderr about user credentials without a quota project: not claude's
+        # output to make (stderr carries one line per failure).
+        warnings.filterwarnings("ignore", module=r"google\.auth")
         try:
             self._credentials, self.project = google.auth.default(scopes=[SCOPE])
         except google.auth.exceptions.DefaultCredentialsError as exc:
