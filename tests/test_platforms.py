@@ -263,8 +263,21 @@ def test_what_bedrock_lacks_is_refused(cli, bedrock, args, line) -> None:
 
 
 def test_batches_via_the_api_on_bedrock_is_refused(cli, bedrock, tmp_path) -> None:
-    run = cli("batch", "--via", "batches", "--platform", "bedrock", input='{"prompt": "hi"}\n')
-    assert run.code == 2 and "Amazon Bedrock has no Message Batches API" in run.stderr and not bedrock.seen
+    state = tmp_path / "state.db"
+    run = cli(
+        "batch",
+        "--via",
+        "batches",
+        "--platform",
+        "bedrock",
+        "--state",
+        str(state),
+        input='{"prompt": "hi"}\n',
+    )
+    assert run.code == 2 and run.stderr.startswith("claude: error: Amazon Bedrock has no Message Batches API")
+    assert run.stderr.count("\n") == 1 and not bedrock.seen and not state.exists()
+    local = cli("batch", "--platform", "bedrock", input='{"prompt": "hi"}\n')  # each line sent by itself
+    assert local.code == 0 and "You said: hi" in local.stdout
 
 
 # -- headers --------------------------------------------------------------------------------------

@@ -138,7 +138,10 @@ def run_batch(
                 transport, "POST", "/v1/messages", job.body, out, whole=True
             )  # a JSON line each
         return Exit.OK
-    connect(flags, config, out, []).close()  # no key, a bad base URL: one error now, not one per line
+    probe = connect(flags, config, out, [])  # no key, a bad base URL: one error now, not one per line
+    if via == "batches" and probe.platform is not None:  # a platform without the Batches API: before
+        probe.platform.refuse("/v1/messages/batches")  # any state file is made
+    probe.close()
     journal = Journal(state) if state else None
     tally = Tally(total=len(jobs), models={job.id: str(job.body.get("model")) for job in jobs})
     tally.discount = via == "batches"
