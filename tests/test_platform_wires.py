@@ -191,8 +191,8 @@ def test_without_botocore_it_is_the_install_line(monkeypatch, tmp_path) -> None:
     import sys
 
     aws_env(monkeypatch, tmp_path, AWS_ACCESS_KEY_ID=AKID, AWS_SECRET_ACCESS_KEY=SECRET)
-    monkeypatch.setitem(sys.modules, "botocore", None)
-    monkeypatch.setitem(sys.modules, "botocore.session", None)
+    for name in [m for m in sys.modules if m == "botocore" or m.startswith("botocore.")] + ["botocore"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
     with pytest.raises(MissingExtra) as caught:
         bedrock.make(None, api_version="2023-06-01")
     assert caught.value.exit_code == Exit.USAGE

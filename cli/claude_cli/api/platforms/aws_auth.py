@@ -64,6 +64,17 @@ class SigV4Signer:
         """botocore's refreshable credentials (read once); a CredentialsError naming what was tried."""
         if self._credentials is not None:
             return self._credentials
+        key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+        if key and secret and not self.profile:
+            # Keys in the environment are what botocore's chain answers first (its EnvProvider);
+            # taken straight into its Credentials, without the session (0.45 s of imports, measured).
+            try:
+                from botocore.credentials import Credentials
+            except ImportError:
+                raise MissingExtra(self.platform, "botocore") from None
+            token = os.environ.get("AWS_SESSION_TOKEN") or os.environ.get("AWS_SECURITY_TOKEN")
+            self._credentials = Credentials(key, secret, token, method="env")
+            return self._credentials
         botocore = _botocore(self.platform)
         from botocore import exceptions
 
