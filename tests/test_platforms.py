@@ -124,6 +124,7 @@ def test_bedrock_signed_with_sigv4(cli, emu, bedrock, stream) -> None:
     assert seen["headers"]["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={AKID}/")
     assert "/us-east-1/bedrock/aws4_request" in seen["headers"]["authorization"]
     assert seen["headers"]["x-amz-security-token"] == TOKEN
+    assert "anthropic-version" not in seen["headers"]  # Bedrock reads it from the body
     body = orjson.loads(seen["body"])
     assert "model" not in body and "stream" not in body and body["anthropic_version"] == "bedrock-2023-05-31"
     assert emu.message_requests[-1].body["model"] == "claude-sonnet-5-5"
@@ -182,6 +183,7 @@ def test_foundry_with_its_key(cli, foundry) -> None:
     seen = foundry.seen[-1]
     assert seen["path"] == "/anthropic/v1/messages"
     assert seen["headers"]["x-api-key"] == "foundry-key-1" == seen["headers"]["api-key"]
+    assert seen["headers"]["anthropic-version"]  # Foundry speaks the Claude API's headers
     never_sent_the_anthropic_key(foundry)
 
 

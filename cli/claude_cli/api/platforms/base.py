@@ -69,6 +69,7 @@ class Platform:
     name: str
     base_url: str
     credential_source: str = ""  # for `claude config` and --debug: where credentials come from, never what
+    version_header: bool = True  # False: anthropic_version goes in the body instead (Bedrock, Vertex)
     lacks: dict[str, str] = field(default_factory=dict)
 
     @property

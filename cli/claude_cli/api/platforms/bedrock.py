@@ -72,6 +72,7 @@ def body_version(model: str, api_version: str) -> str:
 
 @dataclass
 class Bedrock(Platform):
+    version_header: bool = False  # anthropic_version goes in the body
     region: str = ""
     profile: str | None = None
     bearer: str | None = None  # AWS_BEARER_TOKEN_BEDROCK

@@ -106,6 +106,7 @@ class GoogleToken:
 
 @dataclass
 class Vertex(Platform):
+    version_header: bool = False  # anthropic_version goes in the body
     region: str = ""
     project: str | None = None
     api_version: str = "2023-06-01"
