@@ -97,7 +97,7 @@ def foundry(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
 
 @pytest.fixture
 def aws(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
-    with PlatformFront("aws", emu.url, upstream_key=KEY, workspace="wrkspc_1") as front:
+    with PlatformFront("aws", emu.url, upstream_key=KEY, workspace="wrkspc_1", bearer="aws-api-key") as front:
         for name, value in {
             "ANTHROPIC_AWS_BASE_URL": front.url,
             "ANTHROPIC_AWS_WORKSPACE_ID": "wrkspc_1",
@@ -482,3 +482,20 @@ def test_credential_failures_in_a_real_process_are_one_line(
     for run in (aws, google):
         assert run.code == 11 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run
     assert "aws configure" in aws.stderr and "gcloud auth application-default login" in google.stderr
+
+
+def test_the_sdks_aws_client_reads_the_front(aws) -> None:
+    from anthropic import AnthropicAWS
+
+    client = AnthropicAWS(api_key="aws-api-key", workspace_id="wrkspc_1", base_url=aws.url)
+    with client.messages.stream(
+        model="claude-opus-5-5", max_tokens=20, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        assert stream.get_final_text() == "You said: hi"
+
+
+def test_claude_platform_on_aws_with_its_api_key(cli, aws, monkeypatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_AWS_API_KEY", "aws-api-key")
+    run = cli("ask", "--platform", "aws", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi")
+    assert aws.seen[-1]["headers"]["authorization"] == "Bearer aws-api-key"
