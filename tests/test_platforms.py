@@ -499,3 +499,13 @@ def test_claude_platform_on_aws_with_its_api_key(cli, aws, monkeypatch) -> None:
     run = cli("ask", "--platform", "aws", "hi")
     assert (run.code, run.stdout) == (0, "You said: hi")
     assert aws.seen[-1]["headers"]["authorization"] == "Bearer aws-api-key"
+
+
+def test_vertex_dry_run_reads_no_credential(cli, vertex, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "absent.json"))
+    run = cli("ask", "--platform", "vertex", "--dry-run", "hi")
+    assert run.code == 0, run
+    assert (
+        "/projects/PROJECT-OF-THE-CREDENTIALS/locations/us-east5/publishers/anthropic/models/" in run.stderr
+    )
+    assert not vertex.seen and json.loads(run.stdout)["anthropic_version"] == "vertex-2023-10-16"

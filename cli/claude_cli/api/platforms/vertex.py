@@ -113,6 +113,8 @@ class Vertex(Platform):
     google: GoogleToken | None = None
 
     def _project(self) -> str:
+        if not self.project and self.google is None:  # --dry-run: no credential is read
+            return "PROJECT-OF-THE-CREDENTIALS"
         if not self.project and self.google is not None:
             self.google.load()
             self.project = self.google.project
@@ -145,7 +147,8 @@ class Vertex(Platform):
         return f"{self._base()}/publishers/anthropic/models/{segment}:{specifier}", orjson.dumps(data)
 
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
-        assert self.google is not None
+        if self.google is None:  # made for display; credentials are read only now
+            self.google = GoogleToken()
         return {**headers, "authorization": f"Bearer {self.google.token()}"}
 
 
@@ -160,7 +163,7 @@ def make(base_url: str | None, *, api_version: str, for_display: bool = False) -
             "Google Vertex AI needs a region: set CLOUD_ML_REGION (us-east5, europe-west1, global...)"
         )
     url = base_url or os.environ.get("ANTHROPIC_VERTEX_BASE_URL") or default_base_url(region)
-    google = GoogleToken()
+    google = None if for_display else GoogleToken()
     platform = Vertex(
         VERTEX,
         url.rstrip("/"),
@@ -170,7 +173,5 @@ def make(base_url: str | None, *, api_version: str, for_display: bool = False) -
         api_version=api_version,
         google=google,
     )
-    platform.credential_source = (
-        "google-auth application default credentials" if for_display else google.source
-    )
+    platform.credential_source = google.source if google else "google-auth application default credentials"
     return platform
