@@ -121,7 +121,11 @@ def prepare(
     else:
         body.pop("stream", None)
     at = len(history["messages"]) if history is not None else 0
-    body["model"] = platform_model(flags, config, body["model"])
+    platform, _ = cfg.resolve_platform(getattr(flags, "platform", None), config)
+    if platform != "anthropic":  # the platform's id for the model (capabilities read the model behind it)
+        from .api.platforms.models import for_platform
+
+        body["model"] = for_platform(platform, body["model"])
     learned = learned_for(flags, config, body["model"])
     version = api_version(flags, config)
     if not opts.force:
@@ -136,19 +140,6 @@ def api_version(flags: SimpleNamespace, config: cfg.Config) -> str:
         return cfg.resolve_api_version(getattr(flags, "api_version", None), config)
     except cfg.ConfigError as exc:
         raise UsageError(str(exc)) from None
-
-
-def platform_model(flags: SimpleNamespace, config: cfg.Config, model: str) -> str:
-    """`model` as the platform in use names it (Bedrock's profiles, Vertex's @ ids); the Claude API's
-    id unchanged. The capability rules read the model behind a platform id (capabilities.parse_model)."""
-    name, _ = cfg.resolve_platform(getattr(flags, "platform", None), config)
-    if name == "anthropic":
-        return model
-    from .api.platforms.models import platform_id
-
-    return platform_id(
-        name, model, region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    )
 
 
 def learned_for(flags: SimpleNamespace, config: cfg.Config, model: str) -> Learned | None:
@@ -316,7 +307,17 @@ def make_transport(
     extra_headers = cfg.resolve_headers(getattr(flags, "header", None))
     platform_name, _ = cfg.resolve_platform(getattr(flags, "platform", None), config)
     if platform_name != "anthropic":
-        return _platform_transport(flags, config, betas, out, platform_name, extra_headers, need_key=need_key)
+        from .api.platforms.select import connect
+
+        return connect(
+            platform_name,
+            flags.base_url,
+            settings=_transport_settings(flags, config, betas, out),
+            extra_headers=extra_headers,
+            need_key=need_key,
+            note=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
+            warn=lambda line: _warn_once(out, line),
+        )
     base_url = cfg.resolve_base_url(flags.base_url, config)
     local = base_url == cfg.EMULATOR_URL
     if local:
@@ -366,44 +367,6 @@ def _transport_settings(
         if (flags.debug or out.stderr_tty)
         else None,
     }
-
-
-def _platform_transport(
-    flags: SimpleNamespace,
-    config: cfg.Config,
-    betas: list[str],
-    out: Output,
-    name: str,
-    extra_headers: dict[str, str],
-    *,
-    need_key: bool,
-) -> Transport:
-    """The transport to a platform: its base URL (--base-url means what the SDK's base_url means
-    there), its credentials (never the Anthropic key), read now so a missing one fails before sending."""
-    from .api.platforms.select import make_platform
-    from .api.transport import API_VERSION
-
-    if flags.base_url and flags.base_url.rstrip("/") == cfg.EMULATOR_URL:
-        raise UsageError(
-            f"--base-url {cfg.EMULATOR_URL} is the Claude API's stand-in; it does not speak --platform {name}"
-        )
-    if flags.base_url:
-        problem = cfg.setting_problem("base_url", flags.base_url.rstrip("/"))
-        if problem:
-            raise UsageError(f"base URL {problem} (from --base-url)")
-    settings = _transport_settings(flags, config, betas, out)
-    platform = make_platform(name, flags.base_url, api_version=API_VERSION, for_display=not need_key)
-    assert platform is not None
-    if flags.debug:
-        out.note(f"claude: debug: {platform.title}, credentials: {platform.credential_source}", dim=True)
-    transport = Transport(platform.base_url, None, platform=platform, extra_headers=extra_headers, **settings)
-    if need_key and transport.sends_key_in_clear:
-        _warn_once(
-            out,
-            f"claude: warning: {platform.title} credentials go unencrypted over plain http "
-            f"to {transport.base_url}",
-        )
-    return transport
 
 
 _warned: set[str] = set()
