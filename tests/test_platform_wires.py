@@ -82,11 +82,18 @@ def test_bedrock_path_and_body_are_the_sdks(stream: bool, monkeypatch, tmp_path)
             model=model, max_tokens=50, messages=MESSAGES, stream=stream, betas=["context-1m-2025-08-07"]
         ),
     )
-    ours = bedrock.Bedrock("bedrock", "http://bedrock.test", api_version="2026-10-21")
+    ours = bedrock.Bedrock("bedrock", "http://bedrock.test")
     body = orjson.dumps(
         {"model": model, "max_tokens": 50, "messages": MESSAGES, **({"stream": True} if stream else {})}
     )
-    path, data = ours.route("POST", "/v1/messages", body, stream=stream, betas=("context-1m-2025-08-07",))
+    path, data = ours.route(
+        "POST",
+        "/v1/messages",
+        body,
+        stream=stream,
+        betas=("context-1m-2025-08-07",),
+        api_version="2026-10-21",
+    )
     assert path == sdk.url.raw_path.decode()
     assert orjson.loads(data) == json.loads(sdk.content)
     assert "model" not in orjson.loads(data) and "stream" not in orjson.loads(data)
@@ -194,7 +201,7 @@ def test_without_botocore_it_is_the_install_line(monkeypatch, tmp_path) -> None:
     for name in [m for m in sys.modules if m == "botocore" or m.startswith("botocore.")] + ["botocore"]:
         monkeypatch.setitem(sys.modules, name, None)  # as if not installed
     with pytest.raises(MissingExtra) as caught:
-        bedrock.make(None, api_version="2023-06-01")
+        bedrock.make(None)
     assert caught.value.exit_code == Exit.USAGE
     assert "pip install 'claude-cli[bedrock]'" in str(caught.value)
 
@@ -220,9 +227,7 @@ def test_vertex_path_and_body_are_the_sdks(stream: bool) -> None:
             **({"stream": True} if stream else {}),
         ),
     )
-    ours = vertex.Vertex(
-        "vertex", "http://vertex.test/v1", region="us-east5", project="proj-1", api_version="2026-10-21"
-    )
+    ours = vertex.Vertex("vertex", "http://vertex.test/v1", region="us-east5", project="proj-1")
     body = orjson.dumps(
         {
             "model": "claude-sonnet-4-5@20250929",
@@ -231,7 +236,7 @@ def test_vertex_path_and_body_are_the_sdks(stream: bool) -> None:
             **({"stream": True} if stream else {}),
         }
     )
-    path, data = ours.route("POST", "/v1/messages", body, stream=stream)
+    path, data = ours.route("POST", "/v1/messages", body, stream=stream, api_version="2026-10-21")
     assert "/v1" + path == sdk.url.raw_path.decode()
     assert orjson.loads(data) == json.loads(sdk.content)
 
@@ -250,11 +255,9 @@ def test_vertex_count_tokens_path_is_the_sdks() -> None:
         ),
         lambda c: c.messages.count_tokens(model="claude-opus-4-7", messages=MESSAGES),
     )
-    ours = vertex.Vertex(
-        "vertex", "http://vertex.test/v1", region="global", project="p", api_version="2026-10-21"
-    )
+    ours = vertex.Vertex("vertex", "http://vertex.test/v1", region="global", project="p")
     body = orjson.dumps({"model": "claude-opus-4-7", "messages": MESSAGES})
-    path, data = ours.route("POST", "/v1/messages/count_tokens", body, stream=False)
+    path, data = ours.route("POST", "/v1/messages/count_tokens", body, stream=False, api_version="2026-10-21")
     assert "/v1" + path == sdk.url.raw_path.decode()
     assert orjson.loads(data) == json.loads(sdk.content)
 
@@ -325,7 +328,7 @@ def test_foundry_path_and_key_headers_are_the_sdks(monkeypatch) -> None:
     )
     monkeypatch.setenv("ANTHROPIC_FOUNDRY_API_KEY", "fk-1")
     monkeypatch.delenv("ANTHROPIC_FOUNDRY_RESOURCE", raising=False)
-    ours = foundry.make("http://res.test/anthropic", api_version="2026-10-21")
+    ours = foundry.make("http://res.test/anthropic")
     path, _ = ours.route("POST", "/v1/messages", b"{}", stream=False)
     assert "/anthropic" + path == sdk.url.path
     headers = ours.authorize("POST", "", {}, b"{}")
@@ -351,7 +354,7 @@ def test_claude_platform_on_aws_headers_are_the_sdks(monkeypatch) -> None:
     )
     for name, value in {"ANTHROPIC_AWS_API_KEY": "ak-1", "ANTHROPIC_AWS_WORKSPACE_ID": "wrkspc_1"}.items():
         monkeypatch.setenv(name, value)
-    ours = aws.make("http://aws.test", api_version="2026-10-21")
+    ours = aws.make("http://aws.test")
     path, _ = ours.route("POST", "/v1/messages", b"{}", stream=False)
     headers = ours.authorize("POST", "", {}, b"{}")
     assert path == sdk.url.path

@@ -15,6 +15,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from claude_cli.api.platforms.bedrock import body_version
+from claude_cli.api.platforms.vertex import body_version as vertex_version
 from claude_cli.emulator.platforms import PlatformFront
 from claude_cli.emulator.server import Emulator, Reply
 
@@ -108,6 +110,12 @@ def aws(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
         yield front
 
 
+def version_sent(cli) -> str:
+    """The anthropic-version claude sends the Claude API (the platforms' body versions follow it)."""
+    run = cli("ask", "--dry-run", "-o", "json", "hi")
+    return json.loads(run.stdout)["headers"]["anthropic-version"]
+
+
 def never_sent_the_anthropic_key(front: PlatformFront) -> None:
     for seen in front.seen:
         assert KEY not in json.dumps(seen["headers"]) and KEY.encode() not in seen["body"]
@@ -126,7 +134,8 @@ def test_bedrock_signed_with_sigv4(cli, emu, bedrock, stream) -> None:
     assert seen["headers"]["x-amz-security-token"] == TOKEN
     assert "anthropic-version" not in seen["headers"]  # Bedrock reads it from the body
     body = orjson.loads(seen["body"])
-    assert "model" not in body and "stream" not in body and body["anthropic_version"] == "bedrock-2023-05-31"
+    assert "model" not in body and "stream" not in body
+    assert body["anthropic_version"] == body_version("us.anthropic.claude-sonnet-5-5", version_sent(cli))
     assert emu.message_requests[-1].body["model"] == "claude-sonnet-5-5"
     never_sent_the_anthropic_key(bedrock)
 
@@ -166,7 +175,8 @@ def test_vertex_with_a_google_auth_token(cli, emu, vertex, stream) -> None:
     where = "/v1/projects/sa-project/locations/us-east5/publishers/anthropic/models"
     assert seen["path"] == f"{where}/claude-sonnet-4-5@20250929:{spec}"
     assert seen["headers"]["authorization"] == "Bearer ya29.emulator-1"  # from the front's token endpoint
-    assert orjson.loads(seen["body"])["anthropic_version"] == "vertex-2023-10-16"
+    # vertex-2023-10-16 under API version 2023-06-01 (claude-on-vertex-ai), else the API's version
+    assert orjson.loads(seen["body"])["anthropic_version"] == vertex_version(version_sent(cli))
     never_sent_the_anthropic_key(vertex)
 
 
@@ -318,7 +328,8 @@ def test_dry_run_shows_the_platforms_request(cli, bedrock) -> None:
     assert f"POST {bedrock.url}/model/us.anthropic.claude-opus-4-7/invoke-with-response-stream" in run.stderr
     assert "authorization: <redacted>" in run.stderr
     body = json.loads(run.stdout)
-    assert "model" not in body and body["anthropic_version"] == "bedrock-2023-05-31"
+    assert "model" not in body
+    assert body["anthropic_version"] == body_version("us.anthropic.claude-opus-4-7", version_sent(cli))
 
 
 def test_an_unknown_platform_is_exit_2(cli, emu, monkeypatch) -> None:
@@ -508,4 +519,6 @@ def test_vertex_dry_run_reads_no_credential(cli, vertex, monkeypatch, tmp_path) 
     assert (
         "/projects/PROJECT-OF-THE-CREDENTIALS/locations/us-east5/publishers/anthropic/models/" in run.stderr
     )
-    assert not vertex.seen and json.loads(run.stdout)["anthropic_version"] == "vertex-2023-10-16"
+    assert not vertex.seen and json.loads(run.stdout)["anthropic_version"] == vertex_version(
+        version_sent(cli)
+    )

@@ -412,7 +412,7 @@ def print_dry_run(
     data = encode(body)  # what could not be sent is refused here too
     headers = transport.headers(stream=bool(body.get("stream")), redact=True)
     if transport.platform is not None:  # the platform's path and body, its authentication redacted
-        path, routed = transport.platform.route(method, path, data, stream=bool(body.get("stream")))
+        path, routed = transport.routed(method, path, data, stream=bool(body.get("stream")))
         body = orjson.loads(routed) if routed else body
         headers.update(transport.platform.preview_headers())
     url = transport.url(path)

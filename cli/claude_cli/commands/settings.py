@@ -115,12 +115,11 @@ def platform(
         typer.echo(f"credentials: {_anthropic_source(config)}")
         return
     from ..api.platforms.select import make_platform
-    from ..api.transport import API_VERSION
 
-    described = make_platform(chosen, None, api_version=API_VERSION, for_display=True)
+    described = make_platform(chosen, None, for_display=True)
     assert described is not None
     typer.echo(f"endpoint: {described.base_url}")
-    used = make_platform(chosen, None, api_version=API_VERSION)  # none found: one line on stderr, exit 11
+    used = make_platform(chosen, None)  # none found: one line on stderr, exit 11
     assert used is not None
     typer.echo(f"credentials: {used.credential_source}")
 

@@ -35,7 +35,7 @@ class ClaudeOnAws(Platform):
         return self.signer.sign(method, url, headers, body)
 
 
-def make(base_url: str | None, *, api_version: str, for_display: bool = False) -> ClaudeOnAws:
+def make(base_url: str | None, *, for_display: bool = False) -> ClaudeOnAws:
     from ...config import clean_secret
     from .aws_auth import SigV4Signer, region_of
     from .lacks import LACKS

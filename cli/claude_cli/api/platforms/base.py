@@ -84,9 +84,17 @@ class Platform:
                 raise UsageError(f"{self.title} has no {line}")
 
     def route(
-        self, method: str, path: str, body: bytes | None, *, stream: bool, betas: tuple[str, ...] = ()
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        *,
+        stream: bool,
+        betas: tuple[str, ...] = (),
+        api_version: str = "2023-06-01",
     ) -> tuple[str, bytes | None]:
-        """The path (under base_url) and body this platform takes for an API request to `path`."""
+        """The path (under base_url) and body this platform takes for an API request to `path`, made
+        under the Claude API's `api_version` (the anthropic-version the transport speaks)."""
         self.refuse(path)
         return path, body
 

@@ -76,11 +76,17 @@ class Bedrock(Platform):
     region: str = ""
     profile: str | None = None
     bearer: str | None = None  # AWS_BEARER_TOKEN_BEDROCK
-    api_version: str = "2023-06-01"
     signer: Any = None
 
     def route(
-        self, method: str, path: str, body: bytes | None, *, stream: bool, betas: tuple[str, ...] = ()
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        *,
+        stream: bool,
+        betas: tuple[str, ...] = (),
+        api_version: str = "2023-06-01",
     ) -> tuple[str, bytes | None]:
         self.refuse(path)
         if method != "POST" or path.partition("?")[0] != "/v1/messages":
@@ -90,7 +96,7 @@ class Bedrock(Platform):
         if not model.partition(";")[0] or model in (".", ".."):
             raise UsageError("the request names no model")
         wants_stream = bool(data.pop("stream", False))
-        data.setdefault("anthropic_version", body_version(model, self.api_version))
+        data.setdefault("anthropic_version", body_version(model, api_version))
         if betas:  # Bedrock reads beta names from the body (the SDK copies the header there)
             data.setdefault("anthropic_beta", list(betas))
         action = "invoke-with-response-stream" if wants_stream else "invoke"
@@ -102,7 +108,7 @@ class Bedrock(Platform):
         return self.signer.sign(method, url, headers, body)
 
 
-def make(base_url: str | None, *, api_version: str, for_display: bool = False) -> Bedrock:
+def make(base_url: str | None, *, for_display: bool = False) -> Bedrock:
     """Bedrock configured as AnthropicBedrock is: AWS_REGION / AWS_DEFAULT_REGION / the profile's
     region, AWS_PROFILE, AWS_BEARER_TOKEN_BEDROCK, ANTHROPIC_BEDROCK_BASE_URL."""
     from .aws_auth import SigV4Signer, region_of
@@ -126,7 +132,6 @@ def make(base_url: str | None, *, api_version: str, for_display: bool = False) -
         region=region,
         profile=profile,
         bearer=bearer,
-        api_version=api_version,
     )
     if bearer:
         platform.credential_source = "AWS_BEARER_TOKEN_BEDROCK (Amazon Bedrock API key)"

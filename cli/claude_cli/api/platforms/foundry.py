@@ -72,7 +72,7 @@ class Foundry(Platform):
         return {**headers, "authorization": f"Bearer {self.entra.token()}"}
 
 
-def make(base_url: str | None, *, api_version: str, for_display: bool = False) -> Foundry:
+def make(base_url: str | None, *, for_display: bool = False) -> Foundry:
     """Foundry configured as AnthropicFoundry is: ANTHROPIC_FOUNDRY_RESOURCE or ANTHROPIC_FOUNDRY_BASE_URL,
     ANTHROPIC_FOUNDRY_API_KEY (else Entra ID)."""
     from ...config import clean_secret

@@ -18,9 +18,7 @@ _MODULES = {BEDROCK: "bedrock", VERTEX: "vertex", FOUNDRY: "foundry", AWS: "aws"
 EMULATOR_SUFFIX = {BEDROCK: "", VERTEX: "/v1", FOUNDRY: "/anthropic", AWS: ""}
 
 
-def make_platform(
-    name: str, base_url: str | None, *, api_version: str, for_display: bool = False
-) -> Platform | None:
+def make_platform(name: str, base_url: str | None, *, for_display: bool = False) -> Platform | None:
     """The platform `name` configured from its SDK's environment variables; None for the Claude API.
 
     `base_url` (--base-url) replaces what the SDK's `base_url` is for that platform. With
@@ -29,7 +27,7 @@ def make_platform(
     if name == ANTHROPIC:
         return None
     module = import_module(f"{__package__}.{_MODULES[name]}")
-    platform: Platform = module.make(base_url, api_version=api_version, for_display=for_display)
+    platform: Platform = module.make(base_url, for_display=for_display)
     return platform
 
 
@@ -46,7 +44,7 @@ def connect(
     """The transport to platform `name`: its base URL (--base-url means what the SDK's base_url means
     there) and its credentials (never the Anthropic key), read now so a missing one fails before
     anything is sent; with `need_key` false (--dry-run) none is read."""
-    from ..transport import API_VERSION, Transport
+    from ..transport import Transport
 
     if base_url and base_url.rstrip("/") == EMULATOR_URL:
         raise UsageError(
@@ -56,7 +54,7 @@ def connect(
         problem = setting_problem("base_url", base_url.rstrip("/"))
         if problem:
             raise UsageError(f"base URL {problem} (from --base-url)")
-    platform = make_platform(name, base_url, api_version=API_VERSION, for_display=not need_key)
+    platform = make_platform(name, base_url, for_display=not need_key)
     assert platform is not None
     if note:
         note(f"{platform.title}, credentials: {platform.credential_source}")

@@ -109,7 +109,6 @@ class Vertex(Platform):
     version_header: bool = False  # anthropic_version goes in the body
     region: str = ""
     project: str | None = None
-    api_version: str = "2023-06-01"
     google: GoogleToken | None = None
 
     def _project(self) -> str:
@@ -126,13 +125,20 @@ class Vertex(Platform):
         return f"/projects/{quote(self._project(), safe='')}/locations/{quote(self.region, safe='')}"
 
     def route(
-        self, method: str, path: str, body: bytes | None, *, stream: bool, betas: tuple[str, ...] = ()
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        *,
+        stream: bool,
+        betas: tuple[str, ...] = (),
+        api_version: str = "2023-06-01",
     ) -> tuple[str, bytes | None]:
         self.refuse(path)
         bare = path.partition("?")[0]
         if method == "POST" and bare == "/v1/messages/count_tokens":
             data = decode_body(body)
-            data.setdefault("anthropic_version", body_version(self.api_version))
+            data.setdefault("anthropic_version", body_version(api_version))
             return f"{self._base()}/publishers/anthropic/models/count-tokens:rawPredict", orjson.dumps(data)
         if method != "POST" or bare != "/v1/messages":
             raise UsageError(f"{self.title} has no endpoint for {method} {path}")
@@ -140,7 +146,7 @@ class Vertex(Platform):
         model = str(data.pop("model", "") or "")
         if not model:
             raise UsageError("the request names no model")
-        data.setdefault("anthropic_version", body_version(self.api_version))
+        data.setdefault("anthropic_version", body_version(api_version))
         specifier = "streamRawPredict" if data.get("stream") else "rawPredict"
         # A server that drops `;` and the rest of its segment would drop the specifier (the SDK's note).
         segment = quote(model, safe="@").replace(";", "%3B")
@@ -152,7 +158,7 @@ class Vertex(Platform):
         return {**headers, "authorization": f"Bearer {self.google.token()}"}
 
 
-def make(base_url: str | None, *, api_version: str, for_display: bool = False) -> Vertex:
+def make(base_url: str | None, *, for_display: bool = False) -> Vertex:
     """Vertex configured as AnthropicVertex is: CLOUD_ML_REGION, ANTHROPIC_VERTEX_PROJECT_ID (else the
     credentials' project), ANTHROPIC_VERTEX_BASE_URL, GOOGLE_APPLICATION_CREDENTIALS."""
     from .lacks import LACKS
@@ -170,7 +176,6 @@ def make(base_url: str | None, *, api_version: str, for_display: bool = False) -
         lacks=LACKS[VERTEX],
         region=region,
         project=os.environ.get("ANTHROPIC_VERTEX_PROJECT_ID") or None,
-        api_version=api_version,
         google=google,
     )
     platform.credential_source = google.source if google else "google-auth application default credentials"
