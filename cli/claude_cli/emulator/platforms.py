@@ -139,8 +139,8 @@ class PlatformFront:
     def url(self) -> str:
         """The front's root URL; add the platform's base path (Vertex `/v1`, Foundry `/anthropic`)."""
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     @property
     def token_uri(self) -> str:
@@ -363,7 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         front = self.owner
         up = front.upstream
-        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=600)
+        conn = http.client.HTTPConnection(up.hostname or "127.0.0.1", up.port, timeout=600)
         send_headers = {
             "x-api-key": front.upstream_key,
             "anthropic-version": headers.get("anthropic-version", "2023-06-01"),
