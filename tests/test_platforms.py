@@ -522,3 +522,42 @@ def test_vertex_dry_run_reads_no_credential(cli, vertex, monkeypatch, tmp_path) 
     assert not vertex.seen and json.loads(run.stdout)["anthropic_version"] == vertex_version(
         version_sent(cli)
     )
+
+
+def test_the_standalone_emulator_serves_a_platform(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    emu = subprocess.Popen(
+        [sys.executable, "-m", "claude_cli.emulator", "--platform", "bedrock"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert emu.stdout is not None
+        lines = [emu.stdout.readline() for _ in range(5)]
+        exports = dict(
+            line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export ")
+        )
+        assert exports["AWS_BEARER_TOKEN_BEDROCK"] == "emulator"
+        env = {
+            **os.environ,
+            **exports,
+            "CLAUDE_HOME": str(tmp_path),
+            "CLAUDE_CONFIG": str(tmp_path / "none.toml"),
+        }
+        for name in ("AWS_PROFILE", "ANTHROPIC_API_KEY", "CLAUDE_PLATFORM"):
+            env.pop(name, None)
+        done = subprocess.run(
+            [sys.executable, "-m", "claude_cli", "ask", "--platform", "bedrock", "hi"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert (done.returncode, done.stdout) == (0, "You said: hi"), done.stderr
+    finally:
+        emu.terminate()
+        emu.wait()

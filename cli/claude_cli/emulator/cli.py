@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 
+from .platforms import PLATFORMS, PlatformFront
 from .rules import ApiProblem
 from .script import SCRIPT_HELP, Reply, parse
 from .server import Emulator
@@ -35,6 +36,13 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="a JSON list of replies for the next /v1/messages requests, in order (see below)",
     )
+    parser.add_argument(
+        "--platform",
+        choices=PLATFORMS,
+        default=None,
+        help="also serve this cloud platform's wire, in front of the emulator (platforms.py): it takes "
+        "the key 'emulator' (Bedrock and AWS API keys, the Foundry key) or SigV4 of the right shape",
+    )
     args = parser.parse_args(argv)
     replies = _script(args.script) if args.script else []
     limit = None
@@ -56,6 +64,16 @@ def main(argv: list[str] | None = None) -> None:
         ) from None
     emu.enqueue(*replies)
     print(f"claude emulator listening on {emu.url}", flush=True)
+    if args.platform:
+        front = PlatformFront(
+            args.platform,
+            emu.url,
+            upstream_key=args.api_key or "emulator",
+            foundry_key="emulator",
+            bearer="emulator",
+        ).start()
+        for line in front.settings():
+            print(line, flush=True)
     try:
         emu.httpd.serve_forever()
     except KeyboardInterrupt:

@@ -146,6 +146,32 @@ class PlatformFront:
     def token_uri(self) -> str:
         return f"{self.url}/token"
 
+    def settings(self) -> list[str]:
+        """What a shell sets to send `claude --platform NAME` here (the SDK clients' variables)."""
+        lines = {
+            "bedrock": [
+                f"export ANTHROPIC_BEDROCK_BASE_URL={self.url}",
+                f"export AWS_REGION={self.region}",
+                "export AWS_BEARER_TOKEN_BEDROCK=emulator",
+            ],
+            "vertex": [
+                f"export ANTHROPIC_VERTEX_BASE_URL={self.url}/v1",
+                f"export CLOUD_ML_REGION={self.region}",
+                f"export ANTHROPIC_VERTEX_PROJECT_ID={self.project}",
+                f"# credentials: a service-account file whose token_uri is {self.token_uri}",
+            ],
+            "foundry": [
+                f"export ANTHROPIC_FOUNDRY_BASE_URL={self.url}/anthropic",
+                "export ANTHROPIC_FOUNDRY_API_KEY=emulator",
+            ],
+            "aws": [
+                f"export ANTHROPIC_AWS_BASE_URL={self.url}",
+                f"export ANTHROPIC_AWS_WORKSPACE_ID={self.workspace}",
+                "export ANTHROPIC_AWS_API_KEY=emulator",
+            ],
+        }
+        return [f"# claude --platform {self.platform} answered at {self.url}", *lines[self.platform]]
+
     def start(self) -> PlatformFront:
         front = self
 
