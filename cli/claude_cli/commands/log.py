@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from ..store.log import Store
     from ..wire import Usage
 
 EPILOG = """\b
@@ -45,7 +46,7 @@ class ExportFormat(str, Enum):
     messages = "messages"
 
 
-def _store():
+def _store() -> "Store":
     from ..store.log import Store
 
     return Store()
@@ -211,8 +212,8 @@ def stats() -> None:
             row[0] += 1
             row[1] += (
                 usage["input_tokens"]
-                + usage["cache_read_input_tokens"]
-                + usage["cache_creation_input_tokens"]
+                + (usage["cache_read_input_tokens"] or 0)
+                + (usage["cache_creation_input_tokens"] or 0)
             )
             row[2] += usage["output_tokens"]
             row[3] += amount or 0.0

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import click
 
 GENERATED = Path(__file__).parents[1] / "_generated.py"
 REPO = Path(__file__).resolve().parents[3]
@@ -23,13 +27,7 @@ COMPLETION_FILES = {"bash": "claude.bash", "zsh": "_claude", "fish": "claude.fis
 
 def command_paths() -> list[tuple[str, ...]]:
     """(), then every subcommand name, as given on the command line."""
-    import click
-    from typer.main import get_command
-
-    from ..app import app
-
-    group = get_command(app)
-    assert isinstance(group, click.Group)  # claude has subcommands
+    group = root_group()
     paths: list[tuple[str, ...]] = [()]
     for name, cmd in group.commands.items():
         paths.append((name,))
@@ -49,12 +47,16 @@ def render_help(path: tuple[str, ...]) -> str:
     return result.stdout
 
 
-def root_group():  # -> click.Group
+def root_group() -> click.Group:
+    """The whole app as click sees it (claude has subcommands: a Group)."""
+    import click
     from typer.main import get_command
 
     from ..app import app
 
-    return get_command(app)
+    group = get_command(app)
+    assert isinstance(group, click.Group)
+    return group
 
 
 def generated_module() -> str:
