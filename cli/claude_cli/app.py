@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -39,10 +40,11 @@ class ClaudeGroup(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -52,6 +54,7 @@ class ClaudeGroup(TyperGroup):
                 prog_name=prog_name or "claude",
                 complete_var=complete_var,
                 standalone_mode=False,
+                windows_expand_args=windows_expand_args,
                 **extra,
             ),
             debug="--debug" in argv,
@@ -138,7 +141,7 @@ def usage_message(exc: click.UsageError) -> str:
     if isinstance(exc, click.NoSuchOption):
         kind, name = "option", exc.option_name
     elif no_such_command is not None and isinstance(exc, no_such_command):
-        kind, name = "command", exc.command_name  # type: ignore[attr-defined]
+        kind, name = "command", exc.command_name
     else:
         return exc.format_message()
     text = f"No such {kind} {name!r}."

@@ -508,18 +508,17 @@ def run_message(
             renderer.finish(message, streamed=True)
     finally:
         transport.close()
-    answer_tool = None
-    if schema is not None:
-        from .message.structured import ANSWER_TOOL as answer_tool
-    status = report(message, out, show_usage=show_usage, answer_tool=answer_tool)
-    if schema is not None and status == Exit.OK:
-        from .errors import CliError
-        from .message.structured import extract, raw_answer
+    if schema is None:
+        return report(message, out, show_usage=show_usage)
+    from .errors import CliError
+    from .message import structured
 
+    status = report(message, out, show_usage=show_usage, answer_tool=structured.ANSWER_TOOL)
+    if status == Exit.OK:
         try:
-            value = extract(message, schema)
+            value = structured.extract(message, schema)
         except CliError:  # exit 6: stdout stays empty, but the answer paid for is not lost
-            out.note(f"claude: the model's answer (not printed on stdout):\n{raw_answer(message)}")
+            out.note(f"claude: the model's answer (not printed on stdout):\n{structured.raw_answer(message)}")
             raise
         out.write_json(value)
     return status
