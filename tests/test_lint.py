@@ -69,3 +69,33 @@ def test_import_contracts_catch_a_violation(tmp_path: Path, module: str, line: s
     done = subprocess.run(lint_imports(), cwd=tmp_path, capture_output=True, text=True, env=env)
     assert done.returncode != 0
     assert f"{contract}" in done.stdout and "BROKEN" in done.stdout
+
+
+def mypy() -> list[str]:
+    found = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
+    if not found:
+        pytest.fail("mypy is not installed: pip install -e '.[test]'")
+    return [found, "--config-file", str(ROOT / "pyproject.toml")]
+
+
+def test_types_check() -> None:
+    """mypy, configured in pyproject.toml ([tool.mypy]), passes on the whole package."""
+    done = subprocess.run(mypy(), cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    modules = len(list((ROOT / "cli" / "claude_cli").rglob("*.py")))
+    assert f"no issues found in {modules} source files" in done.stdout, done.stdout  # all of them
+
+
+def test_the_type_checker_catches_a_wrong_type(tmp_path: Path) -> None:
+    """It bites, with the project's settings: a str passed for an int, and a bare generic."""
+    copy = tmp_path / "claude_cli"
+    shutil.copytree(ROOT / "cli" / "claude_cli", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / "errors.py"
+    target.write_text(target.read_text() + '\n\nWRONG = counted("three", "step")\nBARE: dict = {}\n')
+    cache = tmp_path / "cache"
+    done = subprocess.run(
+        [*mypy(), "--cache-dir", str(cache), str(target)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert '"counted" has incompatible type "str"' in done.stdout, done.stdout
+    assert 'Missing type arguments for generic type "dict"' in done.stdout, done.stdout

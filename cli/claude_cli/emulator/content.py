@@ -98,7 +98,7 @@ def _check_source(btype: str, source: Any, files: dict[str, dict[str, Any]], bet
         return f"{btype}.source.type: unknown source type {stype!r}"
     media_type, data = source.get("media_type"), source.get("data")
     allowed = IMAGE_TYPES if btype == "image" else ("application/pdf",)
-    if media_type not in allowed:
+    if not isinstance(media_type, str) or media_type not in allowed:
         return f"{btype}.source.media_type: Input should be one of {', '.join(allowed)}"
     if not isinstance(data, str):
         return f"{btype}.source.data: Field required"

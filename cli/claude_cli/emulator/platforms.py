@@ -371,9 +371,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         routed = front.to_api(method, path, body)
         if isinstance(routed[0], int):
-            self._error(*routed)  # type: ignore[arg-type]
+            self._error(*routed)
             return
-        api_path, api_body, stream = routed  # type: ignore[misc]
+        api_path, api_body, stream = routed
         query = urlsplit(self.path).query
         self._forward(
             method,

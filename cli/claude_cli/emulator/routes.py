@@ -201,7 +201,7 @@ def _file_part(content_type: str, raw: bytes) -> tuple[str, str, bytes] | None:
     doc = message_from_bytes(
         b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw, policy=policy.HTTP
     )
-    for part in doc.iter_parts():  # type: ignore[attr-defined]
+    for part in doc.iter_parts():
         if part.get_param("name", header="content-disposition") == "file":
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""
