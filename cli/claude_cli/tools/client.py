@@ -1,0 +1,227 @@
+"""Claude's own client tools in the tool-use loop: the text editor, bash and memory, run here.
+
+Each call is prepared (a view runs; an edit works out its diff; a command is read), put to
+consent (consent.py), then done, and comes back as a ClientRun: the tool_result block, the
+`tool_execution` record for -o ndjson (with the diff or the exit status), and one stderr line
+(`✓ edit src/a.py +3 -1`, `✓ bash pytest -q (exit 1, 2.1 s)`). Bad input from the model is an
+is_error result, never an exception. The file changes each call made are kept on its run, so
+the loop can store them for `claude log revert`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import counted
+from .consent import Consent, Request
+from .editor import Editor, Outcome
+from .memory import Memory
+from .shell import Shell, bash_input
+from .workspace import FileChange, ToolFailure, apply_changes
+
+
+@dataclass
+class ClientRun:
+    """What one call of a client tool did."""
+
+    tool_use_id: str
+    name: str
+    input: dict[str, Any]
+    text: str = ""
+    is_error: bool = False
+    summary: str = ""  # "edit src/a.py", "bash pytest -q", "view ."
+    duration_ms: int = 0
+    changes: list[FileChange] = field(default_factory=list)  # written (empty when refused or a view)
+    exit_status: int | None = None  # bash only
+    timed_out: bool = False
+    note: str = ""  # why it did not run, or what happened to the shell
+
+    def result_block(self) -> dict[str, Any]:
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": self.tool_use_id}
+        text = self.text
+        if self.note and self.note not in text:
+            text = f"{text}\n[{self.note}]" if text else f"[{self.note}]"
+        if text:
+            block["content"] = text
+        if self.is_error:
+            block["is_error"] = True
+        return block
+
+    def record(self) -> dict[str, Any]:
+        """The `tool_execution` line of -o ndjson (the keys of programs.execution_record, and more)."""
+        record: dict[str, Any] = {
+            "type": "tool_execution",
+            "tool_use_id": self.tool_use_id,
+            "name": self.name,
+            "input": self.input,
+            "exit_status": self.exit_status,
+            "is_error": self.is_error,
+            "timed_out": self.timed_out,
+            "duration_ms": self.duration_ms,
+            "output_bytes": len(self.text.encode("utf-8", "replace")),
+        }
+        if self.changes:
+            record["files"] = [
+                {"path": c.shown, "created": c.before is None, "deleted": c.after is None, "diff": c.diff()}
+                for c in self.changes
+            ]
+        if self.note:
+            record["note"] = self.note
+        if self.is_error:
+            record["error"] = self.text
+        return record
+
+    def line(self, shorten: bool = False) -> str:
+        """The one stderr line for this call."""
+        summary = self.summary or self.name
+        if shorten and len(summary) > 70:
+            summary = summary[:69] + "…"
+        took = f"{self.duration_ms / 1000:.1f} s"
+        if self.timed_out:
+            return f"claude: ✗ {summary}: timed out after {took}"
+        if self.exit_status is not None or self.name == "bash":
+            if self.exit_status is None:
+                why = self.text.splitlines()[0].removeprefix("Error: ") if self.text else self.note
+                return f"claude: ✗ {summary}: {why or 'not run'}"
+            mark = "✓" if self.exit_status == 0 else "✗"
+            return f"claude: {mark} {summary} (exit {self.exit_status}, {took})"
+        if self.is_error:
+            first = self.text.splitlines()[0] if self.text else "failed"
+            return f"claude: ✗ {summary}: {first.removeprefix('Error: ')}"
+        if self.changes:
+            added = sum(c.counts()[0] for c in self.changes)
+            removed = sum(c.counts()[1] for c in self.changes)
+            return f"claude: ✓ {summary} +{added} -{removed}"
+        return f"claude: ✓ {summary}"
+
+
+def _inputs(call: dict[str, Any]) -> dict[str, Any]:
+    value = call.get("input")
+    return value if isinstance(value, dict) else {}
+
+
+class FileTool:
+    """The text editor or the memory tool: prepare, consent, write."""
+
+    def __init__(self, engine: Editor | Memory, consent: Consent, kind: str) -> None:
+        self.engine = engine
+        self.consent = consent
+        self.kind = kind  # edit | memory: the consent rule kind
+        self.name = engine.declaration()["name"]
+
+    def declaration(self) -> dict[str, Any]:
+        return self.engine.declaration()
+
+    def prepare(self, call: dict[str, Any]) -> Outcome:
+        return self.engine.prepare(call.get("input"))
+
+    def run(self, call: dict[str, Any]) -> ClientRun:
+        started = time.monotonic()
+        run = ClientRun(str(call.get("id")), self.name, _inputs(call))
+        outcome = self.prepare(call)
+        run.summary = outcome.summary or self.name
+        run.text, run.is_error = outcome.text, outcome.is_error
+        if outcome.changes or outcome.finish:
+            shown = "".join(c.diff() for c in outcome.changes) or f"{outcome.summary}\n"
+            request = Request(
+                self.kind, [c.shown for c in outcome.changes] or [run.summary], shown, self.name
+            )
+            refused = self.consent.decide(request)
+            if refused:
+                run.text, run.is_error, run.note = refused, True, refused.removeprefix("Error: ")
+            else:
+                try:
+                    if isinstance(self.engine, Memory):
+                        self.engine.make_parents(outcome.changes)
+                    apply_changes(outcome.changes)
+                    if outcome.finish is not None:
+                        outcome.finish()
+                    run.changes = outcome.changes
+                except ToolFailure as exc:
+                    run.text, run.is_error = str(exc), True
+                except OSError as exc:
+                    run.text, run.is_error = (
+                        f"Error: Permission denied. Cannot write to file. ({exc.strerror})",
+                        True,
+                    )
+        run.duration_ms = int((time.monotonic() - started) * 1000)
+        return run
+
+    def plan(self, call: dict[str, Any]) -> str:
+        """--dry-run-tools: the diff the call would make (or its result, for a view; or its error)."""
+        outcome = self.prepare(call)
+        if outcome.changes:
+            return "".join(c.diff() for c in outcome.changes)
+        return f"{outcome.summary}: {outcome.text.splitlines()[0] if outcome.text else ''}\n"
+
+    def close(self) -> None:
+        pass
+
+
+class BashTool:
+    """bash: consent for each command, then the run's one shell."""
+
+    name = "bash"
+
+    def __init__(self, shell: Shell, consent: Consent) -> None:
+        self.shell = shell
+        self.consent = consent
+
+    @staticmethod
+    def declaration() -> dict[str, Any]:
+        from .shell import NAME, TYPE
+
+        return {"type": TYPE, "name": NAME}
+
+    def run(self, call: dict[str, Any]) -> ClientRun:
+        started = time.monotonic()
+        run = ClientRun(str(call.get("id")), self.name, _inputs(call))
+        command, restart, error = bash_input(call.get("input"))
+        run.summary = "bash restart" if restart else f"bash {command or ''}".strip()
+        if error:
+            run.text, run.is_error = error, True
+        elif restart:
+            self.shell.restart()
+            run.text = "Bash session restarted"  # the docs' implementation returns this text
+        else:
+            assert command is not None
+            refused = self.consent.decide(Request("bash", [command], command, self.name))
+            if refused:
+                run.text, run.is_error, run.note = refused, True, refused.removeprefix("Error: ")
+            else:
+                result = self.shell.run(command)
+                run.exit_status, run.timed_out, run.note = result.exit_status, result.timed_out, result.note
+                run.text = result.output
+                if result.timed_out:
+                    run.text = (
+                        f"Error: Command timed out after {self.shell.timeout:g} seconds\n{result.output}"
+                    )
+                if run.exit_status != 0:
+                    run.is_error = True
+                    if not result.timed_out:
+                        gap = "\n" if result.output and not result.output.endswith("\n") else ""
+                        run.text = f"{result.output}{gap}[exit status {run.exit_status}]"
+        run.duration_ms = int((time.monotonic() - started) * 1000)
+        return run
+
+    def plan(self, call: dict[str, Any]) -> str:
+        command, restart, error = bash_input(call.get("input"))
+        if error:
+            return f"bash: {error}\n"
+        return "$ (restart the shell)\n" if restart else f"$ {command}\n"
+
+    def close(self) -> None:
+        self.shell.kill()
+
+
+ClientTool = FileTool | BashTool
+
+
+def is_client(tool: object) -> bool:
+    return isinstance(tool, FileTool | BashTool)
+
+
+def describe(tools: list[ClientTool]) -> str:
+    return counted(len(tools), "client tool")

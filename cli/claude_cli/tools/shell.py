@@ -1,0 +1,259 @@
+"""The bash tool (`bash_20250124`, named `bash`): one persistent shell per run, run here.
+
+The docs (platform.claude.com/docs/en/agents-and-tools/tool-use/bash-tool): the application "keeps
+one bash process alive across tool calls, so state persists between commands"; the input is
+`command`, or `restart: true` to start the session afresh; "No interactive commands" (so stdin is
+/dev/null here); "Large outputs may be truncated" (kept here to a head and a tail with a note of
+what was cut); use command timeouts.
+
+How: `bash --noprofile --norc` in its own session (process group) reads each command from a pipe
+and `eval`s it with stdin from /dev/null and stderr merged into stdout, then prints a random
+marker with the exit status and the working directory. A timeout, Ctrl-C, SIGTERM or SIGHUP kills
+the whole process group (the shell and everything it started); after a timeout the next command
+starts a new shell in the last known directory, and the result says so. The shell's environment
+is claude's without credentials (programs.child_env), as every program claude starts.
+
+--sandbox wraps the shell in bubblewrap: the whole file system read-only, the workspace
+read-write, a private /tmp, no network unless --sandbox-net, killed with claude
+(--die-with-parent).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import select
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import UsageError
+from .programs import _die_with_parent, _kill_group, _running, _running_lock, child_env
+
+TYPE = "bash_20250124"
+NAME = "bash"
+HEAD_BYTES = TAIL_BYTES = 15_000  # the SDK's BASH_OUTPUT_LIMIT is 30,000 (lib/tools/agent_toolset.py)
+
+
+@dataclass
+class ShellResult:
+    output: str
+    exit_status: int | None  # None: timed out, or the shell died
+    duration_ms: int
+    timed_out: bool = False
+    note: str = ""  # what happened to the shell, for the result and the stderr line
+
+
+class Bounded:
+    """Output kept to the first and last bytes, counting what was cut in between."""
+
+    def __init__(self, head: int = HEAD_BYTES, tail: int = TAIL_BYTES) -> None:
+        self.head, self.tail_size = head, tail
+        self.first = bytearray()
+        self.last = bytearray()
+        self.cut = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.head - len(self.first)
+        if room > 0:
+            self.first += data[:room]
+            data = data[room:]
+        self.last += data
+        if len(self.last) > self.tail_size:
+            drop = len(self.last) - self.tail_size
+            self.cut += drop
+            del self.last[:drop]
+
+    def text(self) -> str:
+        head = self.first.decode("utf-8", "replace")
+        tail = self.last.decode("utf-8", "replace")
+        if not self.cut:
+            return head + tail
+        return f"{head}\n[... {self.cut:,} bytes of output cut ...]\n{tail}"
+
+
+def sandbox_argv(workspace: str, net: bool) -> list[str]:
+    """bubblewrap around the shell: / read-only, the workspace read-write, its own /tmp, no network.
+
+    Flags from bwrap(1): --ro-bind, --bind, --dev, --proc, --tmpfs, --unshare-all (every
+    namespace, the network's included), --share-net (give the network back), --die-with-parent.
+    """
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise UsageError(
+            "--sandbox needs bubblewrap (bwrap), which is not installed (Debian: apt install bubblewrap)"
+        )
+    argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    argv += ["--bind", workspace, workspace, "--unshare-all", "--die-with-parent"]
+    if net:
+        argv.append("--share-net")
+    return [*argv, "--chdir", workspace, "--"]
+
+
+def check_sandbox(workspace: str, net: bool) -> list[str]:
+    """The bwrap prefix, once a trial run shows it can make its namespaces here; UsageError if not."""
+    argv = sandbox_argv(workspace, net)
+    try:
+        trial = subprocess.run([*argv, "true"], capture_output=True, timeout=30, env=child_env())
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"--sandbox: bubblewrap did not start: {exc}") from None
+    if trial.returncode != 0:
+        why = trial.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(
+            f"--sandbox: bubblewrap cannot make its namespaces here: {why[-1] if why else 'failed'}"
+        )
+    return argv
+
+
+class Shell:
+    """One bash process, started on the first command, kept for the run."""
+
+    def __init__(self, cwd: str, *, timeout: float, sandbox: list[str] | None = None) -> None:
+        self.cwd = cwd  # where the next new shell starts (the last known directory)
+        self.timeout = timeout
+        self.sandbox = sandbox
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.marker = b""
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        env = child_env()
+        env.update(PAGER="cat", GIT_PAGER="cat", TERM="dumb")
+        cwd = self.cwd if os.path.isdir(self.cwd) else None
+        proc = subprocess.Popen(
+            [*(self.sandbox or []), "bash", "--noprofile", "--norc"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,  # its own process group: a timeout or Ctrl-C kills all it started
+            preexec_fn=_die_with_parent(),
+        )
+        with _running_lock:
+            _running.add(proc)
+        self.marker = f"__claude_done_{secrets.token_hex(8)}__".encode()
+        self.proc = proc
+        return proc
+
+    def run(self, command: str) -> ShellResult:
+        """Run one command to its end (or the timeout); never raises for the command's failures."""
+        started = time.monotonic()
+        note = ""
+        proc = self.proc
+        script = ""
+        if proc is None or proc.poll() is not None:
+            proc = self._start()
+            script = f"cd -- {shlex.quote(self.cwd)} 2>/dev/null\n"  # a new shell: where the last one was
+        assert proc.stdin is not None and proc.stdout is not None
+        tag = "__CLAUDE_EOF_" + secrets.token_hex(8)
+        script += (
+            f"eval \"$(cat <<'{tag}'\n{command}\n{tag}\n)\" </dev/null 2>&1\n"
+            f'printf \'\\n{self.marker.decode()} %d %s\\n\' "$?" "$PWD"\n'
+        )
+        try:
+            proc.stdin.write(script.encode("utf-8", "surrogateescape"))
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # the shell is gone: read what there is, then say so
+        out = Bounded()
+        window = b""  # the last bytes seen, where the marker line is looked for
+        status: int | None = None
+        deadline = started + self.timeout
+        fd = proc.stdout.fileno()
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    took = time.monotonic() - started
+                    return ShellResult(
+                        out.text(),
+                        None,
+                        int(took * 1000),
+                        timed_out=True,
+                        note=f"timed out after {self.timeout:g} s; the shell was killed and the next "
+                        f"command starts a new one in {self.cwd}",
+                    )
+                ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+                if not ready:
+                    continue
+                data = os.read(fd, 65536)
+                if not data:  # the shell exited (`exit`, or killed)
+                    out.add(window)
+                    code = proc.wait()
+                    self._forget()
+                    note = f"the shell exited (status {code}); the next command starts a new one"
+                    status = code
+                    break
+                window += data
+                at = window.find(b"\n" + self.marker + b" ")
+                if at == -1:
+                    keep = len(self.marker) + 4096
+                    if len(window) > keep:
+                        out.add(window[:-keep])
+                        window = window[-keep:]
+                    continue
+                end = window.find(b"\n", at + 1 + len(self.marker))
+                if end == -1:
+                    continue  # the marker line is not complete yet
+                out.add(window[:at])
+                fields = window[at + 1 + len(self.marker) + 1 : end].decode("utf-8", "replace")
+                code_text, _, cwd = fields.partition(" ")
+                status = int(code_text) if code_text.lstrip("-").isdigit() else None
+                if cwd:
+                    self.cwd = cwd
+                break
+        except BaseException:  # Ctrl-C or SIGTERM while the command runs: the whole group goes
+            self.kill()
+            raise
+        return ShellResult(out.text(), status, int((time.monotonic() - started) * 1000), note=note)
+
+    def restart(self) -> None:
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the shell's process group (the shell and all it started)."""
+        proc = self.proc
+        if proc is None:
+            return
+        _kill_group(proc)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        self._forget()
+
+    def _forget(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            with _running_lock:
+                _running.discard(proc)
+            for stream in (proc.stdin, proc.stdout):
+                try:
+                    if stream is not None:
+                        stream.close()
+                except OSError:
+                    pass
+
+
+def bash_input(inputs: Any) -> tuple[str | None, bool, str]:
+    """(command, restart, error) from a bash call's input; error is '' when the input is good."""
+    if not isinstance(inputs, dict):
+        return None, False, "Error: the input must be an object with a `command`"
+    restart = inputs.get("restart")
+    if restart is not None and not isinstance(restart, bool):
+        return None, False, "Error: Parameter `restart` must be true or false"
+    command = inputs.get("command")
+    if restart:
+        return None, True, ""
+    if command is None:
+        return None, False, "Error: Parameter `command` is required (or `restart`: true)"
+    if not isinstance(command, str):
+        return None, False, f"Error: Parameter `command` must be a string, not {type(command).__name__}"
+    if not command.strip():
+        return None, False, "Error: Parameter `command` must not be empty"
+    if "\x00" in command:
+        return None, False, "Error: Parameter `command` must not contain a NUL character"
+    return command, False, ""
