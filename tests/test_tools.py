@@ -335,7 +335,10 @@ def test_tools_file_in_toml_with_description_and_timeout(cli, emu, tmp_path: Pat
             ["--server-tool", "teleport"],
             "--server-tool: unknown 'teleport' (web_search, web_fetch, code_execution, tool_search_tool_regex, tool_search_tool_bm25, NAME@YYYYMMDD to pin a version, or a full type like web_search_20250305)",
         ),
-        ([], "no tools: give --tool NAME=COMMAND, --tools FILE, --mcp SERVER or --server-tool NAME"),
+        (
+            [],
+            "no tools: give --tool NAME=COMMAND, --tools FILE, --mcp SERVER, --server-tool NAME, or --edit, --bash, --memory",
+        ),
         (["--tool", "t=true", "--max-steps", "0"], "--max-steps must be at least 1, not 0"),
     ],
 )

@@ -37,6 +37,7 @@ class Config:
     system: str | None = None  # the default system prompt
     aliases: dict[str, str] = field(default_factory=dict)
     mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.NAME] tables: MCP servers (tools/mcp.py)
+    tools: dict[str, Any] = field(default_factory=dict)  # [tools] allow/deny rules (tools/consent.py)
     log: bool | None = None  # false: store no conversation (`claude log off`)
     api_version: str | None = None  # the anthropic-version header (versions.py)
     platform: str | None = None  # where Claude is reached: anthropic, bedrock, vertex, foundry, aws
@@ -56,8 +57,9 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "platform": str,
     "aliases": dict,
     "mcp": dict,
+    "tools": dict,
 }
-_TABLES = ("aliases", "mcp")  # not set with `config set KEY`
+_TABLES = ("aliases", "mcp", "tools")  # not set with `config set KEY`
 # The keys `claude config set` takes (besides alias.NAME), in the order help lists them.
 KEY_NAMES = tuple(k for k in _KEYS if k not in _TABLES)
 

@@ -9,10 +9,10 @@ from ..message.options import ATTACH, CONNECTION, CONVERSATION, MCP, OUTPUT, REQ
 
 EPILOG = """\b
 Examples:
+  git diff | claude tool-run --edit --bash --allow 'bash:pytest*' "make the tests pass"
   claude tool-run --yes --tool now=date "what day of the week is it?"
   claude tool-run -y --tools tools.toml -o ndjson "is it up?" | jq -c 'select(.type=="tool_execution")'
   claude tool-run -y --mcp mcp-server-time --mcp https://mcp.example.com/mcp "what time is it in Lima?"
-  git diff | claude tool-run -y --tool tests='make test' "fix what the tests say"
 """
 
 
@@ -66,6 +66,44 @@ def tool_run(
         float | None,
         typer.Option("--max-cost", help="USD: stop (exit 9) before a request that could pass this total."),
     ] = None,
+    edit: Annotated[
+        bool,
+        typer.Option(
+            "--edit", help="Let Claude view and edit files in the workspace (its text editor tool)."
+        ),
+    ] = False,
+    bash: Annotated[
+        bool, typer.Option("--bash", help="Let Claude run commands in one bash shell in the workspace.")
+    ] = False,
+    memory: Annotated[
+        bool,
+        typer.Option("--memory", help="Let Claude keep notes in its memory directory (the memory tool)."),
+    ] = False,
+    workspace: Annotated[
+        str | None,
+        typer.Option("--workspace", help="DIR the editor and bash work in (default: the current directory)."),
+    ] = None,
+    memory_dir: Annotated[
+        str | None,
+        typer.Option("--memory-dir", help="DIR for --memory (default: memories/ in the data dir)."),
+    ] = None,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow", help="KIND:GLOB run without asking: 'bash:git status*', 'edit:src/**' (repeatable)."
+        ),
+    ] = None,
+    deny: Annotated[
+        list[str] | None,
+        typer.Option("--deny", help="KIND:GLOB never run, even with --yes: 'bash:rm *' (repeatable; wins)."),
+    ] = None,
+    sandbox: Annotated[
+        bool,
+        typer.Option("--sandbox", help="Run bash under bubblewrap: only the workspace writable, no network."),
+    ] = False,
+    sandbox_net: Annotated[
+        bool, typer.Option("--sandbox-net", help="Give the --sandbox shell the network.")
+    ] = False,
     *,
     flags,
 ) -> None:
@@ -89,13 +127,23 @@ def tool_run(
     --mcp adds the tools of Model Context Protocol servers: they start once, before the first
     request, and stop when the run ends; their calls are confirmed the same way.
 
+    --edit, --bash and --memory give Claude the tools it was trained on, run here: the text
+    editor (view, str_replace, create, insert) and one bash shell, both in the --workspace
+    (paths outside it are refused), and the memory tool over --memory-dir. Every command and
+    every file change needs consent: an --allow rule, --yes, or a yes on the terminal, where
+    the diff or the command is shown first; --deny rules win over all of these. The config
+    file's [tools] table holds rules too (allow = [...], deny = [...]). --dry-run-tools prints
+    the diffs and commands and runs nothing; --sandbox runs bash under bubblewrap.
+
     Exit status: 0 when the model is done, 7 --max-steps reached, 9 --max-cost would be passed,
-    19 an MCP server failed, 2 a tool whose program is missing (checked before anything is
-    sent), and the statuses of `claude ask` for the final answer and API errors.
+    19 an MCP server failed, 2 a tool whose program is missing or a --sandbox that cannot run
+    (checked before anything is sent), and the statuses of `claude ask` for the final answer
+    and API errors.
     """
     from ..config import seconds_problem
     from ..errors import UsageError
     from ..pricing import cap_problem
+    from ..tools.acting import ActFlags
     from ..tools.loop import AnyTool, LoopSettings, run_loop, terminal_confirm
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import servers_from_flags
@@ -111,13 +159,35 @@ def tool_run(
     if wrong:
         raise UsageError(f"--tool-timeout {wrong}")
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
+    acts = ActFlags(
+        edit, bash, memory, workspace, memory_dir, list(allow or []), list(deny or []), sandbox, sandbox_net
+    )
+    if acts.any or any((workspace, memory_dir, allow, deny, sandbox, sandbox_net)):
+        from ..config import load_config
+        from ..tools.acting import build
+
+        config = load_config()
+        client = build(
+            acts,
+            timeout=tool_timeout,
+            yes=yes,
+            dry_run=dry_run_tools or flags.dry_run,
+            config_table=config.tools,
+            config_where=f"config file {config.path}",
+        )
+        taken = set(client) & set(declared)
+        if taken:
+            raise UsageError(f"--tool {sorted(taken)[0]}: the name is taken by one of Claude's own tools")
+    else:
+        client = {}
     server = [make_server_tool(s) for s in server_tool or []]
     servers = servers_from_flags(
         list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config, flags.mcp_tools
     )
-    if not declared and not server and not servers:
+    if not declared and not server and not servers and not client:
         raise UsageError(
-            "no tools: give --tool NAME=COMMAND, --tools FILE, --mcp SERVER or --server-tool NAME"
+            "no tools: give --tool NAME=COMMAND, --tools FILE, --mcp SERVER, --server-tool NAME, "
+            "or --edit, --bash, --memory"
         )
     confirm = None
     if (declared or servers) and not (yes or dry_run_tools or flags.dry_run):
@@ -131,21 +201,27 @@ def tool_run(
             Path(download).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"--download: cannot use {download} as a directory: {exc.strerror}") from None
-    taken = set(declared) | {str(s.get("name")) for s in server}
-    with mcp_session(servers, taken=taken, only=flags.mcp_tools, timeout=tool_timeout) as (hub, found):
-        tools_all: dict[str, AnyTool] = {**declared, **found}
-        settings = LoopSettings(
-            tools=tools_all,
-            server_tools=server,
-            server_aliases={s for s in server_tool or [] if s in SERVER_TOOLS},
-            tool_choice=make_choice(tool_choice, tools_all, server),
-            parallel=not no_parallel,
-            max_steps=max_steps,
-            confirm=confirm,
-            dry_run_tools=dry_run_tools,
-            max_cost=max_cost,
-            download=download,
-            hub=hub,
-        )
-        status = run_loop(flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking)
+    taken = set(declared) | set(client) | {str(s.get("name")) for s in server}
+    try:
+        with mcp_session(servers, taken=taken, only=flags.mcp_tools, timeout=tool_timeout) as (hub, found):
+            tools_all: dict[str, AnyTool] = {**declared, **client, **found}
+            settings = LoopSettings(
+                tools=tools_all,
+                server_tools=server,
+                server_aliases={s for s in server_tool or [] if s in SERVER_TOOLS},
+                tool_choice=make_choice(tool_choice, tools_all, server),
+                parallel=not no_parallel,
+                max_steps=max_steps,
+                confirm=confirm,
+                dry_run_tools=dry_run_tools,
+                max_cost=max_cost,
+                download=download,
+                hub=hub,
+            )
+            status = run_loop(
+                flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking
+            )
+    finally:
+        for each in client.values():
+            each.close()  # the shell and all it started
     raise typer.Exit(status)

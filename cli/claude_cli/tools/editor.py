@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..message.capabilities import CLIENT_TOOLS
 from .workspace import MAX_FILE_BYTES, FileChange, TextFile, ToolFailure, Workspace, current_bytes, decode
 
-TYPE = "text_editor_20250728"
-NAME = "str_replace_based_edit_tool"
+NAME, TYPE = CLIENT_TOOLS["edit"]  # str_replace_based_edit_tool, text_editor_20250728
 COMMANDS = ("view", "create", "str_replace", "insert")
 MAX_LISTED = 1000  # entries a directory view shows
 

@@ -25,6 +25,7 @@ from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError, counted
 from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, report, usage_line
+from .client import ClientRun, ClientTool, is_client
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
 MAX_TOKENS_RETRIES = 2
 
-AnyTool = Tool | McpTool
+AnyTool = Tool | McpTool | ClientTool
+AnyRun = ToolRun | McpRun | ClientRun
 Confirm = Callable[[AnyTool, dict[str, Any]], bool]
 
 
@@ -300,28 +302,35 @@ def save_created(transport: Any, file_ids: list[str], folder: str, out: Output) 
         out.note(f"claude: saved {path} ({counted(size, 'byte')})")
 
 
-def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[ToolRun | McpRun]:
-    """Run the tool calls (asking first when a confirm is set); results in call order."""
+def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[AnyRun]:
+    """Run the tool calls (asking first when a confirm is set); results in call order.
+
+    Claude's own tools (client.py) ask for consent themselves, with the diff or the command, and
+    run one at a time in call order: one shell, and each edit sees the one before.
+    """
     approved: list[tuple[dict[str, Any], AnyTool | None, str]] = []
     for call in calls:
         tool = settings.tools.get(str(call.get("name")))
         if tool is None:
             approved.append((call, None, f"no tool named {call.get('name')!r} is available"))
-        elif settings.confirm is not None and not settings.confirm(tool, call):
+        elif is_client(tool):
+            approved.append((call, tool, ""))
+        elif settings.confirm is not None and not settings.confirm(tool, call):  # type: ignore[arg-type]
             approved.append((call, None, "the user declined to run this tool"))
         else:
             approved.append((call, tool, ""))
 
-    def one(item: tuple[dict[str, Any], AnyTool | None, str]) -> ToolRun | McpRun:
+    def one(item: tuple[dict[str, Any], AnyTool | None, str]) -> AnyRun:
         call, tool, why = item
         if tool is None:
             inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
             return ToolRun(str(call.get("id")), str(call.get("name")), inputs or {}, None, note=why)
-        if isinstance(tool, McpTool):
-            return tool.run(call)
-        return run_tool(tool, call)
+        if isinstance(tool, McpTool) or is_client(tool):
+            return tool.run(call)  # type: ignore[union-attr]
+        return run_tool(tool, call)  # type: ignore[arg-type]
 
-    pool = ThreadPoolExecutor(min(len(approved), 16)) if settings.parallel and len(approved) > 1 else None
+    together = settings.parallel and len(approved) > 1 and not any(is_client(t) for _, t, _ in approved)
+    pool = ThreadPoolExecutor(min(len(approved), 16)) if together else None
     try:
         if pool is not None:
             return list(pool.map(one, approved))
@@ -406,8 +415,10 @@ def _narrate(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool
             out.note(f"claude: server tool {block.get('name')} {shown}", dim=True)
 
 
-def tool_line(run: ToolRun | McpRun, *, shorten: bool = False) -> str:
+def tool_line(run: AnyRun, *, shorten: bool = False) -> str:
     """One compact line for a tool call that ran (or did not): `claude: ✓ name {input} (0.1 s)`."""
+    if isinstance(run, ClientRun):
+        return run.line(shorten)
     shown = orjson.dumps(run.input).decode()
     if shorten and len(shown) > 60:
         shown = shown[:59] + "…"
@@ -441,6 +452,15 @@ def _print_plan(calls: list[dict[str, Any]], tools: dict[str, AnyTool], out: Out
     """
     for call in calls:
         tool = tools.get(str(call.get("name")))
+        if is_client(tool):
+            plan_text = tool.plan(call)  # type: ignore[union-attr]
+            if fmt == "text":
+                out.write(plan_text.encode())
+            else:
+                kind = "command" if call.get("name") == "bash" else "diff"
+                record = {"type": "tool_plan", "tool_use_id": call.get("id"), "name": call.get("name")}
+                out.write(orjson.dumps({**record, "input": call.get("input") or {}, kind: plan_text}) + b"\n")
+            continue
         if fmt == "text":
             command = shlex.join(tool.command) if tool else "(no such tool)"
             shown = orjson.dumps(call.get("input") or {}).decode()

@@ -20,11 +20,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..message.capabilities import CLIENT_TOOLS
 from .editor import Outcome, failure, file_lines, int_field, string_field
 from .workspace import FileChange, ToolFailure, Workspace, current_bytes, decode
 
-TYPE = "memory_20250818"
-NAME = "memory"
+NAME, TYPE = CLIENT_TOOLS["memory"]  # memory, memory_20250818
 ROOT = "/memories"
 COMMANDS = ("view", "create", "str_replace", "insert", "delete", "rename")
 FILE_MODE, DIR_MODE = 0o600, 0o700

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
+from ..message.capabilities import CLIENT_TOOLS
 from .programs import _die_with_parent, _kill_group, _running, _running_lock, child_env
 
-TYPE = "bash_20250124"
-NAME = "bash"
+NAME, TYPE = CLIENT_TOOLS["bash"]  # bash, bash_20250124
 HEAD_BYTES = TAIL_BYTES = 15_000  # the SDK's BASH_OUTPUT_LIMIT is 30,000 (lib/tools/agent_toolset.py)
 
 

@@ -1,0 +1,315 @@
+"""`claude tool-run --edit --bash --memory` end to end: Claude's own tools run here, against the emulator.
+
+The emulator is scripted with the model's side (a tool_use naming the text editor, bash or
+memory); what comes back is checked the way the API checks it, and the files on disk are the
+proof of what ran. The tools' own logic is tested directly in test_client_tools.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from claude_cli.emulator.server import Reply
+
+PY = sys.executable
+EDITOR = "str_replace_based_edit_tool"
+
+
+def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
+    return {"type": "tool_use", "id": id, "name": name, "input": input}
+
+
+def calls(*blocks: dict) -> Reply:
+    return Reply("message", content=list(blocks), stop_reason="tool_use")
+
+
+def results(emu, n: int = -1) -> list[dict]:
+    return emu.message_requests[n].body["messages"][-1]["content"]
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "app.py").write_bytes(b"def add(a, b):\r\n    return a - b\r\n")
+    return root
+
+
+def test_the_editor_views_and_edits_a_file_and_says_so(cli, emu, ws: Path) -> None:
+    emu.enqueue(
+        calls(tool_use(EDITOR, {"command": "view", "path": "app.py"})),
+        calls(
+            tool_use(
+                EDITOR, {"command": "str_replace", "path": "app.py", "old_str": "a - b", "new_str": "a + b"}
+            )
+        ),
+        Reply.text("Fixed."),
+    )
+    run = cli("tool-run", "--edit", "-y", "--workspace", str(ws), "fix add")
+    assert (run.code, run.stdout) == (0, "Fixed."), run
+    assert (ws / "app.py").read_bytes() == b"def add(a, b):\r\n    return a + b\r\n"
+    first = emu.message_requests[0].body
+    assert first["tools"] == [{"type": "text_editor_20250728", "name": EDITOR}]
+    assert results(emu, 1)[0]["content"] == "1: def add(a, b):\n2:     return a - b"
+    assert results(emu, 2)[0] == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_01",
+        "content": "Successfully replaced text at exactly one location.",
+    }
+    assert "claude: ✓ view app.py\n" in run.stderr
+    assert "claude: ✓ edit app.py +1 -1\n" in run.stderr
+
+
+def test_bash_keeps_one_shell_and_reports_each_command(cli, emu, ws: Path) -> None:
+    emu.enqueue(
+        calls(tool_use("bash", {"command": "mkdir sub && cd sub && export X=7"})),
+        calls(tool_use("bash", {"command": "echo $X > here.txt; pwd; exit 1"})),
+        Reply.text("Done."),
+    )
+    run = cli("tool-run", "--bash", "-y", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    assert (ws / "sub" / "here.txt").read_text() == "7\n"
+    assert emu.message_requests[0].body["tools"] == [{"type": "bash_20250124", "name": "bash"}]
+    second = results(emu)[0]
+    assert second["is_error"] is True
+    assert second["content"] == (
+        f"{ws / 'sub'}\n[exit status 1]\n[the shell exited (status 1); the next command starts a new one]"
+    )
+    assert "claude: ✓ bash mkdir sub && cd sub && export X=7 (exit 0, " in run.stderr
+    assert "claude: ✗ bash echo $X > here.txt; pwd; exit 1 (exit 1, " in run.stderr
+
+
+def test_a_path_outside_the_workspace_is_an_error_result(cli, emu, ws: Path, tmp_path: Path) -> None:
+    (tmp_path / "outside.txt").write_text("keep\n")
+    emu.enqueue(
+        calls(
+            tool_use(EDITOR, {"command": "create", "path": "../outside.txt", "file_text": "x"}, "toolu_1"),
+            tool_use(EDITOR, {"command": "view", "path": str(tmp_path / "outside.txt")}, "toolu_2"),
+        ),
+        Reply.text("ok"),
+    )
+    run = cli("tool-run", "--edit", "-y", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    assert (tmp_path / "outside.txt").read_text() == "keep\n"
+    for block in results(emu):
+        assert block["is_error"] is True and "is outside the workspace" in block["content"]
+        assert "keep" not in block["content"]
+
+
+def test_without_yes_or_a_terminal_or_a_rule_nothing_starts(env, emu, ws: Path) -> None:
+    done = subprocess.run(
+        [PY, "-m", "claude_cli", "tool-run", "--bash", "--workspace", str(ws), "go"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        start_new_session=True,  # no controlling terminal
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "claude: error: no terminal to confirm edits and commands: pass --yes, --allow KIND:GLOB rules, "
+        "or --dry-run-tools\n"
+    )
+    assert emu.requests == []
+
+
+def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) -> None:
+    emu.enqueue(
+        calls(
+            tool_use("bash", {"command": "echo hello > said.txt"}, "toolu_1"),
+            tool_use("bash", {"command": "touch other.txt"}, "toolu_2"),
+            tool_use(EDITOR, {"command": "create", "path": "new.md", "file_text": "x\n"}, "toolu_3"),
+        ),
+        Reply.text("ok"),
+    )
+    done = subprocess.run(
+        [
+            PY,
+            "-m",
+            "claude_cli",
+            "tool-run",
+            "--bash",
+            "--edit",
+            "--workspace",
+            str(ws),
+            *("--allow", "bash:echo *"),
+            "go",
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (ws / "said.txt").read_text() == "hello\n"
+    assert not (ws / "other.txt").exists() and not (ws / "new.md").exists()
+    first, second, third = results(emu)
+    assert "is_error" not in first
+    assert second["is_error"] and "no --allow rule matches it" in second["content"]
+    assert third["is_error"] and "no --allow rule matches it" in third["content"]
+
+
+def test_deny_wins_over_yes_and_config_rules_count(cli, emu, ws: Path, env) -> None:
+    Path(env["CLAUDE_CONFIG"]).write_text('[tools]\ndeny = ["bash:rm *"]\n')
+    (ws / "precious").write_text("x")
+    emu.enqueue(calls(tool_use("bash", {"command": "rm precious"})), Reply.text("ok"))
+    run = cli("tool-run", "--bash", "-y", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    assert (ws / "precious").exists()
+    assert "refuses it" in results(emu)[0]["content"] and "--deny 'bash:rm *'" in results(emu)[0]["content"]
+
+
+def test_dry_run_tools_shows_the_diff_and_the_command_and_changes_nothing(cli, emu, ws: Path) -> None:
+    before = (ws / "app.py").read_bytes()
+    emu.enqueue(
+        calls(
+            tool_use(
+                EDITOR, {"command": "str_replace", "path": "app.py", "old_str": "a - b", "new_str": "a + b"}
+            ),
+            tool_use("bash", {"command": "rm -rf /"}, "toolu_02"),
+        )
+    )
+    run = cli("tool-run", "--edit", "--bash", "--dry-run-tools", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    assert run.stdout == (
+        "--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n def add(a, b):\r\n"
+        "-    return a - b\r\n+    return a + b\r\n"
+        "$ rm -rf /\n"
+    )
+    assert (ws / "app.py").read_bytes() == before
+    assert len(emu.message_requests) == 1
+
+
+def test_ndjson_has_a_tool_execution_record_with_the_diff_and_the_exit_status(cli, emu, ws: Path) -> None:
+    emu.enqueue(
+        calls(
+            tool_use(EDITOR, {"command": "create", "path": "n.txt", "file_text": "one\n"}, "toolu_1"),
+            tool_use("bash", {"command": "exit 4"}, "toolu_2"),
+        ),
+        Reply.text("ok"),
+    )
+    run = cli("tool-run", "--edit", "--bash", "-y", "-o", "ndjson", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    records = [r for r in map(orjson.loads, run.stdout.splitlines()) if r["type"] == "tool_execution"]
+    edit, bash = records
+    assert edit["files"] == [
+        {
+            "path": "n.txt",
+            "created": True,
+            "deleted": False,
+            "diff": "--- /dev/null\n+++ b/n.txt\n@@ -0,0 +1 @@\n+one\n",
+        }
+    ]
+    assert (edit["is_error"], edit["exit_status"]) == (False, None)
+    assert (bash["name"], bash["exit_status"], bash["is_error"]) == ("bash", 4, True)
+
+
+def test_memory_stays_in_its_directory(cli, emu, tmp_path: Path) -> None:
+    mem = tmp_path / "mem"
+    emu.enqueue(
+        calls(
+            tool_use(
+                "memory", {"command": "create", "path": "/memories/a.md", "file_text": "likes tea\n"}, "t1"
+            ),
+            tool_use("memory", {"command": "create", "path": "/memories/../x.md", "file_text": "no"}, "t2"),
+        ),
+        Reply.text("ok"),
+    )
+    run = cli("tool-run", "--memory", "-y", "--memory-dir", str(mem), "remember")
+    assert run.code == 0, run
+    assert emu.message_requests[0].body["tools"] == [{"type": "memory_20250818", "name": "memory"}]
+    assert (mem / "a.md").read_text() == "likes tea\n"
+    assert not (tmp_path / "x.md").exists()
+    assert results(emu)[1]["content"] == "Path /memories/../x.md would escape /memories directory"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workspace", "/nonexistent-dir"], "--workspace: /nonexistent-dir is not a directory"),
+        (["--allow", "shell:ls"], "--allow takes KIND:GLOB"),
+        (["--sandbox"], "--sandbox is for the bash tool: add --bash"),
+    ],
+)
+def test_bad_flags_are_refused_before_sending(cli, emu, args: list[str], message: str) -> None:
+    run = cli("tool-run", "--edit", "-y", *args, "go")
+    assert run.code == 2 and message in run.stderr, run
+    assert emu.requests == []
+
+
+def test_flags_of_the_own_tools_need_one_of_them(cli, emu) -> None:
+    run = cli("tool-run", "--tool", f"t={PY}", "--allow", "bash:ls", "go")
+    assert run.code == 2 and "--allow is for Claude's own tools: add --edit, --bash or --memory" in run.stderr
+
+
+def test_sandbox_without_bubblewrap_is_one_clear_error(cli, emu, ws: Path, tmp_path: Path) -> None:
+    run = cli(
+        "tool-run",
+        "--bash",
+        "--sandbox",
+        "-y",
+        "--workspace",
+        str(ws),
+        "go",
+        extra_env={"PATH": str(tmp_path)},
+    )
+    assert run.code == 2
+    assert run.stderr == (
+        "claude: error: --sandbox needs bubblewrap (bwrap), which is not installed "
+        "(Debian: apt install bubblewrap)\n"
+    )
+    assert emu.requests == []
+
+
+def test_sandboxed_bash_cannot_write_outside_the_workspace(cli, emu, ws: Path) -> None:
+    from claude_cli.errors import UsageError
+    from claude_cli.tools.shell import check_sandbox
+
+    try:
+        check_sandbox(str(ws), net=False)
+    except UsageError as exc:
+        pytest.skip(f"bubblewrap cannot make namespaces here: {exc}")
+    emu.enqueue(
+        calls(tool_use("bash", {"command": "touch inside; touch /etc/claude-outside"})), Reply.text("ok")
+    )
+    run = cli("tool-run", "--bash", "--sandbox", "-y", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    assert (ws / "inside").exists() and not Path("/etc/claude-outside").exists()
+    assert "Read-only file system" in results(emu)[0]["content"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_killed_run_leaves_no_process_behind(env, emu, ws: Path, sig: signal.Signals) -> None:
+    emu.enqueue(calls(tool_use("bash", {"command": "sleep 300 & echo $! > bg.pid; sleep 300"})))
+    child = subprocess.Popen(
+        [PY, "-m", "claude_cli", "tool-run", "--bash", "-y", "--workspace", str(ws), "go"],
+        env={**os.environ, **env},
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not (ws / "bg.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    pid = int((ws / "bg.pid").read_text())
+    child.send_signal(sig)
+    _, err = child.communicate(timeout=20)
+    assert child.returncode != 0 and b"Traceback" not in err
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the shell's child {pid} outlived claude after {sig.name}")
