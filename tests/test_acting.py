@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claude_cli.emulator.server import Reply
+from claude_cli.emulator.script import Reply
 
 PY = sys.executable
 EDITOR = "str_replace_based_edit_tool"
@@ -313,3 +313,27 @@ def test_a_killed_run_leaves_no_process_behind(env, emu, ws: Path, sig: signal.S
         time.sleep(0.1)
     else:
         pytest.fail(f"the shell's child {pid} outlived claude after {sig.name}")
+
+
+def test_the_emulator_without_a_script_views_the_workspace_once_then_answers(cli, emu, ws: Path) -> None:
+    run = cli("tool-run", "--edit", "--workspace", str(ws), "--allow", "edit:nothing", "look around")
+    assert run.code == 0, run
+    assert len(emu.message_requests) == 2
+    call = emu.message_requests[1].body["messages"][-2]["content"][0]
+    assert (call["name"], call["input"]) == (EDITOR, {"command": "view", "path": "."})
+    assert run.stdout.startswith("Tool results: Here're the files and directories up to 2 levels deep in .")
+    assert "app.py" in run.stdout
+    assert "claude: ✓ view .\n" in run.stderr
+
+
+def test_a_script_names_any_tool_call_with_the_tool_use_shorthand(cli, emu, ws: Path) -> None:
+    emu.enqueue(
+        Reply.from_json(
+            {"kind": "tool_use", "calls": [{"name": "bash", "input": {"command": "echo hi > hi.txt"}}]}
+        ),
+        Reply.text("done"),
+    )
+    run = cli("tool-run", "--bash", "-y", "--workspace", str(ws), "go")
+    assert (run.code, run.stdout) == (0, "done"), run
+    assert (ws / "hi.txt").read_text() == "hi\n"
+    assert results(emu)[0]["tool_use_id"] == "toolu_script_01"

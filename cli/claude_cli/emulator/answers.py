@@ -94,13 +94,27 @@ def code_answer(asked: str) -> str:
     )
 
 
+# Claude's own client tools the echo may call when no custom tool is declared: one harmless look
+# (the text editor's view of the workspace root; the memory tool's view of /memories), so a new
+# user sees the loop work without a key or a script.
+HARMLESS_CALLS = {
+    "text_editor_": {"command": "view", "path": "."},
+    "memory_": {"command": "view", "path": "/memories"},
+}
+
+
 def _tool_to_call(body: dict[str, Any]) -> dict[str, Any] | None:
     """The client tool a request wants called ({"name", "input"}), if any: the forced one, else the first."""
-    tools = [
-        t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type", "custom") == "custom"
-    ]
+    declared = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    tools = [t for t in declared if t.get("type", "custom") == "custom"]
     choice = body.get("tool_choice") or {}
-    if not tools or choice.get("type") == "none":
+    if choice.get("type") == "none":
+        return None
+    if not tools:
+        for prefix, call in HARMLESS_CALLS.items():
+            own = [t for t in declared if str(t.get("type", "")).startswith(prefix)]
+            if own:
+                return {"name": own[0]["name"], "input": dict(call)}
         return None
     if choice.get("type") == "tool":
         tools = [t for t in tools if t.get("name") == choice.get("name")] or tools

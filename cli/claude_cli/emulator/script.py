@@ -84,8 +84,25 @@ class Reply:
         return d
 
     @classmethod
+    def tool_calls(cls, *calls: dict[str, Any]) -> Reply:
+        """The model calling tools: each {"name", "input"} (and "id", made up when absent) as a
+        tool_use block; any tool, Claude's own (bash, str_replace_based_edit_tool, memory) too."""
+        blocks = [
+            {
+                "type": "tool_use",
+                "id": c.get("id") or f"toolu_script_{i:02d}",
+                "name": c["name"],
+                "input": c.get("input", {}),
+            }
+            for i, c in enumerate(calls, 1)
+        ]
+        return cls("message", content=blocks, stop_reason="tool_use")
+
+    @classmethod
     def from_json(cls, d: dict[str, Any]) -> Reply:
         """A reply from its JSON object, already checked (`parse` checks a whole script)."""
+        if d.get("kind") == "tool_use":  # the shorthand for a turn of tool calls
+            return cls.tool_calls(*d["calls"])
         d = dict(d)
         d["body"] = d.get("body", "").encode("latin-1")
         return cls(**d)
@@ -112,9 +129,11 @@ def _problem(i: int, entry: Any) -> str | None:
     if not isinstance(entry, dict):
         return f"script.{i}: each reply must be a JSON object"
     kind = entry.get("kind")
+    if kind == "tool_use":
+        return _calls_problem(i, entry)
     if kind not in KINDS:
         said = "Field required" if kind is None else f"unknown kind {kind!r}"
-        return f"script.{i}.kind: {said}; the kinds are {', '.join(KINDS)}"
+        return f"script.{i}.kind: {said}; the kinds are {', '.join(KINDS)}, tool_use"
     for name, value in entry.items():
         accepted = FIELDS.get(name)
         if accepted is None:
@@ -137,6 +156,23 @@ def _problem(i: int, entry: Any) -> str | None:
         return f"script.{i}.encoding: should be 'gzip' or absent"
     if not 100 <= entry.get("status", 200) <= 599:
         return f"script.{i}.status: should be an HTTP status, 100 to 599"
+    return None
+
+
+def _calls_problem(i: int, entry: dict[str, Any]) -> str | None:
+    """What is wrong with a `tool_use` shorthand: {"kind": "tool_use", "calls": [{"name", "input", "id"}]}."""
+    if set(entry) - {"kind", "calls"}:
+        return f'script.{i}: a tool_use reply has only "calls"'
+    calls = entry.get("calls")
+    if not isinstance(calls, list) or not calls:
+        return f'script.{i}.calls: should be a list of calls, each {{"name": ..., "input": {{...}}}}'
+    for j, call in enumerate(calls):
+        if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+            return f"script.{i}.calls.{j}.name: should be a string"
+        if not isinstance(call.get("input", {}), dict) or not isinstance(call.get("id", ""), str):
+            return f'script.{i}.calls.{j}: "input" should be an object and "id" a string'
+        if set(call) - {"name", "input", "id"}:
+            return f'script.{i}.calls.{j}: a call has only "name", "input" and "id"'
     return None
 
 
@@ -219,6 +255,8 @@ at any time) answer the next /v1/messages requests, one each, then the echo resu
 is an object whose "kind" picks the behaviour; the other fields are optional:
 
   message      a Message: "content" (blocks), "stop_reason", "stop_sequence", "stop_details"
+  tool_use     the model calls tools: "calls": [{"name": ..., "input": {...}}, ...] (any tool:
+               bash, str_replace_based_edit_tool and memory too; "id" made up when absent)
   error        an HTTP error: "status", "error_type", "message", "headers" (e.g. retry-after)
   error_event  a stream that sends an `error` event of "error_type" after "after" events
   drop         a stream that breaks off inside event number "after" (the connection drops)
