@@ -8,7 +8,7 @@ _claude() {
                    cmd="${COMP_WORDS[i]}"
                    case "$cmd" in
                        batch) subs=" run submit status cancel list results " ;;
-                       log) subs=" list stats show export search rm pop off on status " ;;
+                       log) subs=" list stats show export search rm pop revert off on status " ;;
                        models) subs=" list show " ;;
                        files) subs=" upload list info delete download " ;;
                        mcp) subs=" list tools " ;;
@@ -502,7 +502,7 @@ _claude() {
         "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates completion" ;;
         "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
-        "log") opts="" words="list stats show export search rm pop off on status" ;;
+        "log") opts="" words="list stats show export search rm pop revert off on status" ;;
         "models") opts="" words="list show" ;;
         "files") opts="" words="upload list info delete download" ;;
         "mcp") opts="" words="list tools" ;;
@@ -522,6 +522,7 @@ _claude() {
         "log search") opts="-n --number -o --output --help" words="" ;;
         "log rm") opts="-y --yes --help" words="" ;;
         "log pop") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
+        "log revert") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
         "log off") opts="--help" words="" ;;
         "log on") opts="--help" words="" ;;
         "log status") opts="--help" words="" ;;

@@ -337,3 +337,58 @@ def test_a_script_names_any_tool_call_with_the_tool_use_shorthand(cli, emu, ws: 
     assert (run.code, run.stdout) == (0, "done"), run
     assert (ws / "hi.txt").read_text() == "hi\n"
     assert results(emu)[0]["tool_use_id"] == "toolu_script_01"
+
+
+def test_log_revert_puts_the_files_back_and_refuses_one_changed_since(cli, emu, ws: Path) -> None:
+    (ws / "b.txt").write_bytes(b"b\n")
+    emu.enqueue(
+        calls(
+            tool_use(
+                EDITOR,
+                {"command": "str_replace", "path": "app.py", "old_str": "a - b", "new_str": "a + b"},
+                "t1",
+            ),
+            tool_use(EDITOR, {"command": "create", "path": "new/made.txt", "file_text": "made\n"}, "t2"),
+            tool_use(
+                EDITOR, {"command": "insert", "path": "b.txt", "insert_line": 1, "insert_text": "c"}, "t3"
+            ),
+        ),
+        Reply.text("done"),
+    )
+    assert cli("tool-run", "--edit", "-y", "--workspace", str(ws), "go").code == 0
+    (ws / "b.txt").write_bytes(b"someone else's\n")  # changed after the run
+    shown = cli("log", "show")
+    assert shown.code == 0
+    assert "file change:\n\n```diff\n--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n" in shown.stdout
+    assert "```diff\n--- /dev/null\n+++ b/new/made.txt\n@@ -0,0 +1 @@\n+made\n```" in shown.stdout
+    run = cli("log", "revert", "-y")
+    assert run.code == 1, run
+    assert run.stdout == (
+        f"reverted\t{ws / 'app.py'}\n"
+        f"removed\t{ws / 'new' / 'made.txt'}\n"
+        f"refused\t{ws / 'b.txt'}\tit changed since the run; left as it is\n"
+    )
+    assert (ws / "app.py").read_bytes() == b"def add(a, b):\r\n    return a - b\r\n"
+    assert not (ws / "new" / "made.txt").exists()
+    assert (ws / "b.txt").read_bytes() == b"someone else's\n"
+
+
+def test_log_revert_of_a_conversation_without_edits_says_so(cli, emu) -> None:
+    assert cli("ask", "hi").code == 0
+    run = cli("log", "revert", "-y")
+    assert (run.code, run.stdout) == (0, "")
+    assert "changed no files" in run.stderr
+
+
+def test_a_continued_run_starts_its_shell_where_the_last_one_was(cli, emu, ws: Path) -> None:
+    (ws / "sub").mkdir()
+    emu.enqueue(calls(tool_use("bash", {"command": "cd sub"})), Reply.text("in sub"))
+    assert cli("tool-run", "--bash", "-y", "--workspace", str(ws), "go").code == 0
+    emu.enqueue(calls(tool_use("bash", {"command": "pwd"}, "toolu_2")), Reply.text("ok"))
+    run = cli("tool-run", "-c", "--bash", "-y", "--workspace", str(ws), "where are you?")
+    assert run.code == 0, run
+    assert (
+        f"claude: bash starts a new shell in {ws / 'sub'} (where the continued run's shell was)" in run.stderr
+    )
+    result = results(emu)[0]["content"]
+    assert result.startswith(f"{ws / 'sub'}\n") and "where the continued run's shell was" in result

@@ -530,3 +530,38 @@ def test_path_glob() -> None:
 def test_subprocess_sanity() -> None:
     # bash is what the tool runs: the tests need it
     assert subprocess.run(["bash", "-c", "true"], check=False).returncode == 0
+
+
+# -- undo --------------------------------------------------------------------------------------
+
+
+def test_revert_puts_files_back_and_refuses_one_changed_since(tmp_path: Path) -> None:
+    from claude_cli.tools.undo import Edit, revert
+
+    kept, created, later, gone = (tmp_path / n for n in ("kept.txt", "new.txt", "later.txt", "gone.txt"))
+    kept.write_bytes(b"v3\r\n")  # changed twice by the run: v1 -> v2 -> v3
+    created.write_bytes(b"made\n")
+    later.write_bytes(b"someone else's\n")  # the run wrote "run's", then someone changed it
+    edits = [
+        Edit(str(kept), "kept.txt", b"v1\r\n", b"v2\r\n"),
+        Edit(str(created), "new.txt", None, b"made\n"),
+        Edit(str(kept), "kept.txt", b"v2\r\n", b"v3\r\n"),
+        Edit(str(later), "later.txt", b"orig\n", b"run's\n"),
+        Edit(str(gone), "gone.txt", b"was here\n", None),  # the run deleted it
+    ]
+    outcome = [(r.shown, r.outcome) for r in revert(edits)]
+    assert outcome == [
+        ("kept.txt", "reverted"),
+        ("new.txt", "removed"),
+        ("later.txt", "refused"),
+        ("gone.txt", "reverted"),
+    ]
+    assert kept.read_bytes() == b"v1\r\n" and not created.exists()
+    assert later.read_bytes() == b"someone else's\n" and gone.read_bytes() == b"was here\n"
+    again = [(r.shown, r.outcome) for r in revert(edits)]  # a second revert changes nothing
+    assert again == [
+        ("kept.txt", "unchanged"),
+        ("new.txt", "unchanged"),
+        ("later.txt", "refused"),
+        ("gone.txt", "unchanged"),
+    ]

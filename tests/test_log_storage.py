@@ -123,7 +123,9 @@ def test_a_log_written_by_the_first_layout_is_migrated_in_place(cli, emu, env) -
     exported = orjson.loads(cli("log", "export", "c0001").stdout)["turns"]
     assert [t["request"] for t in exported] == requests
     db = sqlite3.connect(db_path(env))
-    assert db.execute("PRAGMA user_version").fetchone() == (3,)  # layouts 1, 2 (search), 3 (blob refs)
+    assert db.execute("PRAGMA user_version").fetchone() == (
+        4,
+    )  # 1, 2 (search), 3 (blob refs), 4 (tool effects)
     assert db.execute("SELECT kept FROM turns ORDER BY seq").fetchall() == [(0,), (2,), (4,)]
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'turns_v0'").fetchone() is None
     assert cli("log", "list").stdout.split("\t")[-1] == "hello there\n"
@@ -156,7 +158,7 @@ def test_a_layout_2_log_gets_its_blob_references_in_place(cli, emu, env) -> None
     db.close()
     assert cli("log", "list").code == 0  # opening it migrates
     db = sqlite3.connect(db_path(env))
-    assert db.execute("PRAGMA user_version").fetchone() == (3,)
+    assert db.execute("PRAGMA user_version").fetchone() == (4,)
     assert sorted(db.execute("SELECT hash, turn FROM blob_refs")) == written
     blobs_before = db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
     db.close()

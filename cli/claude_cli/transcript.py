@@ -98,8 +98,9 @@ def _joined(role: str, texts: list[str]) -> str:
     return ("" if role == "assistant" else "\n\n").join(texts)
 
 
-def markdown(cid: str, title: str, turns: list[Turn]) -> str:
-    """The whole conversation as Markdown: every turn, every tool input and result whole."""
+def markdown(cid: str, title: str, turns: list[Turn], diffs: dict[str, list[str]] | None = None) -> str:
+    """The whole conversation as Markdown: every turn, every tool input and result whole; after a
+    result of Claude's own tools, each file change it made as a diff (`diffs`: by tool_use id)."""
     lines = [f"# Conversation {cid}" + (f": {title}" if title else ""), ""]
     names: dict[str, str] = {}  # tool_use id -> tool name
     seen = 0
@@ -131,13 +132,18 @@ def markdown(cid: str, title: str, turns: list[Turn]) -> str:
                 error = " (error)" if block.get("is_error") else ""
                 lines += [f"tool result of `{name}` ({block.get('tool_use_id')}){error}:", ""]
                 lines += [_fence(_result_text(block).rstrip("\n")), ""]
+                for diff in (diffs or {}).get(str(block.get("tool_use_id")), []):
+                    lines += ["file change:", "", _fence(diff.rstrip("\n"), "diff"), ""]
             elif block.get("type") in ("image", "document"):
                 lines += [attachment_label(block), ""]
     return "\n".join(lines)
 
 
-def show_on_terminal(out: Output, cid: str, title: str, turns: list[Turn]) -> None:
-    """The conversation drawn as `claude chat` draws it (answers rendered, tool lines shortened)."""
+def show_on_terminal(
+    out: Output, cid: str, title: str, turns: list[Turn], diffs: dict[str, list[str]] | None = None
+) -> None:
+    """The conversation drawn as `claude chat` draws it (answers rendered, tool lines shortened,
+    the file changes of Claude's own tools as diffs)."""
     from .terminal import terminal_size
 
     width, _ = terminal_size()
@@ -174,10 +180,26 @@ def show_on_terminal(out: Output, cid: str, title: str, turns: list[Turn]) -> No
                 name = names.get(str(block.get("tool_use_id")), str(block.get("type")))
                 mark = "✗" if block.get("is_error") else "→"
                 out.write((dim(short(f"{mark} {name}: {_result_text(block)}")) + "\n").encode())
+                for diff in (diffs or {}).get(str(block.get("tool_use_id")), []):
+                    out.write(
+                        (
+                            "\n".join(_diff_line(line, out.stdout_color) for line in diff.splitlines()) + "\n"
+                        ).encode()
+                    )
             elif block.get("type") in ("image", "document"):
                 out.write((dim(attachment_label(block)) + "\n").encode())
         if text:
             _draw_text(out, message["role"], _joined(message["role"], text))
+
+
+def _diff_line(line: str, colour: bool) -> str:
+    """One line of a diff, inert (control characters made visible), green/red on a colour terminal."""
+    line = printable(line)
+    if colour and line.startswith("+") and not line.startswith("+++"):
+        return f"\x1b[32m{line}{RESET}"
+    if colour and line.startswith("-") and not line.startswith("---"):
+        return f"\x1b[31m{line}{RESET}"
+    return f"{DIM}{line}{RESET}" if colour else line
 
 
 def _draw_text(out: Output, role: str, text: str) -> None:

@@ -1,4 +1,4 @@
-"""`claude log`: the stored conversations: list, show, export, search, stats, rm, pop; off, on, status."""
+"""`claude log`: the stored conversations: list, show, export, search, stats, rm, pop, revert; on, off."""
 
 import time
 from enum import Enum
@@ -19,7 +19,7 @@ Examples:
 """
 
 app = typer.Typer(
-    help="""The stored conversations: list, show, export, search, stats, rm, pop; off, on, status.
+    help="""The stored conversations: list, show, export, search, stats, rm, pop, revert; off, on, status.
 
     Every completed turn of ask, stream, chat, vision, cmd and tool-run is stored (unless
     --no-log, or `claude log off`) in one SQLite file, $CLAUDE_HOME/claude.db (default
@@ -32,8 +32,9 @@ app = typer.Typer(
     search finds conversations by what was said (exit 1 when none); show prints a transcript,
     rendered on a terminal; export prints a conversation as JSON, NDJSON, Markdown or a history
     `ask --messages` takes. rm and pop change the log: on a terminal they ask first (-y skips
-    the question), and a no is a note and exit 0, nothing changed (as with `rm -i`). An unknown
-    or ambiguous id exits 2.
+    the question), and a no is a note and exit 0, nothing changed (as with `rm -i`). revert
+    puts back the files Claude's own tools changed in a conversation, asking the same way. An
+    unknown or ambiguous id exits 2.
     """,
     no_args_is_help=True,
 )
@@ -261,11 +262,25 @@ def show(
     cid = _pick(store, conversation)
     turns = store.turns(cid)
     title = store.title(cid)
+    diffs = _diffs(store, cid)
     out = Output()
     if out.markdown and not raw:
-        show_on_terminal(out, cid, title, turns)
+        show_on_terminal(out, cid, title, turns, diffs)
     else:
-        out.write(markdown(cid, title, turns).encode())
+        out.write(markdown(cid, title, turns, diffs).encode())
+
+
+def _diffs(store: Any, cid: str) -> dict[str, list[str]]:
+    """The diffs of the file changes Claude's own tools made, by the tool_use id that made them."""
+    edits = store.edits(cid)
+    if not edits:
+        return {}
+    from ..tools.workspace import unified_diff
+
+    found: dict[str, list[str]] = {}
+    for e in edits:
+        found.setdefault(e.tool_use_id, []).append(unified_diff(e.shown, e.before, e.after))
+    return found
 
 
 @app.command("export", epilog=EPILOG)
@@ -420,6 +435,44 @@ def pop(
         f"claude: dropped turn {last.seq} of {cid}; "
         + (f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone")
     )
+
+
+@app.command("revert", epilog=EPILOG)
+def revert(
+    conversation: Annotated[
+        str | None, typer.Argument(help="A conversation id or unique prefix (default: the latest).")
+    ] = None,
+    yes: Yes = False,
+) -> None:
+    """Put back the files Claude's own tools changed in a conversation (tool-run --edit, --memory).
+
+    Each file goes back to how it was before the conversation first changed it; a file the run
+    created is removed. A file that changed since the run is refused and left as it is. One
+    line per file on stdout, tab-separated: reverted, removed, unchanged (already as it was) or
+    refused, then the path (and why, when refused). Exit 1 when a file was refused.
+    """
+    from ..render import Output
+    from ..tools.undo import revert as put_back
+    from ..tools.undo import stored_edits
+
+    store = _store()
+    cid = _pick(store, conversation)
+    store.close()
+    edits = stored_edits(cid)
+    out = Output()
+    if not edits:
+        out.note(f"claude: {cid} changed no files (only tool-run --edit and --memory changes are kept)")
+        return
+    paths = list(dict.fromkeys(e.path for e in edits))
+    _confirm(f"put back {len(paths)} file{'s' if len(paths) != 1 else ''} as before {cid}?", yes)
+    done = put_back(edits)
+    out.write(
+        "".join(
+            f"{d.outcome}\t{d.path}" + (f"\t{d.why}" if d.outcome == "refused" else "") + "\n" for d in done
+        ).encode()
+    )
+    if any(d.outcome == "refused" for d in done):
+        raise typer.Exit(1)
 
 
 @app.command("off", epilog=EPILOG)

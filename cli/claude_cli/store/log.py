@@ -26,6 +26,7 @@ from .turns import Turn, added, history, history_length
 
 if TYPE_CHECKING:
     from ..wire import Usage
+    from .edits import StoredEdit
     from .search import Found
 
 
@@ -125,6 +126,31 @@ class Store:
             blobs.refer(db, turn_id, used)
             turns.index(db, turn_id, added(request, previous), response)
         return conversation_id
+
+    def record_tool_effects(
+        self,
+        conversation_id: str,
+        changes: list[tuple[str, str, str, bytes | None, bytes | None]],
+        cwd: str | None = None,
+    ) -> None:
+        """Attach what Claude's own tools did to the conversation's latest turn (the one that asked)."""
+        from . import edits
+
+        with self._transaction() as db:
+            turn = edits.latest_turn(db, conversation_id)
+            if turn is not None:
+                edits.record(db, turn, changes, cwd)
+
+    def edits(self, conversation_id: str) -> list[StoredEdit]:
+        """Every file Claude's own tools changed in a conversation, in order (none in an older log)."""
+        from . import edits
+
+        return edits.of_conversation(self.db, conversation_id) if self._version() >= 4 else []
+
+    def shell_dir(self, conversation_id: str) -> str | None:
+        from . import edits
+
+        return edits.shell_dir(self.db, conversation_id) if self._version() >= 4 else None
 
     def latest_id(self) -> str | None:
         row = self.db.execute(

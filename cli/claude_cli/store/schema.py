@@ -76,6 +76,30 @@ CREATE TRIGGER IF NOT EXISTS blob_refs_forget AFTER DELETE ON turns BEGIN
 END
 """
 
+# Layout 4: what Claude's own tools did in a turn (tool-run --edit/--bash/--memory; edits.py): each
+# file a call changed, with its bytes before and after (for `claude log revert`), and the bash
+# shell's last directory (a continued run's new shell starts there). Deleted with the turn.
+TOOL_EFFECTS = """
+CREATE TABLE IF NOT EXISTS edits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    turn INTEGER NOT NULL,
+    tool_use_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    shown TEXT NOT NULL,
+    before BLOB,
+    after BLOB
+);
+CREATE INDEX IF NOT EXISTS edits_by_turn ON edits (turn);
+CREATE TABLE IF NOT EXISTS shell_dirs (
+    turn INTEGER PRIMARY KEY,
+    cwd TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS tool_effects_forget AFTER DELETE ON turns BEGIN
+    DELETE FROM edits WHERE turn = old.id;
+    DELETE FROM shell_dirs WHERE turn = old.id;
+END
+"""
+
 
 def _run(db: sqlite3.Connection, script: str) -> None:
     """Each statement of `script`, in the open transaction (executescript would commit it)."""
@@ -149,9 +173,20 @@ def _blob_references(db: sqlite3.Connection) -> bool:
     return False
 
 
+def _tool_effects(db: sqlite3.Connection) -> bool:
+    """Layout 3 -> 4: the tables of what Claude's own tools did (empty: no older log has any)."""
+    _run(db, TOOL_EFFECTS)
+    return False
+
+
 # The steps, oldest first: MIGRATIONS[n] takes a log of layout n to n + 1 and says whether to
 # VACUUM after. Append a step for a new layout; never change or reorder one that has shipped.
-MIGRATIONS: list[Callable[[sqlite3.Connection], bool]] = [_each_turn_once, _search_index, _blob_references]
+MIGRATIONS: list[Callable[[sqlite3.Connection], bool]] = [
+    _each_turn_once,
+    _search_index,
+    _blob_references,
+    _tool_effects,
+]
 VERSION = len(MIGRATIONS)
 
 

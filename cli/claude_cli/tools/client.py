@@ -168,6 +168,7 @@ class BashTool:
     def __init__(self, shell: Shell, consent: Consent) -> None:
         self.shell = shell
         self.consent = consent
+        self.note = ""  # told to the model with the first result (a resumed shell)
 
     @staticmethod
     def declaration() -> dict[str, Any]:
@@ -193,6 +194,8 @@ class BashTool:
             else:
                 result = self.shell.run(command)
                 run.exit_status, run.timed_out, run.note = result.exit_status, result.timed_out, result.note
+                if self.note and not run.note:
+                    run.note, self.note = self.note, ""
                 run.text = result.output
                 if result.timed_out:
                     run.text = (
@@ -205,6 +208,18 @@ class BashTool:
                         run.text = f"{result.output}{gap}[exit status {run.exit_status}]"
         run.duration_ms = int((time.monotonic() - started) * 1000)
         return run
+
+    def resume(self, cwd: str) -> bool:
+        """Start the (new) shell in `cwd`, a continued run's last directory, if it is in the workspace."""
+        import os
+
+        root = os.path.realpath(self.shell.root)
+        real = os.path.realpath(cwd)
+        if not os.path.isdir(real) or (real != root and not real.startswith(root + os.sep)):
+            return False
+        self.shell.cwd = real
+        self.note = f"a new shell, started in {real}, where the continued run's shell was"
+        return True
 
     def plan(self, call: dict[str, Any]) -> str:
         command, restart, error = bash_input(call.get("input"))

@@ -25,7 +25,7 @@ from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError, counted
 from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, report, usage_line
-from .client import ClientRun, ClientTool, is_client
+from .client import BashTool, ClientRun, ClientTool, is_client
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
@@ -123,6 +123,8 @@ def run_loop(
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
     prepared = flow.prepare(flags, words, stream=stream, show_thinking=show_thinking)
     body = prepared.body
+    if prepared.conversation_id and not flags.dry_run:
+        resume_shell(prepared.conversation_id, settings, out)
     add_tools(body, settings)
     if not flags.force:
         # again: now with the tools
@@ -140,6 +142,7 @@ def run_loop(
         if fmt == "text":
             out.note(f"claude: running the pending call to {names(prepared.pending)} first", dim=True)
         runs = execute(prepared.pending, settings)
+        keep_effects(None if flags.no_log else prepared.conversation_id, runs, settings, out)
         if fmt == "ndjson":
             out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
         prepared.answer_pending([r.result_block() for r in runs])
@@ -188,6 +191,7 @@ def run_loop(
                     _print_plan(calls, settings.tools, out, fmt)
                     return Exit.OK
                 runs = execute(calls, settings)
+                keep_effects(None if flags.no_log else conversation_id, runs, settings, out)
                 if fmt == "ndjson":
                     out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
                 elif fmt == "text":
@@ -378,6 +382,38 @@ class ChatTools:
             for run in runs:
                 self.out.note(tool_line(run, shorten=self.out.stderr_tty), dim=not run.is_error)
         return {"role": "user", "content": [r.result_block() for r in runs]}
+
+
+def keep_effects(
+    conversation_id: str | None, runs: list[AnyRun], settings: LoopSettings, out: Output
+) -> None:
+    """Store what Claude's own tools did with the turn that asked (for `log revert`, `-c`)."""
+    if conversation_id is None or not any(isinstance(r, ClientRun) for r in runs):
+        return
+    from .undo import record_effects
+
+    bash = settings.tools.get("bash")
+    ran_bash = isinstance(bash, BashTool) and any(r.name == "bash" for r in runs)
+    record_effects(conversation_id, list(runs), bash.shell.cwd if ran_bash else None, out)  # type: ignore[union-attr]
+
+
+def resume_shell(conversation_id: str, settings: LoopSettings, out: Output) -> None:
+    """A continued run: its new shell starts where the last run's shell was, and says so."""
+    bash = settings.tools.get("bash")
+    if not isinstance(bash, BashTool):
+        return
+    from ..store.log import Store
+
+    try:
+        store = Store()
+        try:
+            cwd = store.shell_dir(conversation_id)
+        finally:
+            store.close()
+    except Exception:  # an unreadable log: the shell starts in the workspace, as for a new run
+        return
+    if cwd and bash.resume(cwd):
+        out.note(f"claude: bash starts a new shell in {cwd} (where the continued run's shell was)", dim=True)
 
 
 def _cut_off_tool_call(message: dict[str, Any]) -> bool:

@@ -113,6 +113,7 @@ class Shell:
     """One bash process, started on the first command, kept for the run."""
 
     def __init__(self, cwd: str, *, timeout: float, sandbox: list[str] | None = None) -> None:
+        self.root = cwd  # the workspace
         self.cwd = cwd  # where the next new shell starts (the last known directory)
         self.timeout = timeout
         self.sandbox = sandbox
