@@ -392,3 +392,47 @@ def test_a_continued_run_starts_its_shell_where_the_last_one_was(cli, emu, ws: P
     )
     result = results(emu)[0]["content"]
     assert result.startswith(f"{ws / 'sub'}\n") and "where the continued run's shell was" in result
+
+
+def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu, ws: Path) -> None:
+    import pexpect
+
+    emu.enqueue(
+        calls(
+            tool_use(
+                EDITOR, {"command": "str_replace", "path": "app.py", "old_str": "a - b", "new_str": "a + b"}
+            )
+        ),
+        calls(tool_use("bash", {"command": "echo one > one.txt"}, "toolu_02")),
+        calls(tool_use("bash", {"command": "echo two > two.txt"}, "toolu_03")),
+        calls(tool_use("bash", {"command": "touch three.txt"}, "toolu_04")),
+        Reply.text("done"),
+    )
+    child = pexpect.spawn(
+        PY,
+        ["-m", "claude_cli", "tool-run", "--edit", "--bash", "--workspace", str(ws), "go"],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=20,
+    )
+    try:
+        child.expect_exact("--- a/app.py")
+        child.expect_exact("-    return a - b")
+        child.expect_exact("+    return a + b")
+        child.expect_exact("claude: apply this change to app.py? [y]es [N]o [a]ll [p] always for this file: ")
+        child.sendline("n")
+        child.expect_exact("claude: bash wants to run:\r\n  echo one > one.txt\r\n")
+        child.expect_exact("[y]es [N]o [a]ll [p] always run 'echo*': ")
+        child.sendline("p")
+        # echo two is not asked about (p: always 'echo*'); touch is
+        child.expect_exact("claude: bash wants to run:\r\n  touch three.txt\r\n")
+        child.sendline("y")
+        child.expect_exact("done")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert (ws / "app.py").read_bytes() == b"def add(a, b):\r\n    return a - b\r\n"  # declined
+    assert [(ws / n).exists() for n in ("one.txt", "two.txt", "three.txt")] == [True, True, True]
+    declined = emu.message_requests[1].body["messages"][-1]["content"][0]
+    assert declined["is_error"] is True and declined["content"] == "Error: the user declined to run this"
