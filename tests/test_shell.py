@@ -156,6 +156,7 @@ def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -
         "off",
         "on",
         "pop",
+        "revert",
         "rm",
         "search",
         "show",
