@@ -388,7 +388,7 @@ def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
     return run
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def _die_with_parent(signal_number: int = signal.SIGKILL) -> Callable[[], None] | None:
     """On Linux, a function for the forked child that makes it die when claude dies (even SIGKILL).
 
     prctl(PR_SET_PDEATHSIG, SIGKILL): the tool runs in its own session, so without this a
@@ -406,7 +406,7 @@ def _die_with_parent() -> Callable[[], None] | None:
     parent = os.getpid()
 
     def child() -> None:
-        prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        prctl(1, signal_number, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
         if os.getppid() != parent:  # claude died before prctl took effect
             os._exit(1)
 
