@@ -356,7 +356,9 @@ def test_one_shell_keeps_its_directory_and_variables(shell: Shell, tmp_path: Pat
     run = bash(shell, {"command": "echo $X; pwd; echo oops >&2"})
     assert run.text == f"42\n{tmp_path / 'sub'}\noops\n" and run.exit_status == 0
     assert bash(shell, {"restart": True}).text == "Bash session restarted"
-    assert bash(shell, {"command": "echo ${X:-unset}"}).text == "unset\n"
+    assert (
+        bash(shell, {"command": "echo ${X:-unset}; pwd"}).text == f"unset\n{tmp_path}\n"
+    )  # afresh, at the root
 
 
 def test_a_failing_command_is_an_error_result_with_its_status(shell: Shell) -> None:

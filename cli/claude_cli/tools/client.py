@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import counted
 from .consent import Consent, Request
 from .editor import Editor, Outcome
 from .memory import Memory
@@ -236,7 +235,3 @@ ClientTool = FileTool | BashTool
 
 def is_client(tool: object) -> bool:
     return isinstance(tool, FileTool | BashTool)
-
-
-def describe(tools: list[ClientTool]) -> str:
-    return counted(len(tools), "client tool")

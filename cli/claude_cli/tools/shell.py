@@ -233,7 +233,9 @@ class Shell:
         return ShellResult(out.text(), status, int((time.monotonic() - started) * 1000), note=note)
 
     def restart(self) -> None:
+        """The bash tool's `restart`: a fresh shell, in the workspace, on the next command."""
         self.kill()
+        self.cwd = self.root
 
     def kill(self) -> None:
         """Kill the shell's process group (the shell and all it started)."""
