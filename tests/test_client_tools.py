@@ -567,3 +567,23 @@ def test_revert_puts_files_back_and_refuses_one_changed_since(tmp_path: Path) ->
         ("later.txt", "refused"),
         ("gone.txt", "unchanged"),
     ]
+
+
+def test_a_directory_the_tools_may_not_read_is_an_error_result_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mem" / "locked").mkdir(parents=True)
+
+    def refuse(self: Path):  # as listing a 0000 directory does for anyone but root
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    run = memory(tmp_path / "mem", {"command": "view", "path": "/memories/locked"})
+    assert run.is_error and run.text == "Error: Permission denied"
+
+
+def test_bash_that_cannot_start_is_an_error_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bash on it
+    sh = Shell(str(tmp_path), timeout=5)
+    run = bash(sh, {"command": "true"})
+    assert run.is_error and run.text.startswith("Error: cannot start bash:")

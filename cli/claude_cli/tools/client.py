@@ -114,7 +114,10 @@ class FileTool:
         return self.engine.declaration()
 
     def prepare(self, call: dict[str, Any]) -> Outcome:
-        return self.engine.prepare(call.get("input"))
+        try:
+            return self.engine.prepare(call.get("input"))
+        except OSError as exc:  # a directory it may not list, a file gone meanwhile: the model is told
+            return Outcome(f"Error: {exc.strerror or exc}", is_error=True)
 
     def run(self, call: dict[str, Any]) -> ClientRun:
         started = time.monotonic()
@@ -191,7 +194,12 @@ class BashTool:
             if refused:
                 run.text, run.is_error, run.note = refused, True, refused.removeprefix("Error: ")
             else:
-                result = self.shell.run(command)
+                try:
+                    result = self.shell.run(command)
+                except OSError as exc:  # bash itself cannot start (missing, or the workspace is gone)
+                    run.text, run.is_error = f"Error: cannot start bash: {exc.strerror or exc}", True
+                    run.duration_ms = int((time.monotonic() - started) * 1000)
+                    return run
                 run.exit_status, run.timed_out, run.note = result.exit_status, result.timed_out, result.note
                 if self.note and not run.note:
                     run.note, self.note = self.note, ""
