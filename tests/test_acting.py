@@ -436,3 +436,32 @@ def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu
     assert [(ws / n).exists() for n in ("one.txt", "two.txt", "three.txt")] == [True, True, True]
     declined = emu.message_requests[1].body["messages"][-1]["content"][0]
     assert declined["is_error"] is True and declined["content"] == "Error: the user declined to run this"
+
+
+def test_dry_run_tools_in_ndjson_gives_the_diff_and_the_command(cli, emu, ws: Path) -> None:
+    emu.enqueue(
+        calls(
+            tool_use(EDITOR, {"command": "create", "path": "n.txt", "file_text": "x\n"}),
+            tool_use("bash", {"command": "make"}, "toolu_02"),
+        )
+    )
+    run = cli("tool-run", "--edit", "--bash", "--dry-run-tools", "-o", "ndjson", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    plans = [r for r in map(orjson.loads, run.stdout.splitlines()) if r["type"] == "tool_plan"]
+    assert plans == [
+        {
+            "type": "tool_plan",
+            "tool_use_id": "toolu_01",
+            "name": EDITOR,
+            "input": {"command": "create", "path": "n.txt", "file_text": "x\n"},
+            "diff": "--- /dev/null\n+++ b/n.txt\n@@ -0,0 +1 @@\n+x\n",
+        },
+        {
+            "type": "tool_plan",
+            "tool_use_id": "toolu_02",
+            "name": "bash",
+            "input": {"command": "make"},
+            "command": "make",
+        },
+    ]
+    assert not (ws / "n.txt").exists()

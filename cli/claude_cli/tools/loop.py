@@ -493,9 +493,15 @@ def _print_plan(calls: list[dict[str, Any]], tools: dict[str, AnyTool], out: Out
             if fmt == "text":
                 out.write(plan_text.encode())
             else:
-                kind = "command" if call.get("name") == "bash" else "diff"
                 record = {"type": "tool_plan", "tool_use_id": call.get("id"), "name": call.get("name")}
-                out.write(orjson.dumps({**record, "input": call.get("input") or {}, kind: plan_text}) + b"\n")
+                record["input"] = call.get("input") or {}
+                if isinstance(tool, BashTool):  # the command as it would run, else the diff
+                    record["command"] = (
+                        record["input"].get("command") if isinstance(record["input"], dict) else None
+                    )
+                else:
+                    record["diff"] = plan_text
+                out.write(orjson.dumps(record) + b"\n")
             continue
         if fmt == "text":
             command = shlex.join(tool.command) if tool else "(no such tool)"
