@@ -120,7 +120,8 @@ class ChatSession:
         try:
             first = True
             while self.tools is not None and message.get("stop_reason") == "tool_use":
-                message = self._send(self.tools.answer(message, first), renderer, results=True)
+                stored = None if self.flags.no_log else self.conversation_id
+                message = self._send(self.tools.answer(message, first, stored), renderer, results=True)
                 first = False
         except BaseException:
             self.messages = before

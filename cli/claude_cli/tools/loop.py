@@ -366,8 +366,11 @@ class ChatTools:
         """Add the tools (and tool choice) to a request body."""
         add_tools(body, self.settings)
 
-    def answer(self, message: dict[str, Any], first: bool) -> dict[str, Any]:
-        """Run the calls of a `tool_use` answer; the user turn of their results."""
+    def answer(
+        self, message: dict[str, Any], first: bool, conversation_id: str | None = None
+    ) -> dict[str, Any]:
+        """Run the calls of a `tool_use` answer; the user turn of their results. What Claude's own
+        tools changed is stored with the conversation's latest turn (None: the log is off)."""
         self.rounds = 1 if first else self.rounds + 1
         if self.rounds > self.settings.max_steps:
             steps = self.settings.max_steps
@@ -376,6 +379,7 @@ class ChatTools:
         if not self.ndjson:
             self.out.end_line()
         runs = execute(calls, self.settings)
+        keep_effects(conversation_id, runs, self.settings, self.out)
         if self.ndjson:
             self.out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
         else:  # one status line per call once it ran, as in tool-run
