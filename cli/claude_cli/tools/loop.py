@@ -25,7 +25,7 @@ from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError, counted
 from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, report, usage_line
-from .client import BashTool, ClientRun, ClientTool, is_client
+from .client import BashTool, ClientRun, ClientTool, FileTool, is_client
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
@@ -37,7 +37,7 @@ MAX_TOKENS_RETRIES = 2
 
 AnyTool = Tool | McpTool | ClientTool
 AnyRun = ToolRun | McpRun | ClientRun
-Confirm = Callable[[AnyTool, dict[str, Any]], bool]
+Confirm = Callable[[Tool | McpTool, dict[str, Any]], bool]  # Claude's own tools ask for themselves
 
 
 @dataclass
@@ -66,7 +66,7 @@ def terminal_confirm() -> Confirm | None:
         return None
     run_all = False
 
-    def ask(tool: AnyTool, call: dict[str, Any]) -> bool:
+    def ask(tool: Tool | McpTool, call: dict[str, Any]) -> bool:
         nonlocal run_all
         if run_all:
             return True
@@ -317,9 +317,9 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[AnyRun]
         tool = settings.tools.get(str(call.get("name")))
         if tool is None:
             approved.append((call, None, f"no tool named {call.get('name')!r} is available"))
-        elif is_client(tool):
+        elif isinstance(tool, FileTool | BashTool):
             approved.append((call, tool, ""))
-        elif settings.confirm is not None and not settings.confirm(tool, call):  # type: ignore[arg-type]
+        elif settings.confirm is not None and not settings.confirm(tool, call):
             approved.append((call, None, "the user declined to run this tool"))
         else:
             approved.append((call, tool, ""))
@@ -329,9 +329,9 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[AnyRun]
         if tool is None:
             inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
             return ToolRun(str(call.get("id")), str(call.get("name")), inputs or {}, None, note=why)
-        if isinstance(tool, McpTool) or is_client(tool):
-            return tool.run(call)  # type: ignore[union-attr]
-        return run_tool(tool, call)  # type: ignore[arg-type]
+        if isinstance(tool, Tool):
+            return run_tool(tool, call)
+        return tool.run(call)
 
     together = settings.parallel and len(approved) > 1 and not any(is_client(t) for _, t, _ in approved)
     pool = ThreadPoolExecutor(min(len(approved), 16)) if together else None
@@ -397,8 +397,8 @@ def keep_effects(
     from .undo import record_effects
 
     bash = settings.tools.get("bash")
-    ran_bash = isinstance(bash, BashTool) and any(r.name == "bash" for r in runs)
-    record_effects(conversation_id, list(runs), bash.shell.cwd if ran_bash else None, out)  # type: ignore[union-attr]
+    cwd = bash.shell.cwd if isinstance(bash, BashTool) and any(r.name == "bash" for r in runs) else None
+    record_effects(conversation_id, list(runs), cwd, out)
 
 
 def resume_shell(conversation_id: str, settings: LoopSettings, out: Output) -> None:
@@ -492,8 +492,8 @@ def _print_plan(calls: list[dict[str, Any]], tools: dict[str, AnyTool], out: Out
     """
     for call in calls:
         tool = tools.get(str(call.get("name")))
-        if is_client(tool):
-            plan_text = tool.plan(call)  # type: ignore[union-attr]
+        if isinstance(tool, FileTool | BashTool):
+            plan_text = tool.plan(call)
             if fmt == "text":
                 out.write(plan_text.encode())
             else:
