@@ -587,3 +587,21 @@ def test_bash_that_cannot_start_is_an_error_result(tmp_path: Path, monkeypatch: 
     sh = Shell(str(tmp_path), timeout=5)
     run = bash(sh, {"command": "true"})
     assert run.is_error and run.text.startswith("Error: cannot start bash:")
+
+
+def test_a_directory_swapped_for_a_symlink_after_the_check_is_not_written_through(space) -> None:
+    root, outside = space
+    (root / "sub").mkdir()
+    (root / "sub" / "secret.txt").write_bytes(b"keep me\n")
+
+    def swap(request: Request, offer: str) -> str:  # while the user is asked, sub/ becomes a link out
+        (root / "sub" / "secret.txt").unlink()
+        (root / "sub").rmdir()
+        (root / "sub").symlink_to(outside.parent)
+        return "y"
+
+    run = edit(
+        root, {"command": "create", "path": "sub/secret.txt", "file_text": "pwned\n"}, Consent(ask=swap)
+    )
+    assert run.is_error and "changed since it was checked" in run.text
+    assert outside.read_bytes() == b"keep me\n"

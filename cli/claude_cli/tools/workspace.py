@@ -195,6 +195,12 @@ def atomic_write(path: Path, data: bytes, new_mode: int | None = None) -> None:
 def apply_changes(changes: list[FileChange]) -> None:
     """Write each change, first checking no file moved on since it was read (ToolFailure if one did)."""
     for change in changes:
+        # The path was resolved when the change was worked out; a directory on it swapped for a
+        # symlink since (by a process bash left running, say) must not redirect the write.
+        if os.path.realpath(change.path) != str(change.path):
+            raise ToolFailure(
+                f"Error: the path to {change.shown} changed since it was checked; nothing was written"
+            )
         if current_bytes(change.path) != change.before:
             raise ToolFailure(f"Error: {change.shown} changed on disk since it was read; nothing was written")
     for change in changes:
