@@ -465,3 +465,21 @@ def test_dry_run_tools_in_ndjson_gives_the_diff_and_the_command(cli, emu, ws: Pa
         },
     ]
     assert not (ws / "n.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"kind": "tool_use", "calls": [{"name": 5}]}, "script.0.calls.0.name: should be a string"),
+        ({"kind": "tool_use", "calls": []}, "script.0.calls: should be a list of calls"),
+        ({"kind": "tool_use", "calls": [{"name": "bash", "input": "ls"}]}, '"input" should be an object'),
+        ({"kind": "tool_use", "calls": [{"name": "bash"}], "delay": 1}, 'a tool_use reply has only "calls"'),
+    ],
+)
+def test_a_bad_tool_use_script_reply_is_refused_naming_what_is_wrong(entry: dict, problem: str) -> None:
+    from claude_cli.emulator.rules import ApiProblem
+    from claude_cli.emulator.script import parse
+
+    with pytest.raises(ApiProblem) as caught:
+        parse([entry])
+    assert problem in caught.value.message
