@@ -483,3 +483,21 @@ def test_a_bad_tool_use_script_reply_is_refused_naming_what_is_wrong(entry: dict
     with pytest.raises(ApiProblem) as caught:
         parse([entry])
     assert problem in caught.value.message
+
+
+def test_chat_takes_the_same_tools_and_their_changes_can_be_reverted(cli, emu, ws: Path) -> None:
+    emu.enqueue(
+        calls(tool_use(EDITOR, {"command": "create", "path": "chat.txt", "file_text": "from chat\n"})),
+        Reply.text("made it"),
+    )
+    run = cli(
+        "chat", "--input-format", "ndjson", "--edit", "-y", "--workspace", str(ws), input='"make a file"\n'
+    )
+    assert run.code == 0, run
+    assert (ws / "chat.txt").read_text() == "from chat\n"
+    records = [r for r in map(orjson.loads, run.stdout.splitlines()) if r["type"] == "tool_execution"]
+    assert records[0]["files"][0]["path"] == "chat.txt"
+    assert emu.message_requests[0].body["tools"] == [{"type": "text_editor_20250728", "name": EDITOR}]
+    revert = cli("log", "revert", "-y")
+    assert (revert.code, revert.stdout) == (0, f"removed\t{ws / 'chat.txt'}\n")
+    assert not (ws / "chat.txt").exists()

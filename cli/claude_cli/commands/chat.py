@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ..chat import HELP as _SLASH  # the REPL's own /help text, so the two never drift
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, MCP, REQUEST, WEB, message_command
+from ..message.options import ACT, ATTACH, CONNECTION, CONVERSATION, MCP, REQUEST, WEB, message_command
 
 # Click rewraps paragraphs unless they start with \b; the slash commands come first, then examples.
 EPILOG = (
@@ -28,7 +28,7 @@ class InputFormat(str, Enum):
     ndjson = "ndjson"
 
 
-@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION, MCP)
+@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION, MCP, ACT)
 def chat(
     input_format: Annotated[
         InputFormat,
@@ -42,7 +42,10 @@ def chat(
     raw: Annotated[
         bool, typer.Option("--raw", help="Print answers as sent (no Markdown rendering).")
     ] = False,
-    yes: Annotated[bool, typer.Option("-y", "--yes", help="Run MCP tool calls without asking.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("-y", "--yes", help="Run tool calls (MCP, --edit, --bash, --memory) without asking."),
+    ] = False,
     *,
     flags,
 ) -> None:
@@ -61,34 +64,42 @@ def chat(
     (10 to 17 for API errors, 2 for a line that is not a user turn).
 
     With --mcp, the MCP servers' tools are offered on every turn; each call is confirmed on the
-    terminal (or runs with --yes) and its result sent back until the model answers.
+    terminal (or runs with --yes) and its result sent back until the model answers. --edit,
+    --bash and --memory offer Claude's own tools the same way, with the consent rules of
+    `claude tool-run` (--allow, --deny, the diff or the command shown on the terminal).
     """
     from ..chat import run_chat
 
     ndjson = input_format == InputFormat.ndjson
-    if not (flags.mcp or flags.mcp_config or flags.mcp_header or flags.mcp_tools):
+    mcp_given = flags.mcp or flags.mcp_config or flags.mcp_header or flags.mcp_tools
+    act_given = flags.edit or flags.bash or flags.memory or flags.workspace or flags.memory_dir
+    act_given = act_given or flags.allow or flags.deny or flags.sandbox or flags.sandbox_net
+    if not mcp_given and not act_given:
         raise typer.Exit(run_chat(flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw))
     from ..errors import UsageError
     from ..render import Output
+    from ..tools.acting import closing_all, own_tools
     from ..tools.loop import ChatTools, LoopSettings, terminal_confirm
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import servers_from_flags
 
+    client = own_tools(flags, timeout=60.0, yes=yes, dry_run=flags.dry_run)
     servers = servers_from_flags(
         list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config, flags.mcp_tools
     )
     confirm = None
-    if not yes:
+    if servers and not yes:
         confirm = terminal_confirm()
         if confirm is None:
             raise UsageError("no terminal to confirm tool calls: pass --yes to run them")
-    if not ndjson:  # servers can take seconds: say so, and keep typed text off the screen meanwhile
+    if servers and not ndjson:  # servers can take seconds: say so, and keep typed text off the screen
         from ..lineedit import hold_typing
 
         hold_typing()
         plural = "s" if len(servers) > 1 else ""
         Output().note(f"starting MCP server{plural} {', '.join(s.name for s in servers)}...", dim=True)
-    with mcp_session(servers, only=flags.mcp_tools) as (hub, found):
-        tools = ChatTools(LoopSettings(tools=dict(found), confirm=confirm, hub=hub), Output(), ndjson=ndjson)
+    with closing_all(client), mcp_session(servers, taken=set(client), only=flags.mcp_tools) as (hub, found):
+        settings = LoopSettings(tools={**client, **found}, confirm=confirm, hub=hub)
+        tools = ChatTools(settings, Output(), ndjson=ndjson)
         status = run_chat(flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw, tools=tools)
     raise typer.Exit(status)

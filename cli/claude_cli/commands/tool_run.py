@@ -5,7 +5,17 @@ from typing import Annotated
 import typer
 
 from ..message.capabilities import SERVER_TOOLS, server_tool_help
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, MCP, OUTPUT, REQUEST, Prompt, message_command
+from ..message.options import (
+    ACT,
+    ATTACH,
+    CONNECTION,
+    CONVERSATION,
+    MCP,
+    OUTPUT,
+    REQUEST,
+    Prompt,
+    message_command,
+)
 
 EPILOG = """\b
 Examples:
@@ -16,7 +26,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT, MCP)
+@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT, MCP, ACT)
 def tool_run(
     prompt: Prompt = None,
     tool: Annotated[
@@ -66,44 +76,6 @@ def tool_run(
         float | None,
         typer.Option("--max-cost", help="USD: stop (exit 9) before a request that could pass this total."),
     ] = None,
-    edit: Annotated[
-        bool,
-        typer.Option(
-            "--edit", help="Let Claude view and edit files in the workspace (its text editor tool)."
-        ),
-    ] = False,
-    bash: Annotated[
-        bool, typer.Option("--bash", help="Let Claude run commands in one bash shell in the workspace.")
-    ] = False,
-    memory: Annotated[
-        bool,
-        typer.Option("--memory", help="Let Claude keep notes in its memory directory (the memory tool)."),
-    ] = False,
-    workspace: Annotated[
-        str | None,
-        typer.Option("--workspace", help="DIR the editor and bash work in (default: the current directory)."),
-    ] = None,
-    memory_dir: Annotated[
-        str | None,
-        typer.Option("--memory-dir", help="DIR for --memory (default: memories/ in the data dir)."),
-    ] = None,
-    allow: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--allow", help="KIND:GLOB run without asking: 'bash:git status*', 'edit:src/**' (repeatable)."
-        ),
-    ] = None,
-    deny: Annotated[
-        list[str] | None,
-        typer.Option("--deny", help="KIND:GLOB never run, even with --yes: 'bash:rm *' (repeatable; wins)."),
-    ] = None,
-    sandbox: Annotated[
-        bool,
-        typer.Option("--sandbox", help="Run bash under bubblewrap: only the workspace writable, no network."),
-    ] = False,
-    sandbox_net: Annotated[
-        bool, typer.Option("--sandbox-net", help="Give the --sandbox shell the network.")
-    ] = False,
     *,
     flags,
 ) -> None:
@@ -143,7 +115,7 @@ def tool_run(
     from ..config import seconds_problem
     from ..errors import UsageError
     from ..pricing import cap_problem
-    from ..tools.acting import ActFlags
+    from ..tools.acting import own_tools
     from ..tools.loop import AnyTool, LoopSettings, run_loop, terminal_confirm
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import servers_from_flags
@@ -159,27 +131,10 @@ def tool_run(
     if wrong:
         raise UsageError(f"--tool-timeout {wrong}")
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
-    acts = ActFlags(
-        edit, bash, memory, workspace, memory_dir, list(allow or []), list(deny or []), sandbox, sandbox_net
-    )
-    if acts.any or any((workspace, memory_dir, allow, deny, sandbox, sandbox_net)):
-        from ..config import load_config
-        from ..tools.acting import build
-
-        config = load_config()
-        client = build(
-            acts,
-            timeout=tool_timeout,
-            yes=yes,
-            dry_run=dry_run_tools or flags.dry_run,
-            config_table=config.tools,
-            config_where=f"config file {config.path}",
-        )
-        taken = set(client) & set(declared)
-        if taken:
-            raise UsageError(f"--tool {sorted(taken)[0]}: the name is taken by one of Claude's own tools")
-    else:
-        client = {}
+    client = own_tools(flags, timeout=tool_timeout, yes=yes, dry_run=dry_run_tools or flags.dry_run)
+    taken_by_own = set(client) & set(declared)
+    if taken_by_own:
+        raise UsageError(f"--tool {sorted(taken_by_own)[0]}: the name is taken by one of Claude's own tools")
     server = [make_server_tool(s) for s in server_tool or []]
     servers = servers_from_flags(
         list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config, flags.mcp_tools

@@ -338,6 +338,48 @@ def _mcp_flags(
 ) -> None: ...
 
 
+def _act_flags(
+    edit: Annotated[
+        bool,
+        typer.Option(
+            "--edit", help="Let Claude view and edit files in the workspace (its text editor tool)."
+        ),
+    ] = False,
+    bash: Annotated[
+        bool, typer.Option("--bash", help="Let Claude run commands in one bash shell in the workspace.")
+    ] = False,
+    memory: Annotated[
+        bool,
+        typer.Option("--memory", help="Let Claude keep notes in its memory directory (the memory tool)."),
+    ] = False,
+    workspace: Annotated[
+        str | None,
+        typer.Option("--workspace", help="DIR the editor and bash work in (default: the current directory)."),
+    ] = None,
+    memory_dir: Annotated[
+        str | None,
+        typer.Option("--memory-dir", help="DIR for --memory (default: memories/ in the data dir)."),
+    ] = None,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow", help="KIND:GLOB run without asking: 'bash:git status*', 'edit:src/**' (repeatable)."
+        ),
+    ] = None,
+    deny: Annotated[
+        list[str] | None,
+        typer.Option("--deny", help="KIND:GLOB never run, even with --yes: 'bash:rm *' (repeatable; wins)."),
+    ] = None,
+    sandbox: Annotated[
+        bool,
+        typer.Option("--sandbox", help="Run bash under bubblewrap: only the workspace writable, no network."),
+    ] = False,
+    sandbox_net: Annotated[
+        bool, typer.Option("--sandbox-net", help="Give the --sandbox shell the network.")
+    ] = False,
+) -> None: ...
+
+
 def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
     return [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
@@ -352,6 +394,7 @@ CONVERSATION = _params(_conversation_flags)
 ATTACH = _params(_attach_flags)
 WEB = _params(_web_flags)
 MCP = _params(_mcp_flags)  # MCP servers' tools (tools/mcp.py): tool-run and chat
+ACT = _params(_act_flags)  # Claude's own tools (tools/acting.py): tool-run and chat
 
 
 def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -8,6 +8,8 @@ namespaces, and someone can consent (a terminal, --yes, or a rule).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +115,43 @@ def build(
             raise UsageError(f"--memory-dir: cannot use {directory} as a directory: {exc.strerror}") from None
         tools["memory"] = FileTool(engine, consent, "memory")
     return tools
+
+
+def own_tools(flags: Any, *, timeout: float, yes: bool, dry_run: bool) -> dict[str, ClientTool]:
+    """The client tools a command's flags ask for (message/options.py's ACT group; none: {}),
+    with the config file's [tools] rules."""
+    acts = ActFlags(
+        flags.edit,
+        flags.bash,
+        flags.memory,
+        flags.workspace,
+        flags.memory_dir,
+        list(flags.allow or []),
+        list(flags.deny or []),
+        flags.sandbox,
+        flags.sandbox_net,
+    )
+    if not acts.any and not any(
+        (acts.workspace, acts.memory_dir, acts.allow, acts.deny, acts.sandbox, acts.sandbox_net)
+    ):
+        return {}
+    from ..config import load_config
+
+    config = load_config()
+    where = f"config file {config.path}"
+    return build(
+        acts, timeout=timeout, yes=yes, dry_run=dry_run, config_table=config.tools, config_where=where
+    )
+
+
+@contextmanager
+def closing_all(tools: dict[str, ClientTool]) -> Iterator[None]:
+    """Close the tools when the run ends, however it ends (the shell and all it started)."""
+    try:
+        yield
+    finally:
+        for tool in tools.values():
+            tool.close()
 
 
 def workspace_dir(given: str | None) -> str:
