@@ -205,3 +205,45 @@ def test_a_route_is_one_row_with_its_own_request_rules(monkeypatch: pytest.Monke
             assert got["content"][0]["text"] == "You said: hi"
         finally:
             conn.close()
+
+
+UNROUTED = [
+    # method, path: every request no route takes is one 404 naming it (after the API's checks)
+    ("GET", "/v1/nothing"),
+    ("POST", "/v1/messages/batches/msgbatch_x"),
+    ("GET", "/v1/messages/batches/msgbatch_x/other"),
+    ("DELETE", "/v1/models/claude-sonnet-5-5"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), UNROUTED)
+def test_a_request_no_route_takes_is_a_404_naming_it(method: str, path: str) -> None:
+    with Emulator(api_key=KEY) as emu:
+        host, port = emu.httpd.server_address[:2]
+        conn = http.client.HTTPConnection(str(host), int(port), timeout=30)
+        try:
+            conn.request(method, path, body=b"{}" if method == "POST" else None, headers=HEADERS)
+            answer = conn.getresponse()
+            error = orjson.loads(answer.read())
+        finally:
+            conn.close()
+        assert (answer.status, error["error"]) == (
+            404,
+            {"type": "not_found_error", "message": f"no route {method} {path}"},
+        )
+        assert [(r.method, r.path) for r in emu.requests] == [(method, path)]
+
+
+def test_a_body_sent_with_a_get_is_read_so_the_next_request_is_whole() -> None:
+    with Emulator(api_key=KEY) as emu:
+        host, port = emu.httpd.server_address[:2]
+        conn = http.client.HTTPConnection(str(host), int(port), timeout=30)
+        try:
+            conn.request("GET", "/v1/models?limit=1", body=b'{"ignored": true}', headers=HEADERS)
+            first = conn.getresponse()
+            assert (first.status, len(orjson.loads(first.read())["data"])) == (200, 1)
+            conn.request("POST", "/v1/messages", body=orjson.dumps(BODY), headers=HEADERS)
+            second = conn.getresponse()
+            assert (second.status, orjson.loads(second.read())["content"][0]["text"]) == (200, "You said: hi")
+        finally:
+            conn.close()
