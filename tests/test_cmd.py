@@ -117,7 +117,13 @@ def test_the_command_runs_without_the_api_key(env, emu, tmp_path: Path) -> None:
     dump = tmp_path / "env.txt"
     emu.enqueue(answer(f"env > {dump}"))
     child = spawn(
-        env, "show my environment", extra={"EXPORTED_COPY": KEY, "ANTHROPIC_AUTH_TOKEN": "tok-SECRET"}
+        env,
+        "show my environment",
+        extra={
+            "EXPORTED_COPY": KEY,
+            "ANTHROPIC_AUTH_TOKEN": "tok-SECRET",
+            "CURL_ARGS": f"-H x-api-key:{KEY}",
+        },
     )
     try:
         child.expect_exact("[c]ancel? ")
@@ -131,4 +137,5 @@ def test_the_command_runs_without_the_api_key(env, emu, tmp_path: Path) -> None:
     assert (
         "ANTHROPIC_API_KEY" not in seen and "ANTHROPIC_AUTH_TOKEN" not in seen and "EXPORTED_COPY" not in seen
     )
+    assert "CURL_ARGS" not in seen  # the key inside a longer value
     assert KEY not in dump.read_text()

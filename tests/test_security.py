@@ -85,6 +85,62 @@ def test_the_key_appears_in_no_output_file_request_body_or_tool_environment(
     assert not [p for p in written if KEY.encode() in p.read_bytes() and p.name != "config.toml"]
 
 
+def test_a_variable_holding_the_key_inside_a_longer_value_never_reaches_a_tool(proc, emu, tmp_path) -> None:
+    dump = tmp_path / "tool-env.json"
+    tool = f"env={PY} -c {orjson.dumps(DUMP_ENV).decode()} {dump}"
+    emu.enqueue(
+        Reply("message", content=[{"type": "tool_use", "id": "toolu_1", "name": "env", "input": {}}],
+              stop_reason="tool_use"),
+        Reply.text("done"),
+    )  # fmt: skip
+    extra = {"CURL_ARGS": f"-H x-api-key:{KEY}", "SHORT": "sk", "HARMLESS": "kept"}
+    run = proc("tool-run", "-y", "--tool", tool, "what is in your environment?", extra_env=extra)
+    assert run.code == 0, run
+    env = orjson.loads(dump.read_bytes())
+    assert "CURL_ARGS" not in env and not [name for name, value in env.items() if KEY in value]
+    assert env["HARMLESS"] == "kept" and env["SHORT"] == "sk"  # (a value that is no credential stays)
+
+
+MCP_ENV_DUMP = """import json, os, sys
+from mcp.server.mcpserver import MCPServer
+open(sys.argv[1], "w").write(json.dumps(dict(os.environ)))
+server = MCPServer("envdump")
+@server.tool()
+def noop() -> str:
+    return "x"
+server.run()
+"""
+
+
+def test_an_mcp_servers_own_env_never_carries_a_credential_and_says_which_was_dropped(
+    proc, emu, tmp_path
+) -> None:
+    script, dump = tmp_path / "envdump.py", tmp_path / "mcp-env.json"
+    script.write_text(MCP_ENV_DUMP)
+    own = {
+        "K": "${ANTHROPIC_API_KEY}",
+        "CURL_ARGS": "-H x-api-key:${ANTHROPIC_API_KEY}",
+        "COPY": "${EXPORTED}",
+        "PLAIN": "kept",
+    }
+    config = tmp_path / "servers.json"
+    entry = {"command": PY, "args": [str(script), str(dump)], "env": own}
+    config.write_bytes(orjson.dumps({"mcpServers": {"envdump": entry}}))
+    run = proc("mcp", "tools", "--mcp-config", str(config), "envdump", extra_env={"EXPORTED": KEY})
+    assert run.code == 0, run
+    assert "noop" in run.stdout
+    env = orjson.loads(dump.read_bytes())
+    assert env["PLAIN"] == "kept"
+    assert not {"K", "CURL_ARGS", "COPY"} & set(env) and not [n for n, v in env.items() if KEY in v]
+    where = f"claude: note: --mcp-config {config}: envdump: env"
+    assert run.stderr.splitlines() == [
+        f"{where} K is not passed on: its value is a credential",
+        f"{where} CURL_ARGS is not passed on: its value holds a credential",
+        f"{where} COPY is not passed on: its value is a credential",
+    ]
+    assert KEY not in run.stdout + run.stderr
+
+
 def test_a_key_with_a_control_character_inside_is_refused_without_showing_it(cli, emu) -> None:
     run = cli("ask", "hi", extra_env={"ANTHROPIC_API_KEY": KEY[:6] + "\x1b" + KEY[6:]})
     assert run.code == 2

@@ -393,9 +393,28 @@ KEY_COMMAND_TIMEOUT = 30.0  # seconds api_key_command may take
 _secrets: set[str] = set()
 
 
-def known_secrets() -> frozenset[str]:
-    """The credential values resolved so far in this process (for scrubbing child environments)."""
-    return frozenset(_secrets)
+MIN_SECRET_INSIDE = 8  # a credential this long or longer is found inside a longer value too
+
+
+def credential_in(name: str, value: str) -> str | None:
+    """Why variable `name`=`value` must not reach a child process, or None when it may.
+
+    The one rule for every child claude starts (tool programs, MCP servers, `claude cmd`'s
+    command): a credential variable, or a value that is a credential this process knows (the
+    ones it resolved, and those in its credential variables) or holds one inside it
+    (`CURL_ARGS="-H x-api-key:$KEY"`). A child's output goes back to the API and into the log.
+    """
+    if name in CREDENTIAL_VARS:
+        return f"{name} is a credential variable"
+    secrets = set(_secrets)
+    secrets.update(os.environ[v].strip() for v in CREDENTIAL_VARS if os.environ.get(v, "").strip())
+    value = value.strip()
+    for secret in secrets:
+        if value == secret:
+            return "its value is a credential"
+        if len(secret) >= MIN_SECRET_INSIDE and secret in value:
+            return "its value holds a credential"
+    return None
 
 
 def clean_secret(value: str, source: str) -> str:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 import orjson
 
+from ..config import credential_in
 from ..errors import UsageError
 from ..message.request import expand_env
 from .programs import split_command
@@ -50,6 +52,11 @@ class McpServer:
             return self
         headers = {k: expand_env(v, f"{self.origin}: {k}") for k, v in self.headers.items()}
         env = {k: expand_env(v, f"{self.origin}: env {k}") for k, v in self.env.items()}
+        for key, value in list(env.items()):  # credentials never reach a child (as child_env)
+            why = credential_in(key, value)
+            if why:
+                del env[key]
+                print(f"claude: note: {self.origin}: env {key} is not passed on: {why}", file=sys.stderr)
         return replace(self, headers=headers, env=env, origin="")
 
     def where(self) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from ..config import CREDENTIAL_VARS, known_secrets, seconds_problem
+from ..config import credential_in, seconds_problem
 from ..errors import UsageError
 from ..message.capabilities import SERVER_TOOLS, server_tool_type
 from ..message.schema import json_or_file, validate_schema
@@ -321,16 +321,14 @@ def tool_choice(
 
 
 def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a program claude starts (tools, MCP servers): `base` (default: this
-    process's environment) without credentials.
-
-    Dropped: ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, and any variable whose value is a key this
-    process resolved (an exported api_key_command output, say). A tool's output goes back to the
-    API and into the log, so a tool must never be able to read the key.
+    """The environment for a program claude starts (tools, MCP servers, `claude cmd`'s command):
+    `base` (default: this process's environment) without any variable `config.credential_in`
+    refuses: the credential variables, and every value that is or holds a credential (an
+    exported api_key_command output, `CURL_ARGS="-H x-api-key:$KEY"`). A tool's output goes back
+    to the API and into the log, so a tool must never be able to read the key.
     """
-    secrets = known_secrets()
     env = dict(os.environ if base is None else base)
-    for name in [n for n, v in env.items() if n in CREDENTIAL_VARS or (v.strip() and v.strip() in secrets)]:
+    for name in [n for n, v in env.items() if credential_in(n, v)]:
         del env[name]
     return env
 
