@@ -20,6 +20,15 @@ def test_exit_table_matches_the_code() -> None:
         assert f"| {int(status)} | {meaning.replace('|', chr(92) + '|')} |" in README, (status, meaning)
 
 
+def test_each_promise_names_test_files_that_exist() -> None:
+    section = README.split("## What claude promises", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "`test_" in line]
+    assert len(rows) >= 10
+    for row in rows:
+        for name in row.rsplit("|", 2)[1].replace("`", "").split(","):
+            assert (ROOT / "tests" / name.strip()).is_file(), (name, row)
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     command = ".venv/bin/python -m pytest -q"
     assert command in README
