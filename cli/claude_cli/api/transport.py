@@ -201,7 +201,7 @@ class Transport:
         while True:
             failure: Exception
             retry_after: float | None = None
-            should_retry: bool
+            retry: bool
             if self.guard is not None:
                 self.guard.check()
             if self.pacer is not None:
@@ -213,7 +213,7 @@ class Transport:
                     self.pacer.observe(None, {})
                 self.close()
                 failure = ConnectionFailure(f"cannot reach {self.base_url}: {describe(exc)}")
-                should_retry = True
+                retry = True
                 if self.guard is not None:
                     self.guard.failed(exc, failure)
             except BaseException:
@@ -228,11 +228,11 @@ class Transport:
                     self.pacer.observe(resp.status, {k.lower(): v for k, v in resp.getheaders()})
                 if 200 <= resp.status < 300:
                     return Response(resp, self)
-                failure, should_retry, retry_after = self._failure(resp)
+                failure, retry, retry_after = self._failure(resp)
             long_wait = too_long(retry_after)
-            if should_retry and long_wait and not self.wait_retry:
+            if retry and long_wait and not self.wait_retry:
                 raise _asked_to_wait(failure, retry_after or 0.0)
-            if not should_retry or attempt >= self.max_retries:
+            if not retry or attempt >= self.max_retries:
                 raise failure
             self.wait_to_retry(attempt, failure, retry_after)
             attempt += 1
