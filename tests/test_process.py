@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import struct
 import subprocess
 import sys
 import threading
 
+import orjson
 import pytest
 
 from claude_cli.emulator.script import Reply
@@ -78,6 +80,36 @@ def test_head_taking_one_byte_of_a_long_answer_is_exit_141(
         timeout=30,
     )
     assert (done.returncode, done.stdout, done.stderr) == (141, b"{" if flags else b"x", b""), done
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_non_blocking_stdout_that_fills_up_loses_nothing(env, emu, unbuffered: str) -> None:
+    """A parent that made the pipe non-blocking (node does) and reads slowly: a write takes
+    nothing while the pipe is full. That part was dropped (unbuffered) or was exit 1 (buffered)."""
+    import fcntl
+    import termios
+
+    answer = "y" * 300_000
+    emu.enqueue(Reply.text(answer))
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "claude_cli", "ask", "-o", "json", "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env, "PYTHONUNBUFFERED": unbuffered},
+    )
+    os.close(write_end)
+    for _ in range(2000):  # until the pipe is full (at most 20 s): claude is mid-write
+        if struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, bytes(4)))[0] >= 65536:
+            break
+        threading.Event().wait(0.01)
+    with os.fdopen(read_end, "rb") as reader:
+        out = reader.read()
+    err = p.stderr.read()
+    assert (p.wait(timeout=20), err) == (0, b"")
+    assert orjson.loads(out)["content"][0]["text"] == answer
 
 
 def test_sigint_mid_stream_keeps_output_and_exits_130(env, emu) -> None:

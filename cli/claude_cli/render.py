@@ -141,18 +141,45 @@ class Output:
             if not self.stdout_tty:
                 self._hold_progress()
         try:
-            # A write the reader's exit interrupts returns what got through (65,536 bytes into a
-            # pipe) instead of raising; the rest is written on, so the next write says EPIPE.
-            view = memoryview(data)
-            while view:
-                view = view[self._out.write(view) or 0 :]
-            self._out.flush()
+            self._write_all(data)
         except BrokenPipeError:
             raise
         except (OSError, ValueError) as exc:  # /dev/full (ENOSPC), a closed descriptor (EBADF)
             raise StdoutFailure(f"cannot write to stdout: {getattr(exc, 'strerror', None) or exc}") from None
         self.wrote = True
         self._at_line_start = data.endswith(b"\n")
+
+    def _write_all(self, data: bytes) -> None:
+        """Write every byte of `data` and flush it.
+
+        A write can take less than it was given: one the reader's exit interrupts returns what
+        got through (65,536 bytes into a pipe, with PYTHONUNBUFFERED) instead of raising, so the
+        rest is written on and the next write says EPIPE; a non-blocking stdout that is full
+        takes nothing (None, or BlockingIOError when buffered) until the reader drains it.
+        """
+        assert self._out is not None
+        view = memoryview(data)
+        while view:
+            try:
+                written = self._out.write(view)
+            except BlockingIOError as exc:
+                written = exc.characters_written
+                self._wait_writable()
+            else:
+                if written is None:
+                    self._wait_writable()
+            view = view[written or 0 :]
+        while True:
+            try:
+                self._out.flush()
+                return
+            except BlockingIOError:
+                self._wait_writable()
+
+    def _wait_writable(self) -> None:
+        import select
+
+        select.select([], [self._out], [])
 
     def write_text(self, text: str) -> None:
         """Text that came from the server on stdout: on a terminal, control characters made inert."""
