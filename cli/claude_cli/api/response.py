@@ -56,7 +56,8 @@ class Silence:
 
     def saw(self, data: memoryview) -> None:
         """Bytes arrived: a line that ended among them moves the deadline (event streams)."""
-        if self._lines and b"\n" in data.tobytes():  # (the API ends lines with LF)
+        # (The API ends lines with LF; most reads end at an event's end, so that is looked at first.)
+        if self._lines and (data[-1] == 0x0A or b"\n" in data.tobytes()):
             self._deadline = self._clock() + self.timeout
 
 
