@@ -179,7 +179,8 @@ class Output:
     def _wait_writable(self) -> None:
         import select
 
-        select.select([], [self._out], [])
+        assert self._out is not None
+        select.select([], [self._out.fileno()], [])
 
     def write_text(self, text: str) -> None:
         """Text that came from the server on stdout: on a terminal, control characters made inert."""
