@@ -30,7 +30,7 @@ _claude() {
     case "$cmd $prev" in
         "ask --schema") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --save") COMPREPLY=(); return ;;
-        "ask -m"|"ask --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "ask -m"|"ask --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "ask -s"|"ask --system") COMPREPLY=(); return ;;
         "ask --system-after") COMPREPLY=(); return ;;
         "ask --max-tokens") COMPREPLY=(); return ;;
@@ -39,10 +39,11 @@ _claude() {
         "ask --top-p") COMPREPLY=(); return ;;
         "ask --top-k") COMPREPLY=(); return ;;
         "ask --prefill") COMPREPLY=(); return ;;
-        "ask --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "ask --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "ask --thinking-budget") COMPREPLY=(); return ;;
         "ask --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "ask --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "ask --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "ask --task-budget") COMPREPLY=(); return ;;
         "ask --beta") COMPREPLY=(); return ;;
         "ask --mcp-connector") COMPREPLY=(); return ;;
@@ -65,7 +66,7 @@ _claude() {
         "ask --timeout") COMPREPLY=(); return ;;
         "ask --max-retries") COMPREPLY=(); return ;;
         "ask -o"|"ask --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
-        "stream -m"|"stream --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "stream -m"|"stream --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "stream -s"|"stream --system") COMPREPLY=(); return ;;
         "stream --system-after") COMPREPLY=(); return ;;
         "stream --max-tokens") COMPREPLY=(); return ;;
@@ -74,10 +75,11 @@ _claude() {
         "stream --top-p") COMPREPLY=(); return ;;
         "stream --top-k") COMPREPLY=(); return ;;
         "stream --prefill") COMPREPLY=(); return ;;
-        "stream --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "stream --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "stream --thinking-budget") COMPREPLY=(); return ;;
         "stream --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "stream --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "stream --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "stream --task-budget") COMPREPLY=(); return ;;
         "stream --beta") COMPREPLY=(); return ;;
         "stream --mcp-connector") COMPREPLY=(); return ;;
@@ -100,7 +102,7 @@ _claude() {
         "stream --timeout") COMPREPLY=(); return ;;
         "stream --max-retries") COMPREPLY=(); return ;;
         "chat --input-format") COMPREPLY=($(compgen -W "text ndjson" -- "$cur")); return ;;
-        "chat -m"|"chat --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "chat -m"|"chat --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "chat -s"|"chat --system") COMPREPLY=(); return ;;
         "chat --system-after") COMPREPLY=(); return ;;
         "chat --max-tokens") COMPREPLY=(); return ;;
@@ -109,10 +111,11 @@ _claude() {
         "chat --top-p") COMPREPLY=(); return ;;
         "chat --top-k") COMPREPLY=(); return ;;
         "chat --prefill") COMPREPLY=(); return ;;
-        "chat --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "chat --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "chat --thinking-budget") COMPREPLY=(); return ;;
         "chat --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "chat --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "chat --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "chat --task-budget") COMPREPLY=(); return ;;
         "chat --beta") COMPREPLY=(); return ;;
         "chat --mcp-connector") COMPREPLY=(); return ;;
@@ -142,7 +145,7 @@ _claude() {
         "chat --memory-dir") COMPREPLY=(); return ;;
         "chat --allow") COMPREPLY=(); return ;;
         "chat --deny") COMPREPLY=(); return ;;
-        "vision -m"|"vision --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "vision -m"|"vision --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "vision -s"|"vision --system") COMPREPLY=(); return ;;
         "vision --system-after") COMPREPLY=(); return ;;
         "vision --max-tokens") COMPREPLY=(); return ;;
@@ -151,10 +154,11 @@ _claude() {
         "vision --top-p") COMPREPLY=(); return ;;
         "vision --top-k") COMPREPLY=(); return ;;
         "vision --prefill") COMPREPLY=(); return ;;
-        "vision --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "vision --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "vision --thinking-budget") COMPREPLY=(); return ;;
         "vision --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "vision --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "vision --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "vision --task-budget") COMPREPLY=(); return ;;
         "vision --beta") COMPREPLY=(); return ;;
         "vision --mcp-connector") COMPREPLY=(); return ;;
@@ -184,7 +188,7 @@ _claude() {
         "tool-run --tool-timeout") COMPREPLY=(); return ;;
         "tool-run --download") COMPREPLY=(); return ;;
         "tool-run --max-cost") COMPREPLY=(); return ;;
-        "tool-run -m"|"tool-run --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "tool-run -m"|"tool-run --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "tool-run -s"|"tool-run --system") COMPREPLY=(); return ;;
         "tool-run --system-after") COMPREPLY=(); return ;;
         "tool-run --max-tokens") COMPREPLY=(); return ;;
@@ -193,10 +197,11 @@ _claude() {
         "tool-run --top-p") COMPREPLY=(); return ;;
         "tool-run --top-k") COMPREPLY=(); return ;;
         "tool-run --prefill") COMPREPLY=(); return ;;
-        "tool-run --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "tool-run --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "tool-run --thinking-budget") COMPREPLY=(); return ;;
         "tool-run --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "tool-run --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "tool-run --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "tool-run --task-budget") COMPREPLY=(); return ;;
         "tool-run --beta") COMPREPLY=(); return ;;
         "tool-run --mcp-connector") COMPREPLY=(); return ;;
@@ -225,7 +230,7 @@ _claude() {
         "tool-run --memory-dir") COMPREPLY=(); return ;;
         "tool-run --allow") COMPREPLY=(); return ;;
         "tool-run --deny") COMPREPLY=(); return ;;
-        "cmd -m"|"cmd --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "cmd -m"|"cmd --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "cmd -s"|"cmd --system") COMPREPLY=(); return ;;
         "cmd --system-after") COMPREPLY=(); return ;;
         "cmd --max-tokens") COMPREPLY=(); return ;;
@@ -234,10 +239,11 @@ _claude() {
         "cmd --top-p") COMPREPLY=(); return ;;
         "cmd --top-k") COMPREPLY=(); return ;;
         "cmd --prefill") COMPREPLY=(); return ;;
-        "cmd --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "cmd --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "cmd --thinking-budget") COMPREPLY=(); return ;;
         "cmd --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "cmd --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "cmd --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "cmd --task-budget") COMPREPLY=(); return ;;
         "cmd --beta") COMPREPLY=(); return ;;
         "cmd --mcp-connector") COMPREPLY=(); return ;;
@@ -255,7 +261,7 @@ _claude() {
         "cmd --timeout") COMPREPLY=(); return ;;
         "cmd --max-retries") COMPREPLY=(); return ;;
         "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
-        "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "count-tokens -s"|"count-tokens --system") COMPREPLY=(); return ;;
         "count-tokens --system-after") COMPREPLY=(); return ;;
         "count-tokens --max-tokens") COMPREPLY=(); return ;;
@@ -264,10 +270,11 @@ _claude() {
         "count-tokens --top-p") COMPREPLY=(); return ;;
         "count-tokens --top-k") COMPREPLY=(); return ;;
         "count-tokens --prefill") COMPREPLY=(); return ;;
-        "count-tokens --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "count-tokens --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "count-tokens --thinking-budget") COMPREPLY=(); return ;;
         "count-tokens --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "count-tokens --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "count-tokens --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "count-tokens --task-budget") COMPREPLY=(); return ;;
         "count-tokens --beta") COMPREPLY=(); return ;;
         "count-tokens --mcp-connector") COMPREPLY=(); return ;;
@@ -293,7 +300,7 @@ _claude() {
         "batch --via") COMPREPLY=($(compgen -W "local batches" -- "$cur")); return ;;
         "batch --poll-interval") COMPREPLY=(); return ;;
         "batch --max-cost") COMPREPLY=(); return ;;
-        "batch -m"|"batch --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "batch -m"|"batch --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "batch -s"|"batch --system") COMPREPLY=(); return ;;
         "batch --system-after") COMPREPLY=(); return ;;
         "batch --max-tokens") COMPREPLY=(); return ;;
@@ -302,10 +309,11 @@ _claude() {
         "batch --top-p") COMPREPLY=(); return ;;
         "batch --top-k") COMPREPLY=(); return ;;
         "batch --prefill") COMPREPLY=(); return ;;
-        "batch --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "batch --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "batch --thinking-budget") COMPREPLY=(); return ;;
         "batch --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "batch --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "batch --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "batch --task-budget") COMPREPLY=(); return ;;
         "batch --beta") COMPREPLY=(); return ;;
         "batch --mcp-connector") COMPREPLY=(); return ;;
@@ -330,7 +338,7 @@ _claude() {
         "batch run --via") COMPREPLY=($(compgen -W "local batches" -- "$cur")); return ;;
         "batch run --poll-interval") COMPREPLY=(); return ;;
         "batch run --max-cost") COMPREPLY=(); return ;;
-        "batch run -m"|"batch run --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "batch run -m"|"batch run --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "batch run -s"|"batch run --system") COMPREPLY=(); return ;;
         "batch run --system-after") COMPREPLY=(); return ;;
         "batch run --max-tokens") COMPREPLY=(); return ;;
@@ -339,10 +347,11 @@ _claude() {
         "batch run --top-p") COMPREPLY=(); return ;;
         "batch run --top-k") COMPREPLY=(); return ;;
         "batch run --prefill") COMPREPLY=(); return ;;
-        "batch run --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "batch run --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "batch run --thinking-budget") COMPREPLY=(); return ;;
         "batch run --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "batch run --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "batch run --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "batch run --task-budget") COMPREPLY=(); return ;;
         "batch run --beta") COMPREPLY=(); return ;;
         "batch run --mcp-connector") COMPREPLY=(); return ;;
@@ -363,7 +372,7 @@ _claude() {
         "batch run --max-retries") COMPREPLY=(); return ;;
         "batch submit --schema") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "batch submit --state") COMPREPLY=(); return ;;
-        "batch submit -m"|"batch submit --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "batch submit -m"|"batch submit --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "batch submit -s"|"batch submit --system") COMPREPLY=(); return ;;
         "batch submit --system-after") COMPREPLY=(); return ;;
         "batch submit --max-tokens") COMPREPLY=(); return ;;
@@ -372,10 +381,11 @@ _claude() {
         "batch submit --top-p") COMPREPLY=(); return ;;
         "batch submit --top-k") COMPREPLY=(); return ;;
         "batch submit --prefill") COMPREPLY=(); return ;;
-        "batch submit --thinking") COMPREPLY=($(compgen -W "adaptive enabled off" -- "$cur")); return ;;
+        "batch submit --thinking") COMPREPLY=($(compgen -W "adaptive enabled off between_tools" -- "$cur")); return ;;
         "batch submit --thinking-budget") COMPREPLY=(); return ;;
         "batch submit --thinking-display") COMPREPLY=($(compgen -W "summarized omitted" -- "$cur")); return ;;
         "batch submit --effort") COMPREPLY=($(compgen -W "low medium high xhigh max" -- "$cur")); return ;;
+        "batch submit --speed") COMPREPLY=($(compgen -W "standard fast" -- "$cur")); return ;;
         "batch submit --task-budget") COMPREPLY=(); return ;;
         "batch submit --beta") COMPREPLY=(); return ;;
         "batch submit --mcp-connector") COMPREPLY=(); return ;;
@@ -427,12 +437,13 @@ _claude() {
         "batch results --max-retries") COMPREPLY=(); return ;;
         "log list -n"|"log list --number") COMPREPLY=(); return ;;
         "log list -o"|"log list --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
-        "log list -m"|"log list --model") COMPREPLY=($(compgen -W "fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" -- "$cur")); return ;;
+        "log list -m"|"log list --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "log list --since") COMPREPLY=(); return ;;
         "log export -o"|"log export --output") COMPREPLY=($(compgen -W "json ndjson markdown messages" -- "$cur")); return ;;
         "log search -n"|"log search --number") COMPREPLY=(); return ;;
         "log search -o"|"log search --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "models list -o"|"models list --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
+        "models list --lifecycle") COMPREPLY=($(compgen -W "active deprecated retired all" -- "$cur")); return ;;
         "models list --api-key") COMPREPLY=(); return ;;
         "models list --base-url") COMPREPLY=(); return ;;
         "models list --api-version") COMPREPLY=(); return ;;
@@ -497,15 +508,15 @@ _claude() {
     esac
     local opts="" words=""
     case "$cmd" in
-        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
-        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "chat") opts="--input-format --show-thinking --raw -y --yes -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --mcp --mcp-header --mcp-config --mcp-tools --edit --bash --memory --workspace --memory-dir --allow --deny --sandbox --sandbox-net --help" words="" ;;
-        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
-        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --download --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --mcp --mcp-header --mcp-config --mcp-tools --edit --bash --memory --workspace --memory-dir --allow --deny --sandbox --sandbox-net --help" words="" ;;
-        "cmd") opts="--print --no-log -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
+        "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "chat") opts="--input-format --show-thinking --raw -y --yes -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --mcp --mcp-header --mcp-config --mcp-tools --edit --bash --memory --workspace --memory-dir --allow --deny --sandbox --sandbox-net --help" words="" ;;
+        "vision") opts="-x --extract --extract-all -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
+        "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --download --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --mcp --mcp-header --mcp-config --mcp-tools --edit --bash --memory --workspace --memory-dir --allow --deny --sandbox --sandbox-net --help" words="" ;;
+        "cmd") opts="--print --no-log -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates completion" ;;
-        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
+        "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list stats show export search rm pop revert off on status" ;;
         "models") opts="" words="list show" ;;
         "files") opts="" words="upload list info delete download" ;;
@@ -513,8 +524,8 @@ _claude() {
         "config") opts="" words="path show set unset platform" ;;
         "templates") opts="" words="list show edit rm path" ;;
         "completion") opts="" words="show install" ;;
-        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch status") opts="-o --output --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch cancel") opts="-o --output --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch list") opts="-o --output --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
@@ -530,8 +541,8 @@ _claude() {
         "log off") opts="--help" words="" ;;
         "log on") opts="--help" words="" ;;
         "log status") opts="--help" words="" ;;
-        "models list") opts="-o --output --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "models show") opts="-o --output --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="fable haiku haiku-4.5 mythos opus opus-4.6 opus-4.7 opus-4.8 sonnet sonnet-4.5 sonnet-4.6 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5-2 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5-5" ;;
+        "models list") opts="-o --output --lifecycle --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
+        "models show") opts="-o --output --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" ;;
         "files upload") opts="-o --output -q --quiet --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files list") opts="-o --output -q --quiet --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "files info") opts="-o --output -q --quiet --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;

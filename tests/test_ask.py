@@ -256,9 +256,9 @@ def test_models_lists_every_page(cli, emu) -> None:
     assert run.code == 0
     # In a pipe: tab-separated, the id and name first (the capability columns are test_models.py's)
     assert run.stdout.splitlines()[0].split("\t")[:2] == ["claude-opus-5-5", "Claude Opus 5.5"]
-    assert len(run.stdout.splitlines()) == len(emu.catalogue.models) == 12
+    assert len(run.stdout.splitlines()) == len(emu.catalogue.listed({})) == 19  # active and deprecated
     ids = [m["id"] for m in orjson.loads(cli("models", "-o", "json").stdout)]
-    assert ids[-1] == "claude-sonnet-4-0"
+    assert ids[-1] == "claude-sonnet-4-5"  # the retired ones are listed only on request
 
 
 def test_claude_model_env_and_config_file(cli, emu, env, tmp_path: Path) -> None:

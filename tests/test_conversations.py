@@ -215,7 +215,7 @@ def test_chat_slash_commands_answer(env, emu, command: str) -> None:
                 "/bogus": "unknown command '/bogus' (/help lists them; //text sends text)",
                 "/modle": "unknown command '/modle'; did you mean /model? (/help lists them",
                 "/save": "/save needs an argument: /save FILE",
-                "/thinking bogus": "/thinking takes adaptive, enabled or off, not 'bogus'",
+                "/thinking bogus": "/thinking takes adaptive, enabled, off or between_tools, not 'bogus'",
             }[command]
         )
         child.sendline("/exit")

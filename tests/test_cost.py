@@ -37,19 +37,61 @@ def test_haiku_5_5_is_priced_by_prompt_length() -> None:
 
 
 def test_unknown_models_get_no_guess() -> None:
-    for model in ("claude-fable-5-2", "claude-mythos-5-2", "claude-sonnet-4-5", "gpt-4", ""):
+    for model in ("claude-mythos-5-2", "claude-mythos-preview", "claude-sonnet-4-0", "gpt-4", ""):
         assert price_of(model) is None
         assert cost(model, {"input_tokens": 5}) is None
     assert worst_case("claude-opus-5-5", 1_000, 1_000) == pytest.approx((4_000 + 20_000) / 1e6)
     assert (usd(0.0123456), usd(0.000046)) == ("$0.0123", "$0.000046")
 
 
+def test_older_models_and_fable_5_2_are_priced() -> None:
+    usage = {"input_tokens": 1_000_000, "output_tokens": 1_000_000}
+    assert cost("claude-sonnet-4-6", usage) == pytest.approx(3 + 15)
+    assert cost("claude-sonnet-4-5-20250929", usage) == pytest.approx(3 + 15)
+    cached = {**usage, "cache_read_input_tokens": 1_000_000}
+    assert cost("claude-haiku-4-5", cached) == pytest.approx(1 + 5 + 0.1)
+    assert cost("claude-opus-4-5", usage) == pytest.approx(5 + 25)
+    assert cost("claude-fable-5-2", usage) == pytest.approx(8 + 40)
+    # Fable 5.2's cache rates are in no source read: a usage that touched the cache has no price.
+    assert cost("claude-fable-5-2", {**usage, "cache_read_input_tokens": 1}) is None
+
+
+@pytest.mark.parametrize(
+    ("model", "extra", "factor"),
+    [
+        ("claude-opus-5-5", {"speed": "fast"}, 2.0),
+        ("claude-opus-4-6", {"speed": "fast"}, 6.0),
+        ("claude-opus-5-5", {"speed": "standard"}, 1.0),
+        ("claude-opus-5-5", {"inference_geo": "us"}, 1.1),
+        ("claude-opus-5-5", {"inference_geo": "global"}, 1.0),
+        ("claude-opus-5-5", {"speed": "fast", "inference_geo": "us"}, 2.2),  # the modifiers stack
+        ("claude-opus-5-5", {"service_tier": "batch"}, 0.5),  # the discount, from the usage itself
+        ("claude-opus-5-5", {"service_tier": "priority"}, 1.0),
+        ("claude-opus-5-5", {"speed": "fast", "service_tier": "batch"}, 1.0),
+        ("claude-sonnet-5-5", {"speed": "fast"}, None),  # no fast price for it
+        ("claude-fable-5-2", {"speed": "fast"}, None),  # fast mode exists, its price is unpublished
+        ("claude-opus-5-5", {"inference_geo": "eu"}, None),  # a geo no page prices
+    ],
+)
+def test_the_usage_modifiers_multiply_the_price(model: str, extra: dict, factor: float | None) -> None:
+    usage = {"input_tokens": 1_000, "output_tokens": 2_000}
+    if model != "claude-fable-5-2":  # its cache rates are unknown
+        usage["cache_read_input_tokens"] = 3_000
+    plain = cost(model, usage)
+    assert plain is not None
+    got = cost(model, {**usage, **extra})
+    assert got == (None if factor is None else pytest.approx(plain * factor))
+    # A caller that knows it was a batch and a usage that says so: discounted once, not twice.
+    if extra.get("service_tier") == "batch":
+        assert cost(model, {**usage, **extra}, batch=True) == pytest.approx(got)
+
+
 def test_usage_prints_the_cost(cli) -> None:
     run = cli("ask", "--usage", "hi")
     # The emulator counts 8 input tokens and 3 output tokens: 8 * $2 + 3 * $10 per million.
     assert run.stderr == "claude: tokens: 8 in, 3 out, 0 cache read, 0 cache write; cost: $0.000046\n"
-    run = cli("ask", "--usage", "-m", "fable", "hi")
-    assert run.stderr.endswith("; cost: price unknown for claude-fable-5-2\n")
+    run = cli("ask", "--usage", "-m", "mythos", "hi")
+    assert run.stderr.endswith("; cost: price unknown for claude-mythos-5-2\n")
 
 
 def test_batch_summary_has_the_cost_and_the_batch_discount(cli, emu) -> None:
@@ -59,9 +101,9 @@ def test_batch_summary_has_the_cost_and_the_batch_discount(cli, emu) -> None:
     assert f", {usd(local)}, " in run.stderr, run.stderr
     run = cli("batch", "--via", "batches", "--poll-interval", "0.05", input=lines)
     assert f", {usd(local / 2)} at the batch price, " in run.stderr, run.stderr
-    run = cli("batch", input=b'{"id": "a", "prompt": "x", "model": "fable"}\n')
+    run = cli("batch", input=b'{"id": "a", "prompt": "x", "model": "mythos"}\n')
     assert "(+1 result whose model has no price)" in run.stderr
-    two = b'{"id": "a", "prompt": "x", "model": "fable"}\n{"id": "b", "prompt": "y", "model": "fable"}\n'
+    two = b'{"id": "a", "prompt": "x", "model": "mythos"}\n{"id": "b", "prompt": "y", "model": "mythos"}\n'
     run = cli("batch", input=two)
     assert "(+2 results whose model has no price)" in run.stderr
 
@@ -81,8 +123,8 @@ def test_batch_max_cost_sends_only_what_fits_and_a_rerun_continues(cli, emu, tmp
     assert run.code == 0, run
     assert [orjson.loads(x)["id"] for x in run.stdout.splitlines()] == ["q0", "q1", "q2", "q3", "q4"]
     assert len(emu.message_requests) == 5  # the journaled three were not sent again
-    run = cli("batch", "--max-cost", "1", input=b'{"id": "a", "prompt": "x", "model": "fable"}\n')
-    assert run.code == 2 and "price of claude-fable-5-2 (line 1) is unknown" in run.stderr
+    run = cli("batch", "--max-cost", "1", input=b'{"id": "a", "prompt": "x", "model": "mythos"}\n')
+    assert run.code == 2 and "price of claude-mythos-5-2 (line 1) is unknown" in run.stderr
     assert cli("batch", "--max-cost", "0", str(jobs)).code == 2
     assert len(emu.message_requests) == 5
 
@@ -135,29 +177,29 @@ def test_tool_run_max_cost_stops_before_the_request_that_could_pass_it(cli, emu)
     emu.enqueue(Reply.text("no tool needed"))
     run = cli("tool-run", "--yes", "--tool", "now=date", "--usage", "no tool needed")
     assert run.code == 0 and "claude: 1 API call, tokens: " in run.stderr, run
-    run = cli("tool-run", "--yes", "--tool", "now=date", "-m", "fable", "--max-cost", "1", "hi")
-    assert run.code == 2 and "price of claude-fable-5-2 is unknown" in run.stderr
+    run = cli("tool-run", "--yes", "--tool", "now=date", "-m", "mythos", "--max-cost", "1", "hi")
+    assert run.code == 2 and "price of claude-mythos-5-2 is unknown" in run.stderr
 
 
 def test_log_list_shows_each_conversations_cost_and_stats_totals(cli) -> None:
     assert cli("ask", "hi").code == 0
     assert cli("ask", "-c", "hi").code == 0
     assert cli("ask", "-m", "opus", "hi").code == 0
-    assert cli("ask", "-m", "fable", "hi").code == 0
+    assert cli("ask", "-m", "mythos", "hi").code == 0
     stats = [row.split("\t") for row in cli("log", "stats").stdout.splitlines()]
     by = {(r[0], r[1]): r[2:] for r in stats}
     turns, tin, tout, _ = by[("model", "claude-sonnet-5-5")]
     sonnet = usd(cost("claude-sonnet-5-5", {"input_tokens": int(tin), "output_tokens": int(tout)}) or 0)
     rows = [row.split("\t") for row in cli("log", "list").stdout.splitlines()]
     assert [(r[2], r[3], r[4]) for r in rows] == [
-        ("claude-fable-5-2", "1", "price unknown"),
+        ("claude-mythos-5-2", "1", "price unknown"),
         ("claude-opus-5-5", "1", usd((8 * 4 + 3 * 20) / 1e6)),
         ("claude-sonnet-5-5", "2", sonnet),
     ]
     assert (turns, by[("model", "claude-sonnet-5-5")][-1]) == ("2", sonnet)
     assert by[("model", "claude-opus-5-5")] == ["1", "8", "3", usd((8 * 4 + 3 * 20) / 1e6)]
     # A row whose turns all lack a price says so, as `log list` does (not `$0.000000 + price unknown`).
-    assert by[("model", "claude-fable-5-2")][-1] == "price unknown"
+    assert by[("model", "claude-mythos-5-2")][-1] == "price unknown"
     assert by[("total", "-")][-1].endswith(" + price unknown") and by[("total", "-")][-1].startswith("$")
     assert by[("total", "-")][:3] == ["4", str(int(tin) + 8 + 8), str(int(tout) + 6)]
     assert [r[0] for r in stats].count("day") == 1

@@ -91,9 +91,9 @@ def test_the_catalogue_is_what_the_sdk_calls_a_model_info() -> None:
 def test_models_json_passes_the_api_objects_through(cli, emu) -> None:
     run = cli("models", "-o", "json")
     assert run.code == 0
-    assert orjson.loads(run.stdout) == emu.catalogue.models
+    assert orjson.loads(run.stdout) == emu.catalogue.listed({})
     nd = cli("models", "-o", "ndjson")
-    assert [orjson.loads(line) for line in nd.stdout.splitlines()] == emu.catalogue.models
+    assert [orjson.loads(line) for line in nd.stdout.splitlines()] == emu.catalogue.listed({})
 
 
 def test_models_text_in_a_pipe_is_one_tab_separated_row_per_model(cli, nova) -> None:
@@ -237,9 +237,9 @@ def test_the_cache_is_per_base_url_and_a_damaged_one_is_ignored(cli, nova, emu, 
 def test_show_refreshes_one_model_and_keeps_the_others(cli, nova, env) -> None:
     assert cli("models").code == 0
     cache = Path(env["CLAUDE_HOME"]) / "models.json"
-    assert len(json.loads(cache.read_text())["endpoints"][nova.url]) == len(nova.catalogue.models)
+    assert len(json.loads(cache.read_text())["endpoints"][nova.url]) == len(nova.catalogue.listed({}))
     assert cli("models", "show", "claude-nova-1").code == 0
-    assert len(json.loads(cache.read_text())["endpoints"][nova.url]) == len(nova.catalogue.models)
+    assert len(json.loads(cache.read_text())["endpoints"][nova.url]) == len(nova.catalogue.listed({}))
 
 
 def test_a_dry_run_sends_and_keeps_nothing(cli, emu, env) -> None:

@@ -130,6 +130,9 @@ def test_nothing_to_send() -> None:
         ("claude-opus-5-5", {"thinking": "off"}, "turning thinking off"),
         ("claude-fable-5-1", {"thinking": "off"}, "turning thinking off"),
         ("claude-mythos-5-1", {"thinking_budget": 4096}, "manual thinking"),
+        # Issue 29: Fable 5 and Mythos 5 (thinking always on, budgets refused).
+        ("claude-fable-5", {"thinking": "off"}, "turning thinking off"),
+        ("claude-mythos-5", {"thinking_budget": 4096}, "manual thinking"),
         (
             "claude-sonnet-4-5",
             {"thinking_budget": 9000, "max_tokens": 9000},
@@ -157,7 +160,7 @@ def test_model_rules_reject_before_sending(model: str, kw: dict[str, Any], rule:
         ("claude-opus-5", {"thinking": "off", "effort": "high"}),
         ("claude-opus-5-5", {"thinking": "adaptive", "effort": "max"}),
         ("claude-haiku-4-5", {"temperature": 0.2}),
-        ("claude-fable-5", {"thinking": "off"}),  # no source says Fable 5.0 refuses it: the API decides
+        ("claude-fable-5", {"effort": "high"}),
     ],
 )
 def test_model_rules_allow_what_the_model_accepts(model: str, kw: dict[str, Any]) -> None:

@@ -79,7 +79,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "list",
         "results",
     ]
-    assert bash_complete("claude", "ask", "--thinking", "") == ["adaptive", "enabled", "off"]
+    assert bash_complete("claude", "ask", "--thinking", "") == ["adaptive", "enabled", "off", "between_tools"]
     assert bash_complete("claude", "stream", "--effort", "x") == ["xhigh"]
     assert bash_complete("claude", "ask", "-o", "") == ["text", "json", "ndjson"]
     assert "opus" in bash_complete("claude", "ask", "-m", "") and "claude-opus-4-8" in bash_complete(
@@ -182,7 +182,7 @@ def test_fish_completes_what_belongs_after_a_nested_subcommand(tmp_path: Path) -
     assert complete("claude completion show ") == ["bash", "fish", "zsh"]
     assert complete("claude-cli completion show ") == ["bash", "fish", "zsh"]
     assert complete("claude batch --ord") == ["--ordered"]
-    assert complete("claude-cli ask --thinking ") == ["adaptive", "enabled", "off"]
+    assert complete("claude-cli ask --thinking ") == ["adaptive", "between_tools", "enabled", "off"]
 
 
 def test_fish_completes(tmp_path: Path) -> None:
@@ -200,7 +200,7 @@ def test_fish_completes(tmp_path: Path) -> None:
         return [row.split("\t")[0] for row in done.stdout.splitlines()]
 
     assert {"ask", "stream", "models", "completion"} <= set(complete("claude "))
-    assert complete("claude ask --thinking ") == ["adaptive", "enabled", "off"]
+    assert complete("claude ask --thinking ") == ["adaptive", "between_tools", "enabled", "off"]
     assert "--max-tokens" in complete("claude ask --max")
 
 
@@ -224,7 +224,7 @@ def test_zsh_completes_in_a_real_terminal(tmp_path: Path, cli, env) -> None:
     try:
         screen = ""
         for line, want in (
-            ("claude ask --thinking ", "adaptive  enabled   off"),
+            ("claude ask --thinking ", "adaptive       between_tools  enabled        off"),
             ("claude ", "count-tokens"),
             ("claude ask --conversation ", f"--conversation {cid}"),
             ("claude log show ", f"claude log show {cid}"),

@@ -98,6 +98,7 @@ class ChatSession:
             self.tools.declare(body)
         if not self.opts.force:
             learned = flow.learned_for(self.flags, self.config, body["model"])
+            flow.warn_lifecycle(body["model"], learned)
             check_body(body, learned, version=flow.api_version(self.flags, self.config))
         return body, betas
 
@@ -432,7 +433,7 @@ class ChatSession:
         return Exit.TOOL_USE if status == Exit.TOOL_USE else Exit.OK
 
 
-THINKING = ("adaptive", "enabled", "off")  # what /thinking takes (--thinking's choices)
+THINKING = ("adaptive", "enabled", "off", "between_tools")  # what /thinking takes (--thinking's choices)
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ def prepare(
 
         body["model"] = for_platform(platform, body["model"])
     learned = learned_for(flags, config, body["model"])
+    warn_lifecycle(body["model"], learned)
     version = api_version(flags, config)
     if not opts.force:
         carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
@@ -140,6 +141,15 @@ def api_version(flags: SimpleNamespace, config: cfg.Config) -> str:
         return cfg.resolve_api_version(getattr(flags, "api_version", None), config)
     except cfg.ConfigError as exc:
         raise UsageError(str(exc)) from None
+
+
+def warn_lifecycle(model: str, learned: Learned | None) -> None:
+    """One stderr warning (per process and model) for a model past its deprecation date."""
+    from .message.capabilities import lifecycle_warning
+
+    text = lifecycle_warning(model, learned, time.strftime("%Y-%m-%d", time.gmtime()))
+    if text is not None:
+        _warn_once(current_output() or Output(), f"claude: warning: {text}")
 
 
 def learned_for(flags: SimpleNamespace, config: cfg.Config, model: str) -> Learned | None:
@@ -290,8 +300,10 @@ def load_history(
         last = store.turns(conversation_id)[-1]
     finally:
         store.close()
-    base = {k: v for k, v in last.request.items() if k != "stream"}  # the same settings as last time
+    base = {k: v for k, v in last.request.items() if k not in ("stream", "diagnostics")}  # the same settings
     base["messages"] = without_empty_answers(history(last))  # (a stored empty answer is not sent)
+    if getattr(flags, "diagnose", False):  # why the cache missed since the previous answer (--diagnose)
+        base["diagnostics"] = {"previous_message_id": last.response.get("id")}
     return conversation_id, base
 
 
@@ -508,12 +520,15 @@ def run_message(
             renderer.finish(message, streamed=True)
     finally:
         transport.close()
+    diagnose = "diagnostics" in prepared.body  # --diagnose: say why the cache missed
     if schema is None:
-        return report(message, out, show_usage=show_usage)
+        return report(message, out, show_usage=show_usage, diagnose=diagnose)
     from .errors import CliError
     from .message import structured
 
-    status = report(message, out, show_usage=show_usage, answer_tool=structured.ANSWER_TOOL)
+    status = report(
+        message, out, show_usage=show_usage, answer_tool=structured.ANSWER_TOOL, diagnose=diagnose
+    )
     if status == Exit.OK:
         try:
             value = structured.extract(message, schema)

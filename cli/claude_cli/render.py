@@ -525,8 +525,35 @@ def usage_line(usage: Mapping[str, object]) -> str:
     return "tokens: " + ", ".join(parts)
 
 
+def diagnosis_line(diagnostics: Any) -> str:
+    """`cache: ...`: why the prompt cache could not reuse the previous request's prefix (the
+    Message's `diagnostics`, asked for with --diagnose; SDK 2.16 types.CacheMissReason)."""
+    if not isinstance(diagnostics, dict):  # null: "no prompt-cache divergence was detected"
+        return "cache: no divergence from the previous request was reported"
+    reason = diagnostics.get("cache_miss_reason")
+    if not isinstance(reason, dict):  # null: "diagnosis is still pending"
+        return "cache: the diagnosis was still pending when the answer was sent"
+    kind = str(reason.get("type"))
+    what = {
+        "model_changed": "the model or speed changed",
+        "system_changed": "the system prompt changed",
+        "tools_changed": "the tools changed",
+        "messages_changed": "an earlier message changed (not only new ones appended)",
+        "previous_message_not_found": "the API has no record of the previous message",
+        "unavailable": "no diagnosis is available",
+    }.get(kind, kind)
+    missed = reason.get("cache_missed_input_tokens")
+    tail = f"; about {missed} input tokens were not read from the cache" if isinstance(missed, int) else ""
+    return f"cache miss: {what}{tail}"
+
+
 def report(
-    message: dict[str, Any], out: Output, *, show_usage: bool = False, answer_tool: str | None = None
+    message: dict[str, Any],
+    out: Output,
+    *,
+    show_usage: bool = False,
+    answer_tool: str | None = None,
+    diagnose: bool = False,
 ) -> Exit:
     """Tell the person on stderr how the answer ended; return the exit status its stop_reason means.
 
@@ -566,6 +593,8 @@ def report(
         out.note("claude: the turn paused after compacting the context; continue it with -c")
     elif status == Exit.PAUSED:
         out.note("claude: the turn was paused (pause_turn); the answer is incomplete")
+    if diagnose:  # the request asked (--diagnose): say what came back, null included
+        out.note(f"claude: {diagnosis_line(message.get('diagnostics'))}")
     if show_usage:
         from .pricing import cost_text
 

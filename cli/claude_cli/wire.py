@@ -40,3 +40,5 @@ class Usage(TypedDict, total=False):
     cache_creation: CacheCreation | None
     server_tool_use: ServerToolUsage | None
     service_tier: Literal["standard", "priority", "batch"] | None
+    speed: Literal["standard", "fast"] | None  # SDK 2.16 types.Usage
+    inference_geo: str | None

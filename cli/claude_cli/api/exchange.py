@@ -173,14 +173,18 @@ def json_object(response: Response, what: str) -> dict[str, Any]:
     return data
 
 
-def list_all(transport: Transport, path: str) -> list[dict[str, Any]]:
-    """Every item of a paginated list endpoint (models, files, batches), following after_id."""
+def list_all(
+    transport: Transport, path: str, extra: list[tuple[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """Every item of a paginated list endpoint (models, files, batches), following after_id;
+    `extra`: more query parameters (a key may repeat: lifecycle[]=active&lifecycle[]=retired)."""
     from urllib.parse import urlencode
 
     query: dict[str, str] = {"limit": "1000"}
     found: list[dict[str, Any]] = []
     while True:
-        page = json_object(transport.request("GET", f"{path}?{urlencode(query)}"), f"GET {path}")
+        url = f"{path}?{urlencode([*query.items(), *(extra or [])])}"
+        page = json_object(transport.request("GET", url), f"GET {path}")
         found.extend(page.get("data") or [])
         if not page.get("has_more") or not page.get("last_id"):
             return found

@@ -52,7 +52,10 @@ def load_jobs(
         return templates[name]
 
     template.by_name = by_name
-    return read_jobs(data, template, lines=lines, source=source), config
+    jobs = read_jobs(data, template, lines=lines, source=source)
+    for model in sorted({str(job.body.get("model")) for job in jobs}):
+        flow.warn_lifecycle(model, flow.learned_for(flags, config, model))
+    return jobs, config
 
 
 def job_template(flags: SimpleNamespace, config: cfg.Config, schema: str | None) -> Template:
@@ -210,7 +213,7 @@ def within_budget(todo: list[Job], cap: float, tally: Tally, *, batch: bool) -> 
     for i, job in enumerate(todo):
         size = len(orjson.dumps(job.body.get("messages"))) + len(orjson.dumps(job.body.get("system") or ""))
         worst = worst_case(
-            str(job.body.get("model")), size, int(job.body.get("max_tokens") or 0), batch=batch
+            str(job.body.get("model")), size, int(job.body.get("max_tokens") or 0), batch=batch, body=job.body
         )
         if worst is None:
             raise UsageError(f"--max-cost: the price of {job.body.get('model')} (line {job.line}) is unknown")

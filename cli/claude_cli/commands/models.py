@@ -4,6 +4,7 @@ The list and `show` both remember what they fetched (message/model_cache.py), so
 can refuse, before sending, what a model's capabilities say it rejects.
 """
 
+from enum import Enum
 from types import SimpleNamespace
 from typing import Annotated, Any
 
@@ -20,6 +21,22 @@ Examples:
 """
 
 app = typer.Typer(invoke_without_command=True)  # its help is the callback's docstring
+
+
+class Lifecycle(str, Enum):
+    active = "active"
+    deprecated = "deprecated"
+    retired = "retired"
+    all = "all"
+
+
+LifecycleOpt = Annotated[
+    Lifecycle | None,
+    typer.Option(
+        "--lifecycle",
+        help="Only models at this stage (all: retired ones too). Default: active and deprecated, as the API.",
+    ),
+]
 
 OutputOpt = Annotated[
     OutputFormat,
@@ -40,6 +57,7 @@ def models(
         bool,
         typer.Option("--aliases", help="List the aliases -m takes and the ids they stand for (no request)."),
     ] = False,
+    lifecycle: LifecycleOpt = None,
     *,
     flags: SimpleNamespace,
 ) -> None:
@@ -62,7 +80,7 @@ def models(
     from ..errors import UsageError
 
     if ctx.invoked_subcommand is not None:
-        if aliases or output != OutputFormat.text or any(vars(flags).values()):
+        if aliases or output != OutputFormat.text or lifecycle or any(vars(flags).values()):
             raise UsageError(f"give the options after `{ctx.invoked_subcommand}`")
         return
     if aliases:
@@ -70,30 +88,45 @@ def models(
 
         _aliases(Output(), output)
         return
-    _list(flags, output)
+    _list(flags, output, lifecycle)
 
 
 @app.command("list", epilog=EPILOG)
 @message_command(CONNECTION)
-def list_(output: OutputOpt = OutputFormat.text, *, flags: SimpleNamespace) -> None:
+def list_(
+    output: OutputOpt = OutputFormat.text, lifecycle: LifecycleOpt = None, *, flags: SimpleNamespace
+) -> None:
     """The same as `claude models` alone: every model, newest first, with what each accepts.
 
     For the habit `claude log list`, `claude files list` and `claude mcp list` make: a table on
     a terminal, tab-separated lines on stdout in a pipe, -o json the API's objects.
     """
-    _list(flags, output)
+    _list(flags, output, lifecycle)
 
 
-def _list(flags: SimpleNamespace, output: OutputFormat) -> None:
-    """Fetch every model, keep them for the checks before sending, and print them."""
+def _list(flags: SimpleNamespace, output: OutputFormat, lifecycle: Lifecycle | None = None) -> None:
+    """Fetch every model (at the `lifecycle` stage asked for), keep them for the checks before
+    sending, and print them."""
     from .. import config as cfg
     from ..api.exchange import list_all
     from ..render import Output, write_objects
 
     out = Output()
     config = cfg.load_config()
+    # The API's `lifecycle` filter (SDK 2.16 ModelListParams; its query string repeats
+    # `lifecycle[]`): without one it lists the active and deprecated models.
+    stages = [] if lifecycle is None else [x.value for x in Lifecycle if x != Lifecycle.all]
+    stages = stages if lifecycle in (None, Lifecycle.all) else [lifecycle.value]
+    extra = [("lifecycle[]", stage) for stage in stages]
+    from urllib.parse import urlencode
+
     found = _fetch(
-        flags, config, out, "/v1/models?limit=1000", lambda t: list_all(t, "/v1/models"), complete=True
+        flags,
+        config,
+        out,
+        f"/v1/models?{urlencode([('limit', '1000'), *extra])}",
+        lambda t: list_all(t, "/v1/models", extra),
+        complete=lifecycle in (None, Lifecycle.all),  # a part of the list forgets nothing
     )
     if found is None:
         return

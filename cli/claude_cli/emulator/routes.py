@@ -144,7 +144,7 @@ def _count_tokens(emu: Emulator, ex: Exchange, body: Any) -> None:
 
 
 def _models(emu: Emulator, ex: Exchange, body: Any) -> None:
-    ex.json(_page(emu.catalogue.models, ex.query))
+    ex.json(_page(emu.catalogue.listed(ex.query), ex.query))
 
 
 def _model(emu: Emulator, ex: Exchange, body: Any, model: str) -> None:

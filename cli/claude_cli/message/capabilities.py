@@ -14,15 +14,30 @@ from typing import Any
 DEFAULT_MODEL = "claude-sonnet-5-5"
 
 # Short names a user may type for -m. A config file may add its own ([aliases] table).
+# Sources: each model's overview page (platform.claude.com/docs/en/models/NAME/overview, "Model
+# ID"), the models overview, and the anthropic SDK 2.16's ModelParam literals (types/model_param.py).
 ALIASES: dict[str, str] = {
     "opus": "claude-opus-5-5",
     "sonnet": "claude-sonnet-5-5",
     "haiku": "claude-haiku-5-5",
     "mythos": "claude-mythos-5-2",
     "fable": "claude-fable-5-2",
+    "opus-5.5": "claude-opus-5-5",
+    "sonnet-5.5": "claude-sonnet-5-5",
+    "haiku-5.5": "claude-haiku-5-5",
+    "fable-5.2": "claude-fable-5-2",
+    "mythos-5.2": "claude-mythos-5-2",
+    "fable-5.1": "claude-fable-5-1",
+    "mythos-5.1": "claude-mythos-5-1",
+    "fable-5": "claude-fable-5",
+    "mythos-5": "claude-mythos-5",
+    "opus-5": "claude-opus-5",
+    "sonnet-5": "claude-sonnet-5",
+    "mythos-preview": "claude-mythos-preview",
     "opus-4.8": "claude-opus-4-8",
     "opus-4.7": "claude-opus-4-7",
     "opus-4.6": "claude-opus-4-6",
+    "opus-4.5": "claude-opus-4-5",
     "sonnet-4.6": "claude-sonnet-4-6",
     "sonnet-4.5": "claude-sonnet-4-5",
     "haiku-4.5": "claude-haiku-4-5",
@@ -37,6 +52,8 @@ STRUCTURED_OUTPUT = "structured outputs (output_config.format)"
 THINKING_OFF = "turning thinking off (--thinking off)"
 FORCED_TOOL = "forced tool use (--tool-choice any or a tool name)"
 THINKING_OFF_HIGH_EFFORT = "thinking off with effort xhigh or max"
+BETWEEN_TOOLS = "thinking between tool calls only (--thinking between_tools)"
+FAST_MODE = "fast mode (--speed fast)"
 # Taken away only by what the Models API says of a model (`claude models` caches it), never by RULES.
 ADAPTIVE_THINKING = "adaptive thinking (--thinking adaptive)"
 EFFORT = "the effort setting (--effort)"
@@ -50,6 +67,11 @@ EFFORT_LEVELS = ("low", "medium", "high", "xhigh", "max")
 def effort_level(level: str) -> str:
     """The feature name of one effort level (a model may take some levels and not others)."""
     return f"effort {level}"
+
+
+def tool_version(tool_type: str) -> str:
+    """The feature name of one tool version (a model may refuse one version of a tool)."""
+    return f"the tool version {tool_type}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +100,15 @@ class Rule:
 #        replace assistant prefill
 #   F51  models/fable-5-1/migration-guide (Fable 5.1 and Mythos 5.1): thinking disabled and
 #        manual thinking return a 400; tool_choice any / tool returns a 400
+#   F5   anthropics/skills, claude-api skill, "Claude Fable 5 and Claude Mythos 5" (#1294, 2026-06-09)
+#        and "Sonnet 5" (#1373): Fable 5 thinking is always on, an explicit `disabled` returns a
+#        400; `budget_tokens` is "rejected with a 400 on Fable 5"; Mythos 5 "shares Claude Fable
+#        5's specifications" (models/fable-5/overview). No source says Fable 5.0 refuses forced tools.
+#   S55C models/sonnet-5-5/whats-new-sonnet-5-5: "On the Claude API and Google Cloud, the earlier
+#        computer_20251124 computer use tool is not accepted". No page read names a computer use
+#        version another model refuses; `thinking: between_tools` is documented there for Sonnet
+#        5.5 (a rule does not refuse it elsewhere: the Models API's thinking.types.between_tools
+#        decides, via `claude models`).
 RULES: tuple[Rule, ...] = (
     Rule("opus", (4, 7), frozenset({SAMPLING, MANUAL_THINKING})),  # M47
     Rule("opus", (5, 0), frozenset({THINKING_OFF_HIGH_EFFORT}), until=(5, 5)),  # O5
@@ -87,6 +118,9 @@ RULES: tuple[Rule, ...] = (
     Rule("haiku", (5, 0), frozenset({SAMPLING, MANUAL_THINKING})),  # H55 (Haiku 5.x starts at 5.5)
     Rule("fable", (5, 1), frozenset({THINKING_OFF, MANUAL_THINKING, FORCED_TOOL})),  # F51
     Rule("mythos", (5, 1), frozenset({THINKING_OFF, MANUAL_THINKING, FORCED_TOOL})),  # F51
+    Rule("fable", (5, 0), frozenset({THINKING_OFF, MANUAL_THINKING}), until=(5, 1)),  # F5
+    Rule("mythos", (5, 0), frozenset({THINKING_OFF, MANUAL_THINKING}), until=(5, 1)),  # F5
+    Rule("sonnet", (5, 5), frozenset({tool_version("computer_20251124")})),  # S55C
     Rule("*", (4, 6), frozenset({PREFILL})),  # M46; S55, H55 say the same of the 5.5 models
     Rule("mythos", (0, 0), frozenset({PREFILL})),
     Rule("fable", (0, 0), frozenset({PREFILL})),
@@ -128,6 +162,72 @@ class Learned:
 
     capabilities: dict[str, Any]
     fetched: str  # the cache's date, YYYY-MM-DD, for error messages
+    # ModelInfo's lifecycle fields as the API gave them: lifecycle, deprecated_at, retires_at
+    lifecycle: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A model that is no longer simply active (model-deprecations): dates are YYYY-MM-DD."""
+
+    status: str  # "deprecated" (still served, headed for retirement) or "retired" (requests fail)
+    deprecated: str | None  # when it was deprecated (None: no source gives the date)
+    retires: str | None  # the (scheduled) retirement date
+    replacement: str | None  # the recommended replacement
+
+
+# Lifecycle by (family, (major, minor)); a dated snapshot id is its model. Models not listed are
+# active (as the models overview lists them). The dates are the Claude API's (the deprecations
+# page: partner platforms keep their own schedules). Sources:
+#   DEP  platform.claude.com/docs/en/about-claude/model-deprecations, as re-read on 2026-11-26 by
+#        samarthputhraya/Modelpin v0.5.7: claude-opus-4-5-20251101 (and the undated id) deprecated
+#        2026-11-23, tentative retirement 2027-01-22, replacement claude-opus-5-5. The page names
+#        no replacement for claude-mythos-preview and its status there was not in the copy read:
+#        it is left out (active as far as this table knows).
+#   RN   platform.claude.com/docs/en/release-notes/overview (via ottto-ai/ai-provider-watch,
+#        2026-06-15): Claude Sonnet 4 and Claude Opus 4 retired on 2026-06-15, upgrades Sonnet 4.6
+#        and Opus 4.8. Their deprecation date is not in the sources read.
+#   PR   about-claude/pricing: "Claude Opus 4.1 (retired, except on Bedrock and Google Cloud)"; the
+#        claude-api skill (anthropics/skills shared/models.md, 2026-06) gave its retirement date
+#        2026-08-05 and claude-opus-5 as the model to migrate to.
+LIFECYCLE: dict[tuple[str, tuple[int, int]], Lifecycle] = {
+    ("opus", (4, 5)): Lifecycle("deprecated", "2026-11-23", "2027-01-22", "claude-opus-5-5"),  # DEP
+    ("opus", (4, 1)): Lifecycle("retired", None, "2026-08-05", "claude-opus-5"),  # PR
+    ("opus", (4, 0)): Lifecycle("retired", None, "2026-06-15", "claude-opus-4-8"),  # RN
+    ("sonnet", (4, 0)): Lifecycle("retired", None, "2026-06-15", "claude-sonnet-4-6"),  # RN
+}
+
+
+def lifecycle_of(model: str) -> Lifecycle | None:
+    """The table's lifecycle entry for a model id (None: active, or not a model the table knows)."""
+    parsed = parse_model(model)
+    return LIFECYCLE.get(parsed) if parsed else None
+
+
+def lifecycle_warning(model: str, learned: Learned | None, today: str) -> str | None:
+    """One line for a model past its deprecation date (today is YYYY-MM-DD), or None.
+
+    What the Models API said (ModelInfo lifecycle, deprecated_at, retires_at; cached by `claude
+    models`) wins over the table; the replacement comes from the table (the API does not name one).
+    """
+    row = lifecycle_of(model)
+    status, deprecated, retires = (row.status, row.deprecated, row.retires) if row else (None, None, None)
+    said = (learned.lifecycle or {}) if learned is not None else {}
+    if said.get("lifecycle") in ("active", "deprecated", "retired"):
+        status = said["lifecycle"]
+        deprecated = str(said.get("deprecated_at") or "")[:10] or None
+        retires = str(said.get("retires_at") or "")[:10] or None
+    if status == "active" or status is None:
+        return None
+    if status == "deprecated" and deprecated is not None and deprecated > today:
+        return None  # announced, not yet in effect
+    replacement = f"; move to {row.replacement}" if row and row.replacement else ""
+    if status == "retired":
+        when = f" on {retires}" if retires else ""
+        return f"{model} was retired{when}: requests to it fail{replacement}"
+    since = f" since {deprecated}" if deprecated else ""
+    when = f"retires on {retires}" if retires else "has no retirement date yet"
+    return f"{model} is deprecated{since} and {when}{replacement}"
 
 
 def _supported(caps: Any, *path: str) -> bool | None:
@@ -142,14 +242,15 @@ def api_verdicts(caps: dict[str, Any]) -> dict[str, bool]:
     """feature -> rejected, for each feature the Models API's `capabilities` object speaks to.
 
     The object's shape is the API's ModelCapabilities (the anthropic SDK's types.ModelCapabilities):
-    thinking.types.{adaptive,enabled,disabled} ("false exactly when a request that sends it gets a
-    400"), effort.{supported,low..max}, structured_outputs, image_input, pdf_input and
+    thinking.types.{adaptive,enabled,disabled,between_tools} ("false exactly when a request that
+    sends it gets a 400"), effort.{supported,low..max}, structured_outputs, image_input, pdf_input and
     server_tools.{web_search,code_execution}. A key the object lacks gives no verdict.
     """
     paths: dict[str, tuple[str, ...]] = {
         ADAPTIVE_THINKING: ("thinking", "types", "adaptive"),
         MANUAL_THINKING: ("thinking", "types", "enabled"),
         THINKING_OFF: ("thinking", "types", "disabled"),
+        BETWEEN_TOOLS: ("thinking", "types", "between_tools"),
         EFFORT: ("effort",),
         STRUCTURED_OUTPUT: ("structured_outputs",),
         IMAGE_INPUT: ("image_input",),
@@ -164,7 +265,7 @@ def api_verdicts(caps: dict[str, Any]) -> dict[str, bool]:
         if supported is not None:
             out[feature] = not supported
     if _supported(caps, "thinking") is False:  # no thinking at all: only "disabled" is accepted
-        out[ADAPTIVE_THINKING] = out[MANUAL_THINKING] = True
+        out[ADAPTIVE_THINKING] = out[MANUAL_THINKING] = out[BETWEEN_TOOLS] = True
     return out
 
 
@@ -185,6 +286,8 @@ def rejected_features(model: str, learned: Learned | None = None) -> frozenset[s
                 and (rule.until is None or version < rule.until)
             ):
                 out |= rule.rejects
+        if (family, version) not in FAST_MODELS:
+            out.add(FAST_MODE)
     if learned is not None:
         for feature, rejected in api_verdicts(learned.capabilities).items():
             if rejected:
@@ -315,6 +418,30 @@ CLIENT_TOOLS: dict[str, tuple[str, str]] = {
     "bash": ("bash", "bash_20250124"),
     "memory": ("memory", "memory_20250818"),
 }
+
+
+# Fast mode (speed: "fast"), by model: whether it needs the anthropic-beta header. Sources:
+# build-with-claude/fast-mode (2026-12): "available on Claude Fable 5.2, Claude Mythos 5.2, and
+# Claude Opus 5.5 ... in research preview on Claude Opus 5 and deprecated on Claude Opus 4.8"; its
+# Opus 5.5 example sends no beta, and the earlier page and SDK 2.16 (MessageCreateParams.speed:
+# "Some models require the fast-mode-2026-02-01 beta header") name the header. Which of Fable and
+# Mythos 5.2 need it the copy read does not say: the header is sent for them (and for Opus 5, in
+# research preview, as maitham16/ur v1.87.3 also does). Fast mode on Opus 4.8 ended on 2026-11-30
+# ("requests that combine claude-opus-4-8 with speed: fast will return an error":
+# dev.to/nooryasserx, citing the page): a rule refuses it, as it does on every known model not here.
+FAST_MODE_BETA = "fast-mode-2026-02-01"
+FAST_MODELS: dict[tuple[str, tuple[int, int]], bool] = {
+    ("opus", (5, 5)): False,
+    ("opus", (5, 0)): True,
+    ("fable", (5, 2)): True,
+    ("mythos", (5, 2)): True,
+}
+
+
+def fast_mode_beta(model: str) -> str | None:
+    """The beta header `speed: fast` needs on `model` (None: none, or a model without fast mode)."""
+    parsed = parse_model(model)
+    return FAST_MODE_BETA if parsed is not None and FAST_MODELS.get(parsed) else None
 
 
 def filters_dynamically(model: str | None) -> bool:

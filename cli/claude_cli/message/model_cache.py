@@ -57,10 +57,13 @@ def lookup(base_url: str, model: str) -> Learned | None:
     if not isinstance(entry, dict):
         return None
     info, fetched = entry.get("info"), entry.get("fetched_at")
-    caps = info.get("capabilities") if isinstance(info, dict) else None
+    if not isinstance(info, dict):
+        return None
+    caps = info.get("capabilities")
     if not isinstance(caps, dict) or not isinstance(fetched, str):
         return None
-    return Learned(caps, fetched[:10])
+    lifecycle = {k: info.get(k) for k in ("lifecycle", "deprecated_at", "retires_at") if k in info}
+    return Learned(caps, fetched[:10], lifecycle or None)
 
 
 def listed(base_url: str) -> tuple[list[str], str] | None:

@@ -27,11 +27,17 @@ class ThinkingMode(str, Enum):
     adaptive = "adaptive"
     enabled = "enabled"
     off = "off"
+    between_tools = "between_tools"
 
 
 class ThinkingDisplay(str, Enum):
     summarized = "summarized"
     omitted = "omitted"
+
+
+class Speed(str, Enum):
+    standard = "standard"
+    fast = "fast"
 
 
 class Effort(str, Enum):
@@ -103,7 +109,11 @@ def _request_flags(
     ] = None,
     thinking: Annotated[
         ThinkingMode | None,
-        typer.Option("--thinking", help="Extended thinking: adaptive, enabled (needs a budget) or off."),
+        typer.Option(
+            "--thinking",
+            help="Extended thinking: adaptive, enabled (needs a budget), off, or between_tools (off,"
+            " with short updates between tool calls).",
+        ),
     ] = None,
     thinking_budget: Annotated[
         int | None,
@@ -116,6 +126,18 @@ def _request_flags(
         typer.Option("--thinking-display", help="Return thinking summarized or omitted."),
     ] = None,
     effort: Annotated[Effort | None, typer.Option("--effort", help="output_config.effort.")] = None,
+    speed: Annotated[
+        Speed | None,
+        typer.Option(
+            "--speed", help="speed: fast on the models with fast mode (adds its beta where needed)."
+        ),
+    ] = None,
+    diagnose: Annotated[
+        bool,
+        typer.Option(
+            "--diagnose", help="Ask why the prompt cache missed (diagnostics); the reason goes to stderr."
+        ),
+    ] = False,
     task_budget: Annotated[
         int | None,
         typer.Option("--task-budget", help="output_config.task_budget total tokens (adds its beta)."),
@@ -441,6 +463,8 @@ def request_options(
         thinking_budget=flags.thinking_budget,
         thinking_display=flags.thinking_display.value if flags.thinking_display else None,
         effort=flags.effort.value if flags.effort else None,
+        speed=flags.speed.value if getattr(flags, "speed", None) else None,
+        diagnose=bool(getattr(flags, "diagnose", False)),
         task_budget=flags.task_budget,
         mcp_connectors=list(getattr(flags, "mcp_connector", None) or []),
         mcp_connector_token=getattr(flags, "mcp_connector_token", None),

@@ -42,10 +42,12 @@ class RequestOptions:
     top_p: float | None = None
     top_k: int | None = None
     prefill: str | None = None
-    thinking: str | None = None  # adaptive | enabled | off
+    thinking: str | None = None  # adaptive | enabled | off | between_tools
     thinking_budget: int | None = None
     thinking_display: str | None = None  # summarized | omitted
     effort: str | None = None
+    speed: str | None = None  # standard | fast
+    diagnose: bool = False  # diagnostics.previous_message_id (the history's, else null)
     task_budget: int | None = None
     mcp_connectors: list[str] = field(default_factory=list)  # URL, NAME=URL or a config [mcp.NAME]
     mcp_connector_token: str | None = None
@@ -126,6 +128,12 @@ def build_body(
         body["thinking"] = thinking
     if opts.effort is not None:
         body.setdefault("output_config", {})["effort"] = opts.effort
+    if opts.speed is not None:
+        body["speed"] = opts.speed
+    if opts.diagnose:
+        # A continued conversation set the previous answer's id (flow.load_history); a first turn
+        # opts in with null (SDK 2.16 DiagnosticsParam: "Pass null on the first turn").
+        body.setdefault("diagnostics", {"previous_message_id": None})
     if opts.task_budget is not None:
         body.setdefault("output_config", {})["task_budget"] = {"type": "tokens", "total": opts.task_budget}
         if TASK_BUDGET_BETA not in betas:
@@ -138,6 +146,9 @@ def build_body(
 
     for item in opts.params:
         _apply_param(body, item)
+    beta = capabilities.fast_mode_beta(body["model"]) if body.get("speed") == "fast" else None
+    if beta is not None and beta not in betas:
+        betas.append(beta)
     check_ranges(body)
     return body, betas
 
@@ -237,6 +248,8 @@ _FEATURE_FIELDS = {
     capabilities.MANUAL_THINKING: ("thinking",),
     capabilities.ADAPTIVE_THINKING: ("thinking",),
     capabilities.THINKING_OFF: ("thinking",),
+    capabilities.BETWEEN_TOOLS: ("thinking",),
+    capabilities.FAST_MODE: ("speed",),
     capabilities.THINKING_OFF_HIGH_EFFORT: ("thinking", "output_config"),
     capabilities.EFFORT: ("output_config",),
     capabilities.FORCED_TOOL: ("tool_choice",),
@@ -283,6 +296,8 @@ def check_body(
         refuse(capabilities.ADAPTIVE_THINKING, f"; {advice}")
     if capabilities.THINKING_OFF in rejected and thinking.get("type") == "disabled":
         refuse(capabilities.THINKING_OFF, "; lower --effort instead")
+    if capabilities.BETWEEN_TOOLS in rejected and thinking.get("type") == "between_tools":
+        refuse(capabilities.BETWEEN_TOOLS, "; use --thinking adaptive or off")
     effort = (body.get("output_config") or {}).get("effort")
     if (
         capabilities.THINKING_OFF_HIGH_EFFORT in rejected
@@ -310,6 +325,11 @@ def check_body(
     ):
         if feature in rejected and any(t.startswith(prefix) for t in tool_types):
             refuse(feature, f"; drop --server-tool {flag} (or --web)")
+    if body.get("speed") == "fast" and capabilities.FAST_MODE in rejected:
+        refuse(capabilities.FAST_MODE, "; drop --speed fast")
+    for tool_type in tool_types:
+        if capabilities.tool_version(tool_type) in rejected:
+            refuse(capabilities.tool_version(tool_type), "; declare another version of that tool")
     kinds = _input_kinds(messages)
     if capabilities.IMAGE_INPUT in rejected and "image" in kinds:
         refuse(capabilities.IMAGE_INPUT, "; drop the image attachments")
@@ -424,10 +444,12 @@ def _thinking(opts: RequestOptions, show_thinking: bool) -> dict[str, Any] | Non
         if opts.thinking_display is not None:
             raise UsageError("--thinking-display needs --thinking adaptive or enabled")
         return None
-    if mode == "off":
+    if mode in ("off", "between_tools"):
         if opts.thinking_budget is not None or opts.thinking_display is not None:
-            raise UsageError("--thinking off takes no --thinking-budget or --thinking-display")
-        return {"type": "disabled"}
+            raise UsageError(f"--thinking {mode} takes no --thinking-budget or --thinking-display")
+        # between_tools: thinking off, the short updates between tool calls come back as thinking
+        # blocks (SDK 2.16 types.ThinkingConfigBetweenToolsParam: the type alone)
+        return {"type": "disabled" if mode == "off" else "between_tools"}
     out: dict[str, Any] = {"type": mode}
     if mode == "enabled":
         if opts.thinking_budget is None:

@@ -237,7 +237,9 @@ class Budget:
         size = len(orjson.dumps(body.get("messages"))) + len(orjson.dumps(body.get("system") or ""))
         size += len(orjson.dumps(body.get("tools") or []))
         estimate = self.base_tokens + max(size - self.base_bytes, 0) if self.base_tokens else size
-        worst = self.spent + (worst_case(str(body["model"]), estimate, int(body.get("max_tokens") or 0)) or 0)
+        worst = self.spent + (
+            worst_case(str(body["model"]), estimate, int(body.get("max_tokens") or 0), body=body) or 0
+        )
         if worst > self.cap:
             raise CliError(
                 f"--max-cost {usd(self.cap)}: the next request could bring the run to {usd(worst)} "

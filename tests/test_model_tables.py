@@ -1,0 +1,239 @@
+"""The model tables agree with each other: catalogue, capability rules, aliases, prices, lifecycle.
+
+Each table cites its sources (capabilities.py, pricing.py, emulator/models.py); this file holds
+them true to each other, so a model added to one is not forgotten in another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claude_cli import pricing
+from claude_cli.emulator.models import BUILTIN, Catalogue, builtin_models
+from claude_cli.message import capabilities
+from claude_cli.message.capabilities import (
+    ALIASES,
+    LIFECYCLE,
+    RULES,
+    Learned,
+    lifecycle_of,
+    lifecycle_warning,
+    parse_model,
+    rejected_features,
+)
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+CATALOGUE = [m["id"] for m in builtin_models()]
+FAMILIES = {rule.family for rule in RULES} - {"*"}
+
+
+@pytest.mark.parametrize("model", CATALOGUE)
+def test_every_catalogue_model_has_a_row_in_every_table(model: str) -> None:
+    parsed = parse_model(model)
+    assert parsed is not None and parsed[0] in FAMILIES, f"{model}: no capability row"
+    assert pricing.price_of(model) is not None or pricing.NO_PRICE.get(model), f"{model}: no price, no reason"
+    assert not (pricing.price_of(model) and model in pricing.NO_PRICE), f"{model}: priced and 'no price'"
+    row = lifecycle_of(model)
+    if row is None or row.status != "retired":  # a model one can still call has a short name
+        assert model in ALIASES.values(), f"{model}: no alias"
+
+
+def test_every_alias_resolves_to_a_model_one_can_call() -> None:
+    callable_ids = {m["id"] for m in Catalogue().listed({})}
+    for alias, model in ALIASES.items():
+        assert capabilities.resolve_model(alias) == model
+        assert model in callable_ids, (alias, model)
+
+
+def test_prices_lifecycle_and_fast_mode_name_catalogue_models() -> None:
+    keys = {parse_model(m) for m in CATALOGUE}
+    assert set(pricing.PRICES) <= keys, set(pricing.PRICES) - keys
+    assert set(pricing.FAST) <= set(pricing.PRICES)
+    assert set(LIFECYCLE) <= keys
+    assert set(pricing.NO_PRICE) <= set(CATALOGUE)
+    active = {m["id"] for m in builtin_models() if m["lifecycle"] == "active"}
+    for row in LIFECYCLE.values():
+        assert row.replacement in active, row  # the replacement is a model one can move to
+
+
+def test_the_catalogue_says_what_the_rules_say() -> None:
+    for info in builtin_models():
+        rejected = rejected_features(info["id"])
+        types = info["capabilities"]["thinking"]["types"]
+        assert types["disabled"]["supported"] is (capabilities.THINKING_OFF not in rejected), info["id"]
+        assert types["enabled"]["supported"] is (capabilities.MANUAL_THINKING not in rejected), info["id"]
+        assert info["lifecycle"] == (
+            lifecycle_of(info["id"]).status if lifecycle_of(info["id"]) else "active"
+        )
+    assert len({row[0] for row in BUILTIN}) == len(BUILTIN)
+
+
+def test_readme_names_the_models_without_a_price() -> None:
+    section = README.split("### Cost in dollars", 1)[1].split("\n### ", 1)[0]
+    for model in pricing.NO_PRICE:
+        assert model in section, model
+
+
+@pytest.mark.parametrize(
+    ("model", "learned", "today", "expected"),
+    [
+        (
+            "claude-opus-4-5",
+            None,
+            "2026-12-02",
+            "claude-opus-4-5 is deprecated since 2026-11-23 and retires on 2027-01-22;"
+            " move to claude-opus-5-5",
+        ),
+        (
+            "claude-opus-4-5-20251101",
+            None,
+            "2026-12-02",
+            "claude-opus-4-5-20251101 is deprecated since 2026-11-23 and retires on 2027-01-22; move to"
+            " claude-opus-5-5",
+        ),
+        ("claude-opus-4-5", None, "2026-11-22", None),  # announced, not yet in effect
+        (
+            "claude-sonnet-4-0",
+            None,
+            "2026-12-02",
+            "claude-sonnet-4-0 was retired on 2026-06-15: requests to it fail; move to claude-sonnet-4-6",
+        ),
+        ("claude-opus-5-5", None, "2026-12-02", None),
+        ("claude-nova-1", None, "2026-12-02", None),
+        # What the Models API said wins over the table (dates, and even the status).
+        (
+            "claude-opus-5",
+            Learned(
+                {},
+                "2026-12-01",
+                {
+                    "lifecycle": "deprecated",
+                    "deprecated_at": "2026-11-30T00:00:00Z",
+                    "retires_at": "2027-05-01T00:00:00Z",
+                },
+            ),
+            "2026-12-02",
+            "claude-opus-5 is deprecated since 2026-11-30 and retires on 2027-05-01",
+        ),
+        ("claude-opus-4-5", Learned({}, "2026-12-01", {"lifecycle": "active"}), "2026-12-02", None),
+    ],
+)
+def test_lifecycle_warning(model: str, learned: Learned | None, today: str, expected: str | None) -> None:
+    assert lifecycle_warning(model, learned, today) == expected
+
+
+def test_deprecated_model_warns_once_and_still_sends(cli, emu) -> None:
+    run = cli("ask", "-m", "opus-4.5", "hi")
+    assert run.code == 0 and run.stdout == "You said: hi"
+    assert run.stderr == (
+        "claude: warning: claude-opus-4-5 is deprecated since 2026-11-23 and retires on 2027-01-22;"
+        " move to claude-opus-5-5\n"
+    )
+    assert len(emu.message_requests) == 1
+    assert cli("ask", "-m", "opus-5.5", "hi").stderr == ""
+
+
+def test_the_cached_lifecycle_decides_the_warning(cli, emu) -> None:
+    info = {**next(m for m in builtin_models() if m["id"] == "claude-opus-5")}
+    info.update(
+        lifecycle="deprecated", deprecated_at="2026-11-01T00:00:00Z", retires_at="2027-02-01T00:00:00Z"
+    )
+    emu.catalogue.models = [info if m["id"] == info["id"] else m for m in emu.catalogue.models]
+    assert cli("ask", "-m", "opus-5", "hi").stderr == ""  # nothing cached yet, the table says active
+    assert cli("models").code == 0
+    run = cli("ask", "-m", "opus-5", "hi")
+    assert (
+        run.stderr
+        == "claude: warning: claude-opus-5 is deprecated since 2026-11-01 and retires on 2027-02-01\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "tool", "refused"),
+    [
+        ("claude-sonnet-5-5", "computer_20251124", True),
+        ("claude-sonnet-5", "computer_20251124", False),
+        ("claude-opus-5-5", "computer_20251124", False),
+    ],
+)
+def test_tool_versions_a_model_refuses(model: str, tool: str, refused: bool) -> None:
+    from claude_cli.errors import UsageError
+    from claude_cli.message.request import check_body
+
+    body = {
+        "model": model,
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": [{"type": tool, "name": "computer", "display_width_px": 800, "display_height_px": 600}],
+    }
+    if refused:
+        with pytest.raises(UsageError, match=f"rejects the tool version {tool}"):
+            check_body(body)
+    else:
+        check_body(body)
+
+
+def test_between_tools_follows_the_models_api() -> None:
+    from claude_cli.errors import UsageError
+    from claude_cli.message.request import check_body
+
+    body = {
+        "model": "claude-haiku-5-5",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+        "thinking": {"type": "between_tools"},
+    }
+    check_body(body)  # no rule refuses it: the API decides
+    caps = next(m for m in builtin_models() if m["id"] == "claude-haiku-5-5")["capabilities"]
+    with pytest.raises(UsageError, match="between tool calls"):
+        check_body(body, Learned(caps, "2026-12-02"))
+    sonnet = next(m for m in builtin_models() if m["id"] == "claude-sonnet-5-5")["capabilities"]
+    check_body({**body, "model": "claude-sonnet-5-5"}, Learned(sonnet, "2026-12-02"))
+
+
+# What each rule's feature is called in the README's model-rules table.
+_README_WORDS = {
+    capabilities.SAMPLING: "`temperature`",
+    capabilities.MANUAL_THINKING: "manual thinking",
+    capabilities.THINKING_OFF: "thinking off",
+    capabilities.FORCED_TOOL: "forced tool use",
+    capabilities.THINKING_OFF_HIGH_EFFORT: "`--effort xhigh`",
+    capabilities.PREFILL: "assistant prefill",
+    capabilities.MID_SYSTEM: '`role: "system"`',
+    capabilities.STRUCTURED_OUTPUT: "structured outputs",
+    capabilities.tool_version("computer_20251124"): "`computer_20251124`",
+}
+
+
+def test_readme_model_rules_table_has_a_row_for_every_rule() -> None:
+    section = README.split("### Model rules, checked before sending", 1)[1].split("\n\n", 3)[2]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    for rule in RULES:
+        for feature in rule.rejects:
+            family = "every" if rule.family == "*" else rule.family.capitalize()
+            hits = [
+                r for r in rows if _README_WORDS[feature] in r.split("|")[2] and family in r.split("|")[1]
+            ]
+            assert hits, (rule, feature)
+
+
+def test_models_lifecycle_filter(cli, emu) -> None:
+    def ids(*args: str) -> list[str]:
+        run = cli("models", *args)
+        assert run.code == 0, run
+        return [line.split("\t")[0] for line in run.stdout.splitlines()]
+
+    default = ids()
+    assert "claude-opus-4-5" in default and "claude-sonnet-4-0" not in default
+    assert ids("--lifecycle", "deprecated") == ["claude-opus-4-5"]
+    assert ids("--lifecycle", "retired") == ["claude-opus-4-1", "claude-opus-4-0", "claude-sonnet-4-0"]
+    assert set(ids("--lifecycle", "all")) == set(default) | {
+        "claude-opus-4-1",
+        "claude-opus-4-0",
+        "claude-sonnet-4-0",
+    }
+    assert set(ids("list", "--lifecycle", "active")) == set(default) - {"claude-opus-4-5"}
+    line = next(x for x in cli("models", "--lifecycle", "deprecated").stdout.splitlines())
+    assert "Claude Opus 4.5 [deprecated, retires 2027-01-22]" in line
