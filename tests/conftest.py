@@ -62,13 +62,20 @@ def count_lines(tmp_path: Path) -> str:
 def emu() -> Iterator[Emulator]:
     with Emulator(api_key=KEY) as server:
         yield server
-    # The SDK is the oracle: every Messages body the real command sent in the test must
-    # validate against the SDK's own request types.
+    # The SDK is the oracle: every Messages body the real command sent in the test and the API
+    # would take must validate against the SDK's own request types, under the version it was
+    # sent with (a body the emulator refuses, as the API would, was a test of that refusal).
+    from claude_cli.emulator.rules import MESSAGE_RULES, MESSAGES, ApiProblem, check
+
     from .sdk_oracle import validate_with_sdk
 
     for rec in server.message_requests:
         if isinstance(rec.body, dict) and rec.body.get("messages"):
-            validate_with_sdk(rec.body)
+            try:
+                check(MESSAGE_RULES, server.call(MESSAGES, rec.headers, rec.body))
+            except ApiProblem:
+                continue
+            validate_with_sdk(rec.body, rec.headers.get("anthropic-version", ""))
 
 
 @pytest.fixture

@@ -21,8 +21,14 @@ def sdk_adapter(stream: bool) -> tuple[Any, frozenset[str]]:
     return TypeAdapter(kind), frozenset(kind.__required_keys__ | kind.__optional_keys__)
 
 
-def validate_with_sdk(body: dict[str, Any]) -> None:
-    """Validate against the SDK's own request types; every key must be one the SDK knows."""
+def validate_with_sdk(body: dict[str, Any], version: str = "") -> None:
+    """Validate against the SDK's own request types; every key must be one the SDK knows (the
+    sampling keys only under API version 2023-06-01, which still takes them), and nothing in it
+    may be what the version refuses."""
+    from claude_cli import versions
+
     adapter, keys = sdk_adapter(bool(body.get("stream")))
     adapter.validate_python(body)
-    assert set(body) <= keys | SAMPLING_KEYS, set(body) - keys
+    allowed = keys | (SAMPLING_KEYS if version == versions.V2023 else frozenset())
+    assert set(body) <= allowed, set(body) - allowed
+    assert versions.problems(body, version) == [], (version, versions.problems(body, version))

@@ -24,6 +24,15 @@ def test_speed_fast_on_a_model_without_it_is_refused(cli, emu, model: str) -> No
     assert emu.message_requests == []
 
 
+def test_fast_usage_is_priced_at_the_fast_rate(cli, emu) -> None:
+    fast = cli("ask", "-m", "opus-5.5", "--speed", "fast", "--usage", "hi")
+    standard = cli("ask", "-m", "opus-5.5", "--usage", "hi")
+    assert emu.message_requests[-2].body["speed"] == "fast"
+    # The emulator echoes speed in usage, as the API does; 8 in, 3 out at $4 / $20, doubled.
+    assert fast.stderr.endswith(f"cost: ${(8 * 4 + 3 * 20) * 2 / 1e6:.6f}\n"), fast.stderr
+    assert standard.stderr.endswith(f"cost: ${(8 * 4 + 3 * 20) / 1e6:.6f}\n"), standard.stderr
+
+
 def test_diagnose_asks_with_the_previous_answer_and_prints_the_reason(cli, emu) -> None:
     first = cli("ask", "--diagnose", "hi")
     assert first.code == 0, first

@@ -423,6 +423,9 @@ def test_schema_mismatch_is_an_error_and_prints_nothing(cli, emu, answer, messag
 
 def test_schema_for_a_model_without_structured_outputs_uses_a_forced_tool(cli, emu, tmp_path: Path) -> None:
     (tmp_path / "city.json").write_text(CITY)
+    # Sonnet 4 is retired on the Claude API; an endpoint that still serves it (partner platforms
+    # keep their own schedules) is where a model without structured outputs can still be called.
+    next(m for m in emu.catalogue.models if m["id"] == "claude-sonnet-4-0")["lifecycle"] = "active"
     emu.enqueue(calls(tool_use("json_answer", {"city": "Rome"})))
     run = cli(
         "ask", "-m", "claude-sonnet-4-0", "--schema", str(tmp_path / "city.json"), "where is the Colosseum?"

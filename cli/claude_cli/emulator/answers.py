@@ -140,8 +140,15 @@ def build_message(state: State, body: dict[str, Any], reply: Reply) -> dict[str,
     if cached:  # cached tokens are not counted again as input_tokens, as the API reports them
         usage["input_tokens"] = max(0, usage["input_tokens"] - sum(cached.values()))
         usage.update(cached)
+    # Echoed as the API reports them (SDK 2.16 types.Usage: speed, inference_geo).
+    if body.get("speed") is not None:
+        usage["speed"] = body["speed"]
+    if body.get("inference_geo") is not None:
+        usage["inference_geo"] = body["inference_geo"]
+    message_id = state.new_id("msg")
+    state.prompts[message_id] = _prompt(body)
     message = {
-        "id": state.new_id("msg"),
+        "id": message_id,
         "type": "message",
         "role": "assistant",
         "model": body.get("model", "claude-emulator"),
@@ -153,7 +160,45 @@ def build_message(state: State, body: dict[str, Any], reply: Reply) -> dict[str,
     }
     if reply.container is not None:
         message["container"] = reply.container
+    if isinstance(body.get("diagnostics"), dict):
+        message["diagnostics"] = diagnose(state, body, body["diagnostics"].get("previous_message_id"))
     return message
+
+
+# What a cache miss reason compares (SDK 2.16 types.CacheMiss*: model or speed, system, tools,
+# messages; another prompt-affecting setting, such as thinking or tool_choice, is "unavailable").
+_OTHER = ("thinking", "tool_choice", "output_config", "context_management")
+
+
+def _prompt(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "model": (body.get("model"), body.get("speed") or "standard"),
+        "system": body.get("system"),
+        "tools": body.get("tools"),
+        "messages": list(body.get("messages") or []),
+        "other": [body.get(k) for k in _OTHER],
+        "tokens": count_input_tokens(body),
+    }
+
+
+def diagnose(state: State, body: dict[str, Any], previous_id: Any) -> dict[str, Any] | None:
+    """The Message's `diagnostics`: why the cache could not reuse `previous_id`'s prompt prefix,
+    or None when nothing diverged (and on a first turn, which names no previous message)."""
+    if previous_id is None:
+        return None
+    before = state.prompts.get(str(previous_id))
+    if before is None:
+        return {"cache_miss_reason": {"type": "previous_message_not_found"}}
+    now = _prompt(body)
+    missed = {"cache_missed_input_tokens": before["tokens"]}
+    for key, kind in (("model", "model_changed"), ("system", "system_changed"), ("tools", "tools_changed")):
+        if now[key] != before[key]:
+            return {"cache_miss_reason": {"type": kind, **missed}}
+    if now["messages"][: len(before["messages"])] != before["messages"]:
+        return {"cache_miss_reason": {"type": "messages_changed", **missed}}
+    if now["other"] != before["other"]:
+        return {"cache_miss_reason": {"type": "unavailable"}}
+    return None
 
 
 def cache_usage(state: State, body: dict[str, Any]) -> dict[str, int]:

@@ -63,7 +63,7 @@ class Batches:
     """Message Batches held by the emulator."""
 
     def __init__(self, answer: Any, new_id: Any, seconds: float = 0.2) -> None:
-        self.answer = answer  # body -> ("succeeded", message) | ("errored", error object)
+        self.answer = answer  # (body, api version) -> ("succeeded", message) | ("errored", error object)
         self.new_id = new_id
         self.seconds = seconds
         self._lock = threading.Lock()
@@ -72,7 +72,7 @@ class Batches:
         ] = {}  # id -> {"batch": {...}, "requests": [...], "results": [...]}
         self.on_change: Any = None  # (id, item) -> None after a batch is created, cancelled or ended
 
-    def create(self, body: Any, base_url: str) -> tuple[int, dict[str, Any]]:
+    def create(self, body: Any, base_url: str, api_version: str = "") -> tuple[int, dict[str, Any]]:
         requests = body.get("requests") if isinstance(body, dict) else None
         if not isinstance(requests, list) or not requests:
             return 400, _error("requests: at least one request is required")
@@ -116,6 +116,7 @@ class Batches:
                 "requests": requests,
                 "results": [],
                 "due": now + self.seconds,
+                "api_version": api_version,
             }
             self._changed(batch_id)
         return 200, self.get(batch_id, base_url)
@@ -166,7 +167,7 @@ class Batches:
             if canceled:
                 result: dict[str, Any] = {"type": "canceled"}
             else:
-                kind, value = self.answer(request["params"])
+                kind, value = self.answer(request["params"], item.get("api_version", ""))
                 result = (
                     {"type": kind, "message": value}
                     if kind == "succeeded"

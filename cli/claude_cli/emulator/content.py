@@ -82,9 +82,7 @@ def _check_source(btype: str, source: Any, files: dict[str, dict[str, Any]], bet
         url = source.get("url")
         ok = isinstance(url, str) and url.startswith(("http://", "https://"))
         return None if ok else f"{btype}.source.url: must be an http(s) URL"
-    if stype == "file":
-        if FILES_BETA not in betas:
-            return f"{btype}.source: file sources need the anthropic-beta header {FILES_BETA}"
+    if stype == "file":  # the Files API is GA without its beta header since 2026-08-27 (versions.py)
         file_id = source.get("file_id")
         if file_id not in files:
             return f"{btype}.source.file_id: file not found: {file_id}"

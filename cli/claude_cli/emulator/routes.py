@@ -31,7 +31,6 @@ from urllib.parse import unquote
 import orjson
 
 from .answers import answer_for, count_input_tokens
-from .content import FILES_BETA
 from .faults import play
 from .handler import Exchange
 from .rules import (
@@ -213,7 +212,8 @@ def _file_part(content_type: str, raw: bytes) -> tuple[str, str, bytes] | None:
 
 
 def _create_batch(emu: Emulator, ex: Exchange, body: Any) -> None:
-    status, answer = emu.batches.create(body, emu.url)
+    # its requests are judged, when it runs, under the version it was created with
+    status, answer = emu.batches.create(body, emu.url, ex.headers.get("anthropic-version", ""))
     ex.json(answer, status)
 
 
@@ -277,11 +277,11 @@ ROUTES: tuple[Route, ...] = (
     route("POST", "/v1/messages/count_tokens", _count_tokens),
     route("GET", "/v1/models", _models),
     route("GET", "/v1/models/(?P<model>.+)", _model),
-    route("POST", "/v1/files", _upload, json=False, beta=FILES_BETA),
-    route("GET", "/v1/files", _files, beta=FILES_BETA),
-    route("GET", f"/v1/files/(?P<file_id>{_ID})", _file, beta=FILES_BETA),
-    route("GET", f"/v1/files/(?P<file_id>{_ID})/content", _file_content, beta=FILES_BETA),
-    route("DELETE", f"/v1/files/(?P<file_id>{_ID})", _delete_file, beta=FILES_BETA),
+    route("POST", "/v1/files", _upload, json=False),
+    route("GET", "/v1/files", _files),
+    route("GET", f"/v1/files/(?P<file_id>{_ID})", _file),
+    route("GET", f"/v1/files/(?P<file_id>{_ID})/content", _file_content),
+    route("DELETE", f"/v1/files/(?P<file_id>{_ID})", _delete_file),
     route("POST", "/v1/messages/batches", _create_batch),
     route("POST", f"/v1/messages/batches/(?P<batch_id>{_ID})/cancel", _cancel_batch),
     route("GET", "/v1/messages/batches", _batches),

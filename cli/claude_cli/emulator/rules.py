@@ -19,8 +19,8 @@ the API version or on a model's capabilities is still one row:
   Rule(check, lacking=SAMPLING)     only for models whose capabilities lack sampling
                                     (message/capabilities.py names the features)
   Rule(check, since="2026-10-21")   only for requests with anthropic-version >= that date
-                                    (`until` bounds it above); a batch's requests carry no
-                                    version header, so version rows do not apply to them
+                                    (`until` bounds it above); a batch's requests are judged
+                                    under the version the batch was created with
   Rule(check, on=LIVE)              only on POST /v1/messages
 A new rule is a function `(call) -> message | None` and a row at the place the API checks it.
 """
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .. import versions
 from ..content import blocks
 from ..message.capabilities import (
     ADAPTIVE_THINKING,
@@ -39,6 +40,7 @@ from ..message.capabilities import (
     DYNAMIC_FILTERING,
     EFFORT,
     EFFORT_LEVELS,
+    FAST_MODE,
     FORCED_TOOL,
     IMAGE_INPUT,
     MANUAL_THINKING,
@@ -51,9 +53,12 @@ from ..message.capabilities import (
     WEB_SEARCH_TOOL,
     Learned,
     effort_level,
+    fast_mode_beta,
     filters_dynamically,
     is_prefill,
+    parse_model,
     rejected_features,
+    tool_version,
 )
 from .content import FILES_BETA, check_blocks, check_tools
 from .models import Catalogue
@@ -160,8 +165,12 @@ def _credentials(call: Call) -> str | None:
 
 
 def _the_key(call: Call) -> str | None:
-    if call.api_key is not None and call.headers.get("x-api-key") != call.api_key:
-        return "invalid x-api-key"
+    """The key as x-api-key or as `Authorization: Bearer` (SDK 2.x sends the latter; with both,
+    the API uses x-api-key: qiita.com/Synthorai/items/01a0067e88747257a4e6, versions.py MIG)."""
+    bearer = call.headers.get("authorization", "")
+    key = call.headers.get("x-api-key") or (bearer[7:] if bearer.startswith("Bearer ") else None)
+    if call.api_key is not None and key != call.api_key:
+        return "invalid x-api-key" if call.headers.get("x-api-key") else "invalid bearer token"
     return None
 
 
@@ -388,6 +397,57 @@ def _sampling(call: Call) -> str | None:
     return None
 
 
+# What API version 2026-10-21 refuses (versions.py, one table with the client): a sampling
+# parameter in the API's words ("temperature: Extra inputs are not permitted", versions.py ERR);
+# the other two in the emulator's own (no source gives the API's).
+def _removed_in_version(call: Call) -> str | None:
+    for problem in versions.problems(call.body, call.version):
+        if problem.message is None:
+            return f"{problem.field}: Extra inputs are not permitted"
+        if problem.field == "document":
+            return f"messages.{problem.message}: document blocks are not accepted in assistant messages"
+        return f"messages.{problem.message}: citations on text blocks are not accepted in user messages"
+    return None
+
+
+def _fast_mode(call: Call) -> str | None:
+    return "speed: fast mode is not supported for this model." if call.body.get("speed") == "fast" else None
+
+
+def _fast_mode_beta(call: Call) -> str | None:
+    beta = fast_mode_beta(str(call.body.get("model"))) if call.body.get("speed") == "fast" else None
+    if beta is not None and beta not in call.betas:
+        return f"speed: fast mode on this model needs the anthropic-beta header {beta}"
+    return None
+
+
+def _inference_geo(call: Call) -> str | None:
+    """inference_geo: Opus 4.6 and later ("Requests with inference_geo on legacy models return a
+    400": manage-claude/data-residency); "global" or "us"."""
+    geo = call.body.get("inference_geo")
+    if geo is None:
+        return None
+    parsed = parse_model(str(call.body.get("model")))
+    if parsed is not None and parsed[1] < (4, 6) and parsed[1] != (0, 0):
+        return "inference_geo is not supported for this model."
+    return None if geo in ("global", "us") else f"inference_geo: unknown geography {geo!r}"
+
+
+def _tool_versions(call: Call) -> str | None:
+    for tool in call.body.get("tools") or []:
+        kind = str(tool.get("type", "")) if isinstance(tool, dict) else ""
+        if tool_version(kind) in call.rejected:
+            return f"tools: {kind} is not supported for this model."
+    return None
+
+
+def _retired(call: Call) -> str | None:
+    info = call.catalogue.get(call.body["model"])
+    if info is not None and info.get("lifecycle") == "retired":
+        return f"model: {call.body['model']} was retired"
+    return None
+
+
 def _manual_thinking(call: Call) -> str | None:
     if _thinking(call) == "enabled":
         return (
@@ -451,6 +511,7 @@ def _context_window(call: Call) -> str | None:
 MESSAGE_RULES: tuple[Rule, ...] = (
     Rule(_model_given),
     Rule(_model_known, 404, "not_found_error"),
+    Rule(_retired, 404, "not_found_error"),
     Rule(_max_tokens, on=SENT),
     Rule(_thinking_settings),
     Rule(_effort_setting),
@@ -471,6 +532,11 @@ MESSAGE_RULES: tuple[Rule, ...] = (
     Rule(_any_system, lacking=MID_SYSTEM),
     Rule(_system_after_user),
     Rule(_sampling, lacking=SAMPLING),
+    Rule(_removed_in_version, since=versions.V2026),
+    Rule(_fast_mode, lacking=FAST_MODE),
+    Rule(_fast_mode_beta),
+    Rule(_inference_geo),
+    Rule(_tool_versions),
     Rule(_manual_thinking, lacking=MANUAL_THINKING),
     Rule(_thinking_off, lacking=THINKING_OFF),
     Rule(_thinking_off_high_effort, lacking=THINKING_OFF_HIGH_EFFORT),

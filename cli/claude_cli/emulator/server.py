@@ -125,10 +125,12 @@ class Emulator:
         }
         return Call(endpoint, headers, body, **{**settings, **over})
 
-    def batch_answer(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """One batch request's result: ("succeeded", Message) or ("errored", error response)."""
+    def batch_answer(self, params: dict[str, Any], api_version: str = "") -> tuple[str, dict[str, Any]]:
+        """One batch request's result: ("succeeded", Message) or ("errored", error response),
+        judged under the API version the batch was created with (none: a batch kept from before)."""
+        headers = {"anthropic-version": api_version} if api_version else {}
         try:
-            check(MESSAGE_RULES, self.call(BATCH, {}, params, betas=BATCH_BETAS))
+            check(MESSAGE_RULES, self.call(BATCH, headers, params, betas=BATCH_BETAS))
         except ApiProblem as problem:
             return "errored", problem.error()
         return "succeeded", build_message(self.state, params, default_reply(params))

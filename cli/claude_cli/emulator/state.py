@@ -37,6 +37,9 @@ class State:
         self.file_data: dict[str, bytes] = {}
         self.cache: set[bytes] = set()  # prompt-cache prefixes written so far
         self.containers: set[str] = set()  # code execution containers made (server_tools.py)
+        # The prompt of each answer, by message id, for diagnostics.previous_message_id (answers.py;
+        # in memory only: a kept state_dir does not carry them to the next process).
+        self.prompts: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         if state_dir is not None:
