@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_cli.context import RunContext
 from claude_cli.tools.client import BashTool, FileTool
 from claude_cli.tools.consent import Consent, Request, parse_rule, path_glob
 from claude_cli.tools.editor import Editor
@@ -341,7 +342,7 @@ def test_memory_commands_work_as_the_sdk_local_tool(tmp_path: Path) -> None:
 
 @pytest.fixture
 def shell(tmp_path: Path):
-    sh = Shell(str(tmp_path), timeout=10)
+    sh = Shell(RunContext(), str(tmp_path), timeout=10)
     yield sh
     sh.kill()
 
@@ -395,7 +396,7 @@ def test_bounded_keeps_everything_under_the_limit() -> None:
 
 
 def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
-    sh = Shell(str(tmp_path), timeout=1)
+    sh = Shell(RunContext(), str(tmp_path), timeout=1)
     try:
         run = bash(sh, {"command": "sleep 300 & echo $! > bg.pid; sleep 300"})
         assert run.timed_out and run.is_error and "timed out after 1 seconds" in run.text
@@ -438,12 +439,12 @@ def test_the_sandbox_keeps_writes_in_the_workspace_and_the_network_out(tmp_path:
     from claude_cli.tools.shell import check_sandbox
 
     try:
-        prefix = check_sandbox(str(tmp_path), net=False)
+        prefix = check_sandbox(RunContext(), str(tmp_path), net=False)
     except UsageError as exc:
         pytest.skip(f"bubblewrap cannot run here: {exc}")
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     outside.mkdir()
-    sh = Shell(str(tmp_path), timeout=20, sandbox=prefix)
+    sh = Shell(RunContext(), str(tmp_path), timeout=20, sandbox=prefix)
     try:
         assert bash(sh, {"command": "touch inside && echo ok"}).text == "ok\n"
         run = bash(sh, {"command": "touch /etc/claude-sandbox-test"})
@@ -584,7 +585,7 @@ def test_a_directory_the_tools_may_not_read_is_an_error_result_not_a_crash(
 
 def test_bash_that_cannot_start_is_an_error_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no bash on it
-    sh = Shell(str(tmp_path), timeout=5)
+    sh = Shell(RunContext(), str(tmp_path), timeout=5)
     run = bash(sh, {"command": "true"})
     assert run.is_error and run.text.startswith("Error: cannot start bash:")
 

@@ -420,7 +420,8 @@ def test_platform_keys_and_gateway_headers_stay_out_of_child_environments(clean)
     from claude_cli.config import resolve_headers
     from claude_cli.tools.programs import child_env
 
-    resolve_headers(["X-Gateway-Key: gw-secret-9", "X-Team: a"])
+    secrets: set[str] = set()  # the run's (context.RunContext.secrets)
+    resolve_headers(["X-Gateway-Key: gw-secret-9", "X-Team: a"], {}, secrets)
     base = {
         "AWS_BEARER_TOKEN_BEDROCK": "b",
         "ANTHROPIC_FOUNDRY_API_KEY": "f",
@@ -430,7 +431,7 @@ def test_platform_keys_and_gateway_headers_stay_out_of_child_environments(clean)
         "TEAM": "a",
         "AWS_ACCESS_KEY_ID": AKID,
     }
-    assert child_env(base) == {"TEAM": "a", "AWS_ACCESS_KEY_ID": AKID}
+    assert child_env(base, secrets) == {"TEAM": "a", "AWS_ACCESS_KEY_ID": AKID}
 
 
 def test_a_signature_for_another_region_is_refused_by_the_front(cli, bedrock, monkeypatch) -> None:

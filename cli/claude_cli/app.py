@@ -13,10 +13,11 @@ from typing import Any
 
 import click
 import typer
-from typer.core import TyperGroup
 
 from . import __version__
+from .context import RunContext
 from .errors import INTERRUPTED_NOTE, CliError, Exit, Terminated
+from .typer_help import App, HelpGroup
 
 
 class PipeClosed(Exception):
@@ -27,7 +28,7 @@ class Interrupted(Exception):
     """Ctrl-C. Caught before click sees the KeyboardInterrupt (click would print a stray newline)."""
 
 
-class ClaudeGroup(TyperGroup):
+class ClaudeGroup(HelpGroup):
     """The root command: runs the command and maps every outcome to the documented exit status."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -48,13 +49,16 @@ class ClaudeGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        run = RunContext()  # this run's state; commands receive it as click's ctx.obj
         code = guarded(
+            run,
             lambda: super(ClaudeGroup, self).main(
                 args=argv,
                 prog_name=prog_name or "claude",
                 complete_var=complete_var,
                 standalone_mode=False,
                 windows_expand_args=windows_expand_args,
+                obj=run,
                 **extra,
             ),
             debug="--debug" in argv,
@@ -64,18 +68,23 @@ class ClaudeGroup(TyperGroup):
         return code
 
 
-def guarded(run: Any, *, debug: bool = False) -> int:
-    """Run the CLI; return its exit status. Errors become one line on stderr (a traceback with --debug)."""
-    from . import flow
-
-    flow.reset_current()
+def guarded(run: RunContext, command: Any, *, debug: bool = False) -> int:
+    """Run the CLI; return its exit status. Errors become one line on stderr (a traceback with
+    --debug). Whatever happens, the run's context is closed at the end (RunContext.close)."""
     try:
-        code = int(run() or 0)
+        return _reported(run, command, debug)
+    finally:
+        run.close()
+
+
+def _reported(run: RunContext, command: Any, debug: bool) -> int:
+    try:
+        code = int(command() or 0)
         if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
-            _note(INTERRUPTED_NOTE)
+            _note(run, INTERRUPTED_NOTE)
         return code
     except CliError as exc:
-        _error(exc.message, debug)
+        _error(run, exc.message, debug)
         if exc.message.startswith("cannot write to stdout"):
             _silence_stdout()  # the interpreter's last flush must not fail a second time
         return int(exc.exit_code)
@@ -86,28 +95,32 @@ def guarded(run: Any, *, debug: bool = False) -> int:
         return int(Exit.USAGE)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "claude"
-        _error(f"{usage_message(exc)} (see '{where} --help')", debug)
+        _error(run, f"{usage_message(exc)} (see '{where} --help')", debug)
         return int(Exit.USAGE)
     except (click.Abort, KeyboardInterrupt, Interrupted) as exc:
-        _interrupted()
+        _interrupted(run)
         if not getattr(exc.__cause__ or exc, "said", False):  # the command said it already
-            _note(INTERRUPTED_NOTE)
+            _note(run, INTERRUPTED_NOTE)
         return int(Exit.INTERRUPTED)
     except Terminated:
-        _interrupted()
+        _interrupted(run)
         return int(Exit.TERMINATED)
     except (PipeClosed, BrokenPipeError):
         _silence_stdout()
         return int(Exit.BROKEN_PIPE)
     except click.ClickException as exc:
-        _error(exc.format_message(), debug)
+        _error(run, exc.format_message(), debug)
         return int(exc.exit_code)
     except Exception as exc:
         storage = _storage_failure(exc)
         if storage is not None:
-            _error(storage, debug)
+            _error(run, storage, debug)
             return int(Exit.FAILURE)
-        _error(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)", debug)
+        _error(
+            run,
+            f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)",
+            debug,
+        )
         return int(Exit.FAILURE)
 
 
@@ -152,33 +165,27 @@ def usage_message(exc: click.UsageError) -> str:
     return text
 
 
-def _note(text: str) -> None:
+def _note(run: RunContext, text: str) -> None:
     """A closing note on stderr, after ending a partly printed answer's line on a terminal."""
-    from . import flow
-
-    out = flow.current_output()
+    out = run.output
     if out is not None:
         out.note(text)
     else:
         print(text, file=sys.stderr, flush=True)
 
 
-def _interrupted() -> None:
+def _interrupted(run: RunContext) -> None:
     """Leave the terminal clean after Ctrl-C or SIGTERM (the printed answer stays)."""
-    from . import flow
-
-    out = flow.current_output()
+    out = run.output
     if out is not None:
         with contextlib.suppress(OSError, ValueError):
             out.interrupted()
 
 
-def _error(message: str, debug: bool) -> None:
-    from . import flow
-
+def _error(run: RunContext, message: str, debug: bool) -> None:
     if debug:
         traceback.print_exc(file=sys.stderr)
-    out = flow.current_output()
+    out = run.output
     if out is not None:
         out.error(message)
     else:
@@ -248,8 +255,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     """
     import importlib
 
-    _fix_typer_help()
-    app = typer.Typer(
+    app = App(
         name="claude",
         cls=ClaudeGroup,
         help="The Anthropic Messages API from the shell: pipe text in, get answers or raw events out.",
@@ -276,67 +282,6 @@ def build_app(only: str | None = None) -> typer.Typer:
         else:
             app.command(name, epilog=module.EPILOG)(target)
     return app
-
-
-def format_commands(self: click.Group, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-    """A group's command list with each command's whole first sentence, wrapped, never cut.
-
-    click's Group.format_commands asks each command for a summary no longer than what is left
-    of the line (`get_short_help_str(width - 6 - longest name)`) and cuts the rest with "...";
-    write_dl wraps a long summary instead. Installed on TyperGroup by `_fix_typer_help`, so the
-    root, `claude log`, `claude config`, `claude batch` and every other group list the same way.
-    """
-    rows = []
-    for name in self.list_commands(ctx):
-        cmd = self.get_command(ctx, name)
-        if cmd is not None and not cmd.hidden:
-            rows.append((name, cmd.get_short_help_str(limit=300)))
-    if rows:
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-def _fix_typer_help() -> None:
-    """Help as it should read with click 8.5: whole command summaries, arguments described,
-    and flags never split at a hyphen when a line is wrapped (`--show-` / `thinking`)."""
-    import click._textwrap
-
-    TyperGroup.format_commands = format_commands  # type: ignore[method-assign]
-    wrapper = click._textwrap.TextWrapper
-    if not getattr(wrapper, "keeps_hyphens", False):
-
-        class KeepHyphens(wrapper):  # type: ignore[misc,valid-type]
-            keeps_hyphens = True
-
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **{**kwargs, "break_on_hyphens": False})
-
-        click._textwrap.TextWrapper = KeepHyphens  # type: ignore[misc]  # click.formatting imports it per call
-    _keep_argument_help()
-
-
-def _keep_argument_help() -> None:
-    """Show arguments' help texts in `--help` (`IMAGE... [PROMPT]  Images or PDFs ...`).
-
-    click 8.5's Parameter.__init__ sets `help` (to None for an argument), after Typer's
-    TyperArgument stored the help it was given, so every argument's help was lost. click 8.5
-    also lists documented arguments itself ("Positional arguments"); Typer's own "Arguments"
-    section is the one kept.
-    """
-    from typer.core import TyperArgument, TyperCommand
-
-    TyperCommand.format_arguments = lambda self, ctx, formatter: None  # type: ignore[method-assign]
-
-    original = TyperArgument.__init__
-    if getattr(original, "keeps_help", False):
-        return
-
-    def init(self: TyperArgument, *args: Any, help: str | None = None, **kwargs: Any) -> None:
-        original(self, *args, help=help, **kwargs)
-        self.help = help
-
-    init.keeps_help = True  # type: ignore[attr-defined]
-    TyperArgument.__init__ = init  # type: ignore[method-assign]
 
 
 def root(

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -22,14 +21,26 @@ import orjson
 from . import config as cfg
 from . import flow
 from .content import message_text, one_line, reply, without_empty_answers
+from .context import RunContext
 from .errors import CliError, Exit, UsageError, counted
+from .flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags, WebFlags
 from .message.inputs import read_json_object, stdin_stream, text_or_file
-from .message.options import request_options
 from .message.pending import answer, names, not_run, pending_calls
-from .message.request import UserTurn, build_body, check_body
-from .render import NdjsonRenderer, Output, Renderer, TextRenderer, report, usage_line
+from .message.request import RequestOptions, UserTurn, build_body, check_body
+from .render import NdjsonRenderer, Renderer, TextRenderer, report, usage_line
 
 PROMPT = "> "
+
+
+@dataclasses.dataclass(frozen=True)
+class ChatFlags:
+    """The flag groups a chat session takes."""
+
+    request: RequestFlags
+    attach: AttachFlags
+    web: WebFlags
+    conversation: ConversationFlags
+    connection: ConnectionFlags
 
 
 class ChatSession:
@@ -37,45 +48,54 @@ class ChatSession:
 
     def __init__(
         self,
-        flags: SimpleNamespace,
-        out: Output,
+        run: RunContext,
+        flags: ChatFlags,
         *,
         show_thinking: bool,
         raw: bool = False,
         tools: Any = None,
     ) -> None:
+        self.run = run
+        out = run.out()
         self.flags = flags
         self.tools = tools  # tools.loop.ChatTools when --mcp gave tools: declare(body), answer(message)
         self.out = out
         self.show_thinking = show_thinking
         self.markdown = out.markdown and not raw  # answers rendered as Markdown on the terminal
         self.config = cfg.load_config()
-        flow.apply_log_setting(flags, self.config)
-        self.opts = request_options(
-            flags, text_or_file(flags.system, "--system"), text_or_file(flags.system_after, "--system-after")
+        self.log = flow.logging_on(flags.conversation, self.config)
+        request = flags.request
+        self.opts = RequestOptions.from_flags(
+            request,
+            text_or_file(request.system, "--system"),
+            text_or_file(request.system_after, "--system-after"),
         )
         self.opts.prefill = None  # a prefill belongs to one answer, not to every turn
-        self.conversation_id, base = flow.load_history(flags, flags.body is not None, lock=False)
+        self.conversation_id, base = flow.load_history(
+            run, flags.conversation, request.body is not None, lock=False, diagnose=request.diagnose
+        )
         # The session's own settings, which /clear keeps: flags (and --body's fields), config.
         self.flag_system = self.opts.system
-        self.flag_settings = read_json_object(flags.body, "--body") if base is None and flags.body else {}
+        self.flag_settings = read_json_object(request.body, "--body") if base is None and request.body else {}
         base = base or self.flag_settings
         self.opts.system = flow.default_system(self.opts.system, self.config, base)
         self.messages: list[dict[str, Any]] = list(base.get("messages") or [])
         self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}
-        self.web = flow.add_web(flags, self.settings)  # --web: the server tools on every turn
+        self.web = flow.add_web(flags.web, self.settings)  # --web: the server tools on every turn
         _, betas = self._probe()
-        self.transport = flow.make_transport(flags, self.config, betas, out)
+        self.transport = flow.make_transport(run, flags.connection, self.config, betas, out)
         self.totals = {"input_tokens": 0, "output_tokens": 0}
         self.pending: list[dict[str, Any]] = []  # attachments for the next user message
         self.failed: dict[str, Any] | None = None  # the user message of a turn that failed or was cancelled
         self.edit_next: str | None = None  # /edit: the next message is written in the editor, from this
-        if getattr(flags, "attach", None):
-            self.attach(flags.attach)
+        if flags.attach.attach:
+            self.attach(list(flags.attach.attach))
 
     def attach(self, specs: list[str]) -> None:
         """Check attachments now and hold their blocks for the next user message."""
-        blocks, betas = flow.attachment_blocks(self.flags, self.config, specs)
+        blocks, betas = flow.attachment_blocks(
+            self.run, self.flags.attach, self.flags.connection, self.config, specs
+        )
         for beta in betas:
             self.transport.add_beta(beta)
         self.pending += blocks
@@ -88,7 +108,7 @@ class ChatSession:
             dataclasses.replace(self.opts, system_after=None),
             UserTurn(),
             base={**self.settings, "messages": messages},
-            default_model=flow.default_model(self.config),
+            default_model=flow.default_model(self.run, self.config),
             default_max_tokens=flow.default_max_tokens(self.config),
             aliases=self.config.aliases,
             show_thinking=self.show_thinking,
@@ -97,9 +117,9 @@ class ChatSession:
         if self.tools is not None:
             self.tools.declare(body)
         if not self.opts.force:
-            learned = flow.learned_for(self.flags, self.config, body["model"])
-            flow.warn_lifecycle(body["model"], learned)
-            check_body(body, learned, version=flow.api_version(self.flags, self.config))
+            learned = flow.learned_for(self.run, self.flags.connection, self.config, body["model"])
+            flow.warn_lifecycle(self.run, body["model"], learned)
+            check_body(body, learned, version=flow.api_version(self.run, self.flags.connection, self.config))
         return body, betas
 
     def _probe(self) -> tuple[dict[str, Any], list[str]]:
@@ -121,7 +141,7 @@ class ChatSession:
         try:
             first = True
             while self.tools is not None and message.get("stop_reason") == "tool_use":
-                stored = None if self.flags.no_log else self.conversation_id
+                stored = None if not self.log else self.conversation_id
                 message = self._send(self.tools.answer(message, first, stored), renderer, results=True)
                 first = False
         except BaseException:
@@ -146,7 +166,7 @@ class ChatSession:
         def send(request: dict[str, Any]) -> dict[str, Any]:
             started = time.monotonic()
             message = flow.send_explained(self.transport, request, renderer)
-            if not self.flags.no_log:  # every turn of a paused answer is stored
+            if self.log:  # every turn of a paused answer is stored
                 self.conversation_id = (
                     flow.record_turn(self.conversation_id, request, message, started, self.out)
                     or self.conversation_id
@@ -185,7 +205,7 @@ class ChatSession:
         self.out.note(f"claude chat with {self.model}: /help for commands, Ctrl-D to leave", dim=True)
         if self.conversation_id is not None:
             self._show_continued()
-        release_typing()  # the prompt is next: text typed during start-up appears there
+        release_typing(self.run)  # the prompt is next: text typed during start-up appears there
         while True:
             try:
                 text, self.edit_next = editor.read(PROMPT, edit=self.edit_next), None
@@ -316,7 +336,7 @@ class ChatSession:
         if self._pop_exchange() is None:
             self.out.note("nothing to undo", dim=True)
             return
-        if self.conversation_id is not None and not self.flags.no_log:
+        if self.conversation_id is not None and self.log:
             from .store.log import Store
 
             store = Store()
@@ -381,7 +401,7 @@ class ChatSession:
         from .message.capabilities import check_model_name
         from .message.model_cache import listed
 
-        known = listed(cfg.resolve_base_url(self.flags.base_url, self.config))
+        known = listed(cfg.resolve_base_url(self.flags.connection.base_url, self.config, self.run.env))
         try:
             _, warning = check_model_name(name, self.config.aliases, known)
         except ValueError as exc:
@@ -400,7 +420,7 @@ class ChatSession:
         the config file, and what /model, /thinking, /system and /attach set."""
         self.messages, self.conversation_id = [], None
         self.settings = {k: v for k, v in self.flag_settings.items() if k not in ("messages", "stream")}
-        flow.add_web(self.flags, self.settings)
+        flow.add_web(self.flags.web, self.settings)
         self.opts.system = flow.default_system(self.flag_system, self.config, self.flag_settings or None)
         self.failed = None
         self.out.note("new conversation", dim=True)
@@ -562,11 +582,16 @@ def _user_message(raw: bytes, number: int) -> dict[str, Any]:
 
 
 def run_chat(
-    flags: SimpleNamespace, *, ndjson: bool, show_thinking: bool, raw: bool = False, tools: Any = None
+    run: RunContext,
+    flags: ChatFlags,
+    *,
+    ndjson: bool,
+    show_thinking: bool,
+    raw: bool = False,
+    tools: Any = None,
 ) -> Exit:
     """`claude chat`: the REPL on a terminal, or NDJSON over a pipe."""
-    out = Output()
-    flow.set_current(out)
+    out = run.out()
     if not ndjson and stdin_stream() is not None:
         raise UsageError(
             "claude chat needs a terminal; for programs use --input-format ndjson, or claude ask"
@@ -574,10 +599,10 @@ def run_chat(
     if not ndjson:
         from .lineedit import hold_typing
 
-        hold_typing()  # until the prompt (called earlier by --mcp, before its servers start)
+        hold_typing(run)  # until the prompt (called earlier by --mcp, before its servers start)
     if tools is not None:
         tools.out = out
-    session = ChatSession(flags, out, show_thinking=show_thinking, raw=raw, tools=tools)
+    session = ChatSession(run, flags, show_thinking=show_thinking, raw=raw, tools=tools)
     try:
         return session.pipe() if ndjson else session.repl()
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,13 +149,14 @@ def resolve_platform(flag: str | None, config: Config) -> tuple[str, str]:
 _HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def resolve_headers(flags: list[str] | None) -> dict[str, str]:
+def resolve_headers(flags: list[str] | None, env: Mapping[str, str], secrets: set[str]) -> dict[str, str]:
     """Extra request headers for gateways and proxies: ANTHROPIC_CUSTOM_HEADERS (one `Name: Value` a
     line, as the anthropic SDK's lib/_env.py and Claude Code read it), then each --header NAME:VALUE,
-    which wins. Values are never shown (--dry-run and --debug print <redacted>)."""
+    which wins. Values are never shown (--dry-run and --debug print <redacted>); one that looks like
+    a credential joins `secrets` (the run's), kept out of child environments."""
     found: dict[str, str] = {}
-    env = os.environ.get("ANTHROPIC_CUSTOM_HEADERS")
-    lines = [("ANTHROPIC_CUSTOM_HEADERS", line) for line in (env or "").split("\n") if line.strip()]
+    custom = env.get("ANTHROPIC_CUSTOM_HEADERS")
+    lines = [("ANTHROPIC_CUSTOM_HEADERS", line) for line in (custom or "").split("\n") if line.strip()]
     for source, line in [*lines, *(("--header", h) for h in flags or [])]:
         name, colon, value = line.partition(":")
         name, value = name.strip(), value.strip()
@@ -165,7 +167,7 @@ def resolve_headers(flags: list[str] | None) -> dict[str, str]:
             raise ConfigError(f"{source}: the value of header {name} contains control characters", Exit.USAGE)
         found[name] = value
         if value and any(word in name.lower() for word in ("auth", "key", "token", "secret", "cookie")):
-            _secrets.add(value)  # a gateway's credential: kept out of child environments too
+            secrets.add(value)  # a gateway's credential: kept out of child environments too
     return found
 
 
@@ -331,12 +333,12 @@ def _write_private(path: Path, text: str) -> None:
         raise ConfigError(f"cannot write config file {path}: {exc.strerror}") from exc
 
 
-def resolve_base_url(flag: str | None, config: Config) -> str:
+def resolve_base_url(flag: str | None, config: Config, env: Mapping[str, str]) -> str:
     """--base-url, then ANTHROPIC_BASE_URL, then the config file, then the public API.
 
     A bad URL is an error naming where it came from (the config file's was checked on loading).
     """
-    for source, url in (("--base-url", flag), ("ANTHROPIC_BASE_URL", os.environ.get("ANTHROPIC_BASE_URL"))):
+    for source, url in (("--base-url", flag), ("ANTHROPIC_BASE_URL", env.get("ANTHROPIC_BASE_URL"))):
         if url:
             problem = setting_problem("base_url", url.rstrip("/"))
             if problem:
@@ -345,14 +347,14 @@ def resolve_base_url(flag: str | None, config: Config) -> str:
     return (config.base_url or DEFAULT_BASE_URL).rstrip("/")
 
 
-def resolve_api_version(flag: str | None, config: Config) -> str:
+def resolve_api_version(flag: str | None, config: Config, env: Mapping[str, str]) -> str:
     """--api-version, then CLAUDE_API_VERSION, then the config file's api_version, then the default
     (versions.DEFAULT_API_VERSION). A version the API does not know is an error naming its source."""
     from .versions import DEFAULT_API_VERSION, ENV_VAR
 
     for source, value in (
         ("--api-version", flag),
-        (ENV_VAR, os.environ.get(ENV_VAR)),
+        (ENV_VAR, env.get(ENV_VAR)),
         ("the config file's api_version", config.api_version),
     ):
         if value:
@@ -388,26 +390,19 @@ CREDENTIAL_VARS = (
 )
 KEY_COMMAND_TIMEOUT = 30.0  # seconds api_key_command may take
 
-# Every secret this process resolved, so child environments can drop a variable holding one
-# under another name (an exported api_key_command output, say).
-_secrets: set[str] = set()
-
-
 MIN_SECRET_INSIDE = 8  # a credential this long or longer is found inside a longer value too
 
 
-def credential_in(name: str, value: str) -> str | None:
+def credential_in(name: str, value: str, secrets: Collection[str]) -> str | None:
     """Why variable `name`=`value` must not reach a child process, or None when it may.
 
     The one rule for every child claude starts (tool programs, MCP servers, `claude cmd`'s
-    command): a credential variable, or a value that is a credential this process knows (the
-    ones it resolved, and those in its credential variables) or holds one inside it
+    command): a credential variable, or a value that is one of `secrets` (the run's: the ones it
+    resolved, and those in its credential variables; context.RunContext.secrets) or holds one inside it
     (`CURL_ARGS="-H x-api-key:$KEY"`). A child's output goes back to the API and into the log.
     """
     if name in CREDENTIAL_VARS:
         return f"{name} is a credential variable"
-    secrets = set(_secrets)
-    secrets.update(os.environ[v].strip() for v in CREDENTIAL_VARS if os.environ.get(v, "").strip())
     value = value.strip()
     for secret in secrets:
         if value == secret:
@@ -426,28 +421,34 @@ def clean_secret(value: str, source: str) -> str:
     key = value.strip()
     if any(ord(c) < 32 or ord(c) == 127 for c in key):
         raise ConfigError(f"the API key from {source} contains control characters; it was not used")
-    if key:
-        _secrets.add(key)
     return key
 
 
-def resolve_credentials(flag: str | None, config: Config, *, run_command: bool = True) -> Credentials:
+def resolve_credentials(
+    flag: str | None, config: Config, env: Mapping[str, str], secrets: set[str], *, run_command: bool = True
+) -> Credentials:
     """--api-key, then ANTHROPIC_API_KEY, then ANTHROPIC_AUTH_TOKEN, then api_key_command.
 
     Each is stripped of surrounding whitespace (see `clean_secret`). Without `run_command`
-    (--dry-run) api_key_command is not run: a ConfigError says no key is set.
+    (--dry-run) api_key_command is not run: a ConfigError says no key is set. Every value read
+    is added to `secrets` (the run's: RunContext.secrets), so child environments can drop a
+    variable holding one under another name (an exported api_key_command output, say).
     """
     sources = (
         ("--api-key", flag, "api_key"),
-        ("ANTHROPIC_API_KEY", os.environ.get("ANTHROPIC_API_KEY"), "api_key"),
-        ("ANTHROPIC_AUTH_TOKEN", os.environ.get("ANTHROPIC_AUTH_TOKEN"), "auth_token"),
+        ("ANTHROPIC_API_KEY", env.get("ANTHROPIC_API_KEY"), "api_key"),
+        ("ANTHROPIC_AUTH_TOKEN", env.get("ANTHROPIC_AUTH_TOKEN"), "auth_token"),
     )
     for source, raw, kind in sources:
         value = clean_secret(raw, source) if raw else ""
         if value:
+            secrets.add(value)
             return Credentials(**{kind: value})
     if config.api_key_command and run_command:
-        return Credentials(api_key=clean_secret(_run_key_command(config.api_key_command), "api_key_command"))
+        key = clean_secret(_run_key_command(config.api_key_command), "api_key_command")
+        if key:
+            secrets.add(key)
+        return Credentials(api_key=key)
     raise ConfigError(
         "no API key: set ANTHROPIC_API_KEY, pass --api-key, or set api_key_command in "
         + str(config_path())

@@ -5,10 +5,8 @@ Commands stay thin: they pick an output format and call `run_message` (or the pi
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -16,11 +14,12 @@ import orjson
 from . import config as cfg
 from .api.transport import Transport
 from .content import one_line, without_empty_answers
+from .context import RunContext
 from .errors import Exit, UsageError
+from .flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import read_json_object, read_messages, text_or_file
-from .message.options import request_options
-from .message.request import DEFAULT_MAX_TOKENS, UserTurn, build_body, check_body
+from .message.request import DEFAULT_MAX_TOKENS, RequestOptions, UserTurn, build_body, check_body
 from .render import Output, Renderer, SilentRenderer, make_renderer, report
 from .versions import DEFAULT_API_VERSION
 
@@ -45,11 +44,13 @@ COUNT_TOKENS_FIELDS = frozenset(
 
 @dataclass
 class Prepared:
-    """A request ready to send: the body, its beta names, and the loaded config."""
+    """A request ready to send: the body, its beta names, the loaded config, and whether its
+    turns are stored."""
 
     body: dict[str, Any]
     betas: list[str]
     config: cfg.Config
+    log: bool
     conversation_id: str | None = None  # the stored conversation this request continues
     title: str | None = None  # a new conversation's title: the prompt typed, else stdin's first line
     pending: list[dict[str, Any]] = field(default_factory=list)  # tool calls the history left unanswered
@@ -66,40 +67,50 @@ class Prepared:
 
 
 def prepare(
-    flags: SimpleNamespace, words: list[str] | None, *, stream: bool, show_thinking: bool = False
+    run: RunContext,
+    words: list[str] | None,
+    *,
+    request: RequestFlags,
+    attach: AttachFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    stream: bool,
+    show_thinking: bool = False,
 ) -> Prepared:
     """Read config and inputs and build the checked request body. Raises UsageError on bad input."""
     config = cfg.load_config()
-    apply_log_setting(flags, config)
-    base = read_json_object(flags.body, "--body") if flags.body else None
-    system = text_or_file(flags.system, "--system")
-    conversation_id, history = load_history(flags, base is not None)
+    log = logging_on(conversation, config)
+    base = read_json_object(request.body, "--body") if request.body else None
+    system = text_or_file(request.system, "--system")
+    conversation_id, history = load_history(
+        run, conversation, base is not None, lock=log and not connection.dry_run, diagnose=request.diagnose
+    )
     pending: list[dict[str, Any]] = []
     if history is not None:
         from .message.pending import pending_calls
 
         base = history
         pending = pending_calls(history["messages"])
-    attach = list(getattr(flags, "attach", None) or [])
-    stdin_used = "-" in (flags.body, getattr(flags, "messages", None), *attach) or flags.system == "@-"
+    specs = list(attach.attach)
+    stdin_used = "-" in (request.body, conversation.messages, *specs) or request.system == "@-"
     stdin_text, stdin_binary = (None, None) if stdin_used else read_stdin()
-    blocks, attach_betas = attachment_blocks(flags, config, attach, stdin_binary)
+    blocks, attach_betas = attachment_blocks(run, attach, connection, config, specs, stdin_binary)
     prompt = " ".join(words) if words else None
     # The title is what the user typed, else their stdin: never a -t template's own prompt.
     title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
-    if getattr(flags, "template_prompt", None) is not None:
+    if request.template_prompt is not None:
         from .message.templates import user_text
 
-        stdin_text, prompt = user_text(flags, stdin_text, prompt)
+        stdin_text, prompt = user_text(request, stdin_text, prompt)
         title = title or one_line(prompt or "")  # -t NAME alone: the template's prompt
     system = default_system(system, config, base)
-    opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
+    opts = RequestOptions.from_flags(request, system, text_or_file(request.system_after, "--system-after"))
     opts.betas += [b for b in attach_betas if b not in opts.betas]
     body, betas = build_body(
         opts,
         UserTurn(stdin=stdin_text, prompt=prompt, attachments=blocks),
         base=base,
-        default_model=default_model(config),
+        default_model=default_model(run, config),
         default_max_tokens=default_max_tokens(config),
         aliases=config.aliases,
         show_thinking=show_thinking,
@@ -121,50 +132,52 @@ def prepare(
     else:
         body.pop("stream", None)
     at = len(history["messages"]) if history is not None else 0
-    platform, _ = cfg.resolve_platform(getattr(flags, "platform", None), config)
+    platform, _ = cfg.resolve_platform(connection.platform, config)
     if platform != "anthropic":  # the platform's id for the model (capabilities read the model behind it)
         from .api.platforms.models import for_platform
 
         body["model"] = for_platform(platform, body["model"])
-    learned = learned_for(flags, config, body["model"])
-    warn_lifecycle(body["model"], learned)
-    version = api_version(flags, config)
+    learned = learned_for(run, connection, config, body["model"])
+    warn_lifecycle(run, body["model"], learned)
+    version = api_version(run, connection, config)
     if not opts.force:
         carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
         check_sendable(body, pending, at, learned, carried, version=version)
-    return Prepared(body, betas, config, conversation_id, title or None, pending, at, learned, version)
+    return Prepared(body, betas, config, log, conversation_id, title or None, pending, at, learned, version)
 
 
-def api_version(flags: SimpleNamespace, config: cfg.Config) -> str:
+def api_version(run: RunContext, connection: ConnectionFlags, config: cfg.Config) -> str:
     """The anthropic-version this run sends: --api-version, CLAUDE_API_VERSION, the config, the default."""
     try:
-        return cfg.resolve_api_version(getattr(flags, "api_version", None), config)
+        return cfg.resolve_api_version(connection.api_version, config, run.env)
     except cfg.ConfigError as exc:
         raise UsageError(str(exc)) from None
 
 
-def warn_lifecycle(model: str, learned: Learned | None) -> None:
-    """One stderr warning (per process and model) for a model past its deprecation date."""
+def warn_lifecycle(run: RunContext, model: str, learned: Learned | None) -> None:
+    """One stderr warning (per run and model) for a model past its deprecation date."""
     from .message.capabilities import lifecycle_warning
 
     text = lifecycle_warning(model, learned, time.strftime("%Y-%m-%d", time.gmtime()))
     if text is not None:
-        _warn_once(current_output() or Output(), f"claude: warning: {text}")
+        run.warn_once(_output(run), f"claude: warning: {text}")
 
 
-def learned_for(flags: SimpleNamespace, config: cfg.Config, model: str) -> Learned | None:
+def learned_for(
+    run: RunContext, connection: ConnectionFlags, config: cfg.Config, model: str
+) -> Learned | None:
     """What `claude models` cached about `model` at this base URL (a file read, no request)."""
     from .message.model_cache import lookup
 
-    return lookup(cfg.resolve_base_url(flags.base_url, config), model)
+    return lookup(cfg.resolve_base_url(connection.base_url, config, run.env), model)
 
 
-def apply_log_setting(flags: SimpleNamespace, config: cfg.Config) -> None:
-    """The config file's `log = false` (`claude log off`) is --no-log on every command that stores
-    turns: nothing is written, nothing is said about it. A stored conversation can still be
-    continued with -c (its new turns are not stored)."""
-    if config.log is False:
-        flags.no_log = True
+def logging_on(conversation: ConversationFlags, config: cfg.Config) -> bool:
+    """Whether turns are stored: not with --no-log, nor when the config file says `log = false`
+    (`claude log off`), which is --no-log on every command that stores turns: nothing is
+    written, nothing is said about it. A stored conversation can still be continued with -c
+    (its new turns are not stored)."""
+    return not conversation.no_log and config.log is not False
 
 
 def read_stdin() -> tuple[str | None, bytes | None]:
@@ -200,7 +213,12 @@ def check_sendable(
 
 
 def attachment_blocks(
-    flags: SimpleNamespace, config: cfg.Config, specs: list[str], stdin_binary: bytes | None = None
+    run: RunContext,
+    attach: AttachFlags,
+    connection: ConnectionFlags,
+    config: cfg.Config,
+    specs: list[str],
+    stdin_binary: bytes | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Content blocks and betas for the -a/--attach specs (then binary stdin: an image or PDF);
     file ids are looked up to pick the block type."""
@@ -214,22 +232,22 @@ def attachment_blocks(
 
     def file_kind(file_id: str) -> str:
         if not lookups:
-            lookups.append(make_transport(flags, config, [FILES_BETA], current_output() or Output()))
+            lookups.append(make_transport(run, connection, config, [FILES_BETA], _output(run)))
         return files_api.block_kind(lookups[0], file_id)
 
-    out = current_output() or Output()
+    out = _output(run)
     extra = [Source("stdin", stdin_binary)] if stdin_binary is not None else []
     try:
         return build_blocks(
             specs,
             read_stdin_bytes,
             file_kind,
-            fetch_urls=getattr(flags, "fetch_urls", False),
-            resize=getattr(flags, "resize", None),
+            fetch_urls=attach.fetch_urls,
+            resize=attach.resize,
             extra=extra,
             note=out.note,
-            verbose=getattr(flags, "verbose", False),
-            cite=getattr(flags, "cite", False),
+            verbose=attach.verbose,
+            cite=attach.cite,
         )
     except Refused as exc:
         if extra and exc.source is extra[0]:
@@ -240,9 +258,14 @@ def attachment_blocks(
             transport.close()
 
 
-def default_model(config: cfg.Config) -> str:
+def _output(run: RunContext) -> Output:
+    """The Output the command made (RunContext.out), else one for a note of this function's own."""
+    return run.output or Output(env=run.env)
+
+
+def default_model(run: RunContext, config: cfg.Config) -> str:
     """CLAUDE_MODEL, then the config file, then the built-in default."""
-    return os.environ.get("CLAUDE_MODEL") or config.model or DEFAULT_MODEL
+    return run.env.get("CLAUDE_MODEL") or config.model or DEFAULT_MODEL
 
 
 def default_system(system: str | None, config: cfg.Config, base: dict[str, Any] | None) -> str | None:
@@ -257,21 +280,16 @@ def default_max_tokens(config: cfg.Config) -> int:
     return config.max_tokens or DEFAULT_MAX_TOKENS
 
 
-# Locks on conversations being continued, held until the process ends (see store.lock_conversation).
-_held_locks: list[Any] = []
-
-
 def load_history(
-    flags: SimpleNamespace, have_body: bool, *, lock: bool = True
+    run: RunContext, flags: ConversationFlags, have_body: bool, *, lock: bool, diagnose: bool = False
 ) -> tuple[str | None, dict[str, Any] | None]:
     """(conversation id, base body) for -c / --conversation / --messages; (None, None) without them.
 
-    With `lock`, continuing a stored conversation holds its lock until the process ends, so a
-    second continuation waits for this turn instead of forking the conversation.
+    With `lock` (a turn that will be stored), continuing a stored conversation holds its lock
+    until the run ends (see store.lock_conversation), so a second continuation waits for this
+    turn instead of forking the conversation.
     """
-    cont, conversation, messages = (
-        getattr(flags, n, None) for n in ("continue_", "conversation", "messages")
-    )
+    cont, conversation, messages = flags.continue_, flags.conversation, flags.messages
     if sum(bool(x) for x in (cont, conversation, messages, have_body)) > 1:
         raise UsageError("use one of -c, --conversation, --messages and --body")
     if messages:
@@ -287,8 +305,8 @@ def load_history(
         conversation_id = store.resolve(conversation) if conversation is not None else store.latest_id()
         if conversation_id is None:
             raise UsageError("no conversation to continue yet (the log is empty)")
-        if lock and not getattr(flags, "dry_run", False) and not getattr(flags, "no_log", False):
-            out = current_output() or Output()
+        if lock:
+            out = _output(run)
             shown = conversation_id[:12]
             held = lock_conversation(
                 conversation_id,
@@ -296,19 +314,25 @@ def load_history(
                 lambda: out.note(f"claude: waiting for another claude continuing conversation {shown}"),
             )
             if held is not None:
-                _held_locks.append(held)
+                run.locks.append(held)
         last = store.turns(conversation_id)[-1]
     finally:
         store.close()
     base = {k: v for k, v in last.request.items() if k not in ("stream", "diagnostics")}  # the same settings
     base["messages"] = without_empty_answers(history(last))  # (a stored empty answer is not sent)
-    if getattr(flags, "diagnose", False):  # why the cache missed since the previous answer (--diagnose)
+    if diagnose:  # why the cache missed since the previous answer (--diagnose)
         base["diagnostics"] = {"previous_message_id": last.response.get("id")}
     return conversation_id, base
 
 
 def make_transport(
-    flags: SimpleNamespace, config: cfg.Config, betas: list[str], out: Output, *, need_key: bool = True
+    run: RunContext,
+    flags: ConnectionFlags,
+    config: cfg.Config,
+    betas: list[str],
+    out: Output,
+    *,
+    need_key: bool = True,
 ) -> Transport:
     """The transport for the connection flags: base URL, credentials, betas, timeout and retries.
 
@@ -316,27 +340,32 @@ def make_transport(
     built-in emulator, started in this process: a first run needs no key and no second terminal.
     On a platform (--platform) the platform's own settings and credentials are used instead.
     """
-    extra_headers = cfg.resolve_headers(getattr(flags, "header", None))
-    platform_name, _ = cfg.resolve_platform(getattr(flags, "platform", None), config)
+    extra_headers = cfg.resolve_headers(list(flags.header), run.env, run.secrets)
+    platform_name, _ = cfg.resolve_platform(flags.platform, config)
     if platform_name != "anthropic":
         from .api.platforms.select import connect
 
+        # The platform's key, read from the environment in api/platforms/, is one of the run's
+        # secrets: no child process gets it under another name either.
+        run.secrets.update(v.strip() for n in cfg.CREDENTIAL_VARS if (v := run.env.get(n)) and v.strip())
         return connect(
             platform_name,
             flags.base_url,
-            settings=_transport_settings(flags, config, betas, out),
+            settings=_transport_settings(run, flags, config, betas, out),
             extra_headers=extra_headers,
             need_key=need_key,
             note=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
-            warn=lambda line: _warn_once(out, line),
+            warn=lambda line: run.warn_once(out, line),
         )
-    base_url = cfg.resolve_base_url(flags.base_url, config)
+    base_url = cfg.resolve_base_url(flags.base_url, config, run.env)
     local = base_url == cfg.EMULATOR_URL
     if local:
-        base_url = start_emulator()
+        base_url = start_emulator(run)
     try:
         # A dry run sends nothing: api_key_command is not run for it.
-        credentials = cfg.resolve_credentials(flags.api_key, config, run_command=need_key)
+        credentials = cfg.resolve_credentials(
+            flags.api_key, config, run.env, run.secrets, run_command=need_key
+        )
     except cfg.ConfigError as exc:
         if local:
             credentials = cfg.Credentials(api_key="emulator")  # it takes any key
@@ -349,31 +378,30 @@ def make_transport(
             else:
                 out.note("claude: note: no API key is set; the real request would fail")
     transport = Transport(
-        base_url, credentials, extra_headers=extra_headers, **_transport_settings(flags, config, betas, out)
+        base_url,
+        credentials,
+        extra_headers=extra_headers,
+        **_transport_settings(run, flags, config, betas, out),
     )
     if need_key and transport.sends_key_in_clear:
         where = transport.base_url
-        _warn_once(out, f"claude: warning: the API key goes unencrypted over plain http to {where}")
+        run.warn_once(out, f"claude: warning: the API key goes unencrypted over plain http to {where}")
     return transport
 
 
 def _transport_settings(
-    flags: SimpleNamespace, config: cfg.Config, betas: list[str], out: Output
+    run: RunContext, flags: ConnectionFlags, config: cfg.Config, betas: list[str], out: Output
 ) -> dict[str, Any]:
-    """Betas, timeout, retries and the debug and notice lines, checked: what every transport takes."""
-    for flag, key in (("--max-retries", "max_retries"), ("--timeout", "timeout")):
-        value = getattr(flags, key)
-        problem = None if value is None else cfg.setting_problem(key, value)
-        if problem:
-            raise UsageError(f"{flag} {problem}")
+    """Betas, timeout, retries and the debug and notice lines (their ranges checked as the flags
+    were parsed: options.Checked): what every transport takes."""
     max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
     timeout = flags.timeout if flags.timeout is not None else config.timeout
     return {
         "betas": betas,
         "timeout": timeout or cfg.DEFAULT_TIMEOUT,
         "max_retries": cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
-        "wait_retry": bool(getattr(flags, "wait_retry", False)),
-        "api_version": api_version(flags, config),
+        "wait_retry": flags.wait_retry,
+        "api_version": api_version(run, flags, config),
         "debug": (lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
         "notice": (lambda line: out.note(f"claude: {line}", dim=True))
         if (flags.debug or out.stderr_tty)
@@ -381,32 +409,19 @@ def _transport_settings(
     }
 
 
-_warned: set[str] = set()
-
-
-def _warn_once(out: Output, text: str) -> None:
-    """`text` on stderr, once per process (a batch makes a transport per worker)."""
-    if text not in _warned:
-        _warned.add(text)
-        out.note(text)
-
-
-_emulator: list[Any] = []  # the one in-process emulator, once started
-
-
-def start_emulator() -> str:
-    """Start the built-in emulator on a free loopback port (once per process); its URL.
+def start_emulator(run: RunContext) -> str:
+    """Start the built-in emulator on a free loopback port (once per run); its URL.
 
     The emulator is a server package (it imports nothing of the client); it runs in a daemon
-    thread and ends with the process.
+    thread and stops when the run ends (RunContext.close).
     """
-    if not _emulator:
+    if run.emulator is None:
         from .emulator.server import Emulator
 
         # Uploaded files, the prompt cache and batches are kept beside the log, so they last from
         # one command to the next as on the API (each command starts its own emulator).
-        _emulator.append(Emulator(state_dir=cfg.data_dir() / "emulator").start())
-    return str(_emulator[0].url)
+        run.emulator = Emulator(state_dir=cfg.data_dir() / "emulator").start()
+    return str(run.emulator.url)
 
 
 def print_dry_run(
@@ -440,13 +455,15 @@ def print_dry_run(
 
 
 def run_message(
-    flags: SimpleNamespace,
+    run: RunContext,
     words: list[str] | None,
     *,
-    fmt: str,
-    show_thinking: bool = False,
-    show_usage: bool = False,
-    stream: bool = True,
+    request: RequestFlags,
+    attach: AttachFlags,
+    web: WebFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    output: OutputFlags,
     schema: dict[str, Any] | None = None,
     extract: str | None = None,
 ) -> Exit:
@@ -457,6 +474,7 @@ def run_message(
     """
     from .api.exchange import MESSAGES_PATH
 
+    fmt, show_thinking, stream = output.output, output.show_thinking, not output.no_stream
     if fmt == "ndjson" and not stream:
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
     if schema is not None and fmt == "ndjson":
@@ -465,17 +483,25 @@ def run_message(
         raise UsageError(
             "-x/--extract prints code from a text answer; it cannot go with -o json|ndjson or --schema"
         )
-    out = Output()
-    set_current(out)
-    prepared = prepare(flags, words, stream=stream, show_thinking=show_thinking)
+    out = run.out()
+    prepared = prepare(
+        run,
+        words,
+        request=request,
+        attach=attach,
+        conversation=conversation,
+        connection=connection,
+        stream=stream,
+        show_thinking=show_thinking,
+    )
     if prepared.pending:
         skip_pending(prepared, out)
-    web = add_web(flags, prepared.body)
+    searching = add_web(web, prepared.body)
     if schema is not None:
         from .message.structured import apply_schema
 
         apply_schema(prepared.body, schema, prepared.learned)
-    if (web or schema is not None) and not flags.force:  # the body grew: check it again
+    if (searching or schema is not None) and not request.force:  # the body grew: check it again
         check_sendable(
             prepared.body,
             prepared.pending,
@@ -483,8 +509,10 @@ def run_message(
             prepared.learned,
             version=prepared.api_version,
         )
-    transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
-    if flags.dry_run:
+    transport = make_transport(
+        run, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
+    )
+    if connection.dry_run:
         print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out, whole=fmt != "text")
         return Exit.OK
     if schema is not None:
@@ -495,39 +523,38 @@ def run_message(
         renderer = ExtractRenderer(out, every=extract == "all")
     else:
         renderer = make_renderer(
-            fmt, out, show_thinking=show_thinking, prefill=flags.prefill, raw=getattr(flags, "raw", False)
+            fmt, out, show_thinking=show_thinking, prefill=request.prefill, raw=output.raw
         )
-    log = not getattr(flags, "no_log", True)
     conversation_id = prepared.conversation_id
-    renderer.hold = web  # one answer across paused turns
+    renderer.hold = searching  # one answer across paused turns
 
     def send(body: dict[str, Any]) -> dict[str, Any]:
         nonlocal conversation_id
         started = time.monotonic()
         message = send_explained(transport, body, renderer)
-        if log:  # every turn is stored, so -c continues from the whole exchange
+        if prepared.log:  # every turn is stored, so -c continues from the whole exchange
             conversation_id = record_turn(conversation_id, body, message, started, out, prepared.title)
         return message
 
     try:
         message = send(prepared.body)
-        if web:
+        if searching:
             from .message.web import continue_paused
 
             message = continue_paused(prepared.body, message, send)
-        if web:
+        if searching:
             renderer.hold = False
             renderer.finish(message, streamed=True)
     finally:
         transport.close()
     diagnose = "diagnostics" in prepared.body  # --diagnose: say why the cache missed
     if schema is None:
-        return report(message, out, show_usage=show_usage, diagnose=diagnose)
+        return report(message, out, show_usage=output.usage, diagnose=diagnose)
     from .errors import CliError
     from .message import structured
 
     status = report(
-        message, out, show_usage=show_usage, answer_tool=structured.ANSWER_TOOL, diagnose=diagnose
+        message, out, show_usage=output.usage, answer_tool=structured.ANSWER_TOOL, diagnose=diagnose
     )
     if status == Exit.OK:
         try:
@@ -539,8 +566,10 @@ def run_message(
     return status
 
 
-def add_web(flags: SimpleNamespace, body: dict[str, Any]) -> bool:
+def add_web(flags: WebFlags, body: dict[str, Any]) -> bool:
     """--web: declare the web search and fetch server tools in `body`; whether it was given."""
+    if flags == WebFlags():  # no web flag: message/web.py is not imported
+        return False
     from .message.web import add_web_tools, web_options
 
     web, domains, max_uses = web_options(flags)
@@ -592,29 +621,6 @@ def record_turn(
 def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:
     """The count_tokens request for a Messages body: the same input, none of the output settings."""
     return {k: v for k, v in body.items() if k in COUNT_TOKENS_FIELDS}
-
-
-# The Output of the running command, so `main` can end a partial line before an error report.
-_current: Output | None = None
-
-
-def set_current(out: Output | None) -> None:
-    """Register the Output of the running command (see current_output)."""
-    global _current
-    _current = out
-
-
-def current_output() -> Output | None:
-    """The Output the running command writes to, if it made one."""
-    return _current
-
-
-def reset_current() -> None:
-    """Forget the previous command's Output (each invocation makes its own)."""
-    set_current(None)
-    _warned.clear()
-    while _held_locks:  # an earlier invocation in this process (tests) held a conversation
-        _held_locks.pop().close()
 
 
 def send_explained(transport: Transport, body: dict[str, Any], renderer: Renderer) -> dict[str, Any]:

@@ -17,21 +17,22 @@ import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 
-_held: list[Any] = []  # the terminal settings hold_typing changed, to put back
+if TYPE_CHECKING:
+    from .context import RunContext
 
 
-def hold_typing() -> None:
+def hold_typing(run: RunContext) -> None:
     """Until the prompt is up (release_typing), the terminal does not echo what is typed: text
     typed while chat starts (MCP servers, imports) would land above the header. What is typed
     stays in the terminal's input queue (TCSANOW, not TCSAFLUSH) and reaches the first prompt.
     No-op when stdin is not a terminal; the settings are put back at exit whatever happens."""
     import sys
 
-    if _held or not sys.stdin.isatty():
+    if run.held_terminal or not sys.stdin.isatty():
         return
     try:
         import atexit
@@ -44,14 +45,14 @@ def hold_typing() -> None:
         termios.tcsetattr(fd, termios.TCSANOW, quiet)
     except (ImportError, OSError, ValueError):
         return
-    _held.append((fd, before))
-    atexit.register(release_typing)
+    run.held_terminal.append((fd, before))
+    atexit.register(release_typing, run)
 
 
-def release_typing() -> None:
+def release_typing(run: RunContext) -> None:
     """Echo typed text again (the terminal as hold_typing found it)."""
-    while _held:
-        fd, before = _held.pop()
+    while run.held_terminal:
+        fd, before = run.held_terminal.pop()
         try:
             import termios
 

@@ -42,9 +42,9 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
-def colour_allowed() -> bool:
+def colour_allowed(env: Mapping[str, str]) -> bool:
     """NO_COLOR unset or empty, and a terminal that is not TERM=dumb (no-color.org)."""
-    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return not env.get("NO_COLOR") and env.get("TERM") != "dumb"
 
 
 class StdoutFailure(CliError):
@@ -82,16 +82,23 @@ def confirm_or_cancel(question: str, *, yes: bool) -> None:
 class Output:
     """The process's two output channels, with what is known about them."""
 
-    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if env is None else env  # the run's (context.RunContext.out), else this process's
         stdout = stdout or sys.stdout  # None when claude was started with stdout closed (>&-)
         self.stderr = stderr or sys.stderr
         self._out: BinaryIO | None = getattr(stdout, "buffer", None)
         self.stdout_tty = _isatty(stdout)
         self.stderr_tty = _isatty(self.stderr)
-        self.color = self.stderr_tty and colour_allowed()
-        self.stdout_color = self.stdout_tty and colour_allowed()
+        self.color = self.stderr_tty and colour_allowed(env)
+        self.stdout_color = self.stdout_tty and colour_allowed(env)
         # Markdown is rendered where the cursor can move: a terminal that is not TERM=dumb.
-        self.markdown = self.stdout_tty and os.environ.get("TERM") != "dumb"
+        self.markdown = self.stdout_tty and env.get("TERM") != "dumb"
         self.live: LiveMarkdown | None = None  # the answer being rendered, if any
         self.wrote = False  # anything written to stdout
         self._at_line_start = True

@@ -27,6 +27,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)")
 _LIST_ITEM = re.compile(r"^ {0,3}([-+*]|\d{1,9}[.)])(\s|$)")
 _SLOW_RENDER = 0.008  # seconds: a block that takes longer to render is redrawn less often
 
+# A pure cache, not run state: Rich's classes, imported once per process in the background.
 _loader: threading.Thread | None = None
 _rich: dict[str, Any] = {}
 

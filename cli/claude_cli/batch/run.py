@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
-from types import SimpleNamespace
 
 import orjson
 
 from .. import config as cfg
 from .. import flow
 from ..api.transport import Transport
+from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
-from ..message.options import request_options
-from ..message.request import UserTurn, build_body
+from ..flags import AttachFlags, ConnectionFlags, RequestFlags, WebFlags
+from ..message.request import RequestOptions, UserTurn, build_body
 from ..render import Output
 from .jobs import Job, Template, read_jobs
 from .journal import Journal
@@ -23,8 +23,24 @@ BATCH_MAX_RETRIES = 5  # a big job meets rate limits; the pacer and these retrie
 MIN_POLL_INTERVAL = 0.05  # seconds between status checks of a Message Batch, at least
 
 
+def poll_interval_problem(seconds: float) -> str | None:
+    """What is wrong with a --poll-interval, or None; checked as the flag is parsed, before
+    anything is read or submitted: -1 crashed after submitting (an orphaned batch), 0 sent 10,536
+    status requests in 6 s, and 1e30 crashed after submitting."""
+    if not (MIN_POLL_INTERVAL <= seconds < float("inf")):
+        return f"must be at least {MIN_POLL_INTERVAL:g} s, not {seconds}"
+    return cfg.seconds_problem(seconds)
+
+
 def load_jobs(
-    flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None
+    run: RunContext,
+    file: str | None,
+    *,
+    request: RequestFlags,
+    web: WebFlags,
+    connection: ConnectionFlags,
+    lines: bool,
+    schema: str | None,
 ) -> tuple[list[Job], cfg.Config]:
     """Read and check every input line against the shared flags."""
     from ..message.inputs import read_file_bytes, read_stdin_bytes
@@ -37,7 +53,7 @@ def load_jobs(
         source = "stdin"
     else:
         data, source = read_file_bytes(file, "batch input", limit=None), file
-    template = job_template(flags, config, schema)
+    template = job_template(run, config, schema, request=request, web=web, connection=connection)
     templates: dict[str, Template] = {}
 
     def by_name(name: str) -> Template:
@@ -45,61 +61,72 @@ def load_jobs(
         if name not in templates:
             from ..message.templates import apply
 
-            tflags = SimpleNamespace(**{**vars(flags), "template": name})
             own = {"schema": schema}
-            apply(tflags, own, "batch")
-            templates[name] = job_template(tflags, config, own["schema"])
+            groups = {"request": request._replace(template=name), "web": web, "connection": connection}
+            templates[name] = job_template(run, config, own["schema"], **apply(groups, own, "batch"))
         return templates[name]
 
     template.by_name = by_name
     jobs = read_jobs(data, template, lines=lines, source=source)
     for model in sorted({str(job.body.get("model")) for job in jobs}):
-        flow.warn_lifecycle(model, flow.learned_for(flags, config, model))
+        flow.warn_lifecycle(run, model, flow.learned_for(run, connection, config, model))
     return jobs, config
 
 
-def job_template(flags: SimpleNamespace, config: cfg.Config, schema: str | None) -> Template:
+def job_template(
+    run: RunContext,
+    config: cfg.Config,
+    schema: str | None,
+    *,
+    request: RequestFlags,
+    web: WebFlags,
+    connection: ConnectionFlags,
+) -> Template:
     """What the shared flags (and a -t template) give every line: a body without its user turn."""
     from ..message.inputs import read_json_object, text_or_file
     from ..message.structured import load_schema
 
-    base = read_json_object(flags.body, "--body") if flags.body else None
-    system = flow.default_system(text_or_file(flags.system, "--system"), config, base)
-    opts = request_options(flags, system, text_or_file(flags.system_after, "--system-after"))
+    base = read_json_object(request.body, "--body") if request.body else None
+    system = flow.default_system(text_or_file(request.system, "--system"), config, base)
+    opts = RequestOptions.from_flags(request, system, text_or_file(request.system_after, "--system-after"))
     body, betas = build_body(
         opts,
         UserTurn(prompt="-"),  # a placeholder turn; each line brings its own
         base=base,
-        default_model=flow.default_model(config),
+        default_model=flow.default_model(run, config),
         default_max_tokens=flow.default_max_tokens(config),
         aliases=config.aliases,
     )
     tail = body.pop("messages")[1:]  # what follows the placeholder turn: --system-after, --prefill
-    flow.add_web(flags, body)  # --web: the server tools in every request
+    flow.add_web(web, body)  # --web: the server tools in every request
     body.pop("stream", None)
     prompt = None
-    if getattr(flags, "template_prompt", None) is not None:
+    if request.template_prompt is not None:
         from ..message.templates import line_prompt
 
-        prompt = functools.partial(line_prompt, flags)
+        prompt = functools.partial(line_prompt, request)
     return Template(
         body=body,
         betas=betas,
         schema=load_schema(schema) if schema else None,
-        attachments=lambda specs: flow.attachment_blocks(flags, config, specs),
+        # a line's "attachments": -a's defaults (batch takes no attachment flags)
+        attachments=lambda specs: flow.attachment_blocks(run, AttachFlags(), connection, config, specs),
         aliases=config.aliases,
-        force=flags.force,
+        force=request.force,
         tail=tail,
         prompt=prompt,
-        learned=lambda model: flow.learned_for(flags, config, model),
-        api_version=flow.api_version(flags, config),
+        learned=lambda model: flow.learned_for(run, connection, config, model),
+        api_version=flow.api_version(run, connection, config),
     )
 
 
 def run_batch(
-    flags: SimpleNamespace,
+    run: RunContext,
     file: str | None,
     *,
+    request: RequestFlags,
+    web: WebFlags,
+    connection: ConnectionFlags,
     lines: bool,
     schema: str | None,
     state: str | None,
@@ -117,31 +144,23 @@ def run_batch(
     An environment error (see jobs.ERROR_CLASSES) stops the run early: the exit status is that
     error's, and a re-run (with `--state`, of the lines not finished) completes it.
     """
-    out = Output()
-    flow.set_current(out)
-    # Checked before anything is read or submitted: -1 crashed after submitting (an orphaned
-    # batch) and 0 sent 10,536 status requests in 6 s.
-    if not (MIN_POLL_INTERVAL <= poll_interval < float("inf")):
-        raise UsageError(f"--poll-interval must be at least {MIN_POLL_INTERVAL:g} s, not {poll_interval}")
-    wrong = cfg.seconds_problem(poll_interval)  # 1e30 crashed after submitting, as -1 did
-    if wrong:
-        raise UsageError(f"--poll-interval {wrong}")
-    jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
+    out = run.out()
+    jobs, config = load_jobs(
+        run, file, request=request, web=web, connection=connection, lines=lines, schema=schema
+    )
     held: list[Job] = []
-    from ..pricing import cap_problem
-
-    if max_cost is not None and cap_problem(max_cost):
-        raise UsageError(f"--max-cost {cap_problem(max_cost)}")
     if via == "batches":
         check_custom_ids(jobs)
-    if flags.dry_run:
-        transport = connect(flags, config, out, [])
+    if connection.dry_run:
+        transport = connect(run, connection, config, out, [])
         for job in jobs:
             flow.print_dry_run(
                 transport, "POST", "/v1/messages", job.body, out, whole=True
             )  # a JSON line each
         return Exit.OK
-    probe = connect(flags, config, out, [])  # no key, a bad base URL: one error now, not one per line
+    probe = connect(
+        run, connection, config, out, []
+    )  # no key, a bad base URL: one error now, not one per line
     if via == "batches" and probe.platform is not None:  # a platform without the Batches API: before
         probe.platform.refuse("/v1/messages/batches")  # any state file is made
     probe.close()
@@ -171,7 +190,7 @@ def run_batch(
             from .batches import BatchesInterrupted, run_batches
 
             betas = sorted({b for job in todo for b in job.betas})
-            transport = connect(flags, config, out, betas)
+            transport = connect(run, connection, config, out, betas)
             try:
                 run_batches(todo, jobs, transport, sink=sink, poll_interval=poll_interval)
             except BatchesInterrupted as exc:
@@ -181,7 +200,10 @@ def run_batch(
                 transport.close()
         elif todo:
             run_local(
-                todo, lambda betas: connect(flags, config, out, betas), concurrency=concurrency, sink=sink
+                todo,
+                lambda betas: connect(run, connection, config, out, betas),
+                concurrency=concurrency,
+                sink=sink,
             )
     finally:
         if journal is not None:
@@ -224,17 +246,26 @@ def within_budget(todo: list[Job], cap: float, tally: Tally, *, batch: bool) -> 
 
 
 def submit_only(
-    flags: SimpleNamespace, file: str | None, *, lines: bool, schema: str | None, state: str | None
+    run: RunContext,
+    file: str | None,
+    *,
+    request: RequestFlags,
+    web: WebFlags,
+    connection: ConnectionFlags,
+    lines: bool,
+    schema: str | None,
+    state: str | None,
 ) -> None:
     """`claude batch submit`: create the Message Batches and print their ids."""
     from .batches import chunks, create
 
-    out = Output()
-    flow.set_current(out)
-    jobs, config = load_jobs(flags, file, lines=lines, schema=schema)
+    out = run.out()
+    jobs, config = load_jobs(
+        run, file, request=request, web=web, connection=connection, lines=lines, schema=schema
+    )
     check_custom_ids(jobs)
     journal = Journal(state) if state else None
-    transport = connect(flags, config, out, sorted({b for job in jobs for b in job.betas}))
+    transport = connect(run, connection, config, out, sorted({b for job in jobs for b in job.betas}))
     try:
         for group in chunks(jobs):
             batch = create(transport, group)
@@ -259,9 +290,11 @@ def check_custom_ids(jobs: list[Job]) -> None:
             )
 
 
-def connect(flags: SimpleNamespace, config: cfg.Config, out: Output, betas: list[str]) -> Transport:
+def connect(
+    run: RunContext, flags: ConnectionFlags, config: cfg.Config, out: Output, betas: list[str]
+) -> Transport:
     """A transport for batch work: more retries by default, retry notices only with --debug."""
-    transport = flow.make_transport(flags, config, betas, out, need_key=not flags.dry_run)
+    transport = flow.make_transport(run, flags, config, betas, out, need_key=not flags.dry_run)
     if flags.max_retries is None and config.max_retries is None:
         transport.max_retries = BATCH_MAX_RETRIES
     if not flags.debug:

@@ -4,19 +4,9 @@ from typing import Annotated
 
 import typer
 
-from ..message.options import (
-    ATTACH,
-    CONNECTION,
-    CONVERSATION,
-    OUTPUT,
-    REQUEST,
-    WEB,
-    Extract,
-    ExtractAll,
-    Prompt,
-    extract_mode,
-    message_command,
-)
+from ..context import RunContext
+from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
+from ..message.options import Extract, ExtractAll, Prompt, extract_mode, takes_flags
 
 EPILOG = """\b
 Examples:
@@ -27,7 +17,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION, OUTPUT)
+@takes_flags
 def ask(
     prompt: Prompt = None,
     schema: Annotated[
@@ -45,7 +35,13 @@ def ask(
         ),
     ] = None,
     *,
-    flags,
+    request: RequestFlags,
+    attach: AttachFlags,
+    web: WebFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    output: OutputFlags,
+    run: RunContext,
 ) -> None:
     """Ask Claude: stdin and PROMPT make one user turn; the answer streams to stdout.
 
@@ -68,20 +64,27 @@ def ask(
     if save:
         from ..message.templates import save_flags
 
-        save_flags(save, flags, prompt, {"schema": schema, "extract": extract, "extract_all": extract_all})
+        own = {"schema": schema, "extract": extract, "extract_all": extract_all}
+        save_flags(save, [request, attach, web, conversation, connection, output], prompt, own)
         raise typer.Exit(0)
     from ..flow import run_message
-    from ..message.structured import load_schema
 
+    loaded = None
+    if schema:
+        from ..message.structured import load_schema
+
+        loaded = load_schema(schema)
     raise typer.Exit(
         run_message(
-            flags,
+            run,
             prompt,
-            fmt=flags.output.value,
-            show_thinking=flags.show_thinking,
-            show_usage=flags.usage,
-            stream=not flags.no_stream,
-            schema=load_schema(schema) if schema else None,
+            request=request,
+            attach=attach,
+            web=web,
+            conversation=conversation,
+            connection=connection,
+            output=output,
+            schema=loaded,
             extract=extract_mode(extract, extract_all),
         )
     )

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import click
 import typer
-from typer.core import TyperGroup
 
-from ..message.options import CONNECTION, REQUEST, WEB, OutputFormat, message_command
+from ..context import RunContext
+from ..flags import ConnectionFlags, RequestFlags, WebFlags
+from ..message.options import Checked, OutputFormat, at_least, dollars, takes_flags
+from ..typer_help import App, HelpGroup
 
 EPILOG = """\b
 Examples:
@@ -22,7 +24,7 @@ Examples:
 """
 
 
-class BatchGroup(TyperGroup):
+class BatchGroup(HelpGroup):
     """`claude batch ARGS` runs `claude batch run ARGS` unless ARGS start with a subcommand."""
 
     default_command = "run"  # completion and help read this too
@@ -59,7 +61,7 @@ def _misspelt_command(word: str, commands: list[str]) -> bool:
     return not word.startswith("-") and bool(difflib.get_close_matches(word, commands, n=1, cutoff=0.6))
 
 
-app = typer.Typer(
+app = App(
     cls=BatchGroup,
     help="""Many prompts at once: JSON lines in, one JSON result per line out.
 
@@ -82,6 +84,12 @@ app = typer.Typer(
     """,
     no_args_is_help=False,
 )
+
+
+def _poll_interval_problem(seconds: float) -> str | None:
+    from ..batch.run import poll_interval_problem
+
+    return poll_interval_problem(seconds)
 
 
 class Via(str, Enum):
@@ -107,11 +115,13 @@ Full = Annotated[bool, typer.Option("--full", help="Include the whole Message in
 
 
 @app.command("run", epilog=EPILOG)
-@message_command(REQUEST, WEB, CONNECTION)
+@takes_flags
 def run(
     file: Input = None,
     lines: Lines = False,
-    concurrency: Annotated[int, typer.Option("-j", "--concurrency", help="Requests in flight at once.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option("-j", "--concurrency", help="Requests in flight at once.", click_type=at_least(1))
+    ] = 8,
     ordered: Annotated[bool, typer.Option("--ordered", help="Print results in input order.")] = False,
     full: Full = False,
     state: State = None,
@@ -120,20 +130,30 @@ def run(
         Via, typer.Option("--via", help="local: send from here; batches: the Message Batches API.")
     ] = Via.local,
     poll_interval: Annotated[
-        float, typer.Option("--poll-interval", help="Seconds between status checks with --via batches.")
+        float,
+        typer.Option(
+            "--poll-interval",
+            help="Seconds between status checks with --via batches.",
+            click_type=Checked(click.FLOAT, _poll_interval_problem),
+        ),
     ] = 30.0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No summary line on stderr.")] = False,
     max_cost: Annotated[
         float | None,
         typer.Option(
-            "--max-cost", help="USD: send lines only while their worst case fits (exit 9 if not all)."
+            "--max-cost",
+            help="USD: send lines only while their worst case fits (exit 9 if not all).",
+            click_type=dollars(),
         ),
     ] = None,
     retry_errors: Annotated[
         bool, typer.Option("--retry-errors", help="With --state: run again the lines journaled as errors.")
     ] = False,
     *,
-    flags,
+    request: RequestFlags,
+    web: WebFlags,
+    connection: ConnectionFlags,
+    context: RunContext,
 ) -> None:
     """Run every line of FILE (or stdin) and print one JSON result per line.
 
@@ -145,18 +165,17 @@ def run(
     """
     from ..batch.run import run_batch
 
-    if concurrency < 1:
-        from ..errors import UsageError
-
-        raise UsageError(f"--concurrency must be at least 1, not {concurrency}")
     if retry_errors and not state:
         from ..errors import UsageError
 
         raise UsageError("--retry-errors needs --state FILE: the journal of an earlier run")
     raise typer.Exit(
         run_batch(
-            flags,
+            context,
             file,
+            request=request,
+            web=web,
+            connection=connection,
             lines=lines,
             schema=schema,
             state=state,
@@ -173,64 +192,78 @@ def run(
 
 
 @app.command("submit", epilog=EPILOG)
-@message_command(REQUEST, WEB, CONNECTION)
+@takes_flags
 def submit(
-    file: Input = None, lines: Lines = False, schema: Schema = None, state: State = None, *, flags
+    file: Input = None,
+    lines: Lines = False,
+    schema: Schema = None,
+    state: State = None,
+    *,
+    request: RequestFlags,
+    web: WebFlags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Submit the input as Message Batches and print their ids; nothing waits."""
     from ..batch.run import submit_only
 
-    submit_only(flags, file, lines=lines, schema=schema, state=state)
+    submit_only(
+        run, file, request=request, web=web, connection=connection, lines=lines, schema=schema, state=state
+    )
 
 
 @app.command("status", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def status(
     batch_ids: BatchIds,
     output: Format = OutputFormat.text,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Show batches' processing status and request counts."""
     from ..batch.batches import retrieve
 
-    _show(flags, output, lambda t: [retrieve(t, b) for b in batch_ids])
+    _show(run, connection, output, lambda t: [retrieve(t, b) for b in batch_ids])
 
 
 @app.command("cancel", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def cancel(
     batch_ids: BatchIds,
     output: Format = OutputFormat.text,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Cancel batches; requests not yet processed end as canceled."""
     from ..batch.batches import cancel as cancel_batch
 
-    _show(flags, output, lambda t: [cancel_batch(t, b) for b in batch_ids])
+    _show(run, connection, output, lambda t: [cancel_batch(t, b) for b in batch_ids])
 
 
 @app.command("list", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def list_(
     output: Format = OutputFormat.text,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """List Message Batches, newest first."""
     from ..batch.batches import list_batches
 
-    _show(flags, output, list_batches)
+    _show(run, connection, output, list_batches)
 
 
 @app.command("results", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def results(
     batch_ids: Annotated[list[str], typer.Argument(help="Batch ids (msgbatch_...) that have ended.")],
     full: Full = False,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Print an ended batch's results as `claude batch` result lines."""
     import orjson
@@ -240,8 +273,8 @@ def results(
     from ..errors import UsageError
     from ..render import Output
 
-    out = Output()
-    transport = _transport(flags, out)
+    out = Output(env=run.env)
+    transport = _transport(run, connection, out)
     try:
         for batch_id in batch_ids:
             batch = retrieve(transport, batch_id)
@@ -253,19 +286,19 @@ def results(
         transport.close()
 
 
-def _transport(flags: Any, out: Any) -> Any:
+def _transport(run: RunContext, connection: ConnectionFlags, out: Any) -> Any:
     from .. import config as cfg
     from ..flow import make_transport
 
-    return make_transport(flags, cfg.load_config(), [], out)
+    return make_transport(run, connection, cfg.load_config(), [], out)
 
 
-def _show(flags: Any, output: OutputFormat, action: Any) -> None:
+def _show(run: RunContext, connection: ConnectionFlags, output: OutputFormat, action: Any) -> None:
     from ..batch.batches import status_line
     from ..render import Output, write_objects
 
-    out = Output()
-    transport = _transport(flags, out)
+    out = Output(env=run.env)
+    transport = _transport(run, connection, out)
     try:
         found = action(transport)
     finally:

@@ -6,7 +6,17 @@ from typing import Annotated
 import typer
 
 from ..chat import HELP as _SLASH  # the REPL's own /help text, so the two never drift
-from ..message.options import ACT, ATTACH, CONNECTION, CONVERSATION, MCP, REQUEST, WEB, message_command
+from ..context import RunContext
+from ..flags import (
+    ActFlags,
+    AttachFlags,
+    ConnectionFlags,
+    ConversationFlags,
+    McpFlags,
+    RequestFlags,
+    WebFlags,
+)
+from ..message.options import takes_flags
 
 # Click rewraps paragraphs unless they start with \b; the slash commands come first, then examples.
 EPILOG = (
@@ -28,7 +38,7 @@ class InputFormat(str, Enum):
     ndjson = "ndjson"
 
 
-@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION, MCP, ACT)
+@takes_flags
 def chat(
     input_format: Annotated[
         InputFormat,
@@ -47,7 +57,14 @@ def chat(
         typer.Option("-y", "--yes", help="Run tool calls (MCP, --edit, --bash, --memory) without asking."),
     ] = False,
     *,
-    flags,
+    request: RequestFlags,
+    attach: AttachFlags,
+    web: WebFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    mcp: McpFlags,
+    act: ActFlags,
+    run: RunContext,
 ) -> None:
     """Hold a conversation: answers stream as you go; every completed turn is stored.
 
@@ -68,14 +85,12 @@ def chat(
     --bash and --memory offer Claude's own tools the same way, with the consent rules of
     `claude tool-run` (--allow, --deny, the diff or the command shown on the terminal).
     """
-    from ..chat import run_chat
+    from ..chat import ChatFlags, run_chat
 
     ndjson = input_format == InputFormat.ndjson
-    mcp_given = flags.mcp or flags.mcp_config or flags.mcp_header or flags.mcp_tools
-    act_given = flags.edit or flags.bash or flags.memory or flags.workspace or flags.memory_dir
-    act_given = act_given or flags.allow or flags.deny or flags.sandbox or flags.sandbox_net
-    if not mcp_given and not act_given:
-        raise typer.Exit(run_chat(flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw))
+    flags = ChatFlags(request, attach, web, conversation, connection)
+    if not mcp.given() and act == ActFlags():
+        raise typer.Exit(run_chat(run, flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw))
     from ..errors import UsageError
     from ..render import Output
     from ..tools.acting import closing_all, own_tools
@@ -83,9 +98,9 @@ def chat(
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import servers_from_flags
 
-    client = own_tools(flags, timeout=60.0, yes=yes, dry_run=flags.dry_run)
+    client = own_tools(act, run, timeout=60.0, yes=yes, dry_run=connection.dry_run)
     servers = servers_from_flags(
-        list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config, flags.mcp_tools
+        list(mcp.mcp), list(mcp.mcp_header), mcp.mcp_config, mcp.mcp_tools, secrets=run.secrets
     )
     confirm = None
     if servers and not yes:
@@ -95,11 +110,19 @@ def chat(
     if servers and not ndjson:  # servers can take seconds: say so, and keep typed text off the screen
         from ..lineedit import hold_typing
 
-        hold_typing()
+        hold_typing(run)
         plural = "s" if len(servers) > 1 else ""
-        Output().note(f"starting MCP server{plural} {', '.join(s.name for s in servers)}...", dim=True)
-    with closing_all(client), mcp_session(servers, taken=set(client), only=flags.mcp_tools) as (hub, found):
-        settings = LoopSettings(tools={**client, **found}, confirm=confirm, hub=hub)
-        tools = ChatTools(settings, Output(), ndjson=ndjson)
-        status = run_chat(flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw, tools=tools)
+        Output(env=run.env).note(
+            f"starting MCP server{plural} {', '.join(s.name for s in servers)}...", dim=True
+        )
+    with (
+        closing_all(client),
+        mcp_session(servers, run.secrets, taken=set(client), only=mcp.mcp_tools) as (
+            hub,
+            found,
+        ),
+    ):
+        settings = LoopSettings(run=run, tools={**client, **found}, confirm=confirm, hub=hub)
+        tools = ChatTools(settings, Output(env=run.env), ndjson=ndjson)
+        status = run_chat(run, flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw, tools=tools)
     raise typer.Exit(status)

@@ -4,7 +4,9 @@ from typing import Annotated
 
 import typer
 
-from ..message.options import CONNECTION, REQUEST, Prompt, message_command
+from ..context import RunContext
+from ..flags import ConnectionFlags, RequestFlags
+from ..message.options import Prompt, takes_flags
 
 EPILOG = """\b
 Examples:
@@ -14,7 +16,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, CONNECTION)
+@takes_flags
 def cmd(
     prompt: Prompt = None,
     print_: Annotated[
@@ -22,7 +24,9 @@ def cmd(
     ] = False,
     no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")] = False,
     *,
-    flags,
+    request: RequestFlags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Ask for one shell command for $SHELL on this system and print it; on a terminal, offer to
     run, edit or explain it (answered on /dev/tty).
@@ -45,5 +49,6 @@ def cmd(
     """
     from ..tools.command import run_cmd
 
-    flags.no_log = no_log
-    raise typer.Exit(run_cmd(flags, prompt, print_only=print_))
+    raise typer.Exit(
+        run_cmd(run, prompt, request=request, connection=connection, log=not no_log, print_only=print_)
+    )

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ..typer_help import App
+
 EPILOG = """\b
 Examples:
   claude completion show bash > ~/.local/share/bash-completion/completions/claude
@@ -21,7 +23,7 @@ class Shell(str, Enum):
     fish = "fish"
 
 
-app = typer.Typer(
+app = App(
     help="""Print or install shell completion (bash, zsh, fish).
 
     The scripts complete subcommands, flags, their choices, model names, template names,

@@ -4,7 +4,9 @@ from typing import Annotated
 
 import typer
 
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, OutputFormat, Prompt, message_command
+from ..context import RunContext
+from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
+from ..message.options import OutputFormat, Prompt, takes_flags
 
 EPILOG = """\b
 Examples:
@@ -14,14 +16,18 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION)
+@takes_flags
 def count_tokens(
     prompt: Prompt = None,
     output: Annotated[
         OutputFormat, typer.Option("-o", "--output", help="text: the number; json: the API's response.")
     ] = OutputFormat.text,
     *,
-    flags,
+    request: RequestFlags,
+    attach: AttachFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Count input tokens (POST /v1/messages/count_tokens) for exactly what `ask` would send.
 
@@ -39,11 +45,21 @@ def count_tokens(
     from ..flow import COUNT_TOKENS_PATH, count_tokens_body, make_transport, prepare, print_dry_run
     from ..render import Output
 
-    out = Output()
-    prepared = prepare(flags, prompt, stream=False)
+    out = Output(env=run.env)
+    prepared = prepare(
+        run,
+        prompt,
+        request=request,
+        attach=attach,
+        conversation=conversation,
+        connection=connection,
+        stream=False,
+    )
     body = count_tokens_body(prepared.body)
-    transport = make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
-    if flags.dry_run:
+    transport = make_transport(
+        run, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
+    )
+    if connection.dry_run:
         print_dry_run(transport, "POST", COUNT_TOKENS_PATH, body, out, whole=output != OutputFormat.text)
         return
     result = get_json(transport, "POST", COUNT_TOKENS_PATH, body)

@@ -4,7 +4,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..message.options import CONNECTION, OutputFormat, message_command
+from ..context import RunContext
+from ..flags import ConnectionFlags
+from ..message.options import OutputFormat, takes_flags
+from ..typer_help import App
 
 EPILOG = """\b
 Examples:
@@ -14,7 +17,7 @@ Examples:
   claude files download file_011CN... -o out/
 """
 
-app = typer.Typer(
+app = App(
     help="""The Files API: upload once, attach by id (-a file_...).
 
     upload sends files (checked here first: the media type comes from the bytes) and prints
@@ -38,16 +41,25 @@ FileIds = Annotated[list[str], typer.Argument(help="File ids (file_...).")]
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the file ids.")]
 
 
-def _run(flags: Any, output: OutputFormat, quiet: bool, action: Any, describe: str) -> None:
+def _run(
+    run: RunContext,
+    connection: ConnectionFlags,
+    output: OutputFormat,
+    quiet: bool,
+    action: Any,
+    describe: str,
+) -> None:
     """Make the transport, run `action(transport)` -> list of file objects, and print them."""
     from .. import config as cfg
     from ..flow import make_transport
     from ..message.attachments import FILES_BETA
     from ..render import Output
 
-    out = Output()
-    transport = make_transport(flags, cfg.load_config(), [FILES_BETA], out, need_key=not flags.dry_run)
-    if flags.dry_run:
+    out = Output(env=run.env)
+    transport = make_transport(
+        run, connection, cfg.load_config(), [FILES_BETA], out, need_key=not connection.dry_run
+    )
+    if connection.dry_run:
         out.write(f"{describe.replace('URL', transport.url('/v1/files'))}\n".encode())
         return
     try:
@@ -69,17 +81,19 @@ def _print(out: Any, found: list[dict[str, Any]], output: OutputFormat, quiet: b
 
 
 @app.command("upload", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def upload(
     paths: Annotated[list[str], typer.Argument(help="Files to upload (up to 500 MB each).")],
     output: OutputOpt = OutputFormat.text,
     quiet: Quiet = False,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Upload files; prints each new file's id (use it with -a)."""
     _run(
-        flags,
+        run,
+        connection,
         output,
         quiet,
         lambda t: [_upload(t, p) for p in paths],
@@ -98,28 +112,36 @@ def _upload(transport: Any, path: str) -> dict[str, Any]:
 
 
 @app.command("list", epilog=EPILOG)
-@message_command(CONNECTION)
-def list_(output: OutputOpt = OutputFormat.text, quiet: Quiet = False, *, flags) -> None:
+@takes_flags
+def list_(
+    output: OutputOpt = OutputFormat.text,
+    quiet: Quiet = False,
+    *,
+    connection: ConnectionFlags,
+    run: RunContext,
+) -> None:
     """List uploaded files, newest first."""
     from ..api import files as files_api
 
-    _run(flags, output, quiet, files_api.list_files, "GET URL")
+    _run(run, connection, output, quiet, files_api.list_files, "GET URL")
 
 
 @app.command("info", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def info(
     file_ids: FileIds,
     output: OutputOpt = OutputFormat.text,
     quiet: Quiet = False,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Show files' metadata: id, name, media type, size."""
     from ..api import files as files_api
 
     _run(
-        flags,
+        run,
+        connection,
         output,
         quiet,
         lambda t: [files_api.info(t, i) for i in file_ids],
@@ -128,19 +150,21 @@ def info(
 
 
 @app.command("delete", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def delete(
     file_ids: FileIds,
     output: OutputOpt = OutputFormat.text,
     quiet: Quiet = False,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Delete files; prints each deleted id."""
     from ..api import files as files_api
 
     _run(
-        flags,
+        run,
+        connection,
         output,
         quiet,
         lambda t: [files_api.delete(t, i) for i in file_ids],
@@ -149,7 +173,7 @@ def delete(
 
 
 @app.command("download", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def download(
     file_id: Annotated[str, typer.Argument(help="The file id (file_...): a file the API made.")],
     path: Annotated[
@@ -162,7 +186,8 @@ def download(
         ),
     ] = None,
     *,
-    flags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Download a file the API made (e.g. by code execution): GET /v1/files/ID/content."""
     from pathlib import Path
@@ -174,9 +199,11 @@ def download(
     from ..message.attachments import FILES_BETA
     from ..render import Output
 
-    out = Output()
-    transport = make_transport(flags, cfg.load_config(), [FILES_BETA], out, need_key=not flags.dry_run)
-    if flags.dry_run:
+    out = Output(env=run.env)
+    transport = make_transport(
+        run, connection, cfg.load_config(), [FILES_BETA], out, need_key=not connection.dry_run
+    )
+    if connection.dry_run:
         out.write(f"GET {transport.url('/v1/files/' + file_id + '/content')}\n".encode())
         return
     try:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..typer_help import App
+
 if TYPE_CHECKING:
     from ..store.log import Store
     from ..wire import Usage
@@ -18,7 +20,7 @@ Examples:
   claude log pop          # drop the last turn of the latest conversation
 """
 
-app = typer.Typer(
+app = App(
     help="""The stored conversations: list, show, export, search, stats, rm, pop, revert; off, on, status.
 
     Every completed turn of ask, stream, chat, vision, cmd and tool-run is stored (unless

@@ -4,7 +4,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ..message.options import OutputFormat
+from ..context import RunContext
+from ..message.options import OutputFormat, takes_flags
+from ..typer_help import App
 
 EPILOG = """\b
 Examples:
@@ -13,7 +15,7 @@ Examples:
   claude mcp tools https://mcp.example.com/mcp --mcp-header 'Authorization: Bearer ${TOKEN}' -o json
 """
 
-app = typer.Typer(
+app = App(
     help="""MCP servers: the configured ones, and the tools one offers.
 
     list prints on stdout the servers of the config file ([mcp.NAME] tables) and of --mcp-config (Claude
@@ -68,6 +70,7 @@ def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -
 
 
 @app.command("tools", epilog=EPILOG)
+@takes_flags
 def tools(
     servers: Annotated[list[str], typer.Argument(help="Servers: a config NAME, a COMMAND or a URL.")],
     mcp_header: Annotated[
@@ -76,6 +79,8 @@ def tools(
     ] = None,
     mcp_config: ConfigOpt = None,
     output: OutputOpt = OutputFormat.text,
+    *,
+    run: RunContext,
 ) -> None:
     """Start the servers and print their tools as Claude would get them (name, description, input).
 
@@ -86,10 +91,12 @@ def tools(
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import load_config_file, parse_servers, servers_from_flags
 
-    chosen = servers_from_flags(list(servers), list(mcp_header or []), None)
+    chosen = servers_from_flags(list(servers), list(mcp_header or []), None, secrets=run.secrets)
     if mcp_config:  # only the servers named, looked up in the file too
-        chosen = parse_servers(list(servers), list(mcp_header or []), load_config_file(mcp_config), {})
-    with mcp_session(chosen) as (_, found):
+        chosen = parse_servers(
+            list(servers), list(mcp_header or []), load_config_file(mcp_config), {}, run.secrets
+        )
+    with mcp_session(chosen, run.secrets) as (_, found):
         rows = [{"server": t.server.name, **t.declaration()} for t in found.values()]
 
     def row(t: dict[str, Any]) -> str:

@@ -5,12 +5,14 @@ can refuse, before sending, what a model's capabilities say it rejects.
 """
 
 from enum import Enum
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
 
-from ..message.options import CONNECTION, OutputFormat, message_command
+from ..context import RunContext
+from ..flags import ConnectionFlags
+from ..message.options import OutputFormat, takes_flags
+from ..typer_help import App
 
 EPILOG = """\b
 Examples:
@@ -20,7 +22,7 @@ Examples:
   claude models --aliases
 """
 
-app = typer.Typer(invoke_without_command=True)  # its help is the callback's docstring
+app = App(invoke_without_command=True)  # its help is the callback's docstring
 
 
 class Lifecycle(str, Enum):
@@ -49,7 +51,7 @@ OutputOpt = Annotated[
 
 
 @app.callback(epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def models(
     ctx: typer.Context,
     output: OutputOpt = OutputFormat.text,
@@ -59,7 +61,8 @@ def models(
     ] = False,
     lifecycle: LifecycleOpt = None,
     *,
-    flags: SimpleNamespace,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """List the models your key can use, newest first, with what each accepts.
 
@@ -80,38 +83,44 @@ def models(
     from ..errors import UsageError
 
     if ctx.invoked_subcommand is not None:
-        if aliases or output != OutputFormat.text or lifecycle or any(vars(flags).values()):
+        if aliases or output != OutputFormat.text or lifecycle or connection != ConnectionFlags():
             raise UsageError(f"give the options after `{ctx.invoked_subcommand}`")
         return
     if aliases:
         from ..render import Output
 
-        _aliases(Output(), output)
+        _aliases(Output(env=run.env), output)
         return
-    _list(flags, output, lifecycle)
+    _list(run, connection, output, lifecycle)
 
 
 @app.command("list", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def list_(
-    output: OutputOpt = OutputFormat.text, lifecycle: LifecycleOpt = None, *, flags: SimpleNamespace
+    output: OutputOpt = OutputFormat.text,
+    lifecycle: LifecycleOpt = None,
+    *,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """The same as `claude models` alone: every model, newest first, with what each accepts.
 
     For the habit `claude log list`, `claude files list` and `claude mcp list` make: a table on
     a terminal, tab-separated lines on stdout in a pipe, -o json the API's objects.
     """
-    _list(flags, output, lifecycle)
+    _list(run, connection, output, lifecycle)
 
 
-def _list(flags: SimpleNamespace, output: OutputFormat, lifecycle: Lifecycle | None = None) -> None:
+def _list(
+    run: RunContext, connection: ConnectionFlags, output: OutputFormat, lifecycle: Lifecycle | None = None
+) -> None:
     """Fetch every model (at the `lifecycle` stage asked for), keep them for the checks before
     sending, and print them."""
     from .. import config as cfg
     from ..api.exchange import list_all
     from ..render import Output, write_objects
 
-    out = Output()
+    out = Output(env=run.env)
     config = cfg.load_config()
     # The API's `lifecycle` filter (SDK 2.16 ModelListParams; its query string repeats
     # `lifecycle[]`): without one it lists the active and deprecated models.
@@ -121,7 +130,8 @@ def _list(flags: SimpleNamespace, output: OutputFormat, lifecycle: Lifecycle | N
     from urllib.parse import urlencode
 
     found = _fetch(
-        flags,
+        run,
+        connection,
         config,
         out,
         f"/v1/models?{urlencode([('limit', '1000'), *extra])}",
@@ -150,12 +160,13 @@ def _list(flags: SimpleNamespace, output: OutputFormat, lifecycle: Lifecycle | N
 
 
 @app.command("show", epilog=EPILOG)
-@message_command(CONNECTION)
+@takes_flags
 def show(
     model: Annotated[str, typer.Argument(help="A model id or alias (sonnet, opus-4.8, ...).")],
     output: OutputOpt = OutputFormat.text,
     *,
-    flags: SimpleNamespace,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """One model in full: its limits, lifecycle and every capability the API reports.
 
@@ -181,9 +192,9 @@ def show(
         model_id = resolve_model(model, config.aliases)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    out = Output()
+    out = Output(env=run.env)
     path = f"/v1/models/{quote(model_id, safe='')}"
-    found = _fetch(flags, config, out, path, lambda t: [get_json(t, "GET", path)], complete=False)
+    found = _fetch(run, connection, config, out, path, lambda t: [get_json(t, "GET", path)], complete=False)
     if found is None:
         return
     if output != OutputFormat.text:  # one object: json and ndjson print the same line
@@ -195,15 +206,22 @@ def show(
 
 
 def _fetch(
-    flags: SimpleNamespace, config: Any, out: Any, path: str, action: Any, *, complete: bool
+    run: RunContext,
+    connection: ConnectionFlags,
+    config: Any,
+    out: Any,
+    path: str,
+    action: Any,
+    *,
+    complete: bool,
 ) -> list[dict[str, Any]] | None:
     """GET the model objects and remember them; None for a dry run (which prints the request)."""
     from .. import config as cfg
     from ..flow import make_transport
     from ..message import model_cache
 
-    transport = make_transport(flags, config, [], out, need_key=not flags.dry_run)
-    if flags.dry_run:
+    transport = make_transport(run, connection, config, [], out, need_key=not connection.dry_run)
+    if connection.dry_run:
         out.write(f"GET {transport.url(path)}\n".encode())
         return None
     try:
@@ -211,7 +229,9 @@ def _fetch(
     finally:
         transport.close()
     try:
-        model_cache.remember(cfg.resolve_base_url(flags.base_url, config), found, complete=complete)
+        model_cache.remember(
+            cfg.resolve_base_url(connection.base_url, config, run.env), found, complete=complete
+        )
     except OSError as exc:  # the answer still counts; only the checks before sending miss it
         where = model_cache.cache_path()
         out.note(f"claude: warning: could not keep the model list in {where}: {exc.strerror}")

@@ -4,6 +4,10 @@ from typing import Annotated
 
 import typer
 
+from ..context import RunContext
+from ..message.options import takes_flags
+from ..typer_help import App
+
 EPILOG = """\b
 Examples:
   claude config set model opus
@@ -12,7 +16,7 @@ Examples:
   claude config platform
 """
 
-app = typer.Typer(
+app = App(
     help="""The config file: path, show, set, unset (created with mode 0600).
 
     The file is TOML, at $CLAUDE_CONFIG or else the platform's config directory
@@ -95,10 +99,13 @@ def unset(key: Annotated[str, typer.Argument(help="The key to remove (alias.NAME
 
 
 @app.command("platform", epilog=EPILOG)
+@takes_flags
 def platform(
     name: Annotated[
         str | None, typer.Option("--platform", help="The platform to describe (default: the one in use).")
     ] = None,
+    *,
+    run: RunContext,
 ) -> None:
     """Print the platform in use, where it is set, its endpoint and where its credentials come from.
 
@@ -111,7 +118,7 @@ def platform(
     chosen, source = cfg.resolve_platform(name, config)
     typer.echo(f"platform: {chosen} (from {source})")
     if chosen == "anthropic":
-        typer.echo(f"endpoint: {cfg.resolve_base_url(None, config)}")
+        typer.echo(f"endpoint: {cfg.resolve_base_url(None, config, run.env)}")
         typer.echo(f"credentials: {_anthropic_source(config)}")
         return
     from ..api.platforms.select import make_platform

@@ -2,7 +2,9 @@
 
 import typer
 
-from ..message.options import ATTACH, CONNECTION, CONVERSATION, REQUEST, WEB, Prompt, message_command
+from ..context import RunContext
+from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
+from ..message.options import Prompt, takes_flags
 
 EPILOG = """\b
 Examples:
@@ -12,11 +14,16 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, WEB, CONVERSATION, CONNECTION)
+@takes_flags
 def stream(
     prompt: Prompt = None,
     *,
-    flags,
+    request: RequestFlags,
+    attach: AttachFlags,
+    web: WebFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    run: RunContext,
 ) -> None:
     """Print every event the API streams (ping and error included) as one JSON object per line.
 
@@ -33,4 +40,15 @@ def stream(
     """
     from ..flow import run_message
 
-    raise typer.Exit(run_message(flags, prompt, fmt="ndjson"))
+    raise typer.Exit(
+        run_message(
+            run,
+            prompt,
+            request=request,
+            attach=attach,
+            web=web,
+            conversation=conversation,
+            connection=connection,
+            output=OutputFlags(output="ndjson"),
+        )
+    )

@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from ..typer_help import App
+
 EPILOG = """\b
 Examples:
   claude ask -s "Write a conventional commit message for this diff." --save commit
@@ -13,7 +15,7 @@ Examples:
   claude templates edit commit
 """
 
-app = typer.Typer(
+app = App(
     help="""Saved templates (TOML files of request settings, used with -t NAME): list, show, edit, rm, path.
 
     A template is templates/NAME.toml beside the config file. `claude ask ... --save NAME`

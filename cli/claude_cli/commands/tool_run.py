@@ -4,18 +4,18 @@ from typing import Annotated
 
 import typer
 
-from ..message.capabilities import SERVER_TOOLS, server_tool_help
-from ..message.options import (
-    ACT,
-    ATTACH,
-    CONNECTION,
-    CONVERSATION,
-    MCP,
-    OUTPUT,
-    REQUEST,
-    Prompt,
-    message_command,
+from ..context import RunContext
+from ..flags import (
+    ActFlags,
+    AttachFlags,
+    ConnectionFlags,
+    ConversationFlags,
+    McpFlags,
+    OutputFlags,
+    RequestFlags,
 )
+from ..message.capabilities import SERVER_TOOLS, server_tool_help
+from ..message.options import Prompt, at_least, dollars, seconds, takes_flags
 
 EPILOG = """\b
 Examples:
@@ -26,7 +26,7 @@ Examples:
 """
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT, MCP, ACT)
+@takes_flags
 def tool_run(
     prompt: Prompt = None,
     tool: Annotated[
@@ -59,10 +59,18 @@ def tool_run(
         bool, typer.Option("--no-parallel", help="One tool call at a time (disable_parallel_tool_use).")
     ] = False,
     max_steps: Annotated[
-        int, typer.Option("--max-steps", help="Most API calls in one run (exit 7 beyond).")
+        int,
+        typer.Option(
+            "--max-steps", help="Most API calls in one run (exit 7 beyond).", click_type=at_least(1)
+        ),
     ] = 25,
     tool_timeout: Annotated[
-        float, typer.Option("--tool-timeout", help="Seconds a tool may run (a tools file may set its own).")
+        float,
+        typer.Option(
+            "--tool-timeout",
+            help="Seconds a tool may run (a tools file may set its own).",
+            click_type=seconds(),
+        ),
     ] = 60.0,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Run tool calls without asking.")] = False,
     download: Annotated[
@@ -74,10 +82,21 @@ def tool_run(
     ] = False,
     max_cost: Annotated[
         float | None,
-        typer.Option("--max-cost", help="USD: stop (exit 9) before a request that could pass this total."),
+        typer.Option(
+            "--max-cost",
+            help="USD: stop (exit 9) before a request that could pass this total.",
+            click_type=dollars(),
+        ),
     ] = None,
     *,
-    flags,
+    request: RequestFlags,
+    attach: AttachFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    output: OutputFlags,
+    mcp: McpFlags,
+    act: ActFlags,
+    run: RunContext,
 ) -> None:
     """Run the tool-use loop with local programs as tools until the model is done.
 
@@ -112,9 +131,7 @@ def tool_run(
     (checked before anything is sent), and the statuses of `claude ask` for the final answer
     and API errors.
     """
-    from ..config import seconds_problem
     from ..errors import UsageError
-    from ..pricing import cap_problem
     from ..tools.acting import own_tools
     from ..tools.loop import AnyTool, LoopSettings, run_loop, terminal_confirm
     from ..tools.mcp import mcp_session
@@ -123,21 +140,14 @@ def tool_run(
     from ..tools.programs import server_tool as make_server_tool
     from ..tools.programs import tool_choice as make_choice
 
-    if max_cost is not None and cap_problem(max_cost):
-        raise UsageError(f"--max-cost {cap_problem(max_cost)}")
-    if max_steps < 1:
-        raise UsageError(f"--max-steps must be at least 1, not {max_steps}")
-    wrong = seconds_problem(tool_timeout)
-    if wrong:
-        raise UsageError(f"--tool-timeout {wrong}")
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
-    client = own_tools(flags, timeout=tool_timeout, yes=yes, dry_run=dry_run_tools or flags.dry_run)
+    client = own_tools(act, run, timeout=tool_timeout, yes=yes, dry_run=dry_run_tools or connection.dry_run)
     taken_by_own = set(client) & set(declared)
     if taken_by_own:
         raise UsageError(f"--tool {sorted(taken_by_own)[0]}: the name is taken by one of Claude's own tools")
     server = [make_server_tool(s) for s in server_tool or []]
     servers = servers_from_flags(
-        list(flags.mcp or []), list(flags.mcp_header or []), flags.mcp_config, flags.mcp_tools
+        list(mcp.mcp), list(mcp.mcp_header), mcp.mcp_config, mcp.mcp_tools, secrets=run.secrets
     )
     if not declared and not server and not servers and not client:
         raise UsageError(
@@ -145,7 +155,7 @@ def tool_run(
             "or --edit, --bash, --memory"
         )
     confirm = None
-    if (declared or servers) and not (yes or dry_run_tools or flags.dry_run):
+    if (declared or servers) and not (yes or dry_run_tools or connection.dry_run):
         confirm = terminal_confirm()
         if confirm is None:
             raise UsageError("no terminal to confirm tool calls: pass --yes to run them (or --dry-run-tools)")
@@ -158,9 +168,13 @@ def tool_run(
             raise UsageError(f"--download: cannot use {download} as a directory: {exc.strerror}") from None
     taken = set(declared) | set(client) | {str(s.get("name")) for s in server}
     try:
-        with mcp_session(servers, taken=taken, only=flags.mcp_tools, timeout=tool_timeout) as (hub, found):
+        with mcp_session(servers, run.secrets, taken=taken, only=mcp.mcp_tools, timeout=tool_timeout) as (
+            hub,
+            found,
+        ):
             tools_all: dict[str, AnyTool] = {**declared, **client, **found}
             settings = LoopSettings(
+                run=run,
                 tools=tools_all,
                 server_tools=server,
                 server_aliases={s for s in server_tool or [] if s in SERVER_TOOLS},
@@ -174,7 +188,13 @@ def tool_run(
                 hub=hub,
             )
             status = run_loop(
-                flags, prompt, settings, fmt=flags.output.value, show_thinking=flags.show_thinking
+                prompt,
+                settings,
+                request=request,
+                attach=attach,
+                conversation=conversation,
+                connection=connection,
+                output=output,
             )
     finally:
         for each in client.values():

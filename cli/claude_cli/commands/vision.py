@@ -4,17 +4,9 @@ from typing import Annotated
 
 import typer
 
-from ..message.options import (
-    ATTACH,
-    CONNECTION,
-    CONVERSATION,
-    OUTPUT,
-    REQUEST,
-    Extract,
-    ExtractAll,
-    extract_mode,
-    message_command,
-)
+from ..context import RunContext
+from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
+from ..message.options import Extract, ExtractAll, extract_mode, takes_flags
 
 EPILOG = """\b
 Examples:
@@ -27,7 +19,7 @@ Examples:
 DEFAULT_PROMPT = "Describe this image."
 
 
-@message_command(REQUEST, ATTACH, CONVERSATION, CONNECTION, OUTPUT)
+@takes_flags
 def vision(
     args: Annotated[
         list[str] | None,
@@ -40,7 +32,12 @@ def vision(
     extract: Extract = False,
     extract_all: ExtractAll = False,
     *,
-    flags,
+    request: RequestFlags,
+    attach: AttachFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    output: OutputFlags,
+    run: RunContext,
 ) -> None:
     """Ask about images: JPEG, PNG, GIF, WebP or PDF, from files, stdin, URLs or the Files API.
 
@@ -85,23 +82,25 @@ def vision(
         if any(c in word for c in "*?["):
             raise UsageError(f"the pattern {word!r} matched no files (nothing sent)")
         raise UsageError(f"no such file: {word} (nothing sent)")
-    if not files and not flags.attach:
+    if not files and not attach.attach:
         if stdin_stream() is None:
             from ..errors import UsageError
 
             raise UsageError(NO_IMAGE)
         files = ["-"]  # `cat photo.png | claude vision "describe"`
-    flags.attach = [*files, *(flags.attach or [])]
+    attach = attach._replace(attach=(*files, *attach.attach))
     from ..message.attachments import NothingPiped
 
     try:
         code = run_message(
-            flags,
-            words or ([] if getattr(flags, "template_prompt", None) else [DEFAULT_PROMPT]),
-            fmt=flags.output.value,
-            show_thinking=flags.show_thinking,
-            show_usage=flags.usage,
-            stream=not flags.no_stream,
+            run,
+            words or ([] if request.template_prompt else [DEFAULT_PROMPT]),
+            request=request,
+            attach=attach,
+            web=WebFlags(),
+            conversation=conversation,
+            connection=connection,
+            output=output,
             extract=extract_mode(extract, extract_all),
         )
     except NothingPiped:

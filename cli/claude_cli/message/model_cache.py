@@ -30,7 +30,9 @@ def cache_path() -> Path:
     return data_dir() / FILE_NAME
 
 
-_memo: dict[tuple[str, int, int], dict[str, Any]] = {}  # (path, mtime, size) -> parsed: a batch reads once
+# A pure cache, not run state: the parsed file by (path, mtime, size), so a batch reads it once;
+# a changed file has another key.
+_memo: dict[tuple[str, int, int], dict[str, Any]] = {}
 
 
 def _read() -> dict[str, Any]:

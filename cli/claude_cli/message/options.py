@@ -1,22 +1,39 @@
-"""The flags shared by the message commands, declared once.
+"""The flags shared by several commands, declared for Typer once, and how a command takes them.
 
-`message_command` splices these parameters into a command's signature (Typer reads the
-signature), and hands the command one `Flags` namespace instead of thirty arguments. This file
-must not use `from __future__ import annotations`: Typer reads the annotations as objects.
+The groups themselves are frozen dataclasses in `flags.py` (no Typer there). Here each group
+has its Typer declaration: a class with one annotation per field, in help order, whose default
+is the field's. A command names the groups it takes as keyword-only parameters annotated with
+their class; `@takes_flags` gives Typer the command's own parameters followed by each group's
+options, and calls the command with the groups built:
+
+    @takes_flags
+    def ask(prompt: Prompt = None, *, request: RequestFlags, connection: ConnectionFlags): ...
+
+This file must not use `from __future__ import annotations`: Typer reads the annotations as objects.
 """
 
-import functools
 import inspect
 from collections.abc import Callable
 from enum import Enum
-from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
+import click
 import typer
 
-from .request import RequestOptions
+from ..context import RunContext
+from ..flags import (
+    ActFlags,
+    AttachFlags,
+    ConnectionFlags,
+    ConversationFlags,
+    McpFlags,
+    OutputFlags,
+    RequestFlags,
+    WebFlags,
+)
 
 
+# The choices Typer offers and checks (their values are flags.py's: a test holds them equal).
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
@@ -64,6 +81,51 @@ ExtractAll = Annotated[
 ]
 
 
+class Checked(click.ParamType[Any, Any]):
+    """A number checked as it is parsed (Typer's `click_type=`), so a flag's range is stated once,
+    beside the flag, rather than at each use: `problem(value)` says what is wrong, or None. The
+    error is one line naming the flag, `--max-steps must be at least 1, not 0` (exit 2)."""
+
+    def __init__(self, base: click.ParamType[Any, Any], problem: Callable[[Any], str | None]) -> None:
+        self.base = base
+        self.problem = problem
+        self.name = base.name  # the metavar Typer shows: INTEGER, FLOAT
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = self.base.convert(value, param, ctx)
+        problem = self.problem(number)
+        if problem:
+            from ..errors import UsageError
+
+            flag = max(param.opts, key=len) if param is not None else "the value"
+            raise UsageError(f"{flag} {problem}")
+        return number
+
+
+def at_least(minimum: int, wording: str = "at least {minimum}") -> Checked:
+    """A whole number of `minimum` or more."""
+    said = wording.format(minimum=minimum)
+    return Checked(click.INT, lambda n: None if n >= minimum else f"must be {said}, not {n}")
+
+
+def seconds() -> Checked:
+    """A wait in seconds: more than 0, at most a day (config.seconds_problem)."""
+    from ..config import seconds_problem
+
+    return Checked(click.FLOAT, seconds_problem)
+
+
+def dollars() -> Checked:
+    """A --max-cost in dollars (pricing.cap_problem, imported when one is given)."""
+
+    def problem(cap: float) -> str | None:
+        from ..pricing import cap_problem
+
+        return cap_problem(cap)
+
+    return Checked(click.FLOAT, problem)
+
+
 def extract_mode(extract: bool, extract_all: bool) -> str | None:
     """ "all", "first" or None for the -x/--extract-all flags."""
     return "all" if extract_all else "first" if extract else None
@@ -78,35 +140,35 @@ def _check_vars(values: list[str] | None) -> list[str] | None:
     return values
 
 
-def _request_flags(
+class _Request:
+    """The options of RequestFlags."""
+
     model: Annotated[
         str | None,
         typer.Option(
             "-m", "--model", help="Model id or alias (opus, sonnet, haiku, ...). Env: CLAUDE_MODEL."
         ),
-    ] = None,
+    ]
     system: Annotated[
         str | None,
         typer.Option("-s", "--system", help="System prompt: text, or @FILE to read it from a file."),
-    ] = None,
+    ]
     system_after: Annotated[
         str | None,
         typer.Option("--system-after", help="A system message right after this user turn (TEXT or @FILE)."),
-    ] = None,
+    ]
     max_tokens: Annotated[
         int | None, typer.Option("--max-tokens", help="Most tokens to generate (default 8192, or config).")
-    ] = None,
+    ]
     stop: Annotated[
         list[str] | None, typer.Option("--stop", help="Stop sequence (repeatable): stop_sequences.")
-    ] = None,
-    temperature: Annotated[
-        float | None, typer.Option("--temperature", help="Sampling temperature, 0 to 1.")
-    ] = None,
-    top_p: Annotated[float | None, typer.Option("--top-p", help="Nucleus sampling, 0 to 1.")] = None,
-    top_k: Annotated[int | None, typer.Option("--top-k", help="Sample from the top K tokens only.")] = None,
+    ]
+    temperature: Annotated[float | None, typer.Option("--temperature", help="Sampling temperature, 0 to 1.")]
+    top_p: Annotated[float | None, typer.Option("--top-p", help="Nucleus sampling, 0 to 1.")]
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Sample from the top K tokens only.")]
     prefill: Annotated[
         str | None, typer.Option("--prefill", help="Start the answer with this text (assistant prefill).")
-    ] = None,
+    ]
     thinking: Annotated[
         ThinkingMode | None,
         typer.Option(
@@ -114,37 +176,37 @@ def _request_flags(
             help="Extended thinking: adaptive, enabled (needs a budget), off, or between_tools (off,"
             " with short updates between tool calls).",
         ),
-    ] = None,
+    ]
     thinking_budget: Annotated[
         int | None,
         typer.Option(
             "--thinking-budget", help="Thinking budget_tokens (>= 1024); implies --thinking enabled."
         ),
-    ] = None,
+    ]
     thinking_display: Annotated[
         ThinkingDisplay | None,
         typer.Option("--thinking-display", help="Return thinking summarized or omitted."),
-    ] = None,
-    effort: Annotated[Effort | None, typer.Option("--effort", help="output_config.effort.")] = None,
+    ]
+    effort: Annotated[Effort | None, typer.Option("--effort", help="output_config.effort.")]
     speed: Annotated[
         Speed | None,
         typer.Option(
             "--speed", help="speed: fast on the models with fast mode (adds its beta where needed)."
         ),
-    ] = None,
+    ]
     diagnose: Annotated[
         bool,
         typer.Option(
             "--diagnose", help="Ask why the prompt cache missed (diagnostics); the reason goes to stderr."
         ),
-    ] = False,
+    ]
     task_budget: Annotated[
         int | None,
         typer.Option("--task-budget", help="output_config.task_budget total tokens (adds its beta)."),
-    ] = None,
+    ]
     beta: Annotated[
         list[str] | None, typer.Option("--beta", help="anthropic-beta feature name (repeatable).")
-    ] = None,
+    ]
     mcp_connector: Annotated[
         list[str] | None,
         typer.Option(
@@ -152,59 +214,60 @@ def _request_flags(
             help="A remote MCP server the API itself calls: https URL, NAME=URL or a config NAME "
             "(mcp_servers; repeatable).",
         ),
-    ] = None,
+    ]
     mcp_connector_token: Annotated[
         str | None,
         typer.Option("--mcp-connector-token", help="Its authorization_token; ${VAR} is expanded."),
-    ] = None,
-    metadata_user: Annotated[str | None, typer.Option("--metadata-user", help="metadata.user_id.")] = None,
+    ]
+    metadata_user: Annotated[str | None, typer.Option("--metadata-user", help="metadata.user_id.")]
     param: Annotated[
         list[str] | None,
         typer.Option("--param", help="KEY=JSON merged into the body last (dotted keys nest; repeatable)."),
-    ] = None,
+    ]
     body: Annotated[
         str | None, typer.Option("--body", help="Start from this request body (JSON FILE, or - for stdin).")
-    ] = None,
+    ]
     cache: Annotated[
         bool,
         typer.Option(
             "--cache", help="Prompt caching: breakpoints after the system prompt and piped context."
         ),
-    ] = False,
+    ]
     force: Annotated[
         bool, typer.Option("--force", help="Send even when a model rule says the API will reject it.")
-    ] = False,
+    ]
     template: Annotated[
         str | None,
         typer.Option("-t", "--template", help="Start from saved template NAME; flags given here win."),
-    ] = None,
+    ]
     var: Annotated[
         list[str] | None,
         typer.Option(
             "--var", help="NAME=VALUE for {NAME} in the template (repeatable).", callback=_check_vars
         ),
-    ] = None,
-) -> None: ...
+    ]
 
 
-def _connection_flags(
+class _Connection:
+    """The options of ConnectionFlags."""
+
     api_key: Annotated[
         str | None, typer.Option("--api-key", help="API key (prefer ANTHROPIC_API_KEY: flags show in ps).")
-    ] = None,
+    ]
     base_url: Annotated[
         str | None,
         typer.Option(
             "--base-url",
             help="API base URL; 'emulator': the built-in stand-in (no key). Env: ANTHROPIC_BASE_URL.",
         ),
-    ] = None,
+    ]
     api_version: Annotated[
         str | None,
         typer.Option(
             "--api-version",
             help="anthropic-version to send: 2026-10-21 (default) or 2023-06-01. Env: CLAUDE_API_VERSION.",
         ),
-    ] = None,
+    ]
     platform: Annotated[
         str | None,
         typer.Option(
@@ -212,7 +275,7 @@ def _connection_flags(
             help="Where Claude is reached: anthropic (default), bedrock, vertex, foundry, aws "
             "(Claude Platform on AWS). Env: CLAUDE_PLATFORM; config: platform.",
         ),
-    ] = None,
+    ]
     header: Annotated[
         list[str] | None,
         typer.Option(
@@ -220,18 +283,25 @@ def _connection_flags(
             help="NAME:VALUE, an extra request header for a gateway or proxy (repeatable; never shown). "
             "Env: ANTHROPIC_CUSTOM_HEADERS, one a line.",
         ),
-    ] = None,
+    ]
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Seconds of silence before giving up (default 600).")
-    ] = None,
+        float | None,
+        typer.Option(
+            "--timeout", help="Seconds of silence before giving up (default 600).", click_type=seconds()
+        ),
+    ]
     max_retries: Annotated[
         int | None,
-        typer.Option("--max-retries", help="Retries for 408/409/429/5xx and lost connections (default 2)."),
-    ] = None,
+        typer.Option(
+            "--max-retries",
+            help="Retries for 408/409/429/5xx and lost connections (default 2).",
+            click_type=at_least(0, "{minimum} or more"),
+        ),
+    ]
     wait_retry: Annotated[
         bool,
         typer.Option("--wait-retry", help="Wait out a retry-after over 60 s instead of failing (exit 14)."),
-    ] = False,
+    ]
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -239,48 +309,49 @@ def _connection_flags(
             help="Print the request body on stdout (method, URL, headers with the key redacted on stderr; "
             "-o json: one {method, url, headers, body} object) and exit; nothing is sent.",
         ),
-    ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Log HTTP to stderr and show tracebacks.")] = False,
-) -> None: ...
+    ]
+    debug: Annotated[bool, typer.Option("--debug", help="Log HTTP to stderr and show tracebacks.")]
 
 
-def _output_flags(
+class _Output:
+    """The options of OutputFlags."""
+
     output: Annotated[
         OutputFormat,
         typer.Option("-o", "--output", help="text: the answer; json: the Message; ndjson: raw events."),
-    ] = OutputFormat.text,
+    ]
     raw: Annotated[
         bool,
         typer.Option("--raw", help="Print the answer as sent, even on a terminal (no Markdown rendering)."),
-    ] = False,
+    ]
     show_thinking: Annotated[
         bool, typer.Option("--show-thinking", help="Stream thinking to stderr (dim on a terminal).")
-    ] = False,
+    ]
     usage: Annotated[
         bool, typer.Option("--usage", help="Print token usage (with cache reads/writes) to stderr.")
-    ] = False,
-    no_stream: Annotated[
-        bool, typer.Option("--no-stream", help="One JSON response instead of a stream.")
-    ] = False,
-) -> None: ...
+    ]
+    no_stream: Annotated[bool, typer.Option("--no-stream", help="One JSON response instead of a stream.")]
 
 
-def _conversation_flags(
+class _Conversation:
+    """The options of ConversationFlags."""
+
     continue_: Annotated[
         bool, typer.Option("-c", "--continue", help="Continue the most recent conversation.")
-    ] = False,
+    ]
     conversation: Annotated[
         str | None, typer.Option("--conversation", help="Continue conversation ID (or a unique prefix).")
-    ] = None,
+    ]
     messages: Annotated[
         str | None,
         typer.Option("--messages", help="History to continue: JSON array or JSON lines (FILE or -)."),
-    ] = None,
-    no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")] = False,
-) -> None: ...
+    ]
+    no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")]
 
 
-def _attach_flags(
+class _Attach:
+    """The options of AttachFlags."""
+
     attach: Annotated[
         list[str] | None,
         typer.Option(
@@ -289,24 +360,24 @@ def _attach_flags(
             help="Attach FILE, DIR (its files; .gitignore kept), - (stdin), an http(s) URL or a file_ id "
             "(repeatable; before the text).",
         ),
-    ] = None,
+    ]
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="List what was attached (and skipped) on stderr.")
-    ] = False,
+    ]
     fetch_urls: Annotated[
         bool,
         typer.Option(
             "--fetch-urls",
             help="Download URL attachments: a web page's main text as Markdown, other files as bytes.",
         ),
-    ] = False,
+    ]
     cite: Annotated[
         bool,
         typer.Option(
             "--cite",
             help="Send text attachments as documents with citations on; print the sources cited.",
         ),
-    ] = False,
+    ]
     resize: Annotated[
         bool | None,
         typer.Option(
@@ -314,30 +385,36 @@ def _attach_flags(
             help="Downsize images to 1568 px (default: only those over the API's limits).",
             show_default=False,
         ),
-    ] = None,
-) -> None: ...
+    ]
 
 
-def _web_flags(
+class _Web:
+    """The options of WebFlags."""
+
     web: Annotated[
         bool,
         typer.Option(
             "--web",
             help="Let the model search and fetch the web (server tools); a paused turn is continued.",
         ),
-    ] = False,
+    ]
     web_domains: Annotated[
         list[str] | None,
         typer.Option("--web-domains", help="With --web: only these domains (repeatable; allowed_domains)."),
-    ] = None,
+    ]
     web_max_uses: Annotated[
         int | None,
-        typer.Option("--web-max-uses", help="With --web: most searches, and most fetches, per request."),
-    ] = None,
-) -> None: ...
+        typer.Option(
+            "--web-max-uses",
+            help="With --web: most searches, and most fetches, per request.",
+            click_type=at_least(1, "{minimum} or more"),
+        ),
+    ]
 
 
-def _mcp_flags(
+class _Mcp:
+    """The options of McpFlags."""
+
     mcp: Annotated[
         list[str] | None,
         typer.Option(
@@ -345,132 +422,154 @@ def _mcp_flags(
             help="An MCP server: a COMMAND (stdio), a URL (streamable HTTP) or a NAME from the config file "
             "(repeatable).",
         ),
-    ] = None,
+    ]
     mcp_header: Annotated[
         list[str] | None,
         typer.Option("--mcp-header", help="'Name: value' sent to --mcp URL servers; ${VAR} is expanded."),
-    ] = None,
+    ]
     mcp_config: Annotated[
         str | None,
         typer.Option("--mcp-config", help="A JSON file of MCP servers (Claude Desktop format); all used."),
-    ] = None,
+    ]
     mcp_tools: Annotated[
         str | None, typer.Option("--mcp-tools", help="NAME,NAME: only these tools of the MCP servers.")
-    ] = None,
-) -> None: ...
+    ]
 
 
-def _act_flags(
+class _Act:
+    """The options of ActFlags."""
+
     edit: Annotated[
         bool,
         typer.Option(
             "--edit", help="Let Claude view and edit files in the workspace (its text editor tool)."
         ),
-    ] = False,
+    ]
     bash: Annotated[
         bool, typer.Option("--bash", help="Let Claude run commands in one bash shell in the workspace.")
-    ] = False,
+    ]
     memory: Annotated[
         bool,
         typer.Option("--memory", help="Let Claude keep notes in its memory directory (the memory tool)."),
-    ] = False,
+    ]
     workspace: Annotated[
         str | None,
         typer.Option("--workspace", help="DIR the editor and bash work in (default: the current directory)."),
-    ] = None,
+    ]
     memory_dir: Annotated[
         str | None,
         typer.Option("--memory-dir", help="DIR for --memory (default: memories/ in the data dir)."),
-    ] = None,
+    ]
     allow: Annotated[
         list[str] | None,
         typer.Option(
             "--allow", help="KIND:GLOB run without asking: 'bash:git status*', 'edit:src/**' (repeatable)."
         ),
-    ] = None,
+    ]
     deny: Annotated[
         list[str] | None,
         typer.Option("--deny", help="KIND:GLOB never run, even with --yes: 'bash:rm *' (repeatable; wins)."),
-    ] = None,
+    ]
     sandbox: Annotated[
         bool,
         typer.Option("--sandbox", help="Run bash under bubblewrap: only the workspace writable, no network."),
-    ] = False,
-    sandbox_net: Annotated[
-        bool, typer.Option("--sandbox-net", help="Give the --sandbox shell the network.")
-    ] = False,
-) -> None: ...
-
-
-def _params(template: Callable[..., Any]) -> list[inspect.Parameter]:
-    return [
-        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for p in inspect.signature(template).parameters.values()
     ]
+    sandbox_net: Annotated[bool, typer.Option("--sandbox-net", help="Give the --sandbox shell the network.")]
 
 
-REQUEST = _params(_request_flags)
-CONNECTION = _params(_connection_flags)
-OUTPUT = _params(_output_flags)
-CONVERSATION = _params(_conversation_flags)
-ATTACH = _params(_attach_flags)
-WEB = _params(_web_flags)
-MCP = _params(_mcp_flags)  # MCP servers' tools (tools/mcp.py): tool-run and chat
-ACT = _params(_act_flags)  # Claude's own tools (tools/acting.py): tool-run and chat
+# Each group's Typer declaration.
+DECLARATIONS: dict[type, type] = {
+    RequestFlags: _Request,
+    ConnectionFlags: _Connection,
+    OutputFlags: _Output,
+    ConversationFlags: _Conversation,
+    AttachFlags: _Attach,
+    WebFlags: _Web,
+    McpFlags: _Mcp,
+    ActFlags: _Act,
+}
 
 
-def message_command(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Add the flag groups to a command; it receives them as `flags`, a namespace."""
-    extra = [p for group in groups for p in group]
-    names = [p.name for p in extra]
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        sig = inspect.signature(func)
-        own = [p for p in sig.parameters.values() if p.name != "flags"]
-
-        @functools.wraps(func)
-        def wrapper(**kwargs: Any) -> Any:
-            flags = SimpleNamespace(**{name: kwargs.pop(name) for name in names})
-            if getattr(flags, "template", None):  # templates load only when -t is given
-                from .templates import apply
-
-                apply(flags, kwargs, func.__name__.replace("_", "-"))
-            return func(**kwargs, flags=flags)
-
-        wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
-        del wrapper.__wrapped__  # Typer must see the new signature, not the original
-        return wrapper
-
-    return decorate
+def options(group: type) -> list[inspect.Parameter]:
+    """The Typer parameters of a group: its declaration, with the field's default in Typer's terms
+    (a repeatable flag's () is None, a choice's string its Enum member)."""
+    defaults: dict[str, Any] = group._field_defaults  # type: ignore[attr-defined]
+    out = []
+    for name, annotation in DECLARATIONS[group].__annotations__.items():
+        assert name in defaults, f"{group.__name__}.{name} needs a default"
+        default = defaults[name]
+        kind = get_args(get_args(annotation)[0])[:1] or (get_args(annotation)[0],)
+        if default == ():
+            default = None
+        elif isinstance(default, str) and isinstance(kind[0], type) and issubclass(kind[0], Enum):
+            default = kind[0](default)
+        out.append(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+    return out
 
 
-def request_options(
-    flags: SimpleNamespace, system_text: str | None, system_after: str | None = None
-) -> RequestOptions:
-    """The RequestOptions for the request flags (the system texts already read from any @FILE)."""
-    return RequestOptions(
-        model=flags.model,
-        system=system_text,
-        system_after=system_after,
-        max_tokens=flags.max_tokens,
-        stop=list(flags.stop or []),
-        temperature=flags.temperature,
-        top_p=flags.top_p,
-        top_k=flags.top_k,
-        prefill=flags.prefill,
-        thinking=flags.thinking.value if flags.thinking else None,
-        thinking_budget=flags.thinking_budget,
-        thinking_display=flags.thinking_display.value if flags.thinking_display else None,
-        effort=flags.effort.value if flags.effort else None,
-        speed=flags.speed.value if getattr(flags, "speed", None) else None,
-        diagnose=bool(getattr(flags, "diagnose", False)),
-        task_budget=flags.task_budget,
-        mcp_connectors=list(getattr(flags, "mcp_connector", None) or []),
-        mcp_connector_token=getattr(flags, "mcp_connector_token", None),
-        betas=list(flags.beta or []),
-        metadata_user=flags.metadata_user,
-        params=list(flags.param or []),
-        cache=flags.cache,
-        force=flags.force,
-    )
+def _value(given: Any) -> Any:
+    """A value as Typer passed it, as the group holds it: lists as tuples, choices as strings."""
+    if isinstance(given, Enum):
+        return given.value
+    if isinstance(given, list):
+        return tuple(given)
+    return given
+
+
+def build(group: type, given: dict[str, Any]) -> Any:
+    """The group from Typer's values (a repeatable flag not given arrives as None: the field's ())."""
+    values = {}
+    for name, default in group._field_defaults.items():  # type: ignore[attr-defined]
+        if name in given:
+            value = _value(given[name])
+            values[name] = default if value is None and default == () else value
+    return group(**values)
+
+
+def takes_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Let a Typer command take flag groups: its keyword-only parameters annotated with a group.
+
+    Typer builds a command's options from its signature (`inspect.signature`, which honours
+    `__signature__`). The function returned has the command's own parameters followed by every
+    option of its groups; Typer calls it with all of them by name, and it calls the command with
+    its own arguments and one built group per group parameter. With `-t NAME` the template is
+    applied first (message/templates.py: a setting fills what no flag gave). A parameter
+    annotated RunContext receives the run (app.guarded hands it to click as the context's obj).
+    """
+    own: list[inspect.Parameter] = []
+    groups: dict[str, type] = {}
+    run_parameter = None
+    for parameter in inspect.signature(command, eval_str=True).parameters.values():
+        if parameter.annotation in DECLARATIONS:
+            groups[parameter.name] = parameter.annotation
+        elif parameter.annotation is RunContext:
+            run_parameter = parameter.name
+        else:
+            own.append(parameter)
+    spliced = [option for group in groups.values() for option in options(group)]
+    taken = [p.name for p in own + spliced]
+    assert len(taken) == len(set(taken)), f"{command.__name__}: a flag is declared twice"
+
+    def call(**given: Any) -> Any:
+        built = {name: build(group, given) for name, group in groups.items()}
+        arguments = {p.name: given[p.name] for p in own}
+        if run_parameter is not None:
+            run = click.get_current_context().obj
+            assert isinstance(run, RunContext), "commands run under app.ClaudeGroup, which makes the run"
+            arguments[run_parameter] = run
+        request = next((g for g in built.values() if isinstance(g, RequestFlags)), None)
+        if request is not None and request.template:  # templates load only when -t is given
+            from .templates import apply
+
+            built = apply(built, arguments, command.__name__.replace("_", "-"))
+        return command(**arguments, **built)
+
+    call.__signature__ = inspect.Signature(own + spliced)  # type: ignore[attr-defined]
+    call.__annotations__ = {p.name: p.annotation for p in own + spliced}
+    call.__name__ = command.__name__
+    call.__qualname__ = command.__qualname__
+    call.__doc__ = command.__doc__
+    call.__module__ = command.__module__
+    return call

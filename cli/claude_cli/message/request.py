@@ -16,6 +16,7 @@ import orjson
 from .. import versions
 from ..content import blocks
 from ..errors import UsageError
+from ..flags import RequestFlags
 from . import capabilities
 
 DEFAULT_MAX_TOKENS = 8192
@@ -56,6 +57,37 @@ class RequestOptions:
     params: list[str] = field(default_factory=list)  # "key=JSON", dotted keys nest
     cache: bool = False
     force: bool = False
+
+    @classmethod
+    def from_flags(
+        cls, request: RequestFlags, system: str | None, system_after: str | None = None
+    ) -> RequestOptions:
+        """The options the request flags give (the system texts already read from any @FILE)."""
+        return cls(
+            model=request.model,
+            system=system,
+            system_after=system_after,
+            max_tokens=request.max_tokens,
+            stop=list(request.stop),
+            temperature=request.temperature,
+            top_p=request.top_p,
+            top_k=request.top_k,
+            prefill=request.prefill,
+            thinking=request.thinking,
+            thinking_budget=request.thinking_budget,
+            thinking_display=request.thinking_display,
+            effort=request.effort,
+            speed=request.speed,
+            diagnose=request.diagnose,
+            task_budget=request.task_budget,
+            mcp_connectors=list(request.mcp_connector),
+            mcp_connector_token=request.mcp_connector_token,
+            betas=list(request.beta),
+            metadata_user=request.metadata_user,
+            params=list(request.param),
+            cache=request.cache,
+            force=request.force,
+        )
 
 
 @dataclass

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from ..config import config_path
 from ..errors import ConfigError, UsageError
+from ..flags import RequestFlags, TemplatePrompt, field_names
 
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -146,21 +145,17 @@ def _line_of(text: str, key: str) -> int:
     return 1
 
 
-def _choices() -> dict[str, type[Enum]]:
-    from .options import Effort, ThinkingDisplay, ThinkingMode
+def _choices() -> dict[str, tuple[str, ...]]:
+    from ..flags import EFFORTS, THINKING_DISPLAYS, THINKING_MODES
 
-    return {"thinking": ThinkingMode, "thinking_display": ThinkingDisplay, "effort": Effort}
+    return {"thinking": THINKING_MODES, "thinking_display": THINKING_DISPLAYS, "effort": EFFORTS}
 
 
 def _enum_checked(key: str, value: Any, where: str) -> Any:
-    enum = _choices().get(key)
-    if enum is None:
+    allowed = _choices().get(key)
+    if allowed is None or value in allowed:
         return value
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise ConfigError(f"{where}: {key} must be one of {allowed}, not {value!r}") from None
+    raise ConfigError(f"{where}: {key} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 def parse_vars(specs: list[str]) -> dict[str, str]:
@@ -195,44 +190,54 @@ def uses(text: str | None, name: str) -> bool:
     return bool(text) and any(m.group(1) == name for m in PLACEHOLDER.finditer(text or ""))
 
 
-def apply(flags: SimpleNamespace, own: dict[str, Any], command: str) -> None:
-    """Apply template `flags.template` under the command line: a setting is taken where no flag was given.
+def _unset(value: Any) -> bool:
+    return value in (None, False, [], ())
+
+
+def apply(groups: dict[str, Any], own: dict[str, Any], command: str) -> dict[str, Any]:
+    """The flag groups with template `-t NAME` applied under the command line: a setting is taken
+    where no flag was given. Returns the groups (frozen: new ones where the template set a field).
 
     `own` holds the command's own parameters (schema, tool, ...), updated in place. The
-    template's prompt (placeholders filled, `{input}` left for the piped text) is put in
-    `flags.template_prompt` for `flow.prepare`.
+    template's prompt (placeholders filled, `{input}` left for the piped text) becomes the
+    request group's `template_prompt`, for `flow.prepare`.
     """
-    template = load(flags.template)
-    values = {**template.defaults, **parse_vars(list(flags.var or []))}
+    groups = dict(groups)
+    (slot,) = [k for k, g in groups.items() if isinstance(g, RequestFlags)]
+    template = load(groups[slot].template)
+    values = {**template.defaults, **parse_vars(list(groups[slot].var))}
     what = f"template {template.name!r}"
     for key, value in template.settings.items():
         if key in ("system", "system_after"):
             if uses(value, INPUT):
                 raise UsageError(f"{what}: {{input}} (stdin) belongs in prompt, not {key}")
             value = "@@" + fill(value, values, what) if value.startswith("@") else fill(value, values, what)
-        if hasattr(flags, key):
-            if getattr(flags, key) in (None, False, []):
-                setattr(flags, key, value)
+        holder = next((k for k, g in groups.items() if key in field_names(g)), None)
+        if holder is not None:
+            if _unset(getattr(groups[holder], key)):
+                groups[holder] = groups[holder]._replace(
+                    **{key: tuple(value) if isinstance(value, list) else value}
+                )
         elif key in own:
-            if own[key] in (None, False, []):
+            if _unset(own[key]):
                 own[key] = value
         else:
             raise UsageError(f"{what} sets {key}, which claude {command} does not take")
     if template.prompt is not None:
-        flags.template_prompt = fill(template.prompt, {**values, INPUT: "{input}"}, what)
-        flags.template_name = template.name
+        text = fill(template.prompt, {**values, INPUT: "{input}"}, what)
+        groups[slot] = groups[slot]._replace(template_prompt=TemplatePrompt(template.name, text))
+    return groups
 
 
-def user_text(flags: SimpleNamespace, stdin: str | None, prompt: str | None) -> tuple[str | None, str | None]:
+def user_text(request: RequestFlags, stdin: str | None, prompt: str | None) -> tuple[str | None, str | None]:
     """(stdin, prompt) after the template's prompt: `{input}` takes stdin; the words typed follow it."""
-    text = getattr(flags, "template_prompt", None)
-    if text is None:
+    template = request.template_prompt
+    if template is None:
         return stdin, prompt
+    text = template.text
     if uses(text, INPUT):
         if stdin is None:
-            raise UsageError(
-                f"template {flags.template_name!r} needs a value for {{input}}: pipe it on stdin"
-            )
+            raise UsageError(f"template {template.name!r} needs a value for {{input}}: pipe it on stdin")
         text = fill(text, {INPUT: stdin}, "template")
         stdin = None
     else:
@@ -240,10 +245,13 @@ def user_text(flags: SimpleNamespace, stdin: str | None, prompt: str | None) -> 
     return stdin, f"{text}\n\n{prompt}" if prompt else text
 
 
-def line_prompt(flags: SimpleNamespace, text: str) -> str:
+def line_prompt(request: RequestFlags, text: str) -> str:
     """A batch line's prompt inside the template's: `{input}` is the line's prompt, else it follows."""
+    assert request.template_prompt is not None
     _, prompt = (
-        user_text(flags, text, None) if uses(flags.template_prompt, INPUT) else user_text(flags, None, text)
+        user_text(request, text, None)
+        if uses(request.template_prompt.text, INPUT)
+        else user_text(request, None, text)
     )
     return prompt or text
 
@@ -260,7 +268,7 @@ def save(name: str, settings: dict[str, Any], prompt: str | None) -> Path:
     for key, value in settings.items():
         if value in (None, False, []):
             continue
-        lines.append(f"{key} = {_literal(value.value if isinstance(value, Enum) else value)}")
+        lines.append(f"{key} = {_literal(value)}")
     text = "\n".join(lines) + "\n"
     parse(text.encode(), path, name)
     from ..config import _write_private
@@ -269,7 +277,7 @@ def save(name: str, settings: dict[str, Any], prompt: str | None) -> Path:
     return path
 
 
-def save_flags(name: str, flags: SimpleNamespace, words: list[str] | None, own: dict[str, Any]) -> Path:
+def save_flags(name: str, groups: list[Any], words: list[str] | None, own: dict[str, Any]) -> Path:
     """`ask --save NAME`: the request flags given (and the prompt typed) as template NAME.
 
     `-s @FILE` is saved as the file's text; file paths (attachments, a schema file) are saved
@@ -285,7 +293,10 @@ def save_flags(name: str, flags: SimpleNamespace, words: list[str] | None, own: 
         )
     settings: dict[str, Any] = {}
     for key in SETTINGS:
-        value = own[key] if key in own else getattr(flags, key, None)
+        holder = next((g for g in groups if key in field_names(g)), None)
+        value: Any = own[key] if key in own else getattr(holder, key) if holder is not None else None
+        if isinstance(value, tuple):
+            value = list(value)
         if key in ("system", "system_after"):
             value = text_or_file(value, f"--{key.replace('_', '-')}")
         elif key == "attach" and value:

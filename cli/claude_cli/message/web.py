@@ -19,6 +19,7 @@ from typing import Any
 
 from ..content import reply
 from ..errors import UsageError
+from ..flags import WebFlags
 from .capabilities import server_tool_type
 
 MAX_CONTINUATIONS = 10  # paused turns sent back before giving up (exit 5, the answer so far kept)
@@ -32,8 +33,6 @@ def web_tools(
     for domain in domains or []:
         if "://" in domain or not domain.strip() or " " in domain:
             raise UsageError(f"--web-domains: {domain!r} is not a domain (no scheme: example.com)")
-    if max_uses is not None and max_uses < 1:
-        raise UsageError(f"--web-max-uses must be 1 or more, not {max_uses}")
     tools: list[dict[str, Any]] = []
     for name in ("web_search", "web_fetch"):
         resolved = server_tool_type(name, model)
@@ -54,14 +53,12 @@ def add_web_tools(body: dict[str, Any], domains: list[str] | None, max_uses: int
     body["tools"] = [t for t in body.get("tools") or [] if t.get("name") not in names] + new
 
 
-def web_options(flags: Any) -> tuple[bool, list[str] | None, int | None]:
+def web_options(flags: WebFlags) -> tuple[bool, list[str] | None, int | None]:
     """(--web, --web-domains, --web-max-uses); the last two need --web."""
-    web = bool(getattr(flags, "web", False))
-    domains = list(getattr(flags, "web_domains", None) or []) or None
-    max_uses = getattr(flags, "web_max_uses", None)
-    if not web and (domains or max_uses is not None):
+    domains = list(flags.web_domains) or None
+    if not flags.web and (domains or flags.web_max_uses is not None):
         raise UsageError("--web-domains and --web-max-uses go with --web")
-    return web, domains, max_uses
+    return flags.web, domains, flags.web_max_uses
 
 
 def continue_paused(

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..context import RunContext
 from ..errors import UsageError
 from .client import BashTool, ClientTool, FileTool
 from .consent import Consent, Rule, parse_rules, terminal_ask
@@ -58,6 +59,7 @@ def config_rules(table: Any, where: str) -> list[Rule]:
 
 def build(
     flags: ActFlags,
+    run: RunContext,
     *,
     timeout: float,
     yes: bool,
@@ -86,7 +88,7 @@ def build(
     rules = config_rules(config_table, config_where) + parse_rules(flags.allow, flags.deny)
     ask = None
     if not (yes or dry_run):
-        ask = terminal_ask()
+        ask = terminal_ask(run.env)
         if ask is None and not any(r.allow for r in rules):
             raise UsageError(
                 "no terminal to confirm edits and commands: pass --yes, --allow KIND:GLOB rules, "
@@ -103,8 +105,8 @@ def build(
     if flags.bash:
         from .shell import Shell, check_sandbox
 
-        prefix = check_sandbox(root, flags.sandbox_net) if flags.sandbox else None
-        tools["bash"] = BashTool(Shell(root, timeout=timeout, sandbox=prefix), consent)
+        prefix = check_sandbox(run, root, flags.sandbox_net) if flags.sandbox else None
+        tools["bash"] = BashTool(Shell(run, root, timeout=timeout, sandbox=prefix), consent)
     if flags.memory:
         from .memory import Memory
 
@@ -117,7 +119,9 @@ def build(
     return tools
 
 
-def own_tools(flags: Any, *, timeout: float, yes: bool, dry_run: bool) -> dict[str, ClientTool]:
+def own_tools(
+    flags: Any, run: RunContext, *, timeout: float, yes: bool, dry_run: bool
+) -> dict[str, ClientTool]:
     """The client tools a command's flags ask for (message/options.py's ACT group; none: {}),
     with the config file's [tools] rules."""
     acts = ActFlags(
@@ -140,7 +144,7 @@ def own_tools(flags: Any, *, timeout: float, yes: bool, dry_run: bool) -> dict[s
     config = load_config()
     where = f"config file {config.path}"
     return build(
-        acts, timeout=timeout, yes=yes, dry_run=dry_run, config_table=config.tools, config_where=where
+        acts, run, timeout=timeout, yes=yes, dry_run=dry_run, config_table=config.tools, config_where=where
     )
 
 

@@ -9,18 +9,18 @@ stdout not being a terminal, only prints the command.
 
 from __future__ import annotations
 
-import os
 import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, TextIO
 
 from .. import flow
+from ..context import RunContext
 from ..errors import CliError, Exit, UsageError
-from ..render import Output, SilentRenderer, printable
+from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
+from ..render import SilentRenderer, printable
 
 # Bidirectional formatting characters reorder what a terminal shows ("Trojan Source",
 # CVE-2021-42574; Unicode UAX #9 section 2): the command seen would not be the command run.
@@ -37,9 +37,9 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-def user_shell() -> str:
+def user_shell(run: RunContext) -> str:
     """The user's shell: $SHELL, else /bin/sh."""
-    return os.environ.get("SHELL") or "/bin/sh"
+    return run.env.get("SHELL") or "/bin/sh"
 
 
 def system_prompt(shell: str) -> str:
@@ -52,17 +52,30 @@ def system_prompt(shell: str) -> str:
     )
 
 
-def suggest(flags: SimpleNamespace, words: list[str], out: Output) -> dict[str, str]:
-    """Ask the model for {"command", "explanation"}."""
+def suggest(
+    run: RunContext, words: list[str], *, request: RequestFlags, connection: ConnectionFlags, log: bool
+) -> dict[str, str]:
+    """Ask the model for {"command", "explanation"}; the exchange is stored when `log`."""
     from ..api.exchange import send_message
     from ..message.structured import apply_schema, extract
 
-    if flags.system is None:  # -s replaces the built-in instructions
-        flags.system = system_prompt(user_shell())
-    prepared = flow.prepare(flags, words, stream=False)
+    if request.system is None:  # -s replaces the built-in instructions
+        request = request._replace(system=system_prompt(user_shell(run)))
+    out = run.out()
+    prepared = flow.prepare(
+        run,
+        words,
+        request=request,
+        attach=AttachFlags(),
+        conversation=ConversationFlags(no_log=not log),
+        connection=connection,
+        stream=False,
+    )
     apply_schema(prepared.body, SCHEMA, prepared.learned)
-    transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
-    if flags.dry_run:
+    transport = flow.make_transport(
+        run, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
+    )
+    if connection.dry_run:
         from ..api.exchange import MESSAGES_PATH
 
         flow.print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
@@ -72,7 +85,7 @@ def suggest(flags: SimpleNamespace, words: list[str], out: Output) -> dict[str, 
         message = send_message(transport, prepared.body, SilentRenderer())
     finally:
         transport.close()
-    if not getattr(flags, "no_log", True):
+    if prepared.log:
         flow.record_turn(prepared.conversation_id, prepared.body, message, started, out, prepared.title)
     value = extract(message, SCHEMA)
     return {"command": str(value["command"]).strip(), "explanation": str(value["explanation"]).strip()}
@@ -105,13 +118,20 @@ def hiding_characters(command: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def run_cmd(flags: SimpleNamespace, words: list[str] | None, *, print_only: bool) -> int:
+def run_cmd(
+    run: RunContext,
+    words: list[str] | None,
+    *,
+    request: RequestFlags,
+    connection: ConnectionFlags,
+    log: bool,
+    print_only: bool,
+) -> int:
     """The whole of `claude cmd`: returns the exit status (the command's own when it ran)."""
     if not words:
         raise UsageError('say what the command should do: claude cmd "find files over 100 MB"')
-    out = Output()
-    flow.set_current(out)
-    answer = suggest(flags, words, out)
+    out = run.out()
+    answer = suggest(run, words, request=request, connection=connection, log=log)
     if not answer:  # --dry-run
         return int(Exit.OK)
     command = answer["command"]
@@ -141,7 +161,7 @@ def run_cmd(flags: SimpleNamespace, words: list[str] | None, *, print_only: bool
 
                 # Without the API key: the command is the model's, and what it prints may be
                 # pasted back into a prompt (the README's security model).
-                return subprocess.call([user_shell(), "-c", command], env=child_env())
+                return subprocess.call([user_shell(run), "-c", command], env=child_env(run.env, run.secrets))
             if choice in ("e", "edit"):
                 command = edit_command(command) or command
             elif choice in ("x", "explain"):

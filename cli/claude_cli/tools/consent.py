@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TextIO
@@ -177,14 +177,14 @@ def coloured_diff(diff: str, colour: bool) -> str:
     return "\n".join(lines)
 
 
-def terminal_ask() -> Ask | None:
+def terminal_ask(env: Mapping[str, str]) -> Ask | None:
     """A question on the controlling terminal, or None when there is none."""
     try:
         tty_in: TextIO = open("/dev/tty")  # noqa: SIM115 (open for the whole run)
         tty: TextIO = open("/dev/tty", "w")  # noqa: SIM115
     except OSError:
         return None
-    colour = colour_allowed()
+    colour = colour_allowed(env)
 
     def ask(request: Request, offer: str) -> str:
         if request.kind == "bash":

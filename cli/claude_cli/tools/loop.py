@@ -15,14 +15,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import orjson
 
 from .. import flow
 from ..content import message_text, tool_uses
+from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
+from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags
 from ..message.pending import names
 from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, report, usage_line
 from .client import BashTool, ClientRun, ClientTool, FileTool, is_client
@@ -44,6 +45,7 @@ Confirm = Callable[[Tool | McpTool, dict[str, Any]], bool]  # Claude's own tools
 class LoopSettings:
     """How the loop runs tools."""
 
+    run: RunContext  # the run whose tool processes these are (killed on an interrupt)
     tools: dict[str, AnyTool]
     server_tools: list[dict[str, Any]] = field(default_factory=list)
     server_aliases: set[str] = field(default_factory=set)  # names given as a bare alias: fit to the model
@@ -111,38 +113,56 @@ def merge_tools(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[di
 
 
 def run_loop(
-    flags: SimpleNamespace, words: list[str] | None, settings: LoopSettings, *, fmt: str, show_thinking: bool
+    words: list[str] | None,
+    settings: LoopSettings,
+    *,
+    request: RequestFlags,
+    attach: AttachFlags,
+    conversation: ConversationFlags,
+    connection: ConnectionFlags,
+    output: OutputFlags,
 ) -> Exit:
     """The whole tool-run: returns the exit status of how it ended."""
     from ..api.exchange import MESSAGES_PATH
 
-    out = Output()
-    flow.set_current(out)
-    stream = not flags.no_stream
+    context = settings.run
+    out = context.out()
+    fmt, show_thinking, stream = output.output, output.show_thinking, not output.no_stream
     if fmt == "ndjson" and not stream:
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
-    prepared = flow.prepare(flags, words, stream=stream, show_thinking=show_thinking)
+    prepared = flow.prepare(
+        context,
+        words,
+        request=request,
+        attach=attach,
+        conversation=conversation,
+        connection=connection,
+        stream=stream,
+        show_thinking=show_thinking,
+    )
     body = prepared.body
-    if prepared.conversation_id and not flags.dry_run:
+    if prepared.conversation_id and not connection.dry_run:
         resume_shell(prepared.conversation_id, settings, out)
     add_tools(body, settings)
-    if not flags.force:
+    if not request.force:
         # again: now with the tools
         flow.check_sendable(
             body, prepared.pending, prepared.pending_at, prepared.learned, version=prepared.api_version
         )
-    transport = flow.make_transport(flags, prepared.config, prepared.betas, out, need_key=not flags.dry_run)
+    transport = flow.make_transport(
+        context, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
+    )
     if prepared.pending and settings.dry_run_tools:
         _print_plan(prepared.pending, settings.tools, out, fmt)
         return Exit.OK
-    if flags.dry_run:
+    if connection.dry_run:
         flow.print_dry_run(transport, "POST", MESSAGES_PATH, body, out, whole=fmt != "text")
         return Exit.OK
     if prepared.pending:  # the continued conversation ended asking for tools: run those calls first
         if fmt == "text":
             out.note(f"claude: running the pending call to {names(prepared.pending)} first", dim=True)
         runs = execute(prepared.pending, settings)
-        keep_effects(None if flags.no_log else prepared.conversation_id, runs, settings, out)
+        keep_effects(None if not prepared.log else prepared.conversation_id, runs, settings, out)
         if fmt == "ndjson":
             out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
         prepared.answer_pending([r.result_block() for r in runs])
@@ -166,7 +186,7 @@ def run_loop(
                 # Code execution: the next turn runs in the same container, its files still there
                 # (the code execution tool docs: pass the container id from the previous response).
                 body["container"] = container["id"]
-            if not flags.no_log:
+            if prepared.log:
                 conversation_id = flow.record_turn(conversation_id, body, message, started, out)
             _add_usage(totals, message.get("usage") or {})
             content = message.get("content") or []
@@ -191,7 +211,7 @@ def run_loop(
                     _print_plan(calls, settings.tools, out, fmt)
                     return Exit.OK
                 runs = execute(calls, settings)
-                keep_effects(None if flags.no_log else conversation_id, runs, settings, out)
+                keep_effects(None if not prepared.log else conversation_id, runs, settings, out)
                 if fmt == "ndjson":
                     out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
                 elif fmt == "text":
@@ -203,8 +223,8 @@ def run_loop(
             save_created(transport, made, settings.download, out)
     finally:
         transport.close()
-    _print_final(message, out, fmt, show_thinking, raw=getattr(flags, "raw", False))
-    if flags.usage:
+    _print_final(message, out, fmt, show_thinking, raw=output.raw)
+    if output.usage:
         out.note(f"claude: {counted(steps, 'API call')}, {usage_line(totals)}; cost: {budget.text()}")
     return report(message, out)
 
@@ -332,7 +352,7 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[AnyRun]
             inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
             return ToolRun(str(call.get("id")), str(call.get("name")), inputs or {}, None, note=why)
         if isinstance(tool, Tool):
-            return run_tool(tool, call)
+            return run_tool(settings.run, tool, call)
         return tool.run(call)
 
     together = settings.parallel and len(approved) > 1 and not any(is_client(t) for _, t, _ in approved)
@@ -342,7 +362,7 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[AnyRun]
             return list(pool.map(one, approved))
         return [one(item) for item in approved]
     except BaseException:  # Ctrl-C, SIGTERM, a dead MCP server: the tools must not outlive claude
-        kill_running()
+        kill_running(settings.run)
         if settings.hub is not None:
             settings.hub.cancel_calls()
         raise

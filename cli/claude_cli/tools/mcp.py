@@ -21,7 +21,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,8 +222,9 @@ class _CallFailed(Exception):
 class McpHub:
     """The run's MCP servers, connected through one event loop in a background thread."""
 
-    def __init__(self, servers: list[McpServer]) -> None:
+    def __init__(self, servers: list[McpServer], secrets: Collection[str]) -> None:
         self.servers = servers
+        self.secrets = secrets  # the credentials the run resolved: never in a server's environment
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mcp", daemon=True)
         self._stop: asyncio.Event | None = None
@@ -297,7 +298,7 @@ class McpHub:
 
                     # env: the SDK's default environment (HOME, LOGNAME, PATH, SHELL, TERM, USER
                     # only) plus the entry's env, less any credential (child_env, as for tools).
-                    env = child_env(get_default_environment() | server.env)
+                    env = child_env(get_default_environment() | server.env, self.secrets)
                     argv = server.command
                     params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
                     streams = await stack.enter_async_context(stdio_client(params, errlog=server.errlog))
@@ -407,10 +408,16 @@ def _why(exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def mcp_session(
-    servers: list[McpServer], *, taken: set[str] | None = None, only: str | None = None, timeout: float = 60.0
+    servers: list[McpServer],
+    secrets: Collection[str],
+    *,
+    taken: set[str] | None = None,
+    only: str | None = None,
+    timeout: float = 60.0,
 ) -> Iterator[tuple[McpHub | None, dict[str, McpTool]]]:
     """The servers started (in parallel) and their tools by name, until the block ends.
 
+    `secrets`: the run's credentials (RunContext.secrets), kept out of the servers' environments;
     `taken`: names already in use (local and server tools); `only`: --mcp-tools (NAME,NAME);
     `timeout`: seconds a tool call may take. Every server is shut down on leaving, however the
     block ends (a server that failed to start included). No servers: no hub and no tools.
@@ -418,7 +425,7 @@ def mcp_session(
     if not servers:
         yield None, {}
         return
-    hub = McpHub(servers)
+    hub = McpHub(servers, secrets)
     try:
         hub.start()
         allow = only.split(",") if only else None

@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
@@ -46,14 +47,15 @@ class McpServer:
     # never stops `mcp list` or a run that uses another one. Empty: already expanded (flags).
     origin: str = ""
 
-    def expanded(self) -> McpServer:
-        """A copy with ${VAR} in the entry's env and header values expanded (UsageError if unset)."""
+    def expanded(self, secrets: Collection[str]) -> McpServer:
+        """A copy with ${VAR} in the entry's env and header values expanded (UsageError if unset);
+        `secrets`: the run's credentials, which its env never passes on."""
         if not self.origin:
             return self
         headers = {k: expand_env(v, f"{self.origin}: {k}") for k, v in self.headers.items()}
         env = {k: expand_env(v, f"{self.origin}: env {k}") for k, v in self.env.items()}
         for key, value in list(env.items()):  # credentials never reach a child (as child_env)
-            why = credential_in(key, value)
+            why = credential_in(key, value, secrets)
             if why:
                 del env[key]
                 print(f"claude: note: {self.origin}: env {key} is not passed on: {why}", file=sys.stderr)
@@ -180,21 +182,25 @@ def configured_servers(config_tables: dict[str, Any], config_path: str) -> dict[
 
 
 def parse_servers(
-    specs: list[str], headers: list[str], known: dict[str, McpServer], from_file: dict[str, McpServer]
+    specs: list[str],
+    headers: list[str],
+    known: dict[str, McpServer],
+    from_file: dict[str, McpServer],
+    secrets: Collection[str],
 ) -> list[McpServer]:
     """The servers of one run: every `--mcp-config` server, then each --mcp NAME|URL|COMMAND.
 
     Only these servers' ${VAR} references are expanded (McpServer.expanded), not every entry's.
     """
     extra = dict(parse_header(h) for h in headers)
-    servers: list[McpServer] = [s.expanded() for s in from_file.values()]
+    servers: list[McpServer] = [s.expanded(secrets) for s in from_file.values()]
     for spec in specs:
         if not spec.strip():
             raise UsageError("--mcp: empty server")
         if spec in from_file:
             continue  # already in
         if spec in known:
-            server = known[spec].expanded()
+            server = known[spec].expanded(secrets)
         elif _is_url(spec):
             server = McpServer(_name_for(None, spec), url=spec)
         else:
@@ -216,7 +222,12 @@ def parse_servers(
 
 
 def servers_from_flags(
-    specs: list[str], headers: list[str], config_file: str | None, only: str | None = None
+    specs: list[str],
+    headers: list[str],
+    config_file: str | None,
+    only: str | None = None,
+    *,
+    secrets: Collection[str],
 ) -> list[McpServer]:
     """The servers --mcp, --mcp-header, --mcp-config and --mcp-tools name (config file tables
     looked up): none without those flags, a UsageError when the flags name no server."""
@@ -227,7 +238,7 @@ def servers_from_flags(
     config = load_config()
     known = configured_servers(config.mcp, str(config.path)) if config.mcp else {}
     from_file = load_config_file(config_file) if config_file else {}
-    servers = parse_servers(specs, headers, {**known, **from_file}, from_file)
+    servers = parse_servers(specs, headers, {**known, **from_file}, from_file, secrets)
     if not servers:
         raise UsageError("--mcp-header and --mcp-tools need an MCP server: give --mcp or --mcp-config")
     return servers

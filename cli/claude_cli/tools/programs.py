@@ -16,15 +16,15 @@ import shlex
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from ..config import credential_in, seconds_problem
+from ..context import RunContext
 from ..errors import UsageError
 from ..message.capabilities import SERVER_TOOLS, server_tool_type
 from ..message.schema import json_or_file, validate_schema
@@ -52,10 +52,6 @@ _API_TOOL_KEYS = frozenset(
 )
 _LOCAL_TOOL_KEYS = frozenset({"command", "timeout"})
 _PASSED_ON = _API_TOOL_KEYS - {"name", "description", "input_schema"}  # checked and sent as Tool fields
-# Tool processes running now. Each has its own session (so a timeout can kill its children), so
-# a Ctrl-C at the terminal does not reach them: `kill_running` stops them when claude stops.
-_running: set[subprocess.Popen[bytes]] = set()
-_running_lock = threading.Lock()
 
 
 @dataclass
@@ -320,35 +316,40 @@ def tool_choice(
 # -- running -------------------------------------------------------------------------------------
 
 
-def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+def child_env(base: Mapping[str, str], secrets: Collection[str]) -> dict[str, str]:
     """The environment for a program claude starts (tools, MCP servers, `claude cmd`'s command):
-    `base` (default: this process's environment) without any variable `config.credential_in`
-    refuses: the credential variables, and every value that is or holds a credential (an
-    exported api_key_command output, `CURL_ARGS="-H x-api-key:$KEY"`). A tool's output goes back
-    to the API and into the log, so a tool must never be able to read the key.
+    `base` (the run's environment, or the MCP SDK's default one) without any variable
+    `config.credential_in` refuses: the credential variables, and every value that is or holds
+    one of `secrets` (the run's credentials: an exported api_key_command output,
+    `CURL_ARGS="-H x-api-key:$KEY"`). A tool's output goes back to the API and into the log, so a
+    tool must never be able to read the key.
     """
-    env = dict(os.environ if base is None else base)
-    for name in [n for n, v in env.items() if credential_in(n, v)]:
+    env = dict(base)
+    for name in [n for n, v in env.items() if credential_in(n, v, secrets)]:
         del env[name]
     return env
 
 
-def tool_env(call: dict[str, Any]) -> dict[str, str]:
+def tool_env(run: RunContext, call: dict[str, Any]) -> dict[str, str]:
     """The environment a tool runs with: `child_env()` plus the call's name, id and input."""
     inputs = call.get("input") or {}
     values = {"TOOL_INPUT": orjson.dumps(inputs).decode()}
     for key, value in inputs.items() if isinstance(inputs, dict) else ():
         var = "TOOL_INPUT_" + re.sub(r"[^A-Za-z0-9]", "_", str(key)).upper()
         values[var] = value if isinstance(value, str) else orjson.dumps(value).decode()
-    env = child_env()
+    env = child_env(run.env, run.secrets)
     env.update(TOOL_NAME=str(call.get("name")), TOOL_USE_ID=str(call.get("id")))
     # stdin always carries the whole input; a value too long for the environment is left out.
     env.update({k: v for k, v in values.items() if len(v) <= MAX_ENV_VALUE and "\x00" not in v})
     return env
 
 
-def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
-    """Run one tool call to completion (or its timeout), never raising for the program's failures."""
+def run_tool(run_context: RunContext, tool: Tool, call: dict[str, Any]) -> ToolRun:
+    """Run one tool call to completion (or its timeout), never raising for the program's failures.
+
+    While it runs, the process is in `run_context.running`: it has its own session (so a timeout
+    can kill its children), so a Ctrl-C at the terminal does not reach it, and `kill_running`
+    stops it when claude stops."""
     inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
     run = ToolRun(str(call.get("id")), tool.name, inputs or {}, None)
     started = time.monotonic()
@@ -358,15 +359,15 @@ def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=tool_env(call),
+            env=tool_env(run_context, call),
             start_new_session=True,  # its own process group: a timeout kills its children too
             preexec_fn=_die_with_parent(),
         )
     except OSError as exc:
         run.note = f"cannot run {tool.command[0]}: {exc.strerror or exc}"
         return run
-    with _running_lock:
-        _running.add(proc)
+    with run_context.running_lock:
+        run_context.running.add(proc)
     try:
         run.stdout, run.stderr = proc.communicate(orjson.dumps(inputs) + b"\n", timeout=tool.timeout)
         run.exit_status = proc.returncode
@@ -380,8 +381,8 @@ def run_tool(tool: Tool, call: dict[str, Any]) -> ToolRun:
         proc.wait()
         raise
     finally:
-        with _running_lock:
-            _running.discard(proc)
+        with run_context.running_lock:
+            run_context.running.discard(proc)
     run.duration_ms = int((time.monotonic() - started) * 1000)
     return run
 
@@ -411,10 +412,10 @@ def _die_with_parent(signal_number: int = signal.SIGKILL) -> Callable[[], None] 
     return child
 
 
-def kill_running() -> None:
-    """Kill every tool process still running (claude is being interrupted)."""
-    with _running_lock:
-        procs = list(_running)
+def kill_running(run: RunContext) -> None:
+    """Kill every tool process of the run still running (claude is being interrupted)."""
+    with run.running_lock:
+        procs = list(run.running)
     for proc in procs:
         _kill_group(proc)
 

@@ -32,9 +32,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..context import RunContext
 from ..errors import UsageError
 from ..message.capabilities import CLIENT_TOOLS
-from .programs import _die_with_parent, _kill_group, _running, _running_lock, child_env
+from .programs import _die_with_parent, _kill_group, child_env
 
 NAME, TYPE = CLIENT_TOOLS["bash"]  # bash, bash_20250124
 # A SIGKILLed claude runs no cleanup: the kernel signals only the children that asked
@@ -111,11 +112,13 @@ def sandbox_argv(workspace: str, net: bool) -> list[str]:
     return [*argv, "--chdir", workspace, "--"]
 
 
-def check_sandbox(workspace: str, net: bool) -> list[str]:
+def check_sandbox(run: RunContext, workspace: str, net: bool) -> list[str]:
     """The bwrap prefix, once a trial run shows it can make its namespaces here; UsageError if not."""
     argv = sandbox_argv(workspace, net)
     try:
-        trial = subprocess.run([*argv, "true"], capture_output=True, timeout=30, env=child_env())
+        trial = subprocess.run(
+            [*argv, "true"], capture_output=True, timeout=30, env=child_env(run.env, run.secrets)
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"--sandbox: bubblewrap did not start: {exc}") from None
     if trial.returncode != 0:
@@ -129,7 +132,10 @@ def check_sandbox(workspace: str, net: bool) -> list[str]:
 class Shell:
     """One bash process, started on the first command, kept for the run."""
 
-    def __init__(self, cwd: str, *, timeout: float, sandbox: list[str] | None = None) -> None:
+    def __init__(
+        self, context: RunContext, cwd: str, *, timeout: float, sandbox: list[str] | None = None
+    ) -> None:
+        self.context = context  # the run: its environment; its process is killed on an interrupt
         self.root = cwd  # the workspace
         self.cwd = cwd  # where the next new shell starts (the last known directory)
         self.timeout = timeout
@@ -139,7 +145,7 @@ class Shell:
         self.marker = b""
 
     def _start(self) -> subprocess.Popen[bytes]:
-        env = child_env()
+        env = child_env(self.context.env, self.context.secrets)
         env.update(PAGER="cat", GIT_PAGER="cat", TERM="dumb")
         cwd = self.cwd if os.path.isdir(self.cwd) else None
         proc = subprocess.Popen(
@@ -152,8 +158,8 @@ class Shell:
             start_new_session=True,  # its own process group: a timeout or Ctrl-C kills all it started
             preexec_fn=_die_with_parent(),
         )
-        with _running_lock:
-            _running.add(proc)
+        with self.context.running_lock:
+            self.context.running.add(proc)
         self.watchdog = _watch(proc.pid)
         self.marker = f"__claude_done_{secrets.token_hex(8)}__".encode()
         self.proc = proc
@@ -254,8 +260,8 @@ class Shell:
             watchdog.wait()
         proc, self.proc = self.proc, None
         if proc is not None:
-            with _running_lock:
-                _running.discard(proc)
+            with self.context.running_lock:
+                self.context.running.discard(proc)
             for stream in (proc.stdin, proc.stdout):
                 try:
                     if stream is not None:

@@ -1,0 +1,73 @@
+"""One run of claude: the state the pieces of a command share, in one object passed explicitly.
+
+`app` makes a RunContext where it catches every failure (app.guarded), hands it to click as the
+context's `obj`, and closes it when the command ends; a command receives it as its `run`
+parameter (message/options.takes_flags) and passes it to what needs it. Nothing of a run is
+kept in module globals, so runs in one process (the tests) cannot see each other's state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from .render import Output
+
+
+class RunContext:
+    """What one run of claude holds: its environment, output, warnings, locks and children.
+
+    (A plain class, not a dataclass: it is mutable state, and a dataclass costs start-up time.)
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        # The environment, read once here. The run reads it through this mapping for credentials,
+        # the base URL, CLAUDE_API_VERSION, CLAUDE_MODEL, NO_COLOR/TERM, SHELL and the environments
+        # of child processes; the config and data paths (config.py), proxies (api/transport.py),
+        # ${VAR} expansion (message/request.py), the platforms' settings (config.resolve_platform,
+        # api/platforms/), the terminal's size and `completion install` still read os.environ.
+        self.env: Mapping[str, str] = dict(os.environ) if env is None else env
+        # The Output the command writes to, once made (see out()), so a failure reported at the
+        # end can first end a partly printed line.
+        self.output: Output | None = None
+        self.warned: set[str] = set()  # warnings given once per run (see warn_once)
+        self.locks: list[Any] = []  # conversation locks held until the run ends
+        self.emulator: Any = None  # the in-process emulator this run started (--base-url emulator)
+        # Credentials, never in a child's environment: those in its credential variables, and
+        # those it resolves (flow.make_transport, config.resolve_headers).
+        from .config import CREDENTIAL_VARS
+
+        self.secrets: set[str] = {v.strip() for n in CREDENTIAL_VARS if (v := self.env.get(n, "")).strip()}
+        # Tool programs running now, so an interrupt can kill them (tools/programs.py).
+        self.running: set[subprocess.Popen[bytes]] = set()
+        self.running_lock = threading.Lock()
+        # Terminal settings lineedit.hold_typing changed, to put back.
+        self.held_terminal: list[tuple[int, Any]] = []
+
+    def out(self) -> Output:
+        """The run's Output, made on first use."""
+        if self.output is None:
+            from .render import Output
+
+            self.output = Output(env=self.env)
+        return self.output
+
+    def warn_once(self, out: Output, text: str) -> None:
+        """`text` on stderr, once per run (a batch makes a transport per worker)."""
+        if text not in self.warned:
+            self.warned.add(text)
+            out.note(text)
+
+    def close(self) -> None:
+        """Release what the run holds: conversation locks and the emulator (the terminal is put
+        back at exit: lineedit.hold_typing)."""
+        while self.locks:
+            self.locks.pop().close()
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None

@@ -1,0 +1,105 @@
+"""One run, one RunContext: per-run state is made by the app, passed explicitly, and released at
+the end; none lives in module globals."""
+
+from __future__ import annotations
+
+import ast
+import threading
+from pathlib import Path
+
+import pytest
+
+from claude_cli.context import RunContext
+from claude_cli.tools.programs import child_env
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cli" / "claude_cli"
+# Module-level mutable values that are pure caches (documented as such beside them).
+PURE_CACHES = {("message/model_cache.py", "_memo"), ("terminal.py", "_rich"), ("terminal.py", "_loader")}
+
+
+def _module_state(path: Path) -> list[str]:
+    """Names a module binds at its top level to a mutable container, or rebinds with `global`."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        value = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        mutable = isinstance(value, ast.List | ast.Dict | ast.Set) or (
+            isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("set", "dict", "list")
+        )
+        for target in targets:
+            if (
+                isinstance(target, ast.Name)
+                and mutable
+                and not target.id.isupper()
+                and not target.id.startswith("__")
+            ):
+                found.append(target.id)
+            if isinstance(target, ast.Name) and target.id in ("_loader",):
+                found.append(target.id)
+    found += [n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names]
+    return found
+
+
+def test_no_module_keeps_run_state() -> None:
+    """Only the documented pure caches are module-level mutable state (the emulator, a server
+    of its own, is not the client's run)."""
+    kept = set()
+    for path in PACKAGE.rglob("*.py"):
+        where = path.relative_to(PACKAGE).as_posix()
+        if where.startswith("emulator/"):
+            continue
+        kept |= {(where, name) for name in _module_state(path)}
+    assert kept == PURE_CACHES
+
+
+def test_warnings_are_once_per_run_not_per_process(capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = RunContext(env={}), RunContext(env={})
+    for run in (first, first, second):
+        run.warn_once(run.out(), "claude: warning: once")
+    assert capsys.readouterr().err.count("claude: warning: once") == 2
+
+
+def test_closing_a_run_releases_its_locks_and_stops_its_emulator() -> None:
+    from claude_cli.emulator.server import Emulator
+
+    class Lock:
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    lock = Lock()
+    run = RunContext(env={})
+    run.locks.append(lock)
+    run.emulator = Emulator().start()
+    run.close()
+    assert lock.closed and run.locks == [] and run.emulator is None
+    assert not [t for t in threading.enumerate() if t.name == "emulator" and t.is_alive()]
+
+
+def test_an_in_process_run_with_the_built_in_emulator_leaves_nothing_running(cli) -> None:
+    """--base-url emulator starts the emulator for the run; it stops when the run ends."""
+    before = {t for t in threading.enumerate() if t.name == "emulator"}
+    for _ in range(2):
+        result = cli("ask", "--base-url", "emulator", "--no-log", "hi")
+        assert result.code == 0, result
+    left = {t for t in threading.enumerate() if t.name == "emulator" and t.is_alive()} - before
+    assert not left
+
+
+@pytest.mark.parametrize(
+    ("env", "secrets", "kept"),
+    [
+        ({"PATH": "/bin", "ANTHROPIC_API_KEY": "k"}, set(), {"PATH"}),
+        ({"PATH": "/bin", "ANTHROPIC_AUTH_TOKEN": "t"}, set(), {"PATH"}),
+        ({"PATH": "/bin", "MY_KEY": " sk-x "}, {"sk-x"}, {"PATH"}),
+        ({"PATH": "/bin", "OTHER": "value"}, {"sk-x"}, {"PATH", "OTHER"}),
+    ],
+)
+def test_child_env_drops_credentials_and_the_runs_secrets(env, secrets, kept) -> None:
+    assert set(child_env(env, secrets)) == kept
