@@ -273,11 +273,12 @@ def test_sandbox_without_bubblewrap_is_one_clear_error(cli, emu, ws: Path, tmp_p
 
 
 def test_sandboxed_bash_cannot_write_outside_the_workspace(cli, emu, ws: Path) -> None:
+    from claude_cli.context import RunContext
     from claude_cli.errors import UsageError
     from claude_cli.tools.shell import check_sandbox
 
     try:
-        check_sandbox(str(ws), net=False)
+        check_sandbox(RunContext(), str(ws), net=False)
     except UsageError as exc:
         pytest.skip(f"bubblewrap cannot make namespaces here: {exc}")
     emu.enqueue(
