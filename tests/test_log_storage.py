@@ -174,3 +174,27 @@ def test_a_layout_2_log_gets_its_blob_references_in_place(cli, emu, env) -> None
     db = sqlite3.connect(db_path(env))
     assert db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM blob_refs").fetchone()[0] == 0
+
+
+def test_a_log_turned_to_wal_while_another_process_holds_it_waits(tmp_path, monkeypatch) -> None:
+    # SQLite answers "database is locked" at once (no busy handler) to a connection that would
+    # deadlock; several claudes opening a new log together met it and one turn went unstored.
+    import sqlite3
+
+    from claude_cli.store import opening
+
+    answers = [sqlite3.OperationalError("database is locked")] * 3
+
+    class Busy(sqlite3.Connection):
+        def execute(self, sql, *args):  # type: ignore[no-untyped-def]
+            if sql == "PRAGMA journal_mode=WAL" and answers:
+                exc = answers.pop()
+                exc.sqlite_errorcode = sqlite3.SQLITE_BUSY  # type: ignore[attr-defined]
+                raise exc
+            return super().execute(sql, *args)
+
+    real = sqlite3.connect
+    monkeypatch.setattr(opening.sqlite3, "connect", lambda *a, **k: real(*a, **k, factory=Busy))
+    db = opening.open_for_writing(tmp_path / "claude.db")
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",) and answers == []
+    db.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from ..config import make_private
@@ -20,7 +21,7 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
     make_private(path)  # 0600 before SQLite makes its -wal and -shm beside it
     db = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        _into_wal(db, patience=30.0)
         # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
         # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
         db.execute("PRAGMA synchronous=NORMAL")
@@ -29,6 +30,28 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _into_wal(db: sqlite3.Connection, patience: float) -> None:
+    """PRAGMA journal_mode=WAL, waiting while another process holds the log.
+
+    SQLite answers "database is locked" at once, without its busy handler, when a connection
+    holding a shared lock must wait for one that wants an exclusive lock (a deadlock it refuses
+    to wait on: https://www.sqlite.org/c3ref/busy_handler.html). Several claudes opening a new
+    log together meet exactly that while one of them turns it to WAL, so the wait is ours.
+    """
+    deadline = time.monotonic() + patience
+    delay = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
 
 
 def why_read_only(folder: Path) -> str | None:
