@@ -3,7 +3,7 @@
 The SDK's AnthropicBedrock / AnthropicVertex / AnthropicFoundry / AnthropicAWS are the oracle for the
 path, body and headers each platform takes (captured with httpx2's MockTransport: nothing is sent);
 botocore signs and the test recomputes the signature with botocore; google-auth fetches its token
-from a service-account file whose token_uri is the emulator's Vertex front.
+from a service-account file whose token_uri is the emulator's own token endpoint.
 """
 
 from __future__ import annotations
@@ -17,11 +17,48 @@ import pytest
 
 from claude_cli.api.platforms import bedrock, models, vertex
 from claude_cli.api.platforms.base import CredentialsError, MissingExtra
-from claude_cli.emulator.platforms import PlatformFront, chunk_frame, exception_frame
+from claude_cli.emulator.platforms import TOKEN_PATH, chunk_frame, exception_frame
+from claude_cli.emulator.server import Emulator
 from claude_cli.errors import Exit, UsageError
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 AKID, SECRET, TOKEN = "AKIDEXAMPLE12345", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token-1"
+
+
+class Front:
+    """A platform's wire on the emulator (rows of its routes table), as the tests read it: its
+    settings, its base URL, and the requests that came in through it, as they came."""
+
+    def __init__(self, emu: Emulator, platform: str, **settings: Any) -> None:
+        self.emu, self.platform = emu, platform
+        self.account = emu.platform(platform, **settings)
+
+    @property
+    def url(self) -> str:
+        return self.emu.url
+
+    @property
+    def base_url(self) -> str:
+        return self.account.base_url
+
+    @property
+    def token_uri(self) -> str:
+        return self.account.token_uri
+
+    @property
+    def issued(self) -> set[str]:
+        return self.account.issued
+
+    @property
+    def token_requests(self) -> list[dict[str, str]]:
+        return self.account.token_requests
+
+    @property
+    def seen(self) -> list[dict[str, Any]]:
+        return [
+            {"method": r.method, "path": r.path, "headers": r.headers, "body": orjson.dumps(r.body)}
+            for r in self.emu.seen(self.platform)
+        ]
 
 
 def captured(make_client: Any, call: Any) -> Any:
@@ -285,22 +322,22 @@ def service_account_file(tmp_path: Path, token_uri: str) -> Path:
 
 
 def test_google_auth_gets_its_token_from_the_service_accounts_token_uri(emu, tmp_path, monkeypatch) -> None:
-    with PlatformFront("vertex", emu.url, project="sa-project") as front:
-        path = service_account_file(tmp_path, front.token_uri)
-        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
-        token = vertex.GoogleToken()
-        assert token.token() == "ya29.emulator-1" and token.token() == "ya29.emulator-1"  # kept while valid
-        assert front.issued == {"ya29.emulator-1"} and len(front.token_requests) == 1
-        assert token.project == "sa-project"
-        assert "claude@sa-project.iam.gserviceaccount.com" in token.source
+    front = Front(emu, "vertex", project="sa-project")
+    path = service_account_file(tmp_path, front.token_uri)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    token = vertex.GoogleToken()
+    assert token.token() == "ya29.emulator-1" and token.token() == "ya29.emulator-1"  # kept while valid
+    assert "ya29.emulator-1" in front.issued and len(front.token_requests) == 1
+    assert token.project == "sa-project"
+    assert "claude@sa-project.iam.gserviceaccount.com" in token.source
 
 
 def test_a_token_endpoint_that_refuses_is_one_line(emu, tmp_path, monkeypatch) -> None:
-    with PlatformFront("vertex", emu.url) as front:
-        path = service_account_file(tmp_path, front.url + "/token-nowhere")
-        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
-        with pytest.raises(CredentialsError) as caught:
-            vertex.GoogleToken().token()
+    front = Front(emu, "vertex")
+    path = service_account_file(tmp_path, front.url + "/token-nowhere")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    with pytest.raises(CredentialsError) as caught:
+        vertex.GoogleToken().token()
     text = str(caught.value)
     assert "could not be refreshed" in text and "gcloud auth application-default login" in text
     assert "\n" not in text and caught.value.exit_code == Exit.AUTHENTICATION

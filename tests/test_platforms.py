@@ -1,7 +1,7 @@
 """`claude --platform bedrock|vertex|foundry|aws`, end to end against the emulator's platform fronts.
 
-Each front (emulator/platforms.py) speaks its platform's wire in front of the emulator of the
-Claude API and checks the platform's authentication; the real libraries authenticate (botocore
+The emulator speaks each platform's wire (emulator/platforms.py, rows of its routes table) and
+checks the platform's authentication; the real libraries authenticate (botocore
 signs, google-auth fetches a token from the front's token endpoint). The anthropic SDK's platform
 clients, pointed at the same fronts, show that they answer as the platforms do.
 """
@@ -17,11 +17,10 @@ import pytest
 
 from claude_cli.api.platforms.bedrock import body_version
 from claude_cli.api.platforms.vertex import body_version as vertex_version
-from claude_cli.emulator.platforms import PlatformFront
 from claude_cli.emulator.server import Emulator, Reply
 
 from .conftest import KEY
-from .test_platform_wires import AKID, SECRET, TOKEN, service_account_file
+from .test_platform_wires import AKID, SECRET, TOKEN, Front, service_account_file
 
 PLATFORM_VARS = (
     "CLAUDE_PLATFORM",
@@ -66,48 +65,46 @@ def clean(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 
 @pytest.fixture
-def bedrock(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
+def bedrock(emu: Emulator, clean, monkeypatch) -> Iterator[Front]:
     for name, value in {
         "AWS_ACCESS_KEY_ID": AKID,
         "AWS_SECRET_ACCESS_KEY": SECRET,
         "AWS_SESSION_TOKEN": TOKEN,
     }.items():
         monkeypatch.setenv(name, value)
-    with PlatformFront("bedrock", emu.url, upstream_key=KEY, bearer="bedrock-api-key") as front:
-        monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", front.url)
-        yield front
+    front = Front(emu, "bedrock", region="us-east-1", key="bedrock-api-key")
+    monkeypatch.setenv("ANTHROPIC_BEDROCK_BASE_URL", front.base_url)
+    yield front
 
 
 @pytest.fixture
-def vertex(emu: Emulator, clean, monkeypatch, tmp_path) -> Iterator[PlatformFront]:
-    with PlatformFront("vertex", emu.url, upstream_key=KEY, region="us-east5", project="sa-project") as front:
-        monkeypatch.setenv(
-            "GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, front.token_uri))
-        )
-        monkeypatch.setenv("CLOUD_ML_REGION", "us-east5")
-        monkeypatch.setenv("ANTHROPIC_VERTEX_BASE_URL", front.url + "/v1")
-        yield front
+def vertex(emu: Emulator, clean, monkeypatch, tmp_path) -> Iterator[Front]:
+    front = Front(emu, "vertex", region="us-east5", project="sa-project")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, front.token_uri)))
+    monkeypatch.setenv("CLOUD_ML_REGION", "us-east5")
+    monkeypatch.setenv("ANTHROPIC_VERTEX_BASE_URL", front.base_url)
+    yield front
 
 
 @pytest.fixture
-def foundry(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
-    with PlatformFront("foundry", emu.url, upstream_key=KEY, foundry_key="foundry-key-1") as front:
-        monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", front.url + "/anthropic")
-        monkeypatch.setenv("ANTHROPIC_FOUNDRY_API_KEY", "foundry-key-1")
-        yield front
+def foundry(emu: Emulator, clean, monkeypatch) -> Iterator[Front]:
+    front = Front(emu, "foundry", key="foundry-key-1")
+    monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", front.base_url)
+    monkeypatch.setenv("ANTHROPIC_FOUNDRY_API_KEY", "foundry-key-1")
+    yield front
 
 
 @pytest.fixture
-def aws(emu: Emulator, clean, monkeypatch) -> Iterator[PlatformFront]:
-    with PlatformFront("aws", emu.url, upstream_key=KEY, workspace="wrkspc_1", bearer="aws-api-key") as front:
-        for name, value in {
-            "ANTHROPIC_AWS_BASE_URL": front.url,
-            "ANTHROPIC_AWS_WORKSPACE_ID": "wrkspc_1",
-            "AWS_ACCESS_KEY_ID": AKID,
-            "AWS_SECRET_ACCESS_KEY": SECRET,
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield front
+def aws(emu: Emulator, clean, monkeypatch) -> Iterator[Front]:
+    front = Front(emu, "aws", region="us-east-1", workspace="wrkspc_1", key="aws-api-key")
+    for name, value in {
+        "ANTHROPIC_AWS_BASE_URL": front.base_url,
+        "ANTHROPIC_AWS_WORKSPACE_ID": "wrkspc_1",
+        "AWS_ACCESS_KEY_ID": AKID,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield front
 
 
 def version_sent(cli) -> str:
@@ -116,7 +113,7 @@ def version_sent(cli) -> str:
     return json.loads(run.stdout)["headers"]["anthropic-version"]
 
 
-def never_sent_the_anthropic_key(front: PlatformFront) -> None:
+def never_sent_the_anthropic_key(front: Front) -> None:
     for seen in front.seen:
         assert KEY not in json.dumps(seen["headers"]) and KEY.encode() not in seen["body"]
 
@@ -207,7 +204,7 @@ def test_claude_platform_on_aws_signs_with_its_service(cli, aws) -> None:
     run = cli("ask", "--platform", "aws", "hi")
     assert (run.code, run.stdout) == (0, "You said: hi")
     seen = aws.seen[-1]
-    assert seen["path"] == "/v1/messages" and seen["headers"]["anthropic-workspace-id"] == "wrkspc_1"
+    assert seen["path"] == "/aws/v1/messages" and seen["headers"]["anthropic-workspace-id"] == "wrkspc_1"
     assert "/us-east-1/aws-external-anthropic/aws4_request" in seen["headers"]["authorization"]
     never_sent_the_anthropic_key(aws)
 
@@ -242,7 +239,7 @@ def test_vertex_429_is_retried_then_exit_14(cli, emu, vertex) -> None:
     emu.enqueue(*[Reply.error(429, "rate_limit_error", "Quota exceeded")] * 2)
     run = cli("ask", "--platform", "vertex", "--max-retries", "1", "hi")
     assert run.code == 14 and "Quota exceeded" in run.stderr
-    assert len([s for s in vertex.seen if s["path"] != "/token"]) == 2
+    assert len(vertex.seen) == 2
 
 
 def test_no_aws_credentials_is_one_line_exit_11(cli, bedrock, monkeypatch) -> None:
@@ -325,7 +322,7 @@ def test_a_malformed_header_is_exit_2(cli, emu, bad) -> None:
 def test_dry_run_shows_the_platforms_request(cli, bedrock) -> None:
     run = cli("ask", "--platform", "bedrock", "-m", "opus-4.7", "--dry-run", "hi")
     assert run.code == 0 and not bedrock.seen
-    assert f"POST {bedrock.url}/model/us.anthropic.claude-opus-4-7/invoke-with-response-stream" in run.stderr
+    assert f"POST {bedrock.base_url}/model/us.anthropic.claude-opus-4-7/invoke-with-response-stream" in run.stderr
     assert "authorization: <redacted>" in run.stderr
     body = json.loads(run.stdout)
     assert "model" not in body
@@ -351,7 +348,7 @@ def test_capability_rules_follow_the_model_behind_a_platform_id(cli, bedrock) ->
 def test_the_sdks_bedrock_client_reads_the_front(bedrock) -> None:
     from anthropic import AnthropicBedrock
 
-    client = AnthropicBedrock(api_key="bedrock-api-key", aws_region="us-east-1", base_url=bedrock.url)
+    client = AnthropicBedrock(api_key="bedrock-api-key", aws_region="us-east-1", base_url=bedrock.base_url)
     with client.messages.stream(
         model="us.anthropic.claude-opus-4-7", max_tokens=20, messages=[{"role": "user", "content": "hi"}]
     ) as stream:
@@ -370,7 +367,7 @@ def test_the_sdks_vertex_and_foundry_clients_read_the_fronts(vertex, foundry) ->
         region="us-east5",
         project_id="sa-project",
         access_token="token-for-the-sdk",
-        base_url=vertex.url + "/v1",
+        base_url=vertex.base_url,
     )
     with client.messages.stream(
         model="claude-sonnet-5-5", max_tokens=20, messages=[{"role": "user", "content": "hi"}]
@@ -380,7 +377,7 @@ def test_the_sdks_vertex_and_foundry_clients_read_the_fronts(vertex, foundry) ->
         model="claude-sonnet-5-5", messages=[{"role": "user", "content": "hi"}]
     )
     assert count.input_tokens > 0
-    found = AnthropicFoundry(api_key="foundry-key-1", base_url=foundry.url + "/anthropic/")
+    found = AnthropicFoundry(api_key="foundry-key-1", base_url=foundry.base_url + "/")
     reply = found.messages.create(
         model="claude-sonnet-5-5", max_tokens=20, messages=[{"role": "user", "content": "x"}]
     )
@@ -394,7 +391,7 @@ def test_config_platform_names_the_source_never_the_secret(cli, bedrock, monkeyp
     assert run.code == 0, run
     assert run.stdout.splitlines() == [
         "platform: bedrock (from CLAUDE_CODE_USE_BEDROCK=1)",
-        f"endpoint: {bedrock.url}",
+        f"endpoint: {bedrock.base_url}",
         "credentials: AWS SigV4: environment (AWS_ACCESS_KEY_ID)",
     ]
     assert SECRET not in run.stdout + run.stderr and AKID not in run.stdout + run.stderr
@@ -499,7 +496,7 @@ def test_credential_failures_in_a_real_process_are_one_line(
 def test_the_sdks_aws_client_reads_the_front(aws) -> None:
     from anthropic import AnthropicAWS
 
-    client = AnthropicAWS(api_key="aws-api-key", workspace_id="wrkspc_1", base_url=aws.url)
+    client = AnthropicAWS(api_key="aws-api-key", workspace_id="wrkspc_1", base_url=aws.base_url)
     with client.messages.stream(
         model="claude-opus-5-5", max_tokens=20, messages=[{"role": "user", "content": "hi"}]
     ) as stream:
@@ -525,40 +522,71 @@ def test_vertex_dry_run_reads_no_credential(cli, vertex, monkeypatch, tmp_path) 
     )
 
 
-def test_the_standalone_emulator_serves_a_platform(tmp_path) -> None:
+@pytest.mark.parametrize("platform", ["bedrock", "vertex", "foundry", "aws"])
+def test_the_standalone_emulator_prints_all_a_new_user_needs(tmp_path, platform) -> None:
+    """`python -m claude_cli.emulator --platform NAME` prints the exports, and with only those (no
+    cloud account, no other setup) `claude ask --platform NAME` is answered; for Vertex the
+    service-account file it wrote is where google-auth fetches its token, and it is gone at exit."""
     import os
     import subprocess
     import sys
 
     emu = subprocess.Popen(
-        [sys.executable, "-m", "claude_cli.emulator", "--platform", "bedrock"],
+        [sys.executable, "-m", "claude_cli.emulator", "--platform", platform],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert emu.stdout is not None
-        lines = [emu.stdout.readline() for _ in range(5)]
+        lines: list[str] = []
+        while not lines or not lines[-1].startswith("# then"):
+            lines.append(emu.stdout.readline())
+            assert lines[-1], "the emulator ended before printing its exports"
         exports = dict(
             line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export ")
         )
-        assert exports["AWS_BEARER_TOKEN_BEDROCK"] == "emulator"
+        assert f"claude ask --platform {platform} hi" in lines[-1]
         env = {
-            **os.environ,
-            **exports,
-            "CLAUDE_HOME": str(tmp_path),
-            "CLAUDE_CONFIG": str(tmp_path / "none.toml"),
+            k: v for k, v in os.environ.items() if k not in PLATFORM_VARS and not k.startswith(("AWS_", "ANTHROPIC_"))
         }
-        for name in ("AWS_PROFILE", "ANTHROPIC_API_KEY", "CLAUDE_PLATFORM"):
-            env.pop(name, None)
+        env.update(
+            exports,
+            CLAUDE_HOME=str(tmp_path),
+            CLAUDE_CONFIG=str(tmp_path / "none.toml"),
+            AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+        if platform == "vertex":
+            key_file = Path(exports["GOOGLE_APPLICATION_CREDENTIALS"])
+            info = json.loads(key_file.read_text())
+            assert info["type"] == "service_account" and info["token_uri"].endswith("/oauth2/token")
+            assert key_file.stat().st_mode & 0o077 == 0
         done = subprocess.run(
-            [sys.executable, "-m", "claude_cli", "ask", "--platform", "bedrock", "hi"],
+            [sys.executable, "-m", "claude_cli", "ask", "--platform", platform, "hi"],
             capture_output=True,
             text=True,
             env=env,
             timeout=60,
             check=False,
         )
-        assert (done.returncode, done.stdout) == (0, "You said: hi"), done.stderr
+        assert (done.returncode, done.stdout, done.stderr) == (0, "You said: hi", "")
     finally:
         emu.terminate()
         emu.wait()
+    if platform == "vertex":
+        assert not key_file.exists()  # the temporary key is removed with the emulator
+
+
+def test_every_platform_wire_is_a_row_of_the_one_emulator(cli, emu, bedrock, vertex, foundry, aws) -> None:
+    """One emulator, one port: each platform's request is routed by the routes table (its own rules
+    and wire), then answered by the Claude API's route as the request it became (recorded `via`)."""
+    from claude_cli.emulator.routes import ROUTES
+
+    assert {row.wire for row in ROUTES if row.wire} == {"bedrock", "vertex", "foundry", "aws"}
+    for platform in ("bedrock", "vertex", "foundry", "aws"):
+        run = cli("ask", "--platform", platform, "-m", "claude-opus-4-7", "hi")
+        assert (run.code, run.stdout) == (0, "You said: hi"), run.stderr
+        assert emu.message_requests[-1].via == platform
+        assert emu.message_requests[-1].body["model"] == "claude-opus-4-7"
+    assert {front.base_url.split("/")[2] for front in (bedrock, vertex, foundry, aws)} == {emu.url.split("/")[2]}

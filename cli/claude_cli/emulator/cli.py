@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import orjson
 
-from .platforms import PLATFORMS, PlatformFront
+from .platforms import PLATFORMS, service_account
 from .rules import ApiProblem
 from .script import SCRIPT_HELP, Reply, parse
 from .server import Emulator
@@ -40,8 +43,10 @@ def main(argv: list[str] | None = None) -> None:
         "--platform",
         choices=PLATFORMS,
         default=None,
-        help="also serve this cloud platform's wire, in front of the emulator (platforms.py): it takes "
-        "the key 'emulator' (Bedrock and AWS API keys, the Foundry key) or SigV4 of the right shape",
+        help="print what a shell exports to reach this cloud platform's wire here (every platform's is "
+        "served, platforms.py): the key 'emulator' (Bedrock and AWS API keys, the Foundry key) or SigV4 "
+        "of the right shape; for vertex a service-account file, written to a temporary directory, "
+        "whose token_uri is this emulator",
     )
     args = parser.parse_args(argv)
     replies = _script(args.script) if args.script else []
@@ -63,23 +68,43 @@ def main(argv: list[str] | None = None) -> None:
             f"claude emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}"
         ) from None
     emu.enqueue(*replies)
-    print(f"claude emulator listening on {emu.url}", flush=True)
-    if args.platform:
-        front = PlatformFront(
-            args.platform,
-            emu.url,
-            upstream_key=args.api_key or "emulator",
-            foundry_key="emulator",
-            bearer="emulator",
-        ).start()
-        for line in front.settings():
-            print(line, flush=True)
+    scratch = None
+    # `kill` ends it as Ctrl-C does: through the finally below (the Vertex key file is removed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        exports = []
+        if args.platform:
+            credentials = None
+            if args.platform == "vertex":  # google-auth needs a key file to fetch a token with
+                scratch = Path(tempfile.mkdtemp(prefix="claude-emulator-"))
+                credentials = _key_file(scratch / "service-account.json", emu.accounts["vertex"].token_uri)
+            exports = emu.accounts[args.platform].exports(credentials)
+        print(f"claude emulator listening on {emu.url}", flush=True)
+        if exports:
+            print(f"# to send `claude --platform {args.platform}` (or the SDK's client) here:", flush=True)
+            for line in exports:
+                print(line, flush=True)
+            print(f"# then: claude ask --platform {args.platform} hi", flush=True)
         emu.httpd.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         emu.httpd.server_close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _key_file(path: Path, token_uri: str) -> Path:
+    """The Vertex service-account file; one line on stderr and exit 2 without cryptography."""
+    try:
+        return service_account(path, token_uri)
+    except ImportError:
+        print(
+            "claude emulator: --platform vertex writes a service-account key, which needs the "
+            "cryptography package: pip install 'claude-cli[vertex]' (google-auth brings it)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
 
 
 def _script(path: str) -> list[Reply]:

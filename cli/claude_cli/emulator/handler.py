@@ -42,6 +42,10 @@ class Exchange:
         self.extra_headers: dict[str, str] = {}  # e.g. the rate limiter's, on every answer
         self.encoding = ""  # "gzip": the body goes out compressed (a scripted reply's encoding)
         self._gzip: Any = None  # the stream's compressor while a gzip stream is written
+        # A cloud platform's wire (platforms.Wire) when the request came in through one: its error
+        # shape and stream framing; None: the Claude API's own.
+        self.wire: Any = None
+        self._pending = b""  # stream bytes the wire holds until a whole event is there
 
     # -- a whole body -------------------------------------------------------------------------
     def send(
@@ -72,6 +76,10 @@ class Exchange:
     def error(self, problem: ApiProblem) -> None:
         """The API's error body for `problem` (its request_id is the response's request-id)."""
         request_id = self._new_id("req")
+        if self.wire is not None:  # as the platform refuses
+            status, body, headers = self.wire.error(problem, request_id)
+            self.send(status, body, headers=headers, request_id=request_id)
+            return
         error = {"type": problem.error_type, "message": problem.message}
         body = orjson.dumps({"type": "error", "error": error, "request_id": request_id})
         self.send(problem.status, body, headers=problem.headers, request_id=request_id)
@@ -80,7 +88,8 @@ class Exchange:
     def start_stream(self) -> None:
         h = self._handler
         h.send_response(200)
-        h.send_header("content-type", "text/event-stream; charset=utf-8")
+        stream_type = self.wire.stream_type if self.wire is not None else "text/event-stream; charset=utf-8"
+        h.send_header("content-type", stream_type)
         h.send_header("cache-control", "no-cache")
         h.send_header("transfer-encoding", "chunked")
         h.send_header("request-id", self._new_id("req"))
@@ -93,6 +102,8 @@ class Exchange:
         h.wfile.flush()
 
     def chunk(self, data: bytes) -> None:
+        if self.wire is not None:  # the platform's framing of the SSE bytes (Bedrock: event-stream)
+            data, self._pending = self.wire.reframe(self._pending + data)
         if data and self._gzip is not None:  # flushed per write, so each event still arrives at once
             data = self._gzip.compress(data) + self._gzip.flush(zlib.Z_SYNC_FLUSH)
         if data:

@@ -1,32 +1,56 @@
-"""The emulator's cloud fronts: Amazon Bedrock, Google Vertex AI, Microsoft Foundry and Claude Platform
-on AWS, each speaking its platform's wire in front of the emulator of the Claude API.
+"""The emulator's cloud platform wires: Amazon Bedrock, Google Vertex AI, Microsoft Foundry and Claude
+Platform on AWS, each a few rows of the routes table (routes.py) in front of the same handlers.
 
-A front checks what a platform checks that can be checked here - a SigV4 Authorization of the right
-shape and scope (service, region, date), a Bearer token it issued (Vertex: from its own OAuth token
-endpoint, which a service-account file's `token_uri` can point at), the Foundry key, the AWS
-workspace header - then turns the request into the Claude API's (`model` and `stream` back into the
-body for Bedrock and Vertex) and answers the way the platform does: Bedrock streams as AWS
-event-stream frames and its errors as `{"message"}` with `x-amzn-ErrorType`, Vertex errors as
-Google's `{"error": {"code", "message", "status"}}`. The anthropic SDK's platform clients, pointed
-at a front, are the tests' oracle that it answers as the platform does.
+A platform's rows first check what that platform checks and can be checked here (their `rules`:
+a SigV4 Authorization of the right shape and scope - service, region, date -, a Bearer token the
+emulator's own OAuth token endpoint issued (a service-account file's `token_uri` points at it),
+the Foundry key, the AWS workspace header); their handler turns the request into the Claude API's
+(the model from the path, `anthropic_version` from the body to the `anthropic-version` header)
+and hands it to the Claude API's route, recorded as a second request (`Recorded.via`). The answer
+goes out in the platform's wire, a `Wire` set on the Exchange: Bedrock streams as AWS
+event-stream frames and refuses as `{"message"}` with `x-amzn-ErrorType`, Vertex refuses as
+Google's `{"error": {"code", "message", "status"}}`. The anthropic SDK's platform clients,
+pointed at the emulator, are the tests' oracle that it answers as the platforms do.
+
+Where each platform's base URL is (what `Account.exports` prints for a shell):
+  bedrock  URL            POST /model/{id}/invoke, /model/{id}/invoke-with-response-stream
+  vertex   URL/v1         POST /v1/projects/{p}/locations/{r}/publishers/anthropic/models/{m}:rawPredict
+                          (and :streamRawPredict, count-tokens:rawPredict); tokens at URL/oauth2/token
+  foundry  URL/anthropic  the Claude API's paths under /anthropic
+  aws      URL/aws        the Claude API's paths under /aws
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import http.client
 import re
 import struct
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import orjson
 
+from .rules import INVALID, ApiProblem, Call, Rule
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 PLATFORMS = ("bedrock", "vertex", "foundry", "aws")
 SIGV4_SERVICE = {"bedrock": "bedrock", "aws": "aws-external-anthropic"}
+BASE_PATH = {"bedrock": "", "vertex": "/v1", "foundry": "/anthropic", "aws": "/aws"}
+TOKEN_PATH = "/oauth2/token"
+# The key every platform takes by default (Bedrock and AWS API keys, the Foundry key; for Vertex
+# an access token it holds as issued), so `--base-url emulator --platform NAME` needs no setup.
+KEY = "emulator"
+# The body's anthropic_version -> the Claude API version its rules are judged under. Bedrock's
+# and Vertex's own version names are the 2023-06-01 API (claude-on-amazon-bedrock-legacy,
+# claude-on-vertex-ai); 2026-10-21 is sent as itself where the platform takes it.
+BODY_VERSIONS = {
+    "bedrock": {"bedrock-2023-05-31": "2023-06-01", "2026-10-21": "2026-10-21"},
+    "vertex": {"vertex-2023-10-16": "2023-06-01", "2026-10-21": "2026-10-21"},
+}
 # The API error type -> Bedrock's exception name and status (bedrock-runtime's error shapes).
 BEDROCK_ERRORS = {
     "rate_limit_error": ("ThrottlingException", 429),
@@ -54,12 +78,193 @@ _SIGV4 = re.compile(
     r"(?P<service>[a-z0-9-]+)/aws4_request, ?SignedHeaders=(?P<signed>[a-z0-9;-]+), ?"
     r"Signature=(?P<sig>[0-9a-f]{64})$"
 )
-_VERTEX_PATH = re.compile(
-    r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
-    r"(?P<model>[^/:]+):(?P<action>rawPredict|streamRawPredict)$"
-)
 _BEDROCK_MODEL = re.compile(r"^(?:[a-z-]+\.)?anthropic\.(?P<id>claude-[a-z0-9-]+?)(?:-v\d+(?::\d+)?)?$")
-_BEDROCK_PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<action>invoke|invoke-with-response-stream)$")
+
+
+@dataclass
+class Account:
+    """One platform's settings in the emulator - what it takes - and what its token endpoint did.
+
+    `region` and `project` None take any (the built-in emulator's); a test sets them to check scope.
+    """
+
+    platform: str
+    url: str  # the emulator's root URL
+    region: str | None = None
+    project: str | None = None
+    key: str | None = KEY  # the Bedrock API key, the AWS API key, the Foundry key
+    workspace: str = "wrkspc_emulator"
+    issued: set[str] = field(default_factory=lambda: {KEY})  # Vertex: access tokens it takes
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        """What the platform's SDK client takes as `base_url`, here."""
+        return self.url + BASE_PATH[self.platform]
+
+    @property
+    def token_uri(self) -> str:
+        return self.url + TOKEN_PATH
+
+    def exports(self, credentials: Path | None = None) -> list[str]:
+        """What a shell sets to send `claude --platform NAME` (or the platform's SDK client) here;
+        `credentials`: a Vertex service-account file whose token_uri is this emulator."""
+        region = self.region or ("us-east5" if self.platform == "vertex" else "us-east-1")
+        lines = {
+            "bedrock": [
+                f"export ANTHROPIC_BEDROCK_BASE_URL={self.base_url}",
+                f"export AWS_REGION={region}",
+                f"export AWS_BEARER_TOKEN_BEDROCK={self.key}",
+            ],
+            "vertex": [
+                f"export ANTHROPIC_VERTEX_BASE_URL={self.base_url}",
+                f"export CLOUD_ML_REGION={region}",
+                f"export ANTHROPIC_VERTEX_PROJECT_ID={self.project or 'emulator-project'}",
+                f"export GOOGLE_APPLICATION_CREDENTIALS={credentials}",
+            ],
+            "foundry": [
+                f"export ANTHROPIC_FOUNDRY_BASE_URL={self.base_url}",
+                f"export ANTHROPIC_FOUNDRY_API_KEY={self.key}",
+            ],
+            "aws": [
+                f"export ANTHROPIC_AWS_BASE_URL={self.base_url}",
+                f"export ANTHROPIC_AWS_WORKSPACE_ID={self.workspace}",
+                f"export ANTHROPIC_AWS_API_KEY={self.key}",
+            ],
+        }
+        return lines[self.platform]
+
+    def issue_token(self, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        """The OAuth token endpoint google-auth's service-account credentials call (a JWT bearer grant)."""
+        grant = (form.get("grant_type") or [""])[0]
+        assertion = (form.get("assertion") or [""])[0]
+        self.token_requests.append({"grant_type": grant})
+        if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" or assertion.count(".") != 2:
+            return 400, {"error": "invalid_grant", "error_description": "a JWT bearer assertion is required"}
+        try:
+            part = assertion.split(".")[1]
+            claims = orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        except (ValueError, orjson.JSONDecodeError):
+            return 400, {"error": "invalid_grant", "error_description": "the assertion is not a JWT"}
+        # google-auth addresses the assertion to Google's token endpoint whatever token_uri says.
+        audiences = (self.token_uri, "https://oauth2.googleapis.com/token")
+        if claims.get("aud") not in audiences or "cloud-platform" not in str(claims.get("scope", "")):
+            shown = f"aud {claims.get('aud')!r}, scope {claims.get('scope')!r}"
+            return 400, {"error": "invalid_scope", "error_description": f"wrong audience or scope: {shown}"}
+        token = f"ya29.emulator-{len(self.issued)}"
+        self.issued.add(token)
+        return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+
+
+def accounts(url: str) -> dict[str, Account]:
+    """Every platform's default settings: the key `emulator`, any region and project."""
+    return {name: Account(name, url) for name in PLATFORMS}
+
+
+def service_account(path: Path, token_uri: str, project: str = "emulator-project") -> Path:
+    """Write a Google service-account key file whose token_uri is `token_uri` (a new RSA key, made
+    with cryptography, which google-auth itself needs); its path. Readable by its owner only."""
+    import json
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": project,
+        "private_key_id": "emulator",
+        "private_key": pem,
+        "client_email": f"claude@{project}.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": token_uri,
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(info, f)
+    return path
+
+
+# -- the platforms' checks, as request rules -------------------------------------------------------
+
+
+def _account(call: Call, platform: str) -> Account:
+    account = call.accounts.get(platform)
+    if account is None:  # a Call made without the emulator's accounts: the defaults
+        return Account(platform, "")
+    return account
+
+
+def _sigv4(call: Call, platform: str) -> str | None:
+    """SigV4's shape and scope: credential scope for this service, region and the request's date."""
+    account = _account(call, platform)
+    m = _SIGV4.match(call.headers.get("authorization", ""))
+    if not m:
+        return "Authorization is not an AWS4-HMAC-SHA256 signature"
+    service = SIGV4_SERVICE[platform]
+    if m["service"] != service or (account.region is not None and m["region"] != account.region):
+        want = f"{account.region or m['region']}/{service}"
+        return f"Credential should be scoped to {want}, not {m['region']}/{m['service']}"
+    signed = m["signed"].split(";")
+    if not call.headers.get("x-amz-date", "").startswith(m["date"]) or not {"host", "x-amz-date"} <= set(signed):
+        return "Signature date or signed headers do not match the request"
+    if "x-amz-security-token" in call.headers and "x-amz-security-token" not in signed:
+        return "X-Amz-Security-Token is present but not signed"
+    return None
+
+
+def _aws_key_or_signature(call: Call, platform: str) -> str | None:
+    auth = call.headers.get("authorization", "")
+    if auth.startswith("Bearer "):
+        key = _account(call, platform).key
+        return None if key is not None and auth[7:] == key else "The security token included in the request is invalid."
+    return _sigv4(call, platform)
+
+
+def _bedrock_auth(call: Call) -> str | None:
+    return _aws_key_or_signature(call, "bedrock")
+
+
+def _aws_workspace(call: Call) -> str | None:
+    if call.headers.get("anthropic-workspace-id") != _account(call, "aws").workspace:
+        return "anthropic-workspace-id is missing or not this workspace"
+    return None
+
+
+def _aws_auth(call: Call) -> str | None:
+    return _aws_key_or_signature(call, "aws")
+
+
+def _vertex_token(call: Call) -> str | None:
+    auth = call.headers.get("authorization", "")
+    token = auth[7:] if auth.startswith("Bearer ") else ""
+    if token and token in _account(call, "vertex").issued:
+        return None
+    return "Request had invalid authentication credentials."
+
+
+def _foundry_key(call: Call) -> str | None:
+    key = call.headers.get("x-api-key") or call.headers.get("api-key")
+    if key is not None:
+        return None if key == _account(call, "foundry").key else "invalid api key"
+    auth = call.headers.get("authorization", "")
+    return None if auth.startswith("Bearer ") and len(auth) > 7 else "no key"  # a Microsoft Entra ID token
+
+
+AUTH = "authentication_error"
+RULES: dict[str, tuple[Rule, ...]] = {
+    "bedrock": (Rule(_bedrock_auth, 403, AUTH),),
+    "vertex": (Rule(_vertex_token, 401, AUTH),),
+    "foundry": (Rule(_foundry_key, 401, AUTH),),
+    "aws": (Rule(_aws_workspace, 403, "permission_error"), Rule(_aws_auth, 403, AUTH)),
+}
+
+
+# -- the platforms' bodies to the Claude API's -----------------------------------------------------
 
 
 def api_model(model: str) -> str:
@@ -69,6 +274,112 @@ def api_model(model: str) -> str:
     if m:
         return m["id"]
     return model.replace("@", "-")
+
+
+def api_request(platform: str, body: Any, *, model: str | None, stream: bool | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the Claude API's body, the headers it adds: anthropic-version, anthropic-beta) for a Bedrock
+    or Vertex body; an ApiProblem where the platform refuses it. `model` None: count-tokens (the
+    model stays in the body); `stream` None: the body says (Vertex)."""
+    if not isinstance(body, dict):
+        raise ApiProblem(400, INVALID, "request body must be a JSON object")
+    body = dict(body)
+    if model is not None and "model" in body:
+        raise ApiProblem(400, INVALID, "model: Extra inputs are not permitted")
+    version = body.pop("anthropic_version", None)
+    if not isinstance(version, str):
+        raise ApiProblem(400, INVALID, "anthropic_version: field required")
+    if version not in BODY_VERSIONS[platform]:
+        raise ApiProblem(400, INVALID, f"anthropic_version: invalid value {version!r}")
+    headers = {"anthropic-version": BODY_VERSIONS[platform][version]}
+    betas = body.pop("anthropic_beta", None)
+    if isinstance(betas, list):
+        headers["anthropic-beta"] = ",".join(str(b) for b in betas)
+    if platform == "bedrock":
+        if "stream" in body:
+            raise ApiProblem(400, INVALID, "stream: Extra inputs are not permitted")
+        if stream:
+            body["stream"] = True
+    elif stream is not None and bool(body.get("stream")) != stream:
+        action = "streamRawPredict" if stream else "rawPredict"
+        raise ApiProblem(400, INVALID, f"{action} and stream={body.get('stream')} disagree")
+    if model is not None:
+        body = {"model": api_model(model), **body}
+    return body, headers
+
+
+def check_location(account: Account, project: str, region: str) -> None:
+    """Vertex: a project and region other than the account's are not found."""
+    if (account.project is not None and project != account.project) or (
+        account.region is not None and region != account.region
+    ):
+        raise ApiProblem(404, "not_found_error", f"no publisher model in projects/{project}/locations/{region}")
+
+
+def token_answer(account: Account, raw: bytes) -> tuple[int, bytes]:
+    status, answer = account.issue_token(parse_qs(raw.decode("ascii", "replace")))
+    return status, orjson.dumps(answer)
+
+
+# -- answers in the platform's wire -----------------------------------------------------------------
+
+
+class Wire:
+    """How a platform writes an answer: the Claude API's own (Foundry, AWS) unless overridden."""
+
+    stream_type = "text/event-stream; charset=utf-8"
+
+    def error(self, problem: ApiProblem, request_id: str) -> tuple[int, bytes, dict[str, str]]:
+        error = {"type": problem.error_type, "message": problem.message}
+        return problem.status, orjson.dumps({"type": "error", "error": error, "request_id": request_id}), {}
+
+    def reframe(self, pending: bytes) -> tuple[bytes, bytes]:
+        """(what to write now, what to keep) of a stream's SSE bytes so far."""
+        return pending, b""
+
+
+class BedrockWire(Wire):
+    stream_type = "application/vnd.amazon.eventstream"
+
+    def error(self, problem: ApiProblem, request_id: str) -> tuple[int, bytes, dict[str, str]]:
+        name, default = BEDROCK_ERRORS.get(problem.error_type, ("InternalServerException", 500))
+        status = problem.status if problem.status in (400, 403, 404, 408, 429, 500, 503) else default
+        headers = {
+            **problem.headers,
+            "x-amzn-ErrorType": f"{name}:http://internal.amazon.com/coral/com.amazon.bedrock/",
+            "x-amzn-RequestId": request_id,
+        }
+        return status, orjson.dumps({"message": problem.message}), headers
+
+    def reframe(self, pending: bytes) -> tuple[bytes, bytes]:
+        """Each whole SSE event as an event-stream frame: `chunk` with its data, an `error` event as
+        the exception frame Bedrock sends mid-stream; a partial event waits."""
+        out = b""
+        pending = pending.replace(b"\r\n", b"\n")
+        while b"\n\n" in pending:
+            event, pending = pending.split(b"\n\n", 1)
+            data = b"\n".join(line[5:].lstrip(b" ") for line in event.split(b"\n") if line.startswith(b"data:"))
+            if not data:
+                continue
+            try:
+                obj = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                obj = None
+            if isinstance(obj, dict) and obj.get("type") == "error":
+                err = obj.get("error") or {}
+                out += exception_frame(str(err.get("type")), str(err.get("message")))
+            else:
+                out += chunk_frame(data)
+        return out, pending
+
+
+class VertexWire(Wire):
+    def error(self, problem: ApiProblem, request_id: str) -> tuple[int, bytes, dict[str, str]]:
+        status = 503 if problem.status == 529 else problem.status
+        google = {"code": status, "message": problem.message, "status": GOOGLE_STATUS.get(status, "UNKNOWN")}
+        return status, orjson.dumps({"error": google}), problem.headers
+
+
+WIRES: dict[str, Wire] = {"bedrock": BedrockWire(), "vertex": VertexWire(), "foundry": Wire(), "aws": Wire()}
 
 
 def event_stream_frame(headers: dict[str, str], payload: bytes) -> bytes:
@@ -103,356 +414,3 @@ def exception_frame(error_type: str, message: str) -> bytes:
         ":message-type": "exception",
     }
     return event_stream_frame(headers, orjson.dumps({"message": message}))
-
-
-class PlatformFront:
-    """A loopback server speaking one platform's wire, forwarding to the emulator at `upstream`."""
-
-    def __init__(
-        self,
-        platform: str,
-        upstream: str,
-        *,
-        upstream_key: str = "emulator",
-        region: str = "us-east-1",
-        project: str = "emulator-project",
-        foundry_key: str | None = None,
-        bearer: str | None = None,
-        workspace: str = "wrkspc_emulator",
-    ) -> None:
-        if platform not in PLATFORMS:
-            raise ValueError(f"unknown platform {platform!r}")
-        self.platform = platform
-        self.upstream = urlsplit(upstream)
-        self.upstream_key = upstream_key
-        self.region = region
-        self.project = project
-        self.foundry_key = foundry_key
-        self.bearer = bearer  # a Bedrock API key / AWS API key this front takes
-        self.workspace = workspace
-        self.issued: set[str] = set()  # Vertex: the access tokens its token endpoint gave out
-        self.token_requests: list[dict[str, str]] = []
-        self.seen: list[dict[str, Any]] = []  # every request: method, path, headers (for tests)
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        """The front's root URL; add the platform's base path (Vertex `/v1`, Foundry `/anthropic`)."""
-        assert self._server is not None
-        port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}"
-
-    @property
-    def token_uri(self) -> str:
-        return f"{self.url}/token"
-
-    def settings(self) -> list[str]:
-        """What a shell sets to send `claude --platform NAME` here (the SDK clients' variables)."""
-        lines = {
-            "bedrock": [
-                f"export ANTHROPIC_BEDROCK_BASE_URL={self.url}",
-                f"export AWS_REGION={self.region}",
-                "export AWS_BEARER_TOKEN_BEDROCK=emulator",
-            ],
-            "vertex": [
-                f"export ANTHROPIC_VERTEX_BASE_URL={self.url}/v1",
-                f"export CLOUD_ML_REGION={self.region}",
-                f"export ANTHROPIC_VERTEX_PROJECT_ID={self.project}",
-                f"# credentials: a service-account file whose token_uri is {self.token_uri}",
-            ],
-            "foundry": [
-                f"export ANTHROPIC_FOUNDRY_BASE_URL={self.url}/anthropic",
-                "export ANTHROPIC_FOUNDRY_API_KEY=emulator",
-            ],
-            "aws": [
-                f"export ANTHROPIC_AWS_BASE_URL={self.url}",
-                f"export ANTHROPIC_AWS_WORKSPACE_ID={self.workspace}",
-                "export ANTHROPIC_AWS_API_KEY=emulator",
-            ],
-        }
-        return [f"# claude --platform {self.platform} answered at {self.url}", *lines[self.platform]]
-
-    def start(self) -> PlatformFront:
-        front = self
-
-        class Handler(_Handler):
-            owner = front
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> PlatformFront:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- checks -------------------------------------------------------------------------------
-    def check_auth(self, headers: dict[str, str]) -> tuple[int, str, str] | None:
-        """(status, API error type, message) when the request's authentication is wrong; None when right."""
-        auth = headers.get("authorization", "")
-        if self.platform == "foundry":
-            key = headers.get("x-api-key") or headers.get("api-key")
-            if key is not None:
-                return None if key == self.foundry_key else (401, "authentication_error", "invalid api key")
-            return (
-                None
-                if auth.startswith("Bearer ") and len(auth) > 7
-                else (401, "authentication_error", "no key")
-            )
-        if self.platform == "vertex":
-            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
-            if token and token in self.issued:
-                return None
-            return 401, "authentication_error", "Request had invalid authentication credentials."
-        if self.platform == "aws" and headers.get("anthropic-workspace-id") != self.workspace:
-            return 403, "permission_error", "anthropic-workspace-id is missing or not this workspace"
-        if auth.startswith("Bearer "):
-            if self.bearer is not None and auth[7:] == self.bearer:
-                return None
-            return 403, "authentication_error", "The security token included in the request is invalid."
-        return self.check_sigv4(headers)
-
-    def check_sigv4(self, headers: dict[str, str]) -> tuple[int, str, str] | None:
-        """SigV4's shape and scope: credential scope for this service, region and the request's date."""
-        m = _SIGV4.match(headers.get("authorization", ""))
-        if not m:
-            return 403, "authentication_error", "Authorization is not an AWS4-HMAC-SHA256 signature"
-        amz_date = headers.get("x-amz-date", "")
-        signed = m["signed"].split(";")
-        if m["service"] != SIGV4_SERVICE[self.platform] or m["region"] != self.region:
-            scope = f"{m['region']}/{m['service']}"
-            want = f"{self.region}/{SIGV4_SERVICE[self.platform]}"
-            return 403, "authentication_error", f"Credential should be scoped to {want}, not {scope}"
-        if not amz_date.startswith(m["date"]) or "host" not in signed or "x-amz-date" not in signed:
-            return 403, "authentication_error", "Signature date or signed headers do not match the request"
-        if "x-amz-security-token" in headers and "x-amz-security-token" not in signed:
-            return 403, "authentication_error", "X-Amz-Security-Token is present but not signed"
-        return None
-
-    def issue_token(self, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
-        """The OAuth token endpoint google-auth's service-account credentials call (a JWT bearer grant)."""
-        grant = (form.get("grant_type") or [""])[0]
-        assertion = (form.get("assertion") or [""])[0]
-        self.token_requests.append({"grant_type": grant})
-        if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" or assertion.count(".") != 2:
-            return 400, {"error": "invalid_grant", "error_description": "a JWT bearer assertion is required"}
-        try:
-            part = assertion.split(".")[1]
-            claims = orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-        except (ValueError, orjson.JSONDecodeError):
-            return 400, {"error": "invalid_grant", "error_description": "the assertion is not a JWT"}
-        # google-auth addresses the assertion to Google's token endpoint whatever token_uri says.
-        audiences = (self.token_uri, "https://oauth2.googleapis.com/token")
-        if claims.get("aud") not in audiences or "cloud-platform" not in str(claims.get("scope", "")):
-            shown = f"aud {claims.get('aud')!r}, scope {claims.get('scope')!r}"
-            return 400, {"error": "invalid_scope", "error_description": f"wrong audience or scope: {shown}"}
-        token = f"ya29.emulator-{len(self.issued) + 1}"
-        self.issued.add(token)
-        return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
-
-    # -- translation --------------------------------------------------------------------------
-    def to_api(self, method: str, path: str, body: Any) -> tuple[str, Any, bool] | tuple[int, str, str]:
-        """(API path, API body, stream) for a platform request; or (status, error type, message)."""
-        if self.platform in ("foundry", "aws"):
-            if self.platform == "foundry":
-                if not path.startswith("/anthropic/"):
-                    return 404, "not_found_error", f"no route {method} {path}"
-                path = path.removeprefix("/anthropic")
-            return path, body, bool(isinstance(body, dict) and body.get("stream"))
-        if method != "POST" or not isinstance(body, dict):
-            return 404, "not_found_error", f"no route {method} {path}"
-        counting = self.platform == "vertex" and path.endswith(
-            "/publishers/anthropic/models/count-tokens:rawPredict"
-        )
-        if "model" in body and not counting:  # count-tokens keeps the model in the body
-            return 400, "invalid_request_error", "model: Extra inputs are not permitted"
-        if not isinstance(body.get("anthropic_version"), str):
-            return 400, "invalid_request_error", "anthropic_version: field required"
-        version = body.pop("anthropic_version")
-        if self.platform == "bedrock":
-            m = _BEDROCK_PATH.match(path)
-            if not m:
-                return 404, "not_found_error", f"no route {method} {path}"
-            if "stream" in body:
-                return 400, "invalid_request_error", "stream: Extra inputs are not permitted"
-            if version not in ("bedrock-2023-05-31", "2026-10-21"):
-                return 400, "invalid_request_error", f"anthropic_version: invalid value {version!r}"
-            stream = m["action"] == "invoke-with-response-stream"
-            body = {"model": api_model(unquote(m["model"])), **body, **({"stream": True} if stream else {})}
-            return "/v1/messages", body, stream
-        if version not in ("vertex-2023-10-16", "2026-10-21"):
-            return 400, "invalid_request_error", f"anthropic_version: invalid value {version!r}"
-        if counting:
-            return "/v1/messages/count_tokens", body, False
-        m = _VERTEX_PATH.match(path)
-        if not m or m["project"] != self.project or m["region"] != self.region:
-            return 404, "not_found_error", f"no route {method} {path}"
-        stream = m["action"] == "streamRawPredict"
-        if bool(body.get("stream")) != stream:
-            return 400, "invalid_request_error", f"{m['action']} and stream={body.get('stream')} disagree"
-        return "/v1/messages", {"model": api_model(unquote(m["model"])), **body}, stream
-
-    def error_body(self, status: int, error_type: str, message: str) -> tuple[int, bytes, dict[str, str]]:
-        """An error as the platform sends it: (status, body, headers)."""
-        if self.platform == "bedrock":
-            name, default = BEDROCK_ERRORS.get(error_type, ("InternalServerException", 500))
-            status = status if status in (400, 403, 404, 408, 429, 500, 503) else default
-            return (
-                status,
-                orjson.dumps({"message": message}),
-                {"x-amzn-ErrorType": f"{name}:http://internal.amazon.com/coral/com.amazon.bedrock/"},
-            )
-        if self.platform == "vertex":
-            status = 503 if status == 529 else status
-            google = {"code": status, "message": message, "status": GOOGLE_STATUS.get(status, "UNKNOWN")}
-            return status, orjson.dumps({"error": google}), {}
-        return status, orjson.dumps({"type": "error", "error": {"type": error_type, "message": message}}), {}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: PlatformFront
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _reply(
-        self, status: int, body: bytes, headers: dict[str, str] | None = None, ctype: str = "application/json"
-    ) -> None:
-        self.send_response(status)
-        self.send_header("content-type", ctype)
-        self.send_header("content-length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _error(self, status: int, error_type: str, message: str) -> None:
-        code, body, headers = self.owner.error_body(status, error_type, message)
-        self._reply(code, body, headers)
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        front = self.owner
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        path = urlsplit(self.path).path
-        front.seen.append({"method": method, "path": self.path, "headers": headers, "body": raw})
-        if front.platform == "vertex" and path == "/token" and method == "POST":
-            status, answer = front.issue_token(parse_qs(raw.decode("ascii", "replace")))
-            self._reply(status, orjson.dumps(answer))
-            return
-        problem = front.check_auth(headers)
-        if problem:
-            self._error(*problem)
-            return
-        try:
-            body = orjson.loads(raw) if raw and "json" in headers.get("content-type", "json") else None
-        except orjson.JSONDecodeError:
-            self._error(400, "invalid_request_error", "request body is not valid JSON")
-            return
-        routed = front.to_api(method, path, body)
-        if isinstance(routed[0], int):
-            self._error(*routed)
-            return
-        api_path, api_body, stream = routed
-        query = urlsplit(self.path).query
-        self._forward(
-            method,
-            api_path + (f"?{query}" if query and front.platform in ("foundry", "aws") else ""),
-            api_body,
-            raw,
-            headers,
-            stream,
-        )
-
-    def _forward(
-        self, method: str, path: str, body: Any, raw: bytes, headers: dict[str, str], stream: bool
-    ) -> None:
-        front = self.owner
-        up = front.upstream
-        conn = http.client.HTTPConnection(up.hostname or "127.0.0.1", up.port, timeout=600)
-        send_headers = {
-            "x-api-key": front.upstream_key,
-            "anthropic-version": headers.get("anthropic-version", "2023-06-01"),
-            "content-type": headers.get("content-type", "application/json"),
-        }
-        betas = headers.get("anthropic-beta")
-        if isinstance(body, dict) and isinstance(body.get("anthropic_beta"), list):
-            betas = ",".join(body.pop("anthropic_beta"))
-        if betas:
-            send_headers["anthropic-beta"] = betas
-        data = orjson.dumps(body) if isinstance(body, dict) else raw
-        try:
-            conn.request(method, path, body=data if method != "GET" else None, headers=send_headers)
-            resp = conn.getresponse()
-            ctype = resp.getheader("content-type", "application/json")
-            if resp.status >= 400:
-                payload = resp.read()
-                try:
-                    err = orjson.loads(payload)["error"]
-                    self._error(resp.status, str(err.get("type")), str(err.get("message")))
-                except (orjson.JSONDecodeError, KeyError, TypeError):
-                    self._reply(resp.status, payload, ctype=ctype)
-                return
-            if not ctype.startswith("text/event-stream"):
-                self._reply(resp.status, resp.read(), ctype=ctype)
-                return
-            self._relay_stream(resp)
-        finally:
-            conn.close()
-
-    def _relay_stream(self, resp: http.client.HTTPResponse) -> None:
-        bedrock = self.owner.platform == "bedrock"
-        self.send_response(200)
-        self.send_header(
-            "content-type", "application/vnd.amazon.eventstream" if bedrock else "text/event-stream"
-        )
-        self.send_header("transfer-encoding", "chunked")
-        self.end_headers()
-        pending = b""
-        while True:
-            chunk = resp.read1(65536)
-            if not chunk:
-                break
-            if not bedrock:
-                self._write_chunk(chunk)
-                continue
-            pending += chunk.replace(b"\r\n", b"\n")
-            while b"\n\n" in pending:
-                event, pending = pending.split(b"\n\n", 1)
-                data = b"\n".join(
-                    line[5:].lstrip(b" ") for line in event.split(b"\n") if line.startswith(b"data:")
-                )
-                if not data:
-                    continue
-                obj = orjson.loads(data)
-                if obj.get("type") == "error":
-                    err = obj.get("error") or {}
-                    self._write_chunk(exception_frame(str(err.get("type")), str(err.get("message"))))
-                else:
-                    self._write_chunk(chunk_frame(data))
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-
-    def _write_chunk(self, data: bytes) -> None:
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-        self.wfile.flush()

@@ -7,16 +7,20 @@
   /v1/messages/batches[...]       Message Batches (create, list, get, results, cancel)
   POST /_emulator/script          queue scripted replies (script.py); not recorded, no API checks
   GET  /_emulator/requests        the requests recorded so far
+  the cloud platforms' wires      Bedrock's /model/{id}/invoke[-with-response-stream], Vertex AI's
+                                  /v1/projects/.../models/{m}:rawPredict|streamRawPredict (and its
+                                  OAuth token endpoint), Foundry's /anthropic/v1/..., Claude Platform
+                                  on AWS at /aws/v1/... (platforms.py)
 
 `dispatch` finds the route (the first row whose method matches and whose pattern matches the
 whole path; its named groups become the handler's arguments), parses a JSON body, records the
 request, checks the route's request rules (rules.REQUEST_RULES unless the row names others) and
 calls the handler. Handlers refuse by raising rules.ApiProblem; handler.py writes it. A new
-endpoint is a handler and a row in ROUTES: a platform's wire (Bedrock's
-/model/{model}/invoke, Vertex AI's .../models/{model}:rawPredict, Foundry's /anthropic/v1/...)
-is a row whose handler takes the model from the path and the version from where that
-platform sends it, builds the Messages body and hands it to the same rules and answers, with
-its own request rules (its credentials) in `rules=`.
+endpoint is a handler and a row in ROUTES. A platform's wire is a row too: its `rules=` check the
+platform's credentials instead of the API key, its `wire=` writes answers as the platform does
+(handler.Exchange.wire), and its handler takes the model from the path and the version from the
+body, and hands the Claude API request it became to `forward`: the API route's own rules (but
+its credentials) and handler answer it, recorded a second time with `via` the platform.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from urllib.parse import unquote
 
 import orjson
 
+from . import platforms
 from .answers import answer_for, count_input_tokens
 from .faults import play
 from .handler import Exchange
 from .rules import (
     COUNT_TOKENS,
+    CREDENTIAL_RULES,
     INVALID,
     MESSAGE_RULES,
     MESSAGES,
@@ -59,6 +65,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    via: str | None = None  # the platform whose request this Claude API request was made from
 
 
 Handler = Callable[..., None]  # (emulator, exchange, body, **the pattern's named groups)
@@ -75,6 +82,7 @@ class Route:
     # What every request to it must pass first (a platform's wire, with its own credentials and
     # version header, brings its own table).
     rules: tuple[Rule, ...] = REQUEST_RULES
+    wire: str | None = None  # the cloud platform whose wire this is (platforms.WIRES)
 
 
 def route(method: str, pattern: str, handler: Handler, **options: Any) -> Route:
@@ -84,22 +92,51 @@ def route(method: str, pattern: str, handler: Handler, **options: Any) -> Route:
 def dispatch(emu: Emulator, ex: Exchange) -> None:
     """Answer one request: route, parse, record, check, handle."""
     found, args = _find(ex.method, ex.path)
-    body = None
-    if found.json and ex.method == "POST" and ex.raw:
-        try:
-            body = orjson.loads(ex.raw)
-        except orjson.JSONDecodeError:
-            if not found.control:
-                emu.record(Recorded(ex.method, ex.path, ex.headers, ex.raw.decode("utf-8", "replace")))
-            raise ApiProblem(400, INVALID, "request body is not valid JSON") from None
+    ex.wire = platforms.WIRES[found.wire] if found.wire else None
+    body = _body(emu, ex, found)
     if not found.control:
         emu.record(Recorded(ex.method, ex.path, ex.headers, body))
-        betas = betas_of(ex.headers)
-        check(
-            found.rules,
-            Call(ex.path, ex.headers, body, betas=betas, api_key=emu.api_key, needs_beta=found.beta),
-        )
+        check(found.rules, _request_call(emu, ex, body, found))
     found.handler(emu, ex, body, **args)
+
+
+def forward(emu: Emulator, ex: Exchange, path: str, body: Any, headers: dict[str, str], via: str) -> None:
+    """Answer the Claude API request a platform's request became (its credentials already checked by
+    the platform's rules): `path`, `body` (None: read from the request as the route reads it) and
+    the request's headers with `headers` over them; recorded with `via`, answered in the wire."""
+    ex.path, ex.headers = path, {**ex.headers, **headers}
+    found, args = _find(ex.method, path)
+    if found.control or found.wire:
+        found, args = _find("", "")  # not the API's: no route
+    if body is None:
+        body = _body(emu, ex, found)
+    emu.record(Recorded(ex.method, path, ex.headers, body, via))
+    check(tuple(r for r in found.rules if r not in CREDENTIAL_RULES), _request_call(emu, ex, body, found))
+    found.handler(emu, ex, body, **args)
+
+
+def _body(emu: Emulator, ex: Exchange, found: Route) -> Any:
+    """The request's JSON body when the route takes one (a body that is not JSON is recorded, then refused)."""
+    if not (found.json and ex.method == "POST" and ex.raw):
+        return None
+    try:
+        return orjson.loads(ex.raw)
+    except orjson.JSONDecodeError:
+        if not found.control:
+            emu.record(Recorded(ex.method, ex.path, ex.headers, ex.raw.decode("utf-8", "replace")))
+        raise ApiProblem(400, INVALID, "request body is not valid JSON") from None
+
+
+def _request_call(emu: Emulator, ex: Exchange, body: Any, found: Route) -> Call:
+    return Call(
+        ex.path,
+        ex.headers,
+        body,
+        betas=betas_of(ex.headers),
+        api_key=emu.api_key,
+        needs_beta=found.beta,
+        accounts=emu.accounts,
+    )
 
 
 def _find(method: str, path: str) -> tuple[Route, dict[str, str]]:
@@ -259,6 +296,40 @@ def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str,
     }
 
 
+# -- the cloud platforms' wires (platforms.py) --------------------------------------------------------
+
+
+def _bedrock(emu: Emulator, ex: Exchange, body: Any, model: str, action: str) -> None:
+    stream = action == "invoke-with-response-stream"
+    api_body, headers = platforms.api_request("bedrock", body, model=unquote(model), stream=stream)
+    forward(emu, ex, "/v1/messages", api_body, headers, "bedrock")
+
+
+def _vertex(emu: Emulator, ex: Exchange, body: Any, project: str, region: str, model: str, action: str) -> None:
+    platforms.check_location(emu.accounts["vertex"], unquote(project), unquote(region))
+    stream = action == "streamRawPredict"
+    api_body, headers = platforms.api_request("vertex", body, model=unquote(model), stream=stream)
+    forward(emu, ex, "/v1/messages", api_body, headers, "vertex")
+
+
+def _vertex_count(emu: Emulator, ex: Exchange, body: Any, project: str, region: str) -> None:
+    platforms.check_location(emu.accounts["vertex"], unquote(project), unquote(region))
+    api_body, headers = platforms.api_request("vertex", body, model=None, stream=None)
+    forward(emu, ex, "/v1/messages/count_tokens", api_body, headers, "vertex")
+
+
+def _google_token(emu: Emulator, ex: Exchange, body: Any) -> None:
+    ex.send(*platforms.token_answer(emu.accounts["vertex"], ex.raw))
+
+
+def _foundry(emu: Emulator, ex: Exchange, body: Any, rest: str) -> None:
+    forward(emu, ex, rest, None, {}, "foundry")
+
+
+def _aws(emu: Emulator, ex: Exchange, body: Any, rest: str) -> None:
+    forward(emu, ex, rest, None, {}, "aws")
+
+
 # -- the emulator's own endpoints ---------------------------------------------------------------
 
 
@@ -272,6 +343,7 @@ def _requests(emu: Emulator, ex: Exchange, body: Any) -> None:
 
 
 _ID = r"[^/]+"
+_VERTEX = r"/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
 ROUTES: tuple[Route, ...] = (
     route("POST", "/v1/messages", _messages),
     route("POST", "/v1/messages/count_tokens", _count_tokens),
@@ -289,4 +361,29 @@ ROUTES: tuple[Route, ...] = (
     route("GET", f"/v1/messages/batches/(?P<batch_id>{_ID})/results", _batch_results),
     route("POST", "/_emulator/script", _script, control=True),
     route("GET", "/_emulator/requests", _requests, control=True),
+    # Amazon Bedrock (InvokeModel), Google Vertex AI, Microsoft Foundry, Claude Platform on AWS
+    route(
+        "POST",
+        r"/model/(?P<model>[^/]+)/(?P<action>invoke|invoke-with-response-stream)",
+        _bedrock,
+        rules=platforms.RULES["bedrock"],
+        wire="bedrock",
+    ),
+    route("POST", f"{_VERTEX}count-tokens:rawPredict", _vertex_count, rules=platforms.RULES["vertex"], wire="vertex"),
+    route(
+        "POST",
+        f"{_VERTEX}(?P<model>[^/:]+):(?P<action>rawPredict|streamRawPredict)",
+        _vertex,
+        rules=platforms.RULES["vertex"],
+        wire="vertex",
+    ),
+    route("POST", platforms.TOKEN_PATH, _google_token, json=False, rules=()),
+    *(
+        route(method, r"/anthropic(?P<rest>/v1/.+)", _foundry, json=False, rules=platforms.RULES["foundry"], wire="foundry")
+        for method in ("GET", "POST", "DELETE")
+    ),
+    *(
+        route(method, r"/aws(?P<rest>/v1/.+)", _aws, json=False, rules=platforms.RULES["aws"], wire="aws")
+        for method in ("GET", "POST", "DELETE")
+    ),
 )

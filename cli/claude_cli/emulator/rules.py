@@ -101,6 +101,7 @@ class Call:
     api_key: str | None = None  # the x-api-key the emulator requires, if any
     context_window: int | None = None  # prompt tokens refused beyond
     needs_beta: str | None = None  # a beta the route needs (REQUEST_RULES)
+    accounts: Mapping[str, Any] = field(default_factory=dict)  # each platform's settings (platforms.py)
 
     @property
     def version(self) -> str:
@@ -190,9 +191,13 @@ def _route_beta(call: Call) -> str | None:
     return f"the Files API needs the anthropic-beta header {call.needs_beta}"
 
 
-REQUEST_RULES: tuple[Rule, ...] = (
+# The Claude API's credentials: a platform's rows check the platform's instead (platforms.py).
+CREDENTIAL_RULES: tuple[Rule, ...] = (
     Rule(_credentials, 401, "authentication_error"),
     Rule(_the_key, 401, "authentication_error"),
+)
+REQUEST_RULES: tuple[Rule, ...] = (
+    *CREDENTIAL_RULES,
     Rule(_version_header),
     Rule(_json_object),
     Rule(_route_beta),

@@ -14,6 +14,8 @@ inside the claude process. `Emulator` puts the pieces together:
   faults.py    a reply played onto the wire: errors, an `error` event, a drop, a stall, a trickle
   content.py, server_tools.py, models.py, batches.py
                checks on content blocks; server tools; the model catalogue; Message Batches
+  platforms.py the cloud platforms' wires (Bedrock, Vertex AI, Foundry, Claude Platform on AWS):
+               their checks, their bodies to the API's, their answers; rows of routes.py
 """
 
 from __future__ import annotations
@@ -27,11 +29,14 @@ from .answers import build_message, default_reply
 from .batches import Batches, RateLimiter
 from .handler import Exchange, Server
 from .models import Catalogue
+from .platforms import Account, accounts
 from .routes import Recorded, dispatch
 from .rules import BATCH, BATCH_BETAS, MESSAGE_RULES, ApiProblem, Call, betas_of, check
 from .script import Reply, Script
 from .state import State
 
+# Where each platform's requests arrive (its wire's paths in routes.py).
+PLATFORM_PATHS = {"bedrock": "/model/", "vertex": "/v1/projects/", "foundry": "/anthropic/", "aws": "/aws/"}
 # The context window the emulator enforces, in its own tokens (about four bytes of text each).
 CONTEXT_WINDOW = 1_000_000
 
@@ -76,6 +81,8 @@ class Emulator:
         self._lock = threading.Lock()
         self.httpd = Server((host, port), self._dispatch, self.state.new_id)
         self._thread: threading.Thread | None = None
+        # Each cloud platform's settings (the key it takes, its region...): platforms.py.
+        self.accounts: dict[str, Account] = accounts(self.url)
 
     @property
     def url(self) -> str:
@@ -112,7 +119,22 @@ class Emulator:
 
     @property
     def message_requests(self) -> list[Recorded]:
+        """The Messages requests, also those a platform's request became (`via` names it)."""
         return [r for r in self.requests if r.path == "/v1/messages"]
+
+    def platform(self, name: str, **settings: Any) -> Account:
+        """Platform `name`'s settings (platforms.Account), with `settings` changed first."""
+        account = self.accounts[name]
+        for key, value in settings.items():
+            if not hasattr(account, key):
+                raise TypeError(f"no platform setting {key!r}")
+            setattr(account, key, value)
+        return account
+
+    def seen(self, platform: str) -> list[Recorded]:
+        """The requests that came in through `platform`'s wire, as they came."""
+        prefix = PLATFORM_PATHS[platform]
+        return [r for r in self.requests if r.via is None and r.path.startswith(prefix)]
 
     def call(self, endpoint: str, headers: Mapping[str, str], body: Any, **over: Any) -> Call:
         """A Messages body at `endpoint`, with what the rules need to judge it (rules.py)."""
