@@ -187,7 +187,7 @@ def test_a_route_is_one_row_with_its_own_request_rules(monkeypatch: pytest.Monke
         routes._messages(emu, ex, {**body, "model": model})  # type: ignore[arg-type]
 
     row = routes.route(
-        "POST", "/model/(?P<model>[^/]+)/invoke", invoke, rules=(Rule(signed, 403, "forbidden"),)
+        "POST", "/a-wire/(?P<model>[^/]+)/invoke", invoke, rules=(Rule(signed, 403, "forbidden"),)
     )
     monkeypatch.setattr(routes, "ROUTES", (*routes.ROUTES, row))
     body = orjson.dumps({"max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]})
@@ -197,7 +197,7 @@ def test_a_route_is_one_row_with_its_own_request_rules(monkeypatch: pytest.Monke
         try:
             for auth, status in (("", 403), ("Signed abc", 200)):
                 conn.request(
-                    "POST", "/model/claude-sonnet-5-5/invoke", body=body, headers={"authorization": auth}
+                    "POST", "/a-wire/claude-sonnet-5-5/invoke", body=body, headers={"authorization": auth}
                 )
                 answer = conn.getresponse()
                 got = orjson.loads(answer.read())

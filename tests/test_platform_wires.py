@@ -17,7 +17,7 @@ import pytest
 
 from claude_cli.api.platforms import bedrock, models, vertex
 from claude_cli.api.platforms.base import CredentialsError, MissingExtra
-from claude_cli.emulator.platforms import TOKEN_PATH, chunk_frame, exception_frame
+from claude_cli.emulator.platforms import chunk_frame, exception_frame
 from claude_cli.emulator.server import Emulator
 from claude_cli.errors import Exit, UsageError
 

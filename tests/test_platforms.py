@@ -322,7 +322,10 @@ def test_a_malformed_header_is_exit_2(cli, emu, bad) -> None:
 def test_dry_run_shows_the_platforms_request(cli, bedrock) -> None:
     run = cli("ask", "--platform", "bedrock", "-m", "opus-4.7", "--dry-run", "hi")
     assert run.code == 0 and not bedrock.seen
-    assert f"POST {bedrock.base_url}/model/us.anthropic.claude-opus-4-7/invoke-with-response-stream" in run.stderr
+    assert (
+        f"POST {bedrock.base_url}/model/us.anthropic.claude-opus-4-7/invoke-with-response-stream"
+        in run.stderr
+    )
     assert "authorization: <redacted>" in run.stderr
     body = json.loads(run.stdout)
     assert "model" not in body
@@ -547,7 +550,9 @@ def test_the_standalone_emulator_prints_all_a_new_user_needs(tmp_path, platform)
         )
         assert f"claude ask --platform {platform} hi" in lines[-1]
         env = {
-            k: v for k, v in os.environ.items() if k not in PLATFORM_VARS and not k.startswith(("AWS_", "ANTHROPIC_"))
+            k: v
+            for k, v in os.environ.items()
+            if k not in PLATFORM_VARS and not k.startswith(("AWS_", "ANTHROPIC_"))
         }
         env.update(
             exports,
@@ -589,4 +594,187 @@ def test_every_platform_wire_is_a_row_of_the_one_emulator(cli, emu, bedrock, ver
         assert (run.code, run.stdout) == (0, "You said: hi"), run.stderr
         assert emu.message_requests[-1].via == platform
         assert emu.message_requests[-1].body["model"] == "claude-opus-4-7"
-    assert {front.base_url.split("/")[2] for front in (bedrock, vertex, foundry, aws)} == {emu.url.split("/")[2]}
+    assert {front.base_url.split("/")[2] for front in (bedrock, vertex, foundry, aws)} == {
+        emu.url.split("/")[2]
+    }
+
+
+# -- a platform's turn in the log, priced and continued as the model behind the id -----------------
+def test_a_platform_turn_is_stored_priced_and_continued_as_the_model_behind_its_id(cli, emu, bedrock) -> None:
+    run = cli("ask", "--platform", "bedrock", "-m", "sonnet", "--usage", "hi")
+    assert run.code == 0 and "price unknown" not in run.stderr and "cost: $" in run.stderr
+    assert bedrock.seen[-1]["path"].startswith("/model/us.anthropic.claude-sonnet-5-5/")  # the platform's id
+    listed = json.loads(cli("log", "list", "-o", "json").stdout)
+    assert listed[0]["model"] == "claude-sonnet-5-5"
+    stats = cli("log", "stats").stdout
+    assert "claude-sonnet-5-5" in stats and "price unknown" not in stats and "anthropic." not in stats
+    # the same conversation continued on the Claude API itself: the model it knows
+    direct = cli("ask", "--platform", "anthropic", "-c", "and again")
+    assert (direct.code, direct.stdout) == (0, "You said: and again"), direct.stderr
+    assert emu.message_requests[-1].body["model"] == "claude-sonnet-5-5"
+    assert emu.message_requests[-1].via is None
+
+
+def test_a_platform_id_typed_as_is_is_sent_as_is_and_stored_as_the_model_behind_it(cli, bedrock) -> None:
+    run = cli("ask", "--platform", "bedrock", "-m", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "hi")
+    assert run.code == 0, run.stderr
+    assert (
+        bedrock.seen[-1]["path"]
+        == "/model/eu.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke-with-response-stream"
+    )
+    assert json.loads(cli("log", "list", "-o", "json").stdout)[0]["model"] == "claude-sonnet-4-5"
+
+
+def test_a_platform_conversation_continues_on_the_platform_with_its_id(cli, bedrock, vertex) -> None:
+    assert cli("ask", "--platform", "vertex", "-m", "sonnet-4.5", "hi").code == 0
+    assert vertex.seen[-1]["path"].endswith("/models/claude-sonnet-4-5@20250929:streamRawPredict")
+    again = cli("ask", "--platform", "bedrock", "-c", "more")
+    assert (again.code, again.stdout) == (0, "You said: more"), again.stderr
+    assert bedrock.seen[-1]["path"].startswith("/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/")
+
+
+# -- the API version a body is checked under is the one the platform is sent -----------------------
+def test_bedrock_models_before_4_7_take_temperature_under_the_new_api_version(cli, emu, bedrock) -> None:
+    assert version_sent(cli) == "2026-10-21"
+    run = cli("ask", "--platform", "bedrock", "-m", "claude-sonnet-4-5", "--temperature", "0.5", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi"), run.stderr
+    sent = orjson.loads(bedrock.seen[-1]["body"])
+    assert sent["anthropic_version"] == "bedrock-2023-05-31" and sent["temperature"] == 0.5
+    assert emu.message_requests[-1].headers["anthropic-version"] == "2023-06-01"  # as Bedrock judges it
+
+
+@pytest.mark.parametrize(
+    ("platform", "model", "version", "rules"),
+    [
+        ("bedrock", "claude-sonnet-4-5", "2026-10-21", "2023-06-01"),  # sent bedrock-2023-05-31
+        ("bedrock", "us.anthropic.claude-opus-4-1-20250805-v1:0", "2026-10-21", "2023-06-01"),
+        ("bedrock", "claude-opus-4-7", "2026-10-21", "2026-10-21"),
+        ("bedrock", "global.anthropic.claude-sonnet-5-5", "2026-10-21", "2026-10-21"),
+        ("bedrock", "claude-opus-4-7", "2023-06-01", "2023-06-01"),
+        ("vertex", "claude-sonnet-4-5", "2026-10-21", "2026-10-21"),
+        ("foundry", "claude-sonnet-4-5", "2026-10-21", "2026-10-21"),
+        ("aws", "claude-sonnet-4-5", "2023-06-01", "2023-06-01"),
+    ],
+)
+def test_the_rules_follow_the_version_the_platform_is_sent(platform, model, version, rules) -> None:
+    from claude_cli.api.platforms.select import rules_version
+
+    assert rules_version(platform, model, version) == rules
+
+
+# -- --base-url emulator on a platform: the built-in emulator in the platform's wire ---------------
+@pytest.mark.parametrize("platform", ["bedrock", "vertex", "foundry", "aws"])
+def test_base_url_emulator_speaks_the_platforms_wire(cli, clean, platform) -> None:
+    run = cli("ask", "--platform", platform, "--base-url", "emulator", "--debug", "hi")
+    assert (run.code, run.stdout) == (0, "You said: hi"), run.stderr
+    assert "the built-in emulator" in run.stderr  # --debug names the credential source
+    suffix = {"bedrock": "/model/", "vertex": "/v1/projects/", "foundry": "/anthropic/v1/", "aws": "/aws/v1/"}
+    assert suffix[platform] in run.stderr
+
+
+# -- server-side features a platform does not run: refused before sending, with what to use ---------
+@pytest.mark.parametrize(
+    ("platform", "body", "refused"),
+    [
+        ("bedrock", {"tools": [{"type": "web_search_20250305", "name": "web_search"}]}, "web search tool"),
+        ("vertex", {"tools": [{"type": "web_search_20250305", "name": "web_search"}]}, None),
+        ("foundry", {"tools": [{"type": "web_search_20250305", "name": "web_search"}]}, None),
+        ("vertex", {"tools": [{"type": "web_fetch_20250910", "name": "web_fetch"}]}, "web fetch tool"),
+        ("foundry", {"tools": [{"type": "web_fetch_20250910", "name": "web_fetch"}]}, None),
+        ("bedrock", {"tools": [{"type": "code_execution_20250825", "name": "c"}]}, "code execution tool"),
+        ("vertex", {"tools": [{"type": "code_execution_20250825", "name": "c"}]}, "code execution tool"),
+        ("aws", {"tools": [{"type": "code_execution_20250825", "name": "c"}]}, None),
+        ("vertex", {"mcp_servers": [{"type": "url", "url": "https://x", "name": "x"}]}, "MCP connector"),
+        ("bedrock", {"tools": [{"type": "mcp_toolset", "mcp_server_name": "x"}]}, "MCP connector"),
+        ("foundry", {"mcp_servers": [{"type": "url", "url": "https://x", "name": "x"}]}, None),
+        ("foundry", {"tools": [{"type": "advisor_20260301", "name": "advisor"}]}, "advisor tool"),
+        ("bedrock", {"container": {"skills": [{"type": "anthropic", "skill_id": "pdf"}]}}, "Agent Skills"),
+        ("aws", {"container": {"skills": [{"type": "anthropic", "skill_id": "pdf"}]}}, None),
+        ("bedrock", {"tools": [{"name": "mine", "input_schema": {"type": "object"}}]}, None),
+        ("bedrock", {"tools": [{"type": "tool_search_tool_regex_20251119", "name": "t"}]}, None),
+    ],
+)
+def test_server_features_a_platform_lacks(platform, body, refused) -> None:
+    from claude_cli.api.platforms.lacks import lacking_feature
+
+    line = lacking_feature(platform, body)
+    assert (
+        (line is None)
+        if refused is None
+        else (line is not None and line.startswith(refused) and ": " in line)
+    )
+
+
+def test_web_on_bedrock_is_refused_before_sending(cli, bedrock) -> None:
+    run = cli("ask", "--platform", "bedrock", "--web", "what is new?")
+    assert run.code == 2 and not bedrock.seen
+    assert run.stderr == (
+        "claude: error: Amazon Bedrock has no web search tool: attach pages with -a URL --fetch-urls, "
+        "or use --platform anthropic\n"
+    )
+    assert cli("ask", "--platform", "bedrock", "--web", "--dry-run", "hi").code == 2  # --dry-run too
+
+
+def test_vertex_searches_but_does_not_fetch(cli, vertex) -> None:
+    run = cli("ask", "--platform", "vertex", "--web", "what is new?")
+    assert run.code == 2 and "Google Vertex AI has no web fetch tool" in run.stderr and not vertex.seen
+
+
+def test_code_execution_and_the_mcp_connector_are_refused_where_missing(cli, vertex, bedrock) -> None:
+    run = cli("tool-run", "--platform", "vertex", "--server-tool", "code_execution", "sum 1..10")
+    assert run.code == 2 and "has no code execution tool: let Claude run commands here" in run.stderr
+    run = cli("ask", "--platform", "bedrock", "--mcp-connector", "https://mcp.example.com/sse", "hi")
+    assert run.code == 2 and "Amazon Bedrock has no MCP connector" in run.stderr
+    assert not vertex.seen and not bedrock.seen
+
+
+def test_foundry_runs_the_web_tools(cli, emu, foundry) -> None:
+    run = cli("ask", "--platform", "foundry", "--web", "what is new?")
+    assert run.code == 0, run.stderr
+    assert foundry.seen and emu.message_requests[-1].via == "foundry"
+    tools = emu.message_requests[-1].body["tools"]
+    assert {t["name"] for t in tools} >= {"web_search", "web_fetch"}
+
+
+# -- credentials the platform refuses (expired, revoked): the exit status, the source and the fix -----
+def test_bedrock_expired_credentials_are_exit_11_naming_the_source_and_fix(cli, emu, bedrock) -> None:
+    emu.enqueue(
+        Reply.error(403, "authentication_error", "The security token included in the request is expired")
+    )
+    run = cli("ask", "--platform", "bedrock", "hi")
+    assert run.code == 11 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert "UnrecognizedClientException" in run.stderr and "AWS SigV4: environment" in run.stderr
+    assert "aws sso login" in run.stderr and SECRET not in run.stderr and AKID not in run.stderr
+
+
+def test_an_expired_bedrock_api_key_says_to_make_a_new_one(cli, emu, bedrock, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "an-expired-key")  # the emulator takes another
+    run = cli("ask", "--platform", "bedrock", "hi")
+    assert run.code == 11 and "AWS_BEARER_TOKEN_BEDROCK" in run.stderr and "an-expired-key" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "code"), [(401, "authentication_error", 11), (403, "permission_error", 12)]
+)
+def test_vertex_refusals_map_to_the_exit_statuses(cli, emu, vertex, status, error_type, code) -> None:
+    emu.enqueue(Reply.error(status, error_type, "Request had invalid authentication credentials."))
+    run = cli("ask", "--platform", "vertex", "hi")
+    assert run.code == code and run.stderr.count("\n") == 1
+    if code == 11:
+        assert "gcloud auth application-default login" in run.stderr and "claude@sa-project" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("platform", "source"),
+    [
+        ("vertex", "credentials: google-auth service account claude@sa-project.iam.gserviceaccount.com"),
+        ("foundry", "credentials: ANTHROPIC_FOUNDRY_API_KEY"),
+        ("aws", "credentials: AWS SigV4: environment (AWS_ACCESS_KEY_ID)"),
+    ],
+)
+def test_config_platform_names_each_platforms_source(cli, vertex, foundry, aws, platform, source) -> None:
+    run = cli("config", "platform", "--platform", platform)
+    assert run.code == 0 and run.stdout.startswith(f"platform: {platform} (from --platform)\n"), run
+    assert source in run.stdout
+    for secret in (SECRET, AKID, "foundry-key-1", "PRIVATE KEY", "ya29."):
+        assert secret not in run.stdout + run.stderr

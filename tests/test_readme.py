@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,20 @@ def test_readme_recipes_run_as_written_in_order(recipe_dir: Path, env: dict[str,
     assert len(subjects) == 1 and subjects[0].startswith(
         "You said: diff --git a/app.py"
     )  # the recipe committed
+
+
+def test_each_platforms_try_it_line_runs_as_a_new_user_would(proc, tmp_path: Path) -> None:
+    """Every `--base-url emulator` line of "Claude on cloud platforms", run as written by a user with
+    no cloud account and no platform variables set: answered in that platform's wire."""
+    section = README.split("### Claude on cloud platforms", 1)[1].split("\n### ", 1)[0]
+    lines = [line.split("#", 1)[0].strip() for line in section.splitlines() if "--base-url emulator" in line]
+    lines = [line for line in lines if line.startswith("claude ")]
+    assert len(lines) == 4
+    clean = {
+        k: ""
+        for k in os.environ
+        if k.startswith(("AWS_", "ANTHROPIC_", "GOOGLE_", "CLOUD_ML", "CLAUDE_CODE"))
+    }
+    for line in lines:
+        run = proc(*shlex.split(line)[1:], extra_env={**clean, "CLAUDE_HOME": str(tmp_path)})
+        assert (run.code, run.stdout, run.stderr) == (0, "You said: hello", ""), line

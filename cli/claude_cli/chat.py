@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from . import config as cfg
-from . import flow
+from . import connection, flow
 from .content import message_text, one_line, reply, without_empty_answers
 from .context import RunContext
 from .errors import CliError, Exit, UsageError, counted
@@ -83,7 +83,7 @@ class ChatSession:
         self.settings = {k: v for k, v in base.items() if k not in ("messages", "stream")}
         self.web = flow.add_web(flags.web, self.settings)  # --web: the server tools on every turn
         _, betas = self._probe()
-        self.transport = flow.make_transport(run, flags.connection, self.config, betas, out)
+        self.transport = connection.make_transport(run, flags.connection, self.config, betas, out)
         self.totals = {"input_tokens": 0, "output_tokens": 0}
         self.pending: list[dict[str, Any]] = []  # attachments for the next user message
         self.failed: dict[str, Any] | None = None  # the user message of a turn that failed or was cancelled
@@ -119,7 +119,8 @@ class ChatSession:
         if not self.opts.force:
             learned = flow.learned_for(self.run, self.flags.connection, self.config, body["model"])
             flow.warn_lifecycle(self.run, body["model"], learned)
-            check_body(body, learned, version=flow.api_version(self.run, self.flags.connection, self.config))
+            version = connection.rules_version(self.run, self.flags.connection, self.config, body["model"])
+            check_body(body, learned, version=version)
         return body, betas
 
     def _probe(self) -> tuple[dict[str, Any], list[str]]:

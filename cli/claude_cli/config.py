@@ -21,7 +21,7 @@ __all__ = ["Config", "ConfigError", "Credentials"]
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_TIMEOUT = 600.0  # seconds of silence allowed on a connection (the SDK's default)
 DEFAULT_MAX_RETRIES = 2  # as the SDK
-# The base URL that means "the built-in emulator, started in this process" (flow.make_transport).
+# The base URL that means "the built-in emulator, started in this process" (connection.make_transport).
 EMULATOR_URL = "emulator"
 
 

@@ -39,7 +39,7 @@ class RunContext:
         self.locks: list[Any] = []  # conversation locks held until the run ends
         self.emulator: Any = None  # the in-process emulator this run started (--base-url emulator)
         # Credentials, never in a child's environment: those in its credential variables, and
-        # those it resolves (flow.make_transport, config.resolve_headers).
+        # those it resolves (connection.make_transport, config.resolve_headers).
         from .config import CREDENTIAL_VARS
 
         self.secrets: set[str] = {v.strip() for n in CREDENTIAL_VARS if (v := self.env.get(n, "")).strip()}

@@ -9,10 +9,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from . import config as cfg
 from .api.transport import Transport
+from .connection import make_transport, print_dry_run, rules_version
 from .content import one_line, without_empty_answers
 from .context import RunContext
 from .errors import Exit, UsageError
@@ -56,7 +55,9 @@ class Prepared:
     pending: list[dict[str, Any]] = field(default_factory=list)  # tool calls the history left unanswered
     pending_at: int = 0  # where their tool_result blocks go: the message after the history
     learned: Learned | None = None  # what `claude models` cached about the model's capabilities
-    api_version: str = DEFAULT_API_VERSION  # the anthropic-version it is checked under and sent with
+    # The API version it is checked under: the anthropic-version sent, or on a platform the one the
+    # platform is sent for its model (connection.rules_version).
+    api_version: str = DEFAULT_API_VERSION
 
     def answer_pending(self, results: list[dict[str, Any]]) -> None:
         """Put the tool_result blocks for the pending calls right after the history."""
@@ -132,26 +133,16 @@ def prepare(
     else:
         body.pop("stream", None)
     at = len(history["messages"]) if history is not None else 0
-    platform, _ = cfg.resolve_platform(connection.platform, config)
-    if platform != "anthropic":  # the platform's id for the model (capabilities read the model behind it)
-        from .api.platforms.models import for_platform
-
-        body["model"] = for_platform(platform, body["model"])
+    # On a platform the model stays the Claude API's id here (stored, priced, continued as such);
+    # the platform's transport sends its own id for it (api/platforms/models.py), and a platform
+    # id typed as is passes through (the capability rules read the model behind it).
     learned = learned_for(run, connection, config, body["model"])
     warn_lifecycle(run, body["model"], learned)
-    version = api_version(run, connection, config)
+    version = rules_version(run, connection, config, body["model"])
     if not opts.force:
         carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
         check_sendable(body, pending, at, learned, carried, version=version)
     return Prepared(body, betas, config, log, conversation_id, title or None, pending, at, learned, version)
-
-
-def api_version(run: RunContext, connection: ConnectionFlags, config: cfg.Config) -> str:
-    """The anthropic-version this run sends: --api-version, CLAUDE_API_VERSION, the config, the default."""
-    try:
-        return cfg.resolve_api_version(connection.api_version, config, run.env)
-    except cfg.ConfigError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def warn_lifecycle(run: RunContext, model: str, learned: Learned | None) -> None:
@@ -325,135 +316,6 @@ def load_history(
     return conversation_id, base
 
 
-def make_transport(
-    run: RunContext,
-    flags: ConnectionFlags,
-    config: cfg.Config,
-    betas: list[str],
-    out: Output,
-    *,
-    need_key: bool = True,
-) -> Transport:
-    """The transport for the connection flags: base URL, credentials, betas, timeout and retries.
-
-    The base URL `emulator` (`--base-url emulator`, ANTHROPIC_BASE_URL=emulator) answers from the
-    built-in emulator, started in this process: a first run needs no key and no second terminal.
-    On a platform (--platform) the platform's own settings and credentials are used instead.
-    """
-    extra_headers = cfg.resolve_headers(list(flags.header), run.env, run.secrets)
-    platform_name, _ = cfg.resolve_platform(flags.platform, config)
-    if platform_name != "anthropic":
-        from .api.platforms.select import connect
-
-        # The platform's key, read from the environment in api/platforms/, is one of the run's
-        # secrets: no child process gets it under another name either.
-        run.secrets.update(v.strip() for n in cfg.CREDENTIAL_VARS if (v := run.env.get(n)) and v.strip())
-        return connect(
-            platform_name,
-            flags.base_url,
-            settings=_transport_settings(run, flags, config, betas, out),
-            extra_headers=extra_headers,
-            need_key=need_key,
-            note=(lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
-            warn=lambda line: run.warn_once(out, line),
-        )
-    base_url = cfg.resolve_base_url(flags.base_url, config, run.env)
-    local = base_url == cfg.EMULATOR_URL
-    if local:
-        base_url = start_emulator(run)
-    try:
-        # A dry run sends nothing: api_key_command is not run for it.
-        credentials = cfg.resolve_credentials(
-            flags.api_key, config, run.env, run.secrets, run_command=need_key
-        )
-    except cfg.ConfigError as exc:
-        if local:
-            credentials = cfg.Credentials(api_key="emulator")  # it takes any key
-        elif need_key or exc.exit_code != Exit.AUTHENTICATION:
-            raise
-        else:
-            credentials = None  # a dry run shows the request without a key header
-            if config.api_key_command:
-                out.note("claude: note: api_key_command is not run for a dry run; the key header is omitted")
-            else:
-                out.note("claude: note: no API key is set; the real request would fail")
-    transport = Transport(
-        base_url,
-        credentials,
-        extra_headers=extra_headers,
-        **_transport_settings(run, flags, config, betas, out),
-    )
-    if need_key and transport.sends_key_in_clear:
-        where = transport.base_url
-        run.warn_once(out, f"claude: warning: the API key goes unencrypted over plain http to {where}")
-    return transport
-
-
-def _transport_settings(
-    run: RunContext, flags: ConnectionFlags, config: cfg.Config, betas: list[str], out: Output
-) -> dict[str, Any]:
-    """Betas, timeout, retries and the debug and notice lines (their ranges checked as the flags
-    were parsed: options.Checked): what every transport takes."""
-    max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
-    timeout = flags.timeout if flags.timeout is not None else config.timeout
-    return {
-        "betas": betas,
-        "timeout": timeout or cfg.DEFAULT_TIMEOUT,
-        "max_retries": cfg.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
-        "wait_retry": flags.wait_retry,
-        "api_version": api_version(run, flags, config),
-        "debug": (lambda line: out.note(f"claude: debug: {line}", dim=True)) if flags.debug else None,
-        "notice": (lambda line: out.note(f"claude: {line}", dim=True))
-        if (flags.debug or out.stderr_tty)
-        else None,
-    }
-
-
-def start_emulator(run: RunContext) -> str:
-    """Start the built-in emulator on a free loopback port (once per run); its URL.
-
-    The emulator is a server package (it imports nothing of the client); it runs in a daemon
-    thread and stops when the run ends (RunContext.close).
-    """
-    if run.emulator is None:
-        from .emulator.server import Emulator
-
-        # Uploaded files, the prompt cache and batches are kept beside the log, so they last from
-        # one command to the next as on the API (each command starts its own emulator).
-        run.emulator = Emulator(state_dir=cfg.data_dir() / "emulator").start()
-    return str(run.emulator.url)
-
-
-def print_dry_run(
-    transport: Transport, method: str, path: str, body: dict[str, Any], out: Output, *, whole: bool = False
-) -> None:
-    """The request as it would be sent: secrets redacted, base64 data shortened.
-
-    stdout gets the body alone (so `--dry-run | jq` works) and stderr the request line and
-    headers; with `whole` (`-o json`/`ndjson`) stdout gets one JSON object
-    {method, url, headers, body} per request, on one line.
-    """
-    from .api.exchange import encode
-    from .message.attachments import shorten_base64
-
-    data = encode(body)  # what could not be sent is refused here too
-    headers = transport.headers(stream=bool(body.get("stream")), redact=True)
-    if transport.platform is not None:  # the platform's path and body, its authentication redacted
-        path, routed = transport.routed(method, path, data, stream=bool(body.get("stream")))
-        body = orjson.loads(routed) if routed else body
-        headers.update(transport.platform.preview_headers())
-    url = transport.url(path)
-    from .message.request import connector_tokens_replaced
-
-    shown = shorten_base64(connector_tokens_replaced(body, "<redacted>"))  # base64 data as its size
-    if whole:
-        out.write(orjson.dumps({"method": method, "url": url, "headers": headers, "body": shown}) + b"\n")
-        return
-    for line in [f"{method} {url}", *(f"{k}: {v}" for k, v in headers.items())]:
-        out.note(line, dim=True)
-    out.write(orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
-
-
 def run_message(
     run: RunContext,
     words: list[str] | None,
@@ -608,6 +470,11 @@ def record_turn(
 
             took = int((time.monotonic() - started) * 1000)
             stored = connector_tokens_replaced(body, None)  # an MCP connector's token is not kept
+            model = str(stored.get("model", ""))
+            if "." in model or "@" in model:  # a platform's id: stored as the model behind it
+                from .api.platforms.models import canonical
+
+                stored = {**stored, "model": canonical(model)}
             return store.record(conversation_id, stored, message, took, title)
         finally:
             store.close()

@@ -317,6 +317,8 @@ class Transport:
             where = headers.get("location", "?")
             return ProtocolError(f"unexpected redirect ({status}) to {where}; not followed"), False, None
         error = api_error_from_body(status, data, headers)
+        if self.platform is not None and error.error_type == "authentication_error":
+            error.message += self.platform.refused_credentials()  # expired or revoked: which, and the fix
         if status == 404:
             error.message += (
                 "" if self.platform is not None else not_found_hint(self.base_url, error.api_message)

@@ -88,6 +88,7 @@ class Template:
     by_name: Any = None  # callable(str) -> Template: the Template for a line's own "template"
     learned: Any = None  # callable(model) -> Learned | None: what `claude models` cached about it
     api_version: str = DEFAULT_API_VERSION  # every line is checked under the version it is sent with
+    version_for: Any = None  # callable(model) -> str: that version for a line's model (on a platform)
 
 
 def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> list[Job]:
@@ -136,7 +137,7 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
             from ..message.structured import apply_schema
 
             apply_schema(body, template.schema, learned)
-        _check(body, template.force, learned, template.api_version)
+        _check(body, template.force, learned, _version(template, body))
         return Job(
             str(obj["custom_id"]), number, body, template.schema, list(template.betas), "model" in params
         )
@@ -195,9 +196,13 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
         from ..message.structured import apply_schema
 
         apply_schema(body, schema, learned)
-    _check(body, template.force, learned, template.api_version)
+    _check(body, template.force, learned, _version(template, body))
     own_model = "model" in obj or "model" in (obj.get("params") or {})
     return Job(job_id, number, body, schema, betas, own_model)
+
+
+def _version(template: Template, body: dict[str, Any]) -> str:
+    return str(template.version_for(body["model"])) if template.version_for else template.api_version
 
 
 def _check(body: dict[str, Any], force: bool, learned: Any, version: str) -> None:

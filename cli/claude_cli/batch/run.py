@@ -7,6 +7,7 @@ import functools
 import orjson
 
 from .. import config as cfg
+from .. import connection as conn
 from .. import flow
 from ..api.transport import Transport
 from ..context import RunContext
@@ -116,7 +117,9 @@ def job_template(
         tail=tail,
         prompt=prompt,
         learned=lambda model: flow.learned_for(run, connection, config, model),
-        api_version=flow.api_version(run, connection, config),
+        api_version=conn.api_version(run, connection, config),
+        # on a platform each line is checked under the version sent for its model
+        version_for=lambda model: conn.rules_version(run, connection, config, model),
     )
 
 
@@ -154,7 +157,7 @@ def run_batch(
     if connection.dry_run:
         transport = connect(run, connection, config, out, [])
         for job in jobs:
-            flow.print_dry_run(
+            conn.print_dry_run(
                 transport, "POST", "/v1/messages", job.body, out, whole=True
             )  # a JSON line each
         return Exit.OK
@@ -294,7 +297,7 @@ def connect(
     run: RunContext, flags: ConnectionFlags, config: cfg.Config, out: Output, betas: list[str]
 ) -> Transport:
     """A transport for batch work: more retries by default, retry notices only with --debug."""
-    transport = flow.make_transport(run, flags, config, betas, out, need_key=not flags.dry_run)
+    transport = conn.make_transport(run, flags, config, betas, out, need_key=not flags.dry_run)
     if flags.max_retries is None and config.max_retries is None:
         transport.max_retries = BATCH_MAX_RETRIES
     if not flags.debug:

@@ -288,7 +288,7 @@ def results(
 
 def _transport(run: RunContext, connection: ConnectionFlags, out: Any) -> Any:
     from .. import config as cfg
-    from ..flow import make_transport
+    from ..connection import make_transport
 
     return make_transport(run, connection, cfg.load_config(), [], out)
 

@@ -42,7 +42,8 @@ def count_tokens(
     import orjson
 
     from ..api.exchange import get_json
-    from ..flow import COUNT_TOKENS_PATH, count_tokens_body, make_transport, prepare, print_dry_run
+    from ..connection import make_transport, print_dry_run
+    from ..flow import COUNT_TOKENS_PATH, count_tokens_body, prepare
     from ..render import Output
 
     out = Output(env=run.env)

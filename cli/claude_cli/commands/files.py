@@ -51,7 +51,7 @@ def _run(
 ) -> None:
     """Make the transport, run `action(transport)` -> list of file objects, and print them."""
     from .. import config as cfg
-    from ..flow import make_transport
+    from ..connection import make_transport
     from ..message.attachments import FILES_BETA
     from ..render import Output
 
@@ -195,7 +195,7 @@ def download(
     from .. import config as cfg
     from ..api import files as files_api
     from ..api.saving import save_file
-    from ..flow import make_transport
+    from ..connection import make_transport
     from ..message.attachments import FILES_BETA
     from ..render import Output
 

@@ -217,7 +217,7 @@ def _fetch(
 ) -> list[dict[str, Any]] | None:
     """GET the model objects and remember them; None for a dry run (which prints the request)."""
     from .. import config as cfg
-    from ..flow import make_transport
+    from ..connection import make_transport
     from ..message import model_cache
 
     transport = make_transport(run, connection, config, [], out, need_key=not connection.dry_run)

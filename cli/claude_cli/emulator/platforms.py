@@ -210,7 +210,9 @@ def _sigv4(call: Call, platform: str) -> str | None:
         want = f"{account.region or m['region']}/{service}"
         return f"Credential should be scoped to {want}, not {m['region']}/{m['service']}"
     signed = m["signed"].split(";")
-    if not call.headers.get("x-amz-date", "").startswith(m["date"]) or not {"host", "x-amz-date"} <= set(signed):
+    if not call.headers.get("x-amz-date", "").startswith(m["date"]) or not {"host", "x-amz-date"} <= set(
+        signed
+    ):
         return "Signature date or signed headers do not match the request"
     if "x-amz-security-token" in call.headers and "x-amz-security-token" not in signed:
         return "X-Amz-Security-Token is present but not signed"
@@ -221,7 +223,11 @@ def _aws_key_or_signature(call: Call, platform: str) -> str | None:
     auth = call.headers.get("authorization", "")
     if auth.startswith("Bearer "):
         key = _account(call, platform).key
-        return None if key is not None and auth[7:] == key else "The security token included in the request is invalid."
+        return (
+            None
+            if key is not None and auth[7:] == key
+            else "The security token included in the request is invalid."
+        )
     return _sigv4(call, platform)
 
 
@@ -276,7 +282,9 @@ def api_model(model: str) -> str:
     return model.replace("@", "-")
 
 
-def api_request(platform: str, body: Any, *, model: str | None, stream: bool | None) -> tuple[dict[str, Any], dict[str, str]]:
+def api_request(
+    platform: str, body: Any, *, model: str | None, stream: bool | None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(the Claude API's body, the headers it adds: anthropic-version, anthropic-beta) for a Bedrock
     or Vertex body; an ApiProblem where the platform refuses it. `model` None: count-tokens (the
     model stays in the body); `stream` None: the body says (Vertex)."""
@@ -312,7 +320,9 @@ def check_location(account: Account, project: str, region: str) -> None:
     if (account.project is not None and project != account.project) or (
         account.region is not None and region != account.region
     ):
-        raise ApiProblem(404, "not_found_error", f"no publisher model in projects/{project}/locations/{region}")
+        raise ApiProblem(
+            404, "not_found_error", f"no publisher model in projects/{project}/locations/{region}"
+        )
 
 
 def token_answer(account: Account, raw: bytes) -> tuple[int, bytes]:
@@ -357,7 +367,9 @@ class BedrockWire(Wire):
         pending = pending.replace(b"\r\n", b"\n")
         while b"\n\n" in pending:
             event, pending = pending.split(b"\n\n", 1)
-            data = b"\n".join(line[5:].lstrip(b" ") for line in event.split(b"\n") if line.startswith(b"data:"))
+            data = b"\n".join(
+                line[5:].lstrip(b" ") for line in event.split(b"\n") if line.startswith(b"data:")
+            )
             if not data:
                 continue
             try:

@@ -116,7 +116,7 @@ def forward(emu: Emulator, ex: Exchange, path: str, body: Any, headers: dict[str
 
 
 def _body(emu: Emulator, ex: Exchange, found: Route) -> Any:
-    """The request's JSON body when the route takes one (a body that is not JSON is recorded, then refused)."""
+    """The request's JSON body when the route takes one (one that is not JSON is recorded, then refused)."""
     if not (found.json and ex.method == "POST" and ex.raw):
         return None
     try:
@@ -305,7 +305,9 @@ def _bedrock(emu: Emulator, ex: Exchange, body: Any, model: str, action: str) ->
     forward(emu, ex, "/v1/messages", api_body, headers, "bedrock")
 
 
-def _vertex(emu: Emulator, ex: Exchange, body: Any, project: str, region: str, model: str, action: str) -> None:
+def _vertex(
+    emu: Emulator, ex: Exchange, body: Any, project: str, region: str, model: str, action: str
+) -> None:
     platforms.check_location(emu.accounts["vertex"], unquote(project), unquote(region))
     stream = action == "streamRawPredict"
     api_body, headers = platforms.api_request("vertex", body, model=unquote(model), stream=stream)
@@ -369,7 +371,13 @@ ROUTES: tuple[Route, ...] = (
         rules=platforms.RULES["bedrock"],
         wire="bedrock",
     ),
-    route("POST", f"{_VERTEX}count-tokens:rawPredict", _vertex_count, rules=platforms.RULES["vertex"], wire="vertex"),
+    route(
+        "POST",
+        f"{_VERTEX}count-tokens:rawPredict",
+        _vertex_count,
+        rules=platforms.RULES["vertex"],
+        wire="vertex",
+    ),
     route(
         "POST",
         f"{_VERTEX}(?P<model>[^/:]+):(?P<action>rawPredict|streamRawPredict)",
@@ -379,7 +387,14 @@ ROUTES: tuple[Route, ...] = (
     ),
     route("POST", platforms.TOKEN_PATH, _google_token, json=False, rules=()),
     *(
-        route(method, r"/anthropic(?P<rest>/v1/.+)", _foundry, json=False, rules=platforms.RULES["foundry"], wire="foundry")
+        route(
+            method,
+            r"/anthropic(?P<rest>/v1/.+)",
+            _foundry,
+            json=False,
+            rules=platforms.RULES["foundry"],
+            wire="foundry",
+        )
         for method in ("GET", "POST", "DELETE")
     ),
     *(

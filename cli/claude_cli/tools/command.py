@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import connection as conn
 from .. import flow
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError
@@ -72,13 +73,13 @@ def suggest(
         stream=False,
     )
     apply_schema(prepared.body, SCHEMA, prepared.learned)
-    transport = flow.make_transport(
+    transport = conn.make_transport(
         run, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
     )
     if connection.dry_run:
         from ..api.exchange import MESSAGES_PATH
 
-        flow.print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
+        conn.print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out)
         return {}
     started = time.monotonic()
     try:

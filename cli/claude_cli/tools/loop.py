@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import orjson
 
+from .. import connection as conn
 from .. import flow
 from ..content import message_text, tool_uses
 from ..context import RunContext
@@ -149,14 +150,14 @@ def run_loop(
         flow.check_sendable(
             body, prepared.pending, prepared.pending_at, prepared.learned, version=prepared.api_version
         )
-    transport = flow.make_transport(
+    transport = conn.make_transport(
         context, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
     )
     if prepared.pending and settings.dry_run_tools:
         _print_plan(prepared.pending, settings.tools, out, fmt)
         return Exit.OK
     if connection.dry_run:
-        flow.print_dry_run(transport, "POST", MESSAGES_PATH, body, out, whole=fmt != "text")
+        conn.print_dry_run(transport, "POST", MESSAGES_PATH, body, out, whole=fmt != "text")
         return Exit.OK
     if prepared.pending:  # the continued conversation ended asking for tools: run those calls first
         if fmt == "text":

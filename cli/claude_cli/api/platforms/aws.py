@@ -35,12 +35,26 @@ class ClaudeOnAws(Platform):
         return self.signer.sign(method, url, headers, body)
 
 
-def make(base_url: str | None, *, for_display: bool = False) -> ClaudeOnAws:
+def make(base_url: str | None, *, for_display: bool = False, emulator: bool = False) -> ClaudeOnAws:
+    """Claude Platform on AWS configured as AnthropicAWS is; `emulator`: the built-in emulator's key
+    and workspace."""
     from ...config import clean_secret
     from .aws_auth import SigV4Signer, region_of
     from .lacks import LACKS
 
     workspace = os.environ.get("ANTHROPIC_AWS_WORKSPACE_ID")
+    if emulator:
+        from .select import EMULATOR_KEY
+
+        platform = ClaudeOnAws(
+            AWS,
+            (base_url or "").rstrip("/"),
+            lacks=LACKS[AWS],
+            workspace="wrkspc_emulator",  # the built-in emulator's (emulator/platforms.py)
+            api_key=EMULATOR_KEY,
+        )
+        platform.credential_source = "the built-in emulator's key (--base-url emulator)"
+        return platform
     if not workspace:
         raise UsageError("Claude Platform on AWS needs a workspace: set ANTHROPIC_AWS_WORKSPACE_ID")
     raw = os.environ.get("ANTHROPIC_AWS_API_KEY")
@@ -57,10 +71,12 @@ def make(base_url: str | None, *, for_display: bool = False) -> ClaudeOnAws:
     platform = ClaudeOnAws(AWS, url.rstrip("/"), lacks=LACKS[AWS], workspace=workspace, api_key=key or None)
     if key:
         platform.credential_source = "ANTHROPIC_AWS_API_KEY"
+        platform.credential_fix = "check ANTHROPIC_AWS_API_KEY (and the workspace it belongs to)"
     else:
         if not region:
             raise UsageError("Claude Platform on AWS signs for a region: set AWS_REGION")
         platform.signer = SigV4Signer(AWS, SERVICE, region, profile)
+        platform.credential_fix = platform.signer.fix()
         platform.credential_source = (
             "AWS SigV4 (botocore's credential chain)"
             if for_display

@@ -56,6 +56,11 @@ class SigV4Signer:
         self.profile = profile
         self._credentials: Any = None
 
+    def fix(self) -> str:
+        """What renews these credentials (an expired SSO session, keys of a role that ended)."""
+        named = f" --profile {self.profile}" if self.profile else ""
+        return f"run `aws sso login{named}` (an SSO profile) or `aws configure{named}`, and try again"
+
     def _fix(self) -> str:
         named = f" --profile {self.profile}" if self.profile else ""
         return f"run `aws configure{named}`, or `aws sso login{named}` for an SSO profile"

@@ -69,6 +69,7 @@ class Platform:
     name: str
     base_url: str
     credential_source: str = ""  # for `claude config` and --debug: where credentials come from, never what
+    credential_fix: str = ""  # what to do when the platform refuses them (expired, revoked)
     version_header: bool = True  # False: anthropic_version goes in the body instead (Bedrock, Vertex)
     lacks: dict[str, str] = field(default_factory=dict)
 
@@ -76,12 +77,30 @@ class Platform:
     def title(self) -> str:
         return TITLES[self.name]
 
+    def refused_credentials(self) -> str:
+        """What an authentication_error from the platform adds: the source tried and how to fix it."""
+        fix = f"; {self.credential_fix}" if self.credential_fix else ""
+        return f" (credentials: {self.credential_source}{fix})"
+
+    def model_id(self, model: str) -> str:
+        """The id this platform takes for `model` (a Claude API id); any other id passes as it is."""
+        return model
+
     def refuse(self, path: str) -> None:
         """A UsageError naming what to use instead when this platform lacks the endpoint at `path`."""
         bare = path.partition("?")[0]
         for prefix, line in self.lacks.items():
             if bare == prefix or bare.startswith(prefix + "/"):
                 raise UsageError(f"{self.title} has no {line}")
+
+    def refuse_body(self, data: dict[str, Any]) -> None:
+        """A UsageError naming what to use instead when the request asks for a server-side feature
+        (a server tool, the MCP connector, Agent Skills) this platform does not run (lacks.py)."""
+        from .lacks import lacking_feature
+
+        line = lacking_feature(self.name, data)
+        if line:
+            raise UsageError(f"{self.title} has no {line}")
 
     def route(
         self,
@@ -96,6 +115,8 @@ class Platform:
         """The path (under base_url) and body this platform takes for an API request to `path`, made
         under the Claude API's `api_version` (the anthropic-version the transport speaks)."""
         self.refuse(path)
+        if method == "POST" and body and path.partition("?")[0] in MESSAGE_PATHS:
+            self.refuse_body(decode_body(body))
         return path, body
 
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
@@ -111,6 +132,8 @@ class Platform:
         return {k: "<redacted>" if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
 
 
+# The requests whose body can ask for a server-side feature (refuse_body).
+MESSAGE_PATHS = ("/v1/messages", "/v1/messages/count_tokens")
 # Headers that carry a credential on some platform: never shown.
 SECRET_HEADERS = frozenset(
     {"authorization", "x-api-key", "api-key", "x-amz-security-token", "proxy-authorization", "cookie"}

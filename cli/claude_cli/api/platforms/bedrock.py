@@ -78,6 +78,11 @@ class Bedrock(Platform):
     bearer: str | None = None  # AWS_BEARER_TOKEN_BEDROCK
     signer: Any = None
 
+    def model_id(self, model: str) -> str:
+        from .models import platform_id
+
+        return platform_id(BEDROCK, model, region=self.region)
+
     def route(
         self,
         method: str,
@@ -92,7 +97,8 @@ class Bedrock(Platform):
         if method != "POST" or path.partition("?")[0] != "/v1/messages":
             raise UsageError(f"{self.title} has no endpoint for {method} {path}")
         data = decode_body(body)
-        model = str(data.pop("model", "") or "")
+        self.refuse_body(data)
+        model = self.model_id(str(data.pop("model", "") or ""))
         if not model.partition(";")[0] or model in (".", ".."):
             raise UsageError("the request names no model")
         wants_stream = bool(data.pop("stream", False))
@@ -108,15 +114,20 @@ class Bedrock(Platform):
         return self.signer.sign(method, url, headers, body)
 
 
-def make(base_url: str | None, *, for_display: bool = False) -> Bedrock:
+def make(base_url: str | None, *, for_display: bool = False, emulator: bool = False) -> Bedrock:
     """Bedrock configured as AnthropicBedrock is: AWS_REGION / AWS_DEFAULT_REGION / the profile's
-    region, AWS_PROFILE, AWS_BEARER_TOKEN_BEDROCK, ANTHROPIC_BEDROCK_BASE_URL."""
+    region, AWS_PROFILE, AWS_BEARER_TOKEN_BEDROCK, ANTHROPIC_BEDROCK_BASE_URL (`emulator`: the
+    built-in emulator's key, and us-east-1 without a region)."""
     from .aws_auth import SigV4Signer, region_of
     from .lacks import LACKS
 
     profile = os.environ.get("AWS_PROFILE") or None
     bearer = (os.environ.get("AWS_BEARER_TOKEN_BEDROCK") or "").strip() or None
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if emulator:
+        from .select import EMULATOR_KEY
+
+        bearer, profile, region = EMULATOR_KEY, None, region or "us-east-1"
     if not region and not bearer:
         region = region_of(BEDROCK, profile)
     url = base_url or os.environ.get("ANTHROPIC_BEDROCK_BASE_URL")
@@ -133,10 +144,14 @@ def make(base_url: str | None, *, for_display: bool = False) -> Bedrock:
         profile=profile,
         bearer=bearer,
     )
-    if bearer:
+    if emulator:
+        platform.credential_source = "the built-in emulator's key (--base-url emulator)"
+    elif bearer:
         platform.credential_source = "AWS_BEARER_TOKEN_BEDROCK (Amazon Bedrock API key)"
+        platform.credential_fix = "make a new Amazon Bedrock API key (they expire): AWS_BEARER_TOKEN_BEDROCK"
     else:
         platform.signer = SigV4Signer(BEDROCK, "bedrock", region, profile)
+        platform.credential_fix = platform.signer.fix()
         if not for_display:
             platform.credential_source = f"AWS SigV4: {platform.signer.source}"
         else:

@@ -72,11 +72,18 @@ class Foundry(Platform):
         return {**headers, "authorization": f"Bearer {self.entra.token()}"}
 
 
-def make(base_url: str | None, *, for_display: bool = False) -> Foundry:
+def make(base_url: str | None, *, for_display: bool = False, emulator: bool = False) -> Foundry:
     """Foundry configured as AnthropicFoundry is: ANTHROPIC_FOUNDRY_RESOURCE or ANTHROPIC_FOUNDRY_BASE_URL,
-    ANTHROPIC_FOUNDRY_API_KEY (else Entra ID)."""
+    ANTHROPIC_FOUNDRY_API_KEY (else Entra ID); `emulator`: the built-in emulator's key."""
     from ...config import clean_secret
     from .lacks import LACKS
+
+    if emulator:
+        from .select import EMULATOR_KEY
+
+        platform = Foundry(FOUNDRY, (base_url or "").rstrip("/"), lacks=LACKS[FOUNDRY], api_key=EMULATOR_KEY)
+        platform.credential_source = "the built-in emulator's key (--base-url emulator)"
+        return platform
 
     resource = os.environ.get("ANTHROPIC_FOUNDRY_RESOURCE")
     url = base_url or os.environ.get("ANTHROPIC_FOUNDRY_BASE_URL")
@@ -92,7 +99,9 @@ def make(base_url: str | None, *, for_display: bool = False) -> Foundry:
     platform = Foundry(FOUNDRY, url.rstrip("/"), lacks=LACKS[FOUNDRY], api_key=key or None)
     if key:
         platform.credential_source = "ANTHROPIC_FOUNDRY_API_KEY"
+        platform.credential_fix = "check ANTHROPIC_FOUNDRY_API_KEY against the resource's keys"
     else:
         platform.entra = EntraToken()
         platform.credential_source = "Microsoft Entra ID (azure-identity DefaultAzureCredential)"
+        platform.credential_fix = EntraToken.FIX
     return platform

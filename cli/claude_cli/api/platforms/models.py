@@ -81,14 +81,6 @@ def platform_id(platform: str, model: str, *, region: str | None = None) -> str:
     return f"{profile_for(region)}.{base}"
 
 
-def for_platform(platform: str, model: str) -> str:
-    """`model` as `platform` names it, the Bedrock profile from AWS_REGION / AWS_DEFAULT_REGION."""
-    import os
-
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return platform_id(platform, model, region=region)
-
-
 def canonical(model: str) -> str:
     """The Claude API id behind a platform id (for the capability rules); other ids unchanged."""
     for api_id, (bedrock, vertex) in TABLE.items():

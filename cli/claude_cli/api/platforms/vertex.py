@@ -110,6 +110,12 @@ class Vertex(Platform):
     region: str = ""
     project: str | None = None
     google: GoogleToken | None = None
+    token: str | None = None  # a fixed access token (the built-in emulator's), instead of google-auth
+
+    def model_id(self, model: str) -> str:
+        from .models import platform_id
+
+        return platform_id(VERTEX, model)
 
     def _project(self) -> str:
         if not self.project and self.google is None:  # --dry-run: no credential is read
@@ -138,12 +144,16 @@ class Vertex(Platform):
         bare = path.partition("?")[0]
         if method == "POST" and bare == "/v1/messages/count_tokens":
             data = decode_body(body)
+            self.refuse_body(data)
+            if isinstance(data.get("model"), str):
+                data["model"] = self.model_id(data["model"])
             data.setdefault("anthropic_version", body_version(api_version))
             return f"{self._base()}/publishers/anthropic/models/count-tokens:rawPredict", orjson.dumps(data)
         if method != "POST" or bare != "/v1/messages":
             raise UsageError(f"{self.title} has no endpoint for {method} {path}")
         data = decode_body(body)
-        model = str(data.pop("model", "") or "")
+        self.refuse_body(data)
+        model = self.model_id(str(data.pop("model", "") or ""))
         if not model:
             raise UsageError("the request names no model")
         data.setdefault("anthropic_version", body_version(api_version))
@@ -153,17 +163,33 @@ class Vertex(Platform):
         return f"{self._base()}/publishers/anthropic/models/{segment}:{specifier}", orjson.dumps(data)
 
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+        if self.token is not None:
+            return {**headers, "authorization": f"Bearer {self.token}"}
         if self.google is None:  # made for display; credentials are read only now
             self.google = GoogleToken()
         return {**headers, "authorization": f"Bearer {self.google.token()}"}
 
 
-def make(base_url: str | None, *, for_display: bool = False) -> Vertex:
+def make(base_url: str | None, *, for_display: bool = False, emulator: bool = False) -> Vertex:
     """Vertex configured as AnthropicVertex is: CLOUD_ML_REGION, ANTHROPIC_VERTEX_PROJECT_ID (else the
-    credentials' project), ANTHROPIC_VERTEX_BASE_URL, GOOGLE_APPLICATION_CREDENTIALS."""
+    credentials' project), ANTHROPIC_VERTEX_BASE_URL, GOOGLE_APPLICATION_CREDENTIALS (`emulator`:
+    the built-in emulator's token, and its region and project where the environment sets none)."""
     from .lacks import LACKS
 
     region = os.environ.get("CLOUD_ML_REGION")
+    if emulator:
+        from .select import EMULATOR_KEY
+
+        platform = Vertex(
+            VERTEX,
+            (base_url or "").rstrip("/"),
+            lacks=LACKS[VERTEX],
+            region=region or "us-east5",
+            project=os.environ.get("ANTHROPIC_VERTEX_PROJECT_ID") or "emulator-project",
+            token=EMULATOR_KEY,
+        )
+        platform.credential_source = "the built-in emulator's token (--base-url emulator)"
+        return platform
     if not region:
         raise UsageError(
             "Google Vertex AI needs a region: set CLOUD_ML_REGION (us-east5, europe-west1, global...)"
@@ -179,4 +205,5 @@ def make(base_url: str | None, *, for_display: bool = False) -> Vertex:
         google=google,
     )
     platform.credential_source = google.source if google else "google-auth application default credentials"
+    platform.credential_fix = GoogleToken.FIX
     return platform
