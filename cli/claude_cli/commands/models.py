@@ -144,17 +144,22 @@ def _list(
         write_objects(out, found, output.value, str)
         return
     rows = [_row(m) for m in found]
-    if out.stdout_tty:
+    if out.stdout_tty:  # a table fitted to the width: a narrow terminal drops NAME, then the rest
         from ..render import printable
+        from ..terminal import Column, table, terminal_size
 
-        rows = [tuple(printable(c) for c in r) for r in rows]  # aligned as shown: escapes made inert
-        header = ("ID", "NAME", "CONTEXT", "OUTPUT", "THINKING", "EFFORT", "LACKS")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-        lines = [
-            "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]])
-            for r in [header, *rows]
+        layout = [
+            Column("ID"),
+            Column("NAME", drop=4),
+            Column("CONTEXT", right=True),
+            Column("OUTPUT", right=True),
+            Column("THINKING", drop=2),
+            Column("EFFORT", drop=3),
+            Column("LACKS", drop=1, flex=True),
         ]
-        out.write_text("".join(line.rstrip() + "\n" for line in lines))
+        shown = [[" ".join(printable(c).split()) for c in r] for r in rows]  # escapes made inert
+        width, _ = terminal_size()
+        out.write(table(layout, shown, width=width, styled=out.markdown, color=out.stdout_color))
     else:  # a pipe: tab-separated, no header, id and name first (cut -f1 gives the ids)
         out.write_text("".join("\t".join(r) + "\n" for r in rows))
 
