@@ -445,3 +445,43 @@ def test_a_state_file_for_other_input_is_its_error_alone(cli, emu, tmp_path: Pat
     assert (
         run.stderr.startswith("claude: error: --state ") and "journaled for a different request" in run.stderr
     )
+
+
+@pytest.mark.parametrize("width", [40, 120])
+def test_batch_list_and_status_on_a_terminal_are_a_table_fitted_to_the_width(
+    cli, emu, env, proc, width
+) -> None:
+    """They printed the pipe's tab-separated rows on a terminal too; in a pipe they still do."""
+    from .test_terminal import colours
+    from .tty import screen_of
+
+    emu.batches.seconds = 3600
+    first = cli("batch", "submit", input=jsonl(JOBS)).stdout.strip()
+    second = cli("batch", "submit", input=jsonl(JOBS[:1])).stdout.strip()
+    for no_color in ("", "1"):
+        lines, escaped = screen_of(env, width, "batch", "list", NO_COLOR=no_color)
+        assert all(len(line) <= width for line in lines) and "\t" not in escaped, lines
+        header, *rows = lines
+        assert [r.split()[:2] for r in rows] == [[second, "in_progress"], [first, "in_progress"]]
+        if width == 120:
+            assert header.split() == [
+                "id",
+                "status",
+                "processing",
+                "succeeded",
+                "errored",
+                "canceled",
+                "expired",
+                "created",
+            ]
+            assert rows[1].split()[2:7] == ["3", "0", "0", "0", "0"]
+        else:
+            assert header.split() == ["id", "status"]
+        assert "\x1b[1mid" in escaped
+        assert bool(colours(escaped)) == (not no_color)
+    lines, _ = screen_of(env, width, "batch", "status", first)
+    assert lines[1].split()[:2] == [first, "in_progress"]
+    piped = proc("batch", "list")
+    assert piped.stdout.splitlines()[1].startswith(
+        f"{first}\tin_progress\tprocessing=3 succeeded=0 errored=0"
+    )

@@ -41,7 +41,22 @@ def test_unknown_models_get_no_guess() -> None:
         assert price_of(model) is None
         assert cost(model, {"input_tokens": 5}) is None
     assert worst_case("claude-opus-5-5", 1_000, 1_000) == pytest.approx((4_000 + 20_000) / 1e6)
-    assert (usd(0.0123456), usd(0.000046)) == ("$0.0123", "$0.000046")
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (0.0, "$0.000000"),
+        (0.000046, "$0.000046"),
+        (0.0000004, "$0.000000"),  # under a millionth of a dollar: less than ten of the cheapest token
+        (0.0123456, "$0.012346"),  # was $0.0123: four decimals from a cent up, six below
+        (0.01, "$0.010000"),
+        (1.5, "$1.500000"),
+        (1234.5678901, "$1234.567890"),
+    ],
+)
+def test_every_cost_is_printed_with_six_decimals(amount: float, shown: str) -> None:
+    assert usd(amount) == shown
 
 
 def test_older_models_and_fable_5_2_are_priced() -> None:
@@ -118,7 +133,7 @@ def test_batch_max_cost_sends_only_what_fits_and_a_rerun_continues(cli, emu, tmp
     assert run.code == 9, run
     assert [orjson.loads(x)["id"] for x in run.stdout.splitlines()] == ["q0", "q1", "q2"]
     assert len(emu.message_requests) == 3
-    assert "--max-cost $0.2500: 2 of 5 lines not sent" in run.stderr
+    assert "--max-cost $0.250000: 2 of 5 lines not sent" in run.stderr
     run = cli("batch", "--max-cost", "1", "--state", state, "--ordered", str(jobs))
     assert run.code == 0, run
     assert [orjson.loads(x)["id"] for x in run.stdout.splitlines()] == ["q0", "q1", "q2", "q3", "q4"]
@@ -152,7 +167,7 @@ def test_tool_run_max_cost_stops_before_the_request_that_could_pass_it(cli, emu)
     )
     assert run.code == 9, run
     assert len(emu.message_requests) == 1
-    assert "--max-cost $0.0500: the next request could bring the run to" in run.stderr
+    assert "--max-cost $0.050000: the next request could bring the run to" in run.stderr
     emu.enqueue(
         Reply(
             "message",

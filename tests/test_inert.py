@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import sys
 
 import orjson
@@ -30,17 +31,26 @@ PAYLOADS = {
     "OSC 0": "\x1b]0;pwned\x07",
     "OSC 8": "\x1b]8;;https://evil.example/\x1b\\click here\x1b]8;;\x1b\\",
     "C1 CSI": "\x9b2J",
+    "SGR": "\x1b[8m",  # conceal: what follows is invisible (the same sequence our own styling uses)
 }
 UNICODE = "café, e\u0301, 😀 👩\u200d👩\u200d👧, 日本語, Ω"
 LIVE = ("\x1b", "\x07", "\x9b")  # what would act on a terminal
+# Our own styling of a table (terminal.table): a bold header, the ids in cyan, and the resets.
+# Exactly these, whole; any other sequence reaching the terminal is a live one.
+OUR_STYLING = re.compile(r"\x1b\[(?:1|36|0)?m")
 
 
-def on_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
+def live(seen: str) -> list[str]:
+    """What would act on the terminal in `seen`, our own styling aside."""
+    return [c for c in LIVE if c in OUR_STYLING.sub("", seen)]
+
+
+def on_terminal(env: dict[str, str], *args: str, term: str = "xterm-256color") -> tuple[int, str]:
     """(exit status, everything the terminal received) for `claude ARGS` on a pseudo-terminal."""
     child = pexpect.spawn(
         sys.executable,
         ["-m", "claude_cli", *args],
-        env={**os.environ, **env, "TERM": "xterm-256color"},
+        env={**os.environ, **env, "TERM": term},
         encoding="utf-8",
         timeout=20,
         dimensions=(40, 250),
@@ -149,9 +159,15 @@ def hostile_catalogue(env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
 
 
 def test_models_shows_a_display_name_inert_on_a_terminal(env, hostile_catalogue) -> None:
+    """The table styles its header (and colours the ids); the display name's own sequences, an SGR
+    among them, are shown as text. Under TERM=dumb nothing is styled: no escape at all."""
     code, seen = on_terminal(env, "models")
     assert code == 0, seen
-    assert not [c for c in LIVE if c in seen], seen
+    assert not live(seen), seen
+    assert OUR_STYLING.search(seen), seen  # the header is styled: the check above is not vacuous
+    assert printable(hostile_catalogue["display_name"]) in OUR_STYLING.sub("", seen)
+    code, seen = on_terminal(env, "models", term="dumb")
+    assert code == 0 and not [c for c in LIVE if c in seen], seen
     assert printable(hostile_catalogue["display_name"]) in seen
     code, seen = on_terminal(env, "models", "show", hostile_catalogue["id"])
     assert code == 0 and not [c for c in LIVE if c in seen], seen

@@ -444,21 +444,6 @@ def test_an_id_prefix_in_any_case_resolves_and_an_empty_one_is_an_error(cli, emu
 LONG = "a title long enough to be cut on a narrow terminal and then a few more words"
 
 
-def screen_of(env: dict[str, str], width: int, *args: str, **extra: str) -> tuple[list[str], str]:
-    """`claude ARGS` in a real terminal (tmux) `width` columns wide: the lines it printed (wrapped
-    lines joined: one longer than `width` was wrapped), and the screen with its escapes."""
-    from .tty import EOF_MARK, TmuxChild
-
-    child = TmuxChild(list(args), {**env, **extra}, width=width)
-    try:
-        assert child.expect_exit() == 0
-        escaped = child._tmux("capture-pane", "-p", "-e", "-S", "-")
-        printed = child.text().split(EOF_MARK)[0].rstrip().split("\n")
-        return [line.rstrip() for line in printed], escaped
-    finally:
-        child.close()
-
-
 def test_titles_are_cut_with_an_ellipsis(cli, env) -> None:
     cli("ask", LONG)
     [title] = titles_listed(cli)
@@ -475,6 +460,8 @@ def test_log_list_on_a_terminal_is_a_table_fitted_to_the_width(cli, env, width: 
     cli("ask", "short one")
     cli("ask", "-c", "and again")
     short, long_ = ids(env)[::-1]
+    from .tty import screen_of
+
     lines, escaped = screen_of(env, width, "log", "list", NO_COLOR="")
     assert all(len(line) <= width for line in lines), lines  # nothing wrapped
     header, *rows = lines
@@ -496,21 +483,29 @@ def test_log_list_on_a_terminal_is_a_table_fitted_to_the_width(cli, env, width: 
 
 
 def test_log_stats_on_a_terminal_is_a_table_and_no_color_keeps_only_bold(cli, env) -> None:
+    """At 40 columns the model's name is whole: the costs of a model without a price are shown as
+    `unknown` and `≥ $X` (in a pipe `price unknown`, `$X + price unknown`, wider than the name)."""
     cli("ask", "one")
     cli("ask", "-m", "haiku-4.5", "two")
+    cli("ask", "--force", "-m", "claude-mythos-5-2", "three")  # no price: pricing.NO_PRICE
     from .test_terminal import colours
+    from .tty import screen_of
 
     for width in (40, 120):
         lines, escaped = screen_of(env, width, "log", "stats", NO_COLOR="1")
         assert all(len(line) <= width for line in lines), lines
         header, *rows = lines
         assert header.split()[0] == "by" and header.split()[-1] == "cost"
-        assert [r.split()[0] for r in rows] == ["model", "model", "day", "total"]
-        assert rows[-1].split()[1] == "-" and "$0." in rows[-1]  # the total
+        assert [r.split()[0] for r in rows] == ["model", "model", "model", "day", "total"]
+        models = [r.split()[1] for r in rows[:3]]
+        assert models == ["claude-haiku-4-5", "claude-mythos-5-2", "claude-sonnet-5-5"]
+        assert rows[1].endswith(" unknown") and re.search(r" ≥ \$0\.\d{6}$", rows[-1]), rows  # the total
+        assert re.search(r"  \$0\.\d{6}$", rows[0]), rows
+        assert rows[-1].split()[1] == "-"
         assert colours(escaped) == set() and "\x1b[1mby" in escaped
         if width == 120:
             assert header.split() == ["by", "turns", "tokens", "in", "tokens", "out", "cost"]
-            assert rows[-1].split()[2] == "2"  # turns
+            assert rows[-1].split()[2] == "3"  # turns
     lines, escaped = screen_of(env, 120, "log", "list", NO_COLOR="1")
     assert colours(escaped) == set() and "\x1b[1mid" in escaped
 

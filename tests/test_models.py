@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import re
-import sys
 from pathlib import Path
 
 import orjson
-import pexpect
 import pytest
 
 from claude_cli.emulator.models import builtin_models
@@ -117,29 +113,25 @@ def test_models_text_in_a_pipe_is_one_tab_separated_row_per_model(cli, nova) -> 
 
 @pytest.mark.parametrize("width", [40, 120, 200])
 def test_models_on_a_terminal_is_a_table_with_a_header_fitted_to_the_width(env, nova, width) -> None:
-    """The week-of-use trial: columns wrapped mid-word at 120 and were unreadable at 40."""
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "claude_cli", "models"],
-        env={**os.environ, **env, "TERM": "xterm-256color"},
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(40, width),
-    )
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    lines = re.sub(r"\x1b\[[0-9;]*m", "", child.before).replace("\r\n", "\n").splitlines()
-    assert "\t" not in child.before
-    assert all(len(line) <= width for line in lines), lines  # one row each: nothing wraps
-    header = lines[0].split()
-    assert header[0] == "ID" and {"CONTEXT", "OUTPUT"} <= set(header)
-    if width >= 200:
-        assert header == ["ID", "NAME", "CONTEXT", "OUTPUT", "THINKING", "EFFORT", "LACKS"]
-    ids = [line.split()[0] for line in lines[1:]]
-    assert "claude-nova-1" in ids and "claude-sonnet-5-5" in ids  # ids whole, never cut
-    column = lines[0].index("OUTPUT")
-    assert all(line[column - 2 : column] == "  " for line in lines[1:])  # one column start for all rows
+    """The week-of-use trial: columns wrapped mid-word at 120 and were unreadable at 40. In tmux
+    (lines a terminal wrapped come back joined: longer than the width); NO_COLOR keeps only bold."""
+    from .test_terminal import colours
+    from .tty import screen_of
+
+    for no_color in ("", "1"):
+        lines, escaped = screen_of(env, width, "models", NO_COLOR=no_color)
+        assert "\t" not in escaped
+        assert all(len(line) <= width for line in lines), lines  # one row each: nothing wraps
+        header = lines[0].split()
+        assert header[0] == "ID" and {"CONTEXT", "OUTPUT"} <= set(header)
+        if width >= 200:
+            assert header == ["ID", "NAME", "CONTEXT", "OUTPUT", "THINKING", "EFFORT", "LACKS"]
+        ids = [line.split()[0] for line in lines[1:]]
+        assert "claude-nova-1" in ids and "claude-sonnet-5-5" in ids  # ids whole, never cut
+        column = lines[0].index("OUTPUT")
+        assert all(line[column - 2 : column] == "  " for line in lines[1:])  # one column start for all rows
+        assert "\x1b[1mID" in escaped  # a bold header
+        assert bool(colours(escaped)) == (not no_color), escaped  # coloured ids, unless NO_COLOR
 
 
 def test_models_show_prints_every_capability(cli, emu) -> None:

@@ -108,3 +108,16 @@ class TmuxChild:
 
     def close(self) -> None:
         subprocess.run([self.tmux, "-L", self.socket, "kill-server"], capture_output=True, check=False)
+
+
+def screen_of(env: dict[str, str], width: int, *args: str, **extra: str) -> tuple[list[str], str]:
+    """`claude ARGS` in a real terminal (tmux) `width` columns wide: the lines it printed (wrapped
+    lines joined: one longer than `width` was wrapped), and the screen with its escapes."""
+    child = TmuxChild(list(args), {**env, **extra}, width=width)
+    try:
+        assert child.expect_exit() == 0
+        escaped = child._tmux("capture-pane", "-p", "-e", "-S", "-")
+        printed = child.text().split(EOF_MARK)[0].rstrip().split("\n")
+        return [line.rstrip() for line in printed], escaped
+    finally:
+        child.close()

@@ -224,11 +224,13 @@ def worst_case(
 
 
 def usd(amount: float) -> str:
-    """`$0.0123`; amounts under a cent keep six decimals so they do not read as zero."""
-    return f"${amount:.4f}" if amount >= 0.01 else f"${amount:.6f}"
+    """`$0.012346`: every amount with six decimals, one rule everywhere (stderr notes, `log list`,
+    `log stats`, --max-cost), so amounts line up in a column and a small one never reads as zero
+    (the cheapest token, $0.10 per million, is $0.0000001: six decimals show ten of them)."""
+    return f"${amount:.6f}"
 
 
 def cost_text(model: str, usage: Usage, *, batch: bool = False) -> str:
-    """`$0.0123`, or `price unknown for MODEL`."""
+    """`$0.012346`, or `price unknown for MODEL`."""
     amount = cost(model, usage, batch=batch)
     return usd(amount) if amount is not None else f"price unknown for {model}"

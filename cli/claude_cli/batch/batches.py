@@ -300,13 +300,25 @@ def _progress(waiting: dict[str, dict[str, Any]], tally: Tally) -> str:
     return f"claude: batch: {batches} running ({shown}); {finished}/{tally.total} done"
 
 
+COUNTS = ("processing", "succeeded", "errored", "canceled", "expired")  # a batch's request_counts
+
+
 def status_line(batch: dict[str, Any]) -> str:
-    """`id  status  succeeded/errored/... counts  created` for `claude batch status|list`."""
+    """`id  status  succeeded/errored/... counts  created` for `claude batch status|list` in a pipe."""
     counts = batch.get("request_counts") or {}
-    shown = " ".join(
-        f"{k}={counts.get(k, 0)}" for k in ("processing", "succeeded", "errored", "canceled", "expired")
-    )
+    shown = " ".join(f"{k}={counts.get(k, 0)}" for k in COUNTS)
     return f"{batch.get('id')}\t{batch.get('processing_status')}\t{shown}\t{batch.get('created_at', '')}"
+
+
+def status_cells(batch: dict[str, Any]) -> list[str]:
+    """The same, a cell each, for the table on a terminal (id, status, COUNTS, created)."""
+    counts = batch.get("request_counts") or {}
+    return [
+        str(batch.get("id")),
+        str(batch.get("processing_status")),
+        *(str(counts.get(k, 0)) for k in COUNTS),
+        str(batch.get("created_at", "")),
+    ]
 
 
 def _prefix(transport: Transport) -> str:

@@ -88,7 +88,7 @@ class Tally:
         )
 
     def cost_text(self) -> str:
-        """`$0.0123` (`batch price` with --via batches), naming results that have no price."""
+        """`$0.012346` (`batch price` with --via batches), naming results that have no price."""
         from ..pricing import usd
 
         text = usd(self.cost) + (" at the batch price" if self.discount else "")

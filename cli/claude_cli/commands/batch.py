@@ -294,8 +294,9 @@ def _transport(run: RunContext, connection: ConnectionFlags, out: Any) -> Any:
 
 
 def _show(run: RunContext, connection: ConnectionFlags, output: OutputFormat, action: Any) -> None:
-    from ..batch.batches import status_line
-    from ..render import Output, write_objects
+    """Batches on stdout: on a terminal a table fitted to the width, in a pipe tab-separated lines."""
+    from ..batch.batches import COUNTS, status_cells, status_line
+    from ..render import Output, printable, write_objects
 
     out = Output(env=run.env)
     transport = _transport(run, connection, out)
@@ -303,4 +304,20 @@ def _show(run: RunContext, connection: ConnectionFlags, output: OutputFormat, ac
         found = action(transport)
     finally:
         transport.close()
-    write_objects(out, found, output.value, status_line)
+    if not (out.stdout_tty and output == OutputFormat.text and found):
+        write_objects(out, found, output.value, status_line)
+        return
+    from ..terminal import Column, table, terminal_size
+
+    # The id stays whole (it is what is copied); a narrow terminal leaves out the creation time,
+    # then the rarer counts, and cuts the status last.
+    drops = {"created": 6, "expired": 5, "canceled": 4, "processing": 3, "errored": 2, "succeeded": 1}
+    layout = [
+        Column("id"),
+        Column("status", flex=True),
+        *(Column(k, right=True, drop=drops[k]) for k in COUNTS),
+        Column("created", drop=drops["created"]),
+    ]
+    rows = [[" ".join(printable(c).split()) for c in status_cells(b)] for b in found]  # server text: inert
+    width, _ = terminal_size()
+    out.write(table(layout, rows, width=width, styled=out.markdown, color=out.stdout_color))

@@ -162,12 +162,27 @@ def _rows(out: Any, columns: list[tuple[str, int]], rows: list[list[str]]) -> No
     from ..terminal import Column, table, terminal_size
 
     shown = [[" ".join(printable(cell).split()) for cell in row] for row in rows]
+    costs = [i for i, (h, _) in enumerate(columns) if h == "cost"]
+    for row in shown:
+        for i in costs:
+            row[i] = _short_cost(row[i])
     layout = [
         Column(h, right=h in ("turns", "tokens in", "tokens out", "cost"), drop=max(d, 0), flex=d < 0)
         for h, d in columns
     ]
     width, _ = terminal_size()
     out.write(table(layout, shown, width=width, styled=out.markdown, color=out.stdout_color))
+
+
+def _short_cost(cell: str) -> str:
+    """A cost as the table shows it: `price unknown` and `$X + price unknown` (what a pipe gets)
+    take a column wider than the model's name on a narrow terminal, so `unknown` and `≥ $X` (at
+    least $X: the turns that have a price)."""
+    if cell == "price unknown":
+        return "unknown"
+    if cell.endswith(" + price unknown"):
+        return "≥ " + cell.removesuffix(" + price unknown")
+    return cell
 
 
 def _model_needles(model: str) -> tuple[str, ...]:
