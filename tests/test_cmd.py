@@ -139,3 +139,27 @@ def test_the_command_runs_without_the_api_key(env, emu, tmp_path: Path) -> None:
     )
     assert "CURL_ARGS" not in seen  # the key inside a longer value
     assert KEY not in dump.read_text()
+
+
+def test_the_quick_check_accepts_only_what_the_schema_accepts() -> None:
+    """`fits_schema` lets a good answer skip jsonschema; it must never pass one the schema refuses."""
+    import jsonschema
+
+    from claude_cli.tools.command import SCHEMA, fits_schema
+
+    values = [
+        {"command": "ls", "explanation": "Lists."},
+        {"command": "", "explanation": ""},
+        {"command": "ls"},
+        {"command": "ls", "explanation": "x", "extra": 1},
+        {"command": 1, "explanation": "x"},
+        {"command": "ls", "explanation": None},
+        ["ls", "x"],
+        "ls",
+        None,
+        {},
+    ]
+    for value in values:
+        valid = jsonschema.Draft202012Validator(SCHEMA).is_valid(value)
+        assert not fits_schema(value) or valid, value
+    assert fits_schema(values[0]) and fits_schema(values[1])

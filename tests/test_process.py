@@ -167,19 +167,27 @@ class Hook:
             os.kill(os.getpid(), signal.{sig})
         return None
 sys.meta_path.insert(0, Hook())
-sys.argv = ["claude", "ask", "hi"]
+sys.argv = ["claude", *{args!r}]
 from claude_cli.main import main
 main()
 """
 
+# The fast path's modules for `ask hi`; Typer's for a command line the fast path hands to Typer
+# (--var has a callback: see fastpath.py).
+FAST_MODULES = ("claude_cli.fastpath", "claude_cli.flow", "claude_cli.commands.ask")
+IMPORTED_ON_THE_WAY = [
+    *((["ask", "hi"], module) for module in FAST_MODULES),
+    *((["ask", "--var", "a=b", "hi"], module) for module in ("claude_cli.app", "typer", "click.core")),
+]
 
-@pytest.mark.parametrize("module", ["claude_cli.app", "typer", "click.core", "claude_cli.commands.ask"])
+
+@pytest.mark.parametrize(("args", "module"), IMPORTED_ON_THE_WAY)
 @pytest.mark.parametrize(("sig", "status"), [("SIGTERM", 143), ("SIGHUP", 143), ("SIGINT", 130)])
 def test_a_signal_while_claude_is_still_importing_exits_with_its_status(
-    env, emu, module: str, sig: str, status: int
+    env, emu, args: list[str], module: str, sig: str, status: int
 ) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", SIGNAL_DURING_IMPORT.format(module=module, sig=sig)],
+        [sys.executable, "-c", SIGNAL_DURING_IMPORT.format(module=module, sig=sig, args=args)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         env={**os.environ, **env},
@@ -253,6 +261,34 @@ def test_request_path_does_not_import_the_sdk(env, emu) -> None:
     # The default platform is the Claude API: nothing of api/platforms/ is loaded for it.
     assert not {m for m in modules if m.startswith("claude_cli.api.platforms")}
     assert {m for m in modules if m.startswith("claude_cli.commands.")} == {"claude_cli.commands.ask"}
+
+
+# The fast path (fastpath.py): the commands a shell loop or a key binding runs load neither Typer
+# nor click, nor any library the request does not need (issue 32).
+NOT_ON_THE_FAST_PATH = ("typer", "click", "rich", "prompt_toolkit", "jsonschema", "mcp", "pydantic", "PIL")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", "hi"],
+        ["ask", "--no-log", "-m", "haiku", "--max-tokens=50", "-s", "be brief", "hi"],
+        ["stream", "hi"],
+        ["count-tokens", "hi"],
+        ["cmd", "--print", "list files"],
+    ],
+)
+def test_the_fast_commands_load_no_typer_click_or_heavy_library(env, emu, args: list[str]) -> None:
+    modules = modules_loaded(env, *args)
+    imported = {m.split(".")[0] for m in modules}
+    assert not imported & set(NOT_ON_THE_FAST_PATH), imported & set(NOT_ON_THE_FAST_PATH)
+    assert "claude_cli.fastpath" in modules and "claude_cli.app" not in modules
+
+
+def test_a_command_line_the_fast_path_declines_runs_under_typer(env, emu) -> None:
+    """--var has a callback the fast path leaves to click: the same request, through Typer."""
+    modules = modules_loaded(env, "ask", "--var", "a=b", "hi")
+    assert {"typer", "click", "claude_cli.app"} <= modules
 
 
 def test_ask_without_the_log_loads_no_sqlite(env, emu) -> None:

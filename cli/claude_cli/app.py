@@ -1,13 +1,11 @@
-"""The Typer app: registers the commands and turns every failure into one line and an exit status.
+"""The Typer app: registers the commands; failures become one line and an exit status (guard.py).
 
 Nothing heavy is imported here: command modules import their machinery inside the command.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,16 +14,8 @@ import typer
 
 from . import __version__
 from .context import RunContext
-from .errors import INTERRUPTED_NOTE, CliError, Exit, Terminated
+from .guard import Interrupted, PipeClosed, guarded
 from .typer_help import App, HelpGroup
-
-
-class PipeClosed(Exception):
-    """stdout's reader went away. Not an OSError, so click does not swallow it as exit 1."""
-
-
-class Interrupted(Exception):
-    """Ctrl-C. Caught before click sees the KeyboardInterrupt (click would print a stray newline)."""
 
 
 class ClaudeGroup(HelpGroup):
@@ -68,143 +58,6 @@ class ClaudeGroup(HelpGroup):
         return code
 
 
-def guarded(run: RunContext, command: Any, *, debug: bool = False) -> int:
-    """Run the CLI; return its exit status. Errors become one line on stderr (a traceback with
-    --debug). Whatever happens, the run's context is closed at the end (RunContext.close)."""
-    try:
-        return _reported(run, command, debug)
-    finally:
-        run.close()
-
-
-def _reported(run: RunContext, command: Any, debug: bool) -> int:
-    try:
-        code = int(command() or 0)
-        if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
-            _note(run, INTERRUPTED_NOTE)
-        return code
-    except CliError as exc:
-        _error(run, exc.message, debug)
-        if exc.message.startswith("cannot write to stdout"):
-            _silence_stdout()  # the interpreter's last flush must not fail a second time
-        return int(exc.exit_code)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        print(
-            exc.ctx.get_help() if exc.ctx else exc.format_message(), file=sys.stderr
-        )  # not asked for: stderr
-        return int(Exit.USAGE)
-    except click.UsageError as exc:
-        where = exc.ctx.command_path if exc.ctx else "claude"
-        _error(run, f"{usage_message(exc)} (see '{where} --help')", debug)
-        return int(Exit.USAGE)
-    except (click.Abort, KeyboardInterrupt, Interrupted) as exc:
-        _interrupted(run)
-        if not getattr(exc.__cause__ or exc, "said", False):  # the command said it already
-            _note(run, INTERRUPTED_NOTE)
-        return int(Exit.INTERRUPTED)
-    except Terminated:
-        _interrupted(run)
-        return int(Exit.TERMINATED)
-    except (PipeClosed, BrokenPipeError):
-        _silence_stdout()
-        return int(Exit.BROKEN_PIPE)
-    except click.ClickException as exc:
-        _error(run, exc.format_message(), debug)
-        return int(exc.exit_code)
-    except Exception as exc:
-        storage = _storage_failure(exc)
-        if storage is not None:
-            _error(run, storage, debug)
-            return int(Exit.FAILURE)
-        _error(
-            run,
-            f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)",
-            debug,
-        )
-        return int(Exit.FAILURE)
-
-
-def _storage_failure(exc: Exception) -> str | None:
-    """One line for an SQLite failure that reached the top: a damaged log, a full disk."""
-    if type(exc).__module__ != "sqlite3":
-        return None
-    from .config import data_dir
-
-    text = str(exc)
-    log = data_dir() / "claude.db"
-    if "full" in text:
-        return f"the disk is full ({text}); nothing more was stored (a --state run resumes from here)"
-    if "readonly" in text or "read-only" in text:
-        return f"cannot write the log or state file ({text}); check the permissions of {log.parent}"
-    return (
-        f"a database is damaged ({text}); the log is {log}: recover it with "
-        f"`sqlite3 {log} .recover | sqlite3 recovered.db`, or move it aside to start a new one"
-    )
-
-
-def usage_message(exc: click.UsageError) -> str:
-    """click's message, with one suggestion for an unknown command or option: the closest name.
-
-    (Typer and click 8.4+ both append a suggestion to an unknown command; click lists every
-    option within reach in alphabetical order, so `--modle` came out as `'--body', '--model'`.)
-    """
-    import difflib
-
-    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)
-    if isinstance(exc, click.NoSuchOption):
-        kind, name = "option", exc.option_name
-    elif no_such_command is not None and isinstance(exc, no_such_command):
-        kind, name = "command", exc.command_name
-    else:
-        return exc.format_message()
-    text = f"No such {kind} {name!r}."
-    possibilities = getattr(exc, "possibilities", None) or []
-    if possibilities:
-        best = max(possibilities, key=lambda p: difflib.SequenceMatcher(None, name, p).ratio())
-        text += f" Did you mean {best!r}?"
-    return text
-
-
-def _note(run: RunContext, text: str) -> None:
-    """A closing note on stderr, after ending a partly printed answer's line on a terminal."""
-    out = run.output
-    if out is not None:
-        out.note(text)
-    else:
-        print(text, file=sys.stderr, flush=True)
-
-
-def _interrupted(run: RunContext) -> None:
-    """Leave the terminal clean after Ctrl-C or SIGTERM (the printed answer stays)."""
-    out = run.output
-    if out is not None:
-        with contextlib.suppress(OSError, ValueError):
-            out.interrupted()
-
-
-def _error(run: RunContext, message: str, debug: bool) -> None:
-    if debug:
-        traceback.print_exc(file=sys.stderr)
-    out = run.output
-    if out is not None:
-        out.error(message)
-    else:
-        from .render import printable
-
-        print(f"claude: error: {printable(message)}", file=sys.stderr, flush=True)
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
 def _version(value: bool) -> None:
     if value:
         from .render import Output
@@ -233,6 +86,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "completion": ("completion", "app"),
     "man": ("man", "man"),
 }
+
+# The commands whose flags the fast path also parses (fastpath.py, without Typer). Each is a plain
+# function of its own parameters and flag groups that returns the exit status; Typer gets it
+# wrapped by message/options.takes_flags here, and docgen writes their flag table from the app.
+FAST_COMMANDS = ("ask", "stream", "count-tokens", "cmd")
 
 
 # The end of `claude --help`: how to start, and where the rest is.
@@ -280,6 +138,10 @@ def build_app(only: str | None = None) -> typer.Typer:
         if isinstance(target, typer.Typer):
             app.add_typer(target, name=name)
         else:
+            if name in FAST_COMMANDS:
+                from .message.options import takes_flags
+
+                target = takes_flags(target)
             app.command(name, epilog=module.EPILOG)(target)
     return app
 

@@ -1,9 +1,10 @@
 """One run of claude: the state the pieces of a command share, in one object passed explicitly.
 
-`app` makes a RunContext where it catches every failure (app.guarded), hands it to click as the
-context's `obj`, and closes it when the command ends; a command receives it as its `run`
-parameter (message/options.takes_flags) and passes it to what needs it. Nothing of a run is
-kept in module globals, so runs in one process (the tests) cannot see each other's state.
+`app` (or the fast path, fastpath.py) makes a RunContext where it catches every failure
+(guard.guarded), hands it to click as the context's `obj`, and closes it when the command ends;
+a command receives it as its `run` parameter (message/invoke.py) and passes it to what needs
+it. Nothing of a run is kept in module globals, so runs in one process (the tests) cannot see
+each other's state.
 """
 
 from __future__ import annotations

@@ -171,6 +171,11 @@ GROUPS: tuple[type, ...] = (
 )
 
 
+def extract_mode(extract: bool, extract_all: bool) -> str | None:
+    """ "all", "first" or None for the -x/--extract-all flags (ask, vision)."""
+    return "all" if extract_all else "first" if extract else None
+
+
 def field_names(group: Any) -> tuple[str, ...]:
     """The field names of a group (a class or an instance)."""
     return tuple(group._fields)

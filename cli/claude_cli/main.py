@@ -68,9 +68,14 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
         signal.signal(signal.SIGHUP, _on_sigterm)
-    # Once the command runs, app.guarded maps every signal to its status; before that (importing
-    # Typer and the command, building the app) it is done here.
+    # Once the command runs, guard.guarded maps every signal to its status; before that (importing
+    # the command, or Typer and building the app) it is done here.
     try:
+        from .fastpath import run
+
+        code = run(sys.argv[1:])  # ask, stream, count-tokens, cmd without Typer: see fastpath.py
+        if code is not None:
+            sys.exit(code)
         from .app import COMMANDS, build_app
 
         first = sys.argv[1] if len(sys.argv) > 1 else None

@@ -1,12 +1,26 @@
-"""`claude ask`: one question, the answer streamed to stdout."""
+"""`claude ask`: one question, the answer streamed to stdout.
 
-from typing import Annotated
+No Typer here: the fast path (fastpath.py) calls `ask` too. Its options are declared in
+message/options.py (`Schema`, ...), Typer's flags are built from them (app.FAST_COMMANDS).
+"""
 
-import typer
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ..context import RunContext
-from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
-from ..message.options import Extract, ExtractAll, Prompt, extract_mode, takes_flags
+from ..flags import (
+    AttachFlags,
+    ConnectionFlags,
+    ConversationFlags,
+    OutputFlags,
+    RequestFlags,
+    WebFlags,
+    extract_mode,
+)
+
+if TYPE_CHECKING:
+    from ..message.options import Extract, ExtractAll, Prompt, Save, Schema
 
 EPILOG = """\b
 Examples:
@@ -17,23 +31,12 @@ Examples:
 """
 
 
-@takes_flags
 def ask(
     prompt: Prompt = None,
-    schema: Annotated[
-        str | None,
-        typer.Option("--schema", help="Answer with JSON matching this JSON Schema (FILE or inline JSON)."),
-    ] = None,
+    schema: Schema = None,
     extract: Extract = False,
     extract_all: ExtractAll = False,
-    save: Annotated[
-        str | None,
-        typer.Option(
-            "--save",
-            help="Save the request flags given (and PROMPT) as template NAME (replacing one of that name); "
-            "send nothing.",
-        ),
-    ] = None,
+    save: Save = None,
     *,
     request: RequestFlags,
     attach: AttachFlags,
@@ -42,7 +45,7 @@ def ask(
     connection: ConnectionFlags,
     output: OutputFlags,
     run: RunContext,
-) -> None:
+) -> int:
     """Ask Claude: stdin and PROMPT make one user turn; the answer streams to stdout.
 
     The turn holds, in this order, the -a attachments (files, directories, URLs, file_ ids),
@@ -66,7 +69,7 @@ def ask(
 
         own = {"schema": schema, "extract": extract, "extract_all": extract_all}
         save_flags(save, [request, attach, web, conversation, connection, output], prompt, own)
-        raise typer.Exit(0)
+        return 0
     from ..flow import run_message
 
     loaded = None
@@ -74,17 +77,15 @@ def ask(
         from ..message.structured import load_schema
 
         loaded = load_schema(schema)
-    raise typer.Exit(
-        run_message(
-            run,
-            prompt,
-            request=request,
-            attach=attach,
-            web=web,
-            conversation=conversation,
-            connection=connection,
-            output=output,
-            schema=loaded,
-            extract=extract_mode(extract, extract_all),
-        )
+    return run_message(
+        run,
+        prompt,
+        request=request,
+        attach=attach,
+        web=web,
+        conversation=conversation,
+        connection=connection,
+        output=output,
+        schema=loaded,
+        extract=extract_mode(extract, extract_all),
     )

@@ -1,12 +1,18 @@
-"""`claude cmd`: a shell command for a request in words; run only when confirmed on the terminal."""
+"""`claude cmd`: a shell command for a request in words; run only when confirmed on the terminal.
 
-from typing import Annotated
+No Typer here: the fast path (fastpath.py) calls `cmd` too; its options are declared in
+message/options.py and Typer's flags built from them (app.FAST_COMMANDS).
+"""
 
-import typer
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ..context import RunContext
 from ..flags import ConnectionFlags, RequestFlags
-from ..message.options import Prompt, takes_flags
+
+if TYPE_CHECKING:
+    from ..message.options import NoLog, PrintOnly, Prompt
 
 EPILOG = """\b
 Examples:
@@ -16,18 +22,15 @@ Examples:
 """
 
 
-@takes_flags
 def cmd(
     prompt: Prompt = None,
-    print_: Annotated[
-        bool, typer.Option("--print", help="Only print the command (never offer to run it).")
-    ] = False,
-    no_log: Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")] = False,
+    print_: PrintOnly = False,
+    no_log: NoLog = False,
     *,
     request: RequestFlags,
     connection: ConnectionFlags,
     run: RunContext,
-) -> None:
+) -> int:
     """Ask for one shell command for $SHELL on this system and print it; on a terminal, offer to
     run, edit or explain it (answered on /dev/tty).
 
@@ -49,6 +52,4 @@ def cmd(
     """
     from ..tools.command import run_cmd
 
-    raise typer.Exit(
-        run_cmd(run, prompt, request=request, connection=connection, log=not no_log, print_only=print_)
-    )
+    return run_cmd(run, prompt, request=request, connection=connection, log=not no_log, print_only=print_)

@@ -1,12 +1,18 @@
-"""`claude count-tokens`: the input token count of the request the same flags would send."""
+"""`claude count-tokens`: the input token count of the request the same flags would send.
 
-from typing import Annotated
+No Typer here: the fast path (fastpath.py) calls `count_tokens` too; its options are declared in
+message/options.py and Typer's flags built from them (app.FAST_COMMANDS).
+"""
 
-import typer
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ..context import RunContext
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
-from ..message.options import OutputFormat, Prompt, takes_flags
+
+if TYPE_CHECKING:
+    from ..message.options import CountOutput, Prompt
 
 EPILOG = """\b
 Examples:
@@ -16,19 +22,16 @@ Examples:
 """
 
 
-@takes_flags
 def count_tokens(
     prompt: Prompt = None,
-    output: Annotated[
-        OutputFormat, typer.Option("-o", "--output", help="text: the number; json: the API's response.")
-    ] = OutputFormat.text,
+    output: CountOutput = "text",
     *,
     request: RequestFlags,
     attach: AttachFlags,
     conversation: ConversationFlags,
     connection: ConnectionFlags,
     run: RunContext,
-) -> None:
+) -> int:
     """Count input tokens (POST /v1/messages/count_tokens) for exactly what `ask` would send.
 
     The request is built from the same flags, attachments, piped stdin, PROMPT and history (-c)
@@ -61,10 +64,11 @@ def count_tokens(
         run, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
     )
     if connection.dry_run:
-        print_dry_run(transport, "POST", COUNT_TOKENS_PATH, body, out, whole=output != OutputFormat.text)
-        return
+        print_dry_run(transport, "POST", COUNT_TOKENS_PATH, body, out, whole=output != "text")
+        return 0
     result = get_json(transport, "POST", COUNT_TOKENS_PATH, body)
-    if output == OutputFormat.text:
+    if output == "text":
         out.write(f"{result.get('input_tokens')}\n".encode())
     else:
         out.write(orjson.dumps(result) + b"\n")
+    return 0

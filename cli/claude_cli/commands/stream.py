@@ -1,10 +1,18 @@
-"""`claude stream`: the API's raw server-sent events as NDJSON, one event per line."""
+"""`claude stream`: the API's raw server-sent events as NDJSON, one event per line.
 
-import typer
+No Typer here: the fast path (fastpath.py) calls `stream` too; its options are declared in
+message/options.py and Typer's flags built from them (app.FAST_COMMANDS).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ..context import RunContext
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
-from ..message.options import Prompt, takes_flags
+
+if TYPE_CHECKING:
+    from ..message.options import Prompt
 
 EPILOG = """\b
 Examples:
@@ -14,7 +22,6 @@ Examples:
 """
 
 
-@takes_flags
 def stream(
     prompt: Prompt = None,
     *,
@@ -24,7 +31,7 @@ def stream(
     conversation: ConversationFlags,
     connection: ConnectionFlags,
     run: RunContext,
-) -> None:
+) -> int:
     """Print every event the API streams (ping and error included) as one JSON object per line.
 
     The request is built as `claude ask` builds it (attachments, then piped stdin, then PROMPT;
@@ -40,15 +47,13 @@ def stream(
     """
     from ..flow import run_message
 
-    raise typer.Exit(
-        run_message(
-            run,
-            prompt,
-            request=request,
-            attach=attach,
-            web=web,
-            conversation=conversation,
-            connection=connection,
-            output=OutputFlags(output="ndjson"),
-        )
+    return run_message(
+        run,
+        prompt,
+        request=request,
+        attach=attach,
+        web=web,
+        conversation=conversation,
+        connection=connection,
+        output=OutputFlags(output="ndjson"),
     )

@@ -5,8 +5,16 @@ from typing import Annotated
 import typer
 
 from ..context import RunContext
-from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
-from ..message.options import Extract, ExtractAll, extract_mode, takes_flags
+from ..flags import (
+    AttachFlags,
+    ConnectionFlags,
+    ConversationFlags,
+    OutputFlags,
+    RequestFlags,
+    WebFlags,
+    extract_mode,
+)
+from ..message.options import Extract, ExtractAll, takes_flags
 
 EPILOG = """\b
 Examples:

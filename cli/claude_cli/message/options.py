@@ -22,6 +22,7 @@ import typer
 
 from ..context import RunContext
 from ..flags import (
+    OUTPUT_FORMATS,
     ActFlags,
     AttachFlags,
     ConnectionFlags,
@@ -80,15 +81,49 @@ ExtractAll = Annotated[
     bool, typer.Option("--extract-all", help="Print every fenced code block, a blank line between.")
 ]
 
+# The own options of the fast commands (app.FAST_COMMANDS), whose modules do not import Typer.
+Schema = Annotated[
+    str | None,
+    typer.Option("--schema", help="Answer with JSON matching this JSON Schema (FILE or inline JSON)."),
+]
+Save = Annotated[
+    str | None,
+    typer.Option(
+        "--save",
+        help="Save the request flags given (and PROMPT) as template NAME (replacing one of that name); "
+        "send nothing.",
+    ),
+]
+PrintOnly = Annotated[bool, typer.Option("--print", help="Only print the command (never offer to run it).")]
+NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")]
+CountOutput = Annotated[
+    str,
+    typer.Option(
+        "-o",
+        "--output",
+        help="text: the number; json: the API's response.",
+        click_type=click.Choice(OUTPUT_FORMATS),
+    ),
+]
+
 
 class Checked(click.ParamType[Any, Any]):
     """A number checked as it is parsed (Typer's `click_type=`), so a flag's range is stated once,
     beside the flag, rather than at each use: `problem(value)` says what is wrong, or None. The
-    error is one line naming the flag, `--max-steps must be at least 1, not 0` (exit 2)."""
+    error is one line naming the flag, `--max-steps must be at least 1, not 0` (exit 2).
 
-    def __init__(self, base: click.ParamType[Any, Any], problem: Callable[[Any], str | None]) -> None:
+    `rule` names the check for the fast path's flag table (fastpath.py checks the rules it
+    knows: ("at_least", N), ("seconds",); with any other, or none, a given value goes to Typer)."""
+
+    def __init__(
+        self,
+        base: click.ParamType[Any, Any],
+        problem: Callable[[Any], str | None],
+        rule: tuple[Any, ...] = (),
+    ) -> None:
         self.base = base
         self.problem = problem
+        self.rule = rule
         self.name = base.name  # the metavar Typer shows: INTEGER, FLOAT
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -105,14 +140,16 @@ class Checked(click.ParamType[Any, Any]):
 def at_least(minimum: int, wording: str = "at least {minimum}") -> Checked:
     """A whole number of `minimum` or more."""
     said = wording.format(minimum=minimum)
-    return Checked(click.INT, lambda n: None if n >= minimum else f"must be {said}, not {n}")
+    return Checked(
+        click.INT, lambda n: None if n >= minimum else f"must be {said}, not {n}", ("at_least", minimum)
+    )
 
 
 def seconds() -> Checked:
     """A wait in seconds: more than 0, at most a day (config.seconds_problem)."""
     from ..config import seconds_problem
 
-    return Checked(click.FLOAT, seconds_problem)
+    return Checked(click.FLOAT, seconds_problem, ("seconds",))
 
 
 def dollars() -> Checked:
@@ -123,12 +160,7 @@ def dollars() -> Checked:
 
         return cap_problem(cap)
 
-    return Checked(click.FLOAT, problem)
-
-
-def extract_mode(extract: bool, extract_all: bool) -> str | None:
-    """ "all", "first" or None for the -x/--extract-all flags."""
-    return "all" if extract_all else "first" if extract else None
+    return Checked(click.FLOAT, problem, ("dollars",))
 
 
 def _check_vars(values: list[str] | None) -> list[str] | None:
@@ -534,37 +566,31 @@ def takes_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     Typer builds a command's options from its signature (`inspect.signature`, which honours
     `__signature__`). The function returned has the command's own parameters followed by every
     option of its groups; Typer calls it with all of them by name, and it calls the command with
-    its own arguments and one built group per group parameter. With `-t NAME` the template is
-    applied first (message/templates.py: a setting fills what no flag gave). A parameter
-    annotated RunContext receives the run (app.guarded hands it to click as the context's obj).
+    its own arguments and one built group per group parameter (message/invoke.py, which applies
+    `-t NAME` first). A parameter annotated RunContext receives the run (app.ClaudeGroup hands it
+    to click as the context's obj).
+
+    A command module that must not import Typer (the fast commands, app.FAST_COMMANDS) uses
+    `from __future__ import annotations` and names its own options by the declarations here
+    (`prompt: Prompt = None`), imported for the type checker only: the names are looked up here.
     """
-    own: list[inspect.Parameter] = []
-    groups: dict[str, type] = {}
-    run_parameter = None
-    for parameter in inspect.signature(command, eval_str=True).parameters.values():
-        if parameter.annotation in DECLARATIONS:
-            groups[parameter.name] = parameter.annotation
-        elif parameter.annotation is RunContext:
-            run_parameter = parameter.name
-        else:
-            own.append(parameter)
+    own, groups, run_parameter = signature_parts(command)
     spliced = [option for group in groups.values() for option in options(group)]
     taken = [p.name for p in own + spliced]
     assert len(taken) == len(set(taken)), f"{command.__name__}: a flag is declared twice"
+    name = command.__name__.replace("_", "-")
 
     def call(**given: Any) -> Any:
-        built = {name: build(group, given) for name, group in groups.items()}
-        arguments = {p.name: given[p.name] for p in own}
-        if run_parameter is not None:
-            run = click.get_current_context().obj
-            assert isinstance(run, RunContext), "commands run under app.ClaudeGroup, which makes the run"
-            arguments[run_parameter] = run
-        request = next((g for g in built.values() if isinstance(g, RequestFlags)), None)
-        if request is not None and request.template:  # templates load only when -t is given
-            from .templates import apply
+        from .invoke import invoke
 
-            built = apply(built, arguments, command.__name__.replace("_", "-"))
-        return command(**arguments, **built)
+        built = {key: build(group, given) for key, group in groups.items()}
+        arguments = {p.name: given[p.name] for p in own}
+        run = None
+        if run_parameter is not None:
+            context = click.get_current_context().obj
+            assert isinstance(context, RunContext), "commands run under app.ClaudeGroup, which makes the run"
+            run = (run_parameter, context)
+        return invoke(command, name, arguments, built, run)
 
     call.__signature__ = inspect.Signature(own + spliced)  # type: ignore[attr-defined]
     call.__annotations__ = {p.name: p.annotation for p in own + spliced}
@@ -573,3 +599,21 @@ def takes_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     call.__doc__ = command.__doc__
     call.__module__ = command.__module__
     return call
+
+
+def signature_parts(
+    command: Callable[..., Any],
+) -> tuple[list[inspect.Parameter], dict[str, type], str | None]:
+    """A command's own parameters (annotations evaluated, names looked up here first), its group
+    parameters (name -> group class) and the name of its RunContext parameter."""
+    own: list[inspect.Parameter] = []
+    groups: dict[str, type] = {}
+    run_parameter = None
+    for parameter in inspect.signature(command, eval_str=True, locals=globals()).parameters.values():
+        if parameter.annotation in DECLARATIONS:
+            groups[parameter.name] = parameter.annotation
+        elif parameter.annotation is RunContext:
+            run_parameter = parameter.name
+        else:
+            own.append(parameter)
+    return own, groups, run_parameter

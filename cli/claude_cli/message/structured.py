@@ -8,6 +8,7 @@ jsonschema: output that does not match is an error, never printed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -69,10 +70,13 @@ def raw_answer(message: dict[str, Any]) -> str:
     return message_text(message)
 
 
-def extract(message: dict[str, Any], schema: dict[str, Any]) -> Any:
-    """The JSON answer of `message`, validated against `schema`; SchemaMismatch otherwise."""
-    import jsonschema
+def extract(
+    message: dict[str, Any], schema: dict[str, Any], fits: Callable[[Any], bool] | None = None
+) -> Any:
+    """The JSON answer of `message`, validated against `schema`; SchemaMismatch otherwise.
 
+    `fits`, if given, accepts only values `schema` accepts (a command's own fixed schema): a value
+    it accepts is returned without importing jsonschema (0.1 s); any other is checked by it."""
     forced = [b for b in tool_uses(message.get("content")) if b.get("name") == ANSWER_TOOL]
     if forced:
         value = forced[-1].get("input")
@@ -82,6 +86,10 @@ def extract(message: dict[str, Any], schema: dict[str, Any]) -> Any:
             value = orjson.loads(text)
         except orjson.JSONDecodeError:
             raise SchemaMismatch(f"the answer is not JSON: {text[:80]!r}") from None
+    if fits is not None and fits(value):
+        return value
+    import jsonschema
+
     validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
         error = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(value))

@@ -38,6 +38,16 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+def fits_schema(value: Any) -> bool:
+    """Whether `value` is what SCHEMA asks for (two strings, nothing else), checked without
+    jsonschema; anything else goes to jsonschema, which says what is wrong (structured.extract)."""
+    return (
+        isinstance(value, dict)
+        and value.keys() == {"command", "explanation"}
+        and all(isinstance(v, str) for v in value.values())
+    )
+
+
 def user_shell(run: RunContext) -> str:
     """The user's shell: $SHELL, else /bin/sh."""
     return run.env.get("SHELL") or "/bin/sh"
@@ -88,7 +98,7 @@ def suggest(
         transport.close()
     if prepared.log:
         flow.record_turn(prepared.conversation_id, prepared.body, message, started, out, prepared.title)
-    value = extract(message, SCHEMA)
+    value = extract(message, SCHEMA, fits_schema)
     return {"command": str(value["command"]).strip(), "explanation": str(value["explanation"]).strip()}
 
 

@@ -1,0 +1,191 @@
+"""The one place a run's failures become a line on stderr and an exit status.
+
+Both ways a command runs come through here: the Typer app (`app.ClaudeGroup`) and the fast path
+(`fastpath.py`), which parses the message commands' flags without importing Typer or click. So
+the same failure prints the same line with the same status whichever way it ran. click is
+imported only when one of its exceptions is being reported (then it is already loaded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .context import RunContext
+from .errors import INTERRUPTED_NOTE, CliError, Exit, Terminated
+
+if TYPE_CHECKING:
+    import click
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away. Not an OSError, so click does not swallow it as exit 1."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C. Caught before click sees the KeyboardInterrupt (click would print a stray newline)."""
+
+
+def guarded(run: RunContext, command: Callable[[], Any], *, debug: bool = False) -> int:
+    """Run the CLI; return its exit status. Errors become one line on stderr (a traceback with
+    --debug). Whatever happens, the run's context is closed at the end (RunContext.close)."""
+    try:
+        return _reported(run, command, debug)
+    finally:
+        run.close()
+
+
+def _reported(run: RunContext, command: Callable[[], Any], debug: bool) -> int:
+    try:
+        code = int(command() or 0)
+        if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
+            _note(run, INTERRUPTED_NOTE)
+        return code
+    except CliError as exc:
+        _error(run, exc.message, debug)
+        if exc.message.startswith("cannot write to stdout"):
+            _silence_stdout()  # the interpreter's last flush must not fail a second time
+        return int(exc.exit_code)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        return _interrupted_status(run, exc)
+    except EOFError as exc:  # (the fast path; under Typer click turns it into Abort after a newline)
+        print(file=sys.stderr)
+        return _interrupted_status(run, exc)
+    except Terminated:
+        _interrupted(run)
+        return int(Exit.TERMINATED)
+    except (PipeClosed, BrokenPipeError):
+        _silence_stdout()
+        return int(Exit.BROKEN_PIPE)
+    except Exception as exc:
+        if type(exc).__module__.startswith("click."):
+            return _click_outcome(run, exc, debug)
+        storage = _storage_failure(exc)
+        if storage is not None:
+            _error(run, storage, debug)
+            return int(Exit.FAILURE)
+        _error(
+            run,
+            f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)",
+            debug,
+        )
+        return int(Exit.FAILURE)
+
+
+def _click_outcome(run: RunContext, exc: Exception, debug: bool) -> int:
+    """click's own exceptions: a usage error (Typer's parse), help not asked for, Abort, Exit."""
+    import click
+
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        print(
+            exc.ctx.get_help() if exc.ctx else exc.format_message(), file=sys.stderr
+        )  # not asked for: stderr
+        return int(Exit.USAGE)
+    if isinstance(exc, click.UsageError):
+        where = exc.ctx.command_path if exc.ctx else "claude"
+        _error(run, f"{usage_message(exc)} (see '{where} --help')", debug)
+        return int(Exit.USAGE)
+    if isinstance(exc, click.Abort):
+        return _interrupted_status(run, exc)
+    if isinstance(exc, click.exceptions.Exit):  # (under Typer, click's main returns its code)
+        return int(exc.exit_code)
+    if isinstance(exc, click.ClickException):
+        _error(run, exc.format_message(), debug)
+        return int(exc.exit_code)
+    _error(
+        run, f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)", debug
+    )
+    return int(Exit.FAILURE)
+
+
+def _interrupted_status(run: RunContext, exc: BaseException) -> int:
+    _interrupted(run)
+    if not getattr(exc.__cause__ or exc, "said", False):  # the command said it already
+        _note(run, INTERRUPTED_NOTE)
+    return int(Exit.INTERRUPTED)
+
+
+def _storage_failure(exc: Exception) -> str | None:
+    """One line for an SQLite failure that reached the top: a damaged log, a full disk."""
+    if type(exc).__module__ != "sqlite3":
+        return None
+    from .config import data_dir
+
+    text = str(exc)
+    log = data_dir() / "claude.db"
+    if "full" in text:
+        return f"the disk is full ({text}); nothing more was stored (a --state run resumes from here)"
+    if "readonly" in text or "read-only" in text:
+        return f"cannot write the log or state file ({text}); check the permissions of {log.parent}"
+    return (
+        f"a database is damaged ({text}); the log is {log}: recover it with "
+        f"`sqlite3 {log} .recover | sqlite3 recovered.db`, or move it aside to start a new one"
+    )
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """click's message, with one suggestion for an unknown command or option: the closest name.
+
+    (Typer and click 8.4+ both append a suggestion to an unknown command; click lists every
+    option within reach in alphabetical order, so `--modle` came out as `'--body', '--model'`.)
+    """
+    import difflib
+
+    import click
+
+    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)
+    if isinstance(exc, click.NoSuchOption):
+        kind, name = "option", exc.option_name
+    elif no_such_command is not None and isinstance(exc, no_such_command):
+        kind, name = "command", exc.command_name
+    else:
+        return exc.format_message()
+    text = f"No such {kind} {name!r}."
+    possibilities = getattr(exc, "possibilities", None) or []
+    if possibilities:
+        best = max(possibilities, key=lambda p: difflib.SequenceMatcher(None, name, p).ratio())
+        text += f" Did you mean {best!r}?"
+    return text
+
+
+def _note(run: RunContext, text: str) -> None:
+    """A closing note on stderr, after ending a partly printed answer's line on a terminal."""
+    out = run.output
+    if out is not None:
+        out.note(text)
+    else:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _interrupted(run: RunContext) -> None:
+    """Leave the terminal clean after Ctrl-C or SIGTERM (the printed answer stays)."""
+    out = run.output
+    if out is not None:
+        with contextlib.suppress(OSError, ValueError):
+            out.interrupted()
+
+
+def _error(run: RunContext, message: str, debug: bool) -> None:
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    out = run.output
+    if out is not None:
+        out.error(message)
+    else:
+        from .render import printable
+
+        print(f"claude: error: {printable(message)}", file=sys.stderr, flush=True)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

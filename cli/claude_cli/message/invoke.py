@@ -1,0 +1,35 @@
+"""The one step from parsed flags to a command's body, shared by Typer and the fast path.
+
+Typer (message/options.takes_flags) and the fast path (fastpath.py) each turn argv into the
+command's own arguments and its flag groups; both then call the body through `invoke`, so a
+template (`-t NAME`) is applied the same way whichever parsed the command line. No Typer here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..context import RunContext
+from ..flags import RequestFlags
+
+
+def invoke(
+    body: Callable[..., Any],
+    name: str,
+    own: dict[str, Any],
+    groups: dict[str, Any],
+    run: tuple[str, RunContext] | None,
+) -> Any:
+    """Call `body` (command `name`) with its own arguments, its groups and (as `run[0]`) the run.
+
+    With `-t NAME` the template is applied first (message/templates.py: a setting fills what no
+    flag gave; loaded only then)."""
+    request = next((g for g in groups.values() if isinstance(g, RequestFlags)), None)
+    if request is not None and request.template:
+        from .templates import apply
+
+        groups = apply(groups, own, name)
+    if run is not None:
+        own = {**own, run[0]: run[1]}
+    return body(**own, **groups)
