@@ -404,7 +404,6 @@ def test_claude_platform_on_aws_headers_are_the_sdks(monkeypatch) -> None:
     [
         ("bedrock", "/v1/files", "Amazon Bedrock has no Files API"),
         ("bedrock", "/v1/messages/batches", "Amazon Bedrock has no Message Batches API"),
-        ("bedrock", "/v1/messages/count_tokens", "Amazon Bedrock has no token counting"),
         ("vertex", "/v1/models", "Google Vertex AI has no Models API"),
         ("vertex", "/v1/messages/batches/msgbatch_1/results", "Google Vertex AI has no Message Batches API"),
     ],

@@ -261,7 +261,6 @@ def test_vertex_without_a_region_is_one_line(cli, vertex, monkeypatch) -> None:
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (("count-tokens", "hi"), "Amazon Bedrock has no token counting"),
         (("files", "list"), "Amazon Bedrock has no Files API"),
         (("models",), "Amazon Bedrock has no Models API"),
     ],
@@ -778,3 +777,72 @@ def test_config_platform_names_each_platforms_source(cli, vertex, foundry, aws, 
     assert source in run.stdout
     for secret in (SECRET, AKID, "foundry-key-1", "PRIVATE KEY", "ya29."):
         assert secret not in run.stdout + run.stderr
+
+
+# -- token counting on Bedrock: its own CountTokens operation ---------------------------------------
+def test_bedrock_counts_tokens_with_its_count_tokens_operation(cli, emu, bedrock) -> None:
+    import base64
+
+    direct = cli("count-tokens", "--platform", "anthropic", "-m", "sonnet", "hello there")
+    run = cli("count-tokens", "--platform", "bedrock", "-m", "sonnet", "hello there")
+    assert (run.code, run.stdout) == (0, direct.stdout) and int(run.stdout) > 0, run.stderr
+    seen = bedrock.seen[-1]
+    assert seen["path"] == "/model/anthropic.claude-sonnet-5-5/count-tokens"  # no profile: its foundation id
+    invoke = orjson.loads(base64.b64decode(orjson.loads(seen["body"])["input"]["invokeModel"]["body"]))
+    assert invoke["anthropic_version"] == "2026-10-21" and invoke["max_tokens"] >= 1 and "model" not in invoke
+    assert cli("count-tokens", "--platform", "bedrock", "-m", "sonnet", "-o", "json", "hi").stdout.startswith(
+        '{"input_tokens":'
+    )
+
+
+def test_bedrock_count_tokens_request_is_botocores(monkeypatch) -> None:
+    """botocore's own client serialises CountTokens: the same path, and the same JSON structure
+    with the InvokeModel body base64-encoded in it."""
+    import base64
+
+    import botocore.session
+
+    from claude_cli.api.platforms.bedrock import Bedrock
+    from claude_cli.api.platforms.lacks import LACKS
+
+    ours = Bedrock(
+        "bedrock",
+        "https://bedrock-runtime.us-east-1.amazonaws.com",
+        lacks=LACKS["bedrock"],
+        region="us-east-1",
+    )
+    body = orjson.dumps({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}]})
+    path, data = ours.route("POST", "/v1/messages/count_tokens", body, stream=False, api_version="2026-10-21")
+    invoke = base64.b64decode(orjson.loads(data)["input"]["invokeModel"]["body"])
+
+    client = botocore.session.get_session().create_client(
+        "bedrock-runtime", region_name="us-east-1", aws_access_key_id=AKID, aws_secret_access_key=SECRET
+    )
+    seen: list = []
+
+    class Captured(Exception):
+        pass
+
+    def capture(request, **_: object) -> None:
+        seen.append(request)
+        raise Captured
+
+    client.meta.events.register("before-send.bedrock-runtime.CountTokens", capture)
+    with pytest.raises(Captured):
+        client.count_tokens(
+            modelId="anthropic.claude-sonnet-4-5-20250929-v1:0", input={"invokeModel": {"body": invoke}}
+        )
+    from urllib.parse import unquote, urlsplit
+
+    assert path == unquote(urlsplit(seen[0].url).path)
+    assert orjson.loads(data) == orjson.loads(seen[0].body)
+    assert orjson.loads(invoke)["anthropic_version"] == "bedrock-2023-05-31"  # Sonnet 4.5: before 4.7
+
+
+def test_batch_lines_on_bedrock_are_checked_under_the_version_each_model_is_sent(cli, bedrock) -> None:
+    lines = '{"prompt": "hi", "model": "claude-sonnet-4-5"}\n{"prompt": "yo", "model": "claude-opus-4-8"}\n'
+    run = cli("batch", "--platform", "bedrock", "--temperature", "0.5", input=lines)
+    # Sonnet 4.5 is sent bedrock-2023-05-31 and takes temperature; Opus 4.8 is sent 2026-10-21 and does not
+    assert run.code == 2 and "line 2" in run.stderr and "temperature" in run.stderr and not bedrock.seen
+    one = cli("batch", "--platform", "bedrock", "--temperature", "0.5", input=lines.splitlines()[0] + "\n")
+    assert one.code == 0 and "You said: hi" in one.stdout, one.stderr

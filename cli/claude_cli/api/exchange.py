@@ -195,4 +195,5 @@ def get_json(transport: Transport, method: str, path: str, body: dict[str, Any] 
     """A non-streaming JSON call (models, count_tokens)."""
     data = encode(body) if body is not None else None
     response = transport.request(method, path, data)
-    return response.json()
+    value = response.json()
+    return transport.platform.answer(method, path, value) if transport.platform is not None else value

@@ -13,7 +13,8 @@ Google's `{"error": {"code", "message", "status"}}`. The anthropic SDK's platfor
 pointed at the emulator, are the tests' oracle that it answers as the platforms do.
 
 Where each platform's base URL is (what `Account.exports` prints for a shell):
-  bedrock  URL            POST /model/{id}/invoke, /model/{id}/invoke-with-response-stream
+  bedrock  URL            POST /model/{id}/invoke, /model/{id}/invoke-with-response-stream,
+                          /model/{id}/count-tokens (CountTokens)
   vertex   URL/v1         POST /v1/projects/{p}/locations/{r}/publishers/anthropic/models/{m}:rawPredict
                           (and :streamRawPredict, count-tokens:rawPredict); tokens at URL/oauth2/token
   foundry  URL/anthropic  the Claude API's paths under /anthropic
@@ -313,6 +314,24 @@ def api_request(
     if model is not None:
         body = {"model": api_model(model), **body}
     return body, headers
+
+
+def count_tokens_body(model: str, body: Any) -> dict[str, Any]:
+    """The InvokeModel body inside Bedrock's CountTokens request ({"input": {"invokeModel": {"body":
+    base64}}}, botocore's CountTokensRequest); an ApiProblem where Bedrock refuses it (a profile's id:
+    CountTokens takes the foundation model's)."""
+    if re.match(r"^[a-z-]+\.anthropic\.", model):
+        raise ApiProblem(400, INVALID, "The provided model doesn't support counting tokens.")
+    try:
+        encoded = body["input"]["invokeModel"]["body"]
+        inner = orjson.loads(base64.b64decode(encoded, validate=True))
+    except (KeyError, TypeError, ValueError, binascii.Error, orjson.JSONDecodeError):
+        raise ApiProblem(
+            400, INVALID, "input.invokeModel.body: a base64 JSON InvokeModel body is required"
+        ) from None
+    if not isinstance(inner, dict):
+        raise ApiProblem(400, INVALID, "input.invokeModel.body must be a JSON object")
+    return inner
 
 
 def check_location(account: Account, project: str, region: str) -> None:

@@ -7,7 +7,8 @@
   /v1/messages/batches[...]       Message Batches (create, list, get, results, cancel)
   POST /_emulator/script          queue scripted replies (script.py); not recorded, no API checks
   GET  /_emulator/requests        the requests recorded so far
-  the cloud platforms' wires      Bedrock's /model/{id}/invoke[-with-response-stream], Vertex AI's
+  the cloud platforms' wires      Bedrock's /model/{id}/invoke[-with-response-stream] and
+                                  /count-tokens, Vertex AI's
                                   /v1/projects/.../models/{m}:rawPredict|streamRawPredict (and its
                                   OAuth token endpoint), Foundry's /anthropic/v1/..., Claude Platform
                                   on AWS at /aws/v1/... (platforms.py)
@@ -305,6 +306,18 @@ def _bedrock(emu: Emulator, ex: Exchange, body: Any, model: str, action: str) ->
     forward(emu, ex, "/v1/messages", api_body, headers, "bedrock")
 
 
+def _bedrock_count(emu: Emulator, ex: Exchange, body: Any, model: str) -> None:
+    """Bedrock's CountTokens: the InvokeModel body inside, counted as count_tokens counts; answered
+    {"inputTokens": N} (its CountTokensResponse)."""
+    inner = platforms.count_tokens_body(unquote(model), body)
+    api_body, headers = platforms.api_request("bedrock", inner, model=unquote(model), stream=False)
+    api_body.pop("max_tokens", None)  # InvokeModel's, which count_tokens does not take
+    ex.path, ex.headers = COUNT_TOKENS_PATH, {**ex.headers, **headers}
+    emu.record(Recorded(ex.method, ex.path, ex.headers, api_body, "bedrock"))
+    check(MESSAGE_RULES, emu.call(COUNT_TOKENS, ex.headers, api_body))
+    ex.json({"inputTokens": count_input_tokens(api_body)})
+
+
 def _vertex(
     emu: Emulator, ex: Exchange, body: Any, project: str, region: str, model: str, action: str
 ) -> None:
@@ -345,6 +358,8 @@ def _requests(emu: Emulator, ex: Exchange, body: Any) -> None:
 
 
 _ID = r"[^/]+"
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 _VERTEX = r"/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/"
 ROUTES: tuple[Route, ...] = (
     route("POST", "/v1/messages", _messages),
@@ -368,6 +383,13 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         r"/model/(?P<model>[^/]+)/(?P<action>invoke|invoke-with-response-stream)",
         _bedrock,
+        rules=platforms.RULES["bedrock"],
+        wire="bedrock",
+    ),
+    route(
+        "POST",
+        r"/model/(?P<model>[^/]+)/count-tokens",
+        _bedrock_count,
         rules=platforms.RULES["bedrock"],
         wire="bedrock",
     ),

@@ -123,6 +123,11 @@ class Platform:
         """`headers` with this platform's authentication added, per attempt (a signature carries its time)."""
         return headers
 
+    def answer(self, method: str, path: str, value: Any) -> Any:
+        """A JSON answer to the API request `method path` as the Claude API gives it (most platforms
+        answer in the API's own shapes)."""
+        return value
+
     def preview_headers(self) -> dict[str, str]:
         """The authentication headers --dry-run shows (redacted; added for real per attempt)."""
         return {"authorization": "<redacted>"}

@@ -23,6 +23,7 @@ from .base import BEDROCK, Platform, decode_body
 from .models import canonical
 
 EVENT_STREAM = "application/vnd.amazon.eventstream"
+COUNT_TOKENS = "/v1/messages/count_tokens"
 # Bedrock's body version for models before Claude 4.7: "the ARN-versioned models in this page's
 # model table do not support 2026-10-21 on Bedrock" (claude-on-amazon-bedrock-legacy, warning);
 # versioning page: 2026-10-21 "On Amazon Bedrock, it's available for Claude 4.7 and later models".
@@ -94,6 +95,8 @@ class Bedrock(Platform):
         api_version: str = "2023-06-01",
     ) -> tuple[str, bytes | None]:
         self.refuse(path)
+        if method == "POST" and path.partition("?")[0] == COUNT_TOKENS:
+            return self._count_tokens(body, betas, api_version)
         if method != "POST" or path.partition("?")[0] != "/v1/messages":
             raise UsageError(f"{self.title} has no endpoint for {method} {path}")
         data = decode_body(body)
@@ -107,6 +110,33 @@ class Bedrock(Platform):
             data.setdefault("anthropic_beta", list(betas))
         action = "invoke-with-response-stream" if wants_stream else "invoke"
         return f"/model/{quote(model, safe=':;')}/{action}", orjson.dumps(data)
+
+    def _count_tokens(
+        self, body: bytes | None, betas: tuple[str, ...], api_version: str
+    ) -> tuple[str, bytes | None]:
+        """Bedrock's CountTokens: POST /model/{foundation id}/count-tokens with the InvokeModel body
+        (max_tokens included: it is required there) base64-encoded in input.invokeModel.body
+        (botocore data/bedrock-runtime/2023-09-30/service-2.json: CountTokensRequest,
+        InvokeModelTokensRequest; a profile's id is refused, so the profile is dropped)."""
+        from .models import foundation_id
+
+        data = decode_body(body)
+        self.refuse_body(data)
+        model = foundation_id(self.model_id(str(data.pop("model", "") or "")))
+        if not model:
+            raise UsageError("the request names no model")
+        data.setdefault("anthropic_version", body_version(model, api_version))
+        data.setdefault("max_tokens", 1)
+        if betas:
+            data.setdefault("anthropic_beta", list(betas))
+        invoke = base64.b64encode(orjson.dumps(data)).decode()
+        wrapped = {"input": {"invokeModel": {"body": invoke}}}
+        return f"/model/{quote(model, safe=':;')}/count-tokens", orjson.dumps(wrapped)
+
+    def answer(self, method: str, path: str, value: Any) -> Any:
+        if path.partition("?")[0] == COUNT_TOKENS and isinstance(value, dict) and "inputTokens" in value:
+            return {"input_tokens": value["inputTokens"]}  # CountTokensResponse
+        return value
 
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         if self.bearer:

@@ -10,9 +10,8 @@ One line each, naming what to use instead. Sources, beside each row:
          is left to decide); advisor tool: Claude API and Claude Platform on AWS; Agent Skills:
          Claude API, Claude Platform on AWS, Foundry; Files API: Claude API, Claude Platform on
          AWS, Foundry; batch processing: Claude API.
-  SDK-B  anthropic SDK 2.16 lib/bedrock/_client.py: "The Batch API is not supported in Bedrock yet",
-         "Token counting is not supported in Bedrock yet"; AnthropicBedrock has only `messages`
-         and `beta.messages` (no files, no models).
+  SDK-B  anthropic SDK 2.16 lib/bedrock/_client.py: "The Batch API is not supported in Bedrock yet";
+         AnthropicBedrock has only `messages` and `beta.messages` (no files, no models).
   SDK-V  lib/vertex/_client.py: "The Batch API is not supported in the Vertex client yet"; count
          tokens goes to publishers/anthropic/models/count-tokens:rawPredict; AnthropicVertex has
          only `messages` and `beta.messages`.
@@ -42,8 +41,8 @@ LACKS: dict[str, dict[str, str]] = {
         FILES: _INSTEAD_FILES,  # SDK-B, OV
         BATCHES: _INSTEAD_BATCHES,  # SDK-B, OV
         MODELS: _INSTEAD_MODELS,  # SDK-B
-        # SDK-B
-        COUNT_TOKENS: "token counting (count_tokens); each answer's usage says what it took",
+        # Token counting is Bedrock's own CountTokens operation (OV: token counting on Bedrock,
+        # GA; the SDK's AnthropicBedrock refuses it), spoken in bedrock.py: not lacking.
     },
     VERTEX: {
         FILES: _INSTEAD_FILES,  # SDK-V, OV

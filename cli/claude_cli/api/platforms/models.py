@@ -81,6 +81,15 @@ def platform_id(platform: str, model: str, *, region: str | None = None) -> str:
     return f"{profile_for(region)}.{base}"
 
 
+def foundation_id(model: str) -> str:
+    """A Bedrock id without its inference profile (`us.anthropic.X` -> `anthropic.X`): Bedrock's
+    CountTokens takes the foundation model's id and refuses a profile's."""
+    m = _BEDROCK_ID.match(model)
+    if m and m["profile"] in PROFILES:
+        return model.split(".", 1)[1]
+    return model
+
+
 def canonical(model: str) -> str:
     """The Claude API id behind a platform id (for the capability rules); other ids unchanged."""
     for api_id, (bedrock, vertex) in TABLE.items():
