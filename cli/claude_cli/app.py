@@ -15,6 +15,7 @@ import typer
 from . import __version__
 from .context import RunContext
 from .guard import Interrupted, PipeClosed, guarded
+from .naming import program
 from .typer_help import App, HelpGroup
 
 
@@ -44,7 +45,7 @@ class ClaudeGroup(HelpGroup):
             run,
             lambda: super(ClaudeGroup, self).main(
                 args=argv,
-                prog_name=prog_name or "claude",
+                prog_name=prog_name or program(),
                 complete_var=complete_var,
                 standalone_mode=False,
                 windows_expand_args=windows_expand_args,
@@ -62,7 +63,8 @@ def _version(value: bool) -> None:
     if value:
         from .render import Output
 
-        Output().write(f"claude {__version__}\n".encode())  # a closed or full stdout is an error, not silence
+        # A closed or full stdout is an error, not silence.
+        Output().write(f"{program()} {__version__}\n".encode())
         raise typer.Exit()
 
 

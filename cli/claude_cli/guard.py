@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import RunContext
 from .errors import INTERRUPTED_NOTE, CliError, Exit, Terminated
+from .naming import named, program
 
 if TYPE_CHECKING:
     import click
@@ -81,11 +82,11 @@ def _click_outcome(run: RunContext, exc: Exception, debug: bool) -> int:
 
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         print(
-            exc.ctx.get_help() if exc.ctx else exc.format_message(), file=sys.stderr
+            exc.ctx.get_help() if exc.ctx else named(exc.format_message()), file=sys.stderr
         )  # not asked for: stderr
         return int(Exit.USAGE)
     if isinstance(exc, click.UsageError):
-        where = exc.ctx.command_path if exc.ctx else "claude"
+        where = exc.ctx.command_path if exc.ctx else program()
         _error(run, f"{usage_message(exc)} (see '{where} --help')", debug)
         return int(Exit.USAGE)
     if isinstance(exc, click.Abort):
@@ -157,7 +158,7 @@ def _note(run: RunContext, text: str) -> None:
     if out is not None:
         out.note(text)
     else:
-        print(text, file=sys.stderr, flush=True)
+        print(named(text), file=sys.stderr, flush=True)
 
 
 def _interrupted(run: RunContext) -> None:
@@ -177,7 +178,7 @@ def _error(run: RunContext, message: str, debug: bool) -> None:
     else:
         from .render import printable
 
-        print(f"claude: error: {printable(message)}", file=sys.stderr, flush=True)
+        print(named(f"claude: error: {printable(message)}"), file=sys.stderr, flush=True)
 
 
 def _silence_stdout() -> None:

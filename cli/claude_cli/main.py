@@ -9,6 +9,7 @@ import sys
 # Typer or the command is being imported still ends in the documented status (errors.py
 # imports only enum, which `signal` has already loaded).
 from .errors import INTERRUPTED_NOTE, Exit, Terminated
+from .naming import named, program
 
 _HELP_FLAGS = ("--help", "-h")
 
@@ -46,7 +47,7 @@ def _stop(code: Exit, note: str | None = None) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     if note:
-        print(note, file=sys.stderr, flush=True)
+        print(named(note), file=sys.stderr, flush=True)
     sys.exit(int(code))
 
 
@@ -54,6 +55,8 @@ def main() -> None:
     """Run `claude` with sys.argv; exits with the documented status."""
     text = _static_text(sys.argv[1:])
     if text is not None:  # without importing Typer (0.1 s): see docgen.py
+        if sys.argv[1:2] != ["completion"]:  # help, naming the program as it was run
+            text = named(text)
         try:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -61,7 +64,7 @@ def main() -> None:
             sys.exit(141)
         except (OSError, AttributeError, ValueError) as exc:  # closed stdout, /dev/full
             reason = getattr(exc, "strerror", None) or "it is closed"
-            print(f"claude: error: cannot write to stdout: {reason}", file=sys.stderr)
+            print(named(f"claude: error: cannot write to stdout: {reason}"), file=sys.stderr)
             _silence_stdout()
             sys.exit(1)
         return
@@ -80,7 +83,7 @@ def main() -> None:
 
         first = sys.argv[1] if len(sys.argv) > 1 else None
         # Only the command being run (an unknown name gets the whole app, for click's message).
-        build_app(only=first if first in COMMANDS else None)(prog_name="claude")
+        build_app(only=first if first in COMMANDS else None)(prog_name=program())
     except Terminated:
         _stop(Exit.TERMINATED)
     except KeyboardInterrupt:

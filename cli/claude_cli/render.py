@@ -18,6 +18,7 @@ import orjson
 
 from .content import text, tool_uses
 from .errors import STOP_REASON_EXIT, CliError, Exit, counted
+from .naming import named, program
 
 if TYPE_CHECKING:
     from .terminal import LiveMarkdown
@@ -75,7 +76,7 @@ def confirm_or_cancel(question: str, *, yes: bool) -> None:
         print(file=sys.stderr, flush=True)
         raise
     if not agreed:
-        print("claude: cancelled; nothing was changed", file=sys.stderr)
+        print(named("claude: cancelled; nothing was changed"), file=sys.stderr)
         raise click.exceptions.Exit(0)
 
 
@@ -226,7 +227,7 @@ class Output:
     def note(self, text: str, *, dim: bool = False) -> None:
         """A line for people on stderr."""
         self.end_line()
-        text = printable(text)  # notes quote the server (error messages, tool names)
+        text = named(printable(text))  # notes quote the server (error messages, tool names)
         if dim and self.color:
             text = f"{DIM}{text}{RESET}"
         print(text, file=self.stderr, flush=True)
@@ -234,8 +235,8 @@ class Output:
     def error(self, message: str) -> None:
         """The one-line error report: `claude: error: ...`."""
         self.end_line()
-        prefix = f"{BOLD_RED}claude: error:{RESET}" if self.color else "claude: error:"
-        print(f"{prefix} {printable(message)}", file=self.stderr, flush=True)
+        prefix = f"{BOLD_RED}{program()}: error:{RESET}" if self.color else f"{program()}: error:"
+        print(f"{prefix} {named(printable(message))}", file=self.stderr, flush=True)
 
     def progress(self, text: str | None) -> None:
         """A progress line redrawn in place on stderr (a terminal only); None clears it."""
@@ -249,7 +250,7 @@ class Output:
         if text is not None:  # one row: a wrapped line's first rows could not be erased by the next
             from .terminal import fit, terminal_size
 
-            text = fit(text, terminal_size(2)[0] - 1)
+            text = fit(named(text), terminal_size(2)[0] - 1)
         line = "" if text is None else (f"{DIM}{text}{RESET}" if self.color else text)
         self.stderr.write("\r\x1b[2K" + line)
         self.stderr.flush()

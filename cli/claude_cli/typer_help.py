@@ -7,6 +7,7 @@ builds its group with `App(...)` and gets them without naming them.
 
 What each class changes, and why:
 - `HelpFormatter`: a wrapped line never breaks at a hyphen (`--show-` / `thinking`).
+- `HelpContext`: the help names the program as it was run (`claude-cli`: naming.py).
 - `HelpGroup.format_commands`: a group lists each command's whole first sentence, wrapped;
   click cuts it to what is left of the line and adds "...".
 - `HelpCommand`: arguments keep their help (`IMAGE... [PROMPT]  Images or PDFs ...`). With
@@ -51,6 +52,12 @@ class HelpFormatter(click.HelpFormatter):
 
 class HelpContext(click.Context):
     formatter_class = HelpFormatter
+
+    def get_help(self) -> str:
+        """The help, its examples naming the program as it was run (naming.py: `claude-cli`)."""
+        from .naming import named
+
+        return named(super().get_help())
 
 
 class HelpCommand(TyperCommand):

@@ -100,28 +100,31 @@ def install(
 ) -> None:
     """Write the completion script where SHELL loads it for this user."""
     from .._generated import COMPLETIONS, WIDGETS
+    from ..render import Output
 
+    out = Output()
     name = shell.value if shell else _detect()
     path = install_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(COMPLETIONS[name])
+    out.note(f"claude: wrote {path}")
     if name != "zsh":  # bash and fish load a file named after the command: claude-cli gets one too
-        path.with_name(path.name.replace("claude", "claude-cli", 1)).write_text(COMPLETIONS[name])
-    typer.echo(f"claude: wrote {path}", err=True)
+        twin = path.with_name(path.name.replace("claude", "claude-cli", 1))
+        twin.write_text(COMPLETIONS[name])
+        out.note(f"claude: wrote {twin}")
     if name == "zsh":
-        typer.echo("claude: add to ~/.zshrc before compinit: fpath=(~/.zfunc $fpath)", err=True)
+        out.note("claude: add to ~/.zshrc before compinit: fpath=(~/.zfunc $fpath)")
     elif name == "bash" and not any(os.path.exists(p) for p in BASH_COMPLETION_LOADERS):
-        typer.echo(
+        out.note(
             "claude: the bash-completion package is not installed, so bash will not load that file;"
-            f" add to ~/.bashrc: source {path}",
-            err=True,
+            f" add to ~/.bashrc: source {path}"
         )
         return  # sourced from ~/.bashrc, that file brings the Alt-E key too
     # Completion files load at the first TAB; the key must be there from the first prompt.
     widget = widget_path(name)
     widget.parent.mkdir(parents=True, exist_ok=True)
     widget.write_text(WIDGETS[name].lstrip("\n"))
-    typer.echo(f"claude: wrote {widget} (the Alt-E key)", err=True)
+    out.note(f"claude: wrote {widget} (the Alt-E key)")
     if name != "fish":  # fish sources conf.d by itself
         rc = "~/.bashrc" if name == "bash" else "~/.zshrc"
-        typer.echo(f"claude: for the Alt-E key, add to {rc}: source {widget}", err=True)
+        out.note(f"claude: for the Alt-E key, add to {rc}: source {widget}")

@@ -87,7 +87,11 @@ def set_(
         try:
             resolve_model(value, load_config().aliases)
         except ValueError as exc:
-            typer.echo(f"claude: note: model {value!r} will not work until it is an alias: {exc}", err=True)
+            from ..naming import named
+
+            typer.echo(
+                named(f"claude: note: model {value!r} will not work until it is an alias: {exc}"), err=True
+            )
 
 
 @app.command("unset", epilog=EPILOG)

@@ -93,8 +93,10 @@ def edit(name: Name) -> None:
             except CliError as exc:
                 if not (sys.stdin.isatty() and sys.stderr.isatty()):
                     raise CliError(f"{exc.message}; template {name!r} is unchanged", exc.exit_code) from None
-                print(f"claude: {exc.message}", file=sys.stderr)
-                answer = input("claude: edit it again? [Y/n] ").strip().lower()
+                from ..naming import program
+
+                print(f"{program()}: {exc.message}", file=sys.stderr)
+                answer = input(f"{program()}: edit it again? [Y/n] ").strip().lower()
                 if answer in ("n", "no"):
                     raise CliError(f"template {name!r} is unchanged", exc.exit_code) from None
                 continue

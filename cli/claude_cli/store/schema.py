@@ -143,7 +143,12 @@ def _search_index(db: sqlite3.Connection) -> bool:
     _run(db, SEARCH_INDEX)
     (stored,) = db.execute("SELECT COUNT(*) FROM turns").fetchone()
     if stored >= INDEX_NOTE_AT:  # about 0.1 ms a turn (bench/log.py): say why this command waits
-        print(f"claude: indexing the {stored:,} stored turns for `claude log search` (once)", file=sys.stderr)
+        from ..naming import named
+
+        print(
+            named(f"claude: indexing the {stored:,} stored turns for `claude log search` (once)"),
+            file=sys.stderr,
+        )
     # In turn id order, which FTS5 inserts several times faster than the random order of
     # conversation ids (9,000 turns: 1.5 s instead of 3.8 s, loaded machine), one row in memory at a
     # time: a turn's added messages need only the length of the history before it.

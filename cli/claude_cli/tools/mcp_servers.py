@@ -58,7 +58,11 @@ class McpServer:
             why = credential_in(key, value, secrets)
             if why:
                 del env[key]
-                print(f"claude: note: {self.origin}: env {key} is not passed on: {why}", file=sys.stderr)
+                from ..naming import named
+
+                print(
+                    named(f"claude: note: {self.origin}: env {key} is not passed on: {why}"), file=sys.stderr
+                )
         return replace(self, headers=headers, env=env, origin="")
 
     def where(self) -> str:

@@ -1,0 +1,61 @@
+"""The name claude was run as, and the one rewrite of `claude` in what it prints for people.
+
+The package installs the same program twice: `claude`, and `claude-cli` for people who also have
+Claude Code, whose executable is `claude` too. Run as `claude-cli`, a hint that says `claude log
+list` would start the other program, so every text we print names the program as it was run.
+Our texts say `claude`; `named` rewrites them where they are printed: render.Output (notes,
+errors, the progress line), app's error path, main's pre-rendered help and its one early error,
+and the few lines printed before an Output exists. click is given the name too (`prog_name`), so
+its usage lines and `see 'claude-cli ask --help'` follow.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEFAULT = "claude"
+PROGRAMS = (DEFAULT, "claude-cli")  # [project.scripts] in pyproject.toml
+
+# The words that follow `claude` when it names the program in our texts: its commands (app.COMMANDS,
+# held equal by tests/test_naming.py), an option (`claude --help`) or a placeholder (`claude
+# COMMAND`). `claude` as a path (`~/.config/claude/`), in a model id (`claude-opus-4-5`) or in
+# text that quotes the model is not the program, and is left alone.
+COMMANDS = (
+    "ask",
+    "stream",
+    "chat",
+    "vision",
+    "tool-run",
+    "cmd",
+    "batch",
+    "log",
+    "count-tokens",
+    "models",
+    "files",
+    "mcp",
+    "config",
+    "templates",
+    "completion",
+    "man",
+)
+
+
+def program(argv0: str | None = None) -> str:
+    """The name this process was started as, when it is one of ours (`claude-cli`); else `claude`
+    (`python -m claude_cli`, a test runner, an unknown wrapper)."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    return name if name in PROGRAMS else DEFAULT
+
+
+def named(text: str, name: str | None = None) -> str:
+    """`text` with `claude` as a program (the `claude:` prefix, `claude ask ...`, `claude --help`,
+    `claude COMMAND`) replaced by `name` (default: the name this process was run as)."""
+    name = program() if name is None else name
+    if name == DEFAULT or DEFAULT not in text:
+        return text
+    import re  # only when run under another name: not on `claude`'s start-up path
+
+    words = "|".join(re.escape(c) for c in sorted(COMMANDS, key=len, reverse=True))
+    pattern = rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[A-Za-z]|(?:{words}|COMMAND)(?![\w-])))"
+    return re.sub(pattern, name, text)
