@@ -187,6 +187,14 @@ def test_install_writes_the_widget_where_the_shell_loads_it_at_start(proc, tmp_p
     }
     fish = proc("completion", "install", "fish", extra_env=dirs)
     assert fish.code == 0, fish.stderr
+    completions = tmp_path / "c" / "fish" / "completions"
+    widget = tmp_path / "c" / "fish" / "conf.d" / "claude-cli-widget.fish"
+    assert fish.stderr.splitlines() == [  # every file it writes, the claude-cli twin too
+        f"claude: wrote {completions / 'claude.fish'}",
+        f"claude: wrote {completions / 'claude-cli.fish'}",
+        f"claude: wrote {widget} (the Alt-E key)",
+    ]
+    assert (completions / "claude-cli.fish").read_text() == (completions / "claude.fish").read_text()
     assert (tmp_path / "c" / "fish" / "conf.d" / "claude-cli-widget.fish").read_text().count("bind ") == 1
     zsh = proc("completion", "install", "zsh", extra_env=dirs)
     widget = tmp_path / "d" / "claude-cli" / "widget.zsh"
