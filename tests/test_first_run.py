@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -211,3 +213,28 @@ def test_the_built_in_emulator_takes_a_script_from_its_state_dir(tmp_path: Path)
     assert bad.returncode == 10 and "Traceback" not in bad.stderr, bad.stderr
     assert f"emulator script {script}: script.0.kind: unknown kind 'eror'; the kinds are " in bad.stderr
     assert script.read_text() == '[{"kind": "eror"}]'  # left for the user to mend
+
+
+def test_the_readme_s_overloaded_example_shows_the_overloaded_error(tmp_path: Path) -> None:
+    """The README's one-529 script with `claude ask` was retried away (the retry got the echo and
+    exited 0): the example, as written there, must show the error."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    found = re.search(
+        r"With `(\[\{\"kind\": \"error\",\s*\"status\": 529[^`]*)` there, `claude ([^`]*)`", readme
+    )
+    assert found, "the README's 529 example moved"
+    script_text, command = " ".join(found[1].split()), shlex.split(found[2])
+    env = {**no_key_env(tmp_path), "ANTHROPIC_BASE_URL": "emulator", "CLAUDE_HOME": str(tmp_path / "home")}
+    script = tmp_path / "home" / "emulator" / "script.json"
+    script.parent.mkdir(parents=True)
+    script.write_text(script_text)
+    shown = subprocess.run(
+        [sys.executable, "-m", "claude_cli", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 15 and "overloaded_error (529)" in shown.stderr, shown
+    assert shown.stdout == ""

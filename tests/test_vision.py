@@ -121,6 +121,23 @@ def test_image_from_stdin_with_the_prompt_as_argument(cli, emu) -> None:
     assert run.stdout == "You said: describe (attached: image/png)"
 
 
+@pytest.mark.parametrize("args", [("vision", "-", "what is it?"), ("vision", "describe")])
+def test_text_on_stdin_is_refused_not_sent_as_text(proc, emu, args) -> None:
+    """`vision - < notes.md` sent the notes as a text block and answered as if all was well."""
+    run = proc(*args, input=b"# Notes\n\nMeeting on Tuesday; bring the slides.\n")
+    assert (run.code, run.stdout) == (2, ""), run
+    assert run.stderr == (
+        "claude: error: stdin holds text, not an image or PDF (nothing sent): `claude vision` sends"
+        " images; for text use `claude ask` (stdin, or -a FILE)\n"
+    )
+    assert emu.requests == []
+    for fmt in ("PNG", "WEBP"):  # an image piped in a real pipe still goes
+        sent = proc(*args, input=image_bytes(fmt))
+        assert sent.code == 0 and f"(attached: image/{fmt.lower()})" in sent.stdout, sent
+    pdf = proc(*args, input=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    assert "stdin holds text" not in pdf.stderr
+
+
 def test_vision_without_a_prompt_asks_for_a_description(cli, emu, tmp_path: Path) -> None:
     run = cli("vision", str(write_image(tmp_path / "a.png", "png")))
     assert run.code == 0, run

@@ -39,6 +39,19 @@ def stdin_stream() -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
+def stdin_head(size: int = 16) -> bytes | None:
+    """The first bytes of piped stdin, left for the reader that follows (one read of the buffered
+    stream: up to `size` bytes, fewer when the writer has sent fewer so far); None without one."""
+    stream = stdin_stream()
+    peek = getattr(stream, "peek", None)
+    if peek is None:
+        return None
+    try:
+        return bytes(peek(size)[:size])
+    except (OSError, ValueError):
+        return None
+
+
 # Twice what one request may carry (the Messages API's 32 MB, api/transport.py): an input past
 # it can never be sent, so it is refused while reading (/dev/zero or an endless pipe cannot
 # exhaust memory); below it the request check says the request's exact size.
