@@ -558,7 +558,7 @@ _claude() {
         "templates list") opts="--help" words="" ;;
         "templates show") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
         "templates edit") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
-        "templates rm") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
+        "templates rm") opts="-y --yes --help" words="" ;;
         "templates path") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
         "completion show") opts="--help" words="bash zsh fish" ;;
         "completion install") opts="--help" words="bash zsh fish" ;;

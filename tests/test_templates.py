@@ -112,7 +112,8 @@ def test_unknown_key_and_bad_values_name_file_and_line(cli, emu, env) -> None:
     run = cli("ask", "-t", "bad", "hi")
     assert run.code == 2
     assert run.stderr.startswith(
-        f"claude: error: template {folder / 'bad.toml'}, line 3: unknown key 'max_tokenz'"
+        f"claude: error: template {folder / 'bad.toml'}, line 3: unknown key 'max_tokenz';"
+        " did you mean 'max_tokens'? (known: "
     )
     (folder / "bad.toml").write_text('effort = "extreme"\n')
     assert "line 1: effort must be one of low, medium" in cli("ask", "-t", "bad", "hi").stderr
@@ -194,6 +195,22 @@ def test_templates_commands(cli, env) -> None:
     assert cli("templates", "rm", "one").code == 0
     assert cli("templates", "rm", "one").code == 2
     assert cli("templates", "show", "one").code == 2
+
+
+def test_templates_rm_takes_several_names_and_the_editor_s_backup(cli, env) -> None:
+    """`templates rm` took one name, and left `NAME.toml~` (an editor's backup) behind."""
+    for name in ("one", "two", "three"):
+        assert cli("ask", "-s", name, "--save", name).code == 0
+    folder = templates_dir(env)
+    (folder / "one.toml~").write_text('system = "old"\n')
+    missing = cli("templates", "rm", "one", "nope")
+    assert missing.code == 2 and missing.stderr == (
+        "claude: error: no template named 'nope' (templates: one, three, two); nothing deleted\n"
+    )
+    assert cli("templates", "list").stdout == "one\nthree\ntwo\n"
+    assert cli("templates", "rm", "one", "two").code == 0
+    assert cli("templates", "list").stdout == "three\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["three.toml"]
 
 
 def test_templates_edit_opens_the_editor_then_checks(proc, env, tmp_path: Path) -> None:

@@ -110,24 +110,31 @@ def edit(name: Name) -> None:
 
 @app.command("rm", epilog=EPILOG)
 def rm(
-    name: Name,
+    names: Annotated[list[str], typer.Argument(help="The templates' names.", metavar="NAME...")],
     yes: Annotated[
         bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")
     ] = False,
 ) -> None:
-    """Delete template NAME (on a terminal, after asking, as `claude log rm` does)."""
+    """Delete templates NAME... (on a terminal, after asking once, as `claude log rm` does).
+
+    Each name must be a saved template, or nothing is deleted. An editor's backup beside one
+    (`NAME.toml~`) goes with it.
+    """
     from ..errors import UsageError
     from ..message import templates
     from ..render import confirm_or_cancel
 
-    path = templates.template_path(name)
-    if not path.is_file():
-        raise UsageError(f"no template named {name!r}")
-    confirm_or_cancel(f"delete template {name!r} ({path})?", yes=yes)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        raise UsageError(f"no template named {name!r}") from None
+    paths = list(dict.fromkeys(templates.template_path(name) for name in names))
+    missing = [p.stem for p in paths if not p.is_file()]
+    if missing:
+        known = ", ".join(templates.names()) or "none saved yet"
+        raise UsageError(f"no template named {missing[0]!r} (templates: {known}); nothing deleted")
+    listed = ", ".join(repr(p.stem) for p in paths)
+    where = paths[0] if len(paths) == 1 else paths[0].parent
+    confirm_or_cancel(f"delete template{'s' if len(paths) > 1 else ''} {listed} ({where})?", yes=yes)
+    for path in paths:
+        path.unlink(missing_ok=True)  # (another process may have removed it since)
+        path.with_name(path.name + "~").unlink(missing_ok=True)
 
 
 @app.command("path", epilog=EPILOG)

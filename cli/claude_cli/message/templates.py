@@ -120,7 +120,11 @@ def parse(raw: bytes, path: Path, name: str) -> Template:
         where = f"template {path}, line {_line_of(text, key)}"
         kind = SETTINGS.get(key) or OWN.get(key)
         if kind is None:
-            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join([*SETTINGS, *OWN])})")
+            import difflib
+
+            close = difflib.get_close_matches(key, [*SETTINGS, *OWN], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{hint} (known: {', '.join([*SETTINGS, *OWN])})")
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not _BOOL):
             raise ConfigError(f"{where}: {key} has the wrong type ({type(value).__name__})")
         if kind is _LIST and not all(isinstance(v, str) for v in value):
