@@ -101,6 +101,21 @@ def test_batch_help_shows_run_options_and_a_misspelt_subcommand_is_named(cli) ->
             ("ask", "--modle", "x"),
             "No such option '--modle'. Did you mean '--model'? (see 'claude ask --help')",
         ),
+        # A prompt that starts with -: it said "No such option" and no more.
+        (
+            ("ask", "-1 is negative?"),
+            "No such option '-1'. Words that start with - go after --: claude ask -- '-1 is negative?'"
+            " (see 'claude ask --help')",
+        ),
+        (
+            ("ask", "-m", "haiku", "-x is it"),
+            "No such option '- '. Words that start with - go after --: claude ask -- '-x is it'"
+            " (see 'claude ask --help')",
+        ),
+        (
+            ("ask", "-5"),
+            "No such option '-5'. Words that start with - go after --: claude ask -- -5 (see 'claude ask --help')",
+        ),
     ],
 )
 def test_one_suggestion_the_closest(cli, args: tuple[str, ...], message: str) -> None:

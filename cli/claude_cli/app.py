@@ -53,6 +53,7 @@ class ClaudeGroup(HelpGroup):
                 **extra,
             ),
             debug="--debug" in argv,
+            argv=argv,
         )
         if standalone_mode:
             sys.exit(code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .context import RunContext
@@ -30,16 +30,19 @@ class Interrupted(Exception):
     """Ctrl-C. Caught before click sees the KeyboardInterrupt (click would print a stray newline)."""
 
 
-def guarded(run: RunContext, command: Callable[[], Any], *, debug: bool = False) -> int:
+def guarded(
+    run: RunContext, command: Callable[[], Any], *, debug: bool = False, argv: Sequence[str] = ()
+) -> int:
     """Run the CLI; return its exit status. Errors become one line on stderr (a traceback with
-    --debug). Whatever happens, the run's context is closed at the end (RunContext.close)."""
+    --debug). Whatever happens, the run's context is closed at the end (RunContext.close).
+    `argv`: the command line, for what a usage error says."""
     try:
-        return _reported(run, command, debug)
+        return _reported(run, command, debug, argv)
     finally:
         run.close()
 
 
-def _reported(run: RunContext, command: Callable[[], Any], debug: bool) -> int:
+def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Sequence[str]) -> int:
     try:
         code = int(command() or 0)
         if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
@@ -63,7 +66,7 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool) -> int:
         return int(Exit.BROKEN_PIPE)
     except Exception as exc:
         if type(exc).__module__.startswith("click."):
-            return _click_outcome(run, exc, debug)
+            return _click_outcome(run, exc, debug, argv)
         storage = _storage_failure(exc)
         if storage is not None:
             _error(run, storage, debug)
@@ -76,7 +79,7 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool) -> int:
         return int(Exit.FAILURE)
 
 
-def _click_outcome(run: RunContext, exc: Exception, debug: bool) -> int:
+def _click_outcome(run: RunContext, exc: Exception, debug: bool, argv: Sequence[str]) -> int:
     """click's own exceptions: a usage error (Typer's parse), help not asked for, Abort, Exit."""
     import click
 
@@ -87,7 +90,7 @@ def _click_outcome(run: RunContext, exc: Exception, debug: bool) -> int:
         return int(Exit.USAGE)
     if isinstance(exc, click.UsageError):
         where = exc.ctx.command_path if exc.ctx else program()
-        _error(run, f"{usage_message(exc)} (see '{where} --help')", debug)
+        _error(run, f"{usage_message(exc)}{_dash_hint(exc, argv, where)} (see '{where} --help')", debug)
         return int(Exit.USAGE)
     if isinstance(exc, click.Abort):
         return _interrupted_status(run, exc)
@@ -125,6 +128,23 @@ def _storage_failure(exc: Exception) -> str | None:
         f"a database is damaged ({text}); the log is {log}: recover it with "
         f"`sqlite3 {log} .recover | sqlite3 recovered.db`, or move it aside to start a new one"
     )
+
+
+def _dash_hint(exc: click.UsageError, argv: Sequence[str], where: str) -> str:
+    """For an unknown option that was meant as words (`claude ask "-1 is negative?"`): how to send
+    them. A word is taken for words when it holds a space or is a negative number."""
+    import click
+
+    if not isinstance(exc, click.NoSuchOption):
+        return ""
+    import re
+    import shlex
+
+    words = list(argv[: argv.index("--")] if "--" in argv else argv)
+    meant = next((w for w in words if re.match(r"-(\d|\S*\s)", w)), None)
+    if meant is None:
+        return ""
+    return f" Words that start with - go after --: {where} -- {shlex.quote(meant)}"
 
 
 def usage_message(exc: click.UsageError) -> str:
