@@ -428,3 +428,44 @@ def test_models_aliases_lists_what_each_alias_stands_for(cli, emu, env) -> None:
     assert not any(line.startswith("opus\tclaude-opus-5-5") for line in lines)
     rows = [orjson.loads(line) for line in cli("models", "--aliases", "-o", "ndjson").stdout.splitlines()]
     assert {"alias": "haiku", "id": "claude-haiku-5-5", "from": "builtin"} in rows
+
+
+# -- the fault kinds on a request without a stream (--no-stream) ----------------------------------
+# Each answered an empty Message with status 200 (exit 0, nothing printed): a script of faults
+# tested nothing there.
+
+
+def test_error_event_without_a_stream_is_its_http_error(cli, emu) -> None:
+    emu.enqueue(Reply("error_event", error_type="overloaded_error", message="Overloaded"))
+    run = cli("ask", "--no-stream", "--max-retries", "0", "hi")
+    assert (run.code, run.stdout) == (15, ""), run
+    assert "overloaded_error (529): Overloaded" in run.stderr
+    emu.enqueue(Reply("error_event", error_type="api_error", message="boom"))
+    run = cli("ask", "--no-stream", "--max-retries", "0", "hi")
+    assert run.code == 16 and "api_error (500): boom" in run.stderr, run
+
+
+def test_drop_without_a_stream_cuts_the_body(cli, emu) -> None:
+    emu.enqueue(Reply("drop", content=[{"type": "text", "text": "alpha beta gamma"}]))
+    run = cli("ask", "--no-stream", "--max-retries", "0", "hi")
+    assert (run.code, run.stdout) == (17, ""), run
+    assert run.stderr.startswith("claude: error: ") and run.stderr.count("\n") == 1
+
+
+def test_stall_without_a_stream_times_out(cli, emu) -> None:
+    emu.enqueue(Reply("stall", content=[{"type": "text", "text": "x"}], delay=3))
+    run = cli("ask", "--no-stream", "--timeout", "0.3", "--max-retries", "0", "hi")
+    assert (run.code, run.stdout) == (17, ""), run
+    assert "timed out" in run.stderr
+
+
+def test_trickle_and_many_without_a_stream_answer_whole(cli, emu) -> None:
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": "one two three"}], delay=0.01))
+    assert cli("ask", "--no-stream", "--timeout", "2", "hi").stdout == "one two three"
+    emu.enqueue(Reply("many", count=500))
+    assert cli("ask", "--no-stream", "hi").stdout == "x" * 500
+
+
+def test_gzip_trickle_without_a_stream(cli, emu) -> None:
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": "zipped"}], delay=0.005, encoding="gzip"))
+    assert cli("ask", "--no-stream", "hi").stdout == "zipped"

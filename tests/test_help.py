@@ -114,7 +114,8 @@ def test_batch_help_shows_run_options_and_a_misspelt_subcommand_is_named(cli) ->
         ),
         (
             ("ask", "-5"),
-            "No such option '-5'. Words that start with - go after --: claude ask -- -5 (see 'claude ask --help')",
+            "No such option '-5'. Words that start with - go after --: claude ask -- -5"
+            " (see 'claude ask --help')",
         ),
     ],
 )

@@ -3,7 +3,8 @@
 `play` is the one place each kind of script.Reply takes effect: a Message as JSON or as a
 stream, an HTTP error, raw bytes, an SSE stream byte for byte, an `error` event mid-stream,
 a connection dropped mid-event, a stall, a slow trickle, a long stream; any of them
-gzip-compressed when the reply says so.
+gzip-compressed when the reply says so. A request without a stream gets the same faults on its
+JSON body (`_whole`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..errors import STATUS_ERROR_TYPE
 from .answers import build_message
 from .handler import Exchange
 from .rules import ApiProblem
@@ -46,10 +48,10 @@ def play(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> Non
     if kind == "many":
         _many(emu, ex, body, reply.count)
         return
-    message = build_message(emu.state, body, reply)
     if not body.get("stream"):
-        ex.send(200, orjson.dumps(message))
+        _whole(emu, ex, body, reply)
         return
+    message = build_message(emu.state, body, reply)
     events = message_events(message)
     ex.start_stream()
     if kind == "message":
@@ -82,6 +84,38 @@ def play(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> Non
         ex.abort()
     else:
         raise ValueError(f"unknown reply kind {kind!r}")
+
+
+def _whole(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> None:
+    """A reply to a request without `"stream": true`: a Message as one JSON body, and each fault
+    kind made on that body as the stream kinds make it on a stream (they answered an empty
+    Message, so a script of faults tested nothing without --no-stream's stream)."""
+    kind = reply.kind
+    if kind == "error_event":  # what fails mid-stream fails a whole request with its HTTP status
+        status = _STATUS.get(reply.error_type, 500)
+        ex.error(ApiProblem(status, reply.error_type, reply.message or "Overloaded"))
+        return
+    if kind == "many":
+        reply = Reply.text("x" * reply.count)
+    data = ex.start_body(orjson.dumps(build_message(emu.state, body, reply)))
+    if kind == "drop":  # the connection drops halfway through the body
+        ex.write(data[: len(data) // 2])
+        ex.abort()
+    elif kind == "stall":  # the headers, then silence, then the connection closes
+        time.sleep(reply.delay)
+        ex.abort()
+    elif kind == "trickle":  # the body in small pieces, "delay" seconds apart
+        for i in range(0, len(data), _TRICKLE):
+            ex.write(data[i : i + _TRICKLE])
+            time.sleep(reply.delay)
+    else:
+        ex.write(data)
+
+
+_TRICKLE = 32  # bytes a piece of a trickled JSON body
+# The HTTP status of each error type (errors.STATUS_ERROR_TYPE, inverted): the status a request
+# without a stream gets for an `error_event`.
+_STATUS = {error_type: status for status, error_type in STATUS_ERROR_TYPE.items()}
 
 
 def _many(emu: Emulator, ex: Exchange, body: dict[str, Any], count: int) -> None:

@@ -70,6 +70,30 @@ class Exchange:
         h.end_headers()
         h.wfile.write(body)
 
+    def start_body(self, body: bytes) -> bytes:
+        """The status line and headers of a 200 JSON answer of `body`, not the body: what is to
+        be written (`write`), gzip-compressed when the reply says so. For a body sent in pieces,
+        cut short or never sent (faults.py)."""
+        if self.encoding == "gzip":
+            body = gzip_bytes(body)
+        h = self._handler
+        h.send_response(200)
+        h.send_header("content-type", "application/json")
+        h.send_header("content-length", str(len(body)))
+        h.send_header("request-id", self._new_id("req"))
+        if self.encoding == "gzip":
+            h.send_header("content-encoding", "gzip")
+        for k, v in self.extra_headers.items():
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.flush()
+        return body
+
+    def write(self, data: bytes) -> None:
+        """Bytes of a body started with `start_body`, sent at once."""
+        self._handler.wfile.write(data)
+        self._handler.wfile.flush()
+
     def json(self, value: Any, status: int = 200) -> None:
         self.send(status, orjson.dumps(value))
 

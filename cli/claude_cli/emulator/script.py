@@ -266,6 +266,12 @@ is an object whose "kind" picks the behaviour; the other fields are optional:
   raw          "status", "content_type" and "body" sent as they are
   sse          "body" (an SSE stream, byte for byte) in "chunk"-byte writes, "delay" apart
 
+A request sent without "stream": true (--no-stream) gets the same faults on its JSON body:
+error_event is that error as an HTTP status (overloaded_error 529, api_error 500, ...), drop
+cuts the connection halfway through the body, stall sends the headers then nothing for
+"delay" seconds, trickle sends the body in small pieces "delay" apart, many a Message of
+"count" characters.
+
 Any reply may add "encoding": "gzip": its body is sent gzip-compressed (content-encoding:
 gzip) although the client asked for identity, as some proxies do. A script with an unknown
 kind or field, or a value of the wrong type, is refused whole (400, naming it).
