@@ -326,3 +326,27 @@ def test_chat_system_after_flag_goes_after_the_first_message(proc, emu) -> None:
         "chat", "--input-format", "ndjson", "-m", "sonnet-4.6", "--system-after", "x", input=b'"one"\n'
     )
     assert refused.code == 2 and "rejects mid-conversation system messages" in refused.stderr
+
+
+def test_a_refusal_in_chat_names_force_as_chat_takes_it(env, emu) -> None:
+    """Chat's refusals said `--force`, a flag the running chat cannot take: they say /force, which
+    turns it on for the rest of the session."""
+    child = spawn_chat(env, "--api-version", "2023-06-01", "-m", "haiku-4.5", "--temperature", "0.5")
+    try:
+        child.expect_exact("> ")
+        child.sendline("/model claude-opus-4-7")
+        child.expect_exact("claude-opus-4-7 rejects sampling parameters (temperature, top_p, top_k);")
+        child.expect_exact("(or /force to send anyway)")
+        child.sendline("/force")
+        child.expect_exact("force: on")
+        child.sendline("/model claude-opus-4-7")
+        child.expect_exact("model: claude-opus-4-7")
+        child.sendline("hello")
+        child.expect_exact("> ")
+        child.sendline("/exit")
+        child.expect_exit()
+        assert "--force" not in child.text()
+    finally:
+        child.close()
+    sent = emu.message_requests[-1].body
+    assert (sent["model"], sent["temperature"]) == ("claude-opus-4-7", 0.5)

@@ -240,7 +240,7 @@ class ChatSession:
             return
         except CliError as exc:
             self.failed = user
-            self.out.error(exc.message)
+            self._error(exc.message)
             return
         self.failed = None
         self.out.end_line()
@@ -323,6 +323,16 @@ class ChatSession:
         except OSError as exc:
             self.out.error(f"cannot write {arg}: {exc.strerror}")
 
+    def _error(self, message: str) -> None:
+        """An error in the REPL. A refusal's remedy, --force, is a flag the running chat cannot
+        take: here it is /force."""
+        self.out.error(message.replace("--force", "/force"))
+
+    def _force(self, arg: str) -> None:
+        """/force: send what the model rules refuse, for the rest of the session (as --force)."""
+        self.opts.force = True
+        self.out.note("force: on; what the model rules refuse is sent anyway", dim=True)
+
     def _usage(self, arg: str) -> None:
         self.out.note(usage_line(self.totals))
 
@@ -389,7 +399,7 @@ class ChatSession:
             self._probe()
         except UsageError as exc:
             self.opts = before
-            self.out.error(exc.message)
+            self._error(exc.message)
             return
         if self.opts.model:  # a /model choice beats the model of a continued conversation
             self.settings.pop("model", None)
@@ -407,7 +417,7 @@ class ChatSession:
             _, warning = check_model_name(name, self.config.aliases, known)
         except ValueError as exc:
             if not self.opts.force:
-                self.out.error(f"{exc} (--force takes it anyway)")
+                self._error(f"{exc} (--force takes it anyway)")
                 return
             warning = str(exc)
         if warning:
@@ -531,6 +541,7 @@ SLASH = (
         ChatSession._save,
         completes=("<path>",),
     ),
+    Slash("/force", "", "send what model rules refuse, for the rest of the session", ChatSession._force),
     Slash("/usage", "", "tokens used in this session", ChatSession._usage),
     Slash("/help", "", "", ChatSession._help, in_help=False),
     Slash("/exit", "", "leave (or Ctrl-D)", ChatSession._exit),
