@@ -590,9 +590,11 @@ def test_chat_mcp_start_up_says_so_and_keeps_typed_text_for_the_prompt(env, emu,
     try:
         child.expect_exact("starting MCP server")
         child.send("typed early")  # while the server starts: was echoed above the header
+        child.pos = 0  # the header takes the row the progress line was on
         child.expect_exact("claude chat with")
         text = child.expect_exact("> typed early")  # it waits at the prompt instead
         assert text.count("typed early") == 1, text
+        assert "starting MCP server" not in text, text  # said while they start, then erased
         child.sendline(" and sent")
         child.expect_exact("> ", timeout=20)
         child.sendline("/exit")

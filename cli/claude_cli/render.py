@@ -225,8 +225,10 @@ class Output:
             self._at_line_start = True
 
     def note(self, text: str, *, dim: bool = False) -> None:
-        """A line for people on stderr."""
+        """A line for people on stderr (on a terminal, a progress line drawn there is erased first)."""
         self.end_line()
+        if self._progress_shown:
+            self._clear_progress()
         text = named(printable(text))  # notes quote the server (error messages, tool names)
         if dim and self.color:
             text = f"{DIM}{text}{RESET}"
@@ -235,6 +237,8 @@ class Output:
     def error(self, message: str) -> None:
         """The one-line error report: `claude: error: ...`."""
         self.end_line()
+        if self._progress_shown:
+            self._clear_progress()
         prefix = f"{BOLD_RED}{program()}: error:{RESET}" if self.color else f"{program()}: error:"
         print(f"{prefix} {named(printable(message))}", file=self.stderr, flush=True)
 

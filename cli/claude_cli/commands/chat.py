@@ -112,9 +112,8 @@ def chat(
 
         hold_typing(run)
         plural = "s" if len(servers) > 1 else ""
-        Output(env=run.env).note(
-            f"starting MCP server{plural} {', '.join(s.name for s in servers)}...", dim=True
-        )
+        # A progress line (terminal only): erased once they run, so the chat header is not below it.
+        run.out().progress(f"starting MCP server{plural} {', '.join(s.name for s in servers)}...")
     with (
         closing_all(client),
         mcp_session(servers, run.secrets, taken=set(client), only=mcp.mcp_tools) as (
@@ -122,6 +121,7 @@ def chat(
             found,
         ),
     ):
+        run.out().progress(None)
         settings = LoopSettings(run=run, tools={**client, **found}, confirm=confirm, hub=hub)
         tools = ChatTools(settings, Output(env=run.env), ndjson=ndjson)
         status = run_chat(run, flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw, tools=tools)
