@@ -56,7 +56,7 @@ _claude() {
         "ask -a"|"ask --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --web-domains") COMPREPLY=(); return ;;
         "ask --web-max-uses") COMPREPLY=(); return ;;
-        "ask --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "ask --conversation") compopt -o nosort 2>/dev/null; COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "ask --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "ask --api-key") COMPREPLY=(); return ;;
         "ask --base-url") COMPREPLY=(); return ;;
@@ -92,7 +92,7 @@ _claude() {
         "stream -a"|"stream --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --web-domains") COMPREPLY=(); return ;;
         "stream --web-max-uses") COMPREPLY=(); return ;;
-        "stream --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "stream --conversation") compopt -o nosort 2>/dev/null; COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "stream --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "stream --api-key") COMPREPLY=(); return ;;
         "stream --base-url") COMPREPLY=(); return ;;
@@ -128,7 +128,7 @@ _claude() {
         "chat -a"|"chat --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --web-domains") COMPREPLY=(); return ;;
         "chat --web-max-uses") COMPREPLY=(); return ;;
-        "chat --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "chat --conversation") compopt -o nosort 2>/dev/null; COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "chat --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "chat --api-key") COMPREPLY=(); return ;;
         "chat --base-url") COMPREPLY=(); return ;;
@@ -169,7 +169,7 @@ _claude() {
         "vision -t"|"vision --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "vision --var") COMPREPLY=(); return ;;
         "vision -a"|"vision --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "vision --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "vision --conversation") compopt -o nosort 2>/dev/null; COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "vision --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "vision --api-key") COMPREPLY=(); return ;;
         "vision --base-url") COMPREPLY=(); return ;;
@@ -212,7 +212,7 @@ _claude() {
         "tool-run -t"|"tool-run --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "tool-run --var") COMPREPLY=(); return ;;
         "tool-run -a"|"tool-run --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "tool-run --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "tool-run --conversation") compopt -o nosort 2>/dev/null; COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "tool-run --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "tool-run --api-key") COMPREPLY=(); return ;;
         "tool-run --base-url") COMPREPLY=(); return ;;
@@ -285,7 +285,7 @@ _claude() {
         "count-tokens -t"|"count-tokens --template") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "count-tokens --var") COMPREPLY=(); return ;;
         "count-tokens -a"|"count-tokens --attach") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-        "count-tokens --conversation") COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
+        "count-tokens --conversation") compopt -o nosort 2>/dev/null; COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" -- "$cur")); return ;;
         "count-tokens --messages") COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         "count-tokens --api-key") COMPREPLY=(); return ;;
         "count-tokens --base-url") COMPREPLY=(); return ;;
@@ -506,7 +506,7 @@ _claude() {
         "mcp tools -o"|"mcp tools --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "config platform --platform") COMPREPLY=(); return ;;
     esac
-    local opts="" words=""
+    local opts="" words="" nosort=""
     case "$cmd" in
         "ask") opts="--schema -x --extract --extract-all --save -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --help" words="" ;;
         "stream") opts="-m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize --web --web-domains --web-max-uses -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
@@ -532,12 +532,12 @@ _claude() {
         "batch results") opts="--full --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "log list") opts="-n --number -o --output -m --model --since --help" words="" ;;
         "log stats") opts="--help" words="" ;;
-        "log show") opts="--raw --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
-        "log export") opts="-o --output --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
+        "log show") opts="--raw --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
+        "log export") opts="-o --output --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
         "log search") opts="-n --number -o --output --help" words="" ;;
         "log rm") opts="-y --yes --help" words="" ;;
-        "log pop") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
-        "log revert") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" ;;
+        "log pop") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
+        "log revert") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
         "log off") opts="--help" words="" ;;
         "log on") opts="--help" words="" ;;
         "log status") opts="--help" words="" ;;
@@ -566,6 +566,7 @@ _claude() {
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     elif [[ -n "$words" ]]; then
+        [[ -n "$nosort" ]] && compopt -o nosort 2>/dev/null
         COMPREPLY=($(compgen -W "$words" -- "$cur"))
     fi
 }

@@ -339,6 +339,7 @@ def test_completion_install_says_what_to_add_when_bash_completion_is_missing(
     run = cli("completion", "install", "bash", extra_env={"XDG_DATA_HOME": str(tmp_path)})
     assert run.code == 0 and run.stderr.splitlines() == [
         f"claude: wrote {target}",
+        f"claude: wrote {target.with_name('claude-cli')}",
         "claude: the bash-completion package is not installed, so bash will not load that file;"
         f" add to ~/.bashrc: source {target}",
     ]
@@ -348,6 +349,7 @@ def test_completion_install_says_what_to_add_when_bash_completion_is_missing(
     widget = tmp_path / "claude-cli" / "widget.bash"
     assert run.stderr.splitlines() == [
         f"claude: wrote {target}",
+        f"claude: wrote {target.with_name('claude-cli')}",
         f"claude: wrote {widget} (the Alt-E key)",
         f"claude: for the Alt-E key, add to ~/.bashrc: source {widget}",
     ]
@@ -375,7 +377,48 @@ def test_conversation_ids_complete_from_the_log(cli, env) -> None:
         check=True,
         env=run_env,
     )
-    assert sorted(row.split("\t")[0] for row in done.stdout.splitlines()) == sorted(ids)
+    # The latest first (as `log list`, not sorted: fish's -k), each with its title.
+    assert done.stdout.splitlines() == [f"{ids[0]}\ttwo", f"{ids[1]}\tone"]
+
+
+def test_zsh_shows_conversation_titles_latest_first(tmp_path: Path, cli, env) -> None:
+    """Conversation ids were a wall of hex in zsh, in alphabetical order: now each with its
+    title, in the order of `log list` (the latest first)."""
+    zsh, tmux = need("zsh"), need("tmux")
+    titles = ["alpha the oldest", "zulu in between", "mike the latest"]
+    for title in titles:
+        cli("ask", title)
+    ids = [line.split("\t")[0] for line in cli("log", "list").stdout.splitlines()]
+    (tmp_path / ".zshrc").write_text(
+        f"fpath=({REPO / 'completions'} $fpath)\nautoload -U compinit && compinit -u\nPROMPT='> '\n"
+    )
+    session = f"claude-zsh-ids-{os.getpid()}"
+    bindir = Path(sys.executable).parent
+    shell_env = (
+        f"env -i HOME={tmp_path} ZDOTDIR={tmp_path} TERM=xterm CLAUDE_HOME={env['CLAUDE_HOME']}"
+        f" PATH={bindir}:/usr/bin:/bin"
+    )
+    subprocess.run(
+        [tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "30", f"{shell_env} {zsh} -i"],
+        check=True,
+    )
+    try:
+        subprocess.run([tmux, "send-keys", "-t", session, "claude log show ", "Tab"], check=True)
+        time.sleep(1)  # the first TAB may insert the ids' common prefix; the second lists them
+        subprocess.run([tmux, "send-keys", "-t", session, "Tab"], check=True)
+        deadline, shown = time.monotonic() + 10, []
+        while time.monotonic() < deadline and len(shown) < 3:
+            time.sleep(0.2)
+            screen = subprocess.run(
+                [tmux, "capture-pane", "-t", session, "-p"], capture_output=True, text=True, check=True
+            ).stdout
+            shown = [
+                line.split() for line in screen.splitlines() if line.split()[:1] and line.split()[0] in ids
+            ]
+        assert [row[0] for row in shown] == ids, screen  # the latest first, not alphabetical
+        assert [" ".join(row[2:]) for row in shown] == titles[::-1], screen
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)
 
 
 def test_template_names_complete_for_t_and_templates_subcommands(cli, env) -> None:

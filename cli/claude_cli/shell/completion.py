@@ -24,9 +24,11 @@ VALUE_HINTS = {
     "--server-tool": ["web_search", "web_fetch", "code_execution"],
 }
 CONVERSATION_FLAGS = frozenset({"--conversation"})  # ids come from `claude log list` at TAB time
-# The command completing is asked for them, under whichever name it was typed.
+# The command completing is asked for them, under whichever name it was typed. They are offered
+# as listed, the latest first (bash: nosort; zsh: an unsorted group; fish: -k), and zsh and fish
+# show each one's title beside it (`log list`'s last column).
 BASH_IDS = '"${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1'
-ZSH_IDS = '"${_claude_program:-claude}" log list 2>/dev/null | cut -f1'
+ZSH_IDS = '"${_claude_program:-claude}" log list 2>/dev/null | cut -f1,6-'
 FISH_IDS = "__claude_conversations"  # a function: fish allows no nested substitution there
 TEMPLATE_FLAGS = frozenset({"--template"})  # names come from `claude templates list` at TAB time
 BASH_TEMPLATES = '"${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1'
@@ -221,7 +223,7 @@ def bash(commands: list[Command]) -> str:
             if f.kind == "file":
                 action = 'COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null'
             elif f.kind == "conversation":
-                action = f'COMPREPLY=($(compgen -W "$({BASH_IDS})" -- "$cur"))'
+                action = f'compopt -o nosort 2>/dev/null; COMPREPLY=($(compgen -W "$({BASH_IDS})" -- "$cur"))'
             elif f.kind == "template":
                 action = f'COMPREPLY=($(compgen -W "$({BASH_TEMPLATES})" -- "$cur"))'
             elif f.choices:
@@ -229,17 +231,19 @@ def bash(commands: list[Command]) -> str:
             else:
                 action = "COMPREPLY=()"
             lines.append(f"        {pattern}) {action}; return ;;")
-    lines += ["    esac", '    local opts="" words=""', '    case "$cmd" in']
+    lines += ["    esac", '    local opts="" words="" nosort=""', '    case "$cmd" in']
     for c in commands:
         names = [n for f in c.flags for n in f.names]
         listed = {"conversation": f"$({BASH_IDS})", "template": f"$({BASH_TEMPLATES})"}
         words = listed.get(c.args) or _words(c.words)
-        lines.append(f'        "{c.name}") opts="{_words(names)}" words="{words}" ;;')
+        latest_first = " nosort=1" if c.args == "conversation" else ""
+        lines.append(f'        "{c.name}") opts="{_words(names)}" words="{words}"{latest_first} ;;')
     lines += [
         "    esac",
         '    if [[ "$cur" == -* ]]; then',
         '        COMPREPLY=($(compgen -W "$opts" -- "$cur"))',
         '    elif [[ -n "$words" ]]; then',
+        '        [[ -n "$nosort" ]] && compopt -o nosort 2>/dev/null',
         '        COMPREPLY=($(compgen -W "$words" -- "$cur"))',
         "    fi",
         "}",
@@ -300,9 +304,13 @@ def zsh(commands: list[Command]) -> str:
         f"# zsh completion for claude and claude-cli {GENERATED}",
         "",
         "_claude_conversations() {",
-        "    local -a ids",
-        f'    ids=(${{(f)"$({ZSH_IDS})"}})',
-        "    compadd -a ids",
+        "    local -a ids shown",
+        "    local row",
+        f'    for row in ${{(f)"$({ZSH_IDS})"}}; do',
+        "        ids+=(${row%%$'\\t'*})",
+        "        shown+=(\"${row%%$'\\t'*}  -- ${row#*$'\\t'}\")",
+        "    done",
+        "    compadd -V conversations -l -d shown -a ids  # -V: as listed, the latest first",
         "}",
         "",
         "_claude_templates() {",
@@ -391,7 +399,7 @@ def fish(commands: list[Command]) -> str:
         f"# fish completion for claude and claude-cli {GENERATED}",
         "function __claude_conversations",
         "    set -l program (commandline -opc)[1]",
-        "    command -q $program; and $program log list 2>/dev/null | cut -f1",
+        "    command -q $program; and $program log list 2>/dev/null | cut -f1,6-",
         "end",
         "function __claude_templates",
         "    set -l program (commandline -opc)[1]",
@@ -417,7 +425,7 @@ def fish(commands: list[Command]) -> str:
             if c.words:
                 lines.append(f"complete -c claude -n '{cond}' -a '{' '.join(c.words)}'")
         if c.args == "conversation":
-            lines.append(f"complete -c claude -n '{cond}' -a '({FISH_IDS})'")
+            lines.append(f"complete -c claude -n '{cond}' -k -a '({FISH_IDS})'")
         elif c.args == "template":
             lines.append(f"complete -c claude -n '{cond}' -a '({FISH_TEMPLATES})'")
         elif c.args == "file":
@@ -429,7 +437,7 @@ def fish(commands: list[Command]) -> str:
             if f.kind == "file":
                 parts.append("-r -F")
             elif f.kind == "conversation":
-                parts.append(f"-x -a '({FISH_IDS})'")
+                parts.append(f"-x -k -a '({FISH_IDS})'")
             elif f.kind == "template":
                 parts.append(f"-x -a '({FISH_TEMPLATES})'")
             elif f.choices:
