@@ -575,16 +575,22 @@ complete -o default -F _claude claude claude-cli
 # The shell widget: Alt-E (CLAUDE_WIDGET_KEY; empty for none) sends the words on the command line to
 # `claude cmd --print` and puts the command it returns on the line, to read, edit and run.
 _claude_widget() {
-    local line=$READLINE_LINE out prog=claude saved
+    local line=$READLINE_LINE out prog=claude saved err status
     [[ -n ${line//[[:space:]]/} ]] || return 0
     command -v claude-cli >/dev/null 2>&1 && prog=claude-cli
+    err=$(mktemp) || return 0
     saved=$(trap -p INT)
     trap : INT  # Ctrl-C stops claude, not the line being edited
-    if out=$("$prog" cmd --print --no-log -- "$line" </dev/null) && [[ -n $out ]]; then
+    out=$("$prog" cmd --print --no-log -- "$line" </dev/null 2>"$err")
+    status=$?
+    if [[ -n $saved ]]; then eval "$saved"; else trap - INT; fi
+    if (( status == 0 )) && [[ -n $out ]]; then
         READLINE_LINE=$out
         READLINE_POINT=${#out}
+    elif (( status != 130 )); then  # 130: Ctrl-C, the line stays as it was, nothing said
+        cat "$err" >&2
     fi
-    if [[ -n $saved ]]; then eval "$saved"; else trap - INT; fi
+    rm -f "$err"
 }
 if [[ $- == *i* && -n ${CLAUDE_WIDGET_KEY-\ee} ]]; then
     bind -x "\"${CLAUDE_WIDGET_KEY-\ee}\": _claude_widget"

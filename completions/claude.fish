@@ -805,13 +805,19 @@ function __claude_widget
     string length -q -- (string trim -- "$line"); or return
     set -l prog claude
     command -q claude-cli; and set prog claude-cli
-    echo >&2
+    set -l err (mktemp); or return
     function __claude_widget_interrupted --on-signal INT  # Ctrl-C stops claude, not the line
     end
-    set -l out (command $prog cmd --print --no-log -- "$line" </dev/null)
-    and test -n "$out"
-    and commandline -r -- (string join \n -- $out)
+    set -l out (command $prog cmd --print --no-log -- "$line" </dev/null 2>$err)
+    set -l st $status
     functions -e __claude_widget_interrupted
+    if test $st -eq 0; and test -n "$out"
+        commandline -r -- (string join \n -- $out)
+    else if test $st -ne 130  # 130: Ctrl-C, the line stays as it was, nothing said
+        echo >&2
+        cat $err >&2
+    end
+    rm -f $err
     commandline -f repaint
 end
 if status is-interactive

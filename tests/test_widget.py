@@ -106,9 +106,10 @@ def silent() -> Iterator[tuple[str, threading.Event]]:
         conn.close()
 
 
+@pytest.mark.parametrize("width", [40, 120])
 @pytest.mark.parametrize("name", ["bash", "zsh", "fish"])
-def test_alt_e_puts_the_command_on_the_line_and_runs_nothing(name, emu, env, tmp_path, silent) -> None:
-    shell = Shell(name, tmp_path, env)
+def test_alt_e_puts_the_command_on_the_line_and_runs_nothing(name, width, emu, env, tmp_path, silent) -> None:
+    shell = Shell(name, tmp_path, env, width=width)
     try:
         shell.keys("list files by size", "M-e")
         shell.wait_for("$ echo list files by size")
@@ -116,28 +117,39 @@ def test_alt_e_puts_the_command_on_the_line_and_runs_nothing(name, emu, env, tmp
         assert "list files by size" in str(asked)
         time.sleep(0.3)
         assert "\nlist files by size\n" not in shell.screen()  # on the line, not run
+        # The line is replaced where it is: zsh and fish drew a new prompt under the old line.
+        assert prompts(shell) == ["$ echo list files by size"], shell.screen()
         shell.keys("Enter")  # the user runs it
         shell.wait_for("\nlist files by size\n")
 
-        # Ctrl-C while it waits: claude stops, the words stay on the line as they were.
+        # Ctrl-C while it waits: claude stops, the words stay on the line as they were, and
+        # nothing is said (claude's "interrupted" note was printed, and the prompt drawn again).
         url, accepted = silent
         shell.setenv("ANTHROPIC_BASE_URL", url)
         shell.keys("find big files", "M-e")
         assert accepted.wait(15), shell.screen()
         shell.keys("C-c")
-        shell.wait_for("claude: interrupted")
         shell.keys("X")
         shell.wait_for("$ find big filesX")
+        assert "interrupted" not in shell.screen()
+        assert prompts(shell) == ["$ find big filesX"], shell.screen()
 
         # An error: one line saying why, and the line is left as it was.
         shell.keys("C-u")
         shell.setenv("ANTHROPIC_API_KEY", None)
         shell.keys("remove old logs", "M-e")
-        shell.wait_for("claude: error: no API key")
+        shell.wait_for("claude-cli: error: no API key")  # claude-cli: the name it was run by
         shell.keys("Y")
         shell.wait_for("$ remove old logsY")
+        assert shell.screen().count("error: no API key") == 1
     finally:
         shell.close()
+
+
+def prompts(shell: Shell) -> list[str]:
+    """The prompt lines on the visible screen (after the last `clear`)."""
+    visible = shell._tmux("capture-pane", "-p", "-J")
+    return [line.rstrip() for line in visible.splitlines() if line.startswith("$ ")]
 
 
 def test_the_key_can_be_changed_or_turned_off(emu, env, tmp_path) -> None:

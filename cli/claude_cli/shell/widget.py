@@ -8,11 +8,14 @@ Why it is written the way it is:
 - No start-up work: loading the script defines one function and one key binding; `claude` is
   first started when the key is pressed. `claude-cli` is preferred when it is on PATH (Claude
   Code installs a `claude` of its own; this package always installs both names).
-- Ctrl-C while it waits stops `claude` and leaves the line as it was. Each shell would otherwise
-  take the SIGINT too and throw the line away: bash and zsh get a trap for the call's duration
-  (`trap : INT`: a caught signal is reset to the default in the child, so `claude` still stops),
-  fish an `--on-signal INT` handler, which replaces its own cancel.
-- An error (no key, no network) leaves the line as it was; `claude` says why in one line on stderr.
+- Ctrl-C while it waits stops `claude` and leaves the line as it was, silently. Each shell would
+  otherwise take the SIGINT too and throw the line away: bash and zsh get a trap for the call's
+  duration (`trap : INT`: a caught signal is reset to the default in the child, so `claude` still
+  stops), fish an `--on-signal INT` handler, which replaces its own cancel. `claude`'s stderr goes
+  to a temporary file, so its "interrupted" note (exit 130) is never shown.
+- An error (no key, no network) leaves the line as it was and shows `claude`'s one line: under the
+  line in zsh (`zle -M`), above the prompt in bash and fish. Nothing is printed otherwise, so the
+  prompt is not drawn again below the old one (zsh's `zle -I` and fish's newline did that).
 - The key: CLAUDE_WIDGET_KEY, in the shell's own notation (bash: readline's `\\ee`; zsh: `^[e`; fish:
   `\\ee`), read when the script is loaded; set but empty, no key is bound.
 - stdin is /dev/null: the terminal is the shell's, and `cmd` would otherwise wait on it as context.
@@ -25,16 +28,22 @@ BASH = r"""
 # The shell widget: Alt-E (CLAUDE_WIDGET_KEY; empty for none) sends the words on the command line to
 # `claude cmd --print` and puts the command it returns on the line, to read, edit and run.
 _claude_widget() {
-    local line=$READLINE_LINE out prog=claude saved
+    local line=$READLINE_LINE out prog=claude saved err status
     [[ -n ${line//[[:space:]]/} ]] || return 0
     command -v claude-cli >/dev/null 2>&1 && prog=claude-cli
+    err=$(mktemp) || return 0
     saved=$(trap -p INT)
     trap : INT  # Ctrl-C stops claude, not the line being edited
-    if out=$("$prog" cmd --print --no-log -- "$line" </dev/null) && [[ -n $out ]]; then
+    out=$("$prog" cmd --print --no-log -- "$line" </dev/null 2>"$err")
+    status=$?
+    if [[ -n $saved ]]; then eval "$saved"; else trap - INT; fi
+    if (( status == 0 )) && [[ -n $out ]]; then
         READLINE_LINE=$out
         READLINE_POINT=${#out}
+    elif (( status != 130 )); then  # 130: Ctrl-C, the line stays as it was, nothing said
+        cat "$err" >&2
     fi
-    if [[ -n $saved ]]; then eval "$saved"; else trap - INT; fi
+    rm -f "$err"
 }
 if [[ $- == *i* && -n ${CLAUDE_WIDGET_KEY-\ee} ]]; then
     bind -x "\"${CLAUDE_WIDGET_KEY-\ee}\": _claude_widget"
@@ -47,15 +56,19 @@ ZSH = r"""
     _claude_widget() {
         emulate -L zsh  # local_traps: the INT trap ends with the widget
         [[ -n ${BUFFER//[[:space:]]/} ]] || return 0
-        local prog=claude out
+        local prog=claude out err st
         (( $+commands[claude-cli] )) && prog=claude-cli
-        zle -I
+        err=$(mktemp) || return 0
         trap : INT  # Ctrl-C stops claude, not the line being edited
-        if out=$("$prog" cmd --print --no-log -- "$BUFFER" </dev/null) && [[ -n $out ]]; then
+        out=$("$prog" cmd --print --no-log -- "$BUFFER" </dev/null 2>"$err")
+        st=$?
+        if (( st == 0 )) && [[ -n $out ]]; then
             BUFFER=$out
             CURSOR=$#BUFFER
+        elif (( st != 130 )); then  # 130: Ctrl-C, the line stays as it was, nothing said
+            zle -M "$(<$err)"
         fi
-        zle reset-prompt
+        rm -f "$err"
     }
     if [[ -o zle && -n ${CLAUDE_WIDGET_KEY-'^[e'} ]]; then
         zle -N _claude_widget
@@ -71,13 +84,19 @@ function __claude_widget
     string length -q -- (string trim -- "$line"); or return
     set -l prog claude
     command -q claude-cli; and set prog claude-cli
-    echo >&2
+    set -l err (mktemp); or return
     function __claude_widget_interrupted --on-signal INT  # Ctrl-C stops claude, not the line
     end
-    set -l out (command $prog cmd --print --no-log -- "$line" </dev/null)
-    and test -n "$out"
-    and commandline -r -- (string join \n -- $out)
+    set -l out (command $prog cmd --print --no-log -- "$line" </dev/null 2>$err)
+    set -l st $status
     functions -e __claude_widget_interrupted
+    if test $st -eq 0; and test -n "$out"
+        commandline -r -- (string join \n -- $out)
+    else if test $st -ne 130  # 130: Ctrl-C, the line stays as it was, nothing said
+        echo >&2
+        cat $err >&2
+    end
+    rm -f $err
     commandline -f repaint
 end
 if status is-interactive
