@@ -503,7 +503,7 @@ complete -c claude -n '__fish_seen_subcommand_from config; and not __fish_seen_s
 complete -c claude -n '__fish_seen_subcommand_from templates; and not __fish_seen_subcommand_from list show edit rm path' -a list -d 'Print each template\'s name and description, one per line (tab-separated).'
 complete -c claude -n '__fish_seen_subcommand_from templates; and not __fish_seen_subcommand_from list show edit rm path' -a show -d 'Print template NAME\'s file (checked first).'
 complete -c claude -n '__fish_seen_subcommand_from templates; and not __fish_seen_subcommand_from list show edit rm path' -a edit -d 'Open template NAME in $VISUAL or $EDITOR (a new file for a new name), then...'
-complete -c claude -n '__fish_seen_subcommand_from templates; and not __fish_seen_subcommand_from list show edit rm path' -a rm -d 'Delete templates NAME...'
+complete -c claude -n '__fish_seen_subcommand_from templates; and not __fish_seen_subcommand_from list show edit rm path' -a rm -d 'Delete the templates named (on a terminal, after asking once, as `claude log...'
 complete -c claude -n '__fish_seen_subcommand_from templates; and not __fish_seen_subcommand_from list show edit rm path' -a path -d 'Print the templates directory, or template NAME\'s file.'
 complete -c claude -n '__fish_seen_subcommand_from completion; and not __fish_seen_subcommand_from show install' -a show -d 'Print the completion script for SHELL on stdout.'
 complete -c claude -n '__fish_seen_subcommand_from completion; and not __fish_seen_subcommand_from show install' -a install -d 'Write the completion script where SHELL loads it for this user.'

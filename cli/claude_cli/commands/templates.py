@@ -115,7 +115,7 @@ def rm(
         bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")
     ] = False,
 ) -> None:
-    """Delete templates NAME... (on a terminal, after asking once, as `claude log rm` does).
+    """Delete the templates named (on a terminal, after asking once, as `claude log rm` does).
 
     Each name must be a saved template, or nothing is deleted. An editor's backup beside one
     (`NAME.toml~`) goes with it.
