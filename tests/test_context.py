@@ -103,3 +103,39 @@ def test_an_in_process_run_with_the_built_in_emulator_leaves_nothing_running(cli
 )
 def test_child_env_drops_credentials_and_the_runs_secrets(env, secrets, kept) -> None:
     assert set(child_env(env, secrets)) == kept
+
+
+# The modules that still read the process environment (os.environ) rather than the run's
+# (RunContext.env), and why. A new direct read fails this test: read run.env, or add it here
+# with its reason.
+PROCESS_ENVIRONMENT = {
+    "context.py": "the one copy: RunContext.env is made from it",
+    "fastpath.py": "_CLAUDE_COMPLETE before a run exists: click reads its completion variable there too",
+    "config.py": "where the process keeps its files (CLAUDE_CONFIG, CLAUDE_HOME, XDG_*), beside "
+    "Path.home(), which reads HOME there itself",
+    "commands/completion.py": "where the shell's files go (XDG_*, beside Path.home()) and $SHELL",
+    "terminal.py": "COLUMNS/LINES when the terminal reports no size, as shutil.get_terminal_size",
+    "render.py": "an Output made outside a run (log, man, templates, --version) reads NO_COLOR there",
+    "api/transport.py": "proxies: urllib reads them from os.environ itself; ours must agree",
+    "api/platforms/aws.py": "the platforms' SDK variables: botocore, google-auth and azure-identity "
+    "read os.environ themselves, so the platform wires read the same source",
+    "api/platforms/aws_auth.py": "as api/platforms/aws.py",
+    "api/platforms/bedrock.py": "as api/platforms/aws.py",
+    "api/platforms/foundry.py": "as api/platforms/aws.py",
+    "api/platforms/vertex.py": "as api/platforms/aws.py",
+}
+
+
+def test_only_the_listed_modules_read_the_process_environment() -> None:
+    reading = set()
+    for path in PACKAGE.rglob("*.py"):
+        where = path.relative_to(PACKAGE).as_posix()
+        if where.startswith(("emulator/", "shell/")):  # a server of its own; build-time generators
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv")) or (
+                isinstance(node, ast.ImportFrom) and any(a.name in ("environ", "getenv") for a in node.names)
+            ):
+                reading.add(where)
+    assert reading == set(PROCESS_ENVIRONMENT)

@@ -87,11 +87,17 @@ def test_types_check() -> None:
 
 
 def test_the_type_checker_catches_a_wrong_type(tmp_path: Path) -> None:
-    """It bites, with the project's settings: a str passed for an int, and a bare generic."""
+    """It bites, with the project's settings: a str passed for an int, a bare generic, a function
+    without annotations, and a JSON value (Any) returned where a type is declared."""
     copy = tmp_path / "claude_cli"
     shutil.copytree(ROOT / "cli" / "claude_cli", copy, ignore=shutil.ignore_patterns("__pycache__"))
     target = copy / "errors.py"
-    target.write_text(target.read_text() + '\n\nWRONG = counted("three", "step")\nBARE: dict = {}\n')
+    target.write_text(
+        target.read_text()
+        + '\n\nWRONG = counted("three", "step")\nBARE: dict = {}\n'
+        + "\n\ndef untyped(value):\n    return value\n"
+        + "\n\ndef port(text: str) -> int:\n    import json\n\n    return json.loads(text)\n"
+    )
     cache = tmp_path / "cache"
     done = subprocess.run(
         [*mypy(), "--cache-dir", str(cache), str(target)], cwd=tmp_path, capture_output=True, text=True
@@ -99,3 +105,5 @@ def test_the_type_checker_catches_a_wrong_type(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert '"counted" has incompatible type "str"' in done.stdout, done.stdout
     assert 'Missing type arguments for generic type "dict"' in done.stdout, done.stdout
+    assert "Function is missing a type annotation" in done.stdout, done.stdout
+    assert 'Returning Any from function declared to return "int"' in done.stdout, done.stdout

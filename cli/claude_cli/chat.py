@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,6 +28,9 @@ from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.pending import answer, names, not_run, pending_calls
 from .message.request import RequestOptions, UserTurn, build_body, check_body
 from .render import NdjsonRenderer, Renderer, TextRenderer, report, usage_line
+
+if TYPE_CHECKING:
+    from .wire import Message, Usage
 
 PROMPT = "> "
 
@@ -112,6 +115,7 @@ class ChatSession:
             default_max_tokens=flow.default_max_tokens(self.config),
             aliases=self.config.aliases,
             show_thinking=self.show_thinking,
+            env=self.run.env,
         )
         body["stream"] = True
         if self.tools is not None:
@@ -131,7 +135,7 @@ class ChatSession:
     def model(self) -> str:
         return str(self._probe()[0]["model"])
 
-    def turn(self, user: dict[str, Any], renderer: Renderer) -> dict[str, Any]:
+    def turn(self, user: dict[str, Any], renderer: Renderer) -> Message:
         """Send one user message with the history; on success it and the answer join the history.
 
         With tools, a `tool_use` answer is run and its results sent, until the model is done; if
@@ -150,7 +154,7 @@ class ChatSession:
             raise
         return message
 
-    def _send(self, user: dict[str, Any], renderer: Renderer, *, results: bool = False) -> dict[str, Any]:
+    def _send(self, user: dict[str, Any], renderer: Renderer, *, results: bool = False) -> Message:
         """One request: `user` after the history (with `results`, it answers the pending calls)."""
         messages = [*self.messages, user]
         calls = [] if results else pending_calls(self.messages)
@@ -164,7 +168,7 @@ class ChatSession:
         body, _ = self._build(messages)
         asked = list(body["messages"])
 
-        def send(request: dict[str, Any]) -> dict[str, Any]:
+        def send(request: dict[str, Any]) -> Message:
             started = time.monotonic()
             message = flow.send_explained(self.transport, request, renderer)
             if self.log:  # every turn of a paused answer is stored
@@ -189,8 +193,9 @@ class ChatSession:
             renderer.finish(message, streamed=True)
         self.messages = without_empty_answers([*asked, reply(message)])
         self.opts.system_after = None  # --system-after and /system are sent once; now in the history
-        for key in self.totals:
-            self.totals[key] += int((message.get("usage") or {}).get(key) or 0)
+        usage: Usage = message.get("usage") or {}
+        self.totals["input_tokens"] += usage.get("input_tokens") or 0
+        self.totals["output_tokens"] += usage.get("output_tokens") or 0
         return message
 
     # -- the terminal REPL ------------------------------------------------------------------

@@ -128,10 +128,10 @@ CLAUDE_CODE_SWITCHES = (
 )
 
 
-def resolve_platform(flag: str | None, config: Config) -> tuple[str, str]:
+def resolve_platform(flag: str | None, config: Config, env: Mapping[str, str]) -> tuple[str, str]:
     """(platform, where it was set): --platform, CLAUDE_PLATFORM, Claude Code's CLAUDE_CODE_USE_*=1,
-    the config file, else the Claude API."""
-    for source, value in (("--platform", flag), ("CLAUDE_PLATFORM", os.environ.get("CLAUDE_PLATFORM"))):
+    the config file, else the Claude API (`env`: the run's environment)."""
+    for source, value in (("--platform", flag), ("CLAUDE_PLATFORM", env.get("CLAUDE_PLATFORM"))):
         if value:
             name = value.strip().lower()
             problem = setting_problem("platform", name)
@@ -139,7 +139,7 @@ def resolve_platform(flag: str | None, config: Config) -> tuple[str, str]:
                 raise ConfigError(f"platform {problem} (from {source})", Exit.USAGE)
             return name, source
     for variable, name in CLAUDE_CODE_SWITCHES:
-        if os.environ.get(variable, "").strip().lower() in ("1", "true", "yes", "on"):
+        if env.get(variable, "").strip().lower() in ("1", "true", "yes", "on"):
             return name, f"{variable}=1"
     if config.platform:
         return config.platform, str(config.path or config_path())

@@ -31,7 +31,7 @@ def rules_version(run: RunContext, connection: ConnectionFlags, config: cfg.Conf
     or on a platform the one that platform is sent for the model (Bedrock's models before Claude
     4.7 take `bedrock-2023-05-31`, the 2023-06-01 API, whatever --api-version says)."""
     version = api_version(run, connection, config)
-    platform, _ = cfg.resolve_platform(connection.platform, config)
+    platform, _ = cfg.resolve_platform(connection.platform, config, run.env)
     if platform == "anthropic":
         return version
     from .api.platforms.select import rules_version as platform_rules
@@ -55,7 +55,7 @@ def make_transport(
     On a platform (--platform) the platform's own settings and credentials are used instead.
     """
     extra_headers = cfg.resolve_headers(list(flags.header), run.env, run.secrets)
-    platform_name, _ = cfg.resolve_platform(flags.platform, config)
+    platform_name, _ = cfg.resolve_platform(flags.platform, config, run.env)
     if platform_name != "anthropic":
         from .api.platforms.select import connect
 

@@ -8,6 +8,7 @@ emulator share them. Content is a string or a list of blocks
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 # The blocks in which the model calls a tool: ours (tool_use), a server tool the API runs, an MCP
@@ -37,12 +38,12 @@ def text(content: Any, between: str = "") -> str:
     return between.join(texts(content))
 
 
-def message_text(message: dict[str, Any]) -> str:
+def message_text(message: Mapping[str, Any]) -> str:
     """The text of a message or a Message: its string content, or its text blocks joined."""
     return text(message.get("content"))
 
 
-def reply(message: dict[str, Any]) -> dict[str, Any]:
+def reply(message: Mapping[str, Any]) -> dict[str, Any]:
     """A Message received, as the assistant message a history holds (its content, nothing else)."""
     return {"role": "assistant", "content": message.get("content") or []}
 

@@ -28,10 +28,9 @@ class RunContext:
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         # The environment, read once here. The run reads it through this mapping for credentials,
-        # the base URL, CLAUDE_API_VERSION, CLAUDE_MODEL, NO_COLOR/TERM, SHELL and the environments
-        # of child processes; the config and data paths (config.py), proxies (api/transport.py),
-        # ${VAR} expansion (message/request.py), the platforms' settings (config.resolve_platform,
-        # api/platforms/), the terminal's size and `completion install` still read os.environ.
+        # the base URL, CLAUDE_API_VERSION, CLAUDE_MODEL, CLAUDE_PLATFORM, NO_COLOR/TERM, ${VAR}
+        # in MCP headers and tokens, and the environments of child processes. What still reads
+        # os.environ, and why, is listed in tests/test_context.py (PROCESS_ENVIRONMENT).
         self.env: Mapping[str, str] = dict(os.environ) if env is None else env
         # The Output the command writes to, once made (see out()), so a failure reported at the
         # end can first end a partly printed line.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import config as cfg
 from .api.transport import Transport
@@ -21,6 +21,9 @@ from .message.inputs import read_json_object, read_messages, text_or_file
 from .message.request import DEFAULT_MAX_TOKENS, RequestOptions, UserTurn, build_body, check_body
 from .render import Output, Renderer, SilentRenderer, make_renderer, report
 from .versions import DEFAULT_API_VERSION
+
+if TYPE_CHECKING:
+    from .wire import Message
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
@@ -115,6 +118,7 @@ def prepare(
         default_max_tokens=default_max_tokens(config),
         aliases=config.aliases,
         show_thinking=show_thinking,
+        env=run.env,
     )
     last = body["messages"][-1]
     nothing_new = history is not None and len(body["messages"]) == len(history["messages"])
@@ -390,7 +394,7 @@ def run_message(
     conversation_id = prepared.conversation_id
     renderer.hold = searching  # one answer across paused turns
 
-    def send(body: dict[str, Any]) -> dict[str, Any]:
+    def send(body: dict[str, Any]) -> Message:
         nonlocal conversation_id
         started = time.monotonic()
         message = send_explained(transport, body, renderer)
@@ -454,7 +458,7 @@ def skip_pending(prepared: Prepared, out: Output) -> None:
 def record_turn(
     conversation_id: str | None,
     body: dict[str, Any],
-    message: dict[str, Any],
+    message: Message,
     started: float,
     out: Output,
     title: str | None = None,
@@ -490,7 +494,7 @@ def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k in COUNT_TOKENS_FIELDS}
 
 
-def send_explained(transport: Transport, body: dict[str, Any], renderer: Renderer) -> dict[str, Any]:
+def send_explained(transport: Transport, body: dict[str, Any], renderer: Renderer) -> Message:
     """send_message, with the flag to drop named when the API rejects a parameter (400)."""
     from .api.exchange import send_message
     from .errors import ApiError

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TextIO
 
 import orjson
 
@@ -22,7 +22,7 @@ from .naming import named, program
 
 if TYPE_CHECKING:
     from .terminal import LiveMarkdown
-    from .wire import Usage
+    from .wire import Message, Usage
 
 DIM, BOLD_RED, RESET = "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
 
@@ -327,7 +327,7 @@ class Renderer(Protocol):
 
     def event(self, raw: bytes, ev: dict[str, Any]) -> None: ...
 
-    def finish(self, message: dict[str, Any], *, streamed: bool) -> None: ...
+    def finish(self, message: Message, *, streamed: bool) -> None: ...
 
 
 class TextRenderer:
@@ -428,7 +428,7 @@ class TextRenderer:
         state = "error" if block.get("is_error") else "result"
         self.out.note(f"claude: mcp {state}, {counted(size, 'character')}", dim=True)
 
-    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+    def finish(self, message: Message, *, streamed: bool) -> None:
         if not streamed:
             for block in message.get("content", []):
                 if block.get("type") == "thinking":
@@ -464,7 +464,7 @@ class JsonRenderer:
     def event(self, raw: bytes, ev: dict[str, Any]) -> None:
         pass
 
-    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+    def finish(self, message: Message, *, streamed: bool) -> None:
         if self.hold:
             return
         self.out.write_json(message)
@@ -485,7 +485,7 @@ class NdjsonRenderer:
         self.out.write(line + b"\n")
         self.started = True
 
-    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+    def finish(self, message: Message, *, streamed: bool) -> None:
         pass
 
 
@@ -499,7 +499,7 @@ class SilentRenderer:
     def event(self, raw: bytes, ev: dict[str, Any]) -> None:
         pass
 
-    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+    def finish(self, message: Message, *, streamed: bool) -> None:
         pass
 
 
@@ -560,7 +560,7 @@ def diagnosis_line(diagnostics: Any) -> str:
 
 
 def report(
-    message: dict[str, Any],
+    message: Message,
     out: Output,
     *,
     show_usage: bool = False,
@@ -610,6 +610,6 @@ def report(
     if show_usage:
         from .pricing import cost_text
 
-        usage = cast("Usage", message.get("usage") or {})
+        usage: Usage = message.get("usage") or {}
         out.note(f"claude: {usage_line(usage)}; cost: {cost_text(str(message.get('model')), usage)}")
     return status

@@ -27,7 +27,7 @@ from typing import Annotated, Any, get_args, get_origin
 import click
 import typer
 from typer.core import TyperCommand, TyperGroup
-from typer.models import ArgumentInfo
+from typer.models import ArgumentInfo, CommandFunctionType
 
 # NON-BREAKING HYPHEN: one column wide like "-", and not a place textwrap may break a line.
 # The formatter wraps text with every "-" turned into it, and writes "-" back.
@@ -122,7 +122,8 @@ class App(typer.Typer):
     def __init__(self, *, cls: type[TyperGroup] = HelpGroup, **kwargs: Any) -> None:
         super().__init__(cls=cls, **kwargs)
 
-    def command(  # type: ignore[override]  # the same parameters, passed on: only cls's default differs
-        self, name: str | None = None, *, cls: type[TyperCommand] = HelpCommand, **kwargs: Any
-    ) -> Any:
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = HelpCommand, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        """typer.Typer.command (the same parameters, passed on), with HelpCommand as cls's default."""
         return super().command(name, cls=cls, **kwargs)

@@ -3,16 +3,20 @@
 Imported only under `if TYPE_CHECKING:`, so nothing loads it at run time. The values are the
 parsed JSON itself (orjson.loads), read with .get() where the API may leave a key out; these
 types name the keys that code reads, as the anthropic SDK's models declare them (2.x:
-anthropic/types/usage.py, cache_creation.py, server_tool_usage.py).
+anthropic/types/message.py, content_block.py, text_block.py, thinking_block.py,
+redacted_thinking_block.py, tool_use_block.py, server_tool_use_block.py, stop_reason.py, usage.py).
 
-Only usage so far: a Message and its content blocks travel as dict[str, Any] through the
-whole client, and a TypedDict is not a dict[str, Any], so typing them is one change across
-every signature they pass (not one module at a time).
+Where they are used: the Message the accumulator builds or a whole response carries, which
+every renderer finishes with and the commands record and print (api/events.py, api/exchange.py,
+render.Renderer, ...); usage wherever tokens are counted or priced. Content blocks stay
+dict[str, Any]: the API keeps adding block types (the SDK's union has twelve; `fallback`,
+`compaction`, `mcp_tool_use` arrive in betas) that must pass through untouched, and the request
+side is built from the user's own JSON (--body, --param, templates, --messages).
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 
 class CacheCreation(TypedDict, total=False):
@@ -42,3 +46,32 @@ class Usage(TypedDict, total=False):
     service_tier: Literal["standard", "priority", "batch"] | None
     speed: Literal["standard", "fast"] | None  # SDK 2.16 types.Usage
     inference_geo: str | None
+
+
+# SDK 2.16 types/stop_reason.py, and "compaction" (types/beta/beta_stop_reason.py: context management).
+StopReason = Literal[
+    "end_turn",
+    "max_tokens",
+    "stop_sequence",
+    "tool_use",
+    "pause_turn",
+    "refusal",
+    "model_context_window_exceeded",
+    "compaction",
+]
+
+
+class Message(TypedDict, total=False):
+    """A Message of the Messages API, whole or as built from stream events so far."""
+
+    id: str
+    type: Literal["message"]
+    role: Literal["assistant"]
+    model: str
+    content: list[dict[str, Any]]  # blocks as the API sent them (see the module's docstring)
+    stop_reason: StopReason | None
+    stop_sequence: str | None
+    stop_details: dict[str, Any] | None
+    usage: Usage
+    container: dict[str, Any] | None
+    diagnostics: dict[str, Any] | None

@@ -8,12 +8,15 @@ unknown event, block and delta types through untouched, since the API adds new o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
 from ..content import TOOL_CALLS
 from ..errors import ProtocolError, json_object
+
+if TYPE_CHECKING:
+    from ..wire import Message
 
 Event = tuple[str, bytes]  # (event name, raw data bytes); data keeps the server's exact bytes
 
@@ -121,11 +124,11 @@ class Accumulator:
         self.done = False  # message_stop seen
 
     @property
-    def message(self) -> dict[str, Any] | None:
+    def message(self) -> Message | None:
         """The Message so far (every pending piece joined into its block)."""
         if self._parts:
             self._join()
-        return self._message
+        return cast("Message | None", self._message)  # the server's JSON, keys as it sent them
 
     def _join(self, index: int | None = None) -> None:
         """Join the pending pieces of block `index` (of every block when None) into their strings."""

@@ -7,7 +7,7 @@ was streamed or not) and leaves the exit status to `render.report`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
@@ -16,6 +16,9 @@ from ..render import Renderer
 from .events import Accumulator, SSEDecoder, parse_event_data
 from .response import Response
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from ..wire import Message
 
 MESSAGES_PATH = "/v1/messages"
 # Error events worth a retry when nothing has been printed yet.
@@ -60,7 +63,7 @@ def _unencodable(body: Any) -> str | None:
     return None
 
 
-def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer) -> dict[str, Any]:
+def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer) -> Message:
     """Send a Messages request and render the answer; returns the final Message.
 
     A stream that fails before anything was printed is retried like a failed request; once
@@ -82,7 +85,7 @@ def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer)
             attempt += 1
 
 
-def _consume(response: Response, renderer: Renderer) -> dict[str, Any]:
+def _consume(response: Response, renderer: Renderer) -> Message:
     ctype = response.content_type
     if ctype == "text/event-stream":
         return _consume_stream(response, renderer, _sse_data)
@@ -94,8 +97,9 @@ def _consume(response: Response, renderer: Renderer) -> dict[str, Any]:
         message = response.json()
         if not isinstance(message, dict) or message.get("type") != "message":
             raise ProtocolError(f"expected a Message, got {_kind(message)}")
-        renderer.finish(message, streamed=False)
-        return message
+        whole = cast("Message", message)  # the server's JSON: a Message, checked by its type above
+        renderer.finish(whole, streamed=False)
+        return whole
     raise ProtocolError(f"unexpected content-type from server: {ctype}")
 
 
@@ -121,7 +125,7 @@ def _chunks(response: Response, done: Callable[[], bool]) -> Iterator[bytes]:
 
 def _consume_stream(
     response: Response, renderer: Renderer, decode: Callable[[Iterator[bytes]], Iterator[bytes]]
-) -> dict[str, Any]:
+) -> Message:
     """Every event's data through the renderer and the accumulator, whatever wire it came in
     (`decode`: the body's chunks to each event's data: SSE, or Bedrock's event-stream frames)."""
     acc = Accumulator()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
@@ -21,6 +21,9 @@ from ..errors import ApiError, CliError, Exit, counted
 from .jobs import Job, result_line
 from .journal import StateNotWritten
 from .local import Sink, Tally
+
+if TYPE_CHECKING:
+    from ..wire import Message
 
 BATCHES_PATH = "/v1/messages/batches"
 MAX_REQUESTS = 100_000  # per batch
@@ -87,7 +90,8 @@ def to_result(item: dict[str, Any], jobs: dict[str, Job], full: bool) -> dict[st
     result = item.get("result") or {}
     kind = result.get("type")
     if kind == "succeeded":
-        return result_line(job, result.get("message") or {}, None, full=full)
+        message: Message | None = result.get("message")
+        return result_line(job, message or {}, None, full=full)
     if kind == "errored":
         error = (result.get("error") or {}).get("error") or result.get("error") or {}
         return result_line(

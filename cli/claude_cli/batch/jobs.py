@@ -17,12 +17,15 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..errors import CliError, UsageError, json_object
 from ..versions import DEFAULT_API_VERSION
+
+if TYPE_CHECKING:
+    from ..wire import Message
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the Message Batches rule for custom_id
 PROMPT_KEYS = {"id", "prompt", "system", "model", "max_tokens", "attachments", "schema", "params", "template"}
@@ -216,7 +219,7 @@ def _check(body: dict[str, Any], force: bool, learned: Any, version: str) -> Non
 
 
 def result_line(
-    job: Job, message: dict[str, Any] | None, error: CliError | dict[str, Any] | None, *, full: bool
+    job: Job, message: Message | None, error: CliError | dict[str, Any] | None, *, full: bool
 ) -> dict[str, Any]:
     """The output object for a finished job: its answer, or its error."""
     if error is None and message is not None and job.schema is not None:
@@ -239,7 +242,7 @@ def result_line(
     return _succeeded(job, message, full)
 
 
-def _succeeded(job: Job, message: dict[str, Any], full: bool, **extra: Any) -> dict[str, Any]:
+def _succeeded(job: Job, message: Message, full: bool, **extra: Any) -> dict[str, Any]:
     from ..content import message_text
 
     out = {

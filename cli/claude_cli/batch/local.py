@@ -25,7 +25,7 @@ from .jobs import ErrorClass, Job, error_class, result_line
 from .journal import Journal
 
 if TYPE_CHECKING:
-    from ..wire import Usage
+    from ..wire import Message, Usage
 
 
 @dataclass
@@ -321,7 +321,7 @@ def _run_one(transport: Transport, job: Job, full: bool) -> dict[str, Any]:
     from ..api.exchange import send_message
     from ..message.web import continue_paused
 
-    def send(body: dict[str, Any]) -> dict[str, Any]:
+    def send(body: dict[str, Any]) -> Message:
         return send_message(transport, body, SilentRenderer())
 
     try:

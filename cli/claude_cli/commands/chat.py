@@ -100,7 +100,7 @@ def chat(
 
     client = own_tools(act, run, timeout=60.0, yes=yes, dry_run=connection.dry_run)
     servers = servers_from_flags(
-        list(mcp.mcp), list(mcp.mcp_header), mcp.mcp_config, mcp.mcp_tools, secrets=run.secrets
+        list(mcp.mcp), list(mcp.mcp_header), mcp.mcp_config, mcp.mcp_tools, env=run.env, secrets=run.secrets
     )
     confirm = None
     if servers and not yes:

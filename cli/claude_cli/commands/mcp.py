@@ -91,10 +91,15 @@ def tools(
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import load_config_file, parse_servers, servers_from_flags
 
-    chosen = servers_from_flags(list(servers), list(mcp_header or []), None, secrets=run.secrets)
+    chosen = servers_from_flags(list(servers), list(mcp_header or []), None, env=run.env, secrets=run.secrets)
     if mcp_config:  # only the servers named, looked up in the file too
         chosen = parse_servers(
-            list(servers), list(mcp_header or []), load_config_file(mcp_config), {}, run.secrets
+            list(servers),
+            list(mcp_header or []),
+            load_config_file(mcp_config),
+            {},
+            env=run.env,
+            secrets=run.secrets,
         )
     with mcp_session(chosen, run.secrets) as (_, found):
         rows = [{"server": t.server.name, **t.declaration()} for t in found.values()]

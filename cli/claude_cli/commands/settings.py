@@ -1,12 +1,16 @@
 """`claude config`: where the config file is, what it holds, and setting its keys."""
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..context import RunContext
 from ..message.options import takes_flags
 from ..typer_help import App
+
+if TYPE_CHECKING:
+    from .. import config as cfg
 
 EPILOG = """\b
 Examples:
@@ -119,11 +123,11 @@ def platform(
     from .. import config as cfg
 
     config = cfg.load_config()
-    chosen, source = cfg.resolve_platform(name, config)
+    chosen, source = cfg.resolve_platform(name, config, run.env)
     typer.echo(f"platform: {chosen} (from {source})")
     if chosen == "anthropic":
         typer.echo(f"endpoint: {cfg.resolve_base_url(None, config, run.env)}")
-        typer.echo(f"credentials: {_anthropic_source(config)}")
+        typer.echo(f"credentials: {_anthropic_source(config, run.env)}")
         return
     from ..api.platforms.select import make_platform
 
@@ -135,13 +139,11 @@ def platform(
     typer.echo(f"credentials: {used.credential_source}")
 
 
-def _anthropic_source(config: object) -> str:
+def _anthropic_source(config: "cfg.Config", env: Mapping[str, str]) -> str:
     """Which of the Claude API's credential sources a request would use (the key is never shown)."""
-    import os
-
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
-        if os.environ.get(name, "").strip():
+        if env.get(name, "").strip():
             return name
-    if getattr(config, "api_key_command", None):
+    if config.api_key_command:
         return "api_key_command (config file)"
     return "none (set ANTHROPIC_API_KEY)"

@@ -147,7 +147,7 @@ def tool_run(
         raise UsageError(f"--tool {sorted(taken_by_own)[0]}: the name is taken by one of Claude's own tools")
     server = [make_server_tool(s) for s in server_tool or []]
     servers = servers_from_flags(
-        list(mcp.mcp), list(mcp.mcp_header), mcp.mcp_config, mcp.mcp_tools, secrets=run.secrets
+        list(mcp.mcp), list(mcp.mcp_header), mcp.mcp_config, mcp.mcp_tools, env=run.env, secrets=run.secrets
     )
     if not declared and not server and not servers and not client:
         raise UsageError(

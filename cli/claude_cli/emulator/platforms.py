@@ -194,7 +194,7 @@ def service_account(path: Path, token_uri: str, project: str = "emulator-project
 
 
 def _account(call: Call, platform: str) -> Account:
-    account = call.accounts.get(platform)
+    account: Account | None = call.accounts.get(platform)
     if account is None:  # a Call made without the emulator's accounts: the defaults
         return Account(platform, "")
     return account

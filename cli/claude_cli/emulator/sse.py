@@ -86,7 +86,8 @@ def _pieces(text: str) -> list[str]:
 
 
 def sse_frame(event: dict[str, Any]) -> bytes:
-    return b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+    name: str = event["type"]
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..content import message_text
 from ..render import Output
+
+if TYPE_CHECKING:
+    from ..wire import Message
 
 # An opening fence: up to 3 spaces, then 3 or more backticks (no backtick in the info string)
 # or 3 or more tildes.
@@ -105,7 +108,7 @@ class ExtractRenderer:
             if block.get("type") == "text":
                 self.reader.feed(block.get("text") or "")
 
-    def finish(self, message: dict[str, Any], *, streamed: bool) -> None:
+    def finish(self, message: Message, *, streamed: bool) -> None:
         """The answer is complete: close the last block, or print the answer if it had none."""
         if self.hold:
             return

@@ -220,6 +220,7 @@ def read_messages(source: str) -> list[dict[str, Any]]:
     data, name = read_file_or_stdin(source, "--messages", "messages")
     text = data.strip()
     try:
+        messages: list[dict[str, Any]]  # checked below (check_messages)
         if text.startswith(b"["):
             messages = orjson.loads(text)
         else:

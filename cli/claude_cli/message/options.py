@@ -525,7 +525,7 @@ DECLARATIONS: dict[type, type] = {
 def options(group: type) -> list[inspect.Parameter]:
     """The Typer parameters of a group: its declaration, with the field's default in Typer's terms
     (a repeatable flag's () is None, a choice's string its Enum member)."""
-    defaults: dict[str, Any] = group._field_defaults  # type: ignore[attr-defined]
+    defaults: dict[str, Any] = group()._asdict()  # every field has its default (flags.py)
     out = []
     for name, annotation in DECLARATIONS[group].__annotations__.items():
         assert name in defaults, f"{group.__name__}.{name} needs a default"
@@ -553,7 +553,8 @@ def _value(given: Any) -> Any:
 def build(group: type, given: dict[str, Any]) -> Any:
     """The group from Typer's values (a repeatable flag not given arrives as None: the field's ())."""
     values = {}
-    for name, default in group._field_defaults.items():  # type: ignore[attr-defined]
+    defaults: dict[str, Any] = group()._asdict()
+    for name, default in defaults.items():
         if name in given:
             value = _value(given[name])
             values[name] = default if value is None and default == () else value

@@ -8,6 +8,7 @@ so a body from `--body` or `--param` is checked the same way as one built from f
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,8 +112,10 @@ def build_body(
     default_max_tokens: int = DEFAULT_MAX_TOKENS,
     aliases: dict[str, str] | None = None,
     show_thinking: bool = False,
+    env: Mapping[str, str],
 ) -> tuple[dict[str, Any], list[str]]:
-    """The request body and the anthropic-beta names it needs. Raises UsageError on bad options."""
+    """The request body and the anthropic-beta names it needs. Raises UsageError on bad options.
+    (`env`: the run's environment, for ${VAR} in --mcp-connector tokens.)"""
     body: dict[str, Any] = copy.deepcopy(base) if base else {}
     betas = list(opts.betas)
 
@@ -172,7 +175,7 @@ def build_body(
             betas.append(TASK_BUDGET_BETA)
 
     if opts.mcp_connectors:
-        _add_connectors(body, connector_servers(opts.mcp_connectors, opts.mcp_connector_token))
+        _add_connectors(body, connector_servers(opts.mcp_connectors, opts.mcp_connector_token, env))
     if body.get("mcp_servers") and MCP_CONNECTOR_BETA not in betas:  # new, or a continued conversation's
         betas.append(MCP_CONNECTOR_BETA)
 
@@ -185,21 +188,21 @@ def build_body(
     return body, betas
 
 
-def expand_env(value: str, where: str) -> str:
-    """`${VAR}` and `$VAR` replaced from the environment (so secrets stay out of argv and files)."""
-    import os
+def expand_env(value: str, where: str, env: Mapping[str, str]) -> str:
+    """`${VAR}` and `$VAR` replaced from `env`, the run's environment (so secrets stay out of argv
+    and files)."""
     import re
 
     def one(m: re.Match[str]) -> str:
         name = m[1] or m[2]
-        if name not in os.environ:
+        if name not in env:
             raise UsageError(f"{where}: environment variable {name} is not set")
-        return os.environ[name]
+        return env[name]
 
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", one, value)
 
 
-def connector_servers(specs: list[str], token: str | None) -> list[dict[str, Any]]:
+def connector_servers(specs: list[str], token: str | None, env: Mapping[str, str]) -> list[dict[str, Any]]:
     """`mcp_servers` entries for --mcp-connector URL|NAME=URL|NAME and --mcp-connector-token.
 
     A bare NAME is a config file `[mcp.NAME]` table with a `url`; its `Authorization: Bearer X`
@@ -223,7 +226,7 @@ def connector_servers(specs: list[str], token: str | None) -> list[dict[str, Any
                     )
                 url = entry["url"]
                 auth = (entry.get("headers") or {}).get("Authorization", "")
-                header = expand_env(auth, f"[mcp.{name}] Authorization") if isinstance(auth, str) else ""
+                header = expand_env(auth, f"[mcp.{name}] Authorization", env) if isinstance(auth, str) else ""
         if not url.startswith("https://"):
             raise UsageError(f"--mcp-connector: the API connects only to https:// URLs, not {url!r}")
         name = name or re.sub(r"[^a-zA-Z0-9_-]+", "-", urlsplit(url).hostname or "mcp").strip("-")
@@ -234,7 +237,7 @@ def connector_servers(specs: list[str], token: str | None) -> list[dict[str, Any
         server: dict[str, Any] = {"type": "url", "url": url, "name": name}
         secret = header.removeprefix("Bearer ").strip()
         if token:
-            secret = expand_env(token, "--mcp-connector-token")
+            secret = expand_env(token, "--mcp-connector-token", env)
         if secret:
             server["authorization_token"] = secret
         servers.append(server)

@@ -9,13 +9,16 @@ jsonschema: output that does not match is an error, never printed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError
 from . import capabilities
+
+if TYPE_CHECKING:
+    from ..wire import Message
 
 ANSWER_TOOL = "json_answer"
 
@@ -62,7 +65,7 @@ def apply_schema(
     body["tool_choice"] = {"type": "tool", "name": ANSWER_TOOL}
 
 
-def raw_answer(message: dict[str, Any]) -> str:
+def raw_answer(message: Message) -> str:
     """The answer as the model gave it: the forced tool's input as JSON, else the text."""
     forced = [b for b in tool_uses(message.get("content")) if b.get("name") == ANSWER_TOOL]
     if forced:
@@ -70,9 +73,7 @@ def raw_answer(message: dict[str, Any]) -> str:
     return message_text(message)
 
 
-def extract(
-    message: dict[str, Any], schema: dict[str, Any], fits: Callable[[Any], bool] | None = None
-) -> Any:
+def extract(message: Message, schema: dict[str, Any], fits: Callable[[Any], bool] | None = None) -> Any:
     """The JSON answer of `message`, validated against `schema`; SchemaMismatch otherwise.
 
     `fits`, if given, accepts only values `schema` accepts (a command's own fixed schema): a value

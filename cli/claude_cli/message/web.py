@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..content import reply
 from ..errors import UsageError
 from ..flags import WebFlags
 from .capabilities import server_tool_type
+
+if TYPE_CHECKING:
+    from ..wire import Message, Usage
 
 MAX_CONTINUATIONS = 10  # paused turns sent back before giving up (exit 5, the answer so far kept)
 
@@ -63,9 +66,9 @@ def web_options(flags: WebFlags) -> tuple[bool, list[str] | None, int | None]:
 
 def continue_paused(
     body: dict[str, Any],
-    message: dict[str, Any],
-    send: Callable[[dict[str, Any]], dict[str, Any]],
-) -> dict[str, Any]:
+    message: Message,
+    send: Callable[[dict[str, Any]], Message],
+) -> Message:
     """Send paused turns back until the answer ends (at most MAX_CONTINUATIONS times).
 
     `body` grows by each paused assistant turn; `send(body)` makes one request and returns its
@@ -85,5 +88,5 @@ def continue_paused(
     for turn in turns:
         for key, value in (turn.get("usage") or {}).items():
             usage[key] = (usage.get(key) or 0) + value if isinstance(value, int) else value
-    whole["usage"] = usage
+    whole["usage"] = cast("Usage", usage)  # every turn's counts, summed key by key
     return whole

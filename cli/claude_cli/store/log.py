@@ -25,7 +25,7 @@ from .opening import open_for_writing, open_read_only, why_read_only
 from .turns import Turn, added, history, history_length
 
 if TYPE_CHECKING:
-    from ..wire import Usage
+    from ..wire import Message, Usage
     from .edits import StoredEdit
     from .search import Found
 
@@ -92,7 +92,7 @@ class Store:
         self,
         conversation_id: str | None,
         request: dict[str, Any],
-        response: dict[str, Any],
+        response: Message,
         duration_ms: int | None = None,
         title: str | None = None,
     ) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,7 @@ def insert(
     seq: int,
     now: float,
     request: dict[str, Any],
-    response: dict[str, Any],
+    response: Mapping[str, Any],
     previous: list[dict[str, Any]],
     duration_ms: int | None,
 ) -> tuple[int, set[str]]:
@@ -138,7 +139,7 @@ def said(messages: list[dict[str, Any]], role: str) -> str:
 
 
 def index(
-    db: sqlite3.Connection, turn_id: int, messages: list[dict[str, Any]], response: dict[str, Any]
+    db: sqlite3.Connection, turn_id: int, messages: list[dict[str, Any]], response: Mapping[str, Any]
 ) -> None:
     """The search index's row for a turn (search.py): what the user said in the messages it added,
     and what its answer said."""

@@ -10,33 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import RunContext
 from ..errors import UsageError
+from ..flags import ActFlags
 from .client import BashTool, ClientTool, FileTool
 from .consent import Consent, Rule, parse_rules, terminal_ask
-
-
-@dataclass
-class ActFlags:
-    """The flags of Claude's own tools."""
-
-    edit: bool = False
-    bash: bool = False
-    memory: bool = False
-    workspace: str | None = None  # default: the current directory
-    memory_dir: str | None = None  # default: memories/ in the data dir
-    allow: list[str] = field(default_factory=list)
-    deny: list[str] = field(default_factory=list)
-    sandbox: bool = False
-    sandbox_net: bool = False
-    max_characters: int | None = None
-
-    @property
-    def any(self) -> bool:
-        return self.edit or self.bash or self.memory
 
 
 def config_rules(table: Any, where: str) -> list[Rule]:
@@ -66,9 +46,11 @@ def build(
     dry_run: bool,
     config_table: Any = None,
     config_where: str = "the config file",
+    max_characters: int | None = None,
 ) -> dict[str, ClientTool]:
-    """The client tools the flags ask for, by name; UsageError (exit 2) when they cannot run."""
-    if not flags.any:
+    """The client tools the flags ask for, by name; UsageError (exit 2) when they cannot run.
+    (`max_characters`: the editor's view limit, the tool's own parameter; no flag sets it yet.)"""
+    if not (flags.edit or flags.bash or flags.memory):
         for name, given in (
             ("--workspace", flags.workspace),
             ("--memory-dir", flags.memory_dir),
@@ -85,7 +67,7 @@ def build(
     if flags.sandbox_net and not flags.sandbox:
         raise UsageError("--sandbox-net gives the sandbox a network: add --sandbox")
     root = workspace_dir(flags.workspace)
-    rules = config_rules(config_table, config_where) + parse_rules(flags.allow, flags.deny)
+    rules = config_rules(config_table, config_where) + parse_rules(list(flags.allow), list(flags.deny))
     ask = None
     if not (yes or dry_run):
         ask = terminal_ask(run.env)
@@ -100,7 +82,7 @@ def build(
         from .editor import Editor
         from .workspace import Workspace
 
-        tool = FileTool(Editor(Workspace(root), flags.max_characters), consent, "edit")
+        tool = FileTool(Editor(Workspace(root), max_characters), consent, "edit")
         tools[tool.name] = tool
     if flags.bash:
         from .shell import Shell, check_sandbox
@@ -120,31 +102,17 @@ def build(
 
 
 def own_tools(
-    flags: Any, run: RunContext, *, timeout: float, yes: bool, dry_run: bool
+    flags: ActFlags, run: RunContext, *, timeout: float, yes: bool, dry_run: bool
 ) -> dict[str, ClientTool]:
-    """The client tools a command's flags ask for (message/options.py's ACT group; none: {}),
-    with the config file's [tools] rules."""
-    acts = ActFlags(
-        flags.edit,
-        flags.bash,
-        flags.memory,
-        flags.workspace,
-        flags.memory_dir,
-        list(flags.allow or []),
-        list(flags.deny or []),
-        flags.sandbox,
-        flags.sandbox_net,
-    )
-    if not acts.any and not any(
-        (acts.workspace, acts.memory_dir, acts.allow, acts.deny, acts.sandbox, acts.sandbox_net)
-    ):
+    """The client tools a command's flags ask for (none: {}), with the config file's [tools] rules."""
+    if flags == ActFlags():
         return {}
     from ..config import load_config
 
     config = load_config()
     where = f"config file {config.path}"
     return build(
-        acts, run, timeout=timeout, yes=yes, dry_run=dry_run, config_table=config.tools, config_where=where
+        flags, run, timeout=timeout, yes=yes, dry_run=dry_run, config_table=config.tools, config_where=where
     )
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
@@ -32,7 +32,7 @@ from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
 if TYPE_CHECKING:
-    from ..wire import Usage
+    from ..wire import Message, Usage
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
 MAX_TOKENS_RETRIES = 2
@@ -268,11 +268,11 @@ class Budget:
                 Exit.MAX_COST,
             )
 
-    def spend(self, body: dict[str, Any], message: dict[str, Any]) -> None:
+    def spend(self, body: dict[str, Any], message: Message) -> None:
         """Add what a response cost."""
         from ..pricing import cost
 
-        usage = cast("Usage", message.get("usage") or {})
+        usage: Usage = message.get("usage") or {}
         amount = cost(str(message.get("model") or body.get("model")), usage)
         if amount is None:
             self.known = False
@@ -443,7 +443,7 @@ def resume_shell(conversation_id: str, settings: LoopSettings, out: Output) -> N
         out.note(f"claude: bash starts a new shell in {cwd} (where the continued run's shell was)", dim=True)
 
 
-def _cut_off_tool_call(message: dict[str, Any]) -> bool:
+def _cut_off_tool_call(message: Message) -> bool:
     """max_tokens hit in the middle of a tool call (the docs: retry with a higher max_tokens)."""
     content = message.get("content") or []
     return (
@@ -451,19 +451,19 @@ def _cut_off_tool_call(message: dict[str, Any]) -> bool:
     )
 
 
-def _add_usage(totals: dict[str, int], usage: dict[str, Any]) -> None:
+def _add_usage(totals: dict[str, int], usage: Mapping[str, Any]) -> None:
     for key, value in usage.items():
         if isinstance(value, int):
             totals[key] = totals.get(key, 0) + value
 
 
-def _show_thinking(message: dict[str, Any], out: Output) -> None:
+def _show_thinking(message: Message, out: Output) -> None:
     for block in message.get("content") or []:
         if block.get("type") == "thinking" and block.get("thinking"):
             out.thinking(block["thinking"].rstrip("\n") + "\n")
 
 
-def _narrate(message: dict[str, Any], out: Output, fmt: str, show_thinking: bool) -> None:
+def _narrate(message: Message, out: Output, fmt: str, show_thinking: bool) -> None:
     """For people, on stderr: what the model said and called on the way (text mode only)."""
     if fmt != "text":
         return
@@ -499,9 +499,7 @@ def tool_line(run: AnyRun, *, shorten: bool = False) -> str:
     return f"claude: ✓ {run.name} {shown} ({took}, {counted(len(run.stdout), 'byte')})"
 
 
-def _print_final(
-    message: dict[str, Any], out: Output, fmt: str, show_thinking: bool, *, raw: bool = False
-) -> None:
+def _print_final(message: Message, out: Output, fmt: str, show_thinking: bool, *, raw: bool = False) -> None:
     if fmt == "json":
         out.write_json(message)
     elif fmt == "text":

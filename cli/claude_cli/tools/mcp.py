@@ -389,7 +389,8 @@ class McpHub:
 
 def _wire(model: Any) -> dict[str, Any]:
     """An SDK model as the protocol's JSON (camelCase keys, as in the MCP specification)."""
-    return model.model_dump(by_alias=True, mode="json", exclude_none=True)
+    wire: dict[str, Any] = model.model_dump(by_alias=True, mode="json", exclude_none=True)
+    return wire
 
 
 def _why(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
@@ -47,13 +47,13 @@ class McpServer:
     # never stops `mcp list` or a run that uses another one. Empty: already expanded (flags).
     origin: str = ""
 
-    def expanded(self, secrets: Collection[str]) -> McpServer:
+    def expanded(self, env: Mapping[str, str], secrets: Collection[str]) -> McpServer:
         """A copy with ${VAR} in the entry's env and header values expanded (UsageError if unset);
-        `secrets`: the run's credentials, which its env never passes on."""
+        `env`: the run's environment; `secrets`: its credentials, which a server's env never passes on."""
         if not self.origin:
             return self
-        headers = {k: expand_env(v, f"{self.origin}: {k}") for k, v in self.headers.items()}
-        env = {k: expand_env(v, f"{self.origin}: env {k}") for k, v in self.env.items()}
+        headers = {k: expand_env(v, f"{self.origin}: {k}", env) for k, v in self.headers.items()}
+        env = {k: expand_env(v, f"{self.origin}: env {k}", env) for k, v in self.env.items()}
         for key, value in list(env.items()):  # credentials never reach a child (as child_env)
             why = credential_in(key, value, secrets)
             if why:
@@ -92,12 +92,12 @@ class McpServer:
 # -- declaring -----------------------------------------------------------------------------------
 
 
-def parse_header(spec: str) -> tuple[str, str]:
+def parse_header(spec: str, env: Mapping[str, str]) -> tuple[str, str]:
     """'Name: value' (or Name=value) from --mcp-header, with ${VAR} expanded."""
     m = re.match(r"^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*[:=]\s*(.*)$", spec)
     if not m:
         raise UsageError(f"--mcp-header takes 'Name: value', not {spec!r}")
-    return m[1], expand_env(m[2].strip(), f"--mcp-header {m[1]}")
+    return m[1], expand_env(m[2].strip(), f"--mcp-header {m[1]}", env)
 
 
 def _is_url(spec: str) -> bool:
@@ -190,21 +190,23 @@ def parse_servers(
     headers: list[str],
     known: dict[str, McpServer],
     from_file: dict[str, McpServer],
+    *,
+    env: Mapping[str, str],
     secrets: Collection[str],
 ) -> list[McpServer]:
     """The servers of one run: every `--mcp-config` server, then each --mcp NAME|URL|COMMAND.
 
     Only these servers' ${VAR} references are expanded (McpServer.expanded), not every entry's.
     """
-    extra = dict(parse_header(h) for h in headers)
-    servers: list[McpServer] = [s.expanded(secrets) for s in from_file.values()]
+    extra = dict(parse_header(h, env) for h in headers)
+    servers: list[McpServer] = [s.expanded(env, secrets) for s in from_file.values()]
     for spec in specs:
         if not spec.strip():
             raise UsageError("--mcp: empty server")
         if spec in from_file:
             continue  # already in
         if spec in known:
-            server = known[spec].expanded(secrets)
+            server = known[spec].expanded(env, secrets)
         elif _is_url(spec):
             server = McpServer(_name_for(None, spec), url=spec)
         else:
@@ -231,6 +233,7 @@ def servers_from_flags(
     config_file: str | None,
     only: str | None = None,
     *,
+    env: Mapping[str, str],
     secrets: Collection[str],
 ) -> list[McpServer]:
     """The servers --mcp, --mcp-header, --mcp-config and --mcp-tools name (config file tables
@@ -242,7 +245,7 @@ def servers_from_flags(
     config = load_config()
     known = configured_servers(config.mcp, str(config.path)) if config.mcp else {}
     from_file = load_config_file(config_file) if config_file else {}
-    servers = parse_servers(specs, headers, {**known, **from_file}, from_file, secrets)
+    servers = parse_servers(specs, headers, {**known, **from_file}, from_file, env=env, secrets=secrets)
     if not servers:
         raise UsageError("--mcp-header and --mcp-tools need an MCP server: give --mcp or --mcp-config")
     return servers

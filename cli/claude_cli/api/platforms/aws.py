@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...errors import UsageError
 from .base import AWS, Platform
+
+if TYPE_CHECKING:
+    from .aws_auth import SigV4Signer
 
 SERVICE = "aws-external-anthropic"
 
@@ -23,7 +26,7 @@ SERVICE = "aws-external-anthropic"
 class ClaudeOnAws(Platform):
     workspace: str = ""
     api_key: str | None = None
-    signer: Any = None
+    signer: SigV4Signer | None = None  # None: a bearer token or an API key authorizes
 
     def preview_headers(self) -> dict[str, str]:
         return {"anthropic-workspace-id": self.workspace, "authorization": "<redacted>"}
@@ -32,6 +35,7 @@ class ClaudeOnAws(Platform):
         headers = {**headers, "anthropic-workspace-id": self.workspace}
         if self.api_key:
             return {**headers, "authorization": f"Bearer {self.api_key}"}
+        assert self.signer is not None, "made with a signer when there is no token (make)"
         return self.signer.sign(method, url, headers, body)
 
 

@@ -41,7 +41,8 @@ def region_of(platform: str, profile: str | None) -> str | None:
         return region
     botocore = _botocore(platform)
     try:
-        return botocore.session.Session(profile=profile).get_config_variable("region")
+        found: str | None = botocore.session.Session(profile=profile).get_config_variable("region")
+        return found
     except Exception:  # a broken profile is reported when credentials are read
         return None
 

@@ -13,7 +13,7 @@ import base64
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
@@ -21,6 +21,9 @@ import orjson
 from ...errors import UsageError
 from .base import BEDROCK, Platform, decode_body
 from .models import canonical
+
+if TYPE_CHECKING:
+    from .aws_auth import SigV4Signer
 
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 COUNT_TOKENS = "/v1/messages/count_tokens"
@@ -77,7 +80,7 @@ class Bedrock(Platform):
     region: str = ""
     profile: str | None = None
     bearer: str | None = None  # AWS_BEARER_TOKEN_BEDROCK
-    signer: Any = None
+    signer: SigV4Signer | None = None  # None: a bearer token or an API key authorizes
 
     def model_id(self, model: str) -> str:
         from .models import platform_id
@@ -141,6 +144,7 @@ class Bedrock(Platform):
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         if self.bearer:
             return {**headers, "authorization": f"Bearer {self.bearer}"}
+        assert self.signer is not None, "made with a signer when there is no token (make)"
         return self.signer.sign(method, url, headers, body)
 
 
