@@ -32,6 +32,10 @@ AS_PROGRAM = re.compile(rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[a-z]|(?:{'|'.join(
         ("claude --version", "claude-cli --version"),
         ("claude tool-run -c", "claude-cli tool-run -c"),
         ("claude count-tokens", "claude-cli count-tokens"),
+        # An example's comment keeps its column: the spaces before it give way (two kept).
+        ("  claude COMMAND --help       # every flag", "  claude-cli COMMAND --help   # every flag"),
+        ("x | claude ask -t c   # after: claude ask", "x | claude-cli ask -t c  # after: claude-cli ask"),
+        ("claude: a # b", "claude-cli: a # b"),
         # Not the program: a model id, a path, the word in prose, a command's man page name.
         ("model claude-opus-4-5 is retired", "model claude-opus-4-5 is retired"),
         ("~/.config/claude/config.toml", "~/.config/claude/config.toml"),
@@ -93,6 +97,8 @@ def test_run_as_claude_cli_every_name_printed_is_claude_cli(env, emu) -> None:
     bare = run(env, "claude-cli")  # no command: the help on stderr
     assert bare.stderr.startswith("Usage: claude-cli [OPTIONS] COMMAND")
     assert "claude-cli chat" in bare.stderr and not AS_PROGRAM.search(bare.stderr), bare.stderr
+    started = bare.stderr.split("Getting started:", 1)[1]
+    assert len({line.index("#") for line in started.splitlines() if "#" in line}) == 1, started
     assert run(env, "claude-cli", "--version").stdout.startswith("claude-cli ")
     missing = run(env, "claude-cli", "log", "show", "nope")
     assert missing.stderr.startswith("claude-cli: error: ")

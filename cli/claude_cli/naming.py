@@ -57,5 +57,17 @@ def named(text: str, name: str | None = None) -> str:
     import re  # only when run under another name: not on `claude`'s start-up path
 
     words = "|".join(re.escape(c) for c in sorted(COMMANDS, key=len, reverse=True))
-    pattern = rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[A-Za-z]|(?:{words}|COMMAND)(?![\w-])))"
-    return re.sub(pattern, name, text)
+    pattern = re.compile(rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[A-Za-z]|(?:{words}|COMMAND)(?![\w-])))")
+    grown = len(name) - len(DEFAULT)
+
+    def line_named(line: str) -> str:
+        # An example's comment stays in its column (`claude COMMAND --help   # every flag ...`):
+        # the spaces before it give up what the longer name took, two kept at least.
+        gap = re.search(r"( {3,})#", line) if grown > 0 else None
+        if gap is None:
+            return pattern.sub(name, line)
+        head, spaces, tail = line[: gap.start(1)], gap[1], line[gap.end(1) :]
+        head, count = pattern.subn(name, head)
+        return head + " " * max(2, len(spaces) - count * grown) + pattern.sub(name, tail)
+
+    return "".join(line_named(line) for line in text.splitlines(keepends=True))
