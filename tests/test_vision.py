@@ -138,6 +138,34 @@ def test_text_on_stdin_is_refused_not_sent_as_text(proc, emu, args) -> None:
     assert "stdin holds text" not in pdf.stderr
 
 
+@pytest.mark.parametrize(
+    ("head", "text"),
+    [
+        (b"# Notes\n\nMeeting on", True),
+        (b"hi\n", True),  # short: all there was (`echo hi | claude vision`)
+        (b"caf\xc3\xa9\n", True),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\r", False),
+        (b"\xff\xd8\xff\xe0", False),
+        (b"GIF89a\x01\x00", False),
+        (b"GIF", False),  # could still become an image: the checks after reading decide
+        (b"%PD", False),
+        (b"RIFF\x00\x00", False),
+        (b"%PDF-1.7\n%\xe2\xe3", False),
+        (b"text\x00with NUL", False),
+    ],
+)
+def test_what_starts_as_text(head: bytes, text: bool) -> None:
+    from claude_cli.message.attachments import starts_as_text
+
+    assert starts_as_text(head) is text
+
+
+def test_a_short_text_on_stdin_is_refused_too(proc, emu) -> None:
+    run = proc("vision", input=b"hi\n")
+    assert (run.code, run.stdout) == (2, "") and "stdin holds text" in run.stderr, run
+    assert emu.requests == []
+
+
 def test_vision_without_a_prompt_asks_for_a_description(cli, emu, tmp_path: Path) -> None:
     run = cli("vision", str(write_image(tmp_path / "a.png", "png")))
     assert run.code == 0, run

@@ -125,13 +125,11 @@ def vision(
 def _refuse_text_on_stdin() -> None:
     """`vision - < notes.md` sent the text as a text block, saying nothing: vision is for images,
     so stdin that starts like text (no image or PDF magic number, no NUL) is refused unsent."""
-    from ..message.attachments import stdin_is_binary
+    from ..message.attachments import starts_as_text
     from ..message.inputs import stdin_head
 
     head = stdin_head()
-    # Judged only on a whole head (or all there is): a writer's first few bytes could be an
-    # image's beginning cut short, which the checks after reading decide on.
-    if head and len(head) >= 12 and not stdin_is_binary(head):
+    if head and starts_as_text(head):
         from ..errors import UsageError
 
         raise UsageError(

@@ -76,6 +76,17 @@ def stdin_is_binary(data: bytes) -> bool:
     return b"\x00" in head
 
 
+def starts_as_text(head: bytes) -> bool:
+    """Whether the first bytes of stdin (`head`, 12 or fewer) are text rather than the start of
+    an image or PDF: not binary, and, when shorter than the longest magic number check, not a
+    beginning that one could still become (`GIF`, `%PD`, `RIFF....`)."""
+    if stdin_is_binary(head):
+        return False
+    if len(head) >= 12:
+        return True
+    return not any(magic.startswith(head) or head.startswith(magic) for magic in (*_STDIN_MAGIC, b"RIFF"))
+
+
 def is_attachment(word: str) -> bool:
     """Whether a `vision` argument names an attachment (else it is prompt text): a directory is
     one too, attached as `ask -a DIR` attaches it."""
