@@ -536,3 +536,91 @@ def test_a_server_s_own_env_cannot_hand_it_the_api_key(cli, emu, tmp_path: Path)
     text = results(emu)[0]["content"][0]["text"]
     assert "'COLOUR': 'blue'" in text
     assert "ANTHROPIC_API_KEY" not in text and KEY not in text
+
+
+# -- claude's own key never goes to an MCP server (refused, exit 2, nothing sent) ----------------
+
+_OWN = "it is never sent to an MCP server (give the server a token of its own)"
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "message"),
+    [
+        (
+            [
+                "tool-run",
+                "-y",
+                "--mcp",
+                "http://127.0.0.1:9/mcp",
+                "--mcp-header",
+                "Authorization: Bearer $ANTHROPIC_API_KEY",
+            ],
+            {},
+            f"--mcp-header Authorization: $ANTHROPIC_API_KEY is claude's own credential; {_OWN}",
+        ),
+        (
+            [
+                "tool-run",
+                "-y",
+                "--mcp",
+                "http://127.0.0.1:9/mcp",
+                "--mcp-header",
+                "X-Key: ${ANTHROPIC_AUTH_TOKEN}",
+            ],
+            {"ANTHROPIC_AUTH_TOKEN": "tok-0123456789"},
+            f"--mcp-header X-Key: $ANTHROPIC_AUTH_TOKEN is claude's own credential; {_OWN}",
+        ),
+        (  # the key under another name
+            [
+                "tool-run",
+                "-y",
+                "--mcp",
+                "http://127.0.0.1:9/mcp",
+                "--mcp-header",
+                "Authorization: Bearer ${MY_TOKEN}",
+            ],
+            {"MY_TOKEN": KEY},
+            f"--mcp-header Authorization: the value holds claude's API key or another credential of this run; {_OWN}",
+        ),
+        (  # typed out
+            [
+                "tool-run",
+                "-y",
+                "--mcp",
+                "http://127.0.0.1:9/mcp",
+                "--mcp-header",
+                f"Authorization: Bearer {KEY}",
+            ],
+            {},
+            f"--mcp-header Authorization: the value holds claude's API key or another credential of this run; {_OWN}",
+        ),
+        (
+            [
+                "ask",
+                "--mcp-connector",
+                "https://mcp.example.com/mcp",
+                "--mcp-connector-token",
+                "${ANTHROPIC_API_KEY}",
+                "x",
+            ],
+            {},
+            f"--mcp-connector-token: $ANTHROPIC_API_KEY is claude's own credential; {_OWN}",
+        ),
+    ],
+)
+def test_the_api_key_is_refused_in_what_goes_to_an_mcp_server(cli, emu, args, extra, message) -> None:
+    run = cli(*args, extra_env=extra)
+    assert (run.code, run.stderr) == (2, f"claude: error: {message}\n")
+    assert emu.requests == []
+    assert KEY not in run.stdout + run.stderr
+
+
+def test_a_configured_server_s_header_cannot_carry_the_api_key(cli, emu, env) -> None:
+    Path(env["CLAUDE_CONFIG"]).write_text(
+        '[mcp.docs]\nurl = "http://127.0.0.1:9/mcp"\nheaders = { Authorization = "Bearer ${ANTHROPIC_API_KEY}" }\n'
+    )
+    for args in (["tool-run", "-y", "--mcp", "docs", "x"], ["ask", "--mcp-connector", "docs", "x"]):
+        run = cli(*args)
+        assert run.code == 2, run
+        assert "$ANTHROPIC_API_KEY is claude's own credential" in run.stderr and KEY not in run.stderr
+    assert emu.requests == []

@@ -16,7 +16,7 @@ from .sdk_oracle import validate_with_sdk
 
 
 def build(turn: UserTurn | None = None, **kw: Any) -> tuple[dict[str, Any], list[str]]:
-    return build_body(RequestOptions(**kw), turn or UserTurn(prompt="hi"), env={})
+    return build_body(RequestOptions(**kw), turn or UserTurn(prompt="hi"), env={}, secrets=())
 
 
 def test_stdin_then_prompt_in_one_user_turn() -> None:
@@ -67,7 +67,7 @@ def test_cache_marks_system_and_piped_context_not_the_question() -> None:
 
 def test_cache_marks_the_end_of_a_given_conversation_prefix() -> None:
     base = {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}
-    body, _ = build_body(RequestOptions(cache=True), UserTurn(prompt="c"), base=base, env={})
+    body, _ = build_body(RequestOptions(cache=True), UserTurn(prompt="c"), base=base, env={}, secrets=())
     assert body["messages"][1]["content"] == [
         {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}}
     ]
@@ -104,7 +104,7 @@ def test_bad_options_are_usage_errors(kw: dict[str, Any], message: str) -> None:
 
 def test_nothing_to_send() -> None:
     with pytest.raises(UsageError, match="nothing to send"):
-        build_body(RequestOptions(), UserTurn(), env={})
+        build_body(RequestOptions(), UserTurn(), env={}, secrets=())
 
 
 @pytest.mark.parametrize(

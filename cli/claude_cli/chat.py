@@ -116,6 +116,7 @@ class ChatSession:
             aliases=self.config.aliases,
             show_thinking=self.show_thinking,
             env=self.run.env,
+            secrets=self.run.secrets,
         )
         body["stream"] = True
         if self.tools is not None:

@@ -119,6 +119,7 @@ def prepare(
         aliases=config.aliases,
         show_thinking=show_thinking,
         env=run.env,
+        secrets=run.secrets,
     )
     last = body["messages"][-1]
     nothing_new = history is not None and len(body["messages"]) == len(history["messages"])

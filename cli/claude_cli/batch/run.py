@@ -98,6 +98,7 @@ def job_template(
         default_max_tokens=flow.default_max_tokens(config),
         aliases=config.aliases,
         env=run.env,
+        secrets=run.secrets,
     )
     tail = body.pop("messages")[1:]  # what follows the placeholder turn: --system-after, --prefill
     flow.add_web(web, body)  # --web: the server tools in every request

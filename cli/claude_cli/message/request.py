@@ -8,7 +8,7 @@ so a body from `--body` or `--param` is checked the same way as one built from f
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,9 +113,10 @@ def build_body(
     aliases: dict[str, str] | None = None,
     show_thinking: bool = False,
     env: Mapping[str, str],
+    secrets: Collection[str],
 ) -> tuple[dict[str, Any], list[str]]:
     """The request body and the anthropic-beta names it needs. Raises UsageError on bad options.
-    (`env`: the run's environment, for ${VAR} in --mcp-connector tokens.)"""
+    (`env`, `secrets`: the run's environment and credentials, for ${VAR} in --mcp-connector tokens.)"""
     body: dict[str, Any] = copy.deepcopy(base) if base else {}
     betas = list(opts.betas)
 
@@ -175,7 +176,7 @@ def build_body(
             betas.append(TASK_BUDGET_BETA)
 
     if opts.mcp_connectors:
-        _add_connectors(body, connector_servers(opts.mcp_connectors, opts.mcp_connector_token, env))
+        _add_connectors(body, connector_servers(opts.mcp_connectors, opts.mcp_connector_token, env, secrets))
     if body.get("mcp_servers") and MCP_CONNECTOR_BETA not in betas:  # new, or a continued conversation's
         betas.append(MCP_CONNECTOR_BETA)
 
@@ -202,7 +203,34 @@ def expand_env(value: str, where: str, env: Mapping[str, str]) -> str:
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", one, value)
 
 
-def connector_servers(specs: list[str], token: str | None, env: Mapping[str, str]) -> list[dict[str, Any]]:
+def sent_to_mcp(value: str, where: str, env: Mapping[str, str], secrets: Collection[str]) -> str:
+    """A header or token for an MCP server, ${VAR} expanded; a UsageError (exit 2, nothing sent)
+    when it names one of claude's credential variables or holds a credential of the run, typed or
+    expanded: claude's key goes to the API it belongs to, never to a third-party server (the
+    DESIGN.md contract). Refused, not redacted: a redacted header would fail at the server with a
+    less clear error, and sending it at all is the leak."""
+    import re
+
+    from ..config import CREDENTIAL_VARS, credential_in
+
+    for m in re.finditer(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", value):
+        if (m[1] or m[2]) in CREDENTIAL_VARS:
+            raise UsageError(
+                f"{where}: ${m[1] or m[2]} is claude's own credential; it is never sent to an MCP server "
+                "(give the server a token of its own)"
+            )
+    expanded = expand_env(value, where, env)
+    if credential_in("", expanded, secrets):
+        raise UsageError(
+            f"{where}: the value holds claude's API key or another credential of this run; it is never "
+            "sent to an MCP server (give the server a token of its own)"
+        )
+    return expanded
+
+
+def connector_servers(
+    specs: list[str], token: str | None, env: Mapping[str, str], secrets: Collection[str]
+) -> list[dict[str, Any]]:
     """`mcp_servers` entries for --mcp-connector URL|NAME=URL|NAME and --mcp-connector-token.
 
     A bare NAME is a config file `[mcp.NAME]` table with a `url`; its `Authorization: Bearer X`
@@ -226,7 +254,11 @@ def connector_servers(specs: list[str], token: str | None, env: Mapping[str, str
                     )
                 url = entry["url"]
                 auth = (entry.get("headers") or {}).get("Authorization", "")
-                header = expand_env(auth, f"[mcp.{name}] Authorization", env) if isinstance(auth, str) else ""
+                header = (
+                    sent_to_mcp(auth, f"[mcp.{name}] Authorization", env, secrets)
+                    if isinstance(auth, str)
+                    else ""
+                )
         if not url.startswith("https://"):
             raise UsageError(f"--mcp-connector: the API connects only to https:// URLs, not {url!r}")
         name = name or re.sub(r"[^a-zA-Z0-9_-]+", "-", urlsplit(url).hostname or "mcp").strip("-")
@@ -237,7 +269,7 @@ def connector_servers(specs: list[str], token: str | None, env: Mapping[str, str
         server: dict[str, Any] = {"type": "url", "url": url, "name": name}
         secret = header.removeprefix("Bearer ").strip()
         if token:
-            secret = expand_env(token, "--mcp-connector-token", env)
+            secret = sent_to_mcp(token, "--mcp-connector-token", env, secrets)
         if secret:
             server["authorization_token"] = secret
         servers.append(server)

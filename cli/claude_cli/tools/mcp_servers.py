@@ -21,7 +21,7 @@ import orjson
 
 from ..config import credential_in
 from ..errors import UsageError
-from ..message.request import expand_env
+from ..message.request import expand_env, sent_to_mcp
 from .programs import split_command
 
 STDERR_TAIL = 800  # characters of a failed server's stderr shown in its error line
@@ -52,7 +52,7 @@ class McpServer:
         `env`: the run's environment; `secrets`: its credentials, which a server's env never passes on."""
         if not self.origin:
             return self
-        headers = {k: expand_env(v, f"{self.origin}: {k}", env) for k, v in self.headers.items()}
+        headers = {k: sent_to_mcp(v, f"{self.origin}: {k}", env, secrets) for k, v in self.headers.items()}
         env = {k: expand_env(v, f"{self.origin}: env {k}", env) for k, v in self.env.items()}
         for key, value in list(env.items()):  # credentials never reach a child (as child_env)
             why = credential_in(key, value, secrets)
@@ -92,12 +92,12 @@ class McpServer:
 # -- declaring -----------------------------------------------------------------------------------
 
 
-def parse_header(spec: str, env: Mapping[str, str]) -> tuple[str, str]:
+def parse_header(spec: str, env: Mapping[str, str], secrets: Collection[str]) -> tuple[str, str]:
     """'Name: value' (or Name=value) from --mcp-header, with ${VAR} expanded."""
     m = re.match(r"^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*[:=]\s*(.*)$", spec)
     if not m:
         raise UsageError(f"--mcp-header takes 'Name: value', not {spec!r}")
-    return m[1], expand_env(m[2].strip(), f"--mcp-header {m[1]}", env)
+    return m[1], sent_to_mcp(m[2].strip(), f"--mcp-header {m[1]}", env, secrets)
 
 
 def _is_url(spec: str) -> bool:
@@ -198,7 +198,7 @@ def parse_servers(
 
     Only these servers' ${VAR} references are expanded (McpServer.expanded), not every entry's.
     """
-    extra = dict(parse_header(h, env) for h in headers)
+    extra = dict(parse_header(h, env, secrets) for h in headers)
     servers: list[McpServer] = [s.expanded(env, secrets) for s in from_file.values()]
     for spec in specs:
         if not spec.strip():
