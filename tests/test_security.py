@@ -508,6 +508,48 @@ def test_an_unwritable_stdout_is_one_line(env, emu, args: list[str], where: str)
     )
 
 
+@pytest.mark.parametrize(
+    "args", [["config", "path"], ["config", "show"], ["config", "platform"], ["templates", "path"]]
+)
+@pytest.mark.parametrize("where", ["closed", "/dev/full", "reader gone"])
+def test_the_small_commands_fail_on_an_unwritable_stdout_too(env, args: list[str], where: str) -> None:
+    """What `config` and `templates` print goes through the run's Output as every other command's
+    does: a closed stdout or a full disk is one line and exit 1, a reader gone 141 (typer.echo
+    returned quietly on a closed stdout, exit 0)."""
+    import subprocess
+
+    Path(env["CLAUDE_CONFIG"]).write_text('model = "opus"\n')
+    extra: dict = {}
+    if where == "closed":
+        extra["preexec_fn"] = lambda: os.close(1)
+    read, write = os.pipe()
+    if where == "reader gone":
+        os.close(read)
+    out = open(where, "wb") if where == "/dev/full" else None  # noqa: SIM115
+    try:
+        done = subprocess.run(
+            [PY, "-m", "claude_cli", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out or (write if where == "reader gone" else subprocess.DEVNULL),
+            stderr=subprocess.PIPE,
+            env={**os.environ, **env},
+            timeout=30,
+            check=False,
+            **extra,
+        )
+    finally:
+        os.close(write)
+        if where != "reader gone":
+            os.close(read)
+        if out:
+            out.close()
+    if where == "reader gone":
+        assert (done.returncode, done.stderr) == (141, b"")
+        return
+    reason = "it is closed" if where == "closed" else "No space left on device"
+    assert (done.returncode, done.stderr.decode()) == (1, f"claude: error: cannot write to stdout: {reason}\n")
+
+
 @pytest.mark.parametrize("value", ["-1", "0", "nan"])
 def test_a_bad_poll_interval_is_refused_before_submitting(cli, emu, value: str) -> None:
     run = cli("batch", "--via", "batches", "--poll-interval", value, input='{"id": "a", "prompt": "x"}\n')

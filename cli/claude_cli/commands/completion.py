@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ..context import RunContext
+from ..message.options import takes_flags
 from ..typer_help import App
 
 EPILOG = """\b
@@ -87,11 +89,12 @@ def _detect() -> str:
 
 
 @app.command("show", epilog=EPILOG)
-def show(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+@takes_flags
+def show(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")], *, run: RunContext) -> None:
     """Print the completion script for SHELL on stdout."""
     from .._generated import COMPLETIONS
 
-    typer.echo(COMPLETIONS[shell.value], nl=False)
+    run.out().write(COMPLETIONS[shell.value].encode())
 
 
 @app.command("install", epilog=EPILOG)

@@ -41,21 +41,23 @@ app = App(
 
 
 @app.command("path", epilog=EPILOG)
-def path() -> None:
+@takes_flags
+def path(*, run: RunContext) -> None:
     """Print the config file's path ($CLAUDE_CONFIG, or the platform config dir)."""
     from ..config import config_path
 
-    typer.echo(str(config_path()))
+    run.out().write(f"{config_path()}\n".encode())
 
 
 @app.command("show", epilog=EPILOG)
-def show() -> None:
+@takes_flags
+def show(*, run: RunContext) -> None:
     """Print the config file (checked first); without one, stderr says where it would be."""
     from ..config import config_path, load_config
 
     load_config()  # a broken file is an error, not output
     try:
-        typer.echo(config_path().read_text(), nl=False)
+        run.out().write(config_path().read_bytes())
     except FileNotFoundError:
         typer.echo(
             f"claude: no config file at {config_path()}: the defaults are in use"
@@ -124,19 +126,19 @@ def platform(
 
     config = cfg.load_config()
     chosen, source = cfg.resolve_platform(name, config, run.env)
-    typer.echo(f"platform: {chosen} (from {source})")
+    run.out().write(f"platform: {chosen} (from {source})\n".encode())
     if chosen == "anthropic":
-        typer.echo(f"endpoint: {cfg.resolve_base_url(None, config, run.env)}")
-        typer.echo(f"credentials: {_anthropic_source(config, run.env)}")
+        run.out().write(f"endpoint: {cfg.resolve_base_url(None, config, run.env)}\n".encode())
+        run.out().write(f"credentials: {_anthropic_source(config, run.env)}\n".encode())
         return
     from ..api.platforms.select import make_platform
 
     described = make_platform(chosen, None, for_display=True)
     assert described is not None
-    typer.echo(f"endpoint: {described.base_url}")
+    run.out().write(f"endpoint: {described.base_url}\n".encode())
     used = make_platform(chosen, None)  # none found: one line on stderr, exit 11
     assert used is not None
-    typer.echo(f"credentials: {used.credential_source}")
+    run.out().write(f"credentials: {used.credential_source}\n".encode())
 
 
 def _anthropic_source(config: "cfg.Config", env: Mapping[str, str]) -> str:

@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from ..context import RunContext
+from ..message.options import takes_flags
 from ..typer_help import App
 
 EPILOG = """\b
@@ -36,7 +38,8 @@ Name = Annotated[str, typer.Argument(help="The template's name.", metavar="NAME"
 
 
 @app.command("list", epilog=EPILOG)
-def list_() -> None:
+@takes_flags
+def list_(*, run: RunContext) -> None:
     """Print each template's name and description, one per line (tab-separated)."""
     from ..errors import CliError
     from ..message import templates
@@ -48,16 +51,17 @@ def list_() -> None:
         except CliError as exc:
             about = f"(broken: {exc.message})"
         rows.append(f"{name}\t{about}".rstrip("\t") + "\n")
-    typer.echo("".join(rows), nl=False)
+    run.out().write("".join(rows).encode())
 
 
 @app.command("show", epilog=EPILOG)
-def show(name: Name) -> None:
+@takes_flags
+def show(name: Name, *, run: RunContext) -> None:
     """Print template NAME's file (checked first)."""
     from ..message import templates
 
     template = templates.load(name)
-    typer.echo(template.path.read_text(encoding="utf-8"), nl=False)
+    run.out().write(template.path.read_bytes())
 
 
 @app.command("edit", epilog=EPILOG)
@@ -138,10 +142,14 @@ def rm(
 
 
 @app.command("path", epilog=EPILOG)
+@takes_flags
 def path(
     name: Annotated[str | None, typer.Argument(help="A template's name.", metavar="[NAME]")] = None,
+    *,
+    run: RunContext,
 ) -> None:
     """Print the templates directory, or template NAME's file."""
     from ..message import templates
 
-    typer.echo(str(templates.template_path(name) if name else templates.templates_dir()))
+    where = templates.template_path(name) if name else templates.templates_dir()
+    run.out().write(f"{where}\n".encode())
