@@ -102,3 +102,29 @@ def test_the_first_text_byte_is_on_stdout_while_the_server_holds_the_rest(env) -
             release.set()
         rest, err = p.communicate(timeout=20)
     assert (first, rest, err, p.returncode) == (b"fast ", b"slow", b"", 0)
+
+
+def test_a_json_body_trickled_a_byte_at_a_time_is_given_up_on(proc) -> None:
+    """A whole (non-streamed) answer gets one --timeout after its headers: a byte every 0.1 s
+    would otherwise keep each read within it for as long as the server likes."""
+    message = orjson.dumps(
+        {**START["message"], "content": [{"type": "text", "text": "Hi " * 100}], "stop_reason": "end_turn"}
+    )
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(message)
+    with scripted([head, *trickle(message, 0.1)]) as server:  # 40 s of trickle
+        run = proc(
+            "ask", "--no-stream", "--timeout", "1", "--max-retries", "0", "--base-url", server.url, "hi"
+        )
+        still_trickling = server.finished == 0
+    assert (run.code, run.stdout) == (17, ""), run
+    assert "timed out" in run.stderr and run.stderr.count("\n") == 1
+    assert still_trickling
+
+
+def test_a_file_s_bytes_keep_the_per_read_rule(proc) -> None:
+    """Not JSON (a file download, possibly large on a slow link): each read gets the timeout."""
+    data = b"x" * 30
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 30\r\n\r\n"
+    with scripted([head, *trickle(data, 0.1)]) as server:  # 3 s in all, each byte well within 1 s
+        run = proc("files", "download", "file_abc", "-o", "-", "--timeout", "1", "--base-url", server.url)
+    assert (run.code, run.stdout, run.stderr) == (0, "x" * 30, ""), run

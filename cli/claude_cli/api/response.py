@@ -3,8 +3,10 @@
 `Silence` is the --timeout rule. The status line and headers must all arrive within it (a
 server trickling a header line a byte at a time is given up on); after them, an event stream
 must send a complete line within it (a trickle of bytes that never ends a line counts as
-silence), and any other body some bytes. It is applied to every read of the socket through
-`watched`, which wraps the socket http.client reads from.
+silence), a JSON body must arrive whole within it (an answer sent whole is small next to what
+600 s carries; a trickle a byte a second would otherwise never end), and any other body (a
+file's bytes, which may be large on a slow link) some bytes. It is applied to every read of the
+socket through `watched`, which wraps the socket http.client reads from.
 """
 
 from __future__ import annotations
@@ -40,10 +42,11 @@ class Silence:
         self._lines = False
         self._deadline = self._clock() + self.timeout
 
-    def body(self, *, lines: bool) -> None:
-        """The headers came; the body is read per line (an event stream) or per read."""
+    def body(self, *, lines: bool, whole: bool = False) -> None:
+        """The headers came; the body is read per line (an event stream), whole within one
+        timeout (`whole`: a JSON body), or per read."""
         self._lines = lines
-        self._deadline = self._clock() + self.timeout if lines else None
+        self._deadline = self._clock() + self.timeout if lines or whole else None
 
     def left(self) -> float:
         """Seconds the next read may wait; a TimeoutError once none are left."""

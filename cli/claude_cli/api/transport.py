@@ -294,9 +294,9 @@ class Transport:
         resp = conn.getresponse()
         # An event stream must keep completing lines; an encoded one is judged by its bytes
         # (its newlines are inside the compressed data).
-        sse = (resp.getheader("content-type") or "").split(";")[0].strip().lower() == "text/event-stream"
+        ctype = (resp.getheader("content-type") or "").split(";")[0].strip().lower()
         plain = (resp.getheader("content-encoding") or "identity").strip().lower() == "identity"
-        self._silence.body(lines=sse and plain)
+        self._silence.body(lines=ctype == "text/event-stream" and plain, whole=ctype == "application/json")
         return resp
 
     def _failure(self, resp: http.client.HTTPResponse) -> tuple[Exception, bool, float | None]:
