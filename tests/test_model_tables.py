@@ -170,9 +170,9 @@ def test_tool_versions_a_model_refuses(model: str, tool: str, refused: bool) -> 
     }
     if refused:
         with pytest.raises(UsageError, match=f"rejects the tool version {tool}"):
-            check_body(body)
+            check_body(body, named={})
     else:
-        check_body(body)
+        check_body(body, named={})
 
 
 def test_between_tools_follows_the_models_api() -> None:
@@ -185,12 +185,12 @@ def test_between_tools_follows_the_models_api() -> None:
         "messages": [{"role": "user", "content": "hi"}],
         "thinking": {"type": "between_tools"},
     }
-    check_body(body)  # no rule refuses it: the API decides
+    check_body(body, named={})  # no rule refuses it: the API decides
     caps = next(m for m in builtin_models() if m["id"] == "claude-haiku-5-5")["capabilities"]
     with pytest.raises(UsageError, match="between tool calls"):
-        check_body(body, Learned(caps, "2026-12-02"))
+        check_body(body, Learned(caps, "2026-12-02"), named={})
     sonnet = next(m for m in builtin_models() if m["id"] == "claude-sonnet-5-5")["capabilities"]
-    check_body({**body, "model": "claude-sonnet-5-5"}, Learned(sonnet, "2026-12-02"))
+    check_body({**body, "model": "claude-sonnet-5-5"}, Learned(sonnet, "2026-12-02"), named={})
 
 
 # What each rule's feature is called in the README's model-rules table.

@@ -143,7 +143,7 @@ def test_nothing_to_send() -> None:
 def test_model_rules_reject_before_sending(model: str, kw: dict[str, Any], rule: str) -> None:
     body, _ = build(model=model, **kw)
     with pytest.raises(UsageError, match=rule):
-        check_body(body)
+        check_body(body, named={})
 
 
 @pytest.mark.parametrize(
@@ -165,7 +165,7 @@ def test_model_rules_reject_before_sending(model: str, kw: dict[str, Any], rule:
 )
 def test_model_rules_allow_what_the_model_accepts(model: str, kw: dict[str, Any]) -> None:
     body, _ = build(model=model, **kw)
-    check_body(body, version="2023-06-01")  # 2026-10-21 removed sampling for every model
+    check_body(body, version="2023-06-01", named={})  # 2026-10-21 removed sampling for every model
 
 
 def test_aliases_resolve_and_rules_table_is_data() -> None:
@@ -217,9 +217,9 @@ def test_forced_tool_choice_is_refused_by_the_models_that_reject_it(model: str, 
     body, _ = build(model=model)
     body["tool_choice"] = choice
     with pytest.raises(UsageError, match="forced tool use"):
-        check_body(body)
+        check_body(body, named={})
     body["model"] = "claude-opus-5"  # no source says Opus 5 refuses it
-    check_body(body)
+    check_body(body, named={})
 
 
 @pytest.mark.parametrize(

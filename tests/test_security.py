@@ -547,7 +547,10 @@ def test_the_small_commands_fail_on_an_unwritable_stdout_too(env, args: list[str
         assert (done.returncode, done.stderr) == (141, b"")
         return
     reason = "it is closed" if where == "closed" else "No space left on device"
-    assert (done.returncode, done.stderr.decode()) == (1, f"claude: error: cannot write to stdout: {reason}\n")
+    assert (done.returncode, done.stderr.decode()) == (
+        1,
+        f"claude: error: cannot write to stdout: {reason}\n",
+    )
 
 
 @pytest.mark.parametrize("value", ["-1", "0", "nan"])

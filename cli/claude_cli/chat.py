@@ -26,7 +26,7 @@ from .errors import CliError, Exit, UsageError, counted
 from .flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags, WebFlags
 from .message.inputs import read_json_object, stdin_stream, text_or_file
 from .message.pending import answer, names, not_run, pending_calls
-from .message.request import RequestOptions, UserTurn, build_body, check_body
+from .message.request import RequestOptions, UserTurn, build_body, check_body, given_as
 from .render import NdjsonRenderer, Renderer, TextRenderer, report, usage_line
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class ChatSession:
             learned = flow.learned_for(self.run, self.flags.connection, self.config, body["model"])
             flow.warn_lifecycle(self.run, body["model"], learned)
             version = connection.rules_version(self.run, self.flags.connection, self.config, body["model"])
-            check_body(body, learned, version=version)
+            check_body(body, learned, version=version, named=given_as(self.flags.request))
         return body, betas
 
     def _probe(self) -> tuple[dict[str, Any], list[str]]:
@@ -171,7 +171,7 @@ class ChatSession:
 
         def send(request: dict[str, Any]) -> Message:
             started = time.monotonic()
-            message = flow.send_explained(self.transport, request, renderer)
+            message = flow.send_explained(self.transport, request, renderer, given_as(self.flags.request))
             if self.log:  # every turn of a paused answer is stored
                 self.conversation_id = (
                     flow.record_turn(self.conversation_id, request, message, started, self.out)

@@ -6,6 +6,7 @@ Commands stay thin: they pick an output format and call `run_message` (or the pi
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from .errors import Exit, UsageError
 from .flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import read_json_object, read_messages, text_or_file
-from .message.request import DEFAULT_MAX_TOKENS, RequestOptions, UserTurn, build_body, check_body
+from .message.request import DEFAULT_MAX_TOKENS, RequestOptions, UserTurn, build_body, check_body, given_as
 from .render import Output, Renderer, SilentRenderer, make_renderer, report
 from .versions import DEFAULT_API_VERSION
 
@@ -61,6 +62,8 @@ class Prepared:
     # The API version it is checked under: the anthropic-version sent, or on a platform the one the
     # platform is sent for its model (connection.rules_version).
     api_version: str = DEFAULT_API_VERSION
+    # What set each field a refusal may name, in the user's words (request.given_as).
+    named: dict[str, str] = field(default_factory=dict)
 
     def answer_pending(self, results: list[dict[str, Any]]) -> None:
         """Put the tool_result blocks for the pending calls right after the history."""
@@ -144,10 +147,13 @@ def prepare(
     learned = learned_for(run, connection, config, body["model"])
     warn_lifecycle(run, body["model"], learned)
     version = rules_version(run, connection, config, body["model"])
+    named = given_as(request)
     if not opts.force:
         carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
-        check_sendable(body, pending, at, learned, carried, version=version)
-    return Prepared(body, betas, config, log, conversation_id, title or None, pending, at, learned, version)
+        check_sendable(body, pending, at, learned, carried, version=version, named=named)
+    return Prepared(
+        body, betas, config, log, conversation_id, title or None, pending, at, learned, version, named
+    )
 
 
 def warn_lifecycle(run: RunContext, model: str, learned: Learned | None) -> None:
@@ -198,6 +204,7 @@ def check_sendable(
     carried: frozenset[str] = frozenset(),
     *,
     version: str,
+    named: Mapping[str, str],
 ) -> None:
     """check_body on the body as it will be sent (under API `version`): with any pending tool calls
     answered at `at`; `carried`: the fields a continued conversation set and no flag changed."""
@@ -205,7 +212,7 @@ def check_sendable(
         from .message.pending import answer, not_run
 
         body = {**body, "messages": answer(body["messages"], at, not_run(pending))}
-    check_body(body, learned, carried, version=version)
+    check_body(body, learned, carried, version=version, named=named)
 
 
 def attachment_blocks(
@@ -375,6 +382,7 @@ def run_message(
             prepared.pending_at,
             prepared.learned,
             version=prepared.api_version,
+            named=prepared.named,
         )
     transport = make_transport(
         run, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
@@ -398,7 +406,7 @@ def run_message(
     def send(body: dict[str, Any]) -> Message:
         nonlocal conversation_id
         started = time.monotonic()
-        message = send_explained(transport, body, renderer)
+        message = send_explained(transport, body, renderer, prepared.named)
         if prepared.log:  # every turn is stored, so -c continues from the whole exchange
             conversation_id = record_turn(conversation_id, body, message, started, out, prepared.title)
         return message
@@ -495,8 +503,11 @@ def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k in COUNT_TOKENS_FIELDS}
 
 
-def send_explained(transport: Transport, body: dict[str, Any], renderer: Renderer) -> Message:
-    """send_message, with the flag to drop named when the API rejects a parameter (400)."""
+def send_explained(
+    transport: Transport, body: dict[str, Any], renderer: Renderer, named: Mapping[str, str]
+) -> Message:
+    """send_message, with what to drop named when the API rejects a parameter (400): as the user
+    gave it (`named`: request.given_as)."""
     from .api.exchange import send_message
     from .errors import ApiError
     from .message.request import rejection_hint
@@ -504,7 +515,7 @@ def send_explained(transport: Transport, body: dict[str, Any], renderer: Rendere
     try:
         return send_message(transport, body, renderer)
     except ApiError as exc:
-        hint = rejection_hint(body, exc.api_message) if exc.status == 400 else None
+        hint = rejection_hint(body, exc.api_message, named) if exc.status == 400 else None
         if hint:
             exc.message = f"{hint} (the API said: {exc.message})"
         raise

@@ -92,6 +92,8 @@ class Template:
     learned: Any = None  # callable(model) -> Learned | None: what `claude models` cached about it
     api_version: str = DEFAULT_API_VERSION  # every line is checked under the version it is sent with
     version_for: Any = None  # callable(model) -> str: that version for a line's model (on a platform)
+    # What the shared flags set, in the user's words (request.given_as), for a refusal to name.
+    named: dict[str, str] = field(default_factory=dict)
 
 
 def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> list[Job]:
@@ -140,9 +142,14 @@ def _job(raw: bytes, number: int, template: Template, where: str) -> Job:
             from ..message.structured import apply_schema
 
             apply_schema(body, template.schema, learned)
-        _check(body, template.force, learned, _version(template, body))
+        _check(body, template, learned, own=params)
         return Job(
-            str(obj["custom_id"]), number, body, template.schema, list(template.betas), "model" in params
+            str(obj["custom_id"]),
+            number,
+            body,
+            template.schema,
+            _betas(template.betas, body),
+            "model" in params,
         )
     unknown = set(obj) - PROMPT_KEYS
     if unknown:
@@ -199,22 +206,35 @@ def _prompt_job(job_id: str, number: int, obj: dict[str, Any], template: Templat
         from ..message.structured import apply_schema
 
         apply_schema(body, schema, learned)
-    _check(body, template.force, learned, _version(template, body))
+    _check(body, template, learned, own={**obj, **(obj.get("params") or {})})
     own_model = "model" in obj or "model" in (obj.get("params") or {})
-    return Job(job_id, number, body, schema, betas, own_model)
+    return Job(job_id, number, body, schema, _betas(betas, body), own_model)
+
+
+def _betas(shared: list[str], body: dict[str, Any]) -> list[str]:
+    """The betas a line's body needs: the shared ones, with the fast-mode beta decided for this
+    line's own model and speed (the shared flags decided it for theirs)."""
+    from ..message.capabilities import FAST_MODE_BETA, fast_mode_beta
+
+    betas = [b for b in shared if b != FAST_MODE_BETA]
+    beta = fast_mode_beta(str(body.get("model", ""))) if body.get("speed") == "fast" else None
+    return [*betas, beta] if beta is not None else betas
 
 
 def _version(template: Template, body: dict[str, Any]) -> str:
     return str(template.version_for(body["model"])) if template.version_for else template.api_version
 
 
-def _check(body: dict[str, Any], force: bool, learned: Any, version: str) -> None:
+def _check(body: dict[str, Any], template: Template, learned: Any, *, own: dict[str, Any]) -> None:
+    """The model and version rules on a line's body; a refusal names a field the line set (`own`)
+    as the field, one the shared flags set as they were given."""
     from ..api.exchange import encode
     from ..message.request import check_body, check_ranges
 
     check_ranges(body)
-    if not force:
-        check_body(body, learned, version=version)
+    if not template.force:
+        named = {k: v for k, v in template.named.items() if k not in own}
+        check_body(body, learned, version=_version(template, body), named=named)
     encode(body)  # what JSON cannot carry (a number past 64 bits) is this line's error, before sending
 
 

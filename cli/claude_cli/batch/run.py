@@ -13,7 +13,7 @@ from ..api.transport import Transport
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, RequestFlags, WebFlags
-from ..message.request import RequestOptions, UserTurn, build_body
+from ..message.request import RequestOptions, UserTurn, build_body, given_as
 from ..render import Output
 from .jobs import Job, Template, read_jobs
 from .journal import Journal
@@ -122,6 +122,7 @@ def job_template(
         api_version=conn.api_version(run, connection, config),
         # on a platform each line is checked under the version sent for its model
         version_for=lambda model: conn.rules_version(run, connection, config, model),
+        named=given_as(request),
     )
 
 

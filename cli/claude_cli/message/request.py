@@ -332,6 +332,7 @@ def check_body(
     carried: frozenset[str] = frozenset(),
     *,
     version: str = versions.DEFAULT_API_VERSION,
+    named: Mapping[str, str],
 ) -> None:
     """Apply the model rules, and those of the API `version` it goes with, to a final body; raises
     UsageError naming the rule (see --force).
@@ -339,6 +340,7 @@ def check_body(
     `learned` is what the Models API said of the model (the cache `claude models` keeps); where it
     speaks to a feature it decides, and the message says so with the cache's date. `carried`:
     the fields a continued conversation set and no flag changed; a refusal of one says so.
+    `named`: what set each field (given_as), so a refusal names what the user gave.
     """
     model = str(body.get("model", ""))
     rejected = capabilities.rejected_features(model, learned)
@@ -350,8 +352,8 @@ def check_body(
 
     sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
     if capabilities.SAMPLING in rejected and sampling:
-        refuse(capabilities.SAMPLING, "; drop " + ", ".join(f"--{k.replace('_', '-')}" for k in sampling))
-    problems += _version_problems(body, version, model, capabilities.SAMPLING in rejected)
+        refuse(capabilities.SAMPLING, "; drop " + ", ".join(named.get(k, k) for k in sampling))
+    problems += _version_problems(body, version, model, capabilities.SAMPLING in rejected, named)
     messages = body.get("messages") or []
     if capabilities.PREFILL in rejected and messages and capabilities.is_prefill(messages[-1]):
         refuse(capabilities.PREFILL, ": the last message must be the user's; drop --prefill")
@@ -373,7 +375,7 @@ def check_body(
     ):
         refuse(capabilities.THINKING_OFF_HIGH_EFFORT, "; use --effort high or lower")
     if effort is not None and capabilities.EFFORT in rejected:
-        refuse(capabilities.EFFORT, "; drop --effort")
+        refuse(capabilities.EFFORT, f"; drop {named.get('output_config', 'output_config.effort')}")
     elif isinstance(effort, str) and capabilities.effort_level(effort) in rejected:
         levels = [lvl for lvl in capabilities.EFFORT_LEVELS if capabilities.effort_level(lvl) not in rejected]
         problems.append(
@@ -393,7 +395,7 @@ def check_body(
         if feature in rejected and any(t.startswith(prefix) for t in tool_types):
             refuse(feature, f"; drop --server-tool {flag} (or --web)")
     if body.get("speed") == "fast" and capabilities.FAST_MODE in rejected:
-        refuse(capabilities.FAST_MODE, "; drop --speed fast")
+        refuse(capabilities.FAST_MODE, f"; drop {named.get('speed', 'speed')}")
     for tool_type in tool_types:
         if capabilities.tool_version(tool_type) in rejected:
             refuse(capabilities.tool_version(tool_type), "; declare another version of that tool")
@@ -428,7 +430,7 @@ def check_body(
 
 
 def _version_problems(
-    body: dict[str, Any], version: str, model: str, model_rejects_sampling: bool
+    body: dict[str, Any], version: str, model: str, model_rejects_sampling: bool, named: Mapping[str, str]
 ) -> list[tuple[str, str]]:
     """(field, text) for what API `version` refuses in `body` (versions.py), with what to do."""
     out: list[tuple[str, str]] = []
@@ -437,7 +439,7 @@ def _version_problems(
         if problem.message is None:
             if model_rejects_sampling:
                 continue  # the model rule above says it better: no version takes it for this model
-            flag = "--" + problem.field.replace("_", "-")
+            flag = named.get(problem.field, problem.field)
             text += f"; drop {flag}, or send --api-version {versions.V2023}, under which {model} takes it"
         else:
             text += f"; send --api-version {versions.V2023} to continue this history as it is"
@@ -633,30 +635,82 @@ def check_ranges(body: dict[str, Any]) -> None:
         raise UsageError(f"top_k must be at least 1, not {top_k}")
 
 
-# Words of an API 400 message -> the flag that set the field it rejects (the first match wins).
-_REJECTED_FIELD_FLAGS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("temperature",), "--temperature", "drop it or use --effort"),
-    (("top_p",), "--top-p", "drop it or use --effort"),
-    (("top_k",), "--top-k", "drop it or use --effort"),
+# The request fields a refusal may name, and the flag (a RequestFlags field) that sets each.
+_FIELD_FLAGS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "top_k": "top_k",
+    "speed": "speed",
+    "thinking": "thinking",
+    "output_config": "effort",
+}
+
+
+def given_as(request: RequestFlags) -> dict[str, str]:
+    """What set each field a refusal may name, in the user's own words: `--param top_k` when a
+    --param did (it is applied last, so it wins), `--top-k` when the flag did (or a -t template,
+    which fills flags), nothing when neither did (the field came from --body, a batch line or the
+    conversation: the refusal then names the field itself)."""
+    named = {
+        field: "--" + flag.replace("_", "-")
+        for field, flag in _FIELD_FLAGS.items()
+        if getattr(request, flag) not in (None, False)
+    }
+    if request.speed is not None:
+        named["speed"] = f"--speed {request.speed}"
+    if request.thinking_budget is not None and request.thinking is None:
+        named["thinking"] = "--thinking-budget"
+    for item in request.param:
+        field = item.partition("=")[0].split(".")[0]
+        named[field] = f"--param {field}"
+    return named
+
+
+# Words of an API 400 message -> the field it rejects, the flag that sets it, what to do instead
+# (the first match wins). The hint names what the user gave (given_as), not always the flag.
+_REJECTED_FIELD_FLAGS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
+    (("temperature",), "temperature", "--temperature", "drop it or use --effort"),
+    (("top_p",), "top_p", "--top-p", "drop it or use --effort"),
+    (("top_k",), "top_k", "--top-k", "drop it or use --effort"),
     (
         ("budget_tokens", "thinking.type.enabled"),
+        "thinking",
         "--thinking-budget",
         "use --thinking adaptive with --effort",
     ),
-    (("cannot be disabled", "thinking.type.disabled"), "--thinking off", "lower --effort instead"),
-    (("tool_choice", "forced tool"), "--tool-choice", "use --tool-choice auto"),
-    (("prefill",), "--prefill", "end with a user turn instead"),
-    (("thinking.type.adaptive",), "--thinking adaptive", "use --thinking-budget N or drop --thinking"),
-    (("effort",), "--effort", "drop it (`claude models show {model}` lists the levels it takes, if any)"),
-    (("dynamic filtering",), "this server tool version", "pin an older one (web_search@20250305)"),
+    (
+        ("cannot be disabled", "thinking.type.disabled"),
+        "thinking",
+        "--thinking off",
+        "lower --effort instead",
+    ),
+    (("tool_choice", "forced tool"), "tool_choice", "--tool-choice", "use --tool-choice auto"),
+    (("prefill",), "messages", "--prefill", "end with a user turn instead"),
+    (
+        ("thinking.type.adaptive",),
+        "thinking",
+        "--thinking adaptive",
+        "use --thinking-budget N or drop --thinking",
+    ),
+    (
+        ("effort",),
+        "output_config",
+        "--effort",
+        "drop it (`claude models show {model}` lists the levels it takes, if any)",
+    ),
+    (("dynamic filtering",), "tools", "this server tool version", "pin an older one (web_search@20250305)"),
 )
 
 
-def rejection_hint(body: dict[str, Any], api_message: str) -> str | None:
-    """For an API 400 about a parameter this request set: which flag to drop, in one clause."""
+def rejection_hint(body: dict[str, Any], api_message: str, named: Mapping[str, str]) -> str | None:
+    """For an API 400 about a parameter this request set: what to drop, in one clause, named as
+    the user gave it (`named`: given_as; a field no flag set is named as the field)."""
     text = api_message.lower()
-    for words, flag, advice in _REJECTED_FIELD_FLAGS:
+    for words, rejected, flag, advice in _REJECTED_FIELD_FLAGS:
         if any(w in text for w in words):
             model = body.get("model")
+            given = named.get(rejected)
+            if rejected in _FIELD_FLAGS and (given is None or given.startswith("--param")):
+                flag = given or rejected  # not a flag: the --param given, or the field itself
             return f"{flag} is not accepted by {model}; {advice.format(model=model)}"
     return None

@@ -148,7 +148,12 @@ def run_loop(
     if not request.force:
         # again: now with the tools
         flow.check_sendable(
-            body, prepared.pending, prepared.pending_at, prepared.learned, version=prepared.api_version
+            body,
+            prepared.pending,
+            prepared.pending_at,
+            prepared.learned,
+            version=prepared.api_version,
+            named=prepared.named,
         )
     transport = conn.make_transport(
         context, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
@@ -178,7 +183,7 @@ def run_loop(
             renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
             started = time.monotonic()
             budget.check(body)
-            message = flow.send_explained(transport, body, renderer)
+            message = flow.send_explained(transport, body, renderer, prepared.named)
             budget.spend(body, message)
             steps += 1
             made += created_files(message.get("content") or [])
