@@ -113,3 +113,26 @@ def test_the_api_s_400_is_explained_in_what_the_user_gave(cli, emu) -> None:
     assert run.code == 10, run
     said = "claude: error: --param temperature is not accepted by claude-sonnet-5-5; drop it or use --effort"
     assert run.stderr.startswith(said), run
+
+
+def test_diagnose_in_tool_run_asks_each_call_since_the_one_before(cli, emu) -> None:
+    from claude_cli.emulator.script import Reply
+
+    call = {"type": "tool_use", "id": "toolu_01", "name": "now", "input": {}}
+    emu.enqueue(Reply("message", content=[call], stop_reason="tool_use"), Reply.text("It is now."))
+    run = cli("tool-run", "--diagnose", "--tool", "now=date", "-y", "what time is it?")
+    assert run.code == 0, run
+    first, second = (r.body["diagnostics"] for r in emu.message_requests)
+    assert first == {"previous_message_id": None}
+    assert second["previous_message_id"] and second["previous_message_id"].startswith("msg_")
+    assert run.stderr.count("claude: cache") == 2, run  # one line for each call's answer
+
+
+def test_diagnose_in_chat_asks_each_turn_since_the_answer_before(cli, emu) -> None:
+    turns = '{"role": "user", "content": "hi"}\n{"role": "user", "content": "more"}\n'
+    run = cli("chat", "--diagnose", "--input-format", "ndjson", input=turns)
+    assert run.code == 0, run
+    first, second = (r.body["diagnostics"] for r in emu.message_requests)
+    assert first == {"previous_message_id": None}
+    assert second["previous_message_id"] and second["previous_message_id"].startswith("msg_")
+    assert run.stderr.count("claude: cache") == 2, run

@@ -193,6 +193,8 @@ class ChatSession:
             renderer.hold = False
             renderer.finish(message, streamed=True)
         self.messages = without_empty_answers([*asked, reply(message)])
+        if self.opts.diagnose:  # --diagnose: each next turn asks about the cache since this answer
+            self.settings["diagnostics"] = {"previous_message_id": message.get("id")}
         self.opts.system_after = None  # --system-after and /system are sent once; now in the history
         usage: Usage = message.get("usage") or {}
         self.totals["input_tokens"] += usage.get("input_tokens") or 0
@@ -250,7 +252,7 @@ class ChatSession:
             return
         self.failed = None
         self.out.end_line()
-        report(message, self.out)
+        report(message, self.out, diagnose=self.opts.diagnose)
 
     def _command(self, line: str) -> bool | None:
         """Run a slash command line; False when it ends the chat."""
@@ -464,7 +466,7 @@ class ChatSession:
                 continue
             user = _user_message(raw, number)
             message = self.turn(user, NdjsonRenderer(self.out))
-            status = report(message, self.out)
+            status = report(message, self.out, diagnose=self.opts.diagnose)
             if status not in (Exit.OK, Exit.MAX_TOKENS, Exit.TOOL_USE):  # the next turn answers tool calls
                 return status
         return Exit.TOOL_USE if status == Exit.TOOL_USE else Exit.OK

@@ -26,7 +26,15 @@ from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags
 from ..message.pending import names
-from ..render import NdjsonRenderer, Output, SilentRenderer, make_renderer, report, usage_line
+from ..render import (
+    NdjsonRenderer,
+    Output,
+    SilentRenderer,
+    diagnosis_line,
+    make_renderer,
+    report,
+    usage_line,
+)
 from .client import BashTool, ClientRun, ClientTool, FileTool, is_client
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
@@ -185,6 +193,8 @@ def run_loop(
             budget.check(body)
             message = flow.send_explained(transport, body, renderer, prepared.named)
             budget.spend(body, message)
+            if "diagnostics" in body:  # --diagnose: why each call's cache missed
+                out.note(f"claude: {diagnosis_line(message.get('diagnostics'))}")
             steps += 1
             made += created_files(message.get("content") or [])
             container = message.get("container")
@@ -225,6 +235,8 @@ def run_loop(
                         out.note(tool_line(run, shorten=out.stderr_tty), dim=not run.is_error)
                 turn.append({"role": "user", "content": [r.result_block() for r in runs]})
             body["messages"] = [*body["messages"], *turn]
+            if "diagnostics" in body:  # the next call asks about the cache since this answer
+                body["diagnostics"] = {"previous_message_id": message.get("id")}
         if settings.download:
             save_created(transport, made, settings.download, out)
     finally:
