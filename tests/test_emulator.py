@@ -247,3 +247,30 @@ def test_a_body_sent_with_a_get_is_read_so_the_next_request_is_whole() -> None:
             assert (second.status, orjson.loads(second.read())["content"][0]["text"]) == (200, "You said: hi")
         finally:
             conn.close()
+
+
+def _get_files(emu: Emulator, query: str, beta: bool) -> tuple[int, dict]:
+    host, port = emu.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(str(host), int(port), timeout=30)
+    headers = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
+    if beta:
+        headers["anthropic-beta"] = FILES_BETA
+    try:
+        conn.request("GET", f"/v1/files{query}", headers=headers)
+        answer = conn.getresponse()
+        return answer.status, orjson.loads(answer.read())
+    finally:
+        conn.close()
+
+
+def test_files_are_listed_in_the_ga_shape_and_in_the_beta_s_when_it_is_sent(emu: Emulator) -> None:
+    ids = [emu.state.store_file(f"f{i}.txt", "text/plain", b"x", downloadable=False) for i in range(3)]
+    status, first = _get_files(emu, "?limit=2", beta=False)
+    assert status == 200 and set(first) == {"data", "next_page"}
+    assert [f["id"] for f in first["data"]] == [ids[2], ids[1]] and first["next_page"]
+    status, rest = _get_files(emu, f"?limit=2&page={first['next_page']}", beta=False)
+    assert [f["id"] for f in rest["data"]] == [ids[0]] and rest["next_page"] is None
+    status, refused = _get_files(emu, f"?after_id={ids[2]}", beta=False)
+    assert status == 400 and "after_id" in refused["error"]["message"]
+    status, old = _get_files(emu, f"?limit=2&after_id={ids[2]}", beta=True)
+    assert status == 200 and old["has_more"] is False and [f["id"] for f in old["data"]] == [ids[1], ids[0]]

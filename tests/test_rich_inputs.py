@@ -420,7 +420,7 @@ def test_files_download_writes_the_bytes_under_the_files_own_name(
     run = cli("files", "download", uploaded)
     assert run.code == 10 and "is not downloadable" in run.stderr
     got = [r for r in emu.requests if r.path.endswith("/content")]
-    assert got and all("files-api-2025-04-14" in r.headers.get("anthropic-beta", "") for r in got)
+    assert got and not any("files-api" in r.headers.get("anthropic-beta", "") for r in got)  # GA
 
 
 def test_tool_run_reuses_the_container_and_downloads_what_the_code_made(cli, emu, tmp_path: Path) -> None:

@@ -349,7 +349,7 @@ def test_files_upload_list_info_attach_delete(cli, emu, tmp_path: Path) -> None:
     assert run.code == 0, run
     assert run.stdout == "You said: what trend? (attached: file, file)"
     sent = emu.message_requests[-1]
-    assert sent.headers["anthropic-beta"] == "files-api-2025-04-14"
+    assert "anthropic-beta" not in sent.headers  # the Files API is GA: a file id needs no beta
     assert last_content(emu)[:2] == [
         {"type": "image", "source": {"type": "file", "file_id": image_id}},
         {"type": "document", "source": {"type": "file", "file_id": doc_id}},
@@ -424,3 +424,28 @@ def test_a_file_id_in_the_wrong_block_kind_is_the_apis_400(cli, emu, tmp_path: P
     # The right kinds pass: the check is on the type, not on file sources.
     run = cli("ask", *beta, "--messages", turn("document", doc_id))
     assert (run.code, run.stdout) == (0, "You said: what is it? (attached: file)")
+
+
+def test_the_files_api_is_spoken_without_its_beta_and_lists_page_by_next_page(
+    cli, emu, tmp_path: Path
+) -> None:
+    """The Files API is generally available (api/files.py names the sources): no command sends
+    files-api-2025-04-14, and a list of more than a page follows next_page (the GA list; after_id
+    is a 400 there)."""
+    note = tmp_path / "note.txt"
+    note.write_text("remember this\n")
+    file_id = cli("files", "upload", str(note)).stdout.split("\t")[0]
+    for i in range(1200):  # more than the 1000 a page the client asks for
+        emu.state.store_file(f"f{i}.txt", "text/plain", b"x", downloadable=False)
+    made = emu.state.store_file("out.csv", "text/csv", b"a,b\n", downloadable=True)
+    listed = cli("files", "list", "-q")
+    assert listed.code == 0, listed
+    assert len(listed.stdout.splitlines()) == 1202 and listed.stdout.splitlines()[-1] == file_id
+    pages = [r for r in emu.requests if r.method == "GET" and r.path == "/v1/files"]
+    assert len(pages) == 2  # 1000 and 202: the second asked with the first's next_page
+    assert cli("files", "info", file_id).code == 0
+    assert cli("files", "download", made, "-o", "-").stdout == "a,b\n"
+    assert cli("ask", "-a", file_id, "what is it?").code == 0
+    assert cli("files", "delete", file_id).code == 0
+    sent = [r for r in emu.requests if r.path.startswith("/v1/")]
+    assert len(sent) >= 7 and not any("files-api" in r.headers.get("anthropic-beta", "") for r in sent)

@@ -228,14 +228,14 @@ def attachment_blocks(
     if not specs and stdin_binary is None:
         return [], []
     from .api import files as files_api
-    from .message.attachments import FILES_BETA, Refused, Source, build_blocks
+    from .message.attachments import Refused, Source, build_blocks
     from .message.inputs import read_stdin_bytes
 
     lookups: list[Transport] = []
 
     def file_kind(file_id: str) -> str:
         if not lookups:
-            lookups.append(make_transport(run, connection, config, [FILES_BETA], _output(run)))
+            lookups.append(make_transport(run, connection, config, [], _output(run)))
         return files_api.block_kind(lookups[0], file_id)
 
     out = _output(run)

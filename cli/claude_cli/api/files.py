@@ -1,7 +1,16 @@
-"""The Files API (beta): upload, list, look up, download and delete files (`-a file_...` refers to them).
+"""The Files API: upload, list, look up, download and delete files (`-a file_...` refers to them).
 
 Spoken through our own transport rather than the SDK's client: the same retries, error
 mapping and exit statuses as every other command, and no 2 s `import anthropic` per call.
+
+Generally available without the `files-api-2025-04-14` beta header since 2026-08-27: the SDKs
+released that day stopped sending it ("beta files/skills namespaces use GA shapes; drop dated
+beta header pins": anthropic-sdk-python 1.2.0, anthropic-sdk-java 2.59.0 and anthropic-sdk-csharp
+12.44.0 changelogs), and requests that still send it "keep receiving the beta shapes". Without it
+a list is `{data, next_page}`, paged by passing `next_page` back as `page`, and `after_id` /
+`before_id` are a 400 (platform.claude.com/docs/en/build-with-claude/files, as quoted in
+github.com/mozilla-ai/otari/issues/1473; SDK 2.16: `client.files.list(page=...)` returns a
+SyncPageCursor reading `next_page`). A file id in a message needs no beta either.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import UsageError
-from .exchange import json_object, list_all
+from .exchange import json_object
 from .transport import Transport
 
 FILES_PATH = "/v1/files"
@@ -40,8 +49,17 @@ def upload(transport: Transport, path: str, data: bytes, mime: str) -> dict[str,
 
 
 def list_files(transport: Transport) -> list[dict[str, Any]]:
-    """Every file, newest first (all pages)."""
-    return list_all(transport, FILES_PATH)
+    """Every file, newest first (all pages: each `next_page` passed back as `page`)."""
+    from urllib.parse import urlencode
+
+    query = {"limit": "1000"}
+    found: list[dict[str, Any]] = []
+    while True:
+        page = json_object(transport.request("GET", f"{FILES_PATH}?{urlencode(query)}"), "the Files API")
+        found.extend(page.get("data") or [])
+        if not isinstance(page.get("next_page"), str) or not page["next_page"]:
+            return found
+        query["page"] = page["next_page"]
 
 
 def info(transport: Transport, file_id: str) -> dict[str, Any]:

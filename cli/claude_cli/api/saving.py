@@ -1,6 +1,6 @@
 """Saving Files API files to disk: `claude files download` and `tool-run --download DIR`.
 
-GET /v1/files/{file_id}/content returns a file's bytes (with the files-api-2025-04-14 beta); only
+GET /v1/files/{file_id}/content returns a file's bytes; only
 files the API itself made (code execution output, skills) are downloadable, an uploaded file is
 refused by the API (platform.claude.com/docs/en/build-with-claude/files, "Downloading files").
 The file's own name comes from its metadata and is reduced to a bare name, so a name like

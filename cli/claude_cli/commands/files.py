@@ -24,8 +24,8 @@ app = App(
     each new id on stdout; `claude ask -a file_...` then attaches it as an image or document
     block without sending the bytes again. list and info print id, name, media type and size
     (tab-separated; -o json or ndjson for the API's objects); delete removes files; download
-    saves a file the API made (code execution output), never overwriting one. All of these
-    send the files-api beta header.
+    saves a file the API made (code execution output), never overwriting one. The Files API
+    is generally available: no beta header is sent.
 
     Exit status: 0, 2 for a file that cannot be read or uploaded, 13 for an unknown id, and the
     other API statuses (10 to 17).
@@ -52,13 +52,10 @@ def _run(
     """Make the transport, run `action(transport)` -> list of file objects, and print them."""
     from .. import config as cfg
     from ..connection import make_transport
-    from ..message.attachments import FILES_BETA
     from ..render import Output
 
     out = Output(env=run.env)
-    transport = make_transport(
-        run, connection, cfg.load_config(), [FILES_BETA], out, need_key=not connection.dry_run
-    )
+    transport = make_transport(run, connection, cfg.load_config(), [], out, need_key=not connection.dry_run)
     if connection.dry_run:
         out.write(f"{describe.replace('URL', transport.url('/v1/files'))}\n".encode())
         return
@@ -196,13 +193,10 @@ def download(
     from ..api import files as files_api
     from ..api.saving import save_file
     from ..connection import make_transport
-    from ..message.attachments import FILES_BETA
     from ..render import Output
 
     out = Output(env=run.env)
-    transport = make_transport(
-        run, connection, cfg.load_config(), [FILES_BETA], out, need_key=not connection.dry_run
-    )
+    transport = make_transport(run, connection, cfg.load_config(), [], out, need_key=not connection.dry_run)
     if connection.dry_run:
         out.write(f"GET {transport.url('/v1/files/' + file_id + '/content')}\n".encode())
         return

@@ -37,6 +37,7 @@ import orjson
 
 from . import platforms
 from .answers import answer_for, count_input_tokens
+from .content import FILES_BETA
 from .faults import play
 from .handler import Exchange
 from .rules import (
@@ -204,7 +205,19 @@ def _upload(emu: Emulator, ex: Exchange, body: Any) -> None:
 
 
 def _files(emu: Emulator, ex: Exchange, body: Any) -> None:
-    ex.json(_page(list(reversed(emu.state.files.values())), ex.query))
+    """GET /v1/files: with the files-api-2025-04-14 beta, the beta's page (after_id, has_more);
+    without it, the GA page (`page` in, `next_page` out; after_id and before_id refused): the
+    Files API since 2026-08-27 (api/files.py names the sources)."""
+    items = list(reversed(emu.state.files.values()))
+    if FILES_BETA in betas_of(ex.headers):
+        ex.json(_page(items, ex.query))
+        return
+    for old in ("after_id", "before_id"):
+        if old in ex.query:
+            raise ApiProblem(
+                400, INVALID, f"{old}: not accepted without the {FILES_BETA} beta header; use page"
+            )
+    ex.json(_cursor_page(items, ex.query))
 
 
 def _known_file(emu: Emulator, file_id: str) -> dict[str, Any]:
@@ -281,6 +294,22 @@ def _batch_results(emu: Emulator, ex: Exchange, body: Any, batch_id: str) -> Non
     if data is None:
         raise ApiProblem(400, INVALID, f"batch {batch_id} has not ended yet")
     ex.send(200, data, "application/binary")
+
+
+def _cursor_page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str, Any]:
+    """A page of `items` as the GA Files API pages them: `limit` (1-1000, 20 by default), `page`
+    the opaque `next_page` of the page before ("page_" and the first id of this one)."""
+    limit = int(query.get("limit", ["20"])[0])
+    if not 1 <= limit <= 1000:
+        raise ApiProblem(400, INVALID, f"limit: must be between 1 and 1000, not {limit}")
+    ids = [i["id"] for i in items]
+    cursor = query.get("page", [""])[0]
+    if cursor and cursor.removeprefix("page_") not in ids:
+        raise ApiProblem(400, INVALID, f"page: {cursor!r} is not a page of this list")
+    start = ids.index(cursor.removeprefix("page_")) if cursor else 0
+    page = items[start : start + limit]
+    more = start + limit < len(items)
+    return {"data": page, "next_page": f"page_{ids[start + limit]}" if more else None}
 
 
 def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from ..errors import UsageError
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PDF = "application/pdf"
-FILES_BETA = "files-api-2025-04-14"
 MAX_IMAGE_BASE64 = 5 * 1024 * 1024  # per image, measured on the base64 text
 MAX_SIDE = 8000
 MAX_SIDE_MANY = 2000  # when a request holds more than MANY_IMAGES images
@@ -419,8 +418,7 @@ def build_blocks(
             size = f", {len(item.source.data):,} bytes" if item.source.data is not None else ""
             note(f"claude: attached {item.source.name} ({what}{size})")
     blocks = [to_block(item, file_kind, cite=cite) for item in items]
-    betas = [FILES_BETA] if any(b["source"].get("type") == "file" for b in blocks if "source" in b) else []
-    return blocks, betas
+    return blocks, []  # a file id needs no beta since the Files API's GA (api/files.py)
 
 
 def shorten_base64(body: Any) -> Any:

@@ -335,12 +335,10 @@ def save_created(transport: Any, file_ids: list[str], folder: str, out: Output) 
     from pathlib import Path
 
     from ..api.saving import save_file
-    from ..message.attachments import FILES_BETA
 
     if not file_ids:
         out.note("claude: the code made no files to download")
         return
-    transport.add_beta(FILES_BETA)
     for file_id in dict.fromkeys(file_ids):
         path, size = save_file(transport, file_id, Path(folder), into_dir=True)
         out.note(f"claude: saved {path} ({counted(size, 'byte')})")
