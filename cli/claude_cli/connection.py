@@ -159,7 +159,7 @@ def print_dry_run(
         body = orjson.loads(routed) if routed else body
         headers.update(transport.platform.preview_headers())
     url = transport.url(path)
-    from .message.request import connector_tokens_replaced
+    from .message.connector import connector_tokens_replaced
 
     shown = shorten_base64(connector_tokens_replaced(body, "<redacted>"))  # base64 data as its size
     if whole:

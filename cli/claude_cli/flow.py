@@ -479,7 +479,7 @@ def record_turn(
     try:
         store = Store()
         try:
-            from .message.request import connector_tokens_replaced
+            from .message.connector import connector_tokens_replaced
 
             took = int((time.monotonic() - started) * 1000)
             stored = connector_tokens_replaced(body, None)  # an MCP connector's token is not kept

@@ -21,7 +21,7 @@ import orjson
 
 from ..config import credential_in
 from ..errors import UsageError
-from ..message.request import expand_env, sent_to_mcp
+from ..message.connector import expand_env, sent_to_mcp
 from .programs import split_command
 
 STDERR_TAIL = 800  # characters of a failed server's stderr shown in its error line
