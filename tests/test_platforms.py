@@ -672,6 +672,10 @@ def test_base_url_emulator_speaks_the_platforms_wire(cli, clean, platform) -> No
 
 
 # -- server-side features a platform does not run: refused before sending, with what to use ---------
+FILE_BLOCK = {"type": "document", "source": {"type": "file", "file_id": "file_1"}}
+RESULT_WITH_FILE = {"type": "tool_result", "tool_use_id": "t1", "content": [FILE_BLOCK]}
+
+
 @pytest.mark.parametrize(
     ("platform", "body", "refused"),
     [
@@ -691,6 +695,10 @@ def test_base_url_emulator_speaks_the_platforms_wire(cli, clean, platform) -> No
         ("aws", {"container": {"skills": [{"type": "anthropic", "skill_id": "pdf"}]}}, None),
         ("bedrock", {"tools": [{"name": "mine", "input_schema": {"type": "object"}}]}, None),
         ("bedrock", {"tools": [{"type": "tool_search_tool_regex_20251119", "name": "t"}]}, None),
+        ("vertex", {"messages": [{"role": "user", "content": [FILE_BLOCK]}]}, "Files API"),
+        ("bedrock", {"messages": [{"role": "user", "content": [RESULT_WITH_FILE]}]}, "Files API"),
+        ("foundry", {"messages": [{"role": "user", "content": [FILE_BLOCK]}]}, None),
+        ("vertex", {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}, None),
     ],
 )
 def test_server_features_a_platform_lacks(platform, body, refused) -> None:
@@ -846,3 +854,19 @@ def test_batch_lines_on_bedrock_are_checked_under_the_version_each_model_is_sent
     assert run.code == 2 and "line 2" in run.stderr and "temperature" in run.stderr and not bedrock.seen
     one = cli("batch", "--platform", "bedrock", "--temperature", "0.5", input=lines.splitlines()[0] + "\n")
     assert one.code == 0 and "You said: hi" in one.stdout, one.stderr
+
+
+def test_a_history_naming_an_uploaded_file_is_refused_without_a_files_api(cli, vertex, tmp_path) -> None:
+    history = tmp_path / "history.json"
+    turn = {"role": "user", "content": [FILE_BLOCK, {"type": "text", "text": "sum up"}]}
+    history.write_text(json.dumps([turn]))
+    run = cli("ask", "--platform", "vertex", "--messages", str(history))
+    assert (
+        run.code == 2
+        and not vertex.seen
+        and run.stderr
+        == (
+            "claude: error: Google Vertex AI has no Files API to take a file_ id from: "
+            "attach the file itself with -a PATH (sent inline)\n"
+        )
+    )

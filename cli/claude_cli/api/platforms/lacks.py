@@ -59,6 +59,7 @@ LACKS: dict[str, dict[str, str]] = {
 # Server-side features a request can ask for: what it is called, and what to use instead.
 WEB_SEARCH, WEB_FETCH, CODE_EXECUTION = "web_search", "web_fetch", "code_execution"
 MCP_CONNECTOR, ADVISOR, SKILLS = "mcp_connector", "advisor", "skills"
+FILE_IDS = "file_ids"  # a content block whose source is an uploaded file (the Files API's)
 FEATURES: dict[str, tuple[str, str]] = {
     WEB_SEARCH: ("web search tool", "attach pages with -a URL --fetch-urls, or use --platform anthropic"),
     WEB_FETCH: ("web fetch tool", "attach pages with -a URL --fetch-urls (claude downloads them)"),
@@ -69,10 +70,13 @@ FEATURES: dict[str, tuple[str, str]] = {
     ),
     ADVISOR: ("advisor tool", "use --platform anthropic or aws"),
     SKILLS: ("Agent Skills (container.skills)", "use --platform anthropic, aws or foundry"),
+    FILE_IDS: ("Files API to take a file_ id from", "attach the file itself with -a PATH (sent inline)"),
 }
 SERVER_LACKS: dict[str, frozenset[str]] = {
-    BEDROCK: frozenset({WEB_SEARCH, WEB_FETCH, CODE_EXECUTION, MCP_CONNECTOR, ADVISOR, SKILLS}),  # OV
-    VERTEX: frozenset({WEB_FETCH, CODE_EXECUTION, MCP_CONNECTOR, ADVISOR, SKILLS}),  # OV
+    BEDROCK: frozenset(
+        {WEB_SEARCH, WEB_FETCH, CODE_EXECUTION, MCP_CONNECTOR, ADVISOR, SKILLS, FILE_IDS}
+    ),  # OV
+    VERTEX: frozenset({WEB_FETCH, CODE_EXECUTION, MCP_CONNECTOR, ADVISOR, SKILLS, FILE_IDS}),  # OV
     FOUNDRY: frozenset({ADVISOR}),  # OV (the MCP connector: the two copies disagree; Foundry decides)
     AWS: frozenset(),  # OV: every feature the Claude API has
 }
@@ -90,8 +94,31 @@ def features(body: dict[str, Any]) -> list[str]:
         MCP_CONNECTOR: bool(body.get("mcp_servers")) or "mcp_toolset" in types,
         ADVISOR: any(t.startswith("advisor_") for t in types),
         SKILLS: isinstance(container, dict) and bool(container.get("skills")),
+        FILE_IDS: any(_uploaded(block) for block in _blocks(body.get("messages"))),
     }
     return [name for name in FEATURES if found[name]]
+
+
+def _blocks(messages: Any) -> list[dict[str, Any]]:
+    """Every content block of `messages`, those inside tool results too."""
+    found: list[dict[str, Any]] = []
+    pending = (
+        [m.get("content") for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+    )
+    while pending:
+        content = pending.pop()
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict):
+                found.append(block)
+                pending.append(block.get("content"))
+    return found
+
+
+def _uploaded(block: dict[str, Any]) -> bool:
+    source = block.get("source")
+    return block.get("type") == "container_upload" or (
+        isinstance(source, dict) and source.get("type") == "file"
+    )
 
 
 def lacking_feature(platform: str, body: dict[str, Any]) -> str | None:
