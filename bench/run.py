@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/run.py [--runs 21] [--events 100000] [--against OTHER/.venv/bin/claude]
 
---against measures another install's `claude ask --no-log` interleaved with this one (say, a
-worktree of the commit before a refactor), so a start-up change is seen side by side.
+Start-up figures are printed as multiples of curl making the same request and of `python -c
+pass`. --against times another install interleaved with this one (say, a worktree of the commit
+before a change): every start-up figure, and `stream` on the long answer, side by side.
 
 Prints figures and ratios; record them in bench/RESULTS.md. Nothing here asserts: machines are
 noisy, so the numbers are for people. Everything runs against the local emulator.
@@ -119,56 +120,25 @@ def main() -> None:
             f"@{f.name}",
         ]
         env["CLAUDE_HOME"] = tempfile.mkdtemp(prefix="claude-bench-")
-        ask_times, nolog_times, curl_times, other_times = [], [], [], []
-        for _ in range(args.runs):  # interleaved, so all see the same machine state
-            ask_times.append(wall([*CLAUDE, "ask"], env, b"hi\n")[0])
-            nolog_times.append(wall([*CLAUDE, "ask", "--no-log"], env, b"hi\n")[0])
-            curl_times.append(wall(curl, env)[0])
-            if args.against:
-                other_times.append(wall([args.against, "ask", "--no-log"], env, b"hi\n")[0])
-        ask_med, curl_med = statistics.median(ask_times), statistics.median(curl_times)
-        nolog_med = statistics.median(nolog_times)
-        print(f"echo hi | claude ask      median {ask_med * 1000:7.1f} ms  (n={args.runs}; stores the turn)")
-        print(
-            f"  ... ask --no-log        median {nolog_med * 1000:7.1f} ms = {nolog_med / curl_med:5.2f}x curl"
-        )
-        if other_times:
-            other_med = statistics.median(other_times)
-            print(
-                f"  ... --against --no-log  median {other_med * 1000:7.1f} ms"
-                f" = {other_med / curl_med:5.2f}x curl  (this/other {nolog_med / other_med:.3f})"
-            )
-        print(f"curl, same request        median {curl_med * 1000:7.1f} ms")
-        print(f"ratio ask/curl            {ask_med / curl_med:7.2f}x   (target: within 12x)")
+        startup(args.runs, env, curl, args.against)
 
-        # What the floor is: the interpreter and the libraries the request path must import.
-        for label, code in (
-            ("python -c pass", "pass"),
-            ("import typer", "import typer"),
-            ("import typer, http.client, orjson", "import typer, http.client, orjson"),
-        ):
-            floor = median_of(args.runs, lambda code=code: wall([sys.executable, "-c", code], env)[0])
-            print(f"  floor: {label:32s} median {floor * 1000:7.1f} ms = {floor / curl_med:5.2f}x curl")
-
-        # 2. start-up of --help
-        help_med = median_of(args.runs, lambda: wall([*CLAUDE, "--help"], env)[0])
-        print(f"claude --help             median {help_med * 1000:7.1f} ms   (target: under 100 ms)")
-        ask_help = median_of(args.runs, lambda: wall([*CLAUDE, "ask", "--help"], env)[0])
-        print(f"claude ask --help         median {ask_help * 1000:7.1f} ms")
-        comp = median_of(args.runs, lambda: wall([*CLAUDE, "completion", "show", "bash"], env)[0])
-        print(f"claude completion show bash median {comp * 1000:5.1f} ms   (target: under 100 ms)")
-
-        # 3. claude stream on a long stream: events/s and peak memory
-        for _ in range(3):
-            emu.enqueue(Reply("many", count=args.events))
-        results = [wall([*CLAUDE, "stream", "go"], env) for _ in range(3)]
-        best = min(r[0] for r in results)
-        rss = max(r[1] for r in results)
+        # 2. claude stream on a long stream: events/s and peak memory (and --against's, interleaved)
+        streams = {"this": CLAUDE, **({"before": [args.against]} if args.against else {})}
+        results: dict[str, list[tuple[float, int]]] = {who: [] for who in streams}
+        for _ in range(5):
+            for who, claude in streams.items():
+                emu.enqueue(Reply("many", count=args.events))
+                results[who].append(wall([*claude, "stream", "go"], env))
         events = args.events + 7
-        print(
-            f"claude stream {events} events  best {best:6.2f} s  = {events / best:9.0f} events/s "
-            f"(target: >= 50000)  peak RSS {rss / 1024:5.1f} MB (target: < 60 MB)"
-        )
+        for who in streams:
+            best = min(r[0] for r in results[who])
+            med = statistics.median(r[0] for r in results[who])
+            rss = max(r[1] for r in results[who])
+            print(
+                f"claude stream {events} events ({who})  best {best:6.2f} s median {med:6.2f} s "
+                f"= {events / best:9.0f} events/s (target: >= 50000)  "
+                f"peak RSS {rss / 1024:5.1f} MB (target: < 60 MB)"
+            )
         for _ in range(3):
             emu.enqueue(Reply("many", count=args.events))
         results = [wall([*CLAUDE, "ask", "go"], env) for _ in range(3)]
@@ -178,7 +148,7 @@ def main() -> None:
             f"peak RSS {max(r[1] for r in results) / 1024:5.1f} MB"
         )
 
-        # 4. first text byte: server write -> claude's stdout (CLOCK_MONOTONIC is shared across processes)
+        # 3. first text byte: server write -> claude's stdout (CLOCK_MONOTONIC is shared across processes)
         gaps = []
         for _ in range(args.runs):
             emu.enqueue(
@@ -199,6 +169,44 @@ def main() -> None:
 
         if not args.skip_scale:
             scale(emu, env, curl, args.against)
+
+
+# -- start-up (issue 32) -------------------------------------------------------------------------
+
+# What each start-up figure is, its command line, its stdin, and its target as a multiple of curl.
+STARTUP = (
+    ("echo hi | claude ask --no-log", ["ask", "--no-log"], b"hi\n", 5),
+    ("echo hi | claude ask (logged)", ["ask"], b"hi\n", 6),
+    ("claude stream hi --no-log", ["stream", "--no-log", "hi"], b"", None),
+    ("claude --help", ["--help"], b"", 3),
+    ("claude ask --help", ["ask", "--help"], b"", None),
+    ("claude completion show bash", ["completion", "show", "bash"], b"", None),
+)
+
+
+def startup(runs: int, env: dict[str, str], curl: list[str], against: str | None) -> None:
+    """Each start-up figure as a multiple of curl making the same request and of `python -c pass`
+    (the interpreter's floor), this install beside `against` (another claude, say a worktree of
+    the commit before a change), every command interleaved so all see the same machine state."""
+    claudes = {"this": CLAUDE, **({"before": [against]} if against else {})}
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(runs):
+        times.setdefault(("curl", ""), []).append(wall(curl, env)[0])
+        times.setdefault(("pass", ""), []).append(wall([sys.executable, "-c", "pass"], env)[0])
+        for who, claude in claudes.items():
+            for label, argv, stdin, _ in STARTUP:
+                times.setdefault((who, label), []).append(wall([*claude, *argv], env, stdin)[0])
+    curl_med = statistics.median(times["curl", ""])
+    pass_med = statistics.median(times["pass", ""])
+    print(f"start-up, median of {runs} interleaved runs (ms; x curl; x python -c pass)")
+    print(f"  {'curl, the same streaming request':40s}  {curl_med * 1000:7.1f}")
+    print(f"  {'python -c pass':40s}  {pass_med * 1000:7.1f}  {pass_med / curl_med:5.2f}x curl")
+    for label, _, _, target in STARTUP:
+        row = f"  {label:40s}"
+        for who in claudes:
+            med = statistics.median(times[who, label])
+            row += f"  {who} {med * 1000:6.1f} = {med / curl_med:5.2f}x curl {med / pass_med:5.2f}x pass"
+        print(row + (f"  (target: within {target}x curl)" if target else ""))
 
 
 # -- costs that must grow with the work, not faster (DESIGN.md targets, issue 20) ----------------

@@ -144,9 +144,12 @@ def test_the_table_is_the_apps() -> None:
 
 
 def test_the_completion_variable_goes_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("_CLAUDE_COMPLETE", "bash_complete")
-    assert fastpath.run(["ask", "hi"]) is None
-    monkeypatch.delenv("_CLAUDE_COMPLETE")
+    """click's completion variable, named for the program as run (claude or claude-cli)."""
+    for program, variable in (("claude", "_CLAUDE_COMPLETE"), ("claude-cli", "_CLAUDE_CLI_COMPLETE")):
+        monkeypatch.setattr(sys, "argv", [f"/usr/bin/{program}", "ask", "hi"])
+        monkeypatch.setenv(variable, "bash_complete")
+        assert fastpath.run(["ask", "hi"]) is None
+        monkeypatch.delenv(variable)
     assert fastpath.run(["models"]) is None and fastpath.run([]) is None
 
 
@@ -204,3 +207,27 @@ def test_a_command_prints_the_same_bytes_either_way(env: dict[str, str], args: l
     main, typer = run_both(env, args, stdin=b"piped\n")
     assert (main.returncode, main.stdout, main.stderr) == (typer.returncode, typer.stdout, typer.stderr)
     assert b"Traceback" not in main.stderr
+
+
+def test_a_template_is_saved_and_applied_the_same_either_way(env: dict[str, str], emu: Any) -> None:
+    """-t goes through message/invoke.py on both paths: saved by the fast path, applied by both."""
+    for save in (
+        ["ask", "--save", "brief", "-s", "Be brief.", "-m", "haiku", "--max-tokens", "64"],
+        ["ask", "--save", "about", "-s", "Be brief about {topic}."],
+    ):
+        main, typer = run_both(env, save)
+        assert main.returncode == typer.returncode == 0, main.stderr
+    for args, shows in (
+        (["ask", "-t", "brief", "--dry-run", "hi"], b'"system": "Be brief."'),
+        (["stream", "-tbrief", "--dry-run", "-m", "opus", "hi"], b'"model":"claude-opus'),  # (one line)
+        (["count-tokens", "--template=brief", "--dry-run", "hi"], b'"system": "Be brief."'),
+        (
+            ["ask", "-t", "about", "--var", "topic=bees", "--dry-run", "hi"],
+            b"about bees",
+        ),  # (Typer parses --var)
+        (["ask", "-t", "about", "--dry-run", "hi"], b""),  # no value for {topic}: exit 2 either way
+    ):
+        main, typer = run_both(env, args)
+        assert (main.returncode, main.stdout, main.stderr) == (typer.returncode, typer.stdout, typer.stderr)
+        assert shows in main.stdout and main.returncode == (0 if shows else 2), (args, main.stderr)
+    assert emu.requests == []

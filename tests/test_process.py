@@ -283,6 +283,15 @@ def test_the_fast_commands_load_no_typer_click_or_heavy_library(env, emu, args: 
     imported = {m.split(".")[0] for m in modules}
     assert not imported & set(NOT_ON_THE_FAST_PATH), imported & set(NOT_ON_THE_FAST_PATH)
     assert "claude_cli.fastpath" in modules and "claude_cli.app" not in modules
+    # Nor what only a rare turn needs: attachments (-a, binary stdin), shutil with bz2 and lzma
+    # (a damaged log set aside), the help texts and man pages.
+    assert not {"claude_cli.message.attachments", "shutil", "bz2", "lzma", "claude_cli._generated"} & modules
+
+
+def test_help_loads_no_json_library_nor_typing(env, emu) -> None:
+    """`claude --help` prints pre-rendered text: main's first import (errors.py) stays light."""
+    modules = modules_loaded(env, "--help")
+    assert not {"orjson", "typing", "typer", "click", "claude_cli.fastpath"} & modules
 
 
 def test_a_command_line_the_fast_path_declines_runs_under_typer(env, emu) -> None:

@@ -155,7 +155,7 @@ def test_text_on_stdin_is_refused_not_sent_as_text(proc, emu, args) -> None:
     ],
 )
 def test_what_starts_as_text(head: bytes, text: bool) -> None:
-    from claude_cli.message.attachments import starts_as_text
+    from claude_cli.message.inputs import starts_as_text
 
     assert starts_as_text(head) is text
 

@@ -6,11 +6,14 @@ and exits with its status. The README and the man page print `EXIT_TABLE`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import IntEnum
-from typing import Any
 
-import orjson
+# `main` imports this module first, `claude --help` included: typing and collections.abc (a few
+# ms) are imported for the type checker only (mypy reads a constant named TYPE_CHECKING as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 class Exit(IntEnum):
@@ -212,6 +215,8 @@ def counted(n: int, one: str, many: str | None = None) -> str:
 def json_object(data: bytes | str, error: Callable[[str], CliError]) -> dict[str, Any]:
     """The JSON object `data` holds, or `error(problem)` raised: the problem is "not JSON (why)"
     or "not a JSON object", for the caller to place in its own message."""
+    import orjson  # (not at the top: main imports this module first, `claude --help` included)
+
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:

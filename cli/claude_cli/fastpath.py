@@ -29,7 +29,7 @@ class _NotHere(Exception):
 
 def run(argv: list[str]) -> int | None:
     """Run argv's fast command and return its exit status; None if argv is not one it takes."""
-    if not argv or os.environ.get("_CLAUDE_COMPLETE"):  # (click's completion variable for `claude`)
+    if not argv or os.environ.get(_complete_var()):
         return None
     try:
         from ._argtable import COMMANDS
@@ -57,6 +57,14 @@ def run(argv: list[str]) -> int | None:
         lambda: invoke(body, name, own, groups, (table["run"], run)),
         debug="--debug" in argv,  # (as app.ClaudeGroup decides it: anywhere in argv)
     )
+
+
+def _complete_var() -> str:
+    """click's completion variable for the name claude runs as (`_CLAUDE_COMPLETE`,
+    `_CLAUDE_CLI_COMPLETE`: typer.core._typer_main_shell_completion)."""
+    from .naming import program
+
+    return f"_{program()}_COMPLETE".replace("-", "_").upper()
 
 
 def parse(table: dict[str, Any], args: list[str]) -> tuple[dict[str, Any], dict[str, Any]] | None:

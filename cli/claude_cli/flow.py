@@ -185,8 +185,7 @@ def logging_on(conversation: ConversationFlags, config: cfg.Config) -> bool:
 def read_stdin() -> tuple[str | None, bytes | None]:
     """Piped stdin by its content: (text, None) for text, (None, bytes) for an image, a PDF or other
     binary data (checked like `-a -`), (None, None) when nothing is piped."""
-    from .message.attachments import stdin_is_binary
-    from .message.inputs import read_stdin_bytes, stdin_text_from
+    from .message.inputs import read_stdin_bytes, stdin_is_binary, stdin_text_from
 
     data = read_stdin_bytes()
     if not data:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -191,6 +190,8 @@ def _interrupted(run: RunContext) -> None:
 
 def _error(run: RunContext, message: str, debug: bool) -> None:
     if debug:
+        import traceback
+
         traceback.print_exc(file=sys.stderr)
     out = run.output
     if out is not None:

@@ -7,7 +7,7 @@ import sys
 
 # The exit table and the signal's exception, before anything heavy: a signal that arrives while
 # Typer or the command is being imported still ends in the documented status (errors.py
-# imports only enum, which `signal` has already loaded).
+# imports only enum, which `signal` has already loaded, and collections.abc and typing).
 from .errors import INTERRUPTED_NOTE, Exit, Terminated
 from .naming import named, program
 
@@ -16,15 +16,16 @@ _HELP_FLAGS = ("--help", "-h")
 
 def _static_text(argv: list[str]) -> str | None:
     """Pre-rendered output for `--help`, `CMD [SUB] --help` or `completion show SHELL`, if argv is that."""
+    asks_help = argv[-1:] and argv[-1] in _HELP_FLAGS and len(argv) <= 3
+    if not asks_help and not (len(argv) == 3 and argv[:2] == ["completion", "show"]):
+        return None  # (the generated texts are large: loaded only when one may be printed)
     try:
         from ._generated import COMPLETIONS, HELP
     except ImportError:  # not generated yet: Typer renders everything
         return None
-    if argv[-1:] and argv[-1] in _HELP_FLAGS and len(argv) <= 3:
+    if asks_help:
         return HELP.get(" ".join(argv[:-1]))
-    if len(argv) == 3 and argv[:2] == ["completion", "show"]:
-        return COMPLETIONS.get(argv[2])
-    return None
+    return COMPLETIONS.get(argv[2])
 
 
 def _silence_stdout() -> None:
@@ -68,6 +69,11 @@ def main() -> None:
             _silence_stdout()
             sys.exit(1)
         return
+    # orjson before the handlers below: its initialisation (Rust) imports Python modules, and an
+    # exception a handler raises in the middle of it crashed the interpreter (SIGSEGV, seen with
+    # SIGTERM in the first 50 ms: tests/test_process.py). Every command but help needs it anyway.
+    import orjson  # noqa: F401
+
     signal.signal(signal.SIGTERM, _on_sigterm)
     if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
         signal.signal(signal.SIGHUP, _on_sigterm)

@@ -166,23 +166,30 @@ class Output:
         takes nothing (None, or BlockingIOError when buffered) until the reader drains it.
         """
         assert self._out is not None
-        view = memoryview(data)
-        while view:
-            try:
-                written = self._out.write(view)
-            except BlockingIOError as exc:
-                written = exc.characters_written
-                self._wait_writable()
-            else:
-                if written is None:
-                    self._wait_writable()
-            view = view[written or 0 :]
+        written = self._write_some(data)  # (once per streamed line: usually all of it at once)
+        if written < len(data):
+            view = memoryview(data)[written:]
+            while view:
+                view = view[self._write_some(view) :]
         while True:
             try:
                 self._out.flush()
                 return
             except BlockingIOError:
                 self._wait_writable()
+
+    def _write_some(self, data: bytes | memoryview) -> int:
+        """Write what stdout takes of `data` now; how many bytes it took (waits while it takes none)."""
+        assert self._out is not None
+        try:
+            written = self._out.write(data)
+        except BlockingIOError as exc:
+            written = exc.characters_written
+            self._wait_writable()
+        else:
+            if written is None:
+                self._wait_writable()
+        return written or 0
 
     def _wait_writable(self) -> None:
         import select

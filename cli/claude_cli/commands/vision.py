@@ -125,8 +125,7 @@ def vision(
 def _refuse_text_on_stdin() -> None:
     """`vision - < notes.md` sent the text as a text block, saying nothing: vision is for images,
     so stdin that starts like text (no image or PDF magic number, no NUL) is refused unsent."""
-    from ..message.attachments import starts_as_text
-    from ..message.inputs import stdin_head
+    from ..message.inputs import starts_as_text, stdin_head
 
     head = stdin_head()
     if head and starts_as_text(head):

@@ -59,33 +59,6 @@ class Refused(UsageError):
         self.reason = reason
 
 
-# Magic numbers of what stdin may hold besides text (the formats the API takes): checked without
-# importing anything, so a text prompt on stdin costs no import.
-_STDIN_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-")
-
-
-def stdin_is_binary(data: bytes) -> bool:
-    """Whether piped stdin is not text: an image or PDF by its magic number, or any bytes with NUL.
-
-    Text with a stray invalid byte (a Latin-1 log line) stays text (the UTF-8 rule in inputs.py).
-    """
-    head = data[:8192]
-    if head.startswith(_STDIN_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
-        return True
-    return b"\x00" in head
-
-
-def starts_as_text(head: bytes) -> bool:
-    """Whether the first bytes of stdin (`head`, 12 or fewer) are text rather than the start of
-    an image or PDF: not binary, and, when shorter than the longest magic number check, not a
-    beginning that one could still become (`GIF`, `%PD`, `RIFF....`)."""
-    if stdin_is_binary(head):
-        return False
-    if len(head) >= 12:
-        return True
-    return not any(magic.startswith(head) or head.startswith(magic) for magic in (*_STDIN_MAGIC, b"RIFF"))
-
-
 def is_attachment(word: str) -> bool:
     """Whether a `vision` argument names an attachment (else it is prompt text): a directory is
     one too, attached as `ask -a DIR` attaches it."""

@@ -242,3 +242,30 @@ def check_messages(messages: Any, what: str) -> None:
             raise UsageError(f"{what}: message {i + 1} needs content (text or a list of blocks)")
     if messages[0]["role"] != "user":
         raise UsageError(f"{what}: roles out of order: the first message must be the user's")
+
+
+# Magic numbers of what stdin may hold besides text (the formats the API takes): checked here, so
+# a text prompt on stdin imports nothing of attachments.py.
+_STDIN_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-")
+
+
+def stdin_is_binary(data: bytes) -> bool:
+    """Whether piped stdin is not text: an image or PDF by its magic number, or any bytes with NUL.
+
+    Text with a stray invalid byte (a Latin-1 log line) stays text (the UTF-8 rule above).
+    """
+    head = data[:8192]
+    if head.startswith(_STDIN_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return True
+    return b"\x00" in head
+
+
+def starts_as_text(head: bytes) -> bool:
+    """Whether the first bytes of stdin (`head`, 12 or fewer) are text rather than the start of
+    an image or PDF: not binary, and, when shorter than the longest magic number check, not a
+    beginning that one could still become (`GIF`, `%PD`, `RIFF....`)."""
+    if stdin_is_binary(head):
+        return False
+    if len(head) >= 12:
+        return True
+    return not any(magic.startswith(head) or head.startswith(magic) for magic in (*_STDIN_MAGIC, b"RIFF"))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import sqlite3
 import struct
 import time
@@ -119,6 +118,8 @@ def _keep(path: Path, folder: Path, why: str, *, move_wal: bool) -> Path:
     """The database at `path` as it is now, with its -wal and -shm, in `folder` (made here); the
     WAL and -shm moved there when `move_wal`, else copied."""
     folder.mkdir(mode=0o700)
+    import shutil  # (only for a damaged log: it brings bz2 and lzma, 5 ms of every logged turn)
+
     shutil.copy2(path, folder / path.name)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
