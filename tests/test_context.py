@@ -115,7 +115,6 @@ PROCESS_ENVIRONMENT = {
     "Path.home(), which reads HOME there itself",
     "commands/completion.py": "where the shell's files go (XDG_*, beside Path.home()) and $SHELL",
     "terminal.py": "COLUMNS/LINES when the terminal reports no size, as shutil.get_terminal_size",
-    "render.py": "an Output made outside a run (log, man, templates, --version) reads NO_COLOR there",
     "api/transport.py": "proxies: urllib reads them from os.environ itself; ours must agree",
     "api/platforms/aws.py": "the platforms' SDK variables: botocore, google-auth and azure-identity "
     "read os.environ themselves, so the platform wires read the same source",

@@ -64,8 +64,11 @@ def _version(value: bool) -> None:
     if value:
         from .render import Output
 
-        # A closed or full stdout is an error, not silence.
-        Output().write(f"{program()} {__version__}\n".encode())
+        # A closed or full stdout is an error, not silence; the run's Output (its environment).
+        run = click.get_current_context().obj
+        (run.out() if isinstance(run, RunContext) else Output(env={})).write(
+            f"{program()} {__version__}\n".encode()
+        )
         raise typer.Exit()
 
 

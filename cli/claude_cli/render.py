@@ -88,9 +88,9 @@ class Output:
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
         *,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str],
     ) -> None:
-        env = os.environ if env is None else env  # the run's (context.RunContext.out), else this process's
+        # env: the run's environment (context.RunContext.env), never the process's own
         stdout = stdout or sys.stdout  # None when claude was started with stdout closed (>&-)
         self.stderr = stderr or sys.stderr
         self._out: BinaryIO | None = getattr(stdout, "buffer", None)

@@ -68,7 +68,7 @@ def ask(
         from ..message.templates import save_flags
 
         own = {"schema": schema, "extract": extract, "extract_all": extract_all}
-        save_flags(save, [request, attach, web, conversation, connection, output], prompt, own)
+        save_flags(save, [request, attach, web, conversation, connection, output], prompt, own, run.out())
         return 0
     from ..flow import run_message
 

@@ -98,14 +98,16 @@ def show(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")], *, 
 
 
 @app.command("install", epilog=EPILOG)
+@takes_flags
 def install(
     shell: Annotated[Shell | None, typer.Argument(help="bash, zsh or fish (default: from $SHELL).")] = None,
+    *,
+    run: RunContext,
 ) -> None:
     """Write the completion script where SHELL loads it for this user."""
     from .._generated import COMPLETIONS, WIDGETS
-    from ..render import Output
 
-    out = Output()
+    out = run.out()
     name = shell.value if shell else _detect()
     path = install_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)

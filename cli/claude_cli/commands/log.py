@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..context import RunContext
+from ..message.options import takes_flags
 from ..typer_help import App
 
 if TYPE_CHECKING:
@@ -69,6 +71,7 @@ class ListFormat(str, Enum):
 
 
 @app.command("list", epilog=EPILOG)
+@takes_flags
 def list_(
     number: Annotated[
         int, typer.Option("-n", "--number", help="How many conversations, newest first (0: all).", min=0)
@@ -90,6 +93,8 @@ def list_(
             "--since", help="Only those updated since: 2026-11-23, 2026-11-23T14:30, today, 2h, 7d."
         ),
     ] = None,
+    *,
+    run: RunContext,
 ) -> None:
     """List conversations, newest first: id, last update, model, turns, cost, title.
 
@@ -97,7 +102,6 @@ def list_(
     stores one per request it sent).
     """
     from ..pricing import usd
-    from ..render import Output
     from ..transcript import since as parse_since
     from ..transcript import when
 
@@ -106,7 +110,7 @@ def list_(
     store = _store()
     listed = store.conversations(number or None, model=needles, since=after)
     costs = _costs(store.usage([row[0] for row in listed]))
-    out = Output()
+    out = run.out()
     if output != ListFormat.text:
         import orjson
 
@@ -210,7 +214,8 @@ def _costs(rows: "list[tuple[str, float, str, Usage]]") -> dict[str, tuple[float
 
 
 @app.command("stats", epilog=EPILOG)
-def stats() -> None:
+@takes_flags
+def stats(*, run: RunContext) -> None:
     """Totals of the whole log by model and by day: turns, tokens in and out, cost.
 
     One tab-separated row each (a table on a terminal): `model NAME ...`, `day YYYY-MM-DD ...`,
@@ -219,7 +224,6 @@ def stats() -> None:
     price unknown` that some have none; their tokens are still counted.
     """
     from ..pricing import cost, usd
-    from ..render import Output
 
     groups: dict[tuple[str, str], list[Any]] = {}
     for _, created, model, usage in _store().usage():
@@ -243,7 +247,7 @@ def stats() -> None:
     ):
         dollars = "price unknown" if unknown == n else usd(spent) + (" + price unknown" if unknown else "")
         rows.append([kind, name, str(n), str(tin), str(tout), dollars])
-    _rows(Output(), STATS_COLUMNS, rows)
+    _rows(run.out(), STATS_COLUMNS, rows)
 
 
 Conversation = Annotated[
@@ -262,9 +266,12 @@ def _pick(store: Any, conversation: str | None) -> str:
 
 
 @app.command("show", epilog=EPILOG)
+@takes_flags
 def show(
     conversation: Conversation = None,
     raw: Annotated[bool, typer.Option("--raw", help="The Markdown transcript, also on a terminal.")] = False,
+    *,
+    run: RunContext,
 ) -> None:
     """Print a conversation, turn by turn, with its tool calls and their results.
 
@@ -272,7 +279,6 @@ def show(
     tool call and its result shortened to one line each); in a pipe (or with --raw) it is a
     Markdown transcript with every tool input and result whole.
     """
-    from ..render import Output
     from ..transcript import markdown, show_on_terminal
 
     store = _store()
@@ -280,7 +286,7 @@ def show(
     turns = store.turns(cid)
     title = store.title(cid)
     diffs = _diffs(store, cid)
-    out = Output()
+    out = run.out()
     if out.markdown and not raw:
         show_on_terminal(out, cid, title, turns, diffs)
     else:
@@ -301,6 +307,7 @@ def _diffs(store: Any, cid: str) -> dict[str, list[str]]:
 
 
 @app.command("export", epilog=EPILOG)
+@takes_flags
 def export(
     conversation: Conversation = None,
     output: Annotated[
@@ -311,16 +318,17 @@ def export(
             help="json: turns; ndjson: a turn per line; markdown; messages (for --messages).",
         ),
     ] = ExportFormat.json,
+    *,
+    run: RunContext,
 ) -> None:
     """Export a conversation (default: the latest); `-o messages`: a history `ask --messages` takes."""
     import orjson
 
-    from ..render import Output
     from ..transcript import markdown
 
     store = _store()
     cid = _pick(store, conversation)
-    out = Output()
+    out = run.out()
     if output == ExportFormat.messages:
         out.write(orjson.dumps(_messages(store, cid), option=orjson.OPT_INDENT_2) + b"\n")
     elif output == ExportFormat.markdown:
@@ -335,6 +343,7 @@ def export(
 
 
 @app.command("search", epilog=EPILOG)
+@takes_flags
 def search(
     query: Annotated[list[str], typer.Argument(help="Words to find (all of them), or an FTS5 query.")],
     number: Annotated[
@@ -343,6 +352,8 @@ def search(
     output: Annotated[
         ListFormat, typer.Option("-o", "--output", help="text: tab-separated rows; json: one array; ndjson.")
     ] = ListFormat.text,
+    *,
+    run: RunContext,
 ) -> None:
     """Find conversations by what was said in them (your messages and the answers), best match
     first: id, last update, the best-matching turn, title, a snippet. Exit 1 when none matches.
@@ -362,10 +373,9 @@ def search(
         from ..errors import UsageError
 
         raise UsageError("give words to search for")
-    from ..render import Output
 
     found = _store().search(text, number or None)
-    out = Output()
+    out = run.out()
     if output != ListFormat.text:
         import orjson
 
@@ -413,31 +423,35 @@ Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmat
 
 
 @app.command("rm", epilog=EPILOG)
+@takes_flags
 def rm(
     conversations: Annotated[list[str], typer.Argument(help="Conversation ids or unique prefixes.")],
     yes: Yes = False,
+    *,
+    run: RunContext,
 ) -> None:
     """Delete conversations (and the stored data only they used); prints each deleted id."""
-    from ..render import Output
 
     store = _store()
     ids = list(dict.fromkeys(store.resolve(c) for c in conversations))  # all resolved before any is deleted
     _confirm(f"delete {len(ids)} conversation{'s' if len(ids) != 1 else ''} ({', '.join(ids)})?", yes)
     store.remove(ids)
-    Output().write("".join(f"{cid}\n" for cid in ids).encode())
+    run.out().write("".join(f"{cid}\n" for cid in ids).encode())
 
 
 @app.command("pop", epilog=EPILOG)
+@takes_flags
 def pop(
     conversation: Annotated[
         str | None, typer.Argument(help="A conversation id or unique prefix (default: the latest).")
     ] = None,
     yes: Yes = False,
+    *,
+    run: RunContext,
 ) -> None:
     """Drop the last turn of a conversation, so `-c` continues from the turn before it."""
     from ..content import summary
     from ..errors import UsageError
-    from ..render import Output
 
     store = _store()
     cid = store.resolve(conversation) if conversation is not None else store.latest_id()
@@ -448,18 +462,21 @@ def pop(
     said = " ".join(summary(last.response.get("content")).split())[:60]
     _confirm(f"drop turn {last.seq} of {cid} ({last.stop_reason}: {said!r})?", yes)
     left = store.pop(cid)
-    Output().note(
+    run.out().note(
         f"claude: dropped turn {last.seq} of {cid}; "
         + (f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone")
     )
 
 
 @app.command("revert", epilog=EPILOG)
+@takes_flags
 def revert(
     conversation: Annotated[
         str | None, typer.Argument(help="A conversation id or unique prefix (default: the latest).")
     ] = None,
     yes: Yes = False,
+    *,
+    run: RunContext,
 ) -> None:
     """Put back the files Claude's own tools changed in a conversation (tool-run --edit, --memory).
 
@@ -468,7 +485,6 @@ def revert(
     line per file on stdout, tab-separated: reverted, removed, unchanged (already as it was) or
     refused, then the path (and why, when refused). Exit 1 when a file was refused.
     """
-    from ..render import Output
     from ..tools.undo import revert as put_back
     from ..tools.undo import stored_edits
 
@@ -476,7 +492,7 @@ def revert(
     cid = _pick(store, conversation)
     store.close()
     edits = stored_edits(cid)
-    out = Output()
+    out = run.out()
     if not edits:
         out.note(f"claude: {cid} changed no files (only tool-run --edit and --memory changes are kept)")
         return
@@ -493,36 +509,37 @@ def revert(
 
 
 @app.command("off", epilog=EPILOG)
-def off() -> None:
+@takes_flags
+def off(*, run: RunContext) -> None:
     """Stop storing conversations (the config file's `log = false`); what is stored stays."""
-    _switch(False)
+    _switch(False, run)
 
 
 @app.command("on", epilog=EPILOG)
-def on() -> None:
+@takes_flags
+def on(*, run: RunContext) -> None:
     """Store every completed turn again (the default)."""
-    _switch(True)
+    _switch(True, run)
 
 
-def _switch(value: bool) -> None:
+def _switch(value: bool, run: RunContext) -> None:
     from ..config import set_value
-    from ..render import Output
 
     path = set_value("log", "on" if value else "off")
-    Output().note(
+    run.out().note(
         f"claude: the log is {'on' if value else 'off'} ({path})"
         + ("" if value else "; nothing new is stored, `claude log on` turns it back on")
     )
 
 
 @app.command("status", epilog=EPILOG)
-def status() -> None:
+@takes_flags
+def status(*, run: RunContext) -> None:
     """Print `on` or `off`; stderr says where the log is and how many conversations it holds."""
     from ..config import data_dir, load_config
-    from ..render import Output
 
     on = load_config().log is not False
-    out = Output()
+    out = run.out()
     out.write(b"on\n" if on else b"off\n")
     path = data_dir() / "claude.db"
     held = ""

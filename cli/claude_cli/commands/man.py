@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from ..context import RunContext
+from ..message.options import takes_flags
+
 EPILOG = """\b
 Examples:
   claude man
@@ -16,10 +19,13 @@ Examples:
 """
 
 
+@takes_flags
 def man(
     command: Annotated[
         str | None, typer.Argument(help="A command (ask, stream, ...); none for claude(1).")
     ] = None,
+    *,
+    run: RunContext,
 ) -> None:
     """Show claude(1) or claude-COMMAND(1); print the roff source when not on a terminal or man is missing.
 
@@ -30,13 +36,12 @@ def man(
     """
     from .._generated import MAN
     from ..errors import UsageError
-    from ..render import Output
 
     page = "claude" if command is None else f"claude-{command}"
     if page not in MAN:
         known = ", ".join(sorted(p.removeprefix("claude-") for p in MAN if p != "claude"))
         raise UsageError(f"no manual page for {command!r} (commands: {known})")
-    out = Output()
+    out = run.out()
     if not out.stdout_tty or shutil.which("man") is None:
         out.write(MAN[page].encode("utf-8"))
         return

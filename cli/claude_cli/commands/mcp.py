@@ -41,10 +41,11 @@ ConfigOpt = Annotated[
 
 
 @app.command("list", epilog=EPILOG)
-def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -> None:
+@takes_flags
+def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text, *, run: RunContext) -> None:
     """The servers of the config file ([mcp.NAME]) and of --mcp-config: name, type, command or URL."""
     from ..config import load_config
-    from ..render import Output, write_objects
+    from ..render import write_objects
     from ..tools.mcp_servers import configured_servers, load_config_file
 
     config = load_config()
@@ -60,7 +61,7 @@ def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text) -
         where = s.get("url") or " ".join(s.get("command") or [])
         return f"{s['name']}\t{s['type']}\t{where}"
 
-    out = Output()
+    out = run.out()
     write_objects(out, found, output.value, row)
     if not found:  # an empty stdout alone reads as a failure; say where servers come from
         out.note(
@@ -87,7 +88,7 @@ def tools(
     Text: server, tool name (as sent to the model), its input's properties (* required) and the
     first line of its description; json/ndjson: each tool's declaration with its server.
     """
-    from ..render import Output, write_objects
+    from ..render import write_objects
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import load_config_file, parse_servers, servers_from_flags
 
@@ -111,4 +112,4 @@ def tools(
         first = (t.get("description") or "").strip().splitlines()
         return f"{t['server']}\t{t['name']}\t{props}\t{first[0] if first else ''}"
 
-    write_objects(Output(), rows, output.value, row)
+    write_objects(run.out(), rows, output.value, row)

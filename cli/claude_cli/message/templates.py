@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import config_path
 from ..errors import ConfigError, UsageError
 from ..flags import RequestFlags, TemplatePrompt, field_names
+
+if TYPE_CHECKING:
+    from ..render import Output
 
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -281,13 +284,14 @@ def save(name: str, settings: dict[str, Any], prompt: str | None) -> Path:
     return path
 
 
-def save_flags(name: str, groups: list[Any], words: list[str] | None, own: dict[str, Any]) -> Path:
+def save_flags(
+    name: str, groups: list[Any], words: list[str] | None, own: dict[str, Any], out: Output
+) -> Path:
     """`ask --save NAME`: the request flags given (and the prompt typed) as template NAME.
 
     `-s @FILE` is saved as the file's text; file paths (attachments, a schema file) are saved
     absolute, so the template works from any directory.
     """
-    from ..render import Output
     from .inputs import read_stdin_bytes, text_or_file
 
     if read_stdin_bytes():  # --save sends nothing: piped text would be dropped without a word
@@ -318,7 +322,7 @@ def save_flags(name: str, groups: list[Any], words: list[str] | None, own: dict[
     path = save(name, settings, " ".join(words) if words else None)
     kept = f"; the previous one is kept as {backup.name}" if replaced else ""
     done = "replaced" if replaced else "saved"
-    Output().note(f"claude: {done} template {name!r} ({path}{kept}); use it with -t {name}")
+    out.note(f"claude: {done} template {name!r} ({path}{kept}); use it with -t {name}")
     return path
 
 
