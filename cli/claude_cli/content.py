@@ -9,7 +9,10 @@ emulator share them. Content is a string or a list of blocks
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from .wire import ToolUseBlock
 
 # The blocks in which the model calls a tool: ours (tool_use), a server tool the API runs, an MCP
 # server's tool the API calls (the Messages API's content block types).
@@ -48,10 +51,10 @@ def reply(message: Mapping[str, Any]) -> dict[str, Any]:
     return {"role": "assistant", "content": message.get("content") or []}
 
 
-def tool_uses(content: Any) -> list[dict[str, Any]]:
+def tool_uses(content: Any) -> list[ToolUseBlock]:
     """The calls of client tools in a message's content (tool_use blocks: the ones the caller
     runs; server and MCP tools are run by the API)."""
-    return [b for b in blocks(content) if b.get("type") == "tool_use"]
+    return [cast("ToolUseBlock", b) for b in blocks(content) if b.get("type") == "tool_use"]
 
 
 def is_tool_call(block: dict[str, Any]) -> bool:

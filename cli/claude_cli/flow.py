@@ -24,7 +24,7 @@ from .render import Output, Renderer, SilentRenderer, make_renderer, report
 from .versions import DEFAULT_API_VERSION
 
 if TYPE_CHECKING:
-    from .wire import Message
+    from .wire import Message, ToolUseBlock
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 # Body fields POST /v1/messages/count_tokens accepts; the rest of a Messages body is dropped.
@@ -56,7 +56,7 @@ class Prepared:
     log: bool
     conversation_id: str | None = None  # the stored conversation this request continues
     title: str | None = None  # a new conversation's title: the prompt typed, else stdin's first line
-    pending: list[dict[str, Any]] = field(default_factory=list)  # tool calls the history left unanswered
+    pending: list[ToolUseBlock] = field(default_factory=list)  # tool calls the history left unanswered
     pending_at: int = 0  # where their tool_result blocks go: the message after the history
     learned: Learned | None = None  # what `claude models` cached about the model's capabilities
     # The API version it is checked under: the anthropic-version sent, or on a platform the one the
@@ -92,7 +92,7 @@ def prepare(
     conversation_id, history = load_history(
         run, conversation, base is not None, lock=log and not connection.dry_run, diagnose=request.diagnose
     )
-    pending: list[dict[str, Any]] = []
+    pending: list[ToolUseBlock] = []
     if history is not None:
         from .message.pending import pending_calls
 
@@ -197,7 +197,7 @@ def read_stdin() -> tuple[str | None, bytes | None]:
 
 def check_sendable(
     body: dict[str, Any],
-    pending: list[dict[str, Any]],
+    pending: list[ToolUseBlock],
     at: int,
     learned: Learned | None = None,
     carried: frozenset[str] = frozenset(),

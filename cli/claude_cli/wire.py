@@ -8,10 +8,12 @@ redacted_thinking_block.py, tool_use_block.py, server_tool_use_block.py, stop_re
 
 Where they are used: the Message the accumulator builds or a whole response carries, which
 every renderer finishes with and the commands record and print (api/events.py, api/exchange.py,
-render.Renderer, ...); usage wherever tokens are counted or priced. Content blocks stay
-dict[str, Any]: the API keeps adding block types (the SDK's union has twelve; `fallback`,
-`compaction`, `mcp_tool_use` arrive in betas) that must pass through untouched, and the request
-side is built from the user's own JSON (--body, --param, templates, --messages).
+render.Renderer, ...); usage wherever tokens are counted or priced; a client tool's call
+(content.tool_uses picks them out) wherever one is confirmed, planned, run or answered as not run
+(tools/, message/pending.py). Other content blocks stay dict[str, Any]: the API keeps adding
+block types (the SDK's union has twelve; `fallback`, `compaction`, `mcp_tool_use` arrive in
+betas) that must pass through untouched, and the request side is built from the user's own
+JSON (--body, --param, templates, --messages).
 """
 
 from __future__ import annotations
@@ -46,6 +48,16 @@ class Usage(TypedDict, total=False):
     service_tier: Literal["standard", "priority", "batch"] | None
     speed: Literal["standard", "fast"] | None  # SDK 2.16 types.Usage
     inference_geo: str | None
+
+
+class ToolUseBlock(TypedDict, total=False):
+    """A client tool's call in an answer (SDK 2.16 types/tool_use_block.py): what the caller runs."""
+
+    type: Literal["tool_use"]
+    id: str
+    name: str
+    input: dict[str, Any]
+    caller: dict[str, Any] | None
 
 
 # SDK 2.16 types/stop_reason.py, and "compaction" (types/beta/beta_stop_reason.py: context management).

@@ -10,14 +10,17 @@ conversation whose last answer asked for tools is continued by answering those c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..content import blocks, tool_uses
+
+if TYPE_CHECKING:
+    from ..wire import ToolUseBlock
 
 NOT_RUN = "Not run: the user continued the conversation without running this tool."
 
 
-def pending_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def pending_calls(messages: list[dict[str, Any]]) -> list[ToolUseBlock]:
     """The tool_use blocks of the last message, when it is an assistant message asking for tools."""
     if not messages:
         return []
@@ -25,7 +28,7 @@ def pending_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return tool_uses(last.get("content")) if last.get("role") == "assistant" else []
 
 
-def not_run(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def not_run(calls: list[ToolUseBlock]) -> list[dict[str, Any]]:
     """tool_result blocks that answer `calls` as not run (is_error, so the model knows)."""
     return [
         {"type": "tool_result", "tool_use_id": call.get("id"), "content": NOT_RUN, "is_error": True}
@@ -46,7 +49,7 @@ def answer(messages: list[dict[str, Any]], at: int, results: list[dict[str, Any]
     return out
 
 
-def names(calls: list[dict[str, Any]]) -> str:
+def names(calls: list[ToolUseBlock]) -> str:
     """The tools called, for a message: `a`, `a, b`."""
     seen: list[str] = []
     for call in calls:

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .consent import Consent, Request
 from .editor import Editor, Outcome
 from .memory import Memory
 from .shell import Shell, bash_input
 from .workspace import FileChange, ToolFailure, apply_changes
+
+if TYPE_CHECKING:
+    from ..wire import ToolUseBlock
 
 
 @dataclass
@@ -96,7 +99,7 @@ class ClientRun:
         return f"claude: ✓ {summary}"
 
 
-def _inputs(call: dict[str, Any]) -> dict[str, Any]:
+def _inputs(call: ToolUseBlock) -> dict[str, Any]:
     value = call.get("input")
     return value if isinstance(value, dict) else {}
 
@@ -113,13 +116,13 @@ class FileTool:
     def declaration(self) -> dict[str, Any]:
         return self.engine.declaration()
 
-    def prepare(self, call: dict[str, Any]) -> Outcome:
+    def prepare(self, call: ToolUseBlock) -> Outcome:
         try:
             return self.engine.prepare(call.get("input"))
         except OSError as exc:  # a directory it may not list, a file gone meanwhile: the model is told
             return Outcome(f"Error: {exc.strerror or exc}", is_error=True)
 
-    def run(self, call: dict[str, Any]) -> ClientRun:
+    def run(self, call: ToolUseBlock) -> ClientRun:
         started = time.monotonic()
         run = ClientRun(str(call.get("id")), self.name, _inputs(call))
         outcome = self.prepare(call)
@@ -151,7 +154,7 @@ class FileTool:
         run.duration_ms = int((time.monotonic() - started) * 1000)
         return run
 
-    def plan(self, call: dict[str, Any]) -> str:
+    def plan(self, call: ToolUseBlock) -> str:
         """--dry-run-tools: the diff the call would make (or its result, for a view; or its error)."""
         outcome = self.prepare(call)
         if outcome.changes:
@@ -178,7 +181,7 @@ class BashTool:
 
         return {"type": TYPE, "name": NAME}
 
-    def run(self, call: dict[str, Any]) -> ClientRun:
+    def run(self, call: ToolUseBlock) -> ClientRun:
         started = time.monotonic()
         run = ClientRun(str(call.get("id")), self.name, _inputs(call))
         command, restart, error = bash_input(call.get("input"))
@@ -228,7 +231,7 @@ class BashTool:
         self.note = f"a new shell, started in {real}, where the continued run's shell was"
         return True
 
-    def plan(self, call: dict[str, Any]) -> str:
+    def plan(self, call: ToolUseBlock) -> str:
         command, restart, error = bash_input(call.get("input"))
         if error:
             return f"bash: {error}\n"

@@ -40,14 +40,14 @@ from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
 if TYPE_CHECKING:
-    from ..wire import Message, Usage
+    from ..wire import Message, ToolUseBlock, Usage
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
 MAX_TOKENS_RETRIES = 2
 
 AnyTool = Tool | McpTool | ClientTool
 AnyRun = ToolRun | McpRun | ClientRun
-Confirm = Callable[[Tool | McpTool, dict[str, Any]], bool]  # Claude's own tools ask for themselves
+Confirm = Callable[[Tool | McpTool, "ToolUseBlock"], bool]  # Claude's own tools ask for themselves
 
 
 @dataclass
@@ -77,7 +77,7 @@ def terminal_confirm() -> Confirm | None:
         return None
     run_all = False
 
-    def ask(tool: Tool | McpTool, call: dict[str, Any]) -> bool:
+    def ask(tool: Tool | McpTool, call: ToolUseBlock) -> bool:
         nonlocal run_all
         if run_all:
             return True
@@ -344,13 +344,13 @@ def save_created(transport: Any, file_ids: list[str], folder: str, out: Output) 
         out.note(f"claude: saved {path} ({counted(size, 'byte')})")
 
 
-def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[AnyRun]:
+def execute(calls: list[ToolUseBlock], settings: LoopSettings) -> list[AnyRun]:
     """Run the tool calls (asking first when a confirm is set); results in call order.
 
     Claude's own tools (client.py) ask for consent themselves, with the diff or the command, and
     run one at a time in call order: one shell, and each edit sees the one before.
     """
-    approved: list[tuple[dict[str, Any], AnyTool | None, str]] = []
+    approved: list[tuple[ToolUseBlock, AnyTool | None, str]] = []
     for call in calls:
         tool = settings.tools.get(str(call.get("name")))
         if tool is None:
@@ -362,7 +362,7 @@ def execute(calls: list[dict[str, Any]], settings: LoopSettings) -> list[AnyRun]
         else:
             approved.append((call, tool, ""))
 
-    def one(item: tuple[dict[str, Any], AnyTool | None, str]) -> AnyRun:
+    def one(item: tuple[ToolUseBlock, AnyTool | None, str]) -> AnyRun:
         call, tool, why = item
         if tool is None:
             inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
@@ -521,7 +521,7 @@ def _print_final(message: Message, out: Output, fmt: str, show_thinking: bool, *
         make_renderer("text", out, show_thinking=show_thinking, raw=raw).finish(message, streamed=False)
 
 
-def _print_plan(calls: list[dict[str, Any]], tools: dict[str, AnyTool], out: Output, fmt: str) -> None:
+def _print_plan(calls: list[ToolUseBlock], tools: dict[str, AnyTool], out: Output, fmt: str) -> None:
     """--dry-run-tools: each command that would run, with the JSON it would read on stdin.
 
     Text: `name<TAB>command<TAB>input` lines; ndjson and json: `{"type": "tool_plan", ...}` lines.
@@ -533,7 +533,11 @@ def _print_plan(calls: list[dict[str, Any]], tools: dict[str, AnyTool], out: Out
             if fmt == "text":
                 out.write(plan_text.encode())
             else:
-                record = {"type": "tool_plan", "tool_use_id": call.get("id"), "name": call.get("name")}
+                record: dict[str, Any] = {
+                    "type": "tool_plan",
+                    "tool_use_id": call.get("id"),
+                    "name": call.get("name"),
+                }
                 record["input"] = call.get("input") or {}
                 if isinstance(tool, BashTool):  # the command as it would run, else the diff
                     record["command"] = (

@@ -23,13 +23,16 @@ import threading
 import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..errors import CliError, Exit, UsageError
 from .mcp_servers import McpServer
 from .programs import check_name, child_env, execution_record
+
+if TYPE_CHECKING:
+    from ..wire import ToolUseBlock
 
 START_TIMEOUT = 60.0  # seconds a server may take to start and list its tools
 # Image types a tool_result may carry (the Messages API's image block media types).
@@ -74,7 +77,7 @@ class McpTool:
             "input_schema": self.input_schema,
         }
 
-    def run(self, call: dict[str, Any]) -> McpRun:
+    def run(self, call: ToolUseBlock) -> McpRun:
         """Call the tool on its server; a failed call is an is_error result, a dead server raises."""
         inputs = call.get("input") if isinstance(call.get("input"), dict) else {}
         run = McpRun(str(call.get("id")), self.name, self.server.name, inputs or {})

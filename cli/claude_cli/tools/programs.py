@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,6 +28,9 @@ from ..context import RunContext
 from ..errors import UsageError
 from ..message.capabilities import SERVER_TOOLS, server_tool_type
 from ..message.schema import json_or_file, validate_schema
+
+if TYPE_CHECKING:
+    from ..wire import ToolUseBlock
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # the API's rule for tool names
 DEFAULT_TIMEOUT = 60.0
@@ -330,7 +333,7 @@ def child_env(base: Mapping[str, str], secrets: Collection[str]) -> dict[str, st
     return env
 
 
-def tool_env(run: RunContext, call: dict[str, Any]) -> dict[str, str]:
+def tool_env(run: RunContext, call: ToolUseBlock) -> dict[str, str]:
     """The environment a tool runs with: `child_env()` plus the call's name, id and input."""
     inputs = call.get("input") or {}
     values = {"TOOL_INPUT": orjson.dumps(inputs).decode()}
@@ -344,7 +347,7 @@ def tool_env(run: RunContext, call: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def run_tool(run_context: RunContext, tool: Tool, call: dict[str, Any]) -> ToolRun:
+def run_tool(run_context: RunContext, tool: Tool, call: ToolUseBlock) -> ToolRun:
     """Run one tool call to completion (or its timeout), never raising for the program's failures.
 
     While it runs, the process is in `run_context.running`: it has its own session (so a timeout
