@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
 import click
 import typer
 from typer.core import TyperCommand, TyperGroup
-from typer.models import ArgumentInfo, CommandFunctionType
+from typer.models import ArgumentInfo
+
+if TYPE_CHECKING:  # Typer's own type for what its command decorator keeps
+    from typer.models import CommandFunctionType
 
 # NON-BREAKING HYPHEN: one column wide like "-", and not a place textwrap may break a line.
 # The formatter wraps text with every "-" turned into it, and writes "-" back.
