@@ -21,6 +21,8 @@ from typing import Any
 
 import click
 
+from ..flags import field_names
+
 
 def tables(group: click.Group) -> dict[str, dict[str, Any]]:
     """The table of every fast command of the app `group`."""
@@ -43,7 +45,7 @@ def command_table(command: click.Command, module_name: str, function: str) -> di
     body = getattr(importlib.import_module(f"claude_cli.commands.{module_name}"), function)
     own, groups, run = signature_parts(body)
     assert run is not None, f"{function}: a fast command takes the run"
-    holders = {field: key for key, group in groups.items() for field in group._fields}  # type: ignore[attr-defined]
+    holders = {field: key for key, group in groups.items() for field in field_names(group)}
     defaults = {p.name: p.default for p in own}
     words = None
     long: dict[str, tuple[Any, ...]] = {}
@@ -70,7 +72,8 @@ def command_table(command: click.Command, module_name: str, function: str) -> di
             action = "append" if param.multiple else "store"
             kind = _kind(param.type)
             if kind and kind[0] == "choice" and not holder:  # Typer would hand the body an Enum member
-                assert not any(isinstance(c, Enum) for c in param.type.choices), f"{name}: an Enum of its own"  # type: ignore[attr-defined]
+                choices = param.type.choices if isinstance(param.type, click.Choice) else ()
+                assert not any(isinstance(c, Enum) for c in choices), f"{name}: an Enum of its own"
             if kind is None or param.callback is not None:
                 action, kind = "typer", ()
             entries = [(opt, (action, kind)) for opt in param.opts]
