@@ -496,14 +496,15 @@ def test_dry_run_tools_in_ndjson_stays_json(cli, emu, add) -> None:
     run = cli("tool-run", "--dry-run-tools", "-o", "ndjson", "--tool", f"add={add}", "go")
     assert run.code == 0, run
     lines = [orjson.loads(line) for line in run.stdout.splitlines()]
-    assert lines[-1] == {
+    assert lines[-2] == {
         "type": "tool_plan",
         "tool_use_id": "toolu_01",
         "name": "add",
         "command": add.split(),
         "input": {"a": 1, "b": 2},
     }
-    assert lines[-2]["type"] == "message_stop"
+    assert lines[-3]["type"] == "message_stop"
+    assert (lines[-1]["type"], lines[-1]["exit_status"]) == ("result", 0)
 
 
 def test_long_input_values_stay_out_of_the_environment(cli, emu, tmp_path: Path) -> None:

@@ -77,6 +77,8 @@ class ChatSession:
         self.conversation_id, base = flow.load_history(
             run, flags.conversation, request.body is not None, lock=False, diagnose=request.diagnose
         )
+        if run.tally is not None:
+            run.tally.conversation_id = self.conversation_id
         # The session's own settings, which /clear keeps: flags (and --body's fields), config.
         self.flag_system = self.opts.system
         self.flag_settings = read_json_object(request.body, "--body") if base is None and request.body else {}
@@ -169,14 +171,22 @@ class ChatSession:
         body, _ = self._build(messages)
         asked = list(body["messages"])
 
+        tally = self.run.tally
+        if tally is not None:
+            tally.model = str(body.get("model"))
+
         def send(request: dict[str, Any]) -> Message:
             started = time.monotonic()
             message = flow.send_explained(self.transport, request, renderer, given_as(self.flags.request))
+            if tally is not None:
+                tally.add(message, since=started)
             if self.log:  # every turn of a paused answer is stored
                 self.conversation_id = (
                     flow.record_turn(self.conversation_id, request, message, started, self.out)
                     or self.conversation_id
                 )
+            if tally is not None:
+                tally.conversation_id = self.conversation_id
             return message
 
         renderer.hold = self.web  # one answer across paused turns

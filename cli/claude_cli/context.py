@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import subprocess
 
     from .render import Output
+    from .tally import RunTally
 
 
 class RunContext:
@@ -48,6 +49,9 @@ class RunContext:
         self.running_lock = allocate_lock()
         # Terminal settings lineedit.hold_typing changed, to put back.
         self.held_terminal: list[tuple[int, Any]] = []
+        # How the run went (answers, usage, cost, time), when its command keeps a tally: app
+        # closes it with the exit status and writes its record (the NDJSON `result` line).
+        self.tally: RunTally | None = None
 
     def out(self) -> Output:
         """The run's Output, made on first use."""
@@ -56,6 +60,14 @@ class RunContext:
 
             self.output = Output(env=self.env)
         return self.output
+
+    def tallied(self) -> RunTally:
+        """The run's tally, made (with no record to print) if the command made none."""
+        if self.tally is None:
+            from .tally import RunTally
+
+            self.tally = RunTally()
+        return self.tally
 
     def warn_once(self, out: Output, text: str) -> None:
         """`text` on stderr, once per run (a batch makes a transport per worker)."""

@@ -401,13 +401,20 @@ def run_message(
         )
     conversation_id = prepared.conversation_id
     renderer.hold = searching  # one answer across paused turns
+    tally = run.tally  # kept when the command ends with a result line (--summary)
+    if tally is not None:
+        tally.model, tally.conversation_id = str(prepared.body.get("model")), conversation_id
 
     def send(body: dict[str, Any]) -> Message:
         nonlocal conversation_id
         started = time.monotonic()
         message = send_explained(transport, body, renderer, prepared.named)
+        if tally is not None:
+            tally.add(message, since=started)
         if prepared.log:  # every turn is stored, so -c continues from the whole exchange
             conversation_id = record_turn(conversation_id, body, message, started, out, prepared.title)
+            if tally is not None:
+                tally.conversation_id = conversation_id
         return message
 
     try:

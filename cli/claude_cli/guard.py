@@ -14,11 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .context import RunContext
-from .errors import INTERRUPTED_NOTE, CliError, Exit, Terminated
+from .errors import INTERRUPTED_NOTE, ApiError, CliError, Exit, Terminated
 from .naming import named, program
 
 if TYPE_CHECKING:
     import click
+
+
+# The result record's error message for a run stopped by a signal (stderr says it the same way).
+INTERRUPTED = "interrupted (Ctrl-C); what was printed is kept"
+TERMINATED = "terminated (SIGTERM or SIGHUP); what was printed is kept"
 
 
 class PipeClosed(Exception):
@@ -36,9 +41,42 @@ def guarded(
     --debug). Whatever happens, the run's context is closed at the end (RunContext.close).
     `argv`: the command line, for what a usage error says."""
     try:
-        return _reported(run, command, debug, argv)
+        return _ended(run, _reported(run, command, debug, argv))
     finally:
         run.close()
+
+
+def _ended(run: RunContext, code: int) -> int:
+    """Write the run's last stdout line when its command keeps a tally with a record (the NDJSON
+    `result` line): here, once the exit status is final, so the record always says the status
+    the process exits with. A closed stdout (141) gets none."""
+    tally = run.tally
+    if tally is None or tally.record is None or code == Exit.BROKEN_PIPE:
+        return code
+    import orjson
+
+    line = orjson.dumps(tally.record(tally.outcome(code))) + b"\n"
+    try:
+        run.out().write(line)
+    except BrokenPipeError:
+        _silence_stdout()
+        return int(Exit.BROKEN_PIPE)
+    except CliError as exc:  # a full or closed stdout
+        _error(run, exc.message, False)
+        _silence_stdout()
+        return int(exc.exit_code)
+    return code
+
+
+def _failed(run: RunContext, status: int, message: str, exc: BaseException | None = None) -> None:
+    """Tell the run's tally why the run failed: its result record's `error`."""
+    if run.tally is None:
+        return
+    from .tally import RunError, error_type
+
+    api = exc if isinstance(exc, ApiError) else None
+    kind = error_type(status, api.error_type if api is not None else None)
+    run.tally.error = RunError(kind, message, api.request_id if api is not None else None)
 
 
 def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Sequence[str]) -> int:
@@ -46,11 +84,14 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Se
         code = int(command() or 0)
         if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
             _note(run, INTERRUPTED_NOTE)
+            _failed(run, code, INTERRUPTED)
         return code
     except CliError as exc:
         _error(run, exc.message, debug)
+        _failed(run, exc.exit_code, exc.message, exc)
         if exc.message.startswith("cannot write to stdout"):
             _silence_stdout()  # the interpreter's last flush must not fail a second time
+            run.tally = None  # and no result record can follow
         return int(exc.exit_code)
     except (KeyboardInterrupt, Interrupted) as exc:
         return _interrupted_status(run, exc)
@@ -59,6 +100,7 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Se
         return _interrupted_status(run, exc)
     except Terminated:
         _interrupted(run)
+        _failed(run, Exit.TERMINATED, TERMINATED)
         return int(Exit.TERMINATED)
     except (PipeClosed, BrokenPipeError):
         _silence_stdout()
@@ -66,15 +108,11 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Se
     except Exception as exc:
         if type(exc).__module__.startswith("click."):
             return _click_outcome(run, exc, debug, argv)
-        storage = _storage_failure(exc)
-        if storage is not None:
-            _error(run, storage, debug)
-            return int(Exit.FAILURE)
-        _error(
-            run,
-            f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)",
-            debug,
+        message = _storage_failure(exc) or (
+            f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)"
         )
+        _error(run, message, debug)
+        _failed(run, Exit.FAILURE, message)
         return int(Exit.FAILURE)
 
 
@@ -89,7 +127,9 @@ def _click_outcome(run: RunContext, exc: Exception, debug: bool, argv: Sequence[
         return int(Exit.USAGE)
     if isinstance(exc, click.UsageError):
         where = exc.ctx.command_path if exc.ctx else program()
-        _error(run, f"{usage_message(exc)}{_dash_hint(exc, argv, where)} (see '{where} --help')", debug)
+        message = f"{usage_message(exc)}{_dash_hint(exc, argv, where)} (see '{where} --help')"
+        _error(run, message, debug)
+        _failed(run, Exit.USAGE, message)
         return int(Exit.USAGE)
     if isinstance(exc, click.Abort):
         return _interrupted_status(run, exc)
@@ -97,10 +137,11 @@ def _click_outcome(run: RunContext, exc: Exception, debug: bool, argv: Sequence[
         return int(exc.exit_code)
     if isinstance(exc, click.ClickException):
         _error(run, exc.format_message(), debug)
+        _failed(run, exc.exit_code, exc.format_message())
         return int(exc.exit_code)
-    _error(
-        run, f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)", debug
-    )
+    message = f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)"
+    _error(run, message, debug)
+    _failed(run, Exit.FAILURE, message)
     return int(Exit.FAILURE)
 
 
@@ -108,6 +149,7 @@ def _interrupted_status(run: RunContext, exc: BaseException) -> int:
     _interrupted(run)
     if not getattr(exc.__cause__ or exc, "said", False):  # the command said it already
         _note(run, INTERRUPTED_NOTE)
+    _failed(run, Exit.INTERRUPTED, INTERRUPTED)
     return int(Exit.INTERRUPTED)
 
 

@@ -20,7 +20,7 @@ from ..flags import (
 )
 
 if TYPE_CHECKING:
-    from ..message.options import Extract, ExtractAll, Prompt, Save, Schema
+    from ..message.options import Extract, ExtractAll, Prompt, Save, Schema, Summary
 
 EPILOG = """\b
 Examples:
@@ -37,6 +37,7 @@ def ask(
     extract: Extract = False,
     extract_all: ExtractAll = False,
     save: Save = None,
+    summary: Summary = False,
     *,
     request: RequestFlags,
     attach: AttachFlags,
@@ -56,7 +57,8 @@ def ask(
 
     stdout carries only the answer: its text as it streams (Markdown rendered on a terminal, the
     exact bytes in a pipe), the final Message with -o json, the API's events with -o ndjson, one
-    JSON value with --schema, a code block with -x. Thinking (--show-thinking), token usage and
+    JSON value with --schema, a code block with -x (--summary adds a last `result` line to -o
+    ndjson: how the run ended, its usage and cost). Thinking (--show-thinking), token usage and
     cost (--usage), notices and errors go to stderr. The completed turn is stored in the log
     (unless --no-log), so `claude ask -c` continues it.
 
@@ -72,6 +74,8 @@ def ask(
         return 0
     from ..flow import run_message
 
+    if summary:
+        _summarize(run, output)
     loaded = None
     if schema:
         from ..message.structured import load_schema
@@ -89,3 +93,14 @@ def ask(
         schema=loaded,
         extract=extract_mode(extract, extract_all),
     )
+
+
+def _summarize(run: RunContext, output: OutputFlags) -> None:
+    """--summary: the run ends with a `result` line after the API's events (-o ndjson only)."""
+    if output.output != "ndjson":
+        from ..errors import UsageError
+
+        raise UsageError("--summary ends NDJSON output with a result line: use it with -o ndjson")
+    from ..tally import RunTally, result_record
+
+    run.tally = RunTally(record=result_record)

@@ -88,6 +88,10 @@ def chat(
     from ..chat import ChatFlags, run_chat
 
     ndjson = input_format == InputFormat.ndjson
+    if ndjson:  # for programs: the session ends with its `result` line, whatever happens
+        from ..tally import RunTally, result_record
+
+        run.tally = RunTally(record=result_record)
     flags = ChatFlags(request, attach, web, conversation, connection)
     if not mcp.given() and act == ActFlags():
         raise typer.Exit(run_chat(run, flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw))

@@ -12,7 +12,7 @@ from ..context import RunContext
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
 
 if TYPE_CHECKING:
-    from ..message.options import Prompt
+    from ..message.options import Prompt, Summary
 
 EPILOG = """\b
 Examples:
@@ -24,6 +24,7 @@ Examples:
 
 def stream(
     prompt: Prompt = None,
+    summary: Summary = False,
     *,
     request: RequestFlags,
     attach: AttachFlags,
@@ -38,8 +39,9 @@ def stream(
     the same request flags), and always streams. Each server-sent event's data is written to
     stdout exactly as it arrived, one line each, flushed per line, in the API's order:
     message_start, content_block_start/delta/stop, message_delta, message_stop, ping and error.
-    Nothing is rendered, so this is the input for jq and other programs. Errors and notices go
-    to stderr; the completed turn is stored in the log like an ask.
+    Nothing is rendered, so this is the input for jq and other programs; --summary adds one
+    last line, `{"type": "result", ...}`: the exit status, usage and cost, on failure too.
+    Errors and notices go to stderr; the completed turn is stored in the log like an ask.
 
     Exit status: as `claude ask`: 0 after message_stop, 3, 4 or 5 for an answer cut off,
     refused or paused, 18 for a tool call, and the error's status (10 to 17) when the request or
@@ -47,6 +49,10 @@ def stream(
     """
     from ..flow import run_message
 
+    if summary:  # the API's events, then one line saying how the run ended
+        from ..tally import RunTally, result_record
+
+        run.tally = RunTally(record=result_record)
     return run_message(
         run,
         prompt,

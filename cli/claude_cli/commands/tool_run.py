@@ -105,8 +105,9 @@ def tool_run(
     --server-tool. While the answer stops for tool_use, every requested call is run (in parallel,
     results in call order) and the results are sent back; the run ends when the model answers
     without asking for a tool. The final answer goes to stdout (-o json: the last Message; -o
-    ndjson: every event plus one tool_execution line per call); what the model says on the way
-    and one line per call go to stderr. Every turn is stored as one conversation.
+    ndjson: every event plus one tool_execution line per call, and a last `result` line saying
+    how the run ended, on success and on failure); what the model says on the way and one line
+    per call go to stderr. Every turn is stored as one conversation.
 
     A tool's COMMAND is split like a shell would split it and run as an argument list, never
     through a shell: nothing the model writes is interpolated into a command line. The call's
@@ -132,6 +133,7 @@ def tool_run(
     and API errors.
     """
     from ..errors import UsageError
+    from ..tally import RunTally, result_record
     from ..tools.acting import own_tools
     from ..tools.loop import AnyTool, LoopSettings, run_loop, terminal_confirm
     from ..tools.mcp import mcp_session
@@ -140,6 +142,8 @@ def tool_run(
     from ..tools.programs import server_tool as make_server_tool
     from ..tools.programs import tool_choice as make_choice
 
+    # The tally of the run; with -o ndjson its `result` line ends stdout whatever happens next.
+    run.tally = RunTally(record=result_record if output.output == "ndjson" else None)
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
     client = own_tools(act, run, timeout=tool_timeout, yes=yes, dry_run=dry_run_tools or connection.dry_run)
     taken_by_own = set(client) & set(declared)

@@ -94,6 +94,12 @@ Save = Annotated[
         "send nothing.",
     ),
 ]
+Summary = Annotated[
+    bool,
+    typer.Option(
+        "--summary", help="End the NDJSON events with a result line (exit status, usage, cost, duration)."
+    ),
+]
 PrintOnly = Annotated[bool, typer.Option("--print", help="Only print the command (never offer to run it).")]
 NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")]
 CountOutput = Annotated[

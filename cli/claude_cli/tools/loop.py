@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
@@ -40,6 +40,7 @@ from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
 if TYPE_CHECKING:
+    from ..tally import RunTally
     from ..wire import Message, ToolUseBlock, Usage
 
 MAX_TOKENS_CAP = 64000  # the most a cut-off tool call is retried with
@@ -150,6 +151,9 @@ def run_loop(
         show_thinking=show_thinking,
     )
     body = prepared.body
+    tally = context.tallied()
+    tally.model = str(body.get("model"))
+    tally.conversation_id = prepared.conversation_id
     if prepared.conversation_id and not connection.dry_run:
         resume_shell(prepared.conversation_id, settings, out)
     add_tools(body, settings)
@@ -182,16 +186,16 @@ def run_loop(
         prepared.answer_pending([r.result_block() for r in runs])
         body = prepared.body
     conversation_id = prepared.conversation_id
-    totals: dict[str, int] = {}
     made: list[str] = []  # file ids code execution created, in order
     steps = retries = 0
-    budget = Budget(settings.max_cost, body)
+    budget = Budget(settings.max_cost, body, tally)
     try:
         while True:
             renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
             started = time.monotonic()
             budget.check(body)
             message = flow.send_explained(transport, body, renderer, prepared.named)
+            tally.add(message, since=started)
             budget.spend(body, message)
             if "diagnostics" in body:  # --diagnose: why each call's cache missed
                 out.note(f"claude: {diagnosis_line(message.get('diagnostics'))}")
@@ -204,7 +208,7 @@ def run_loop(
                 body["container"] = container["id"]
             if prepared.log:
                 conversation_id = flow.record_turn(conversation_id, body, message, started, out)
-            _add_usage(totals, message.get("usage") or {})
+                tally.conversation_id = conversation_id
             content = message.get("content") or []
             stop = message.get("stop_reason")
             if _cut_off_tool_call(message) and retries < MAX_TOKENS_RETRIES:
@@ -243,24 +247,24 @@ def run_loop(
         transport.close()
     _print_final(message, out, fmt, show_thinking, raw=output.raw)
     if output.usage:
-        out.note(f"claude: {counted(steps, 'API call')}, {usage_line(totals)}; cost: {budget.text()}")
+        out.note(f"claude: {counted(steps, 'API call')}, {usage_line(tally.usage)}; cost: {budget.text()}")
     return report(message, out)
 
 
 class Budget:
-    """What the run has cost, and --max-cost: the worst case of each next request is checked first.
+    """--max-cost: the worst case of each next request is checked first, against what the run's
+    tally says it has cost so far.
 
     The worst case is the spend so far, plus the next request's input (the last request's
     prompt and answer as the API counted them, plus the bytes added since: a token is never
     less than a byte of JSON) at the uncached input rate, plus its max_tokens of output.
     """
 
-    def __init__(self, cap: float | None, body: dict[str, Any]) -> None:
+    def __init__(self, cap: float | None, body: dict[str, Any], tally: RunTally) -> None:
         from ..pricing import price_of
 
         self.cap = cap
-        self.spent = 0.0
-        self.known = True
+        self.tally = tally
         self.base_tokens = 0  # the last request's prompt + answer, in tokens
         self.base_bytes = 0  # the size of the messages it had
         if cap is not None and price_of(str(body.get("model"))) is None:
@@ -275,26 +279,21 @@ class Budget:
         size = len(orjson.dumps(body.get("messages"))) + len(orjson.dumps(body.get("system") or ""))
         size += len(orjson.dumps(body.get("tools") or []))
         estimate = self.base_tokens + max(size - self.base_bytes, 0) if self.base_tokens else size
-        worst = self.spent + (
+        spent = self.tally.spent
+        worst = spent + (
             worst_case(str(body["model"]), estimate, int(body.get("max_tokens") or 0), body=body) or 0
         )
         if worst > self.cap:
             raise CliError(
                 f"--max-cost {usd(self.cap)}: the next request could bring the run to {usd(worst)} "
-                f"(spent so far {usd(self.spent)}); stopped before sending it",
+                f"(spent so far {usd(spent)}); stopped before sending it",
                 Exit.MAX_COST,
             )
 
     def spend(self, body: dict[str, Any], message: Message) -> None:
-        """Add what a response cost."""
-        from ..pricing import cost
-
+        """Take the size of a request and its answer as the base of the next estimate (what it
+        cost is in the tally)."""
         usage: Usage = message.get("usage") or {}
-        amount = cost(str(message.get("model") or body.get("model")), usage)
-        if amount is None:
-            self.known = False
-        else:
-            self.spent += amount
         self.base_tokens = sum(
             int(n or 0)
             for n in (
@@ -313,7 +312,8 @@ class Budget:
     def text(self) -> str:
         from ..pricing import usd
 
-        return usd(self.spent) if self.known else f"{usd(self.spent)} and more (a model has no price)"
+        spent = usd(self.tally.spent)
+        return spent if self.tally.priced else f"{spent} and more (a model has no price)"
 
 
 def created_files(content: list[dict[str, Any]]) -> list[str]:
@@ -464,12 +464,6 @@ def _cut_off_tool_call(message: Message) -> bool:
     return (
         message.get("stop_reason") == "max_tokens" and bool(content) and content[-1].get("type") == "tool_use"
     )
-
-
-def _add_usage(totals: dict[str, int], usage: Mapping[str, Any]) -> None:
-    for key, value in usage.items():
-        if isinstance(value, int):
-            totals[key] = totals.get(key, 0) + value
 
 
 def _show_thinking(message: Message, out: Output) -> None:
