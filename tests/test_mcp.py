@@ -320,7 +320,7 @@ def test_chat_offers_mcp_tools_and_answers_their_calls(cli, emu) -> None:
     assert "America/Lima" in second["messages"][-1]["content"][0]["content"][0]["text"]
     lines = [orjson.loads(x) for x in run.stdout.splitlines()]
     assert [x["server"] for x in lines if x["type"] == "tool_execution"] == ["mcp_server_time"]
-    assert lines[-1]["type"] == "message_stop"
+    assert [x["type"] for x in lines[-2:]] == ["message_stop", "result"]
 
 
 def test_chat_with_mcp_needs_yes_without_a_terminal(cli, emu) -> None:
