@@ -14,6 +14,7 @@ _claude() {
                        mcp) subs=" list tools " ;;
                        config) subs=" path show set unset platform " ;;
                        templates) subs=" list show edit rm path " ;;
+                       schema) subs=" list show " ;;
                        completion) subs=" show install " ;;
                    esac
                elif [[ "$subs" == *" ${COMP_WORDS[i]} "* ]]; then
@@ -24,7 +25,7 @@ _claude() {
         esac
     done
     if [[ -z "$cmd" ]]; then
-        COMPREPLY=($(compgen -W "ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates completion --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates schema completion --help --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -515,7 +516,7 @@ _claude() {
         "tool-run") opts="--tool --tool-schema --tools --server-tool --tool-choice --no-parallel --max-steps --tool-timeout -y --yes --download --dry-run-tools --max-cost -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug -o --output --raw --show-thinking --usage --no-stream --mcp --mcp-header --mcp-config --mcp-tools --edit --bash --memory --workspace --memory-dir --allow --deny --sandbox --sandbox-net --help" words="" ;;
         "cmd") opts="--print --no-log -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "count-tokens") opts="-o --output -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var -a --attach -v --verbose --fetch-urls --cite --resize --no-resize -c --continue --conversation --messages --no-log --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
-        "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates completion" ;;
+        "man") opts="--help" words="ask stream chat vision tool-run cmd count-tokens man batch log models files mcp config templates schema completion" ;;
         "batch") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="run submit status cancel list results" ;;
         "log") opts="" words="list stats show export search rm pop revert off on status" ;;
         "models") opts="" words="list show" ;;
@@ -523,6 +524,7 @@ _claude() {
         "mcp") opts="" words="list tools" ;;
         "config") opts="" words="path show set unset platform" ;;
         "templates") opts="" words="list show edit rm path" ;;
+        "schema") opts="" words="list show" ;;
         "completion") opts="" words="show install" ;;
         "batch run") opts="--lines -j --concurrency --ordered --full --state --schema --via --poll-interval -q --quiet --max-cost --retry-errors -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
         "batch submit") opts="--lines --schema --state -m --model -s --system --system-after --max-tokens --stop --temperature --top-p --top-k --prefill --thinking --thinking-budget --thinking-display --effort --speed --diagnose --task-budget --beta --mcp-connector --mcp-connector-token --metadata-user --param --body --cache --force -t --template --var --web --web-domains --web-max-uses --api-key --base-url --api-version --platform --header --timeout --max-retries --wait-retry --dry-run --debug --help" words="" ;;
@@ -560,6 +562,8 @@ _claude() {
         "templates edit") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
         "templates rm") opts="-y --yes --help" words="" ;;
         "templates path") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
+        "schema list") opts="--help" words="" ;;
+        "schema show") opts="--help" words="" ;;
         "completion show") opts="--help" words="bash zsh fish" ;;
         "completion install") opts="--help" words="bash zsh fish" ;;
     esac

@@ -1,7 +1,8 @@
 """Fixtures: a fresh emulator per test, an isolated environment, and two ways to run `claude`.
 
 `cli(...)` runs the real Typer app in process (CliRunner); `proc(...)` runs `python -m claude_cli`
-as a real subprocess, for pipes, signals and start-up.
+as a real subprocess, for pipes, signals and start-up. Both check what the run printed on stdout
+against the published schemas of that output (schema_check.py), whatever the test asserts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typer.testing import CliRunner
 
 from claude_cli.app import app
 from claude_cli.emulator.server import Emulator
+
+from .schema_check import COST
+from .schema_check import check as check_output
 
 KEY = "sk-ant-test-SECRET-0123456789"
 # The project's shared/ folder stands beside the repository checkout (locally and in CI).
@@ -39,12 +43,25 @@ def pytest_configure(config: pytest.Config) -> None:
     # output claude forgot to flush, PYTHONDONTWRITEBYTECODE would change what start-up costs.
     for name in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"):
         os.environ.pop(name, None)
+    config.addinivalue_line(
+        "markers",
+        "unchecked_output(reason): the test feeds claude malformed server bytes on purpose, which "
+        "claude passes through; its stdout is not checked against the schemas",
+    )
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     if not CONFORMANCE.is_dir():
         raise pytest.UsageError(
             f"the conformance streams are missing: no {CONFORMANCE} (put the project's shared/ folder "
             "beside this checkout, or set CLAUDE_CONFORMANCE_DIR to its conformance/ folder)"
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What the schema checks of every run's output cost (they must not slow the suite)."""
+    if COST["values"]:
+        terminalreporter.write_line(
+            f"schema checks: {COST['values']:,} JSON values validated in {COST['seconds']:.2f} s"
         )
 
 
@@ -116,21 +133,29 @@ class Run:
         return f"Run(code={self.code}, stdout={self.stdout[:300]!r}, stderr={self.stderr[:300]!r})"
 
 
+def _checked(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("unchecked_output") is None
+
+
 @pytest.fixture
-def cli(env: dict[str, str]):
+def cli(env: dict[str, str], request: pytest.FixtureRequest):
     """Run the app in process: cli("ask", "hi", input="text")."""
+    checked = _checked(request)
 
     def run(*args: str, input: str | bytes | None = None, extra_env: dict[str, str] | None = None) -> Run:
         runner = CliRunner()
         result = runner.invoke(app, list(args), input=input, env=extra_env, catch_exceptions=False)
+        if checked:
+            check_output(args, result.stdout_bytes)
         return Run(result.exit_code, result.stdout_bytes, result.stderr_bytes or b"")
 
     return run
 
 
 @pytest.fixture
-def proc(env: dict[str, str]):
+def proc(env: dict[str, str], request: pytest.FixtureRequest):
     """Run `python -m claude_cli` as a subprocess: proc("ask", "hi", input=b"text")."""
+    checked = _checked(request)
 
     def run(
         *args: str, input: bytes | None = None, extra_env: dict[str, str] | None = None, timeout: float = 30
@@ -144,6 +169,8 @@ def proc(env: dict[str, str]):
             timeout=timeout,
             check=False,
         )
+        if checked:
+            check_output(args, done.stdout)
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -351,6 +351,7 @@ def _end(stop_reason: str = "end_turn") -> list[dict]:
         {"type": "content_block_delta", "index": 0},  # no delta
     ],
 )
+@pytest.mark.unchecked_output("the server's malformed events pass through as sent")
 def test_malformed_events_are_a_protocol_error_and_stream_passes_every_event(cli, emu, bad: dict) -> None:
     """Issue 14: these ended in 'internal error: IndexError', and stream stopped printing at the
     event it could not accumulate. Now every event is printed, then one line, exit 1."""

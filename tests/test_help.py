@@ -50,7 +50,9 @@ def test_root_help_shows_whole_descriptions() -> None:
     assert "the answer streams to\n                stdout." in commands
 
 
-@pytest.mark.parametrize("group", ["", "log", "config", "batch", "files", "mcp", "templates", "completion"])
+@pytest.mark.parametrize(
+    "group", ["", "log", "config", "batch", "files", "mcp", "templates", "completion", "schema"]
+)
 def test_every_group_lists_whole_summaries(group: str) -> None:
     """click cuts a summary longer than the line with '...'; each group shows it whole, wrapped."""
     root = docgen.root_group()

@@ -61,6 +61,7 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
         "mcp",
         "config",
         "templates",
+        "schema",
         "completion",
         "--help",
         "--version",

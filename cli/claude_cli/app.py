@@ -89,6 +89,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("mcp", "app"),
     "config": ("settings", "app"),
     "templates": ("templates", "app"),
+    "schema": ("schema", "app"),
     "completion": ("completion", "app"),
     "man": ("man", "man"),
 }

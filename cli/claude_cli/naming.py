@@ -36,6 +36,7 @@ COMMANDS = (
     "mcp",
     "config",
     "templates",
+    "schema",
     "completion",
     "man",
 )
