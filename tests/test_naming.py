@@ -18,7 +18,7 @@ from claude_cli.naming import COMMANDS, named, program
 
 BIN = Path(sys.executable).parent  # claude and claude-cli, as installed
 # `claude` as a program in what was printed: a prefix, a command after it, an option.
-AS_PROGRAM = re.compile(rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[a-z]|(?:{'|'.join(COMMANDS)})\b))")
+AS_PROGRAM = re.compile(rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[a-z]|(?:{'|'.join(COMMANDS)})\b|\[OPTIONS\]))")
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,7 @@ AS_PROGRAM = re.compile(rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[a-z]|(?:{'|'.join(
         ("(see 'claude ask --help')", "(see 'claude-cli ask --help')"),
         ("  echo hi | claude ask -m haiku", "  echo hi | claude-cli ask -m haiku"),
         ("  claude COMMAND --help", "  claude-cli COMMAND --help"),
+        ("Usage: claude [OPTIONS] COMMAND [ARGS]...", "Usage: claude-cli [OPTIONS] COMMAND [ARGS]..."),
         ("claude --version", "claude-cli --version"),
         ("claude tool-run -c", "claude-cli tool-run -c"),
         ("claude count-tokens", "claude-cli count-tokens"),
@@ -99,6 +100,10 @@ def test_run_as_claude_cli_every_name_printed_is_claude_cli(env, emu) -> None:
     assert "claude-cli chat" in bare.stderr and not AS_PROGRAM.search(bare.stderr), bare.stderr
     started = bare.stderr.split("Getting started:", 1)[1]
     assert len({line.index("#") for line in started.splitlines() if "#" in line}) == 1, started
+    for flag in ("--help", "-h"):  # the top-level help, pre-rendered
+        top = run(env, "claude-cli", flag)
+        assert top.stdout.startswith("Usage: claude-cli [OPTIONS] COMMAND"), top.stdout
+        assert not AS_PROGRAM.search(top.stdout), top.stdout
     assert run(env, "claude-cli", "--version").stdout.startswith("claude-cli ")
     missing = run(env, "claude-cli", "log", "show", "nope")
     assert missing.stderr.startswith("claude-cli: error: ")

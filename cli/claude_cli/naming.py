@@ -19,8 +19,9 @@ PROGRAMS = (DEFAULT, "claude-cli")  # [project.scripts] in pyproject.toml
 
 # The words that follow `claude` when it names the program in our texts: its commands (app.COMMANDS,
 # held equal by tests/test_naming.py), an option (`claude --help`) or a placeholder (`claude
-# COMMAND`). `claude` as a path (`~/.config/claude/`), in a model id (`claude-opus-4-5`) or in
-# text that quotes the model is not the program, and is left alone.
+# COMMAND`, the top-level usage line's `claude [OPTIONS]`). `claude` as a path
+# (`~/.config/claude/`), in a model id (`claude-opus-4-5`) or in text that quotes the model is
+# not the program, and is left alone.
 COMMANDS = (
     "ask",
     "stream",
@@ -58,7 +59,9 @@ def named(text: str, name: str | None = None) -> str:
     import re  # only when run under another name: not on `claude`'s start-up path
 
     words = "|".join(re.escape(c) for c in sorted(COMMANDS, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[A-Za-z]|(?:{words}|COMMAND)(?![\w-])))")
+    pattern = re.compile(
+        rf"(?<![\w./~@-])claude(?=:|\s+(?:--?[A-Za-z]|(?:{words}|COMMAND)(?![\w-])|\[OPTIONS\]))"
+    )
     grown = len(name) - len(DEFAULT)
 
     def line_named(line: str) -> str:
