@@ -114,6 +114,13 @@ def test_batch_help_shows_run_options_and_a_misspelt_subcommand_is_named(cli) ->
             "No such option '- '. Words that start with - go after --: claude ask -- '-x is it'"
             " (see 'claude ask --help')",
         ),
+        # A missing value names the command too (click's parser raises it without one).
+        (("ask", "-m"), "Option '-m' requires an argument. (see 'claude ask --help')"),
+        (("stream", "-s"), "Option '-s' requires an argument. (see 'claude stream --help')"),
+        (("cmd", "-m"), "Option '-m' requires an argument. (see 'claude cmd --help')"),
+        (("log", "list", "-n"), "Option '-n' requires an argument. (see 'claude log list --help')"),
+        (("chat", "-m"), "Option '-m' requires an argument. (see 'claude chat --help')"),
+        (("count-tokens", "-m"), "Option '-m' requires an argument. (see 'claude count-tokens --help')"),
         (
             ("ask", "-5"),
             "No such option '-5'. Words that start with - go after --: claude ask -- -5"

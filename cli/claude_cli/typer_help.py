@@ -10,6 +10,9 @@ What each class changes, and why:
 - `HelpContext`: the help names the program as it was run (`claude-cli`: naming.py).
 - `HelpGroup.format_commands`: a group lists each command's whole first sentence, wrapped;
   click cuts it to what is left of the line and adds "...".
+- `HelpCommand.parse_args`, `HelpGroup.parse_args`: a usage error carries the command it is
+  about. click's parser raises "Option '-m' requires an argument." without a context, so the
+  line would say `(see 'claude --help')` instead of `(see 'claude ask --help')`.
 - `HelpCommand`: arguments keep their help (`IMAGE... [PROMPT]  Images or PDFs ...`). With
   click 8.5, click's Parameter sets `help` to None after Typer 0.24's TyperArgument stored it,
   and click lists documented arguments itself ("Positional arguments") beside Typer's
@@ -63,10 +66,24 @@ class HelpContext(click.Context):
         return named(super().get_help())
 
 
+def _parse_args(
+    parse: Callable[[click.Context, list[str]], list[str]], ctx: click.Context, args: list[str]
+) -> list[str]:
+    try:
+        return parse(ctx, args)
+    except click.UsageError as exc:
+        if exc.ctx is None:  # from click's parser (a missing value): the command being parsed
+            exc.ctx = ctx
+        raise
+
+
 class HelpCommand(TyperCommand):
     """A command whose arguments' help is shown once, in Typer's "Arguments" section."""
 
     context_class = HelpContext
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return _parse_args(super().parse_args, ctx, args)
 
     def __init__(self, *args: Any, callback: Callable[..., Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, callback=callback, **kwargs)
@@ -101,6 +118,9 @@ class HelpGroup(TyperGroup):
     """A group that lists its commands with their whole first sentences."""
 
     context_class = HelpContext
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return _parse_args(super().parse_args, ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Each command's first sentence, wrapped by write_dl, never cut.
