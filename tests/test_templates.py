@@ -105,6 +105,23 @@ def test_a_var_without_a_value_is_refused_without_a_template_too(cli, emu, comma
     assert emu.requests == []
 
 
+@pytest.mark.parametrize("command", ["ask", "stream", "count-tokens", "cmd", "vision", "tool-run"])
+def test_a_var_with_no_template_to_fill_is_refused_not_ignored(cli, emu, command: str) -> None:
+    run = cli(command, "--var", "x=1", "hi", input="")
+    said = "claude: error: --var fills a template's {NAME}: give -t NAME too (or leave --var out)\n"
+    assert (run.code, run.stdout, run.stderr) == (2, "", said)
+    assert emu.requests == []
+
+
+def test_batch_takes_var_without_t_for_its_lines_own_templates(cli, emu, env) -> None:
+    (templates_dir(env)).mkdir(parents=True, exist_ok=True)
+    (templates_dir(env) / "fr.toml").write_text('prompt = "In {lang}: {input}"\n')
+    line = b'{"id": "a", "prompt": "two", "template": "fr"}\n'
+    run = cli("batch", "--var", "lang=French", input=line)
+    assert run.code == 0, run
+    assert emu.message_requests[0].body["messages"][0]["content"] == "In French: two"
+
+
 def test_unknown_key_and_bad_values_name_file_and_line(cli, emu, env) -> None:
     folder = templates_dir(env)
     folder.mkdir(parents=True)

@@ -11,7 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..context import RunContext
+from ..errors import UsageError
 from ..flags import RequestFlags
+
+# `claude batch run|submit`: an input line may name its own template ("template": NAME), which
+# --var fills, so there --var means something without -t.
+_LINE_TEMPLATES = ("run", "submit")
 
 
 def invoke(
@@ -24,8 +29,10 @@ def invoke(
     """Call `body` (command `name`) with its own arguments, its groups and (as `run[0]`) the run.
 
     With `-t NAME` the template is applied first (message/templates.py: a setting fills what no
-    flag gave; loaded only then)."""
+    flag gave; loaded only then). `--var` without a template to fill is refused, not ignored."""
     request = next((g for g in groups.values() if isinstance(g, RequestFlags)), None)
+    if request is not None and request.var and not request.template and name not in _LINE_TEMPLATES:
+        raise UsageError("--var fills a template's {NAME}: give -t NAME too (or leave --var out)")
     if request is not None and request.template:
         from .templates import apply
 
