@@ -671,6 +671,32 @@ def test_base_url_emulator_speaks_the_platforms_wire(cli, clean, platform) -> No
     assert suffix[platform] in run.stderr
 
 
+@pytest.mark.parametrize("platform", ["bedrock", "vertex", "foundry", "aws"])
+def test_anthropic_base_url_emulator_is_the_flag_on_every_platform(cli, clean, platform) -> None:
+    run = cli("ask", "--platform", platform, "--debug", "hi", extra_env={"ANTHROPIC_BASE_URL": "emulator"})
+    assert (run.code, run.stdout) == (0, "You said: hi"), run.stderr
+    assert "the built-in emulator" in run.stderr
+    shown = cli("config", "platform", "--platform", platform, extra_env={"ANTHROPIC_BASE_URL": "emulator"})
+    assert shown.code == 0 and "endpoint: emulator" in shown.stdout, shown
+
+
+def test_on_a_platform_emulator_wins_over_its_variable_and_the_flag_over_both(cli, emu, bedrock) -> None:
+    local = cli("ask", "--platform", "bedrock", "hi", extra_env={"ANTHROPIC_BASE_URL": "emulator"})
+    assert (local.code, local.stdout) == (0, "You said: hi"), local.stderr
+    assert emu.message_requests == []  # the in-process emulator answered, not the front
+    flag = cli(
+        "ask",
+        "--platform",
+        "bedrock",
+        "--base-url",
+        bedrock.base_url,
+        "hi",
+        extra_env={"ANTHROPIC_BASE_URL": "emulator"},
+    )
+    assert flag.code == 0, flag.stderr
+    assert len(emu.message_requests) == 1  # --base-url: the front, signed with SigV4
+
+
 # -- server-side features a platform does not run: refused before sending, with what to use ---------
 FILE_BLOCK = {"type": "document", "source": {"type": "file", "file_id": "file_1"}}
 RESULT_WITH_FILE = {"type": "tool_result", "tool_use_id": "t1", "content": [FILE_BLOCK]}

@@ -6,6 +6,7 @@ request. flow.py and every command that speaks to the API get their transport he
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -62,10 +63,10 @@ def make_transport(
         # The platform's key, read from the environment in api/platforms/, is one of the run's
         # secrets: no child process gets it under another name either.
         run.secrets.update(v.strip() for n in cfg.CREDENTIAL_VARS if (v := run.env.get(n)) and v.strip())
-        local = flags.base_url is not None and flags.base_url.rstrip("/") == cfg.EMULATOR_URL
+        local = on_emulator(flags.base_url, run.env)
         return connect(
             platform_name,
-            flags.base_url,
+            None if local else flags.base_url,
             emulator=start_emulator(run) if local else None,
             settings=_transport_settings(run, flags, config, betas, out),
             extra_headers=extra_headers,
@@ -123,6 +124,22 @@ def _transport_settings(
         if (flags.debug or out.stderr_tty)
         else None,
     }
+
+
+def on_emulator(flag: str | None, env: Mapping[str, str]) -> bool:
+    """Whether a platform's requests go to the built-in emulator (in the platform's wire).
+
+    `emulator` is claude's own word, so `ANTHROPIC_BASE_URL=emulator` means what `--base-url
+    emulator` means on every platform, and wins over the platform's own variable (it sends
+    nothing anywhere). A real URL in ANTHROPIC_BASE_URL is the Claude API's address and is not
+    used on a platform: the platform's credentials would go to it. There `--base-url` or the
+    platform's SDK variable (ANTHROPIC_BEDROCK_BASE_URL, ANTHROPIC_VERTEX_BASE_URL,
+    ANTHROPIC_FOUNDRY_BASE_URL, ANTHROPIC_AWS_BASE_URL) sets the endpoint, as in the SDK's
+    clients (anthropic/lib/bedrock/_client.py reads ANTHROPIC_BEDROCK_BASE_URL, not
+    ANTHROPIC_BASE_URL).
+    """
+    url = flag if flag else env.get("ANTHROPIC_BASE_URL")
+    return bool(url) and str(url).strip().rstrip("/") == cfg.EMULATOR_URL
 
 
 def start_emulator(run: RunContext) -> str:

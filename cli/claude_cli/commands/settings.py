@@ -131,6 +131,12 @@ def platform(
         run.out().write(f"endpoint: {cfg.resolve_base_url(None, config, run.env)}\n".encode())
         run.out().write(f"credentials: {_anthropic_source(config, run.env)}\n".encode())
         return
+    from ..connection import on_emulator
+
+    if on_emulator(None, run.env):  # ANTHROPIC_BASE_URL=emulator: as for every request
+        run.out().write(b"endpoint: emulator (the built-in emulator, in the platform's wire)\n")
+        run.out().write(b"credentials: the built-in emulator's key\n")
+        return
     from ..api.platforms.select import make_platform
 
     described = make_platform(chosen, None, for_display=True)
