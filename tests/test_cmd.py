@@ -37,6 +37,20 @@ def test_the_emulator_answers_and_bad_input_sends_nothing(cli, emu) -> None:
     assert len(emu.message_requests) == 1
 
 
+def test_ask_c_continues_the_last_message_conversation_not_cmds(cli, emu) -> None:
+    assert cli("ask", "first").code == 0
+    assert cli("cmd", "--print", "list big files").stdout == "echo list big files\n"
+    run = cli("ask", "-c", "and pears?")
+    assert (run.code, run.stdout) == (0, "You said: and pears?"), run
+    body = emu.message_requests[-1].body
+    assert [m["content"] for m in body["messages"] if m["role"] == "user"] == ["first", "and pears?"]
+    assert "output_config" not in body  # not cmd's JSON answer format
+    listed = cli("log", "list").stdout.splitlines()
+    assert len(listed) == 2  # cmd's exchange is still stored and listed (no header in a pipe)
+    again = cli("cmd", "--print", "x")  # cmd starts its own conversation each time
+    assert again.code == 0 and len(cli("log", "list").stdout.splitlines()) == 3
+
+
 def spawn(env: dict[str, str], *args: str, extra: dict[str, str] | None = None) -> pexpect.spawn:
     return pexpect.spawn(
         sys.executable,

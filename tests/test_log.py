@@ -179,7 +179,7 @@ def test_a_layout_1_log_gets_its_search_index_in_place(cli, emu, env) -> None:
     assert cli("log", "search", "zebra").stdout.split("\t")[2] == "2"  # a long text kept in a blob
     assert cli("log", "search", "max_tokens").code == 1  # settings are not what was said
     db = sqlite3.connect(db_path(env))
-    assert db.execute("PRAGMA user_version").fetchone() == (4,)
+    assert db.execute("PRAGMA user_version").fetchone() == (5,)
     db.close()
     assert cli("ask", "-c", "and sockets?").code == 0  # the old turns still continue
     assert cli("log", "search", "sockets").stdout.split("\t")[2] == "3"

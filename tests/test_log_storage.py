@@ -124,8 +124,8 @@ def test_a_log_written_by_the_first_layout_is_migrated_in_place(cli, emu, env) -
     assert [t["request"] for t in exported] == requests
     db = sqlite3.connect(db_path(env))
     assert db.execute("PRAGMA user_version").fetchone() == (
-        4,
-    )  # 1, 2 (search), 3 (blob refs), 4 (tool effects)
+        5,
+    )  # 1, 2 (search), 3 (blob refs), 4 (tool effects), 5 (started_by)
     assert db.execute("SELECT kept FROM turns ORDER BY seq").fetchall() == [(0,), (2,), (4,)]
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'turns_v0'").fetchone() is None
     assert cli("log", "list").stdout.split("\t")[-1] == "hello there\n"
@@ -154,11 +154,14 @@ def test_a_layout_2_log_gets_its_blob_references_in_place(cli, emu, env) -> None
     # Each turn: its settings, the system prompt inside them, its long prompt (the second turn
     # stores the first prompt again: --cache moved the breakpoint to it).
     assert len(written) == 3 * 3
-    db.executescript("DROP TRIGGER blob_refs_forget; DROP TABLE blob_refs; PRAGMA user_version = 2;")
+    db.executescript(
+        "DROP TRIGGER blob_refs_forget; DROP TABLE blob_refs;"
+        " ALTER TABLE conversations DROP COLUMN started_by; PRAGMA user_version = 2;"
+    )
     db.close()
     assert cli("log", "list").code == 0  # opening it migrates
     db = sqlite3.connect(db_path(env))
-    assert db.execute("PRAGMA user_version").fetchone() == (4,)
+    assert db.execute("PRAGMA user_version").fetchone() == (5,)
     assert sorted(db.execute("SELECT hash, turn FROM blob_refs")) == written
     blobs_before = db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
     db.close()

@@ -304,7 +304,9 @@ def load_history(
 
     store = Store()
     try:
-        conversation_id = store.resolve(conversation) if conversation is not None else store.latest_id()
+        conversation_id = (
+            store.resolve(conversation) if conversation is not None else store.latest_id(to_continue=True)
+        )
         if conversation_id is None:
             raise UsageError("no conversation to continue yet (the log is empty)")
         if lock:
@@ -477,8 +479,10 @@ def record_turn(
     started: float,
     out: Output,
     title: str | None = None,
+    started_by: str | None = None,
 ) -> str | None:
-    """Store a completed turn; a failure to store is a warning (the answer is already printed)."""
+    """Store a completed turn; a failure to store is a warning (the answer is already printed).
+    `started_by`: "cmd" for `claude cmd`'s exchange, which `-c` passes over (Store.record)."""
     from .errors import CliError
     from .store.log import Store
 
@@ -494,7 +498,7 @@ def record_turn(
                 from .api.platforms.models import canonical
 
                 stored = {**stored, "model": canonical(model)}
-            return store.record(conversation_id, stored, message, took, title)
+            return store.record(conversation_id, stored, message, took, title, started_by)
         finally:
             store.close()
     except (CliError, OSError) as exc:

@@ -95,11 +95,13 @@ class Store:
         response: Message,
         duration_ms: int | None = None,
         title: str | None = None,
+        started_by: str | None = None,
     ) -> str:
         """Store a completed turn (in a new conversation when id is None); returns the conversation id.
 
         A new conversation is titled with the first line of `title` (say, the prompt the user
-        typed), else of the last user message.
+        typed), else of the last user message; `started_by` names a command whose conversations
+        `-c` passes over (`cmd`: latest_id).
         """
         now = time.time()
         with self._transaction() as db:
@@ -109,8 +111,9 @@ class Store:
                 while True:  # a new id that no conversation has (ids are short: they can collide)
                     conversation_id = turns.new_id()
                     if db.execute(
-                        "INSERT OR IGNORE INTO conversations VALUES (?, ?, ?, ?)",
-                        (conversation_id, now, now, name),
+                        "INSERT OR IGNORE INTO conversations (id, created_at, updated_at, title, started_by)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (conversation_id, now, now, name, started_by),
                     ).rowcount:
                         break
             else:
@@ -152,9 +155,13 @@ class Store:
 
         return edits.shell_dir(self.db, conversation_id) if self._version() >= 4 else None
 
-    def latest_id(self) -> str | None:
+    def latest_id(self, *, to_continue: bool = False) -> str | None:
+        """The conversation updated last; `to_continue` (`-c`): the last one a message command
+        started, passing over `claude cmd`'s (a command line in JSON is no conversation to go on
+        with)."""
+        skip = " WHERE started_by IS NULL" if to_continue and self._version() >= 5 else ""
         row = self.db.execute(
-            "SELECT id FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT 1"
+            f"SELECT id FROM conversations{skip} ORDER BY updated_at DESC, rowid DESC LIMIT 1"
         ).fetchone()
         return row[0] if row else None
 

@@ -184,6 +184,13 @@ def _tool_effects(db: sqlite3.Connection) -> bool:
     return False
 
 
+def _started_by(db: sqlite3.Connection) -> bool:
+    """Layout 4 -> 5: which command started a conversation (`cmd`; NULL for the message commands
+    and for every conversation an older layout stored), so `-c` can pass over `claude cmd`'s."""
+    db.execute("ALTER TABLE conversations ADD COLUMN started_by TEXT")
+    return False
+
+
 # The steps, oldest first: MIGRATIONS[n] takes a log of layout n to n + 1 and says whether to
 # VACUUM after. Append a step for a new layout; never change or reorder one that has shipped.
 MIGRATIONS: list[Callable[[sqlite3.Connection], bool]] = [
@@ -191,6 +198,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], bool]] = [
     _search_index,
     _blob_references,
     _tool_effects,
+    _started_by,
 ]
 VERSION = len(MIGRATIONS)
 

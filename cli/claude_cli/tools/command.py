@@ -97,7 +97,9 @@ def suggest(
     finally:
         transport.close()
     if prepared.log:
-        flow.record_turn(prepared.conversation_id, prepared.body, message, started, out, prepared.title)
+        flow.record_turn(
+            prepared.conversation_id, prepared.body, message, started, out, prepared.title, started_by="cmd"
+        )
     value = extract(message, SCHEMA, fits_schema)
     return {"command": str(value["command"]).strip(), "explanation": str(value["explanation"]).strip()}
 
