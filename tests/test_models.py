@@ -119,9 +119,14 @@ def test_models_on_a_terminal_is_a_table_with_a_header_fitted_to_the_width(env, 
     from .tty import screen_of
 
     for no_color in ("", "1"):
-        lines, escaped = screen_of(env, width, "models", NO_COLOR=no_color)
+        screen, escaped = screen_of(env, width, "models", NO_COLOR=no_color)
         assert "\t" not in escaped
-        assert all(len(line) <= width for line in lines), lines  # one row each: nothing wraps
+        assert all(len(line) <= width for line in screen), screen  # one row each: nothing wraps
+        # The lifecycle at every width: the id marked, a note under the table (wrapped to fit).
+        notes_at = next(i for i, line in enumerate(screen) if line.startswith("* "))
+        lines, notes = screen[:notes_at], " ".join(x.strip() for x in screen[notes_at:])
+        assert notes == "* claude-opus-4-5: deprecated, retires 2027-01-22", screen
+        assert any(line.startswith("claude-opus-4-5 * ") for line in lines), lines
         header = lines[0].split()
         assert header[0] == "ID" and {"CONTEXT", "OUTPUT"} <= set(header)
         if width >= 200:

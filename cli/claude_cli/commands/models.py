@@ -148,6 +148,14 @@ def _list(
         from ..render import printable
         from ..terminal import Column, table, terminal_size
 
+        # The lifecycle stays visible at any width: a mark on the id (never dropped), and a note
+        # under the table for each marked model (NAME, which may be dropped, is the name alone).
+        statuses = [_status(m) for m in found]
+        rows = [
+            (r[0] + (" *" if st else ""), str(m.get("display_name", "")), *r[2:])
+            for r, m, st in zip(rows, found, statuses, strict=True)
+        ]
+
         layout = [
             Column("ID"),
             Column("NAME", drop=4),
@@ -160,6 +168,11 @@ def _list(
         shown = [[" ".join(printable(c).split()) for c in r] for r in rows]  # escapes made inert
         width, _ = terminal_size()
         out.write(table(layout, shown, width=width, styled=out.markdown, color=out.stdout_color))
+        notes = [f"* {r[0][:-2]}: {st}" for r, st in zip(rows, statuses, strict=True) if st]
+        import textwrap
+
+        notes = [textwrap.fill(" ".join(printable(n).split()), width, subsequent_indent="  ") for n in notes]
+        out.write_text("".join(n + "\n" for n in notes))
     else:  # a pipe: tab-separated, no header, id and name first (cut -f1 gives the ids)
         out.write_text("".join("\t".join(r) + "\n" for r in rows))
 
@@ -305,9 +318,8 @@ def _effort(caps: dict[str, Any]) -> str:
 def _row(info: dict[str, Any]) -> tuple[str, ...]:
     caps = info.get("capabilities") if isinstance(info.get("capabilities"), dict) else None
     name = str(info.get("display_name", ""))
-    if info.get("lifecycle") not in (None, "active"):
-        retires = str(info.get("retires_at") or "")[:10]
-        name += f" [{info['lifecycle']}{', retires ' + retires if retires else ''}]"
+    if _status(info):
+        name += f" [{_status(info)}]"
     thinking, effort, lacks = "?", "?", "?"
     if caps is not None:  # an API (or proxy) that does not report capabilities: "?"
         think = caps.get("thinking")
@@ -325,6 +337,14 @@ def _row(info: dict[str, Any]) -> tuple[str, ...]:
         effort,
         lacks,
     )
+
+
+def _status(info: dict[str, Any]) -> str:
+    """`deprecated, retires 2027-01-22` for a model past its active stage; "" for an active one."""
+    if info.get("lifecycle") in (None, "active"):
+        return ""
+    retires = str(info.get("retires_at") or "")[:10]
+    return f"{info['lifecycle']}{', retires ' + retires if retires else ''}"
 
 
 def _lacks(caps: dict[str, Any]) -> list[str]:
