@@ -179,3 +179,24 @@ def test_models_in_a_pipe_passes_the_display_name_through(proc, hostile_catalogu
     assert run.code == 0, run
     first = run.stdout_bytes.split(b"\n")[0].split(b"\t")
     assert first[1] == hostile_catalogue["display_name"].encode()
+
+
+def test_a_title_holding_escapes_is_inert_and_the_same_in_every_row(proc, emu, env) -> None:
+    """One rule for every row (render.cell): `log list` piped sent the raw ESC (so `| head` to a
+    terminal made it live), on a terminal showed `\\x1b[31m`, and `log search` turned it into a
+    space. Now each shows the escape as text, piped or on a terminal, list and search alike."""
+    hostile = f"{PAYLOADS['OSC 0']} pears \x1b[31mred\x1b[0m"
+    assert proc("ask", hostile).code == 0
+    shown = printable(hostile)  # `\x1b]0;pwned\x07 pears \x1b[31mred\x1b[0m`, as text
+    listed = proc("log", "list")
+    assert listed.code == 0 and not live(listed.stdout), listed
+    assert listed.stdout.rstrip("\n").split("\t")[-1] == shown
+    found = proc("log", "search", "pears")
+    assert found.code == 0 and not live(found.stdout), found
+    assert found.stdout.split("\t")[3] == shown
+    assert found.stdout.rstrip("\n").split("\t")[4] == shown  # the snippet too
+    for args in (("log", "list"), ("log", "search", "pears")):
+        code, seen = on_terminal(env, *args)
+        seen = seen.replace("\x1b[1mpears\x1b[22m", "pears")  # search's own bold for the match
+        assert code == 0 and not live(seen), seen
+        assert shown in seen

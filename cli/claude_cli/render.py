@@ -43,6 +43,14 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+def cell(text: str) -> str:
+    """One field of a row (a tab-separated line in a pipe, a table's cell on a terminal): control
+    characters shown as `\\xNN` (printable), each run of whitespace (tabs and newlines too) one
+    space. The one rule for rows, so `claude log list | head` sends no live escape to the terminal
+    and a title reads the same in `log list` and `log search`, piped or not."""
+    return " ".join(printable(text).split())
+
+
 def colour_allowed(env: Mapping[str, str]) -> bool:
     """NO_COLOR unset or empty, and a terminal that is not TERM=dumb (no-color.org)."""
     return not env.get("NO_COLOR") and env.get("TERM") != "dumb"

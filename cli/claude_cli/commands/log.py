@@ -158,14 +158,15 @@ def _rows(out: Any, columns: list[tuple[str, int]], rows: list[list[str]]) -> No
     """Rows on stdout: a table with a header fitted to the width on a terminal, else tab-separated
     lines (the format scripts read, unchanged). `columns`: (header, when it is dropped on a narrow
     terminal: higher first, 0 never, -1 the column that takes the width left)."""
+    from ..render import cell
+
+    shown = [[cell(text) for text in row] for row in rows]  # the same cells, piped or not
     if not (out.stdout_tty and rows):
         # One write: a list that fits the pipe buffer survives `| head`.
-        out.write("".join("\t".join(row) + "\n" for row in rows).encode())
+        out.write("".join("\t".join(row) + "\n" for row in shown).encode())
         return
-    from ..render import printable
     from ..terminal import Column, table, terminal_size
 
-    shown = [[" ".join(printable(cell).split()) for cell in row] for row in rows]
     costs = [i for i, (h, _) in enumerate(columns) if h == "cost"]
     for row in shown:
         for i in costs:
@@ -397,10 +398,15 @@ def search(
     else:
         # On a terminal: the conversation, then its best turn's snippet with the matches in bold.
         # In a pipe: one tab-separated row each: id, last update, turn, title, snippet.
+        from ..render import cell
+
         lines = []
         for f in found:
-            snippet = re.sub(r"[\x00-\x01\x04-\x1f\x7f-\x9f]", " ", f.snippet)  # one line, inert
-            title = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", f.title)
+            # Each field as render.cell makes it (one line, controls shown as \xNN, as `log list`
+            # shows a title), the snippet's match marks kept between its parts.
+            marks = re.split(f"([{MATCH_START}{MATCH_END}])", f.snippet)
+            snippet = "".join(p if p in (MATCH_START, MATCH_END) else _spaced(p) for p in marks).strip()
+            title = cell(f.title)
             if out.markdown:
                 snippet = snippet.replace(MATCH_START, "\x1b[1m").replace(MATCH_END, "\x1b[22m")
                 lines.append(f"{f.conversation_id}  {when(f.updated_at)}  {title}\n")
@@ -411,6 +417,16 @@ def search(
         out.write("".join(lines).encode())
     if not found:
         raise typer.Exit(1)  # as grep: nothing matched is exit 1, and nothing is said
+
+
+def _spaced(text: str) -> str:
+    """render.cell for a part of a snippet: its edges' spaces kept (one), as they sit between marks."""
+    from ..render import cell
+
+    inner = cell(text)
+    if not inner:
+        return " " if text else ""
+    return (" " if text[:1].isspace() else "") + inner + (" " if text[-1:].isspace() else "")
 
 
 def _confirm(question: str, yes: bool) -> None:
