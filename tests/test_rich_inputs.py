@@ -202,6 +202,21 @@ def test_a_web_page_is_fetched_as_markdown_text_titled_with_title_and_url(cli, e
     assert "citations" not in doc
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        # .invalid never resolves (RFC 2606): as a host name does with no network at all
+        ("https://example.invalid/", "cannot resolve example.invalid (no network, or no such host)"),
+        ("http://127.0.0.1:1/", "Connection refused"),
+    ],
+)
+def test_a_page_the_network_cannot_fetch_is_a_connection_failure(cli, emu, url: str, reason: str) -> None:
+    run = cli("ask", "--fetch-urls", "-a", url, "hi")
+    assert (run.code, run.stdout) == (17, ""), run  # the exit table's connection status, not bad input
+    assert run.stderr == f"claude: error: attachment {url}: cannot fetch it: {reason}\n"
+    assert emu.requests == []
+
+
 def test_a_url_named_like_nothing_the_api_takes_needs_fetch_urls_or_web(cli, emu) -> None:
     run = cli("ask", "-a", "https://example.com/news/today", "summarize")
     assert run.code == 2

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import ConnectionFailure, UsageError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_DOWNLOAD = 32 * 1024 * 1024  # the API's request limit: no attachment can be bigger
@@ -31,7 +31,8 @@ class Download:
 
 
 def download(url: str) -> Download:
-    """GET a URL for --fetch-urls (redirects followed, 32 MB at most); a UsageError when it fails."""
+    """GET a URL for --fetch-urls (redirects followed, 32 MB at most); a UsageError when the server
+    refuses it, a ConnectionFailure (exit 17) when the network fails."""
     import urllib.error
     import urllib.request
 
@@ -45,10 +46,26 @@ def download(url: str) -> Download:
         raise UsageError(f"attachment {url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, OSError):  # the network failed, not the input: the connection status
+            raise ConnectionFailure(
+                f"attachment {url}: cannot fetch it: {_network_reason(reason, url)}"
+            ) from None
         raise UsageError(f"attachment {url}: cannot fetch it: {reason}") from None
     if len(data) > MAX_DOWNLOAD:
         raise UsageError(f"attachment {url}: larger than the API's 32 MB request limit")
     return Download(final, data, media_type)
+
+
+def _network_reason(exc: OSError, url: str) -> str:
+    """A network failure in plain words (urllib gives `[Errno -2] Name or service not known`)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve {urlsplit(url).hostname} (no network, or no such host)"
+    if isinstance(exc, TimeoutError):  # (socket.timeout is TimeoutError)
+        return "timed out"
+    return str(exc.strerror or exc)
 
 
 def is_html(media_type: str) -> bool:
