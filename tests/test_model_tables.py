@@ -135,6 +135,20 @@ def test_deprecated_model_warns_once_and_still_sends(cli, emu) -> None:
     assert cli("ask", "-m", "opus-5.5", "hi").stderr == ""
 
 
+def test_a_retired_model_is_one_line_and_nothing_is_sent(cli, emu, monkeypatch) -> None:
+    said = (
+        "claude-opus-4-1 was retired on 2026-08-05: requests to it fail; move to claude-opus-5;"
+        " nothing was sent (--force sends it anyway)"
+    )
+    run = cli("ask", "-m", "claude-opus-4-1", "hi")
+    assert (run.code, run.stdout, run.stderr) == (13, "", f"claude: error: {said}\n")  # 13: as the 404
+    assert emu.requests == []
+    forced = cli("ask", "--force", "-m", "claude-opus-4-1", "hi")  # sent: the API's 404, one line
+    assert forced.code == 13 and forced.stderr.count("\n") == 1, forced
+    assert forced.stderr.startswith("claude: error: not_found_error (404)"), forced
+    assert len(emu.message_requests) == 1
+
+
 def test_the_cached_lifecycle_decides_the_warning(cli, emu) -> None:
     info = {**next(m for m in builtin_models() if m["id"] == "claude-opus-5")}
     info.update(

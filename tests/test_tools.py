@@ -426,6 +426,7 @@ def test_schema_for_a_model_without_structured_outputs_uses_a_forced_tool(cli, e
     # Sonnet 4 is retired on the Claude API; an endpoint that still serves it (partner platforms
     # keep their own schedules) is where a model without structured outputs can still be called.
     next(m for m in emu.catalogue.models if m["id"] == "claude-sonnet-4-0")["lifecycle"] = "active"
+    assert cli("models").code == 0  # what this endpoint's Models API says wins over the table
     emu.enqueue(calls(tool_use("json_answer", {"city": "Rome"})))
     run = cli(
         "ask", "-m", "claude-sonnet-4-0", "--schema", str(tmp_path / "city.json"), "where is the Colosseum?"

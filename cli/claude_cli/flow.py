@@ -15,7 +15,7 @@ from .api.transport import Transport
 from .connection import make_transport, print_dry_run, rules_version
 from .content import one_line, without_empty_answers
 from .context import RunContext
-from .errors import Exit, UsageError
+from .errors import CliError, Exit, UsageError
 from .flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import read_json_object, read_messages, text_or_file
@@ -145,7 +145,8 @@ def prepare(
     # the platform's transport sends its own id for it (api/platforms/models.py), and a platform
     # id typed as is passes through (the capability rules read the model behind it).
     learned = learned_for(run, connection, config, body["model"])
-    warn_lifecycle(run, body["model"], learned)
+    if not retired_on_the_api(run, connection, config, body["model"], learned, force=opts.force):
+        warn_lifecycle(run, body["model"], learned)
     version = rules_version(run, connection, config, body["model"])
     named = given_as(request)
     if not opts.force:
@@ -154,6 +155,32 @@ def prepare(
     return Prepared(
         body, betas, config, log, conversation_id, title or None, pending, at, learned, version, named
     )
+
+
+def retired_on_the_api(
+    run: RunContext,
+    connection: ConnectionFlags,
+    config: cfg.Config,
+    model: str,
+    learned: Learned | None,
+    *,
+    force: bool,
+) -> bool:
+    """A model retired on the Claude API is refused before sending: one line, exit 13 as the API's
+    404 would be (a warning and then the 404 said it twice). With --force it is sent, without the
+    warning (True: the API's answer says what happened). On a cloud platform, which keeps its own
+    schedule (Opus 4.1 stays on Bedrock and Vertex AI), it is sent after the warning (False)."""
+    from .message.capabilities import is_retired, lifecycle_warning
+
+    if not is_retired(model, learned):
+        return False
+    platform, _ = cfg.resolve_platform(connection.platform, config, run.env)
+    if platform != "anthropic":
+        return False
+    if force:
+        return True
+    text = lifecycle_warning(model, learned, time.strftime("%Y-%m-%d", time.gmtime()))
+    raise CliError(f"{text}; nothing was sent (--force sends it anyway)", Exit.NOT_FOUND)
 
 
 def warn_lifecycle(run: RunContext, model: str, learned: Learned | None) -> None:

@@ -204,12 +204,8 @@ def lifecycle_of(model: str) -> Lifecycle | None:
     return LIFECYCLE.get(parsed) if parsed else None
 
 
-def lifecycle_warning(model: str, learned: Learned | None, today: str) -> str | None:
-    """One line for a model past its deprecation date (today is YYYY-MM-DD), or None.
-
-    What the Models API said (ModelInfo lifecycle, deprecated_at, retires_at; cached by `claude
-    models`) wins over the table; the replacement comes from the table (the API does not name one).
-    """
+def _stage(model: str, learned: Learned | None) -> tuple[str | None, str | None, str | None]:
+    """(status, deprecated, retires): what the Models API said (cached), else the table's row."""
     row = lifecycle_of(model)
     status, deprecated, retires = (row.status, row.deprecated, row.retires) if row else (None, None, None)
     said = (learned.lifecycle or {}) if learned is not None else {}
@@ -217,6 +213,22 @@ def lifecycle_warning(model: str, learned: Learned | None, today: str) -> str | 
         status = said["lifecycle"]
         deprecated = str(said.get("deprecated_at") or "")[:10] or None
         retires = str(said.get("retires_at") or "")[:10] or None
+    return status, deprecated, retires
+
+
+def is_retired(model: str, learned: Learned | None) -> bool:
+    """Whether requests to `model` fail (the Models API's cached lifecycle, else the table)."""
+    return _stage(model, learned)[0] == "retired"
+
+
+def lifecycle_warning(model: str, learned: Learned | None, today: str) -> str | None:
+    """One line for a model past its deprecation date (today is YYYY-MM-DD), or None.
+
+    What the Models API said (ModelInfo lifecycle, deprecated_at, retires_at; cached by `claude
+    models`) wins over the table; the replacement comes from the table (the API does not name one).
+    """
+    row = lifecycle_of(model)
+    status, deprecated, retires = _stage(model, learned)
     if status == "active" or status is None:
         return None
     if status == "deprecated" and deprecated is not None and deprecated > today:
