@@ -107,6 +107,35 @@ def test_cancel_runs_nothing_and_edit_changes_the_command(env, emu, tmp_path: Pa
     assert (tmp_path / "out").read_text() == "edited\n"
 
 
+def test_ctrl_c_and_ctrl_d_at_the_question_say_nothing_was_run_on_a_line_of_their_own(
+    env, emu, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    emu.enqueue(answer(f"touch {marker}"))
+    child = spawn(env, "make a file")
+    try:
+        child.expect_exact("[c]ancel? ")
+        child.sendintr()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    # (after it, the run's Output resets the terminal's style on an empty line: \x1b[0m, \x1b[2K)
+    said = child.before.replace("^C", "").replace("\x1b[0m", "").replace("\x1b[2K", "")
+    assert child.exitstatus == 130 and not marker.exists()
+    assert said.strip().splitlines() == ["claude: interrupted; nothing was run"], said
+    emu.enqueue(answer(f"touch {marker}"))
+    child = spawn(env, "make a file")
+    try:
+        child.expect_exact("[c]ancel? ")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0 and not marker.exists()
+    assert child.before.strip().splitlines() == ["claude: cancelled; nothing was run"], child.before
+    assert child.before.split("claude:")[0].endswith("\n"), child.before  # not on the prompt's line
+
+
 def test_an_editor_that_cannot_run_is_one_line_and_nothing_runs(env, emu, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     emu.enqueue(answer(f"touch {marker}"))

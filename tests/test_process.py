@@ -146,14 +146,30 @@ def test_ctrl_c_mid_answer_on_a_terminal_puts_the_note_on_a_new_line(env, emu) -
     assert before.endswith("\r\n")  # the answer's line (and the terminal's ^C) was ended first
 
 
-def test_sigterm_mid_stream_exits_143_without_traceback(env, emu) -> None:
+def test_sigterm_mid_stream_exits_143_with_the_line_ctrl_c_gives(env, emu) -> None:
     emu.enqueue(Reply("trickle", content=[{"type": "text", "text": " ".join(["word"] * 400)}], delay=0.01))
     p = spawn(env, "ask", "hi")
     p.stdout.read(5)
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=20)
     assert p.returncode == 143
-    assert b"Traceback" not in err
+    assert err == b"claude: terminated; what was printed is kept\n"
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "line"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+)
+def test_stopped_before_the_first_text_does_not_claim_anything_was_printed(
+    env, emu, sig: str, status: int, line: str
+) -> None:
+    emu.enqueue(Reply("message", content=[{"type": "text", "text": "late"}], delay=3))
+    p = spawn(env, "ask", "--no-stream", "hi")
+    while not emu.message_requests:  # the request is in: claude waits for the answer
+        assert p.poll() is None
+        threading.Event().wait(0.02)
+    p.send_signal(getattr(signal, sig))
+    out, err = p.communicate(timeout=20)
+    assert (p.returncode, out, err) == (status, b"", f"claude: {line}\n".encode())
 
 
 # Signals the given module's import with `sig`: a signal that lands while claude is still
@@ -196,7 +212,7 @@ def test_a_signal_while_claude_is_still_importing_exits_with_its_status(
     )
     assert done.returncode == status, done.stderr.decode()[-1500:]
     assert b"Traceback" not in done.stderr and done.stdout == b""
-    assert done.stderr in (b"", b"claude: interrupted; what was printed is kept\n")
+    assert done.stderr in (b"", b"claude: interrupted\n", b"claude: terminated\n")
     assert emu.requests == []
 
 
@@ -296,7 +312,11 @@ def test_help_loads_no_json_library_nor_typing(env, emu) -> None:
 
 def test_a_command_line_the_fast_path_declines_runs_under_typer(env, emu) -> None:
     """--var has a callback the fast path leaves to click: the same request, through Typer."""
-    modules = modules_loaded(env, "ask", "--var", "a=b", "hi")
+    from .test_templates import templates_dir
+
+    templates_dir(env).mkdir(parents=True, exist_ok=True)
+    (templates_dir(env) / "t.toml").write_text('system = "Be {a}."\n')
+    modules = modules_loaded(env, "ask", "-t", "t", "--var", "a=b", "hi")
     assert {"typer", "click", "claude_cli.app"} <= modules
 
 

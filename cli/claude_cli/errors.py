@@ -44,7 +44,13 @@ class Exit(IntEnum):
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
-INTERRUPTED_NOTE = "claude: interrupted; what was printed is kept"
+def stopped_note(how: str, printed: bool) -> str:
+    """The line for a run stopped by a signal (`how`: interrupted, Ctrl-C; terminated, SIGTERM or
+    SIGHUP): that what was printed is kept only when something was."""
+    return f"claude: {how}; what was printed is kept" if printed else f"claude: {how}"
+
+
+INTERRUPTED_NOTE = stopped_note("interrupted", False)  # before the command printed anything
 
 
 class Terminated(Exception):

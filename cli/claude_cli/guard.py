@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .context import RunContext
-from .errors import INTERRUPTED_NOTE, ApiError, CliError, Exit, Terminated
+from .errors import ApiError, CliError, Exit, Terminated, stopped_note
 from .naming import named, program
 
 if TYPE_CHECKING:
     import click
 
 
-# The result record's error message for a run stopped by a signal (stderr says it the same way).
+# The result record's error message for a run stopped by a signal (stderr's line: errors.stopped_note).
 INTERRUPTED = "interrupted (Ctrl-C); what was printed is kept"
 TERMINATED = "terminated (SIGTERM or SIGHUP); what was printed is kept"
 
@@ -83,7 +83,7 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Se
     try:
         code = int(command() or 0)
         if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
-            _note(run, INTERRUPTED_NOTE)
+            _note(run, _stopped(run, "interrupted"))
             _failed(run, code, INTERRUPTED)
         return code
     except CliError as exc:
@@ -98,9 +98,11 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Se
     except EOFError as exc:  # (the fast path; under Typer click turns it into Abort after a newline)
         print(file=sys.stderr)
         return _interrupted_status(run, exc)
-    except Terminated:
+    except Terminated:  # SIGTERM, SIGHUP: the same line as Ctrl-C gives (stderr may be gone)
         _interrupted(run)
         _failed(run, Exit.TERMINATED, TERMINATED)
+        with contextlib.suppress(OSError, ValueError):
+            _note(run, _stopped(run, "terminated"))
         return int(Exit.TERMINATED)
     except (PipeClosed, BrokenPipeError):
         _silence_stdout()
@@ -148,9 +150,14 @@ def _click_outcome(run: RunContext, exc: Exception, debug: bool, argv: Sequence[
 def _interrupted_status(run: RunContext, exc: BaseException) -> int:
     _interrupted(run)
     if not getattr(exc.__cause__ or exc, "said", False):  # the command said it already
-        _note(run, INTERRUPTED_NOTE)
+        _note(run, _stopped(run, "interrupted"))
     _failed(run, Exit.INTERRUPTED, INTERRUPTED)
     return int(Exit.INTERRUPTED)
+
+
+def _stopped(run: RunContext, how: str) -> str:
+    """The stop line: "what was printed is kept" only when the run printed something on stdout."""
+    return stopped_note(how, run.output is not None and run.output.wrote)
 
 
 def _storage_failure(exc: Exception) -> str | None:

@@ -8,7 +8,7 @@ import sys
 # The exit table and the signal's exception, before anything heavy: a signal that arrives while
 # Typer or the command is being imported still ends in the documented status (errors.py
 # imports only enum, which `signal` has already loaded, and collections.abc and typing).
-from .errors import INTERRUPTED_NOTE, Exit, Terminated
+from .errors import INTERRUPTED_NOTE, Exit, Terminated, stopped_note
 from .naming import named, program
 
 _HELP_FLAGS = ("--help", "-h")
@@ -48,7 +48,10 @@ def _stop(code: Exit, note: str | None = None) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     if note:
-        print(named(note), file=sys.stderr, flush=True)
+        try:  # noqa: SIM105 (contextlib is not imported on this path)
+            print(named(note), file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # the terminal went away (SIGHUP)
+            pass
     sys.exit(int(code))
 
 
@@ -91,7 +94,7 @@ def main() -> None:
         # Only the command being run (an unknown name gets the whole app, for click's message).
         build_app(only=first if first in COMMANDS else None)(prog_name=program())
     except Terminated:
-        _stop(Exit.TERMINATED)
+        _stop(Exit.TERMINATED, stopped_note("terminated", False))
     except KeyboardInterrupt:
         _stop(Exit.INTERRUPTED, INTERRUPTED_NOTE)
 

@@ -156,13 +156,14 @@ class Output:
                 self._clear_progress()
             if not self.stdout_tty:
                 self._hold_progress()
+        # Before the write: a signal's exception can come as the write returns, its bytes out.
+        self.wrote = True
         try:
             self._write_all(data)
         except BrokenPipeError:
             raise
         except (OSError, ValueError) as exc:  # /dev/full (ENOSPC), a closed descriptor (EBADF)
             raise StdoutFailure(f"cannot write to stdout: {getattr(exc, 'strerror', None) or exc}") from None
-        self.wrote = True
         self._at_line_start = data.endswith(b"\n")
 
     def _write_all(self, data: bytes) -> None:

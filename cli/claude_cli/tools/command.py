@@ -104,6 +104,12 @@ def suggest(
     return {"command": str(value["command"]).strip(), "explanation": str(value["explanation"]).strip()}
 
 
+class Said(KeyboardInterrupt):
+    """Ctrl-C at cmd's question, its line already written (guard adds none: `said`)."""
+
+    said = True
+
+
 def open_tty() -> tuple[TextIO, TextIO] | None:
     """(reader, writer) on the controlling terminal, or None without one."""
     try:
@@ -167,7 +173,15 @@ def run_cmd(
         while True:
             writer.write(f"\n  {printable(command)}\n\n[r]un, [e]dit, e[x]plain, [c]ancel? ")
             writer.flush()
-            choice = reader.readline().strip().lower()
+            try:
+                line = reader.readline()
+            except KeyboardInterrupt:  # Ctrl-C at the question: nothing ran, and it says so
+                writer.write("\nclaude: interrupted; nothing was run\n")
+                writer.flush()
+                raise Said() from None
+            if not line:  # Ctrl-D: end the prompt's line before the cancel note
+                writer.write("\n")
+            choice = line.strip().lower()
             if choice in ("r", "run", "y", "yes"):
                 writer.flush()
                 from .programs import child_env
