@@ -446,3 +446,42 @@ def test_template_names_complete_for_t_and_templates_subcommands(cli, env) -> No
             env=run_env,
         )
         assert [row.split("\t")[0] for row in done.stdout.splitlines()] == ["commit", "review"], line
+
+
+def test_zsh_install_says_the_one_line_a_fresh_zshrc_needs_and_tab_then_completes(tmp_path: Path) -> None:
+    """The week-one trial: the printed lines left out compinit, so TAB did nothing in a fresh
+    ~/.zshrc. The line `install` prints, alone in ~/.zshrc, makes TAB complete (zsh in tmux)."""
+    zsh, tmux = need("zsh"), need("tmux")
+    bindir = Path(sys.executable).parent
+    dirs = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d"), "SHELL": "/bin/zsh"}
+    done = subprocess.run(
+        [str(bindir / "claude"), "completion", "install"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **dirs},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    prefix = "claude: for completion and the Alt-E key, add this line to ~/.zshrc: "
+    (line,) = [x.removeprefix(prefix) for x in done.stderr.splitlines() if x.startswith(prefix)]
+    assert "compinit" in line and (tmp_path / ".zfunc" / "_claude").is_file()
+    (tmp_path / ".zshrc").write_text(f"PROMPT='> '\n{line}\n")
+    session = f"claude-zsh-install-{os.getpid()}"
+    shell_env = f"env -i HOME={tmp_path} ZDOTDIR={tmp_path} TERM=xterm PATH={bindir}:/usr/bin:/bin"
+    subprocess.run(
+        [tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "30", f"{shell_env} {zsh} -i"],
+        check=True,
+    )
+    try:
+        subprocess.run([tmux, "send-keys", "-t", session, "claude ask --thinking ", "Tab"], check=True)
+        screen = ""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "between_tools" not in screen:
+            time.sleep(0.2)
+            screen = subprocess.run(
+                [tmux, "capture-pane", "-t", session, "-p"], capture_output=True, text=True, check=True
+            ).stdout
+        assert "between_tools" in screen, screen
+        assert "insecure" not in screen and "command not found" not in screen, screen
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", session], check=False)

@@ -210,5 +210,8 @@ def test_install_writes_the_widget_where_the_shell_loads_it_at_start(proc, tmp_p
     assert (tmp_path / "c" / "fish" / "conf.d" / "claude-cli-widget.fish").read_text().count("bind ") == 1
     zsh = proc("completion", "install", "zsh", extra_env=dirs)
     widget = tmp_path / "d" / "claude-cli" / "widget.zsh"
-    assert f"claude: for the Alt-E key, add to ~/.zshrc: source {widget}\n" in zsh.stderr
+    assert zsh.stderr.endswith(
+        "claude: for completion and the Alt-E key, add this line to ~/.zshrc:"
+        f" fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit; source {widget}\n"
+    )
     assert "bindkey" in widget.read_text()

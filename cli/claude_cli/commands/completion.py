@@ -117,9 +117,7 @@ def install(
         twin = path.with_name(path.name.replace("claude", "claude-cli", 1))
         twin.write_text(COMPLETIONS[name])
         out.note(f"claude: wrote {twin}")
-    if name == "zsh":
-        out.note("claude: add to ~/.zshrc before compinit: fpath=(~/.zfunc $fpath)")
-    elif name == "bash" and not any(os.path.exists(p) for p in BASH_COMPLETION_LOADERS):
+    if name == "bash" and not any(os.path.exists(p) for p in BASH_COMPLETION_LOADERS):
         out.note(
             "claude: the bash-completion package is not installed, so bash will not load that file;"
             f" add to ~/.bashrc: source {path}"
@@ -130,6 +128,13 @@ def install(
     widget.parent.mkdir(parents=True, exist_ok=True)
     widget.write_text(WIDGETS[name].lstrip("\n"))
     out.note(f"claude: wrote {widget} (the Alt-E key)")
-    if name != "fish":  # fish sources conf.d by itself
-        rc = "~/.bashrc" if name == "bash" else "~/.zshrc"
-        out.note(f"claude: for the Alt-E key, add to {rc}: source {widget}")
+    if name == "bash":  # bash-completion loads the completion at the first TAB
+        out.note(f"claude: for the Alt-E key, add to ~/.bashrc: source {widget}")
+    elif name == "zsh":
+        # zsh reads ~/.zfunc only when it is in fpath before compinit runs, and a fresh ~/.zshrc
+        # runs no compinit at all: the one line does both (run again after a framework's
+        # compinit, it picks up the new fpath), then loads the key.
+        out.note(
+            "claude: for completion and the Alt-E key, add this line to ~/.zshrc:"
+            f" fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit; source {widget}"
+        )
