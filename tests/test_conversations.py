@@ -350,3 +350,23 @@ def test_a_refusal_in_chat_names_force_as_chat_takes_it(env, emu) -> None:
         child.close()
     sent = emu.message_requests[-1].body
     assert (sent["model"], sent["temperature"]) == ("claude-opus-4-7", 0.5)
+
+
+def test_chat_at_40_columns_wraps_help_and_names_the_model_an_alias_resolved_to(env, emu) -> None:
+    child = TmuxChild(["chat"], env, width=40)
+    try:
+        child.expect_exact("> ")
+        child.sendline("/model opus-4.5")
+        child.expect_exact("model: claude-opus-4-5")  # the id sent, not the alias typed
+        child.sendline("/help")
+        child.expect_exact("Ctrl-C cancels an answer")
+        child.sendline("/exit")
+        child.expect_exit()
+        shown = child._tmux("capture-pane", "-p", "-J", "-S", "-").splitlines()  # -J: wrapped lines joined
+        at = next(i for i, line in enumerate(shown) if line.startswith("commands:"))
+        helped = shown[at : next(i for i, line in enumerate(shown) if "Ctrl-C cancels" in line) + 1]
+        assert all(len(line.rstrip()) <= 40 for line in helped), helped  # each fits: nothing wrapped
+        assert "  /model [NAME]" in helped and "  /exit" in helped
+        assert "model: opus-4.5" not in child.text()
+    finally:
+        child.close()

@@ -275,7 +275,7 @@ def test_chat_completion_and_commands_that_show_values(env, emu) -> None:
         child.keys("Tab")
         child.expect_exact("haiku-4.5")
         child.sendline()
-        child.expect_exact("model: haiku-4.5")
+        child.expect_exact("model: claude-haiku-4-5")
         child.sendline("/model")
         child.expect_exact("model: claude-haiku")
         child.sendline("/system")

@@ -355,7 +355,9 @@ class ChatSession:
         self.out.note(usage_line(self.totals))
 
     def _help(self, arg: str) -> None:
-        self.out.note(HELP)
+        from .terminal import terminal_size
+
+        self.out.note(help_text(terminal_size()[0]))
 
     def _exit(self, arg: str) -> bool:
         return False
@@ -432,15 +434,16 @@ class ChatSession:
 
         known = listed(cfg.resolve_base_url(self.flags.connection.base_url, self.config, self.run.env))
         try:
-            _, warning = check_model_name(name, self.config.aliases, known)
+            model, warning = check_model_name(name, self.config.aliases, known)
         except ValueError as exc:
             if not self.opts.force:
                 self._error(f"{exc} (--force takes it anyway)")
                 return
-            warning = str(exc)
+            model, warning = name, str(exc)
         if warning:
             self.out.note(f"claude: warning: {warning}")
-        self._set(lambda: setattr(self.opts, "model", name), f"model: {name}")
+        # The echo names the model id the alias resolved to: what the next message is sent to.
+        self._set(lambda: setattr(self.opts, "model", name), f"model: {model}")
 
     def _clear(self, arg: str) -> None:
         """/clear: a new conversation. Its history goes, and with it what a continued conversation
@@ -581,6 +584,34 @@ HELP = "\n".join(
         "Ctrl-X Ctrl-E edits the message being written in $EDITOR; TAB completes; Ctrl-C cancels an answer",
     ]
 )
+
+
+def help_text(width: int) -> str:
+    """/help wrapped to `width` columns (HELP, the same words unwrapped, goes in `chat --help`):
+    the text beside each command, or below it on a terminal narrower than 60 columns."""
+    import textwrap
+
+    rows = [(f"{s.name} {s.usage}".strip(), s.help) for s in SLASH if s.in_help]
+    lines = ["commands:"]
+    for name, text in [*rows, ("//text", "send a message that starts with /")]:
+        if width >= 60:
+            first, rest = f"  {name:<18} ", " " * 21
+        else:
+            lines.append(f"  {name}")
+            first = rest = "      "
+        # (a help's own line breaks are for 80 columns: here its text is one paragraph)
+        lines += textwrap.wrap(
+            " ".join(text.split()),
+            width,
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_on_hyphens=False,
+        )
+    keys = " ".join(" ".join(HELP.splitlines()[-2:]).split())  # the keys, the last two lines
+    lines += textwrap.wrap(keys, width, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
 # What TAB completes: each command, then the words its argument takes ("/model" gets the models).
 COMPLETIONS = {s.name: list(s.completes) for s in SLASH if s.completed}
 
