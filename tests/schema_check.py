@@ -37,6 +37,11 @@ RULES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("tool-run", "ndjson"): ("lines", TOOL_LINES),
     ("tool-run", "json"): ("lines", ("message", "tool-plan", "dry-run")),
     ("chat", "ndjson"): ("lines", ("event", "tool-execution", "result", "dry-run")),
+    # -o stream-json: Claude Code's envelopes (a dry run prints the request alone)
+    ("ask", "stream-json"): ("lines", ("stream-json", "dry-run")),
+    ("vision", "stream-json"): ("lines", ("stream-json", "dry-run")),
+    ("tool-run", "stream-json"): ("lines", ("stream-json", "tool-plan", "dry-run")),
+    ("chat", "stream-json"): ("lines", ("stream-json", "dry-run")),
     ("count-tokens", "json"): ("lines", ("count-tokens", "dry-run")),
     ("batch run", "ndjson"): ("lines", ("batch-result", "dry-run")),
     ("batch results", "ndjson"): ("lines", ("batch-result",)),
@@ -106,8 +111,9 @@ def command_of(args: Sequence[str]) -> tuple[str, str] | None:
         if name == "batch" and sub not in ("run", "submit", "status", "cancel", "list", "results"):
             sub = "run"  # `claude batch [FILE]` is `claude batch run [FILE]`
         name = f"{name} {sub}" if sub else name
-    if name == "chat":
-        return name, "ndjson" if _value(args, "--input-format") == "ndjson" else "text"
+    if name == "chat":  # -o, else what the input format implies
+        given = _value(args, "--input-format") or "text"
+        return name, _value(args, "-o", "--output") or given if given != "text" else "text"
     return name, _value(args, "-o", "--output") or DEFAULT_FORMAT.get(name, "text")
 
 

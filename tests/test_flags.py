@@ -158,7 +158,7 @@ def test_a_number_in_range_passes_through_as_its_type(check, given, expected) ->
 @pytest.mark.parametrize(
     ("choice", "values"),
     [
-        (options.OutputFormat, flags.OUTPUT_FORMATS),
+        (options.AnswerFormat, flags.OUTPUT_FORMATS),
         (options.ThinkingMode, flags.THINKING_MODES),
         (options.ThinkingDisplay, flags.THINKING_DISPLAYS),
         (options.Effort, flags.EFFORTS),

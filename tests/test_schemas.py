@@ -41,6 +41,7 @@ REQUIRED = {
     "mcp-server",
     "mcp-tool",
     "usage",
+    "stream-json",
 }
 
 
@@ -254,6 +255,7 @@ def test_every_schema_describes_a_real_output(cli, emu, env, tmp_path) -> None:
         ("tool-run", "-y", "-o", "ndjson", "--tool", tool, "go"),  # event, tool-execution, result
         ("tool-run", "--dry-run-tools", "-o", "ndjson", "--tool", tool, "go"),  # tool-plan
         ("ask", "-o", "json", "hi"),  # message
+        ("ask", "-o", "stream-json", "hi"),  # stream-json
         ("ask", "--dry-run", "-o", "json", "hi"),  # dry-run
         ("count-tokens", "-o", "json", "hi"),
         ("batch", "run", str(jobs)),  # batch-result

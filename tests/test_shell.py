@@ -82,7 +82,8 @@ def test_bash_completes_commands_flags_choices_models_and_files(tmp_path: Path) 
     ]
     assert bash_complete("claude", "ask", "--thinking", "") == ["adaptive", "enabled", "off", "between_tools"]
     assert bash_complete("claude", "stream", "--effort", "x") == ["xhigh"]
-    assert bash_complete("claude", "ask", "-o", "") == ["text", "json", "ndjson"]
+    assert bash_complete("claude", "ask", "-o", "") == ["text", "json", "ndjson", "stream-json"]
+    assert bash_complete("claude", "files", "list", "-o", "") == ["text", "json", "ndjson"]
     assert "opus" in bash_complete("claude", "ask", "-m", "") and "claude-opus-4-8" in bash_complete(
         "claude", "ask", "--model", "claude-o"
     )

@@ -64,11 +64,12 @@ COMMANDS = {
             '--wait-retry': ('wait_retry', 'connection', 'flag', True),
             '--dry-run': ('dry_run', 'connection', 'flag', True),
             '--debug': ('debug', 'connection', 'flag', True),
-            '--output': ('output', 'output', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson'})),
+            '--output': ('output', 'output', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson', 'stream-json': 'stream-json'})),
             '--raw': ('raw', 'output', 'flag', True),
             '--show-thinking': ('show_thinking', 'output', 'flag', True),
             '--usage': ('usage', 'output', 'flag', True),
             '--no-stream': ('no_stream', 'output', 'flag', True),
+            '--include-partial-messages': ('include_partial_messages', 'output', 'flag', True),
         },
         'short': {
             '-x': ('extract', '', 'flag', True),
@@ -78,7 +79,7 @@ COMMANDS = {
             '-a': ('attach', 'attach', 'append', ('str',)),
             '-v': ('verbose', 'attach', 'flag', True),
             '-c': ('continue_', 'conversation', 'flag', True),
-            '-o': ('output', 'output', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson'})),
+            '-o': ('output', 'output', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson', 'stream-json': 'stream-json'})),
         },
     },
     'stream': {
@@ -157,7 +158,7 @@ COMMANDS = {
         'own': {'prompt': None, 'output': 'text'},
         'groups': {'request': 'RequestFlags', 'attach': 'AttachFlags', 'conversation': 'ConversationFlags', 'connection': 'ConnectionFlags'},
         'long': {
-            '--output': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson'})),
+            '--output': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson', 'stream-json': 'stream-json'})),
             '--model': ('model', 'request', 'store', ('str',)),
             '--system': ('system', 'request', 'store', ('str',)),
             '--system-after': ('system_after', 'request', 'store', ('str',)),
@@ -206,7 +207,7 @@ COMMANDS = {
             '--debug': ('debug', 'connection', 'flag', True),
         },
         'short': {
-            '-o': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson'})),
+            '-o': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson', 'stream-json': 'stream-json'})),
             '-m': ('model', 'request', 'store', ('str',)),
             '-s': ('system', 'request', 'store', ('str',)),
             '-t': ('template', 'request', 'store', ('str',)),

@@ -30,6 +30,7 @@ from .message.request import RequestOptions, UserTurn, build_body, check_body, g
 from .render import NdjsonRenderer, Renderer, TextRenderer, report, usage_line
 
 if TYPE_CHECKING:
+    from .streamjson import StreamJson
     from .wire import Message, Usage
 
 PROMPT = "> "
@@ -57,8 +58,10 @@ class ChatSession:
         show_thinking: bool,
         raw: bool = False,
         tools: Any = None,
+        stream: StreamJson | None = None,
     ) -> None:
         self.run = run
+        self.stream = stream  # -o stream-json: Claude Code's envelopes, a result line per user turn
         out = run.out()
         self.flags = flags
         self.tools = tools  # tools.loop.ChatTools when --mcp gave tools: declare(body), answer(message)
@@ -182,7 +185,14 @@ class ChatSession:
                 tally.add(message, since=started)
             if self.log:  # every turn of a paused answer is stored
                 self.conversation_id = (
-                    flow.record_turn(self.conversation_id, request, message, started, self.out)
+                    flow.record_turn(
+                        self.conversation_id,
+                        request,
+                        message,
+                        started,
+                        self.out,
+                        new_id=self.stream.session_id if self.stream is not None else None,
+                    )
                     or self.conversation_id
                 )
             if tally is not None:
@@ -469,20 +479,36 @@ class ChatSession:
         return None
 
     # -- programs: JSON lines in, NDJSON events out ------------------------------------------
-    def pipe(self) -> Exit:
-        stream = stdin_stream()
-        if stream is None:
-            raise UsageError("--input-format ndjson reads user turns from a pipe, not a terminal")
+    def pipe(self, *, envelopes: bool = False) -> Exit:
+        """User turns from stdin's lines (`envelopes`: Claude Code's user lines, stream-json)."""
+        lines = stdin_stream()
+        if lines is None:
+            kind = "stream-json" if envelopes else "ndjson"
+            raise UsageError(f"--input-format {kind} reads user turns from a pipe, not a terminal")
+        if envelopes:
+            from .streamjson import user_turn
         status = Exit.OK
-        for number, raw in enumerate(stream, 1):
+        stream = self.stream
+        for number, raw in enumerate(lines, 1):
             if not raw.strip():
                 continue
-            user = _user_message(raw, number)
-            message = self.turn(user, NdjsonRenderer(self.out))
+            user = user_turn(raw, number, stream) if envelopes else _user_message(raw, number)
+            if user is None:  # a control request, answered
+                continue
+            if stream is not None:
+                stream.turn_started(self.run, self._probe()[0], self.conversation_id, self._mcp_servers())
+            message = self.turn(user, stream.renderer() if stream is not None else NdjsonRenderer(self.out))
             status = report(message, self.out, diagnose=self.opts.diagnose)
+            if stream is not None:
+                stream.turn_ended(self.run, status)
             if status not in (Exit.OK, Exit.MAX_TOKENS, Exit.TOOL_USE):  # the next turn answers tool calls
                 return status
         return Exit.TOOL_USE if status == Exit.TOOL_USE else Exit.OK
+
+    def _mcp_servers(self) -> list[str]:
+        """The names of the MCP servers whose tools the chat offers."""
+        hub = self.tools.settings.hub if self.tools is not None else None
+        return [server.name for server in hub.servers] if hub is not None else []
 
 
 THINKING = ("adaptive", "enabled", "off", "between_tools")  # what /thinking takes (--thinking's choices)
@@ -650,8 +676,11 @@ def run_chat(
     show_thinking: bool,
     raw: bool = False,
     tools: Any = None,
+    envelopes: bool = False,
+    stream: StreamJson | None = None,
 ) -> Exit:
-    """`claude chat`: the REPL on a terminal, or NDJSON over a pipe."""
+    """`claude chat`: the REPL on a terminal, or JSON lines over a pipe (`envelopes`: Claude
+    Code's user lines in; `stream`: its envelopes out)."""
     out = run.out()
     if not ndjson and stdin_stream() is not None:
         raise UsageError(
@@ -662,10 +691,10 @@ def run_chat(
 
         hold_typing(run)  # until the prompt (called earlier by --mcp, before its servers start)
     if tools is not None:
-        tools.out = out
-    session = ChatSession(run, flags, show_thinking=show_thinking, raw=raw, tools=tools)
+        tools.out, tools.stream = out, stream
+    session = ChatSession(run, flags, show_thinking=show_thinking, raw=raw, tools=tools, stream=stream)
     try:
-        return session.pipe() if ndjson else session.repl()
+        return session.pipe(envelopes=envelopes) if ndjson else session.repl()
     finally:
         session.transport.close()
         sys.stdout.flush()

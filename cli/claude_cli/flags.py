@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 # The values the choice flags take (the Typer declarations make their choices from these).
-OUTPUT_FORMATS = ("text", "json", "ndjson")
+OUTPUT_FORMATS = ("text", "json", "ndjson", "stream-json")
 THINKING_MODES = ("adaptive", "enabled", "off", "between_tools")
 THINKING_DISPLAYS = ("summarized", "omitted")
 EFFORTS = ("low", "medium", "high", "xhigh", "max")
@@ -98,6 +98,7 @@ class OutputFlags(NamedTuple):
     show_thinking: bool = False
     usage: bool = False
     no_stream: bool = False
+    include_partial_messages: bool = False  # -o stream-json: each API event as a stream_event line
 
 
 class ConversationFlags(NamedTuple):

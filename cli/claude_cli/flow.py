@@ -379,12 +379,18 @@ def run_message(
     fmt, show_thinking, stream = output.output, output.show_thinking, not output.no_stream
     if fmt == "ndjson" and not stream:
         raise UsageError("-o ndjson prints stream events; it cannot be combined with --no-stream")
-    if schema is not None and fmt == "ndjson":
+    if schema is not None and fmt in ("ndjson", "stream-json"):
         raise UsageError("--schema prints one JSON value; use -o text or -o json")
     if extract and (fmt != "text" or schema is not None):
         raise UsageError(
             "-x/--extract prints code from a text answer; it cannot go with -o json|ndjson or --schema"
         )
+    session = None
+    if fmt == "stream-json" or output.include_partial_messages:
+        from . import streamjson
+
+        streamjson.check_flags(fmt, partial=output.include_partial_messages, stream=stream)
+        session = streamjson.start(run, partial=output.include_partial_messages)
     out = run.out()
     prepared = prepare(
         run,
@@ -416,10 +422,15 @@ def run_message(
         run, connection, prepared.config, prepared.betas, out, need_key=not connection.dry_run
     )
     if connection.dry_run:
+        if session is not None:
+            run.tally = None  # the request is the output: no envelopes around it
         print_dry_run(transport, "POST", MESSAGES_PATH, prepared.body, out, whole=fmt != "text")
         return Exit.OK
-    if schema is not None:
-        renderer: Renderer = SilentRenderer()
+    if session is not None:
+        session.begin(prepared.body, prepared.conversation_id)
+        renderer: Renderer = session.renderer()
+    elif schema is not None:
+        renderer = SilentRenderer()
     elif extract:
         from .message.extract import ExtractRenderer
 
@@ -441,7 +452,15 @@ def run_message(
         if tally is not None:
             tally.add(message, since=started)
         if prepared.log:  # every turn is stored, so -c continues from the whole exchange
-            conversation_id = record_turn(conversation_id, body, message, started, out, prepared.title)
+            conversation_id = record_turn(
+                conversation_id,
+                body,
+                message,
+                started,
+                out,
+                prepared.title,
+                new_id=session.session_id if session is not None else None,
+            )
             if tally is not None:
                 tally.conversation_id = conversation_id
         return message
@@ -507,9 +526,12 @@ def record_turn(
     out: Output,
     title: str | None = None,
     started_by: str | None = None,
+    *,
+    new_id: str | None = None,
 ) -> str | None:
     """Store a completed turn; a failure to store is a warning (the answer is already printed).
-    `started_by`: "cmd" for `claude cmd`'s exchange, which `-c` passes over (Store.record)."""
+    `started_by`: "cmd" for `claude cmd`'s exchange, which `-c` passes over (Store.record);
+    `new_id`: the id a new conversation takes (stream-json named it before the first turn)."""
     from .errors import CliError
     from .store.log import Store
 
@@ -525,7 +547,7 @@ def record_turn(
                 from .api.platforms.models import canonical
 
                 stored = {**stored, "model": canonical(model)}
-            return store.record(conversation_id, stored, message, took, title, started_by)
+            return store.record(conversation_id, stored, message, took, title, started_by, new_id=new_id)
         finally:
             store.close()
     except (CliError, OSError) as exc:

@@ -55,7 +55,10 @@ def _ended(run: RunContext, code: int) -> int:
         return code
     import orjson
 
-    line = orjson.dumps(tally.record(tally.outcome(code))) + b"\n"
+    record = tally.record(tally.outcome(code))
+    if record is None:  # the command wrote its last record itself (chat's stream-json turns)
+        return code
+    line = orjson.dumps(record) + b"\n"
     try:
         run.out().write(line)
     except BrokenPipeError:
@@ -76,7 +79,12 @@ def _failed(run: RunContext, status: int, message: str, exc: BaseException | Non
 
     api = exc if isinstance(exc, ApiError) else None
     kind = error_type(status, api.error_type if api is not None else None)
-    run.tally.error = RunError(kind, message, api.request_id if api is not None else None)
+    run.tally.error = RunError(
+        kind,
+        message,
+        api.request_id if api is not None else None,
+        api.status if api is not None else None,
+    )
 
 
 def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Sequence[str]) -> int:

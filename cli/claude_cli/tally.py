@@ -31,6 +31,7 @@ class RunError(NamedTuple):
     type: str  # the API's error type (rate_limit_error, ...), else the exit status's name (see error_type)
     message: str  # the text of the stderr line, without `claude: error: `
     request_id: str | None = None  # the API's request id, for an error the API reported
+    status: int | None = None  # its HTTP status (None: an `error` event mid-stream, or no answer)
 
 
 class Outcome(NamedTuple):
@@ -86,7 +87,7 @@ class RunTally:
     def __init__(
         self,
         *,
-        record: Callable[[Outcome], dict[str, Any]] | None = None,
+        record: Callable[[Outcome], dict[str, Any] | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # What makes the run's last stdout line from its Outcome (None: the command prints none).

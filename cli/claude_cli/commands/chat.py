@@ -1,6 +1,7 @@
 """`claude chat`: a conversation in the terminal, or over a pipe as NDJSON."""
 
 from enum import Enum
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -36,6 +37,12 @@ Examples:
 class InputFormat(str, Enum):
     text = "text"
     ndjson = "ndjson"
+    stream_json = "stream-json"
+
+
+class ChatOutput(str, Enum):
+    ndjson = "ndjson"
+    stream_json = "stream-json"
 
 
 @takes_flags
@@ -43,9 +50,27 @@ def chat(
     input_format: Annotated[
         InputFormat,
         typer.Option(
-            "--input-format", help="text: a terminal REPL; ndjson: user turns as JSON lines on stdin."
+            "--input-format",
+            help="text: a terminal REPL; ndjson: user turns as JSON lines on stdin; stream-json: "
+            "Claude Code's user lines on stdin (and its envelopes on stdout).",
         ),
     ] = InputFormat.text,
+    output: Annotated[
+        ChatOutput | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="With --input-format ndjson|stream-json: ndjson (the API's events) or stream-json "
+            "(Claude Code's envelopes); default: as the input.",
+        ),
+    ] = None,
+    include_partial_messages: Annotated[
+        bool,
+        typer.Option(
+            "--include-partial-messages",
+            help="With -o stream-json: every API event as a stream_event line, as it arrives.",
+        ),
+    ] = False,
     show_thinking: Annotated[
         bool, typer.Option("--show-thinking", help="Stream thinking to stderr.")
     ] = False,
@@ -80,22 +105,49 @@ def chat(
     of input (18 when the last answer asked for a tool), or that of the first turn that failed
     (10 to 17 for API errors, 2 for a line that is not a user turn).
 
+    With --input-format stream-json (or -o stream-json), chat speaks Claude Code's print-mode
+    dialect: stdin lines are its user lines ({"type": "user", "message": {...}}), stdout gets its
+    envelopes (system/init, assistant, user with tool results, result per user turn); the
+    session_id is the conversation's id in the log. Of the Agent SDK's control requests,
+    initialize is answered with success and the others with an error.
+
     With --mcp, the MCP servers' tools are offered on every turn; each call is confirmed on the
     terminal (or runs with --yes) and its result sent back until the model answers. --edit,
     --bash and --memory offer Claude's own tools the same way, with the consent rules of
     `claude tool-run` (--allow, --deny, the diff or the command shown on the terminal).
     """
     from ..chat import ChatFlags, run_chat
+    from ..errors import UsageError
 
-    ndjson = input_format == InputFormat.ndjson
-    if ndjson:  # for programs: the session ends with its `result` line, whatever happens
+    ndjson = input_format != InputFormat.text  # for programs: JSON lines in and out
+    envelopes = input_format == InputFormat.stream_json
+    fmt = output.value if output is not None else "stream-json" if envelopes else "ndjson"
+    if output is not None and not ndjson:
+        raise UsageError(f"-o {fmt} is for programs: use it with --input-format ndjson or stream-json")
+    stream = None
+    if fmt == "stream-json" or include_partial_messages:
+        from .. import streamjson
+
+        streamjson.check_flags(fmt, partial=include_partial_messages)
+        mode = "bypassPermissions" if yes else "default"
+        stream = streamjson.start(run, partial=include_partial_messages, permission_mode=mode)
+    elif ndjson:  # for programs: the session ends with its `result` line, whatever happens
         from ..tally import RunTally, result_record
 
         run.tally = RunTally(record=result_record)
     flags = ChatFlags(request, attach, web, conversation, connection)
+    session = partial(
+        run_chat,
+        run,
+        flags,
+        ndjson=ndjson,
+        show_thinking=show_thinking,
+        raw=raw,
+        envelopes=envelopes,
+        stream=stream,
+    )
     if not mcp.given() and act == ActFlags():
-        raise typer.Exit(run_chat(run, flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw))
-    from ..errors import UsageError
+        raise typer.Exit(session())
     from ..render import Output
     from ..tools.acting import closing_all, own_tools
     from ..tools.loop import ChatTools, LoopSettings, terminal_confirm
@@ -128,5 +180,5 @@ def chat(
         run.out().progress(None)
         settings = LoopSettings(run=run, tools={**client, **found}, confirm=confirm, hub=hub)
         tools = ChatTools(settings, Output(env=run.env), ndjson=ndjson)
-        status = run_chat(run, flags, ndjson=ndjson, show_thinking=show_thinking, raw=raw, tools=tools)
+        status = session(tools=tools)
     raise typer.Exit(status)

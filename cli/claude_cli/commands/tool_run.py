@@ -142,8 +142,17 @@ def tool_run(
     from ..tools.programs import server_tool as make_server_tool
     from ..tools.programs import tool_choice as make_choice
 
-    # The tally of the run; with -o ndjson its `result` line ends stdout whatever happens next.
+    # The tally of the run; with -o ndjson (stream-json: Claude Code's) its `result` line ends
+    # stdout whatever happens next.
     run.tally = RunTally(record=result_record if output.output == "ndjson" else None)
+    stream = None
+    if output.output == "stream-json" or output.include_partial_messages:
+        from .. import streamjson
+
+        partial = output.include_partial_messages
+        streamjson.check_flags(output.output, partial=partial, stream=not output.no_stream)
+        mode = "plan" if dry_run_tools else "bypassPermissions" if yes else "default"
+        stream = streamjson.start(run, partial=partial, permission_mode=mode)
     declared = parse_tools(list(tool or []), list(tool_schema or []), tools, tool_timeout)
     client = own_tools(act, run, timeout=tool_timeout, yes=yes, dry_run=dry_run_tools or connection.dry_run)
     taken_by_own = set(client) & set(declared)
@@ -190,6 +199,7 @@ def tool_run(
                 max_cost=max_cost,
                 download=download,
                 hub=hub,
+                stream=stream,
             )
             status = run_loop(
                 prompt,

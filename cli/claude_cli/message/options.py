@@ -35,7 +35,18 @@ from ..flags import (
 
 
 # The choices Typer offers and checks (their values are flags.py's: a test holds them equal).
+class AnswerFormat(str, Enum):
+    """-o of the message commands (OutputFlags.output)."""
+
+    text = "text"
+    json = "json"
+    ndjson = "ndjson"
+    stream_json = "stream-json"
+
+
 class OutputFormat(str, Enum):
+    """-o of the commands that list things (files, models, batch, mcp, count-tokens)."""
+
     text = "text"
     json = "json"
     ndjson = "ndjson"
@@ -355,8 +366,13 @@ class _Output:
     """The options of OutputFlags."""
 
     output: Annotated[
-        OutputFormat,
-        typer.Option("-o", "--output", help="text: the answer; json: the Message; ndjson: raw events."),
+        AnswerFormat,
+        typer.Option(
+            "-o",
+            "--output",
+            help="text: the answer; json: the Message; ndjson: raw events; stream-json: Claude Code's "
+            "print-mode envelopes (system/init, assistant, user, result).",
+        ),
     ]
     raw: Annotated[
         bool,
@@ -369,6 +385,13 @@ class _Output:
         bool, typer.Option("--usage", help="Print token usage (with cache reads/writes) to stderr.")
     ]
     no_stream: Annotated[bool, typer.Option("--no-stream", help="One JSON response instead of a stream.")]
+    include_partial_messages: Annotated[
+        bool,
+        typer.Option(
+            "--include-partial-messages",
+            help="With -o stream-json: every API event as a stream_event line, as it arrives.",
+        ),
+    ]
 
 
 class _Conversation:

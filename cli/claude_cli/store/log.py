@@ -96,12 +96,15 @@ class Store:
         duration_ms: int | None = None,
         title: str | None = None,
         started_by: str | None = None,
+        *,
+        new_id: str | None = None,
     ) -> str:
         """Store a completed turn (in a new conversation when id is None); returns the conversation id.
 
         A new conversation is titled with the first line of `title` (say, the prompt the user
         typed), else of the last user message; `started_by` names a command whose conversations
-        `-c` passes over (`cmd`: latest_id).
+        `-c` passes over (`cmd`: latest_id). It takes the id `new_id` when given and free (a
+        stream-json run names its conversation before the first turn), else a new one.
         """
         now = time.time()
         with self._transaction() as db:
@@ -109,7 +112,7 @@ class Store:
             if conversation_id is None:
                 name = one_line(title) if title else _title(request)
                 while True:  # a new id that no conversation has (ids are short: they can collide)
-                    conversation_id = turns.new_id()
+                    conversation_id, new_id = new_id or turns.new_id(), None
                     if db.execute(
                         "INSERT OR IGNORE INTO conversations (id, created_at, updated_at, title, started_by)"
                         " VALUES (?, ?, ?, ?, ?)",

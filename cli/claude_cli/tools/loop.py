@@ -29,6 +29,7 @@ from ..message.pending import names
 from ..render import (
     NdjsonRenderer,
     Output,
+    Renderer,
     SilentRenderer,
     diagnosis_line,
     make_renderer,
@@ -40,6 +41,7 @@ from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
 if TYPE_CHECKING:
+    from ..streamjson import StreamJson
     from ..tally import RunTally
     from ..wire import Message, ToolUseBlock, Usage
 
@@ -67,6 +69,7 @@ class LoopSettings:
     download: str | None = None  # --download DIR: save the files code execution made
     max_cost: float | None = None  # --max-cost USD: stop before a request that could pass it
     hub: McpHub | None = None  # the MCP servers whose tools are among `tools`
+    stream: StreamJson | None = None  # -o stream-json: the run's envelopes
 
 
 def terminal_confirm() -> Confirm | None:
@@ -174,8 +177,13 @@ def run_loop(
         _print_plan(prepared.pending, settings.tools, out, fmt)
         return Exit.OK
     if connection.dry_run:
+        if settings.stream is not None:
+            context.tally = None  # the request is the output: no envelopes around it
         conn.print_dry_run(transport, "POST", MESSAGES_PATH, body, out, whole=fmt != "text")
         return Exit.OK
+    if settings.stream is not None:
+        servers = [server.name for server in settings.hub.servers] if settings.hub is not None else []
+        settings.stream.begin(body, prepared.conversation_id, servers)
     if prepared.pending:  # the continued conversation ended asking for tools: run those calls first
         if fmt == "text":
             out.note(f"claude: running the pending call to {names(prepared.pending)} first", dim=True)
@@ -183,6 +191,8 @@ def run_loop(
         keep_effects(None if not prepared.log else prepared.conversation_id, runs, settings, out)
         if fmt == "ndjson":
             out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
+        elif settings.stream is not None:
+            settings.stream.tool_results({"role": "user", "content": [r.result_block() for r in runs]})
         prepared.answer_pending([r.result_block() for r in runs])
         body = prepared.body
     conversation_id = prepared.conversation_id
@@ -191,7 +201,9 @@ def run_loop(
     budget = Budget(settings.max_cost, body, tally)
     try:
         while True:
-            renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
+            renderer: Renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
+            if settings.stream is not None:
+                renderer = settings.stream.renderer()
             started = time.monotonic()
             budget.check(body)
             message = flow.send_explained(transport, body, renderer, prepared.named)
@@ -207,7 +219,10 @@ def run_loop(
                 # (the code execution tool docs: pass the container id from the previous response).
                 body["container"] = container["id"]
             if prepared.log:
-                conversation_id = flow.record_turn(conversation_id, body, message, started, out)
+                new_id = settings.stream.session_id if settings.stream is not None else None
+                conversation_id = flow.record_turn(
+                    conversation_id, body, message, started, out, new_id=new_id
+                )
                 tally.conversation_id = conversation_id
             content = message.get("content") or []
             stop = message.get("stop_reason")
@@ -238,6 +253,8 @@ def run_loop(
                     for run in runs:
                         out.note(tool_line(run, shorten=out.stderr_tty), dim=not run.is_error)
                 turn.append({"role": "user", "content": [r.result_block() for r in runs]})
+                if settings.stream is not None:
+                    settings.stream.tool_results(turn[-1])
             body["messages"] = [*body["messages"], *turn]
             if "diagnostics" in body:  # the next call asks about the cache since this answer
                 body["diagnostics"] = {"previous_message_id": message.get("id")}
@@ -398,6 +415,7 @@ class ChatTools:
         self.settings = settings
         self.out = out
         self.ndjson = ndjson
+        self.stream: StreamJson | None = None  # -o stream-json: results go out as a `user` line
         self.rounds = 0
 
     def declare(self, body: dict[str, Any]) -> None:
@@ -418,12 +436,15 @@ class ChatTools:
             self.out.end_line()
         runs = execute(calls, self.settings)
         keep_effects(conversation_id, runs, self.settings, self.out)
-        if self.ndjson:
+        turn = {"role": "user", "content": [r.result_block() for r in runs]}
+        if self.stream is not None:
+            self.stream.tool_results(turn)
+        elif self.ndjson:
             self.out.write(b"".join(orjson.dumps(r.record()) + b"\n" for r in runs))
         else:  # one status line per call once it ran, as in tool-run
             for run in runs:
                 self.out.note(tool_line(run, shorten=self.out.stderr_tty), dim=not run.is_error)
-        return {"role": "user", "content": [r.result_block() for r in runs]}
+        return turn
 
 
 def keep_effects(
