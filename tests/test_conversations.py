@@ -236,7 +236,7 @@ def test_chat_slash_commands_answer(env, emu, command: str) -> None:
     ],
 )
 def test_a_slash_command_line_is_a_name_and_an_argument(line: str, parsed: tuple[str, str]) -> None:
-    from claude_cli.chat import split_slash
+    from claude_cli.chat.slash import split_slash
 
     assert split_slash(line) == parsed
 

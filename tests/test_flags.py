@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from claude_cli import flags
-from claude_cli.message import options
+from claude_cli.message import options, ranges
 
 NOT_FLAGS = {"template_prompt"}  # set by applying -t, not given on the command line
 
@@ -134,7 +134,7 @@ def test_a_field_name_belongs_to_one_group() -> None:
     ],
 )
 def test_a_number_out_of_its_range_is_refused_as_it_is_parsed(cli, emu, args, message) -> None:
-    """The range is the flag's parameter type (options.Checked): one line naming the flag, exit 2,
+    """The range is the flag's parameter type (message/ranges.py Checked): one line naming the flag, exit 2,
     nothing sent, whatever the command."""
     run = cli(*args, input='{"id": "a", "prompt": "x"}\n')
     assert (run.code, run.stdout, run.stderr) == (2, "", f"claude: error: {message}\n")
@@ -144,10 +144,10 @@ def test_a_number_out_of_its_range_is_refused_as_it_is_parsed(cli, emu, args, me
 @pytest.mark.parametrize(
     ("check", "given", "expected"),
     [
-        (options.at_least(1), "3", 3),
-        (options.at_least(0, "{minimum} or more"), "0", 0),
-        (options.seconds(), "0.5", 0.5),
-        (options.dollars(), "1.25", 1.25),
+        (ranges.at_least(1), "3", 3),
+        (ranges.at_least(0, "{minimum} or more"), "0", 0),
+        (ranges.seconds(), "0.5", 0.5),
+        (ranges.dollars(), "1.25", 1.25),
     ],
 )
 def test_a_number_in_range_passes_through_as_its_type(check, given, expected) -> None:

@@ -135,7 +135,7 @@ def test_one_suggestion_the_closest(cli, args: tuple[str, ...], message: str) ->
 
 def test_chat_help_and_its_man_page_list_the_slash_commands() -> None:
     from claude_cli._generated import MAN
-    from claude_cli.chat import HELP as SLASH
+    from claude_cli.chat.slash import HELP as SLASH
 
     commands = [line.split()[0] for line in SLASH.splitlines() if line.strip().startswith("/")]
     assert len(commands) >= 10

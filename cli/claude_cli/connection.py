@@ -110,7 +110,7 @@ def _transport_settings(
     run: RunContext, flags: ConnectionFlags, config: cfg.Config, betas: list[str], out: Output
 ) -> dict[str, Any]:
     """Betas, timeout, retries and the debug and notice lines (their ranges checked as the flags
-    were parsed: options.Checked): what every transport takes."""
+    were parsed: ranges.Checked): what every transport takes."""
     max_retries = flags.max_retries if flags.max_retries is not None else config.max_retries
     timeout = flags.timeout if flags.timeout is not None else config.timeout
     return {

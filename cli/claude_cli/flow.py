@@ -20,7 +20,8 @@ from .flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags,
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import read_json_object, read_messages, text_or_file
 from .message.request import DEFAULT_MAX_TOKENS, RequestOptions, UserTurn, build_body, check_body, given_as
-from .render import Output, Renderer, SilentRenderer, make_renderer, report
+from .render import Output, report
+from .renderers import Renderer, SilentRenderer, make_renderer
 from .versions import DEFAULT_API_VERSION
 
 if TYPE_CHECKING:

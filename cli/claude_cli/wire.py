@@ -8,7 +8,7 @@ redacted_thinking_block.py, tool_use_block.py, server_tool_use_block.py, stop_re
 
 Where they are used: the Message the accumulator builds or a whole response carries, which
 every renderer finishes with and the commands record and print (api/events.py, api/exchange.py,
-render.Renderer, ...); usage wherever tokens are counted or priced; a client tool's call
+renderers.Renderer, ...); usage wherever tokens are counted or priced; a client tool's call
 (content.tool_uses picks them out) wherever one is confirmed, planned, run or answered as not run
 (tools/, message/pending.py). Other content blocks stay dict[str, Any]: the API keeps adding
 block types (the SDK's union has twelve; `fallback`, `compaction`, `mcp_tool_use` arrive in

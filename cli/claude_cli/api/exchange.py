@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 
 from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
-from ..render import Renderer
+from ..renderers import Renderer
 from .events import Accumulator, SSEDecoder, parse_event_data
 from .response import Response
 from .transport import Transport

@@ -20,7 +20,8 @@ import orjson
 from ..api.retry import Pacer
 from ..api.transport import Transport
 from ..errors import CliError, Exit, Unreachable, counted, exit_for_error_type
-from ..render import Output, SilentRenderer
+from ..render import Output
+from ..renderers import SilentRenderer
 from .jobs import ErrorClass, Job, error_class, result_line
 from .journal import Journal
 

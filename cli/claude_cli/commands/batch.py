@@ -12,7 +12,8 @@ import typer
 
 from ..context import RunContext
 from ..flags import ConnectionFlags, RequestFlags, WebFlags
-from ..message.options import Checked, OutputFormat, at_least, dollars, takes_flags
+from ..message.options import OutputFormat, takes_flags
+from ..message.ranges import Checked, at_least, dollars
 from ..typer_help import App, HelpGroup
 
 EPILOG = """\b

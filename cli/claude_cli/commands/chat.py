@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..chat import HELP as _SLASH  # the REPL's own /help text, so the two never drift
+from ..chat.slash import HELP as _SLASH  # the REPL's own /help text, so the two never drift
 from ..context import RunContext
 from ..flags import (
     ActFlags,
@@ -116,7 +116,7 @@ def chat(
     --bash and --memory offer Claude's own tools the same way, with the consent rules of
     `claude tool-run` (--allow, --deny, the diff or the command shown on the terminal).
     """
-    from ..chat import ChatFlags, run_chat
+    from ..chat.session import ChatFlags, run_chat
     from ..errors import UsageError
 
     ndjson = input_format != InputFormat.text  # for programs: JSON lines in and out

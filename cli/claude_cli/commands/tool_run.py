@@ -15,7 +15,8 @@ from ..flags import (
     RequestFlags,
 )
 from ..message.capabilities import SERVER_TOOLS, server_tool_help
-from ..message.options import Prompt, at_least, dollars, seconds, takes_flags
+from ..message.options import Prompt, takes_flags
+from ..message.ranges import at_least, dollars, seconds
 
 EPILOG = """\b
 Examples:

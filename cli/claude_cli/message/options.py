@@ -1,6 +1,6 @@
 """The flags shared by several commands, declared for Typer once, and how a command takes them.
 
-The groups themselves are frozen dataclasses in `flags.py` (no Typer there). Here each group
+The groups themselves are NamedTuple classes in `flags.py` (no Typer there). Here each group
 has its Typer declaration: a class with one annotation per field, in help order, whose default
 is the field's. A command names the groups it takes as keyword-only parameters annotated with
 their class; `@takes_flags` gives Typer the command's own parameters followed by each group's
@@ -32,6 +32,7 @@ from ..flags import (
     RequestFlags,
     WebFlags,
 )
+from .ranges import at_least, seconds
 
 
 # The choices Typer offers and checks (their values are flags.py's: a test holds them equal).
@@ -122,62 +123,6 @@ CountOutput = Annotated[
         click_type=click.Choice(OUTPUT_FORMATS),
     ),
 ]
-
-
-class Checked(click.ParamType[Any, Any]):
-    """A number checked as it is parsed (Typer's `click_type=`), so a flag's range is stated once,
-    beside the flag, rather than at each use: `problem(value)` says what is wrong, or None. The
-    error is one line naming the flag, `--max-steps must be at least 1, not 0` (exit 2).
-
-    `rule` names the check for the fast path's flag table (fastpath.py checks the rules it
-    knows: ("at_least", N), ("seconds",); with any other, or none, a given value goes to Typer)."""
-
-    def __init__(
-        self,
-        base: click.ParamType[Any, Any],
-        problem: Callable[[Any], str | None],
-        rule: tuple[Any, ...] = (),
-    ) -> None:
-        self.base = base
-        self.problem = problem
-        self.rule = rule
-        self.name = base.name  # the metavar Typer shows: INTEGER, FLOAT
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        number = self.base.convert(value, param, ctx)
-        problem = self.problem(number)
-        if problem:
-            from ..errors import UsageError
-
-            flag = max(param.opts, key=len) if param is not None else "the value"
-            raise UsageError(f"{flag} {problem}")
-        return number
-
-
-def at_least(minimum: int, wording: str = "at least {minimum}") -> Checked:
-    """A whole number of `minimum` or more."""
-    said = wording.format(minimum=minimum)
-    return Checked(
-        click.INT, lambda n: None if n >= minimum else f"must be {said}, not {n}", ("at_least", minimum)
-    )
-
-
-def seconds() -> Checked:
-    """A wait in seconds: more than 0, at most a day (config.seconds_problem)."""
-    from ..config import seconds_problem
-
-    return Checked(click.FLOAT, seconds_problem, ("seconds",))
-
-
-def dollars() -> Checked:
-    """A --max-cost in dollars (pricing.cap_problem, imported when one is given)."""
-
-    def problem(cap: float) -> str | None:
-        from ..pricing import cap_problem
-
-        return cap_problem(cap)
-
-    return Checked(click.FLOAT, problem, ("dollars",))
 
 
 def _check_vars(values: list[str] | None) -> list[str] | None:

@@ -111,7 +111,7 @@ def _check_supported(param: click.Option) -> None:
 
 def _kind(kind: click.ParamType[Any, Any]) -> tuple[Any, ...] | None:
     """How the fast path converts a value of this click type; None: it does not."""
-    from ..message.options import Checked
+    from ..message.ranges import Checked
 
     if isinstance(kind, Checked):
         base = _kind(kind.base)

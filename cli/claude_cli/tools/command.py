@@ -21,7 +21,8 @@ from .. import flow
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
-from ..render import SilentRenderer, printable
+from ..render import printable
+from ..renderers import SilentRenderer
 
 # Bidirectional formatting characters reorder what a terminal shows ("Trojan Source",
 # CVE-2021-42574; Unicode UAX #9 section 2): the command seen would not be the command run.

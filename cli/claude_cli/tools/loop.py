@@ -26,16 +26,8 @@ from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags
 from ..message.pending import names
-from ..render import (
-    NdjsonRenderer,
-    Output,
-    Renderer,
-    SilentRenderer,
-    diagnosis_line,
-    make_renderer,
-    report,
-    usage_line,
-)
+from ..render import Output, diagnosis_line, report, usage_line
+from ..renderers import NdjsonRenderer, Renderer, SilentRenderer, make_renderer
 from .client import BashTool, ClientRun, ClientTool, FileTool, is_client
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool

@@ -12,26 +12,25 @@ import copy
 import dataclasses
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from . import config as cfg
-from . import connection, flow
-from .content import message_text, one_line, reply, without_empty_answers
-from .context import RunContext
-from .errors import CliError, Exit, UsageError, counted
-from .flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags, WebFlags
-from .message.inputs import read_json_object, stdin_stream, text_or_file
-from .message.pending import answer, names, not_run, pending_calls
-from .message.request import RequestOptions, UserTurn, build_body, check_body, given_as
-from .render import NdjsonRenderer, Renderer, TextRenderer, report, usage_line
+from .. import config as cfg
+from .. import connection, flow
+from ..content import message_text, one_line, reply, without_empty_answers
+from ..context import RunContext
+from ..errors import CliError, Exit, UsageError, counted
+from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags, WebFlags
+from ..message.inputs import read_json_object, stdin_stream, text_or_file
+from ..message.pending import answer, names, not_run, pending_calls
+from ..message.request import RequestOptions, UserTurn, build_body, check_body, given_as
+from ..render import report, usage_line
+from ..renderers import NdjsonRenderer, Renderer, TextRenderer
 
 if TYPE_CHECKING:
-    from .streamjson import StreamJson
-    from .wire import Message, Usage
+    from ..streamjson import StreamJson
+    from ..wire import Message, Usage
 
 PROMPT = "> "
 
@@ -203,7 +202,7 @@ class ChatSession:
         try:
             message = send(body)
             if self.web:
-                from .message.web import continue_paused
+                from ..message.web import continue_paused
 
                 message = continue_paused(body, message, send)
         except BaseException:
@@ -223,8 +222,9 @@ class ChatSession:
 
     # -- the terminal REPL ------------------------------------------------------------------
     def repl(self) -> Exit:
-        from .lineedit import LineEditor, release_typing
-        from .message.capabilities import ALIASES
+        from ..lineedit import LineEditor, release_typing
+        from ..message.capabilities import ALIASES
+        from .slash import COMPLETIONS
 
         models = sorted({*ALIASES, *ALIASES.values(), *self.config.aliases})
         history = cfg.data_dir() / "chat_history"
@@ -276,6 +276,8 @@ class ChatSession:
 
     def _command(self, line: str) -> bool | None:
         """Run a slash command line; False when it ends the chat."""
+        from .slash import COMMANDS, COMPLETIONS, split_slash
+
         name, arg = split_slash(line)
         slash = COMMANDS.get(name)
         if slash is None:
@@ -290,7 +292,7 @@ class ChatSession:
             return slash.run(self, arg)
         return None
 
-    # -- the slash commands (SLASH, below the class, names them and writes /help) ----------
+    # -- the slash commands (slash.SLASH names them and writes /help) ----------
     def _model(self, arg: str) -> None:
         if not arg:
             self.out.note(f"model: {self._probe()[0]['model']}")
@@ -310,6 +312,8 @@ class ChatSession:
         self.out.note(f"system: {shown}{after}")
 
     def _thinking(self, arg: str) -> None:
+        from .slash import THINKING
+
         if arg in THINKING:
             self._set(lambda: setattr(self.opts, "thinking", arg), f"thinking: {arg}")
         elif arg:
@@ -365,7 +369,8 @@ class ChatSession:
         self.out.note(usage_line(self.totals))
 
     def _help(self, arg: str) -> None:
-        from .terminal import terminal_size
+        from ..terminal import terminal_size
+        from .slash import help_text
 
         self.out.note(help_text(terminal_size()[0]))
 
@@ -378,7 +383,7 @@ class ChatSession:
             self.out.note("nothing to undo", dim=True)
             return
         if self.conversation_id is not None and self.log:
-            from .store.log import Store
+            from ..store.log import Store
 
             store = Store()
             try:
@@ -439,8 +444,8 @@ class ChatSession:
         """/model NAME: an alias or a model id, checked now (capabilities.check_model_name: with
         the models `claude models` cached for this endpoint, a name it does not serve is refused
         or warned about) rather than by a 404 on the next message. No network call."""
-        from .message.capabilities import check_model_name
-        from .message.model_cache import listed
+        from ..message.capabilities import check_model_name
+        from ..message.model_cache import listed
 
         known = listed(cfg.resolve_base_url(self.flags.connection.base_url, self.config, self.run.env))
         try:
@@ -469,7 +474,7 @@ class ChatSession:
 
     def _pop_exchange(self) -> dict[str, Any] | None:
         """Drop the last user message and the answers after it; returns that user message."""
-        from .content import typed
+        from ..content import typed
 
         for i in range(len(self.messages) - 1, -1, -1):
             if typed(self.messages[i]):
@@ -486,7 +491,7 @@ class ChatSession:
             kind = "stream-json" if envelopes else "ndjson"
             raise UsageError(f"--input-format {kind} reads user turns from a pipe, not a terminal")
         if envelopes:
-            from .streamjson import user_turn
+            from ..streamjson import user_turn
         status = Exit.OK
         stream = self.stream
         for number, raw in enumerate(lines, 1):
@@ -509,144 +514,6 @@ class ChatSession:
         """The names of the MCP servers whose tools the chat offers."""
         hub = self.tools.settings.hub if self.tools is not None else None
         return [server.name for server in hub.servers] if hub is not None else []
-
-
-THINKING = ("adaptive", "enabled", "off", "between_tools")  # what /thinking takes (--thinking's choices)
-
-
-@dataclass(frozen=True)
-class Slash:
-    """One slash command of the REPL: its /help line, what TAB completes after it, what it does."""
-
-    name: str
-    usage: str  # its argument as /help shows it: "" for none, "[...]" when it may be left out
-    help: str  # its /help text (a line break goes on under the same column)
-    run: Callable[[ChatSession, str], bool | None]  # given the argument ("" for none); False leaves
-    completes: tuple[str, ...] = ()  # what TAB offers after it ("<path>": file names)
-    in_help: bool = True  # a line of /help
-    completed: bool = True  # offered by TAB
-
-    @property
-    def needs_arg(self) -> bool:
-        return bool(self.usage) and not self.usage.startswith("[")
-
-
-# The REPL's commands, in /help's order: /help, completion and dispatch all come from here.
-SLASH = (
-    Slash("/model", "[NAME]", "show or switch the model (id or alias)", ChatSession._model),
-    Slash(
-        "/system",
-        "[TEXT]",
-        "show the system prompt, or add a system message after your next message",
-        ChatSession._system,
-    ),
-    Slash(
-        "/thinking",
-        "[MODE]",
-        "show or set thinking: adaptive, off (or enabled with --thinking-budget)",
-        ChatSession._thinking,
-        completes=THINKING,
-    ),
-    Slash(
-        "/attach",
-        "FILE|URL",
-        "attach an image, PDF or text file to your next message",
-        ChatSession._attach_next,
-        completes=("<path>",),
-    ),
-    Slash(
-        "/edit",
-        "[TEXT]",
-        "write your next message in $VISUAL/$EDITOR (starting from TEXT); saved, it is sent",
-        ChatSession._edit,
-    ),
-    Slash(
-        "/retry",
-        "",
-        "send the last failed or cancelled message again (else re-ask the last one)",
-        ChatSession._retry,
-    ),
-    Slash("/undo", "", "forget the last exchange (in the log too)", ChatSession._undo),
-    Slash(
-        "/copy",
-        "[code]",
-        "copy the last answer (or its last code block) to the clipboard (OSC 52)",
-        ChatSession._copy,
-        completes=("code",),
-    ),
-    Slash(
-        "/clear",
-        "",
-        "start a new conversation: its history and what -c brought go; flags\n"
-        "and what /model, /thinking, /system, /attach set stay",
-        ChatSession._clear,
-    ),
-    Slash(
-        "/save",
-        "FILE",
-        "write the history as JSON (for --messages)",
-        ChatSession._save,
-        completes=("<path>",),
-    ),
-    Slash("/force", "", "send what model rules refuse, for the rest of the session", ChatSession._force),
-    Slash("/usage", "", "tokens used in this session", ChatSession._usage),
-    Slash("/help", "", "", ChatSession._help, in_help=False),
-    Slash("/exit", "", "leave (or Ctrl-D)", ChatSession._exit),
-    Slash("/quit", "", "", ChatSession._exit, in_help=False, completed=False),
-)
-COMMANDS = {s.name: s for s in SLASH}
-
-
-def _help_line(name: str, text: str) -> str:
-    return "\n".join(f"  {name if i == 0 else '':<18} {line}" for i, line in enumerate(text.split("\n")))
-
-
-HELP = "\n".join(
-    [
-        "commands:",
-        *(_help_line(f"{s.name} {s.usage}".strip(), s.help) for s in SLASH if s.in_help),
-        _help_line("//text", "send a message that starts with /"),
-        "Enter sends; Alt-Enter or a line ending in \\ adds a newline; a paste is one message;",
-        "Ctrl-X Ctrl-E edits the message being written in $EDITOR; TAB completes; Ctrl-C cancels an answer",
-    ]
-)
-
-
-def help_text(width: int) -> str:
-    """/help wrapped to `width` columns (HELP, the same words unwrapped, goes in `chat --help`):
-    the text beside each command, or below it on a terminal narrower than 60 columns."""
-    import textwrap
-
-    rows = [(f"{s.name} {s.usage}".strip(), s.help) for s in SLASH if s.in_help]
-    lines = ["commands:"]
-    for name, text in [*rows, ("//text", "send a message that starts with /")]:
-        if width >= 60:
-            first, rest = f"  {name:<18} ", " " * 21
-        else:
-            lines.append(f"  {name}")
-            first = rest = "      "
-        # (a help's own line breaks are for 80 columns: here its text is one paragraph)
-        lines += textwrap.wrap(
-            " ".join(text.split()),
-            width,
-            initial_indent=first,
-            subsequent_indent=rest,
-            break_on_hyphens=False,
-        )
-    keys = " ".join(" ".join(HELP.splitlines()[-2:]).split())  # the keys, the last two lines
-    lines += textwrap.wrap(keys, width, break_on_hyphens=False)
-    return "\n".join(lines)
-
-
-# What TAB completes: each command, then the words its argument takes ("/model" gets the models).
-COMPLETIONS = {s.name: list(s.completes) for s in SLASH if s.completed}
-
-
-def split_slash(line: str) -> tuple[str, str]:
-    """A slash command line as (name, argument): split at the first white space (a newline
-    included), the argument stripped, "" when there is none."""
-    name, *arg = line.split(maxsplit=1)
-    return name, arg[0].strip() if arg else ""
 
 
 def _user_message(raw: bytes, number: int) -> dict[str, Any]:
@@ -687,7 +554,7 @@ def run_chat(
             "claude chat needs a terminal; for programs use --input-format ndjson, or claude ask"
         )
     if not ndjson:
-        from .lineedit import hold_typing
+        from ..lineedit import hold_typing
 
         hold_typing(run)  # until the prompt (called earlier by --mcp, before its servers start)
     if tools is not None:
