@@ -186,3 +186,20 @@ def test_which_wal_belongs(tmp_path: Path) -> None:
     for name, db_header, wal_bytes, why in cases:
         got = guard.stray_because(db_header, wal_bytes)
         assert (got is None) == (why is None) and (why is None or why in got), (name, got)
+
+
+def test_a_wal_that_belongs_is_checked_only_as_far_as_it_shows_it(tmp_path: Path, monkeypatch) -> None:
+    # Every claude that opens the log checks its WAL; checksumming a whole ~4 MB WAL word by word
+    # cost ~0.1 s a call (`log list` over a big log was 5x a small one). Its first transaction
+    # already shows it belongs.
+    header, wal = real_wal(tmp_path)
+    frames = (len(wal) - 32) // (24 + 4096)
+    seen = []
+    real = guard._checksum
+    monkeypatch.setattr(guard, "_checksum", lambda data, *a: seen.append(len(data)) or real(data, *a))
+    assert guard.stray_because(header, wal) is None
+    checked = sum(1 for n in seen if n == 4096)
+    assert frames >= 3 and checked < frames, (checked, frames)
+    seen.clear()
+    assert guard.stray_because(with_count(header, 1), wal) is not None  # a stranger is read whole
+    assert sum(1 for n in seen if n == 4096) == frames

@@ -24,6 +24,7 @@ import secrets
 import sqlite3
 import struct
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import UsageError
@@ -57,22 +58,23 @@ def _checksum(data: bytes, big_endian: bool, s0: int, s1: int) -> tuple[int, int
     return s0, s1
 
 
-def replayed_counts(wal: bytes) -> tuple[int, list[int]] | None:
-    """What SQLite would replay from a WAL's bytes: its page size and the write count of each
-    committed page-1 frame, in order; None when it would replay nothing (a bad header, no
-    committed frame). Frames count while their salts are the header's and each checksum
-    continues the last, up to the last commit frame."""
+def _committed_counts(wal: bytes) -> Iterator[tuple[int, list[int]]]:
+    """What SQLite would replay from a WAL's bytes, one committed transaction at a time: its page
+    size and the write counts of the transaction's page-1 frames. Frames count while their salts
+    are the header's and each checksum continues the last, up to the last commit frame.
+
+    A generator, so a caller that has seen enough stops the checksums there: they are computed
+    word by word, and a WAL grows to ~4 MB before SQLite restarts it (~0.1 s to check in whole,
+    paid by every claude that opens the log)."""
     if len(wal) < _HEADER.size:
-        return None
+        return
     magic, version, page_size, _, salt1, salt2, ck1, ck2 = _HEADER.unpack_from(wal)
     if magic not in _MAGIC or version != _FORMAT or page_size & (page_size - 1) or page_size < 512:
-        return None
+        return
     big_endian = bool(magic & 1)
     if _checksum(wal[:24], big_endian, 0, 0) != (ck1, ck2):
-        return None
-    counts: list[int] = []
+        return
     pending: list[int] = []
-    committed = False
     s0, s1 = ck1, ck2
     at = _HEADER.size
     while at + _FRAME.size + page_size <= len(wal):
@@ -87,26 +89,45 @@ def replayed_counts(wal: bytes) -> tuple[int, list[int]] | None:
         if page == 1:
             pending.append(struct.unpack_from(">I", body, _COUNT_AT)[0])
         if commit:
-            counts, pending, committed = counts + pending, [], True
+            yield page_size, pending
+            pending = []
         at += _FRAME.size + page_size
-    return (page_size, counts) if committed else None
+
+
+def replayed_counts(wal: bytes) -> tuple[int, list[int]] | None:
+    """What SQLite would replay from a WAL's bytes: its page size and the write count of each
+    committed page-1 frame, in order; None when it would replay nothing (a bad header, no
+    committed frame)."""
+    replayed = None
+    for page_size, counts in _committed_counts(wal):
+        replayed = (page_size, (replayed[1] if replayed else []) + counts)
+    return replayed
 
 
 def stray_because(header: bytes, wal: bytes) -> str | None:
     """Why the WAL `wal` does not belong to the database whose first 100 bytes are `header`, in
-    words; None when it belongs, or when SQLite would not replay it."""
+    words; None when it belongs, or when SQLite would not replay it.
+
+    The WAL's transactions are read only until one shows it belongs (usually the first: each
+    transaction counts itself in page 1, so its first frame of page 1 is the database's count
+    plus one, or, once a checkpoint copied some frames back, a count the WAL holds)."""
     if len(header) < 100:
         return None  # an empty database: SQLite discards the WAL itself
-    replayed = replayed_counts(wal)
-    if replayed is None:
-        return None
-    page_size, counts = replayed
     raw = struct.unpack_from(">H", header, _PAGE_SIZE_AT)[0]
+    count = struct.unpack_from(">I", header, _COUNT_AT)[0]
+    counts: list[int] = []
+    page_size = 0
+    for size, more in _committed_counts(wal):
+        page_size = size
+        counts += more
+        if count == 0 or (counts and (count in counts or count % _COUNT_MASK + 1 == counts[0])):
+            break  # it belongs, or the database never counted (no telling): the page checks remain
+    if not page_size:
+        return None  # SQLite would replay nothing
     if page_size != (65536 if raw == 1 else raw):
         return f"its pages are {page_size} bytes, the database's {raw if raw != 1 else 65536}"
     if header[_WRITE_VERSION_AT] != 2:
         return "the database's header says it is not in WAL mode"
-    count = struct.unpack_from(">I", header, _COUNT_AT)[0]
     if not counts or count == 0:
         return None  # written by a claude that did not count (or by another program): no telling
     if count in counts or count % _COUNT_MASK + 1 == counts[0]:
