@@ -19,16 +19,10 @@ import pytest
 
 from claude_cli.emulator.script import Reply
 
+from .wire import calls, tool_use
+
 PY = sys.executable
 EDITOR = "str_replace_based_edit_tool"
-
-
-def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
-    return {"type": "tool_use", "id": id, "name": name, "input": input}
-
-
-def calls(*blocks: dict) -> Reply:
-    return Reply("message", content=list(blocks), stop_reason="tool_use")
 
 
 def results(emu, n: int = -1) -> list[dict]:

@@ -24,15 +24,9 @@ from claude_cli.emulator.script import Reply
 from claude_cli.errors import Exit
 from claude_cli.tally import RunError, RunTally, add_usage, error_type, result_record
 
+from .wire import calls, tool_use
+
 PY = sys.executable
-
-
-def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
-    return {"type": "tool_use", "id": id, "name": name, "input": input}
-
-
-def calls(*blocks: dict) -> Reply:
-    return Reply("message", content=list(blocks), stop_reason="tool_use")
 
 
 def script(tmp_path: Path, name: str, body: str) -> str:

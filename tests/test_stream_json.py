@@ -39,6 +39,7 @@ from claude_cli.tally import Outcome, RunError
 
 from .conftest import CONFORMANCE
 from .test_conformance import EXPECTED_EXIT, NAMES, data_lines, same_message
+from .wire import calls, tool_use
 
 PY = sys.executable
 
@@ -110,14 +111,6 @@ def envelopes(stdout: str) -> tuple[list[dict], list]:
 
 def types(lines: list[dict]) -> list[str]:
     return [line["type"] for line in lines if line["type"] != "stream_event"]
-
-
-def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
-    return {"type": "tool_use", "id": id, "name": name, "input": input}
-
-
-def calls(*blocks: dict) -> Reply:
-    return Reply("message", content=list(blocks), stop_reason="tool_use")
 
 
 @pytest.fixture

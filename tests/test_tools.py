@@ -20,15 +20,9 @@ import pytest
 from claude_cli.emulator.answers import SIGNATURE
 from claude_cli.emulator.script import Reply
 
+from .wire import calls, tool_use
+
 PY = sys.executable
-
-
-def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
-    return {"type": "tool_use", "id": id, "name": name, "input": input}
-
-
-def calls(*blocks: dict) -> Reply:
-    return Reply("message", content=list(blocks), stop_reason="tool_use")
 
 
 def script(tmp_path: Path, name: str, body: str) -> str:

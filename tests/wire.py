@@ -19,6 +19,8 @@ from typing import Union
 
 import orjson
 
+from claude_cli.emulator.script import Reply
+
 RESET = object()
 Step = Union[bytes, float, threading.Event, object]  # noqa: UP007 (a runtime alias)
 
@@ -140,3 +142,12 @@ def scripted(*scripts: Sequence[Step], most: int = 50) -> Iterator[Served]:
         stop.set()
         thread.join(2)
         sock.close()
+
+
+# A reply of the emulator's script calling tools: the tool-loop tests' shorthand.
+def tool_use(name: str, input: dict, id: str = "toolu_01") -> dict:
+    return {"type": "tool_use", "id": id, "name": name, "input": input}
+
+
+def calls(*blocks: dict) -> Reply:
+    return Reply("message", content=list(blocks), stop_reason="tool_use")
