@@ -149,6 +149,103 @@ def test_a_retired_model_is_one_line_and_nothing_is_sent(cli, emu, monkeypatch) 
     assert len(emu.message_requests) == 1
 
 
+RETIRED = (
+    "claude-opus-4-1 was retired on 2026-08-05: requests to it fail; move to claude-opus-5;"
+    " nothing was sent (--force sends it anyway)"
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "learned", "platform", "refused"),
+    [
+        ("claude-opus-4-1", None, "anthropic", True),
+        ("claude-sonnet-4-0", None, "anthropic", True),
+        ("claude-opus-4-1", None, "bedrock", False),  # a platform's own schedule
+        ("claude-opus-4-5", None, "anthropic", False),  # deprecated: warned, sent
+        ("claude-opus-4-1", Learned({}, "2026-12-01", {"lifecycle": "active"}), "anthropic", False),
+        ("claude-opus-5", Learned({}, "2026-12-01", {"lifecycle": "retired"}), "anthropic", True),
+    ],
+)
+def test_retired_refusal(model: str, learned: Learned | None, platform: str, refused: bool) -> None:
+    said = capabilities.retired_refusal(model, learned, "2026-12-02", platform)
+    assert (said is not None) is refused
+    if said is not None:
+        assert said.startswith(f"{model} was retired") and said.endswith("(--force sends it anyway)")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "where"),
+    [
+        (["chat", "--input-format", "ndjson", "-m", "claude-opus-4-1"], '"hi"\n', ""),
+        (["chat", "--input-format", "ndjson", "-t", "old"], '"hi"\n', ""),
+        (["batch", "-m", "claude-opus-4-1"], '{"prompt": "hi"}\n', ""),
+        (["batch", "submit", "-m", "claude-opus-4-1"], '{"prompt": "hi"}\n', ""),
+        (["batch", "--via", "batches", "-t", "old"], '{"prompt": "hi"}\n', ""),
+        (  # a line's own model: the line is named
+            ["batch"],
+            '{"prompt": "hi"}\n{"prompt": "hi", "model": "claude-opus-4-1"}\n',
+            "stdin line 2: ",
+        ),
+        (
+            ["batch", "submit"],
+            '{"custom_id": "a", "params": {"model": "claude-opus-4-1"}}\n',
+            "stdin line 1: ",
+        ),
+        (["tool-run", "-y", "--tool", "now=date", "-m", "claude-opus-4-1", "hi"], None, ""),
+        (["tool-run", "-y", "--tool", "now=date", "-t", "old", "hi"], None, ""),
+        (["vision", "-t", "old", "-", "hi"], "png", ""),
+        (["cmd", "--print", "-m", "claude-opus-4-1", "list", "files"], None, ""),
+        (["count-tokens", "-t", "old", "hi"], None, ""),
+    ],
+)
+def test_a_retired_model_is_refused_wherever_a_model_is_chosen(
+    cli, emu, tmp_path, args: list[str], stdin: str | None, where: str
+) -> None:
+    """One rule (capabilities.retired_refusal) for every command that sends to a model: chat and
+    batch (run and submit) warned and sent (the API's 404, or a batch of errored lines)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "PNG")
+    assert cli("ask", "-m", "claude-opus-4-1", "--save", "old", "a template on a retired model").code == 0
+    run = cli(*args, input=buf.getvalue() if stdin == "png" else stdin)
+    assert run.code == 13, run
+    assert run.stderr == f"claude: error: {where}{RETIRED}\n", run
+    assert emu.requests == []
+    if args[0] == "chat":  # an NDJSON chat still ends with its result line, saying the same
+        assert '"exit_status":13' in run.stdout and RETIRED in run.stdout
+    else:
+        assert run.stdout == ""
+
+
+def test_force_sends_a_retired_model_from_batch_and_chat(cli, emu) -> None:
+    run = cli("batch", "--force", "-m", "claude-opus-4-1", input='{"prompt": "hi"}\n')
+    assert run.code == 13 and "error: not_found_error: model: claude-opus-4-1" in run.stderr, run  # the 404
+    assert "warning" not in run.stderr
+    run = cli("chat", "--input-format", "ndjson", "--force", "-m", "claude-opus-4-1", input='"hi"\n')
+    assert run.code == 13 and run.stderr.startswith("claude: error: not_found_error (404)"), run
+    assert [r.body["model"] for r in emu.message_requests] == ["claude-opus-4-1", "claude-opus-4-1"]
+
+
+def test_a_retired_model_on_a_platform_is_warned_about_and_sent(cli, emu) -> None:
+    """A cloud platform keeps its own schedule: there the rule only warns (the emulator's Bedrock
+    retires it too and answers 404, which is what shows it was sent)."""
+    run = cli(
+        "batch",
+        "--platform",
+        "bedrock",
+        "--base-url",
+        "emulator",
+        "-m",
+        "claude-opus-4-1",
+        input='{"prompt": "hi"}\n',
+    )
+    assert "claude: warning: claude-opus-4-1 was retired on 2026-08-05" in run.stderr, run
+    assert run.code == 13 and "error: not_found_error: ResourceNotFoundException" in run.stderr, run
+
+
 def test_the_cached_lifecycle_decides_the_warning(cli, emu) -> None:
     info = {**next(m for m in builtin_models() if m["id"] == "claude-opus-5")}
     info.update(

@@ -523,6 +523,28 @@ def test_chat_model_names_are_checked_when_given(env, emu, proc) -> None:
     assert [r.body["model"] for r in emu.message_requests] == ["claude-haiku-4-5"]
 
 
+def test_chat_model_refuses_a_retired_model_and_force_takes_it(env, emu) -> None:
+    child = TmuxChild(["chat"], env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("/model claude-opus-4-1")  # was taken; the next message got the 404
+        child.expect_exact("claude-opus-4-1 was retired on 2026-08-05: requests to it fail")
+        child.expect_exact("nothing was sent (/force sends it anyway)")
+        child.sendline("/model")
+        child.expect_exact("model: claude-sonnet-5-5")  # unchanged
+        child.sendline("hello")
+        child.expect_exact("You said: hello")
+        child.sendline("/force")
+        child.expect_exact("force: on")
+        child.sendline("/model claude-opus-4-1")
+        child.expect_exact("model: claude-opus-4-1")
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert [r.body["model"] for r in emu.message_requests] == ["claude-sonnet-5-5"]
+
+
 def test_chat_clear_forgets_what_a_continued_conversation_brought_and_keeps_flags(env, emu, proc) -> None:
     assert proc("ask", "--web", "-s", "Be brief.", "-m", "haiku-4.5", "news?").code == 0
     child = TmuxChild(["chat", "-c"], env)

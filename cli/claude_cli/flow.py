@@ -146,8 +146,7 @@ def prepare(
     # the platform's transport sends its own id for it (api/platforms/models.py), and a platform
     # id typed as is passes through (the capability rules read the model behind it).
     learned = learned_for(run, connection, config, body["model"])
-    if not retired_on_the_api(run, connection, config, body["model"], learned, force=opts.force):
-        warn_lifecycle(run, body["model"], learned)
+    check_lifecycle(run, connection, config, body["model"], learned, force=opts.force)
     version = rules_version(run, connection, config, body["model"])
     named = given_as(request)
     if not opts.force:
@@ -158,7 +157,7 @@ def prepare(
     )
 
 
-def retired_on_the_api(
+def check_lifecycle(
     run: RunContext,
     connection: ConnectionFlags,
     config: cfg.Config,
@@ -166,29 +165,25 @@ def retired_on_the_api(
     learned: Learned | None,
     *,
     force: bool,
-) -> bool:
-    """A model retired on the Claude API is refused before sending: one line, exit 13 as the API's
-    404 would be (a warning and then the 404 said it twice). With --force it is sent, without the
-    warning (True: the API's answer says what happened). On a cloud platform, which keeps its own
-    schedule (Opus 4.1 stays on Bedrock and Vertex AI), it is sent after the warning (False)."""
-    from .message.capabilities import is_retired, lifecycle_warning
+    where: str = "",
+) -> None:
+    """Every command that chooses a model asks this before sending (ask, stream, count-tokens,
+    vision, tool-run, cmd, chat and its /model, batch and batch submit; -t's model too).
 
-    if not is_retired(model, learned):
-        return False
+    A retired model on the Claude API is refused (capabilities.retired_refusal, the one rule):
+    one line, exit 13, `where` before it (a batch line); with --force it is sent, without the
+    warning (the API's answer says what happened). A deprecated model, or a retired one on a
+    cloud platform (its own schedule), gets one warning per run and model and is sent."""
+    from .message.capabilities import lifecycle_warning, retired_refusal
+
+    today = time.strftime("%Y-%m-%d", time.gmtime())
     platform, _ = cfg.resolve_platform(connection.platform, config, run.env)
-    if platform != "anthropic":
-        return False
-    if force:
-        return True
-    text = lifecycle_warning(model, learned, time.strftime("%Y-%m-%d", time.gmtime()))
-    raise CliError(f"{text}; nothing was sent (--force sends it anyway)", Exit.NOT_FOUND)
-
-
-def warn_lifecycle(run: RunContext, model: str, learned: Learned | None) -> None:
-    """One stderr warning (per run and model) for a model past its deprecation date."""
-    from .message.capabilities import lifecycle_warning
-
-    text = lifecycle_warning(model, learned, time.strftime("%Y-%m-%d", time.gmtime()))
+    refusal = retired_refusal(model, learned, today, platform)
+    if refusal is not None:
+        if force:
+            return
+        raise CliError(f"{where}{refusal}", Exit.NOT_FOUND)
+    text = lifecycle_warning(model, learned, today)
     if text is not None:
         run.warn_once(_output(run), f"claude: warning: {text}")
 

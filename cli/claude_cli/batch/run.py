@@ -69,9 +69,28 @@ def load_jobs(
 
     template.by_name = by_name
     jobs = read_jobs(data, template, lines=lines, source=source)
-    for model in sorted({str(job.body.get("model")) for job in jobs}):
-        flow.warn_lifecycle(run, model, flow.learned_for(run, connection, config, model))
+    check_models(run, jobs, connection, config, source, force=request.force)
     return jobs, config
+
+
+def check_models(
+    run: RunContext,
+    jobs: list[Job],
+    connection: ConnectionFlags,
+    config: cfg.Config,
+    source: str,
+    *,
+    force: bool,
+) -> None:
+    """The lifecycle rule (flow.check_lifecycle) for each model the lines use, before anything is
+    sent: a retired one stops the run (exit 13), naming the first line that chose it itself when
+    no line has it from the shared flags; a deprecated one is warned about once."""
+    for model in sorted({str(job.body.get("model")) for job in jobs}):
+        using = [job for job in jobs if str(job.body.get("model")) == model]
+        own = all(job.own_model for job in using)
+        where = f"{source} line {using[0].line}: " if own else ""
+        learned = flow.learned_for(run, connection, config, model)
+        flow.check_lifecycle(run, connection, config, model, learned, force=force, where=where)
 
 
 def job_template(

@@ -125,9 +125,11 @@ class ChatSession:
         body["stream"] = True
         if self.tools is not None:
             self.tools.declare(body)
+        learned = flow.learned_for(self.run, self.flags.connection, self.config, body["model"])
+        flow.check_lifecycle(
+            self.run, self.flags.connection, self.config, body["model"], learned, force=self.opts.force
+        )
         if not self.opts.force:
-            learned = flow.learned_for(self.run, self.flags.connection, self.config, body["model"])
-            flow.warn_lifecycle(self.run, body["model"], learned)
             version = connection.rules_version(self.run, self.flags.connection, self.config, body["model"])
             check_body(body, learned, version=version, named=given_as(self.flags.request))
         return body, betas
@@ -432,7 +434,7 @@ class ChatSession:
         change()
         try:
             self._probe()
-        except UsageError as exc:
+        except CliError as exc:  # a usage error, or a retired model (exit 13 on the command line)
             self.opts = before
             self._error(exc.message)
             return

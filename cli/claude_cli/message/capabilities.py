@@ -221,6 +221,18 @@ def is_retired(model: str, learned: Learned | None) -> bool:
     return _stage(model, learned)[0] == "retired"
 
 
+def retired_refusal(model: str, learned: Learned | None, today: str, platform: str) -> str | None:
+    """The one rule for a retired model, wherever a model is chosen (-m, a template, a continued
+    conversation, chat's /model, a batch line): on the Claude API a request to it fails (the API
+    answers 404 not_found_error, model-deprecations: "requests to retired models will fail"), so
+    it is refused before sending with this line (exit 13, as the 404); None: send it. A cloud
+    platform keeps its own schedule (Opus 4.1 stays on Bedrock and Vertex AI, pricing page), so
+    there it is only warned about. --force is the caller's: it sends without asking this."""
+    if platform != "anthropic" or not is_retired(model, learned):
+        return None
+    return f"{lifecycle_warning(model, learned, today)}; nothing was sent (--force sends it anyway)"
+
+
 def lifecycle_warning(model: str, learned: Learned | None, today: str) -> str | None:
     """One line for a model past its deprecation date (today is YYYY-MM-DD), or None.
 
