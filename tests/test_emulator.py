@@ -274,3 +274,23 @@ def test_files_are_listed_in_the_ga_shape_and_in_the_beta_s_when_it_is_sent(emu:
     assert status == 400 and "after_id" in refused["error"]["message"]
     status, old = _get_files(emu, f"?limit=2&after_id={ids[2]}", beta=True)
     assert status == 200 and old["has_more"] is False and [f["id"] for f in old["data"]] == [ids[1], ids[0]]
+
+
+@pytest.mark.parametrize(
+    ("flags", "field", "flag"),
+    [
+        (["--temperature", "0.2"], "temperature", "--temperature"),
+        (["--top-p", "0.5"], "top_p", "--top-p"),
+        (["--top-k", "5"], "top_k", "--top-k"),
+        (["--top-k", "5", "--top-p", "0.5"], "top_p", "--top-p"),  # the first in the API's order
+    ],
+)
+def test_the_sampling_400_names_the_parameter_sent(cli, emu, flags: list[str], field: str, flag: str) -> None:
+    """A model without sampling parameters: the emulator's 400 names the one sent, as the API's
+    does (it named `temperature` for every one), and the client's hint names its flag."""
+    run = cli("ask", "--force", "--api-version", "2023-06-01", "-m", "sonnet", *flags, "hi")
+    assert run.code == 10 and run.stderr.count("\n") == 1, run
+    assert run.stderr.startswith(
+        f"claude: error: {flag} is not accepted by claude-sonnet-5-5; drop it or use --effort"
+        f" (the API said: invalid_request_error (400): `{field}` is deprecated for this model."
+    ), run

@@ -397,8 +397,15 @@ def _system_after_user(call: Call) -> str | None:
 
 
 def _sampling(call: Call) -> str | None:
-    if any(k in call.body for k in ("temperature", "top_p", "top_k")):
-        return "`temperature` is deprecated for this model."
+    """The API names the sampling parameter it refuses: "`temperature` is deprecated for this
+    model." (TestPlanIt/testplanit#220, The-PR-Agent/pr-agent#2456), "`top_p` is deprecated for
+    this model" (router-for-me/CLIProxyAPI#4383, a request with only top_p), "`top_k` is
+    deprecated for this model" (vellum-ai/vellum-assistant#35820, verified live). With several,
+    the first in the API's field order (temperature, top_p, top_k); no source shows which the
+    API names then."""
+    for name in versions.SAMPLING_FIELDS:
+        if name in call.body:
+            return f"`{name}` is deprecated for this model."
     return None
 
 
