@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 import pexpect
+import pytest
 
 from claude_cli.emulator.script import Reply
 
@@ -35,6 +36,36 @@ def test_the_emulator_answers_and_bad_input_sends_nothing(cli, emu) -> None:
     assert len(emu.message_requests) == 1
     assert '"required"' in cli("cmd", "--dry-run", "x").stdout
     assert len(emu.message_requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("words", "stdin"),
+    [
+        ("find files over 100 MB, modified this week (not in .git)!", None),
+        ("what's in $HOME? `date`; rm -rf x && echo \\ end\\ %self ~ *.py {a,b} a=b", None),
+        ("the files, sorted", "a.txt\nb's.txt\x1b[31m\tc.txt\n"),  # piped context: one line still
+    ],
+)
+@pytest.mark.parametrize("shell", ["sh", "bash", "zsh", "fish"])
+def test_the_emulators_command_prints_the_request_with_its_punctuation(
+    proc, emu, words: str, stdin: str | None, shell: str
+) -> None:
+    """Its canned answer is a command that prints the request: every word, punctuation kept,
+    quoted so that running it in the user's shell runs nothing the words say (it dropped every
+    character but letters, digits and spaces: `echo find files over 100 MB modified`)."""
+    import shutil
+    import subprocess
+
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    run = proc("cmd", "--print", words, input=stdin.encode() if stdin else None)
+    assert run.code == 0 and run.stdout.count("\n") == 1, run
+    command = run.stdout.rstrip("\n")
+    assert command.isprintable()  # one line cmd can offer (it refuses control characters)
+    asked = f"{stdin}\n\n{words}" if stdin else words
+    expected = " ".join("".join(c if c.isprintable() else " " for c in asked).split())
+    done = subprocess.run([shell, "-c", command], capture_output=True, text=True, timeout=10, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, expected + "\n", ""), command
 
 
 def test_ask_c_continues_the_last_message_conversation_not_cmds(cli, emu) -> None:

@@ -10,6 +10,7 @@ bytes a token; one word a token of output), and prompt caching is reported as th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -61,8 +62,7 @@ def default_reply(body: dict[str, Any]) -> Reply:
     if schema is not None:
         answer = example_for(schema)
         if isinstance(answer, dict) and {"command", "explanation"} <= set(answer):  # `claude cmd`
-            asked = "".join(c for c in last_user_text(messages) if c.isalnum() or c == " ")
-            answer = {"command": f"echo {' '.join(asked.split()[:8])}", "explanation": "Prints the request."}
+            answer = {"command": printing(last_user_text(messages)), "explanation": "Prints the request."}
         return Reply.text(orjson.dumps(answer).decode())
     text = "You said: " + last_user_text(messages) if results is None else "Tool results: " + results
     if results is None and "code block" in last_user_text(messages).lower():
@@ -82,6 +82,31 @@ def default_reply(body: dict[str, Any]) -> Reply:
         text, stop_reason = " ".join(words[: body["max_tokens"]]), "max_tokens"
     blocks.append({"type": "text", "text": text})
     return Reply("message", content=blocks, stop_reason=stop_reason, stop_sequence=stop_sequence)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_@+:,./-]+")  # a word no shell (sh, bash, zsh, fish) reads specially
+
+
+def _quoted(word: str) -> str:
+    """`word` as one argument in sh, bash, zsh and fish alike: single quotes, with ' and \\ outside
+    them ("'" and "\\\\"): inside single quotes fish reads \\' and \\\\ as escapes, the others do not."""
+    if _PLAIN.fullmatch(word):
+        return word
+    parts = re.split(r"(['\\])", word)
+    return "".join('"\'"' if p == "'" else '"\\\\"' if p == "\\" else f"'{p}'" for p in parts if p)
+
+
+def printing(asked: str) -> str:
+    """`claude cmd`'s answer when nothing is scripted: one command line that prints the request,
+    every word and its punctuation, and runs nothing the words say, in the user's shell (each word
+    quoted, _quoted). Characters that are not printable (a newline of piped context, an escape)
+    part words, so the line is one cmd can offer. `echo WORDS` when echo prints them as they are;
+    with a backslash (dash's and zsh's echo read escapes) or a first word echo could take for an
+    option, `printf '%s\\n' 'THE REQUEST'`."""
+    words = "".join(c if c.isprintable() else " " for c in asked).split()
+    if not any("\\" in w for w in words) and not (words and words[0].startswith("-")):
+        return " ".join(["echo", *map(_quoted, words)])
+    return f"printf '%s\\n' {_quoted(' '.join(words))}"
 
 
 def code_answer(asked: str) -> str:
