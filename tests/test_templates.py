@@ -244,6 +244,35 @@ def test_templates_edit_opens_the_editor_then_checks(proc, env, tmp_path: Path) 
     assert f"template {templates_dir(env) / 'new.toml'} (your edit), line 3: unknown key" in run.stderr
 
 
+def test_templates_edit_without_a_terminal_or_an_editor_refuses_and_changes_nothing(
+    proc, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It started the fallback editor (vim) anyway: its screen codes on stdout, a hang or an
+    error. The fallback editors below are stand-ins that would change the template."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for editor in ("sensible-editor", "vim", "nano", "vi"):
+        (fake / editor).write_text(f"#!/bin/sh\ntouch {tmp_path / 'ran'}\necho 'max_tokens = 9' >> \"$1\"\n")
+        (fake / editor).chmod(0o755)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    assert proc("ask", "-m", "haiku", "--save", "t").code == 0
+    before = (templates_dir(env) / "t.toml").read_bytes()
+    for name in ("t", "new"):
+        run = proc("templates", "edit", name)  # stdin and stdout are pipes
+        assert (run.code, run.stdout) == (2, ""), run
+        assert run.stderr == (
+            f"claude: error: no terminal to edit on and neither $VISUAL nor $EDITOR is set; "
+            f"template {name!r} is unchanged\n"
+        )
+    assert not (tmp_path / "ran").exists()
+    assert (templates_dir(env) / "t.toml").read_bytes() == before
+    assert not (templates_dir(env) / "new.toml").exists()
+    ok = proc("templates", "edit", "t", extra_env={"EDITOR": str(fake / "vi")})  # an editor given: run
+    assert ok.code == 0 and (tmp_path / "ran").exists(), ok
+
+
 def test_config_system_is_the_default_system_prompt(cli, emu, env) -> None:
     assert cli("config", "set", "system", "Answer in haiku.").code == 0
     cli("ask", "hi")

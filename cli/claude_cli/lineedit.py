@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,14 +146,23 @@ class LineEditor:
         )
 
 
-def edit_file(path: str | os.PathLike[str], *, unchanged: str) -> None:
+def edit_file(path: str | os.PathLike[str], *, unchanged: str, env: Mapping[str, str]) -> None:
     """Open the file in the user's editor and wait for it (see the module's docstring).
 
     A UsageError, its message ending in `unchanged` (what the failure leaves as it was), when the
-    editor cannot run or exits with an error.
+    editor cannot run or exits with an error; and before anything runs, when no editor is named
+    ($VISUAL, $EDITOR in `env`, the run's) and stdin and stdout are not both a terminal: the
+    fallback editors (vim, nano, vi) are screen editors, which draw on stdout and read keys from
+    stdin, so in a pipe they printed escape codes and hung or failed. A named editor runs
+    anyway (it may be a program that needs no terminal, as a script's `EDITOR=sed -i ...`).
     """
+    import sys
+
     import click
 
+    named = any(env.get(name, "").strip() for name in ("VISUAL", "EDITOR"))
+    if not named and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(f"no terminal to edit on and neither $VISUAL nor $EDITOR is set; {unchanged}")
     with _editor_errors(unchanged):
         click.edit(filename=os.fspath(path))
 

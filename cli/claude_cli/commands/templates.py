@@ -65,12 +65,15 @@ def show(name: Name, *, run: RunContext) -> None:
 
 
 @app.command("edit", epilog=EPILOG)
-def edit(name: Name) -> None:
+@takes_flags
+def edit(name: Name, *, run: RunContext) -> None:
     """Open template NAME in $VISUAL or $EDITOR (a new file for a new name), then check it.
 
     The edit is made on a copy: the template is replaced only when the copy checks out. A
     broken edit on a terminal asks whether to edit it again (as `crontab -e` does); declined,
-    or without a terminal, the template is left as it was and the error is exit 2.
+    or without a terminal, the template is left as it was and the error is exit 2. Without a
+    terminal (stdin and stdout) an editor must be named in $VISUAL or $EDITOR: else nothing is
+    opened or changed, exit 2.
     """
     import shutil
     import sys
@@ -81,7 +84,6 @@ def edit(name: Name) -> None:
     from ..message import templates
 
     path = templates.template_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="claude-template-"))  # 0700; the editor sees NAME.toml
     draft = folder / path.name
     if path.exists():
@@ -90,7 +92,7 @@ def edit(name: Name) -> None:
         draft.write_text(f"# claude template {name!r}: edit freely; flags given on the command line win.\n")
     try:
         while True:
-            edit_file(draft, unchanged=f"template {name!r} is unchanged")
+            edit_file(draft, unchanged=f"template {name!r} is unchanged", env=run.env)
             try:
                 # Named as the edit, not the file: the line numbers are the edit's.
                 templates.parse(draft.read_bytes(), Path(f"{path} (your edit)"), name)
@@ -106,6 +108,7 @@ def edit(name: Name) -> None:
                 continue
             from ..config import _write_private
 
+            path.parent.mkdir(parents=True, exist_ok=True)
             _write_private(path, draft.read_text(encoding="utf-8"))  # checked: replaced at once, 0600
             return
     finally:
