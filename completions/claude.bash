@@ -507,6 +507,7 @@ _claude() {
         "mcp tools --mcp-config") COMPREPLY=(); return ;;
         "mcp tools -o"|"mcp tools --output") COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")); return ;;
         "config platform --platform") COMPREPLY=(); return ;;
+        "config platform --base-url") COMPREPLY=(); return ;;
     esac
     local opts="" words="" nosort=""
     case "$cmd" in
@@ -557,7 +558,7 @@ _claude() {
         "config show") opts="--help" words="" ;;
         "config set") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system log api_version platform alias." ;;
         "config unset") opts="--help" words="model max_tokens base_url timeout max_retries api_key_command system log api_version platform alias." ;;
-        "config platform") opts="--platform --help" words="" ;;
+        "config platform") opts="--platform --base-url --help" words="" ;;
         "templates list") opts="--help" words="" ;;
         "templates show") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;
         "templates edit") opts="--help" words="$("${COMP_WORDS[0]}" templates list 2>/dev/null | cut -f1)" ;;

@@ -792,6 +792,7 @@ complete -c claude -n '__fish_seen_subcommand_from config; and __fish_seen_subco
 complete -c claude -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from unset' -a 'model max_tokens base_url timeout max_retries api_key_command system log api_version platform alias.'
 complete -c claude -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from unset' -l help -d 'Show this message and exit.'
 complete -c claude -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from platform' -l platform -x -d 'The platform to describe (default: the one in use).'
+complete -c claude -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from platform' -l base-url -x -d 'Describe it as a request with --base-url URL reaches it (\'emulator\': the built-in one). Nothing is saved: on a platform the endpoint is --base-url on each request, or its SDK\'s variable (ANTHROPIC_BEDROCK_BASE_URL, ANTHROPIC_VERTEX_BASE_URL, ANTHROPIC_FOUNDRY_BASE_URL, ANTHROPIC_AWS_BASE_URL).'
 complete -c claude -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from platform' -l help -d 'Show this message and exit.'
 complete -c claude -n '__fish_seen_subcommand_from templates; and __fish_seen_subcommand_from list' -l help -d 'Show this message and exit.'
 complete -c claude -n '__fish_seen_subcommand_from templates; and __fish_seen_subcommand_from show' -a '(__claude_templates)'

@@ -399,6 +399,30 @@ def test_config_platform_names_the_source_never_the_secret(cli, bedrock, monkeyp
     assert SECRET not in run.stdout + run.stderr and AKID not in run.stdout + run.stderr
 
 
+def test_config_platform_takes_base_url_as_a_request_does(cli, bedrock, monkeypatch) -> None:
+    """`config platform` mirrors a request's connection flags: --platform, and --base-url (it was
+    "No such option"). It describes the endpoint that URL gives; nothing is saved."""
+    run = cli("config", "platform", "--platform", "bedrock", "--base-url", "https://bedrock.example/")
+    assert run.code == 0, run
+    assert run.stdout.splitlines()[1:] == [
+        "endpoint: https://bedrock.example",
+        "credentials: AWS SigV4: environment (AWS_ACCESS_KEY_ID)",
+    ]
+    assert cli("config", "platform", "--platform", "bedrock").stdout.splitlines()[1] == (
+        f"endpoint: {bedrock.base_url}"  # nothing was saved
+    )
+    local = cli("config", "platform", "--platform", "bedrock", "--base-url", "emulator")
+    assert local.stdout.splitlines()[1:] == [
+        "endpoint: emulator (the built-in emulator, in the platform's wire)",
+        "credentials: the built-in emulator's key",
+    ], local
+    api = cli("config", "platform", "--platform", "anthropic", "--base-url", "https://gw.example")
+    assert api.code == 0 and api.stdout.splitlines()[1] == "endpoint: https://gw.example", api
+    bad = cli("config", "platform", "--platform", "bedrock", "--base-url", "bedrock.example")
+    assert (bad.code, bad.stdout, bad.stderr.count("\n")) == (2, "", 1), bad
+    assert bad.stderr.startswith("claude: error: base URL ") and "(from --base-url)" in bad.stderr
+
+
 def test_config_platform_without_credentials_is_one_line(cli, bedrock, monkeypatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)

@@ -114,6 +114,16 @@ def platform(
     name: Annotated[
         str | None, typer.Option("--platform", help="The platform to describe (default: the one in use).")
     ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Describe it as a request with --base-url URL reaches it ('emulator': the built-in"
+            " one). Nothing is saved: on a platform the endpoint is --base-url on each request, or"
+            " its SDK's variable (ANTHROPIC_BEDROCK_BASE_URL, ANTHROPIC_VERTEX_BASE_URL,"
+            " ANTHROPIC_FOUNDRY_BASE_URL, ANTHROPIC_AWS_BASE_URL).",
+        ),
+    ] = None,
     *,
     run: RunContext,
 ) -> None:
@@ -121,28 +131,33 @@ def platform(
 
     The credentials are read as a request would read them (botocore's chain, google-auth's
     application default credentials); none found is one line saying what was tried (exit 11).
+    --platform and --base-url mean what they mean on a request, for this description only.
     """
     from .. import config as cfg
+    from ..errors import UsageError
 
     config = cfg.load_config()
     chosen, source = cfg.resolve_platform(name, config, run.env)
+    problem = cfg.setting_problem("base_url", base_url.rstrip("/")) if base_url else None
+    if problem:  # checked as a request checks it, before anything is printed
+        raise UsageError(f"base URL {problem} (from --base-url)")
     run.out().write(f"platform: {chosen} (from {source})\n".encode())
     if chosen == "anthropic":
-        run.out().write(f"endpoint: {cfg.resolve_base_url(None, config, run.env)}\n".encode())
+        run.out().write(f"endpoint: {cfg.resolve_base_url(base_url, config, run.env)}\n".encode())
         run.out().write(f"credentials: {_anthropic_source(config, run.env)}\n".encode())
         return
     from ..connection import on_emulator
 
-    if on_emulator(None, run.env):  # ANTHROPIC_BASE_URL=emulator: as for every request
+    if on_emulator(base_url, run.env):  # ANTHROPIC_BASE_URL=emulator: as for every request
         run.out().write(b"endpoint: emulator (the built-in emulator, in the platform's wire)\n")
         run.out().write(b"credentials: the built-in emulator's key\n")
         return
     from ..api.platforms.select import make_platform
 
-    described = make_platform(chosen, None, for_display=True)
+    described = make_platform(chosen, base_url, for_display=True)
     assert described is not None
     run.out().write(f"endpoint: {described.base_url}\n".encode())
-    used = make_platform(chosen, None)  # none found: one line on stderr, exit 11
+    used = make_platform(chosen, base_url)  # none found: one line on stderr, exit 11
     assert used is not None
     run.out().write(f"credentials: {used.credential_source}\n".encode())
 
