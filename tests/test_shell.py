@@ -303,6 +303,49 @@ def test_the_main_page_names_claude_cli_and_every_variable() -> None:
     assert description.count(".PP") >= 2 and len(description) > 800  # paragraphs, not the summary again
 
 
+def test_man_pages_name_every_program_the_package_installs(tmp_path: Path) -> None:
+    """The package installs `claude` and `claude-cli` ([project.scripts]): each has a page for
+    itself and for each command (claude-cli-ask(1) is a `.so` of claude-ask(1), as gunzip(1) is of
+    gzip(1)); each command page's NAME and SYNOPSIS give both programs, and .TH names the package.
+    Only claude(1)'s NAME gave both, and `man claude-cli-ask` found nothing."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    programs = list(project["scripts"])
+    assert "claude-cli" in programs
+    commands = sorted(p.removeprefix("claude-") for p in MAN if p != "claude")
+    files = {p.name for p in (REPO / "man").iterdir()}
+    wanted = {f"{prog}.1" for prog in programs} | {f"{prog}-{c}.1" for prog in programs for c in commands}
+    assert files == wanted
+    for page, roff in MAN.items():
+        assert roff.startswith(f'.TH {page.upper()} 1 "" "{project["name"]} {project["version"]}" ')
+        if page != "claude":
+            alias = page.replace("claude-", "claude-cli-", 1)
+            name_line = roff.split(".SH NAME\n", 1)[1].split("\n", 1)[0].replace("\\-", "-")
+            assert name_line.startswith(f"{page}, {alias} - "), name_line
+            command = page.removeprefix("claude-")
+            assert f".B claude-cli {command}" in roff.replace("\\-", "-"), page
+        assert (REPO / "man" / f"{page}.1").read_text() == roff
+    for name in files - {f"{p}.1" for p in MAN}:  # a claude-cli name: a .so of claude's page
+        target = name.replace("claude-cli", "claude", 1)
+        assert (REPO / "man" / name).read_text() == f".so man1/{target}\n", name
+    # Installed where man looks, each name opens its page.
+    man = need("man")
+    shutil.copytree(REPO / "man", tmp_path / "man1")
+    for name, says in (
+        ("claude-cli-ask", "claude-ask, claude-cli-ask"),
+        ("claude-cli", "claude, claude-cli"),
+    ):
+        done = subprocess.run(
+            [man, "-M", str(tmp_path), "-P", "cat", name],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "MANWIDTH": "200", "MAN_KEEP_FORMATTING": ""},
+            check=False,
+        )
+        assert done.returncode == 0 and says in done.stdout.replace("\u2010", "-"), done
+
+
 def test_claude_man_prints_roff_when_piped(proc) -> None:
     run = proc("man", "ask")
     assert run.code == 0 and run.stdout == MAN["claude-ask"]

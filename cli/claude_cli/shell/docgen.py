@@ -115,7 +115,8 @@ def wanted_files() -> dict[Path, str]:
     files = {GENERATED: generated_module(), ARGTABLE: argtable_module()}
     for shell, text in completion.scripts(group).items():
         files[REPO / "completions" / COMPLETION_FILES[shell]] = text
-    for page, text in manpage.pages(group).items():
+    pages = manpage.pages(group)
+    for page, text in {**pages, **manpage.aliases(list(pages))}.items():
         files[REPO / "man" / f"{page}.1"] = text
     return files
 

@@ -6,6 +6,14 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_TABLE
+from ..naming import DEFAULT, PROGRAMS
+
+# The package the pages belong to ([project] name in pyproject.toml; tests/test_shell.py holds
+# them equal). It installs the program as each of PROGRAMS ([project.scripts]): `claude`, and
+# `claude-cli` beside Claude Code's own `claude`. Every page is named for `claude`; each other
+# name gets its own names in NAME and SYNOPSIS, and a `.so` page file (`aliases`).
+PACKAGE = "claude-cli"
+OTHER_NAMES = tuple(p for p in PROGRAMS if p != DEFAULT)
 
 ENVIRONMENT = [
     ("ANTHROPIC_API_KEY", "The API key (sent as x-api-key; never printed, logged or written)."),
@@ -77,7 +85,7 @@ def _epilog_sections(epilog: str | None) -> list[str]:
 
 def _header(name: str, summary: str, also: str = "") -> list[str]:
     return [
-        f'.TH {name.upper()} 1 "" "claude {__version__}" "User Commands"',
+        f'.TH {name.upper()} 1 "" "{PACKAGE} {__version__}" "User Commands"',
         ".nh",  # no hyphenation: flags, JSON keys and ids must not be split
         ".SH NAME",
         f"{esc(name)}{esc(also)} \\- {esc(summary)}",
@@ -136,7 +144,8 @@ def command_page(group: click.Group, name: str) -> str:
     cmd = group.get_command(ctx, name)
     assert cmd is not None
     sub = click.Context(cmd, info_name=name, parent=ctx)
-    lines = _header(f"claude-{name}", cmd.get_short_help_str(200))
+    also = "".join(f", {prog}-{name}" for prog in OTHER_NAMES)
+    lines = _header(f"claude-{name}", cmd.get_short_help_str(200), also=also)
     epilog = cmd.epilog
     if isinstance(cmd, click.Group):
         names = cmd.list_commands(sub)
@@ -151,6 +160,12 @@ def command_page(group: click.Group, name: str) -> str:
             lines += ([".br"] if i or runs_alone else []) + _synopsis(
                 f"claude {name} {subname}", leaf, leaf_ctx
             )
+        for prog in OTHER_NAMES:  # the same commands under the other name
+            lines += [
+                ".br",
+                f".B {esc(f'{prog} {name}')}",
+                "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]",
+            ]
         lines += [".SH DESCRIPTION", *_description(cmd)]
         lines += [".SH OPTIONS", *_options(cmd, sub)] if runs_alone else []
         lines += [".SH COMMANDS"]
@@ -167,6 +182,8 @@ def command_page(group: click.Group, name: str) -> str:
             epilog = epilog or leaf.epilog
     else:
         lines += [".SH SYNOPSIS", *_synopsis(f"claude {name}", cmd, sub)]
+        for prog in OTHER_NAMES:
+            lines += [".br", *_synopsis(f"{prog} {name}", cmd, sub)]
         lines += [".SH DESCRIPTION", *_description(cmd)]
         arguments = _arguments(cmd, sub)
         lines += [".SH ARGUMENTS", *arguments] if arguments else []
@@ -183,9 +200,11 @@ def command_page(group: click.Group, name: str) -> str:
 def main_page(group: click.Group) -> str:
     """claude(1): the overview, the commands, exit status and environment."""
     ctx = click.Context(group, info_name="claude")
-    lines = _header("claude", "the Anthropic Messages API from the shell", also=", claude-cli")
-    lines += [".SH SYNOPSIS", ".B claude", "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]"]
-    lines += [".br", ".B claude-cli", "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]"]
+    also = "".join(f", {prog}" for prog in OTHER_NAMES)
+    lines = _header(DEFAULT, "the Anthropic Messages API from the shell", also=also)
+    lines += [".SH SYNOPSIS", f".B {DEFAULT}", "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]"]
+    for prog in OTHER_NAMES:
+        lines += [".br", f".B {prog}", "\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR...]"]
     lines += [
         ".SH DESCRIPTION",
         *(
@@ -206,6 +225,13 @@ def main_page(group: click.Group) -> str:
         lines += [".TP", f".B {var}", esc(meaning)]
     lines += [".SH SEE ALSO", ", ".join(f"\\fBclaude-{esc(n)}\\fR(1)" for n in names), ""]
     return "\n".join(lines)
+
+
+def aliases(names: list[str]) -> dict[str, str]:
+    """{page name: roff} for each other name of each page: `claude-cli-ask` is `.so man1/claude-ask.1`
+    (the man page convention for a second name, as gunzip(1) is for gzip(1)), so `man
+    claude-cli-ask` opens claude-ask(1) once the man/ files are installed in a man1 directory."""
+    return {page.replace(DEFAULT, prog, 1): f".so man1/{page}.1\n" for page in names for prog in OTHER_NAMES}
 
 
 def pages(group: click.Group) -> dict[str, str]:
