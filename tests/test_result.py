@@ -105,19 +105,27 @@ def test_a_model_without_a_price_has_a_null_cost(cli, emu, add) -> None:
 
 
 @pytest.mark.parametrize(
-    ("reply", "status", "kind"),
+    ("reply", "status", "kind", "answered"),
     [
-        (Reply.error(400, "invalid_request_error", "messages: bad"), 10, "invalid_request_error"),
-        (Reply.error(401, "authentication_error", "invalid x-api-key"), 11, "authentication_error"),
+        (Reply.error(400, "invalid_request_error", "messages: bad"), 10, "invalid_request_error", False),
+        (Reply.error(401, "authentication_error", "invalid x-api-key"), 11, "authentication_error", False),
         (
             Reply("error_event", error_type="overloaded_error", message="Overloaded", after=3),
             15,
             "overloaded_error",
+            True,
         ),
-        (Reply("drop", content=[{"type": "text", "text": "alpha beta gamma"}], after=5), 17, "connection"),
+        (
+            Reply("drop", content=[{"type": "text", "text": "alpha beta gamma"}], after=5),
+            17,
+            "connection",
+            True,
+        ),
     ],
 )
-def test_a_failed_request_ends_with_its_error_in_the_result(cli, emu, add, reply, status, kind) -> None:
+def test_a_failed_request_ends_with_its_error_in_the_result(
+    cli, emu, add, reply, status, kind, answered
+) -> None:
     emu.enqueue(reply)
     run = cli("tool-run", "-y", "-o", "ndjson", "--max-retries", "0", "--tool", f"add={add}", "go")
     result = result_of(run)
@@ -125,7 +133,17 @@ def test_a_failed_request_ends_with_its_error_in_the_result(cli, emu, add, reply
     assert result["is_error"] is True and result["error"]["type"] == kind
     # stderr keeps its one line, and it is the result's message
     assert run.stderr.endswith(f"claude: error: {result['error']['message']}\n"), run.stderr
-    assert result["requests"] == 0 and result["stop_reason"] is None
+    # of the last answer as far as it came (its message_delta, if that came before the failure)
+    stops = [r["delta"]["stop_reason"] for r in lines(run.stdout) if r.get("type") == "message_delta"]
+    assert result["stop_reason"] == (stops[-1] if stops else None)
+    # A request that failed after its message_start was answered in part: it counts, with the usage
+    # its message_start reported (what the API read); one refused outright was not answered.
+    started = [r["message"] for r in lines(run.stdout) if r.get("type") == "message_start"]
+    assert result["requests"] == len(started) == int(answered)
+    assert result["usage"]["input_tokens"] == sum(m["usage"]["input_tokens"] for m in started)
+    if answered:
+        assert result["usage"]["input_tokens"] > 0
+        assert result["cost_usd"] == pytest.approx(pricing.cost(started[0]["model"], started[0]["usage"]))
 
 
 def test_an_api_error_names_its_request_id(cli, emu, add) -> None:
@@ -297,7 +315,9 @@ def test_a_chat_pipe_stopped_mid_answer_still_writes_the_result(env, emu, sig, s
     out, err = child.communicate(timeout=20)
     assert child.returncode == status, err
     result = orjson.loads(out.splitlines()[-1])
-    assert (result["type"], result["exit_status"], result["requests"]) == ("result", status, 0)
+    # the answer stopped after its message_start: it counts, with the usage that reported
+    assert (result["type"], result["exit_status"], result["requests"]) == ("result", status, 1)
+    assert result["usage"]["input_tokens"] > 0 and result["stop_reason"] is None
 
 
 # -- the tally ----------------------------------------------------------------------------------
@@ -351,6 +371,9 @@ def test_usage_is_summed_counter_by_counter(usages: list[dict], total: dict) -> 
         (130, None, "interrupted"),
         (143, None, "terminated"),
         (1, None, "failure"),
+        (11, None, "no_credentials"),  # no key: not the API's authentication_error
+        (13, None, "model_retired"),
+        (11, "authentication_error", "authentication_error"),
         (99, None, "failure"),
     ],
 )

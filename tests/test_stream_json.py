@@ -169,8 +169,11 @@ def test_partial_messages_carry_the_apis_events_byte_for_byte(cli, emu, name: st
         assert raw.startswith(prefix + data + b",")
     result = lines[-1]
     assert result["exit_status"] == run.code
-    if name == "error_midstream":
-        assert types(lines) == ["system", "result"] and result["api_error_type"] == "overloaded_error"
+    if name == "error_midstream":  # what was said before the error: an assistant line, unfinished
+        assert types(lines) == ["system", "assistant", "result"]
+        assert result["api_error_type"] == "overloaded_error"
+        (partial,) = [line["message"] for line in lines if line["type"] == "assistant"]
+        assert partial["stop_reason"] is None and partial["content"] and result["num_turns"] == 1
         return
     assert types(lines) == ["system", "assistant", "result"]
     want = orjson.loads((CONFORMANCE / f"{name}.message.json").read_bytes())
@@ -459,8 +462,8 @@ def test_the_web_tools_paused_turns_are_each_one_assistant_line(cli, emu) -> Non
     assert parsed[-1].num_turns == 2 and parsed[-1].result == "You said: what happened?"
 
 
-def outcome(status: int, error: RunError | None = None) -> Outcome:
-    return Outcome(status, None, error, {}, 0.0, 0, 0, 0, None, None, None)
+def outcome(status: int, error: RunError | None = None, activity: str | None = None) -> Outcome:
+    return Outcome(status, None, error, {}, 0.0, 0, 0, 0, None, None, None, activity)
 
 
 @pytest.mark.parametrize(
@@ -470,7 +473,10 @@ def outcome(status: int, error: RunError | None = None) -> Outcome:
         (outcome(Exit.MAX_TOKENS), ("success", "completed", False)),
         (outcome(Exit.REFUSAL), ("success", "completed", False)),
         (outcome(Exit.TOOL_USE), ("success", "completed", False)),
-        (outcome(Exit.FAILURE), ("error_during_execution", None, True)),  # a stop_reason newer than claude
+        (  # a stop_reason newer than claude
+            outcome(Exit.FAILURE, RunError("unknown_stop_reason", "stop_reason 'x'")),
+            ("error_during_execution", None, True),
+        ),
         (outcome(Exit.MAX_STEPS, RunError("max_steps", "stopped")), ("error_max_turns", "max_turns", True)),
         (
             outcome(Exit.MAX_COST, RunError("max_cost", "cap")),
@@ -483,13 +489,22 @@ def outcome(status: int, error: RunError | None = None) -> Outcome:
         (outcome(Exit.OVERLOADED, RunError("overloaded_error", "busy")), ("success", "api_error", True)),
         (outcome(Exit.CONNECTION, RunError("connection", "refused")), ("success", "api_error", True)),
         (
-            outcome(Exit.INTERRUPTED, RunError("interrupted", "^C")),
+            outcome(Exit.INTERRUPTED, RunError("interrupted", "^C"), "request"),
             ("error_during_execution", "aborted_streaming", True),
         ),
         (
-            outcome(Exit.TERMINATED, RunError("terminated", "TERM")),
+            outcome(Exit.TERMINATED, RunError("terminated", "TERM"), "request"),
             ("error_during_execution", "aborted_streaming", True),
         ),
+        (
+            outcome(Exit.TERMINATED, RunError("terminated", "TERM"), "tools"),
+            ("error_during_execution", "aborted_tools", True),
+        ),
+        # stopped while nothing was under way (chat waiting for its next line): nothing aborted
+        (outcome(Exit.TERMINATED, RunError("terminated", "TERM")), ("error_during_execution", None, True)),
+        (outcome(Exit.INTERRUPTED, RunError("interrupted", "^C")), ("error_during_execution", None, True)),
+        # an error type the API added since: the API's error all the same
+        (outcome(Exit.SERVER, RunError("brand_new_error", "new", api=True)), ("success", "api_error", True)),
         (outcome(Exit.USAGE, RunError("usage", "bad line")), ("error_during_execution", None, True)),
         (outcome(Exit.MCP_SERVER, RunError("mcp_server", "gone")), ("error_during_execution", None, True)),
     ],
@@ -578,5 +593,17 @@ def test_a_chat_stopped_in_its_second_turn_ends_with_that_turns_result(env, emu)
         ("success", 0),
         ("error_during_execution", 143),
     ]
-    assert lines[-1] == results[-1] and results[-1]["num_turns"] == 0  # the second answer never finished
+    assert lines[-1] == results[-1] and results[-1]["terminal_reason"] == "aborted_streaming"
+    # The second answer never finished: it counts (its message_start's usage), and what it said so
+    # far is its assistant line, before the result (as -o ndjson keeps the events it printed).
+    assert results[-1]["num_turns"] == 1 and results[-1]["usage"]["input_tokens"] > 0
+    partial = lines[-2]
+    assert partial["type"] == "assistant" and partial["message"]["stop_reason"] is None
+    streamed = "".join(
+        line["event"]["delta"]["text"]
+        for line in lines[lines.index(results[0]) :]
+        if line["type"] == "stream_event" and line["event"]["type"] == "content_block_delta"
+    )
+    said = "".join(b["text"] for b in partial["message"]["content"] if b["type"] == "text")
+    assert said == streamed  # (what had arrived when the signal came: maybe nothing yet)
     assert all(parse_message(line) is not None for line in lines)

@@ -90,7 +90,8 @@ STATUS_ERROR_TYPE: dict[int, str] = {
     529: "overloaded_error",
 }
 
-# stop_reason -> exit status. A stop reason not listed (the API adds new ones) exits 0.
+# stop_reason -> exit status (the stop reasons of the API's "Stop reasons and fallback" page:
+# platform.claude.com/docs/en/build-with-claude/handling-stop-reasons).
 STOP_REASON_EXIT: dict[str, Exit] = {
     "end_turn": Exit.OK,
     "stop_sequence": Exit.OK,
@@ -103,8 +104,32 @@ STOP_REASON_EXIT: dict[str, Exit] = {
     # pause_after_compaction): the answer continues when the conversation is sent again (-c).
     "compaction": Exit.PAUSED,
 }
-# A stop_reason not in this table (newer than this claude) exits FAILURE with a note on stderr:
-# nothing vouches that such an answer is complete.
+# A stop_reason not in this table (the API adds new ones; the docs call stop_reason part of every
+# successful response) is not an API error, but nothing vouches that such an answer is complete or
+# tells what to do next: the run fails (UnknownStopReason, exit FAILURE, as the exit table says),
+# its answer printed and kept, its stop_reason in the result record.
+
+# claude's own error types: the `error.type` of a result record (README, "For programs"; schema
+# `error`) for a failure the API did not report (one the API reported carries the API's own type:
+# ERROR_TYPE_EXIT's keys, or any newer one). The one table, name -> the exit status it goes with;
+# a status's first name is what a failure with that status is called unless its CliError names
+# another (`CliError.error_type`). None of them ends in `_error`, so no name can be taken for the
+# API's (an API 401 is `authentication_error`; a key that could not be had is `no_credentials`).
+OWN_ERROR_TYPES: dict[str, Exit] = {
+    "failure": Exit.FAILURE,  # an internal error, a malformed server response
+    "unknown_stop_reason": Exit.FAILURE,  # the answer ended on a stop_reason newer than this claude
+    "usage": Exit.USAGE,  # bad flags or input, a tool program that cannot start, a bad stdin line
+    "schema_mismatch": Exit.SCHEMA,  # --schema: the answer is not JSON matching the schema
+    "max_steps": Exit.MAX_STEPS,
+    "batch_failures": Exit.BATCH_FAILURES,
+    "max_cost": Exit.MAX_COST,
+    "no_credentials": Exit.AUTHENTICATION,  # no API key; api_key_command or a platform's credentials failed
+    "model_retired": Exit.NOT_FOUND,  # refused before sending: the model is retired on the Claude API
+    "connection": Exit.CONNECTION,  # could not connect, timed out, or the stream broke off
+    "mcp_server": Exit.MCP_SERVER,
+    "interrupted": Exit.INTERRUPTED,
+    "terminated": Exit.TERMINATED,
+}
 
 # What the README and man page print, in order.
 EXIT_TABLE: list[tuple[Exit, str]] = [
@@ -148,10 +173,18 @@ def exit_for_error_type(error_type: str | None, status: int | None = None) -> Ex
     return Exit.FAILURE
 
 
+def own_error_type(exit_status: int) -> str:
+    """claude's name (OWN_ERROR_TYPES) for a failure with `exit_status` the API did not report."""
+    return next((name for name, status in OWN_ERROR_TYPES.items() if status == exit_status), "failure")
+
+
 class CliError(Exception):
     """A failure to report as one line on stderr with an exit status."""
 
     exit_code: Exit = Exit.FAILURE
+    # The result record's error.type when it is not the exit status's own name (OWN_ERROR_TYPES);
+    # ApiError: the API's type.
+    error_type: str | None = None
 
     def __init__(self, message: str, exit_code: Exit | None = None) -> None:
         super().__init__(message)
@@ -176,6 +209,18 @@ class ProtocolError(CliError):
     """The server answered something that is not the Messages API wire format."""
 
     exit_code = Exit.FAILURE
+
+
+class UnknownStopReason(CliError):
+    """The answer ended on a stop_reason this claude does not know (see STOP_REASON_EXIT)."""
+
+    error_type = "unknown_stop_reason"
+
+    def __init__(self, reason: object) -> None:
+        super().__init__(
+            f"the answer ended with stop_reason {reason!r}, which this version of claude does not know; "
+            "treat the answer as incomplete"
+        )
 
 
 class ConnectionFailure(CliError):

@@ -25,6 +25,7 @@ from .renderers import Renderer, SilentRenderer, make_renderer
 from .versions import DEFAULT_API_VERSION
 
 if TYPE_CHECKING:
+    from .tally import RunTally
     from .wire import Message, ToolUseBlock
 
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
@@ -444,9 +445,7 @@ def run_message(
     def send(body: dict[str, Any]) -> Message:
         nonlocal conversation_id
         started = time.monotonic()
-        message = send_explained(transport, body, renderer, prepared.named)
-        if tally is not None:
-            tally.add(message, since=started)
+        message = send_explained(transport, body, renderer, prepared.named, tally)
         if prepared.log:  # every turn is stored, so -c continues from the whole exchange
             conversation_id = record_turn(
                 conversation_id,
@@ -559,18 +558,28 @@ def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def send_explained(
-    transport: Transport, body: dict[str, Any], renderer: Renderer, named: Mapping[str, str]
+    transport: Transport,
+    body: dict[str, Any],
+    renderer: Renderer,
+    named: Mapping[str, str],
+    tally: RunTally | None = None,
 ) -> Message:
     """send_message, with what to drop named when the API rejects a parameter (400): as the user
-    gave it (`named`: request.given_as)."""
+    gave it (`named`: request.given_as). The run's `tally` counts the answer, and an answer that
+    failed after its message_start too (its usage so far: the input the API read)."""
     from .api.exchange import send_message
     from .errors import ApiError
     from .message.request import rejection_hint
 
+    started = time.monotonic()
     try:
-        return send_message(transport, body, renderer)
+        message = send_message(transport, body, renderer, tally.sending(started) if tally else None)
     except ApiError as exc:
         hint = rejection_hint(body, exc.api_message, named) if exc.status == 400 else None
         if hint:
             exc.message = f"{hint} (the API said: {exc.message})"
         raise
+    if tally is not None:
+        tally.add(message, since=started)
+        tally.activity = None
+    return message

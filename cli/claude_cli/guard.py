@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .context import RunContext
-from .errors import ApiError, CliError, Exit, Terminated, stopped_note
+from .errors import CliError, Exit, Terminated, stopped_note
 from .naming import named, program
 
 if TYPE_CHECKING:
@@ -75,16 +75,9 @@ def _failed(run: RunContext, status: int, message: str, exc: BaseException | Non
     """Tell the run's tally why the run failed: its result record's `error`."""
     if run.tally is None:
         return
-    from .tally import RunError, error_type
+    from .tally import run_error
 
-    api = exc if isinstance(exc, ApiError) else None
-    kind = error_type(status, api.error_type if api is not None else None)
-    run.tally.error = RunError(
-        kind,
-        message,
-        api.request_id if api is not None else None,
-        api.status if api is not None else None,
-    )
+    run.tally.error = run_error(status, message, exc)
 
 
 def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Sequence[str]) -> int:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 import orjson
 
 from .content import tool_uses
-from .errors import STOP_REASON_EXIT, CliError, Exit
+from .errors import STOP_REASON_EXIT, CliError, Exit, UnknownStopReason
 from .naming import named, program
 
 if TYPE_CHECKING:
@@ -338,6 +338,8 @@ def report(
     diagnose: bool = False,
 ) -> Exit:
     """Tell the person on stderr how the answer ended; return the exit status its stop_reason means.
+    A stop_reason this claude does not know raises UnknownStopReason (exit 1: its one error line,
+    and the result record's error), after the other notes.
 
     A `tool_use` answer (to a command that runs no tools) names the tools asked for and how to
     run them. `answer_tool` is a tool whose call is the answer itself (--schema's forced tool).
@@ -346,12 +348,7 @@ def report(
     status = STOP_REASON_EXIT.get(str(reason), Exit.FAILURE)
     if not message.get("content"):
         out.note(f"claude: the answer is empty (stop_reason {reason}); -c does not send it back")
-    if status == Exit.FAILURE:
-        out.note(
-            f"claude: the answer ended with stop_reason {reason!r}, which this version of claude does not "
-            "know; treat the answer as incomplete"
-        )
-    elif status == Exit.TOOL_USE:
+    if status == Exit.TOOL_USE:
         called = [str(b.get("name")) for b in tool_uses(message.get("content"))]
         asked = list(dict.fromkeys(n for n in called if n != answer_tool))
         if not asked:
@@ -382,4 +379,6 @@ def report(
 
         usage: Usage = message.get("usage") or {}
         out.note(f"claude: {usage_line(usage)}; cost: {cost_text(str(message.get('model')), usage)}")
+    if status == Exit.FAILURE:  # a stop_reason newer than claude: the run fails, said once (errors.py)
+        raise UnknownStopReason(reason)
     return status

@@ -25,15 +25,16 @@ total_cost_usd and modelUsage count the whole session, usage and num_turns the u
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
 from .content import message_text
-from .errors import ERROR_TYPE_EXIT, Exit, UsageError, json_object
+from .errors import ERROR_TYPE_EXIT, CliError, Exit, UsageError, json_object
 
 if TYPE_CHECKING:
     from .context import RunContext
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
 
 # Exit statuses of a run that ended on the model's answer: Claude Code's is_error false.
 ANSWERED = frozenset({Exit.OK, Exit.MAX_TOKENS, Exit.REFUSAL, Exit.PAUSED, Exit.TOOL_USE})
+# A run stopped by Ctrl-C or SIGTERM: Claude Code's terminal_reason for what it stopped (the SDK's
+# ResultMessage.terminal_reason: "aborted_streaming" or "aborted_tools", a cancelled turn); a stop
+# while nothing was under way (chat waiting for its next line) aborted nothing: null.
+STOPPED = {"request": "aborted_streaming", "tools": "aborted_tools"}
 
 
 def ending(outcome: Outcome) -> tuple[str, str | None, bool]:
@@ -50,8 +55,9 @@ def ending(outcome: Outcome) -> tuple[str, str | None, bool]:
 
     As Claude Code reports them (measured): --max-turns error_max_turns / max_turns,
     --max-budget-usd error_max_budget_usd / budget_exhausted, an API error "success" with
-    is_error true / api_error; a cancelled turn is aborted_streaming (the SDK's
-    ResultMessage.terminal_reason); anything else that stopped the run error_during_execution.
+    is_error true / api_error; a turn cancelled mid-request aborted_streaming, while its tools
+    ran aborted_tools (the SDK's ResultMessage.terminal_reason), between turns null; anything
+    else that stopped the run error_during_execution.
     """
     status, error = outcome.exit_status, outcome.error
     if error is None and status in ANSWERED:
@@ -61,11 +67,11 @@ def ending(outcome: Outcome) -> tuple[str, str | None, bool]:
     if status == Exit.MAX_COST:
         return "error_max_budget_usd", "budget_exhausted", True
     if error is not None and (
-        error.status is not None or error.type in ERROR_TYPE_EXIT or status == Exit.CONNECTION
+        error.api or error.status is not None or error.type in ERROR_TYPE_EXIT or status == Exit.CONNECTION
     ):
         return "success", "api_error", True
     if status in (Exit.INTERRUPTED, Exit.TERMINATED):
-        return "error_during_execution", "aborted_streaming", True
+        return "error_during_execution", STOPPED.get(outcome.activity or ""), True
     return "error_during_execution", None, True
 
 
@@ -200,9 +206,11 @@ class StreamJson:
         for what comes next (a failure before the next turn starts still ends with a result)."""
         from .tally import RunTally
 
-        if run.tally is not None:
-            self.write_result(run.tally.outcome(status))
-        run.tally = RunTally(record=self.record)
+        # The next tally first: a signal that comes while this result is written (or just after)
+        # ends with a result of its own that repeats nothing of this turn's.
+        ended, run.tally = run.tally, RunTally(record=self.record)
+        if ended is not None:
+            self.write_result(ended.outcome(status))
 
     def control(self, line: dict[str, Any]) -> None:
         """Answer a control request (claude_agent_sdk/_internal/query.py: the `control_response`
@@ -248,6 +256,13 @@ class StreamJson:
         finished user turn's result itself, and the session ended between turns."""
         if self.results and outcome.error is None and not outcome.requests:
             return None
+        last = outcome.last_message
+        if last is not None and outcome.error is not None:
+            # An answer the run stopped in (Ctrl-C, SIGTERM, a broken stream, an `error` event):
+            # what it said so far, as -o ndjson keeps its events (Message.stop_reason null). A
+            # stdout that cannot take it cannot take the result either: guard.guarded says so.
+            with contextlib.suppress(BrokenPipeError, CliError):
+                self.assistant(cast("Message", last))
         self.results += 1
         return self._stamped(self.result(outcome))
 
@@ -287,7 +302,7 @@ class StreamJson:
             assert error is not None  # (ending: an API error)
             envelope["result"] = error.message
             envelope["api_error_status"] = error.status  # None: an error event mid-stream, no connection
-            envelope["api_error_type"] = error.type if error.type in ERROR_TYPE_EXIT else None
+            envelope["api_error_type"] = error.type if error.api or error.type in ERROR_TYPE_EXIT else None
         else:
             envelope["errors"] = [error.message] if error is not None else []
         return envelope

@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from .errors import Exit
+from .errors import Exit, own_error_type
 
 if TYPE_CHECKING:
-    from .wire import Usage
+    from .wire import Message, Usage
 
 # The usage counters every result carries, 0 when no answer reported them (the API's Usage
 # object: anthropic.types.Usage); other integer counters the API reports are summed too.
@@ -32,6 +32,7 @@ class RunError(NamedTuple):
     message: str  # the text of the stderr line, without `claude: error: `
     request_id: str | None = None  # the API's request id, for an error the API reported
     status: int | None = None  # its HTTP status (None: an `error` event mid-stream, or no answer)
+    api: bool = False  # the API reported it (an error body or an `error` event): `type` is the API's
 
 
 class Outcome(NamedTuple):
@@ -44,10 +45,13 @@ class Outcome(NamedTuple):
     cost_usd: float | None  # None when an answer's model (or a usage modifier) has no price
     duration_ms: int  # the whole run, from the command's start to its end
     duration_api_ms: int  # the part spent in requests (sending to the answer's last event)
-    requests: int  # Messages answers received (a request that failed is not counted)
+    requests: int  # requests answered, whole or in part (message_start received)
     conversation_id: str | None  # the stored conversation (None: nothing stored, --no-log)
     model: str | None  # of the last answer, else of the request (None: failed before one was built)
     last_message: dict[str, Any] | None  # the last Message received (its text: stream-json's `result`)
+    # What the run was doing when it ended: "request" (a request in flight), "tools" (tool calls
+    # running), None (neither: between turns, waiting for input, or done).
+    activity: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -55,15 +59,21 @@ class Outcome(NamedTuple):
 
 
 def error_type(exit_status: int, api_type: str | None = None) -> str:
-    """The `error.type` of a failed run: the API's own error type when the API reported the error,
-    else the name of its exit status in errors.Exit, lower case (`connection`, `usage`,
-    `max_steps`, `max_cost`, `mcp_server`, `interrupted`, `terminated`, `failure`, ...)."""
-    if api_type:
-        return api_type
-    try:
-        return Exit(exit_status).name.lower()
-    except ValueError:
-        return "failure"
+    """The `error.type` of a failed run: the API's own error type when the API reported the error
+    (`api_type`), else claude's own name for a failure with that exit status (errors.OWN_ERROR_TYPES:
+    `connection`, `usage`, `max_steps`, `max_cost`, `mcp_server`, `interrupted`, `terminated`,
+    `no_credentials`, `failure`, ...)."""
+    return api_type or own_error_type(exit_status)
+
+
+def run_error(exit_status: int, message: str, exc: BaseException | None = None) -> RunError:
+    """Why a run failed, as its record says it: from the error that ended it (`exc`, if any)."""
+    from .errors import ApiError, CliError
+
+    if isinstance(exc, ApiError):
+        return RunError(exc.error_type or "api_error", message, exc.request_id, exc.status, api=True)
+    named = exc.error_type if isinstance(exc, CliError) else None
+    return RunError(named if named else error_type(exit_status), message)
 
 
 def add_usage(total: dict[str, Any], usage: Mapping[str, Any]) -> None:
@@ -103,10 +113,12 @@ class RunTally:
         self.requests = 0
         self.api_ms = 0
         self.last_message: dict[str, Any] | None = None
+        self.activity: str | None = None  # "request" or "tools" while one is under way (Outcome.activity)
 
     def add(self, message: Mapping[str, Any], *, since: float | None = None, batch: bool = False) -> None:
-        """One Message received: its usage and cost; `since` (the clock's time the request was
-        sent) adds to the time spent in requests."""
+        """One Message received, whole or in part (a request that failed after its message_start:
+        its usage so far is what the API counted, flow.send_explained): its usage and cost; `since`
+        (the clock's time the request was sent) adds to the time spent in requests."""
         from .pricing import cost
 
         usage = message.get("usage")
@@ -145,7 +157,14 @@ class RunTally:
             conversation_id=self.conversation_id,
             model=str(model) if model else None,
             last_message=last,
+            activity=self.activity,
         )
+
+    def sending(self, started: float) -> Callable[[Message], None]:
+        """A request is being sent (at `started`): what to call with its Message so far if it
+        fails after message_start (exchange.send_message's `failed`)."""
+        self.activity = "request"
+        return lambda partial: self.add(partial, since=started)
 
 
 def result_record(outcome: Outcome) -> dict[str, Any]:

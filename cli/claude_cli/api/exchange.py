@@ -63,11 +63,18 @@ def _unencodable(body: Any) -> str | None:
     return None
 
 
-def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer) -> Message:
+def send_message(
+    transport: Transport,
+    body: dict[str, Any],
+    renderer: Renderer,
+    failed: Callable[[Message], None] | None = None,
+) -> Message:
     """Send a Messages request and render the answer; returns the final Message.
 
     A stream that fails before anything was printed is retried like a failed request; once
-    output has started it is not (the partial answer stays, the error is raised).
+    output has started it is not (the partial answer stays, the error is raised). `failed` is
+    given the Message so far of every attempt that failed after its message_start (a broken
+    connection, an `error` event, Ctrl-C, SIGTERM): the usage the API counted for it.
     """
     stream = bool(body.get("stream"))
     data = encode(body)
@@ -75,7 +82,7 @@ def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer)
     while True:
         response = transport.request("POST", MESSAGES_PATH, data, stream=stream)
         try:
-            return _consume(response, renderer)
+            return _consume(response, renderer, failed)
         except (ConnectionFailure, ApiError) as exc:
             retryable = isinstance(exc, ConnectionFailure) or exc.error_type in _RETRYABLE_EVENT_ERRORS
             if renderer.started or not retryable or attempt >= transport.max_retries:
@@ -85,14 +92,16 @@ def send_message(transport: Transport, body: dict[str, Any], renderer: Renderer)
             attempt += 1
 
 
-def _consume(response: Response, renderer: Renderer) -> Message:
+def _consume(
+    response: Response, renderer: Renderer, failed: Callable[[Message], None] | None = None
+) -> Message:
     ctype = response.content_type
     if ctype == "text/event-stream":
-        return _consume_stream(response, renderer, _sse_data)
+        return _consume_stream(response, renderer, _sse_data, failed)
     if ctype == "application/vnd.amazon.eventstream":  # Bedrock's invoke-with-response-stream
         from .platforms.bedrock import event_data
 
-        return _consume_stream(response, renderer, event_data)
+        return _consume_stream(response, renderer, event_data, failed)
     if ctype in ("application/json", ""):
         message = response.json()
         if not isinstance(message, dict) or message.get("type") != "message":
@@ -113,28 +122,70 @@ def _sse_data(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield data
 
 
+# After message_stop: how long the rest of the body may take to end (the API ends it at once), and
+# how much of it is read, looking for an `error` event, before the connection is dropped unread.
+AFTER_STOP_SECONDS = 1.0
+AFTER_STOP_BYTES = 65536
+
+
 def _chunks(response: Response, done: Callable[[], bool]) -> Iterator[bytes]:
-    """The body's chunks until the Message is done: more bytes after message_stop are not read to
-    their end, and the connection is dropped, not reused."""
-    for chunk in response.iter_bytes():
-        if done():
-            response.abandon()
+    """The body's chunks. Once the Message is done (message_stop), the rest of the body is read
+    only while it ends promptly (AFTER_STOP_SECONDS, AFTER_STOP_BYTES): for an `error` event sent
+    after message_stop. A server that goes silent or keeps sending has its connection dropped (not
+    reused), and the answer stands; one that breaks the connection then has lost nothing."""
+    after: int | None = None  # bytes read after message_stop (None: not there yet)
+    chunks = response.iter_bytes()
+    while True:
+        if after is None and done():
+            response.finishing(AFTER_STOP_SECONDS)
+            after = 0
+        try:
+            chunk = next(chunks)
+        except StopIteration:
             return
+        except ConnectionFailure:
+            if after is not None:  # lost after message_stop (the short wait's timeout included)
+                return
+            raise
+        if after is not None:
+            after += len(chunk)
+            if after > AFTER_STOP_BYTES:
+                response.abandon()
+                return
         yield chunk
 
 
 def _consume_stream(
-    response: Response, renderer: Renderer, decode: Callable[[Iterator[bytes]], Iterator[bytes]]
+    response: Response,
+    renderer: Renderer,
+    decode: Callable[[Iterator[bytes]], Iterator[bytes]],
+    failed: Callable[[Message], None] | None = None,
 ) -> Message:
     """Every event's data through the renderer and the accumulator, whatever wire it came in
-    (`decode`: the body's chunks to each event's data: SSE, or Bedrock's event-stream frames)."""
+    (`decode`: the body's chunks to each event's data: SSE, or Bedrock's event-stream frames).
+    `failed`: given the Message so far when the stream fails after message_start."""
     acc = Accumulator()
+    try:
+        return _read_stream(response, renderer, decode, acc)
+    except BaseException:
+        if failed is not None and acc.message is not None:
+            failed(acc.message)
+        raise
+
+
+def _read_stream(
+    response: Response,
+    renderer: Renderer,
+    decode: Callable[[Iterator[bytes]], Iterator[bytes]],
+    acc: Accumulator,
+) -> Message:
     events = decode(_chunks(response, lambda: acc.done))
     broken: list[ProtocolError] = []  # the first event the accumulator could not apply
 
     def handle(data: bytes) -> None:
         event = parse_event_data(data)
-        renderer.event(data, event)
+        # Accumulated before it is printed: an answer stopped (SIGTERM) just after its message_start
+        # was printed still has its Message so far (what `failed` is given).
         if not broken:
             try:
                 acc.add(event)
@@ -142,6 +193,7 @@ def _consume_stream(
                 # Every event the server sent is still passed on (stream's contract: the events,
                 # unchanged); the problem is reported once the stream has ended.
                 broken.append(exc)
+        renderer.event(data, event)
         if event.get("type") == "error":
             error = event.get("error") or {}
             raise ApiError(
@@ -150,10 +202,13 @@ def _consume_stream(
                 request_id=response.request_id,
             )
 
-    # message_stop ends the Message: whatever a server sends after it belongs to no answer, so
-    # it is neither printed nor accumulated (and _chunks drops the connection unread).
+    # message_stop ends the Message: whatever a server sends after it belongs to no answer, so it
+    # is neither printed nor accumulated, except an `error` event: the API's streaming docs say
+    # errors may come in the event stream, and the SDK (anthropic 2.16, _streaming.py
+    # Stream.__stream__) reads the stream to its end and raises for an `error` event wherever it
+    # comes, message_stop or not. So a stream that ends in an error failed, as it does mid-answer.
     for data in events:
-        if not acc.done:
+        if not acc.done or _is_error_event(data):
             handle(data)
     if broken:
         raise broken[0]
@@ -161,6 +216,17 @@ def _consume_stream(
         raise ConnectionFailure("the stream ended before message_stop; the answer is incomplete")
     renderer.finish(acc.message, streamed=True)
     return acc.message
+
+
+def _is_error_event(data: bytes) -> bool:
+    """Whether an event's data is an `error` event (looked at after message_stop only)."""
+    if b'"error"' not in data:
+        return False
+    try:
+        event = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(event, dict) and event.get("type") == "error"
 
 
 def _kind(obj: Any) -> str:

@@ -48,6 +48,11 @@ class Silence:
         self._lines = lines
         self._deadline = self._clock() + self.timeout if lines or whole else None
 
+    def ending(self, seconds: float) -> None:
+        """What is left of the body must arrive within `seconds`, lines or not."""
+        self._lines = False
+        self._deadline = self._clock() + seconds
+
     def left(self) -> float:
         """Seconds the next read may wait; a TimeoutError once none are left."""
         if self._deadline is None:
@@ -152,6 +157,10 @@ class Response:
             raise ConnectionFailure(f"connection lost mid-response: {describe(exc)}") from exc
         decoder = self._decoder()
         return b"".join([*decoder.feed(data), *decoder.close()]) if decoder else data
+
+    def finishing(self, seconds: float) -> None:
+        """The rest of the body must end within `seconds` (Transport.hurry)."""
+        self._transport.hurry(seconds)
 
     def abandon(self) -> None:
         """Stop reading the body: the connection is dropped (what is left unread makes it unusable)."""

@@ -170,6 +170,11 @@ class Transport:
             self._conn_used = False
         return self._conn
 
+    def hurry(self, seconds: float) -> None:
+        """The body being read must end within `seconds` (or --timeout, if shorter), whatever it
+        sends meanwhile (the rest of a stream after message_stop: exchange._chunks)."""
+        self._silence.ending(min(seconds, self.timeout))
+
     def close(self) -> None:
         """Drop the connection (the next request opens a new one)."""
         if self._conn is not None:

@@ -181,9 +181,9 @@ class ChatSession:
 
         def send(request: dict[str, Any]) -> Message:
             started = time.monotonic()
-            message = flow.send_explained(self.transport, request, renderer, given_as(self.flags.request))
-            if tally is not None:
-                tally.add(message, since=started)
+            message = flow.send_explained(
+                self.transport, request, renderer, given_as(self.flags.request), tally
+            )
             if self.log:  # every turn of a paused answer is stored
                 self.conversation_id = (
                     flow.record_turn(
@@ -274,7 +274,10 @@ class ChatSession:
             return
         self.failed = None
         self.out.end_line()
-        report(message, self.out, diagnose=self.opts.diagnose)
+        try:
+            report(message, self.out, diagnose=self.opts.diagnose)
+        except CliError as exc:  # a stop_reason newer than claude: said, and the chat goes on
+            self._error(exc.message)
 
     def _command(self, line: str) -> bool | None:
         """Run a slash command line; False when it ends the chat."""

@@ -18,7 +18,7 @@ from ..errors import STATUS_ERROR_TYPE
 from .answers import build_message
 from .handler import Exchange
 from .rules import ApiProblem
-from .script import Reply
+from .script import KINDS, Reply
 from .sse import delta, message_events, sse_frame
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 def play(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> None:
     kind = reply.kind
+    if kind not in KINDS:  # (a Reply enqueued in Python is not checked as a script's JSON is)
+        raise ValueError(f"unknown reply kind {kind!r}")
     ex.encoding = reply.encoding
     if reply.delay and kind not in ("stall", "sse", "trickle"):
         time.sleep(reply.delay)
@@ -75,8 +77,11 @@ def play(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> Non
         ex.chunk(head + sse_frame(error))
         ex.end_stream()
     elif kind == "drop":
+        # "after" past the last event: every event is sent, then the connection drops (lost after
+        # message_stop), as error_event's error then comes after message_stop
         head = b"".join(sse_frame(e) for e in events[: reply.after])
-        ex.chunk(head + sse_frame(events[reply.after])[:20])
+        cut = sse_frame(events[reply.after])[:20] if reply.after < len(events) else b""
+        ex.chunk(head + cut)
         ex.abort()
     elif kind == "stall":
         ex.chunk(b"".join(sse_frame(e) for e in events[:1]))

@@ -46,6 +46,7 @@ class Exchange:
         # shape and stream framing; None: the Claude API's own.
         self.wire: Any = None
         self._pending = b""  # stream bytes the wire holds until a whole event is there
+        self.started = False  # the status line went out: an error can no longer be answered
 
     # -- a whole body -------------------------------------------------------------------------
     def send(
@@ -61,6 +62,7 @@ class Exchange:
             body = gzip_bytes(body)
             headers = {**(headers or {}), "content-encoding": "gzip"}
         h = self._handler
+        self.started = True
         h.send_response(status)
         h.send_header("content-type", content_type)
         h.send_header("content-length", str(len(body)))
@@ -77,6 +79,7 @@ class Exchange:
         if self.encoding == "gzip":
             body = gzip_bytes(body)
         h = self._handler
+        self.started = True
         h.send_response(200)
         h.send_header("content-type", "application/json")
         h.send_header("content-length", str(len(body)))
@@ -111,6 +114,7 @@ class Exchange:
     # -- a stream (chunked transfer) ------------------------------------------------------------
     def start_stream(self) -> None:
         h = self._handler
+        self.started = True
         h.send_response(200)
         stream_type = self.wire.stream_type if self.wire is not None else "text/event-stream; charset=utf-8"
         h.send_header("content-type", stream_type)
@@ -184,11 +188,21 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def serve(self) -> None:
-        """The one way in: a new Exchange for this request; an ApiProblem becomes the API's error body."""
+        """The one way in: a new Exchange for this request; an ApiProblem becomes the API's error
+        body. A failure of the emulator itself is one 500 api_error naming it (or, once the answer
+        has started, a dropped connection), never a traceback on the stderr of the claude it runs in."""
         exchange = Exchange(self, self.server.new_id)
         try:
             self.server.app(exchange)
         except ApiProblem as problem:
             exchange.error(problem)
+        except OSError:
+            raise  # the client went away (Server.handle_error says nothing)
+        except Exception as exc:
+            if exchange.started:
+                exchange.abort()
+                return
+            what = f"the emulator failed: {exc.__class__.__name__}: {exc}"
+            exchange.error(ApiProblem(500, "api_error", what))
 
     do_GET = do_POST = do_DELETE = serve

@@ -259,7 +259,9 @@ is an object whose "kind" picks the behaviour; the other fields are optional:
                bash, str_replace_based_edit_tool and memory too; "id" made up when absent)
   error        an HTTP error: "status", "error_type", "message", "headers" (e.g. retry-after)
   error_event  a stream that sends an `error` event of "error_type" after "after" events
-  drop         a stream that breaks off inside event number "after" (the connection drops)
+               (past the last one: after message_stop)
+  drop         a stream that breaks off inside event number "after" (the connection drops;
+               past the last event: after message_stop)
   stall        the first event, then "delay" seconds of silence, then the connection closes
   trickle      the answer in small pieces, "delay" seconds apart (a slow stream)
   many         a stream of "count" text deltas (a long answer)

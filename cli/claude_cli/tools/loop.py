@@ -198,8 +198,7 @@ def run_loop(
                 renderer = settings.stream.renderer()
             started = time.monotonic()
             budget.check(body)
-            message = flow.send_explained(transport, body, renderer, prepared.named)
-            tally.add(message, since=started)
+            message = flow.send_explained(transport, body, renderer, prepared.named, tally)
             budget.spend(body, message)
             if "diagnostics" in body:  # --diagnose: why each call's cache missed
                 out.note(f"claude: {diagnosis_line(message.get('diagnostics'))}")
@@ -382,10 +381,11 @@ def execute(calls: list[ToolUseBlock], settings: LoopSettings) -> list[AnyRun]:
 
     together = settings.parallel and len(approved) > 1 and not any(is_client(t) for _, t, _ in approved)
     pool = ThreadPoolExecutor(min(len(approved), 16)) if together else None
+    tally = settings.run.tally
+    if tally is not None:  # a stop now is a stop while tools run (the result's terminal_reason)
+        tally.activity = "tools"
     try:
-        if pool is not None:
-            return list(pool.map(one, approved))
-        return [one(item) for item in approved]
+        runs = list(pool.map(one, approved)) if pool is not None else [one(item) for item in approved]
     except BaseException:  # Ctrl-C, SIGTERM, a dead MCP server: the tools must not outlive claude
         kill_running(settings.run)
         if settings.hub is not None:
@@ -394,6 +394,9 @@ def execute(calls: list[ToolUseBlock], settings: LoopSettings) -> list[AnyRun]:
     finally:
         if pool is not None:
             pool.shutdown(wait=True)  # prompt: any tool still running was just killed
+    if tally is not None:
+        tally.activity = None
+    return runs
 
 
 class ChatTools:
