@@ -40,6 +40,8 @@ def good_and_bad(kind: tuple[Any, ...]) -> tuple[list[str], list[str]]:
     if kind[0] == "choice":
         first = next(iter(kind[1]))
         return list(kind[1]), ["nope", first.upper(), f" {first}", ""]
+    if kind[0] == "var":  # NAME=VALUE (--var)
+        return ["a=b", "_x1=", "a=b=c", "a= two words"], ["x", "=b", "1a=b", "a-b=c", "", " a=b"]
     if kind[0] == "at_least":
         return [str(kind[1]), str(kind[1] + 3)], [str(kind[1] - 1), "x", ""]
     assert kind[0] == "seconds", kind

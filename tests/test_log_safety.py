@@ -4,11 +4,15 @@ before; a damaged log is copied whole before anything writes to it. Real SQLite 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 from claude_cli.store import guard
@@ -203,3 +207,79 @@ def test_a_wal_that_belongs_is_checked_only_as_far_as_it_shows_it(tmp_path: Path
     seen.clear()
     assert guard.stray_because(with_count(header, 1), wal) is not None  # a stranger is read whole
     assert sum(1 for n in seen if n == 4096) == frames
+
+
+# A signal delivered from inside the transaction that stores a finished turn (turns.index runs in
+# it, after the turn's row is written): at a point chosen, not by a race.
+SIGNAL_WHILE_STORING = """
+import os, signal, sys
+from claude_cli.store import turns
+index = turns.index
+def signalled(*args, **kwargs):
+    index(*args, **kwargs)
+    os.kill(os.getpid(), signal.{sig})
+turns.index = signalled
+sys.argv = ["claude", *{args!r}]
+from claude_cli.main import main
+main()
+"""
+
+
+def stored_answers(env: dict[str, str]) -> list[str]:
+    db = sqlite3.connect(home(env) / "claude.db")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        rows = db.execute("SELECT response FROM turns ORDER BY id").fetchall()
+    finally:
+        db.close()
+    return [orjson.loads(r[0])["content"][0]["text"] for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "line"),
+    [("SIGTERM", 143, "terminated"), ("SIGHUP", 143, "terminated"), ("SIGINT", 130, "interrupted")],
+)
+def test_a_signal_while_a_finished_turn_is_stored_stores_it_then_exits_with_its_status(
+    proc, emu, env, sig: str, status: int, line: str
+) -> None:
+    """The answer was whole (paid for): the turn is stored, then claude exits as the signal says.
+    SIGTERM used to be swallowed there as a storage failure: exit 0, `the turn was not stored:
+    Terminated`, and the finished turn lost."""
+    assert proc("ask", "first").code == 0
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_WHILE_STORING.format(sig=sig, args=["ask", "-c", "second"])],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr.decode()) == (
+        status,
+        b"You said: second",
+        f"claude: {line}; what was printed is kept\n",
+    )
+    assert stored_answers(env) == ["You said: first", "You said: second"]
+    assert proc("ask", "-c", "third").code == 0  # continued from the turn stored under the signal
+    sent = emu.message_requests[-1].body["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["first", "second", "third"]
+
+
+def test_a_run_killed_while_storing_leaves_the_log_whole_and_continuable(proc, emu, env) -> None:
+    """SIGKILL in the middle of the transaction: nothing of that turn is kept (its WAL frames were
+    never committed), every earlier turn is, and the next run continues from the last of them."""
+    assert proc("ask", "first").code == 0
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_WHILE_STORING.format(sig="SIGKILL", args=["ask", "-c", "second"])],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (-9, b"You said: second")
+    assert proc("ask", "-c", "third").code == 0
+    sent = emu.message_requests[-1].body["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["first", "third"]
+    assert stored_answers(env) == ["You said: first", "You said: third"]
+    assert not kept(home(env))  # nothing was set aside: the WAL left belonged

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 from .test_log import ids
 
@@ -201,3 +202,14 @@ def test_a_log_turned_to_wal_while_another_process_holds_it_waits(tmp_path, monk
     db = opening.open_for_writing(tmp_path / "claude.db")
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",) and answers == []
     db.close()
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", bytes(range(256)) * 64, b"{}" * 40_000])
+def test_the_settings_hash_is_the_sha256_hashlib_gives(data: bytes) -> None:
+    """Settings blobs are hashed with CPython's own SHA-256 (blobs.sha256_hex: no OpenSSL to load),
+    long strings with hashlib: both must name the same content alike, in logs old and new."""
+    import hashlib
+
+    from claude_cli.store import blobs
+
+    assert blobs.sha256_hex(data) == hashlib.sha256(data).hexdigest()

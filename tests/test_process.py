@@ -189,11 +189,11 @@ main()
 """
 
 # The fast path's modules for `ask hi`; Typer's for a command line the fast path hands to Typer
-# (--var has a callback: see fastpath.py).
+# (help after a word: not pre-rendered, and the fast path leaves help to Typer).
 FAST_MODULES = ("claude_cli.fastpath", "claude_cli.flow", "claude_cli.commands.ask")
 IMPORTED_ON_THE_WAY = [
     *((["ask", "hi"], module) for module in FAST_MODULES),
-    *((["ask", "--var", "a=b", "hi"], module) for module in ("claude_cli.app", "typer", "click.core")),
+    *((["ask", "hi", "--help"], module) for module in ("claude_cli.app", "typer", "click.core")),
 ]
 
 
@@ -311,13 +311,36 @@ def test_help_loads_no_json_library_nor_typing(env, emu) -> None:
 
 
 def test_a_command_line_the_fast_path_declines_runs_under_typer(env, emu) -> None:
-    """--var has a callback the fast path leaves to click: the same request, through Typer."""
+    """Help the pre-rendered texts do not hold (after a word) is Typer's to print."""
+    assert {"typer", "click", "claude_cli.app"} <= modules_loaded(env, "ask", "hi", "--help")
+
+
+def test_a_template_with_var_runs_on_the_fast_path(env, emu) -> None:
+    """--var's check (a callback under Typer) is the fast path's too: `-t NAME --var` needs no Typer."""
     from .test_templates import templates_dir
 
     templates_dir(env).mkdir(parents=True, exist_ok=True)
     (templates_dir(env) / "t.toml").write_text('system = "Be {a}."\n')
     modules = modules_loaded(env, "ask", "-t", "t", "--var", "a=b", "hi")
-    assert {"typer", "click", "claude_cli.app"} <= modules
+    assert "claude_cli.fastpath" in modules and not {"typer", "click", "claude_cli.app"} & modules
+    assert emu.message_requests[-1].body["system"] == "Be b."
+
+
+def test_logging_a_turn_loads_only_sqlite3_and_the_store(env, emu) -> None:
+    """What a logged `ask` loads beyond `ask --no-log`: sqlite3 (and what it imports itself), the
+    store, CPython's own SHA-256. Not hashlib (OpenSSL's libcrypto, ~4 ms), not secrets (random),
+    not the MCP connector's module (issue 32)."""
+    logged = modules_loaded(env, "ask", "hi")
+    unlogged = modules_loaded(env, "ask", "--no-log", "hi")
+    what_sqlite3_imports = "import sys; s = set(sys.modules); import sqlite3; print(*set(sys.modules) - s)"
+    sqlite3_itself = subprocess.run(
+        [sys.executable, "-c", what_sqlite3_imports],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.split()
+    extra = logged - unlogged - set(sqlite3_itself) - {"_sha256", "_sha2"}
+    assert {m for m in extra if not m.startswith("claude_cli.store")} == set()
 
 
 def test_ask_without_the_log_loads_no_sqlite(env, emu) -> None:

@@ -180,6 +180,15 @@ def _one(kind: tuple[Any, ...], text: str) -> Any:
             number = int(text)
             if number >= kind[1]:
                 return number
+        elif kind[0] == "var":  # --var NAME=VALUE, checked as its callback checks it (options.check_vars)
+            from .errors import UsageError
+            from .message.templates import parse_vars
+
+            try:
+                parse_vars([text])
+                return text
+            except UsageError:
+                pass
         elif kind[0] == "seconds":
             from .config import seconds_problem
 

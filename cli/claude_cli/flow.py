@@ -527,16 +527,18 @@ def record_turn(
     """Store a completed turn; a failure to store is a warning (the answer is already printed).
     `started_by`: "cmd" for `claude cmd`'s exchange, which `-c` passes over (Store.record);
     `new_id`: the id a new conversation takes (stream-json named it before the first turn)."""
-    from .errors import CliError
+    from .errors import CliError, Terminated
     from .store.log import Store
 
     try:
         store = Store()
         try:
-            from .message.connector import connector_tokens_replaced
-
             took = int((time.monotonic() - started) * 1000)
-            stored = connector_tokens_replaced(body, None)  # an MCP connector's token is not kept
+            stored = body
+            if "mcp_servers" in body:  # an MCP connector's token is not kept (loaded only then)
+                from .message.connector import connector_tokens_replaced
+
+                stored = connector_tokens_replaced(body, None)
             model = str(stored.get("model", ""))
             if "." in model or "@" in model:  # a platform's id: stored as the model behind it
                 from .api.platforms.models import canonical
@@ -547,6 +549,8 @@ def record_turn(
             store.close()
     except (CliError, OSError) as exc:
         out.note(f"claude: warning: the turn was not stored: {exc}")
+    except Terminated:  # SIGTERM or SIGHUP (after the turn was stored: Store._transaction)
+        raise
     except Exception as exc:  # sqlite3.Error, without importing sqlite3 here
         out.note(f"claude: warning: the turn was not stored: {exc.__class__.__name__}: {exc}")
     return None

@@ -125,8 +125,9 @@ CountOutput = Annotated[
 ]
 
 
-def _check_vars(values: list[str] | None) -> list[str] | None:
-    """--var is checked whether or not -t is given: a spec without `=` is never ignored."""
+def check_vars(values: list[str] | None) -> list[str] | None:
+    """--var is checked whether or not -t is given: a spec without `=` is never ignored. (The
+    fast path checks each value the same way: shell/argtable.py marks --var ("var",).)"""
     if values:
         from .templates import parse_vars
 
@@ -237,7 +238,7 @@ class _Request:
     var: Annotated[
         list[str] | None,
         typer.Option(
-            "--var", help="NAME=VALUE for {NAME} in the template (repeatable).", callback=_check_vars
+            "--var", help="NAME=VALUE for {NAME} in the template (repeatable).", callback=check_vars
         ),
     ]
 

@@ -5,9 +5,9 @@ its own parameters' defaults, its flag groups, and every option string as click 
 `(parameter, holder, action, argument)`. `holder` is the group parameter the value goes into
 ("" for the command's own parameter); `action` is "flag" (the argument is the value stored),
 "store" or "append" (the argument says how the text is converted: ("str",), ("int",),
-("float",), ("choice", CHOICES), ("at_least", N), ("seconds",)), or "typer": the fast path
-cannot do what click does with it (a callback, a check it does not know), so when it is given
-the command line goes to Typer.
+("float",), ("choice", CHOICES), ("at_least", N), ("seconds",), ("var",): a str its callback
+checks, each a NAME=VALUE), or "typer": the fast path cannot do what click does with it (a
+callback, a check it does not know), so when it is given the command line goes to Typer.
 
 Anything in a parameter the fast path does not know raises here, so a new kind of flag cannot
 be parsed differently by the two: it has to be taught to fastpath.py (and its test) first.
@@ -38,6 +38,7 @@ def tables(group: click.Group) -> dict[str, dict[str, Any]]:
 def command_table(command: click.Command, module_name: str, function: str) -> dict[str, Any]:
     from ..message.options import signature_parts
 
+    callbacks = _callbacks()
     settings = {k: v for k, v in command.context_settings.items() if k not in ("help_option_names",)}
     assert not settings and command.allow_interspersed_args and not command.ignore_unknown_options, (
         f"{function}: context settings fastpath.py does not follow: {settings}"
@@ -74,7 +75,10 @@ def command_table(command: click.Command, module_name: str, function: str) -> di
             if kind and kind[0] == "choice" and not holder:  # Typer would hand the body an Enum member
                 choices = param.type.choices if isinstance(param.type, click.Choice) else ()
                 assert not any(isinstance(c, Enum) for c in choices), f"{name}: an Enum of its own"
-            if kind is None or param.callback is not None:
+            if param.callback is not None:  # (Typer wraps it: functools.wraps)
+                known = callbacks.get(getattr(param.callback, "__wrapped__", param.callback))
+                kind = known if kind == ("str",) else None
+            if kind is None:
                 action, kind = "typer", ()
             entries = [(opt, (action, kind)) for opt in param.opts]
         for opt, (action, argument) in entries:
@@ -107,6 +111,13 @@ def _check_supported(param: click.Option) -> None:
             f"{name}: a non-boolean flag"
         )
         assert all(o.startswith("--") or len(o) == 2 for o in param.opts + param.secondary_opts), name
+
+
+def _callbacks() -> dict[Any, tuple[Any, ...]]:
+    """The callbacks whose check the fast path makes itself, and the kind it knows them by."""
+    from ..message.options import check_vars
+
+    return {check_vars: ("var",)}  # each NAME=VALUE checked by templates.parse_vars
 
 
 def _kind(kind: click.ParamType[Any, Any]) -> tuple[Any, ...] | None:

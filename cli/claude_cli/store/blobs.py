@@ -12,10 +12,10 @@ collecting them after a `log rm` or `log pop` is one DELETE.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import UsageError
@@ -24,13 +24,40 @@ BLOB_MIN = 16 * 1024
 _BLOB_KEYS = ("text", "data", "content")
 _PIECE = 1 << 20  # characters encoded and written at a time
 
-# A reference inside stored JSON (messages, settings), for rebuilding blob_refs from old rows.
-REFERENCE = re.compile(r'"\$blob":"([0-9a-f]{64})"')
+# A reference inside stored JSON (messages, settings), for rebuilding blob_refs from old rows
+# (compiled when first used: only a migration needs it).
+_REFERENCE = r'"\$blob":"([0-9a-f]{64})"'
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of a few kilobytes (a turn's settings, a conversation id), in hex.
+
+    From CPython's own SHA-256 module (what hashlib falls back to without OpenSSL): importing
+    hashlib loads OpenSSL's libcrypto, ~4 ms of every logged turn on a plain-http request (ssl
+    does not load it then). hashlib stays the one for long strings (put_text): it is faster per
+    byte."""
+    return str(_sha256()(data).hexdigest())
+
+
+def _sha256() -> Callable[[bytes], Any]:
+    try:
+        if sys.version_info >= (3, 12):
+            from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]
+        else:
+            from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # a build without it
+        from hashlib import sha256
+    return sha256  # type: ignore[no-any-return, unused-ignore]
+
+
+def references(stored_json: str) -> list[str]:
+    """The blobs stored JSON references."""
+    return re.findall(_REFERENCE, stored_json)
 
 
 def put(db: sqlite3.Connection, data: bytes) -> str:
     """Store data once under its SHA-256; returns the hash."""
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (digest, data))
     return digest
 
@@ -41,6 +68,8 @@ def put_text(db: sqlite3.Connection, text: str) -> str:
     Encoded and written a megabyte at a time (incremental blob I/O): binding a 30 MB prompt as
     one value would hold two more copies of it at once.
     """
+    import hashlib  # (only for a string over BLOB_MIN: see sha256_hex)
+
     pieces = range(0, len(text), _PIECE)
     digest, size = hashlib.sha256(), 0
     for start in pieces:

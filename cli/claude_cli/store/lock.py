@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
+
+from .blobs import sha256_hex
 
 
 def lock_conversation(conversation_id: str, directory: Path, waiting: Any = None) -> Any:
@@ -22,7 +23,7 @@ def lock_conversation(conversation_id: str, directory: Path, waiting: Any = None
     folder = directory / "locks"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        name = hashlib.sha256(conversation_id.encode()).hexdigest()[:32]
+        name = sha256_hex(conversation_id.encode())[:32]
         fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
         return None  # a read-only data dir: nothing can be stored anyway

@@ -75,18 +75,22 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Once it holds the log (BEGIN IMMEDIATE may wait for another
+        claude; a signal stops that wait at once), a signal waits for its COMMIT or ROLLBACK: a
+        finished turn is stored whole, then the signal acts (exit 130 or 143)."""
         if self.read_only is not None:
             raise CliError(f"the conversation log {self.path} can only be read here: {self.read_only}")
         self.db.execute("BEGIN IMMEDIATE")
-        try:
-            guard.count_write(self.db)
-            yield self.db
-        except BaseException as exc:
-            self.db.execute("ROLLBACK")
-            if guard.damaged(exc):  # nothing was written: keep the log whole before anything is
-                raise CliError(guard.damage_note(self.path, exc)) from exc
-            raise
-        self.db.execute("COMMIT")
+        with _signals_held():
+            try:
+                guard.count_write(self.db)
+                yield self.db
+            except BaseException as exc:
+                self.db.execute("ROLLBACK")
+                if guard.damaged(exc):  # nothing was written: keep the log whole before anything is
+                    raise CliError(guard.damage_note(self.path, exc)) from exc
+                raise
+            self.db.execute("COMMIT")
 
     def record(
         self,
@@ -325,6 +329,31 @@ class Store:
                 db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
             blobs.collect(db)
         return deleted
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver the first that came to
+    the handler that was in place (KeyboardInterrupt, errors.Terminated). Outside the main thread
+    signals cannot be handled there anyway, and nothing is held."""
+    import signal
+
+    came: list[int] = []
+    held: dict[int, Any] = {}
+    try:
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)  # (no SIGHUP on Windows)
+            if number is not None and signal.getsignal(number) is not None:
+                held[number] = signal.signal(number, lambda signum, _: came.append(signum))
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for number, handler in held.items():
+            signal.signal(number, handler)
+        if came:
+            signal.raise_signal(came[0])
 
 
 def _say(note: str | None) -> None:

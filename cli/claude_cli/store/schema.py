@@ -173,8 +173,8 @@ def _blob_references(db: sqlite3.Connection) -> bool:
     blob = blobs.Reader(db, cache=False)
     for turn_id, settings, messages in db.execute("SELECT id, settings, messages FROM turns"):
         if settings not in inside:
-            inside[settings] = blobs.REFERENCE.findall(blob(settings).decode("utf-8", "replace"))
-        blobs.refer(db, turn_id, {settings, *inside[settings], *blobs.REFERENCE.findall(messages)})
+            inside[settings] = blobs.references(blob(settings).decode("utf-8", "replace"))
+        blobs.refer(db, turn_id, {settings, *inside[settings], *blobs.references(messages)})
     return False
 
 

@@ -9,10 +9,9 @@ of its turns, not N times its history.
 
 from __future__ import annotations
 
-import secrets
+import os
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -25,18 +24,27 @@ from . import blobs
 SEARCH_MAX = 64 * 1024
 
 
-@dataclass
 class Turn:
-    """One stored exchange."""
+    """One stored exchange.
 
-    conversation_id: str
-    seq: int
-    created_at: float
-    model: str
-    request: dict[str, Any]
-    response: dict[str, Any]
-    stop_reason: str | None
-    duration_ms: int | None
+    A plain class: making a dataclass costs ~0.5 ms of every logged turn's start-up, a NamedTuple
+    ~0.3 ms (collections.namedtuple builds it from source), this ~nothing (bench/RESULTS.md,
+    issue 32). `log export` writes its attributes (`__dict__`) in this order."""
+
+    def __init__(
+        self,
+        conversation_id: str,
+        seq: int,
+        created_at: float,
+        model: str,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        stop_reason: str | None,
+        duration_ms: int | None,
+    ) -> None:
+        self.conversation_id, self.seq, self.created_at, self.model = conversation_id, seq, created_at, model
+        self.request, self.response = request, response
+        self.stop_reason, self.duration_ms = stop_reason, duration_ms
 
 
 def history(turn: Turn) -> list[dict[str, Any]]:
@@ -63,7 +71,7 @@ def new_id() -> str:
     """A new conversation id: `c` and 15 random hex digits, so ids differ from their second
     character on and a few characters are a unique prefix (ids used to start with the time,
     and conversations of the same day shared their first 8). Order is kept by updated_at."""
-    return "c" + secrets.token_hex(8)[:15]
+    return "c" + os.urandom(8).hex()[:15]  # (secrets.token_hex is this, and secrets imports random)
 
 
 def insert(
