@@ -304,6 +304,27 @@ def test_the_fast_commands_load_no_typer_click_or_heavy_library(env, emu, args: 
     assert not {"claude_cli.message.attachments", "shutil", "bz2", "lzma", "claude_cli._generated"} & modules
 
 
+def test_what_start_up_loaded_is_frozen_out_of_the_collector(env, emu) -> None:
+    """main freezes the objects start-up made (gc.freeze): the collections a run triggers then walk
+    only what the run allocates (issue 32)."""
+    report = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: sys.stderr.write(f'FROZEN {gc.get_freeze_count()}\\n'))\n"
+        "sys.argv = ['claude', 'ask', '--no-log', 'hi']\n"
+        "from claude_cli.main import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", report],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stderr.decode().split("FROZEN ", 1)[1].split()[0]) > 10_000
+
+
 def test_help_loads_no_json_library_nor_typing(env, emu) -> None:
     """`claude --help` prints pre-rendered text: main's first import (errors.py) stays light."""
     modules = modules_loaded(env, "--help")

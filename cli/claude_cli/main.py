@@ -75,8 +75,14 @@ def main() -> None:
     # orjson before the handlers below: its initialisation (Rust) imports Python modules, and an
     # exception a handler raises in the middle of it crashed the interpreter (SIGSEGV, seen with
     # SIGTERM in the first 50 ms: tests/test_process.py). Every command but help needs it anyway.
+    import gc
+
     import orjson  # noqa: F401
 
+    # What start-up has loaded so far (orjson brings dataclasses, inspect, ast, json, datetime...)
+    # lives until the process ends: moved out of the collector's sight, the collections the rest
+    # of the run triggers walk only what it allocates (4% of `claude ask`'s instructions, issue 32).
+    gc.freeze()
     signal.signal(signal.SIGTERM, _on_sigterm)
     if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
         signal.signal(signal.SIGHUP, _on_sigterm)

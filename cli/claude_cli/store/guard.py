@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,8 +33,8 @@ from ..errors import UsageError
 # checksum-2) and a page. The magic's low bit says the checksums' byte order.
 _MAGIC = (0x377F0682, 0x377F0683)
 _FORMAT = 3007000
-_HEADER = struct.Struct(">8I")
-_FRAME = struct.Struct(">6I")
+_HEADER, _HEADER_SIZE = ">8I", 32  # (formats for struct, imported only when there is a WAL to read)
+_FRAME, _FRAME_SIZE = ">6I", 24
 # https://www.sqlite.org/fileformat2.html#the_database_header
 _PAGE_SIZE_AT, _WRITE_VERSION_AT, _COUNT_AT = 16, 18, 68
 _COUNT_MASK = 0x7FFFFFFF  # application_id is a signed 32-bit integer: the count stays positive
@@ -53,6 +52,8 @@ def count_write(db: sqlite3.Connection) -> None:
 
 def _checksum(data: bytes, big_endian: bool, s0: int, s1: int) -> tuple[int, int]:
     """The WAL checksum of `data` (a multiple of 8 bytes) continuing from (s0, s1)."""
+    import struct
+
     words = struct.unpack(f"{'>' if big_endian else '<'}{len(data) // 4}I", data)
     for i in range(0, len(words), 2):
         s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
@@ -68,9 +69,11 @@ def _committed_counts(wal: bytes) -> Iterator[tuple[int, list[int]]]:
     A generator, so a caller that has seen enough stops the checksums there: they are computed
     word by word, and a WAL grows to ~4 MB before SQLite restarts it (~0.1 s to check in whole,
     paid by every claude that opens the log)."""
-    if len(wal) < _HEADER.size:
+    import struct
+
+    if len(wal) < _HEADER_SIZE:
         return
-    magic, version, page_size, _, salt1, salt2, ck1, ck2 = _HEADER.unpack_from(wal)
+    magic, version, page_size, _, salt1, salt2, ck1, ck2 = struct.unpack_from(_HEADER, wal)
     if magic not in _MAGIC or version != _FORMAT or page_size & (page_size - 1) or page_size < 512:
         return
     big_endian = bool(magic & 1)
@@ -78,13 +81,13 @@ def _committed_counts(wal: bytes) -> Iterator[tuple[int, list[int]]]:
         return
     pending: list[int] = []
     s0, s1 = ck1, ck2
-    at = _HEADER.size
-    while at + _FRAME.size + page_size <= len(wal):
-        page, commit, f1, f2, c1, c2 = _FRAME.unpack_from(wal, at)
+    at = _HEADER_SIZE
+    while at + _FRAME_SIZE + page_size <= len(wal):
+        page, commit, f1, f2, c1, c2 = struct.unpack_from(_FRAME, wal, at)
         if (f1, f2) != (salt1, salt2):
             break
         s0, s1 = _checksum(wal[at : at + 8], big_endian, s0, s1)
-        body = wal[at + _FRAME.size : at + _FRAME.size + page_size]
+        body = wal[at + _FRAME_SIZE : at + _FRAME_SIZE + page_size]
         s0, s1 = _checksum(body, big_endian, s0, s1)
         if (s0, s1) != (c1, c2):
             break
@@ -93,7 +96,7 @@ def _committed_counts(wal: bytes) -> Iterator[tuple[int, list[int]]]:
         if commit:
             yield page_size, pending
             pending = []
-        at += _FRAME.size + page_size
+        at += _FRAME_SIZE + page_size
 
 
 def replayed_counts(wal: bytes) -> tuple[int, list[int]] | None:
@@ -115,6 +118,8 @@ def stray_because(header: bytes, wal: bytes) -> str | None:
     plus one, or, once a checkpoint copied some frames back, a count the WAL holds)."""
     if len(header) < 100:
         return None  # an empty database: SQLite discards the WAL itself
+    import struct
+
     raw = struct.unpack_from(">H", header, _PAGE_SIZE_AT)[0]
     count = struct.unpack_from(">I", header, _COUNT_AT)[0]
     counts: list[int] = []
