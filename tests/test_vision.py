@@ -139,25 +139,43 @@ def test_text_on_stdin_is_refused_not_sent_as_text(proc, emu, args) -> None:
 
 
 @pytest.mark.parametrize(
-    ("head", "text"),
+    ("what", "feed", "sent"),
     [
-        (b"# Notes\n\nMeeting on", True),
-        (b"hi\n", True),  # short: all there was (`echo hi | claude vision`)
-        (b"caf\xc3\xa9\n", True),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\r", False),
-        (b"\xff\xd8\xff\xe0", False),
-        (b"GIF89a\x01\x00", False),
-        (b"GIF", False),  # could still become an image: the checks after reading decide
-        (b"%PD", False),
-        (b"RIFF\x00\x00", False),
-        (b"%PDF-1.7\n%\xe2\xe3", False),
-        (b"text\x00with NUL", False),
+        # A large PNG (3 MB of noise: many pipe buffers) through a slow pipe, whole or its first
+        # bytes alone at first: sent as the image it is.
+        ("png", "cat {file} | (sleep 0.2; cat)", "image/png"),
+        ("png", "(head -c 3 {file}; sleep 1.5; tail -c +4 {file})", "image/png"),
+        # Text whose first bytes, all that had come when it was looked at, could begin a GIF or a
+        # PDF: it was sent as a text block. Judged on all of it, it is refused.
+        ("text", "(printf GI; sleep 1.5; printf 'VE ME THE NOTES\\n')", None),
+        ("text", "(printf %%P; sleep 1.5; printf 'lease read this\\n')", None),
     ],
 )
-def test_what_starts_as_text(head: bytes, text: bool) -> None:
-    from claude_cli.message.inputs import starts_as_text
+def test_stdin_is_judged_on_all_of_it_however_slowly_it_comes(
+    env, emu, tmp_path: Path, what: str, feed: str, sent: str | None
+) -> None:
+    import os
+    import subprocess
+    import sys
 
-    assert starts_as_text(head) is text
+    big = tmp_path / "big.png"
+    big.write_bytes(image_bytes("PNG", (1000, 1000), noise=True))
+    assert big.stat().st_size > 2_000_000
+    done = subprocess.run(
+        ["bash", "-c", f"{feed.format(file=big)} | {sys.executable} -m claude_cli vision 'what is it?'"],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+    if sent is None:
+        assert (done.returncode, done.stdout) == (2, b""), done
+        assert b"stdin holds text, not an image or PDF (nothing sent)" in done.stderr
+        assert emu.requests == []
+        return
+    assert (done.returncode, done.stdout) == (0, f"You said: what is it? (attached: {sent})".encode()), done
+    (block,) = [b for b in emu.message_requests[-1].body["messages"][0]["content"] if b["type"] == "image"]
+    assert base64.b64decode(block["source"]["data"]) == big.read_bytes()
 
 
 def test_a_short_text_on_stdin_is_refused_too(proc, emu) -> None:

@@ -120,6 +120,9 @@ class AttachFlags(NamedTuple):
     fetch_urls: bool = False
     cite: bool = False
     resize: bool | None = None  # None: only images over the API's limits
+    # Not a flag: `claude vision` sets it. Stdin (`-`) must be an image or a PDF, judged on all of
+    # it once read (inputs.read_stdin_media).
+    stdin_media: bool = False
 
 
 class WebFlags(NamedTuple):

@@ -252,7 +252,7 @@ def attachment_blocks(
         return [], []
     from .api import files as files_api
     from .message.attachments import Refused, Source, build_blocks
-    from .message.inputs import read_stdin_bytes
+    from .message.inputs import read_stdin_bytes, read_stdin_media
 
     lookups: list[Transport] = []
 
@@ -266,7 +266,7 @@ def attachment_blocks(
     try:
         return build_blocks(
             specs,
-            read_stdin_bytes,
+            read_stdin_media if attach.stdin_media else read_stdin_bytes,
             file_kind,
             fetch_urls=attach.fetch_urls,
             resize=attach.resize,

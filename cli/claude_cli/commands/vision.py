@@ -53,7 +53,7 @@ def vision(
     http(s) URLs, file_ ids) are attached in order (a quoted glob is expanded here, its matches
     sorted); the words after them are the question ("Describe this image." when there are
     none). With no image named, an image piped on stdin is used; text on stdin is refused
-    (`claude ask` takes text). A leading word that looks like a path (a / or an image or PDF
+    (`claude ask` takes text), judged on all of stdin once read. A leading word that looks like a path (a / or an image or PDF
     extension) but names no file, or a glob that matched nothing, is an error naming it, and
     nothing is sent. Each image's type is taken from its bytes; one over the API's limits is
     downsized (stderr says so).
@@ -96,9 +96,8 @@ def vision(
 
             raise UsageError(NO_IMAGE)
         files = ["-"]  # `cat photo.png | claude vision "describe"`
-    attach = attach._replace(attach=(*files, *attach.attach))
-    if "-" in attach.attach:
-        _refuse_text_on_stdin()
+    # stdin is for images: text piped in is refused once read (inputs.read_stdin_media)
+    attach = attach._replace(attach=(*files, *attach.attach), stdin_media=True)
     from ..message.attachments import NothingPiped
 
     try:
@@ -120,21 +119,6 @@ def vision(
 
         raise UsageError(NO_IMAGE) from None  # no image named, and stdin was empty
     raise typer.Exit(code)
-
-
-def _refuse_text_on_stdin() -> None:
-    """`vision - < notes.md` sent the text as a text block, saying nothing: vision is for images,
-    so stdin that starts like text (no image or PDF magic number, no NUL) is refused unsent."""
-    from ..message.inputs import starts_as_text, stdin_head
-
-    head = stdin_head()
-    if head and starts_as_text(head):
-        from ..errors import UsageError
-
-        raise UsageError(
-            "stdin holds text, not an image or PDF (nothing sent): `claude vision` sends images;"
-            " for text use `claude ask` (stdin, or -a FILE)"
-        )
 
 
 NO_IMAGE = "no image: give IMAGE files (`claude vision IMAGE... [PROMPT]`), or pipe one on stdin"

@@ -39,19 +39,6 @@ def stdin_stream() -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
-def stdin_head(size: int = 16) -> bytes | None:
-    """The first bytes of piped stdin, left for the reader that follows (one read of the buffered
-    stream: up to `size` bytes, fewer when the writer has sent fewer so far); None without one."""
-    stream = stdin_stream()
-    peek = getattr(stream, "peek", None)
-    if peek is None:
-        return None
-    try:
-        return bytes(peek(size)[:size])
-    except (OSError, ValueError):
-        return None
-
-
 # Twice what one request may carry (the Messages API's 32 MB, api/transport.py): an input past
 # it can never be sent, so it is refused while reading (/dev/zero or an endless pipe cannot
 # exhaust memory); below it the request check says the request's exact size.
@@ -87,6 +74,24 @@ def read_stdin_bytes(limit: int | None = INPUT_LIMIT) -> bytes | None:
         return read_limited(stream, "stdin", limit)
     except OSError as exc:
         raise UsageError(f"cannot read stdin: {exc.strerror}") from None
+
+
+STDIN_TEXT = (
+    "stdin holds text, not an image or PDF (nothing sent): `claude vision` sends images;"
+    " for text use `claude ask` (stdin, or -a FILE)"
+)
+
+
+def read_stdin_media() -> bytes | None:
+    """Piped stdin that must be an image or a PDF (`claude vision`, AttachFlags.stdin_media), as
+    bytes; None when there is none. Judged on all of it, once read, by the rule `ask` takes stdin
+    by (stdin_is_binary: a magic number or a NUL in its first 8 KB): text is refused, one line,
+    nothing sent. (It was judged on the bytes a peek found buffered, however few had arrived:
+    text starting `GI` or `%P` in a slow pipe passed as the start of a GIF or a PDF.)"""
+    data = read_stdin_bytes()
+    if data and not stdin_is_binary(data):
+        raise UsageError(STDIN_TEXT)
+    return data
 
 
 def read_stdin_text() -> str | None:
@@ -258,14 +263,3 @@ def stdin_is_binary(data: bytes) -> bool:
     if head.startswith(_STDIN_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return True
     return b"\x00" in head
-
-
-def starts_as_text(head: bytes) -> bool:
-    """Whether the first bytes of stdin (`head`, 12 or fewer) are text rather than the start of
-    an image or PDF: not binary, and, when shorter than the longest magic number check, not a
-    beginning that one could still become (`GIF`, `%PD`, `RIFF....`)."""
-    if stdin_is_binary(head):
-        return False
-    if len(head) >= 12:
-        return True
-    return not any(magic.startswith(head) or head.startswith(magic) for magic in (*_STDIN_MAGIC, b"RIFF"))
