@@ -239,7 +239,7 @@ def test_submit_then_resume_with_state_does_not_submit_twice(cli, emu, tmp_path:
     assert submitted.code == 0, submitted
     (batch_id,) = submitted.stdout.split()
     status = cli("batch", "status", batch_id)
-    assert status.stdout.startswith(f"{batch_id}\tin_progress\tprocessing=3 succeeded=0")
+    assert status.stdout.startswith(f"{batch_id}\tin_progress\t3\t0\t")
     emu.batches.end_in(batch_id, 0.3)
     run = cli(
         "batch", "--via", "batches", "--state", state, "--poll-interval", "0.05", "--ordered", str(jobs)
@@ -247,7 +247,7 @@ def test_submit_then_resume_with_state_does_not_submit_twice(cli, emu, tmp_path:
     assert run.code == 0, run
     assert [r["id"] for r in parse(run.stdout)] == ["a", "b", "c"]
     assert len([r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]) == 1
-    assert cli("batch", "status", batch_id).stdout.startswith(f"{batch_id}\tended\tprocessing=0 succeeded=3")
+    assert cli("batch", "status", batch_id).stdout.startswith(f"{batch_id}\tended\t0\t3\t")
     again = cli("batch", "results", "--full", batch_id)
     assert [r["message"]["type"] for r in parse(again.stdout)] == ["message"] * 3
     listed = parse(cli("batch", "list", "-o", "ndjson").stdout)
@@ -447,6 +447,29 @@ def test_a_state_file_for_other_input_is_its_error_alone(cli, emu, tmp_path: Pat
     )
 
 
+def test_batch_list_in_a_pipe_follows_log_lists_conventions(cli, emu) -> None:
+    """A field per value, times as `log list` shows them: the counts were one field
+    (`processing=3 succeeded=0 ...`) and created the API's string (`2026-12-02T22:20:47.048067Z`),
+    where `log list` gives each count its field and a local time to the minute. -o json keeps
+    the API's objects (created_at in ISO 8601)."""
+    import datetime as dt
+    import re
+
+    from claude_cli.transcript import when
+
+    emu.batches.seconds = 3600
+    first = cli("batch", "submit", input=jsonl(JOBS)).stdout.strip()
+    assert cli("ask", "hi").code == 0
+    minute = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
+    assert minute.fullmatch(cli("log", "list").stdout.split("\t")[1])
+    (obj,) = orjson.loads(cli("batch", "list", "-o", "json").stdout)
+    created = dt.datetime.fromisoformat(obj["created_at"])  # ISO 8601, as the API gave it
+    for args in (("batch", "list"), ("batch", "status", first)):
+        row = cli(*args).stdout
+        assert row == f"{first}\tin_progress\t3\t0\t0\t0\t0\t{when(created.timestamp())}\n", args
+        assert minute.fullmatch(row.rstrip("\n").split("\t")[-1])
+
+
 @pytest.mark.parametrize("width", [40, 120])
 def test_batch_list_and_status_on_a_terminal_are_a_table_fitted_to_the_width(
     cli, emu, env, proc, width
@@ -482,6 +505,4 @@ def test_batch_list_and_status_on_a_terminal_are_a_table_fitted_to_the_width(
     lines, _ = screen_of(env, width, "batch", "status", first)
     assert lines[1].split()[:2] == [first, "in_progress"]
     piped = proc("batch", "list")
-    assert piped.stdout.splitlines()[1].startswith(
-        f"{first}\tin_progress\tprocessing=3 succeeded=0 errored=0"
-    )
+    assert piped.stdout.splitlines()[1].startswith(f"{first}\tin_progress\t3\t0\t0\t0\t0\t")

@@ -308,21 +308,38 @@ COUNTS = ("processing", "succeeded", "errored", "canceled", "expired")  # a batc
 
 
 def status_line(batch: dict[str, Any]) -> str:
-    """`id  status  succeeded/errored/... counts  created` for `claude batch status|list` in a pipe."""
-    counts = batch.get("request_counts") or {}
-    shown = " ".join(f"{k}={counts.get(k, 0)}" for k in COUNTS)
-    return f"{batch.get('id')}\t{batch.get('processing_status')}\t{shown}\t{batch.get('created_at', '')}"
+    """A batch as one tab-separated row for `claude batch status|cancel|list` in a pipe: the cells
+    of the table (status_cells), as `claude log list` prints its rows (a field per value)."""
+    return "\t".join(status_cells(batch))
 
 
 def status_cells(batch: dict[str, Any]) -> list[str]:
-    """The same, a cell each, for the table on a terminal (id, status, COUNTS, created)."""
+    """id, status, each of COUNTS, created: the cells of a row, piped or on a terminal. The time is
+    shown as `claude log list` shows one (transcript.when: local time, to the minute); -o json
+    keeps the API's created_at (RFC 3339)."""
     counts = batch.get("request_counts") or {}
     return [
         str(batch.get("id")),
         str(batch.get("processing_status")),
         *(str(counts.get(k, 0)) for k in COUNTS),
-        str(batch.get("created_at", "")),
+        _shown_time(batch.get("created_at")),
     ]
+
+
+def _shown_time(value: Any) -> str:
+    """An API timestamp (RFC 3339, `2026-12-02T22:20:47.048067Z`) as `log list` shows a time; a
+    value that is not one is shown as it came."""
+    import datetime as dt
+
+    from ..transcript import when
+
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return "" if value is None else str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)  # the API's times are UTC
+    return when(moment.timestamp())
 
 
 def _prefix(transport: Transport) -> str:

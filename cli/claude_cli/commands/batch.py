@@ -251,7 +251,13 @@ def list_(
     connection: ConnectionFlags,
     run: RunContext,
 ) -> None:
-    """List Message Batches, newest first."""
+    """List Message Batches, newest first.
+
+    A row per batch, as `claude log list` prints its rows: id, status, the request counts
+    (processing, succeeded, errored, canceled, expired) and when it was created (local time, to
+    the minute); tab-separated in a pipe, a table on a terminal. -o json or ndjson: the API's
+    objects unchanged (created_at in ISO 8601). status and cancel print the same rows.
+    """
     from ..batch.batches import list_batches
 
     _show(run, connection, output, list_batches)

@@ -53,10 +53,10 @@ def vision(
     http(s) URLs, file_ ids) are attached in order (a quoted glob is expanded here, its matches
     sorted); the words after them are the question ("Describe this image." when there are
     none). With no image named, an image piped on stdin is used; text on stdin is refused
-    (`claude ask` takes text), judged on all of stdin once read. A leading word that looks like a path (a / or an image or PDF
-    extension) but names no file, or a glob that matched nothing, is an error naming it, and
-    nothing is sent. Each image's type is taken from its bytes; one over the API's limits is
-    downsized (stderr says so).
+    (`claude ask` takes text), judged on all of stdin once read. A leading word that looks like
+    a path (a / or an image or PDF extension) but names no file, or a glob that matched nothing,
+    is an error naming it, and nothing is sent. Each image's type is taken from its bytes; one
+    over the API's limits is downsized (stderr says so).
 
     The answer goes to stdout as with `claude ask` (text, -o json, -o ndjson, -x for a code
     block); the turn is stored in the log. Exit status as `claude ask`: 2 for a missing or
