@@ -262,7 +262,7 @@ _claude() {
         "cmd --header") COMPREPLY=(); return ;;
         "cmd --timeout") COMPREPLY=(); return ;;
         "cmd --max-retries") COMPREPLY=(); return ;;
-        "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json ndjson stream-json" -- "$cur")); return ;;
+        "count-tokens -o"|"count-tokens --output") COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         "count-tokens -m"|"count-tokens --model") COMPREPLY=($(compgen -W "fable fable-5 fable-5.1 fable-5.2 haiku haiku-4.5 haiku-5.5 mythos mythos-5 mythos-5.1 mythos-5.2 mythos-preview opus opus-4.5 opus-4.6 opus-4.7 opus-4.8 opus-5 opus-5.5 sonnet sonnet-4.5 sonnet-4.6 sonnet-5 sonnet-5.5 claude-fable-5 claude-fable-5-1 claude-fable-5-2 claude-haiku-4-5 claude-haiku-5-5 claude-mythos-5 claude-mythos-5-1 claude-mythos-5-2 claude-mythos-preview claude-opus-4-5 claude-opus-4-6 claude-opus-4-7 claude-opus-4-8 claude-opus-5 claude-opus-5-5 claude-sonnet-4-5 claude-sonnet-4-6 claude-sonnet-5 claude-sonnet-5-5" -- "$cur")); return ;;
         "count-tokens -s"|"count-tokens --system") COMPREPLY=(); return ;;
         "count-tokens --system-after") COMPREPLY=(); return ;;

@@ -251,6 +251,15 @@ def test_count_tokens_uses_the_same_input(cli, emu) -> None:
     }
 
 
+@pytest.mark.parametrize("fmt", ["ndjson", "stream-json"])
+def test_count_tokens_refuses_the_stream_formats_it_cannot_print(cli, emu, fmt: str) -> None:
+    """They were offered and printed what json prints; a count is one number, not events."""
+    run = cli("count-tokens", "-o", fmt, "hello")
+    assert run.code == 2 and run.stdout == "" and f"'{fmt}' is not one of 'text', 'json'" in run.stderr
+    assert emu.requests == []
+    assert "[text|json]" in cli("count-tokens", "--help").stdout
+
+
 def test_models_lists_every_page(cli, emu) -> None:
     run = cli("models")
     assert run.code == 0

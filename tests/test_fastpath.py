@@ -177,6 +177,8 @@ def run_both(env: dict[str, str], args: list[str], stdin: bytes = b"") -> tuple[
         ["ask", "--mod", "x"],
         ["stream", "-m"],
         ["count-tokens", "-o", "yaml"],
+        ["count-tokens", "-o", "ndjson", "hi"],  # a count has no events: not offered, refused
+        ["count-tokens", "--output=stream-json", "hi"],
         ["cmd", "--print=1", "x"],
         ["ask", "--timeout", "0", "hi"],
         ["ask", "--max-retries", "-1", "hi"],

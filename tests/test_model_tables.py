@@ -348,3 +348,6 @@ def test_models_lifecycle_filter(cli, emu) -> None:
     assert set(ids("list", "--lifecycle", "active")) == set(default) - {"claude-opus-4-5"}
     line = next(x for x in cli("models", "--lifecycle", "deprecated").stdout.splitlines())
     assert "Claude Opus 4.5 [deprecated, retires 2027-01-22]" in line
+    # A retired model's date is in the past: "retired 2026-08-05", not "retired, retires 2026-08-05"
+    gone = cli("models", "--lifecycle", "retired").stdout.splitlines()[0]
+    assert "Claude Opus 4.1 [retired 2026-08-05]" in gone, gone

@@ -158,7 +158,7 @@ COMMANDS = {
         'own': {'prompt': None, 'output': 'text'},
         'groups': {'request': 'RequestFlags', 'attach': 'AttachFlags', 'conversation': 'ConversationFlags', 'connection': 'ConnectionFlags'},
         'long': {
-            '--output': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson', 'stream-json': 'stream-json'})),
+            '--output': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json'})),
             '--model': ('model', 'request', 'store', ('str',)),
             '--system': ('system', 'request', 'store', ('str',)),
             '--system-after': ('system_after', 'request', 'store', ('str',)),
@@ -207,7 +207,7 @@ COMMANDS = {
             '--debug': ('debug', 'connection', 'flag', True),
         },
         'short': {
-            '-o': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json', 'ndjson': 'ndjson', 'stream-json': 'stream-json'})),
+            '-o': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json'})),
             '-m': ('model', 'request', 'store', ('str',)),
             '-s': ('system', 'request', 'store', ('str',)),
             '-t': ('template', 'request', 'store', ('str',)),

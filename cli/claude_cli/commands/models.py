@@ -340,10 +340,13 @@ def _row(info: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _status(info: dict[str, Any]) -> str:
-    """`deprecated, retires 2027-01-22` for a model past its active stage; "" for an active one."""
+    """`deprecated, retires 2027-01-22` for a model past its active stage, `retired 2026-08-05` for
+    one gone (the date in the past tense); "" for an active one."""
     if info.get("lifecycle") in (None, "active"):
         return ""
     retires = str(info.get("retires_at") or "")[:10]
+    if info["lifecycle"] == "retired":
+        return f"retired {retires}" if retires else "retired"
     return f"{info['lifecycle']}{', retires ' + retires if retires else ''}"
 
 

@@ -22,7 +22,6 @@ import typer
 
 from ..context import RunContext
 from ..flags import (
-    OUTPUT_FORMATS,
     ActFlags,
     AttachFlags,
     ConnectionFlags,
@@ -114,13 +113,14 @@ Summary = Annotated[
 ]
 PrintOnly = Annotated[bool, typer.Option("--print", help="Only print the command (never offer to run it).")]
 NoLog = Annotated[bool, typer.Option("--no-log", help="Do not store this exchange in the log.")]
+COUNT_FORMATS = ("text", "json")  # a count is one number: no stream of events to print
 CountOutput = Annotated[
     str,
     typer.Option(
         "-o",
         "--output",
         help="text: the number; json: the API's response.",
-        click_type=click.Choice(OUTPUT_FORMATS),
+        click_type=click.Choice(COUNT_FORMATS),
     ),
 ]
 
