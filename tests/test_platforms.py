@@ -423,6 +423,27 @@ def test_config_platform_takes_base_url_as_a_request_does(cli, bedrock, monkeypa
     assert bad.stderr.startswith("claude: error: base URL ") and "(from --base-url)" in bad.stderr
 
 
+def test_config_platform_on_the_builtin_emulator_needs_no_key(cli, monkeypatch) -> None:
+    """It said `credentials: none (set ANTHROPIC_API_KEY)`, though a request needs none there."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "emulator")
+    run = cli("config", "platform")
+    assert run.code == 0, run
+    assert run.stdout.splitlines() == [
+        "platform: anthropic (from default)",
+        "endpoint: emulator",
+        "credentials: none needed (the built-in emulator takes any key)",
+    ]
+    assert cli("ask", "--no-log", "hi").stdout == "You said: hi"  # and indeed a request needs none
+    monkeypatch.delenv("ANTHROPIC_BASE_URL")  # --base-url emulator says the same
+    run = cli("config", "platform", "--base-url", "emulator")
+    assert run.stdout.splitlines()[2] == "credentials: none needed (the built-in emulator takes any key)"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-given")
+    assert cli("config", "platform", "--base-url", "emulator").stdout.splitlines()[2] == (
+        "credentials: ANTHROPIC_API_KEY"
+    )
+
+
 def test_config_platform_without_credentials_is_one_line(cli, bedrock, monkeypatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)

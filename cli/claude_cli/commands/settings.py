@@ -144,7 +144,7 @@ def platform(
     run.out().write(f"platform: {chosen} (from {source})\n".encode())
     if chosen == "anthropic":
         run.out().write(f"endpoint: {cfg.resolve_base_url(base_url, config, run.env)}\n".encode())
-        run.out().write(f"credentials: {_anthropic_source(config, run.env)}\n".encode())
+        run.out().write(f"credentials: {_anthropic_source(config, run.env, base_url)}\n".encode())
         return
     from ..connection import on_emulator
 
@@ -162,11 +162,15 @@ def platform(
     run.out().write(f"credentials: {used.credential_source}\n".encode())
 
 
-def _anthropic_source(config: "cfg.Config", env: Mapping[str, str]) -> str:
+def _anthropic_source(config: "cfg.Config", env: Mapping[str, str], base_url: str | None) -> str:
     """Which of the Claude API's credential sources a request would use (the key is never shown)."""
+    from .. import config as cfg
+
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
         if env.get(name, "").strip():
             return name
     if config.api_key_command:
         return "api_key_command (config file)"
+    if cfg.resolve_base_url(base_url, config, env) == cfg.EMULATOR_URL:  # as connection.make_transport
+        return "none needed (the built-in emulator takes any key)"
     return "none (set ANTHROPIC_API_KEY)"
