@@ -420,18 +420,49 @@ def test_endless_stdin_and_an_oversized_file_are_refused_at_the_cap(proc, emu, e
     )
     import subprocess
 
-    with open("/dev/zero", "rb") as zero:
+    # An endless pipe is read up to the cap; a device on stdin is refused before any read, as
+    # `-a /dev/zero` is (it said "stdin is over 64 MB" after reading 64 MB of zeros).
+    endless = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
+    try:
+        assert endless.stdout is not None
         done = subprocess.run(
             [PY, "-m", "claude_cli", "ask", "hi"],
-            stdin=zero,
+            stdin=endless.stdout,
             capture_output=True,
             env={**os.environ, **env},
             timeout=30,
             check=False,
         )
+    finally:
+        endless.kill()
+        endless.wait()
     assert done.returncode == 2
     assert done.stderr == b"claude: error: stdin is over 64 MB, the most it may be\n"
-    assert emu.requests == []
+    for command in (["ask", "hi"], ["batch"], ["vision", "-", "hi"], ["ask", "-a", "-", "hi"]):
+        with open("/dev/zero", "rb") as zero:
+            done = subprocess.run(
+                [PY, "-m", "claude_cli", *command],
+                stdin=zero,
+                capture_output=True,
+                env={**os.environ, **env},
+                timeout=30,
+                check=False,
+            )
+        assert (done.returncode, done.stdout) == (2, b""), (command, done)
+        assert (
+            done.stderr == b"claude: error: stdin: not a regular file or a pipe: a device; nothing was read\n"
+        )
+    with open(os.devnull, "rb") as null:  # /dev/null is a device too, and an empty stdin
+        done = subprocess.run(
+            [PY, "-m", "claude_cli", "ask", "hi"],
+            stdin=null,
+            capture_output=True,
+            env={**os.environ, **env},
+            timeout=30,
+            check=False,
+        )
+    assert (done.returncode, done.stdout) == (0, b"You said: hi"), done
+    assert len(emu.requests) == 1
 
 
 def test_a_fifo_nobody_writes_to_times_out_with_a_message(cli, emu, tmp_path: Path, monkeypatch) -> None:

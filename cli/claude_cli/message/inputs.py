@@ -65,11 +65,31 @@ def _over(limit: int) -> str:
     return f"over {limit // 2**20} MB, the most it may be"
 
 
+def refuse_device(stream: BinaryIO) -> None:
+    """A UsageError for stdin redirected from a device (`< /dev/zero`, `< /dev/urandom`), as the
+    bounded reader refuses `-a /dev/zero`: it never ends, so reading it only meets the size limit
+    (or, for a batch, never stops). /dev/null (empty at once) is read as the empty stdin it is."""
+    import stat
+
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError):
+        return
+    if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+        try:
+            if info.st_rdev == os.stat(os.devnull).st_rdev:
+                return
+        except OSError:
+            pass
+        raise UsageError("stdin: not a regular file or a pipe: a device; nothing was read")
+
+
 def read_stdin_bytes(limit: int | None = INPUT_LIMIT) -> bytes | None:
     """Piped stdin as bytes (an attachment); None when there is none. Over `limit` is an error."""
     stream = stdin_stream()
     if stream is None:
         return None
+    refuse_device(stream)
     try:
         return read_limited(stream, "stdin", limit)
     except OSError as exc:
@@ -197,6 +217,7 @@ def read_file_or_stdin(source: str, what: str, needs: str) -> tuple[bytes, str]:
     stream = stdin_stream()
     if stream is None:
         raise UsageError(f"{what}: - needs {needs} piped on stdin")
+    refuse_device(stream)
     return read_limited(stream, "stdin"), "stdin"
 
 
