@@ -470,3 +470,38 @@ def test_trickle_and_many_without_a_stream_answer_whole(cli, emu) -> None:
 def test_gzip_trickle_without_a_stream(cli, emu) -> None:
     emu.enqueue(Reply("trickle", content=[{"type": "text", "text": "zipped"}], delay=0.005, encoding="gzip"))
     assert cli("ask", "--no-stream", "hi").stdout == "zipped"
+
+
+# -- a fault without content of its own, and "after" past the stream's end ------------------------
+
+
+@pytest.mark.parametrize("flags", [(), ("--no-stream",)])
+def test_a_trickle_without_content_trickles_the_echo(cli, emu, flags: tuple[str, ...]) -> None:
+    """It answered an empty Message (exit 0, nothing printed), so a slow stream tested nothing."""
+    emu.enqueue(Reply("trickle", delay=0.01))
+    run = cli("ask", *flags, "--max-retries", "0", "slow words")
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: slow words", ""), run
+
+
+def test_a_drop_without_content_cuts_the_echo(cli, emu) -> None:
+    emu.enqueue(Reply("drop", after=4))  # message_start, ping, block start, first delta
+    run = cli("ask", "--max-retries", "0", "alpha beta gamma")
+    assert run.code == 17 and run.stdout == "You ", run  # the first word's delta, then the cut
+
+
+@pytest.mark.parametrize("kind", ["error_event", "drop"])
+def test_after_past_the_end_of_a_short_echo_comes_after_message_stop(cli, emu, kind: str) -> None:
+    """Without content, on the echo (it was an empty Message), with rec28's one rule for an
+    "after" past the end: every event, message_stop included, then the error (which fails the
+    run, as the SDK fails it) or the dropped connection (the answer came whole: nothing lost)."""
+    emu.enqueue(Reply(kind, error_type="overloaded_error", message="Overloaded", after=100))
+    run = cli("ask", "--max-retries", "0", "hi")
+    assert run.stdout == "You said: hi"  # the whole echo came
+    assert run.code == (15 if kind == "error_event" else 0), run
+    events = [orjson.loads(line) for line in cli("stream", "--no-log", "hi").stdout.splitlines()]
+    assert events[-1]["type"] == "message_stop"  # (the next request is the plain echo again)
+    emu.enqueue(Reply(kind, error_type="overloaded_error", message="Overloaded", after=100))
+    late = [orjson.loads(line) for line in cli("stream", "--max-retries", "0", "hi").stdout.splitlines()]
+    assert [e["type"] for e in late] == [e["type"] for e in events] + (
+        ["error"] if kind == "error_event" else []
+    )

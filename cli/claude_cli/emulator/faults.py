@@ -10,12 +10,13 @@ JSON body (`_whole`).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..errors import STATUS_ERROR_TYPE
-from .answers import build_message
+from .answers import answer_for, build_message
 from .handler import Exchange
 from .rules import ApiProblem
 from .script import KINDS, Reply
@@ -50,6 +51,8 @@ def play(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> Non
     if kind == "many":
         _many(emu, ex, body, reply.count)
         return
+    if reply.content is None and kind in _ON_THE_ANSWER:  # the fault is played on the echo
+        reply = _on_the_answer(emu, body, reply)
     if not body.get("stream"):
         _whole(emu, ex, body, reply)
         return
@@ -89,6 +92,22 @@ def play(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> Non
         ex.abort()
     else:
         raise ValueError(f"unknown reply kind {kind!r}")
+
+
+# The kinds that play a fault on an answer: without "content" of their own, on the answer the
+# request would get unscripted (the echo), as a script of faults means "this, but slow/broken".
+_ON_THE_ANSWER = ("error_event", "drop", "stall", "trickle")
+
+
+def _on_the_answer(emu: Emulator, body: dict[str, Any], reply: Reply) -> Reply:
+    answer = answer_for(emu.state, body)
+    return replace(
+        reply,
+        content=answer.content,
+        stop_reason=answer.stop_reason,
+        stop_sequence=answer.stop_sequence,
+        container=answer.container,
+    )
 
 
 def _whole(emu: Emulator, ex: Exchange, body: dict[str, Any], reply: Reply) -> None:

@@ -268,6 +268,9 @@ is an object whose "kind" picks the behaviour; the other fields are optional:
   raw          "status", "content_type" and "body" sent as they are
   sse          "body" (an SSE stream, byte for byte) in "chunk"-byte writes, "delay" apart
 
+error_event, drop, stall and trickle play their fault on "content" when given, else on the
+answer the request would get unscripted (the echo).
+
 A request sent without "stream": true (--no-stream) gets the same faults on its JSON body:
 error_event is that error as an HTTP status (overloaded_error 529, api_error 500, ...), drop
 cuts the connection halfway through the body, stall sends the headers then nothing for
