@@ -294,3 +294,34 @@ def test_the_sampling_400_names_the_parameter_sent(cli, emu, flags: list[str], f
         f"claude: error: {flag} is not accepted by claude-sonnet-5-5; drop it or use --effort"
         f" (the API said: invalid_request_error (400): `{field}` is deprecated for this model."
     ), run
+
+
+@pytest.mark.parametrize(
+    ("said", "max_tokens", "stop_reason"),
+    [
+        ("one two three", 2, "max_tokens"),
+        ("def f(x):  # TODO: handle x\n    return x", 5, "max_tokens"),  # double spaces, newlines
+        ("a  b   c d e f g", 5, "max_tokens"),
+        ("a  b", 100, "end_turn"),
+        ("word " * 20_000, 8192, "end_turn"),  # a 100 KB file: the echo quotes a part of it
+        ("word " * 20_000, 300, "max_tokens"),
+    ],
+)
+def test_usage_and_stop_reason_agree(said: str, max_tokens: int, stop_reason: str) -> None:
+    """The echo was cut counting words split on single spaces and its usage counted runs of
+    whitespace: a 100 KB Python file reported 4469 output tokens and stop_reason max_tokens
+    under max_tokens 8192 (exit 3)."""
+    from claude_cli.emulator.answers import build_message, default_reply, output_tokens
+    from claude_cli.emulator.state import State
+
+    body = {
+        "model": "claude-sonnet-5-5",
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": said}],
+    }
+    message = build_message(State(), body, default_reply(body))
+    used = message["usage"]["output_tokens"]
+    assert used == output_tokens(message["content"][0]["text"]) <= max_tokens
+    assert message["stop_reason"] == stop_reason
+    if stop_reason == "max_tokens":
+        assert used == max_tokens

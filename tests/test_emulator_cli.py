@@ -132,6 +132,18 @@ def test_the_emulator_refuses_what_the_api_refuses(emu) -> None:
     )
 
 
+def test_the_cache_recipe_on_a_100_kb_file_ends_its_answer(cli, emu) -> None:
+    """README's `claude ask --cache --usage "list the TODOs" < big.py` on a 100 KB file: the echo
+    reported 4469 output tokens and stop_reason max_tokens under max_tokens 8192 (exit 3)."""
+    big = "".join(f"def func_{i}(x):  # TODO: handle x {i}\n    return x + {i}\n" for i in range(1800))
+    assert len(big) > 100_000
+    for asked in ("what does main() do?", "list the TODOs"):
+        run = cli("ask", "--cache", "--usage", asked, input=big)
+        assert run.code == 0, run.stderr
+        (out,) = re.findall(r"tokens: \d+ in, (\d+) out", run.stderr)
+        assert 0 < int(out) < 8192 and "cut off" not in run.stderr
+
+
 def test_cache_breakpoints_write_then_read(cli, emu, tmp_path: Path) -> None:
     big = "def main():\n    return 1\n" * 400
     first = cli("ask", "--cache", "--usage", "what does main() do?", input=big)

@@ -5,7 +5,8 @@ request asks for thinking; stop_sequences and max_tokens are honoured. With clie
 first calls one (input made from its schema) and answers tool results by quoting them; with
 structured output it answers JSON matching the schema; cited documents, web search and code
 execution get server_tools.py's blocks. Token counts are deterministic stand-ins (about four
-bytes a token; one word a token of output), and prompt caching is reported as the API does.
+bytes a token; one word a token of output, the same count for usage and for max_tokens; an
+echo quotes at most ECHO_WORDS words), and prompt caching is reported as the API does.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def default_reply(body: dict[str, Any]) -> Reply:
         if isinstance(answer, dict) and {"command", "explanation"} <= set(answer):  # `claude cmd`
             answer = {"command": printing(last_user_text(messages)), "explanation": "Prints the request."}
         return Reply.text(orjson.dumps(answer).decode())
-    text = "You said: " + last_user_text(messages) if results is None else "Tool results: " + results
+    text = "You said: " + _echoed(last_user_text(messages)) if results is None else "Tool results: " + results
     if results is None and "code block" in last_user_text(messages).lower():
         text = code_answer(last_user_text(messages))
     users = [m for m in messages if m.get("role") == "user"]
@@ -77,9 +78,11 @@ def default_reply(body: dict[str, Any]) -> Reply:
         if at >= 0:
             text, stop_reason, stop_sequence = text[:at], "stop_sequence", seq
             break
-    words = text.split(" ")
-    if len(words) > body.get("max_tokens", 1 << 30):  # one word, one token
-        text, stop_reason = " ".join(words[: body["max_tokens"]]), "max_tokens"
+    budget = body.get("max_tokens", 1 << 30) - sum(
+        output_tokens(str(b.get("thinking") or "")) for b in blocks
+    )
+    if output_tokens(text) > budget:  # counted as usage counts it, so the two agree
+        text, stop_reason = _first_words(text, max(budget, 0)), "max_tokens"
     blocks.append({"type": "text", "text": text})
     return Reply("message", content=blocks, stop_reason=stop_reason, stop_sequence=stop_sequence)
 
@@ -107,6 +110,35 @@ def printing(asked: str) -> str:
     if not any("\\" in w for w in words) and not (words and words[0].startswith("-")):
         return " ".join(["echo", *map(_quoted, words)])
     return f"printf '%s\\n' {_quoted(' '.join(words))}"
+
+
+# The echo quotes at most this many words of what was said, then counts the rest: a 100 KB file
+# asked about (`claude ask --cache "list the TODOs" < big.py`) is answered in a few thousand tokens,
+# as a model would answer it, not cut off at max_tokens by its own echo.
+ECHO_WORDS = 1000
+_WORD = re.compile(r"\S+")
+
+
+def output_tokens(text: str) -> int:
+    """The stand-in for a text's output tokens: one word (a run of non-space), one token."""
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+def _first_words(text: str, count: int) -> str:
+    """`text` up to the end of its `count`th word (its spacing kept)."""
+    if count <= 0:
+        return ""
+    for n, word in enumerate(_WORD.finditer(text), 1):
+        if n == count:
+            return text[: word.end()]
+    return text
+
+
+def _echoed(said: str) -> str:
+    words = output_tokens(said)
+    if words <= ECHO_WORDS:
+        return said
+    return f"{_first_words(said, ECHO_WORDS)} ... ({words - ECHO_WORDS} more words)"
 
 
 def code_answer(asked: str) -> str:
@@ -158,7 +190,7 @@ def build_message(state: State, body: dict[str, Any], reply: Reply) -> dict[str,
     """The Message the API would return for `reply` to `body` (id, model, usage)."""
     content = reply.content or []
     out_tokens = sum(
-        len(str(b.get("text") or b.get("thinking") or b.get("input") or "").split()) for b in content
+        output_tokens(str(b.get("text") or b.get("thinking") or b.get("input") or "")) for b in content
     )
     usage: dict[str, Any] = {"input_tokens": count_input_tokens(body), "output_tokens": max(out_tokens, 1)}
     cached = cache_usage(state, body)
