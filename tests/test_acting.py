@@ -462,6 +462,32 @@ def test_dry_run_tools_in_ndjson_gives_the_diff_and_the_command(cli, emu, ws: Pa
     assert not (ws / "n.txt").exists()
 
 
+def test_dry_run_tools_gives_a_view_its_result_not_a_diff(cli, emu, ws: Path) -> None:
+    """A view's plan had a `diff` holding the listing's header alone ("view .: Here're the files
+    ... :" and no files), while a real run lists them."""
+    (ws / "a.py").write_text("def f(x): return x\n")
+    (ws / "sub").mkdir()
+    (ws / "sub" / "b.py").write_text("")
+    emu.enqueue(calls(tool_use(EDITOR, {"command": "view", "path": "."})))
+    run = cli(
+        "tool-run", "--edit", "--dry-run-tools", "-o", "ndjson", "--workspace", str(ws), "add type hints"
+    )
+    assert run.code == 0, run
+    (plan,) = [r for r in map(orjson.loads, run.stdout.splitlines()) if r["type"] == "tool_plan"]
+    assert "diff" not in plan and "is_error" not in plan, plan
+    assert plan["result"].splitlines()[0].startswith("Here're the files and directories up to 2 levels deep")
+    assert {"a.py", "sub", "b.py"} <= {
+        line.strip().rstrip("/").split("/")[-1] for line in plan["result"].splitlines()[1:]
+    }
+    emu.enqueue(calls(tool_use(EDITOR, {"command": "view", "path": "."})))
+    text = cli("tool-run", "--edit", "--dry-run-tools", "--workspace", str(ws), "add type hints")
+    assert text.stdout == "view .: changes nothing\n", text
+    emu.enqueue(calls(tool_use(EDITOR, {"command": "view", "path": "nope.py"})))
+    run = cli("tool-run", "--edit", "--dry-run-tools", "-o", "ndjson", "--workspace", str(ws), "go")
+    (plan,) = [r for r in map(orjson.loads, run.stdout.splitlines()) if r["type"] == "tool_plan"]
+    assert plan["is_error"] is True and "nope.py" in plan["result"] and "diff" not in plan
+
+
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [

@@ -154,12 +154,23 @@ class FileTool:
         run.duration_ms = int((time.monotonic() - started) * 1000)
         return run
 
-    def plan(self, call: ToolUseBlock) -> str:
-        """--dry-run-tools: the diff the call would make (or its result, for a view; or its error)."""
+    def plan(self, call: ToolUseBlock) -> tuple[str, dict[str, Any]]:
+        """--dry-run-tools: (the text line or diff, the tool_plan fields) for the call.
+
+        A change: its diff, both ways. A view changes nothing: the text says so in one line and
+        the fields carry the `result` the tool would answer, whole (the listing or the file; its
+        first line alone was given as a `diff`, a listing's header without the files); an error
+        its `result` with `is_error`.
+        """
         outcome = self.prepare(call)
         if outcome.changes:
-            return "".join(c.diff() for c in outcome.changes)
-        return f"{outcome.summary}: {outcome.text.splitlines()[0] if outcome.text else ''}\n"
+            diff = "".join(c.diff() for c in outcome.changes)
+            return diff, {"diff": diff}
+        summary = outcome.summary or self.name
+        if outcome.is_error:
+            first = outcome.text.splitlines()[0] if outcome.text else ""
+            return f"{summary}: {first}\n", {"result": outcome.text, "is_error": True}
+        return f"{summary}: changes nothing\n", {"result": outcome.text}
 
     def close(self) -> None:
         pass
@@ -231,11 +242,13 @@ class BashTool:
         self.note = f"a new shell, started in {real}, where the continued run's shell was"
         return True
 
-    def plan(self, call: ToolUseBlock) -> str:
+    def plan(self, call: ToolUseBlock) -> tuple[str, dict[str, Any]]:
         command, restart, error = bash_input(call.get("input"))
+        inputs = call.get("input")
+        fields = {"command": inputs.get("command") if isinstance(inputs, dict) else None}
         if error:
-            return f"bash: {error}\n"
-        return "$ (restart the shell)\n" if restart else f"$ {command}\n"
+            return f"bash: {error}\n", fields
+        return ("$ (restart the shell)\n" if restart else f"$ {command}\n"), fields
 
     def close(self) -> None:
         self.shell.kill()

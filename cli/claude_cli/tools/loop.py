@@ -539,7 +539,7 @@ def _print_plan(calls: list[ToolUseBlock], tools: dict[str, AnyTool], out: Outpu
     for call in calls:
         tool = tools.get(str(call.get("name")))
         if isinstance(tool, FileTool | BashTool):
-            plan_text = tool.plan(call)
+            plan_text, fields = tool.plan(call)  # bash: the command; a file tool: its diff or result
             if fmt == "text":
                 out.write(plan_text.encode())
             else:
@@ -547,14 +547,9 @@ def _print_plan(calls: list[ToolUseBlock], tools: dict[str, AnyTool], out: Outpu
                     "type": "tool_plan",
                     "tool_use_id": call.get("id"),
                     "name": call.get("name"),
+                    "input": call.get("input") or {},
+                    **fields,
                 }
-                record["input"] = call.get("input") or {}
-                if isinstance(tool, BashTool):  # the command as it would run, else the diff
-                    record["command"] = (
-                        record["input"].get("command") if isinstance(record["input"], dict) else None
-                    )
-                else:
-                    record["diff"] = plan_text
                 out.write(orjson.dumps(record) + b"\n")
             continue
         if fmt == "text":
