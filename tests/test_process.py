@@ -50,6 +50,51 @@ def test_head_closing_the_pipe_exits_quietly(env, emu) -> None:
     assert done.returncode == 141
 
 
+def _with_closed(
+    env: dict[str, str], redirect: str, *args: str, input: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """`claude ARGS` started with a standard descriptor closed by the shell (`2>&-`, `<&-`)."""
+    cmd = f"exec {sys.executable} -m claude_cli {shlex.join(args)} {redirect}"
+    return subprocess.run(
+        ["bash", "-c", cmd],
+        input=input,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+        check=False,
+    )
+
+
+def test_with_stderr_closed_nothing_but_data_reaches_stdout(env, emu, tmp_path) -> None:
+    """`claude ask -a nosuch hi 2>&-` printed its error line on stdout (print(file=sys.stderr)
+    with sys.stderr None writes to stdout, and the first file opened took fd 2)."""
+    failed = _with_closed(env, "2>&-", "ask", "-a", str(tmp_path / "nosuch"), "hi")
+    assert (failed.returncode, failed.stdout) == (2, b""), failed
+    # a warning (stdin not UTF-8) and the usage line on the way, then the answer alone
+    answered = _with_closed(env, "2>&-", "ask", "--usage", "hi", input=b"caf\xe9")
+    assert (answered.returncode, answered.stdout) == (0, "You said: caf\ufffd\n\nhi".encode()), answered
+    both = _with_closed(env, "2>&- <&-", "ask", "-a", str(tmp_path / "nosuch"), "hi")
+    assert (both.returncode, both.stdout) == (2, b""), both
+    assert len(emu.message_requests) == 1
+    listed = subprocess.run(  # the log written with fd 2 closed is whole
+        [sys.executable, "-m", "claude_cli", "log", "list"],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=30,
+    )
+    assert listed.returncode == 0 and listed.stdout.count(b"\n") == 1, listed
+
+
+def test_with_stdin_closed_there_is_no_stdin_and_with_stdout_closed_one_line(env, emu) -> None:
+    no_stdin = _with_closed(env, "<&-", "ask", "hi")
+    assert (no_stdin.returncode, no_stdin.stdout) == (0, b"You said: hi"), no_stdin
+    no_stdout = _with_closed(env, ">&-", "ask", "hi")
+    assert (
+        no_stdout.returncode == 1
+        and no_stdout.stderr == b"claude: error: cannot write to stdout: it is closed\n"
+    )
+
+
 HEAD_C1_WHEN_THE_PIPE_IS_FULL = """
 import fcntl, os, struct, sys, termios, threading
 for _ in range(2000):  # at most 20 s

@@ -57,6 +57,9 @@ def _stop(code: Exit, note: str | None = None) -> None:
 
 def main() -> None:
     """Run `claude` with sys.argv; exits with the documented status."""
+    from .stdfds import hold_standard_fds
+
+    hold_standard_fds()  # fds 0-2 closed at start: /dev/null there, so errors never reach stdout
     text = _static_text(sys.argv[1:])
     if text is not None:  # without importing Typer (0.1 s): see docgen.py
         if sys.argv[1:2] != ["completion"]:  # help, naming the program as it was run
