@@ -199,6 +199,59 @@ def test_non_utf8_stdin_is_replaced_with_a_warning(cli, emu) -> None:
     assert emu.message_requests[-1].body["messages"][0]["content"] == "caf\ufffd\n\nx"
 
 
+def test_non_utf8_arguments_follow_stdins_rule_naming_the_argument(proc, emu) -> None:
+    """Bytes that are not UTF-8 in a prompt argument or a flag's text were `the request cannot be
+    sent: str is not valid UTF-8: surrogates not allowed` (exit 2), naming nothing. They follow
+    stdin's rule now: U+FFFD, one warning naming the argument. Real argv bytes: a subprocess."""
+    import os
+
+    run = proc("ask", os.fsdecode(b"bad \xff arg"))
+    assert (run.code, run.stdout) == (0, "You said: bad \ufffd arg"), run
+    assert run.stderr == (
+        "claude: warning: the prompt argument is not valid UTF-8; invalid bytes replaced with U+FFFD\n"
+    )
+    run = proc("ask", "-s", os.fsdecode(b"be \xfe brief"), "--stop", os.fsdecode(b"\xff"), "hi")
+    assert run.code == 0 and run.stderr.splitlines() == [
+        "claude: warning: system is not valid UTF-8; invalid bytes replaced with U+FFFD",
+        "claude: warning: stop_sequences[0] is not valid UTF-8; invalid bytes replaced with U+FFFD",
+    ], run
+    sent = emu.message_requests[-1].body
+    assert (sent["system"], sent["stop_sequences"]) == ("be \ufffd brief", ["\ufffd"])
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_skipped_in_a_directory(
+    proc, emu, tmp_path, monkeypatch
+) -> None:
+    """A text file's name is sent with it (<file name="...">, a document's title). Named with -a it
+    sank the request without naming it; in `-a DIR` one such file sank the request while other bad
+    files were skipped one by one. Now: refused naming it (-a FILE), skipped like the others (-a DIR)."""
+    import os
+
+    work = tmp_path / "w"
+    work.mkdir()
+    monkeypatch.chdir(work)  # (proc runs in the test's working directory)
+    (work / "ok.md").write_text("fine\n")
+    (work / os.fsdecode(b"n\xffame.md")).write_text("text\n")
+    (work / "bin.md").write_bytes(b"\x00\x01binary")
+    named = proc("ask", "-a", os.fsdecode(b"n\xffame.md"), "hi")
+    assert (named.code, named.stdout) == (2, ""), named
+    assert named.stderr == (
+        "claude: error: attachment n\\xffame.md: its name is not valid UTF-8 and is sent with the file;"
+        " rename it\n"
+    )
+    missing = proc("ask", "-a", os.fsdecode(b"gone\xff.md"), "hi")
+    assert (missing.code, missing.stderr) == (2, "claude: error: attachment: no such file: gone\\xff.md\n")
+    assert emu.message_requests == []
+    walked = proc("ask", "-a", ".", "hi")
+    assert walked.code == 0, walked
+    assert (
+        "claude: skipped n\\xffame.md: its name is not valid UTF-8 and is sent with the file; rename it\n"
+        in (walked.stderr)
+    )
+    assert "claude: skipped bin.md: " in walked.stderr
+    assert '<file name="ok.md">' in walked.stdout and "name.md" not in walked.stdout
+
+
 BAD_INPUTS = [
     (("ask", "-m", "gpt4", "hi"), None, "claude: error: unknown model alias 'gpt4' (aliases: "),
     (

@@ -18,7 +18,7 @@ from .context import RunContext
 from .errors import CliError, Exit, UsageError
 from .flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags, WebFlags
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
-from .message.inputs import read_json_object, read_messages, text_or_file
+from .message.inputs import argument_text, read_json_object, read_messages, text_or_file, utf8_body
 from .message.request import DEFAULT_MAX_TOKENS, RequestOptions, UserTurn, build_body, check_body, given_as
 from .render import Output, report
 from .renderers import Renderer, SilentRenderer, make_renderer
@@ -104,7 +104,7 @@ def prepare(
     stdin_used = "-" in (request.body, conversation.messages, *specs) or request.system == "@-"
     stdin_text, stdin_binary = (None, None) if stdin_used else read_stdin()
     blocks, attach_betas = attachment_blocks(run, attach, connection, config, specs, stdin_binary)
-    prompt = " ".join(words) if words else None
+    prompt = argument_text(" ".join(words), "the prompt argument") if words else None  # stdin's UTF-8 rule
     # The title is what the user typed, else their stdin: never a -t template's own prompt.
     title = one_line(prompt if prompt and prompt.strip() else stdin_text or "")
     if request.template_prompt is not None:
@@ -126,6 +126,7 @@ def prepare(
         env=run.env,
         secrets=run.secrets,
     )
+    body = utf8_body(body)  # a flag's text given as bytes that are not UTF-8: stdin's rule
     last = body["messages"][-1]
     nothing_new = history is not None and len(body["messages"]) == len(history["messages"])
     if (

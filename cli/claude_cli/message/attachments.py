@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from .inputs import is_utf8, shown_path
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PDF = "application/pdf"
@@ -53,9 +54,9 @@ class Refused(UsageError):
     """An attachment the API would not take: one line naming it and why."""
 
     def __init__(self, source: Source, reason: str) -> None:
-        super().__init__(f"attachment {source.name}: {reason}")
+        super().__init__(f"attachment {shown_path(source.name)}: {reason}")
         self.source = source
-        self.name = source.name
+        self.name = shown_path(source.name)
         self.reason = reason
 
 
@@ -202,6 +203,8 @@ def inspect_source(source: Source) -> Prepared:
         raise Refused(source, f"named like {suffix[1:]} but its bytes are plain text")
     if mime not in (*IMAGE_TYPES, PDF, "text/plain"):
         raise Refused(source, f"looks like {mime}; the API takes JPEG, PNG, GIF, WebP, PDF or UTF-8 text")
+    if mime in (PDF, "text/plain") and not is_utf8(name):  # the name goes with it (<file name>, title)
+        raise Refused(source, "its name is not valid UTF-8 and is sent with the file; rename it")
     if not looks_complete(mime, data):
         raise Refused(source, f"the {mime} data is truncated or damaged")
     if mime in IMAGE_TYPES:
@@ -389,7 +392,7 @@ def build_blocks(
         for item in items:
             what = item.mime or "by reference"
             size = f", {len(item.source.data):,} bytes" if item.source.data is not None else ""
-            note(f"claude: attached {item.source.name} ({what}{size})")
+            note(f"claude: attached {shown_path(item.source.name)} ({what}{size})")
     blocks = [to_block(item, file_kind, cite=cite) for item in items]
     return blocks, []  # a file id needs no beta since the Files API's GA (api/files.py)
 

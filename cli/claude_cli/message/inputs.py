@@ -7,6 +7,7 @@ U+FFFD and one warning goes to stderr, so a stray Latin-1 byte in a log does not
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, BinaryIO
 
@@ -24,6 +25,52 @@ def _decode(data: bytes | memoryview, where: str) -> str:
             file=sys.stderr,
         )
         return str(data, "utf-8", "replace")
+
+
+def _os_bytes(text: str) -> bytes:
+    """The bytes an argument or file name came as: Python decodes them with surrogateescape, so a
+    byte that is not UTF-8 is a lone surrogate in the str (U+DC80..U+DCFF)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate of another kind: kept as bytes that are not UTF-8
+        return text.encode("utf-8", "surrogatepass")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what a byte that is not UTF-8 becomes in argv
+
+
+def is_utf8(text: str) -> bool:
+    """Whether `text` (an argument, a file name) came as valid UTF-8, so JSON can carry it: it
+    holds no lone surrogate. (Searched, not encoded: a 30 MB prompt is not copied for it.)"""
+    return text.isascii() or _SURROGATE.search(text) is None
+
+
+def utf8_body(value: Any, path: str = "") -> Any:
+    """A request body with every string that is not valid UTF-8 (a command-line argument, a file
+    name, given as bytes that are not UTF-8) made so by stdin's rule: U+FFFD and one warning
+    naming its place (`system`, `stop_sequences[0]`), instead of a request that cannot be encoded.
+    The same object when nothing needs it (nothing is copied)."""
+    if isinstance(value, str):
+        return value if is_utf8(value) else argument_text(value, path or "the request")
+    if isinstance(value, dict):
+        changed = {k: utf8_body(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return value if all(changed[k] is value[k] for k in value) else changed
+    if isinstance(value, list):
+        items = [utf8_body(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def argument_text(text: str, where: str) -> str:
+    """A command-line text that is sent (the prompt's words), by stdin's rule: bytes that are not
+    UTF-8 become U+FFFD, with one warning naming `where`, instead of a request that cannot be
+    encoded ("str is not valid UTF-8: surrogates not allowed", naming nothing)."""
+    return text if is_utf8(text) else _decode(_os_bytes(text), where)
+
+
+def shown_path(path: str) -> str:
+    """A path as a message shows it: bytes that are not UTF-8 as `\\xff` (not `\\udcff`)."""
+    return path if is_utf8(path) else _os_bytes(path).decode("utf-8", "backslashreplace")
 
 
 def stdin_stream() -> BinaryIO | None:
@@ -153,6 +200,7 @@ def read_file_bytes(path: str, what: str, limit: int | None = INPUT_LIMIT, *, pi
     """
     import stat
 
+    shown = shown_path(path)
     try:
         info = os.stat(path)
         mode = info.st_mode
@@ -160,20 +208,20 @@ def read_file_bytes(path: str, what: str, limit: int | None = INPUT_LIMIT, *, pi
             raise IsADirectoryError
         if stat.S_ISREG(mode):
             if limit is not None and info.st_size > limit:
-                raise Unreadable(_too_big(f"{what}: {path}", limit), _over(limit))
+                raise Unreadable(_too_big(f"{what}: {shown}", limit), _over(limit))
             with open(path, "rb") as stream:
-                return _read_up_to(stream, f"{what}: {path}", limit)
+                return _read_up_to(stream, f"{what}: {shown}", limit)
         if not stat.S_ISFIFO(mode) or not pipes:
             kind = "a regular file or a pipe" if pipes else "a regular file"
-            raise Unreadable(f"{what}: not {kind}: {path}", f"not {kind}")
+            raise Unreadable(f"{what}: not {kind}: {shown}", f"not {kind}")
         with _open_fifo(path, what) as stream:
-            return _read_up_to(stream, f"{what} {path}", limit)
+            return _read_up_to(stream, f"{what} {shown}", limit)
     except FileNotFoundError:
-        raise Unreadable(f"{what}: no such file: {path}", "no such file") from None
+        raise Unreadable(f"{what}: no such file: {shown}", "no such file") from None
     except IsADirectoryError:
-        raise Unreadable(f"{what}: is a directory: {path}", "is a directory") from None
+        raise Unreadable(f"{what}: is a directory: {shown}", "is a directory") from None
     except OSError as exc:
-        raise Unreadable(f"{what}: cannot read {path}: {exc.strerror}", str(exc.strerror)) from None
+        raise Unreadable(f"{what}: cannot read {shown}: {exc.strerror}", str(exc.strerror)) from None
 
 
 def _read_up_to(stream: BinaryIO, what: str, limit: int | None) -> bytes:

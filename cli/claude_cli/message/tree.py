@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import UsageError
-from .inputs import Unreadable, read_file_bytes
+from .inputs import Unreadable, read_file_bytes, shown_path
 
 MAX_FILE = 1024 * 1024  # bytes: a larger file under a directory is skipped with a note
 MAX_TOTAL = 16 * 1024 * 1024  # bytes a directory may add (the API takes 32 MB a request, base64 included)
@@ -73,15 +73,15 @@ def read_tree(root: str, note: Callable[[str], None]) -> list[tuple[str, bytes]]
         try:
             info = path.stat()
         except OSError as exc:
-            note(f"claude: skipped {name}: {exc.strerror}")
+            note(f"claude: skipped {shown_path(name)}: {exc.strerror}")
             continue
         if not stat.S_ISREG(info.st_mode):  # a FIFO would wait for a writer, /dev/zero never end
-            note(f"claude: skipped {name}: not a regular file")
+            note(f"claude: skipped {shown_path(name)}: not a regular file")
             continue
         size = info.st_size
         if size > MAX_FILE:
             limit = MAX_FILE // 1024 // 1024
-            note(f"claude: skipped {name}: {size / 1e6:.1f} MB is over the {limit} MB a file")
+            note(f"claude: skipped {shown_path(name)}: {size / 1e6:.1f} MB is over the {limit} MB a file")
             continue
         total += size
         chosen.append((name, path))
@@ -97,5 +97,5 @@ def read_tree(root: str, note: Callable[[str], None]) -> list[tuple[str, bytes]]
         try:
             read.append((name, read_file_bytes(str(path), "attachment", MAX_FILE, pipes=False)))
         except Unreadable as exc:
-            note(f"claude: skipped {name}: {exc.reason}")
+            note(f"claude: skipped {shown_path(name)}: {exc.reason}")
     return read
