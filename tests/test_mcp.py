@@ -617,3 +617,26 @@ def test_a_configured_server_s_header_cannot_carry_the_api_key(cli, emu, env) ->
         assert run.code == 2, run
         assert "$ANTHROPIC_API_KEY is claude's own credential" in run.stderr and KEY not in run.stderr
     assert emu.requests == []
+
+
+@pytest.mark.parametrize("width", [50, 160])
+def test_mcp_tools_and_list_on_a_terminal_are_tables(cli, env, width: int) -> None:
+    """They printed headerless tab-separated rows on a terminal, while their help said "text: a
+    table" and `log list` and `models` draw one; a pipe keeps the rows."""
+    from .tty import screen_of
+
+    Path(env["CLAUDE_CONFIG"]).write_text(
+        f'[mcp.clock]\ncommand = "{PY}"\nargs = ["-m", "mcp_server_time"]\n'
+    )
+    lines, escaped = screen_of(env, width, "mcp", "tools", "clock")
+    assert all(len(line) <= width for line in lines) and "\t" not in escaped, lines
+    header, *rows = lines
+    wide = ["server", "tool", "inputs", "description"]
+    assert header.split() == (wide if width == 160 else ["tool", "description"]), header
+    assert any(r.split()[: 2 if width == 160 else 1][-1] == "get_current_time" for r in rows), rows
+    assert "\x1b[1m" in escaped  # a bold header
+    lines, _ = screen_of(env, width, "mcp", "list")
+    assert lines[0].split()[:2] == ["name", "type"] and lines[1].split()[:2] == ["clock", "stdio"], lines
+    piped = cli("mcp", "tools", "clock").stdout
+    assert piped.startswith("clock\tget_current_time\t") and piped.count("\n") == len(rows)
+    assert cli("mcp", "list").stdout == f"clock\tstdio\t{PY} -m mcp_server_time\n"

@@ -467,3 +467,28 @@ def test_the_files_api_is_spoken_without_its_beta_and_lists_page_by_next_page(
     assert cli("files", "delete", file_id).code == 0
     sent = [r for r in emu.requests if r.path.startswith("/v1/")]
     assert len(sent) >= 7 and not any("files-api" in r.headers.get("anthropic-beta", "") for r in sent)
+
+
+@pytest.mark.parametrize("width", [40, 120])
+def test_files_list_on_a_terminal_is_a_table_and_tab_separated_in_a_pipe(
+    cli, env, tmp_path: Path, width
+) -> None:
+    """`files list` printed headerless tab-separated rows on a terminal too, while its help said
+    a table and `log list`, `models` and `batch list` draw one."""
+    from .tty import screen_of
+
+    notes = tmp_path / "release notes for the quarter, long enough to be cut.md"
+    notes.write_text("two items\n")
+    file_id = cli("files", "upload", "-q", str(notes)).stdout.strip()
+    lines, escaped = screen_of(env, width, "files", "list")
+    assert all(len(line) <= width for line in lines) and "\t" not in escaped, lines
+    header, row = lines
+    if width == 120:
+        assert header.split() == ["id", "filename", "type", "size"]
+        assert row.split()[0] == file_id and row.split()[-2:] == ["text/plain", "10"]
+    else:
+        assert header.split()[:2] == ["id", "filename"] and "type" not in header.split()  # dropped first
+        assert row.startswith(file_id) and "…" in row  # the name cut to fit, the id whole
+    assert "\x1b[1mid" in escaped  # a bold header, as log list's
+    piped = cli("files", "list").stdout
+    assert piped == f"{file_id}\t{notes.name}\ttext/plain\t10\n"

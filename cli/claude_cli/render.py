@@ -21,7 +21,7 @@ from .errors import STOP_REASON_EXIT, CliError, Exit, UnknownStopReason
 from .naming import named, program
 
 if TYPE_CHECKING:
-    from .terminal import LiveMarkdown
+    from .terminal import Column, LiveMarkdown
     from .wire import Message, Usage
 
 DIM, BOLD_RED, RESET = "\x1b[2m", "\x1b[1;31m", "\x1b[0m"
@@ -294,6 +294,28 @@ def write_objects(
         out.write(b"".join(orjson.dumps(o) + b"\n" for o in objects))
     else:
         out.write_text("".join(row(o) + "\n" for o in objects))  # names and titles come from the server
+
+
+def write_listing(
+    out: Output,
+    objects: list[dict[str, Any]],
+    fmt: str,
+    row: Callable[[dict[str, Any]], str],
+    columns: list[Column],
+    cells: Callable[[dict[str, Any]], list[str]],
+) -> None:
+    """A listing of API objects (files, MCP tools and servers) as `log list`, `models` and `batch
+    list` print theirs: with `-o text` on a terminal, a table with a header fitted to the width
+    (terminal.table; `cells` are its columns, made inert and one line each); in a pipe, the
+    tab-separated `row`s scripts read, unchanged; json and ndjson as write_objects."""
+    if not (fmt == "text" and out.stdout_tty and objects):
+        write_objects(out, objects, fmt, row)
+        return
+    from .terminal import table, terminal_size
+
+    shown = [[cell(text) for text in cells(o)] for o in objects]
+    width, _ = terminal_size()
+    out.write(table(columns, shown, width=width, styled=out.markdown, color=out.stdout_color))
 
 
 def usage_line(usage: Mapping[str, object]) -> str:

@@ -35,7 +35,12 @@ app = App(
 
 OutputOpt = Annotated[
     OutputFormat,
-    typer.Option("-o", "--output", help="text: id, name, type, size; json: an array; ndjson: one per line."),
+    typer.Option(
+        "-o",
+        "--output",
+        help="text: id, name, type, size (a table on a terminal, tab-separated in a pipe); json: an"
+        " array; ndjson: one per line.",
+    ),
 ]
 FileIds = Annotated[list[str], typer.Argument(help="File ids (file_...).")]
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print only the file ids.")]
@@ -73,8 +78,22 @@ def _print(out: Any, found: list[dict[str, Any]], output: OutputFormat, quiet: b
     if quiet or (output == OutputFormat.text and ids_only):
         write_objects(out, found, "text", lambda f: str(f.get("id")))
         return
+    from ..render import write_listing
+    from ..terminal import Column
+
     columns = ("id", "filename", "mime_type", "size_bytes")
-    write_objects(out, found, output.value, lambda f: "\t".join(str(f.get(k, "")) for k in columns))
+
+    def cells(f: dict[str, Any]) -> list[str]:
+        return [str(f.get(k, "")) for k in columns]
+
+    # A narrow terminal leaves out the media type, then the size; the id stays whole.
+    layout = [
+        Column("id"),
+        Column("filename", flex=True),
+        Column("type", drop=2),
+        Column("size", right=True, drop=1),
+    ]
+    write_listing(out, found, output.value, lambda f: "\t".join(cells(f)), layout, cells)
 
 
 @app.command("upload", epilog=EPILOG)

@@ -32,7 +32,13 @@ app = App(
 )
 
 OutputOpt = Annotated[
-    OutputFormat, typer.Option("-o", "--output", help="text: a table; json: an array; ndjson: one per line.")
+    OutputFormat,
+    typer.Option(
+        "-o",
+        "--output",
+        help="text: a table on a terminal, tab-separated rows in a pipe; json: an array; ndjson: one"
+        " per line.",
+    ),
 ]
 ConfigOpt = Annotated[
     str | None,
@@ -45,7 +51,8 @@ ConfigOpt = Annotated[
 def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text, *, run: RunContext) -> None:
     """The servers of the config file ([mcp.NAME]) and of --mcp-config: name, type, command or URL."""
     from ..config import load_config
-    from ..render import write_objects
+    from ..render import write_listing
+    from ..terminal import Column
     from ..tools.mcp_servers import configured_servers, load_config_file
 
     config = load_config()
@@ -57,12 +64,12 @@ def list_(mcp_config: ConfigOpt = None, output: OutputOpt = OutputFormat.text, *
         for server in load_config_file(mcp_config).values():
             found.append({**server.describe(), "source": mcp_config})
 
-    def row(s: dict[str, Any]) -> str:
-        where = s.get("url") or " ".join(s.get("command") or [])
-        return f"{s['name']}\t{s['type']}\t{where}"
+    def cells(s: dict[str, Any]) -> list[str]:
+        return [s["name"], s["type"], s.get("url") or " ".join(s.get("command") or [])]
 
     out = run.out()
-    write_objects(out, found, output.value, row)
+    layout = [Column("name"), Column("type"), Column("command or url", flex=True)]
+    write_listing(out, found, output.value, lambda s: "\t".join(cells(s)), layout, cells)
     if not found:  # an empty stdout alone reads as a failure; say where servers come from
         out.note(
             f"claude: no MCP servers configured: add an [mcp.NAME] table to {config.path}, or give "
@@ -88,7 +95,8 @@ def tools(
     Text: server, tool name (as sent to the model), its input's properties (* required) and the
     first line of its description; json/ndjson: each tool's declaration with its server.
     """
-    from ..render import write_objects
+    from ..render import write_listing
+    from ..terminal import Column
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import load_config_file, parse_servers, servers_from_flags
 
@@ -105,11 +113,18 @@ def tools(
     with mcp_session(chosen, run.secrets) as (_, found):
         rows = [{"server": t.server.name, **t.declaration()} for t in found.values()]
 
-    def row(t: dict[str, Any]) -> str:
+    def cells(t: dict[str, Any]) -> list[str]:
         schema = t.get("input_schema") or {}
         required = set(schema.get("required") or [])
         props = ",".join(p + ("*" if p in required else "") for p in schema.get("properties") or {})
         first = (t.get("description") or "").strip().splitlines()
-        return f"{t['server']}\t{t['name']}\t{props}\t{first[0] if first else ''}"
+        return [t["server"], t["name"], props, first[0] if first else ""]
 
-    write_objects(run.out(), rows, output.value, row)
+    # A narrow terminal leaves out the server, then the inputs; the description takes what is left.
+    layout = [
+        Column("server", drop=2),
+        Column("tool"),
+        Column("inputs", drop=1),
+        Column("description", flex=True),
+    ]
+    write_listing(run.out(), rows, output.value, lambda t: "\t".join(cells(t)), layout, cells)
