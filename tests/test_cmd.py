@@ -96,10 +96,10 @@ def test_on_a_terminal_explain_then_run_gives_the_commands_status(env, emu) -> N
     emu.enqueue(answer("echo ran-it; exit 3", "Prints and fails."))
     child = spawn(env, "do it")
     try:
-        child.expect_exact("[r]un, [e]dit, e[x]plain, [c]ancel? ")
+        child.expect_exact("[r]un, [e]dit, e[x]plain, [C]ancel? ")
         child.sendline("x")
         child.expect_exact("Prints and fails.")
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendline("r")
         child.expect_exact("ran-it")
         child.expect(pexpect.EOF)
@@ -113,7 +113,7 @@ def test_cancel_runs_nothing_and_edit_changes_the_command(env, emu, tmp_path: Pa
     emu.enqueue(answer(f"touch {marker}"))
     child = spawn(env, "make a file")
     try:
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendline("c")
         child.expect_exact("nothing was run")
         child.expect(pexpect.EOF)
@@ -126,10 +126,10 @@ def test_cancel_runs_nothing_and_edit_changes_the_command(env, emu, tmp_path: Pa
     emu.enqueue(answer(f"touch {marker}"))
     child = spawn(env, "make a file", extra={"VISUAL": str(editor)})
     try:
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendline("e")
         child.expect_exact("echo edited")
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendline("r")
         child.expect(pexpect.EOF)
     finally:
@@ -145,7 +145,7 @@ def test_ctrl_c_and_ctrl_d_at_the_question_say_nothing_was_run_on_a_line_of_thei
     emu.enqueue(answer(f"touch {marker}"))
     child = spawn(env, "make a file")
     try:
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendintr()
         child.expect(pexpect.EOF)
     finally:
@@ -157,7 +157,7 @@ def test_ctrl_c_and_ctrl_d_at_the_question_say_nothing_was_run_on_a_line_of_thei
     emu.enqueue(answer(f"touch {marker}"))
     child = spawn(env, "make a file")
     try:
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:
@@ -167,12 +167,27 @@ def test_ctrl_c_and_ctrl_d_at_the_question_say_nothing_was_run_on_a_line_of_thei
     assert child.before.split("claude:")[0].endswith("\n"), child.before  # not on the prompt's line
 
 
+def test_the_question_shows_its_default_and_enter_says_cancelled(env, emu, tmp_path: Path) -> None:
+    """Enter cancels: the prompt says so with a capital C, as [y/N] prompts do."""
+    marker = tmp_path / "ran"
+    emu.enqueue(answer(f"touch {marker}"))
+    child = spawn(env, "make a file")
+    try:
+        child.expect_exact("[r]un, [e]dit, e[x]plain, [C]ancel? ")
+        child.sendline("")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0 and not marker.exists()
+    assert child.before.strip().splitlines() == ["claude: cancelled; nothing was run"], child.before
+
+
 def test_an_editor_that_cannot_run_is_one_line_and_nothing_runs(env, emu, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     emu.enqueue(answer(f"touch {marker}"))
     child = spawn(env, "make a file", extra={"VISUAL": str(tmp_path / "no-such-editor")})
     try:
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendline("e")
         child.expect(pexpect.EOF)
     finally:
@@ -200,7 +215,7 @@ def test_the_command_runs_without_the_api_key(env, emu, tmp_path: Path) -> None:
         },
     )
     try:
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         child.sendline("r")
         child.expect(pexpect.EOF)
     finally:

@@ -134,10 +134,10 @@ def test_cmd_keeps_unicode_and_shows_the_explanation_inert(env, emu, proc) -> No
         timeout=20,
     )
     try:
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         assert f"echo '{UNICODE}'" in child.before
         child.sendline("x")
-        child.expect_exact("[c]ancel? ")
+        child.expect_exact("[C]ancel? ")
         explained = child.before
         child.sendline("c")
         child.expect(pexpect.EOF)

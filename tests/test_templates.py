@@ -225,7 +225,8 @@ def test_templates_rm_takes_several_names_and_the_editor_s_backup(cli, env) -> N
         "claude: error: no template named 'nope' (templates: one, three, two); nothing deleted\n"
     )
     assert cli("templates", "list").stdout == "one\nthree\ntwo\n"
-    assert cli("templates", "rm", "one", "two").code == 0
+    removed = cli("templates", "rm", "one", "two")  # each deleted name on stdout, as log rm's ids
+    assert (removed.code, removed.stdout) == (0, "one\ntwo\n"), removed
     assert cli("templates", "list").stdout == "three\n"
     assert sorted(p.name for p in folder.iterdir()) == ["three.toml"]
 

@@ -116,16 +116,20 @@ def edit(name: Name, *, run: RunContext) -> None:
 
 
 @app.command("rm", epilog=EPILOG)
+@takes_flags
 def rm(
     names: Annotated[list[str], typer.Argument(help="The templates' names.", metavar="NAME...")],
     yes: Annotated[
         bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")
     ] = False,
+    *,
+    run: RunContext,
 ) -> None:
-    """Delete the templates named (on a terminal, after asking once, as `claude log rm` does).
+    """Delete the templates named (on a terminal, after asking once, as `claude log rm` does);
+    prints each deleted name.
 
     Each name must be a saved template, or nothing is deleted. An editor's backup beside one
-    (`NAME.toml~`) goes with it.
+    (`NAME.toml~`) goes with it. Each name deleted is a line on stdout, as `log rm` prints ids.
     """
     from ..errors import UsageError
     from ..message import templates
@@ -139,9 +143,11 @@ def rm(
     listed = ", ".join(repr(p.stem) for p in paths)
     where = paths[0] if len(paths) == 1 else paths[0].parent
     confirm_or_cancel(f"delete template{'s' if len(paths) > 1 else ''} {listed} ({where})?", yes=yes)
+    out = run.out()
     for path in paths:
         path.unlink(missing_ok=True)  # (another process may have removed it since)
         path.with_name(path.name + "~").unlink(missing_ok=True)
+        out.write_text(f"{path.stem}\n")
 
 
 @app.command("path", epilog=EPILOG)

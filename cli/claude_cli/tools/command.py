@@ -172,7 +172,7 @@ def run_cmd(
     reader, writer = tty
     try:
         while True:
-            writer.write(f"\n  {printable(command)}\n\n[r]un, [e]dit, e[x]plain, [c]ancel? ")
+            writer.write(f"\n  {printable(command)}\n\n[r]un, [e]dit, e[x]plain, [C]ancel? ")
             writer.flush()
             try:
                 line = reader.readline()
