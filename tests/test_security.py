@@ -151,6 +151,23 @@ def test_a_key_with_a_control_character_inside_is_refused_without_showing_it(cli
     assert emu.requests == []
 
 
+@pytest.mark.parametrize("given", [("--api-key", "ab\x01cd"), ("ANTHROPIC_API_KEY", "ab\x7fcd")])
+def test_the_builtin_emulator_refuses_a_broken_key_as_the_standalone_one_does(cli, emu, given) -> None:
+    """ANTHROPIC_BASE_URL=emulator took a key with a control character (it forgives a missing
+    key, and forgave this one with it); the standalone emulator's URL refused it. The same now."""
+    where, key = given
+    args, extra = (["--api-key", key], {}) if where == "--api-key" else ([], {where: key})
+    line = f"claude: error: the API key from {where} contains control characters; it was not used\n"
+    for base_url in (emu.url, "emulator"):
+        run = cli("ask", *args, "hi", extra_env={**extra, "ANTHROPIC_BASE_URL": base_url})
+        assert (run.code, run.stdout, run.stderr) == (2, "", line), (base_url, run)
+    assert emu.requests == []
+    missing = cli(
+        "ask", "--no-log", "hi", extra_env={"ANTHROPIC_API_KEY": None, "ANTHROPIC_BASE_URL": "emulator"}
+    )
+    assert (missing.code, missing.stdout) == (0, "You said: hi")  # no key at all is still fine there
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Exit
+from .errors import ConfigError, Exit, UsageError
 
 __all__ = ["Config", "ConfigError", "Credentials"]
 
@@ -420,7 +420,9 @@ def clean_secret(value: str, source: str) -> str:
     """
     key = value.strip()
     if any(ord(c) < 32 or ord(c) == 127 for c in key):
-        raise ConfigError(f"the API key from {source} contains control characters; it was not used")
+        # A UsageError, not a ConfigError: "no key" (a ConfigError) is what the built-in emulator
+        # forgives (connection.make_transport), a broken key given is refused on every path.
+        raise UsageError(f"the API key from {source} contains control characters; it was not used")
     return key
 
 
