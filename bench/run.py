@@ -37,6 +37,15 @@ def wall(
     cmd: list[str] | str, env: dict[str, str], stdin: bytes = b"", shell: bool = False
 ) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one run of cmd."""
+    took, _, rss = run_once(cmd, env, stdin, shell)
+    return took, rss
+
+
+def run_once(
+    cmd: list[str] | str, env: dict[str, str], stdin: bytes = b"", shell: bool = False
+) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, from wait4) and peak RSS (KiB) of one run of cmd.
+    On a shared machine CPU time moves less than wall time with the other processes' load."""
     start = time.perf_counter()
     p = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, shell=shell
@@ -50,7 +59,7 @@ def wall(
     err = p.stderr.read() if p.stderr else b""
     if p.returncode != 0:
         raise SystemExit(f"failed ({p.returncode}): {cmd}\n{err.decode()}")
-    return took, usage.ru_maxrss
+    return took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 # Peak memory is read by a small middle process: a child forked straight from this (large) bench
@@ -187,26 +196,36 @@ STARTUP = (
 def startup(runs: int, env: dict[str, str], curl: list[str], against: str | None) -> None:
     """Each start-up figure as a multiple of curl making the same request and of `python -c pass`
     (the interpreter's floor), this install beside `against` (another claude, say a worktree of
-    the commit before a change), every command interleaved so all see the same machine state."""
+    the commit before a change), every command interleaved so all see the same machine state.
+    Wall time first (what the targets are about), then CPU time (user + system), which a loaded
+    machine moves less."""
     claudes = {"this": CLAUDE, **({"before": [against]} if against else {})}
     times: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+
+    def timed(key: tuple[str, str], cmd: list[str], stdin: bytes = b"") -> None:
+        took, used, _ = run_once(cmd, env, stdin)
+        times.setdefault(key, []).append(took)
+        cpu.setdefault(key, []).append(used)
+
     for _ in range(runs):
-        times.setdefault(("curl", ""), []).append(wall(curl, env)[0])
-        times.setdefault(("pass", ""), []).append(wall([sys.executable, "-c", "pass"], env)[0])
+        timed(("curl", ""), curl)
+        timed(("pass", ""), [sys.executable, "-c", "pass"])
         for who, claude in claudes.items():
             for label, argv, stdin, _ in STARTUP:
-                times.setdefault((who, label), []).append(wall([*claude, *argv], env, stdin)[0])
-    curl_med = statistics.median(times["curl", ""])
-    pass_med = statistics.median(times["pass", ""])
-    print(f"start-up, median of {runs} interleaved runs (ms; x curl; x python -c pass)")
-    print(f"  {'curl, the same streaming request':40s}  {curl_med * 1000:7.1f}")
-    print(f"  {'python -c pass':40s}  {pass_med * 1000:7.1f}  {pass_med / curl_med:5.2f}x curl")
-    for label, _, _, target in STARTUP:
-        row = f"  {label:40s}"
-        for who in claudes:
-            med = statistics.median(times[who, label])
-            row += f"  {who} {med * 1000:6.1f} = {med / curl_med:5.2f}x curl {med / pass_med:5.2f}x pass"
-        print(row + (f"  (target: within {target}x curl)" if target else ""))
+                timed((who, label), [*claude, *argv], stdin)
+    for title, table in (("wall", times), ("CPU", cpu)):
+        curl_med = statistics.median(table["curl", ""])
+        pass_med = statistics.median(table["pass", ""])
+        print(f"start-up {title} time, median of {runs} interleaved runs (ms; x curl; x python -c pass)")
+        print(f"  {'curl, the same streaming request':40s}  {curl_med * 1000:7.1f}")
+        print(f"  {'python -c pass':40s}  {pass_med * 1000:7.1f}  {pass_med / curl_med:5.2f}x curl")
+        for label, _, _, target in STARTUP:
+            row = f"  {label:40s}"
+            for who in claudes:
+                med = statistics.median(table[who, label])
+                row += f"  {who} {med * 1000:6.1f} = {med / curl_med:5.2f}x curl {med / pass_med:5.2f}x pass"
+            print(row + (f"  (target: within {target}x curl)" if target and title == "wall" else ""))
 
 
 # -- costs that must grow with the work, not faster (DESIGN.md targets, issue 20) ----------------

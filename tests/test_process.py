@@ -347,6 +347,9 @@ def test_the_fast_commands_load_no_typer_click_or_heavy_library(env, emu, args: 
     # Nor what only a rare turn needs: attachments (-a, binary stdin), shutil with bz2 and lzma
     # (a damaged log set aside), the help texts and man pages.
     assert not {"claude_cli.message.attachments", "shutil", "bz2", "lzma", "claude_cli._generated"} & modules
+    # Nor http.client with the email package, nor ssl for a plain-http base URL (api/http11.py;
+    # ssl is loaded for https: tests/test_http11.py), nor the idna codec a str host name costs.
+    assert not {"http", "http.client", "email", "ssl", "_ssl", "encodings.idna"} & modules
 
 
 def test_what_start_up_loaded_is_frozen_out_of_the_collector(env, emu) -> None:

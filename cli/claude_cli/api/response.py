@@ -5,14 +5,12 @@ server trickling a header line a byte at a time is given up on); after them, an 
 must send a complete line within it (a trickle of bytes that never ends a line counts as
 silence), a JSON body must arrive whole within it (an answer sent whole is small next to what
 600 s carries; a trickle a byte a second would otherwise never end), and any other body (a
-file's bytes, which may be large on a slow link) some bytes. It is applied to every read of the
-socket through `watched`, which wraps the socket http.client reads from.
+file's bytes, which may be large on a slow link) some bytes. http11.py asks it before every
+read of the socket, and tells it the body's bytes as they come.
 """
 
 from __future__ import annotations
 
-import http.client
-import io
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -21,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..errors import STATUS_ERROR_TYPE, ApiError, ConnectionFailure, ProtocolError
+from .http11 import HttpError, IncompleteRead
 
 if TYPE_CHECKING:
+    from . import http11
     from .transport import Transport
 
 READ_SIZE = 65536
@@ -62,69 +62,25 @@ class Silence:
             raise TimeoutError("timed out")
         return left
 
-    def saw(self, data: memoryview) -> None:
-        """Bytes arrived: a line that ended among them moves the deadline (event streams)."""
+    def saw(self, data: bytes) -> None:
+        """Body bytes arrived: a line that ended among them moves the deadline (event streams)."""
         # (The API ends lines with LF; most reads end at an event's end, so that is looked at first.)
-        if self._lines and (data[-1] == 0x0A or b"\n" in data.tobytes()):
+        if self._lines and (data[-1] == 0x0A or b"\n" in data):
             self._deadline = self._clock() + self.timeout
-
-
-class _WatchedReader(io.RawIOBase):
-    """The socket as http.client reads it, each read bounded by what `Silence` has left."""
-
-    def __init__(self, sock: socket.socket, silence: Silence) -> None:
-        self._sock = sock
-        self._raw = sock.makefile("rb", buffering=0)
-        self._silence = silence
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        self._sock.settimeout(self._silence.left())
-        n = self._raw.readinto(buffer)
-        if n:
-            self._silence.saw(memoryview(buffer)[:n])
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _WatchedSocket:
-    """What http.client.HTTPResponse is given instead of the socket: it only calls makefile."""
-
-    def __init__(self, sock: socket.socket, silence: Silence) -> None:
-        self._sock = sock
-        self._silence = silence
-
-    def makefile(self, mode: str) -> io.BufferedReader:
-        return io.BufferedReader(_WatchedReader(self._sock, self._silence))
-
-
-def watched(silence: Silence) -> type[http.client.HTTPResponse]:
-    """A response_class for an HTTPConnection whose reads `silence` bounds."""
-
-    class Watched(http.client.HTTPResponse):
-        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-            super().__init__(_WatchedSocket(sock, silence), *args, **kwargs)  # type: ignore[arg-type]
-
-    return Watched
 
 
 class Response:
     """A successful (2xx) response; the body is read by the caller, streamed or whole.
 
-    Requests ask for `accept-encoding: identity` (http.client adds it), so that a text delta
+    Requests ask for `accept-encoding: identity` (http11.py adds it), so that a text delta
     reaches stdout the moment it arrives. A proxy may compress the body anyway: gzip and deflate
     are decoded here, on the fly; any other content-encoding is a ProtocolError.
     """
 
-    def __init__(self, raw: http.client.HTTPResponse, transport: Transport) -> None:
+    def __init__(self, raw: http11.Response, transport: Transport) -> None:
         self.raw = raw
         self.status = raw.status
-        self.headers = {k.lower(): v for k, v in raw.getheaders()}
+        self.headers = raw.headers
         self.request_id = self.headers.get("request-id") or self.headers.get("x-amzn-requestid")
         self._transport = transport
 
@@ -142,7 +98,7 @@ class Response:
                 if not chunk:
                     break
                 yield from decoder.feed(chunk) if decoder else (chunk,)
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, HttpError) as exc:
             self._transport.close()
             raise ConnectionFailure(f"connection lost mid-response: {describe(exc)}") from exc
         if decoder:
@@ -152,7 +108,7 @@ class Response:
         """The whole body."""
         try:
             data = self.raw.read()
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, HttpError) as exc:
             self._transport.close()
             raise ConnectionFailure(f"connection lost mid-response: {describe(exc)}") from exc
         decoder = self._decoder()
@@ -273,7 +229,7 @@ def snippet(data: bytes) -> str:
 def describe(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout | TimeoutError):
         return "timed out"
-    if isinstance(exc, http.client.IncompleteRead):
+    if isinstance(exc, IncompleteRead):
         return "incomplete read"
     text = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
     return str(text)

@@ -13,10 +13,9 @@ Time is read through `Clock`, so the tests check every wait with a fake clock.
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 INITIAL_RETRY_DELAY = 0.5  # seconds, doubled each retry (as the SDK)
 MAX_RETRY_DELAY = 8.0
@@ -25,14 +24,20 @@ RETRY_STATUSES = frozenset({408, 409, 429})  # and every 5xx
 PACING_MARGIN = 0.05  # seconds added to a rate-limit pause
 
 
-@dataclass(frozen=True)
-class Clock:
-    """The time sources a retry reads: monotonic time, wall time (HTTP dates), sleep, jitter."""
+def _jitter() -> float:
+    import random  # only when a retry waits (random brings bisect and hashlib's sha512)
+
+    return random.random()
+
+
+class Clock(NamedTuple):
+    """The time sources a retry reads: monotonic time, wall time (HTTP dates), sleep, jitter.
+    (A NamedTuple, not a frozen dataclass: no methods compiled at import, on every start.)"""
 
     monotonic: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
-    random: Callable[[], float] = random.random
+    random: Callable[[], float] = _jitter
 
 
 SYSTEM_CLOCK = Clock()

@@ -1,14 +1,14 @@
 """The only place that speaks HTTP: the connection, headers, retries, error statuses to errors.
 
-Built on the standard library's http.client rather than the SDK's HTTP stack: `import anthropic`
-costs about 2 s and httpx2 0.15 s on these machines, http.client + ssl about 0.03 s (see README,
-"Start-up"). Beside it: `response.py` (reading a body, the --timeout rule) and `retry.py` (when
-to retry, how long to wait, the batch pacer).
+Not the SDK's HTTP stack: `import anthropic` costs about 2 s and httpx2 0.15 s on these machines;
+nor http.client, which brings ssl and the email package even for plain http (see README,
+"What the fast path still pays"): http11.py is the HTTP/1.1 connection. Beside it: `response.py`
+(reading a body, the --timeout rule) and `retry.py` (when to retry, how long to wait, the batch
+pacer).
 """
 
 from __future__ import annotations
 
-import http.client
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -18,7 +18,9 @@ from .. import __version__
 from ..config import Credentials
 from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
 from ..versions import DEFAULT_API_VERSION
-from .response import Response, Silence, api_error_from_body, body_decoder, describe, watched
+from .http11 import Connection, HttpError, RemoteDisconnected
+from .http11 import Response as RawResponse
+from .response import Response, Silence, api_error_from_body, body_decoder, describe
 from .retry import SYSTEM_CLOCK, Clock, Pacer, backoff, retry_after_seconds, should_retry, too_long
 
 if TYPE_CHECKING:
@@ -81,8 +83,7 @@ class Transport:
         self.wait_retry = wait_retry  # wait out a retry-after too_long() instead of failing
         self._debug = debug
         self.notice = notice
-        self._conn: http.client.HTTPConnection | None = None
-        self._conn_used = False  # the connection has answered a request (so may be a stale keep-alive)
+        self._conn: Connection | None = None
         self.pacer: Pacer | None = None  # shared by the transports of one batch
         self.guard: Guard | None = None  # shared by the transports of one batch: stops it early
         self.retries = 0  # retries made so far (batch summaries count them)
@@ -145,29 +146,24 @@ class Transport:
         return f"{self.base_url}{path}"
 
     # -- connection ------------------------------------------------------------------------
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self) -> Connection:
         if self._conn is None:
             proxy = proxy_for(self._scheme, self._host)
-            host, port = self._host, self._port
-            if proxy is not None and proxy.hostname:  # (proxy_for returns only proxies with a host)
-                host, port = proxy.hostname, proxy.port
-            if self._scheme == "https":
-                import ssl
-
-                conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                    host, port, timeout=self.timeout, context=ssl.create_default_context()
-                )
-                if proxy:  # CONNECT tunnel through the proxy; TLS is end to end with the API
-                    conn.set_tunnel(self._host, self._port, headers=_proxy_auth(proxy))
-            else:
-                conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
-            # A plain-http proxy takes the absolute URL as the request target.
+            via = (proxy.hostname, proxy.port) if proxy is not None and proxy.hostname else None
+            # A plain-http proxy takes the absolute URL as the request target; an https request
+            # goes through a CONNECT tunnel (TLS end to end with the API).
             self._absolute = bool(proxy) and self._scheme == "http"
             self._proxy_headers = _proxy_auth(proxy) if self._absolute and proxy else {}
-            self._silence = Silence(self.timeout, self.clock.monotonic)
-            conn.response_class = watched(self._silence)  # every read bounded by --timeout's rule
-            self._conn = conn
-            self._conn_used = False
+            self._silence = Silence(self.timeout, self.clock.monotonic)  # every read bounded by it
+            self._conn = Connection(
+                self._host,
+                self._port,
+                tls=self._scheme == "https",
+                timeout=self.timeout,
+                watch=self._silence,
+                via=via,
+                via_headers=_proxy_auth(proxy) if proxy and not self._absolute else None,
+            )
         return self._conn
 
     def hurry(self, seconds: float) -> None:
@@ -213,7 +209,7 @@ class Transport:
                 self.pacer.wait()
             try:
                 resp = self._send(method, target, body, headers)
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, HttpError) as exc:
                 if self.pacer is not None:
                     self.pacer.observe(None, {})
                 self.close()
@@ -230,7 +226,7 @@ class Transport:
                 if self.guard is not None:
                     self.guard.answered()
                 if self.pacer is not None:
-                    self.pacer.observe(resp.status, {k.lower(): v for k, v in resp.getheaders()})
+                    self.pacer.observe(resp.status, resp.headers)
                 if 200 <= resp.status < 300:
                     return Response(resp, self)
                 failure, retry, retry_after = self._failure(resp)
@@ -242,9 +238,7 @@ class Transport:
             self.wait_to_retry(attempt, failure, retry_after)
             attempt += 1
 
-    def _send(
-        self, method: str, target: str, body: bytes | None, headers: dict[str, str]
-    ) -> http.client.HTTPResponse:
+    def _send(self, method: str, target: str, body: bytes | None, headers: dict[str, str]) -> RawResponse:
         conn = self._connection()
         if self.platform is not None:  # signed per attempt (a SigV4 signature carries its time)
             netloc = self._host + (f":{self._port}" if self._port else "")
@@ -269,34 +263,26 @@ class Transport:
                 )
             for k, v in shown.items():
                 self._debug(f"  {k}: {v}")
-        reused = self._conn_used
+        reused = conn.reusable
         try:
             resp = self._exchange(conn, method, target, body, headers)
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        except (RemoteDisconnected, BrokenPipeError, ConnectionResetError):
             if not reused:
                 raise  # a fresh connection failed: that is a real failure, counted as a retry
             # A kept-alive connection the server already closed: reconnect once, silently.
             self.close()
             resp = self._exchange(self._connection(), method, target, body, headers)
-        self._conn_used = True
         if self._debug:
             self._debug(f"-> {resp.status} {resp.reason} request-id {resp.getheader('request-id', '-')}")
         return resp
 
     def _exchange(
-        self,
-        conn: http.client.HTTPConnection,
-        method: str,
-        target: str,
-        body: bytes | None,
-        headers: dict[str, str],
-    ) -> http.client.HTTPResponse:
+        self, conn: Connection, method: str, target: str, body: bytes | None, headers: dict[str, str]
+    ) -> RawResponse:
         """Send the request and read the status line and headers (within one --timeout in all)."""
-        if conn.sock is not None:  # a kept-alive socket: its timeout is what the last read had left
-            conn.sock.settimeout(self.timeout)
-        conn.request(method, target, body=body, headers=headers)
+        conn.send(method, target, body, headers)
         self._silence.request_sent()
-        resp = conn.getresponse()
+        resp = conn.response(method)
         # An event stream must keep completing lines; an encoded one is judged by its bytes
         # (its newlines are inside the compressed data).
         ctype = (resp.getheader("content-type") or "").split(";")[0].strip().lower()
@@ -304,12 +290,12 @@ class Transport:
         self._silence.body(lines=ctype == "text/event-stream" and plain, whole=ctype == "application/json")
         return resp
 
-    def _failure(self, resp: http.client.HTTPResponse) -> tuple[Exception, bool, float | None]:
+    def _failure(self, resp: RawResponse) -> tuple[Exception, bool, float | None]:
         """The error a non-2xx response stands for, whether to retry it, and how long to wait."""
-        headers = {k.lower(): v for k, v in resp.getheaders()}
+        headers = resp.headers
         try:
             data = resp.read()
-        except (OSError, http.client.HTTPException):
+        except (OSError, HttpError):
             data = b""
             self.close()
         try:
