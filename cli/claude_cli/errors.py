@@ -62,6 +62,31 @@ class Terminated(Exception):
     """
 
 
+class Interrupt(KeyboardInterrupt):
+    """Ctrl-C (SIGINT): what claude's handler (main.py) raises instead of KeyboardInterrupt itself.
+
+    CPython remembers a KeyboardInterrupt of exactly that type ending any code it runs from a
+    string (collections.namedtuple and dataclasses do, while modules import), and then exits by
+    SIGINT whatever status claude chose: 130 in the result record, -2 for the parent (CPython
+    pythonrun.c run_eval_code_obj sets _Py_UnhandledKeyboardInterrupt; Py_RunMain then calls
+    exit_sigint). A subclass is not that type; `except KeyboardInterrupt` still catches it."""
+
+
+def signalled(exc: BaseException) -> Exit | None:
+    """The status of the signal behind `exc`, if one is: Python 3.11 wraps an exception raised
+    while a class is created (in a `__set_name__`) in a RuntimeError, the signal's as its cause."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # (a chain, not a cycle)
+        if seen is None:
+            return None
+        if isinstance(seen, Terminated):
+            return Exit.TERMINATED
+        if isinstance(seen, KeyboardInterrupt):
+            return Exit.INTERRUPTED
+        seen = seen.__cause__
+    return None
+
+
 # API error type (the `error.type` of an error body or `error` event) -> exit status.
 ERROR_TYPE_EXIT: dict[str, Exit] = {
     "invalid_request_error": Exit.INVALID_REQUEST,

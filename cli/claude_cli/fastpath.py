@@ -56,6 +56,7 @@ def run(argv: list[str]) -> int | None:
         run,
         lambda: invoke(body, name, own, groups, (table["run"], run)),
         debug="--debug" in argv,  # (as app.ClaudeGroup decides it: anywhere in argv)
+        argv=argv,  # (the record it owes: lastline.py)
     )
 
 

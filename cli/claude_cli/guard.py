@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .context import RunContext
-from .errors import CliError, Exit, Terminated, stopped_note
+from .errors import CliError, Exit, Terminated, signalled, stopped_note
+from .lastline import bare_tally, hold_signals, owed
 from .naming import named, program
 
 if TYPE_CHECKING:
@@ -39,9 +40,38 @@ def guarded(
 ) -> int:
     """Run the CLI; return its exit status. Errors become one line on stderr (a traceback with
     --debug). Whatever happens, the run's context is closed at the end (RunContext.close).
-    `argv`: the command line, for what a usage error says."""
+    `argv`: the command line, for what a usage error says, and the record it owes (lastline.py)."""
     try:
-        return _ended(run, _reported(run, command, debug, argv))
+        kind = owed(argv) if run.tally is None else None
+        if kind is not None:  # until the command makes its own: a usage error, a signal now
+            run.tally = bare_tally(run, kind)
+        code: int | None = None
+        while True:
+            # A signal's exception can come between the command's end and the moment signals
+            # stop counting (hold_signals, in _ended): it is then the run's ending, in the record.
+            try:
+                if code is None:
+                    code = _reported(run, command, debug, argv)
+                return _ended(run, code)
+            except Terminated:
+                code = _terminated(run)
+            except KeyboardInterrupt as exc:
+                code = _interrupted_status(run, exc)
+    finally:
+        run.close()
+
+
+def ended_early(argv: Sequence[str], code: int) -> int:
+    """A signal came before guarded took over (main.py: while claude imports the command): the
+    record argv owes, if any, saying so; the status to exit with."""
+    kind = owed(argv)
+    if kind is None:
+        return code
+    run = RunContext()
+    try:
+        run.tally = bare_tally(run, kind)
+        _failed(run, code, TERMINATED if code == Exit.TERMINATED else INTERRUPTED)
+        return _ended(run, code)
     finally:
         run.close()
 
@@ -49,10 +79,12 @@ def guarded(
 def _ended(run: RunContext, code: int) -> int:
     """Write the run's last stdout line when its command keeps a tally with a record (the NDJSON
     `result` line): here, once the exit status is final, so the record always says the status
-    the process exits with. A closed stdout (141) gets none."""
+    the process exits with. From here on a signal changes nothing (hold_signals: one that came
+    before is raised there, for guarded to count). A closed stdout (141) gets none."""
     tally = run.tally
     if tally is None or tally.record is None or code == Exit.BROKEN_PIPE:
         return code
+    hold_signals()
     import orjson
 
     record = tally.record(tally.outcome(code))
@@ -99,18 +131,19 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Se
     except EOFError as exc:  # (the fast path; under Typer click turns it into Abort after a newline)
         print(file=sys.stderr)
         return _interrupted_status(run, exc)
-    except Terminated:  # SIGTERM, SIGHUP: the same line as Ctrl-C gives (stderr may be gone)
-        _interrupted(run)
-        _failed(run, Exit.TERMINATED, TERMINATED)
-        with contextlib.suppress(OSError, ValueError):
-            _note(run, _stopped(run, "terminated"))
-        return int(Exit.TERMINATED)
+    except Terminated:
+        return _terminated(run)
     except (PipeClosed, BrokenPipeError):
         _silence_stdout()
         return int(Exit.BROKEN_PIPE)
     except Exception as exc:
         if type(exc).__module__.startswith("click."):
             return _click_outcome(run, exc, debug, argv)
+        stopped = signalled(exc)  # a signal while a class was created (Python 3.11 wraps it)
+        if stopped == Exit.TERMINATED:
+            return _terminated(run)
+        if stopped == Exit.INTERRUPTED:
+            return _interrupted_status(run, exc)
         message = _storage_failure(exc) or (
             f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)"
         )
@@ -146,6 +179,15 @@ def _click_outcome(run: RunContext, exc: Exception, debug: bool, argv: Sequence[
     _error(run, message, debug)
     _failed(run, Exit.FAILURE, message)
     return int(Exit.FAILURE)
+
+
+def _terminated(run: RunContext) -> int:
+    """SIGTERM, SIGHUP: the same line as Ctrl-C gives (stderr may be gone)."""
+    _interrupted(run)
+    _failed(run, Exit.TERMINATED, TERMINATED)
+    with contextlib.suppress(OSError, ValueError):
+        _note(run, _stopped(run, "terminated"))
+    return int(Exit.TERMINATED)
 
 
 def _interrupted_status(run: RunContext, exc: BaseException) -> int:

@@ -8,7 +8,7 @@ import sys
 # The exit table and the signal's exception, before anything heavy: a signal that arrives while
 # Typer or the command is being imported still ends in the documented status (errors.py
 # imports only enum, which `signal` has already loaded, and collections.abc and typing).
-from .errors import INTERRUPTED_NOTE, Exit, Terminated, stopped_note
+from .errors import INTERRUPTED_NOTE, Exit, Interrupt, Terminated, signalled, stopped_note
 from .naming import named, program
 
 _HELP_FLAGS = ("--help", "-h")
@@ -42,17 +42,64 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _on_sigint(signum: int, frame: object) -> None:
+    raise Interrupt()  # (not KeyboardInterrupt itself: see errors.Interrupt)
+
+
+_NOTED: list[int] = []  # signals that came while orjson was being imported
+
+
+def _unraisable(info: sys.UnraisableHookArgs) -> None:
+    """A signal's exception raised where Python cannot raise it (a finalizer, a weakref callback
+    while a module imports: "Exception ignored in ...") would be lost, and the run go on: the
+    signal is made pending again (not raised here: it would be ignored again), to land where it
+    can. Anything else, as Python reports it."""
+    kind = info.exc_type
+    if isinstance(kind, type) and issubclass(kind, (Terminated, KeyboardInterrupt)):
+        from _thread import interrupt_main
+
+        interrupt_main(signal.SIGINT if issubclass(kind, KeyboardInterrupt) else signal.SIGTERM)
+        return
+    sys.__unraisablehook__(info)
+
+
+def _noted(signum: int, frame: object) -> None:
+    _NOTED.append(signum)
+
+
 def _stop(code: Exit, note: str | None = None) -> None:
-    """Exit with `code` for a signal that came before the command took over its handling."""
-    for name in ("SIGTERM", "SIGHUP", "SIGINT"):  # a second signal now changes nothing
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    """Exit with `code` for a signal that came before the command took over its handling, after
+    the record the command line owes (`tool-run -o ndjson`, ...: guard.ended_early)."""
+    _ignore_signals()  # a second signal now changes nothing
     if note:
         try:  # noqa: SIM105 (contextlib is not imported on this path)
             print(named(note), file=sys.stderr, flush=True)
         except (OSError, ValueError):  # the terminal went away (SIGHUP)
             pass
-    sys.exit(int(code))
+    status = int(code)
+    try:
+        from .lastline import owed
+
+        if owed(sys.argv[1:]) is not None:
+            from .guard import ended_early
+
+            status = ended_early(sys.argv[1:], status)
+    except Exception as exc:  # (the status stands: one line, no traceback)
+        print(named(f"claude: error: cannot write the result record: {exc!r}"), file=sys.stderr)
+    sys.exit(status)
+
+
+def _ignore_signals() -> None:
+    """SIGINT, SIGTERM and SIGHUP ignored from now on. A second one whose handler has not run yet
+    raises in hold_signals: it changes nothing either."""
+    from .lastline import hold_signals
+
+    while True:
+        try:
+            hold_signals()
+            return
+        except (Terminated, KeyboardInterrupt):
+            pass
 
 
 def main() -> None:
@@ -78,6 +125,14 @@ def main() -> None:
     # orjson before the handlers below: its initialisation (Rust) imports Python modules, and an
     # exception a handler raises in the middle of it crashed the interpreter (SIGSEGV, seen with
     # SIGTERM in the first 50 ms: tests/test_process.py). Every command but help needs it anyway.
+    # Meanwhile a signal is only noted, and raised once the handlers are in place (so it too
+    # ends in its status, and in the record the command line owes).
+    from .lastline import STOP_SIGNALS, handle  # (not on help's path: it loads typing)
+
+    interrupt = signal.getsignal(signal.SIGINT)
+    for number in STOP_SIGNALS:
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            handle(number, _noted)
     import gc
 
     import orjson  # noqa: F401
@@ -86,12 +141,20 @@ def main() -> None:
     # lives until the process ends: moved out of the collector's sight, the collections the rest
     # of the run triggers walk only what it allocates (4% of `claude ask`'s instructions, issue 32).
     gc.freeze()
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
-        signal.signal(signal.SIGHUP, _on_sigterm)
     # Once the command runs, guard.guarded maps every signal to its status; before that (importing
-    # the command, or Typer and building the app) it is done here.
+    # the command, or Typer and building the app) it is done here. The handlers are installed
+    # inside the `try`: a signal arriving as they are raises from the next line, and must be caught.
     try:
+        sys.unraisablehook = _unraisable
+        if interrupt is signal.default_int_handler:  # (ignored in a background job: kept so)
+            handle(signal.SIGINT, _on_sigint)
+        handle(signal.SIGTERM, _on_sigterm)
+        if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
+            handle(signal.SIGHUP, _on_sigterm)
+        if _NOTED:
+            if _NOTED[0] == signal.SIGINT:
+                raise Interrupt()
+            raise Terminated()
         from .fastpath import run
 
         code = run(sys.argv[1:])  # ask, stream, count-tokens, cmd without Typer: see fastpath.py
@@ -106,6 +169,11 @@ def main() -> None:
         _stop(Exit.TERMINATED, stopped_note("terminated", False))
     except KeyboardInterrupt:
         _stop(Exit.INTERRUPTED, INTERRUPTED_NOTE)
+    except RuntimeError as exc:  # a signal while a class was created (errors.signalled)
+        status = signalled(exc)
+        if status is None:
+            raise
+        _stop(status, INTERRUPTED_NOTE if status == Exit.INTERRUPTED else stopped_note("terminated", False))
 
 
 if __name__ == "__main__":
