@@ -291,12 +291,12 @@ def test_closed_stdin_with_prompt_works(env, emu) -> None:
     assert (done.returncode, done.stdout) == (0, b"You said: hi")
 
 
-def modules_loaded(env: dict[str, str], *args: str) -> set[str]:
-    """The modules `claude ARGS` has loaded when it exits (a real process)."""
+def at_exit(env: dict[str, str], args: list[str], label: str, expression: str) -> str:
+    """Run `claude ARGS` in a real process; the words `expression` gives as it exits (after LABEL)."""
     report = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
-        f"sys.argv = ['claude', *{list(args)!r}]\n"
+        "import atexit, gc, sys\n"
+        f"atexit.register(lambda: sys.stderr.write('{label} ' + {expression} + '\\n'))\n"
+        f"sys.argv = ['claude', *{args!r}]\n"
         "from claude_cli.main import main\n"
         "main()\n"
     )
@@ -308,7 +308,12 @@ def modules_loaded(env: dict[str, str], *args: str) -> set[str]:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    return set(done.stderr.decode().split("MODULES ", 1)[1].split())
+    return done.stderr.decode().split(f"{label} ", 1)[1].split("\n", 1)[0]
+
+
+def modules_loaded(env: dict[str, str], *args: str) -> set[str]:
+    """The modules `claude ARGS` has loaded when it exits (a real process)."""
+    return set(at_exit(env, list(args), "MODULES", "' '.join(sorted(sys.modules))").split())
 
 
 def test_request_path_does_not_import_the_sdk(env, emu) -> None:
@@ -355,22 +360,8 @@ def test_the_fast_commands_load_no_typer_click_or_heavy_library(env, emu, args: 
 def test_what_start_up_loaded_is_frozen_out_of_the_collector(env, emu) -> None:
     """main freezes the objects start-up made (gc.freeze): the collections a run triggers then walk
     only what the run allocates (issue 32)."""
-    report = (
-        "import atexit, gc, sys\n"
-        "atexit.register(lambda: sys.stderr.write(f'FROZEN {gc.get_freeze_count()}\\n'))\n"
-        "sys.argv = ['claude', 'ask', '--no-log', 'hi']\n"
-        "from claude_cli.main import main\n"
-        "main()\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", report],
-        capture_output=True,
-        env={**os.environ, **env},
-        timeout=30,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert int(done.stderr.decode().split("FROZEN ", 1)[1].split()[0]) > 10_000
+    frozen = at_exit(env, ["ask", "--no-log", "hi"], "FROZEN", "str(gc.get_freeze_count())")
+    assert int(frozen) > 10_000
 
 
 def test_help_loads_no_json_library_nor_typing(env, emu) -> None:
