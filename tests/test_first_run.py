@@ -238,3 +238,27 @@ def test_the_readme_s_overloaded_example_shows_the_overloaded_error(tmp_path: Pa
     )
     assert shown.returncode == 15 and "overloaded_error (529)" in shown.stderr, shown
     assert shown.stdout == ""
+
+
+def test_a_dry_run_on_the_built_in_emulator_names_it_and_starts_none(cli, monkeypatch) -> None:
+    """A dry run sends nothing: it shows `http://emulator`, not the loopback port of a server that
+    is gone when the command ends, and starts no emulator; a request does start one."""
+    from claude_cli import connection
+
+    started: list[object] = []
+    real_start = connection.start_emulator
+    monkeypatch.setattr(connection, "start_emulator", lambda run: started.append(run) or real_start(run))
+    on_emulator = {"ANTHROPIC_BASE_URL": "emulator"}
+    text = cli("ask", "--no-log", "--dry-run", "hi", extra_env=on_emulator)
+    assert text.code == 0, text.stderr
+    assert text.stderr.splitlines()[0] == "POST http://emulator/v1/messages"
+    for platform in ("bedrock", "vertex", "foundry"):
+        done = cli(
+            "ask", "--no-log", "--dry-run", "-o", "json", "--platform", platform, "hi", extra_env=on_emulator
+        )
+        assert done.code == 0, done.stderr
+        assert done.stdout.startswith('{"method":"POST","url":"http://emulator/'), done.stdout
+    assert started == []
+    asked = cli("ask", "--no-log", "hi", extra_env=on_emulator)
+    assert (asked.code, asked.stdout) == (0, "You said: hi"), asked.stderr
+    assert len(started) == 1

@@ -67,7 +67,7 @@ def make_transport(
         return connect(
             platform_name,
             None if local else flags.base_url,
-            emulator=start_emulator(run) if local else None,
+            emulator=_emulator_url(run, need_key) if local else None,
             settings=_transport_settings(run, flags, config, betas, out),
             extra_headers=extra_headers,
             need_key=need_key,
@@ -77,7 +77,7 @@ def make_transport(
     base_url = cfg.resolve_base_url(flags.base_url, config, run.env)
     local = base_url == cfg.EMULATOR_URL
     if local:
-        base_url = start_emulator(run)
+        base_url = _emulator_url(run, need_key)
     try:
         # A dry run sends nothing: api_key_command is not run for it.
         credentials = cfg.resolve_credentials(
@@ -140,6 +140,16 @@ def on_emulator(flag: str | None, env: Mapping[str, str]) -> bool:
     """
     url = flag if flag else env.get("ANTHROPIC_BASE_URL")
     return bool(url) and str(url).strip().rstrip("/") == cfg.EMULATOR_URL
+
+
+# What a dry run on the built-in emulator shows as its address: it sends nothing, so no emulator
+# is started for it (a loopback port would name a server gone when the command ends).
+DRY_RUN_EMULATOR_URL = "http://emulator"
+
+
+def _emulator_url(run: RunContext, need_key: bool) -> str:
+    """The built-in emulator's URL: started for a request, only named for a dry run (need_key false)."""
+    return start_emulator(run) if need_key else DRY_RUN_EMULATOR_URL
 
 
 def start_emulator(run: RunContext) -> str:
