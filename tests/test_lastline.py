@@ -204,6 +204,37 @@ def test_a_signal_after_the_record_changes_nothing(env, emu, run: str, sig: str,
     assert err == b""
 
 
+LOST_IN_A_FINALIZER = """
+import signal, sys, time
+from claude_cli import main
+from claude_cli.errors import Interrupt, Terminated
+signal.signal(signal.SIGTERM, main._on_sigterm)
+signal.signal(signal.SIGINT, main._on_sigint)
+sys.unraisablehook = main._unraisable
+class Finalized:
+    def __del__(self):  # where the handler's exception cannot be raised: "Exception ignored in"
+        raise {kind}()
+try:
+    Finalized()
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        pass
+    print("lost")
+except {kind}:
+    print("raised")
+"""
+
+
+@pytest.mark.parametrize("kind", ["Terminated", "Interrupt"])
+def test_a_signal_swallowed_by_a_finalizer_is_raised_again_where_it_can_be(kind: str) -> None:
+    """A handler's exception raised in a finalizer is ignored by Python; main's unraisable hook
+    makes the signal pending again. Made pending from inside the hook, the handler ran before
+    the hook returned and its exception was ignored in turn: the signal lost (CI, 2026-12-02)."""
+    code = LOST_IN_A_FINALIZER.format(kind=kind)
+    run = subprocess.run([PY, "-c", code], capture_output=True, timeout=60)
+    assert (run.stdout, run.stderr) == (b"raised\n", b""), run.stderr.decode()[-2000:]
+
+
 # -- usage errors ---------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from _thread import get_ident
 
 # The exit table and the signal's exception, before anything heavy: a signal that arrives while
 # Typer or the command is being imported still ends in the documented status (errors.py
@@ -46,6 +47,7 @@ def _on_sigint(signum: int, frame: object) -> None:
     raise Interrupt()  # (not KeyboardInterrupt itself: see errors.Interrupt)
 
 
+_MAIN_THREAD = get_ident()  # (the entry point is imported by the main thread)
 _NOTED: list[int] = []  # signals that came while orjson was being imported
 
 
@@ -56,9 +58,13 @@ def _unraisable(info: sys.UnraisableHookArgs) -> None:
     can. Anything else, as Python reports it."""
     kind = info.exc_type
     if isinstance(kind, type) and issubclass(kind, (Terminated, KeyboardInterrupt)):
-        from _thread import interrupt_main
+        from _thread import start_new_thread
 
-        interrupt_main(signal.SIGINT if issubclass(kind, KeyboardInterrupt) else signal.SIGTERM)
+        # Sent by another thread, once this hook has returned: made pending from here (by
+        # interrupt_main), the handler ran before the hook returned, and its exception was
+        # ignored in turn (CI, 2026-12-02: a SIGTERM lost, the run went on to exit 0).
+        signum = signal.SIGINT if issubclass(kind, KeyboardInterrupt) else signal.SIGTERM
+        start_new_thread(signal.pthread_kill, (_MAIN_THREAD, signum))
         return
     sys.__unraisablehook__(info)
 
