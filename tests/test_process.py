@@ -355,6 +355,35 @@ def test_the_fast_commands_load_no_typer_click_or_heavy_library(env, emu, args: 
     # Nor http.client with the email package, nor ssl for a plain-http base URL (api/http11.py;
     # ssl is loaded for https: tests/test_http11.py), nor the idna codec a str host name costs.
     assert not {"http", "http.client", "email", "ssl", "_ssl", "encodings.idna"} & modules
+    # Nor `signal`, which converts its constants to enums on import: main.py, lastline.py and the
+    # store use the C module _signal (issue 32). (`cmd` imports subprocess, which loads it.)
+    assert "signal" not in modules or args[0] == "cmd"
+
+
+# The classes of claude's modules a run has loaded that cost start-up what they need not: a
+# @dataclass (its methods compiled with exec() on import) or a NamedTuple whose annotations are
+# strings (`from __future__ import annotations`: typing compiles one ForwardRef per field).
+SLOW_CLASSES = (
+    "' '.join(sorted(f'{m.__name__}.{k}' for m in list(sys.modules.values())"
+    " if getattr(m, '__name__', '').startswith('claude_cli') for k, v in vars(m).items()"
+    " if isinstance(v, type) and v.__module__ == m.__name__ and ('__dataclass_fields__' in vars(v)"
+    " or (issubclass(v, tuple)"
+    " and any(isinstance(a, str) for a in vars(v).get('__annotations__', {}).values())))))"
+)
+
+
+@pytest.mark.parametrize("args", [["ask", "hi"], ["ask", "--no-log", "--usage", "-a", "notes.txt", "hi"]])
+def test_the_request_path_makes_no_dataclass_nor_string_annotated_namedtuple(
+    env, emu, tmp_path, monkeypatch, args: list[str]
+) -> None:
+    """The request path's records are NamedTuples with real annotations, or plain classes with
+    __slots__ (record.Record): about 16% of `claude ask`'s instructions went to making dataclasses
+    (issue 32). The second line loads the price table and the attachments too."""
+    (tmp_path / "notes.txt").write_text("a note\n")
+    monkeypatch.chdir(tmp_path)
+    assert at_exit(env, args, "SLOW", SLOW_CLASSES).split() == []
+    if "--usage" in args:  # the price table and the attachments were loaded, so checked too
+        assert {"claude_cli.pricing", "claude_cli.message.attachments"} <= modules_loaded(env, *args)
 
 
 def test_what_start_up_loaded_is_frozen_out_of_the_collector(env, emu) -> None:

@@ -5,16 +5,18 @@ The key is only ever read into memory and put in the x-api-key header; it is nev
 logged or written (`--dry-run` and `--debug` redact it).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
+# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
+# start (issue 32, bench/RESULTS.md).
 
 import os
 import sys
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigError, Exit, UsageError
+from .record import Record
 
 __all__ = ["Config", "ConfigError", "Credentials"]
 
@@ -25,24 +27,71 @@ DEFAULT_MAX_RETRIES = 2  # as the SDK
 EMULATOR_URL = "emulator"
 
 
-@dataclass
-class Config:
+class Config(Record):
     """Settings from the config file; None means 'not set there'."""
 
-    model: str | None = None
-    max_tokens: int | None = None
-    base_url: str | None = None
-    timeout: float | None = None
-    max_retries: int | None = None
-    api_key_command: str | None = None
-    system: str | None = None  # the default system prompt
-    aliases: dict[str, str] = field(default_factory=dict)
-    mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.NAME] tables: MCP servers (tools/mcp.py)
-    tools: dict[str, Any] = field(default_factory=dict)  # [tools] allow/deny rules (tools/consent.py)
-    log: bool | None = None  # false: store no conversation (`claude log off`)
-    api_version: str | None = None  # the anthropic-version header (versions.py)
-    platform: str | None = None  # where Claude is reached: anthropic, bedrock, vertex, foundry, aws
-    path: Path | None = None
+    __slots__ = (
+        "model",
+        "max_tokens",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "api_key_command",
+        "system",
+        "aliases",
+        "mcp",
+        "tools",
+        "log",
+        "api_version",
+        "platform",
+        "path",
+    )
+    model: str | None
+    max_tokens: int | None
+    base_url: str | None
+    timeout: float | None
+    max_retries: int | None
+    api_key_command: str | None
+    system: str | None  # the default system prompt
+    aliases: dict[str, str]
+    mcp: dict[str, Any]  # [mcp.NAME] tables: MCP servers (tools/mcp.py)
+    tools: dict[str, Any]  # [tools] allow/deny rules (tools/consent.py)
+    log: bool | None  # false: store no conversation (`claude log off`)
+    api_version: str | None  # the anthropic-version header (versions.py)
+    platform: str | None  # where Claude is reached: anthropic, bedrock, vertex, foundry, aws
+    path: Path | None
+
+    def __init__(
+        self,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        api_key_command: str | None = None,
+        system: str | None = None,
+        aliases: dict[str, str] | None = None,
+        mcp: dict[str, Any] | None = None,
+        tools: dict[str, Any] | None = None,
+        log: bool | None = None,
+        api_version: str | None = None,
+        platform: str | None = None,
+        path: Path | None = None,
+    ) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+        self.base_url = base_url
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.api_key_command = api_key_command
+        self.system = system
+        self.aliases = {} if aliases is None else aliases
+        self.mcp = {} if mcp is None else mcp
+        self.tools = {} if tools is None else tools
+        self.log = log
+        self.api_version = api_version
+        self.platform = platform
+        self.path = path
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -365,8 +414,7 @@ def resolve_api_version(flag: str | None, config: Config, env: Mapping[str, str]
     return DEFAULT_API_VERSION
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     """How requests authenticate: an API key (x-api-key) or an OAuth token (Authorization)."""
 
     api_key: str | None = None

@@ -16,7 +16,9 @@ times faster when claude starts (dataclasses compile their methods at import: 3.
 1.0 ms for these classes, measured), and start-up is a feature (DESIGN.md).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
+# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
+# start (issue 32, bench/RESULTS.md).
 
 from typing import Any, NamedTuple
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import config as cfg
@@ -20,6 +19,7 @@ from .flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags,
 from .message.capabilities import DEFAULT_MODEL, Learned, is_prefill
 from .message.inputs import argument_text, read_json_object, read_messages, text_or_file, utf8_body
 from .message.request import DEFAULT_MAX_TOKENS, RequestOptions, UserTurn, build_body, check_body, given_as
+from .record import Record
 from .render import Output, report
 from .renderers import Renderer, SilentRenderer, make_renderer
 from .versions import DEFAULT_API_VERSION
@@ -47,25 +47,63 @@ COUNT_TOKENS_FIELDS = frozenset(
 )
 
 
-@dataclass
-class Prepared:
+class Prepared(Record):
     """A request ready to send: the body, its beta names, the loaded config, and whether its
     turns are stored."""
 
+    __slots__ = (
+        "body",
+        "betas",
+        "config",
+        "log",
+        "conversation_id",
+        "title",
+        "pending",
+        "pending_at",
+        "learned",
+        "api_version",
+        "named",
+    )
     body: dict[str, Any]
     betas: list[str]
     config: cfg.Config
     log: bool
-    conversation_id: str | None = None  # the stored conversation this request continues
-    title: str | None = None  # a new conversation's title: the prompt typed, else stdin's first line
-    pending: list[ToolUseBlock] = field(default_factory=list)  # tool calls the history left unanswered
-    pending_at: int = 0  # where their tool_result blocks go: the message after the history
-    learned: Learned | None = None  # what `claude models` cached about the model's capabilities
+    conversation_id: str | None  # the stored conversation this request continues
+    title: str | None  # a new conversation's title: the prompt typed, else stdin's first line
+    pending: list[ToolUseBlock]  # tool calls the history left unanswered
+    pending_at: int  # where their tool_result blocks go: the message after the history
+    learned: Learned | None  # what `claude models` cached about the model's capabilities
     # The API version it is checked under: the anthropic-version sent, or on a platform the one the
     # platform is sent for its model (connection.rules_version).
-    api_version: str = DEFAULT_API_VERSION
+    api_version: str
     # What set each field a refusal may name, in the user's words (request.given_as).
-    named: dict[str, str] = field(default_factory=dict)
+    named: dict[str, str]
+
+    def __init__(
+        self,
+        body: dict[str, Any],
+        betas: list[str],
+        config: cfg.Config,
+        log: bool,
+        conversation_id: str | None = None,
+        title: str | None = None,
+        pending: list[ToolUseBlock] | None = None,
+        pending_at: int = 0,
+        learned: Learned | None = None,
+        api_version: str = DEFAULT_API_VERSION,
+        named: dict[str, str] | None = None,
+    ) -> None:
+        self.body = body
+        self.betas = betas
+        self.config = config
+        self.log = log
+        self.conversation_id = conversation_id
+        self.title = title
+        self.pending = [] if pending is None else pending
+        self.pending_at = pending_at
+        self.learned = learned
+        self.api_version = api_version
+        self.named = {} if named is None else named
 
     def answer_pending(self, results: list[dict[str, Any]]) -> None:
         """Put the tool_result blocks for the pending calls right after the history."""
@@ -114,7 +152,7 @@ def prepare(
         title = title or one_line(prompt or "")  # -t NAME alone: the template's prompt
     system = default_system(system, config, base)
     opts = RequestOptions.from_flags(request, system, text_or_file(request.system_after, "--system-after"))
-    opts.betas += [b for b in attach_betas if b not in opts.betas]
+    opts.betas.extend([b for b in attach_betas if b not in opts.betas])
     body, betas = build_body(
         opts,
         UserTurn(stdin=stdin_text, prompt=prompt, attachments=blocks),

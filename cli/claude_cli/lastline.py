@@ -20,7 +20,7 @@ ends a run before that still owes the line:
 
 from __future__ import annotations
 
-import signal
+import _signal as signal  # the C module: `signal` itself converts its constants to enums (issue 32)
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 

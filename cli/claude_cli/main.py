@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import signal
+import _signal as signal  # the C module: `signal` itself converts its constants to enums (issue 32)
 import sys
 from _thread import get_ident
 
 # The exit table and the signal's exception, before anything heavy: a signal that arrives while
 # Typer or the command is being imported still ends in the documented status (errors.py
-# imports only enum, which `signal` has already loaded, and collections.abc and typing).
+# imports only enum, which the console script's `re` has already loaded).
 from .errors import INTERRUPTED_NOTE, Exit, Interrupt, Terminated, signalled, stopped_note
 from .naming import named, program
 
@@ -137,7 +137,7 @@ def main() -> None:
 
     interrupt = signal.getsignal(signal.SIGINT)
     for number in STOP_SIGNALS:
-        if signal.getsignal(number) is not signal.SIG_IGN:
+        if signal.getsignal(number) != signal.SIG_IGN:
             handle(number, _noted)
     import gc
 

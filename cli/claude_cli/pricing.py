@@ -41,11 +41,12 @@ Sources, read 2026-11-23 and 2026-12-02 (prices in USD per million tokens):
       standard.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
+# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
+# start (issue 32, bench/RESULTS.md).
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .wire import Usage
@@ -54,8 +55,7 @@ BATCH_DISCOUNT = 0.5  # Message Batches: half price (it applies to the cache rat
 MTOK = 1_000_000
 
 
-@dataclass(frozen=True)
-class Rates:
+class Rates(NamedTuple):
     """USD per million tokens; None: no source gives that rate (a usage needing it has no price)."""
 
     input: float
@@ -70,8 +70,7 @@ def _standard(inp: float, out: float) -> Rates:
     return Rates(inp, out, inp * 1.25, inp * 2, inp * 0.1)
 
 
-@dataclass(frozen=True)
-class Price:
+class Price(NamedTuple):
     """A model's rates; `long` applies to every token of a request whose prompt passes `long_over`."""
 
     base: Rates
@@ -144,7 +143,7 @@ def price_of(model: str) -> Price | None:
     return PRICES.get(key) if key else None
 
 
-def _tokens(usage: Usage) -> tuple[int, int, int, int, int]:
+def _tokens(usage: "Usage") -> tuple[int, int, int, int, int]:
     """(input, output, 5-minute writes, 1-hour writes, cache reads) from a usage object."""
     writes = int(usage.get("cache_creation_input_tokens") or 0)
     split = usage.get("cache_creation") or {}
@@ -159,7 +158,7 @@ def _tokens(usage: Usage) -> tuple[int, int, int, int, int]:
     )
 
 
-def multiplier(model: str, usage: Usage) -> float | None:
+def multiplier(model: str, usage: "Usage") -> float | None:
     """What the usage's own fields multiply the standard price by (fast mode, inference geo), or
     None when one of them has no known price. The modifiers stack (FM)."""
     factor = 1.0
@@ -177,7 +176,7 @@ def multiplier(model: str, usage: Usage) -> float | None:
     return factor
 
 
-def cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
+def cost(model: str, usage: "Usage", *, batch: bool = False) -> float | None:
     """The USD cost of one response's usage; None for a model (or a modifier) without a price.
 
     `batch`: the request went through Message Batches (the discount also applies when the usage
@@ -230,7 +229,7 @@ def usd(amount: float) -> str:
     return f"${amount:.6f}"
 
 
-def cost_text(model: str, usage: Usage, *, batch: bool = False) -> str:
+def cost_text(model: str, usage: "Usage", *, batch: bool = False) -> str:
     """`$0.012346`, or `price unknown for MODEL`."""
     amount = cost(model, usage, batch=batch)
     return usd(amount) if amount is not None else f"price unknown for {model}"

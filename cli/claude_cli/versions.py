@@ -27,10 +27,11 @@ Not covered, the sources being silent: a `text` block with citations nested dire
 another block of an assistant message (a web fetch result): neither is refused here.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
+# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
+# start (issue 32, bench/RESULTS.md).
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 V2023 = "2023-06-01"
 V2026 = "2026-10-21"
@@ -41,8 +42,7 @@ ENV_VAR = "CLAUDE_API_VERSION"
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")  # MIG: removed in 2026-10-21
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing `version` refuses in a body: the field, the message (0-based) if any, and why."""
 
     field: str  # "temperature", "document", "citations"

@@ -10,7 +10,9 @@ jitter taken off. Unlike the SDK, a wait over MAX_RETRY_AFTER is not waited for 
 Time is read through `Clock`, so the tests check every wait with a fake clock.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
+# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
+# start (issue 32, bench/RESULTS.md).
 
 import math
 import time

@@ -111,8 +111,10 @@ class ChatSession:
         """The request for `messages` (ending with the new user message) with the session's settings."""
         if self.opts.system_after is not None:  # /system: right after this user message
             messages = [*messages, {"role": "system", "content": self.opts.system_after}]
+        opts = copy.copy(self.opts)
+        opts.system_after = None
         body, betas = build_body(
-            dataclasses.replace(self.opts, system_after=None),
+            opts,
             UserTurn(),
             base={**self.settings, "messages": messages},
             default_model=flow.default_model(self.run, self.config),

@@ -15,11 +15,11 @@ import base64
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..record import Record
 from .inputs import is_utf8, shown_path
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
@@ -40,14 +40,26 @@ URL = re.compile(r"^https?://", re.IGNORECASE)
 _BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".heic", ".bmp", ".tif", ".tiff"}
 
 
-@dataclass
-class Source:
+class Source(Record):
     """One attachment as the user named it, with its bytes once read."""
 
+    __slots__ = ("name", "data", "in_dir", "html")
     name: str  # what the user typed (a path, "-", a URL or a file id), or a path under a directory
-    data: bytes | None = None  # None for URL and file-id sources (sent by reference)
-    in_dir: bool = False  # found under `-a DIR`: a file the API cannot take is skipped, not an error
-    html: bool = False  # a web page fetched with --fetch-urls (its server said text/html)
+    data: bytes | None  # None for URL and file-id sources (sent by reference)
+    in_dir: bool  # found under `-a DIR`: a file the API cannot take is skipped, not an error
+    html: bool  # a web page fetched with --fetch-urls (its server said text/html)
+
+    def __init__(
+        self,
+        name: str,
+        data: bytes | None = None,
+        in_dir: bool = False,
+        html: bool = False,
+    ) -> None:
+        self.name = name
+        self.data = data
+        self.in_dir = in_dir
+        self.html = html
 
 
 class Refused(UsageError):
@@ -180,14 +192,26 @@ def looks_complete(mime: str, data: bytes) -> bool:
     return True
 
 
-@dataclass
-class Prepared:
+class Prepared(Record):
     """An attachment ready to become a block: the source, its media type and (for images) size."""
 
+    __slots__ = ("source", "mime", "width", "height")
     source: Source
     mime: str
-    width: int = -1
-    height: int = -1
+    width: int
+    height: int
+
+    def __init__(
+        self,
+        source: Source,
+        mime: str,
+        width: int = -1,
+        height: int = -1,
+    ) -> None:
+        self.source = source
+        self.mime = mime
+        self.width = width
+        self.height = height
 
 
 def inspect_source(source: Source) -> Prepared:

@@ -5,11 +5,12 @@ Every rule names its source beside it; a rule no source confirms stays out (the 
 A model id this table cannot parse is never refused here.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
+# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
+# start (issue 32, bench/RESULTS.md).
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 
@@ -74,8 +75,7 @@ def tool_version(tool_type: str) -> str:
     return f"the tool version {tool_type}"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """Models of `family` (or any: "*") from `since` up to, not including, `until` reject `rejects`."""
 
     family: str
@@ -156,8 +156,7 @@ def parse_model(model: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
-@dataclass(frozen=True)
-class Learned:
+class Learned(NamedTuple):
     """What the Models API said of one model (GET /v1/models, cached by `claude models`), and when."""
 
     capabilities: dict[str, Any]
@@ -166,8 +165,7 @@ class Learned:
     lifecycle: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class Lifecycle:
+class Lifecycle(NamedTuple):
     """A model that is no longer simply active (model-deprecations): dates are YYYY-MM-DD."""
 
     status: str  # "deprecated" (still served, headed for retirement) or "retired" (requests fail)

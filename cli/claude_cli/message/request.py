@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -18,6 +17,7 @@ from .. import versions
 from ..content import blocks
 from ..errors import UsageError
 from ..flags import RequestFlags
+from ..record import Record
 from . import capabilities
 
 DEFAULT_MAX_TOKENS = 8192
@@ -25,33 +25,107 @@ TASK_BUDGET_BETA = "task-budgets-2026-03-13"
 EPHEMERAL = {"type": "ephemeral"}
 
 
-@dataclass
-class RequestOptions:
+class RequestOptions(Record):
     """The request-shaping flags shared by the message commands (names match the CLI flags)."""
 
-    model: str | None = None
-    system: str | None = None
-    system_after: str | None = None  # a role "system" message right after this turn's user message
-    max_tokens: int | None = None
-    stop: list[str] = field(default_factory=list)
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    prefill: str | None = None
-    thinking: str | None = None  # adaptive | enabled | off | between_tools
-    thinking_budget: int | None = None
-    thinking_display: str | None = None  # summarized | omitted
-    effort: str | None = None
-    speed: str | None = None  # standard | fast
-    diagnose: bool = False  # diagnostics.previous_message_id (the history's, else null)
-    task_budget: int | None = None
-    mcp_connectors: list[str] = field(default_factory=list)  # URL, NAME=URL or a config [mcp.NAME]
-    mcp_connector_token: str | None = None
-    betas: list[str] = field(default_factory=list)
-    metadata_user: str | None = None
-    params: list[str] = field(default_factory=list)  # "key=JSON", dotted keys nest
-    cache: bool = False
-    force: bool = False
+    __slots__ = (
+        "model",
+        "system",
+        "system_after",
+        "max_tokens",
+        "stop",
+        "temperature",
+        "top_p",
+        "top_k",
+        "prefill",
+        "thinking",
+        "thinking_budget",
+        "thinking_display",
+        "effort",
+        "speed",
+        "diagnose",
+        "task_budget",
+        "mcp_connectors",
+        "mcp_connector_token",
+        "betas",
+        "metadata_user",
+        "params",
+        "cache",
+        "force",
+    )
+    model: str | None
+    system: str | None
+    system_after: str | None  # a role "system" message right after this turn's user message
+    max_tokens: int | None
+    stop: list[str]
+    temperature: float | None
+    top_p: float | None
+    top_k: int | None
+    prefill: str | None
+    thinking: str | None  # adaptive | enabled | off | between_tools
+    thinking_budget: int | None
+    thinking_display: str | None  # summarized | omitted
+    effort: str | None
+    speed: str | None  # standard | fast
+    diagnose: bool  # diagnostics.previous_message_id (the history's, else null)
+    task_budget: int | None
+    mcp_connectors: list[str]  # URL, NAME=URL or a config [mcp.NAME]
+    mcp_connector_token: str | None
+    betas: list[str]
+    metadata_user: str | None
+    params: list[str]  # "key=JSON", dotted keys nest
+    cache: bool
+    force: bool
+
+    def __init__(
+        self,
+        model: str | None = None,
+        system: str | None = None,
+        system_after: str | None = None,
+        max_tokens: int | None = None,
+        stop: list[str] | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        prefill: str | None = None,
+        thinking: str | None = None,
+        thinking_budget: int | None = None,
+        thinking_display: str | None = None,
+        effort: str | None = None,
+        speed: str | None = None,
+        diagnose: bool = False,
+        task_budget: int | None = None,
+        mcp_connectors: list[str] | None = None,
+        mcp_connector_token: str | None = None,
+        betas: list[str] | None = None,
+        metadata_user: str | None = None,
+        params: list[str] | None = None,
+        cache: bool = False,
+        force: bool = False,
+    ) -> None:
+        self.model = model
+        self.system = system
+        self.system_after = system_after
+        self.max_tokens = max_tokens
+        self.stop = [] if stop is None else stop
+        self.temperature = temperature
+        self.top_p = top_p
+        self.top_k = top_k
+        self.prefill = prefill
+        self.thinking = thinking
+        self.thinking_budget = thinking_budget
+        self.thinking_display = thinking_display
+        self.effort = effort
+        self.speed = speed
+        self.diagnose = diagnose
+        self.task_budget = task_budget
+        self.mcp_connectors = [] if mcp_connectors is None else mcp_connectors
+        self.mcp_connector_token = mcp_connector_token
+        self.betas = [] if betas is None else betas
+        self.metadata_user = metadata_user
+        self.params = [] if params is None else params
+        self.cache = cache
+        self.force = force
 
     @classmethod
     def from_flags(
@@ -85,13 +159,23 @@ class RequestOptions:
         )
 
 
-@dataclass
-class UserTurn:
+class UserTurn(Record):
     """This turn's input: attachment blocks first, then piped stdin, then the prompt argument."""
 
-    stdin: str | None = None
-    prompt: str | None = None
-    attachments: list[dict[str, Any]] = field(default_factory=list)  # content blocks, in order
+    __slots__ = ("stdin", "prompt", "attachments")
+    stdin: str | None
+    prompt: str | None
+    attachments: list[dict[str, Any]]  # content blocks, in order
+
+    def __init__(
+        self,
+        stdin: str | None = None,
+        prompt: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.stdin = stdin
+        self.prompt = prompt
+        self.attachments = [] if attachments is None else attachments
 
     def is_empty(self) -> bool:
         return not (self.stdin or self.prompt or self.attachments)

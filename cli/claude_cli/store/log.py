@@ -336,7 +336,7 @@ def _signals_held() -> Iterator[None]:
     """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver the first that came to
     the handler that was in place (KeyboardInterrupt, errors.Terminated). Outside the main thread
     signals cannot be handled there anyway, and nothing is held."""
-    import signal
+    import _signal as signal  # (`signal` itself converts its constants to enums: issue 32)
 
     came: list[int] = []
     held: dict[int, Any] = {}
