@@ -9,6 +9,7 @@ from signal import SIGINT as SIGINT
 from signal import SIGTERM as SIGTERM
 from signal import default_int_handler as default_int_handler
 from signal import getsignal as getsignal
+from signal import pthread_kill as pthread_kill
 from signal import pthread_sigmask as pthread_sigmask
 from signal import raise_signal as raise_signal
 from signal import signal as signal
