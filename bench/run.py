@@ -1,13 +1,15 @@
 """Benchmarks for the targets in DESIGN.md, measured side by side in one run.
 
     .venv/bin/python bench/run.py [--runs 21] [--events 100000] [--against OTHER/.venv/bin/claude]
+                                  [--skip-scale] [--only-https]
 
 Start-up figures are printed as multiples of curl making the same request and of `python -c
 pass`. --against times another install interleaved with this one (say, a worktree of the commit
 before a change): every start-up figure, and `stream` on the long answer, side by side.
 
 Prints figures and ratios; record them in bench/RESULTS.md. Nothing here asserts: machines are
-noisy, so the numbers are for people. Everything runs against the local emulator.
+noisy, so the numbers are for people. Everything runs against the local emulator (over TLS for
+the https row: --only-https runs that row alone; it needs the openssl command).
 """
 
 from __future__ import annotations
@@ -91,11 +93,15 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--against", help="another claude executable to time beside this one")
     parser.add_argument("--skip-scale", action="store_true", help="skip the scale section (issue 20)")
+    parser.add_argument("--only-https", action="store_true", help="only the https start-up row (issue 32)")
     args = parser.parse_args()
+    if args.only_https:
+        https(args.runs, args.against)
+        return
 
     with Emulator(api_key=KEY, context_window=None) as emu:  # the scale bench sends 30 MB
         env = {
-            **os.environ,
+            **bench_environ(),
             "ANTHROPIC_BASE_URL": emu.url,
             "ANTHROPIC_API_KEY": KEY,
             "NO_COLOR": "1",
@@ -130,6 +136,7 @@ def main() -> None:
         ]
         env["CLAUDE_HOME"] = tempfile.mkdtemp(prefix="claude-bench-")
         startup(args.runs, env, curl, args.against)
+        https(args.runs, args.against)
 
         # 2. claude stream on a long stream: events/s and peak memory (and --against's, interleaved)
         streams = {"this": CLAUDE, **({"before": [args.against]} if args.against else {})}
@@ -226,6 +233,98 @@ def startup(runs: int, env: dict[str, str], curl: list[str], against: str | None
                 med = statistics.median(table[who, label])
                 row += f"  {who} {med * 1000:6.1f} = {med / curl_med:5.2f}x curl {med / pass_med:5.2f}x pass"
             print(row + (f"  (target: within {target}x curl)" if target and title == "wall" else ""))
+
+
+def bench_environ() -> dict[str, str]:
+    """The caller's environment, less PYTHONDONTWRITEBYTECODE: with it, a checkout whose modules
+    were never compiled compiles them on every run (tens of ms), which no user's install does."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
+# -- start-up over https: the trust store (issue 32, api/tls.py) ---------------------------------
+
+
+def tls_files(where: Path) -> tuple[Path, Path, Path, Path]:
+    """A CA, a server certificate it signed for 127.0.0.1 and its key, made with the openssl
+    command, and a directory holding the CA hashed by `openssl rehash` (as update-ca-certificates
+    hashes /etc/ssl/certs): ca.pem, server.pem, server.key, certs/."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=where, check=True, capture_output=True)
+
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=claude bench CA",
+            "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")  # fmt: skip
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (where / "ext.cnf").write_text(
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n"
+    )
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")  # fmt: skip
+    (where / "certs").mkdir()
+    shutil.copy(where / "ca.pem", where / "certs" / "ca.pem")
+    openssl("rehash", "certs")
+    return where / "ca.pem", where / "server.pem", where / "server.key", where / "certs"
+
+
+def https(runs: int, against: str | None) -> None:
+    """`echo hi | claude ask --no-log` against the emulator over TLS, trusting a hashed directory
+    (SSL_CERT_DIR) that holds the bench's CA, SSL_CERT_FILE unset: OpenSSL's defaults, as on a
+    stock Debian. Before api/tls.py, ssl.create_default_context() read the default file (Debian's
+    bundle, ~140 certificates) whole on every call, as against the real API; now the directory
+    alone is looked up. Beside curl on the same request two ways: --capath DIR (curl reads its
+    default bundle too, as it does against the real API) and --cacert CA (one certificate read)."""
+    import ssl
+
+    where = Path(tempfile.mkdtemp(prefix="claude-bench-tls-"))
+    ca, cert, key, certs = tls_files(where)
+    with Emulator(api_key=KEY) as emu:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        emu.httpd.socket = context.wrap_socket(emu.httpd.socket, server_side=True)
+        url = emu.url.replace("http://", "https://")
+        env = {
+            **{k: v for k, v in bench_environ().items() if k not in ("SSL_CERT_FILE", "CURL_CA_BUNDLE")},
+            "SSL_CERT_DIR": str(certs),
+            "ANTHROPIC_BASE_URL": url,
+            "ANTHROPIC_API_KEY": KEY,
+            "NO_COLOR": "1",
+            "CLAUDE_CONFIG": os.devnull + ".none",
+            "CLAUDE_HOME": tempfile.mkdtemp(prefix="claude-bench-"),
+        }
+        body = where / "body.json"
+        body.write_bytes(orjson.dumps({
+            "model": "claude-sonnet-5-5", "max_tokens": 8192, "messages": [{"role": "user", "content": "hi"}],
+            "stream": True,
+        }))  # fmt: skip
+        curl = ["curl", "-sSN", "-X", "POST", f"{url}/v1/messages", "-H", f"x-api-key: {KEY}",
+                "-H", "anthropic-version: 2023-06-01", "-H", "content-type: application/json",
+                "--data-binary", f"@{body}"]  # fmt: skip
+        rows: dict[str, tuple[list[str], bytes]] = {
+            "curl --capath DIR (+ its bundle)": ([*curl, "--capath", str(certs)], b""),
+            "curl --cacert CA (1 certificate)": ([*curl, "--cacert", str(ca)], b""),
+            "python -c pass": ([sys.executable, "-c", "pass"], b""),
+            "echo hi | claude ask --no-log (this)": ([*CLAUDE, "ask", "--no-log"], b"hi\n"),
+        }
+        if against:
+            rows["echo hi | claude ask --no-log (before)"] = ([against, "ask", "--no-log"], b"hi\n")
+        times: dict[str, list[float]] = {label: [] for label in rows}
+        cpu: dict[str, list[float]] = {label: [] for label in rows}
+        for _ in range(runs):
+            for label, (cmd, stdin) in rows.items():
+                took, used, _ = run_once(cmd, env, stdin)
+                times[label].append(took)
+                cpu[label].append(used)
+    base = "curl --capath DIR (+ its bundle)"
+    title = "start-up over https (TLS on loopback, trusting a hashed SSL_CERT_DIR)"
+    print(f"{title}, median of {runs} interleaved runs (ms; x curl --capath)")
+    for label in rows:
+        wall_ms, cpu_ms = statistics.median(times[label]) * 1000, statistics.median(cpu[label]) * 1000
+        ratio = statistics.median(times[label]) / statistics.median(times[base])
+        cpu_ratio = statistics.median(cpu[label]) / statistics.median(cpu[base])
+        row = f"wall {wall_ms:6.1f} = {ratio:5.2f}x   CPU {cpu_ms:6.1f} = {cpu_ratio:5.2f}x"
+        print(f"  {label:40s}  {row}")
 
 
 # -- costs that must grow with the work, not faster (DESIGN.md targets, issue 20) ----------------

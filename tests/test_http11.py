@@ -281,8 +281,11 @@ def test_a_chat_keeps_one_connection_over_http(proc, emu) -> None:
 # -- end to end: TLS ----------------------------------------------------------------------------
 
 
-def certificates(where: Path) -> tuple[Path, Path, Path]:
-    """A CA (ca.pem) and a server certificate it signed for 127.0.0.1 (server.pem, server.key)."""
+def certificates(
+    where: Path, ca_name: str = "claude test CA", expired: bool = False
+) -> tuple[Path, Path, Path]:
+    """A CA (ca.pem) named `ca_name` and a server certificate it signed for 127.0.0.1 (server.pem,
+    server.key), valid now, or `expired` a minute ago."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -295,14 +298,15 @@ def certificates(where: Path) -> tuple[Path, Path, Path]:
     def made(subject: str, key: ec.EllipticCurvePrivateKey, issuer: Issuer, ca: bool) -> x509.Certificate:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
         issuer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer[0])]) if issuer else name
+        ends = now - datetime.timedelta(minutes=1) if expired and not ca else now + datetime.timedelta(days=1)
         builder = (
             x509.CertificateBuilder()
             .subject_name(name)
             .issuer_name(issuer_name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
+            .not_valid_before(min(now - datetime.timedelta(minutes=5), ends - datetime.timedelta(days=1)))
+            .not_valid_after(ends)
             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         )
         if ca:
@@ -323,8 +327,8 @@ def certificates(where: Path) -> tuple[Path, Path, Path]:
         return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
 
     ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = made("claude test CA", ca_key, None, True)
-    server = made("127.0.0.1", server_key, ("claude test CA", ca_key), False)
+    ca = made(ca_name, ca_key, None, True)
+    server = made("127.0.0.1", server_key, (ca_name, ca_key), False)
     paths = where / "ca.pem", where / "server.pem", where / "server.key"
     paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))

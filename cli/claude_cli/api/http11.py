@@ -7,8 +7,11 @@ README, "What the fast path still pays"). This file does only what transport.py 
 
 - a request: `METHOD target HTTP/1.1`, Host, `Accept-Encoding: identity` and Content-Length as
   http.client writes them (a header the caller gives wins over its own), then the caller's;
-- TLS (`ssl` imported only for https) with `ssl.create_default_context()`, as before: the
-  system's CA store, or SSL_CERT_FILE / SSL_CERT_DIR (OpenSSL reads them), the host name checked;
+- TLS (`ssl` imported only for https, when a request is sent): the context of tls.py, which is
+  `ssl.create_default_context()` reading the system's CA store as a hashed directory where it can
+  (certificates looked up as the handshake needs them, not the whole bundle parsed), the chain,
+  its dates and the host name checked as before; SSL_CERT_FILE / SSL_CERT_DIR honoured as OpenSSL
+  reads them;
 - an https request through a proxy: a CONNECT tunnel, TLS end to end with the server;
 - a response: 1xx interim responses skipped; the body framed by Transfer-Encoding: chunked
   (extensions and trailers read and dropped), else Content-Length, else the connection's end
@@ -246,6 +249,26 @@ class Connection:
         self._idle = False
 
     def _connect(self) -> socket.socket:
+        if not self.tls:
+            return self._open(None)
+        import ssl  # only for https, and only once a request is sent (not for --dry-run)
+
+        from . import tls
+
+        # The system's trust store as a hashed directory, read as the handshake needs it, where
+        # OpenSSL's defaults allow (tls.py); a certificate it does not verify is tried again with
+        # ssl.create_default_context() (the default file read whole), whose verdict stands. Either
+        # way the chain, its dates and the host name are checked, as HTTPSConnection did here.
+        lazy = tls.directory_context()
+        if lazy is not None:
+            try:
+                return self._open(lazy)
+            except ssl.SSLCertVerificationError:
+                pass
+        return self._open(tls.default_context())
+
+    def _open(self, context: ssl.SSLContext | None) -> socket.socket:
+        """A new connection (through the proxy's tunnel for TLS), TLS with `context` if given."""
         host, port = self._via if self._via else (self.host, self.port)
         # bytes: getaddrinfo runs even an ASCII str through the idna codec (an import: encodings.idna,
         # stringprep, unicodedata); it takes bytes as they are (typeshed says str only).
@@ -253,14 +276,10 @@ class Connection:
         sock = socket.create_connection(address, self.timeout)  # type: ignore[arg-type]
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client
-            if self.tls:
+            if context is not None:
                 if self._via:
                     self._tunnel(sock)
-                import ssl  # only for https (the CA store is read here, not at start-up)
-
-                # ssl.create_default_context(): certificates checked against the system's store
-                # (or SSL_CERT_FILE / SSL_CERT_DIR), the host name too, as HTTPSConnection did here.
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+                sock = context.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()
             raise
