@@ -3,6 +3,7 @@ tool calls, turn the log off, and conversation ids whose short prefixes are uniq
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import sqlite3
@@ -535,7 +536,11 @@ def test_log_list_and_stats_in_a_pipe_stay_tab_separated_rows(cli, env, proc) ->
     db = sqlite3.connect(db_path(env))
     stamps = dict(db.execute("SELECT id, updated_at FROM conversations"))
     db.close()
-    when = {cid: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) for cid, t in stamps.items()}
+    # the time as -o json gives it: ISO 8601, local, with its offset
+    when = {
+        cid: dt.datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
+        for cid, t in stamps.items()
+    }
     from claude_cli.pricing import usd
 
     cost = {r["id"]: usd(r["cost_usd"]) for r in orjson.loads(cli("log", "list", "-o", "json").stdout)}
