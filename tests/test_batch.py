@@ -448,26 +448,27 @@ def test_a_state_file_for_other_input_is_its_error_alone(cli, emu, tmp_path: Pat
 
 
 def test_batch_list_in_a_pipe_follows_log_lists_conventions(cli, emu) -> None:
-    """A field per value, times as `log list` shows them: the counts were one field
-    (`processing=3 succeeded=0 ...`) and created the API's string (`2026-12-02T22:20:47.048067Z`),
-    where `log list` gives each count its field and a local time to the minute. -o json keeps
-    the API's objects (created_at in ISO 8601)."""
+    """A field per value, times as `log list` gives them in a pipe: the counts were one field
+    (`processing=3 succeeded=0 ...`) and created the API's string; then a local time to the
+    minute, which no program can place; now ISO 8601 in local time with its offset, the moment
+    -o json's created_at (UTC) names, as `log list` prints `updated`."""
     import datetime as dt
     import re
-
-    from claude_cli.transcript import when
 
     emu.batches.seconds = 3600
     first = cli("batch", "submit", input=jsonl(JOBS)).stdout.strip()
     assert cli("ask", "hi").code == 0
-    minute = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
-    assert minute.fullmatch(cli("log", "list").stdout.split("\t")[1])
+    iso = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+    (entry,) = orjson.loads(cli("log", "list", "-o", "json").stdout)
+    assert cli("log", "list").stdout.split("\t")[1] == entry["updated"] and iso.fullmatch(entry["updated"])
     (obj,) = orjson.loads(cli("batch", "list", "-o", "json").stdout)
     created = dt.datetime.fromisoformat(obj["created_at"])  # ISO 8601, as the API gave it
     for args in (("batch", "list"), ("batch", "status", first)):
         row = cli(*args).stdout
-        assert row == f"{first}\tin_progress\t3\t0\t0\t0\t0\t{when(created.timestamp())}\n", args
-        assert minute.fullmatch(row.rstrip("\n").split("\t")[-1])
+        *cells, shown = row.rstrip("\n").split("\t")
+        assert cells == [first, "in_progress", "3", "0", "0", "0", "0"], args
+        assert iso.fullmatch(shown), row
+        assert dt.datetime.fromisoformat(shown) == created.replace(microsecond=0), (shown, created)
 
 
 @pytest.mark.parametrize("width", [40, 120])

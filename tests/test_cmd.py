@@ -108,90 +108,69 @@ def test_on_a_terminal_explain_then_run_gives_the_commands_status(env, emu) -> N
     assert child.exitstatus == 3
 
 
-def test_cancel_runs_nothing_and_edit_changes_the_command(env, emu, tmp_path: Path) -> None:
-    marker = tmp_path / "ran"
-    emu.enqueue(answer(f"touch {marker}"))
-    child = spawn(env, "make a file")
+QUESTION = "[r]un, [e]dit, e[x]plain, [C]ancel? "
+CTRL_C, CTRL_D = "\x03", "\x04"  # replies sent as the terminal's interrupt and end-of-file keys
+
+
+def answered(
+    env: dict[str, str], emu, command: str, *replies: str, extra: dict[str, str] | None = None
+) -> pexpect.spawn:
+    """`claude cmd` on a terminal, offered `command`: each reply answers the next question (a line,
+    or CTRL_C / CTRL_D); returns the child once it has ended (`before`: what followed the last one)."""
+    emu.enqueue(answer(command))
+    child = spawn(env, "make a file", extra=extra)
     try:
-        child.expect_exact("[C]ancel? ")
-        child.sendline("c")
-        child.expect_exact("nothing was run")
+        for reply in replies:
+            child.expect_exact(QUESTION)
+            if reply == CTRL_C:
+                child.sendintr()
+            elif reply == CTRL_D:
+                child.sendeof()
+            else:
+                child.sendline(reply)
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert child.exitstatus == 0 and not marker.exists()
-    editor = tmp_path / "ed"
-    editor.write_text(f"#!/bin/sh\necho 'echo edited > {tmp_path / 'out'}' > \"$1\"\n")
-    editor.chmod(0o755)
-    emu.enqueue(answer(f"touch {marker}"))
-    child = spawn(env, "make a file", extra={"VISUAL": str(editor)})
-    try:
-        child.expect_exact("[C]ancel? ")
-        child.sendline("e")
-        child.expect_exact("echo edited")
-        child.expect_exact("[C]ancel? ")
-        child.sendline("r")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0 and not marker.exists()
-    assert (tmp_path / "out").read_text() == "edited\n"
+    return child
 
 
-def test_ctrl_c_and_ctrl_d_at_the_question_say_nothing_was_run_on_a_line_of_their_own(
-    env, emu, tmp_path: Path
+@pytest.mark.parametrize(
+    ("reply", "echoed"),
+    [("c", ["c"]), ("", []), (CTRL_D, [])],  # Enter cancels: the question says so with a capital C
+)
+def test_c_enter_and_ctrl_d_cancel_and_say_so_on_a_line_of_their_own(
+    env, emu, tmp_path: Path, reply: str, echoed: list[str]
 ) -> None:
+    """Nothing runs; one line says so, on a line of its own (not after the question), exit 0."""
     marker = tmp_path / "ran"
-    emu.enqueue(answer(f"touch {marker}"))
-    child = spawn(env, "make a file")
-    try:
-        child.expect_exact("[C]ancel? ")
-        child.sendintr()
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
+    child = answered(env, emu, f"touch {marker}", reply)
+    assert child.exitstatus == 0 and not marker.exists()
+    assert child.before.strip().splitlines() == [*echoed, "claude: cancelled; nothing was run"], child.before
+    assert child.before.split("claude:")[0].endswith("\n"), child.before  # not on the question's line
+
+
+def test_ctrl_c_at_the_question_is_exit_130_and_runs_nothing(env, emu, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    child = answered(env, emu, f"touch {marker}", CTRL_C)
     # (after it, the run's Output resets the terminal's style on an empty line: \x1b[0m, \x1b[2K)
     said = child.before.replace("^C", "").replace("\x1b[0m", "").replace("\x1b[2K", "")
     assert child.exitstatus == 130 and not marker.exists()
     assert said.strip().splitlines() == ["claude: interrupted; nothing was run"], said
-    emu.enqueue(answer(f"touch {marker}"))
-    child = spawn(env, "make a file")
-    try:
-        child.expect_exact("[C]ancel? ")
-        child.sendeof()
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0 and not marker.exists()
-    assert child.before.strip().splitlines() == ["claude: cancelled; nothing was run"], child.before
-    assert child.before.split("claude:")[0].endswith("\n"), child.before  # not on the prompt's line
 
 
-def test_the_question_shows_its_default_and_enter_says_cancelled(env, emu, tmp_path: Path) -> None:
-    """Enter cancels: the prompt says so with a capital C, as [y/N] prompts do."""
+def test_edit_changes_the_command_that_runs(env, emu, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
-    emu.enqueue(answer(f"touch {marker}"))
-    child = spawn(env, "make a file")
-    try:
-        child.expect_exact("[r]un, [e]dit, e[x]plain, [C]ancel? ")
-        child.sendline("")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
+    editor = tmp_path / "ed"
+    editor.write_text(f"#!/bin/sh\necho 'echo edited > {tmp_path / 'out'}' > \"$1\"\n")
+    editor.chmod(0o755)
+    child = answered(env, emu, f"touch {marker}", "e", "r", extra={"VISUAL": str(editor)})
     assert child.exitstatus == 0 and not marker.exists()
-    assert child.before.strip().splitlines() == ["claude: cancelled; nothing was run"], child.before
+    assert (tmp_path / "out").read_text() == "edited\n"
 
 
 def test_an_editor_that_cannot_run_is_one_line_and_nothing_runs(env, emu, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
-    emu.enqueue(answer(f"touch {marker}"))
-    child = spawn(env, "make a file", extra={"VISUAL": str(tmp_path / "no-such-editor")})
-    try:
-        child.expect_exact("[C]ancel? ")
-        child.sendline("e")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
+    child = answered(env, emu, f"touch {marker}", "e", extra={"VISUAL": str(tmp_path / "no-such-editor")})
     said = (
         "claude: error: cannot run the editor (No such file or directory): set $VISUAL or $EDITOR; "
         "nothing was run"

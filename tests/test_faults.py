@@ -219,6 +219,53 @@ def test_non_utf8_arguments_follow_stdins_rule_naming_the_argument(proc, emu) ->
     assert (sent["system"], sent["stop_sequences"]) == ("be \ufffd brief", ["\ufffd"])
 
 
+WARNED = "is not valid UTF-8; invalid bytes replaced with U+FFFD"
+
+
+@pytest.mark.parametrize(
+    ("args", "lines"),
+    [
+        (
+            [],
+            [
+                b'{"id": "a", "prompt": "caf\xe9"}',
+                b'{"id": "b", "prompt": "ok"}',
+                b'{"id": "c", "prompt": "\xff"}',
+            ],
+        ),
+        (["--lines"], [b"caf\xe9", b"ok", b"\xff"]),
+    ],
+)
+def test_batch_input_lines_follow_stdins_utf8_rule_with_one_warning(cli, emu, args, lines) -> None:
+    """A batch line with bytes that are not UTF-8 was refused as `not JSON (str is not valid UTF-8:
+    surrogates not allowed ...)`, or with --lines sent with U+FFFD unsaid. Stdin's rule now: U+FFFD
+    and one warning for the input, naming the first such line and counting the rest."""
+    run = cli("batch", "--ordered", *args, input=b"\n".join(lines) + b"\n")
+    assert run.code == 0, run
+    assert run.stderr.splitlines()[0] == f"claude: warning: stdin line 1 (and 1 more) {WARNED}"
+    assert run.stderr.count("warning") == 1
+    texts = [orjson.loads(line)["text"] for line in run.stdout.splitlines()]
+    assert texts == ["You said: caf\ufffd", "You said: ok", "You said: \ufffd"]
+    sent = sorted(m.body["messages"][0]["content"] for m in emu.message_requests)
+    assert sent == ["caf\ufffd", "ok", "\ufffd"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "turn"),
+    [
+        ("ndjson", b'"%s"'),
+        ("stream-json", b'{"type": "user", "message": {"role": "user", "content": "%s"}}'),
+    ],
+)
+def test_chat_turns_over_a_pipe_follow_stdins_utf8_rule(cli, emu, fmt, turn) -> None:
+    """Such a turn ended the chat: `stdin line 2: not JSON (send a JSON string ...)`, exit 2, though
+    it was JSON; now its bytes get U+FFFD with one warning naming the line, and it is answered."""
+    run = cli("chat", "--input-format", fmt, input=turn % b"first" + b"\n" + turn % b"caf\xe9" + b"\n")
+    assert run.code == 0, run
+    assert run.stderr == f"claude: warning: stdin line 2 {WARNED}\n"
+    assert [m.body["messages"][-1]["content"] for m in emu.message_requests] == ["first", "caf\ufffd"]
+
+
 def test_a_file_name_that_is_not_utf8_is_named_and_skipped_in_a_directory(
     proc, emu, tmp_path, monkeypatch
 ) -> None:

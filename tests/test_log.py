@@ -3,6 +3,7 @@ tool calls, turn the log off, and conversation ids whose short prefixes are uniq
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import sqlite3
@@ -450,6 +451,23 @@ def test_titles_are_cut_with_an_ellipsis(cli, env) -> None:
     assert title == LONG[:59] + "…" and len(title) == 60
 
 
+def test_in_a_pipe_log_list_and_search_give_the_time_as_json_does(proc) -> None:
+    """A pipe's rows are for programs: their time was local to the minute with no zone
+    (`2026-12-03 05:20`), which a script cannot place or compare; now it is the ISO 8601 string
+    with its offset that `-o json` gives, and `--since` takes it back. A table keeps the minute."""
+    zone = {"TZ": "IST-5:30"}  # a POSIX zone five and a half hours east of UTC (no tz database)
+    assert proc("ask", "hello there").code == 0
+    (row,) = proc("log", "list", extra_env=zone).stdout.splitlines()
+    (entry,) = orjson.loads(proc("log", "list", "-o", "json", extra_env=zone).stdout)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30", entry["updated"]), entry
+    assert row.split("\t")[1] == entry["updated"]
+    (found,) = orjson.loads(proc("log", "search", "hello", "-o", "json", extra_env=zone).stdout)
+    assert proc("log", "search", "hello", extra_env=zone).stdout.split("\t")[1] == found["updated"]
+    assert found["updated"] == entry["updated"]
+    since = proc("log", "list", "--since", entry["updated"], extra_env=zone)
+    assert since.stdout == row + "\n", since
+
+
 def titles_listed(cli) -> list[str]:
     return [row.split("\t")[-1] for row in cli("log", "list").stdout.splitlines()]
 
@@ -474,6 +492,7 @@ def test_log_list_on_a_terminal_is_a_table_fitted_to_the_width(cli, env, width: 
         assert rows[1].endswith("…") and LONG[:40] in rows[1]  # the stored title, cut to fit
         assert len(rows[1]) == width
         assert "claude-sonnet-5-5" in rows[1] and "$0." in rows[1]
+        assert re.search(r" \d{4}-\d\d-\d\d \d\d:\d\d ", rows[1])  # for people: to the minute
     else:
         assert rows[1].endswith("…") and LONG[:12] in rows[1]  # cut to fit
     assert "\x1b[1mid" in escaped  # a bold header
@@ -517,7 +536,11 @@ def test_log_list_and_stats_in_a_pipe_stay_tab_separated_rows(cli, env, proc) ->
     db = sqlite3.connect(db_path(env))
     stamps = dict(db.execute("SELECT id, updated_at FROM conversations"))
     db.close()
-    when = {cid: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) for cid, t in stamps.items()}
+    # the time as -o json gives it: ISO 8601, local, with its offset
+    when = {
+        cid: dt.datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
+        for cid, t in stamps.items()
+    }
     from claude_cli.pricing import usd
 
     cost = {r["id"]: usd(r["cost_usd"]) for r in orjson.loads(cli("log", "list", "-o", "json").stdout)}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from claude_cli import pricing
+from claude_cli.api.platforms.base import AWS, BEDROCK, FOUNDRY, VERTEX
 from claude_cli.emulator.models import BUILTIN, Catalogue, builtin_models
 from claude_cli.message import capabilities
 from claude_cli.message.capabilities import (
@@ -56,6 +57,9 @@ def test_prices_lifecycle_and_fast_mode_name_catalogue_models() -> None:
     active = {m["id"] for m in builtin_models() if m["lifecycle"] == "active"}
     for row in LIFECYCLE.values():
         assert row.replacement in active, row  # the replacement is a model one can move to
+        # A platform keeps only what the Claude API retired, and is one claude reaches.
+        assert not row.kept_on or row.status == "retired", row
+        assert row.kept_on <= {BEDROCK, VERTEX, FOUNDRY, AWS}, row
 
 
 def test_the_catalogue_says_what_the_rules_say() -> None:
@@ -209,7 +213,8 @@ def test_a_retired_model_is_refused_wherever_a_model_is_chosen(
 
     buf = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buf, "PNG")
-    assert cli("ask", "-m", "claude-opus-4-1", "--save", "old", "a template on a retired model").code == 0
+    saved = cli("ask", "-m", "claude-opus-4-1", "--force", "--save", "old", "a template on a retired model")
+    assert saved.code == 0, saved  # (without --force --save refuses it too)
     run = cli(*args, input=buf.getvalue() if stdin == "png" else stdin)
     assert run.code == 13, run
     assert run.stderr == f"claude: error: {where}{RETIRED}\n", run
@@ -231,19 +236,14 @@ def test_force_sends_a_retired_model_from_batch_and_chat(cli, emu) -> None:
 
 def test_a_retired_model_on_a_platform_is_warned_about_and_sent(cli, emu) -> None:
     """A cloud platform keeps its own schedule: there the rule only warns (the emulator's Bedrock
-    retires it too and answers 404, which is what shows it was sent)."""
-    run = cli(
-        "batch",
-        "--platform",
-        "bedrock",
-        "--base-url",
-        "emulator",
-        "-m",
-        "claude-opus-4-1",
-        input='{"prompt": "hi"}\n',
-    )
-    assert "claude: warning: claude-opus-4-1 was retired on 2026-08-05" in run.stderr, run
+    retired Opus 4 too and answers 404, which is what shows it was sent). Opus 4.1, which Bedrock
+    keeps (LIFECYCLE's kept_on), is sent without a warning and answered."""
+    platform = ("--platform", "bedrock", "--base-url", "emulator")
+    run = cli("batch", *platform, "-m", "claude-opus-4-0", input='{"prompt": "hi"}\n')
+    assert "claude: warning: claude-opus-4-0 was retired on 2026-06-15" in run.stderr, run
     assert run.code == 13 and "error: not_found_error: ResourceNotFoundException" in run.stderr, run
+    kept = cli("batch", *platform, "-m", "claude-opus-4-1", input='{"prompt": "hi"}\n')
+    assert kept.code == 0 and "warning" not in kept.stderr, kept
 
 
 def test_the_cached_lifecycle_decides_the_warning(cli, emu) -> None:

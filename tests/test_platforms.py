@@ -706,6 +706,32 @@ def test_the_rules_follow_the_version_the_platform_is_sent(platform, model, vers
     assert rules_version(platform, model, version) == rules
 
 
+# -- a model the Claude API retired that a platform keeps ---------------------------------------------
+@pytest.mark.parametrize(
+    ("platform", "kept"), [("bedrock", True), ("vertex", True), ("foundry", False), ("aws", False)]
+)
+def test_opus_4_1_is_served_where_the_model_table_keeps_it_and_the_emulator_agrees(
+    cli, clean, platform, kept
+) -> None:
+    """The Claude API retired Opus 4.1; Bedrock and Vertex AI keep it (the pricing page; the one rule
+    is LIFECYCLE's kept_on in capabilities.py). The emulator's Bedrock and Vertex wires answered it
+    404 (`model: claude-opus-4-1-20250805 was retired`) after a warning that requests to it fail;
+    there it is answered, with no warning. Foundry and Claude Platform on AWS follow the API."""
+    for command in ("ask", "count-tokens"):
+        run = cli(command, "--platform", platform, "--base-url", "emulator", "-m", "claude-opus-4-1", "hi")
+        if kept:
+            assert (run.code, run.stderr) == (0, ""), run
+            assert run.stdout == ("You said: hi" if command == "ask" else "8\n")
+            continue
+        assert (run.code, run.stdout) == (13, ""), run
+        warning, error = run.stderr.splitlines()
+        assert warning == (
+            "claude: warning: claude-opus-4-1 was retired on 2026-08-05: requests to it fail; "
+            "move to claude-opus-5"
+        )
+        assert error.startswith("claude: error: not_found_error (404): model: claude-opus-4-1 was retired")
+
+
 # -- --base-url emulator on a platform: the built-in emulator in the platform's wire ---------------
 @pytest.mark.parametrize("platform", ["bedrock", "vertex", "foundry", "aws"])
 def test_base_url_emulator_speaks_the_platforms_wire(cli, clean, platform) -> None:

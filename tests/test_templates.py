@@ -310,6 +310,30 @@ def test_save_with_piped_stdin_is_refused_not_dropped(cli, emu, env) -> None:
     assert cli("ask", "--save", "p2", "x", input="").code == 0  # an empty stdin loses nothing
 
 
+@pytest.mark.parametrize("runner", ["cli", "proc"])  # Typer's parser, and the fast path's
+@pytest.mark.parametrize("model", ["claude-opus-4-1", "claude-opus-4-1-20250805"])
+def test_save_refuses_a_retired_model_as_a_request_to_it_is_refused(
+    request, emu, env, runner: str, model: str
+) -> None:
+    """A template on a retired model was saved (exit 0), and every `-t NAME` after it refused.
+    Now --save asks the one rule (capabilities.retired_refusal) as a request does: exit 13, one
+    line, nothing saved; --force saves it; a deprecated model is saved with its warning."""
+    run_claude = request.getfixturevalue(runner)
+    run = run_claude("ask", "-m", model, "--save", "old", "hi")
+    assert (run.code, run.stdout) == (13, ""), run
+    assert run.stderr == (
+        f"claude: error: {model} was retired on 2026-08-05: requests to it fail; move to "
+        "claude-opus-5; nothing was saved (--force saves it anyway)\n"
+    )
+    assert not (templates_dir(env) / "old.toml").exists()
+    forced = run_claude("ask", "-m", model, "--force", "--save", "old", "hi")
+    assert forced.code == 0 and (templates_dir(env) / "old.toml").is_file(), forced
+    deprecated = run_claude("ask", "-m", "claude-opus-4-5", "--save", "dep", "hi")
+    assert deprecated.code == 0 and (templates_dir(env) / "dep.toml").is_file(), deprecated
+    assert deprecated.stderr.startswith("claude: warning: claude-opus-4-5 is deprecated since 2026-11-23")
+    assert emu.message_requests == []
+
+
 def test_a_template_conversation_is_titled_with_what_the_user_typed(cli, emu) -> None:
     import orjson
 

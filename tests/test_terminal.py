@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -216,20 +217,29 @@ def user_texts(emu) -> list:
     return [m["content"] for m in emu.message_requests[-1].body["messages"] if m["role"] == "user"]
 
 
+def typed_in_chat(env: dict[str, str], *steps: tuple[Any, ...], args: tuple[str, ...] = ()) -> str:
+    """`claude chat ARGS` in tmux: at the first prompt, each step's first item is typed (a line, or
+    a function given the child for other keys) and its other items are awaited on the screen, in
+    order; then /exit, which must exit 0. Returns the whole screen."""
+    child = TmuxChild(["chat", *args], env)
+    try:
+        child.expect_exact("> ")
+        for typed, *expected in steps:
+            typed(child) if callable(typed) else child.sendline(typed)
+            for text in expected:
+                child.expect_exact(text)
+        child.sendline("/exit")
+        assert child.expect_exit() == 0
+        return child.text()
+    finally:
+        child.close()
+
+
 def test_chat_history_file_is_private(env, emu) -> None:
     """What was typed in chat is kept in $CLAUDE_HOME/chat_history: 0600, as claude.db (it was 0644)."""
     import stat
 
-    child = TmuxChild(["chat"], env)
-    try:
-        child.expect_exact("> ")
-        child.sendline("my secret plan")
-        child.expect_exact("You said: my secret plan")
-        child.expect_exact("> ")
-        child.sendline("/exit")
-        assert child.expect_exit() == 0
-    finally:
-        child.close()
+    typed_in_chat(env, ("my secret plan", "You said: my secret plan", "> "))
     history = Path(env["CLAUDE_HOME"]) / "chat_history"
     assert "my secret plan" in history.read_text()
     assert stat.S_IMODE(history.stat().st_mode) == 0o600
@@ -467,82 +477,93 @@ def test_text_held_back_by_a_slow_render_is_drawn_without_waiting_for_more_text(
 
 
 def test_chat_thinking_shows_the_models_default_when_nothing_is_set(env, emu) -> None:
-    child = TmuxChild(["chat"], env)
-    try:
-        child.expect_exact("> ")
-        child.sendline("/thinking")  # nothing set: it was shown as "off", which this model refuses
-        text = child.expect_exact("thinking: not set (claude-sonnet-5-5's default)")
-        assert "thinking: off" not in text
-        child.sendline("/thinking off")
-        child.expect_exact("claude-sonnet-5-5 rejects turning thinking off")  # the refusal stays
-        child.sendline("/thinking adaptive")
-        child.expect_exact("thinking: adaptive")
-        child.sendline("/thinking")
-        child.expect_exact("thinking: adaptive")
-        child.sendline("/exit")
-        assert child.expect_exit() == 0
-    finally:
-        child.close()
+    screen = typed_in_chat(
+        env,
+        # nothing set: it was shown as "off", which this model refuses
+        ("/thinking", "thinking: not set (claude-sonnet-5-5's default)"),
+        ("/thinking off", "claude-sonnet-5-5 rejects turning thinking off"),  # the refusal stays
+        ("/thinking adaptive", "thinking: adaptive"),
+        ("/thinking", "thinking: adaptive"),
+    )
+    assert "thinking: off" not in screen
     assert emu.message_requests == []
 
 
 def test_chat_model_names_are_checked_when_given(env, emu, proc) -> None:
-    child = TmuxChild(["chat"], env)
-    try:
-        child.expect_exact("> ")
-        child.sendline("/model nonsense-model")  # was accepted; the next message got a 404
-        child.expect_exact("'nonsense-model' is neither an alias nor a Claude model id")
-        child.sendline("/model claude-sonet-4-5")
-        child.expect_exact("did you mean 'claude-sonnet-4-5'?")
-        child.sendline("/model")
-        child.expect_exact("model: claude-sonnet-5-5")  # unchanged
-        child.sendline("/exit")
-        assert child.expect_exit() == 0
-    finally:
-        child.close()
+    typed_in_chat(
+        env,
+        # was accepted; the next message got a 404
+        ("/model nonsense-model", "'nonsense-model' is neither an alias nor a Claude model id"),
+        ("/model claude-sonet-4-5", "did you mean 'claude-sonnet-4-5'?"),
+        ("/model", "model: claude-sonnet-5-5"),  # unchanged
+    )
     assert emu.message_requests == []
     assert proc("models").code == 0  # the endpoint's list, cached: now names are checked against it
-    child = TmuxChild(["chat"], env)
-    try:
-        child.expect_exact("> ")
-        child.sendline("/model claude-sonnet-9-9")  # a plausible id the endpoint does not list
-        child.expect_exact("claude: warning: 'claude-sonnet-9-9' is not among the")
-        child.expect_exact("(closest: claude-sonnet-")
-        child.expect_exact("model: claude-sonnet-9-9")
-        child.sendline("/model claude-nonsense")
-        child.expect_exact("'claude-nonsense' is not among the")
-        child.sendline("/model claude-haiku-4-5")
-        child.expect_exact("model: claude-haiku-4-5")
-        child.sendline("hello")
-        child.expect_exact("You said: hello")
-        child.expect_exact("> ")
-        child.sendline("/exit")
-        assert child.expect_exit() == 0
-    finally:
-        child.close()
+    typed_in_chat(
+        env,
+        (  # a plausible id the endpoint does not list
+            "/model claude-sonnet-9-9",
+            "claude: warning: 'claude-sonnet-9-9' is not among the",
+            "(closest: claude-sonnet-",
+            "model: claude-sonnet-9-9",
+        ),
+        ("/model claude-nonsense", "'claude-nonsense' is not among the"),
+        ("/model claude-haiku-4-5", "model: claude-haiku-4-5"),
+        ("hello", "You said: hello", "> "),
+    )
     assert [r.body["model"] for r in emu.message_requests] == ["claude-haiku-4-5"]
 
 
 def test_chat_model_refuses_a_retired_model_and_force_takes_it(env, emu) -> None:
-    child = TmuxChild(["chat"], env)
-    try:
-        child.expect_exact("> ")
-        child.sendline("/model claude-opus-4-1")  # was taken; the next message got the 404
-        child.expect_exact("claude-opus-4-1 was retired on 2026-08-05: requests to it fail")
-        child.expect_exact("nothing was sent (/force sends it anyway)")
-        child.sendline("/model")
-        child.expect_exact("model: claude-sonnet-5-5")  # unchanged
-        child.sendline("hello")
-        child.expect_exact("You said: hello")
-        child.sendline("/force")
-        child.expect_exact("force: on")
-        child.sendline("/model claude-opus-4-1")
-        child.expect_exact("model: claude-opus-4-1")
-        child.sendline("/exit")
-        assert child.expect_exit() == 0
-    finally:
-        child.close()
+    typed_in_chat(
+        env,
+        (  # was taken; the next message got the 404
+            "/model claude-opus-4-1",
+            "claude-opus-4-1 was retired on 2026-08-05: requests to it fail",
+            "nothing was sent (/force sends it anyway)",
+        ),
+        ("/model", "model: claude-sonnet-5-5"),  # unchanged
+        ("hello", "You said: hello"),
+        ("/force", "force: on"),
+        ("/model claude-opus-4-1", "model: claude-opus-4-1"),
+    )
     assert [r.body["model"] for r in emu.message_requests] == ["claude-sonnet-5-5"]
+
+
+def test_chat_a_typed_byte_that_is_not_utf8_follows_stdins_rule(env, emu) -> None:
+    """Typed (or pasted) bytes that are not UTF-8 made `the request cannot be sent: str is not valid
+    UTF-8: surrogates not allowed`, naming nothing; now the message is sent with U+FFFD, after one
+    warning, as a prompt argument or stdin is."""
+
+    def latin1(child: TmuxChild) -> None:
+        child.send("caf")
+        child.keys("-H", "e9")  # the byte 0xE9 alone: é in Latin-1
+        child.sendline(" ok")
+
+    typed_in_chat(
+        env, (latin1, "claude: warning: the message is not valid UTF-8; invalid bytes replaced", "> ")
+    )
+    assert user_texts(emu) == ["caf\ufffd ok"]
+
+
+def test_chat_an_unknown_stop_reason_is_one_line_and_the_conversation_goes_on(env, emu, proc) -> None:
+    """A stop_reason newer than claude: `ask` exits 1 with one line; the REPL says that line, keeps
+    the answer (printed, stored, in the history) and takes the next message; leaving is exit 0."""
+    emu.enqueue(Reply.text("partial answer", stop_reason="some_future_reason"))
+    screen = typed_in_chat(
+        env,
+        ("first", "partial answer", "stop_reason 'some_future_reason', which this version of claude", "> "),
+        ("second", "You said: second", "> "),
+    )
+    said = "claude: error: the answer ended with stop_reason 'some_future_reason', which this version"
+    assert screen.count(said) == 1 and "Traceback" not in screen, screen
+    assert user_texts(emu) == ["first", "second"]
+    assert emu.message_requests[-1].body["messages"][1]["content"] == [
+        {"type": "text", "text": "partial answer"}
+    ]
+    run = proc("ask", "-c", "third")  # stored: the conversation continues from the log too
+    assert (run.code, run.stdout) == (0, "You said: third"), run
+    assert user_texts(emu) == ["first", "second", "third"]
 
 
 def test_chat_clear_forgets_what_a_continued_conversation_brought_and_keeps_flags(env, emu, proc) -> None:

@@ -316,6 +316,30 @@ def test_image_over_5mb_of_base64_is_made_to_fit(cli, emu, tmp_path: Path) -> No
     assert block["source"]["media_type"] == "image/jpeg"
 
 
+@pytest.mark.parametrize(("noise", "sent_as"), [(False, "image/png"), (True, "image/jpeg")])
+def test_an_image_only_re_encoded_is_not_said_to_be_downsized(
+    cli, emu, tmp_path: Path, noise: bool, sent_as: str
+) -> None:
+    """1500x1500 px is within the pixel limits; over 5 MB it is re-encoded at the same size (a PNG
+    that compresses well stays PNG, noise becomes JPEG). The note said `downsized ... from
+    1500x1500 to 1500x1500 px`; it says what was done."""
+    path = tmp_path / "big.png"
+    pixels = random.Random(1).randbytes(1500 * 1500 * 3) if noise else bytes(1500 * 1500 * 3)
+    Image.frombytes("RGB", (1500, 1500), pixels).save(path, compress_level=0)
+    size = path.stat().st_size
+    assert len(base64.b64encode(path.read_bytes())) > 5 * 1024 * 1024
+    run = cli("vision", str(path), "hi")
+    assert run.code == 0, run
+    block = last_content(emu)[0]
+    sent = len(base64.b64decode(block["source"]["data"]))
+    assert (block["source"]["media_type"], decoded_size(block)) == (sent_as, (1500, 1500))
+    recoded = " from image/png as image/jpeg" if noise else ""
+    assert run.stderr == (
+        f"claude: re-encoded {path} (1500x1500 px){recoded}, {size:,} bytes to {sent:,} "
+        "to fit the API's 5 MB limit\n"
+    )
+
+
 def test_explicit_resize_downsizes_images_within_the_limits(cli, emu, tmp_path: Path) -> None:
     big = write_image(tmp_path / "big.jpg", "jpg", size=(3000, 1000))
     assert cli("vision", "--resize", str(big), "hi").code == 0

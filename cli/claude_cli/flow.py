@@ -213,7 +213,8 @@ def check_lifecycle(
     A retired model on the Claude API is refused (capabilities.retired_refusal, the one rule):
     one line, exit 13, `where` before it (a batch line); with --force it is sent, without the
     warning (the API's answer says what happened). A deprecated model, or a retired one on a
-    cloud platform (its own schedule), gets one warning per run and model and is sent."""
+    cloud platform (its own schedule), gets one warning per run and model and is sent; one the
+    platform keeps (capabilities.kept_on), none."""
     from .message.capabilities import lifecycle_warning, retired_refusal
 
     today = time.strftime("%Y-%m-%d", time.gmtime())
@@ -223,7 +224,7 @@ def check_lifecycle(
         if force:
             return
         raise CliError(f"{where}{refusal}", Exit.NOT_FOUND)
-    text = lifecycle_warning(model, learned, today)
+    text = lifecycle_warning(model, learned, today, platform)
     if text is not None:
         run.warn_once(_output(run), f"claude: warning: {text}")
 

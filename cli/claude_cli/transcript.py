@@ -23,7 +23,10 @@ from .store.turns import Turn, added, history
 
 
 def when(stamp: float, iso: bool = False) -> str:
-    """A time the log stored, in local time: `2026-11-23 14:30`, or ISO 8601 with its offset."""
+    """A time in local time: `2026-11-23 14:30` for people (a table on a terminal, a transcript),
+    or with `iso` ISO 8601 with its offset, `2026-11-23T14:30:05+01:00`, for programs (-o json,
+    and the tab-separated rows list commands print in a pipe: `log list`, `log search`, `batch
+    list|status|cancel`), which `--since` reads back."""
     if iso:
         return dt.datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))

@@ -309,24 +309,25 @@ COUNTS = ("processing", "succeeded", "errored", "canceled", "expired")  # a batc
 
 def status_line(batch: dict[str, Any]) -> str:
     """A batch as one tab-separated row for `claude batch status|cancel|list` in a pipe: the cells
-    of the table (status_cells), as `claude log list` prints its rows (a field per value)."""
-    return "\t".join(status_cells(batch))
+    of the table (status_cells), as `claude log list` prints its rows (a field per value, the
+    time in ISO 8601 with its offset)."""
+    return "\t".join(status_cells(batch, iso=True))
 
 
-def status_cells(batch: dict[str, Any]) -> list[str]:
-    """id, status, each of COUNTS, created: the cells of a row, piped or on a terminal. The time is
-    shown as `claude log list` shows one (transcript.when: local time, to the minute); -o json
-    keeps the API's created_at (RFC 3339)."""
+def status_cells(batch: dict[str, Any], *, iso: bool = False) -> list[str]:
+    """id, status, each of COUNTS, created: the cells of a row, piped (`iso`) or on a terminal.
+    The time is shown as `claude log list` shows one (transcript.when: local time, to the minute
+    in a table, ISO 8601 with its offset in a pipe); -o json keeps the API's created_at (RFC 3339)."""
     counts = batch.get("request_counts") or {}
     return [
         str(batch.get("id")),
         str(batch.get("processing_status")),
         *(str(counts.get(k, 0)) for k in COUNTS),
-        _shown_time(batch.get("created_at")),
+        _shown_time(batch.get("created_at"), iso),
     ]
 
 
-def _shown_time(value: Any) -> str:
+def _shown_time(value: Any, iso: bool) -> str:
     """An API timestamp (RFC 3339, `2026-12-02T22:20:47.048067Z`) as `log list` shows a time; a
     value that is not one is shown as it came."""
     import datetime as dt
@@ -339,7 +340,7 @@ def _shown_time(value: Any) -> str:
         return "" if value is None else str(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)  # the API's times are UTC
-    return when(moment.timestamp())
+    return when(moment.timestamp(), iso=iso)
 
 
 def _prefix(transport: Transport) -> str:

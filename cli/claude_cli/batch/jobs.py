@@ -98,9 +98,11 @@ class Template:
 
 def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> list[Job]:
     """Every job of the input, checked; UsageError names the first bad line."""
+    from ..message.inputs import utf8_lines
+
     jobs: list[Job] = []
     seen: set[str] = set()
-    for number, raw in enumerate(data.splitlines(), 1):
+    for number, raw in enumerate(utf8_lines(data.splitlines(), source), 1):
         if not raw.strip():
             continue
         where = f"{source} line {number}"
@@ -120,7 +122,7 @@ def read_jobs(data: bytes, template: Template, *, lines: bool, source: str) -> l
 
 
 def _job_from_text(raw: bytes, number: int, template: Template) -> Job:
-    text = raw.decode("utf-8", "replace").rstrip("\r")
+    text = raw.decode("utf-8").rstrip("\r")  # made UTF-8 by read_jobs (utf8_lines)
     return _prompt_job(str(number), number, {"prompt": text}, template)
 
 

@@ -22,7 +22,7 @@ from ..content import message_text, one_line, reply, without_empty_answers
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags, WebFlags
-from ..message.inputs import read_json_object, stdin_stream, text_or_file
+from ..message.inputs import argument_text, read_json_object, stdin_stream, text_or_file, utf8_lines
 from ..message.pending import answer, names, not_run, pending_calls
 from ..message.request import RequestOptions, UserTurn, build_body, check_body, given_as
 from ..render import report, usage_line
@@ -256,6 +256,7 @@ class ChatSession:
                 if self._command(text) is False:
                     return Exit.OK
                 continue
+            text = argument_text(text, "the message")  # typed bytes that are not UTF-8: stdin's rule
             content: str | list[dict[str, Any]] = text
             if self.pending:
                 content, self.pending = [*self.pending, {"type": "text", "text": text}], []
@@ -501,9 +502,10 @@ class ChatSession:
             from ..streamjson import user_turn
         status = Exit.OK
         stream = self.stream
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
                 continue
+            (raw,) = utf8_lines([line], "stdin", number)  # a turn's text, by stdin's rule
             user = user_turn(raw, number, stream) if envelopes else _user_message(raw, number)
             if user is None:  # a control request, answered
                 continue

@@ -69,6 +69,7 @@ def ask(
     if save:
         from ..message.templates import save_flags
 
+        _refuse_a_retired_model(run, request, connection)
         own = {"schema": schema, "extract": extract, "extract_all": extract_all}
         save_flags(save, [request, attach, web, conversation, connection, output], prompt, own, run.out())
         return 0
@@ -93,6 +94,31 @@ def ask(
         schema=loaded,
         extract=extract_mode(extract, extract_all),
     )
+
+
+def _refuse_a_retired_model(run: RunContext, request: RequestFlags, connection: ConnectionFlags) -> None:
+    """--save NAME with -m: a retired model is refused as a request to it is, by the one rule
+    (flow.check_lifecycle, capabilities.retired_refusal: one line, exit 13; --force saves it),
+    since every use of the template would be refused; a deprecated one gets its warning. An id
+    the alias table cannot resolve is left to the template's use, as before."""
+    if not request.model:
+        return
+    from .. import config as cfg
+    from .. import flow
+    from ..errors import CliError
+    from ..message.capabilities import resolve_model
+
+    config = cfg.load_config()
+    try:
+        model = resolve_model(request.model, config.aliases)
+    except ValueError:
+        return
+    learned = flow.learned_for(run, connection, config, model)
+    try:
+        flow.check_lifecycle(run, connection, config, model, learned, force=request.force)
+    except CliError as exc:  # the refusal names what a request does; --save sends nothing
+        said = exc.message.replace("nothing was sent (--force sends", "nothing was saved (--force saves")
+        raise CliError(said, exc.exit_code) from None
 
 
 def _summarize(run: RunContext, output: OutputFlags) -> None:

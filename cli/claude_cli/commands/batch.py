@@ -254,9 +254,10 @@ def list_(
     """List Message Batches, newest first.
 
     A row per batch, as `claude log list` prints its rows: id, status, the request counts
-    (processing, succeeded, errored, canceled, expired) and when it was created (local time, to
-    the minute); tab-separated in a pipe, a table on a terminal. -o json or ndjson: the API's
-    objects unchanged (created_at in ISO 8601). status and cancel print the same rows.
+    (processing, succeeded, errored, canceled, expired) and when it was created, in local time:
+    tab-separated in a pipe (ISO 8601 with its offset), a table on a terminal (to the minute).
+    -o json or ndjson: the API's objects unchanged (created_at in ISO 8601, UTC). status and
+    cancel print the same rows.
     """
     from ..batch.batches import list_batches
 

@@ -133,11 +133,11 @@ def list_(
             out.write(b"".join(orjson.dumps(r) + b"\n" for r in rows))
         return
     lines: list[list[str]] = []
+    iso = not out.stdout_tty  # a pipe's rows are for programs: the time as -o json gives it
     for cid, updated, last_model, count, title in listed:
         spent, unknown = costs.get(cid, (0.0, False))
-        lines.append(
-            [cid, when(updated), last_model, str(count), "price unknown" if unknown else usd(spent), title]
-        )
+        cost = "price unknown" if unknown else usd(spent)
+        lines.append([cid, when(updated, iso=iso), last_model, str(count), cost, title])
     _rows(out, LIST_COLUMNS, lines)
 
 
@@ -413,7 +413,8 @@ def search(
                 lines.append(f"  turn {f.seq}: {snippet}\n")
             else:
                 snippet = snippet.replace(MATCH_START, "").replace(MATCH_END, "")
-                lines.append(f"{f.conversation_id}\t{when(f.updated_at)}\t{f.seq}\t{title}\t{snippet}\n")
+                stamp = when(f.updated_at, iso=True)  # for programs, as `log list` in a pipe
+                lines.append(f"{f.conversation_id}\t{stamp}\t{f.seq}\t{title}\t{snippet}\n")
         out.write("".join(lines).encode())
     if not found:
         raise typer.Exit(1)  # as grep: nothing matched is exit 1, and nothing is said

@@ -45,6 +45,9 @@ class Exchange:
         # A cloud platform's wire (platforms.Wire) when the request came in through one: its error
         # shape and stream framing; None: the Claude API's own.
         self.wire: Any = None
+        self.via: str | None = (
+            None  # that platform's name, once its request became the API's (routes.forward)
+        )
         self._pending = b""  # stream bytes the wire holds until a whole event is there
         self.started = False  # the status line went out: an error can no longer be answered
 

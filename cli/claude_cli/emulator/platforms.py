@@ -313,6 +313,8 @@ def api_request(
         raise ApiProblem(400, INVALID, f"{action} and stream={body.get('stream')} disagree")
     if model is not None:
         body = {"model": api_model(model), **body}
+    elif isinstance(body.get("model"), str):  # count-tokens: the platform's id in the body, read as in a path
+        body["model"] = api_model(body["model"])
     return body, headers
 
 

@@ -106,7 +106,7 @@ def forward(emu: Emulator, ex: Exchange, path: str, body: Any, headers: dict[str
     """Answer the Claude API request a platform's request became (its credentials already checked by
     the platform's rules): `path`, `body` (None: read from the request as the route reads it) and
     the request's headers with `headers` over them; recorded with `via`, answered in the wire."""
-    ex.path, ex.headers = path, {**ex.headers, **headers}
+    ex.path, ex.headers, ex.via = path, {**ex.headers, **headers}, via
     found, args = _find(ex.method, path)
     if found.control or found.wire:
         found, args = _find("", "")  # not the API's: no route
@@ -165,7 +165,7 @@ def _messages(emu: Emulator, ex: Exchange, body: Any) -> None:
     body = body or {}
     reply = emu.script.next()
     if reply is None or reply.kind not in ("error", "raw", "sse"):  # those answer whatever was sent
-        check(MESSAGE_RULES, emu.call(MESSAGES, ex.headers, body))
+        check(MESSAGE_RULES, emu.call(MESSAGES, ex.headers, body, platform=ex.via))
     if reply is None:
         reply = answer_for(emu.state, body)
     if emu.latency:
@@ -174,7 +174,7 @@ def _messages(emu: Emulator, ex: Exchange, body: Any) -> None:
 
 
 def _count_tokens(emu: Emulator, ex: Exchange, body: Any) -> None:
-    check(MESSAGE_RULES, emu.call(COUNT_TOKENS, ex.headers, body or {}))
+    check(MESSAGE_RULES, emu.call(COUNT_TOKENS, ex.headers, body or {}, platform=ex.via))
     ex.json({"input_tokens": count_input_tokens(body)})
 
 
@@ -343,7 +343,7 @@ def _bedrock_count(emu: Emulator, ex: Exchange, body: Any, model: str) -> None:
     api_body.pop("max_tokens", None)  # InvokeModel's, which count_tokens does not take
     ex.path, ex.headers = COUNT_TOKENS_PATH, {**ex.headers, **headers}
     emu.record(Recorded(ex.method, ex.path, ex.headers, api_body, "bedrock"))
-    check(MESSAGE_RULES, emu.call(COUNT_TOKENS, ex.headers, api_body))
+    check(MESSAGE_RULES, emu.call(COUNT_TOKENS, ex.headers, api_body, platform="bedrock"))
     ex.json({"inputTokens": count_input_tokens(api_body)})
 
 

@@ -56,6 +56,7 @@ from ..message.capabilities import (
     fast_mode_beta,
     filters_dynamically,
     is_prefill,
+    kept_on,
     parse_model,
     rejected_features,
     tool_version,
@@ -102,6 +103,7 @@ class Call:
     context_window: int | None = None  # prompt tokens refused beyond
     needs_beta: str | None = None  # a beta the route needs (REQUEST_RULES)
     accounts: Mapping[str, Any] = field(default_factory=dict)  # each platform's settings (platforms.py)
+    platform: str | None = None  # the cloud platform whose wire the request came in through
 
     @property
     def version(self) -> str:
@@ -454,8 +456,14 @@ def _tool_versions(call: Call) -> str | None:
 
 
 def _retired(call: Call) -> str | None:
+    """A retired model is a 404, except through the wire of a platform that keeps it (the capability
+    table's rule, capabilities.kept_on: Opus 4.1 on Bedrock and Vertex AI)."""
     info = call.catalogue.get(call.body["model"])
-    if info is not None and info.get("lifecycle") == "retired":
+    if (
+        info is not None
+        and info.get("lifecycle") == "retired"
+        and not kept_on(call.body["model"], call.platform)
+    ):
         return f"model: {call.body['model']} was retired"
     return None
 

@@ -270,13 +270,25 @@ def fit_images(
             item.source.data, item.mime, item.width, item.height = downsize(data, item.mime)
         except Undecodable as exc:
             raise UsageError(f"attachment {item.source.name}: {exc}") from None
-        recoded = f", re-encoded from {before[0]} as {item.mime}" if item.mime != before[0] else ""
-        note(
-            f"claude: downsized {item.source.name} from {before[1]}x{before[2]} to "
-            f"{item.width}x{item.height} px{recoded}"
-        )
+        note(f"claude: {_resized(item, before, len(data))}")
         if base64_size(len(item.source.data)) > MAX_IMAGE_BASE64:
             raise UsageError(f"attachment {item.source.name}: still over 5 MB after resizing")
+
+
+def _resized(item: Prepared, before: tuple[str, int, int], size: int) -> str:
+    """What fit_images did to an image, as it was done: downsized (and re-encoded in another
+    format), or, for one within the pixel limits but over 5 MB, only re-encoded (it said
+    `downsized ... from 1500x1500 to 1500x1500 px` then, when nothing changed size)."""
+    mime, width, height = before
+    recoded = f" from {mime} as {item.mime}" if item.mime != mime else ""
+    if (item.width, item.height) == (width, height):
+        done = len(item.source.data or b"")
+        return (
+            f"re-encoded {item.source.name} ({width}x{height} px){recoded}, {size:,} bytes to {done:,} "
+            "to fit the API's 5 MB limit"
+        )
+    changed = f", re-encoded{recoded}" if recoded else ""
+    return f"downsized {item.source.name} from {width}x{height} to {item.width}x{item.height} px{changed}"
 
 
 def base64_size(n: int) -> int:

@@ -172,6 +172,9 @@ class Lifecycle(NamedTuple):
     deprecated: str | None  # when it was deprecated (None: no source gives the date)
     retires: str | None  # the (scheduled) retirement date
     replacement: str | None  # the recommended replacement
+    # The cloud platforms (api/platforms/base.py's names) that still serve a model the Claude API
+    # retired: there it is neither refused nor warned about, and the emulator's wires answer it.
+    kept_on: frozenset[str] = frozenset()
 
 
 # Lifecycle by (family, (major, minor)); a dated snapshot id is its model. Models not listed are
@@ -185,12 +188,15 @@ class Lifecycle(NamedTuple):
 #   RN   platform.claude.com/docs/en/release-notes/overview (via ottto-ai/ai-provider-watch,
 #        2026-06-15): Claude Sonnet 4 and Claude Opus 4 retired on 2026-06-15, upgrades Sonnet 4.6
 #        and Opus 4.8. Their deprecation date is not in the sources read.
-#   PR   about-claude/pricing: "Claude Opus 4.1 (retired, except on Bedrock and Google Cloud)"; the
+#   PR   about-claude/pricing: "Claude Opus 4.1 (retired, except on Bedrock and Google Cloud)" (so
+#        kept on Bedrock and Vertex AI; no source read says so of the other retired models); the
 #        claude-api skill (anthropics/skills shared/models.md, 2026-06) gave its retirement date
 #        2026-08-05 and claude-opus-5 as the model to migrate to.
 LIFECYCLE: dict[tuple[str, tuple[int, int]], Lifecycle] = {
     ("opus", (4, 5)): Lifecycle("deprecated", "2026-11-23", "2027-01-22", "claude-opus-5-5"),  # DEP
-    ("opus", (4, 1)): Lifecycle("retired", None, "2026-08-05", "claude-opus-5"),  # PR
+    ("opus", (4, 1)): Lifecycle(
+        "retired", None, "2026-08-05", "claude-opus-5", frozenset({"bedrock", "vertex"})
+    ),  # PR
     ("opus", (4, 0)): Lifecycle("retired", None, "2026-06-15", "claude-opus-4-8"),  # RN
     ("sonnet", (4, 0)): Lifecycle("retired", None, "2026-06-15", "claude-sonnet-4-6"),  # RN
 }
@@ -219,27 +225,40 @@ def is_retired(model: str, learned: Learned | None) -> bool:
     return _stage(model, learned)[0] == "retired"
 
 
+def kept_on(model: str, platform: str | None) -> bool:
+    """Whether cloud `platform` still serves `model` though the Claude API retired it (LIFECYCLE's
+    kept_on: Opus 4.1 on Bedrock and Vertex AI). The one rule the emulator's wires follow too."""
+    row = lifecycle_of(model)
+    return row is not None and platform in row.kept_on
+
+
 def retired_refusal(model: str, learned: Learned | None, today: str, platform: str) -> str | None:
     """The one rule for a retired model, wherever a model is chosen (-m, a template, a continued
     conversation, chat's /model, a batch line): on the Claude API a request to it fails (the API
     answers 404 not_found_error, model-deprecations: "requests to retired models will fail"), so
     it is refused before sending with this line (exit 13, as the 404); None: send it. A cloud
-    platform keeps its own schedule (Opus 4.1 stays on Bedrock and Vertex AI, pricing page), so
-    there it is only warned about. --force is the caller's: it sends without asking this."""
+    platform keeps its own schedule, so there it is only warned about (lifecycle_warning), and not
+    even that where the platform is known to keep it (kept_on: Opus 4.1 on Bedrock and Vertex AI,
+    pricing page). --force is the caller's: it sends without asking this."""
     if platform != "anthropic" or not is_retired(model, learned):
         return None
     return f"{lifecycle_warning(model, learned, today)}; nothing was sent (--force sends it anyway)"
 
 
-def lifecycle_warning(model: str, learned: Learned | None, today: str) -> str | None:
+def lifecycle_warning(
+    model: str, learned: Learned | None, today: str, platform: str = "anthropic"
+) -> str | None:
     """One line for a model past its deprecation date (today is YYYY-MM-DD), or None.
 
     What the Models API said (ModelInfo lifecycle, deprecated_at, retires_at; cached by `claude
     models`) wins over the table; the replacement comes from the table (the API does not name one).
+    A retired model that `platform` keeps (kept_on) gets none: requests to it do not fail there.
     """
     row = lifecycle_of(model)
     status, deprecated, retires = _stage(model, learned)
     if status == "active" or status is None:
+        return None
+    if status == "retired" and kept_on(model, platform):
         return None
     if status == "deprecated" and deprecated is not None and deprecated > today:
         return None  # announced, not yet in effect

@@ -20,11 +20,38 @@ def _decode(data: bytes | memoryview, where: str) -> str:
     try:
         return str(data, "utf-8")
     except UnicodeDecodeError:
-        print(
-            f"claude: warning: {where} is not valid UTF-8; invalid bytes replaced with U+FFFD",
-            file=sys.stderr,
-        )
+        _warn(where)
         return str(data, "utf-8", "replace")
+
+
+def _warn(where: str) -> None:
+    """The rule's one warning, naming where the bytes were."""
+    print(f"claude: warning: {where} is not valid UTF-8; invalid bytes replaced with U+FFFD", file=sys.stderr)
+
+
+def utf8_lines(lines: list[bytes], source: str, first: int = 1) -> list[bytes]:
+    """Lines of input read one request each (a batch's input, chat's NDJSON and stream-json turns)
+    by stdin's rule: a line that is not UTF-8 gets U+FFFD, and one warning names the first such
+    line and counts the others (`stdin line 3 (and 2 more)`), instead of a line refused as "not
+    JSON" or sent with U+FFFD unsaid. `first`: the number of lines[0]. The same list when every
+    line is valid (ASCII is checked without decoding)."""
+    bad = [i for i, raw in enumerate(lines) if not raw.isascii() and not _valid(raw)]
+    if not bad:
+        return lines
+    more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    _warn(f"{source} line {first + bad[0]}{more}")
+    fixed = list(lines)
+    for i in bad:
+        fixed[i] = str(lines[i], "utf-8", "replace").encode()
+    return fixed
+
+
+def _valid(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _os_bytes(text: str) -> bytes:
