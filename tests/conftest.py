@@ -23,6 +23,12 @@ from claude_cli.emulator.server import Emulator
 from .schema_check import COST
 from .schema_check import check as check_output
 
+# A test run started under nohup ignores SIGHUP, and every child would inherit that (an ignored
+# signal stays ignored across exec): the tests that hang up on claude would find it running on,
+# as nohup asks (README). A handler of the test process's own is reset to the default in children.
+if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, lambda signum, frame: None)
+
 KEY = "sk-ant-test-SECRET-0123456789"
 # The project's shared/ folder stands beside the repository checkout (locally and in CI).
 CONFORMANCE = Path(

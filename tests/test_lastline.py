@@ -235,6 +235,29 @@ def test_a_signal_swallowed_by_a_finalizer_is_raised_again_where_it_can_be(kind:
     assert (run.stdout, run.stderr) == (b"raised\n", b""), run.stderr.decode()[-2000:]
 
 
+@pytest.mark.parametrize("run", ["stream --summary", "tool-run -o ndjson"])
+def test_under_nohup_a_sighup_changes_nothing(env, emu, run: str) -> None:
+    """`nohup claude ...` (SIGHUP ignored when claude starts) keeps running when the terminal
+    goes away, as SIGINT stays ignored in a background job; it used to end with 143."""
+    args = RUNS[run][0]
+    emu.enqueue(TRICKLE)
+    child = subprocess.Popen(
+        [PY, "-m", "claude_cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    assert child.stdout is not None
+    child.stdout.readline()  # mid-answer
+    child.send_signal(signal.SIGHUP)
+    out, err = child.communicate(timeout=60)
+    record = ended(args, child.returncode, out, err, 0)
+    assert record is not None and child.returncode == 0, (child.returncode, err[-500:])
+    assert err == b""
+
+
 # -- usage errors ---------------------------------------------------------------------------------
 
 

@@ -155,8 +155,9 @@ def main() -> None:
         if interrupt is signal.default_int_handler:  # (ignored in a background job: kept so)
             handle(signal.SIGINT, _on_sigint)
         handle(signal.SIGTERM, _on_sigterm)
-        if hasattr(signal, "SIGHUP"):  # the terminal went away: stop as for SIGTERM (tools included)
-            handle(signal.SIGHUP, _on_sigterm)
+        hup = getattr(signal, "SIGHUP", None)  # the terminal went away: stop as for SIGTERM
+        if hup is not None and signal.getsignal(hup) is not signal.SIG_IGN:  # (kept: nohup)
+            handle(hup, _on_sigterm)
         if _NOTED:
             if _NOTED[0] == signal.SIGINT:
                 raise Interrupt()

@@ -343,7 +343,7 @@ def _signals_held() -> Iterator[None]:
     try:
         for name in ("SIGINT", "SIGTERM", "SIGHUP"):
             number = getattr(signal, name, None)  # (no SIGHUP on Windows)
-            if number is not None and signal.getsignal(number) is not None:
+            if number is not None and signal.getsignal(number) not in (None, signal.SIG_IGN):
                 held[number] = signal.signal(number, lambda signum, _: came.append(signum))
     except ValueError:  # not the main thread
         pass
