@@ -9,8 +9,7 @@ stdout not being a terminal, only prints the command.
 
 from __future__ import annotations
 
-import platform
-import subprocess
+import os
 import sys
 import time
 from pathlib import Path
@@ -56,10 +55,16 @@ def user_shell(run: RunContext) -> str:
 
 def system_prompt(shell: str) -> str:
     """The instructions: which shell and system the command is for, and what to answer."""
-    uname = platform.uname()
+    if hasattr(os, "uname"):  # POSIX: what platform.uname() gives, without importing platform (issue 32)
+        uname = os.uname()
+        system, release, machine = uname.sysname, uname.release, uname.machine
+    else:
+        import platform
+
+        system, release, machine = platform.system(), platform.release(), platform.machine()
     return (
-        f"Turn the user's request into one command line for {Path(shell).name} on {uname.system} "
-        f"{uname.release} ({uname.machine}). Prefer standard tools that exist there. Answer with "
+        f"Turn the user's request into one command line for {Path(shell).name} on {system} "
+        f"{release} ({machine}). Prefer standard tools that exist there. Answer with "
         "the command (one line, nothing else: no prose, no Markdown fences) and a short explanation."
     )
 
@@ -185,6 +190,8 @@ def run_cmd(
             choice = line.strip().lower()
             if choice in ("r", "run", "y", "yes"):
                 writer.flush()
+                import subprocess  # (only to run it: not on `--print`'s path, issue 32)
+
                 from .programs import child_env
 
                 # Without the API key: the command is the model's, and what it prints may be
