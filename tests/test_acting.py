@@ -600,7 +600,7 @@ def test_on_a_terminal_always_is_for_what_was_shown_and_ctrl_d_or_a_typo_are_han
     seen = io.StringIO()
     child.logfile_read = seen
     try:
-        child.expect_exact("claude: run it? [y]es [N]o [a]ll [p] always run 'echo *': ")
+        child.expect_exact("claude: run it? [y]es [N]o [a]ll [p] always run 'echo")  # (was 'echo*')
         child.sendline("p")  # echo again runs unasked; the chained line is asked about
         child.expect_exact("claude: bash wants to run:\r\n  echo ok; touch pwned\r\n")
         child.expect_exact("[y]es [N]o [a]ll [p] always run this exact command: ")
@@ -616,6 +616,7 @@ def test_on_a_terminal_always_is_for_what_was_shown_and_ctrl_d_or_a_typo_are_han
     finally:
         child.close()
     assert child.exitstatus == 0
+    assert "[p] always run 'echo *': " in seen.getvalue()
     assert not (ws / "pwned").exists() and (ws / "typo").exists()
     declined = emu.message_requests[3].body["messages"][-1]["content"][0]
     assert declined["is_error"] and declined["content"] == "Error: the user declined to run this"
