@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 _META = " \t\n;&|<>()"
-TOO_DEEP = "substitutions nested more than 30 deep"  # not read further: a deny rule refuses the line
+TOO_DEEP = "commands nested more than 30 deep"  # not read further: a deny rule refuses the line
 _SEE_THROUGH = frozenset(
     {"{", "}", "!", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac"}
 )
@@ -80,7 +80,7 @@ class _Command:
 
 
 class _Scanner:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, depth: int = 0) -> None:
         self.s = text
         self.i = 0
         self.commands: list[Simple] = []
@@ -89,7 +89,7 @@ class _Scanner:
         self.buf: list[str] | None = None  # the word being read
         self.plain = True  # ... has no expansion, glob or substitution
         self.wstart = 0
-        self.depth = 0
+        self.depth = depth  # of substitutions, subshells, eval and sh -c strings
 
     def hide(self, why: str) -> None:
         if why not in self.hidden:
@@ -197,8 +197,11 @@ class _Scanner:
                 self.hide("a script read by source")
 
     def sub_parse(self, text: str) -> None:
-        inner = parse(text)
-        self.commands.extend(inner.commands)
+        scanner = _Scanner(text, self.depth + 1)
+        scanner.parse("")
+        self.commands.extend(scanner.commands)
+        if TOO_DEEP in scanner.hidden:
+            self.hide(TOO_DEEP)
 
     # -- words -------------------------------------------------------------------------------
 
