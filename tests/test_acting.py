@@ -7,6 +7,7 @@ proof of what ran. The tools' own logic is tested directly in test_client_tools.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -417,9 +418,9 @@ def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu
         child.expect_exact("claude: apply this change to app.py? [y]es [N]o [a]ll [p] always for this file: ")
         child.sendline("n")
         child.expect_exact("claude: bash wants to run:\r\n  echo one > one.txt\r\n")
-        child.expect_exact("[y]es [N]o [a]ll [p] always run 'echo*': ")
+        child.expect_exact("[y]es [N]o [a]ll [p] always run 'echo *': ")
         child.sendline("p")
-        # echo two is not asked about (p: always 'echo*'); touch is
+        # echo two is not asked about (p: always 'echo *'); touch is
         child.expect_exact("claude: bash wants to run:\r\n  touch three.txt\r\n")
         child.sendline("y")
         child.expect_exact("done")
@@ -522,3 +523,102 @@ def test_chat_takes_the_same_tools_and_their_changes_can_be_reverted(cli, emu, w
     revert = cli("log", "revert", "-y")
     assert (revert.code, revert.stdout) == (0, f"removed\t{ws / 'chat.txt'}\n")
     assert not (ws / "chat.txt").exists()
+
+
+def run_detached(env, ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """tool-run with no controlling terminal (nothing can be asked)."""
+    return subprocess.run(
+        [PY, "-m", "claude_cli", "tool-run", "--bash", "--workspace", str(ws), *args, "go"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_allow_rule_does_not_let_a_chained_command_through(env, emu, ws: Path) -> None:
+    # new-user trial 4, defect 1 (a): --allow 'bash:cat*' ran `cat util.py && rm -f notes.md`
+    (ws / "notes.md").write_text("keep\n")
+    emu.enqueue(
+        calls(
+            tool_use("bash", {"command": "cat app.py && rm -f notes.md"}, "toolu_1"),
+            tool_use("bash", {"command": "cat $(rm -f notes.md)"}, "toolu_2"),
+            tool_use("bash", {"command": "cat app.py | head -1"}, "toolu_3"),
+        ),
+        Reply.text("ok"),
+    )
+    done = run_detached(env, ws, "--allow", "bash:cat*")
+    assert done.returncode == 0, done.stderr
+    assert (ws / "notes.md").read_text() == "keep\n"
+    first, second, third = results(emu)
+    assert first["is_error"] and "none matches `rm -f notes.md`" in first["content"]
+    assert second["is_error"] and "never covers a $(...) substitution" in second["content"]
+    assert third["is_error"] and "none matches `head -1`" in third["content"]
+    assert "claude: ✗ bash cat app.py && rm -f notes.md: not run: no --allow rule matches it" in done.stderr
+
+
+def test_a_deny_rule_stops_the_command_however_it_is_written(env, emu, ws: Path) -> None:
+    # new-user trial 4, defect 1 (b): --deny 'bash:rm *' with --yes ran all four
+    names = ["victim", "v1", "v2", "v3", "v4", "v5"]
+    for name in names:
+        (ws / name).write_text("x")
+    commands = ["true && rm victim", " rm v1", "rm\tv2", "/bin/rm v3", "FOO=1 sudo -n rm v4", "echo $(rm v5)"]
+    emu.enqueue(
+        calls(*(tool_use("bash", {"command": c}, f"toolu_{k}") for k, c in enumerate(commands))),
+        Reply.text("ok"),
+    )
+    done = run_detached(env, ws, "--yes", "--deny", "bash:rm *")
+    assert done.returncode == 0, done.stderr
+    assert all((ws / name).exists() for name in names)
+    assert all(r["is_error"] and "--deny 'bash:rm *' refuses it" in r["content"] for r in results(emu))
+    assert done.stderr.count("not run: the user's rule --deny 'bash:rm *' refuses it") == 6
+
+
+def test_on_a_terminal_always_is_for_what_was_shown_and_ctrl_d_or_a_typo_are_handled(
+    env, emu, ws: Path
+) -> None:
+    # new-user trial 4, defect 1 (c): [p] on `echo hello` let `echo ok; touch pwned` run unseen;
+    # defect 10: Ctrl-D left the next line on the question's, and `yy` was taken as No silently
+    import pexpect
+
+    emu.enqueue(
+        calls(tool_use("bash", {"command": "echo hello"}, "toolu_1")),
+        calls(tool_use("bash", {"command": "echo again"}, "toolu_2")),
+        calls(tool_use("bash", {"command": "echo ok; touch pwned"}, "toolu_3")),
+        calls(tool_use("bash", {"command": "touch typo"}, "toolu_4")),
+        Reply.text("done"),
+    )
+    child = pexpect.spawn(
+        PY,
+        ["-m", "claude_cli", "tool-run", "--bash", "--workspace", str(ws), "go"],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=20,
+    )
+    seen = io.StringIO()
+    child.logfile_read = seen
+    try:
+        child.expect_exact("claude: run it? [y]es [N]o [a]ll [p] always run 'echo")  # (was 'echo*')
+        child.sendline("p")  # echo again runs unasked; the chained line is asked about
+        child.expect_exact("claude: bash wants to run:\r\n  echo ok; touch pwned\r\n")
+        child.expect_exact("[y]es [N]o [a]ll [p] always run this exact command: ")
+        child.sendeof()
+        child.expect_exact("claude: bash wants to run:\r\n  touch typo\r\n")
+        child.expect_exact("[p] always run 'touch *': ")
+        child.sendline("yy")
+        child.expect_exact("claude: 'yy' is not an answer: y, n (or Enter), a or p\r\n")
+        child.expect_exact("[p] always run 'touch *': ")
+        child.sendline("y")
+        child.expect_exact("done")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert "[p] always run 'echo *': " in seen.getvalue()
+    assert not (ws / "pwned").exists() and (ws / "typo").exists()
+    declined = emu.message_requests[3].body["messages"][-1]["content"][0]
+    assert declined["is_error"] and declined["content"] == "Error: the user declined to run this"
+    # Ctrl-D ended the question's line: the ✗ line starts a line of its own
+    assert "always run this exact command: \r\nclaude: ✗ bash echo ok; touch pwned" in seen.getvalue()

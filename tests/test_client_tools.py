@@ -510,10 +510,14 @@ def test_answers_yes_no_all_and_always_for_a_prefix(shell: Shell) -> None:
 
     consent = Consent(ask=ask)
     assert bash(shell, {"command": "echo one"}, consent).is_error  # n
-    assert bash(shell, {"command": "echo two"}, consent).text == "two\n"  # p: always 'echo*'
+    assert bash(shell, {"command": "echo two"}, consent).text == "two\n"  # p: always 'echo *'
     assert bash(shell, {"command": "echo three"}, consent).text == "three\n"  # not asked
     assert bash(shell, {"command": "true"}, consent).exit_status == 0  # y
-    assert asked == [("echo one", "echo*"), ("echo two", "echo*"), ("true", "true*")]
+    assert asked == [
+        ("echo one", "always run 'echo *'"),
+        ("echo two", "always run 'echo *'"),
+        ("true", "always run 'true *'"),
+    ]
 
 
 @pytest.mark.parametrize("spec", ["git status", "shell:ls", "bash:", ":x"])

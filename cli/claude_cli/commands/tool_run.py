@@ -124,7 +124,9 @@ def tool_run(
     editor (view, str_replace, create, insert) and one bash shell, both in the --workspace
     (paths outside it are refused), and the memory tool over --memory-dir. Every command and
     every file change needs consent: an --allow rule, --yes, or a yes on the terminal, where
-    the diff or the command is shown first; --deny rules win over all of these. The config
+    the diff or the command is shown first; --deny rules win over all of these. A command
+    line is split as bash splits it: an allow rule must match every command in it, a deny
+    rule any (prefix rules stop the direct forms; --sandbox is the boundary). The config
     file's [tools] table holds rules too (allow = [...], deny = [...]). --dry-run-tools prints
     the diffs and commands and runs nothing; --sandbox runs bash under bubblewrap.
 

@@ -470,12 +470,18 @@ class _Act:
     allow: Annotated[
         list[str] | None,
         typer.Option(
-            "--allow", help="KIND:GLOB run without asking: 'bash:git status*', 'edit:src/**' (repeatable)."
+            "--allow",
+            help="KIND:GLOB run without asking: 'bash:git status*', 'edit:src/**' (repeatable; a "
+            "command line runs only if every command in it matches).",
         ),
     ]
     deny: Annotated[
         list[str] | None,
-        typer.Option("--deny", help="KIND:GLOB never run, even with --yes: 'bash:rm *' (repeatable; wins)."),
+        typer.Option(
+            "--deny",
+            help="KIND:GLOB never run, even with --yes: 'bash:rm *' (repeatable; wins). It stops the "
+            "direct forms (rm in a chain, /bin/rm, sudo rm); --sandbox is the boundary for commands.",
+        ),
     ]
     sandbox: Annotated[
         bool,

@@ -6,14 +6,25 @@ diff). In this order:
   2. an --allow rule that matches, or an "always" answered earlier in the run, lets it run;
   3. --yes lets it run;
   4. on a terminal the user is asked: y(es), n(o), a(ll: everything from now on), p (always:
-     this command's first word, or this file, for the rest of the run);
+     this command's first word with any arguments, or this exact command line when it is more
+     than one simple command; or this file, for the rest of the run);
   5. otherwise it does not run, and the model is told why (an is_error result).
 
 Rules are KIND:GLOB, on the command line (--allow/--deny, repeatable) or in the config file's
 [tools] table (allow = [...], deny = [...]):
-  bash:GLOB    the command as the model wrote it; `*` matches any text (spaces and / too), `?`
-               one character, [abc] one of these (Python's fnmatch): 'bash:git status*',
-               'bash:pytest *'
+  bash:GLOB    one simple command as written; `*` matches any text (spaces and / too), `?` one
+               character, [abc] one of these (Python's fnmatch), and a pattern ending in ` *`
+               also matches its words alone ('bash:ls *' matches `ls`): 'bash:git status*',
+               'bash:pytest *'. A command line is split the way bash splits it (shellsyntax.py):
+               an allow rule covers it only when every simple command in it matches one and
+               nothing in it runs more than it shows ($(...), backticks, here-documents, eval,
+               sh -c: asked about), or when the rule is the whole line exactly; a deny rule
+               refuses it when it matches the line or any simple command in it, also inside
+               substitutions and subshells, past leading VAR=value assignments and wrappers
+               (sudo, env, timeout, nice, nohup, command, exec, xargs ...), a path by its base
+               name (/bin/rm is rm). Prefix rules stop the direct forms only: what a program
+               does with its arguments (sh -c "$X", python -c, a script) is beyond them, and
+               --sandbox is the boundary for commands.
   edit:GLOB    the file's path relative to the workspace; `*` matches within one path segment,
                `**` any number of directories, `?` one character: 'edit:src/**', 'edit:*.md'
   memory:GLOB  a memory path, /memories/...: 'memory:/memories/**'
@@ -24,6 +35,7 @@ paths outside the workspace are refused anyway.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +44,7 @@ from typing import TextIO
 
 from ..errors import UsageError
 from ..render import colour_allowed, printable
+from .shellsyntax import SHELLS, TOO_DEEP, WRAPPERS, Parsed, parse, program_forms
 
 KINDS = ("bash", "edit", "memory")
 
@@ -41,16 +54,28 @@ class Rule:
     kind: str
     pattern: str
     allow: bool
+    exact: bool = False  # a "p" answer for one command line: that line, character for character
 
     def text(self) -> str:
         return f"--{'allow' if self.allow else 'deny'} '{self.kind}:{self.pattern}'"
 
     def matches(self, kind: str, subject: str) -> bool:
+        """For bash, `subject` is one simple command (or a whole line, for deny and exact rules)."""
         if kind != self.kind:
             return False
         if kind == "bash":
-            return fnmatch.fnmatchcase(subject, self.pattern)
+            if self.exact:
+                return subject.strip() == self.pattern
+            return bash_glob(self.pattern, subject)
         return path_glob(self.pattern).fullmatch(subject) is not None
+
+
+def bash_glob(pattern: str, text: str) -> bool:
+    """fnmatch, with Claude Code's word boundary: `ls *` matches `ls` and `ls -la`, not `lsof`
+    (https://code.claude.com/docs/en/permissions, "Wildcard patterns")."""
+    return fnmatch.fnmatchcase(text, pattern) or (
+        pattern.endswith(" *") and fnmatch.fnmatchcase(text + " ", pattern)
+    )
 
 
 def parse_rule(spec: str, allow: bool, where: str) -> Rule:
@@ -118,21 +143,29 @@ class Consent:
 
     def decide(self, request: Request) -> str:
         """'' when the request may run, else why not (the text the model reads)."""
+        parsed = parse(request.subjects[0]) if request.kind == "bash" else None
         for subject in request.subjects:
             for rule in self.rules:
-                if not rule.allow and rule.matches(request.kind, subject):
-                    return f"Error: not run: the user's rule {rule.text()} refuses it"
-        if all(self._allowed(request.kind, s) for s in request.subjects):
+                if rule.allow:
+                    continue
+                part = denied_part(rule, subject, parsed) if parsed else None
+                if part is not None or (parsed is None and rule.matches(request.kind, subject)):
+                    where = f" (in `{part}`)" if part and part != subject.strip() else ""
+                    return f"Error: not run: the user's rule {rule.text()} refuses it{where}"
+        uncovered = [self._uncovered(request.kind, s, parsed) for s in request.subjects]
+        if not any(uncovered):
             return ""
         if self.yes or self.all_yes:
             return ""
         if self.ask is None:
+            why = next(u for u in uncovered if u)
+            detail = f" ({why})" if why != "no rule" else ""
             return (
-                "Error: not run: no --allow rule matches it and there is no terminal to ask the user "
-                "(they can pass --yes or an --allow rule)"
+                f"Error: not run: no --allow rule matches it{detail} and there is no terminal to ask "
+                "the user (they can pass --yes or an --allow rule)"
             )
-        offer = always_rule(request)
-        answer = self.ask(request, offer.pattern)
+        offer = always_rule(request, parsed)
+        answer = self.ask(request, always_text(offer))
         if answer == "a":
             self.all_yes = True
         elif answer == "p":
@@ -141,19 +174,72 @@ class Consent:
             return "Error: the user declined to run this"
         return ""
 
-    def _allowed(self, kind: str, subject: str) -> bool:
-        return any(r.allow and r.matches(kind, subject) for r in [*self.rules, *self.always])
+    def _uncovered(self, kind: str, subject: str, parsed: Parsed | None) -> str:
+        """'' when an allow rule (or an earlier "p") covers the subject, else why not."""
+        allows = [r for r in [*self.rules, *self.always] if r.allow]
+        if parsed is None:
+            return "" if any(r.matches(kind, subject) for r in allows) else "no rule"
+        if any(r.pattern == subject.strip() for r in allows):  # the whole line, exactly
+            return ""
+        if parsed.hidden:
+            return f"an --allow rule never covers {parsed.hidden[0]}"
+        if not parsed.commands:
+            return "no rule"
+        for command in parsed.commands:
+            if not any(not r.exact and r.matches("bash", command.text) for r in allows):
+                return "no rule" if len(parsed.commands) == 1 else f"none matches `{command.text}`"
+        return ""
 
 
-def always_rule(request: Request) -> Rule:
-    """What "p" allows for the rest of the run: a command's first word (with any arguments), or the file."""
+def denied_part(rule: Rule, command: str, parsed: Parsed) -> str | None:
+    """What of a command line a bash deny rule matches (the line, a simple command in it, or
+    one of its forms: past assignments and wrappers, by base name), or None."""
+    if rule.kind != "bash":
+        return None
+    if rule.matches("bash", command.strip()) or TOO_DEEP in parsed.hidden:
+        return command.strip()
+    for simple in parsed.commands:
+        if rule.matches("bash", simple.text):
+            return simple.text
+        for form in program_forms(simple.words):
+            if rule.matches("bash", " ".join(form)):
+                return simple.text
+    return None
+
+
+# Programs whose arguments are a program: a "p" answer for one of them is for that exact
+# command, not for any arguments (Claude Code's dangerous prefixes, utils/permissions/
+# dangerousPatterns.ts, are these kinds: interpreters, package runners, shells, eval, env, sudo).
+_RUNS_ARGUMENTS = frozenset(
+    {"eval", "python", "python3", "python2", "node", "deno", "ruby", "perl", "php", "lua", "npx", "ssh"}
+    | SHELLS
+    | WRAPPERS.keys()
+)
+
+
+def always_rule(request: Request, parsed: Parsed | None = None) -> Rule:
+    """What "p" allows for the rest of the run: one simple command's first word (with any
+    arguments), else that exact command line; or the file."""
     if request.kind == "bash":
-        words = request.subjects[0].split()
-        first = words[0] if words else request.subjects[0]
-        return Rule("bash", f"{fnmatch_escape(first)}*", True)
+        line = request.subjects[0].strip()
+        parsed = parsed or parse(line)
+        if not parsed.hidden and len(parsed.commands) == 1:
+            simple = parsed.commands[0]
+            first = simple.text.split()[0] if simple.text.split() else ""
+            name = os.path.basename(first)
+            if first == simple.words[0] and "=" not in first and name not in _RUNS_ARGUMENTS:
+                return Rule("bash", f"{fnmatch_escape(first)} *", True)
+        return Rule("bash", line, True, exact=True)
     return Rule(
         request.kind, request.subjects[0].replace("*", "[*]") if len(request.subjects) == 1 else "**", True
     )
+
+
+def always_text(rule: Rule) -> str:
+    """The [p] choice as the question words it."""
+    if rule.kind != "bash":
+        return "always for this file"
+    return "always run this exact command" if rule.exact else f"always run '{rule.pattern}'"
 
 
 def fnmatch_escape(text: str) -> str:
@@ -186,18 +272,34 @@ def terminal_ask(env: Mapping[str, str]) -> Ask | None:
         return None
     colour = colour_allowed(env)
 
-    def ask(request: Request, offer: str) -> str:
+    def ask(request: Request, always: str) -> str:
         if request.kind == "bash":
             tty.write(f"claude: {request.tool} wants to run:\n  {printable(request.shown)}\n")
             question = "run it?"
-            always = f"always run '{printable(offer)}'"
         else:
             tty.write(coloured_diff(request.shown, colour) + "\n")
             question = f"apply this change to {printable(', '.join(request.subjects))}?"
-            always = "always for this file"
-        tty.write(f"claude: {question} [y]es [N]o [a]ll [p] {always}: ")
-        tty.flush()
-        answer = tty_in.readline().strip().lower()
-        return {"y": "y", "yes": "y", "a": "a", "all": "a", "p": "p"}.get(answer, "n")
+        prompt = f"claude: {question} [y]es [N]o [a]ll [p] {printable(always)}: "
+        return read_answer(tty_in, tty, prompt, _ANSWERS, "y, n (or Enter), a or p")
 
     return ask
+
+
+_ANSWERS = {"y": "y", "yes": "y", "n": "n", "no": "n", "": "n", "a": "a", "all": "a", "p": "p", "always": "p"}
+
+
+def read_answer(tty_in: TextIO, tty: TextIO, prompt: str, answers: Mapping[str, str], choices: str) -> str:
+    """One answer from the terminal: Ctrl-D is No, ending the question's line first (as
+    `claude cmd` does since d86f3ae); anything else not in `answers` is said so and asked again."""
+    while True:
+        tty.write(prompt)
+        tty.flush()
+        line = tty_in.readline()
+        if not line:
+            tty.write("\n")
+            tty.flush()
+            return answers[""]
+        answer = line.strip().lower()
+        if answer in answers:
+            return answers[answer]
+        tty.write(f"claude: {printable(line.strip())!r} is not an answer: {choices}\n")

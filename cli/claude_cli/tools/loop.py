@@ -29,6 +29,7 @@ from ..message.pending import names
 from ..render import Output, diagnosis_line, report, usage_line
 from ..renderers import NdjsonRenderer, Renderer, SilentRenderer, make_renderer
 from .client import BashTool, ClientRun, ClientTool, FileTool, is_client
+from .consent import read_answer
 from .mcp import McpHub, McpRun, McpTool
 from .programs import Tool, ToolRun, kill_running, run_tool
 
@@ -64,6 +65,9 @@ class LoopSettings:
     stream: StreamJson | None = None  # -o stream-json: the run's envelopes
 
 
+_ANSWERS = {"y": "y", "yes": "y", "n": "n", "no": "n", "": "n", "a": "a", "all": "a"}
+
+
 def terminal_confirm() -> Confirm | None:
     """A yes/no/all question on the controlling terminal, or None when there is no terminal."""
     try:
@@ -79,11 +83,10 @@ def terminal_confirm() -> Confirm | None:
             return True
         shown = orjson.dumps(call.get("input") or {}).decode()
         what = tool.label() if isinstance(tool, McpTool) else shlex.join(tool.command)
-        tty.write(f"claude: run {tool.name} ({what}) with {shown}? [y/N/a=all] ")
-        tty.flush()
-        answer = tty_in.readline().strip().lower()
-        run_all = answer in ("a", "all")
-        return run_all or answer in ("y", "yes")
+        prompt = f"claude: run {tool.name} ({what}) with {shown}? [y/N/a=all] "
+        answer = read_answer(tty_in, tty, prompt, _ANSWERS, "y, n (or Enter) or a")
+        run_all = answer == "a"
+        return answer in ("a", "y")
 
     return ask
 
