@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from claude_cli import jsoncodec
 from claude_cli.app import app
 from claude_cli.emulator.server import Emulator
 
@@ -30,6 +31,7 @@ if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
     signal.signal(signal.SIGHUP, lambda signum, frame: None)
 
 KEY = "sk-ant-test-SECRET-0123456789"
+OWN_JSON = (jsoncodec.loads, jsoncodec.dumps)  # jsoncodec's own, before any run hands over to orjson
 # The project's shared/ folder stands beside the repository checkout (locally and in CI).
 CONFORMANCE = Path(
     os.environ.get("CLAUDE_CONFORMANCE_DIR") or Path(__file__).resolve().parents[2] / "shared" / "conformance"
@@ -69,6 +71,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"schema checks: {COST['values']:,} JSON values validated in {COST['seconds']:.2f} s"
         )
+
+
+@pytest.fixture(autouse=True)
+def fresh_json_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new process would: the standard library does jsoncodec's small work
+    until its budget is spent (the suite's runs in process would otherwise spend it for all)."""
+    monkeypatch.setattr(jsoncodec, "_budget", jsoncodec._BUDGET)
+    monkeypatch.setattr(jsoncodec, "loads", OWN_JSON[0])  # (orjson's own once a run spent it)
+    monkeypatch.setattr(jsoncodec, "dumps", OWN_JSON[1])
 
 
 @pytest.fixture

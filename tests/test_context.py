@@ -13,8 +13,19 @@ from claude_cli.context import RunContext
 from claude_cli.tools.programs import child_env
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cli" / "claude_cli"
-# Module-level mutable values that are pure caches (documented as such beside them).
-PURE_CACHES = {("message/model_cache.py", "_memo"), ("terminal.py", "_rich"), ("terminal.py", "_loader")}
+# Module-level mutable values that are pure caches (documented as such beside them). jsoncodec's
+# are the process's, not a run's: how much of the standard library's work is left before orjson
+# takes over (then `loads` and `dumps` are orjson's), and the values left to write in the one
+# document being written; either way the bytes are orjson's, so no run can see another's.
+PURE_CACHES = {
+    ("message/model_cache.py", "_memo"),
+    ("terminal.py", "_rich"),
+    ("terminal.py", "_loader"),
+    ("jsoncodec.py", "_budget"),
+    ("jsoncodec.py", "_items"),
+    ("jsoncodec.py", "loads"),
+    ("jsoncodec.py", "dumps"),
+}
 
 
 def _module_state(path: Path) -> list[str]:

@@ -124,6 +124,16 @@ if point == "import":
                 os.kill(os.getpid(), sig)
             return None
     sys.meta_path.insert(0, Hook())
+elif point == "handover":  # jsoncodec's budget spent: orjson imported as the command runs
+    from claude_cli import jsoncodec
+    jsoncodec._budget = 0
+    class Hook:
+        def find_spec(self, name, path=None, target=None):
+            if name == module:
+                sys.meta_path.remove(self)
+                os.kill(os.getpid(), sig)
+            return None
+    sys.meta_path.insert(0, Hook())
 elif point == "before-record":
     from claude_cli import guard
     reported = guard._reported
@@ -161,10 +171,11 @@ def hooked(
     return args, done.returncode, done.stdout, done.stderr
 
 
-# What is imported before each command runs: orjson (signals only noted meanwhile: main.py),
-# the fast path and its command, Typer's app and click, the stream-json session.
+# What is imported before each command runs: orjson for Typer's commands (signals only noted
+# meanwhile: main.py; the fast path's import it only for big work: below), the fast path and its
+# command, Typer's app and click, the stream-json session.
 IMPORTED = [
-    ("stream --summary", "orjson"),
+    ("tool-run -o ndjson", "orjson"),
     ("stream --summary", "claude_cli.fastpath"),
     ("tool-run -o ndjson", "click.core"),
     ("tool-run -o ndjson", "claude_cli.commands.tool_run"),
@@ -184,6 +195,20 @@ def test_a_signal_while_claude_imports_still_ends_with_the_record(
     assert (record["is_error"], record.get("num_turns", record.get("requests"))) == (True, 0)
     assert len(out.splitlines()) == 1  # the record alone: nothing had started
     assert emu.requests == []
+
+
+@pytest.mark.parametrize(("sig", "status"), SIGNALS)
+@pytest.mark.parametrize("run", ["stream --summary", "ask -o stream-json"])
+def test_a_signal_while_the_fast_path_imports_orjson_ends_with_the_record(
+    env, emu, run: str, sig: str, status: int
+) -> None:
+    """The fast path hands big work to orjson, imported then (jsoncodec): a signal while orjson's
+    initialisation imports uuid (which crashed the interpreter: SIGSEGV) waits until it is loaded,
+    then ends the run as a signal does, with the record."""
+    args, code, out, err = hooked(env, run, sig, "handover", "uuid")
+    record = ended(args, code, out, err, status)
+    assert record is not None and code == status, (code, err[-500:])
+    assert record["is_error"] is True
 
 
 @pytest.mark.parametrize(("sig", "status"), SIGNALS)

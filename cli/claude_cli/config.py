@@ -347,7 +347,7 @@ def _toml(data: dict[str, Any]) -> str:
     JSON string, integer and float literals and arrays of them are TOML too; a table value
     (an MCP server's env or headers) is written as an inline table.
     """
-    import orjson
+    from . import jsoncodec
 
     def literal(v: Any) -> str:
         if isinstance(v, dict):
@@ -356,7 +356,7 @@ def _toml(data: dict[str, Any]) -> str:
             return "[" + ", ".join(literal(x) for x in v) + "]"
         if isinstance(v, bool):
             return "true" if v else "false"
-        return orjson.dumps(v).decode()
+        return jsoncodec.dumps(v).decode()
 
     lines = [f"{k} = {literal(v)}" for k, v in data.items() if k not in _TABLES]
     if data.get("aliases"):

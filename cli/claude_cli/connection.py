@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from . import config as cfg
+from . import jsoncodec
 from .api.transport import Transport
 from .context import RunContext
 from .errors import Exit, UsageError
@@ -159,6 +158,9 @@ def start_emulator(run: RunContext) -> str:
     thread and stops when the run ends (RunContext.close).
     """
     if run.emulator is None:
+        from .jsoncodec import load_orjson
+
+        load_orjson()  # (the emulator's JSON is orjson's: imported with the stop signals held)
         from .emulator.server import Emulator
 
         # Uploaded files, the prompt cache and batches are kept beside the log, so they last from
@@ -183,15 +185,15 @@ def print_dry_run(
     headers = transport.headers(stream=bool(body.get("stream")), redact=True)
     if transport.platform is not None:  # the platform's path and body, its authentication redacted
         path, routed = transport.routed(method, path, data, stream=bool(body.get("stream")))
-        body = orjson.loads(routed) if routed else body
+        body = jsoncodec.loads(routed) if routed else body
         headers.update(transport.platform.preview_headers())
     url = transport.url(path)
     from .message.connector import connector_tokens_replaced
 
     shown = shorten_base64(connector_tokens_replaced(body, "<redacted>"))  # base64 data as its size
     if whole:
-        out.write(orjson.dumps({"method": method, "url": url, "headers": headers, "body": shown}) + b"\n")
+        out.write(jsoncodec.dumps({"method": method, "url": url, "headers": headers, "body": shown}) + b"\n")
         return
     for line in [f"{method} {url}", *(f"{k}: {v}" for k, v in headers.items())]:
         out.note(line, dim=True)
-    out.write(orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
+    out.write(jsoncodec.dumps(shown, indent=True) + b"\n")

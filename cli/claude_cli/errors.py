@@ -291,11 +291,11 @@ def counted(n: int, one: str, many: str | None = None) -> str:
 def json_object(data: bytes | str, error: Callable[[str], CliError]) -> dict[str, Any]:
     """The JSON object `data` holds, or `error(problem)` raised: the problem is "not JSON (why)"
     or "not a JSON object", for the caller to place in its own message."""
-    import orjson  # (not at the top: main imports this module first, `claude --help` included)
+    from . import jsoncodec  # (not at the top: main imports this module first, `claude --help` included)
 
     try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        obj = jsoncodec.loads(data)
+    except jsoncodec.DecodeError as exc:
         raise error(f"not JSON ({exc})") from None
     if not isinstance(obj, dict):
         raise error("not a JSON object")

@@ -60,6 +60,15 @@ def run(argv: list[str]) -> int | None:
     )
 
 
+def is_fast_command(argv: list[str]) -> bool:
+    """Whether argv names one of the fast path's commands (whether or not `run` then takes the line)."""
+    try:
+        from ._argtable import COMMANDS
+    except ImportError:  # not generated yet
+        return False
+    return bool(argv) and argv[0] in COMMANDS
+
+
 def _complete_var() -> str:
     """click's completion variable for the name claude runs as (`_CLAUDE_COMPLETE`,
     `_CLAUDE_CLI_COMPLETE`: typer.core._typer_main_shell_completion)."""

@@ -85,12 +85,12 @@ def _ended(run: RunContext, code: int) -> int:
     if tally is None or tally.record is None or code == Exit.BROKEN_PIPE:
         return code
     hold_signals()
-    import orjson
+    from . import jsoncodec
 
     record = tally.record(tally.outcome(code))
     if record is None:  # the command wrote its last record itself (chat's stream-json turns)
         return code
-    line = orjson.dumps(record) + b"\n"
+    line = jsoncodec.dumps(record) + b"\n"
     try:
         run.out().write(line)
     except BrokenPipeError:

@@ -130,7 +130,9 @@ def main() -> None:
         return
     # orjson before the handlers below: its initialisation (Rust) imports Python modules, and an
     # exception a handler raises in the middle of it crashed the interpreter (SIGSEGV, seen with
-    # SIGTERM in the first 50 ms: tests/test_process.py). Every command but help needs it anyway.
+    # SIGTERM in the first 50 ms: tests/test_process.py). Not for the fast path's commands: what
+    # they load reads and writes JSON through jsoncodec, which imports orjson only for big work
+    # (a long stream, a large document), with the stop signals held (a quarter of `ask`'s work).
     # Meanwhile a signal is only noted, and raised once the handlers are in place (so it too
     # ends in its status, and in the record the command line owes).
     from .lastline import STOP_SIGNALS, handle  # (not on help's path: it loads typing)
@@ -141,9 +143,12 @@ def main() -> None:
             handle(number, _noted)
     import gc
 
-    import orjson  # noqa: F401
+    from .fastpath import is_fast_command, run
 
-    # What start-up has loaded so far (orjson brings dataclasses, inspect, ast, json, datetime...)
+    if not is_fast_command(sys.argv[1:]):
+        import orjson  # noqa: F401
+
+    # What start-up has loaded so far (for Typer's commands orjson, with dataclasses, inspect...)
     # lives until the process ends: moved out of the collector's sight, the collections the rest
     # of the run triggers walk only what it allocates (4% of `claude ask`'s instructions, issue 32).
     gc.freeze()
@@ -162,8 +167,6 @@ def main() -> None:
             if _NOTED[0] == signal.SIGINT:
                 raise Interrupt()
             raise Terminated()
-        from .fastpath import run
-
         code = run(sys.argv[1:])  # ask, stream, count-tokens, cmd without Typer: see fastpath.py
         if code is not None:
             sys.exit(code)

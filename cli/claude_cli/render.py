@@ -14,8 +14,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-import orjson
-
+from . import jsoncodec
 from .content import tool_uses
 from .errors import STOP_REASON_EXIT, CliError, Exit, UnknownStopReason
 from .naming import named, program
@@ -212,7 +211,7 @@ class Output:
 
     def write_json(self, value: Any) -> None:
         """One JSON value and a newline: indented on a terminal, one line in a pipe."""
-        self.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 if self.stdout_tty else 0) + b"\n")
+        self.write(jsoncodec.dumps(value, indent=self.stdout_tty) + b"\n")
 
     def end_line(self) -> None:
         """On a terminal, finish a partial stdout line so what follows starts on its own line.
@@ -289,9 +288,9 @@ def write_objects(
 ) -> None:
     """API objects (models, files, batches) on stdout: json an array, ndjson one per line, text `row`s."""
     if fmt == "json":
-        out.write(orjson.dumps(objects) + b"\n")
+        out.write(jsoncodec.dumps(objects) + b"\n")
     elif fmt == "ndjson":
-        out.write(b"".join(orjson.dumps(o) + b"\n" for o in objects))
+        out.write(b"".join(jsoncodec.dumps(o) + b"\n" for o in objects))
     else:
         out.write_text("".join(row(o) + "\n" for o in objects))  # names and titles come from the server
 

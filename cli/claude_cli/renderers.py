@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-import orjson
-
+from . import jsoncodec
 from .content import text
 from .errors import counted
 from .render import Output, printable
@@ -233,7 +232,7 @@ class NdjsonRenderer:
 
     def event(self, raw: bytes, ev: dict[str, Any]) -> None:
         # A single-line data field is the server's own JSON text: pass it through untouched.
-        line = raw if b"\n" not in raw else orjson.dumps(ev)
+        line = raw if b"\n" not in raw else jsoncodec.dumps(ev)
         self.out.write(line + b"\n")
         self.started = True
 

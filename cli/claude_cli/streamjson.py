@@ -31,8 +31,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
-
+from . import jsoncodec
 from .content import message_text
 from .errors import ERROR_TYPE_EXIT, CliError, Exit, UsageError, json_object
 
@@ -154,7 +153,7 @@ class StreamJson:
         self.models: dict[str, dict[str, Any]] = {}  # modelUsage, over the session
 
     def _line(self, envelope: dict[str, Any]) -> None:
-        self.out.write(orjson.dumps(self._stamped(envelope)) + b"\n")
+        self.out.write(jsoncodec.dumps(self._stamped(envelope)) + b"\n")
 
     def _stamped(self, envelope: dict[str, Any]) -> dict[str, Any]:
         envelope["session_id"] = self.session_id
@@ -225,7 +224,7 @@ class StreamJson:
             answer.update(
                 subtype="error", error=f"claude-cli does not support the control request {subtype!r}"
             )
-        self.out.write(orjson.dumps({"type": "control_response", "response": answer}) + b"\n")
+        self.out.write(jsoncodec.dumps({"type": "control_response", "response": answer}) + b"\n")
 
     def renderer(self) -> StreamJsonRenderer:
         """The renderer of one request (a new one per request, so each can be retried)."""
@@ -246,8 +245,8 @@ class StreamJson:
 
     def stream_event(self, raw: bytes, event: dict[str, Any]) -> None:
         """An API event: the server's own JSON text inside the envelope, byte for byte."""
-        data = raw if b"\n" not in raw else orjson.dumps(event)
-        tail = orjson.dumps({"session_id": self.session_id, "parent_tool_use_id": None, "uuid": _uuid()})
+        data = raw if b"\n" not in raw else jsoncodec.dumps(event)
+        tail = jsoncodec.dumps({"session_id": self.session_id, "parent_tool_use_id": None, "uuid": _uuid()})
         self.out.write(b'{"type":"stream_event","event":' + data + b"," + tail[1:] + b"\n")
 
     def record(self, outcome: Outcome) -> dict[str, Any] | None:
@@ -270,7 +269,7 @@ class StreamJson:
         """chat: the result line of a user turn that finished, written now."""
         envelope = self.record(outcome)
         if envelope is not None:
-            self.out.write(orjson.dumps(envelope) + b"\n")
+            self.out.write(jsoncodec.dumps(envelope) + b"\n")
 
     def result(self, outcome: Outcome) -> dict[str, Any]:
         """Claude Code's `result` fields for `outcome` (and ours: exit_status)."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
-
+from .. import jsoncodec
 from ..content import TOOL_CALLS
 from ..errors import ProtocolError, json_object
 
@@ -93,8 +92,8 @@ class SSEDecoder:
 def parse_event_data(data: bytes) -> dict[str, Any]:
     """The JSON object of one event's data; a ProtocolError if it is not one."""
     try:  # (once per event: the common case straight, without json_object's closure)
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        obj = jsoncodec.loads(data)
+    except jsoncodec.DecodeError:
         obj = None
     if isinstance(obj, dict):
         return obj
@@ -205,8 +204,8 @@ class Accumulator:
             if raw:
                 block = msg["content"][index]
                 try:
-                    block["input"] = orjson.loads(raw)
-                except orjson.JSONDecodeError as exc:
+                    block["input"] = jsoncodec.loads(raw)
+                except jsoncodec.DecodeError as exc:
                     raise ProtocolError(f"malformed tool input JSON from server: {raw[:80]!r}") from exc
         elif etype == "message_delta":
             delta = event.get("delta") or {}

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
-
+from .. import jsoncodec
 from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
 from ..renderers import Renderer
 from .events import Accumulator, SSEDecoder, parse_event_data
@@ -28,18 +27,18 @@ _RETRYABLE_EVENT_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limi
 def encode(body: Any) -> bytes:
     """A request body as JSON bytes; a UsageError (exit 2, nothing sent) for what JSON cannot carry.
 
-    JSON numbers are read as 64-bit integers (orjson refuses bigger ones: `--max-tokens
-    99999999999999999999999` was an internal error), and orjson writes at most 254 levels of
+    JSON numbers are read as 64-bit integers (jsoncodec, as orjson, refuses bigger ones: `--max-tokens
+    99999999999999999999999` was an internal error), and it writes at most 254 levels of
     nesting (`--param`, `--body`). The offending place in the body is named.
     """
     try:
-        return orjson.dumps(body)
-    except orjson.JSONEncodeError as exc:
+        return jsoncodec.dumps(body)
+    except jsoncodec.EncodeError as exc:
         raise UsageError(f"the request cannot be sent: {_unencodable(body) or exc}") from None
 
 
-_INT_RANGE = range(-(2**63), 2**64)  # what orjson writes
-_MAX_DEPTH = 254  # orjson's nesting limit
+_INT_RANGE = range(-(2**63), 2**64)  # what jsoncodec (orjson) writes
+_MAX_DEPTH = 254  # jsoncodec's (orjson's) nesting limit
 
 
 def _unencodable(body: Any) -> str | None:
@@ -223,8 +222,8 @@ def _is_error_event(data: bytes) -> bool:
     if b'"error"' not in data:
         return False
     try:
-        event = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        event = jsoncodec.loads(data)
+    except jsoncodec.DecodeError:
         return False
     return isinstance(event, dict) and event.get("type") == "error"
 

@@ -16,8 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from .. import jsoncodec
 from ..errors import STATUS_ERROR_TYPE, ApiError, ConnectionFailure, ProtocolError
 from .http11 import HttpError, IncompleteRead
 
@@ -133,8 +132,8 @@ class Response:
         """The whole body as JSON; a ProtocolError if it is not JSON."""
         data = self.read()
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
+            return jsoncodec.loads(data)
+        except jsoncodec.DecodeError:
             raise ProtocolError(f"server sent a body that is not JSON: {snippet(data)}") from None
 
 
@@ -195,8 +194,8 @@ def api_error_from_body(status: int | None, data: bytes, headers: dict[str, str]
     message = ""
     request_id = headers.get("request-id")
     try:
-        obj = orjson.loads(data) if data else None
-    except orjson.JSONDecodeError:
+        obj = jsoncodec.loads(data) if data else None
+    except jsoncodec.DecodeError:
         obj = None
     if isinstance(obj, list) and obj and isinstance(obj[0], dict):
         obj = obj[0]  # Google APIs may wrap the error object in a list

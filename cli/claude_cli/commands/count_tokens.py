@@ -42,8 +42,7 @@ def count_tokens(
     Exit status: 0, or 2 for bad flags or input and 10 to 17 for API errors (13 for an unknown
     model).
     """
-    import orjson
-
+    from .. import jsoncodec
     from ..api.exchange import get_json
     from ..connection import make_transport, print_dry_run
     from ..flow import COUNT_TOKENS_PATH, count_tokens_body, prepare
@@ -70,5 +69,5 @@ def count_tokens(
     if output == "text":
         out.write(f"{result.get('input_tokens')}\n".encode())
     else:
-        out.write(orjson.dumps(result) + b"\n")
+        out.write(jsoncodec.dumps(result) + b"\n")
     return 0

@@ -11,8 +11,7 @@ import re
 import sys
 from typing import Any, BinaryIO
 
-import orjson
-
+from .. import jsoncodec
 from ..errors import UsageError, json_object
 
 
@@ -323,10 +322,10 @@ def read_messages(source: str) -> list[dict[str, Any]]:
     try:
         messages: list[dict[str, Any]]  # checked below (check_messages)
         if text.startswith(b"["):
-            messages = orjson.loads(text)
+            messages = jsoncodec.loads(text)
         else:
-            messages = [orjson.loads(line) for line in text.splitlines() if line.strip()]
-    except orjson.JSONDecodeError as exc:
+            messages = [jsoncodec.loads(line) for line in text.splitlines() if line.strip()]
+    except jsoncodec.DecodeError as exc:
         raise UsageError(f"--messages: {name} is neither a JSON array nor JSON lines: {exc}") from None
     check_messages(messages, f"--messages {name}")
     return messages

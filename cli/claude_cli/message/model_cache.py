@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from .. import jsoncodec
 from ..config import data_dir
 from .capabilities import Learned
 
@@ -42,9 +41,9 @@ def _read() -> dict[str, Any]:
         key = (str(path), st.st_mtime_ns, st.st_size)
         if key not in _memo:
             _memo.clear()
-            _memo[key] = orjson.loads(path.read_bytes())
+            _memo[key] = jsoncodec.loads(path.read_bytes())
         data = _memo[key]
-    except (OSError, orjson.JSONDecodeError):
+    except (OSError, jsoncodec.DecodeError):
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}
@@ -105,7 +104,7 @@ def remember(base_url: str, models: list[dict[str, Any]], *, complete: bool) -> 
     fd, tmp = tempfile.mkstemp(prefix=".models-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(orjson.dumps(data))
+            f.write(jsoncodec.dumps(data))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

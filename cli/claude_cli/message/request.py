@@ -11,9 +11,7 @@ import copy
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import orjson
-
-from .. import versions
+from .. import jsoncodec, versions
 from ..content import blocks
 from ..errors import UsageError
 from ..flags import RequestFlags
@@ -502,8 +500,8 @@ def _apply_param(body: dict[str, Any], item: str) -> None:
     if not sep or not key:
         raise UsageError(f"--param takes key=JSON, not {item!r}")
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        value = jsoncodec.loads(raw)
+    except jsoncodec.DecodeError:
         raise UsageError(
             f"--param {key}: value is not JSON: {raw!r} (quote strings: {key}='\"text\"')"
         ) from None
@@ -549,10 +547,10 @@ def check_shapes(body: dict[str, Any]) -> None:
             continue
         value = body[key]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise UsageError(f"{key} must be {what}, not {orjson.dumps(value).decode()[:60]}")
+            raise UsageError(f"{key} must be {what}, not {jsoncodec.dumps(value).decode()[:60]}")
     for i, message in enumerate(body.get("messages") or []):
         if not isinstance(message, dict) or not isinstance(message.get("content"), str | list):
-            shown = orjson.dumps(message).decode()[:60]
+            shown = jsoncodec.dumps(message).decode()[:60]
             raise UsageError(f"messages[{i}] must be an object with a role and content, not {shown}")
     thinking = body.get("thinking")
     if thinking is not None:  # its type: the API decides (between_tools came after adaptive)
@@ -560,16 +558,16 @@ def check_shapes(body: dict[str, Any]) -> None:
         if thinking.get("type") == "enabled" and (
             not isinstance(budget, int) or isinstance(budget, bool) or budget < 1024
         ):
-            shown = orjson.dumps(budget).decode()
+            shown = jsoncodec.dumps(budget).decode()
             raise UsageError(f"thinking.budget_tokens must be a whole number of at least 1024, not {shown}")
     effort = (body.get("output_config") or {}).get("effort")
     if effort is not None and not isinstance(effort, str):  # which words: the API decides
-        shown = orjson.dumps(effort).decode()
+        shown = jsoncodec.dumps(effort).decode()
         raise UsageError(f"output_config.effort must be a word (low, medium, high, ...), not {shown}")
     for name in ("tools", "mcp_servers"):
         for i, item in enumerate(body.get(name) or []):
             if not isinstance(item, dict):
-                raise UsageError(f"{name}[{i}] must be an object, not {orjson.dumps(item).decode()[:60]}")
+                raise UsageError(f"{name}[{i}] must be an object, not {jsoncodec.dumps(item).decode()[:60]}")
 
 
 def check_ranges(body: dict[str, Any]) -> None:

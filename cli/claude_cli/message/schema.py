@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
+from .. import jsoncodec
 from ..errors import UsageError
 
 # How deeply a schema may nest (objects and arrays): jsonschema checks a schema recursively, and
@@ -53,6 +52,6 @@ def json_or_file(value: str, where: str) -> Any:
     if not value.strip().startswith(("{", "[")):
         text = read_file_bytes(value[1:] if value.startswith("@") else value, where)
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
+        return jsoncodec.loads(text)
+    except jsoncodec.DecodeError as exc:
         raise UsageError(f"{where}: not valid JSON: {exc}") from None

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from .. import jsoncodec
 from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError
 from . import capabilities
@@ -69,7 +68,7 @@ def raw_answer(message: Message) -> str:
     """The answer as the model gave it: the forced tool's input as JSON, else the text."""
     forced = [b for b in tool_uses(message.get("content")) if b.get("name") == ANSWER_TOOL]
     if forced:
-        return orjson.dumps(forced[-1].get("input")).decode()
+        return jsoncodec.dumps(forced[-1].get("input")).decode()
     return message_text(message)
 
 
@@ -84,8 +83,8 @@ def extract(message: Message, schema: dict[str, Any], fits: Callable[[Any], bool
     else:
         text = message_text(message)
         try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError:
+            value = jsoncodec.loads(text)
+        except jsoncodec.DecodeError:
             raise SchemaMismatch(f"the answer is not JSON: {text[:80]!r}") from None
     if fits is not None and fits(value):
         return value

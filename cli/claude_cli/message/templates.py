@@ -336,8 +336,8 @@ def _absolute(spec: str) -> str:
 
 def _literal(value: Any) -> str:
     """A TOML literal: multi-line text as a ''' string when it can be, the rest as JSON (valid TOML)."""
-    import orjson
+    from .. import jsoncodec
 
     if isinstance(value, str) and "\n" in value and "'''" not in value and not value.endswith("'"):
         return "'''\n" + value + "'''"
-    return orjson.dumps(value).decode()
+    return jsoncodec.dumps(value).decode()

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from .. import jsoncodec
 from ..config import data_dir
 from ..content import one_line, texts, typed
 from ..errors import CliError, UsageError
+from ..stopsignals import signals_held
 from . import blobs, guard, schema, turns
 from .opening import open_for_writing, open_read_only, why_read_only
 from .turns import Turn, added, history, history_length
@@ -81,7 +81,7 @@ class Store:
         if self.read_only is not None:
             raise CliError(f"the conversation log {self.path} can only be read here: {self.read_only}")
         self.db.execute("BEGIN IMMEDIATE")
-        with _signals_held():
+        with signals_held():
             try:
                 guard.count_write(self.db)
                 yield self.db
@@ -313,7 +313,7 @@ class Store:
                 before = history_length(earlier[1], earlier[2]) if earlier else 0
                 (messages,) = db.execute("SELECT messages FROM turns WHERE id = ?", (turn_id,)).fetchone()
                 db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
-                if any(typed(m) for m in orjson.loads(messages)[max(0, before - kept) :]):
+                if any(typed(m) for m in jsoncodec.loads(messages)[max(0, before - kept) :]):
                     break
             blobs.collect(db)
             left = turns.turns_left(db, conversation_id)
@@ -329,31 +329,6 @@ class Store:
                 db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
             blobs.collect(db)
         return deleted
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver the first that came to
-    the handler that was in place (KeyboardInterrupt, errors.Terminated). Outside the main thread
-    signals cannot be handled there anyway, and nothing is held."""
-    import _signal as signal  # (`signal` itself converts its constants to enums: issue 32)
-
-    came: list[int] = []
-    held: dict[int, Any] = {}
-    try:
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)  # (no SIGHUP on Windows)
-            if number is not None and signal.getsignal(number) not in (None, signal.SIG_IGN):
-                held[number] = signal.signal(number, lambda signum, _: came.append(signum))
-    except ValueError:  # not the main thread
-        pass
-    try:
-        yield
-    finally:
-        for number, handler in held.items():
-            signal.signal(number, handler)
-        if came:
-            signal.raise_signal(came[0])
 
 
 def _say(note: str | None) -> None:

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from .. import jsoncodec
 from ..errors import UsageError
 from . import blobs, guard, turns
 
@@ -131,7 +130,7 @@ def _each_turn_once(db: sqlite3.Connection) -> bool:
     ).fetchall():
         if cid != conversation:
             conversation, previous = cid, []
-        request, response = orjson.loads(request_json), orjson.loads(response_json)
+        request, response = jsoncodec.loads(request_json), jsoncodec.loads(response_json)
         turns.insert(db, cid, seq, created, request, response, previous, duration)  # (refs: layout 3)
         previous = turns.history(turns.Turn(cid, seq, created, model, request, response, stop, duration))
     db.execute("DROP TABLE turns_v0")
@@ -157,10 +156,10 @@ def _search_index(db: sqlite3.Connection) -> bool:
     for turn_id, cid, kept, messages, response in db.execute(
         "SELECT id, conversation_id, kept, messages, response FROM turns ORDER BY id"
     ):
-        stored_messages = orjson.loads(messages)
+        stored_messages = jsoncodec.loads(messages)
         before = lengths.get(cid, 0)
         new = blobs.unpack(stored_messages[max(0, before - kept) :], blob)
-        turns.index(db, turn_id, new, orjson.loads(response))
+        turns.index(db, turn_id, new, jsoncodec.loads(response))
         lengths[cid] = turns.history_length(kept, len(stored_messages))
     return False
 

@@ -11,8 +11,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-import orjson
-
+from .. import jsoncodec
 from ..errors import UsageError
 
 MATCH_START, MATCH_END = "\x02", "\x03"  # around the matched words in a search snippet
@@ -75,7 +74,7 @@ def search(db: sqlite3.Connection, query: str, limit: int | None, read_only: str
             " WHERE said MATCH ?"
             + ("" if within is None else " AND t.conversation_id IN (SELECT value FROM json_each(?))")
             + " ORDER BY rank, t.created_at DESC",
-            (fts,) if within is None else (fts, orjson.dumps(sorted(within)).decode()),
+            (fts,) if within is None else (fts, jsoncodec.dumps(sorted(within)).decode()),
         ).fetchall()
     except sqlite3.OperationalError as exc:
         text = str(exc)

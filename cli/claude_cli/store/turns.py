@@ -14,8 +14,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
+from .. import jsoncodec
 from ..content import reply, texts
 from . import blobs
 
@@ -95,7 +94,7 @@ def insert(
     settings = {k: v for k, v in request.items() if k not in ("messages", "stream")}
     usage = response.get("usage") or {}
     used: set[str] = set()
-    settings_hash = blobs.put(db, orjson.dumps(blobs.pack(settings, db, used), option=orjson.OPT_SORT_KEYS))
+    settings_hash = blobs.put(db, jsoncodec.dumps(blobs.pack(settings, db, used), sort_keys=True))
     used.add(settings_hash)
     turn_id = db.execute(
         "INSERT INTO turns (conversation_id, seq, created_at, model, settings, kept, messages, response,"
@@ -108,8 +107,8 @@ def insert(
             str(request.get("model", "")),
             settings_hash,
             kept,
-            orjson.dumps(blobs.pack(messages[kept:], db, used)).decode(),
-            orjson.dumps(response).decode(),
+            jsoncodec.dumps(blobs.pack(messages[kept:], db, used)).decode(),
+            jsoncodec.dumps(response).decode(),
             response.get("stop_reason"),
             usage.get("input_tokens"),
             usage.get("output_tokens"),
@@ -132,10 +131,10 @@ def rebuild(db: sqlite3.Connection, conversation_id: str) -> list[Turn]:
         " FROM turns WHERE conversation_id = ? ORDER BY seq",
         (conversation_id,),
     ).fetchall():
-        sent = so_far[:kept] + blobs.unpack(orjson.loads(messages), blob)
-        request = {**blobs.unpack(orjson.loads(blob(settings)), blob), "messages": sent}
+        sent = so_far[:kept] + blobs.unpack(jsoncodec.loads(messages), blob)
+        request = {**blobs.unpack(jsoncodec.loads(blob(settings)), blob), "messages": sent}
         turns.append(
-            Turn(conversation_id, seq, created, model, request, orjson.loads(response), stop, duration)
+            Turn(conversation_id, seq, created, model, request, jsoncodec.loads(response), stop, duration)
         )
         so_far = history(turns[-1])
     return turns

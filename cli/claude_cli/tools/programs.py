@@ -21,8 +21,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from .. import jsoncodec
 from ..config import credential_in, seconds_problem
 from ..context import RunContext
 from ..errors import UsageError
@@ -207,7 +206,7 @@ def load_tools_file(path: str, timeout: float) -> list[Tool]:
 
             data: Any = tomllib.loads(raw.decode("utf-8"))
         else:
-            data = orjson.loads(raw)
+            data = jsoncodec.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError and JSONDecodeError
         kind = "TOML" if path.endswith(".toml") else "JSON"
         raise UsageError(f"--tools: {path} is not valid {kind}: {exc}") from None
@@ -336,10 +335,10 @@ def child_env(base: Mapping[str, str], secrets: Collection[str]) -> dict[str, st
 def tool_env(run: RunContext, call: ToolUseBlock) -> dict[str, str]:
     """The environment a tool runs with: `child_env()` plus the call's name, id and input."""
     inputs = call.get("input") or {}
-    values = {"TOOL_INPUT": orjson.dumps(inputs).decode()}
+    values = {"TOOL_INPUT": jsoncodec.dumps(inputs).decode()}
     for key, value in inputs.items() if isinstance(inputs, dict) else ():
         var = "TOOL_INPUT_" + re.sub(r"[^A-Za-z0-9]", "_", str(key)).upper()
-        values[var] = value if isinstance(value, str) else orjson.dumps(value).decode()
+        values[var] = value if isinstance(value, str) else jsoncodec.dumps(value).decode()
     env = child_env(run.env, run.secrets)
     env.update(TOOL_NAME=str(call.get("name")), TOOL_USE_ID=str(call.get("id")))
     # stdin always carries the whole input; a value too long for the environment is left out.
@@ -372,7 +371,7 @@ def run_tool(run_context: RunContext, tool: Tool, call: ToolUseBlock) -> ToolRun
     with run_context.running_lock:
         run_context.running.add(proc)
     try:
-        run.stdout, run.stderr = proc.communicate(orjson.dumps(inputs) + b"\n", timeout=tool.timeout)
+        run.stdout, run.stderr = proc.communicate(jsoncodec.dumps(inputs) + b"\n", timeout=tool.timeout)
         run.exit_status = proc.returncode
     except subprocess.TimeoutExpired:
         _kill_group(proc)

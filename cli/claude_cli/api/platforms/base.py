@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from ... import jsoncodec
 from ...config import PLATFORMS
 from ...errors import Exit, UsageError
 
@@ -52,7 +51,7 @@ class CredentialsError(UsageError):
 
 def decode_body(body: bytes | None) -> dict[str, Any]:
     """A JSON request body as a dict (the transport hands platforms bytes)."""
-    value = orjson.loads(body) if body else {}
+    value = jsoncodec.loads(body) if body else {}
     if not isinstance(value, dict):
         raise UsageError("the request body must be a JSON object")
     return value

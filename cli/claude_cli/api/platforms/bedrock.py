@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import orjson
-
+from ... import jsoncodec
 from ...errors import UsageError
 from .base import BEDROCK, Platform, decode_body
 from .models import canonical
@@ -112,7 +111,7 @@ class Bedrock(Platform):
         if betas:  # Bedrock reads beta names from the body (the SDK copies the header there)
             data.setdefault("anthropic_beta", list(betas))
         action = "invoke-with-response-stream" if wants_stream else "invoke"
-        return f"/model/{quote(model, safe=':;')}/{action}", orjson.dumps(data)
+        return f"/model/{quote(model, safe=':;')}/{action}", jsoncodec.dumps(data)
 
     def _count_tokens(
         self, body: bytes | None, betas: tuple[str, ...], api_version: str
@@ -132,9 +131,9 @@ class Bedrock(Platform):
         data.setdefault("max_tokens", 1)
         if betas:
             data.setdefault("anthropic_beta", list(betas))
-        invoke = base64.b64encode(orjson.dumps(data)).decode()
+        invoke = base64.b64encode(jsoncodec.dumps(data)).decode()
         wrapped = {"input": {"invokeModel": {"body": invoke}}}
-        return f"/model/{quote(model, safe=':;')}/count-tokens", orjson.dumps(wrapped)
+        return f"/model/{quote(model, safe=':;')}/count-tokens", jsoncodec.dumps(wrapped)
 
     def answer(self, method: str, path: str, value: Any) -> Any:
         if path.partition("?")[0] == COUNT_TOKENS and isinstance(value, dict) and "inputTokens" in value:
@@ -227,15 +226,15 @@ def _frame_data(headers: dict[str, Any], payload: bytes) -> bytes | None:
     if kind in ("exception", "error"):
         name = str(headers.get(":exception-type") or headers.get(":error-code") or "InternalServerException")
         try:
-            message = str(orjson.loads(payload).get("message") or name)
-        except (orjson.JSONDecodeError, AttributeError):
+            message = str(jsoncodec.loads(payload).get("message") or name)
+        except (jsoncodec.DecodeError, AttributeError):
             message = payload[:200].decode("utf-8", "replace") or name
         event = {"type": "error", "error": {"type": error_type(name) or "api_error", "message": message}}
-        return orjson.dumps(event)
+        return jsoncodec.dumps(event)
     if headers.get(":event-type") != "chunk":
         return None  # other event types (initial-response) carry no API event
     try:
-        encoded = orjson.loads(payload)["bytes"]
+        encoded = jsoncodec.loads(payload)["bytes"]
         return base64.b64decode(encoded, validate=True)
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+    except (jsoncodec.DecodeError, KeyError, TypeError, ValueError):
         raise ProtocolError(f"malformed Bedrock chunk frame: {payload[:80]!r}") from None

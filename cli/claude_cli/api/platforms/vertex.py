@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
+from ... import jsoncodec
 from ...errors import UsageError
 from .base import VERTEX, CredentialsError, MissingExtra, Platform, decode_body
 
@@ -148,7 +147,8 @@ class Vertex(Platform):
             if isinstance(data.get("model"), str):
                 data["model"] = self.model_id(data["model"])
             data.setdefault("anthropic_version", body_version(api_version))
-            return f"{self._base()}/publishers/anthropic/models/count-tokens:rawPredict", orjson.dumps(data)
+            url = f"{self._base()}/publishers/anthropic/models/count-tokens:rawPredict"
+            return url, jsoncodec.dumps(data)
         if method != "POST" or bare != "/v1/messages":
             raise UsageError(f"{self.title} has no endpoint for {method} {path}")
         data = decode_body(body)
@@ -160,7 +160,7 @@ class Vertex(Platform):
         specifier = "streamRawPredict" if data.get("stream") else "rawPredict"
         # A server that drops `;` and the rest of its segment would drop the specifier (the SDK's note).
         segment = quote(model, safe="@").replace(";", "%3B")
-        return f"{self._base()}/publishers/anthropic/models/{segment}:{specifier}", orjson.dumps(data)
+        return f"{self._base()}/publishers/anthropic/models/{segment}:{specifier}", jsoncodec.dumps(data)
 
     def authorize(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         if self.token is not None:
