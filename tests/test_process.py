@@ -34,9 +34,10 @@ def test_pipe_from_shell_with_real_stdin(proc) -> None:
 
 
 def test_head_closing_the_pipe_exits_quietly(env, emu) -> None:
-    emu.enqueue(
-        Reply("trickle", content=[{"type": "text", "text": "line1\nline2\n" + "more\n" * 200}], delay=0.002)
-    )
+    # More than the pipe holds (3,000 deltas, ~250 KB of NDJSON, against 64 KiB): claude is still
+    # writing when head exits, however late head is scheduled. (A trickle of 12 KB fitted: under
+    # load the whole answer could be written before head ran, and the run ended 0.)
+    emu.enqueue(Reply("many", count=3000))
     cmd = f"{sys.executable} -m claude_cli stream hi | head -1"
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", cmd],
