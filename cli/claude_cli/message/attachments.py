@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..osnames import is_utf8, shown_path
 from ..record import Record
-from .inputs import is_utf8, shown_path
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PDF = "application/pdf"
