@@ -153,7 +153,7 @@ STDIN_TEXT = (
 
 
 def read_stdin_media() -> bytes | None:
-    """Piped stdin that must be an image or a PDF (`claude vision`, AttachFlags.stdin_media), as
+    """Piped stdin that must be an image or a PDF (`claude vision`, AttachFlags.media_only), as
     bytes; None when there is none. Judged on all of it, once read, by the rule `ask` takes stdin
     by (stdin_is_binary: a magic number or a NUL in its first 8 KB): text is refused, one line,
     nothing sent. (It was judged on the bytes a peek found buffered, however few had arrived:
