@@ -156,3 +156,34 @@ def test_a_continued_shell_resumes_in_a_directory_whose_name_is_not_utf8(cli, em
     result = results(emu)[0]["content"]
     assert result.startswith(f"{ws}/x\ufffddir\n"), result
     assert "where the continued run's shell was" in result
+
+
+def test_a_tool_program_whose_path_is_not_utf8_is_declared_with_u_fffd(cli, emu, tmp_path: Path) -> None:
+    """`--tool now=/tmp/w\\xffdir/prog`: its declaration's description names the program, and the
+    request could not be sent (exit 2)."""
+    where = tmp_path / os.fsdecode(b"w\xffdir")
+    where.mkdir()
+    prog = where / "prog"
+    prog.write_text("#!/bin/sh\necho ok\n")
+    prog.chmod(0o755)
+    emu.enqueue(calls(tool_use("now", {})), Reply.text("done"))
+    run = cli("tool-run", "--tool", f"now={prog}", "-y", "x")
+    assert (run.code, run.stdout) == (0, "done"), run
+    shown = str(tmp_path / "w\ufffddir" / "prog")
+    assert emu.message_requests[0].body["tools"][0]["description"] == f"Runs the local program: '{shown}'"
+    assert results(emu)[0]["content"] == "ok\n"
+
+
+def test_files_upload_refuses_a_name_that_is_not_utf8_before_sending(cli, emu, tmp_path: Path) -> None:
+    """The name is sent with the file (multipart filename): an internal error (exit 1). -a's rule now."""
+    good = tmp_path / "a.md"
+    good.write_text("a\n")
+    bad = tmp_path / os.fsdecode(b"b\xff.md")
+    bad.write_text("b\n")
+    run = cli("files", "upload", str(good), str(bad))
+    assert (run.code, run.stdout) == (2, ""), run
+    assert run.stderr == (
+        f"claude: error: upload {tmp_path}/b\\xff.md: its name is not valid UTF-8 and is sent with the file;"
+        " rename it\n"
+    )
+    assert emu.requests == []
