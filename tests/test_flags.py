@@ -17,7 +17,7 @@ import pytest
 from claude_cli import flags
 from claude_cli.message import options, ranges
 
-NOT_FLAGS = {"template_prompt", "stdin_media"}  # set by applying -t and by vision, not given as flags
+NOT_FLAGS = {"template_prompt", "media_only"}  # set by applying -t and by vision, not given as flags
 
 
 @pytest.mark.parametrize("group", flags.GROUPS, ids=lambda g: g.__name__)

@@ -178,6 +178,61 @@ def test_stdin_is_judged_on_all_of_it_however_slowly_it_comes(
     assert base64.b64decode(block["source"]["data"]) == big.read_bytes()
 
 
+def test_a_text_file_is_refused_as_text_on_stdin_is(cli, emu, tmp_path: Path) -> None:
+    """`claude vision notes.md` sent the notes as a text block with "Describe this image." (exit 0)
+    while text on stdin was refused (new-user trial 4, #13). A named text file (or -a FILE) is
+    refused now; under a directory it is skipped with a note, and a directory of text alone is
+    refused, nothing sent."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\n")
+    why = "text, not an image or PDF (`claude vision` sends images; for text use `claude ask -a FILE`)"
+    shot = write_image(tmp_path / "shot.png", "png")
+    for args in ((str(notes),), (str(shot), "-a", str(notes), "what?")):
+        run = cli("vision", *args)
+        assert (run.code, run.stdout, run.stderr) == (2, "", f"claude: error: attachment {notes}: {why}\n")
+    assert emu.requests == []
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "notes.md").write_text("# Notes\n")
+    run = cli("vision", str(shots), "what changed?")
+    assert (run.code, run.stdout) == (2, ""), run
+    assert run.stderr == (
+        f"claude: skipped {shots}/notes.md: {why}\nclaude: error: no image or PDF in {shots} (nothing sent)\n"
+    )
+    assert emu.requests == []
+    write_image(shots / "home.png", "png")
+    run = cli("vision", str(shots), "what changed?")
+    assert (run.code, run.stdout) == (0, "You said: what changed? (attached: image/png)"), run
+    assert run.stderr == f"claude: skipped {shots}/notes.md: {why}\n"
+    assert cli("ask", "-a", str(notes), "hi").code == 0  # ask takes text, as before
+
+
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [("utf-16", "UTF-16LE"), ("utf-16-be", "UTF-16BE"), ("utf-32", "UTF-32LE"), ("utf-32-be", "UTF-32BE")],
+)
+def test_utf16_or_utf32_text_is_named_with_the_command_that_converts_it(
+    proc, emu, tmp_path: Path, encoding: str, named: str
+) -> None:
+    """It was refused as 'looks like application/octet-stream' (new-user trial 4, #19): PowerShell
+    5's `>` writes UTF-16LE with a byte order mark. Text must be UTF-8; the refusal now says why."""
+    data = ("" if encoding in ("utf-16", "utf-32") else "\ufeff").encode(encoding) + "hello\n".encode(
+        encoding
+    )
+    assert data[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00\x00")
+    path = tmp_path / "u16.txt"
+    path.write_bytes(data)
+    why = (
+        f"{named} text (its byte order mark says so); the API takes UTF-8 text: convert it with"
+        f" iconv -f {named[:6]} -t UTF-8"
+    )
+    piped = proc("ask", "x", input=data)
+    assert (piped.code, piped.stdout, piped.stderr) == (2, "", f"claude: error: stdin: {why}\n")
+    named_file = proc("ask", "-a", str(path), "x")
+    assert (named_file.code, named_file.stderr) == (2, f"claude: error: attachment {path}: {why}\n")
+    assert emu.requests == []
+
+
 def test_a_short_text_on_stdin_is_refused_too(proc, emu) -> None:
     run = proc("vision", input=b"hi\n")
     assert (run.code, run.stdout) == (2, "") and "stdin holds text" in run.stderr, run

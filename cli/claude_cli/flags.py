@@ -122,9 +122,10 @@ class AttachFlags(NamedTuple):
     fetch_urls: bool = False
     cite: bool = False
     resize: bool | None = None  # None: only images over the API's limits
-    # Not a flag: `claude vision` sets it. Stdin (`-`) must be an image or a PDF, judged on all of
-    # it once read (inputs.read_stdin_media).
-    stdin_media: bool = False
+    # Not a flag: `claude vision` sets it. Every attachment must be an image or a PDF: stdin (`-`)
+    # judged on all of it once read (inputs.read_stdin_media), a text file refused naming it, or
+    # skipped with a note under a directory (attachments.build_blocks).
+    media_only: bool = False
 
 
 class WebFlags(NamedTuple):

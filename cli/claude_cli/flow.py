@@ -306,7 +306,7 @@ def attachment_blocks(
     try:
         return build_blocks(
             specs,
-            read_stdin_media if attach.stdin_media else read_stdin_bytes,
+            read_stdin_media if attach.media_only else read_stdin_bytes,
             file_kind,
             fetch_urls=attach.fetch_urls,
             resize=attach.resize,
@@ -314,6 +314,7 @@ def attachment_blocks(
             note=out.note,
             verbose=attach.verbose,
             cite=attach.cite,
+            media_only=attach.media_only,
         )
     except Refused as exc:
         if extra and exc.source is extra[0]:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 from . import jsoncodec
 from .content import message_text
 from .errors import ERROR_TYPE_EXIT, CliError, Exit, UsageError, json_object
+from .osnames import os_text
 
 if TYPE_CHECKING:
     from .context import RunContext
@@ -168,7 +169,10 @@ class StreamJson:
         if conversation_id:
             self.session_id = conversation_id
         self.init(
-            model=str(body.get("model")), tools=tool_names(body), cwd=os.getcwd(), mcp_servers=mcp_servers
+            model=str(body.get("model")),
+            tools=tool_names(body),
+            cwd=os_text(os.getcwd()),  # a directory that is not UTF-8: U+FFFD (osnames.py)
+            mcp_servers=mcp_servers,
         )
 
     def init(self, *, model: str, tools: list[str], cwd: str, mcp_servers: Sequence[str] = ()) -> None:

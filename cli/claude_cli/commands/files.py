@@ -107,6 +107,15 @@ def upload(
     run: RunContext,
 ) -> None:
     """Upload files; prints each new file's id (use it with -a)."""
+    import os
+
+    from ..errors import UsageError
+    from ..osnames import is_utf8, shown_path
+
+    for path in paths:  # the name is sent with the file and kept (filename): -a's rule, nothing sent
+        if not is_utf8(os.path.basename(path)):
+            why = "its name is not valid UTF-8 and is sent with the file; rename it"
+            raise UsageError(f"upload {shown_path(path)}: {why}")
     _run(
         run,
         connection,

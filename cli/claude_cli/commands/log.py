@@ -8,6 +8,7 @@ import typer
 
 from ..context import RunContext
 from ..message.options import takes_flags
+from ..osnames import os_bytes
 from ..typer_help import App
 
 if TYPE_CHECKING:
@@ -516,11 +517,10 @@ def revert(
     paths = list(dict.fromkeys(e.path for e in edits))
     _confirm(f"put back {len(paths)} file{'s' if len(paths) != 1 else ''} as before {cid}?", yes)
     done = put_back(edits)
-    out.write(
-        "".join(
-            f"{d.outcome}\t{d.path}" + (f"\t{d.why}" if d.outcome == "refused" else "") + "\n" for d in done
-        ).encode()
+    lines = "".join(
+        f"{d.outcome}\t{d.path}" + (f"\t{d.why}" if d.outcome == "refused" else "") + "\n" for d in done
     )
+    out.write(os_bytes(lines))  # stdout is data: a path that is not UTF-8 as its bytes, as ls prints it
     if any(d.outcome == "refused" for d in done):
         raise typer.Exit(1)
 

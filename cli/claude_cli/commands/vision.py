@@ -52,8 +52,9 @@ def vision(
     The leading arguments that name images (files, directories as `ask -a` takes them, globs, -,
     http(s) URLs, file_ ids) are attached in order (a quoted glob is expanded here, its matches
     sorted); the words after them are the question ("Describe this image." when there are
-    none). With no image named, an image piped on stdin is used; text on stdin is refused
-    (`claude ask` takes text), judged on all of stdin once read. A leading word that looks like
+    none). With no image named, an image piped on stdin is used. Text is refused (`claude ask`
+    takes text): on stdin, judged on all of it once read, and a text file named (under a
+    directory it is skipped with a note). A leading word that looks like
     a path (a / or an image or PDF extension) but names no file, or a glob that matched nothing,
     is an error naming it, and nothing is sent. Each image's type is taken from its bytes; one
     over the API's limits is downsized (stderr says so).
@@ -96,8 +97,9 @@ def vision(
 
             raise UsageError(NO_IMAGE)
         files = ["-"]  # `cat photo.png | claude vision "describe"`
-    # stdin is for images: text piped in is refused once read (inputs.read_stdin_media)
-    attach = attach._replace(attach=(*files, *attach.attach), stdin_media=True)
+    # Images and PDFs only: text piped in is refused once read (inputs.read_stdin_media), a text
+    # file named is refused and one under a directory skipped (attachments.build_blocks)
+    attach = attach._replace(attach=(*files, *attach.attach), media_only=True)
     from ..message.attachments import NothingPiped
 
     try:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..osnames import is_utf8, shown_path
 from ..record import Record
-from .inputs import is_utf8, shown_path
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PDF = "application/pdf"
@@ -165,6 +165,21 @@ def sniff(data: bytes) -> str:
     return "application/octet-stream"
 
 
+# Byte order marks of the Unicode encodings that are not UTF-8 (UTF-32's first: its LE mark starts
+# with UTF-16LE's). Windows PowerShell 5's `>` writes UTF-16LE with one; `iconv -t UTF-16` too.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32BE"),
+    (b"\xff\xfe", "UTF-16LE"),
+    (b"\xfe\xff", "UTF-16BE"),
+)
+
+
+def unicode_bom(data: bytes) -> str | None:
+    """The encoding a UTF-16 or UTF-32 byte order mark at the start names, else None."""
+    return next((name for bom, name in _BOMS if data.startswith(bom)), None)
+
+
 def image_size(data: bytes) -> tuple[int, int]:
     """(width, height) from the image header; (-1, -1) when the header is unreadable."""
     import imagesize
@@ -226,6 +241,13 @@ def inspect_source(source: Source) -> Prepared:
     if mime == "text/plain" and suffix in _BINARY_SUFFIXES:
         raise Refused(source, f"named like {suffix[1:]} but its bytes are plain text")
     if mime not in (*IMAGE_TYPES, PDF, "text/plain"):
+        encoding = unicode_bom(data)
+        if encoding is not None:  # text all the same: say which, and how to make it UTF-8
+            raise Refused(
+                source,
+                f"{encoding} text (its byte order mark says so); the API takes UTF-8 text: convert it"
+                f" with iconv -f {encoding[:6]} -t UTF-8",  # (UTF-16, not UTF-16LE: the mark is dropped)
+            )
         raise Refused(source, f"looks like {mime}; the API takes JPEG, PNG, GIF, WebP, PDF or UTF-8 text")
     if mime in (PDF, "text/plain") and not is_utf8(name):  # the name goes with it (<file name>, title)
         raise Refused(source, "its name is not valid UTF-8 and is sent with the file; rename it")
@@ -404,13 +426,15 @@ def build_blocks(
     note: Callable[[str], None] = lambda line: None,
     verbose: bool = False,
     cite: bool = False,
+    media_only: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Content blocks for attachment specs (then the `extra` sources, e.g. an image piped on
     stdin), in order, and the betas they need.
 
     Every attachment is read and checked before any block is made, so one bad file means no
     request at all. Under a directory, a file the API cannot take is skipped with a note instead;
-    `verbose` lists every attachment on `note`.
+    `verbose` lists every attachment on `note`. `media_only` (`claude vision`): a text file is
+    refused as the API would refuse a file it cannot take (stdin's text is refused as it is read).
     """
     if specs.count("-") > 1:
         raise UsageError("stdin can be attached only once")
@@ -418,11 +442,16 @@ def build_blocks(
     items = []
     for source in [*sources, *(extra or [])]:
         try:
-            items.append(inspect_source(source))
+            item = inspect_source(source)
+            if media_only and item.mime.startswith("text/"):
+                raise Refused(source, MEDIA_ONLY)
+            items.append(item)
         except Refused as exc:
             if not source.in_dir:
                 raise
             note(f"claude: skipped {exc.name}: {exc.reason}")
+    if media_only and not items:  # every file under the directories named was skipped
+        raise UsageError(f"no image or PDF in {', '.join(map(shown_path, specs))} (nothing sent)")
     fit_images(items, resize, note)
     if verbose:
         for item in items:
@@ -431,6 +460,9 @@ def build_blocks(
             note(f"claude: attached {shown_path(item.source.name)} ({what}{size})")
     blocks = [to_block(item, file_kind, cite=cite) for item in items]
     return blocks, []  # a file id needs no beta since the Files API's GA (api/files.py)
+
+
+MEDIA_ONLY = "text, not an image or PDF (`claude vision` sends images; for text use `claude ask -a FILE`)"
 
 
 def shorten_base64(body: Any) -> Any:

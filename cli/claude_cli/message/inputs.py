@@ -7,12 +7,12 @@ U+FFFD and one warning goes to stderr, so a stray Latin-1 byte in a log does not
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import Any, BinaryIO
 
 from .. import jsoncodec
 from ..errors import UsageError, json_object
+from ..osnames import is_utf8, os_bytes, shown_path
 
 
 def _decode(data: bytes | memoryview, where: str) -> str:
@@ -53,24 +53,6 @@ def _valid(raw: bytes) -> bool:
     return True
 
 
-def _os_bytes(text: str) -> bytes:
-    """The bytes an argument or file name came as: Python decodes them with surrogateescape, so a
-    byte that is not UTF-8 is a lone surrogate in the str (U+DC80..U+DCFF)."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a surrogate of another kind: kept as bytes that are not UTF-8
-        return text.encode("utf-8", "surrogatepass")
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")  # what a byte that is not UTF-8 becomes in argv
-
-
-def is_utf8(text: str) -> bool:
-    """Whether `text` (an argument, a file name) came as valid UTF-8, so JSON can carry it: it
-    holds no lone surrogate. (Searched, not encoded: a 30 MB prompt is not copied for it.)"""
-    return text.isascii() or _SURROGATE.search(text) is None
-
-
 def utf8_body(value: Any, path: str = "") -> Any:
     """A request body with every string that is not valid UTF-8 (a command-line argument, a file
     name, given as bytes that are not UTF-8) made so by stdin's rule: U+FFFD and one warning
@@ -91,12 +73,7 @@ def argument_text(text: str, where: str) -> str:
     """A command-line text that is sent (the prompt's words), by stdin's rule: bytes that are not
     UTF-8 become U+FFFD, with one warning naming `where`, instead of a request that cannot be
     encoded ("str is not valid UTF-8: surrogates not allowed", naming nothing)."""
-    return text if is_utf8(text) else _decode(_os_bytes(text), where)
-
-
-def shown_path(path: str) -> str:
-    """A path as a message shows it: bytes that are not UTF-8 as `\\xff` (not `\\udcff`)."""
-    return path if is_utf8(path) else _os_bytes(path).decode("utf-8", "backslashreplace")
+    return text if is_utf8(text) else _decode(os_bytes(text), where)
 
 
 def stdin_stream() -> BinaryIO | None:
@@ -176,7 +153,7 @@ STDIN_TEXT = (
 
 
 def read_stdin_media() -> bytes | None:
-    """Piped stdin that must be an image or a PDF (`claude vision`, AttachFlags.stdin_media), as
+    """Piped stdin that must be an image or a PDF (`claude vision`, AttachFlags.media_only), as
     bytes; None when there is none. Judged on all of it, once read, by the rule `ask` takes stdin
     by (stdin_is_binary: a magic number or a NUL in its first 8 KB): text is refused, one line,
     nothing sent. (It was judged on the bytes a peek found buffered, however few had arrived:

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import UsageError
-from .inputs import Unreadable, read_file_bytes, shown_path
+from ..osnames import shown_path
+from .inputs import Unreadable, read_file_bytes
 
 MAX_FILE = 1024 * 1024  # bytes: a larger file under a directory is skipped with a note
 MAX_TOTAL = 16 * 1024 * 1024  # bytes a directory may add (the API takes 32 MB a request, base64 included)

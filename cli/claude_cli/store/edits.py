@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from typing import NamedTuple
 
+from ..osnames import from_db, to_db
+
 
 class StoredEdit(NamedTuple):
     seq: int  # the turn that asked for it
@@ -34,10 +36,10 @@ def record(
     """Add (tool_use_id, path, shown, before, after) rows and the shell's directory to a turn."""
     db.executemany(
         "INSERT INTO edits (turn, tool_use_id, path, shown, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-        [(turn, *change) for change in changes],
+        [(turn, tool_use_id, to_db(path), *rest) for tool_use_id, path, *rest in changes],
     )
-    if cwd is not None:
-        db.execute("INSERT OR REPLACE INTO shell_dirs VALUES (?, ?)", (turn, cwd))
+    if cwd is not None:  # a path that is not UTF-8 is kept as its bytes (osnames.to_db)
+        db.execute("INSERT OR REPLACE INTO shell_dirs VALUES (?, ?)", (turn, to_db(cwd)))
 
 
 def of_conversation(db: sqlite3.Connection, conversation_id: str) -> list[StoredEdit]:
@@ -47,7 +49,7 @@ def of_conversation(db: sqlite3.Connection, conversation_id: str) -> list[Stored
         " JOIN turns t ON t.id = e.turn WHERE t.conversation_id = ? ORDER BY e.id",
         (conversation_id,),
     ).fetchall()
-    return [StoredEdit(int(s), str(i), str(p), str(n), b, a) for s, i, p, n, b, a in rows]
+    return [StoredEdit(int(s), str(i), from_db(p), str(n), b, a) for s, i, p, n, b, a in rows]
 
 
 def shell_dir(db: sqlite3.Connection, conversation_id: str) -> str | None:
@@ -57,4 +59,4 @@ def shell_dir(db: sqlite3.Connection, conversation_id: str) -> str | None:
         " WHERE t.conversation_id = ? ORDER BY t.seq DESC LIMIT 1",
         (conversation_id,),
     ).fetchone()
-    return str(row[0]) if row else None
+    return from_db(row[0]) if row else None

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..osnames import os_text
 from .consent import Consent, Request
 from .editor import Editor, Outcome
 from .memory import Memory
@@ -118,9 +119,13 @@ class FileTool:
 
     def prepare(self, call: ToolUseBlock) -> Outcome:
         try:
-            return self.engine.prepare(call.get("input"))
+            outcome = self.engine.prepare(call.get("input"))
         except OSError as exc:  # a directory it may not list, a file gone meanwhile: the model is told
             return Outcome(f"Error: {exc.strerror or exc}", is_error=True)
+        # A listing's or a message's names as JSON carries them (U+FFFD for bytes that are not UTF-8:
+        # osnames.py); the request, the records and --dry-run-tools's plan all take this text.
+        outcome.text, outcome.summary = os_text(outcome.text), os_text(outcome.summary)
+        return outcome
 
     def run(self, call: ToolUseBlock) -> ClientRun:
         started = time.monotonic()
@@ -214,7 +219,8 @@ class BashTool:
                     run.text, run.is_error = f"Error: cannot start bash: {exc.strerror or exc}", True
                     run.duration_ms = int((time.monotonic() - started) * 1000)
                     return run
-                run.exit_status, run.timed_out, run.note = result.exit_status, result.timed_out, result.note
+                run.exit_status, run.timed_out = result.exit_status, result.timed_out
+                run.note = os_text(result.note)  # it may name the shell's directory
                 if self.note and not run.note:
                     run.note, self.note = self.note, ""
                 run.text = result.output
@@ -239,7 +245,7 @@ class BashTool:
         if not os.path.isdir(real) or (real != root and not real.startswith(root + os.sep)):
             return False
         self.shell.cwd = real
-        self.note = f"a new shell, started in {real}, where the continued run's shell was"
+        self.note = os_text(f"a new shell, started in {real}, where the continued run's shell was")
         return True
 
     def plan(self, call: ToolUseBlock) -> tuple[str, dict[str, Any]]:

@@ -27,6 +27,7 @@ from ..context import RunContext
 from ..errors import UsageError
 from ..message.capabilities import SERVER_TOOLS, server_tool_type
 from ..message.schema import json_or_file, validate_schema
+from ..osnames import os_text
 
 if TYPE_CHECKING:
     from ..wire import ToolUseBlock
@@ -71,7 +72,8 @@ class Tool:
         """The entry for the request's `tools` array."""
         return {
             "name": self.name,
-            "description": self.description or f"Runs the local program: {shlex.join(self.command)}",
+            # (its path an OS name: a byte that is not UTF-8 goes as U+FFFD, osnames.py)
+            "description": self.description or os_text(f"Runs the local program: {shlex.join(self.command)}"),
             "input_schema": self.input_schema,
             **self.extra,
         }

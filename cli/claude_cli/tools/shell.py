@@ -227,7 +227,9 @@ class Shell:
                 if end == -1:
                     continue  # the marker line is not complete yet
                 out.add(window[:at])
-                fields = window[at + 1 + len(self.marker) + 1 : end].decode("utf-8", "replace")
+                # The directory as the OS name it is (surrogateescape: a byte that is not UTF-8 kept),
+                # so a new shell finds it; what is told the model is osnames.os_text of it.
+                fields = os.fsdecode(window[at + 1 + len(self.marker) + 1 : end])
                 code_text, _, cwd = fields.partition(" ")
                 status = int(code_text) if code_text.lstrip("-").isdigit() else None
                 if cwd:

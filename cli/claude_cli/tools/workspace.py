@@ -23,6 +23,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..osnames import REPLACEMENT, is_utf8, os_text
+
 # The anthropic SDK's cap for a whole-file read or edit (lib/tools/agent_toolset.py,
 # DEFAULT_MAX_FILE_BYTES = 256 * 1024): larger files are refused, not loaded.
 MAX_FILE_BYTES = 256 * 1024
@@ -120,14 +122,18 @@ class Workspace:
         if "\x00" in path:
             raise ToolFailure(f"Error: `{field}` must not contain a NUL character")
         joined = Path(path) if os.path.isabs(path) else self.root / path
+        if REPLACEMENT in path:
+            joined = mapped_back(joined, path)
         resolved = Path(os.path.realpath(joined))  # every symlink followed, the leaf's too
         if resolved != self.root and self.root not in resolved.parents:
-            raise ToolFailure(f"Error: {path} is outside {self.label} ({self.root}); it cannot be used")
+            root = os_text(str(self.root))
+            raise ToolFailure(f"Error: {path} is outside {self.label} ({root}); it cannot be used")
         return resolved
 
     def shown(self, resolved: Path) -> str:
-        """A resolved path as the user reads it: relative to the root ('.' for the root itself)."""
-        return "." if resolved == self.root else str(resolved.relative_to(self.root))
+        """A resolved path as the user and the model read it: relative to the root ('.' for the root
+        itself), a byte of a name that is not UTF-8 as U+FFFD (osnames.py: JSON cannot carry it)."""
+        return "." if resolved == self.root else os_text(str(resolved.relative_to(self.root)))
 
     def read(self, resolved: Path, shown: str) -> TextFile:
         """A regular text file's content, or ToolFailure (missing, a directory, binary, too large)."""
@@ -153,6 +159,37 @@ class Workspace:
         except OSError as exc:
             raise ToolFailure(f"Error: cannot read {shown}: {exc.strerror}") from None
         return decode(raw, shown)
+
+
+def mapped_back(joined: Path, given: str) -> Path:
+    """A path the model named with U+FFFD where a listing showed a byte that is not UTF-8 (its
+    names are shown so: osnames.py), as the name on disk it stands for.
+
+    Each part that does not exist as written is matched against its directory's names shown the
+    same way: exactly one match is that name; none leaves the part as written (a file of that
+    name may be created, or is not found); two or more cannot be told apart, so the call is
+    refused (ToolFailure) rather than given the wrong file.
+    """
+    if os.path.lexists(joined):
+        return joined
+    parts = joined.parts
+    out = Path(parts[0])
+    for part in parts[1:]:
+        here = out / part
+        if REPLACEMENT in part and not os.path.lexists(here):
+            try:
+                names = [n for n in os.listdir(out) if not is_utf8(n) and os_text(n) == part]
+            except OSError:
+                names = []
+            if len(names) > 1:
+                raise ToolFailure(
+                    f"Error: {given}: {part} stands for {len(names)} names whose bytes are not "
+                    "UTF-8 (each shown with U+FFFD); it cannot say which: rename them (with bash, say)"
+                )
+            if names:
+                here = out / names[0]
+        out = here
+    return out
 
 
 def current_bytes(path: Path) -> bytes | None:
