@@ -82,6 +82,7 @@ def _ended(run: RunContext, code: int) -> int:
     the process exits with. From here on a signal changes nothing (hold_signals: one that came
     before is raised there, for guarded to count). A closed stdout (141) gets none."""
     tally = run.tally
+    _usage_owed(run, code)
     if tally is None or tally.record is None or code == Exit.BROKEN_PIPE:
         return code
     hold_signals()
@@ -101,6 +102,20 @@ def _ended(run: RunContext, code: int) -> int:
         _silence_stdout()
         return int(exc.exit_code)
     return code
+
+
+def _usage_owed(run: RunContext, code: int) -> None:
+    """--usage on a run that failed after answers had started (a step limit, a dropped stream, an
+    error event, a signal): what they cost, as the result record counts it. A run that ended on
+    the answer's stop_reason said it already (render.report, the tool loop)."""
+    tally, out = run.tally, run.output
+    if code == Exit.OK or tally is None or tally.usage_note is None or not tally.requests:
+        return
+    if out is None or out.usage_said:
+        return
+    out.usage_said = True  # once, even if a signal brings the ending here again
+    with contextlib.suppress(OSError, ValueError):  # stderr may be gone (SIGHUP)
+        out.note(tally.usage_note())
 
 
 def _failed(run: RunContext, status: int, message: str, exc: BaseException | None = None) -> None:
