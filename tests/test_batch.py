@@ -284,21 +284,25 @@ def test_a_journaled_batch_gone_from_the_server_is_submitted_again(cli, emu, tmp
     assert len([r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]) == 2
 
 
-def test_a_batch_that_vanishes_while_polled_is_replaced(cli, emu) -> None:
-    import threading
+def test_a_batch_that_vanishes_while_polled_is_replaced(cli, emu, monkeypatch) -> None:
+    from claude_cli.emulator.routes import Recorded
 
-    emu.batches.seconds = 3600
+    emu.batches.seconds = 3600  # never ends by itself: it is forgotten when it is first polled
+    record = emu.record
+    forgotten: list[str] = []
 
-    def forget() -> None:
-        emu.batches.seconds = 0.1
-        emu.batches.items.clear()
+    def forget_when_polled(rec: Recorded) -> None:
+        # Event-driven, not timed (trial 4 #11): the server forgets the batch as the first poll
+        # of it arrives, however long the command took to start and submit it.
+        record(rec)
+        if rec.method == "GET" and rec.path.startswith("/v1/messages/batches/msgbatch_") and not forgotten:
+            forgotten.append(rec.path)
+            emu.batches.seconds = 0.1
+            emu.batches.items.clear()
 
-    timer = threading.Timer(0.5, forget)
-    timer.start()
-    try:
-        run = cli("batch", "--via", "batches", "--poll-interval", "0.05", "--ordered", input=jsonl(JOBS))
-    finally:
-        timer.cancel()
+    monkeypatch.setattr(emu, "record", forget_when_polled)
+    run = cli("batch", "--via", "batches", "--poll-interval", "0.05", "--ordered", input=jsonl(JOBS))
+    assert forgotten, "the batch was never polled"
     assert run.code == 0, run
     assert [r["id"] for r in parse(run.stdout)] == ["a", "b", "c"]
     assert "is gone from the server" in run.stderr and "its 3 lines without a result" in run.stderr
