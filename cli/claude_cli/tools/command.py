@@ -111,9 +111,10 @@ def suggest(
 
 
 class Said(KeyboardInterrupt):
-    """Ctrl-C at cmd's question, its line already written (guard adds none: `said`)."""
+    """Ctrl-C at cmd's question, its line already written (guard adds none, and gives its text as
+    the result record's message: `said`)."""
 
-    said = True
+    said = "claude: interrupted; nothing was run"
 
 
 def open_tty() -> tuple[TextIO, TextIO] | None:
@@ -181,7 +182,7 @@ def run_cmd(
         except KeyboardInterrupt:
             # Ctrl-C at the question, however it lands (while it is written, before the answer
             # is read, or while it is read): nothing ran, and it says so.
-            writer.write("\nclaude: interrupted; nothing was run\n")
+            writer.write(f"\n{Said.said}\n")
             writer.flush()
             raise Said() from None
         if chosen is None:
