@@ -262,6 +262,12 @@ def test_usage_is_said_when_the_run_fails_after_answers_it_paid_for(cli, emu) ->
         f"claude: tokens: {usage['input_tokens']} in, {usage['output_tokens']} out, 0 cache read, "
         f"0 cache write; cost: {usd(record['cost_usd'])}"
     ), run.stderr
+    # vision, as ask.
+    from .test_vision import image_bytes
+
+    emu.enqueue(Reply("drop", content=[{"type": "text", "text": "a small red square"}], after=5))
+    run = cli("vision", "--usage", "-", input=image_bytes("PNG"))
+    assert run.code == 17 and run.stderr.splitlines()[-1].startswith("claude: tokens: "), run
     # Said once on a run that ends on its stop_reason (exit 3), and not at all when nothing was answered.
     emu.enqueue(Reply("message", content=[{"type": "text", "text": "cut"}], stop_reason="max_tokens"))
     run = cli("ask", "--usage", "hi")
