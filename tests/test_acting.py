@@ -115,6 +115,21 @@ def test_without_yes_or_a_terminal_or_a_rule_nothing_starts(env, emu, ws: Path) 
         "or --dry-run-tools\n"
     )
     assert emu.requests == []
+    # chat has no --dry-run-tools: its hint offers only what chat takes (trial 4 #9)
+    done = subprocess.run(
+        [PY, "-m", "claude_cli", "chat", "--input-format", "ndjson", "--bash", "--workspace", str(ws)],
+        input='"hi"\n',
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2 and emu.requests == [], done
+    assert done.stderr == (
+        "claude: error: no terminal to confirm edits and commands: pass --yes or --allow KIND:GLOB rules\n"
+    )
 
 
 def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) -> None:

@@ -136,6 +136,17 @@ def test_max_tokens_and_stop_sequence_exit_statuses(cli) -> None:
     assert (stop.code, stop.stdout) == (0, "You said: one ")
 
 
+def test_a_full_context_window_is_not_blamed_on_max_tokens(cli, emu) -> None:
+    """model_context_window_exceeded (exit 3, as max_tokens): a larger --max-tokens cannot help,
+    so the advice is to send less or use a model with a larger window (trial 4 #5)."""
+    emu.enqueue(Reply.text("partial", stop_reason="model_context_window_exceeded"))
+    run = cli("ask", "x")
+    assert (run.code, run.stdout) == (3, "partial"), run
+    assert "--max-tokens" not in run.stderr, run.stderr
+    assert run.stderr.startswith("claude: the answer was cut off (model_context_window_exceeded): ")
+    assert "context window" in run.stderr and "larger window" in run.stderr
+
+
 def test_refusal_prints_the_category(cli, emu) -> None:
     emu.enqueue(
         Reply.text(

@@ -284,21 +284,25 @@ def test_a_journaled_batch_gone_from_the_server_is_submitted_again(cli, emu, tmp
     assert len([r for r in emu.requests if r.path == "/v1/messages/batches" and r.method == "POST"]) == 2
 
 
-def test_a_batch_that_vanishes_while_polled_is_replaced(cli, emu) -> None:
-    import threading
+def test_a_batch_that_vanishes_while_polled_is_replaced(cli, emu, monkeypatch) -> None:
+    from claude_cli.emulator.routes import Recorded
 
-    emu.batches.seconds = 3600
+    emu.batches.seconds = 3600  # never ends by itself: it is forgotten when it is first polled
+    record = emu.record
+    forgotten: list[str] = []
 
-    def forget() -> None:
-        emu.batches.seconds = 0.1
-        emu.batches.items.clear()
+    def forget_when_polled(rec: Recorded) -> None:
+        # Event-driven, not timed (trial 4 #11): the server forgets the batch as the first poll
+        # of it arrives, however long the command took to start and submit it.
+        record(rec)
+        if rec.method == "GET" and rec.path.startswith("/v1/messages/batches/msgbatch_") and not forgotten:
+            forgotten.append(rec.path)
+            emu.batches.seconds = 0.1
+            emu.batches.items.clear()
 
-    timer = threading.Timer(0.5, forget)
-    timer.start()
-    try:
-        run = cli("batch", "--via", "batches", "--poll-interval", "0.05", "--ordered", input=jsonl(JOBS))
-    finally:
-        timer.cancel()
+    monkeypatch.setattr(emu, "record", forget_when_polled)
+    run = cli("batch", "--via", "batches", "--poll-interval", "0.05", "--ordered", input=jsonl(JOBS))
+    assert forgotten, "the batch was never polled"
     assert run.code == 0, run
     assert [r["id"] for r in parse(run.stdout)] == ["a", "b", "c"]
     assert "is gone from the server" in run.stderr and "its 3 lines without a result" in run.stderr
@@ -507,3 +511,36 @@ def test_batch_list_and_status_on_a_terminal_are_a_table_fitted_to_the_width(
     assert lines[1].split()[:2] == [first, "in_progress"]
     piped = proc("batch", "list")
     assert piped.stdout.splitlines()[1].startswith(f"{first}\tin_progress\t3\t0\t0\t0\t0\t")
+
+
+def test_a_closed_stdout_does_not_make_a_journaled_result_not_run(env, emu, tmp_path: Path) -> None:
+    """stdout closed before the first result is printed (141): that result ran, was paid for and
+    journaled, and the summary counts it so (trial 4 #14); the re-run replays it."""
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(jsonl(JOBS[:2]))
+    state = str(tmp_path / "s.db")
+    read, write = os.pipe()
+    os.close(read)  # no reader: the first result's line meets EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "claude_cli", "batch", "-j", "1", "--state", state, str(jobs)],
+            env={**os.environ, **env},
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    summary = done.stderr.decode().splitlines()[-1]
+    assert done.returncode == 141, done.stderr
+    assert summary.startswith("claude: batch: 1 done, 0 failed, 1 not run, "), summary
+    rerun = subprocess.run(
+        [sys.executable, "-m", "claude_cli", "batch", "--state", state, str(jobs)],
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert "2 done, 0 failed (1 sent this time, 1 from the state file)" in rerun.stderr.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -156,6 +157,47 @@ def test_ctrl_c_at_the_question_is_exit_130_and_runs_nothing(env, emu, tmp_path:
     said = child.before.replace("^C", "").replace("\x1b[0m", "").replace("\x1b[2K", "")
     assert child.exitstatus == 130 and not marker.exists()
     assert said.strip().splitlines() == ["claude: interrupted; nothing was run"], said
+
+
+# A real SIGINT that lands just as the question has been written, before it is read (the race of
+# trial 4 #11, made certain): the terminal is a pair of buffers, shown on stderr when closed.
+INTERRUPTED_AT_THE_QUESTION = r"""
+import io, os, signal, sys
+from claude_cli.tools import command
+
+class Writer(io.StringIO):
+    sent = False
+    def flush(self):
+        super().flush()
+        if self.getvalue().endswith("[C]ancel? ") and not self.sent:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+    def close(self):
+        sys.stderr.write(self.getvalue())
+        super().close()
+
+command.open_tty = lambda: (io.StringIO("r\n"), Writer())
+sys.stdout.isatty = lambda: True
+sys.argv[1:] = ["cmd", "make a file"]
+from claude_cli.main import main
+main()
+"""
+
+
+def test_ctrl_c_as_the_question_is_written_still_says_nothing_was_run(env, emu, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    emu.enqueue(answer(f"touch {marker}"))
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_AT_THE_QUESTION],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 130 and not marker.exists(), err
+    assert err.endswith("[C]ancel? \nclaude: interrupted; nothing was run\n"), err
+    assert err.count("claude: interrupted") == 1, err
 
 
 def test_edit_changes_the_command_that_runs(env, emu, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from claude_cli.emulator.script import Reply
 from claude_cli.pricing import cost, price_of, usd, worst_case
+from claude_cli.render import usage_line
 
 
 def test_the_table_prices_usage() -> None:
@@ -218,3 +219,59 @@ def test_log_list_shows_each_conversations_cost_and_stats_totals(cli) -> None:
     assert by[("total", "-")][-1].endswith(" + price unknown") and by[("total", "-")][-1].startswith("$")
     assert by[("total", "-")][:3] == ["4", str(int(tin) + 8 + 8), str(int(tout) + 6)]
     assert [r[0] for r in stats].count("day") == 1
+
+
+def _tool_call() -> Reply:
+    return Reply(
+        "message",
+        content=[{"type": "tool_use", "id": "t1", "name": "now", "input": {}}],
+        stop_reason="tool_use",
+    )
+
+
+def test_usage_is_said_when_the_run_fails_after_answers_it_paid_for(cli, emu) -> None:
+    """--usage after a failure (trial 4 #4): the stderr line counts what the result record counts."""
+    emu.enqueue(_tool_call(), _tool_call())
+    run = cli("tool-run", "-y", "--max-steps", "2", "--tool", "now=date", "--usage", "-o", "ndjson", "x")
+    assert run.code == 7, run
+    record = orjson.loads(run.stdout.splitlines()[-1])
+    assert record["requests"] == 2 and record["usage"]["input_tokens"] > 0
+    assert run.stderr.splitlines()[-1] == (
+        f"claude: 2 API calls, {usage_line(record['usage'])}; cost: {usd(record['cost_usd'])}"
+    ), run.stderr
+    assert run.stderr.count("tokens: ") == 1
+    # ask: a stream dropped mid-answer (17), an error event mid-answer (15): the partial answer's usage.
+    emu.enqueue(Reply("drop", content=[{"type": "text", "text": "alpha beta gamma"}], after=5))
+    run = cli("ask", "--usage", "hi")
+    assert run.code == 17 and run.stdout == "alpha beta ", run
+    assert run.stderr.splitlines()[-1].startswith("claude: tokens: "), run.stderr
+    emu.enqueue(
+        Reply(
+            "error_event",
+            content=[{"type": "text", "text": "partial answer here"}],
+            after=5,
+            error_type="overloaded_error",
+            message="x",
+        )
+    )
+    run = cli("ask", "--usage", "-o", "ndjson", "--summary", "hi")
+    assert run.code == 15, run
+    record = orjson.loads(run.stdout.splitlines()[-1])
+    usage = record["usage"]
+    assert run.stderr.splitlines()[-1] == (
+        f"claude: tokens: {usage['input_tokens']} in, {usage['output_tokens']} out, 0 cache read, "
+        f"0 cache write; cost: {usd(record['cost_usd'])}"
+    ), run.stderr
+    # vision, as ask.
+    from .test_vision import image_bytes
+
+    emu.enqueue(Reply("drop", content=[{"type": "text", "text": "a small red square"}], after=5))
+    run = cli("vision", "--usage", "-", input=image_bytes("PNG"))
+    assert run.code == 17 and run.stderr.splitlines()[-1].startswith("claude: tokens: "), run
+    # Said once on a run that ends on its stop_reason (exit 3), and not at all when nothing was answered.
+    emu.enqueue(Reply("message", content=[{"type": "text", "text": "cut"}], stop_reason="max_tokens"))
+    run = cli("ask", "--usage", "hi")
+    assert run.code == 3 and run.stderr.count("tokens: ") == 1, run
+    emu.enqueue(Reply("error", status=400, error_type="invalid_request_error", message="no"))
+    run = cli("ask", "--usage", "hi")
+    assert run.code == 10 and "tokens: " not in run.stderr, run

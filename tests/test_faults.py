@@ -405,6 +405,37 @@ def test_http_proxy_is_used_and_no_proxy_is_honoured(cli, emu) -> None:
         assert direct.code == 17 and len(proxy.message_requests) == 1
 
 
+def test_a_dead_proxy_is_named_not_blamed_on_the_api(cli, emu) -> None:
+    """A refused proxy is the proxy's failure (as curl says), in the message and with --debug
+    (trial 4 #6): the API, or a live emulator behind it, was never reached."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    proxy = f"http://127.0.0.1:{dead}"
+    run = cli(
+        "ask",
+        "--base-url",
+        "https://api.anthropic.com",
+        "--max-retries",
+        "0",
+        "hi",
+        extra_env={"HTTPS_PROXY": proxy, "NO_PROXY": ""},
+    )
+    assert run.code == 17, run
+    assert run.stderr.startswith(
+        f"claude: error: cannot reach the proxy {proxy} (HTTPS_PROXY) for https://api.anthropic.com: "
+    ), run.stderr
+    run = cli("ask", "--debug", "--max-retries", "0", "hi", extra_env={"HTTP_PROXY": proxy, "NO_PROXY": ""})
+    assert run.code == 17 and len(emu.message_requests) == 0, run
+    assert f"(through the proxy {proxy} (HTTP_PROXY))" in run.stderr
+    assert f"cannot reach the proxy {proxy} (HTTP_PROXY) for {emu.url}: " in run.stderr
+    # Without a proxy the server is named, as before.
+    run = cli("ask", "--max-retries", "0", "--base-url", proxy, "hi")
+    assert run.code == 17 and run.stderr.startswith(f"claude: error: cannot reach {proxy}: "), run
+
+
 def test_emulator_control_endpoints_script_faults_over_http(cli, emu) -> None:
     """Other processes (shell tests, other tools) can script the emulator through HTTP."""
     import urllib.request

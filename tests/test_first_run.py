@@ -262,3 +262,18 @@ def test_a_dry_run_on_the_built_in_emulator_names_it_and_starts_none(cli, monkey
     asked = cli("ask", "--no-log", "hi", extra_env=on_emulator)
     assert (asked.code, asked.stdout) == (0, "You said: hi"), asked.stderr
     assert len(started) == 1
+
+
+def test_a_claude_home_that_is_not_a_directory_is_said_as_such_on_the_built_in_emulator(
+    cli, tmp_path: Path
+) -> None:
+    """The built-in emulator keeps its state in $CLAUDE_HOME/emulator: when it cannot, that is a
+    local problem said in one line (exit 2, nothing sent), not an API 400 (trial 4 #18)."""
+    home = tmp_path / "notdir"
+    home.write_text("")
+    run = cli("ask", "hi", extra_env={"ANTHROPIC_BASE_URL": "emulator", "CLAUDE_HOME": str(home)})
+    assert (run.code, run.stdout) == (2, ""), run
+    assert run.stderr == (
+        f"claude: error: CLAUDE_HOME={home}: the built-in emulator cannot keep its state in "
+        f"{home}/emulator: Not a directory\n"
+    )

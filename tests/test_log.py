@@ -52,6 +52,13 @@ def test_search_finds_what_was_said_not_the_request_json(cli, env) -> None:
     second = ids(env)[1]
     none = cli("log", "search", "role")
     assert (none.code, none.stdout, none.stderr) == (1, "", "")  # as grep: exit 1, nothing said
+    # -o json: the empty array, a value for a JSON reader (README); ndjson: no line.
+    assert [
+        (r.code, r.stdout) for r in (cli("log", "search", "-o", o, "role") for o in ("json", "ndjson"))
+    ] == [
+        (1, "[]\n"),
+        (1, ""),
+    ]
     found = cli("log", "search", "connection pools")
     assert found.code == 0
     rows = [line.split("\t") for line in found.stdout.splitlines()]

@@ -317,6 +317,18 @@ def modules_loaded(env: dict[str, str], *args: str) -> set[str]:
     return set(at_exit(env, list(args), "MODULES", "' '.join(sorted(sys.modules))").split())
 
 
+def test_version_is_served_without_building_the_app(env, cli, proc) -> None:
+    """`claude --version` is on the static path, as --help is (trial 4 #12): no Typer, no app,
+    and byte for byte what the app's --version prints."""
+    modules = modules_loaded(env, "--version")
+    assert not {"claude_cli.app", "claude_cli.flow", "typer", "click"} & modules
+    run = proc("--version")
+    assert (run.code, run.stderr) == (0, "")
+    from claude_cli import __version__
+
+    assert run.stdout_bytes == cli("--version").stdout_bytes == f"claude {__version__}\n".encode()
+
+
 def test_request_path_does_not_import_the_sdk(env, emu) -> None:
     """`claude ask` loads no heavy library, and of the commands only `ask` (see app.build_app)."""
     modules = modules_loaded(env, "ask", "hi")

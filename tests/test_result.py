@@ -224,6 +224,33 @@ def test_a_signal_while_a_tool_runs_still_writes_the_result(
     result = records[-1]
     assert (result["type"], result["exit_status"], result["error"]["type"]) == ("result", status, kind)
     assert result["requests"] == 1 and result["stop_reason"] == "tool_use"
+    # The record's message is the stderr line's text (the answer's events were printed: kept).
+    assert err.decode().splitlines()[-1] == f"claude: {kind}; what was printed is kept"
+    assert result["error"]["message"] == f"{kind}; what was printed is kept"
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "kind"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")]
+)
+def test_a_signal_before_anything_was_printed_says_so_in_the_record_too(env, emu, sig, status, kind) -> None:
+    """Nothing printed: stderr says `claude: terminated`, and the record's message is that text,
+    not "what was printed is kept" (trial 4 #8)."""
+    emu.enqueue(Reply.error(529, "overloaded_error", "Overloaded", {"retry-after": "30"}))
+    child = subprocess.Popen(
+        [PY, "-m", "claude_cli", "ask", "-o", "ndjson", "--summary", "x"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not emu.message_requests and time.monotonic() < deadline:  # the 529 came: it waits 30 s
+        time.sleep(0.05)
+    child.send_signal(sig)
+    out, err = child.communicate(timeout=20)
+    assert child.returncode == status, err
+    result = lines(out.decode())[-1]
+    assert err.decode().splitlines()[-1] == f"claude: {kind}", err
+    assert (result["exit_status"], result["error"]["message"]) == (status, kind)
 
 
 @pytest.mark.parametrize("command", [["stream"], ["ask", "-o", "ndjson"]])

@@ -342,12 +342,24 @@ def test_web_adds_the_search_and_fetch_tools_and_cites_sources(cli, emu) -> None
             "max_uses": 3,
         },
     ]
-    assert run.stdout == "Let me search.Here is the news: the emulator works."
+    # Text on either side of the search is two paragraphs; the cited fragments after it join as sent.
+    assert run.stdout == "Let me search.\n\nHere is the news: the emulator works."
     assert run.stderr.splitlines() == [
         "Sources:",
         "[1] Today's news — https://news.example.com/today",
         '    "The emulator works, say testers."',
     ]
+    # Not streamed, the same paragraphs; NDJSON stays the API's bytes (trial 4 #7).
+    run = cli("ask", "--web", "--no-stream", "news today?")
+    assert run.stdout == "Let me search.\n\nHere is the news: the emulator works.", run
+    run = cli("ask", "--web", "-o", "ndjson", "news today?")
+    events = [orjson.loads(line) for line in run.stdout.splitlines()]
+    texts = [
+        e["delta"]["text"] if e["type"] == "content_block_delta" else e["content_block"]["text"]
+        for e in events
+        if e.get("delta", {}).get("type") == "text_delta" or e.get("content_block", {}).get("type") == "text"
+    ]
+    assert "".join(texts) == "Let me search.Here is the news: the emulator works."
 
 
 def test_web_continues_a_paused_turn_and_stores_the_whole_exchange(cli, emu, env) -> None:
@@ -360,7 +372,7 @@ def test_web_continues_a_paused_turn_and_stores_the_whole_exchange(cli, emu, env
     emu.enqueue(Reply("message", content=paused, stop_reason="pause_turn"))
     run = cli("ask", "--web", "what happened?")
     assert run.code == 0, run
-    assert run.stdout == "Searching. You said: what happened?"
+    assert run.stdout == "Searching. \n\nYou said: what happened?"
     first, second = (r.body for r in emu.message_requests[-2:])
     assert [m["role"] for m in second["messages"]] == ["user", "assistant"]
     assert second["messages"][1]["content"] == paused  # the paused turn, sent back as it is

@@ -165,7 +165,18 @@ def start_emulator(run: RunContext) -> str:
 
         # Uploaded files, the prompt cache and batches are kept beside the log, so they last from
         # one command to the next as on the API (each command starts its own emulator).
-        run.emulator = Emulator(state_dir=cfg.data_dir() / "emulator").start()
+        state = cfg.data_dir() / "emulator"
+        try:  # a local problem, said as one: not an API error from every request (trial 4 #18)
+            state.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            import os
+
+            home = os.environ.get("CLAUDE_HOME")
+            where = f"CLAUDE_HOME={home}: " if home else ""
+            raise UsageError(
+                f"{where}the built-in emulator cannot keep its state in {state}: {exc.strerror or exc}"
+            ) from None
+        run.emulator = Emulator(state_dir=state).start()
     return str(run.emulator.url)
 
 

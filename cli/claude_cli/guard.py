@@ -22,9 +22,8 @@ if TYPE_CHECKING:
     import click
 
 
-# The result record's error message for a run stopped by a signal (stderr's line: errors.stopped_note).
-INTERRUPTED = "interrupted (Ctrl-C); what was printed is kept"
-TERMINATED = "terminated (SIGTERM or SIGHUP); what was printed is kept"
+# A run stopped by a signal: its stderr line is errors.stopped_note's, and the result record's
+# error message is that line's text (README, "For programs"), made here from the same words.
 
 
 class PipeClosed(Exception):
@@ -70,7 +69,9 @@ def ended_early(argv: Sequence[str], code: int) -> int:
     run = RunContext()
     try:
         run.tally = bare_tally(run, kind)
-        _failed(run, code, TERMINATED if code == Exit.TERMINATED else INTERRUPTED)
+        _failed(
+            run, code, _text(stopped_note("terminated" if code == Exit.TERMINATED else "interrupted", False))
+        )
         return _ended(run, code)
     finally:
         run.close()
@@ -82,6 +83,7 @@ def _ended(run: RunContext, code: int) -> int:
     the process exits with. From here on a signal changes nothing (hold_signals: one that came
     before is raised there, for guarded to count). A closed stdout (141) gets none."""
     tally = run.tally
+    _usage_owed(run, code)
     if tally is None or tally.record is None or code == Exit.BROKEN_PIPE:
         return code
     hold_signals()
@@ -103,6 +105,20 @@ def _ended(run: RunContext, code: int) -> int:
     return code
 
 
+def _usage_owed(run: RunContext, code: int) -> None:
+    """--usage on a run that failed after answers had started (a step limit, a dropped stream, an
+    error event, a signal): what they cost, as the result record counts it. A run that ended on
+    the answer's stop_reason said it already (render.report, the tool loop)."""
+    tally, out = run.tally, run.output
+    if code == Exit.OK or tally is None or tally.usage_note is None or not tally.requests:
+        return
+    if out is None or out.usage_said:
+        return
+    out.usage_said = True  # once, even if a signal brings the ending here again
+    with contextlib.suppress(OSError, ValueError):  # stderr may be gone (SIGHUP)
+        out.note(tally.usage_note())
+
+
 def _failed(run: RunContext, status: int, message: str, exc: BaseException | None = None) -> None:
     """Tell the run's tally why the run failed: its result record's `error`."""
     if run.tally is None:
@@ -116,8 +132,9 @@ def _reported(run: RunContext, command: Callable[[], Any], debug: bool, argv: Se
     try:
         code = int(command() or 0)
         if code == Exit.INTERRUPTED:  # Typer turns Ctrl-C into click's Exit(130), returned here
-            _note(run, _stopped(run, "interrupted"))
-            _failed(run, code, INTERRUPTED)
+            line = _stopped(run, "interrupted")
+            _note(run, line)
+            _failed(run, code, _text(line))
         return code
     except CliError as exc:
         _error(run, exc.message, debug)
@@ -184,18 +201,26 @@ def _click_outcome(run: RunContext, exc: Exception, debug: bool, argv: Sequence[
 def _terminated(run: RunContext) -> int:
     """SIGTERM, SIGHUP: the same line as Ctrl-C gives (stderr may be gone)."""
     _interrupted(run)
-    _failed(run, Exit.TERMINATED, TERMINATED)
+    line = _stopped(run, "terminated")
+    _failed(run, Exit.TERMINATED, _text(line))
     with contextlib.suppress(OSError, ValueError):
-        _note(run, _stopped(run, "terminated"))
+        _note(run, line)
     return int(Exit.TERMINATED)
 
 
 def _interrupted_status(run: RunContext, exc: BaseException) -> int:
     _interrupted(run)
-    if not getattr(exc.__cause__ or exc, "said", False):  # the command said it already
-        _note(run, _stopped(run, "interrupted"))
-    _failed(run, Exit.INTERRUPTED, INTERRUPTED)
+    said = getattr(exc.__cause__ or exc, "said", None)  # the line the command wrote itself, if any
+    line = said if isinstance(said, str) else _stopped(run, "interrupted")
+    if not said:
+        _note(run, line)
+    _failed(run, Exit.INTERRUPTED, _text(line))
     return int(Exit.INTERRUPTED)
+
+
+def _text(line: str) -> str:
+    """A stderr line's text, as the result record's error message gives it."""
+    return line.removeprefix("claude: ")
 
 
 def _stopped(run: RunContext, how: str) -> str:

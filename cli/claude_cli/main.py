@@ -16,7 +16,12 @@ _HELP_FLAGS = ("--help", "-h")
 
 
 def _static_text(argv: list[str]) -> str | None:
-    """Pre-rendered output for `--help`, `CMD [SUB] --help` or `completion show SHELL`, if argv is that."""
+    """Pre-rendered output for `--help`, `CMD [SUB] --help` or `completion show SHELL`, if argv is
+    that; `--version` too (what app._version prints, without building the app)."""
+    if argv == ["--version"]:
+        from . import __version__
+
+        return f"{program()} {__version__}\n"
     asks_help = argv[-1:] and argv[-1] in _HELP_FLAGS and len(argv) <= 3
     if not asks_help and not (len(argv) == 3 and argv[:2] == ["completion", "show"]):
         return None  # (the generated texts are large: loaded only when one may be printed)

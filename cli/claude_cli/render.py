@@ -20,6 +20,7 @@ from .errors import STOP_REASON_EXIT, CliError, Exit, UnknownStopReason
 from .naming import named, program
 
 if TYPE_CHECKING:
+    from .tally import RunTally
     from .terminal import Column, LiveMarkdown
     from .wire import Message, Usage
 
@@ -109,6 +110,7 @@ class Output:
         self.markdown = self.stdout_tty and env.get("TERM") != "dumb"
         self.live: LiveMarkdown | None = None  # the answer being rendered, if any
         self.wrote = False  # anything written to stdout
+        self.usage_said = False  # --usage's line was printed (a failed run prints it otherwise)
         self._at_line_start = True
         self._progress_shown = False  # a progress line is drawn on stderr (no newline after it)
         self._progress_held_until = 0.0  # time.monotonic() before which it is not drawn again
@@ -317,6 +319,17 @@ def write_listing(
     out.write(table(columns, shown, width=width, styled=out.markdown, color=out.stdout_color))
 
 
+def answers_usage(tally: RunTally) -> str:
+    """--usage's line for the answers a run received, from its tally: what `report` says of one
+    answer, said of all of them (a run that failed after an answer had started: guard.guarded)."""
+    from .pricing import usd
+
+    model = (tally.last_message or {}).get("model") or tally.model
+    return f"claude: {usage_line(tally.usage)}; cost: " + (
+        usd(tally.spent) if tally.priced else f"price unknown for {model}"
+    )
+
+
 def usage_line(usage: Mapping[str, object]) -> str:
     """`tokens: 25 in, 15 out, 0 cache read, 0 cache write` from a Message's usage."""
     parts = [
@@ -387,6 +400,15 @@ def report(
         out.note(
             f"claude: the model refused (category: {category})" + (f": {explanation}" if explanation else "")
         )
+    elif reason == "model_context_window_exceeded":
+        # The prompt and the answer filled the model's context window, so a larger max_tokens
+        # cannot help: "The response filled the model's context window. Treat the response as
+        # truncated." (platform.claude.com/docs/en/build-with-claude/handling-stop-reasons)
+        out.note(
+            "claude: the answer was cut off (model_context_window_exceeded): the input and the answer "
+            "filled the model's context window; send less (a shorter prompt, fewer attachments, a new "
+            "conversation instead of -c) or use a model with a larger window (`claude models`)"
+        )
     elif status == Exit.MAX_TOKENS:
         out.note(f"claude: the answer was cut off ({reason}); raise --max-tokens to get more")
     elif reason == "compaction":
@@ -399,6 +421,7 @@ def report(
         from .pricing import cost_text
 
         usage: Usage = message.get("usage") or {}
+        out.usage_said = True
         out.note(f"claude: {usage_line(usage)}; cost: {cost_text(str(message.get('model')), usage)}")
     if status == Exit.FAILURE:  # a stop_reason newer than claude: the run fails, said once (errors.py)
         raise UnknownStopReason(reason)

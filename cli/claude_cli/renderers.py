@@ -106,6 +106,10 @@ class TextRenderer:
         self.sources = Sources()
         self._cites: dict[int, list[dict[str, Any]]] = {}  # block index -> its citations so far
         self.hold = False  # True while more turns of the same answer follow (pause_turn)
+        # Text on either side of a tool's blocks (a web search, an MCP call) is two paragraphs:
+        # the text's last characters, and whether a tool's block came since it was written.
+        self._tail = ""
+        self._tool_since_text = False
         if markdown:
             from .terminal import preload
 
@@ -116,10 +120,20 @@ class TextRenderer:
         if numbers and self.out.stdout_tty:
             self._text("".join(f"[{n}]" for n in dict.fromkeys(numbers)))
 
+    def _block(self, kind: object) -> None:
+        """A content block of type `kind` begins: after text, any block but text or thinking (a
+        server tool's call or result, an MCP call, ...) makes the next text a new paragraph."""
+        if kind not in ("text", "thinking", "redacted_thinking") and self._tail:
+            self._tool_since_text = True
+
     def _text(self, text: str) -> None:
         if not text:
             return
         self._end_thinking()
+        if self._tool_since_text:  # a blank line before it (the text before may end in newlines)
+            self._tool_since_text = False
+            text = "\n" * (2 - (len(self._tail) - len(self._tail.rstrip("\n")))) + text
+        self._tail = (self._tail + text)[-2:]
         if self._prefill:
             text, self._prefill = self._prefill + text, ""
         if self.markdown:
@@ -159,6 +173,7 @@ class TextRenderer:
                 self._cites.setdefault(int(ev.get("index") or 0), []).append(delta["citation"])
         elif etype == "content_block_start":
             block = ev.get("content_block") or {}
+            self._block(block.get("type"))
             if block.get("type") == "text":
                 self._cites[int(ev.get("index") or 0)] = list(block.get("citations") or [])
                 self._text(block.get("text", ""))
@@ -182,6 +197,7 @@ class TextRenderer:
     def finish(self, message: Message, *, streamed: bool) -> None:
         if not streamed:
             for block in message.get("content", []):
+                self._block(block.get("type"))
                 if block.get("type") == "thinking":
                     self._think(block.get("thinking", ""))
                 elif block.get("type") == "text":

@@ -114,6 +114,9 @@ class RunTally:
         self.api_ms = 0
         self.last_message: dict[str, Any] | None = None
         self.activity: str | None = None  # "request" or "tools" while one is under way (Outcome.activity)
+        # --usage: the stderr line of what the run's answers cost (the command's own wording); a
+        # run that fails after answers were received still says it (guard.guarded), once.
+        self.usage_note: Callable[[], str] | None = None
 
     def add(self, message: Mapping[str, Any], *, since: float | None = None, batch: bool = False) -> None:
         """One Message received, whole or in part (a request that failed after its message_start:

@@ -10,6 +10,7 @@ pacer).
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import SplitResult, urlsplit
@@ -91,6 +92,7 @@ class Transport:
         self._silence = Silence(timeout, clock.monotonic)
         self._absolute = False
         self._proxy_headers: dict[str, str] = {}
+        self._proxy_shown: str | None = None  # `http://host:port (HTTPS_PROXY)`, when requests go through one
         # Bedrock, Vertex AI, Foundry, Claude Platform on AWS: its own paths, body and authentication
         # (api/platforms/); the Anthropic credentials are never sent to it.
         self.platform = platform
@@ -150,6 +152,7 @@ class Transport:
         if self._conn is None:
             proxy = proxy_for(self._scheme, self._host)
             via = (proxy.hostname, proxy.port) if proxy is not None and proxy.hostname else None
+            self._proxy_shown = _proxy_shown(self._scheme, proxy) if via and proxy is not None else None
             # A plain-http proxy takes the absolute URL as the request target; an https request
             # goes through a CONNECT tunnel (TLS end to end with the API).
             self._absolute = bool(proxy) and self._scheme == "http"
@@ -165,6 +168,18 @@ class Transport:
                 via_headers=_proxy_auth(proxy) if proxy and not self._absolute else None,
             )
         return self._conn
+
+    def _unreachable(self, exc: BaseException) -> str:
+        """The line for a request that could not reach the server: through a proxy, the proxy is
+        named (as curl does), and a connection refused or a name not resolved is the proxy's own:
+        claude connects to nothing else then (a tunnel the proxy could not open says so itself)."""
+        why = describe(exc)
+        proxy = self._proxy_shown
+        if proxy is None:
+            return f"cannot reach {self.base_url}: {why}"
+        if isinstance(exc, (ConnectionRefusedError, socket.gaierror)):
+            return f"cannot reach the proxy {proxy} for {self.base_url}: {why}"
+        return f"cannot reach {self.base_url} through the proxy {proxy}: {why}"
 
     def hurry(self, seconds: float) -> None:
         """The body being read must end within `seconds` (or --timeout, if shorter), whatever it
@@ -213,7 +228,7 @@ class Transport:
                 if self.pacer is not None:
                     self.pacer.observe(None, {})
                 self.close()
-                failure = ConnectionFailure(f"cannot reach {self.base_url}: {describe(exc)}")
+                failure = ConnectionFailure(self._unreachable(exc))
                 retry = True
                 if self.guard is not None:
                     self.guard.failed(exc, failure)
@@ -249,6 +264,8 @@ class Transport:
             headers = {**headers, **self._proxy_headers}
         if self._debug:
             self._debug(f"{method} {self.url(path_of(target)[len(self._prefix) :])}")
+            if self._proxy_shown:
+                self._debug(f"  (through the proxy {self._proxy_shown})")
             if self.platform is not None:
                 custom = {k.lower() for k in self.extra_headers}
                 shown = {
@@ -358,6 +375,19 @@ def proxy_for(scheme: str, host: str) -> SplitResult | None:
         return None
     proxy = urlsplit(url if "://" in url else f"http://{url}")
     return proxy if proxy.hostname else None
+
+
+def _proxy_shown(scheme: str, proxy: SplitResult) -> str:
+    """The proxy as messages name it: its URL without credentials, and the variable it came from."""
+    port = f":{proxy.port}" if proxy.port else ""
+    url = f"{proxy.scheme}://{_bracketed(proxy.hostname or '')}{port}"
+    names = (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY")
+    given = next((name for name in names if os.environ.get(name)), None)
+    return f"{url} ({given})" if given else url
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _proxy_auth(proxy: SplitResult) -> dict[str, str]:

@@ -121,9 +121,11 @@ class Printer:
 
 @dataclass
 class Sink:
-    """Where finished results go, in this order: the journal, stdout, the counts.
+    """Where finished results go, in this order: the journal, the counts, stdout.
 
-    Committing to the journal before printing is what makes a re-run exact (see journal.py).
+    Committing to the journal before printing is what makes a re-run exact (see journal.py); a
+    result is counted before it is printed, so a stdout closed as it is written (141) does not
+    make the summary call a line that ran "not run".
     """
 
     out: Output
@@ -135,7 +137,7 @@ class Sink:
     halted: CliError | None = None  # the environment error that stopped the run (the first one)
 
     def finish(self, job: Job, result: dict[str, Any]) -> None:
-        """A job's result is in: journal it (unless a re-run should retry it), print it, count it."""
+        """A job's result is in: journal it (unless a re-run should retry it), count it, print it."""
         kind = error_class(result, job)
         if kind == ErrorClass.ENVIRONMENT:  # every line would fail so: none is kept, the run stops
             error_type = (result.get("error") or {}).get("type")
@@ -144,8 +146,8 @@ class Sink:
             return
         if self.journal is not None and kind != ErrorClass.TRANSIENT:
             self.journal.add(job.id, job.fingerprint, job.line, result)
-        self.printer.emit(result)
         self.tally.count(result)
+        self.printer.emit(result)
 
     def halt(self, error: CliError) -> None:
         """An environment error stopped the run: nothing is journaled or printed for its line."""

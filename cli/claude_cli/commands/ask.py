@@ -77,6 +77,11 @@ def ask(
 
     if summary:
         _summarize(run, output)
+    if output.usage:  # counted, so a run that fails after an answer started still says its usage
+        from ..render import answers_usage
+
+        tally = run.tallied()
+        tally.usage_note = lambda: answers_usage(tally)
     loaded = None
     if schema:
         from ..message.structured import load_schema

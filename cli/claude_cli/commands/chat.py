@@ -154,7 +154,8 @@ def chat(
     from ..tools.mcp import mcp_session
     from ..tools.mcp_servers import servers_from_flags
 
-    client = own_tools(act, run, timeout=60.0, yes=yes, dry_run=connection.dry_run)
+    # (chat has no --dry-run-tools: the hint without a terminal does not offer it)
+    client = own_tools(act, run, timeout=60.0, yes=yes, dry_run=connection.dry_run, plans=False)
     servers = servers_from_flags(
         list(mcp.mcp), list(mcp.mcp_header), mcp.mcp_config, mcp.mcp_tools, env=run.env, secrets=run.secrets
     )

@@ -102,6 +102,11 @@ def vision(
     attach = attach._replace(attach=(*files, *attach.attach), media_only=True)
     from ..message.attachments import NothingPiped
 
+    if output.usage:  # counted, so a run that fails after an answer started still says its usage
+        from ..render import answers_usage
+
+        tally = run.tallied()
+        tally.usage_note = lambda: answers_usage(tally)
     try:
         code = run_message(
             run,

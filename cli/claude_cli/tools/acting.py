@@ -47,9 +47,11 @@ def build(
     config_table: Any = None,
     config_where: str = "the config file",
     max_characters: int | None = None,
+    plans: bool = True,
 ) -> dict[str, ClientTool]:
     """The client tools the flags ask for, by name; UsageError (exit 2) when they cannot run.
-    (`max_characters`: the editor's view limit, the tool's own parameter; no flag sets it yet.)"""
+    (`max_characters`: the editor's view limit, the tool's own parameter; no flag sets it yet.
+    `plans`: the command has --dry-run-tools, so the hint without a terminal may offer it.)"""
     if not (flags.edit or flags.bash or flags.memory):
         for name, given in (
             ("--workspace", flags.workspace),
@@ -72,10 +74,12 @@ def build(
     if not (yes or dry_run):
         ask = terminal_ask(run.env)
         if ask is None and not any(r.allow for r in rules):
-            raise UsageError(
-                "no terminal to confirm edits and commands: pass --yes, --allow KIND:GLOB rules, "
-                "or --dry-run-tools"
+            offered = (
+                "--yes, --allow KIND:GLOB rules, or --dry-run-tools"
+                if plans
+                else "--yes or --allow KIND:GLOB rules"
             )
+            raise UsageError(f"no terminal to confirm edits and commands: pass {offered}")
     consent = Consent(rules, yes=yes, ask=ask)
     tools: dict[str, ClientTool] = {}
     if flags.edit:
@@ -102,7 +106,7 @@ def build(
 
 
 def own_tools(
-    flags: ActFlags, run: RunContext, *, timeout: float, yes: bool, dry_run: bool
+    flags: ActFlags, run: RunContext, *, timeout: float, yes: bool, dry_run: bool, plans: bool = True
 ) -> dict[str, ClientTool]:
     """The client tools a command's flags ask for (none: {}), with the config file's [tools] rules."""
     if flags == ActFlags():
@@ -112,7 +116,14 @@ def own_tools(
     config = load_config()
     where = f"config file {config.path}"
     return build(
-        flags, run, timeout=timeout, yes=yes, dry_run=dry_run, config_table=config.tools, config_where=where
+        flags,
+        run,
+        timeout=timeout,
+        yes=yes,
+        dry_run=dry_run,
+        config_table=config.tools,
+        config_where=where,
+        plans=plans,
     )
 
 

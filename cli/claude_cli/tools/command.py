@@ -111,9 +111,10 @@ def suggest(
 
 
 class Said(KeyboardInterrupt):
-    """Ctrl-C at cmd's question, its line already written (guard adds none: `said`)."""
+    """Ctrl-C at cmd's question, its line already written (guard adds none, and gives its text as
+    the result record's message: `said`)."""
 
-    said = True
+    said = "claude: interrupted; nothing was run"
 
 
 def open_tty() -> tuple[TextIO, TextIO] | None:
@@ -176,34 +177,44 @@ def run_cmd(
         return int(Exit.OK)
     reader, writer = tty
     try:
-        while True:
-            writer.write(f"\n  {printable(command)}\n\n[r]un, [e]dit, e[x]plain, [C]ancel? ")
+        try:
+            chosen = _question(reader, writer, command, answer["explanation"])
+        except KeyboardInterrupt:
+            # Ctrl-C at the question, however it lands (while it is written, before the answer
+            # is read, or while it is read): nothing ran, and it says so.
+            writer.write(f"\n{Said.said}\n")
             writer.flush()
-            try:
-                line = reader.readline()
-            except KeyboardInterrupt:  # Ctrl-C at the question: nothing ran, and it says so
-                writer.write("\nclaude: interrupted; nothing was run\n")
-                writer.flush()
-                raise Said() from None
-            if not line:  # Ctrl-D: end the prompt's line before the cancel note
-                writer.write("\n")
-            choice = line.strip().lower()
-            if choice in ("r", "run", "y", "yes"):
-                writer.flush()
-                import subprocess  # (only to run it: not on `--print`'s path, issue 32)
+            raise Said() from None
+        if chosen is None:
+            return int(Exit.OK)
+        import subprocess  # (only to run it: not on `--print`'s path, issue 32)
 
-                from .programs import child_env
+        from .programs import child_env
 
-                # Without the API key: the command is the model's, and what it prints may be
-                # pasted back into a prompt (the README's security model).
-                return subprocess.call([user_shell(run), "-c", command], env=child_env(run.env, run.secrets))
-            if choice in ("e", "edit"):
-                command = edit_command(command) or command
-            elif choice in ("x", "explain"):
-                writer.write(printable(answer["explanation"]) + "\n")
-            elif choice in ("c", "cancel", "q", "n", "no", ""):
-                writer.write("claude: cancelled; nothing was run\n")
-                return int(Exit.OK)
+        # Without the API key: the command is the model's, and what it prints may be
+        # pasted back into a prompt (the README's security model).
+        return subprocess.call([user_shell(run), "-c", chosen], env=child_env(run.env, run.secrets))
     finally:
         reader.close()
         writer.close()
+
+
+def _question(reader: TextIO, writer: TextIO, command: str, explanation: str) -> str | None:
+    """Ask until the person chooses: the command to run (as edited), or None when cancelled."""
+    while True:
+        writer.write(f"\n  {printable(command)}\n\n[r]un, [e]dit, e[x]plain, [C]ancel? ")
+        writer.flush()
+        line = reader.readline()
+        if not line:  # Ctrl-D: end the prompt's line before the cancel note
+            writer.write("\n")
+        choice = line.strip().lower()
+        if choice in ("r", "run", "y", "yes"):
+            writer.flush()
+            return command
+        if choice in ("e", "edit"):
+            command = edit_command(command) or command
+        elif choice in ("x", "explain"):
+            writer.write(printable(explanation) + "\n")
+        elif choice in ("c", "cancel", "q", "n", "no", ""):
+            writer.write("claude: cancelled; nothing was run\n")
+            return None

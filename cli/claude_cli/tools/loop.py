@@ -194,6 +194,10 @@ def run_loop(
     made: list[str] = []  # file ids code execution created, in order
     steps = retries = 0
     budget = Budget(settings.max_cost, body, tally)
+    if output.usage:  # said at the end, or by guard.guarded when the run fails after a request
+        tally.usage_note = lambda: (
+            f"claude: {counted(tally.requests, 'API call')}, {usage_line(tally.usage)}; cost: {budget.text()}"
+        )
     try:
         while True:
             renderer: Renderer = NdjsonRenderer(out) if fmt == "ndjson" else SilentRenderer()
@@ -257,8 +261,9 @@ def run_loop(
     finally:
         transport.close()
     _print_final(message, out, fmt, show_thinking, raw=output.raw)
-    if output.usage:
-        out.note(f"claude: {counted(steps, 'API call')}, {usage_line(tally.usage)}; cost: {budget.text()}")
+    if tally.usage_note is not None:
+        out.usage_said = True
+        out.note(tally.usage_note())
     return report(message, out)
 
 
