@@ -169,9 +169,7 @@ def start_emulator(run: RunContext) -> str:
         try:  # a local problem, said as one: not an API error from every request (trial 4 #18)
             state.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            import os
-
-            home = os.environ.get("CLAUDE_HOME")
+            home = run.env.get("CLAUDE_HOME")  # (the run's environment: tests/test_context.py)
             where = f"CLAUDE_HOME={home}: " if home else ""
             raise UsageError(
                 f"{where}the built-in emulator cannot keep its state in {state}: {exc.strerror or exc}"
