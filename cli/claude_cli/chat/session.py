@@ -355,13 +355,19 @@ class ChatSession:
         else:
             self._ask(last)
 
-    def _save(self, arg: str) -> None:
+    def _save(self, arg: str, *, replace: bool = False) -> None:
+        """/save FILE writes a new file; an existing one is kept unless /save! FILE."""
         try:
-            with open(arg, "wb") as f:
+            with open(arg, "wb" if replace else "xb") as f:
                 f.write(orjson.dumps(self.messages, option=orjson.OPT_INDENT_2) + b"\n")
             self.out.note(f"saved {counted(len(self.messages), 'message')} to {arg}", dim=True)
+        except FileExistsError:
+            self.out.error(f"{arg} exists; /save! {arg} replaces it")
         except OSError as exc:
             self.out.error(f"cannot write {arg}: {exc.strerror}")
+
+    def _save_over(self, arg: str) -> None:
+        self._save(arg, replace=True)
 
     def _error(self, message: str) -> None:
         """An error in the REPL. A refusal's remedy, --force, is a flag the running chat cannot
@@ -386,19 +392,32 @@ class ChatSession:
         return False
 
     def _undo(self, arg: str) -> None:
-        """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it back)."""
-        if self._pop_exchange() is None:
+        """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it
+        back). The files its tools changed are put back first, one line each (tools/undo.py's
+        rule); a file changed since keeps the exchange, and its record, for `claude log revert`."""
+        if self._last_typed() is None:
             self.out.note("nothing to undo", dim=True)
             return
         if self.conversation_id is not None and self.log:
             from ..store.log import Store
+            from ..tools.undo import kept_record, put_back_turns
 
             store = Store()
             try:
+                done = put_back_turns(store, self.conversation_id, store.last_exchange(self.conversation_id))
+                for d in done:
+                    self.out.note(d.line(), dim=d.outcome != "refused")
+                if kept_record(done):
+                    self.out.error(
+                        "kept the last exchange: a file it changed changed since (put back by hand,"
+                        f" or `claude log revert {self.conversation_id}`)"
+                    )
+                    return
                 if not store.pop_exchange(self.conversation_id):
                     self.conversation_id = None  # that was its only turn: the conversation is gone
             finally:
                 store.close()
+        self._pop_exchange()
         self.out.note("forgot the last exchange", dim=True)
 
     def _last_answer(self) -> str:
@@ -480,16 +499,19 @@ class ChatSession:
         self.failed = None
         self.out.note("new conversation", dim=True)
 
-    def _pop_exchange(self) -> dict[str, Any] | None:
-        """Drop the last user message and the answers after it; returns that user message."""
+    def _last_typed(self) -> int | None:
+        """Where the last typed user message is in the history (None: there is none)."""
         from ..content import typed
 
-        for i in range(len(self.messages) - 1, -1, -1):
-            if typed(self.messages[i]):
-                user = self.messages[i]
-                self.messages = self.messages[:i]
-                return user
-        return None
+        return next((i for i in range(len(self.messages) - 1, -1, -1) if typed(self.messages[i])), None)
+
+    def _pop_exchange(self) -> dict[str, Any] | None:
+        """Drop the last user message and the answers after it; returns that user message."""
+        at = self._last_typed()
+        if at is None:
+            return None
+        user, self.messages = self.messages[at], self.messages[:at]
+        return user
 
     # -- programs: JSON lines in, NDJSON events out ------------------------------------------
     def pipe(self, *, envelopes: bool = False) -> Exit:

@@ -5,10 +5,16 @@ The log keeps, for each turn, every file change its tool calls made: the path, t
 earliest `before` and latest `after` in the conversation: a file that is still as the run left
 it is put back (or removed, if the run created it); one that is already as it was is left; one
 that changed since is refused, never overwritten: someone's later work is not undone.
+
+Dropping turns from the log drops their record, so it never happens silently (the one rule, for
+chat's /undo and `log pop`): the turns' files are put back first (`put_back_turns`), and a
+refused file keeps the turns, and so the record, in the log (`log pop` without --revert refuses
+instead, `edited_by` names the files).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +23,7 @@ from .workspace import atomic_write, current_bytes, unified_diff
 
 if TYPE_CHECKING:
     from ..render import Output
+    from ..store.log import Store
 
 
 @dataclass
@@ -40,6 +47,14 @@ class Reverted:
     path: str
     outcome: str  # reverted | removed | unchanged | refused
     why: str = ""
+
+    def line(self) -> str:
+        """For people: `reverted util.py`, `refused util.py: it changed since the run; ...`."""
+        return f"{self.outcome} {self.shown}" + (f": {self.why}" if self.outcome == "refused" else "")
+
+    def row(self) -> str:
+        """For programs (`log revert`'s stdout): outcome, path (and why, when refused), tab-separated."""
+        return f"{self.outcome}\t{self.path}" + (f"\t{self.why}" if self.outcome == "refused" else "") + "\n"
 
 
 def plan(edits: list[Edit]) -> list[tuple[Edit, Edit]]:
@@ -107,14 +122,27 @@ def record_effects(conversation_id: str, runs: list[object], cwd: str | None, ou
         out.note(f"claude: warning: the file changes were not stored (no `log revert` for them): {exc}")
 
 
-def stored_edits(conversation_id: str) -> list[Edit]:
-    from ..store.log import Store
+def edits_of(store: Store, conversation_id: str, seqs: Collection[int] | None = None) -> list[Edit]:
+    """The stored file changes of a conversation (of the turns numbered `seqs` only, if given)."""
+    return [
+        Edit(e.path, e.shown, e.before, e.after, e.seq, e.tool_use_id)
+        for e in store.edits(conversation_id)
+        if seqs is None or e.seq in seqs
+    ]
 
-    store = Store()
-    try:
-        return [
-            Edit(e.path, e.shown, e.before, e.after, e.seq, e.tool_use_id)
-            for e in store.edits(conversation_id)
-        ]
-    finally:
-        store.close()
+
+def edited_by(store: Store, conversation_id: str, seqs: Collection[int]) -> list[str]:
+    """The files (as the runs named them) that the turns numbered `seqs` changed, each once."""
+    return list(dict.fromkeys(e.shown for e in edits_of(store, conversation_id, seqs)))
+
+
+def put_back_turns(store: Store, conversation_id: str, seqs: Collection[int]) -> list[Reverted]:
+    """Before turns are dropped from the log: put back the files they changed (as `revert`).
+    Drop the turns only when none is refused (`kept_record`): else their record is all that can
+    still put the file back."""
+    return revert(edits_of(store, conversation_id, seqs))
+
+
+def kept_record(done: list[Reverted]) -> bool:
+    """Whether a file was refused, so the turns that changed it must stay in the log."""
+    return any(d.outcome == "refused" for d in done)
