@@ -78,7 +78,9 @@ def test_chat_undo_puts_the_exchanges_files_back_then_forgets_it(env, emu, ws: P
     assert stored(env) == (0, 0)  # the exchange is gone, and nothing is left to revert
     run = proc("log", "revert", "-y")
     assert (run.code, run.stdout) == (0, "")
-    assert run.stderr == "claude: no conversation in the log changed files (Claude's editor and memory tools')\n"
+    assert run.stderr == (
+        "claude: no conversation in the log changed files (Claude's editor and memory tools')\n"
+    )
 
 
 def test_chat_undo_keeps_an_exchange_whose_file_changed_since(env, emu, ws: Path, proc) -> None:
@@ -104,25 +106,32 @@ def test_chat_undo_keeps_an_exchange_whose_file_changed_since(env, emu, ws: Path
     assert run.stdout == f"refused\t{ws / 'util.py'}\tit changed since the run; left as it is\n"
 
 
-def test_chat_save_keeps_an_existing_file_unless_save_bang(env, emu, tmp_path: Path) -> None:
+def test_chat_without_the_log_says_undo_leaves_the_files_and_save_keeps_a_file(
+    env, emu, ws: Path, tmp_path: Path
+) -> None:
+    script_one_edit(emu)
     target = tmp_path / "notes.json"
     target.write_bytes(b"precious\n")
-    child = TmuxChild(["chat"], env)
+    child = TmuxChild(["chat", "--no-log", "--edit", "-y", "--workspace", str(ws)], env)
     try:
         child.expect_exact("> ")
-        child.sendline("hello")
-        child.expect_exact("You said: hello")
+        child.sendline("fix it")
+        child.expect_exact("Fixed.")
         child.expect_exact("> ")
         child.sendline(f"/save {target}")
         child.expect_exact(f"{target} exists; /save! {target} replaces it")
         assert target.read_bytes() == b"precious\n"
         child.sendline(f"/save! {target}")
-        child.expect_exact("saved 2 messages")
+        child.expect_exact("saved 4 messages")
+        child.sendline("/undo")
+        child.expect_exact("the log is off, so no record of this exchange's file changes was kept: they stay")
+        child.expect_exact("forgot the last exchange")
         child.sendline("/exit")
         assert child.expect_exit() == 0
     finally:
         child.close()
     assert target.read_bytes().startswith(b"[")
+    assert (ws / "util.py").read_bytes() == AFTER  # said, not silently
 
 
 def edit_run(cli, ws: Path) -> None:

@@ -395,28 +395,23 @@ class ChatSession:
         """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it
         back). The files its tools changed are put back first, one line each (tools/undo.py's
         rule); a file changed since keeps the exchange, and its record, for `claude log revert`."""
-        if self._last_typed() is None:
+        at = self._last_typed()
+        if at is None:
             self.out.note("nothing to undo", dim=True)
             return
-        if self.conversation_id is not None and self.log:
-            from ..store.log import Store
-            from ..tools.undo import kept_record, put_back_turns
+        from ..tools.undo import asked_to_write, drop_exchange
 
-            store = Store()
-            try:
-                done = put_back_turns(store, self.conversation_id, store.last_exchange(self.conversation_id))
-                for d in done:
-                    self.out.note(d.line(), dim=d.outcome != "refused")
-                if kept_record(done):
-                    self.out.error(
-                        "kept the last exchange: a file it changed changed since (put back by hand,"
-                        f" or `claude log revert {self.conversation_id}`)"
-                    )
-                    return
-                if not store.pop_exchange(self.conversation_id):
-                    self.conversation_id = None  # that was its only turn: the conversation is gone
-            finally:
-                store.close()
+        if self.conversation_id is None or not self.log:
+            if asked_to_write(self.messages[at:]):
+                self.out.note(
+                    "the log is off, so no record of this exchange's file changes was kept: they stay"
+                )
+        else:
+            left = drop_exchange(self.conversation_id, self.out)
+            if left is None:
+                return  # a file changed since: the exchange stays, here and in the log
+            if not left:
+                self.conversation_id = None  # that was its only turn: the conversation is gone
         self._pop_exchange()
         self.out.note("forgot the last exchange", dim=True)
 

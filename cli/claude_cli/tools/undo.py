@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .workspace import atomic_write, current_bytes, unified_diff
 
@@ -146,3 +146,42 @@ def put_back_turns(store: Store, conversation_id: str, seqs: Collection[int]) ->
 def kept_record(done: list[Reverted]) -> bool:
     """Whether a file was refused, so the turns that changed it must stay in the log."""
     return any(d.outcome == "refused" for d in done)
+
+
+def drop_exchange(conversation_id: str, out: Output) -> int | None:
+    """chat's /undo in the log: put back the files of the conversation's last exchange, one line
+    each, then drop it. Returns the turns left (0: the conversation is gone), or None when a file
+    was refused and the exchange kept."""
+    from ..store.log import Store
+
+    store = Store()
+    try:
+        done = put_back_turns(store, conversation_id, store.last_exchange(conversation_id))
+        for d in done:
+            out.note(d.line(), dim=d.outcome != "refused")
+        if kept_record(done):
+            out.error(
+                "kept the last exchange: a file it changed changed since (put it back by hand and"
+                f" /undo again, or leave it: `claude log revert {conversation_id}` still knows it)"
+            )
+            return None
+        return store.pop_exchange(conversation_id)
+    finally:
+        store.close()
+
+
+def asked_to_write(messages: list[dict[str, Any]]) -> bool:
+    """Whether the answers among `messages` called Claude's editor or memory tool for more than a
+    view: what /undo says stays changed when no record was kept (the log is off)."""
+    from ..message.capabilities import CLIENT_TOOLS
+
+    names = {CLIENT_TOOLS["edit"][0], CLIENT_TOOLS["memory"][0]}
+    return any(
+        block.get("type") == "tool_use"
+        and block.get("name") in names
+        and (block.get("input") or {}).get("command") != "view"
+        for m in messages
+        if m.get("role") == "assistant" and isinstance(m.get("content"), list)
+        for block in m["content"]
+        if isinstance(block, dict)
+    )
