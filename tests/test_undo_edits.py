@@ -185,9 +185,21 @@ def test_log_revert_without_an_id_takes_the_latest_conversation_that_changed_fil
     run = cli("log", "revert", "-y")
     assert (run.code, run.stdout) == (0, f"reverted\t{ws / 'util.py'}\n"), run
     assert run.stderr.startswith("claude: c")
-    assert " is the latest conversation that changed files ('fix it')\n" in run.stderr
+    assert " is the latest conversation that changed files: 'fix it'\n" in run.stderr
     assert (ws / "util.py").read_bytes() == BEFORE
     latest = cli("log", "list", "-n", "1").stdout.split("\t")[0]
     named = cli("log", "revert", "-y", latest)  # named: the truth about that one
     assert (named.code, named.stdout) == (0, "")
     assert named.stderr == f"claude: {latest} changed no files: nothing to put back\n"
+
+
+def test_log_pop_of_a_turn_whose_files_are_back_already_loses_nothing(cli, emu, env, ws: Path) -> None:
+    script_one_edit(emu)
+    edit_run(cli, ws)
+    assert cli("log", "revert", "-y").code == 0
+    assert cli("log", "pop", "-y").code == 0
+    run = cli("log", "pop", "-y")  # the turn that edited util.py, already put back: nothing to lose
+    assert (run.code, run.stdout) == (0, ""), run
+    assert "the conversation is gone" in run.stderr
+    assert (ws / "util.py").read_bytes() == BEFORE
+    assert stored(env) == (0, 0)

@@ -471,13 +471,14 @@ def pop(
 ) -> None:
     """Drop the last turn of a conversation, so `-c` continues from the turn before it.
 
-    A turn whose tools changed files holds the record `log revert` puts them back from: popping
-    it is refused (exit 2) unless --revert (the files are put back first, one line each on stdout
-    as `log revert` prints them; a file changed since keeps the turn, exit 1) or --keep-files.
+    A turn whose tools changed files (not put back since) holds the record `log revert` puts
+    them back from: popping it is refused (exit 2) unless --revert (the files are put back
+    first, one line each on stdout as `log revert` prints them; a file changed since keeps the
+    turn, exit 1) or --keep-files.
     """
     from ..content import summary
     from ..errors import UsageError
-    from ..tools.undo import edited_by, kept_record, put_back_turns
+    from ..tools.undo import kept_record, put_back_turns, still_changed
 
     if put_back and keep_files:
         raise UsageError("--revert and --keep-files cannot be used together")
@@ -486,7 +487,7 @@ def pop(
     if cid is None:
         raise UsageError("no conversation to pop a turn from (the log is empty)")
     last = store.turns(cid)[-1]
-    files = edited_by(store, cid, [last.seq])
+    files = still_changed(store, cid, [last.seq])
     named = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     if files and not (put_back or keep_files):
         raise UsageError(
@@ -539,7 +540,7 @@ def revert(
         if cid is None:
             out.note("claude: no conversation in the log changed files (Claude's editor and memory tools')")
             return
-        out.note(f"claude: {cid} is the latest conversation that changed files ({store.title(cid)!r})")
+        out.note(f"claude: {cid} is the latest conversation that changed files: {store.title(cid)!r}")
     else:
         cid = store.resolve(conversation)
     edits = edits_of(store, cid)

@@ -9,7 +9,7 @@ that changed since is refused, never overwritten: someone's later work is not un
 Dropping turns from the log drops their record, so it never happens silently (the one rule, for
 chat's /undo and `log pop`): the turns' files are put back first (`put_back_turns`), and a
 refused file keeps the turns, and so the record, in the log (`log pop` without --revert refuses
-instead, `edited_by` names the files).
+instead, `still_changed` names the files).
 """
 
 from __future__ import annotations
@@ -131,9 +131,19 @@ def edits_of(store: Store, conversation_id: str, seqs: Collection[int] | None = 
     ]
 
 
-def edited_by(store: Store, conversation_id: str, seqs: Collection[int]) -> list[str]:
-    """The files (as the runs named them) that the turns numbered `seqs` changed, each once."""
-    return list(dict.fromkeys(e.shown for e in edits_of(store, conversation_id, seqs)))
+def still_changed(store: Store, conversation_id: str, seqs: Collection[int]) -> list[str]:
+    """The files (as the runs named them) that the turns numbered `seqs` changed and that are not
+    back as they were before: what dropping those turns would leave with no record. (A file put
+    back already, by `log revert` or by hand, loses nothing.)"""
+    found = []
+    for first, _ in plan(edits_of(store, conversation_id, seqs)):
+        try:
+            back = current_bytes(Path(first.path)) == first.before
+        except OSError:
+            back = False
+        if not back:
+            found.append(first.shown)
+    return found
 
 
 def put_back_turns(store: Store, conversation_id: str, seqs: Collection[int]) -> list[Reverted]:
