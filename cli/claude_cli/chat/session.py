@@ -29,8 +29,15 @@ from ..render import report, usage_line
 from ..renderers import NdjsonRenderer, Renderer, TextRenderer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..render import Output
     from ..streamjson import StreamJson
     from ..wire import Message, Usage
+
+    # /undo: (the conversation in the log, None when not logged; the exchange's messages; out) ->
+    # the turns left, or None when the exchange must stay (tools/undo.undo_exchange).
+    Undo = Callable[[str | None, list[dict[str, Any]], Output], int | None]
 
 PROMPT = "> "
 
@@ -56,10 +63,12 @@ class ChatSession:
         *,
         show_thinking: bool,
         raw: bool = False,
+        undo: Undo,
         tools: Any = None,
         stream: StreamJson | None = None,
     ) -> None:
         self.run = run
+        self.undo = undo  # tools/undo.undo_exchange, given by the command (chat does not import tools)
         self.stream = stream  # -o stream-json: Claude Code's envelopes, a result line per user turn
         out = run.out()
         self.flags = flags
@@ -399,19 +408,12 @@ class ChatSession:
         if at is None:
             self.out.note("nothing to undo", dim=True)
             return
-        from ..tools.undo import asked_to_write, drop_exchange
-
-        if self.conversation_id is None or not self.log:
-            if asked_to_write(self.messages[at:]):
-                self.out.note(
-                    "the log is off, so no record of this exchange's file changes was kept: they stay"
-                )
-        else:
-            left = drop_exchange(self.conversation_id, self.out)
-            if left is None:
-                return  # a file changed since: the exchange stays, here and in the log
-            if not left:
-                self.conversation_id = None  # that was its only turn: the conversation is gone
+        logged = self.conversation_id if self.log else None
+        left = self.undo(logged, self.messages[at:], self.out)
+        if left is None:
+            return  # a file changed since: the exchange stays, here and in the log
+        if logged is not None and not left:
+            self.conversation_id = None  # that was its only turn: the conversation is gone
         self._pop_exchange()
         self.out.note("forgot the last exchange", dim=True)
 
@@ -567,6 +569,7 @@ def run_chat(
     *,
     ndjson: bool,
     show_thinking: bool,
+    undo: Undo,
     raw: bool = False,
     tools: Any = None,
     envelopes: bool = False,
@@ -585,7 +588,9 @@ def run_chat(
         hold_typing(run)  # until the prompt (called earlier by --mcp, before its servers start)
     if tools is not None:
         tools.out, tools.stream = out, stream
-    session = ChatSession(run, flags, show_thinking=show_thinking, raw=raw, tools=tools, stream=stream)
+    session = ChatSession(
+        run, flags, show_thinking=show_thinking, undo=undo, raw=raw, tools=tools, stream=stream
+    )
     try:
         return session.pipe(envelopes=envelopes) if ndjson else session.repl()
     finally:

@@ -7,9 +7,9 @@ it is put back (or removed, if the run created it); one that is already as it wa
 that changed since is refused, never overwritten: someone's later work is not undone.
 
 Dropping turns from the log drops their record, so it never happens silently (the one rule, for
-chat's /undo and `log pop`): the turns' files are put back first (`put_back_turns`), and a
-refused file keeps the turns, and so the record, in the log (`log pop` without --revert refuses
-instead, `still_changed` names the files).
+chat's /undo, `undo_exchange`, and `log pop --revert`): the turns' files are put back first
+(`put_back_turns`), and a refused file keeps the turns, and so the record, in the log (`log pop`
+without --revert refuses instead when `still_changed` names a file).
 """
 
 from __future__ import annotations
@@ -158,10 +158,16 @@ def kept_record(done: list[Reverted]) -> bool:
     return any(d.outcome == "refused" for d in done)
 
 
-def drop_exchange(conversation_id: str, out: Output) -> int | None:
-    """chat's /undo in the log: put back the files of the conversation's last exchange, one line
-    each, then drop it. Returns the turns left (0: the conversation is gone), or None when a file
-    was refused and the exchange kept."""
+def undo_exchange(conversation_id: str | None, exchange: list[dict[str, Any]], out: Output) -> int | None:
+    """chat's /undo, given the exchange's messages and its conversation in the log (None: not
+    logged). Logged: put back the files of the conversation's last exchange, one line each, then
+    drop it; returns the turns left (0: the conversation is gone), or None when a file was
+    refused and the exchange must stay. Not logged: no record was kept, so the files the
+    exchange's tools wrote stay, and that is said; returns 0."""
+    if conversation_id is None:
+        if asked_to_write(exchange):
+            out.note("the log is off, so no record of this exchange's file changes was kept: they stay")
+        return 0
     from ..store.log import Store
 
     store = Store()
@@ -171,8 +177,8 @@ def drop_exchange(conversation_id: str, out: Output) -> int | None:
             out.note(d.line(), dim=d.outcome != "refused")
         if kept_record(done):
             out.error(
-                "kept the last exchange: a file it changed changed since (put it back by hand and"
-                f" /undo again, or leave it: `claude log revert {conversation_id}` still knows it)"
+                "kept the last exchange: a file it changed was changed again since (put it back by"
+                f" hand and /undo again, or keep it: `claude log revert {conversation_id}` has its record)"
             )
             return None
         return store.pop_exchange(conversation_id)
