@@ -505,10 +505,8 @@ def pop(
             out.note(f"claude: kept turn {last.seq} of {cid}: a file changed since it (see above)")
             raise typer.Exit(1)
     left = store.pop(cid)
-    out.note(
-        f"claude: dropped turn {last.seq} of {cid}; "
-        + (f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone")
-    )
+    gone = f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone"
+    out.note(f"claude: dropped turn {last.seq} of {cid}; {gone}")
 
 
 @app.command("revert", epilog=EPILOG)
