@@ -540,7 +540,7 @@ _claude() {
         "log export") opts="-o --output --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
         "log search") opts="-n --number -o --output --help" words="" ;;
         "log rm") opts="-y --yes --help" words="" ;;
-        "log pop") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
+        "log pop") opts="-y --yes --revert --keep-files --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
         "log revert") opts="-y --yes --help" words="$("${COMP_WORDS[0]}" log list 2>/dev/null | cut -f1)" nosort=1 ;;
         "log off") opts="--help" words="" ;;
         "log on") opts="--help" words="" ;;

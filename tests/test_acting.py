@@ -388,7 +388,10 @@ def test_log_revert_of_a_conversation_without_edits_says_so(cli, emu) -> None:
     assert cli("ask", "hi").code == 0
     run = cli("log", "revert", "-y")
     assert (run.code, run.stdout) == (0, "")
-    assert "changed no files" in run.stderr
+    assert "no conversation in the log changed files" in run.stderr
+    named = cli("log", "revert", "-y", cli("log", "list").stdout.split("\t")[0])
+    assert (named.code, named.stdout) == (0, "")
+    assert "changed no files: nothing to put back" in named.stderr
 
 
 def test_a_continued_run_starts_its_shell_where_the_last_one_was(cli, emu, ws: Path) -> None:

@@ -29,8 +29,15 @@ from ..render import report, usage_line
 from ..renderers import NdjsonRenderer, Renderer, TextRenderer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..render import Output
     from ..streamjson import StreamJson
     from ..wire import Message, Usage
+
+    # /undo: (the conversation in the log, None when not logged; the exchange's messages; out) ->
+    # the turns left, or None when the exchange must stay (tools/undo.undo_exchange).
+    Undo = Callable[[str | None, list[dict[str, Any]], Output], int | None]
 
 PROMPT = "> "
 
@@ -56,10 +63,12 @@ class ChatSession:
         *,
         show_thinking: bool,
         raw: bool = False,
+        undo: Undo,
         tools: Any = None,
         stream: StreamJson | None = None,
     ) -> None:
         self.run = run
+        self.undo = undo  # tools/undo.undo_exchange, given by the command (chat does not import tools)
         self.stream = stream  # -o stream-json: Claude Code's envelopes, a result line per user turn
         out = run.out()
         self.flags = flags
@@ -355,13 +364,19 @@ class ChatSession:
         else:
             self._ask(last)
 
-    def _save(self, arg: str) -> None:
+    def _save(self, arg: str, *, replace: bool = False) -> None:
+        """/save FILE writes a new file; an existing one is kept unless /save! FILE."""
         try:
-            with open(arg, "wb") as f:
+            with open(arg, "wb" if replace else "xb") as f:
                 f.write(orjson.dumps(self.messages, option=orjson.OPT_INDENT_2) + b"\n")
             self.out.note(f"saved {counted(len(self.messages), 'message')} to {arg}", dim=True)
+        except FileExistsError:
+            self.out.error(f"{arg} exists; /save! {arg} replaces it")
         except OSError as exc:
             self.out.error(f"cannot write {arg}: {exc.strerror}")
+
+    def _save_over(self, arg: str) -> None:
+        self._save(arg, replace=True)
 
     def _error(self, message: str) -> None:
         """An error in the REPL. A refusal's remedy, --force, is a flag the running chat cannot
@@ -386,19 +401,20 @@ class ChatSession:
         return False
 
     def _undo(self, arg: str) -> None:
-        """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it back)."""
-        if self._pop_exchange() is None:
+        """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it
+        back). The files its tools changed are put back first, one line each (tools/undo.py's
+        rule); a file changed since keeps the exchange, and its record, for `claude log revert`."""
+        at = self._last_typed()
+        if at is None:
             self.out.note("nothing to undo", dim=True)
             return
-        if self.conversation_id is not None and self.log:
-            from ..store.log import Store
-
-            store = Store()
-            try:
-                if not store.pop_exchange(self.conversation_id):
-                    self.conversation_id = None  # that was its only turn: the conversation is gone
-            finally:
-                store.close()
+        logged = self.conversation_id if self.log else None
+        left = self.undo(logged, self.messages[at:], self.out)
+        if left is None:
+            return  # a file changed since: the exchange stays, here and in the log
+        if logged is not None and not left:
+            self.conversation_id = None  # that was its only turn: the conversation is gone
+        self._pop_exchange()
         self.out.note("forgot the last exchange", dim=True)
 
     def _last_answer(self) -> str:
@@ -480,16 +496,19 @@ class ChatSession:
         self.failed = None
         self.out.note("new conversation", dim=True)
 
-    def _pop_exchange(self) -> dict[str, Any] | None:
-        """Drop the last user message and the answers after it; returns that user message."""
+    def _last_typed(self) -> int | None:
+        """Where the last typed user message is in the history (None: there is none)."""
         from ..content import typed
 
-        for i in range(len(self.messages) - 1, -1, -1):
-            if typed(self.messages[i]):
-                user = self.messages[i]
-                self.messages = self.messages[:i]
-                return user
-        return None
+        return next((i for i in range(len(self.messages) - 1, -1, -1) if typed(self.messages[i])), None)
+
+    def _pop_exchange(self) -> dict[str, Any] | None:
+        """Drop the last user message and the answers after it; returns that user message."""
+        at = self._last_typed()
+        if at is None:
+            return None
+        user, self.messages = self.messages[at], self.messages[:at]
+        return user
 
     # -- programs: JSON lines in, NDJSON events out ------------------------------------------
     def pipe(self, *, envelopes: bool = False) -> Exit:
@@ -550,6 +569,7 @@ def run_chat(
     *,
     ndjson: bool,
     show_thinking: bool,
+    undo: Undo,
     raw: bool = False,
     tools: Any = None,
     envelopes: bool = False,
@@ -568,7 +588,9 @@ def run_chat(
         hold_typing(run)  # until the prompt (called earlier by --mcp, before its servers start)
     if tools is not None:
         tools.out, tools.stream = out, stream
-    session = ChatSession(run, flags, show_thinking=show_thinking, raw=raw, tools=tools, stream=stream)
+    session = ChatSession(
+        run, flags, show_thinking=show_thinking, undo=undo, raw=raw, tools=tools, stream=stream
+    )
     try:
         return session.pipe(envelopes=envelopes) if ndjson else session.repl()
     finally:

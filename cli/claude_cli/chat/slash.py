@@ -62,7 +62,13 @@ SLASH = (
         "send the last failed or cancelled message again (else re-ask the last one)",
         ChatSession._retry,
     ),
-    Slash("/undo", "", "forget the last exchange (in the log too)", ChatSession._undo),
+    Slash(
+        "/undo",
+        "",
+        "forget the last exchange (in the log too); the files it changed are put\n"
+        "back first (one changed since keeps the exchange)",
+        ChatSession._undo,
+    ),
     Slash(
         "/copy",
         "[code]",
@@ -80,10 +86,11 @@ SLASH = (
     Slash(
         "/save",
         "FILE",
-        "write the history as JSON (for --messages)",
+        "write the history as JSON (for --messages) to a new file; /save! FILE\nreplaces one",
         ChatSession._save,
         completes=("<path>",),
     ),
+    Slash("/save!", "FILE", "", ChatSession._save_over, completes=("<path>",), in_help=False),
     Slash("/force", "", "send what model rules refuse, for the rest of the session", ChatSession._force),
     Slash("/usage", "", "tokens used in this session", ChatSession._usage),
     Slash("/help", "", "", ChatSession._help, in_help=False),

@@ -2,7 +2,7 @@
 
 from enum import Enum
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,9 @@ from ..flags import (
     WebFlags,
 )
 from ..message.options import takes_flags
+
+if TYPE_CHECKING:
+    from ..render import Output
 
 # Click rewraps paragraphs unless they start with \b; the slash commands come first, then examples.
 EPILOG = (
@@ -145,6 +148,7 @@ def chat(
         raw=raw,
         envelopes=envelopes,
         stream=stream,
+        undo=_undo,
     )
     if not mcp.given() and act == ActFlags():
         raise typer.Exit(session())
@@ -183,3 +187,10 @@ def chat(
         tools = ChatTools(settings, Output(env=run.env), ndjson=ndjson)
         status = session(tools=tools)
     raise typer.Exit(status)
+
+
+def _undo(conversation_id: str | None, exchange: list[dict[str, Any]], out: "Output") -> int | None:
+    """chat's /undo puts back the exchange's files by tools/undo.py's rule (imported when used)."""
+    from ..tools.undo import undo_exchange
+
+    return undo_exchange(conversation_id, exchange, out)

@@ -464,64 +464,93 @@ def pop(
         str | None, typer.Argument(help="A conversation id or unique prefix (default: the latest).")
     ] = None,
     yes: Yes = False,
+    put_back: Annotated[bool, typer.Option("--revert", help="Put back the files the turn changed.")] = False,
+    keep_files: Annotated[bool, typer.Option("--keep-files", help="Leave the files as they are.")] = False,
     *,
     run: RunContext,
 ) -> None:
-    """Drop the last turn of a conversation, so `-c` continues from the turn before it."""
+    """Drop the last turn of a conversation, so `-c` continues from the turn before it.
+
+    A turn whose tools changed files (not put back since) holds the record `log revert` puts
+    them back from: popping it is refused (exit 2) unless --revert (the files are put back
+    first, one line each on stdout as `log revert` prints them; a file changed since keeps the
+    turn, exit 1) or --keep-files.
+    """
     from ..content import summary
     from ..errors import UsageError
+    from ..tools.undo import kept_record, put_back_turns, still_changed
 
+    if put_back and keep_files:
+        raise UsageError("--revert and --keep-files cannot be used together")
     store = _store()
     cid = store.resolve(conversation) if conversation is not None else store.latest_id()
     if cid is None:
         raise UsageError("no conversation to pop a turn from (the log is empty)")
-    turns = store.turns(cid)
-    last = turns[-1]
+    last = store.turns(cid)[-1]
+    files = still_changed(store, cid, [last.seq])
+    named = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    if files and not (put_back or keep_files):
+        raise UsageError(
+            f"turn {last.seq} of {cid} changed {named}: popping it drops the record `claude log revert"
+            f" {cid}` puts them back from; --revert puts them back first, --keep-files leaves them"
+        )
     said = " ".join(summary(last.response.get("content")).split())[:60]
-    _confirm(f"drop turn {last.seq} of {cid} ({last.stop_reason}: {said!r})?", yes)
+    also = f" and put back {named}" if files and put_back else ""
+    _confirm(f"drop turn {last.seq} of {cid} ({last.stop_reason}: {said!r}){also}?", yes)
+    out = run.out()
+    if files and put_back:
+        done = put_back_turns(store, cid, [last.seq])
+        out.write(os_bytes("".join(d.row() for d in done)))  # (as log revert: a path as its bytes)
+        if kept_record(done):
+            out.note(f"claude: kept turn {last.seq} of {cid}: a file changed since it (see above)")
+            raise typer.Exit(1)
     left = store.pop(cid)
-    run.out().note(
-        f"claude: dropped turn {last.seq} of {cid}; "
-        + (f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone")
-    )
+    gone = f"{left} turn{'s' if left != 1 else ''} left" if left else "the conversation is gone"
+    out.note(f"claude: dropped turn {last.seq} of {cid}; {gone}")
 
 
 @app.command("revert", epilog=EPILOG)
 @takes_flags
 def revert(
     conversation: Annotated[
-        str | None, typer.Argument(help="A conversation id or unique prefix (default: the latest).")
+        str | None,
+        typer.Argument(help="A conversation id or unique prefix (default: the latest that changed files)."),
     ] = None,
     yes: Yes = False,
     *,
     run: RunContext,
 ) -> None:
-    """Put back the files Claude's own tools changed in a conversation (tool-run --edit, --memory).
+    """Put back the files Claude's own tools (editor, memory) changed in a conversation.
 
-    Each file goes back to how it was before the conversation first changed it; a file the run
-    created is removed. A file that changed since the run is refused and left as it is. One
-    line per file on stdout, tab-separated: reverted, removed, unchanged (already as it was) or
-    refused, then the path (and why, when refused). Exit 1 when a file was refused.
+    Without an id: the latest conversation that changed files (stderr names it). Each file goes
+    back to how it was before the conversation first changed it; a file the run created is
+    removed. A file that changed since the run is refused and left as it is. One line per file
+    on stdout, tab-separated: reverted, removed, unchanged (already as it was) or refused, then
+    the path (and why, when refused). Exit 1 when a file was refused.
     """
+    from ..tools.undo import edits_of, kept_record
     from ..tools.undo import revert as put_back
-    from ..tools.undo import stored_edits
 
     store = _store()
-    cid = _pick(store, conversation)
-    store.close()
-    edits = stored_edits(cid)
     out = run.out()
+    if conversation is None:
+        cid = store.latest_with_edits()
+        if cid is None:
+            out.note("claude: no conversation in the log changed files (Claude's editor and memory tools')")
+            return
+        out.note(f"claude: {cid} is the latest conversation that changed files: {store.title(cid)!r}")
+    else:
+        cid = store.resolve(conversation)
+    edits = edits_of(store, cid)
+    store.close()
     if not edits:
-        out.note(f"claude: {cid} changed no files (only tool-run --edit and --memory changes are kept)")
+        out.note(f"claude: {cid} changed no files: nothing to put back")
         return
     paths = list(dict.fromkeys(e.path for e in edits))
     _confirm(f"put back {len(paths)} file{'s' if len(paths) != 1 else ''} as before {cid}?", yes)
     done = put_back(edits)
-    lines = "".join(
-        f"{d.outcome}\t{d.path}" + (f"\t{d.why}" if d.outcome == "refused" else "") + "\n" for d in done
-    )
-    out.write(os_bytes(lines))  # stdout is data: a path that is not UTF-8 as its bytes, as ls prints it
-    if any(d.outcome == "refused" for d in done):
+    out.write(os_bytes("".join(d.row() for d in done)))  # stdout is data: a path as its bytes, as ls
+    if kept_record(done):
         raise typer.Exit(1)
 
 

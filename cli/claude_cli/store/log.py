@@ -15,14 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import jsoncodec
 from ..config import data_dir
-from ..content import one_line, texts, typed
+from ..content import one_line, texts
 from ..errors import CliError, UsageError
 from ..stopsignals import signals_held
 from . import blobs, guard, schema, turns
 from .opening import open_for_writing, open_read_only, why_read_only
-from .turns import Turn, added, history, history_length
+from .turns import Turn, added, history
 
 if TYPE_CHECKING:
     from ..wire import Message, Usage
@@ -156,6 +155,17 @@ class Store:
         from . import edits
 
         return edits.of_conversation(self.db, conversation_id) if self._version() >= 4 else []
+
+    def latest_with_edits(self) -> str | None:
+        """The conversation updated last among those whose tools changed files (`log revert`)."""
+        if self._version() < 4:
+            return None
+        row = self.db.execute(
+            "SELECT c.id FROM conversations c WHERE EXISTS (SELECT 1 FROM edits e JOIN turns t"
+            " ON t.id = e.turn WHERE t.conversation_id = c.id)"
+            " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def shell_dir(self, conversation_id: str) -> str | None:
         from . import edits
@@ -296,25 +306,16 @@ class Store:
             left = turns.turns_left(db, conversation_id)
         return left
 
+    def last_exchange(self, conversation_id: str) -> list[int]:
+        """The seqs of the turns of the conversation's last exchange (what pop_exchange drops)."""
+        return [seq for _, seq in turns.last_exchange(self.db, conversation_id)]
+
     def pop_exchange(self, conversation_id: str) -> int:
-        """Drop the conversation's last exchange (chat's /undo): its last turn and the turns before
-        it back to the one where a message was typed, since tool-result turns and the
-        continuations of a paused turn belong to the exchange they continue. Returns how many
-        turns are left (0: the conversation is gone too)."""
+        """Drop the conversation's last exchange (chat's /undo; turns.last_exchange says which
+        turns). Returns how many turns are left (0: the conversation is gone too)."""
         with self._transaction() as db:
-            rows = db.execute(  # newest first: (id, kept, how many messages it stored)
-                "SELECT id, kept, json_array_length(messages) FROM turns WHERE conversation_id = ?"
-                " ORDER BY seq DESC",
-                (conversation_id,),
-            ).fetchall()
-            for at, (turn_id, kept, _) in enumerate(rows):
-                earlier = rows[at + 1] if at + 1 < len(rows) else None
-                # The messages this turn added: beyond the previous turn's history (see `added`).
-                before = history_length(earlier[1], earlier[2]) if earlier else 0
-                (messages,) = db.execute("SELECT messages FROM turns WHERE id = ?", (turn_id,)).fetchone()
+            for turn_id, _ in turns.last_exchange(db, conversation_id):
                 db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
-                if any(typed(m) for m in jsoncodec.loads(messages)[max(0, before - kept) :]):
-                    break
             blobs.collect(db)
             left = turns.turns_left(db, conversation_id)
         return left

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import jsoncodec
-from ..content import reply, texts
+from ..content import reply, texts, typed
 from . import blobs
 
 # Characters of each side of a turn that the search index holds: the messages typed and the
@@ -165,3 +165,24 @@ def turns_left(db: sqlite3.Connection, conversation_id: str) -> int:
     if not left:
         db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
     return int(left)
+
+
+def last_exchange(db: sqlite3.Connection, conversation_id: str) -> list[tuple[int, int]]:
+    """The (id, seq) of the turns of the conversation's last exchange (chat's /undo), newest
+    first: its last turn and the turns before it back to the one where a message was typed, since
+    tool-result turns and the continuations of a paused turn belong to the exchange they continue."""
+    rows = db.execute(  # newest first: (id, seq, kept, how many messages it stored)
+        "SELECT id, seq, kept, json_array_length(messages) FROM turns WHERE conversation_id = ?"
+        " ORDER BY seq DESC",
+        (conversation_id,),
+    ).fetchall()
+    found = []
+    for at, (turn_id, seq, kept, _) in enumerate(rows):
+        earlier = rows[at + 1] if at + 1 < len(rows) else None
+        # The messages this turn added: beyond the previous turn's history (see `added`).
+        before = history_length(earlier[2], earlier[3]) if earlier else 0
+        (messages,) = db.execute("SELECT messages FROM turns WHERE id = ?", (turn_id,)).fetchone()
+        found.append((int(turn_id), int(seq)))
+        if any(typed(m) for m in jsoncodec.loads(messages)[max(0, before - kept) :]):
+            break
+    return found

@@ -5,18 +5,25 @@ The log keeps, for each turn, every file change its tool calls made: the path, t
 earliest `before` and latest `after` in the conversation: a file that is still as the run left
 it is put back (or removed, if the run created it); one that is already as it was is left; one
 that changed since is refused, never overwritten: someone's later work is not undone.
+
+Dropping turns from the log drops their record, so it never happens silently (the one rule, for
+chat's /undo, `undo_exchange`, and `log pop --revert`): the turns' files are put back first
+(`put_back_turns`), and a refused file keeps the turns, and so the record, in the log (`log pop`
+without --revert refuses instead when `still_changed` names a file).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .workspace import atomic_write, current_bytes, unified_diff
 
 if TYPE_CHECKING:
     from ..render import Output
+    from ..store.log import Store
 
 
 @dataclass
@@ -40,6 +47,14 @@ class Reverted:
     path: str
     outcome: str  # reverted | removed | unchanged | refused
     why: str = ""
+
+    def line(self) -> str:
+        """For people: `reverted util.py`, `refused util.py: it changed since the run; ...`."""
+        return f"{self.outcome} {self.shown}" + (f": {self.why}" if self.outcome == "refused" else "")
+
+    def row(self) -> str:
+        """For programs (`log revert`'s stdout): outcome, path (and why, when refused), tab-separated."""
+        return f"{self.outcome}\t{self.path}" + (f"\t{self.why}" if self.outcome == "refused" else "") + "\n"
 
 
 def plan(edits: list[Edit]) -> list[tuple[Edit, Edit]]:
@@ -107,14 +122,82 @@ def record_effects(conversation_id: str, runs: list[object], cwd: str | None, ou
         out.note(f"claude: warning: the file changes were not stored (no `log revert` for them): {exc}")
 
 
-def stored_edits(conversation_id: str) -> list[Edit]:
+def edits_of(store: Store, conversation_id: str, seqs: Collection[int] | None = None) -> list[Edit]:
+    """The stored file changes of a conversation (of the turns numbered `seqs` only, if given)."""
+    return [
+        Edit(e.path, e.shown, e.before, e.after, e.seq, e.tool_use_id)
+        for e in store.edits(conversation_id)
+        if seqs is None or e.seq in seqs
+    ]
+
+
+def still_changed(store: Store, conversation_id: str, seqs: Collection[int]) -> list[str]:
+    """The files (as the runs named them) that the turns numbered `seqs` changed and that are not
+    back as they were before: what dropping those turns would leave with no record. (A file put
+    back already, by `log revert` or by hand, loses nothing.)"""
+    found = []
+    for first, _ in plan(edits_of(store, conversation_id, seqs)):
+        try:
+            back = current_bytes(Path(first.path)) == first.before
+        except OSError:
+            back = False
+        if not back:
+            found.append(first.shown)
+    return found
+
+
+def put_back_turns(store: Store, conversation_id: str, seqs: Collection[int]) -> list[Reverted]:
+    """Before turns are dropped from the log: put back the files they changed (as `revert`).
+    Drop the turns only when none is refused (`kept_record`): else their record is all that can
+    still put the file back."""
+    return revert(edits_of(store, conversation_id, seqs))
+
+
+def kept_record(done: list[Reverted]) -> bool:
+    """Whether a file was refused, so the turns that changed it must stay in the log."""
+    return any(d.outcome == "refused" for d in done)
+
+
+def undo_exchange(conversation_id: str | None, exchange: list[dict[str, Any]], out: Output) -> int | None:
+    """chat's /undo, given the exchange's messages and its conversation in the log (None: not
+    logged). Logged: put back the files of the conversation's last exchange, one line each, then
+    drop it; returns the turns left (0: the conversation is gone), or None when a file was
+    refused and the exchange must stay. Not logged: no record was kept, so the files the
+    exchange's tools wrote stay, and that is said; returns 0."""
+    if conversation_id is None:
+        if asked_to_write(exchange):
+            out.note("the log is off, so no record of this exchange's file changes was kept: they stay")
+        return 0
     from ..store.log import Store
 
     store = Store()
     try:
-        return [
-            Edit(e.path, e.shown, e.before, e.after, e.seq, e.tool_use_id)
-            for e in store.edits(conversation_id)
-        ]
+        done = put_back_turns(store, conversation_id, store.last_exchange(conversation_id))
+        for d in done:
+            out.note(d.line(), dim=d.outcome != "refused")
+        if kept_record(done):
+            out.error(
+                "kept the last exchange: a file it changed was changed again since (put it back by"
+                f" hand and /undo again, or keep it: `claude log revert {conversation_id}` has its record)"
+            )
+            return None
+        return store.pop_exchange(conversation_id)
     finally:
         store.close()
+
+
+def asked_to_write(messages: list[dict[str, Any]]) -> bool:
+    """Whether the answers among `messages` called Claude's editor or memory tool for more than a
+    view: what /undo says stays changed when no record was kept (the log is off)."""
+    from ..message.capabilities import CLIENT_TOOLS
+
+    names = {CLIENT_TOOLS["edit"][0], CLIENT_TOOLS["memory"][0]}
+    return any(
+        block.get("type") == "tool_use"
+        and block.get("name") in names
+        and (block.get("input") or {}).get("command") != "view"
+        for m in messages
+        if m.get("role") == "assistant" and isinstance(m.get("content"), list)
+        for block in m["content"]
+        if isinstance(block, dict)
+    )
