@@ -443,5 +443,6 @@ def test_a_proxy_refusing_the_tunnel_is_a_connection_failure(proc, tls) -> None:
         run = proc("ask", "--max-retries", "0", "hi", extra_env=through)
     assert run.code == 17, run
     assert run.stderr == (
-        f"claude: error: cannot reach {url}: Tunnel connection failed: 407 Proxy Authentication Required\n"
+        f"claude: error: cannot reach {url} through the proxy {proxy.url} (HTTPS_PROXY): Tunnel connection"
+        " failed: 407 Proxy Authentication Required\n"
     )
