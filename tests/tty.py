@@ -115,7 +115,9 @@ def screen_of(env: dict[str, str], width: int, *args: str, **extra: str) -> tupl
     lines joined: one longer than `width` was wrapped), and the screen with its escapes."""
     child = TmuxChild(list(args), {**env, **extra}, width=width)
     try:
-        assert child.expect_exit() == 0
+        # Generous: a command that starts an MCP server waits for its imports (16 s measured on a
+        # loaded 2-core machine); the wait only ends early when the command did.
+        assert child.expect_exit(timeout=90) == 0
         escaped = child._tmux("capture-pane", "-p", "-e", "-S", "-")
         printed = child.text().split(EOF_MARK)[0].rstrip().split("\n")
         return [line.rstrip() for line in printed], escaped
