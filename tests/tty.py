@@ -34,7 +34,7 @@ class TmuxChild:
         env: dict[str, str],
         *,
         width: int = 100,
-        timeout: float = 15,
+        timeout: float = 60,  # a wait ends as soon as the text appears; MCP servers took 15+ s at load 11
         pipe: list[str] | None = None,
     ) -> None:
         self.tmux = shutil.which("tmux") or pytest.skip("tmux is not installed")
