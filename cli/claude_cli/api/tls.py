@@ -42,7 +42,8 @@ thread's (ssl missing, a context OpenSSL refuses) is handed to the caller, and r
 it was when the context was made before connecting; the thread prints nothing. It is always
 joined before the connection is returned or its failure raised, a signal's included (Ctrl-C,
 SIGTERM: Python runs their handlers in the main thread only, so the import is never cut half-way
-either); a second signal interrupting that join leaves it to the interpreter's own at exit.
+either); should a signal cut its start or that join short, it is not a daemon thread: the
+interpreter joins it before exiting.
 """
 
 from __future__ import annotations
