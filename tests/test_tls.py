@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -430,7 +431,51 @@ def test_a_signal_while_connecting_waits_for_the_thread(
         conn.send("GET", "/", None, {})
     order.append("raised")
     assert order == ["connect", "making: connect begun True, on the main thread False", "made", "raised"]
-    assert [t.name for t in threading.enumerate() if t.name == "claude-tls"] == []
+
+
+def test_a_second_signal_while_waiting_for_the_thread_is_raised_once_it_has_ended(
+    defaults: None, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while connecting, then another signal while the first waits for the context's
+    thread (a handler raising, as claude's do for Ctrl-C and SIGTERM): the second is raised too,
+    but only once the thread has ended."""
+    from claude_cli.api.http11 import Connection
+    from claude_cli.errors import Interrupt
+
+    order: list[str] = []
+    connecting = threading.Event()
+    make = tls.directory_context
+
+    def interrupted(*args: object, **kwargs: object) -> socket.socket:
+        order.append("connect")
+        connecting.set()
+        raise Interrupt()
+
+    def signalled() -> ssl.SSLContext | None:
+        connecting.wait(10)
+        threading.Event().wait(0.1)  # (the main thread is waiting for this one by now)
+        assert threading.main_thread().ident is not None
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+        threading.Event().wait(0.3)
+        order.append("made")
+        return make()
+
+    def handler(signum: int, frame: object) -> None:
+        order.append("signal")
+        raise Interrupt("the second")
+
+    monkeypatch.setattr(tls, "directory_context", signalled)
+    monkeypatch.setattr(socket, "create_connection", interrupted)
+    previous = signal.signal(signal.SIGUSR1, handler)
+    try:
+        host, port = served.url.removeprefix("https://").rsplit(":", 1)
+        conn = Connection(host, int(port), tls=True, timeout=10, watch=_Waits())
+        with pytest.raises(Interrupt, match="the second"):
+            conn.send("GET", "/", None, {})
+        order.append("raised")
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert order == ["connect", "signal", "made", "raised"]
 
 
 class _Waits:
