@@ -340,6 +340,35 @@ def test_the_second_try_with_the_file_is_made_on_a_thread_too(
     assert threads == [False] and len(served.hellos) == 2
 
 
+@needs_openssl
+def test_where_no_thread_can_be_started_the_context_is_made_before_connecting(
+    cli, emu, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process at its limit of threads: the context made in the caller, as before the thread."""
+    import _thread
+
+    def refused(*args: object) -> int:
+        raise RuntimeError("can't start new thread")
+
+    made: list[bool] = []
+    make = tls.directory_context
+
+    def spy() -> ssl.SSLContext | None:
+        made.append(threading.current_thread() is threading.main_thread())
+        return make()
+
+    monkeypatch.setattr(_thread, "start_new_thread", refused)
+    monkeypatch.setattr(tls, "directory_context", spy)
+    run = cli(
+        "ask",
+        "--no-log",
+        "hi",
+        extra_env={"ANTHROPIC_BASE_URL": served.url, "SSL_CERT_DIR": str(served.trusted)},
+    )
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", ""), run
+    assert made == [True] and len(served.hellos) == 1
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

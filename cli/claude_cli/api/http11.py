@@ -270,12 +270,14 @@ class Connection:
 
     def _open(self, context: tls.Making | None) -> socket.socket:
         """A new connection (through the proxy's tunnel for TLS), TLS with `context` if given:
-        its thread joined before this returns or raises."""
+        made on a thread meanwhile, joined before this returns or raises."""
         host, port = self._via if self._via else (self.host, self.port)
         # bytes: getaddrinfo runs even an ASCII str through the idna codec (an import: encodings.idna,
         # stringprep, unicodedata); it takes bytes as they are (typeshed says str only).
         address = (_ascii(host).encode("ascii"), port or self.port)
         try:
+            if context is not None:
+                context.start()  # (in the `try`: a signal's exception once it has begun waits for it)
             sock = socket.create_connection(address, self.timeout)  # type: ignore[arg-type]
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client

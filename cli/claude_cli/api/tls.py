@@ -62,22 +62,31 @@ if TYPE_CHECKING:
 
 
 class Making:
-    """The context for a new connection, made on a thread from its creation: `get()` waits for
-    it (and raises its failure), `join()` only waits. `first`: the directory's context where the
+    """The context for a new connection, made on a thread from `start()`: `get()` waits for it
+    (and raises its failure), `join()` only waits. `first`: the directory's context where the
     rule allows (`retried` then tells which failure to try again with today's), else today's."""
 
     def __init__(self, first: bool) -> None:
+        self.first = first
         self.lazy = False  # the context trusts the directory alone (a refusal is tried again)
         self._context: ssl.SSLContext | None = None
         self._error: BaseException | None = None
+        self._started = False
         self._ended = False  # the thread's last act but one; its last: releasing _done
         self._done = _thread.allocate_lock()
-        self._done.acquire()
-        _thread.start_new_thread(self._make, (first,))
 
-    def _make(self, first: bool) -> None:
+    def start(self) -> None:
+        """The thread started (where none can be, the context made here, as before)."""
+        self._done.acquire()
+        self._started = True
         try:
-            context = directory_context() if first else None
+            _thread.start_new_thread(self._make, ())
+        except Exception:  # RuntimeError: can't start new thread
+            self._make()
+
+    def _make(self) -> None:
+        try:
+            context = directory_context() if self.first else None
             self.lazy = context is not None
             self._context = context or default_context()
         except BaseException as exc:  # the caller's to raise (get): nothing printed from here
@@ -89,7 +98,9 @@ class Making:
     def join(self) -> None:
         """Until the thread has ended; a signal's exception meanwhile is raised after that."""
         stopped: BaseException | None = None
-        while not self._ended:  # (once _done is taken, _ended is true: never waited for twice)
+        while (
+            self._started and not self._ended
+        ):  # (once _done is taken, _ended is true: never waited for twice)
             try:
                 self._done.acquire()
             except BaseException as exc:  # a signal's handler raised in the wait
