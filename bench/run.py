@@ -1,7 +1,7 @@
 """Benchmarks for the targets in DESIGN.md, measured side by side in one run.
 
     .venv/bin/python bench/run.py [--runs 21] [--events 100000] [--against OTHER/.venv/bin/claude]
-                                  [--skip-scale] [--only-https]
+                                  [--skip-scale] [--only-https [--latency MS]]
 
 Start-up figures are printed as multiples of curl making the same request and of `python -c
 pass`. --against times another install interleaved with this one (say, a worktree of the commit
@@ -9,7 +9,8 @@ before a change): every start-up figure, and `stream` on the long answer, side b
 
 Prints figures and ratios; record them in bench/RESULTS.md. Nothing here asserts: machines are
 noisy, so the numbers are for people. Everything runs against the local emulator (over TLS for
-the https row: --only-https runs that row alone; it needs the openssl command).
+the https row: --only-https runs that row alone; it needs the openssl command). --latency MS
+gives that row a name that takes MS ms to resolve, as against the real API: see `named`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -94,9 +97,16 @@ def main() -> None:
     parser.add_argument("--against", help="another claude executable to time beside this one")
     parser.add_argument("--skip-scale", action="store_true", help="skip the scale section (issue 20)")
     parser.add_argument("--only-https", action="store_true", help="only the https start-up row (issue 32)")
+    parser.add_argument("--latency", type=float, help="with --only-https: the name resolved in this many ms")
     args = parser.parse_args()
     if args.only_https:
-        https(args.runs, args.against)
+        if args.latency is None:
+            https(args.runs, args.against)
+        elif NETNS not in os.environ:
+            sys.exit(named(sys.argv))
+        else:
+            with slow_dns(args.latency / 1000):
+                https(args.runs, args.against, host=SLOW_NAME, latency=args.latency)
         return
 
     with Emulator(api_key=KEY, context_window=None) as emu:  # the scale bench sends 30 MB
@@ -258,7 +268,8 @@ def tls_files(where: Path) -> tuple[Path, Path, Path, Path]:
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")  # fmt: skip
     openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
     (where / "ext.cnf").write_text(
-        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n"
+        f"subjectAltName=IP:127.0.0.1,DNS:{SLOW_NAME}\nextendedKeyUsage=serverAuth\n"
+        "basicConstraints=critical,CA:FALSE\n"
     )
     openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
             "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")  # fmt: skip
@@ -268,7 +279,7 @@ def tls_files(where: Path) -> tuple[Path, Path, Path, Path]:
     return where / "ca.pem", where / "server.pem", where / "server.key", where / "certs"
 
 
-def https(runs: int, against: str | None) -> None:
+def https(runs: int, against: str | None, host: str = "127.0.0.1", latency: float = 0.0) -> None:
     """`echo hi | claude ask --no-log` against the emulator over TLS, trusting a hashed directory
     (SSL_CERT_DIR) that holds the bench's CA, SSL_CERT_FILE unset: OpenSSL's defaults, as on a
     stock Debian. Before api/tls.py, ssl.create_default_context() read the default file (Debian's
@@ -283,7 +294,7 @@ def https(runs: int, against: str | None) -> None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         emu.httpd.socket = context.wrap_socket(emu.httpd.socket, server_side=True)
-        url = emu.url.replace("http://", "https://")
+        url = emu.url.replace("http://", "https://").replace("127.0.0.1", host)
         env = {
             **{k: v for k, v in bench_environ().items() if k not in ("SSL_CERT_FILE", "CURL_CA_BUNDLE")},
             "SSL_CERT_DIR": str(certs),
@@ -318,6 +329,8 @@ def https(runs: int, against: str | None) -> None:
                 cpu[label].append(used)
     base = "curl --capath DIR (+ its bundle)"
     title = "start-up over https (TLS on loopback, trusting a hashed SSL_CERT_DIR)"
+    if latency:
+        title += f", {host} resolved in {latency:g} ms"
     print(f"{title}, median of {runs} interleaved runs (ms; x curl --capath)")
     for label in rows:
         wall_ms, cpu_ms = statistics.median(times[label]) * 1000, statistics.median(cpu[label]) * 1000
@@ -325,6 +338,70 @@ def https(runs: int, against: str | None) -> None:
         cpu_ratio = statistics.median(cpu[label]) / statistics.median(cpu[base])
         row = f"wall {wall_ms:6.1f} = {ratio:5.2f}x   CPU {cpu_ms:6.1f} = {cpu_ratio:5.2f}x"
         print(f"  {label:40s}  {row}")
+
+
+# -- the https row with a slow name (--latency): what a DNS lookup costs against the real API --------
+
+SLOW_NAME = "api.bench.test"  # the certificate names it too (tls_files)
+NETNS = "CLAUDE_BENCH_NETNS"  # set inside the namespace `named` runs the bench in
+
+
+def named(argv: list[str]) -> int:
+    """Run this bench again in a network and mount namespace of its own (`unshare -rnm`, no root
+    needed where user namespaces are allowed): there loopback is up and /etc/resolv.conf names
+    127.0.0.1, where `slow_dns` answers. Name resolution (getaddrinfo, for curl and for claude
+    alike) then takes the latency asked for, with the GIL released, as a lookup does against
+    the real API; the machine's own network and resolver are untouched."""
+    resolv = Path(tempfile.mkdtemp(prefix="claude-bench-dns-")) / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\noptions timeout:5 attempts:1\n")
+    script = 'ip link set lo up && mount --bind "$0" /etc/resolv.conf && exec "$@"'
+    return subprocess.call(
+        ["unshare", "-rnm", "sh", "-c", script, str(resolv), sys.executable, *argv],
+        env={**os.environ, NETNS: "1"},
+    )
+
+
+@contextmanager
+def slow_dns(delay: float) -> Iterator[None]:
+    """A DNS server on 127.0.0.1:53 answering SLOW_NAME's A query with 127.0.0.1 (and its AAAA
+    query with no address) `delay` seconds after each query; any other name does not exist."""
+    import socket
+    import threading
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 53))
+
+    def answer(query: bytes) -> bytes:
+        end = query.index(b"\0", 12) + 5  # the question: the name's labels, its type and class
+        labels, qtype = query[12 : end - 4], query[end - 4 : end - 2]
+        name = b".".join(labels[i + 1 : i + 1 + labels[i]] for i in _label_starts(labels)).decode()
+        known = name.lower() == SLOW_NAME
+        address = qtype == b"\0\1" and known
+        flags = b"\x81\x80" if known else b"\x81\x83"  # a response, recursion; NXDOMAIN if unknown
+        head = query[:2] + flags + b"\0\1" + (b"\0\1" if address else b"\0\0") + b"\0\0\0\0"
+        record = b"\xc0\x0c\0\1\0\1\0\0\0\0\0\4\x7f\0\0\1" if address else b""  # A 127.0.0.1, TTL 0
+        return head + query[12:end] + record
+
+    def serve() -> None:
+        while True:
+            try:
+                query, peer = server.recvfrom(512)
+            except OSError:
+                return
+            threading.Timer(delay, server.sendto, (answer(query), peer)).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield
+    finally:
+        server.close()
+
+
+def _label_starts(labels: bytes) -> Iterator[int]:
+    i = 0
+    while i < len(labels) and labels[i]:
+        yield i
+        i += labels[i] + 1
 
 
 # -- costs that must grow with the work, not faster (DESIGN.md targets, issue 20) ----------------

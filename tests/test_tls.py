@@ -7,11 +7,15 @@ no TLS set up at all for a command that sends nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import socket
 import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -265,3 +269,285 @@ def test_a_command_that_sends_nothing_sets_up_no_tls(env, args: tuple[str, ...],
     # The request printed (its URL on stderr, its body on stdout), or the one-line refusal:
     assert (b"https://api.example.com/v1/" if code == 0 else b"Invalid value") in done.stderr, done
     assert not {"ssl", "_ssl", "claude_cli.api.tls"} & modules
+
+
+# -- the context made on a thread while the connection opens (tls.Making) -------------------------
+
+
+def overlap_spies(monkeypatch: pytest.MonkeyPatch, order: list[str], hold: float = 0.0) -> None:
+    """Instrument the two halves: making the context (tls.directory_context, the thread's first
+    step) waits until the connection has begun (socket.create_connection), noting whether it did
+    and on which thread; then, if `hold`, waits that long more before it is done (a bound, not a
+    measure: it only gives a missing join the time to show in `order`)."""
+    connecting = threading.Event()
+    make, connect = tls.directory_context, socket.create_connection
+
+    def making() -> ssl.SSLContext | None:
+        waited = connecting.wait(10)
+        main = threading.current_thread() is threading.main_thread()
+        order.append(f"making: connect begun {waited}, on the main thread {main}")
+        threading.Event().wait(hold)
+        context = make()
+        order.append("made")
+        return context
+
+    def connecting_spy(*args: object, **kwargs: object) -> socket.socket:
+        order.append("connect")
+        connecting.set()
+        return connect(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tls, "directory_context", making)
+    monkeypatch.setattr(socket, "create_connection", connecting_spy)
+
+
+@needs_openssl
+def test_the_context_is_made_on_a_thread_while_the_connection_opens(
+    cli, emu, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`import ssl` and the context are the thread's while the name is resolved and the socket
+    connects: sequentially, making the context would wait for a connection never begun."""
+    order: list[str] = []
+    overlap_spies(monkeypatch, order)
+    run = cli(
+        "ask",
+        "--no-log",
+        "hi",
+        extra_env={"ANTHROPIC_BASE_URL": served.url, "SSL_CERT_DIR": str(served.trusted)},
+    )
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", ""), run
+    assert order == ["connect", "making: connect begun True, on the main thread False", "made"]
+    assert len(served.hellos) == 1 and len(emu.message_requests) == 1
+
+
+@needs_openssl
+def test_the_second_try_with_the_file_is_made_on_a_thread_too(
+    cli, emu, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A certificate the directory alone refuses: today's context (the bundle read, ~50 ms) is
+    made while the second connection opens."""
+    ca, elsewhere = str(served.ca), str(served.untrusted)
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: verify_paths(ca, elsewhere, ca, elsewhere))
+    threads: list[bool] = []
+    default = tls.default_context
+
+    def spy() -> ssl.SSLContext:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return default()
+
+    monkeypatch.setattr(tls, "default_context", spy)
+    run = cli("ask", "--no-log", "hi", extra_env={"ANTHROPIC_BASE_URL": served.url, "SSL_CERT_FILE": ca})
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", ""), run
+    assert threads == [False] and len(served.hellos) == 2
+
+
+@needs_openssl
+def test_where_no_thread_can_be_started_the_context_is_made_before_connecting(
+    cli, emu, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process at its limit of threads: the context made in the caller, as before the thread."""
+    import _thread
+
+    def refused(*args: object) -> int:
+        raise RuntimeError("can't start new thread")
+
+    made: list[bool] = []
+    make = tls.directory_context
+
+    def spy() -> ssl.SSLContext | None:
+        made.append(threading.current_thread() is threading.main_thread())
+        return make()
+
+    monkeypatch.setattr(_thread, "start_new_thread", refused)
+    monkeypatch.setattr(tls, "directory_context", spy)
+    run = cli(
+        "ask",
+        "--no-log",
+        "hi",
+        extra_env={"ANTHROPIC_BASE_URL": served.url, "SSL_CERT_DIR": str(served.trusted)},
+    )
+    assert (run.code, run.stdout, run.stderr) == (0, "You said: hi", ""), run
+    assert made == [True] and len(served.hellos) == 1
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unresolvable(name: str) -> str:
+    """The reason getaddrinfo gives for `name` on this machine (a .invalid name never resolves)."""
+    try:
+        socket.getaddrinfo(name, 443)
+    except socket.gaierror as exc:
+        return str(exc.strerror)
+    pytest.skip(f"{name} resolves here")
+
+
+@needs_openssl
+@pytest.mark.parametrize("case", ["refused", "unresolvable", "refusing proxy", "unresolvable proxy"])
+def test_a_connection_failing_over_https_is_one_line_as_before(proc, emu, served: Served, case: str) -> None:
+    """Each failure of the connection the context is made beside: its line and status as they
+    were when the context was made first, nothing from the thread, and the result record."""
+    url, extra = served.url, {"SSL_CERT_DIR": str(served.trusted), "NO_PROXY": ""}
+    if case == "refused":
+        url = f"https://127.0.0.1:{closed_port()}"
+        line = f"cannot reach {url}: Connection refused"
+    elif case == "unresolvable":
+        url = "https://claude-test.invalid"
+        line = f"cannot reach {url}: {unresolvable('claude-test.invalid')}"
+    else:
+        proxy = (
+            f"http://127.0.0.1:{closed_port()}" if case == "refusing proxy" else "http://proxy.invalid:3128"
+        )
+        extra["HTTPS_PROXY"] = proxy
+        why = "Connection refused" if case == "refusing proxy" else unresolvable("proxy.invalid")
+        line = f"cannot reach the proxy {proxy} (HTTPS_PROXY) for {url}: {why}"
+    run = proc(
+        "ask", "--max-retries", "0", "-o", "ndjson", "--summary", "hi",
+        extra_env={**extra, "ANTHROPIC_BASE_URL": url},
+    )  # fmt: skip
+    assert (run.code, run.stderr) == (17, f"claude: error: {line}\n"), run
+    record = json.loads(run.stdout.splitlines()[-1])
+    assert (record["exit_status"], record["error"]) == (17, {"type": "connection", "message": line})
+    assert served.hellos == [] and emu.message_requests == []
+
+
+@needs_openssl
+def test_a_context_that_cannot_be_made_is_the_failure_even_when_the_connection_fails_too(
+    cli, served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread's failure is raised in the caller, first, as when the context was made before
+    connecting: here OpenSSL refusing a CA file with nothing in it, and the port refused."""
+    (tmp_path / "empty.pem").write_text("")
+    made: list[bool] = []
+
+    def refused() -> ssl.SSLContext:
+        made.append(threading.current_thread() is threading.main_thread())
+        return ssl.create_default_context(cafile=str(tmp_path / "empty.pem"))
+
+    with pytest.raises(ssl.SSLError) as expected:
+        refused()
+    made.clear()
+    monkeypatch.setattr(tls, "directory_context", refused)
+    url = f"https://127.0.0.1:{closed_port()}"
+    run = cli("ask", "--no-log", "--max-retries", "0", "hi", extra_env={"ANTHROPIC_BASE_URL": url})
+    assert (run.code, run.stdout) == (17, ""), run
+    assert run.stderr == f"claude: error: cannot reach {url}: {expected.value.strerror}\n"
+    assert made == [False]
+
+
+def test_a_signal_while_connecting_waits_for_the_thread(
+    defaults: None, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing while the socket connects: raised once the context's thread has ended, so
+    no thread outlives the connection (nor the run)."""
+    from claude_cli.api.http11 import Connection
+    from claude_cli.errors import Interrupt
+
+    order: list[str] = []
+    overlap_spies(monkeypatch, order, hold=0.3)
+    connect = socket.create_connection
+
+    def interrupted(*args: object, **kwargs: object) -> socket.socket:
+        connect(*args, **kwargs)  # (the spy: notes the connection begun)
+        raise Interrupt()
+
+    monkeypatch.setattr(socket, "create_connection", interrupted)
+    host, port = served.url.removeprefix("https://").rsplit(":", 1)
+    conn = Connection(host, int(port), tls=True, timeout=10, watch=_Waits())
+    with pytest.raises(Interrupt):
+        conn.send("GET", "/", None, {})
+    order.append("raised")
+    assert order == ["connect", "making: connect begun True, on the main thread False", "made", "raised"]
+
+
+def test_a_second_signal_while_waiting_for_the_thread_is_raised_once_it_has_ended(
+    defaults: None, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while connecting, then another signal while the first waits for the context's
+    thread (a handler raising, as claude's do for Ctrl-C and SIGTERM): the second is raised too,
+    but only once the thread has ended."""
+    from claude_cli.api.http11 import Connection
+    from claude_cli.errors import Interrupt
+
+    order: list[str] = []
+    connecting = threading.Event()
+    make = tls.directory_context
+
+    def interrupted(*args: object, **kwargs: object) -> socket.socket:
+        order.append("connect")
+        connecting.set()
+        raise Interrupt()
+
+    def signalled() -> ssl.SSLContext | None:
+        connecting.wait(10)
+        threading.Event().wait(0.1)  # (the main thread is waiting for this one by now)
+        assert threading.main_thread().ident is not None
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+        threading.Event().wait(0.3)
+        order.append("made")
+        return make()
+
+    def handler(signum: int, frame: object) -> None:
+        order.append("signal")
+        raise Interrupt("the second")
+
+    monkeypatch.setattr(tls, "directory_context", signalled)
+    monkeypatch.setattr(socket, "create_connection", interrupted)
+    previous = signal.signal(signal.SIGUSR1, handler)
+    try:
+        host, port = served.url.removeprefix("https://").rsplit(":", 1)
+        conn = Connection(host, int(port), tls=True, timeout=10, watch=_Waits())
+        with pytest.raises(Interrupt, match="the second"):
+            conn.send("GET", "/", None, {})
+        order.append("raised")
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert order == ["connect", "signal", "made", "raised"]
+
+
+class _Waits:
+    def left(self) -> float:
+        return 10.0
+
+    def saw(self, data: bytes) -> None:
+        pass
+
+
+# Sends the run `sig` as the ssl module starts importing (on the context's thread now, in the
+# main thread before): a signal at a point chosen, not by a race.
+SIGNAL_DURING_SSL_IMPORT = """
+import os, signal, sys
+class Hook:
+    def find_spec(self, name, path=None, target=None):
+        if name == "ssl":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.{sig})
+        return None
+sys.meta_path.insert(0, Hook())
+sys.argv = ["claude", "ask", "-o", "ndjson", "--summary", "hi"]
+from claude_cli.main import main
+main()
+"""
+
+
+@needs_openssl
+@pytest.mark.parametrize(
+    ("sig", "status", "line"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+)
+def test_a_signal_while_ssl_imports_ends_the_run_as_before(
+    env, emu, served: Served, sig: str, status: int, line: str
+) -> None:
+    """Its status, its one line, the result record; nothing sent, nothing from the thread."""
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_DURING_SSL_IMPORT.format(sig=sig)],
+        capture_output=True,
+        env={**os.environ, **env, "ANTHROPIC_BASE_URL": served.url, "SSL_CERT_DIR": str(served.trusted)},
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (status, f"claude: {line}\n".encode()), done
+    record = json.loads(done.stdout.splitlines()[-1])
+    assert (record["type"], record["exit_status"]) == ("result", status), record
+    assert emu.message_requests == []

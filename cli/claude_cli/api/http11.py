@@ -11,7 +11,7 @@ README, "What the fast path still pays"). This file does only what transport.py 
   `ssl.create_default_context()` reading the system's CA store as a hashed directory where it can
   (certificates looked up as the handshake needs them, not the whole bundle parsed), the chain,
   its dates and the host name checked as before; SSL_CERT_FILE / SSL_CERT_DIR honoured as OpenSSL
-  reads them;
+  reads them; made on a thread while the name is resolved and the socket connects (tls.Making);
 - an https request through a proxy: a CONNECT tunnel, TLS end to end with the server;
 - a response: 1xx interim responses skipped; the body framed by Transfer-Encoding: chunked
   (extensions and trailers read and dropped), else Content-Length, else the connection's end
@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import ssl
+
+    from . import tls
 
 MAX_LINE = 65536  # longest status, header, chunk-size or trailer line taken (http.client's limit)
 MAX_HEADERS = 100  # most header (or trailer) lines in one response (http.client's limit)
@@ -251,38 +253,48 @@ class Connection:
     def _connect(self) -> socket.socket:
         if not self.tls:
             return self._open(None)
-        import ssl  # only for https, and only once a request is sent (not for --dry-run)
-
-        from . import tls
+        from . import tls  # (ssl is imported by its thread: only for https, once a request is sent)
 
         # The system's trust store as a hashed directory, read as the handshake needs it, where
         # OpenSSL's defaults allow (tls.py); a certificate it does not verify is tried again with
         # ssl.create_default_context() (the default file read whole), whose verdict stands. Either
         # way the chain, its dates and the host name are checked, as HTTPSConnection did here.
-        lazy = tls.directory_context()
-        if lazy is not None:
-            try:
-                return self._open(lazy)
-            except ssl.SSLCertVerificationError:
-                pass
-        return self._open(tls.default_context())
+        # Each context is made on a thread while this one resolves the name and connects (tls.py).
+        first = tls.Making(first=True)
+        try:
+            return self._open(first)
+        except OSError as exc:
+            if not first.retried(exc):
+                raise
+        return self._open(tls.Making(first=False))
 
-    def _open(self, context: ssl.SSLContext | None) -> socket.socket:
-        """A new connection (through the proxy's tunnel for TLS), TLS with `context` if given."""
+    def _open(self, context: tls.Making | None) -> socket.socket:
+        """A new connection (through the proxy's tunnel for TLS), TLS with `context` if given:
+        made on a thread meanwhile, joined before this returns or raises."""
         host, port = self._via if self._via else (self.host, self.port)
         # bytes: getaddrinfo runs even an ASCII str through the idna codec (an import: encodings.idna,
         # stringprep, unicodedata); it takes bytes as they are (typeshed says str only).
         address = (_ascii(host).encode("ascii"), port or self.port)
-        sock = socket.create_connection(address, self.timeout)  # type: ignore[arg-type]
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client
             if context is not None:
-                if self._via:
-                    self._tunnel(sock)
-                sock = context.wrap_socket(sock, server_hostname=self.host)
-        except BaseException:
-            sock.close()
+                context.start()  # (in the `try`: a signal's exception once it has begun waits for it)
+            sock = socket.create_connection(address, self.timeout)  # type: ignore[arg-type]
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client
+                if context is not None:
+                    if self._via:
+                        self._tunnel(sock)
+                    sock = context.get().wrap_socket(sock, server_hostname=self.host)
+            except BaseException:
+                sock.close()
+                raise
+        except (OSError, HttpError):  # (not a signal's: Terminated, Interrupt)
+            if context is not None:
+                context.get()  # its failure, if any, is raised instead: it came first before the thread
             raise
+        finally:
+            if context is not None:
+                context.join()  # a signal's exception too waits for it (tls.py)
         return sock
 
     def _tunnel(self, sock: socket.socket) -> None:
