@@ -22,7 +22,7 @@ from ..content import message_text, one_line, reply, without_empty_answers
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags, WebFlags
-from ..message.inputs import argument_text, read_json_object, stdin_stream, text_or_file, utf8_lines
+from ..message.inputs import argument_text, flag_text, read_json_object, stdin_stream, utf8_lines
 from ..message.pending import answer, names, not_run, pending_calls
 from ..message.request import RequestOptions, UserTurn, build_body, check_body, given_as
 from ..render import report, usage_line
@@ -81,8 +81,8 @@ class ChatSession:
         request = flags.request
         self.opts = RequestOptions.from_flags(
             request,
-            text_or_file(request.system, "--system"),
-            text_or_file(request.system_after, "--system-after"),
+            flag_text(request.system, "--system"),
+            flag_text(request.system_after, "--system-after"),
         )
         self.opts.prefill = None  # a prefill belongs to one answer, not to every turn
         self.conversation_id, base = flow.load_history(
@@ -318,8 +318,9 @@ class ChatSession:
 
     def _system(self, arg: str) -> None:
         if arg:  # a role "system" message, placed right after the next user message (the API's rule)
+            text = argument_text(arg, "/system")  # typed bytes that are not UTF-8: stdin's rule
             self._set(
-                lambda: setattr(self.opts, "system_after", arg),
+                lambda: setattr(self.opts, "system_after", text),
                 "system message added after your next message",
             )
             return
