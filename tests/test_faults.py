@@ -241,6 +241,25 @@ def test_a_utf8_byte_order_mark_is_dropped_from_stdin_files_and_attachments(cli,
     assert "\ufeff" not in str([m.body for m in emu.message_requests])
 
 
+def test_a_utf8_byte_order_mark_starting_json_input_is_dropped(cli, emu, tmp_path) -> None:
+    """A batch input, chat's JSON lines, --body and a --schema file starting with EF BB BF were
+    refused as `not JSON (UTF-8 byte order mark (BOM) is not supported ...)`, and a --lines
+    prompt was sent with U+FEFF. RFC 8259 lets a JSON parser ignore the mark: dropped."""
+    batch = cli("batch", input=BOM + b'{"id": "a", "prompt": "x"}\n')
+    assert (batch.code, orjson.loads(batch.stdout)["text"]) == (0, "You said: x"), batch
+    lines = cli("batch", "--lines", input=BOM + b"line one\n")
+    assert (lines.code, orjson.loads(lines.stdout)["text"]) == (0, "You said: line one"), lines
+    chat = cli("chat", "--input-format", "ndjson", input=BOM + b'"hi"\n')
+    assert chat.code == 0 and emu.message_requests[-1].body["messages"][-1]["content"] == "hi", chat
+    (tmp_path / "body.json").write_bytes(BOM + b'{"model": "haiku"}')
+    (tmp_path / "schema.json").write_bytes(BOM + b'{"type": "object"}')
+    body = cli("ask", "--body", str(tmp_path / "body.json"), "--schema", str(tmp_path / "schema.json"), "hi")
+    assert body.code in (0, 6) and "not JSON" not in body.stderr, body
+    sent = emu.message_requests[-1].body
+    assert sent["model"] == "claude-haiku-5-5"
+    assert sent["output_config"]["format"]["schema"]["type"] == "object", sent
+
+
 @pytest.mark.parametrize("command", ["ask", "chat"])
 def test_a_utf16_system_file_is_refused_naming_its_encoding(cli, emu, tmp_path, command) -> None:
     """`-s @FILE` in UTF-16 (PowerShell 5's `>`) was sent as U+FFFD and NULs with a warning; it is

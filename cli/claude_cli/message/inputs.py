@@ -70,6 +70,8 @@ def utf8_lines(lines: list[bytes], source: str, first: int = 1) -> list[bytes]:
     line and counts the others (`stdin line 3 (and 2 more)`), instead of a line refused as "not
     JSON" or sent with U+FFFD unsaid. `first`: the number of lines[0]. The same list when every
     line is valid (ASCII is checked without decoding)."""
+    if first == 1 and lines and lines[0].startswith(UTF8_BOM):  # the input's start: no text
+        lines = [lines[0][3:], *lines[1:]]
     bad = [i for i, raw in enumerate(lines) if not raw.isascii() and not _valid(raw)]
     if not bad:
         return lines
@@ -302,14 +304,15 @@ def read_file_text(path: str, what: str) -> str:
 
 
 def read_file_or_stdin(source: str, what: str, needs: str) -> tuple[bytes, str]:
-    """(bytes, name) of FILE, or of stdin for `-`; `needs` says what stdin should hold."""
+    """(bytes, name) of FILE, or of stdin for `-`; `needs` says what stdin should hold. A UTF-8
+    byte order mark at the start is dropped (JSON's RFC 8259 lets a parser ignore one)."""
     if source != "-":
-        return read_file_bytes(source, what), source
+        return bytes(without_bom(read_file_bytes(source, what))), source
     stream = stdin_stream()
     if stream is None:
         raise UsageError(f"{what}: - needs {needs} piped on stdin")
     refuse_device(stream)
-    return read_limited(stream, "stdin"), "stdin"
+    return bytes(without_bom(read_limited(stream, "stdin"))), "stdin"
 
 
 def text_or_file(value: str | None, what: str) -> str | None:
