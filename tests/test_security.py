@@ -379,6 +379,31 @@ def test_tools_do_not_outlive_claude(env, emu, tmp_path: Path, how: str) -> None
             pytest.fail(f"the tool or what it started outlived claude ({how})")
 
 
+def test_claude_dying_while_the_watchdog_starts_still_kills_the_group() -> None:
+    """The kernel's SIGTERM reaches a watchdog whose interpreter is still starting when claude
+    dies at once after starting it: held (blocked) until its handler is in place, it still kills
+    the group; by default it ended the watchdog and left the group running."""
+    import signal
+    import subprocess
+
+    script = (
+        "import os, subprocess\n"
+        "from claude_cli.tools.programs import watch_group\n"
+        "group = subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+        "print(group.pid, flush=True)\n"
+        "watch_group(group.pid)\n"
+        "os._exit(0)  # at once, as SIGKILL: no cleanup\n"
+    )
+    done = subprocess.run([PY, "-c", script], capture_output=True, timeout=30, check=True)
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the group outlived claude: the watchdog died before its handler was in place")
+
+
 def _alive(pid: int) -> bool:
     """A process that exists and is not a zombie (one not reaped yet has been killed)."""
     try:

@@ -430,6 +430,7 @@ def kill(*_):
     finally:
         os._exit(0)
 signal.signal(signal.SIGTERM, kill)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # one sent while starting: now
 if os.getppid() != int(sys.argv[2]):
     kill()
 while True:
@@ -442,6 +443,13 @@ def watch_group(group: int) -> subprocess.Popen[bytes] | None:
     dies = _die_with_parent(signal.SIGTERM)
     if dies is None:
         return None
+
+    def blocked_then_dies() -> None:
+        # SIGTERM held until the script's handler is in place: claude dying while the watchdog's
+        # interpreter starts would otherwise end the watchdog by the default action, group alive.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        dies()
+
     try:
         return subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", WATCHDOG, str(group), str(os.getpid())],
@@ -449,7 +457,7 @@ def watch_group(group: int) -> subprocess.Popen[bytes] | None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # out of the terminal's reach: Ctrl-C is claude's to handle
-            preexec_fn=dies,
+            preexec_fn=blocked_then_dies,
         )
     except OSError:
         return None
