@@ -381,6 +381,43 @@ def test_a_misspelt_model_alias_names_the_closest_one(cli, emu) -> None:
     assert emu.requests == []
 
 
+EMPTY_MODEL = (
+    "claude: error: --model must not be empty: give a model id or alias "
+    "(`claude models --aliases` lists the aliases)\n"
+)
+
+
+@pytest.mark.parametrize("args", [("--model=",), ("-m", ""), ("-m", "", "--model", "opus")])
+def test_an_empty_model_is_refused_not_taken_for_the_default(cli, proc, emu, args) -> None:
+    # cli: Typer's parser; proc: the fast path's (it hands the line to Typer for the message);
+    # chat is Typer's alone. A --model given again later counts (click: the last one).
+    runs = [cli("ask", *args, "hi"), proc("ask", *args, "hi"), proc("chat", *args)]
+    if args[-1] == "opus":
+        assert runs[0].code == 0, runs[0]
+        return
+    for run in runs:
+        assert (run.code, run.stdout, run.stderr) == (2, "", EMPTY_MODEL), run
+    assert emu.requests == []
+
+
+def test_an_alias_of_no_known_version_names_the_nearest_and_the_full_id(cli, proc, emu) -> None:
+    said = (
+        "claude: error: unknown model alias 'opus-4.1'; the nearest known: opus-4.5 (claude-opus-4-5), "
+        "opus-4.6 (claude-opus-4-6), opus-4.7 (claude-opus-4-7); a full model id (claude-opus-4-1, "
+        "retired 2026-08-05) is sent as given (`claude models` lists the endpoint's models)\n"
+    )
+    for run in (cli("ask", "-m", "opus-4.1", "hi"), proc("ask", "-m", "opus-4.1", "hi")):
+        assert (run.code, run.stdout, run.stderr) == (2, "", said), run
+    run = cli("ask", "-m", "sonnet-3-7", "hi")
+    assert run.code == 2 and "nearest known: sonnet-4.5 (claude-sonnet-4-5)," in run.stderr, run
+    assert "a full model id (claude-sonnet-3-7) is sent as given" in run.stderr
+    assert emu.requests == []
+    # Names the table does not take for aliases still go to the API as they are.
+    for name in ("claude-2.1", "my-gateway-model-2"):
+        cli("ask", "-m", name, "hi")  # (the emulator answers 404 for models it does not serve)
+        assert emu.requests[-1].body["model"] == name
+
+
 @pytest.mark.parametrize(
     ("param", "message"),
     [

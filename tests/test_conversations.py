@@ -285,6 +285,26 @@ def test_chat_system_command_adds_a_system_message_after_the_next_turn(env, emu)
     assert roles == ["user", "system", "assistant", "user"]  # sent once, then part of the history
 
 
+def test_chat_system_command_follows_the_utf8_rule(env, emu) -> None:
+    """`/system` typed with a byte that is not UTF-8 (a Latin-1 terminal) made every later request
+    fail (`str is not valid UTF-8: surrogates not allowed`); it follows the typed message's rule now."""
+    child = spawn_chat(env)
+    try:
+        child.expect_exact("> ")
+        child.send("/system caf")
+        child.keys("-H", "e9")  # the byte 0xE9, as a Latin-1 terminal sends é
+        child.sendline()
+        child.expect_exact("claude: warning: /system is not valid UTF-8; invalid bytes replaced with U+FFFD")
+        child.expect_exact("system message added")
+        child.sendline("hello")
+        child.expect_exact("You said: hello")
+        child.sendline("/exit")
+        child.expect_exit()
+    finally:
+        child.close()
+    assert emu.message_requests[-1].body["messages"][1] == {"role": "system", "content": "caf\ufffd"}
+
+
 def test_chat_retry_save_and_input_history(env, emu, tmp_path: Path) -> None:
     child = spawn_chat(env)
     try:

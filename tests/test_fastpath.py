@@ -44,6 +44,8 @@ def good_and_bad(kind: tuple[Any, ...]) -> tuple[list[str], list[str]]:
         return ["a=b", "_x1=", "a=b=c", "a= two words"], ["x", "=b", "1a=b", "a-b=c", "", " a=b"]
     if kind[0] == "at_least":
         return [str(kind[1]), str(kind[1] + 3)], [str(kind[1] - 1), "x", ""]
+    if kind[0] == "nonempty":
+        return ["x", "two words", "-dash", "--", "a=b"], [""]
     assert kind[0] == "seconds", kind
     return ["30", "0.5", "86400"], ["0", "-1", "x", "86401", ""]
 

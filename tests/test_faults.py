@@ -220,6 +220,82 @@ def test_non_utf8_arguments_follow_stdins_rule_naming_the_argument(proc, emu) ->
 
 
 WARNED = "is not valid UTF-8; invalid bytes replaced with U+FFFD"
+BOM = b"\xef\xbb\xbf"
+
+
+def test_a_utf8_byte_order_mark_is_dropped_from_stdin_files_and_attachments(cli, emu, tmp_path) -> None:
+    """Windows editors start UTF-8 text with EF BB BF; it was sent as U+FEFF at the start of the
+    prompt, the system prompt and an attached file. It is no text: dropped, and nothing said."""
+    (tmp_path / "rules.md").write_bytes(BOM + b"be brief\n")
+    (tmp_path / "notes.txt").write_bytes(BOM + b"a note\n")
+    run = cli("ask", "-s", f"@{tmp_path / 'rules.md'}", "-a", str(tmp_path / "notes.txt"), input=BOM + b"hi")
+    assert (run.code, run.stderr) == (0, ""), run
+    body = emu.message_requests[-1].body
+    assert body["system"] == "be brief\n"
+    assert body["messages"][0]["content"] == [
+        {"type": "text", "text": f'<file name="{tmp_path / "notes.txt"}">\na note\n</file>'},
+        {"type": "text", "text": "hi"},
+    ]
+    run = cli("ask", "x", input=BOM + b"only stdin\n")
+    assert emu.message_requests[-1].body["messages"][0]["content"] == "only stdin\n\nx"
+    assert "\ufeff" not in str([m.body for m in emu.message_requests])
+
+
+def test_a_utf8_byte_order_mark_starting_json_input_is_dropped(cli, emu, tmp_path) -> None:
+    """A batch input, chat's JSON lines, --body and a --schema file starting with EF BB BF were
+    refused as `not JSON (UTF-8 byte order mark (BOM) is not supported ...)`, and a --lines
+    prompt was sent with U+FEFF. RFC 8259 lets a JSON parser ignore the mark: dropped."""
+    batch = cli("batch", input=BOM + b'{"id": "a", "prompt": "x"}\n')
+    assert (batch.code, orjson.loads(batch.stdout)["text"]) == (0, "You said: x"), batch
+    lines = cli("batch", "--lines", input=BOM + b"line one\n")
+    assert (lines.code, orjson.loads(lines.stdout)["text"]) == (0, "You said: line one"), lines
+    chat = cli("chat", "--input-format", "ndjson", input=BOM + b'"hi"\n')
+    assert chat.code == 0 and emu.message_requests[-1].body["messages"][-1]["content"] == "hi", chat
+    (tmp_path / "body.json").write_bytes(BOM + b'{"model": "haiku"}')
+    (tmp_path / "schema.json").write_bytes(BOM + b'{"type": "object"}')
+    body = cli("ask", "--body", str(tmp_path / "body.json"), "--schema", str(tmp_path / "schema.json"), "hi")
+    assert body.code in (0, 6) and "not JSON" not in body.stderr, body
+    sent = emu.message_requests[-1].body
+    assert sent["model"] == "claude-haiku-5-5"
+    assert sent["output_config"]["format"]["schema"]["type"] == "object", sent
+
+
+@pytest.mark.parametrize("command", ["ask", "chat"])
+def test_a_utf16_system_file_is_refused_naming_its_encoding(cli, emu, tmp_path, command) -> None:
+    """`-s @FILE` in UTF-16 (PowerShell 5's `>`) was sent as U+FFFD and NULs with a warning; it is
+    refused now as stdin and -a refuse it: one line naming the encoding and the iconv command."""
+    path = tmp_path / "rules.md"
+    path.write_bytes("be brief\n".encode("utf-16"))
+    turn = b'{"type": "user", "message": {"role": "user", "content": "hi"}}\n'
+    args = ["--input-format", "stream-json", "-o", "stream-json"] if command == "chat" else ["hi"]
+    run = cli(command, "-s", f"@{path}", *args, input=turn)
+    assert run.code == 2, run
+    assert run.stderr == (
+        f"claude: error: --system: {path}: UTF-16LE text (its byte order mark says so); the API takes"
+        " UTF-8 text: convert it with iconv -f UTF-16 -t UTF-8\n"
+    )
+    assert emu.requests == []
+
+
+def test_chats_system_flag_follows_the_utf8_rule_as_asks_does(proc, emu) -> None:
+    """chat -s with bytes that are not UTF-8 failed the first turn with `the request cannot be
+    sent: str is not valid UTF-8: surrogates not allowed`; ask's rule now: U+FFFD, one warning."""
+    import os
+
+    turn = b'{"type": "user", "message": {"role": "user", "content": "hi"}}\n'
+    run = proc(
+        "chat",
+        "--input-format",
+        "stream-json",
+        "-o",
+        "stream-json",
+        "-s",
+        os.fsdecode(b"caf\xe9"),
+        input=turn,
+    )
+    assert run.code == 0, run
+    assert run.stderr == f"claude: warning: --system {WARNED}\n"
+    assert emu.message_requests[-1].body["system"] == "caf\ufffd"
 
 
 @pytest.mark.parametrize(

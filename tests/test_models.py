@@ -128,14 +128,15 @@ def test_models_on_a_terminal_is_a_table_with_a_header_fitted_to_the_width(env, 
         assert notes == "* claude-opus-4-5: deprecated, retires 2027-01-22", screen
         assert any(line.startswith("claude-opus-4-5 * ") for line in lines), lines
         header = lines[0].split()
-        assert header[0] == "ID" and {"CONTEXT", "OUTPUT"} <= set(header)
+        # Lower case, as every other table's header (log list, files list, batch list, mcp).
+        assert header[0] == "id" and {"context", "output"} <= set(header)
         if width >= 200:
-            assert header == ["ID", "NAME", "CONTEXT", "OUTPUT", "THINKING", "EFFORT", "LACKS"]
+            assert header == ["id", "name", "context", "output", "thinking", "effort", "lacks"]
         ids = [line.split()[0] for line in lines[1:]]
         assert "claude-nova-1" in ids and "claude-sonnet-5-5" in ids  # ids whole, never cut
-        column = lines[0].index("OUTPUT")
+        column = lines[0].index("output")
         assert all(line[column - 2 : column] == "  " for line in lines[1:])  # one column start for all rows
-        assert "\x1b[1mID" in escaped  # a bold header
+        assert "\x1b[1mid" in escaped  # a bold header
         assert bool(colours(escaped)) == (not no_color), escaped  # coloured ids, unless NO_COLOR
 
 

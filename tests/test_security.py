@@ -333,13 +333,19 @@ def test_a_connection_reset_is_retried_as_many_times_as_max_retries_says(cli, re
 
 @pytest.mark.parametrize("how", ["SIGHUP", "SIGKILL"])
 def test_tools_do_not_outlive_claude(env, emu, tmp_path: Path, how: str) -> None:
+    import contextlib
     import signal
     import subprocess
 
     pids = tmp_path / "pids"
     pids.mkdir()
-    mark = f"open(os.path.join({str(pids)!r}, str(os.getpid())), 'w').close()"
-    body = f"import os, time; {mark}; time.sleep(60)"
+    mark = "open(os.path.join({!r}, str({})), 'w').close()"
+    # The tool and a child it starts: PR_SET_PDEATHSIG kills the tool, the watchdog its child.
+    body = (
+        "import os, subprocess, time; "
+        "kid = subprocess.Popen(['sleep', '1000']); "
+        f"{mark.format(str(pids), 'kid.pid')}; {mark.format(str(pids), 'os.getpid()')}; time.sleep(60)"
+    )
     emu.enqueue(
         Reply(
             "message",
@@ -354,23 +360,57 @@ def test_tools_do_not_outlive_claude(env, emu, tmp_path: Path, how: str) -> None
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 15
-    while not list(pids.iterdir()) and time.monotonic() < deadline:
+    while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    (pid,) = (int(p.name) for p in pids.iterdir())
+    started = sorted(int(p.name) for p in pids.iterdir())
+    assert len(started) == 2
     child.send_signal(getattr(signal, how))
     _, err = child.communicate(timeout=15)
     assert child.returncode == (143 if how == "SIGHUP" else -9)
     assert b"Traceback" not in err
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
+    for pid in started:
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.05)
+        if _alive(pid):
+            for left in started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(left, signal.SIGKILL)
+            pytest.fail(f"the tool or what it started outlived claude ({how})")
+
+
+def test_claude_dying_while_the_watchdog_starts_still_kills_the_group() -> None:
+    """The kernel's SIGTERM reaches a watchdog whose interpreter is still starting when claude
+    dies at once after starting it: held (blocked) until its handler is in place, it still kills
+    the group; by default it ended the watchdog and left the group running."""
+    import signal
+    import subprocess
+
+    script = (
+        "import os, subprocess\n"
+        "from claude_cli.tools.programs import watch_group\n"
+        "group = subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+        "print(group.pid, flush=True)\n"
+        "watch_group(group.pid)\n"
+        "os._exit(0)  # at once, as SIGKILL: no cleanup\n"
+    )
+    done = subprocess.run([PY, "-c", script], capture_output=True, timeout=30, check=True)
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.05)
-    else:
+    if _alive(pid):
         os.kill(pid, signal.SIGKILL)
-        pytest.fail(f"the tool outlived claude ({how})")
+        pytest.fail("the group outlived claude: the watchdog died before its handler was in place")
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (one not reaped yet has been killed)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            return stat_file.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
 
 
 def test_two_continuations_at_once_extend_the_conversation_one_after_the_other(env, emu) -> None:

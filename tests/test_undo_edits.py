@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import orjson
 import pytest
 
 from claude_cli.emulator.script import Reply
@@ -106,6 +107,55 @@ def test_chat_undo_keeps_an_exchange_whose_file_changed_since(env, emu, ws: Path
     assert run.stdout == f"refused\t{ws / 'util.py'}\tit changed since the run; left as it is\n"
 
 
+def test_chat_retry_puts_the_exchanges_files_back_and_forgets_it_first(env, emu, ws: Path, proc) -> None:
+    """/retry forgot the exchange here but left it, and its file record, in the log: `ask -c`
+    and /undo then worked on a history that was not the chat's. It forgets it as /undo does."""
+    script_one_edit(emu)
+    child = chat(env, ws)
+    try:
+        child.expect_exact("> ")
+        child.sendline("fix it")
+        child.expect_exact("Fixed.")
+        child.expect_exact("> ")
+        script_one_edit(emu)  # the same answer again
+        child.sendline("/retry")
+        child.expect_exact("reverted util.py")
+        child.expect_exact("Fixed.")
+        child.expect_exact("> ")
+        assert (ws / "util.py").read_bytes() == AFTER
+        assert stored(env) == (2, 1)  # the retried exchange's turns and file change are gone
+        child.sendline("/undo")
+        child.expect_exact("reverted util.py")
+        child.expect_exact("forgot the last exchange")
+        child.sendeof()
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert (ws / "util.py").read_bytes() == BEFORE
+    assert stored(env) == (0, 0)  # log and chat agree: nothing is left
+
+
+def test_chat_retry_keeps_an_exchange_whose_file_changed_since(env, emu, ws: Path) -> None:
+    script_one_edit(emu)
+    child = chat(env, ws)
+    try:
+        child.expect_exact("> ")
+        child.sendline("fix it")
+        child.expect_exact("Fixed.")
+        child.expect_exact("> ")
+        (ws / "util.py").write_bytes(b"# mine now\n")
+        child.sendline("/retry")
+        child.expect_exact("refused util.py: it changed since the run; left as it is")
+        child.expect_exact("kept the last exchange")
+        child.sendeof()
+        assert child.expect_exit() == 0
+    finally:
+        child.close()
+    assert (ws / "util.py").read_bytes() == b"# mine now\n"
+    assert stored(env) == (2, 1)
+    assert len(emu.message_requests) == 2  # not asked again
+
+
 def test_chat_without_the_log_says_undo_leaves_the_files_and_save_keeps_a_file(
     env, emu, ws: Path, tmp_path: Path
 ) -> None:
@@ -158,6 +208,44 @@ def test_log_pop_refuses_a_turn_that_changed_files_unless_told(cli, emu, env, ws
     assert "the conversation is gone" in popped.stderr
     assert (ws / "util.py").read_bytes() == BEFORE
     assert stored(env) == (0, 0)
+
+
+def log_rm_asks(env: dict[str, str], ids: list[str], question: str, answer: str) -> None:
+    """`claude log rm IDS` on a terminal: it asks `question`, and gets `answer`."""
+    import os
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "claude_cli", "log", "rm", *ids],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=15,
+    )
+    child.expect_exact(question + " [y/N]: ")
+    child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_log_rms_question_says_it_deletes_the_record_of_file_changes(cli, emu, env, ws: Path) -> None:
+    """`log rm` asked `delete 1 conversation (ID)?` of a conversation holding the only record of
+    files Claude changed: the question did not say `log revert` could not put them back after."""
+    script_one_edit(emu)
+    edit_run(cli, ws)
+    assert cli("ask", "an exchange that changed nothing").code == 0
+    listed = cli("log", "list", "-o", "ndjson").stdout.splitlines()
+    plain, changed = (orjson.loads(line)["id"] for line in listed)  # newest first
+    record = ", and the record `claude log revert` puts back util.py from"
+    log_rm_asks(env, [changed, plain], f"delete 2 conversations ({changed}, {plain}){record}?", "n")
+    log_rm_asks(env, [plain], f"delete 1 conversation ({plain})?", "n")
+    assert stored(env) == (3, 1)  # nothing deleted
+    (ws / "util.py").write_bytes(BEFORE)  # put back by hand: no record is lost, nothing to say
+    log_rm_asks(env, [changed], f"delete 1 conversation ({changed})?", "y")
+    assert stored(env) == (1, 0)
 
 
 def test_log_pop_keep_files_and_a_refused_revert(cli, emu, env, ws: Path) -> None:

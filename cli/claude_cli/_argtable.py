@@ -15,7 +15,7 @@ COMMANDS = {
             '--extract-all': ('extract_all', '', 'flag', True),
             '--save': ('save', '', 'store', ('str',)),
             '--summary': ('summary', '', 'flag', True),
-            '--model': ('model', 'request', 'store', ('str',)),
+            '--model': ('model', 'request', 'store', ('nonempty',)),
             '--system': ('system', 'request', 'store', ('str',)),
             '--system-after': ('system_after', 'request', 'store', ('str',)),
             '--max-tokens': ('max_tokens', 'request', 'store', ('int',)),
@@ -73,7 +73,7 @@ COMMANDS = {
         },
         'short': {
             '-x': ('extract', '', 'flag', True),
-            '-m': ('model', 'request', 'store', ('str',)),
+            '-m': ('model', 'request', 'store', ('nonempty',)),
             '-s': ('system', 'request', 'store', ('str',)),
             '-t': ('template', 'request', 'store', ('str',)),
             '-a': ('attach', 'attach', 'append', ('str',)),
@@ -91,7 +91,7 @@ COMMANDS = {
         'groups': {'request': 'RequestFlags', 'attach': 'AttachFlags', 'web': 'WebFlags', 'conversation': 'ConversationFlags', 'connection': 'ConnectionFlags'},
         'long': {
             '--summary': ('summary', '', 'flag', True),
-            '--model': ('model', 'request', 'store', ('str',)),
+            '--model': ('model', 'request', 'store', ('nonempty',)),
             '--system': ('system', 'request', 'store', ('str',)),
             '--system-after': ('system_after', 'request', 'store', ('str',)),
             '--max-tokens': ('max_tokens', 'request', 'store', ('int',)),
@@ -142,7 +142,7 @@ COMMANDS = {
             '--debug': ('debug', 'connection', 'flag', True),
         },
         'short': {
-            '-m': ('model', 'request', 'store', ('str',)),
+            '-m': ('model', 'request', 'store', ('nonempty',)),
             '-s': ('system', 'request', 'store', ('str',)),
             '-t': ('template', 'request', 'store', ('str',)),
             '-a': ('attach', 'attach', 'append', ('str',)),
@@ -159,7 +159,7 @@ COMMANDS = {
         'groups': {'request': 'RequestFlags', 'attach': 'AttachFlags', 'conversation': 'ConversationFlags', 'connection': 'ConnectionFlags'},
         'long': {
             '--output': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json'})),
-            '--model': ('model', 'request', 'store', ('str',)),
+            '--model': ('model', 'request', 'store', ('nonempty',)),
             '--system': ('system', 'request', 'store', ('str',)),
             '--system-after': ('system_after', 'request', 'store', ('str',)),
             '--max-tokens': ('max_tokens', 'request', 'store', ('int',)),
@@ -208,7 +208,7 @@ COMMANDS = {
         },
         'short': {
             '-o': ('output', '', 'store', ('choice', {'text': 'text', 'json': 'json'})),
-            '-m': ('model', 'request', 'store', ('str',)),
+            '-m': ('model', 'request', 'store', ('nonempty',)),
             '-s': ('system', 'request', 'store', ('str',)),
             '-t': ('template', 'request', 'store', ('str',)),
             '-a': ('attach', 'attach', 'append', ('str',)),
@@ -226,7 +226,7 @@ COMMANDS = {
         'long': {
             '--print': ('print_', '', 'flag', True),
             '--no-log': ('no_log', '', 'flag', True),
-            '--model': ('model', 'request', 'store', ('str',)),
+            '--model': ('model', 'request', 'store', ('nonempty',)),
             '--system': ('system', 'request', 'store', ('str',)),
             '--system-after': ('system_after', 'request', 'store', ('str',)),
             '--max-tokens': ('max_tokens', 'request', 'store', ('int',)),
@@ -264,7 +264,7 @@ COMMANDS = {
             '--debug': ('debug', 'connection', 'flag', True),
         },
         'short': {
-            '-m': ('model', 'request', 'store', ('str',)),
+            '-m': ('model', 'request', 'store', ('nonempty',)),
             '-s': ('system', 'request', 'store', ('str',)),
             '-t': ('template', 'request', 'store', ('str',)),
         },

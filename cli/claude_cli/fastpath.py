@@ -186,6 +186,8 @@ def _one(kind: tuple[Any, ...], text: str) -> Any:
             return float(text)
         if kind[0] == "choice":
             return kind[1][text]
+        if kind[0] == "nonempty" and text:
+            return text
         if kind[0] == "at_least":
             number = int(text)
             if number >= kind[1]:

@@ -22,7 +22,7 @@ from ..content import message_text, one_line, reply, without_empty_answers
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags, WebFlags
-from ..message.inputs import argument_text, read_json_object, stdin_stream, text_or_file, utf8_lines
+from ..message.inputs import argument_text, flag_text, read_json_object, stdin_stream, utf8_lines
 from ..message.pending import answer, names, not_run, pending_calls
 from ..message.request import RequestOptions, UserTurn, build_body, check_body, given_as
 from ..render import report, usage_line
@@ -81,8 +81,8 @@ class ChatSession:
         request = flags.request
         self.opts = RequestOptions.from_flags(
             request,
-            text_or_file(request.system, "--system"),
-            text_or_file(request.system_after, "--system-after"),
+            flag_text(request.system, "--system"),
+            flag_text(request.system_after, "--system-after"),
         )
         self.opts.prefill = None  # a prefill belongs to one answer, not to every turn
         self.conversation_id, base = flow.load_history(
@@ -318,8 +318,9 @@ class ChatSession:
 
     def _system(self, arg: str) -> None:
         if arg:  # a role "system" message, placed right after the next user message (the API's rule)
+            text = argument_text(arg, "/system")  # typed bytes that are not UTF-8: stdin's rule
             self._set(
-                lambda: setattr(self.opts, "system_after", arg),
+                lambda: setattr(self.opts, "system_after", text),
                 "system message added after your next message",
             )
             return
@@ -358,7 +359,13 @@ class ChatSession:
         self.edit_next = arg  # the prompt opens the editor at once, on this text
 
     def _retry(self, arg: str) -> None:
-        last = self.failed or self._pop_exchange()
+        """The failed or cancelled message again; else the last exchange's, which is forgotten first
+        as /undo forgets it (its files put back one line each, a file changed since keeps it)."""
+        last, at = self.failed, None if self.failed else self._last_typed()
+        if at is not None:
+            last = self.messages[at]
+            if not self._forget(at):
+                return  # a file changed since: the exchange stays, and is not asked again
         if last is None:
             self.out.note("nothing to retry", dim=True)
         else:
@@ -401,21 +408,23 @@ class ChatSession:
         return False
 
     def _undo(self, arg: str) -> None:
-        """Forget the last exchange, here and in the log (so `claude ask -c` does not bring it
-        back). The files its tools changed are put back first, one line each (tools/undo.py's
-        rule); a file changed since keeps the exchange, and its record, for `claude log revert`."""
+        """Forget the last exchange, here and in the log (`ask -c` does not bring it back): _forget."""
         at = self._last_typed()
         if at is None:
             self.out.note("nothing to undo", dim=True)
-            return
+        elif self._forget(at):
+            self.out.note("forgot the last exchange", dim=True)
+
+    def _forget(self, at: int) -> bool:
+        """Drop the exchange starting at `at` here and in the log, its files put back first; False
+        when a file changed since: then the exchange stays, here and in the log (with its record)."""
         logged = self.conversation_id if self.log else None
-        left = self.undo(logged, self.messages[at:], self.out)
-        if left is None:
-            return  # a file changed since: the exchange stays, here and in the log
+        if (left := self.undo(logged, self.messages[at:], self.out)) is None:
+            return False
         if logged is not None and not left:
             self.conversation_id = None  # that was its only turn: the conversation is gone
-        self._pop_exchange()
-        self.out.note("forgot the last exchange", dim=True)
+        self.messages = self.messages[:at]
+        return True
 
     def _last_answer(self) -> str:
         for m in reversed(self.messages):
@@ -501,14 +510,6 @@ class ChatSession:
         from ..content import typed
 
         return next((i for i in range(len(self.messages) - 1, -1, -1) if typed(self.messages[i])), None)
-
-    def _pop_exchange(self) -> dict[str, Any] | None:
-        """Drop the last user message and the answers after it; returns that user message."""
-        at = self._last_typed()
-        if at is None:
-            return None
-        user, self.messages = self.messages[at], self.messages[:at]
-        return user
 
     # -- programs: JSON lines in, NDJSON events out ------------------------------------------
     def pipe(self, *, envelopes: bool = False) -> Exit:

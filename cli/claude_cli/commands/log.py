@@ -449,10 +449,11 @@ def rm(
     run: RunContext,
 ) -> None:
     """Delete conversations (and the stored data only they used); prints each deleted id."""
+    from ..tools.undo import rm_question
 
     store = _store()
     ids = list(dict.fromkeys(store.resolve(c) for c in conversations))  # all resolved before any is deleted
-    _confirm(f"delete {len(ids)} conversation{'s' if len(ids) != 1 else ''} ({', '.join(ids)})?", yes)
+    _confirm(rm_question(store, ids), yes)  # (it names the record of file changes deleted with them)
     store.remove(ids)
     run.out().write("".join(f"{cid}\n" for cid in ids).encode())
 
@@ -478,7 +479,7 @@ def pop(
     """
     from ..content import summary
     from ..errors import UsageError
-    from ..tools.undo import kept_record, put_back_turns, still_changed
+    from ..tools.undo import kept_record, named, put_back_turns, still_changed
 
     if put_back and keep_files:
         raise UsageError("--revert and --keep-files cannot be used together")
@@ -488,14 +489,13 @@ def pop(
         raise UsageError("no conversation to pop a turn from (the log is empty)")
     last = store.turns(cid)[-1]
     files = still_changed(store, cid, [last.seq])
-    named = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     if files and not (put_back or keep_files):
         raise UsageError(
-            f"turn {last.seq} of {cid} changed {named}: popping it drops the record `claude log revert"
+            f"turn {last.seq} of {cid} changed {named(files)}: popping it drops the record `claude log revert"
             f" {cid}` puts them back from; --revert puts them back first, --keep-files leaves them"
         )
     said = " ".join(summary(last.response.get("content")).split())[:60]
-    also = f" and put back {named}" if files and put_back else ""
+    also = f" and put back {named(files)}" if files and put_back else ""
     _confirm(f"drop turn {last.seq} of {cid} ({last.stop_reason}: {said!r}){also}?", yes)
     out = run.out()
     if files and put_back:

@@ -149,21 +149,21 @@ def _list(
         from ..terminal import Column, table, terminal_size
 
         # The lifecycle stays visible at any width: a mark on the id (never dropped), and a note
-        # under the table for each marked model (NAME, which may be dropped, is the name alone).
+        # under the table for each marked model (name, which may be dropped, is the name alone).
         statuses = [_status(m) for m in found]
         rows = [
             (r[0] + (" *" if st else ""), str(m.get("display_name", "")), *r[2:])
             for r, m, st in zip(rows, found, statuses, strict=True)
         ]
 
-        layout = [
-            Column("ID"),
-            Column("NAME", drop=4),
-            Column("CONTEXT", right=True),
-            Column("OUTPUT", right=True),
-            Column("THINKING", drop=2),
-            Column("EFFORT", drop=3),
-            Column("LACKS", drop=1, flex=True),
+        layout = [  # headers in lower case, as every other table's (log list, files, batch list, mcp)
+            Column("id"),
+            Column("name", drop=4),
+            Column("context", right=True),
+            Column("output", right=True),
+            Column("thinking", drop=2),
+            Column("effort", drop=3),
+            Column("lacks", drop=1, flex=True),
         ]
         shown = [[" ".join(printable(c).split()) for c in r] for r in rows]  # escapes made inert
         width, _ = terminal_size()

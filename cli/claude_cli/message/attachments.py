@@ -165,21 +165,6 @@ def sniff(data: bytes) -> str:
     return "application/octet-stream"
 
 
-# Byte order marks of the Unicode encodings that are not UTF-8 (UTF-32's first: its LE mark starts
-# with UTF-16LE's). Windows PowerShell 5's `>` writes UTF-16LE with one; `iconv -t UTF-16` too.
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32LE"),
-    (b"\x00\x00\xfe\xff", "UTF-32BE"),
-    (b"\xff\xfe", "UTF-16LE"),
-    (b"\xfe\xff", "UTF-16BE"),
-)
-
-
-def unicode_bom(data: bytes) -> str | None:
-    """The encoding a UTF-16 or UTF-32 byte order mark at the start names, else None."""
-    return next((name for bom, name in _BOMS if data.startswith(bom)), None)
-
-
 def image_size(data: bytes) -> tuple[int, int]:
     """(width, height) from the image header; (-1, -1) when the header is unreadable."""
     import imagesize
@@ -241,13 +226,11 @@ def inspect_source(source: Source) -> Prepared:
     if mime == "text/plain" and suffix in _BINARY_SUFFIXES:
         raise Refused(source, f"named like {suffix[1:]} but its bytes are plain text")
     if mime not in (*IMAGE_TYPES, PDF, "text/plain"):
-        encoding = unicode_bom(data)
-        if encoding is not None:  # text all the same: say which, and how to make it UTF-8
-            raise Refused(
-                source,
-                f"{encoding} text (its byte order mark says so); the API takes UTF-8 text: convert it"
-                f" with iconv -f {encoding[:6]} -t UTF-8",  # (UTF-16, not UTF-16LE: the mark is dropped)
-            )
+        from .inputs import not_utf8
+
+        problem = not_utf8(data)
+        if problem:  # text all the same: say which, and how to make it UTF-8
+            raise Refused(source, problem)
         raise Refused(source, f"looks like {mime}; the API takes JPEG, PNG, GIF, WebP, PDF or UTF-8 text")
     if mime in (PDF, "text/plain") and not is_utf8(name):  # the name goes with it (<file name>, title)
         raise Refused(source, "its name is not valid UTF-8 and is sent with the file; rename it")
@@ -393,7 +376,9 @@ def _block(item: Prepared, file_kind: Callable[[str], str], cite: bool) -> dict[
 
         return page_document(source.name, source.data)
     if mime == "text/plain":
-        text = source.data.decode("utf-8").rstrip("\n")
+        from .inputs import without_bom
+
+        text = str(without_bom(source.data), "utf-8").rstrip("\n")  # (a UTF-8 byte order mark: no text)
         if cite:
             # A plain-text document the model can cite by character range (char_location).
             title = "stdin" if source.name == "stdin" else source.name

@@ -133,6 +133,7 @@ RULES: tuple[Rule, ...] = (
     Rule("haiku", (0, 0), frozenset({STRUCTURED_OUTPUT}), until=(4, 5)),
 )
 
+FAMILIES = frozenset(rule.family for rule in RULES) - {"*"}  # opus, sonnet, haiku, fable, mythos
 _MODEL_ID = re.compile(r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?(?:-\d{8})?$")
 _PREVIEW_ID = re.compile(r"^claude-(?P<family>[a-z]+)-preview$")
 
@@ -364,6 +365,11 @@ def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str
     aliases = {**ALIASES, **(extra_aliases or {})}
     if name in aliases:
         return aliases[name]
+    family, _, version = name.partition("-")
+    if version[:1].isdigit() and not version.strip("0123456789.-") and family in FAMILIES:
+        # FAMILY-N[.N] of a family the table knows but a version it does not (opus-4.1): an alias
+        # mistyped, or one this table predates. Not sent: the API's 404 would not say the fix.
+        raise ValueError(_unknown_version(name, family, version, aliases))
     if "-" in name or "." in name or "/" in name or ":" in name:
         return name  # a full id (or a provider-style id); the API is the judge
     import difflib
@@ -372,6 +378,27 @@ def resolve_model(name: str, extra_aliases: dict[str, str] | None = None) -> str
     close = difflib.get_close_matches(name, list(aliases), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ValueError(f"unknown model alias {name!r}{hint} (aliases: {known}; or give a full model id)")
+
+
+def _unknown_version(name: str, family: str, version: str, aliases: dict[str, str]) -> str:
+    """The refusal of FAMILY-VERSION, an alias of no known version: the family's nearest aliases
+    with their ids, and the full id that is sent as given (claude-opus-4-1 for opus-4.1)."""
+
+    def number(text: str) -> float:
+        major, _, minor = text.replace("-", ".").partition(".")
+        return int(major or 0) + int(minor.partition(".")[0] or 0) / 100 if major.isdigit() else -1.0
+
+    wanted = number(version)
+    same = [a for a in aliases if a.startswith(family + "-") and a[len(family) + 1 :][:1].isdigit()]
+    nearest = sorted(same, key=lambda a: (abs(number(a[len(family) + 1 :]) - wanted), a))[:3]
+    named = ", ".join(f"{a} ({aliases[a]})" for a in nearest)
+    full = f"claude-{family}-{version.replace('.', '-')}"
+    row = lifecycle_of(full)
+    when = f", retired {row.retires}" if row and row.status == "retired" and row.retires else ""
+    return (
+        f"unknown model alias {name!r}; the nearest known: {named}; a full model id ({full}{when}) "
+        "is sent as given (`claude models` lists the endpoint's models)"
+    )
 
 
 def check_model_name(
@@ -393,8 +420,7 @@ def check_model_name(
     if name in aliases:
         return model, None
     parsed = parse_model(model)
-    families = {rule.family for rule in RULES} - {"*"}
-    plausible = parsed is not None and parsed[0] in families  # claude-FAMILY-N[-N] of a known family
+    plausible = parsed is not None and parsed[0] in FAMILIES  # claude-FAMILY-N[-N] of a known family
     if listed is not None:
         ids, date = listed
         if model in ids or any(model == i.rsplit("-", 1)[0] for i in ids if re.search(r"-\d{8}$", i)):

@@ -2,6 +2,9 @@
 
 Decoding rule (documented in the README): input must be UTF-8; invalid bytes are replaced with
 U+FFFD and one warning goes to stderr, so a stray Latin-1 byte in a log does not stop a pipe.
+A UTF-8 byte order mark at the start is dropped (Windows editors write one; it is no text), and
+text in UTF-16 or UTF-32 (a byte order mark names it) is refused with one line naming the
+encoding and the iconv command that converts it (`not_utf8`): claude does not guess encodings.
 """
 
 from __future__ import annotations
@@ -13,6 +16,39 @@ from typing import Any, BinaryIO
 from .. import jsoncodec
 from ..errors import UsageError, json_object
 from ..osnames import is_utf8, os_bytes, shown_path
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# Byte order marks of the Unicode encodings that are not UTF-8 (UTF-32's first: its LE mark starts
+# with UTF-16LE's). Windows PowerShell 5's `>` writes UTF-16LE with one; `iconv -t UTF-16` too.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32BE"),
+    (b"\xff\xfe", "UTF-16LE"),
+    (b"\xfe\xff", "UTF-16BE"),
+)
+
+
+def unicode_bom(data: bytes | memoryview) -> str | None:
+    """The encoding a UTF-16 or UTF-32 byte order mark at the start names, else None."""
+    head = bytes(data[:4])
+    return next((name for bom, name in _BOMS if head.startswith(bom)), None)
+
+
+def not_utf8(data: bytes | memoryview) -> str | None:
+    """Why text in these bytes cannot be sent as it is (UTF-16 or UTF-32 by its byte order mark),
+    the one wording for stdin, attachments and files read as text; None: UTF-8's rule applies."""
+    encoding = unicode_bom(data)
+    if encoding is None:
+        return None
+    return (
+        f"{encoding} text (its byte order mark says so); the API takes UTF-8 text: convert it"
+        f" with iconv -f {encoding[:6]} -t UTF-8"  # (UTF-16, not UTF-16LE: the mark is dropped)
+    )
+
+
+def without_bom(data: bytes | memoryview) -> bytes | memoryview:
+    """The bytes without a UTF-8 byte order mark at the start (no copy: a view when there is one)."""
+    return memoryview(data)[3:] if data[:3] == UTF8_BOM else data
 
 
 def _decode(data: bytes | memoryview, where: str) -> str:
@@ -34,6 +70,8 @@ def utf8_lines(lines: list[bytes], source: str, first: int = 1) -> list[bytes]:
     line and counts the others (`stdin line 3 (and 2 more)`), instead of a line refused as "not
     JSON" or sent with U+FFFD unsaid. `first`: the number of lines[0]. The same list when every
     line is valid (ASCII is checked without decoding)."""
+    if first == 1 and lines and lines[0].startswith(UTF8_BOM):  # the input's start: no text
+        lines = [lines[0][3:], *lines[1:]]
     bad = [i for i, raw in enumerate(lines) if not raw.isascii() and not _valid(raw)]
     if not bad:
         return lines
@@ -179,7 +217,7 @@ def stdin_text_from(data: bytes) -> str | None:
     end = len(data)
     while end and data[end - 1] in b"\r\n":
         end -= 1
-    text = _decode(memoryview(data)[:end], "stdin")
+    text = _decode(without_bom(memoryview(data)[:end]), "stdin")
     return text or None
 
 
@@ -258,18 +296,23 @@ def _open_fifo(path: str, what: str) -> BinaryIO:
 
 def read_file_text(path: str, what: str) -> str:
     """A file's text (the UTF-8 rule applies), or a UsageError naming `what` it was for."""
-    return _decode(read_file_bytes(path, what), path)
+    data = read_file_bytes(path, what)
+    problem = not_utf8(data)
+    if problem:
+        raise UsageError(f"{what}: {shown_path(path)}: {problem}")
+    return _decode(without_bom(data), path)
 
 
 def read_file_or_stdin(source: str, what: str, needs: str) -> tuple[bytes, str]:
-    """(bytes, name) of FILE, or of stdin for `-`; `needs` says what stdin should hold."""
+    """(bytes, name) of FILE, or of stdin for `-`; `needs` says what stdin should hold. A UTF-8
+    byte order mark at the start is dropped (JSON's RFC 8259 lets a parser ignore one)."""
     if source != "-":
-        return read_file_bytes(source, what), source
+        return bytes(without_bom(read_file_bytes(source, what))), source
     stream = stdin_stream()
     if stream is None:
         raise UsageError(f"{what}: - needs {needs} piped on stdin")
     refuse_device(stream)
-    return read_limited(stream, "stdin"), "stdin"
+    return bytes(without_bom(read_limited(stream, "stdin"))), "stdin"
 
 
 def text_or_file(value: str | None, what: str) -> str | None:
@@ -284,6 +327,14 @@ def text_or_file(value: str | None, what: str) -> str | None:
             raise UsageError(f"{what}: @- needs text piped on stdin")
         return text
     return read_file_text(value[1:], what)
+
+
+def flag_text(value: str | None, what: str) -> str | None:
+    """text_or_file for a flag whose text is not checked later by utf8_body (chat's -s): text
+    given as bytes that are not UTF-8 gets U+FFFD and one warning naming `what`; @FILE is read
+    by the files' rule (read_file_text)."""
+    text = text_or_file(value, what)
+    return argument_text(text, what) if text is not None and text is value else text
 
 
 def read_json_object(source: str, what: str) -> dict[str, Any]:

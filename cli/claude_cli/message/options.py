@@ -31,7 +31,7 @@ from ..flags import (
     RequestFlags,
     WebFlags,
 )
-from .ranges import at_least, seconds
+from .ranges import at_least, nonempty, seconds
 
 
 # The choices Typer offers and checks (their values are flags.py's: a test holds them equal).
@@ -141,7 +141,10 @@ class _Request:
     model: Annotated[
         str | None,
         typer.Option(
-            "-m", "--model", help="Model id or alias (opus, sonnet, haiku, ...). Env: CLAUDE_MODEL."
+            "-m",
+            "--model",
+            help="Model id or alias (opus, sonnet, haiku, ...). Env: CLAUDE_MODEL.",
+            click_type=nonempty("a model id or alias (`claude models --aliases` lists the aliases)"),
         ),
     ]
     system: Annotated[

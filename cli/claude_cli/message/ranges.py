@@ -52,6 +52,14 @@ def seconds() -> Checked:
     return Checked(click.FLOAT, seconds_problem, ("seconds",))
 
 
+def nonempty(what: str) -> Checked:
+    """Text that must not be empty (`--model=` would otherwise quietly mean the default);
+    `what` says what to give instead."""
+    return Checked(
+        click.STRING, lambda text: None if text else f"must not be empty: give {what}", ("nonempty",)
+    )
+
+
 def dollars() -> Checked:
     """A --max-cost in dollars (pricing.cap_problem, imported when one is given)."""
 

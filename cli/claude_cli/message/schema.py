@@ -46,11 +46,11 @@ def depth(value: Any) -> int:
 
 def json_or_file(value: str, where: str) -> Any:
     """A JSON value given inline (starting with { or [) or as a FILE (optionally @FILE)."""
-    from .inputs import read_file_bytes
+    from .inputs import read_file_bytes, without_bom
 
     text: str | bytes = value.strip()
     if not value.strip().startswith(("{", "[")):
-        text = read_file_bytes(value[1:] if value.startswith("@") else value, where)
+        text = bytes(without_bom(read_file_bytes(value[1:] if value.startswith("@") else value, where)))
     try:
         return jsoncodec.loads(text)
     except jsoncodec.DecodeError as exc:

@@ -5,9 +5,10 @@ its own parameters' defaults, its flag groups, and every option string as click 
 `(parameter, holder, action, argument)`. `holder` is the group parameter the value goes into
 ("" for the command's own parameter); `action` is "flag" (the argument is the value stored),
 "store" or "append" (the argument says how the text is converted: ("str",), ("int",),
-("float",), ("choice", CHOICES), ("at_least", N), ("seconds",), ("var",): a str its callback
-checks, each a NAME=VALUE), or "typer": the fast path cannot do what click does with it (a
-callback, a check it does not know), so when it is given the command line goes to Typer.
+("float",), ("choice", CHOICES), ("at_least", N), ("seconds",), ("nonempty",): a str that is
+not "", ("var",): a str its callback checks, each a NAME=VALUE), or "typer": the fast path
+cannot do what click does with it (a callback, a check it does not know), so when it is given
+the command line goes to Typer.
 
 Anything in a parameter the fast path does not know raises here, so a new kind of flag cannot
 be parsed differently by the two: it has to be taught to fastpath.py (and its test) first.
@@ -126,7 +127,7 @@ def _kind(kind: click.ParamType[Any, Any]) -> tuple[Any, ...] | None:
 
     if isinstance(kind, Checked):
         base = _kind(kind.base)
-        known = {("at_least", "int"), ("seconds", "float")}
+        known = {("at_least", "int"), ("seconds", "float"), ("nonempty", "str")}
         return kind.rule if kind.rule[:1] and (kind.rule[0], base and base[0]) in known else None
     if isinstance(kind, click.Choice):
         assert kind.case_sensitive, "a choice that ignores case"

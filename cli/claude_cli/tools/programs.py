@@ -372,6 +372,7 @@ def run_tool(run_context: RunContext, tool: Tool, call: ToolUseBlock) -> ToolRun
         return run
     with run_context.running_lock:
         run_context.running.add(proc)
+    watchdog = watch_group(proc.pid)  # what the program starts goes too if claude is SIGKILLed
     try:
         run.stdout, run.stderr = proc.communicate(jsoncodec.dumps(inputs) + b"\n", timeout=tool.timeout)
         run.exit_status = proc.returncode
@@ -387,6 +388,7 @@ def run_tool(run_context: RunContext, tool: Tool, call: ToolUseBlock) -> ToolRun
     finally:
         with run_context.running_lock:
             run_context.running.discard(proc)
+        stop_watching(watchdog)
     run.duration_ms = int((time.monotonic() - started) * 1000)
     return run
 
@@ -414,6 +416,59 @@ def _die_with_parent(signal_number: int = signal.SIGKILL) -> Callable[[], None] 
             os._exit(1)
 
     return child
+
+
+# A SIGKILLed claude runs no cleanup: the kernel signals only the children that asked
+# (PR_SET_PDEATHSIG), and what they start does not inherit the request. So beside each program
+# in its own process group (a tool, the bash tool's shell) a small watchdog outside that group
+# asks for SIGTERM when claude dies and, on it, kills the whole group.
+WATCHDOG = """import os, signal, sys
+group = int(sys.argv[1])
+def kill(*_):
+    try:
+        os.killpg(group, signal.SIGKILL)
+    finally:
+        os._exit(0)
+signal.signal(signal.SIGTERM, kill)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # one sent while starting: now
+if os.getppid() != int(sys.argv[2]):
+    kill()
+while True:
+    signal.pause()
+"""
+
+
+def watch_group(group: int) -> subprocess.Popen[bytes] | None:
+    """The watchdog of a process group (Linux; elsewhere None: signals still kill the group)."""
+    dies = _die_with_parent(signal.SIGTERM)
+    if dies is None:
+        return None
+
+    def blocked_then_dies() -> None:
+        # SIGTERM held until the script's handler is in place: claude dying while the watchdog's
+        # interpreter starts would otherwise end the watchdog by the default action, group alive.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        dies()
+
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", WATCHDOG, str(group), str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # out of the terminal's reach: Ctrl-C is claude's to handle
+            preexec_fn=blocked_then_dies,
+        )
+    except OSError:
+        return None
+
+
+def stop_watching(watchdog: subprocess.Popen[bytes] | None) -> None:
+    """End a watchdog once its group's leader is reaped: SIGKILL, so it never kills the group id,
+    which may belong to another process by then."""
+    if watchdog is not None:
+        watchdog.kill()
+        watchdog.wait()
 
 
 def kill_running(run: RunContext) -> None:

@@ -26,7 +26,6 @@ import secrets
 import select
 import shlex
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -35,25 +34,9 @@ from typing import Any
 from ..context import RunContext
 from ..errors import UsageError
 from ..message.capabilities import CLIENT_TOOLS
-from .programs import _die_with_parent, _kill_group, child_env
+from .programs import _die_with_parent, _kill_group, child_env, stop_watching, watch_group
 
 NAME, TYPE = CLIENT_TOOLS["bash"]  # bash, bash_20250124
-# A SIGKILLed claude runs no cleanup: the kernel signals only the children that asked
-# (PR_SET_PDEATHSIG). The shell asks to be killed, but what it started would live on, so a small
-# watchdog outside the shell's process group asks for SIGTERM and, on it, kills the whole group.
-WATCHDOG = """import os, signal, sys
-group = int(sys.argv[1])
-def kill(*_):
-    try:
-        os.killpg(group, signal.SIGKILL)
-    finally:
-        os._exit(0)
-signal.signal(signal.SIGTERM, kill)
-if os.getppid() != int(sys.argv[2]):
-    kill()
-while True:
-    signal.pause()
-"""
 HEAD_BYTES = TAIL_BYTES = 15_000  # the SDK's BASH_OUTPUT_LIMIT is 30,000 (lib/tools/agent_toolset.py)
 
 
@@ -160,7 +143,7 @@ class Shell:
         )
         with self.context.running_lock:
             self.context.running.add(proc)
-        self.watchdog = _watch(proc.pid)
+        self.watchdog = watch_group(proc.pid)
         self.marker = f"__claude_done_{secrets.token_hex(8)}__".encode()
         self.proc = proc
         return proc
@@ -257,9 +240,7 @@ class Shell:
 
     def _forget(self) -> None:
         watchdog, self.watchdog = self.watchdog, None
-        if watchdog is not None:
-            watchdog.kill()  # SIGKILL: it must not kill the group id, which may be reused by now
-            watchdog.wait()
+        stop_watching(watchdog)
         proc, self.proc = self.proc, None
         if proc is not None:
             with self.context.running_lock:
@@ -270,26 +251,6 @@ class Shell:
                         stream.close()
                 except OSError:
                     pass
-
-
-def _watch(group: int) -> subprocess.Popen[bytes] | None:
-    """The watchdog of a shell's process group (Linux; elsewhere None: signals still kill it)."""
-    import sys
-
-    dies = _die_with_parent(signal.SIGTERM)
-    if dies is None:
-        return None
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", WATCHDOG, str(group), str(os.getpid())],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # out of the terminal's reach: Ctrl-C is claude's to handle
-            preexec_fn=dies,
-        )
-    except OSError:
-        return None
 
 
 def bash_input(inputs: Any) -> tuple[str | None, bool, str]:

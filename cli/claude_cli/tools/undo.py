@@ -7,7 +7,7 @@ it is put back (or removed, if the run created it); one that is already as it wa
 that changed since is refused, never overwritten: someone's later work is not undone.
 
 Dropping turns from the log drops their record, so it never happens silently (the one rule, for
-chat's /undo, `undo_exchange`, and `log pop --revert`): the turns' files are put back first
+chat's /undo and /retry, `undo_exchange`, and `log pop --revert`): the turns' files are put back first
 (`put_back_turns`), and a refused file keeps the turns, and so the record, in the log (`log pop`
 without --revert refuses instead when `still_changed` names a file).
 """
@@ -131,10 +131,10 @@ def edits_of(store: Store, conversation_id: str, seqs: Collection[int] | None = 
     ]
 
 
-def still_changed(store: Store, conversation_id: str, seqs: Collection[int]) -> list[str]:
-    """The files (as the runs named them) that the turns numbered `seqs` changed and that are not
-    back as they were before: what dropping those turns would leave with no record. (A file put
-    back already, by `log revert` or by hand, loses nothing.)"""
+def still_changed(store: Store, conversation_id: str, seqs: Collection[int] | None = None) -> list[str]:
+    """The files (as the runs named them) that the turns numbered `seqs` (None: all) changed and
+    that are not back as they were before: what dropping those turns would leave with no record.
+    (A file put back already, by `log revert` or by hand, loses nothing.)"""
     found = []
     for first, _ in plan(edits_of(store, conversation_id, seqs)):
         try:
@@ -144,6 +144,21 @@ def still_changed(store: Store, conversation_id: str, seqs: Collection[int]) -> 
         if not back:
             found.append(first.shown)
     return found
+
+
+def named(files: list[str]) -> str:
+    """Files for a question or an error: the first three, and how many more."""
+    return ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+
+
+def rm_question(store: Store, conversation_ids: list[str]) -> str:
+    """`log rm`'s question: the conversations, and the record that goes with them of the files
+    their tools changed and that are not back as they were (none: not said)."""
+    from ..errors import counted
+
+    files = [f for cid in conversation_ids for f in still_changed(store, cid)]
+    record = f", and the record `claude log revert` puts back {named(files)} from" if files else ""
+    return f"delete {counted(len(conversation_ids), 'conversation')} ({', '.join(conversation_ids)}){record}?"
 
 
 def put_back_turns(store: Store, conversation_id: str, seqs: Collection[int]) -> list[Reverted]:
@@ -159,11 +174,11 @@ def kept_record(done: list[Reverted]) -> bool:
 
 
 def undo_exchange(conversation_id: str | None, exchange: list[dict[str, Any]], out: Output) -> int | None:
-    """chat's /undo, given the exchange's messages and its conversation in the log (None: not
-    logged). Logged: put back the files of the conversation's last exchange, one line each, then
-    drop it; returns the turns left (0: the conversation is gone), or None when a file was
-    refused and the exchange must stay. Not logged: no record was kept, so the files the
-    exchange's tools wrote stay, and that is said; returns 0."""
+    """chat's /undo (and /retry, before it asks again), given the exchange's messages and its
+    conversation in the log (None: not logged). Logged: put back the files of the conversation's
+    last exchange, one line each, then drop it; returns the turns left (0: the conversation is
+    gone), or None when a file was refused and the exchange must stay. Not logged: no record was
+    kept, so the files the exchange's tools wrote stay, and that is said; returns 0."""
     if conversation_id is None:
         if asked_to_write(exchange):
             out.note("the log is off, so no record of this exchange's file changes was kept: they stay")
@@ -178,7 +193,7 @@ def undo_exchange(conversation_id: str | None, exchange: list[dict[str, Any]], o
         if kept_record(done):
             out.error(
                 "kept the last exchange: a file it changed was changed again since (put it back by"
-                f" hand and /undo again, or keep it: `claude log revert {conversation_id}` has its record)"
+                f" hand and try again, or keep it: `claude log revert {conversation_id}` has its record)"
             )
             return None
         return store.pop_exchange(conversation_id)
