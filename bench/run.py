@@ -5,7 +5,10 @@
 
 Start-up figures are printed as multiples of curl making the same request and of `python -c
 pass`. --against times another install interleaved with this one (say, a worktree of the commit
-before a change): every start-up figure, and `stream` on the long answer, side by side.
+before a change): every start-up figure, and `stream` on the long answer, side by side. The
+start-up table names the launcher each claude is run through (this install's script, or
+`python -m claude_cli` where none is installed), and times this install through the others
+too: pip's and uv's entry-point wrappers, and `python -m claude_cli` (README, "Design", "Our own launcher").
 
 Prints figures and ratios; record them in bench/RESULTS.md. Nothing here asserts: machines are
 noisy, so the numbers are for people. Everything runs against the local emulator (over TLS for
@@ -36,6 +39,57 @@ KEY = "sk-bench"
 CLAUDE = [sys.executable, "-m", "claude_cli"]
 if shutil.which("claude", path=str(Path(sys.executable).parent)):
     CLAUDE = [str(Path(sys.executable).parent / "claude")]
+
+# The wrappers installers write for a [project.scripts] entry point `claude = claude_cli.main:main`,
+# after their first line (`#!` and the interpreter): pip's (distlib's template, pip 23 to 26)
+# and uv's (0.13). The project installs its own launcher instead (cli/bin/claude).
+PIP_WRAPPER = """# -*- coding: utf-8 -*-
+import re
+import sys
+from claude_cli.main import main
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(main())
+"""
+UV_WRAPPER = """# -*- coding: utf-8 -*-
+import sys
+from claude_cli.main import main
+if __name__ == "__main__":
+    if sys.argv[0].endswith("-script.pyw"):
+        sys.argv[0] = sys.argv[0][:-11]
+    elif sys.argv[0].endswith(".exe"):
+        sys.argv[0] = sys.argv[0][:-4]
+    sys.exit(main())
+"""
+
+
+def launcher(cmd: list[str]) -> str:
+    """What `cmd` runs claude through, in words (the start-up table's header)."""
+    if cmd[1:] == ["-m", "claude_cli"]:
+        return "python -m claude_cli"
+    text = Path(cmd[0]).read_bytes()[:4096].decode(errors="replace")
+    if "re.sub(" in text:
+        return "pip's entry-point wrapper, which imports re"
+    if "-script.pyw" in text:
+        return "uv's entry-point wrapper"
+    if "from claude_cli.main import main" in text:
+        return "the project's launcher, cli/bin/claude"
+    return "an unknown program"
+
+
+def alternative_launchers(where: Path) -> dict[str, list[str]]:
+    """This install run through the launchers it does not use: each wrapper a file named claude
+    (argv[0] as installed) whose first line is this interpreter, and `python -m claude_cli`."""
+    made: dict[str, list[str]] = {}
+    for name, text in (("pip's entry-point wrapper", PIP_WRAPPER), ("uv's entry-point wrapper", UV_WRAPPER)):
+        script = where / name.split("'")[0] / "claude"
+        script.parent.mkdir()
+        script.write_text(f"#!{sys.executable}\n{text}")
+        script.chmod(0o755)
+        made[name] = [str(script)]
+    if CLAUDE[1:] != ["-m", "claude_cli"]:
+        made["python -m claude_cli"] = [sys.executable, "-m", "claude_cli"]
+    return made
 
 
 def wall(
@@ -208,6 +262,8 @@ STARTUP = (
     ("claude ask --help", ["ask", "--help"], b"", None),
     ("claude completion show bash", ["completion", "show", "bash"], b"", None),
 )
+# The rows also timed through the other launchers (alternative_launchers), each a row of its own.
+THROUGH_OTHERS = ("echo hi | claude ask --no-log", "claude --help")
 
 
 def startup(runs: int, env: dict[str, str], curl: list[str], against: str | None) -> None:
@@ -217,6 +273,7 @@ def startup(runs: int, env: dict[str, str], curl: list[str], against: str | None
     Wall time first (what the targets are about), then CPU time (user + system), which a loaded
     machine moves less."""
     claudes = {"this": CLAUDE, **({"before": [against]} if against else {})}
+    others = alternative_launchers(Path(tempfile.mkdtemp(prefix="claude-bench-launchers-")))
     times: dict[tuple[str, str], list[float]] = {}
     cpu: dict[tuple[str, str], list[float]] = {}
 
@@ -231,10 +288,16 @@ def startup(runs: int, env: dict[str, str], curl: list[str], against: str | None
         for who, claude in claudes.items():
             for label, argv, stdin, _ in STARTUP:
                 timed((who, label), [*claude, *argv], stdin)
+        for name, other in others.items():
+            for label, argv, stdin, _ in STARTUP:
+                if label in THROUGH_OTHERS:
+                    timed(("this", f"{label}, {name}"), [*other, *argv], stdin)
     for title, table in (("wall", times), ("CPU", cpu)):
         curl_med = statistics.median(table["curl", ""])
         pass_med = statistics.median(table["pass", ""])
         print(f"start-up {title} time, median of {runs} interleaved runs (ms; x curl; x python -c pass)")
+        through = (f"{who}: {' '.join(claude)} ({launcher(claude)})" for who, claude in claudes.items())
+        print("  " + "; ".join(through))
         print(f"  {'curl, the same streaming request':40s}  {curl_med * 1000:7.1f}")
         print(f"  {'python -c pass':40s}  {pass_med * 1000:7.1f}  {pass_med / curl_med:5.2f}x curl")
         for label, _, _, target in STARTUP:
@@ -243,6 +306,12 @@ def startup(runs: int, env: dict[str, str], curl: list[str], against: str | None
                 med = statistics.median(table[who, label])
                 row += f"  {who} {med * 1000:6.1f} = {med / curl_med:5.2f}x curl {med / pass_med:5.2f}x pass"
             print(row + (f"  (target: within {target}x curl)" if target and title == "wall" else ""))
+            for name in others if label in THROUGH_OTHERS else ():
+                med = statistics.median(table["this", f"{label}, {name}"])
+                print(
+                    f"  {'  the same, ' + name:40s}  this {med * 1000:6.1f} = {med / curl_med:5.2f}x curl "
+                    f"{med / pass_med:5.2f}x pass"
+                )
 
 
 def bench_environ() -> dict[str, str]:
@@ -332,6 +401,8 @@ def https(runs: int, against: str | None, host: str = "127.0.0.1", latency: floa
     if latency:
         title += f", {host} resolved in {latency:g} ms"
     print(f"{title}, median of {runs} interleaved runs (ms; x curl --capath)")
+    before = f"; before: {against} ({launcher([against])})" if against else ""
+    print(f"  this: {' '.join(CLAUDE)} ({launcher(CLAUDE)}){before}")
     for label in rows:
         wall_ms, cpu_ms = statistics.median(times[label]) * 1000, statistics.median(cpu[label]) * 1000
         ratio = statistics.median(times[label]) / statistics.median(times[base])

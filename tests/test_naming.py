@@ -1,7 +1,7 @@
 """Run as `claude-cli` (the name that does not clash with Claude Code's `claude`), every hint,
 usage line and note names `claude-cli`; run as `claude`, nothing changes.
 
-The entry points are the installed ones (`.venv/bin/claude-cli`), as a user runs them."""
+The commands are the installed ones (`.venv/bin/claude-cli`, cli/bin/ installed), as a user runs them."""
 
 from __future__ import annotations
 

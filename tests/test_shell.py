@@ -304,14 +304,15 @@ def test_the_main_page_names_claude_cli_and_every_variable() -> None:
 
 
 def test_man_pages_name_every_program_the_package_installs(tmp_path: Path) -> None:
-    """The package installs `claude` and `claude-cli` ([project.scripts]): each has a page for
+    """The package installs `claude` and `claude-cli` (its launcher, cli/bin/): each has a page for
     itself and for each command (claude-cli-ask(1) is a `.so` of claude-ask(1), as gunzip(1) is of
     gzip(1)); each command page's NAME and SYNOPSIS give both programs, and .TH names the package.
     Only claude(1)'s NAME gave both, and `man claude-cli-ask` found nothing."""
     import tomllib
 
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    programs = list(project["scripts"])
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    programs = list(pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-scripts"].values())
     assert "claude-cli" in programs
     commands = sorted(p.removeprefix("claude-") for p in MAN if p != "claude")
     files = {p.name for p in (REPO / "man").iterdir()}

@@ -8,7 +8,7 @@ from _thread import get_ident
 
 # The exit table and the signal's exception, before anything heavy: a signal that arrives while
 # Typer or the command is being imported still ends in the documented status (errors.py
-# imports only enum, which the console script's `re` has already loaded).
+# imports only enum; the launcher, cli/bin/claude, imports nothing before this module).
 from .errors import INTERRUPTED_NOTE, Exit, Interrupt, Terminated, signalled, stopped_note
 from .naming import named, program
 

@@ -15,7 +15,7 @@ import os
 import sys
 
 DEFAULT = "claude"
-PROGRAMS = (DEFAULT, "claude-cli")  # [project.scripts] in pyproject.toml
+PROGRAMS = (DEFAULT, "claude-cli")  # the launcher's names (cli/bin/, shared-scripts in pyproject.toml)
 
 # The words that follow `claude` when it names the program in our texts: its commands (app.COMMANDS,
 # held equal by tests/test_naming.py), an option (`claude --help`) or a placeholder (`claude

@@ -9,7 +9,7 @@ from ..errors import EXIT_TABLE
 from ..naming import DEFAULT, PROGRAMS
 
 # The package the pages belong to ([project] name in pyproject.toml; tests/test_shell.py holds
-# them equal). It installs the program as each of PROGRAMS ([project.scripts]): `claude`, and
+# them equal). It installs the program as each of PROGRAMS (cli/bin/): `claude`, and
 # `claude-cli` beside Claude Code's own `claude`. Every page is named for `claude`; each other
 # name gets its own names in NAME and SYNOPSIS, and a `.so` page file (`aliases`).
 PACKAGE = "claude-cli"
