@@ -128,14 +128,11 @@ def prepare(
 ) -> Prepared:
     """Read config and inputs and build the checked request body. Raises UsageError on bad input.
 
-    `open_log`: the caller stores the turn with record_turn(opened=run.log_opening): the log starts
-    opening on a thread now, while the request is built and sent (store/early.py)."""
+    `open_log`: the caller stores the turn with record_turn(opened=run.log_opening): once the
+    request is checked, the log starts opening on a thread while it is sent (store/early.py).
+    (Not before: a request refused for bad input never touches the log.)"""
     config = cfg.load_config()
     log = logging_on(conversation, config)
-    if open_log and log and not connection.dry_run and run.log_opening is None:
-        from .store.early import open_early
-
-        run.log_opening = open_early(cfg.data_dir() / "claude.db")
     base = read_json_object(request.body, "--body") if request.body else None
     system = text_or_file(request.system, "--system")
     conversation_id, history = load_history(
@@ -201,6 +198,10 @@ def prepare(
     if not opts.force:
         carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
         check_sendable(body, pending, at, learned, carried, version=version, named=named)
+    if open_log and log and not connection.dry_run and run.log_opening is None:
+        from .store.early import open_early
+
+        run.log_opening = open_early(cfg.data_dir() / "claude.db")
     return Prepared(
         body, betas, config, log, conversation_id, title or None, pending, at, learned, version, named
     )

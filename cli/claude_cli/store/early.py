@@ -1,12 +1,12 @@
 """The log opened on a thread while the request is in flight (issue 32).
 
-Importing sqlite3 and the store, then opening the log, is most of what storing a turn costs
-(~14 M instructions, and the file system's waits). A command that will store its turn starts
-this as soon as it knows so (flow.prepare); the request then waits on the network with the GIL
-released (connect, send, the first byte: tens to hundreds of ms against the real API), and the
-open runs meanwhile. The turn is recorded on the main thread, as before, after the answer. (On
-loopback the answer comes before the open is done: both then share the GIL, and the open's work
-comes before the answer is printed rather than after: the run ends no sooner, nor later.)
+Importing sqlite3 and the store, then opening the log, is most of what storing a turn costs (~14 M
+instructions, and the file system's waits). A command that will store its turn starts this once the
+request is built and checked (flow.prepare); the request then waits on the network with the GIL
+released (connect, send, the first byte: tens to hundreds of ms against the real API), and the open
+runs meanwhile. The turn is recorded on the main thread, as before, after the answer. (On loopback
+the answer comes before the open is done: both then share the GIL, and the open's work comes before
+the answer is printed rather than after: the run ends no sooner, nor later.)
 
 The thread opens only a log that exists, has no WAL beside it to judge (guard.py), is at this
 layout and can be written: it moves, copies, migrates and prints nothing. Anything else (no log
