@@ -11,21 +11,26 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from pathlib import Path
 
 from ..config import make_private
 
+TYPE_CHECKING = False  # typing for the type checker only (errors.py)
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def open_for_writing(path: Path) -> sqlite3.Connection:
-    """The log, made 0600 and opened in WAL mode. Raises OSError or sqlite3.Error."""
+
+def open_for_writing(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
+    """The log, made 0600 and opened in WAL mode; `any_thread`: usable from another thread than
+    this one (early.py hands it over, one thread at a time). Raises OSError or sqlite3.Error."""
     make_private(path)  # 0600 before SQLite makes its -wal and -shm beside it
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    # timeout=30 is SQLite's busy timeout, 30 s (CPython's sqlite3 calls sqlite3_busy_timeout with
+    # it: `PRAGMA busy_timeout` then reads 30000), so no PRAGMA sets it again.
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=not any_thread)
     try:
         _into_wal(db, patience=30.0)
         # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
         # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=30000")
     except BaseException:
         db.close()
         raise
