@@ -59,7 +59,9 @@ def wanted_after(data: dict[str, Any], table: str | None, key: str, value: Any) 
 
 @pytest.mark.parametrize("text", LAYOUTS)
 @pytest.mark.parametrize(("table", "key", "value"), CHANGES)
-def test_one_change_keeps_every_other_key_and_table(text: str, table: str | None, key: str, value: Any) -> None:
+def test_one_change_keeps_every_other_key_and_table(
+    text: str, table: str | None, key: str, value: Any
+) -> None:
     data = tomllib.loads(text)
     wanted = wanted_after(data, table, key, value)
     out = rewrite(text, table, key, value, wanted, tomllib.loads)
@@ -90,7 +92,9 @@ _scalars = st.one_of(
     st.booleans(),
 )
 _values = st.recursive(
-    _scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3), max_leaves=8
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=8,
 )
 _configs = st.dictionaries(_keys, _values | st.dictionaries(_keys, _values, max_size=4), max_size=5)
 

@@ -26,7 +26,7 @@ from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags
 from ..message.pending import names
-from ..render import Output, diagnosis_line, report, usage_line
+from ..render import Output, diagnosis_line, one_line, report, usage_line
 from ..renderers import NdjsonRenderer, Renderer, SilentRenderer, make_renderer
 from .client import BashTool, ClientRun, ClientTool, FileTool, is_client
 from .consent import read_answer
@@ -508,14 +508,14 @@ def _narrate(message: Message, out: Output, fmt: str, show_thinking: bool) -> No
     for block in message.get("content") or []:
         if block.get("type") == "server_tool_use":  # local calls get a line once they ran
             shown = orjson.dumps(block.get("input") or {}).decode()
-            out.note(f"claude: server tool {block.get('name')} {shown}", dim=True)
+            out.note(one_line(f"claude: server tool {block.get('name')} {shown}"), dim=True)
 
 
 def tool_line(run: AnyRun, *, shorten: bool = False) -> str:
     """One compact line for a tool call that ran (or did not): `claude: ✓ name {input} (0.1 s)`."""
     if isinstance(run, ClientRun):
         return run.line(shorten)
-    shown = orjson.dumps(run.input).decode()
+    shown = one_line(orjson.dumps(run.input).decode())  # JSON leaves U+2028 as it is
     if shorten and len(shown) > 60:
         shown = shown[:59] + "…"
     took = f"{run.duration_ms / 1000:.1f} s"
