@@ -440,9 +440,7 @@ def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu
         child.expect_exact("claude: bash wants to run:\r\n  cp app.py one.txt\r\n")
         child.expect_exact("[y]es [N]o [a]ll [p] allow 'cp *' for this run: ")
         child.sendline("p")
-        child.expect_exact(
-            "claude: allowed until this run ends; to keep it, add 'bash:cp *' to the config file's [tools] allow"
-        )
+        child.expect_exact("claude: allowed until this run ends; to keep it, add 'bash:cp *' to the config")
         # cp two is not asked about (p: 'cp *' for this run); touch is
         child.expect_exact("claude: bash wants to run:\r\n  touch three.txt\r\n")
         child.sendline("y")

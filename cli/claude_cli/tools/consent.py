@@ -21,13 +21,13 @@ Rules are KIND:GLOB, on the command line (--allow/--deny, repeatable) or in the 
                nothing in it runs more than it shows ($(...), backticks, here-documents, eval,
                sh -c: asked about) or writes a file by a redirection (`> f`, `2>> f`; to
                /dev/null, /dev/stdout, /dev/stderr and `2>&1` are fine), or when the rule is the
-               whole line exactly; a deny rule
-               refuses it when it matches the line or any simple command in it, also inside
-               substitutions and subshells, past leading VAR=value assignments and wrappers
-               (sudo, env, timeout, nice, nohup, command, exec, xargs ...) and into what find's
-               -exec/-execdir/-ok run, a path by its base name (/bin/rm is rm). Prefix rules stop the direct forms only: what a program
-               does with its arguments (sh -c "$X", python -c, a script) is beyond them, and
-               --sandbox is the boundary for commands.
+               whole line exactly; a deny rule refuses it when it matches the line or any
+               simple command in it, also inside substitutions and subshells, past leading
+               VAR=value assignments and wrappers (sudo, env, timeout, nice, nohup, command,
+               exec, xargs ...) and into what find's -exec/-execdir/-ok run, a path by its
+               base name (/bin/rm is rm). Prefix rules stop the direct forms only: what a
+               program does with its arguments (sh -c "$X", python -c, a script) is beyond
+               them, and --sandbox is the boundary for commands.
   edit:GLOB    the file's path relative to the workspace; `*` matches within one path segment,
                `**` any number of directories, `?` one character: 'edit:src/**', 'edit:*.md'
   memory:GLOB  a memory path, /memories/...: 'memory:/memories/**'
@@ -300,9 +300,8 @@ def terminal_ask(env: Mapping[str, str]) -> Ask | None:
         if answer == "p":
             rule = always_rule(request)
             spec = one_line(f"{rule.kind}:{rule.pattern}")
-            tty.write(
-                f"claude: allowed until this run ends; to keep it, add {spec!r} to the config file's [tools] allow\n"
-            )
+            keep = f"to keep it, add {spec!r} to the config file's [tools] allow"
+            tty.write(f"claude: allowed until this run ends; {keep}\n")
         return answer
 
     return ask
