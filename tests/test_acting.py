@@ -326,6 +326,54 @@ def test_a_killed_run_leaves_no_process_behind(env, emu, ws: Path, sig: signal.S
         pytest.fail(f"the shell's child {pid} outlived claude after {sig.name}")
 
 
+def sleeping(marker: str) -> list[int]:
+    """The pids of `sleep MARKER` processes."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if f.read() == f"sleep\0{marker}\0".encode():
+                    found.append(int(name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor is Linux's (prctl, /proc)")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_killed_run_leaves_no_process_behind_even_one_that_left_the_group(
+    env, emu, ws: Path, sig: signal.Signals
+) -> None:
+    # trial 5, finding 14: `setsid sleep &` left the shell's process group and outlived the run
+    import random
+
+    marker = str(random.randint(10**6, 10**7))  # seconds: no other sleep has it
+    command = (
+        f"(sleep {marker} &) ; setsid sleep {marker} & nohup sleep {marker} >/dev/null 2>&1 & "
+        f"(setsid sleep {marker} &) ; sleep {marker}"
+    )
+    emu.enqueue(calls(tool_use("bash", {"command": command})))
+    child = subprocess.Popen(
+        [PY, "-m", "claude_cli", "tool-run", "--bash", "-y", "--workspace", str(ws), "go"],
+        env={**os.environ, **env},
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while len(sleeping(marker)) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sleeping(marker)) == 5
+    child.send_signal(sig)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode != 0 and b"Traceback" not in err
+    deadline = time.monotonic() + 10
+    while sleeping(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = sleeping(marker)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"left behind after {sig.name}"
+
+
 def test_the_emulator_without_a_script_views_the_workspace_once_then_answers(cli, emu, ws: Path) -> None:
     run = cli("tool-run", "--edit", "--workspace", str(ws), "--allow", "edit:nothing", "look around")
     assert run.code == 0, run
