@@ -135,7 +135,7 @@ def test_without_yes_or_a_terminal_or_a_rule_nothing_starts(env, emu, ws: Path) 
 def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) -> None:
     emu.enqueue(
         calls(
-            tool_use("bash", {"command": "echo hello > said.txt"}, "toolu_1"),
+            tool_use("bash", {"command": "cp app.py said.txt"}, "toolu_1"),
             tool_use("bash", {"command": "touch other.txt"}, "toolu_2"),
             tool_use(EDITOR, {"command": "create", "path": "new.md", "file_text": "x\n"}, "toolu_3"),
         ),
@@ -151,7 +151,7 @@ def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) ->
             "--edit",
             "--workspace",
             str(ws),
-            *("--allow", "bash:echo *"),
+            *("--allow", "bash:cp *"),
             "go",
         ],
         env={**os.environ, **env},
@@ -162,7 +162,7 @@ def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) ->
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert (ws / "said.txt").read_text() == "hello\n"
+    assert (ws / "said.txt").read_bytes() == (ws / "app.py").read_bytes()
     assert not (ws / "other.txt").exists() and not (ws / "new.md").exists()
     first, second, third = results(emu)
     assert "is_error" not in first
@@ -177,7 +177,8 @@ def test_deny_wins_over_yes_and_config_rules_count(cli, emu, ws: Path, env) -> N
     run = cli("tool-run", "--bash", "-y", "--workspace", str(ws), "go")
     assert run.code == 0, run
     assert (ws / "precious").exists()
-    assert "refuses it" in results(emu)[0]["content"] and "--deny 'bash:rm *'" in results(emu)[0]["content"]
+    rule = f"'bash:rm *' (config file {env['CLAUDE_CONFIG']}: [tools] deny)"  # not --deny: none was given
+    assert f"the user's rule {rule} refuses it" in results(emu)[0]["content"]
 
 
 def test_dry_run_tools_shows_the_diff_and_the_command_and_changes_nothing(cli, emu, ws: Path) -> None:

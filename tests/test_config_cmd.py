@@ -163,4 +163,4 @@ def test_set_unset_and_log_off_on_keep_every_table_and_comment(cli, emu, env, tm
     (tmp_path / "victim").write_text("x")
     run = cli("tool-run", "--bash", "-y", "--no-log", "--workspace", str(tmp_path), "x")
     assert (tmp_path / "victim").exists()
-    assert "'bash:rm *' refuses it" in run.stderr
+    assert f"not run: the user's rule 'bash:rm *' (config file {path}: [tools] deny) refuses it" in run.stderr

@@ -28,6 +28,7 @@ read-write, a private /tmp, no network unless --sandbox-net, killed with claude
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import select
@@ -219,7 +220,10 @@ class Shell:
         argv = [*(self.sandbox or []), "bash", "--noprofile", "--norc"]
         supervised = _die_with_parent() is not None  # Linux: prctl, /proc
         if supervised:
-            argv = [sys.executable, "-I", "-S", "-c", SUPERVISOR, str(os.getpid()), *argv]
+            found = shutil.which(argv[0], path=env.get("PATH", os.defpath))
+            if found is None:  # as Popen would say it, not as the supervisor's exit 127
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), argv[0])
+            argv = [sys.executable, "-I", "-S", "-c", SUPERVISOR, str(os.getpid()), found, *argv[1:]]
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
