@@ -83,7 +83,8 @@ def terminal_confirm() -> Confirm | None:
             return True
         shown = orjson.dumps(call.get("input") or {}).decode()
         what = tool.label() if isinstance(tool, McpTool) else shlex.join(tool.command)
-        prompt = f"claude: run {tool.name} ({what}) with {shown}? [y/N/a=all] "
+        asked = one_line(f"{tool.name} ({what}) with {shown}")  # MCP servers name their tools
+        prompt = f"claude: run {asked}? [y/N/a=all] "
         answer = read_answer(tty_in, tty, prompt, _ANSWERS, "y, n (or Enter) or a")
         run_all = answer == "a"
         return answer in ("a", "y")
