@@ -88,7 +88,11 @@ def end(status):
                 pass
         except ChildProcessError:
             pass
-    os._exit(status)
+    if status < 0:  # the shell was killed by a signal: so is this, for claude to see the same
+        if -status != signal.SIGKILL:
+            signal.signal(-status, signal.SIG_DFL)
+        os.kill(me, -status)
+    os._exit(status % 256)
 signal.signal(signal.SIGTERM, lambda *_: end(143))
 if os.getppid() != int(sys.argv[1]):
     end(1)
@@ -108,7 +112,7 @@ while True:
     except ChildProcessError:
         end(0)
     if pid == shell:
-        end(os.waitstatus_to_exitcode(status) % 256)
+        end(os.waitstatus_to_exitcode(status))
 """
 WATCHDOG = """import os, signal, sys
 group = int(sys.argv[1])
