@@ -135,7 +135,7 @@ def test_without_yes_or_a_terminal_or_a_rule_nothing_starts(env, emu, ws: Path) 
 def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) -> None:
     emu.enqueue(
         calls(
-            tool_use("bash", {"command": "echo hello > said.txt"}, "toolu_1"),
+            tool_use("bash", {"command": "cp app.py said.txt"}, "toolu_1"),
             tool_use("bash", {"command": "touch other.txt"}, "toolu_2"),
             tool_use(EDITOR, {"command": "create", "path": "new.md", "file_text": "x\n"}, "toolu_3"),
         ),
@@ -151,7 +151,7 @@ def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) ->
             "--edit",
             "--workspace",
             str(ws),
-            *("--allow", "bash:echo *"),
+            *("--allow", "bash:cp *"),
             "go",
         ],
         env={**os.environ, **env},
@@ -162,7 +162,7 @@ def test_allow_rules_run_what_they_match_and_nothing_else(env, emu, ws: Path) ->
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert (ws / "said.txt").read_text() == "hello\n"
+    assert (ws / "said.txt").read_bytes() == (ws / "app.py").read_bytes()
     assert not (ws / "other.txt").exists() and not (ws / "new.md").exists()
     first, second, third = results(emu)
     assert "is_error" not in first
@@ -177,7 +177,8 @@ def test_deny_wins_over_yes_and_config_rules_count(cli, emu, ws: Path, env) -> N
     run = cli("tool-run", "--bash", "-y", "--workspace", str(ws), "go")
     assert run.code == 0, run
     assert (ws / "precious").exists()
-    assert "refuses it" in results(emu)[0]["content"] and "--deny 'bash:rm *'" in results(emu)[0]["content"]
+    rule = f"'bash:rm *' (config file {env['CLAUDE_CONFIG']}: [tools] deny)"  # not --deny: none was given
+    assert f"the user's rule {rule} refuses it" in results(emu)[0]["content"]
 
 
 def test_dry_run_tools_shows_the_diff_and_the_command_and_changes_nothing(cli, emu, ws: Path) -> None:
@@ -326,6 +327,54 @@ def test_a_killed_run_leaves_no_process_behind(env, emu, ws: Path, sig: signal.S
         pytest.fail(f"the shell's child {pid} outlived claude after {sig.name}")
 
 
+def sleeping(marker: str) -> list[int]:
+    """The pids of `sleep MARKER` processes."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if f.read() == f"sleep\0{marker}\0".encode():
+                    found.append(int(name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the supervisor is Linux's (prctl, /proc)")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_killed_run_leaves_no_process_behind_even_one_that_left_the_group(
+    env, emu, ws: Path, sig: signal.Signals
+) -> None:
+    # trial 5, finding 14: `setsid sleep &` left the shell's process group and outlived the run
+    import random
+
+    marker = str(random.randint(10**6, 10**7))  # seconds: no other sleep has it
+    command = (
+        f"(sleep {marker} &) ; setsid sleep {marker} & nohup sleep {marker} >/dev/null 2>&1 & "
+        f"(setsid sleep {marker} &) ; sleep {marker}"
+    )
+    emu.enqueue(calls(tool_use("bash", {"command": command})))
+    child = subprocess.Popen(
+        [PY, "-m", "claude_cli", "tool-run", "--bash", "-y", "--workspace", str(ws), "go"],
+        env={**os.environ, **env},
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while len(sleeping(marker)) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sleeping(marker)) == 5
+    child.send_signal(sig)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode != 0 and b"Traceback" not in err
+    deadline = time.monotonic() + 10
+    while sleeping(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = sleeping(marker)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"left behind after {sig.name}"
+
+
 def test_the_emulator_without_a_script_views_the_workspace_once_then_answers(cli, emu, ws: Path) -> None:
     run = cli("tool-run", "--edit", "--workspace", str(ws), "--allow", "edit:nothing", "look around")
     assert run.code == 0, run
@@ -417,8 +466,8 @@ def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu
                 EDITOR, {"command": "str_replace", "path": "app.py", "old_str": "a - b", "new_str": "a + b"}
             )
         ),
-        calls(tool_use("bash", {"command": "echo one > one.txt"}, "toolu_02")),
-        calls(tool_use("bash", {"command": "echo two > two.txt"}, "toolu_03")),
+        calls(tool_use("bash", {"command": "cp app.py one.txt"}, "toolu_02")),
+        calls(tool_use("bash", {"command": "cp app.py two.txt"}, "toolu_03")),
         calls(tool_use("bash", {"command": "touch three.txt"}, "toolu_04")),
         Reply.text("done"),
     )
@@ -433,12 +482,15 @@ def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu
         child.expect_exact("--- a/app.py")
         child.expect_exact("-    return a - b")
         child.expect_exact("+    return a + b")
-        child.expect_exact("claude: apply this change to app.py? [y]es [N]o [a]ll [p] always for this file: ")
+        child.expect_exact(
+            "claude: apply this change to app.py? [y]es [N]o [a]ll [p] allow this file for this run: "
+        )
         child.sendline("n")
-        child.expect_exact("claude: bash wants to run:\r\n  echo one > one.txt\r\n")
-        child.expect_exact("[y]es [N]o [a]ll [p] always run 'echo *': ")
+        child.expect_exact("claude: bash wants to run:\r\n  cp app.py one.txt\r\n")
+        child.expect_exact("[y]es [N]o [a]ll [p] allow 'cp *' for this run: ")
         child.sendline("p")
-        # echo two is not asked about (p: always 'echo *'); touch is
+        child.expect_exact("claude: allowed until this run ends; to keep it, add 'bash:cp *' to the config")
+        # cp two is not asked about (p: 'cp *' for this run); touch is
         child.expect_exact("claude: bash wants to run:\r\n  touch three.txt\r\n")
         child.sendline("y")
         child.expect_exact("done")
@@ -618,25 +670,132 @@ def test_on_a_terminal_always_is_for_what_was_shown_and_ctrl_d_or_a_typo_are_han
     seen = io.StringIO()
     child.logfile_read = seen
     try:
-        child.expect_exact("claude: run it? [y]es [N]o [a]ll [p] always run 'echo")  # (was 'echo*')
+        child.expect_exact("claude: run it? [y]es [N]o [a]ll [p] allow 'echo")  # (was 'echo*')
         child.sendline("p")  # echo again runs unasked; the chained line is asked about
         child.expect_exact("claude: bash wants to run:\r\n  echo ok; touch pwned\r\n")
-        child.expect_exact("[y]es [N]o [a]ll [p] always run this exact command: ")
+        child.expect_exact("[y]es [N]o [a]ll [p] allow this exact command for this run: ")
         child.sendeof()
         child.expect_exact("claude: bash wants to run:\r\n  touch typo\r\n")
-        child.expect_exact("[p] always run 'touch *': ")
+        child.expect_exact("[p] allow 'touch *' for this run: ")
         child.sendline("yy")
         child.expect_exact("claude: 'yy' is not an answer: y, n (or Enter), a or p\r\n")
-        child.expect_exact("[p] always run 'touch *': ")
+        child.expect_exact("[p] allow 'touch *' for this run: ")
         child.sendline("y")
         child.expect_exact("done")
         child.expect(pexpect.EOF)
     finally:
         child.close()
     assert child.exitstatus == 0
-    assert "[p] always run 'echo *': " in seen.getvalue()
+    assert "[p] allow 'echo *' for this run: " in seen.getvalue()
     assert not (ws / "pwned").exists() and (ws / "typo").exists()
     declined = emu.message_requests[3].body["messages"][-1]["content"][0]
     assert declined["is_error"] and declined["content"] == "Error: the user declined to run this"
     # Ctrl-D ended the question's line: the ✗ line starts a line of its own
-    assert "always run this exact command: \r\nclaude: ✗ bash echo ok; touch pwned" in seen.getvalue()
+    assert "allow this exact command for this run: \r\nclaude: ✗ bash echo ok; touch pwned" in seen.getvalue()
+
+
+FORGED = "ok.txt\nclaude: (read-only view, nothing will be written)\u2028\r\x1b[2mx.txt"
+FORGED_SHOWN = "ok.txt\\nclaude: (read-only view, nothing will be written)\\u2028\\x0d\\x1b[2mx.txt"
+
+
+def no_forged_line(text: str) -> bool:
+    """No line (by any line break a terminal or a reader might take) starts with the forged text."""
+    import re
+
+    return not any(line.lstrip().startswith("claude: (read-only") for line in re.split(r"[\n\r\u2028]", text))
+
+
+def test_a_path_the_model_chose_is_shown_on_one_line_in_the_question(env, emu, ws: Path) -> None:
+    # trial 5, finding 3: a newline in the path put a `claude: ...` line of the model's choosing
+    # into the diff header and the consent question
+    import pexpect
+
+    emu.enqueue(
+        calls(tool_use(EDITOR, {"command": "create", "path": FORGED, "file_text": "changed\n"})),
+        calls(tool_use("bash", {"command": "true\nclaude: (read-only view)"}, "toolu_2")),
+        Reply.text("done"),
+    )
+    child = pexpect.spawn(
+        PY,
+        ["-m", "claude_cli", "tool-run", "--edit", "--bash", "--workspace", str(ws), "go"],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=20,
+    )
+    seen = io.StringIO()
+    child.logfile_read = seen
+    try:
+        child.expect_exact('+++ "b/ok.txt\\nclaude: (read-only view, nothing will be written)\\342\\200\\250')
+        child.expect_exact(f"claude: apply this change to {FORGED_SHOWN}? [y]es [N]o [a]ll [p] ")
+        child.sendline("n")
+        child.expect_exact("claude: bash wants to run:\r\n  true\r\n  claude: (read-only view)\r\n")
+        child.sendline("n")
+        child.expect_exact("done")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert not any(p.name.startswith("ok.txt") for p in ws.iterdir())
+    assert no_forged_line(seen.getvalue().replace("  claude: (read-only view)", "")), seen.getvalue()
+
+
+def test_a_path_the_model_chose_is_one_line_in_the_status_line_and_notes(cli, emu, ws: Path) -> None:
+    emu.enqueue(
+        calls(tool_use(EDITOR, {"command": "create", "path": FORGED, "file_text": "changed\n"})),
+        Reply.text("done"),
+    )
+    run = cli("tool-run", "--edit", "-y", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    assert f"claude: ✓ edit {FORGED_SHOWN} +1 -0\n" in run.stderr
+    assert no_forged_line(run.stderr), run.stderr
+    assert (ws / FORGED).read_text() == "changed\n"  # the file itself is named as asked
+    # -v names each attached file on one line too
+    (ws / FORGED).rename(ws / "new\nclaude: (read-only view).txt")
+    run = cli("ask", "-a", str(ws), "-v", "--no-log", "hi")
+    assert run.code == 0, run
+    assert "claude: attached " in run.stderr and "new\\nclaude: (read-only view).txt" in run.stderr
+    assert no_forged_line(run.stderr), run.stderr
+
+
+def test_an_allow_rule_does_not_cover_a_redirection_that_writes_a_file(cli, emu, ws: Path) -> None:
+    # trial 5, finding 4: --allow 'bash:echo *' let `echo pwned > app.py` overwrite a file
+    before = (ws / "app.py").read_bytes()
+    emu.enqueue(
+        calls(
+            tool_use("bash", {"command": "echo pwned > app.py"}, "t1"),
+            tool_use("bash", {"command": "ls >> app.py"}, "t2"),
+            tool_use("bash", {"command": "echo fine > /dev/null 2>&1"}, "t3"),
+        ),
+        Reply.text("done"),
+    )
+    run = cli(
+        "tool-run", "--bash", "--allow", "bash:echo *", "--allow", "bash:ls *", "--workspace", str(ws), "go"
+    )
+    assert run.code == 0, run
+    assert (ws / "app.py").read_bytes() == before
+    first, second, third = results(emu)
+    assert (
+        first["is_error"]
+        and "an --allow rule never covers an output redirection to a file (> app.py)" in (first["content"])
+    )
+    assert second["is_error"] and "(>> app.py)" in second["content"]
+    assert not third.get("is_error"), third
+
+
+def test_a_deny_rule_names_its_source_and_sees_what_find_runs(cli, emu, env, ws: Path) -> None:
+    # trial 5, finding 18: a config rule was reported as `--deny`; `find -exec rm` passed it
+    Path(env["CLAUDE_CONFIG"]).write_text('[tools]\ndeny = ["bash:rm *"]\n')
+    emu.enqueue(
+        calls(
+            tool_use("bash", {"command": "find . -name app.py -exec rm {} \\;"}, "t1"),
+            tool_use("bash", {"command": "find . -name app.py -execdir /bin/rm -f {} +"}, "t2"),
+        ),
+        Reply.text("done"),
+    )
+    run = cli("tool-run", "--bash", "-y", "--deny", "bash:git push*", "--workspace", str(ws), "go")
+    assert run.code == 0, run
+    assert (ws / "app.py").exists()
+    rule = f"'bash:rm *' (config file {env['CLAUDE_CONFIG']}: [tools] deny)"
+    for result in results(emu):
+        assert result["is_error"] and f"not run: the user's rule {rule} refuses it" in result["content"]
+    assert "--deny 'bash:rm *'" not in run.stderr

@@ -514,9 +514,9 @@ def test_answers_yes_no_all_and_always_for_a_prefix(shell: Shell) -> None:
     assert bash(shell, {"command": "echo three"}, consent).text == "three\n"  # not asked
     assert bash(shell, {"command": "true"}, consent).exit_status == 0  # y
     assert asked == [
-        ("echo one", "always run 'echo *'"),
-        ("echo two", "always run 'echo *'"),
-        ("true", "always run 'true *'"),
+        ("echo one", "allow 'echo *' for this run"),
+        ("echo two", "allow 'echo *' for this run"),
+        ("true", "allow 'true *' for this run"),
     ]
 
 

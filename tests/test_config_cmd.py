@@ -29,7 +29,7 @@ def test_set_creates_a_private_file_that_the_next_command_uses(cli, emu, env) ->
     assert cli("config", "set", "max_tokens", "321").code == 0
     assert mode(path) == 0o600
     assert cli("config", "show").stdout == (
-        'model = "fast"\nmax_tokens = 321\n\n[aliases]\n"fast" = "claude-haiku-5-5"\n'
+        'model = "fast"\nmax_tokens = 321\n\n[aliases]\nfast = "claude-haiku-5-5"\n'
     )
     assert cli("ask", "hi").code == 0
     body = emu.message_requests[-1].body
@@ -114,3 +114,53 @@ def test_api_key_command_naming_a_missing_program_says_so(cli, emu, env, tmp_pat
         f"claude: error: api_key_command: program '{tmp_path / 'notes.md'}' is not executable\n",
     )
     assert emu.requests == []
+
+
+def readme_config() -> str:
+    """The example config file of the README's Configuration section."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    after = readme.split("Edit it by hand or with `claude config set KEY VALUE`", 1)[1]
+    return after.split("```toml\n", 1)[1].split("```\n", 1)[0]
+
+
+def test_set_unset_and_log_off_on_keep_every_table_and_comment(cli, emu, env, tmp_path: Path) -> None:
+    """Trial 5, finding 1: `config set`/`unset` and `log off`/`on` dropped the [tools] rules."""
+    import tomllib
+
+    path = Path(env["CLAUDE_CONFIG"])
+    original = readme_config()
+    path.write_text(original)
+    wanted = tomllib.loads(original)
+    assert wanted["tools"]["deny"] == ["bash:rm *", "bash:git push*"]
+    for args, key, value in [
+        (("config", "set", "max_tokens", "2048"), "max_tokens", 2048),
+        (("config", "unset", "model"), "model", None),
+        (("config", "set", "alias.x", "claude-opus-4-6"), "alias.x", "claude-opus-4-6"),
+        (("log", "on"), "log", True),
+        (("log", "off"), "log", False),
+        (("config", "set", "platform", "anthropic"), "platform", "anthropic"),
+        (("config", "unset", "alias.fast"), "alias.fast", None),
+    ]:
+        assert cli(*args).code == 0, args
+        table = wanted["aliases"] if key.startswith("alias.") else wanted
+        name = key.removeprefix("alias.")
+        if value is None:
+            table.pop(name)
+        else:
+            table[name] = value
+        text = path.read_text()
+        assert tomllib.loads(text) == wanted, args
+        # Each comment the file had is still there (the one on `model` went with its line).
+        for line in original.splitlines():
+            if "#" in line and not line.startswith("model"):
+                assert line.split("#", 1)[1] in text, (args, line)
+    # The deny rule still refuses what it did.
+    from claude_cli.emulator.script import Reply
+
+    from .wire import calls, tool_use
+
+    emu.enqueue(calls(tool_use("bash", {"command": "rm victim"})), Reply.text("done"))
+    (tmp_path / "victim").write_text("x")
+    run = cli("tool-run", "--bash", "-y", "--no-log", "--workspace", str(tmp_path), "x")
+    assert (tmp_path / "victim").exists()
+    assert f"not run: the user's rule 'bash:rm *' (config file {path}: [tools] deny) refuses it" in run.stderr

@@ -61,7 +61,37 @@ def decide(command: str, allow: tuple[str, ...] = (), deny: tuple[str, ...] = ()
         ('echo "a && b"', ("echo *",), True),
         ("echo 'a; rm -rf /'", ("echo *",), True),
         ("echo a\\;b", ("echo *",), True),
-        ("echo hello > said.txt", ("echo *",), True),
+        # a redirection that writes a file is a write the rule's command does not show (trial 5,
+        # finding 4: 'echo *' let `echo pwned > util.py` overwrite a file); where output goes
+        # nowhere new, or a descriptor is duplicated or closed, the rule still covers the line
+        ("echo pwned > util.py", ("echo *",), False),
+        ("ls > util.py", ("ls *",), False),
+        ("echo x >> util.py", ("echo *",), False),
+        ("echo x >| util.py", ("echo *",), False),
+        ("echo x &> util.py", ("echo *",), False),
+        ("echo x &>> util.py", ("echo *",), False),
+        ("echo x 2> util.py", ("echo *",), False),
+        ("echo x 2>>util.py", ("echo *",), False),
+        ("echo x >& util.py", ("echo *",), False),
+        ("echo x 1<> util.py", ("echo *",), False),
+        ("> util.py echo x", ("echo *",), False),
+        ("echo x > $F", ("echo *",), False),
+        ("{ echo x; } > util.py", ("echo *",), False),
+        ("(echo x) > util.py", ("echo *",), False),
+        ("ls | cat > util.py", ("ls *", "cat*"), False),
+        ("echo x > /dev/null", ("echo *",), True),
+        ("echo x >/dev/null 2>&1", ("echo *",), True),
+        ("echo x &> /dev/null", ("echo *",), True),
+        ("echo x > /dev/stderr", ("echo *",), True),
+        ('echo x > "/dev/stdout"', ("echo *",), True),
+        ("echo x >&2", ("echo *",), True),
+        ("echo x 2>&1 1>&-", ("echo *",), True),
+        ("cat <<< 'here string'", ("cat*",), True),
+        ("cat < util.py", ("cat*",), True),
+        ('echo ">" util.py', ("echo *",), True),  # quoted: an argument, not a redirection
+        ("echo x | tee util.py", ("echo *",), False),  # tee is a command a rule must name
+        ("echo x | tee util.py", ("echo *", "tee *"), True),
+        ("echo pwned > util.py", ("echo pwned > util.py",), True),  # the whole line, exactly
         ("cd build && make", ("cd *", "make*"), True),
         ("git diff | head -5", ("git diff*", "head *"), True),
         ("pytest -q  # the quick run", ("pytest*",), True),
@@ -134,6 +164,14 @@ def test_an_allow_rule_covers_a_line_only_when_it_covers_every_command_in_it(
         "X=$(rm v8) true",
         "echo ${X:-$(rm v8)}",
         "cat <<EOF\n$(rm v8)\nEOF",
+        # find runs the command after -exec, -execdir, -ok and -okdir, as xargs runs its own
+        # (trial 5: `find -exec rm` passed a 'bash:rm *' deny rule that `xargs rm` met)
+        "find . -name util.py -exec rm {} \\;",
+        "find . -execdir rm -f {} +",
+        "find . -type f -ok /bin/rm {} ';'",
+        "find . -okdir sudo rm {} \\;",
+        "find . -name x -print -exec true \\; -exec rm {} +",
+        "find . -exec sh -c 'rm \"$1\"' _ {} \\;",
     ],
 )
 def test_a_deny_rule_refuses_every_direct_form_of_the_command(command: str) -> None:
@@ -153,6 +191,8 @@ def test_a_deny_rule_refuses_every_direct_form_of_the_command(command: str) -> N
         "cat <<'EOF'\nrm v1\nEOF",  # a here-document's text is data
         "echo a # ; rm v1",  # a comment
         "ls > rm",  # a redirection's target is a file name
+        "find . -name rm -print",  # find names rm, runs nothing
+        "find . -exec echo rm {} \\;",  # find runs echo
     ],
 )
 def test_a_deny_rule_leaves_what_does_not_run_the_command(command: str) -> None:
@@ -162,18 +202,18 @@ def test_a_deny_rule_leaves_what_does_not_run_the_command(command: str) -> None:
 @pytest.mark.parametrize(
     ("command", "offer"),
     [
-        ("echo hello", "always run 'echo *'"),
-        ("pytest -x tests/", "always run 'pytest *'"),
-        ("ls", "always run 'ls *'"),
-        ("echo ok; touch pwned", "always run this exact command"),
-        ("cat a && rm b", "always run this exact command"),
-        ("echo $(id)", "always run this exact command"),
-        ("FOO=1 make", "always run this exact command"),
-        ("sudo make install", "always run this exact command"),
-        ("python -c 'print(1)'", "always run this exact command"),
-        ("bash -c 'ls'", "always run this exact command"),
-        ("xargs rm", "always run this exact command"),
-        ('"my tool" x', "always run this exact command"),
+        ("echo hello", "allow 'echo *' for this run"),
+        ("pytest -x tests/", "allow 'pytest *' for this run"),
+        ("ls", "allow 'ls *' for this run"),
+        ("echo ok; touch pwned", "allow this exact command for this run"),
+        ("cat a && rm b", "allow this exact command for this run"),
+        ("echo $(id)", "allow this exact command for this run"),
+        ("FOO=1 make", "allow this exact command for this run"),
+        ("sudo make install", "allow this exact command for this run"),
+        ("python -c 'print(1)'", "allow this exact command for this run"),
+        ("bash -c 'ls'", "allow this exact command for this run"),
+        ("xargs rm", "allow this exact command for this run"),
+        ('"my tool" x', "allow this exact command for this run"),
     ],
 )
 def test_the_always_answer_offers_exactly_what_was_shown(command: str, offer: str) -> None:
@@ -201,7 +241,8 @@ def test_an_always_answer_never_covers_a_line_chained_onto_it() -> None:
     ("command", "commands", "hidden"),
     [
         ('echo "a && b" && ls', ['echo "a && b"', "ls"], []),
-        ("a 2>&1 | b > out", ["a 2>&1", "b > out"], []),
+        ("a 2>&1 | b > out", ["a 2>&1", "b > out"], ["an output redirection to a file (> out)"]),
+        ("a 2>&1 | b > /dev/null", ["a 2>&1", "b > /dev/null"], []),
         ("x=$(y) z", ["y", "x=$(y) z"], ["a $(...) substitution"]),
         ("cat <<-EOF\n\tbody; rm x\n\tEOF\nls", ["cat <<-EOF", "ls"], ["a here-document"]),
         ("echo 'unclosed", ["echo 'unclosed"], ["an unclosed quote"]),
@@ -221,6 +262,12 @@ def test_program_forms() -> None:
         ("rm", "-f", "x"),
     ]
     assert program_forms(("command", "-v", "rm")) == [("command", "-v", "rm")]
+    assert program_forms(("find", ".", "-exec", "rm", "{}", ";", "-execdir", "env", "x", "+")) == [
+        ("find", ".", "-exec", "rm", "{}", ";", "-execdir", "env", "x", "+"),
+        ("rm", "{}"),
+        ("env", "x"),
+        ("x",),
+    ]
     assert program_forms(("timeout", "-k", "1", "5s", "rm")) == [("timeout", "-k", "1", "5s", "rm"), ("rm",)]
 
 

@@ -247,7 +247,7 @@ def test_without_a_terminal_tools_need_yes(env, emu, add) -> None:
 
 def test_in_a_terminal_each_call_is_confirmed(env, emu, add) -> None:
     emu.enqueue(
-        calls(tool_use("add", {"a": 1, "b": 2})),
+        calls(tool_use("add", {"a": 1, "b": 2, "c": "\u2028claude: (read-only)"})),
         calls(tool_use("add", {"a": 5, "b": 5}, "toolu_02")),
         Reply.text("done"),
     )
@@ -260,7 +260,8 @@ def test_in_a_terminal_each_call_is_confirmed(env, emu, add) -> None:
     )
     try:
         child.expect_exact("claude: run add (")
-        child.expect_exact('with {"a":1,"b":2}? [y/N/a=all] ')
+        # JSON leaves U+2028 as it is: the question shows it escaped, on its one line (trial 5 #3)
+        child.expect_exact('with {"a":1,"b":2,"c":"\\u2028claude: (read-only)"}? [y/N/a=all] ')
         child.sendline("n")
         child.expect_exact('with {"a":5,"b":5}? [y/N/a=all] ')
         child.sendline("y")

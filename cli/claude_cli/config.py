@@ -282,25 +282,30 @@ def _config_from(data: dict[str, Any], path: Path) -> Config:
 def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
     """Set KEY to VALUE in the config file (None removes it); `alias.NAME` sets an alias.
 
-    The file is rewritten whole (comments are not kept), through a temporary file, and is
-    created with mode 0600. The result is checked with the same rules as loading.
+    Only that key's line changes: every other key and table, and the comments, are kept
+    (tomledit.py; a file it cannot edit line by line is written whole from its data, without
+    the comments). It is written through a temporary file, with mode 0600, and the result is
+    checked with the same rules as loading.
     """
     path = path or config_path()
     try:
-        data = _parse(path.read_bytes(), path)
+        raw = path.read_bytes()
     except FileNotFoundError:
-        data = {}
+        raw = b""
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    data = _parse(raw, path)
+    table: str | None = None
+    name = key
+    converted: Any = value
     if key.startswith("alias."):
+        table, name = "aliases", key.removeprefix("alias.")
         aliases = dict(data.get("aliases") or {})
-        _assign(aliases, key.removeprefix("alias."), value)
-        data["aliases"] = aliases
-        if not aliases:
-            del data["aliases"]
+        _assign(aliases, name, value)
+        if aliases or "aliases" in data:  # an emptied [aliases] table stays, as its comments do
+            data["aliases"] = aliases
     elif key in _KEYS and key not in _TABLES:
         kind = _KEYS[key]
-        converted: Any = value
         if value is not None and kind is bool:
             converted = _BOOLEANS.get(value.lower())
             if converted is None:
@@ -318,7 +323,7 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
         known = ", ".join([k for k in _KEYS if k not in _TABLES] + ["alias.NAME"])
         raise ConfigError(f"unknown config key {key!r} (known: {known})")
     _config_from(data, path)  # the same checks as loading
-    _write_private(path, _toml(data))
+    _write_private(path, _rewritten(raw.decode("utf-8"), table, name, converted, data, path))
     return path
 
 
@@ -341,30 +346,16 @@ def _assign(table: dict[str, Any], key: str, value: Any) -> None:
         table[key] = value
 
 
-def _toml(data: dict[str, Any]) -> str:
-    """TOML for a flat table plus [aliases] and [mcp.NAME] tables.
+def _rewritten(text: str, table: str | None, key: str, value: Any, data: dict[str, Any], path: Path) -> str:
+    """The file's text with one key changed and all else kept (tomledit.py)."""
+    import tomllib
 
-    JSON string, integer and float literals and arrays of them are TOML too; a table value
-    (an MCP server's env or headers) is written as an inline table.
-    """
-    from . import jsoncodec
+    from . import tomledit
 
-    def literal(v: Any) -> str:
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{literal(str(k))} = {literal(x)}" for k, x in v.items()) + " }"
-        if isinstance(v, list):
-            return "[" + ", ".join(literal(x) for x in v) + "]"
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        return jsoncodec.dumps(v).decode()
-
-    lines = [f"{k} = {literal(v)}" for k, v in data.items() if k not in _TABLES]
-    if data.get("aliases"):
-        lines += ["", "[aliases]"] + [f"{literal(k)} = {literal(v)}" for k, v in data["aliases"].items()]
-    for name, entry in (data.get("mcp") or {}).items():
-        lines += ["", f"[mcp.{literal(str(name))}]"]
-        lines += [f"{literal(k)} = {literal(v)}" for k, v in entry.items()]
-    return "\n".join(lines) + "\n"
+    try:
+        return tomledit.rewrite(text, table, key, value, data, tomllib.loads)
+    except ValueError as exc:
+        raise ConfigError(f"cannot write config file {path}: {exc}; it is left as it was") from exc
 
 
 def _write_private(path: Path, text: str) -> None:

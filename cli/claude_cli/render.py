@@ -43,6 +43,25 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+# The line breaks printable leaves as they are: LF, and Unicode's line and paragraph separators
+# (CR, VT, FF, NEL U+0085 and the C0 separators are control characters, shown as \xNN already).
+_BREAKS = {0x0A: "\\n", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """`text` made inert (printable) and kept on one line: every line break shown as `\\n` or
+    `\\u2028`. The sanitiser for model- or server-chosen text inside a line claude writes for a
+    person (a path or command in a consent question, a tool's status line, an attachment note),
+    so such text cannot start a line of its own that reads like claude's (trial 5, finding 3)."""
+    return printable(text).translate(_BREAKS)
+
+
+def one_line_each(text: str, indent: str = "  ") -> str:
+    """Text that is lines of its own (a command to run, a diff), each line one_line and
+    indented: nothing in it can start a line at the margin, where claude's own lines are."""
+    return "\n".join(indent + one_line(line) for line in text.split("\n"))
+
+
 def cell(text: str) -> str:
     """One field of a row (a tab-separated line in a pipe, a table's cell on a terminal): control
     characters shown as `\\xNN` (printable), each run of whitespace (tabs and newlines too) one

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import UsageError
 from ..osnames import is_utf8, shown_path
 from ..record import Record
+from ..render import one_line
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PDF = "application/pdf"
@@ -442,7 +443,9 @@ def build_blocks(
         for item in items:
             what = item.mime or "by reference"
             size = f", {len(item.source.data):,} bytes" if item.source.data is not None else ""
-            note(f"claude: attached {shown_path(item.source.name)} ({what}{size})")
+            note(
+                f"claude: attached {one_line(shown_path(item.source.name))} ({what}{size})"
+            )  # one line: a name may hold \n
     blocks = [to_block(item, file_kind, cite=cite) for item in items]
     return blocks, []  # a file id needs no beta since the Files API's GA (api/files.py)
 

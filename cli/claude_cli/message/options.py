@@ -475,7 +475,8 @@ class _Act:
         typer.Option(
             "--allow",
             help="KIND:GLOB run without asking: 'bash:git status*', 'edit:src/**' (repeatable; a "
-            "command line runs only if every command in it matches).",
+            "command line runs only if every command in it matches and no redirection writes a file: "
+            "`> f` is asked about, `> /dev/null` and `2>&1` are not).",
         ),
     ]
     deny: Annotated[

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..osnames import shown_path
+from ..render import one_line
 from .inputs import Unreadable, read_file_bytes
 
 MAX_FILE = 1024 * 1024  # bytes: a larger file under a directory is skipped with a note
@@ -74,15 +75,16 @@ def read_tree(root: str, note: Callable[[str], None]) -> list[tuple[str, bytes]]
         try:
             info = path.stat()
         except OSError as exc:
-            note(f"claude: skipped {shown_path(name)}: {exc.strerror}")
+            note(f"claude: skipped {one_line(shown_path(name))}: {exc.strerror}")
             continue
         if not stat.S_ISREG(info.st_mode):  # a FIFO would wait for a writer, /dev/zero never end
-            note(f"claude: skipped {shown_path(name)}: not a regular file")
+            note(f"claude: skipped {one_line(shown_path(name))}: not a regular file")
             continue
         size = info.st_size
         if size > MAX_FILE:
             limit = MAX_FILE // 1024 // 1024
-            note(f"claude: skipped {shown_path(name)}: {size / 1e6:.1f} MB is over the {limit} MB a file")
+            shown = one_line(shown_path(name))
+            note(f"claude: skipped {shown}: {size / 1e6:.1f} MB is over the {limit} MB a file")
             continue
         total += size
         chosen.append((name, path))
@@ -98,5 +100,5 @@ def read_tree(root: str, note: Callable[[str], None]) -> list[tuple[str, bytes]]
         try:
             read.append((name, read_file_bytes(str(path), "attachment", MAX_FILE, pipes=False)))
         except Unreadable as exc:
-            note(f"claude: skipped {shown_path(name)}: {exc.reason}")
+            note(f"claude: skipped {one_line(shown_path(name))}: {exc.reason}")
     return read

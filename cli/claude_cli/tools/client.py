@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..osnames import os_text
+from ..render import one_line
 from .consent import Consent, Request
 from .editor import Editor, Outcome
 from .memory import Memory
@@ -78,7 +79,7 @@ class ClientRun:
 
     def line(self, shorten: bool = False) -> str:
         """The one stderr line for this call."""
-        summary = self.summary or self.name
+        summary = one_line(self.summary or self.name)  # a path or command the model chose
         if shorten and len(summary) > 70:
             summary = summary[:69] + "…"
         took = f"{self.duration_ms / 1000:.1f} s"

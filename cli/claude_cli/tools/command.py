@@ -20,7 +20,7 @@ from .. import flow
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
-from ..render import printable
+from ..render import one_line_each, printable
 from ..renderers import SilentRenderer
 
 # Bidirectional formatting characters reorder what a terminal shows ("Trojan Source",
@@ -210,7 +210,7 @@ def run_cmd(
 def _question(reader: TextIO, writer: TextIO, command: str, explanation: str) -> str | None:
     """Ask until the person chooses: the command to run (as edited), or None when cancelled."""
     while True:
-        writer.write(f"\n  {printable(command)}\n\n[r]un, [e]dit, e[x]plain, [C]ancel? ")
+        writer.write(f"\n{one_line_each(command)}\n\n[r]un, [e]dit, e[x]plain, [C]ancel? ")
         writer.flush()
         line = reader.readline()
         if not line:  # Ctrl-D: end the prompt's line before the cancel note

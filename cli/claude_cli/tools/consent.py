@@ -5,9 +5,10 @@ diff). In this order:
   1. a --deny rule that matches refuses it (deny wins over everything);
   2. an --allow rule that matches, or an "always" answered earlier in the run, lets it run;
   3. --yes lets it run;
-  4. on a terminal the user is asked: y(es), n(o), a(ll: everything from now on), p (always:
-     this command's first word with any arguments, or this exact command line when it is more
-     than one simple command; or this file, for the rest of the run);
+  4. on a terminal the user is asked: y(es), n(o), a(ll: everything for the rest of the run), p
+     (this command's first word with any arguments, or this exact command line when it is more
+     than one simple command; or this file: for the rest of the run only, never saved; the
+     question then names the rule to put in the config file's [tools] allow to keep it);
   5. otherwise it does not run, and the model is told why (an is_error result).
 
 Rules are KIND:GLOB, on the command line (--allow/--deny, repeatable) or in the config file's
@@ -18,13 +19,15 @@ Rules are KIND:GLOB, on the command line (--allow/--deny, repeatable) or in the 
                'bash:pytest *'. A command line is split the way bash splits it (shellsyntax.py):
                an allow rule covers it only when every simple command in it matches one and
                nothing in it runs more than it shows ($(...), backticks, here-documents, eval,
-               sh -c: asked about), or when the rule is the whole line exactly; a deny rule
-               refuses it when it matches the line or any simple command in it, also inside
-               substitutions and subshells, past leading VAR=value assignments and wrappers
-               (sudo, env, timeout, nice, nohup, command, exec, xargs ...), a path by its base
-               name (/bin/rm is rm). Prefix rules stop the direct forms only: what a program
-               does with its arguments (sh -c "$X", python -c, a script) is beyond them, and
-               --sandbox is the boundary for commands.
+               sh -c: asked about) or writes a file by a redirection (`> f`, `2>> f`; to
+               /dev/null, /dev/stdout, /dev/stderr and `2>&1` are fine), or when the rule is the
+               whole line exactly; a deny rule refuses it when it matches the line or any
+               simple command in it, also inside substitutions and subshells, past leading
+               VAR=value assignments and wrappers (sudo, env, timeout, nice, nohup, command,
+               exec, xargs ...) and into what find's -exec/-execdir/-ok run, a path by its
+               base name (/bin/rm is rm). Prefix rules stop the direct forms only: what a
+               program does with its arguments (sh -c "$X", python -c, a script) is beyond
+               them, and --sandbox is the boundary for commands.
   edit:GLOB    the file's path relative to the workspace; `*` matches within one path segment,
                `**` any number of directories, `?` one character: 'edit:src/**', 'edit:*.md'
   memory:GLOB  a memory path, /memories/...: 'memory:/memories/**'
@@ -43,7 +46,7 @@ from functools import lru_cache
 from typing import TextIO
 
 from ..errors import UsageError
-from ..render import colour_allowed, printable
+from ..render import colour_allowed, one_line, one_line_each
 from .shellsyntax import SHELLS, TOO_DEEP, WRAPPERS, Parsed, parse, program_forms
 
 KINDS = ("bash", "edit", "memory")
@@ -55,8 +58,12 @@ class Rule:
     pattern: str
     allow: bool
     exact: bool = False  # a "p" answer for one command line: that line, character for character
+    source: str = field(default="", compare=False)  # where it was given, when not a flag
 
     def text(self) -> str:
+        """The rule as the user gave it: `--deny 'bash:rm *'`, or with the config file named."""
+        if self.source:
+            return f"'{self.kind}:{self.pattern}' ({self.source})"
         return f"--{'allow' if self.allow else 'deny'} '{self.kind}:{self.pattern}'"
 
     def matches(self, kind: str, subject: str) -> bool:
@@ -78,20 +85,25 @@ def bash_glob(pattern: str, text: str) -> bool:
     )
 
 
-def parse_rule(spec: str, allow: bool, where: str) -> Rule:
-    """A rule from KIND:GLOB, or UsageError."""
+def parse_rule(spec: str, allow: bool, where: str, source: str = "") -> Rule:
+    """A rule from KIND:GLOB, or UsageError; `source` names where it came from (a flag: "")."""
     kind, sep, pattern = spec.partition(":")
     if not sep or kind not in KINDS or not pattern:
         raise UsageError(
             f"{where} takes KIND:GLOB with KIND one of {', '.join(KINDS)} (like 'bash:git status*'), "
             f"not {spec!r}"
         )
-    return Rule(kind, pattern, allow)
+    return Rule(kind, pattern, allow, source=source)
 
 
 def parse_rules(allow: list[str], deny: list[str], where: str = "") -> list[Rule]:
-    rules = [parse_rule(s, True, f"{where}--allow" if not where else f"{where} allow") for s in allow]
-    return rules + [parse_rule(s, False, f"{where}--deny" if not where else f"{where} deny") for s in deny]
+    """Rules from --allow/--deny (`where` ""), or from a config file's table (`where` names it)."""
+    rules = []
+    for allowing, specs in ((True, allow), (False, deny)):
+        name = "allow" if allowing else "deny"
+        source = f"{where} {name}" if where else ""
+        rules += [parse_rule(s, allowing, source or f"--{name}", source) for s in specs]
+    return rules
 
 
 @lru_cache(maxsize=256)
@@ -236,10 +248,12 @@ def always_rule(request: Request, parsed: Parsed | None = None) -> Rule:
 
 
 def always_text(rule: Rule) -> str:
-    """The [p] choice as the question words it."""
+    """The [p] choice as the question words it: for this run only (trial 5, finding 17: "always"
+    read as "from now on"; a rule that lasts is the config file's [tools] allow, which the
+    question names once p is answered)."""
     if rule.kind != "bash":
-        return "always for this file"
-    return "always run this exact command" if rule.exact else f"always run '{rule.pattern}'"
+        return "allow this file for this run"
+    return "allow this exact command for this run" if rule.exact else f"allow '{rule.pattern}' for this run"
 
 
 def fnmatch_escape(text: str) -> str:
@@ -247,9 +261,11 @@ def fnmatch_escape(text: str) -> str:
 
 
 def coloured_diff(diff: str, colour: bool) -> str:
-    """A diff made inert for a terminal (control characters shown as \\xNN), in colour if allowed."""
+    """A diff made inert for a terminal, in colour if allowed: each of its lines one_line (control
+    characters as \\xNN, no other line break: the paths in its header are quoted, workspace.py)."""
     lines = []
-    for line in printable(diff).splitlines():
+    for line in diff.removesuffix("\n").split("\n") if diff else []:
+        line = one_line(line)
         if colour and line.startswith(("+++", "---")):
             lines.append(f"\x1b[1m{line}\x1b[0m")
         elif colour and line.startswith("+"):
@@ -274,13 +290,19 @@ def terminal_ask(env: Mapping[str, str]) -> Ask | None:
 
     def ask(request: Request, always: str) -> str:
         if request.kind == "bash":
-            tty.write(f"claude: {request.tool} wants to run:\n  {printable(request.shown)}\n")
+            tty.write(f"claude: {request.tool} wants to run:\n{one_line_each(request.shown)}\n")
             question = "run it?"
         else:
             tty.write(coloured_diff(request.shown, colour) + "\n")
-            question = f"apply this change to {printable(', '.join(request.subjects))}?"
-        prompt = f"claude: {question} [y]es [N]o [a]ll [p] {printable(always)}: "
-        return read_answer(tty_in, tty, prompt, _ANSWERS, "y, n (or Enter), a or p")
+            question = f"apply this change to {one_line(', '.join(request.subjects))}?"
+        prompt = f"claude: {question} [y]es [N]o [a]ll [p] {one_line(always)}: "
+        answer = read_answer(tty_in, tty, prompt, _ANSWERS, "y, n (or Enter), a or p")
+        if answer == "p":
+            rule = always_rule(request)
+            spec = one_line(f"{rule.kind}:{rule.pattern}")
+            keep = f"to keep it, add {spec!r} to the config file's [tools] allow"
+            tty.write(f"claude: allowed until this run ends; {keep}\n")
+        return answer
 
     return ask
 
@@ -302,4 +324,4 @@ def read_answer(tty_in: TextIO, tty: TextIO, prompt: str, answers: Mapping[str, 
         answer = line.strip().lower()
         if answer in answers:
             return answers[answer]
-        tty.write(f"claude: {printable(line.strip())!r} is not an answer: {choices}\n")
+        tty.write(f"claude: {one_line(line.strip())!r} is not an answer: {choices}\n")

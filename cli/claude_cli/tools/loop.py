@@ -26,7 +26,7 @@ from ..context import RunContext
 from ..errors import CliError, Exit, UsageError, counted
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, OutputFlags, RequestFlags
 from ..message.pending import names
-from ..render import Output, diagnosis_line, report, usage_line
+from ..render import Output, diagnosis_line, one_line, report, usage_line
 from ..renderers import NdjsonRenderer, Renderer, SilentRenderer, make_renderer
 from .client import BashTool, ClientRun, ClientTool, FileTool, is_client
 from .consent import read_answer
@@ -83,7 +83,8 @@ def terminal_confirm() -> Confirm | None:
             return True
         shown = orjson.dumps(call.get("input") or {}).decode()
         what = tool.label() if isinstance(tool, McpTool) else shlex.join(tool.command)
-        prompt = f"claude: run {tool.name} ({what}) with {shown}? [y/N/a=all] "
+        asked = one_line(f"{tool.name} ({what}) with {shown}")  # MCP servers name their tools
+        prompt = f"claude: run {asked}? [y/N/a=all] "
         answer = read_answer(tty_in, tty, prompt, _ANSWERS, "y, n (or Enter) or a")
         run_all = answer == "a"
         return answer in ("a", "y")
@@ -509,14 +510,14 @@ def _narrate(message: Message, out: Output, fmt: str, show_thinking: bool) -> No
     for block in message.get("content") or []:
         if block.get("type") == "server_tool_use":  # local calls get a line once they ran
             shown = orjson.dumps(block.get("input") or {}).decode()
-            out.note(f"claude: server tool {block.get('name')} {shown}", dim=True)
+            out.note(one_line(f"claude: server tool {block.get('name')} {shown}"), dim=True)
 
 
 def tool_line(run: AnyRun, *, shorten: bool = False) -> str:
     """One compact line for a tool call that ran (or did not): `claude: ✓ name {input} (0.1 s)`."""
     if isinstance(run, ClientRun):
         return run.line(shorten)
-    shown = orjson.dumps(run.input).decode()
+    shown = one_line(orjson.dumps(run.input).decode())  # JSON leaves U+2028 as it is
     if shorten and len(shown) > 60:
         shown = shown[:59] + "…"
     took = f"{run.duration_ms / 1000:.1f} s"

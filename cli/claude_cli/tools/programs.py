@@ -10,6 +10,7 @@ values as JSON). stdout becomes the tool_result content; a non-zero exit or a ti
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -469,6 +471,9 @@ def stop_watching(watchdog: subprocess.Popen[bytes] | None) -> None:
     if watchdog is not None:
         watchdog.kill()
         watchdog.wait()
+# The bash tool's supervisors (shell.py): told with SIGTERM, they kill every process the shell
+# started, those that left its process group too; SIGKILL would leave those behind.
+SUPERVISED: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()
 
 
 def kill_running(run: RunContext) -> None:
@@ -476,7 +481,20 @@ def kill_running(run: RunContext) -> None:
     with run.running_lock:
         procs = list(run.running)
     for proc in procs:
-        _kill_group(proc)
+        end_process(proc)
+
+
+def end_process(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a tool's process and all it started: a supervisor is asked (SIGTERM) and given a
+    few seconds; then, and for any other process, its process group is killed."""
+    if proc in SUPERVISED and proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        if proc.returncode is not None:
+            return  # it ended after the last of them (its pid, the group's id, may be reused now)
+    _kill_group(proc)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -9,8 +9,15 @@ what was cut); use command timeouts.
 How: `bash --noprofile --norc` in its own session (process group) reads each command from a pipe
 and `eval`s it with stdin from /dev/null and stderr merged into stdout, then prints a random
 marker with the exit status and the working directory. A timeout, Ctrl-C, SIGTERM or SIGHUP kills
-the whole process group (the shell and everything it started); after a timeout the next command
-starts a new shell in the last known directory, and the result says so. The shell's environment
+the shell and everything it started; after a timeout the next command starts a new shell in the
+last known directory, and the result says so.
+
+On Linux the shell's parent is a small supervisor (SUPERVISOR) that is a child subreaper
+(prctl PR_SET_CHILD_SUBREAPER, prctl(2)): a process the shell started that leaves the process
+group (`setsid cmd &`, a daemon's double fork) is still its descendant, or, orphaned, its child.
+On SIGTERM (sent by claude, or by the kernel when claude dies: PR_SET_PDEATHSIG) or when the
+shell exits, it kills every descendant it finds in /proc, until none is left (trial 5, finding
+14: a setsid'ed child outlived the run). Elsewhere the process group is killed. The shell's environment
 is claude's without credentials (programs.child_env), as every program claude starts.
 
 --sandbox wraps the shell in bubblewrap: the whole file system read-only, the workspace
@@ -21,12 +28,14 @@ read-write, a private /tmp, no network unless --sandbox-net, killed with claude
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import select
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,9 +43,76 @@ from typing import Any
 from ..context import RunContext
 from ..errors import UsageError
 from ..message.capabilities import CLIENT_TOOLS
-from .programs import _die_with_parent, _kill_group, child_env, stop_watching, watch_group
+from .programs import SUPERVISED, _die_with_parent, child_env, end_process, stop_watching, watch_group
 
 NAME, TYPE = CLIENT_TOOLS["bash"]  # bash, bash_20250124
+# The shell's parent (Linux): argv is claude's pid, then the shell's argv. Its stdin and stdout
+# are the shell's pipes, handed on and then let go (so claude sees the end of the output when
+# the shell and all it started are gone). prctl(2): 36 PR_SET_CHILD_SUBREAPER, 1 PR_SET_PDEATHSIG.
+SUPERVISOR = """import ctypes, os, signal, sys
+prctl = ctypes.CDLL(None, use_errno=True).prctl
+prctl(36, 1, 0, 0, 0)
+prctl(1, signal.SIGTERM, 0, 0, 0)
+me = os.getpid()
+def descendants():
+    children = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/" + name + "/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            parent = int(stat[stat.rindex(b")") + 2 :].split()[1])
+            children.setdefault(parent, []).append(int(name))
+    found, todo = [], [me]
+    while todo:
+        for pid in children.get(todo.pop(), ()):
+            found.append(pid)
+            todo.append(pid)
+    return found
+def end(status):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for _ in range(200):
+        left = descendants()
+        if not left:
+            break
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+    if status < 0:  # the shell was killed by a signal: so is this, for claude to see the same
+        if -status != signal.SIGKILL:
+            signal.signal(-status, signal.SIG_DFL)
+        os.kill(me, -status)
+    os._exit(status % 256)
+signal.signal(signal.SIGTERM, lambda *_: end(143))
+if os.getppid() != int(sys.argv[1]):
+    end(1)
+shell = os.fork()
+if shell == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+null = os.open(os.devnull, os.O_RDWR)
+for fd in (0, 1, 2):
+    os.dup2(null, fd)
+while True:
+    try:
+        pid, status = os.waitpid(-1, 0)
+    except ChildProcessError:
+        end(0)
+    if pid == shell:
+        end(os.waitstatus_to_exitcode(status))
+"""
 HEAD_BYTES = TAIL_BYTES = 15_000  # the SDK's BASH_OUTPUT_LIMIT is 30,000 (lib/tools/agent_toolset.py)
 
 
@@ -131,19 +207,28 @@ class Shell:
         env = child_env(self.context.env, self.context.secrets)
         env.update(PAGER="cat", GIT_PAGER="cat", TERM="dumb")
         cwd = self.cwd if os.path.isdir(self.cwd) else None
+        argv = [*(self.sandbox or []), "bash", "--noprofile", "--norc"]
+        supervised = _die_with_parent() is not None  # Linux: prctl, /proc
+        if supervised:
+            found = shutil.which(argv[0], path=env.get("PATH", os.defpath))
+            if found is None:  # as Popen would say it, not as the supervisor's exit 127
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), argv[0])
+            argv = [sys.executable, "-I", "-S", "-c", SUPERVISOR, str(os.getpid()), found, *argv[1:]]
         proc = subprocess.Popen(
-            [*(self.sandbox or []), "bash", "--noprofile", "--norc"],
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             cwd=cwd,
             env=env,
             start_new_session=True,  # its own process group: a timeout or Ctrl-C kills all it started
-            preexec_fn=_die_with_parent(),
+            preexec_fn=None if supervised else _die_with_parent(),
         )
+        if supervised:
+            SUPERVISED.add(proc)
         with self.context.running_lock:
             self.context.running.add(proc)
-        self.watchdog = watch_group(proc.pid)
+        self.watchdog = None if supervised else watch_group(proc.pid)
         self.marker = f"__claude_done_{secrets.token_hex(8)}__".encode()
         self.proc = proc
         return proc
@@ -233,7 +318,7 @@ class Shell:
         proc = self.proc
         if proc is None:
             return
-        _kill_group(proc)
+        end_process(proc)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
         self._forget()

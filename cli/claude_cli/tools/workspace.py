@@ -93,6 +93,24 @@ class FileChange:
         return added, removed
 
 
+def diff_name(name: str) -> str:
+    """A path for a diff's header, quoted as git quotes it when it holds a line break, a control
+    character, a quote or a backslash ("b/a\\nb": C escapes, other bytes as octal), so that the
+    header stays one line (a model-chosen path cannot add a line to the diff: trial 5, finding 3)."""
+    if all(c.isprintable() and c not in '"\\' for c in name):
+        return name
+    escapes = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+    out = []
+    for c in name:
+        if c in escapes:
+            out.append(escapes[c])
+        elif c.isprintable():
+            out.append(c)
+        else:
+            out.append("".join(f"\\{b:03o}" for b in c.encode("utf-8", "surrogatepass")))
+    return '"' + "".join(out) + '"'
+
+
 def unified_diff(name: str, before: bytes | None, after: bytes | None) -> str:
     def lines(data: bytes | None) -> list[str]:
         if data is None:
@@ -103,8 +121,8 @@ def unified_diff(name: str, before: bytes | None, after: bytes | None) -> str:
             out[-1] += "\n\\ No newline at end of file\n"
         return out
 
-    old = "/dev/null" if before is None else f"a/{name}"
-    new = "/dev/null" if after is None else f"b/{name}"
+    old = "/dev/null" if before is None else diff_name(f"a/{name}")
+    new = "/dev/null" if after is None else diff_name(f"b/{name}")
     return "".join(difflib.unified_diff(lines(before), lines(after), old, new))
 
 
