@@ -24,6 +24,7 @@ from claude_cli.message.capabilities import (
     parse_model,
     rejected_features,
 )
+from claude_cli.modelids import claude_id
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 CATALOGUE = [m["id"] for m in builtin_models()]
@@ -351,3 +352,65 @@ def test_models_lifecycle_filter(cli, emu) -> None:
     # A retired model's date is in the past: "retired 2026-08-05", not "retired, retires 2026-08-05"
     gone = cli("models", "--lifecycle", "retired").stdout.splitlines()[0]
     assert "Claude Opus 4.1 [retired 2026-08-05]" in gone, gone
+
+
+# The regular expressions parse_model and pricing read ids with before issue 32: modelids.claude_id
+# now reads them with str methods (so `re` is not loaded to send a request); the two must agree.
+_MODEL_ID = r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?(?:-\d{8})?$"
+_PREVIEW_ID = r"^claude-(?P<family>[a-z]+)-preview$"
+
+
+def _by_pattern(model: str) -> tuple[str, tuple[int, int]] | None:
+    import re
+
+    m = re.match(_MODEL_ID, model)
+    if m:
+        return m["family"], (int(m["major"]), int(m["minor"] or 0))
+    m = re.match(_PREVIEW_ID, model)
+    return (m["family"], (0, 0)) if m else None
+
+
+MODEL_IDS = [
+    *CATALOGUE,
+    *capabilities.ALIASES.values(),
+    "claude-opus-4-20250514",  # a dated snapshot of a model without a minor version
+    "claude-opus-4-5-20251101",
+    "claude-opus-20250514",  # an 8-digit major: the date is not taken from it
+    "claude-opus-4-05",
+    "claude-opus-4-5-6",
+    "claude-opus-4-123",
+    "claude-opus-4-12345678-12345678",
+    "claude-opus-4-5\n",  # `$` matched before a final newline
+    "claude-opus-4-5\n\n",
+    "claude-mythos-preview",
+    "claude-mythos-preview\n",
+    "claude-mythos-preview-1",
+    "claude-Opus-4",
+    "claude-opüs-4",
+    "claude-opus-٤-٥",  # Arabic-Indic digits are \d
+    "claude-opus-²",  # a superscript is not
+    "claude--4",
+    "claude-opus-",
+    "claude-opus-4-",
+    "claude-opus",
+    "claude-",
+    "claude",
+    "opus-4-5",
+    "xclaude-opus-4",
+    "",
+]
+
+
+@pytest.mark.parametrize("model", MODEL_IDS)
+def test_model_ids_are_read_as_the_pattern_read_them(model: str) -> None:
+    assert claude_id(model) == _by_pattern(model)
+
+
+def test_random_model_ids_are_read_as_the_pattern_read_them() -> None:
+    import random
+
+    pieces = ["claude", "-", "opus", "preview", "4", "5", "12", "20250514", "1234567", "Ab", "٤", "\n", "@"]
+    rng = random.Random(32)
+    for _ in range(20000):
+        model = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 9)))
+        assert claude_id(model) == _by_pattern(model), repr(model)

@@ -374,30 +374,61 @@ def test_the_fast_commands_load_no_typer_click_or_heavy_library(env, emu, args: 
     assert not {"signal", "subprocess", "threading"} & modules
 
 
+# Nor what the request itself does not need, which claude's own modules imported before (issue 32):
+# typing (on Python 3.11 with re, contextlib and warnings: 16 M instructions; the type checker's
+# names are imported under TYPE_CHECKING, record.Frozen and typecheck.py stand in for NamedTuple,
+# cast and Protocol), re (model ids are read with str methods: modelids.py), pathlib with
+# urllib.parse, ipaddress and fnmatch (18 M: string paths, urls.py), copy with weakref (copied only
+# for --body and cache breakpoints), importlib (with warnings). A logged turn loads the store,
+# which has its own pin (test_logging_a_turn_loads_only_sqlite3...): these are the --no-log runs.
+NOT_ON_THE_REQUEST_PATH = {
+    *("typing", "re", "contextlib", "warnings", "pathlib", "urllib", "urllib.parse", "ipaddress"),
+    *("fnmatch", "copy", "weakref", "importlib"),
+}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", "--no-log", "hi"],
+        ["ask", "--no-log", "-m", "haiku", "--max-tokens=50", "-s", "brief", "--usage", "-o", "json", "hi"],
+        ["stream", "--no-log", "--summary", "hi"],
+        ["count-tokens", "hi"],
+        ["cmd", "--print", "--no-log", "list files"],
+    ],
+)
+def test_the_fast_commands_load_only_what_the_request_needs(env, emu, args: list[str]) -> None:
+    loaded = NOT_ON_THE_REQUEST_PATH & modules_loaded(env, *args)
+    assert not loaded, sorted(loaded)
+
+
 # The classes of claude's modules a run has loaded that cost start-up what they need not: a
-# @dataclass (its methods compiled with exec() on import) or a NamedTuple whose annotations are
-# strings (`from __future__ import annotations`: typing compiles one ForwardRef per field).
+# @dataclass (its methods compiled with exec() on import) or a namedtuple (its __new__ compiled
+# with eval(); typing.NamedTuple also needs typing): record.Frozen and record.Record instead.
 SLOW_CLASSES = (
     "' '.join(sorted(f'{m.__name__}.{k}' for m in list(sys.modules.values())"
     " if getattr(m, '__name__', '').startswith('claude_cli') for k, v in vars(m).items()"
     " if isinstance(v, type) and v.__module__ == m.__name__ and ('__dataclass_fields__' in vars(v)"
-    " or (issubclass(v, tuple)"
-    " and any(isinstance(a, str) for a in vars(v).get('__annotations__', {}).values())))))"
+    " or (issubclass(v, tuple) and hasattr(v, '_fields')))))"
 )
 
 
-@pytest.mark.parametrize("args", [["ask", "hi"], ["ask", "--no-log", "--usage", "-a", "notes.txt", "hi"]])
-def test_the_request_path_makes_no_dataclass_nor_string_annotated_namedtuple(
+@pytest.mark.parametrize(
+    "args", [["ask", "hi"], ["ask", "--no-log", "--usage", "-o", "json", "-a", "notes.txt", "hi"]]
+)
+def test_the_request_path_makes_no_dataclass_nor_namedtuple(
     env, emu, tmp_path, monkeypatch, args: list[str]
 ) -> None:
-    """The request path's records are NamedTuples with real annotations, or plain classes with
-    __slots__ (record.Record): about 16% of `claude ask`'s instructions went to making dataclasses
-    (issue 32). The second line loads the price table and the attachments too."""
+    """The request path's values are record.Frozen classes, its mutable records record.Record
+    ones: about 16% of `claude ask`'s instructions went to making dataclasses, and 19 NamedTuples
+    cost typing's import and an eval() each (issue 32). The second line loads the price table, the
+    tally and the attachments too."""
     (tmp_path / "notes.txt").write_text("a note\n")
     monkeypatch.chdir(tmp_path)
     assert at_exit(env, args, "SLOW", SLOW_CLASSES).split() == []
     if "--usage" in args:  # the price table and the attachments were loaded, so checked too
-        assert {"claude_cli.pricing", "claude_cli.message.attachments"} <= modules_loaded(env, *args)
+        loaded = {"claude_cli.pricing", "claude_cli.tally", "claude_cli.message.attachments"}
+        assert loaded <= modules_loaded(env, *args)
 
 
 # orjson's module init imports dataclasses (with inspect, ast, dis, tokenize), uuid (with platform),
@@ -473,7 +504,16 @@ def test_logging_a_turn_loads_only_sqlite3_and_the_store(env, emu) -> None:
         check=True,
         text=True,
     ).stdout.split()
-    extra = logged - unlogged - set(sqlite3_itself) - {"_sha256", "_sha2"}
+    # What the store's modules import themselves once the request path is loaded (the request path
+    # no longer loads typing, re or pathlib: test_the_fast_commands_load_only_what_the_request_needs)
+    what_the_store_imports = (
+        "import sys, claude_cli.flow, claude_cli.commands.ask; s = set(sys.modules); import "
+        "claude_cli.store.log, claude_cli.store.turns, claude_cli.store.blobs; print(*set(sys.modules) - s)"
+    )
+    store_itself = subprocess.run(
+        [sys.executable, "-c", what_the_store_imports], capture_output=True, check=True, text=True
+    ).stdout.split()
+    extra = logged - unlogged - set(sqlite3_itself) - set(store_itself) - {"_sha256", "_sha2"}
     # (the store's hold of the stop signals around a write is stopsignals.py, shared with jsoncodec)
     assert {m for m in extra if not m.startswith("claude_cli.store")} <= {"claude_cli.stopsignals"}
 

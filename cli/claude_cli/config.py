@@ -5,18 +5,21 @@ The key is only ever read into memory and put in the x-api-key header; it is nev
 logged or written (`--dry-run` and `--debug` redact it).
 """
 
-# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
-# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
-# start (issue 32, bench/RESULTS.md).
+from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Collection, Mapping
-from pathlib import Path
-from typing import Any, NamedTuple
 
 from .errors import ConfigError, Exit, UsageError
-from .record import Record
+from .record import Frozen, Record
+
+# The request path reads the config file and the data dir as str paths: pathlib (with urllib.parse
+# and ipaddress) costs `claude ask` 18 M instructions (issue 32). config_path, data_dir: as Paths.
+TYPE_CHECKING = False  # typing for the type checker only, as errors.py
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+    from pathlib import Path
+    from typing import Any
 
 __all__ = ["Config", "ConfigError", "Credentials"]
 
@@ -59,7 +62,7 @@ class Config(Record):
     log: bool | None  # false: store no conversation (`claude log off`)
     api_version: str | None  # the anthropic-version header (versions.py)
     platform: str | None  # where Claude is reached: anthropic, bedrock, vertex, foundry, aws
-    path: Path | None
+    path: str | None
 
     def __init__(
         self,
@@ -76,7 +79,7 @@ class Config(Record):
         log: bool | None = None,
         api_version: str | None = None,
         platform: str | None = None,
-        path: Path | None = None,
+        path: str | None = None,
     ) -> None:
         self.model = model
         self.max_tokens = max_tokens
@@ -149,11 +152,11 @@ def setting_problem(key: str, value: Any) -> str | None:
     if key == "platform" and value not in PLATFORMS:
         return f"must be one of {', '.join(PLATFORMS)}, not {value!r}"
     if key == "base_url" and value != EMULATOR_URL:
-        from urllib.parse import urlsplit
+        from .urls import split_url
 
         try:
-            parts = urlsplit(value)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+            scheme, host, port, _ = split_url(value)
+            ok = scheme in ("http", "https") and bool(host) and port != 0
         except ValueError:  # a bad port
             ok = False
         if not ok:
@@ -191,7 +194,7 @@ def resolve_platform(flag: str | None, config: Config, env: Mapping[str, str]) -
         if env.get(variable, "").strip().lower() in ("1", "true", "yes", "on"):
             return name, f"{variable}=1"
     if config.platform:
-        return config.platform, str(config.path or config_path())
+        return config.platform, config.path or config_file()
     return "anthropic", "default"
 
 
@@ -220,27 +223,36 @@ def resolve_headers(flags: list[str] | None, env: Mapping[str, str], secrets: se
     return found
 
 
-def config_dir() -> Path:
-    """The platform config dir: $XDG_CONFIG_HOME/claude-cli on Linux, the native one elsewhere."""
+def _platform_dir(xdg: str, under_home: str, windows: str) -> str:
+    """claude-cli in the platform's dir: $XDG (else ~/UNDER_HOME) on Linux, ~/Library/Application
+    Support on macOS, %WINDOWS% on Windows."""
+    home = os.path.expanduser("~")
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "claude-cli"
+        return os.path.join(home, "Library", "Application Support", "claude-cli")
     if os.name == "nt":
-        return Path(os.environ.get("APPDATA") or Path.home()) / "claude-cli"
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".config") / "claude-cli"
+        return os.path.join(os.environ.get(windows) or home, "claude-cli")
+    return os.path.join(os.environ.get(xdg) or os.path.join(home, under_home), "claude-cli")
+
+
+def config_file() -> str:
+    """$CLAUDE_CONFIG if set, else config.toml in the platform config dir."""
+    where = _platform_dir("XDG_CONFIG_HOME", ".config", "APPDATA")
+    return os.environ.get("CLAUDE_CONFIG") or os.path.join(where, "config.toml")
 
 
 def config_path() -> Path:
-    """$CLAUDE_CONFIG if set, else config.toml in the platform config dir."""
-    env = os.environ.get("CLAUDE_CONFIG")
-    return Path(env) if env else config_dir() / "config.toml"
+    """config_file() as a Path."""
+    from pathlib import Path
+
+    return Path(config_file())
 
 
-def load_config(path: Path | None = None) -> Config:
+def load_config(path: str | None = None) -> Config:
     """Read the config file; a missing file is an empty config, a broken one a ConfigError."""
-    path = path or config_path()
+    path = path or config_file()
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         return Config(path=path)
     except OSError as exc:
@@ -248,7 +260,7 @@ def load_config(path: Path | None = None) -> Config:
     return _config_from(_parse(raw, path), path)
 
 
-def _parse(raw: bytes, path: Path) -> dict[str, Any]:
+def _parse(raw: bytes, path: str) -> dict[str, Any]:
     import tomllib  # only when a config file exists
 
     try:
@@ -257,7 +269,7 @@ def _parse(raw: bytes, path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path}: {exc}") from exc
 
 
-def _config_from(data: dict[str, Any], path: Path) -> Config:
+def _config_from(data: dict[str, Any], path: str) -> Config:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _KEYS:
@@ -294,7 +306,7 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
         raw = b""
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
-    data = _parse(raw, path)
+    data = _parse(raw, str(path))
     table: str | None = None
     name = key
     converted: Any = value
@@ -322,21 +334,13 @@ def set_value(key: str, value: str | None, path: Path | None = None) -> Path:
     else:
         known = ", ".join([k for k in _KEYS if k not in _TABLES] + ["alias.NAME"])
         raise ConfigError(f"unknown config key {key!r} (known: {known})")
-    _config_from(data, path)  # the same checks as loading
+    _config_from(data, str(path))  # the same checks as loading
     _write_private(path, _rewritten(raw.decode("utf-8"), table, name, converted, data, path))
     return path
 
 
-_BOOLEANS = {
-    "on": True,
-    "true": True,
-    "yes": True,
-    "1": True,
-    "off": False,
-    "false": False,
-    "no": False,
-    "0": False,
-}
+_BOOLEANS = dict.fromkeys(("on", "true", "yes", "1"), True)
+_BOOLEANS.update(dict.fromkeys(("off", "false", "no", "0"), False))
 
 
 def _assign(table: dict[str, Any], key: str, value: Any) -> None:
@@ -405,7 +409,7 @@ def resolve_api_version(flag: str | None, config: Config, env: Mapping[str, str]
     return DEFAULT_API_VERSION
 
 
-class Credentials(NamedTuple):
+class Credentials(Frozen):
     """How requests authenticate: an API key (x-api-key) or an OAuth token (Authorization)."""
 
     api_key: str | None = None
@@ -492,7 +496,7 @@ def resolve_credentials(
         return Credentials(api_key=key)
     raise ConfigError(
         "no API key: set ANTHROPIC_API_KEY, pass --api-key, or set api_key_command in "
-        + str(config_path())
+        + config_file()
         + "; to try claude without a key, set ANTHROPIC_BASE_URL=emulator (a built-in stand-in for the API)",
         Exit.AUTHENTICATION,
     )
@@ -551,16 +555,16 @@ def _run_key_command(command: str) -> str:
     return key
 
 
-def data_dir() -> Path:
+def data_home() -> str:
     """$CLAUDE_HOME, else the platform data dir ($XDG_DATA_HOME/claude-cli on Linux)."""
-    if os.environ.get("CLAUDE_HOME"):
-        return Path(os.environ["CLAUDE_HOME"])
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "claude-cli"
-    if os.name == "nt":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home()) / "claude-cli"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "claude-cli"
+    return os.environ.get("CLAUDE_HOME") or _platform_dir("XDG_DATA_HOME", ".local/share", "LOCALAPPDATA")
+
+
+def data_dir() -> Path:
+    """data_home() as a Path."""
+    from pathlib import Path
+
+    return Path(data_home())
 
 
 def make_private(path: Path) -> None:

@@ -6,9 +6,6 @@ request. flow.py and every command that speaks to the API get their transport he
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from . import config as cfg
 from . import jsoncodec
 from .api.transport import Transport
@@ -16,6 +13,11 @@ from .context import RunContext
 from .errors import Exit, UsageError
 from .flags import ConnectionFlags
 from .render import Output
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 
 def api_version(run: RunContext, connection: ConnectionFlags, config: cfg.Config) -> str:

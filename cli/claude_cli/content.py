@@ -8,10 +8,13 @@ emulator share them. Content is a string or a list of blocks
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from .typecheck import cast
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from .wire import ToolUseBlock
 
 # The blocks in which the model calls a tool: ours (tool_use), a server tool the API runs, an MCP

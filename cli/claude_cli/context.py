@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 from _thread import allocate_lock  # threading.Lock itself, without importing threading (1 ms)
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
     import subprocess
+    from collections.abc import Mapping
+    from typing import Any
 
     from .render import Output
     from .store.early import Opening

@@ -17,10 +17,14 @@ fast command, the groups built are equal, and every argv Typer refuses falls thr
 from __future__ import annotations
 
 import os
-from typing import Any
+import sys
 
-# An entry of the table: (parameter, holder, action, argument); see shell/argtable.py.
-Entry = tuple[str, str, str, Any]
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # An entry of the table: (parameter, holder, action, argument); see shell/argtable.py.
+    Entry = tuple[str, str, str, Any]
 
 
 class _NotHere(Exception):
@@ -43,14 +47,14 @@ def run(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     own, groups = parsed
-    import importlib
-
     from .context import RunContext
     from .guard import guarded
     from .message.invoke import invoke
 
     name = argv[0]
-    body = getattr(importlib.import_module(f".commands.{table['module']}", __package__), table["function"])
+    module = f"{__package__}.commands.{table['module']}"
+    __import__(module)  # (not importlib.import_module: importlib imports warnings)
+    body = getattr(sys.modules[module], table["function"])
     run = RunContext()
     return guarded(
         run,

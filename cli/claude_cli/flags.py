@@ -10,17 +10,19 @@ Nothing here imports Typer or click, so something other than Typer can fill the 
 derives from them (a template's prompt, the log setting of the config file) is computed where
 it is used, or, for the template, held in its own field named as such.
 
-The groups are typing.NamedTuple classes rather than frozen dataclasses: as typed, immutable and
-plain, with the defaults on the fields (`group._replace(...)` for a changed copy), but made three
-times faster when claude starts (dataclasses compile their methods at import: 3.3 ms against
-1.0 ms for these classes, measured), and start-up is a feature (DESIGN.md).
+The groups are record.Frozen classes rather than frozen dataclasses or NamedTuples: as typed
+(mypy checks them as frozen dataclasses), immutable and plain, with the defaults on the fields
+(`group._replace(...)` for a changed copy), but made without compiling code or importing typing
+when claude starts (record.py), and start-up is a feature (DESIGN.md).
 """
 
-# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
-# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
-# start (issue 32, bench/RESULTS.md).
+from __future__ import annotations
 
-from typing import Any, NamedTuple
+from .record import Frozen
+
+TYPE_CHECKING = False  # typing for the type checker only, as errors.py
+if TYPE_CHECKING:
+    from typing import Any
 
 # The values the choice flags take (the Typer declarations make their choices from these).
 OUTPUT_FORMATS = ("text", "json", "ndjson", "stream-json")
@@ -30,14 +32,14 @@ EFFORTS = ("low", "medium", "high", "xhigh", "max")
 SPEEDS = ("standard", "fast")
 
 
-class TemplatePrompt(NamedTuple):
+class TemplatePrompt(Frozen):
     """The prompt of the `-t` template applied (not a flag): `{input}` still to be filled."""
 
     name: str
     text: str
 
 
-class RequestFlags(NamedTuple):
+class RequestFlags(Frozen):
     """What shapes the request body: model, system prompts, sampling, thinking and effort,
     stop sequences, betas, the API's MCP connector, `--param`/`--body`, caching, `--force`, and
     the `-t` template with its `--var` values (ask, stream, chat, vision, tool-run, cmd,
@@ -74,7 +76,7 @@ class RequestFlags(NamedTuple):
     template_prompt: TemplatePrompt | None = None
 
 
-class ConnectionFlags(NamedTuple):
+class ConnectionFlags(Frozen):
     """Where and how requests go: API key, base URL, API version, platform, extra headers, timeout,
     retries, and the two ways of looking instead of sending (`--dry-run`, `--debug`). Every
     command that calls the API."""
@@ -91,7 +93,7 @@ class ConnectionFlags(NamedTuple):
     debug: bool = False
 
 
-class OutputFlags(NamedTuple):
+class OutputFlags(Frozen):
     """How an answer is printed: the format (`-o`), Markdown or raw, thinking and usage on
     stderr, streaming or one response (ask, vision, tool-run)."""
 
@@ -103,7 +105,7 @@ class OutputFlags(NamedTuple):
     include_partial_messages: bool = False  # -o stream-json: each API event as a stream_event line
 
 
-class ConversationFlags(NamedTuple):
+class ConversationFlags(Frozen):
     """Which history the turn continues (`-c`, `--conversation`, `--messages`) and whether it
     is stored (`--no-log`; the config file's `log = false` also turns storing off)."""
 
@@ -113,7 +115,7 @@ class ConversationFlags(NamedTuple):
     no_log: bool = False
 
 
-class AttachFlags(NamedTuple):
+class AttachFlags(Frozen):
     """What `-a` attaches and how: the sources, listing them (`-v`), downloading URLs,
     citations, resizing images."""
 
@@ -128,7 +130,7 @@ class AttachFlags(NamedTuple):
     media_only: bool = False
 
 
-class WebFlags(NamedTuple):
+class WebFlags(Frozen):
     """`--web`: the web search and fetch server tools, and their limits."""
 
     web: bool = False
@@ -136,7 +138,7 @@ class WebFlags(NamedTuple):
     web_max_uses: int | None = None
 
 
-class McpFlags(NamedTuple):
+class McpFlags(Frozen):
     """The MCP servers whose tools run here (tool-run, chat): commands, URLs with headers, a
     config file, and which of their tools to offer."""
 
@@ -150,7 +152,7 @@ class McpFlags(NamedTuple):
         return self != McpFlags()
 
 
-class ActFlags(NamedTuple):
+class ActFlags(Frozen):
     """Claude's own tools run here (tool-run, chat): the text editor, bash and memory, where they
     work, the rules that let a call run without asking or never, and bash's sandbox."""
 

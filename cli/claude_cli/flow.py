@@ -6,8 +6,6 @@ Commands stay thin: they pick an output format and call `run_message` (or the pi
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from . import config as cfg
 from .api.transport import Transport
@@ -24,7 +22,11 @@ from .render import Output, report
 from .renderers import Renderer, SilentRenderer, make_renderer
 from .versions import DEFAULT_API_VERSION
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from .store.early import Opening
     from .tally import RunTally
     from .wire import Message, ToolUseBlock

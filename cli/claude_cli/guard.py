@@ -8,17 +8,18 @@ imported only when one of its exceptions is being reported (then it is already l
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
 from .context import RunContext
 from .errors import CliError, Exit, Terminated, signalled, stopped_note
 from .lastline import bare_tally, hold_signals, owed
 from .naming import named, program
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
     import click
 
 
@@ -115,8 +116,10 @@ def _usage_owed(run: RunContext, code: int) -> None:
     if out is None or out.usage_said:
         return
     out.usage_said = True  # once, even if a signal brings the ending here again
-    with contextlib.suppress(OSError, ValueError):  # stderr may be gone (SIGHUP)
+    try:  # noqa: SIM105 (contextlib is not imported on this path); stderr may be gone (SIGHUP)
         out.note(tally.usage_note())
+    except (OSError, ValueError):
+        pass
 
 
 def _failed(run: RunContext, status: int, message: str, exc: BaseException | None = None) -> None:
@@ -203,8 +206,10 @@ def _terminated(run: RunContext) -> int:
     _interrupted(run)
     line = _stopped(run, "terminated")
     _failed(run, Exit.TERMINATED, _text(line))
-    with contextlib.suppress(OSError, ValueError):
+    try:  # noqa: SIM105 (contextlib is not imported on this path)
         _note(run, line)
+    except (OSError, ValueError):
+        pass
     return int(Exit.TERMINATED)
 
 
@@ -301,8 +306,10 @@ def _interrupted(run: RunContext) -> None:
     """Leave the terminal clean after Ctrl-C or SIGTERM (the printed answer stays)."""
     out = run.output
     if out is not None:
-        with contextlib.suppress(OSError, ValueError):
+        try:  # noqa: SIM105 (contextlib is not imported on this path)
             out.interrupted()
+        except (OSError, ValueError):
+            pass
 
 
 def _error(run: RunContext, message: str, debug: bool) -> None:

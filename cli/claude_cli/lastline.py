@@ -21,10 +21,12 @@ ends a run before that still owes the line:
 from __future__ import annotations
 
 import _signal as signal  # the C module: `signal` itself converts its constants to enums (issue 32)
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
     from .context import RunContext
     from .tally import RunTally
 

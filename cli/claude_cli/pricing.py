@@ -41,21 +41,22 @@ Sources, read 2026-11-23 and 2026-12-02 (prices in USD per million tokens):
       standard.
 """
 
-# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
-# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
-# start (issue 32, bench/RESULTS.md).
+from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from .modelids import claude_id
+from .record import Frozen
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .wire import Usage
 
 BATCH_DISCOUNT = 0.5  # Message Batches: half price (it applies to the cache rates too)
 MTOK = 1_000_000
 
 
-class Rates(NamedTuple):
+class Rates(Frozen):
     """USD per million tokens; None: no source gives that rate (a usage needing it has no price)."""
 
     input: float
@@ -70,7 +71,7 @@ def _standard(inp: float, out: float) -> Rates:
     return Rates(inp, out, inp * 1.25, inp * 2, inp * 0.1)
 
 
-class Price(NamedTuple):
+class Price(Frozen):
     """A model's rates; `long` applies to every token of a request whose prompt passes `long_over`."""
 
     base: Rates
@@ -129,21 +130,14 @@ FAST: dict[tuple[str, tuple[int, int]], float] = {
 # inference_geo multipliers (GEO); a geo not listed has no price.
 GEO: dict[str, float] = {"global": 1.0, "us": 1.1}
 
-_MODEL_ID = re.compile(r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?(?:-\d{8})?$")
-
-
-def _key(model: str) -> tuple[str, tuple[int, int]] | None:
-    m = _MODEL_ID.match(model or "")
-    return (m["family"], (int(m["major"]), int(m["minor"] or 0))) if m else None
-
 
 def price_of(model: str) -> Price | None:
     """The Price of a model id, or None when the table has none (no guessing)."""
-    key = _key(model)
+    key = claude_id(model or "")
     return PRICES.get(key) if key else None
 
 
-def _tokens(usage: "Usage") -> tuple[int, int, int, int, int]:
+def _tokens(usage: Usage) -> tuple[int, int, int, int, int]:
     """(input, output, 5-minute writes, 1-hour writes, cache reads) from a usage object."""
     writes = int(usage.get("cache_creation_input_tokens") or 0)
     split = usage.get("cache_creation") or {}
@@ -158,12 +152,12 @@ def _tokens(usage: "Usage") -> tuple[int, int, int, int, int]:
     )
 
 
-def multiplier(model: str, usage: "Usage") -> float | None:
+def multiplier(model: str, usage: Usage) -> float | None:
     """What the usage's own fields multiply the standard price by (fast mode, inference geo), or
     None when one of them has no known price. The modifiers stack (FM)."""
     factor = 1.0
     if usage.get("speed") == "fast":
-        key = _key(model)
+        key = claude_id(model or "")
         fast = FAST.get(key) if key else None
         if fast is None:
             return None
@@ -176,7 +170,7 @@ def multiplier(model: str, usage: "Usage") -> float | None:
     return factor
 
 
-def cost(model: str, usage: "Usage", *, batch: bool = False) -> float | None:
+def cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
     """The USD cost of one response's usage; None for a model (or a modifier) without a price.
 
     `batch`: the request went through Message Batches (the discount also applies when the usage
@@ -229,7 +223,7 @@ def usd(amount: float) -> str:
     return f"${amount:.6f}"
 
 
-def cost_text(model: str, usage: "Usage", *, batch: bool = False) -> str:
+def cost_text(model: str, usage: Usage, *, batch: bool = False) -> str:
     """`$0.012346`, or `price unknown for MODEL`."""
     amount = cost(model, usage, batch=batch)
     return usd(amount) if amount is not None else f"price unknown for {model}"

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from . import jsoncodec
 from .content import tool_uses
 from .errors import STOP_REASON_EXIT, CliError, Exit, UnknownStopReason
 from .naming import named, program
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any, BinaryIO, TextIO
+
     from .tally import RunTally
     from .terminal import Column, LiveMarkdown
     from .wire import Message, Usage

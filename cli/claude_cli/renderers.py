@@ -8,14 +8,16 @@ claude itself). `make_renderer` picks one for the output flags.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
-
 from . import jsoncodec
 from .content import text
 from .errors import counted
 from .render import Output, printable
+from .typecheck import Protocol
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .wire import Message
 
 

@@ -12,12 +12,16 @@ passes its own function as `record` and builds its line from the same `Outcome`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .errors import Exit, own_error_type
+from .record import Frozen
+from .typecheck import cast
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
     from .wire import Message, Usage
 
 # The usage counters every result carries, 0 when no answer reported them (the API's Usage
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
-class RunError(NamedTuple):
+class RunError(Frozen):
     """Why a run failed, when it did not end on the model's stop_reason."""
 
     type: str  # the API's error type (rate_limit_error, ...), else the exit status's name (see error_type)
@@ -35,7 +39,7 @@ class RunError(NamedTuple):
     api: bool = False  # the API reported it (an error body or an `error` event): `type` is the API's
 
 
-class Outcome(NamedTuple):
+class Outcome(Frozen):
     """How a run ended: everything a result line says, in plain values."""
 
     exit_status: int  # the process's exit status (guard.guarded returns this very number)
@@ -84,7 +88,7 @@ def add_usage(total: dict[str, Any], usage: Mapping[str, Any]) -> None:
             continue
         if isinstance(value, int):
             total[key] = int(total.get(key) or 0) + value
-        elif isinstance(value, Mapping):
+        elif isinstance(value, dict):  # (a JSON object)
             inner = total.get(key)
             if not isinstance(inner, dict):
                 inner = total[key] = {}
@@ -125,7 +129,7 @@ class RunTally:
         from .pricing import cost
 
         usage = message.get("usage")
-        usage = usage if isinstance(usage, Mapping) else {}
+        usage = usage if isinstance(usage, dict) else {}  # (the JSON object)
         add_usage(self.usage, usage)
         model = str(message.get("model") or self.model or "")
         amount = cost(model, cast("Usage", usage), batch=batch)

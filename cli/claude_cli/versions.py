@@ -27,11 +27,13 @@ Not covered, the sources being silent: a `text` block with citations nested dire
 another block of an assistant message (a web fetch result): neither is refused here.
 """
 
-# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
-# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
-# start (issue 32, bench/RESULTS.md).
+from __future__ import annotations
 
-from typing import Any, NamedTuple
+from .record import Frozen
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 V2023 = "2023-06-01"
 V2026 = "2026-10-21"
@@ -42,7 +44,7 @@ ENV_VAR = "CLAUDE_API_VERSION"
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")  # MIG: removed in 2026-10-21
 
 
-class Problem(NamedTuple):
+class Problem(Frozen):
     """One thing `version` refuses in a body: the field, the message (0-based) if any, and why."""
 
     field: str  # "temperature", "document", "citations"

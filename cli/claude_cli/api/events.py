@@ -8,13 +8,15 @@ unknown event, block and delta types through untouched, since the API adds new o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
-
 from .. import jsoncodec
 from ..content import TOOL_CALLS
 from ..errors import ProtocolError, json_object
+from ..typecheck import cast
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..wire import Message
 
 Event = tuple[str, bytes]  # (event name, raw data bytes); data keeps the server's exact bytes

@@ -6,17 +6,19 @@ was streamed or not) and leaves the exit status to `render.report`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, cast
-
 from .. import jsoncodec
 from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
 from ..renderers import Renderer
+from ..typecheck import cast
 from .events import Accumulator, SSEDecoder, parse_event_data
 from .response import Response
 from .transport import Transport
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
     from ..wire import Message
 
 MESSAGES_PATH = "/v1/messages"

@@ -29,8 +29,10 @@ is both, as there: a kept-alive connection the server had closed.
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, Protocol
 
+from ..typecheck import Protocol
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
     import ssl
 

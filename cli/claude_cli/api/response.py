@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
 
 from .. import jsoncodec
 from ..errors import STATUS_ERROR_TYPE, ApiError, ConnectionFailure, ProtocolError
 from .http11 import HttpError, IncompleteRead
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
     from . import http11
     from .transport import Transport
 

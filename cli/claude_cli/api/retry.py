@@ -10,14 +10,16 @@ jitter taken off. Unlike the SDK, a wait over MAX_RETRY_AFTER is not waited for 
 Time is read through `Clock`, so the tests check every wait with a fake clock.
 """
 
-# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
-# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
-# start (issue 32, bench/RESULTS.md).
+from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from typing import NamedTuple
+
+from ..record import Frozen
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 INITIAL_RETRY_DELAY = 0.5  # seconds, doubled each retry (as the SDK)
 MAX_RETRY_DELAY = 8.0
@@ -32,9 +34,8 @@ def _jitter() -> float:
     return random.random()
 
 
-class Clock(NamedTuple):
-    """The time sources a retry reads: monotonic time, wall time (HTTP dates), sleep, jitter.
-    (A NamedTuple, not a frozen dataclass: no methods compiled at import, on every start.)"""
+class Clock(Frozen):
+    """The time sources a retry reads: monotonic time, wall time (HTTP dates), sleep, jitter."""
 
     monotonic: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
-from urllib.parse import SplitResult, urlsplit
 
 from .. import __version__
 from ..config import Credentials
 from ..errors import ApiError, ConnectionFailure, ProtocolError, UsageError
+from ..typecheck import Protocol
+from ..urls import is_loopback, split_url
 from ..versions import DEFAULT_API_VERSION
 from .http11 import Connection, HttpError, RemoteDisconnected
 from .http11 import Response as RawResponse
 from .response import Response, Silence, api_error_from_body, body_decoder, describe
 from .retry import SYSTEM_CLOCK, Clock, Pacer, backoff, retry_after_seconds, should_retry, too_long
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from urllib.parse import SplitResult
+
     from .platforms.base import Platform
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's documented request size limit
@@ -62,20 +65,19 @@ class Transport:
         platform: Platform | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
         try:
-            port = parts.port  # ValueError for a port out of range
-        except ValueError:
-            port = -1
-        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+            scheme, host, port, path = split_url(base_url)
+        except ValueError:  # a port out of range
+            scheme, host, port, path = "", None, -1, ""
+        if scheme not in ("http", "https") or not host or port == -1:
             shown = redact_url(base_url)
             raise UsageError(f"base URL must be http(s)://host[:port][/path], not {shown!r}")
         # Userinfo in the URL is never sent (there is no such API authentication) nor shown.
         self.base_url = redact_url(base_url).rstrip("/")
-        self._scheme = parts.scheme
-        self._host = parts.hostname
+        self._scheme = scheme
+        self._host = host
         self._port = port
-        self._prefix = parts.path.rstrip("/")
+        self._prefix = path.rstrip("/")
         self._credentials = credentials or Credentials()
         self._betas = list(betas or [])
         self.api_version = api_version  # the anthropic-version header (versions.py)
@@ -102,7 +104,7 @@ class Transport:
     def sends_key_in_clear(self) -> bool:
         """Whether requests carry a credential over plain http to a host that is not loopback."""
         has_key = self.platform is not None or bool(self._credentials.api_key or self._credentials.auth_token)
-        return has_key and self._scheme == "http" and not _is_loopback(self._host)
+        return has_key and self._scheme == "http" and not is_loopback(self._host)
 
     def add_beta(self, name: str) -> None:
         """Send the anthropic-beta `name` from now on (once)."""
@@ -344,7 +346,7 @@ class Transport:
 
 def not_found_hint(base_url: str, message: str) -> str:
     """What to do about a 404: a base URL ending in /v1 (requests add it), or an unknown model."""
-    if urlsplit(base_url).path.rstrip("/").endswith("/v1"):
+    if split_url(base_url)[3].rstrip("/").endswith("/v1"):
         return "; the base URL must not end in /v1 (claude adds /v1/... itself): drop it"
     if message.startswith("model:"):  # the API's message for an unknown model id
         return "; run `claude models` for the models this key can use (`claude models --aliases` for aliases)"
@@ -365,6 +367,7 @@ def proxy_for(scheme: str, host: str) -> SplitResult | None:
     if not any(name.lower() in ("http_proxy", "https_proxy", "all_proxy") for name in os.environ):
         return None  # the common case costs nothing: urllib.request is not imported
     import urllib.request
+    from urllib.parse import urlsplit
 
     # urllib.request has it (the NO_PROXY rule); typeshed's stub leaves it out.
     if urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]
@@ -411,20 +414,11 @@ def redact_url(url: str) -> str:
     return f"{scheme}://<redacted>@{authority.rpartition('@')[2]}{slash}{tail}"
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def path_of(target: str) -> str:
     """The path of a request target, origin-form or absolute-form."""
     if "://" not in target:
         return target
+    from urllib.parse import urlsplit  # (absolute-form: through a proxy)
+
     parts = urlsplit(target)
     return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -6,8 +6,6 @@ message/options.py (`Schema`, ...), Typer's flags are built from them (app.FAST_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..context import RunContext
 from ..flags import (
     AttachFlags,
@@ -19,6 +17,7 @@ from ..flags import (
     extract_mode,
 )
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
     from ..message.options import Extract, ExtractAll, Prompt, Save, Schema, Summary
 

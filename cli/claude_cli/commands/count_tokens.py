@@ -6,11 +6,10 @@ message/options.py and Typer's flags built from them (app.FAST_COMMANDS).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..context import RunContext
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
     from ..message.options import CountOutput, Prompt
 

@@ -5,12 +5,14 @@ Every rule names its source beside it; a rule no source confirms stays out (the 
 A model id this table cannot parse is never refused here.
 """
 
-# No `from __future__ import annotations` in this module: typing.NamedTuple compiles a string
-# annotation (a ForwardRef) per field when the class is made, ~0.2 M instructions each on every
-# start (issue 32, bench/RESULTS.md).
+from __future__ import annotations
 
-import re
-from typing import Any, NamedTuple
+from ..modelids import claude_id
+from ..record import Frozen
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 
@@ -75,7 +77,7 @@ def tool_version(tool_type: str) -> str:
     return f"the tool version {tool_type}"
 
 
-class Rule(NamedTuple):
+class Rule(Frozen):
     """Models of `family` (or any: "*") from `since` up to, not including, `until` reject `rejects`."""
 
     family: str
@@ -134,8 +136,6 @@ RULES: tuple[Rule, ...] = (
 )
 
 FAMILIES = frozenset(rule.family for rule in RULES) - {"*"}  # opus, sonnet, haiku, fable, mythos
-_MODEL_ID = re.compile(r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?(?:-\d{8})?$")
-_PREVIEW_ID = re.compile(r"^claude-(?P<family>[a-z]+)-preview$")
 
 
 def parse_model(model: str) -> tuple[str, tuple[int, int]] | None:
@@ -144,20 +144,15 @@ def parse_model(model: str) -> tuple[str, tuple[int, int]] | None:
     A platform's id (`us.anthropic.claude-sonnet-4-5-20250929-v1:0`, `claude-sonnet-4-5@20250929`)
     is read as the Claude model behind it (api/platforms/models.py, loaded only for such an id).
     """
-    if not _MODEL_ID.match(model) and ("anthropic." in model or "@" in model):
+    parsed = claude_id(model)
+    if parsed is None and ("anthropic." in model or "@" in model):
         from ..api.platforms.models import canonical
 
-        model = canonical(model)
-    m = _MODEL_ID.match(model)
-    if m:
-        return m["family"], (int(m["major"]), int(m["minor"] or 0))
-    m = _PREVIEW_ID.match(model)
-    if m:
-        return m["family"], (0, 0)
-    return None
+        parsed = claude_id(canonical(model))
+    return parsed
 
 
-class Learned(NamedTuple):
+class Learned(Frozen):
     """What the Models API said of one model (GET /v1/models, cached by `claude models`), and when."""
 
     capabilities: dict[str, Any]
@@ -166,7 +161,7 @@ class Learned(NamedTuple):
     lifecycle: dict[str, Any] | None = None
 
 
-class Lifecycle(NamedTuple):
+class Lifecycle(Frozen):
     """A model that is no longer simply active (model-deprecations): dates are YYYY-MM-DD."""
 
     status: str  # "deprecated" (still served, headed for retirement) or "retired" (requests fail)
@@ -423,6 +418,8 @@ def check_model_name(
     plausible = parsed is not None and parsed[0] in FAMILIES  # claude-FAMILY-N[-N] of a known family
     if listed is not None:
         ids, date = listed
+        import re
+
         if model in ids or any(model == i.rsplit("-", 1)[0] for i in ids if re.search(r"-\d{8}$", i)):
             return model, None
         close = difflib.get_close_matches(model, ids, n=1, cutoff=0.5)
@@ -536,7 +533,7 @@ def server_tool_type(spec: str, model: str | None = None) -> tuple[str, str] | N
             if filters_dynamically(model) or f"{name}_{v}" not in DYNAMIC_FILTERING
         ]
         return name, f"{name}_{(usable or SERVER_TOOLS[name])[0]}"
-    if not re.fullmatch(r"\d{8}", version):
+    if not (len(version) == 8 and version.isdecimal()):  # (\d{8})
         return None
     return name, f"{name}_{version}"
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, BinaryIO
 
 from .. import jsoncodec
 from ..errors import UsageError, json_object
 from ..osnames import is_utf8, os_bytes, shown_path
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # Byte order marks of the Unicode encodings that are not UTF-8 (UTF-32's first: its LE mark starts

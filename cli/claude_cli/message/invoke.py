@@ -7,12 +7,14 @@ template (`-t NAME`) is applied the same way whichever parsed the command line. 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from ..context import RunContext
 from ..errors import UsageError
 from ..flags import RequestFlags
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 # `claude batch run|submit`: an input line may name its own template ("template": NAME), which
 # --var fills, so there --var means something without -t.

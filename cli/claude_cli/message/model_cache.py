@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
-from typing import Any
 
 from .. import jsoncodec
-from ..config import data_dir
+from ..config import data_home
 from .capabilities import Learned
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 FILE_NAME = "models.json"
 FORMAT = 1
 
 
-def cache_path() -> Path:
-    """Where the cache lives: models.json in the data dir."""
-    return data_dir() / FILE_NAME
+def cache_path() -> str:
+    """Where the cache lives: models.json in the data dir (a str: pathlib is not on the request path)."""
+    return os.path.join(data_home(), FILE_NAME)
 
 
 # A pure cache, not run state: the parsed file by (path, mtime, size), so a batch reads it once;
@@ -37,11 +39,12 @@ _memo: dict[tuple[str, int, int], dict[str, Any]] = {}
 def _read() -> dict[str, Any]:
     path = cache_path()
     try:
-        st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size)
+        st = os.stat(path)
+        key = (path, st.st_mtime_ns, st.st_size)
         if key not in _memo:
             _memo.clear()
-            _memo[key] = jsoncodec.loads(path.read_bytes())
+            with open(path, "rb") as f:
+                _memo[key] = jsoncodec.loads(f.read())
         data = _memo[key]
     except (OSError, jsoncodec.DecodeError):
         return {}
@@ -85,6 +88,7 @@ def remember(base_url: str, models: list[dict[str, Any]], *, complete: bool) -> 
     (one model, from `models show`) the others are kept. Written to a temporary file and renamed,
     so a reader never sees half a file.
     """
+    import contextlib
     import copy
     import tempfile  # only when writing: the request path reads
 
@@ -100,12 +104,13 @@ def remember(base_url: str, models: list[dict[str, Any]], *, complete: bool) -> 
             data["listed"] = {}
         data["listed"][base_url] = now
     path = cache_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".models-", dir=path.parent)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".models-", dir=os.path.dirname(path))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(jsoncodec.dumps(data))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise

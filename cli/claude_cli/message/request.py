@@ -7,16 +7,17 @@ so a body from `--body` or `--param` is checked the same way as one built from f
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Collection, Mapping
-from typing import Any
-
 from .. import jsoncodec, versions
 from ..content import blocks
 from ..errors import UsageError
 from ..flags import RequestFlags
 from ..record import Record
 from . import capabilities
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+    from typing import Any
 
 DEFAULT_MAX_TOKENS = 8192
 TASK_BUDGET_BETA = "task-budgets-2026-03-13"
@@ -193,7 +194,11 @@ def build_body(
 ) -> tuple[dict[str, Any], list[str]]:
     """The request body and the anthropic-beta names it needs. Raises UsageError on bad options.
     (`env`, `secrets`: the run's environment and credentials, for ${VAR} in --mcp-connector tokens.)"""
-    body: dict[str, Any] = copy.deepcopy(base) if base else {}
+    body: dict[str, Any] = {}
+    if base:
+        import copy  # here and below only where a copy is made (copy imports weakref: issue 32)
+
+        body = copy.deepcopy(base)
     betas = list(opts.betas)
 
     try:
@@ -440,6 +445,8 @@ def _user_content(turn: UserTurn, cache: bool) -> str | list[dict[str, Any]]:
     parts = [p for p in (turn.stdin, turn.prompt) if p]
     if not cache and not turn.attachments:
         return "\n\n".join(parts)
+    import copy
+
     blocks = copy.deepcopy(turn.attachments) + [{"type": "text", "text": p} for p in parts]
     if cache:
         # Cache the context (attachments and piped text), not the question: the next call with
@@ -450,6 +457,8 @@ def _user_content(turn: UserTurn, cache: bool) -> str | list[dict[str, Any]]:
 
 
 def _with_cache_breakpoint(message: dict[str, Any]) -> dict[str, Any]:
+    import copy
+
     message = copy.deepcopy(message)
     content = blocks(message.get("content"))
     if content:
@@ -459,6 +468,8 @@ def _with_cache_breakpoint(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cached_system(system: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    import copy
+
     blocks: list[dict[str, Any]] = (
         [{"type": "text", "text": system}] if isinstance(system, str) else copy.deepcopy(system)
     )

@@ -8,15 +8,16 @@ jsonschema: output that does not match is an error, never printed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
 from .. import jsoncodec
 from ..content import message_text, tool_uses
 from ..errors import CliError, Exit, UsageError
 from . import capabilities
 
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from ..wire import Message
 
 ANSWER_TOOL = "json_answer"

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
-from typing import Any, TextIO
 
 from .. import connection as conn
 from .. import flow
@@ -22,6 +20,10 @@ from ..errors import CliError, Exit, UsageError
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
 from ..render import one_line_each, printable
 from ..renderers import SilentRenderer
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 # Bidirectional formatting characters reorder what a terminal shows ("Trojan Source",
 # CVE-2021-42574; Unicode UAX #9 section 2): the command seen would not be the command run.
@@ -62,8 +64,9 @@ def system_prompt(shell: str) -> str:
         import platform
 
         system, release, machine = platform.system(), platform.release(), platform.machine()
+    name = os.path.basename(os.path.normpath(shell))  # (os.path: pathlib is not on this path, issue 32)
     return (
-        f"Turn the user's request into one command line for {Path(shell).name} on {system} "
+        f"Turn the user's request into one command line for {name} on {system} "
         f"{release} ({machine}). Prefer standard tools that exist there. Answer with "
         "the command (one line, nothing else: no prose, no Markdown fences) and a short explanation."
     )
