@@ -15,21 +15,39 @@ from pathlib import Path
 
 from ..config import make_private
 
+NOTICE_AFTER = 1.0  # seconds a write waits for another process's before saying so (busy.py)
+
 
 def open_for_writing(path: Path) -> sqlite3.Connection:
     """The log, made 0600 and opened in WAL mode. Raises OSError or sqlite3.Error."""
     make_private(path)  # 0600 before SQLite makes its -wal and -shm beside it
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    # timeout is SQLite's busy timeout (CPython's sqlite3 calls sqlite3_busy_timeout with it): a
+    # write waits that long in silence, then begin() says who holds the log and waits on (busy.py).
+    db = sqlite3.connect(path, timeout=NOTICE_AFTER, isolation_level=None)
     try:
         _into_wal(db, patience=30.0)
         # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
         # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=30000")
     except BaseException:
         db.close()
         raise
     return db
+
+
+def begin(db: sqlite3.Connection, path: Path) -> None:
+    """BEGIN IMMEDIATE: hold the log's write lock. Past the busy timeout another process still
+    writing it is said on stderr, with who, and waited for up to a bound (busy.py); raises
+    busy.LogBusy then."""
+    started = time.monotonic()
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        from .busy import is_busy, wait_to_write
+
+        if not is_busy(exc):
+            raise
+        wait_to_write(db, path, time.monotonic() - started)
 
 
 def _into_wal(db: sqlite3.Connection, patience: float) -> None:

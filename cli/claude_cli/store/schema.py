@@ -16,6 +16,7 @@ from typing import Any
 from .. import jsoncodec
 from ..errors import UsageError
 from . import blobs, guard, turns
+from .opening import begin
 
 # Layout 1: each turn stored once (turns.py), long strings and settings in blobs (blobs.py).
 TABLES = """
@@ -212,7 +213,7 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     if version(db) == VERSION:
         return
     vacuum = False
-    db.execute("BEGIN IMMEDIATE")  # the others wait, then see the new version
+    begin(db, path)  # the others wait, then see the new version
     try:
         guard.count_write(db)
         found = version(db)
@@ -226,4 +227,8 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         raise
     db.execute("COMMIT")
     if vacuum:
-        db.execute("VACUUM")  # give back the space the repeated histories took
+        try:
+            db.execute("VACUUM")  # give back the space the repeated histories took
+        except sqlite3.OperationalError as exc:  # another claude writing meanwhile: space only
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
