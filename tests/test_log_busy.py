@@ -5,6 +5,7 @@ words. Real SQLite, a real second process holding the write lock, claude as a su
 from __future__ import annotations
 
 import os
+import re
 import select
 import sqlite3
 import subprocess
@@ -16,19 +17,22 @@ import pytest
 
 from claude_cli.store import busy, opening
 
-# A process holding the log's write lock (BEGIN IMMEDIATE, as a `sqlite3` shell inside BEGIN or a
-# stuck program would) until its stdin closes.
+# A process holding the log's write lock until its stdin closes: inside BEGIN (as a `sqlite3`
+# shell or a stuck program would: claude can still open and read the log), or in exclusive
+# locking mode (claude cannot even open it).
 HOLD = (
     "import sqlite3, sys; db = sqlite3.connect(sys.argv[1], isolation_level=None);"
-    " db.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.read()"
+    " [db.execute(s) for s in sys.argv[2:]]; print('held', flush=True); sys.stdin.read()"
 )
+INSIDE_BEGIN = ("BEGIN IMMEDIATE",)
+EXCLUSIVE = ("PRAGMA locking_mode=EXCLUSIVE", "BEGIN EXCLUSIVE")
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/locks"), reason="the holder is named from there")
 
 
-def hold(db: Path, *, as_claude: bool) -> subprocess.Popen[bytes]:
+def hold(db: Path, *, as_claude: bool, how: tuple[str, ...] = INSIDE_BEGIN) -> subprocess.Popen[bytes]:
     """The holder; `as_claude`: its argv[0] is `claude`, as another claude's would be."""
-    argv = [sys.executable, "-c", HOLD, str(db)]
+    argv = [sys.executable, "-c", HOLD, str(db), *how]
     if as_claude:
         argv = ["bash", "-c", 'exec -a claude "$@"', "bash", *argv]
     holder = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -93,13 +97,15 @@ def test_a_busy_log_is_said_at_once_and_the_turn_stored_once_another_claude_lets
     assert stored(env) == 2
 
 
-def test_a_log_held_by_another_program_is_given_up_after_a_bound_in_words(proc, env) -> None:
-    """A holder that is not a claude: the wait ends after busy.PATIENCE (was 30 s, silent), the
-    warning says what held the log and that the answer printed is not in it; `-c` then goes on
-    from the turn before it."""
+@pytest.mark.parametrize("how", [INSIDE_BEGIN, EXCLUSIVE], ids=["inside-begin", "exclusive-mode"])
+def test_a_log_held_by_another_program_is_given_up_after_a_bound_in_words(proc, env, how) -> None:
+    """A holder that is not a claude: the wait ends after busy.PATIENCE (was 30 s, silent, then
+    `OperationalError: database is locked`, or for a log held in exclusive mode `can only be read
+    here: database is locked`), the warning says what held the log and that the answer printed
+    is not in it; `-c` then goes on from the turn before it."""
     assert proc("ask", "one").code == 0
     db = Path(env["CLAUDE_HOME"]) / "claude.db"
-    holder = hold(db, as_claude=False)
+    holder = hold(db, as_claude=False, how=how)
     try:
         name = Path(f"/proc/{holder.pid}/comm").read_text().strip()
         started = time.monotonic()
@@ -109,10 +115,12 @@ def test_a_log_held_by_another_program_is_given_up_after_a_bound_in_words(proc, 
         holder.communicate(b"")
     who = f"{name} (pid {holder.pid}) holds its write lock"
     assert (run.code, run.stdout) == (0, "You said: two")
+    waited = re.search(r"stayed busy for (\d+) s", run.stderr)
+    assert waited and busy.PATIENCE <= int(waited[1]) <= busy.PATIENCE + 2, run.stderr  # (a try lasts 1 s)
     assert run.stderr == (
         f"claude: waiting for the conversation log {db}: {who}\n"
         f"claude: warning: the turn was not stored: the conversation log {db} stayed busy for"
-        f" {busy.PATIENCE:.0f} s: {who}; the answer printed above is not in the log (`-c` goes on from"
+        f" {waited[1]} s: {who}; the answer printed above is not in the log (`-c` goes on from"
         " the turn before it)\n"
     )
     assert busy.PATIENCE <= took < busy.PATIENCE + 15, took

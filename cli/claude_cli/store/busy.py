@@ -40,14 +40,29 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc)
 
 
+class Wait:
+    """A wait for the log that has lasted `waited` seconds: said now on stderr, with who holds
+    it; `over()` once the patience for that holder is spent, then `gave_up()` is the error."""
+
+    def __init__(self, path: Path, waited: float) -> None:
+        pid, claude = holder(path)
+        self.path, self.who = path, _who(pid, claude)
+        self.started = time.monotonic() - waited
+        self.patience = PATIENCE_FOR_CLAUDE if claude else PATIENCE
+        print(f"claude: waiting for the conversation log {path}: {self.who}", file=sys.stderr, flush=True)
+
+    def over(self) -> bool:
+        return time.monotonic() - self.started >= self.patience
+
+    def gave_up(self) -> LogBusy:
+        took = time.monotonic() - self.started
+        return LogBusy(f"the conversation log {self.path} stayed busy for {took:.0f} s: {self.who}")
+
+
 def wait_to_write(db: sqlite3.Connection, path: Path, waited: float) -> None:
     """BEGIN IMMEDIATE on `db` once the holder lets go, after `waited` seconds already waited in
-    SQLite's busy handler; says on stderr first who holds the log. Raises LogBusy past the bound."""
-    pid, claude = holder(path)
-    who = _who(pid, claude)
-    print(f"claude: waiting for the conversation log {path}: {who}", file=sys.stderr, flush=True)
-    started = time.monotonic() - waited
-    patience = PATIENCE_FOR_CLAUDE if claude else PATIENCE
+    SQLite's busy handler (said first). Raises LogBusy past the bound."""
+    wait = Wait(path, waited)
     while True:
         try:
             db.execute("BEGIN IMMEDIATE")  # (each try waits up to the busy timeout in SQLite)
@@ -55,9 +70,8 @@ def wait_to_write(db: sqlite3.Connection, path: Path, waited: float) -> None:
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
-            took = time.monotonic() - started
-            if took >= patience:
-                raise LogBusy(f"the conversation log {path} stayed busy for {took:.0f} s: {who}") from None
+            if wait.over():
+                raise wait.gave_up() from None
 
 
 def _who(pid: int | None, claude: bool) -> str:

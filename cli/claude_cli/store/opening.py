@@ -25,7 +25,7 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
     # write waits that long in silence, then begin() says who holds the log and waits on (busy.py).
     db = sqlite3.connect(path, timeout=NOTICE_AFTER, isolation_level=None)
     try:
-        _into_wal(db, patience=30.0)
+        _into_wal(db, path)
         # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
         # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
         db.execute("PRAGMA synchronous=NORMAL")
@@ -50,24 +50,32 @@ def begin(db: sqlite3.Connection, path: Path) -> None:
         wait_to_write(db, path, time.monotonic() - started)
 
 
-def _into_wal(db: sqlite3.Connection, patience: float) -> None:
-    """PRAGMA journal_mode=WAL, waiting while another process holds the log.
+def _into_wal(db: sqlite3.Connection, path: Path) -> None:
+    """PRAGMA journal_mode=WAL, waiting while another process holds the log (said past
+    NOTICE_AFTER, bounded: busy.py; raises busy.LogBusy then).
 
     SQLite answers "database is locked" at once, without its busy handler, when a connection
     holding a shared lock must wait for one that wants an exclusive lock (a deadlock it refuses
     to wait on: https://www.sqlite.org/c3ref/busy_handler.html). Several claudes opening a new
-    log together meet exactly that while one of them turns it to WAL, so the wait is ours.
+    log together meet exactly that while one of them turns it to WAL, so the wait is ours. A
+    program holding the log in exclusive locking mode is met here too.
     """
-    deadline = time.monotonic() + patience
+    started = time.monotonic()
+    said = None
     delay = 0.005
     while True:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            busy = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
-            if not busy or time.monotonic() + delay > deadline:
+            from .busy import Wait, is_busy
+
+            if not is_busy(exc):
                 raise
+            if said is None and time.monotonic() - started >= NOTICE_AFTER:
+                said = Wait(path, time.monotonic() - started)
+            if said is not None and said.over():
+                raise said.gave_up() from None
         time.sleep(delay)
         delay = min(delay * 2, 0.25)
 
