@@ -93,6 +93,11 @@ def _name(pid: int) -> str:
 def holder(path: Path) -> tuple[int | None, bool]:
     """(pid, whether it is a claude) of the process holding the log's write lock; (None, False)
     where the system does not say (no /proc/locks: macOS, Windows)."""
+    try:
+        with open("/proc/locks") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None, False
     ids = []
     for name, byte in ((path.name + "-shm", _WAL_WRITE_LOCK), (path.name, None)):
         try:
@@ -100,11 +105,6 @@ def holder(path: Path) -> tuple[int | None, bool]:
         except OSError:
             continue
         ids.append((f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}", byte))
-    try:
-        with open("/proc/locks") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return None, False
     # "1: POSIX  ADVISORY  WRITE 4242 fe:00:2596929 120 120" (a waiter's line has "->" after "1:")
     for line in lines:
         fields = line.split()
