@@ -478,6 +478,34 @@ def test_logging_a_turn_loads_only_sqlite3_and_the_store(env, emu) -> None:
     assert {m for m in extra if not m.startswith("claude_cli.store")} <= {"claude_cli.stopsignals"}
 
 
+# What the store's modules on a logged turn's path import when loaded, beyond sqlite3 and the
+# package's own: none of these (typing, pathlib with urllib.parse, re, collections.abc only name
+# types; the rest of the request path is losing them too, issue 32), nor threading (the log opens
+# on a thread of _thread's: store/early.py).
+NOT_IMPORTED_BY_THE_STORE = {"typing", "pathlib", "re", "collections.abc", "threading", "signal"}
+
+
+def test_the_store_on_a_logged_turns_path_imports_no_typing_pathlib_or_re(env, emu) -> None:
+    """Each store module a logged `ask` loads imports those only for the type checker (inside
+    `if TYPE_CHECKING:`) or inside the function that needs it (blobs.references: re)."""
+    import ast
+    from pathlib import Path
+
+    import claude_cli
+
+    store = sorted(m for m in modules_loaded(env, "ask", "hi") if m.startswith("claude_cli.store."))
+    assert {"claude_cli.store.log", "claude_cli.store.early", "claude_cli.store.opening"} <= set(store)
+    for module in store:
+        path = Path(claude_cli.__file__).parent.joinpath(*module.split(".")[1:]).with_suffix(".py")
+        imported: set[str] = set()
+        for node in ast.parse(path.read_text()).body:  # (module level: `if TYPE_CHECKING:` skipped)
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                imported.add(node.module)
+        assert not imported & NOT_IMPORTED_BY_THE_STORE, (module, imported & NOT_IMPORTED_BY_THE_STORE)
+
+
 def test_ask_without_the_log_loads_no_sqlite(env, emu) -> None:
     """--no-log touches no database: neither sqlite3 nor the store is imported (the models cache
     the request path reads is a JSON file)."""

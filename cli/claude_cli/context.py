@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import subprocess
 
     from .render import Output
+    from .store.early import Opening
     from .tally import RunTally
 
 
@@ -52,6 +53,8 @@ class RunContext:
         # How the run went (answers, usage, cost, time), when its command keeps a tally: app
         # closes it with the exit status and writes its record (the NDJSON `result` line).
         self.tally: RunTally | None = None
+        # The conversation log opening on a thread for the turn to store (store/early.py).
+        self.log_opening: Opening | None = None
 
     def out(self) -> Output:
         """The run's Output, made on first use."""
@@ -78,6 +81,8 @@ class RunContext:
     def close(self) -> None:
         """Release what the run holds: conversation locks and the emulator (the terminal is put
         back at exit: lineedit.hold_typing)."""
+        if self.log_opening is not None:
+            self.log_opening.close()
         while self.locks:
             self.locks.pop().close()
         if self.emulator is not None:

@@ -25,6 +25,7 @@ from .renderers import Renderer, SilentRenderer, make_renderer
 from .versions import DEFAULT_API_VERSION
 
 if TYPE_CHECKING:
+    from .store.early import Opening
     from .tally import RunTally
     from .wire import Message, ToolUseBlock
 
@@ -123,8 +124,13 @@ def prepare(
     connection: ConnectionFlags,
     stream: bool,
     show_thinking: bool = False,
+    open_log: bool = False,
 ) -> Prepared:
-    """Read config and inputs and build the checked request body. Raises UsageError on bad input."""
+    """Read config and inputs and build the checked request body. Raises UsageError on bad input.
+
+    `open_log`: the caller stores the turn with record_turn(opened=run.log_opening): once the
+    request is checked, the log starts opening on a thread while it is sent (store/early.py).
+    (Not before: a request refused for bad input never touches the log.)"""
     config = cfg.load_config()
     log = logging_on(conversation, config)
     base = read_json_object(request.body, "--body") if request.body else None
@@ -192,6 +198,10 @@ def prepare(
     if not opts.force:
         carried = frozenset(k for k, v in (history or {}).items() if conversation_id and body.get(k) == v)
         check_sendable(body, pending, at, learned, carried, version=version, named=named)
+    if open_log and log and not connection.dry_run and run.log_opening is None:
+        from .store.early import open_early
+
+        run.log_opening = open_early(cfg.data_dir() / "claude.db")
     return Prepared(
         body, betas, config, log, conversation_id, title or None, pending, at, learned, version, named
     )
@@ -439,6 +449,7 @@ def run_message(
         connection=connection,
         stream=stream,
         show_thinking=show_thinking,
+        open_log=True,
     )
     if prepared.pending:
         skip_pending(prepared, out)
@@ -496,6 +507,7 @@ def run_message(
                 out,
                 prepared.title,
                 new_id=session.session_id if session is not None else None,
+                opened=run.log_opening,
             )
             if tally is not None:
                 tally.conversation_id = conversation_id
@@ -564,15 +576,17 @@ def record_turn(
     started_by: str | None = None,
     *,
     new_id: str | None = None,
+    opened: Opening | None = None,
 ) -> str | None:
     """Store a completed turn; a failure to store is a warning (the answer is already printed).
     `started_by`: "cmd" for `claude cmd`'s exchange, which `-c` passes over (Store.record);
-    `new_id`: the id a new conversation takes (stream-json named it before the first turn)."""
+    `new_id`: the id a new conversation takes (stream-json named it before the first turn);
+    `opened`: the log opening since prepare (store/early.py), used if it opened."""
     from .errors import CliError, Terminated
     from .store.log import Store
 
     try:
-        store = Store()
+        store = (opened.take() if opened is not None else None) or Store()
         try:
             took = int((time.monotonic() - started) * 1000)
             stored = body

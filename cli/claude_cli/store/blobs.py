@@ -12,13 +12,15 @@ collecting them after a `log rm` or `log pop` is one DELETE.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable
-from typing import Any
 
 from ..errors import UsageError
+
+TYPE_CHECKING = False  # typing for the type checker only (errors.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
 BLOB_MIN = 16 * 1024
 _BLOB_KEYS = ("text", "data", "content")
@@ -52,6 +54,8 @@ def _sha256() -> Callable[[bytes], Any]:
 
 def references(stored_json: str) -> list[str]:
     """The blobs stored JSON references."""
+    import re
+
     return re.findall(_REFERENCE, stored_json)
 
 

@@ -22,10 +22,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 from ..errors import UsageError
+
+TYPE_CHECKING = False  # typing for the type checker only (errors.py)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 # https://www.sqlite.org/fileformat2.html#walformat: a 32-byte header (magic, format version,
 # page size, checkpoint sequence, salt-1, salt-2, checksum-1, checksum-2), then frames of a
@@ -155,6 +158,14 @@ def _keep(path: Path, folder: Path, why: str, *, move_wal: bool) -> Path:
             (os.replace if move_wal else shutil.copy2)(side, folder / side.name)
     (folder / "WHY").write_text(why + "\n")
     return folder
+
+
+def has_wal(path: Path) -> bool:
+    """Whether a WAL with something in it is beside the log at `path` (set_aside_stray_wal's to judge)."""
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def set_aside_stray_wal(path: Path) -> str | None:

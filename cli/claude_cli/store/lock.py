@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
 
 from .blobs import sha256_hex
+
+TYPE_CHECKING = False  # typing for the type checker only (errors.py)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 
 def lock_conversation(conversation_id: str, directory: Path, waiting: Any = None) -> Any:

@@ -10,10 +10,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..config import data_dir
 from ..content import one_line, texts
@@ -23,30 +20,51 @@ from . import blobs, guard, schema, turns
 from .opening import begin, open_for_writing, open_read_only, why_read_only
 from .turns import Turn, added, history
 
+TYPE_CHECKING = False  # typing for the type checker only (errors.py): the logged turn loads none
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+    from typing import Any
+
     from ..wire import Message, Usage
     from .edits import StoredEdit
     from .search import Found
 
 
+class Later(Exception):
+    """Store(early=True) leaves this log to a later, ordinary open (early.py)."""
+
+
 class Store:
     """The SQLite conversation log."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, early: bool = False) -> None:
+        """Open the log (made if missing, brought to this layout). `early` (early.py: on a thread,
+        while the request is in flight) opens only a log at this layout that can be written and has
+        no WAL to judge, in a way any thread can then use; anything else raises Later, for the
+        caller to open it as before (nothing is moved, kept, migrated or said here then)."""
         self.path = path or data_dir() / "claude.db"
         self.read_only: str | None = None  # why the log can only be read (a full disk), or None
-        _say(guard.set_aside_stray_wal(self.path))  # before SQLite could replay it
+        if early:
+            if guard.has_wal(self.path):  # another claude writing, or a WAL left: judged by Store()
+                raise Later
+        else:
+            _say(guard.set_aside_stray_wal(self.path))  # before SQLite could replay it
         db: sqlite3.Connection | None = None
         try:
-            db = open_for_writing(self.path)
+            db = open_for_writing(self.path, any_thread=early)
+            if early and schema.version(db) != schema.VERSION:
+                raise Later  # a migration: made by the caller, its notes in their place
             schema.migrate(db, self.path)
             self.db = db
             why = why_read_only(self.path.parent)
             if why and why != "the disk is full":  # (a full disk may have room by the next write)
                 self.read_only = why
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, Later) as exc:
             if db is not None:
                 db.close()
+            if early:
+                raise Later from None  # (a damaged log is kept and said by the caller's open)
             problem = guard.damage_note(self.path, exc) if guard.damaged(exc) else str(exc)
             # A read-only data directory or a full disk: read what is there, as it is.
             db = open_read_only(self.path)
@@ -118,6 +136,7 @@ class Store:
         now = time.time()
         with self._transaction() as db:
             previous: list[dict[str, Any]] = []
+            seq = 1  # a new conversation's first turn
             update = "UPDATE conversations SET updated_at = ? WHERE id = ?"
             if conversation_id is not None and not db.execute(update, (now, conversation_id)).rowcount:
                 conversation_id = None  # removed meanwhile: its turn stands alone (request whole)
@@ -134,9 +153,7 @@ class Store:
             else:
                 rebuilt = turns.rebuild(db, conversation_id)
                 previous = history(rebuilt[-1]) if rebuilt else []
-            (seq,) = db.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
-            ).fetchone()
+                seq = rebuilt[-1].seq + 1 if rebuilt else 1
             turn_id, used = turns.insert(
                 db, conversation_id, seq, now, request, response, previous, duration_ms
             )

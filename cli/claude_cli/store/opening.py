@@ -11,21 +11,25 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from pathlib import Path
 
 from ..config import make_private
+
+TYPE_CHECKING = False  # typing for the type checker only (errors.py)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOTICE_AFTER = 1.0  # seconds a write waits for another process's before saying so (busy.py)
 
 
-def open_for_writing(path: Path) -> sqlite3.Connection:
-    """The log, made 0600 and opened in WAL mode. Raises OSError or sqlite3.Error."""
+def open_for_writing(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
+    """The log, made 0600 and opened in WAL mode; `any_thread`: usable from another thread than
+    this one (early.py hands it over, one thread at a time). Raises OSError or sqlite3.Error."""
     make_private(path)  # 0600 before SQLite makes its -wal and -shm beside it
     # timeout is SQLite's busy timeout (CPython's sqlite3 calls sqlite3_busy_timeout with it): a
     # write waits that long in silence, then begin() says who holds the log and waits on (busy.py).
-    db = sqlite3.connect(path, timeout=NOTICE_AFTER, isolation_level=None)
+    db = sqlite3.connect(path, timeout=NOTICE_AFTER, isolation_level=None, check_same_thread=not any_thread)
     try:
-        _into_wal(db, path)
+        _into_wal(db, path, wait=not any_thread)  # (the thread leaves a busy log to Store())
         # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
         # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
         db.execute("PRAGMA synchronous=NORMAL")
@@ -50,7 +54,7 @@ def begin(db: sqlite3.Connection, path: Path) -> None:
         wait_to_write(db, path, time.monotonic() - started)
 
 
-def _into_wal(db: sqlite3.Connection, path: Path) -> None:
+def _into_wal(db: sqlite3.Connection, path: Path, *, wait: bool = True) -> None:
     """PRAGMA journal_mode=WAL, waiting while another process holds the log (said past
     NOTICE_AFTER, bounded: busy.py; raises busy.LogBusy then).
 
@@ -70,7 +74,7 @@ def _into_wal(db: sqlite3.Connection, path: Path) -> None:
         except sqlite3.OperationalError as exc:
             from .busy import Wait, is_busy
 
-            if not is_busy(exc):
+            if not is_busy(exc) or not wait:
                 raise
             if said is None and time.monotonic() - started >= NOTICE_AFTER:
                 said = Wait(path, time.monotonic() - started)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from .. import jsoncodec
 from ..errors import UsageError
 from . import blobs, guard, turns
 from .opening import begin
+
+TYPE_CHECKING = False  # typing for the type checker only (errors.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
 
 # Layout 1: each turn stored once (turns.py), long strings and settings in blobs (blobs.py).
 TABLES = """

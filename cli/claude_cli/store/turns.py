@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Mapping
-from typing import Any
 
 from .. import jsoncodec
 from ..content import reply, texts, typed
 from . import blobs
+
+TYPE_CHECKING = False  # typing for the type checker only (errors.py)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 # Characters of each side of a turn that the search index holds: the messages typed and the
 # answers whole, a piped file or a very long answer by its start (the index holds a copy).

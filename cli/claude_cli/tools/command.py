@@ -87,6 +87,7 @@ def suggest(
         conversation=ConversationFlags(no_log=not log),
         connection=connection,
         stream=False,
+        open_log=True,
     )
     apply_schema(prepared.body, SCHEMA, prepared.learned)
     transport = conn.make_transport(
@@ -104,7 +105,14 @@ def suggest(
         transport.close()
     if prepared.log:
         flow.record_turn(
-            prepared.conversation_id, prepared.body, message, started, out, prepared.title, started_by="cmd"
+            prepared.conversation_id,
+            prepared.body,
+            message,
+            started,
+            out,
+            prepared.title,
+            started_by="cmd",
+            opened=run.log_opening,
         )
     value = extract(message, SCHEMA, fits_schema)
     return {"command": str(value["command"]).strip(), "explanation": str(value["explanation"]).strip()}

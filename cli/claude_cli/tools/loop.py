@@ -147,6 +147,7 @@ def run_loop(
         connection=connection,
         stream=stream,
         show_thinking=show_thinking,
+        open_log=True,
     )
     body = prepared.body
     tally = context.tallied()
@@ -219,7 +220,7 @@ def run_loop(
             if prepared.log:
                 new_id = settings.stream.session_id if settings.stream is not None else None
                 conversation_id = flow.record_turn(
-                    conversation_id, body, message, started, out, new_id=new_id
+                    conversation_id, body, message, started, out, new_id=new_id, opened=context.log_opening
                 )
                 tally.conversation_id = conversation_id
             content = message.get("content") or []
