@@ -136,6 +136,41 @@ def test_parallel_processes_never_corrupt_the_log(env, emu) -> None:
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+def test_a_conversation_removed_while_continued_keeps_the_new_turn_as_a_new_one(proc, emu, env) -> None:
+    """`log rm` while `ask --conversation` is answering (trial 5 #16). Before: the answer was
+    printed, exit 0, nothing said, and the turn stored nowhere. Now it is stored, whole, as a new
+    conversation that stderr names, and that one continues."""
+    assert proc("ask", "base convo").code == 0
+    [(old, _, _)] = turns(env)
+    words = " ".join(f"w{n}" for n in range(60))
+    emu.enqueue(Reply("trickle", content=[{"type": "text", "text": words}], delay=0.1))
+    ask = subprocess.Popen(
+        [sys.executable, "-m", "claude_cli", "ask", "--conversation", old, "go on"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+    assert ask.stdout is not None
+    first = b""
+    while len(first) < 2:  # the answer has begun
+        first += os.read(ask.stdout.fileno(), 2 - len(first)) or b"?"
+    assert first == b"w0"
+    removed = proc("log", "rm", old)
+    assert (removed.code, removed.stdout) == (0, f"{old}\n")
+    out, err = ask.communicate(timeout=60)
+    assert ask.returncode == 0 and (b"w0" + out).decode() == words
+    [(new, seq, _)] = turns(env)
+    assert new != old and seq == 1
+    assert err.decode() == (
+        f"claude: conversation {old} was removed while this turn was answered; the turn is stored as"
+        f" a new conversation, {new}, with its whole history\n"
+    )
+    assert proc("ask", "--conversation", new, "more").code == 0
+    sent = emu.message_requests[-1].body["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["base convo", "go on", "more"]
+
+
 def test_chat_over_a_pipe_holds_the_conversation(proc, emu, env) -> None:
     run = proc("chat", "--input-format", "ndjson", input=b'"hello"\n{"role": "user", "content": "again"}\n')
     assert run.code == 0, run

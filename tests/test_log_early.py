@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from claude_cli.emulator.script import Reply
+from claude_cli.store import guard
 
 
 def db_path(env: dict[str, str]) -> Path:
@@ -155,7 +156,8 @@ def test_a_damaged_log_is_said_and_kept_as_before(proc, env) -> None:
     assert (run.code, run.stdout) == (0, "You said: second")
     assert run.stderr == (
         f"claude: warning: the turn was not stored: cannot open the conversation log {db}: file is not"
-        f" a database (the conversation log {db} is damaged; a copy of it as it was is kept in {folder})\n"
+        f" a database (the conversation log {db} is damaged; a copy of it as it was is kept in {folder});"
+        f" {guard.way_out(db)}\n"
     )
     assert db.read_bytes() == damaged and (folder / "claude.db").read_bytes() == damaged
 

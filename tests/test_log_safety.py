@@ -133,12 +133,39 @@ def test_a_damaged_log_is_kept_whole_before_anything_writes(cli, env) -> None:
     [folder] = kept(home(env))
     assert run.stderr == (
         "claude: warning: the turn was not stored: database disk image is malformed (the"
-        f" conversation log {db} is damaged; a copy of it as it was is kept in {folder})\n"
+        f" conversation log {db} is damaged; a copy of it as it was is kept in {folder});"
+        f" {guard.way_out(db)}\n"
     )
     assert (folder / "claude.db").read_bytes() == bytes(data)
     assert db.read_bytes() == bytes(data)  # nothing wrote over it
     assert cli("ask", "three").code == 0
     assert kept(home(env)) == [folder]  # the same damaged state is kept once
+
+
+def test_a_damaged_log_says_the_way_on_and_moving_it_aside_starts_a_new_one(proc, env) -> None:
+    """Before: every command repeated "the turn was not stored" and `log list` failed (exit 2) with
+    no word of what to do. Now both name the file and the way on that writes over nothing (move
+    it aside: `mv -n`, or `claude log off`); the command as printed starts a new log."""
+    db = home(env) / "claude.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"not a database at all\n")
+
+    run = proc("ask", "one")
+    assert run.code == 0 and run.stdout.startswith("You said: one")
+    [line] = run.stderr.splitlines()
+    assert line.startswith(f"claude: warning: the turn was not stored: cannot open the conversation log {db}")
+    move = line.split("move it aside: ")[1].removesuffix(" (or `claude log off` to store nothing)")
+    assert move.startswith(f"mv -n {db} {db}.damaged-")
+    listed = proc("log", "list")
+    assert listed.code == 2 and listed.stderr.startswith("claude: error: cannot open the conversation log")
+    assert f"move it aside: {move} (or `claude log off` to store nothing)" in listed.stderr
+
+    subprocess.run(["sh", "-c", move], check=True)  # what the line says, as a person would paste it
+    assert proc("ask", "two").code == 0
+    assert titles(proc) == ["two"]
+    [aside] = home(env).glob("claude.db.damaged-*")
+    [folder] = kept(home(env))
+    assert aside.read_bytes() == (folder / "claude.db").read_bytes() == b"not a database at all\n"
 
 
 # -- the judgment, table-driven ------------------------------------------------------------------

@@ -215,8 +215,9 @@ def test_the_settings_hash_is_the_sha256_hashlib_gives(data: bytes) -> None:
     assert blobs.sha256_hex(data) == hashlib.sha256(data).hexdigest()
 
 
-def test_the_log_waits_30_s_for_another_claude_and_an_early_open_serves_any_thread(tmp_path) -> None:
-    """The busy timeout is connect's (timeout=30: no PRAGMA sets it again); `any_thread` (the log
+def test_the_busy_timeout_is_the_notice_s_and_an_early_open_serves_any_thread(tmp_path) -> None:
+    """The busy timeout is connect's (timeout=NOTICE_AFTER: no PRAGMA sets it again; busy.py waits
+    on past it, said); `any_thread` (the log
     opened on a thread while the request is in flight, store/early.py) is used by the main one."""
     import threading
 
@@ -241,7 +242,7 @@ def test_the_log_waits_30_s_for_another_claude_and_an_early_open_serves_any_thre
     assert isinstance(on_a_thread(lambda: mine.execute("PRAGMA user_version")), sqlite3.ProgrammingError)
     mine.close()  # (for this thread alone, as before)
     theirs = on_a_thread(lambda: opening.open_for_writing(path, any_thread=True))
-    assert theirs.execute("PRAGMA busy_timeout").fetchone() == (30000,)
+    assert theirs.execute("PRAGMA busy_timeout").fetchone() == (int(opening.NOTICE_AFTER * 1000),)
     assert theirs.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert theirs.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
     theirs.close()

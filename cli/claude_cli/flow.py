@@ -601,16 +601,28 @@ def record_turn(
                 from .api.platforms.models import canonical
 
                 stored = {**stored, "model": canonical(model)}
-            return store.record(conversation_id, stored, message, took, title, started_by, new_id=new_id)
+            kept = store.record(conversation_id, stored, message, took, title, started_by, new_id=new_id)
         finally:
             store.close()
     except (CliError, OSError) as exc:
-        out.note(f"claude: warning: the turn was not stored: {exc}")
+        from .store.busy import LogBusy
+
+        # (a log held too long: the answer was printed, and no later run stores it)
+        unstored = "; the answer printed above is not in the log (`-c` goes on from the turn before it)"
+        tail = unstored if isinstance(exc, LogBusy) else ""
+        out.note(f"claude: warning: the turn was not stored: {exc}{tail}")
+        return None
     except Terminated:  # SIGTERM or SIGHUP (after the turn was stored: Store._transaction)
         raise
-    except Exception as exc:  # sqlite3.Error, without importing sqlite3 here
-        out.note(f"claude: warning: the turn was not stored: {exc.__class__.__name__}: {exc}")
-    return None
+    except Exception as exc:  # sqlite3.Error, in SQLite's words
+        out.note(f"claude: warning: the turn was not stored: {exc}")
+        return None
+    if conversation_id is not None and kept != conversation_id:  # removed meanwhile (Store.record)
+        out.note(
+            f"claude: conversation {conversation_id} was removed while this turn was answered; the turn"
+            f" is stored as a new conversation, {kept}, with its whole history"
+        )
+    return kept
 
 
 def count_tokens_body(body: dict[str, Any]) -> dict[str, Any]:

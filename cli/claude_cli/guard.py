@@ -245,10 +245,9 @@ def _storage_failure(exc: Exception) -> str | None:
         return f"the disk is full ({text}); nothing more was stored (a --state run resumes from here)"
     if "readonly" in text or "read-only" in text:
         return f"cannot write the log or state file ({text}); check the permissions of {log.parent}"
-    return (
-        f"a database is damaged ({text}); the log is {log}: recover it with "
-        f"`sqlite3 {log} .recover | sqlite3 recovered.db`, or move it aside to start a new one"
-    )
+    from .store.guard import way_out
+
+    return f"a database is damaged ({text}); if it is the conversation log {log}, {way_out(log)}"
 
 
 def _dash_hint(exc: click.UsageError, argv: Sequence[str], where: str) -> str:

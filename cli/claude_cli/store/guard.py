@@ -222,7 +222,23 @@ def keep_damaged(path: Path, exc: BaseException) -> Path | None:
 
 
 def damage_note(path: Path, exc: BaseException) -> str:
-    """`exc`, and where the damaged log was kept whole (made now if it was not yet)."""
+    """`exc`, where the damaged log was kept whole (made now if it was not yet), and the way on."""
     folder = keep_damaged(path, exc)
     kept = f"a copy of it as it was is kept in {folder}" if folder else "no copy could be kept"
-    return f"{exc} (the conversation log {path} is damaged; {kept})"
+    return f"{exc} (the conversation log {path} is damaged; {kept}); {way_out(path)}"
+
+
+def way_out(path: Path) -> str:
+    """How to go on from a damaged log without writing over it: move it aside (`mv -n` never
+    replaces a file), and the next turn starts a new log; or store nothing."""
+    import shlex
+
+    try:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+    except OSError:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = shlex.quote(str(path.with_name(f"{path.name}.damaged-{stamp}")))
+    return (
+        f"to start a new log, move it aside: mv -n {shlex.quote(str(path))} {aside}"
+        " (or `claude log off` to store nothing)"
+    )

@@ -17,7 +17,7 @@ from ..content import one_line, texts
 from ..errors import CliError, UsageError
 from ..stopsignals import signals_held
 from . import blobs, guard, schema, turns
-from .opening import open_for_writing, open_read_only, why_read_only
+from .opening import begin, open_for_writing, open_read_only, why_read_only
 from .turns import Turn, added, history
 
 TYPE_CHECKING = False  # typing for the type checker only (errors.py): the logged turn loads none
@@ -93,21 +93,23 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction. Once it holds the log (BEGIN IMMEDIATE may wait for another
-        claude; a signal stops that wait at once), a signal waits for its COMMIT or ROLLBACK: a
-        finished turn is stored whole, then the signal acts (exit 130 or 143)."""
+        process, saying so past a second, up to a bound: opening.begin; a signal stops that wait),
+        a signal waits for its COMMIT or ROLLBACK: a finished turn is stored whole, then the
+        signal acts (exit 130 or 143)."""
         if self.read_only is not None:
             raise CliError(f"the conversation log {self.path} can only be read here: {self.read_only}")
-        self.db.execute("BEGIN IMMEDIATE")
+        begin(self.db, self.path)
         with signals_held():
             try:
                 guard.count_write(self.db)
                 yield self.db
+                self.db.execute("COMMIT")  # (a damaged page can surface here too)
             except BaseException as exc:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:  # (a COMMIT that failed may have rolled back itself)
+                    self.db.execute("ROLLBACK")
                 if guard.damaged(exc):  # nothing was written: keep the log whole before anything is
                     raise CliError(guard.damage_note(self.path, exc)) from exc
                 raise
-            self.db.execute("COMMIT")
 
     def record(
         self,
@@ -126,11 +128,18 @@ class Store:
         typed), else of the last user message; `started_by` names a command whose conversations
         `-c` passes over (`cmd`: latest_id). It takes the id `new_id` when given and free (a
         stream-json run names its conversation before the first turn), else a new one.
+
+        A conversation removed while its continuation was answered (`log rm`) is not continued:
+        the turn, with its whole history, is stored as a new conversation, whose id is returned
+        (the caller says so: the id differs from the one given).
         """
         now = time.time()
         with self._transaction() as db:
             previous: list[dict[str, Any]] = []
             seq = 1  # a new conversation's first turn
+            update = "UPDATE conversations SET updated_at = ? WHERE id = ?"
+            if conversation_id is not None and not db.execute(update, (now, conversation_id)).rowcount:
+                conversation_id = None  # removed meanwhile: its turn stands alone (request whole)
             if conversation_id is None:
                 name = one_line(title) if title else _title(request)
                 while True:  # a new id that no conversation has (ids are short: they can collide)
@@ -142,7 +151,6 @@ class Store:
                     ).rowcount:
                         break
             else:
-                db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
                 rebuilt = turns.rebuild(db, conversation_id)
                 previous = history(rebuilt[-1]) if rebuilt else []
                 seq = rebuilt[-1].seq + 1 if rebuilt else 1

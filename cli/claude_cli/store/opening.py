@@ -18,16 +18,18 @@ TYPE_CHECKING = False  # typing for the type checker only (errors.py)
 if TYPE_CHECKING:
     from pathlib import Path
 
+NOTICE_AFTER = 1.0  # seconds a write waits for another process's before saying so (busy.py)
+
 
 def open_for_writing(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
     """The log, made 0600 and opened in WAL mode; `any_thread`: usable from another thread than
     this one (early.py hands it over, one thread at a time). Raises OSError or sqlite3.Error."""
     make_private(path)  # 0600 before SQLite makes its -wal and -shm beside it
-    # timeout=30 is SQLite's busy timeout, 30 s (CPython's sqlite3 calls sqlite3_busy_timeout with
-    # it: `PRAGMA busy_timeout` then reads 30000), so no PRAGMA sets it again.
-    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=not any_thread)
+    # timeout is SQLite's busy timeout (CPython's sqlite3 calls sqlite3_busy_timeout with it): a
+    # write waits that long in silence, then begin() says who holds the log and waits on (busy.py).
+    db = sqlite3.connect(path, timeout=NOTICE_AFTER, isolation_level=None, check_same_thread=not any_thread)
     try:
-        _into_wal(db, patience=30.0)
+        _into_wal(db, path, wait=not any_thread)  # (the thread leaves a busy log to Store())
         # WAL + NORMAL: never corrupt, survives a crash of the process; only an OS crash or power
         # cut can drop the newest turns. Saves an fsync per turn (~20 ms here, bench/RESULTS.md).
         db.execute("PRAGMA synchronous=NORMAL")
@@ -37,24 +39,47 @@ def open_for_writing(path: Path, *, any_thread: bool = False) -> sqlite3.Connect
     return db
 
 
-def _into_wal(db: sqlite3.Connection, patience: float) -> None:
-    """PRAGMA journal_mode=WAL, waiting while another process holds the log.
+def begin(db: sqlite3.Connection, path: Path) -> None:
+    """BEGIN IMMEDIATE: hold the log's write lock. Past the busy timeout another process still
+    writing it is said on stderr, with who, and waited for up to a bound (busy.py); raises
+    busy.LogBusy then."""
+    started = time.monotonic()
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        from .busy import is_busy, wait_to_write
+
+        if not is_busy(exc):
+            raise
+        wait_to_write(db, path, time.monotonic() - started)
+
+
+def _into_wal(db: sqlite3.Connection, path: Path, *, wait: bool = True) -> None:
+    """PRAGMA journal_mode=WAL, waiting while another process holds the log (said past
+    NOTICE_AFTER, bounded: busy.py; raises busy.LogBusy then).
 
     SQLite answers "database is locked" at once, without its busy handler, when a connection
     holding a shared lock must wait for one that wants an exclusive lock (a deadlock it refuses
     to wait on: https://www.sqlite.org/c3ref/busy_handler.html). Several claudes opening a new
-    log together meet exactly that while one of them turns it to WAL, so the wait is ours.
+    log together meet exactly that while one of them turns it to WAL, so the wait is ours. A
+    program holding the log in exclusive locking mode is met here too.
     """
-    deadline = time.monotonic() + patience
+    started = time.monotonic()
+    said = None
     delay = 0.005
     while True:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            busy = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
-            if not busy or time.monotonic() + delay > deadline:
+            from .busy import Wait, is_busy
+
+            if not is_busy(exc) or not wait:
                 raise
+            if said is None and time.monotonic() - started >= NOTICE_AFTER:
+                said = Wait(path, time.monotonic() - started)
+            if said is not None and said.over():
+                raise said.gave_up() from None
         time.sleep(delay)
         delay = min(delay * 2, 0.25)
 

@@ -13,6 +13,7 @@ import sys
 from .. import jsoncodec
 from ..errors import UsageError
 from . import blobs, guard, turns
+from .opening import begin
 
 TYPE_CHECKING = False  # typing for the type checker only (errors.py)
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     if version(db) == VERSION:
         return
     vacuum = False
-    db.execute("BEGIN IMMEDIATE")  # the others wait, then see the new version
+    begin(db, path)  # the others wait, then see the new version
     try:
         guard.count_write(db)
         found = version(db)
@@ -229,4 +230,8 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         raise
     db.execute("COMMIT")
     if vacuum:
-        db.execute("VACUUM")  # give back the space the repeated histories took
+        try:
+            db.execute("VACUUM")  # give back the space the repeated histories took
+        except sqlite3.OperationalError as exc:  # another claude writing meanwhile: space only
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
