@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from . import jsoncodec
-from .content import tool_uses
+from .content import tool_run_flags, tool_uses
 from .errors import STOP_REASON_EXIT, CliError, Exit, UnknownStopReason
 from .naming import named, program
 
@@ -391,7 +391,7 @@ def report(
             tools = ", ".join(asked)
             out.note(
                 f"claude: the model asked to run the tool {tools}, which this command does not run; "
-                f"`claude tool-run -c --tool {asked[0]}=COMMAND` runs it"
+                f"`claude tool-run -c {tool_run_flags(asked[0])}` runs it"
             )
     elif reason == "refusal":
         details = message.get("stop_details") or {}
