@@ -640,3 +640,21 @@ def test_on_a_terminal_always_is_for_what_was_shown_and_ctrl_d_or_a_typo_are_han
     assert declined["is_error"] and declined["content"] == "Error: the user declined to run this"
     # Ctrl-D ended the question's line: the ✗ line starts a line of its own
     assert "always run this exact command: \r\nclaude: ✗ bash echo ok; touch pwned" in seen.getvalue()
+
+
+def test_ctrl_c_at_the_consent_question_leaves_interrupted_on_a_line_of_its_own(emu, env, tmp_path) -> None:
+    """Trial 5 #15: `claude: interrupted` landed on the question's `^C` line in tool-run, where
+    `claude cmd` and `log rm` put it on a line of its own (render.end_question_line, for all)."""
+    from .tty import TmuxChild
+
+    for width in (40, 120):
+        emu.enqueue(calls(tool_use("bash", {"command": "echo hi"}, "toolu_1")))
+        child = TmuxChild(["tool-run", "--bash", "--workspace", str(tmp_path), "go"], env, width=width)
+        try:
+            child.expect_exact("[p] always run 'echo *': ")
+            child.sendintr()
+            assert child.expect_exit() == 130
+            text = child.text()
+        finally:
+            child.close()
+        assert "\nclaude: interrupted" in text, text

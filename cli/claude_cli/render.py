@@ -67,6 +67,16 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def end_question_line(tty: TextIO) -> None:
+    """Ctrl-C at a question (log rm's, cmd's, tool-run's consent): the terminal echoed `^C` on the
+    question's line; end it, so the `claude: interrupted` line that follows is a line of its own."""
+    try:
+        tty.write("\n")
+        tty.flush()
+    except (OSError, ValueError):  # the terminal went away
+        pass
+
+
 def confirm_or_cancel(question: str, *, yes: bool) -> None:
     """Ask `question [y/N]` on a terminal (stdin and stderr both one) unless `yes`.
 
@@ -81,7 +91,7 @@ def confirm_or_cancel(question: str, *, yes: bool) -> None:
     try:
         agreed = click.confirm(question, default=False, err=True)
     except click.Abort:
-        print(file=sys.stderr, flush=True)
+        end_question_line(sys.stderr)
         raise
     if not agreed:
         print(named("claude: cancelled; nothing was changed"), file=sys.stderr)

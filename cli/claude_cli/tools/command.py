@@ -20,7 +20,7 @@ from .. import flow
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
-from ..render import printable
+from ..render import end_question_line, printable
 from ..renderers import SilentRenderer
 
 # Bidirectional formatting characters reorder what a terminal shows ("Trojan Source",
@@ -182,7 +182,8 @@ def run_cmd(
         except KeyboardInterrupt:
             # Ctrl-C at the question, however it lands (while it is written, before the answer
             # is read, or while it is read): nothing ran, and it says so.
-            writer.write(f"\n{Said.said}\n")
+            end_question_line(writer)
+            writer.write(f"{Said.said}\n")
             writer.flush()
             raise Said() from None
         if chosen is None:

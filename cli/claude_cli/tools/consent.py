@@ -43,7 +43,7 @@ from functools import lru_cache
 from typing import TextIO
 
 from ..errors import UsageError
-from ..render import colour_allowed, printable
+from ..render import colour_allowed, end_question_line, printable
 from .shellsyntax import SHELLS, TOO_DEEP, WRAPPERS, Parsed, parse, program_forms
 
 KINDS = ("bash", "edit", "memory")
@@ -290,11 +290,16 @@ _ANSWERS = {"y": "y", "yes": "y", "n": "n", "no": "n", "": "n", "a": "a", "all":
 
 def read_answer(tty_in: TextIO, tty: TextIO, prompt: str, answers: Mapping[str, str], choices: str) -> str:
     """One answer from the terminal: Ctrl-D is No, ending the question's line first (as
-    `claude cmd` does since d86f3ae); anything else not in `answers` is said so and asked again."""
+    `claude cmd` does since d86f3ae), as Ctrl-C does before it stops the run; anything else not
+    in `answers` is said so and asked again."""
     while True:
         tty.write(prompt)
         tty.flush()
-        line = tty_in.readline()
+        try:
+            line = tty_in.readline()
+        except KeyboardInterrupt:
+            end_question_line(tty)
+            raise
         if not line:
             tty.write("\n")
             tty.flush()
