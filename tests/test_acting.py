@@ -448,8 +448,8 @@ def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu
     assert child.exitstatus == 0
     assert (ws / "app.py").read_bytes() == b"def add(a, b):\r\n    return a - b\r\n"  # declined
     assert [(ws / n).exists() for n in ("one.txt", "two.txt", "three.txt")] == [True, True, True]
-    declined = emu.message_requests[1].body["messages"][-1]["content"][0]
-    assert declined["is_error"] is True and declined["content"] == "Error: the user declined to run this"
+    declined = emu.message_requests[1].body["messages"][-1]["content"][0]  # (an edit: trial 5 #18)
+    assert declined["is_error"] is True and declined["content"] == "Error: the user declined this change"
 
 
 def test_dry_run_tools_in_ndjson_gives_the_diff_and_the_command(cli, emu, ws: Path) -> None:

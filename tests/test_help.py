@@ -105,6 +105,18 @@ def test_batch_help_shows_run_options_and_a_misspelt_subcommand_is_named(cli) ->
             ("ask", "--modle", "x"),
             "No such option '--modle'. Did you mean '--model'? (see 'claude ask --help')",
         ),
+        # Trial 5 #18: only close names, a short option typed long and prefixes first
+        (
+            ("ask", "--json", "x"),
+            "No such option '--json'. Did you mean '-o json'? (see 'claude ask --help')",
+        ),
+        (("ask", "--th", "x"), "No such option '--th'. Did you mean '--thinking'? (see 'claude ask --help')"),
+        (("ask", "--m", "x"), "No such option '--m'. Did you mean '--model'? (see 'claude ask --help')"),
+        (("ask", "--bogus", "x"), "No such option '--bogus'. (see 'claude ask --help')"),
+        (
+            ("tool-run", "--edi", "x"),
+            "No such option '--edi'. Did you mean '--edit'? (see 'claude tool-run --help')",
+        ),
         # A prompt that starts with -: it said "No such option" and no more.
         (
             ("ask", "-1 is negative?"),
@@ -182,3 +194,35 @@ def test_help_is_wrapped_to_a_narrow_terminal(env, path: tuple[str, ...]) -> Non
     assert all(any(piece in w for w in long) for piece in broken), broken
     wide, _ = screen_of(env, 120, *path, "--help")
     assert wide == text.rstrip("\n").split("\n")
+
+
+OPTIONS = [
+    "--model",
+    "--param",
+    "--stop",
+    "--attach",
+    "--thinking",
+    "--thinking-display",
+    "--verbose",
+    "--body",
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("--m", "--model"),  # -m typed long
+        ("--th", "--thinking"),  # a prefix: the shortest it starts
+        ("--thinking-d", "--thinking-display"),
+        ("--json", "-o json"),  # a choice of -o
+        ("--modle", "--model"),  # close in spelling
+        ("--verbos", "--verbose"),
+        ("--bogus", None),  # nothing close: no guess (was --verbose)
+        ("--x", None),
+        ("--", None),
+    ],
+)
+def test_a_suggestion_is_a_close_name_or_none(typed: str, meant: str | None) -> None:
+    from claude_cli.guard import suggestion
+
+    assert suggestion(typed, OPTIONS, {"-m": "--model"}, {"json": "-o json", "text": "-o text"}) == meant

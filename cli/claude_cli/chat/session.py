@@ -103,6 +103,7 @@ class ChatSession:
         self.totals = {"input_tokens": 0, "output_tokens": 0}
         self.pending: list[dict[str, Any]] = []  # attachments for the next user message
         self.failed: dict[str, Any] | None = None  # the user message of a turn that failed or was cancelled
+        self.undone = False  # /undo forgot the last exchange (what /retry then says)
         self.edit_next: str | None = None  # /edit: the next message is written in the editor, from this
         if flags.attach.attach:
             self.attach(list(flags.attach.attach))
@@ -360,7 +361,10 @@ class ChatSession:
     def _retry(self, arg: str) -> None:
         last = self.failed or self._pop_exchange()
         if last is None:
-            self.out.note("nothing to retry", dim=True)
+            why = (
+                ": /undo forgot the last exchange (↑ brings its message back to send)" if self.undone else ""
+            )
+            self.out.note(f"nothing to retry{why}", dim=True)
         else:
             self._ask(last)
 
@@ -415,6 +419,7 @@ class ChatSession:
         if logged is not None and not left:
             self.conversation_id = None  # that was its only turn: the conversation is gone
         self._pop_exchange()
+        self.undone = True
         self.out.note("forgot the last exchange", dim=True)
 
     def _last_answer(self) -> str:

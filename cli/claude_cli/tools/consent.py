@@ -170,8 +170,12 @@ class Consent:
             self.all_yes = True
         elif answer == "p":
             self.always.append(offer)
-        elif answer != "y":
-            return "Error: the user declined to run this"
+        elif answer != "y":  # (a change to files is not run: trial 5 #18)
+            return (
+                "Error: the user declined to run this"
+                if request.kind == "bash"
+                else "Error: the user declined this change"
+            )
         return ""
 
     def _uncovered(self, kind: str, subject: str, parsed: Parsed | None) -> str:
