@@ -658,3 +658,44 @@ def test_ctrl_c_at_the_consent_question_leaves_interrupted_on_a_line_of_its_own(
         finally:
             child.close()
         assert "\nclaude: interrupted" in text, text
+
+
+def test_duration_ms_is_the_tools_own_time_not_the_questions(env, emu, ws: Path) -> None:
+    """Trial 5 #8: tool_execution's duration_ms and the `✓ ... (N s)` line counted the time the
+    user took to answer (9480 ms for `echo hi` answered after 8 s). The result record's
+    duration_ms is the whole run's (README, "For programs"), the wait included."""
+    import pexpect
+
+    emu.enqueue(
+        calls(tool_use("bash", {"command": "echo hi"}, "toolu_1")),
+        calls(
+            tool_use(
+                "str_replace_based_edit_tool", {"command": "create", "path": "new.txt", "file_text": "x\n"}
+            )
+        ),
+        Reply.text("done"),
+    )
+    child = pexpect.spawn(
+        PY,
+        ["-m", "claude_cli", "tool-run", "--bash", "--edit", "--workspace", str(ws), "-o", "ndjson", "go"],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=30,
+    )
+    seen = io.StringIO()
+    child.logfile_read = seen
+    try:
+        for question in ("[p] always run 'echo *': ", "[p] always for this file: "):
+            child.expect_exact(question)
+            time.sleep(3)  # the user thinks
+            child.sendline("y")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, seen.getvalue()[-2000:]
+    records = [orjson.loads(line) for line in seen.getvalue().splitlines() if line.startswith("{")]
+    ran = [r["duration_ms"] for r in records if r["type"] == "tool_execution"]
+    assert len(ran) == 2 and max(ran) < 2500, ran
+    # (the `✓ ... (N s)` line of text output is written from the same duration_ms: tool_line)
+    (result,) = [r for r in records if r["type"] == "result"]
+    assert result["duration_ms"] >= 6000  # the whole run
