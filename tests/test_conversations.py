@@ -383,7 +383,7 @@ def test_retry_after_undo_says_what_undo_did(env, emu) -> None:
         child.sendline("/undo")
         child.expect_exact("forgot the last exchange")
         child.sendline("/retry")
-        child.expect_exact("nothing to retry: /undo forgot the last exchange")
+        child.expect_exact("nothing to retry: /undo forgot it")
         child.sendline("/exit")
         child.expect_exit()
     finally:

@@ -360,13 +360,9 @@ class ChatSession:
 
     def _retry(self, arg: str) -> None:
         last = self.failed or self._pop_exchange()
-        if last is None:
-            why = (
-                ": /undo forgot the last exchange (↑ brings its message back to send)" if self.undone else ""
-            )
-            self.out.note(f"nothing to retry{why}", dim=True)
-        else:
-            self._ask(last)
+        if last is not None:
+            return self._ask(last)
+        self.out.note("nothing to retry" + (": /undo forgot it (↑ brings it back)" * self.undone), dim=True)
 
     def _save(self, arg: str, *, replace: bool = False) -> None:
         """/save FILE writes a new file; an existing one is kept unless /save! FILE."""
