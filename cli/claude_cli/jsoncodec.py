@@ -12,7 +12,7 @@ holds the two together with orjson as the oracle:
 
 - `loads` returns what the scanner read only when orjson reads the same; anything else is handed
   to orjson, which answers or raises its own JSONDecodeError (its message, which commands print):
-  whatever the scanner refuses (a syntax error, however the scanner says so: `_read`), more than
+  whatever the scanner refuses (a syntax error, however the scanner says so: see loads), more than
   1024 brackets (orjson reads 1024 levels; the scanner's limit is the recursion limit, which
   hypothesis, for one, raises), invalid UTF-8, NaN and Infinity (the scanner's extension),
   integers beyond 64 bits (orjson reads them as floats), a float that overflows (orjson refuses
@@ -121,9 +121,9 @@ def loads(data: bytes | str) -> Any:
         if len(text) >= _DEEP and text.count("[") + text.count("{") > _MAX_READ_DEPTH:
             raise _Handover  # perhaps deeper than orjson reads (the scanner's limit: recursion's)
         try:
-            value, end = _read(text, 0)
+            value, end = _scan(text, 0)
         except StopIteration:  # no value at 0: whitespace first, or nothing to read
-            value, end = _read(text, len(text) - len(text.lstrip(_WS)))
+            value, end = _scan(text, len(text) - len(text.lstrip(_WS)))
         if end != len(text) and text[end:].strip(_WS):
             raise _Handover  # content after the document
         if "\\u" in text and _escaped_surrogate(text) and _holds_surrogate(value):
@@ -131,23 +131,16 @@ def loads(data: bytes | str) -> Any:
         return value
     except (_Handover, ValueError, StopIteration, RecursionError):
         return _orjson_loads(data)
-
-
-def _read(text: str, at: int) -> tuple[Any, int]:
-    """The scanner's (value, end), or its refusal as StopIteration, a ValueError or _Handover.
-
-    The scanner says "not JSON" two ways: StopIteration where no value starts, and else a
-    json.decoder.JSONDecodeError it builds (`raise_errmsg` in CPython's Modules/_json.c). Python
-    3.11 looks that class up in sys.modules and does not import it (3.12 imports it): on the fast
-    path, where nothing has loaded json.decoder, `{bad` came out as SystemError ("returned NULL
-    without setting an exception"), which escaped loads (trial 5, #2). That SystemError is the
-    scanner's refusal, handed over as any other; one with json.decoder loaded is a real fault."""
-    try:
-        return _scan(text, at)
     except SystemError:
+        # The scanner says "not JSON" two ways: StopIteration where no value starts, else a
+        # json.decoder.JSONDecodeError it builds (raise_errmsg, CPython's Modules/_json.c). Python
+        # 3.11 looks that class up in sys.modules without importing it (3.12 imports it): on the
+        # fast path, where nothing has loaded json.decoder, `{bad` came out as SystemError
+        # ("returned NULL without setting an exception") and escaped loads (trial 5 #2). That is
+        # the scanner's refusal, handed over as any other; with json.decoder loaded, a real fault.
         if "json.decoder" in sys.modules:
             raise
-        raise _Handover from None
+        return _orjson_loads(data)
 
 
 def _surrogate(text: str) -> bool:
