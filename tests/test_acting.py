@@ -500,8 +500,8 @@ def test_on_a_terminal_each_change_and_command_is_shown_and_asked_about(env, emu
     assert child.exitstatus == 0
     assert (ws / "app.py").read_bytes() == b"def add(a, b):\r\n    return a - b\r\n"  # declined
     assert [(ws / n).exists() for n in ("one.txt", "two.txt", "three.txt")] == [True, True, True]
-    declined = emu.message_requests[1].body["messages"][-1]["content"][0]
-    assert declined["is_error"] is True and declined["content"] == "Error: the user declined to run this"
+    declined = emu.message_requests[1].body["messages"][-1]["content"][0]  # (an edit: trial 5 #18)
+    assert declined["is_error"] is True and declined["content"] == "Error: the user declined this change"
 
 
 def test_dry_run_tools_in_ndjson_gives_the_diff_and_the_command(cli, emu, ws: Path) -> None:
@@ -799,3 +799,62 @@ def test_a_deny_rule_names_its_source_and_sees_what_find_runs(cli, emu, env, ws:
     for result in results(emu):
         assert result["is_error"] and f"not run: the user's rule {rule} refuses it" in result["content"]
     assert "--deny 'bash:rm *'" not in run.stderr
+
+
+def test_ctrl_c_at_the_consent_question_leaves_interrupted_on_a_line_of_its_own(emu, env, tmp_path) -> None:
+    """Trial 5 #15: `claude: interrupted` landed on the question's `^C` line in tool-run, where
+    `claude cmd` and `log rm` put it on a line of its own (render.end_question_line, for all)."""
+    from .tty import TmuxChild
+
+    for width in (40, 120):
+        emu.enqueue(calls(tool_use("bash", {"command": "echo hi"}, "toolu_1")))
+        child = TmuxChild(["tool-run", "--bash", "--workspace", str(tmp_path), "go"], env, width=width)
+        try:
+            child.expect_exact("[p] allow 'echo *' for this run: ")
+            child.sendintr()
+            assert child.expect_exit() == 130
+            text = child.text()
+        finally:
+            child.close()
+        assert "\nclaude: interrupted" in text, text
+
+
+def test_duration_ms_is_the_tools_own_time_not_the_questions(env, emu, ws: Path) -> None:
+    """Trial 5 #8: tool_execution's duration_ms and the `✓ ... (N s)` line counted the time the
+    user took to answer (9480 ms for `echo hi` answered after 8 s). The result record's
+    duration_ms is the whole run's (README, "For programs"), the wait included."""
+    import pexpect
+
+    emu.enqueue(
+        calls(tool_use("bash", {"command": "echo hi"}, "toolu_1")),
+        calls(
+            tool_use(
+                "str_replace_based_edit_tool", {"command": "create", "path": "new.txt", "file_text": "x\n"}
+            )
+        ),
+        Reply.text("done"),
+    )
+    child = pexpect.spawn(
+        PY,
+        ["-m", "claude_cli", "tool-run", "--bash", "--edit", "--workspace", str(ws), "-o", "ndjson", "go"],
+        env={**os.environ, **env},
+        encoding="utf-8",
+        timeout=30,
+    )
+    seen = io.StringIO()
+    child.logfile_read = seen
+    try:
+        for question in ("[p] allow 'echo *' for this run: ", "[p] allow this file for this run: "):
+            child.expect_exact(question)
+            time.sleep(3)  # the user thinks
+            child.sendline("y")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, seen.getvalue()[-2000:]
+    records = [orjson.loads(line) for line in seen.getvalue().splitlines() if line.startswith("{")]
+    ran = [r["duration_ms"] for r in records if r["type"] == "tool_execution"]
+    assert len(ran) == 2 and max(ran) < 2500, ran
+    # (the `✓ ... (N s)` line of text output is written from the same duration_ms: tool_line)
+    (result,) = [r for r in records if r["type"] == "result"]
+    assert result["duration_ms"] >= 6000  # the whole run

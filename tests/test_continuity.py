@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -249,3 +250,19 @@ def test_chat_goes_on_after_an_empty_answer_in_the_session_and_with_c(cli, emu, 
         {"role": "user", "content": "nothing again"},
         {"role": "user", "content": "still there?"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("tool", "flag"),
+    [("str_replace_based_edit_tool", "--edit"), ("bash", "--bash"), ("memory", "--memory")],
+)
+def test_ask_after_a_built_in_tool_names_its_own_flag(cli, emu, tool: str, flag: str) -> None:
+    """Trial 5 #12: after `chat --edit`, `ask -c` advised `tool-run -c --tool
+    str_replace_based_edit_tool=COMMAND`, which runs a program under the editor's name."""
+    emu.enqueue(Reply.tool_calls({"name": tool, "input": {"command": "view", "path": "notes.md"}}))
+    run = cli("ask", "look at notes.md")
+    assert run.code == 18, run
+    assert run.stderr == (
+        f"claude: the model asked to run the tool {tool}, which this command does not run; "
+        f"`claude tool-run -c {flag}` runs it\n"
+    )

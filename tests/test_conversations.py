@@ -425,3 +425,22 @@ def test_chat_at_40_columns_wraps_help_and_names_the_model_an_alias_resolved_to(
         assert "model: opus-4.5" not in child.text()
     finally:
         child.close()
+
+
+def test_retry_after_undo_says_what_undo_did(env, emu) -> None:
+    """Trial 5 #18: `/undo` then `/retry` answered only "nothing to retry"."""
+    child = spawn_chat(env)
+    try:
+        child.expect_exact("> ")
+        child.sendline("a bad question")
+        child.expect_exact("You said: a bad question")
+        child.expect_exact("> ")
+        child.sendline("/undo")
+        child.expect_exact("forgot the last exchange")
+        child.sendline("/retry")
+        child.expect_exact("nothing to retry: /undo forgot it")
+        child.sendline("/exit")
+        child.expect_exit()
+    finally:
+        child.close()
+    assert len(emu.message_requests) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from claude_cli._generated import HELP
@@ -103,6 +105,18 @@ def test_batch_help_shows_run_options_and_a_misspelt_subcommand_is_named(cli) ->
             ("ask", "--modle", "x"),
             "No such option '--modle'. Did you mean '--model'? (see 'claude ask --help')",
         ),
+        # Trial 5 #18: only close names, a short option typed long and prefixes first
+        (
+            ("ask", "--json", "x"),
+            "No such option '--json'. Did you mean '-o json'? (see 'claude ask --help')",
+        ),
+        (("ask", "--th", "x"), "No such option '--th'. Did you mean '--thinking'? (see 'claude ask --help')"),
+        (("ask", "--m", "x"), "No such option '--m'. Did you mean '--model'? (see 'claude ask --help')"),
+        (("ask", "--bogus", "x"), "No such option '--bogus'. (see 'claude ask --help')"),
+        (
+            ("tool-run", "--edi", "x"),
+            "No such option '--edi'. Did you mean '--edit'? (see 'claude tool-run --help')",
+        ),
         # A prompt that starts with -: it said "No such option" and no more.
         (
             ("ask", "-1 is negative?"),
@@ -148,3 +162,67 @@ def test_chat_help_and_its_man_page_list_the_slash_commands() -> None:
 def test_man_example_renders_the_page_instead_of_grepping_roff() -> None:
     examples = HELP["man"].split("Examples:", 1)[1]
     assert "| man -l -" in examples and "grep" not in examples
+
+
+def unwrappable(text: str) -> set[str]:
+    """The lines help does not wrap: its example blocks (commands to copy whole) and an option's
+    name and value list alone on a line (`--thinking [adaptive|enabled|off|between_tools]`)."""
+    kept: set[str] = set()
+    example = False
+    for line in text.splitlines():
+        example = line.strip() in ("Examples:", "Getting started:") or (example and line.strip() != "")
+        if example or (re.fullmatch(r"  -\S.*", line) and "  " not in line.strip()):
+            kept.add(line.rstrip())
+    return kept
+
+
+@pytest.mark.parametrize("path", [(), ("ask",), ("log", "rm")], ids=lambda p: " ".join(p) or "claude")
+def test_help_is_wrapped_to_a_narrow_terminal(env, path: tuple[str, ...]) -> None:
+    """Trial 5 #11: at 40 columns the pre-rendered 88-column help was broken mid-word by the
+    terminal. A terminal narrower than the texts gets Typer's help, wrapped to it (but for the
+    example commands, which stay whole); a wide one the pre-rendered text, as a pipe does."""
+    from .tty import screen_of
+
+    text = HELP[" ".join(path)]
+    lines, _ = screen_of(env, 40, *path, "--help")  # (lines the terminal wrapped come back joined)
+    assert lines[0].startswith("Usage: claude ")
+    wrapped = [line for line in lines if line not in unwrappable(text)]
+    assert max(len(line) for line in wrapped) <= 40, [line for line in wrapped if len(line) > 40]
+    assert "".join("".join(lines).split()) == "".join(text.split())  # the same text
+    broken = [w for w in " ".join(lines).split() if w not in text.split()]  # (a word wider than its column)
+    long = [w for w in text.split() if len(w) > 20]
+    assert all(any(piece in w for w in long) for piece in broken), broken
+    wide, _ = screen_of(env, 120, *path, "--help")
+    assert wide == text.rstrip("\n").split("\n")
+
+
+OPTIONS = [
+    "--model",
+    "--param",
+    "--stop",
+    "--attach",
+    "--thinking",
+    "--thinking-display",
+    "--verbose",
+    "--body",
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("--m", "--model"),  # -m typed long
+        ("--th", "--thinking"),  # a prefix: the shortest it starts
+        ("--thinking-d", "--thinking-display"),
+        ("--json", "-o json"),  # a choice of -o
+        ("--modle", "--model"),  # close in spelling
+        ("--verbos", "--verbose"),
+        ("--bogus", None),  # nothing close: no guess (was --verbose)
+        ("--x", None),
+        ("--", None),
+    ],
+)
+def test_a_suggestion_is_a_close_name_or_none(typed: str, meant: str | None) -> None:
+    from claude_cli.guard import suggestion
+
+    assert suggestion(typed, OPTIONS, {"-m": "--model"}, {"json": "-o json", "text": "-o text"}) == meant

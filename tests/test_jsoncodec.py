@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import datetime
 import enum
+import marshal
 import random
 import re
 import struct
@@ -90,9 +91,28 @@ def outcome(call: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
         return type(exc).__name__, str(exc)
 
 
+def fast_path_loads(data: Any) -> Any:
+    """jsoncodec.loads(data) with sys.modules as the fast path has it: no json.decoder. orjson,
+    imported by this module (and by the suite), loads json; the scanner reports a syntax error
+    through json.decoder, and on Python 3.11 as a SystemError when it is not loaded (trial 5 #2:
+    `ask --schema '{bad'` crashed while every test here passed)."""
+    decoder = sys.modules.pop("json.decoder", None)
+    try:
+        return jsoncodec.loads(data)
+    finally:
+        if decoder is not None:
+            sys.modules["json.decoder"] = decoder
+
+
 def agree(data: bytes | str) -> None:
-    """jsoncodec.loads(data) is orjson.loads(data): the value, or the error and its message."""
-    want, got = outcome(orjson.loads, data), outcome(jsoncodec.loads, data)
+    """jsoncodec.loads(data) is orjson.loads(data): the value, or the error and its message, read
+    with json.decoder loaded (as Typer's commands read) and without (as the fast path reads)."""
+    agree_with(data, fast_path_loads)
+    agree_with(data, jsoncodec.loads)
+
+
+def agree_with(data: bytes | str, loads: Any) -> None:
+    want, got = outcome(orjson.loads, data), outcome(loads, data)
     assert want[0] == got[0], (data[:80], want, got)
     if want[0] == "value":
         assert same(want[1], got[1]), (data[:80], want, got)
@@ -166,6 +186,20 @@ READ = [
     (b".5", "orjson"),
     (b"+1", "orjson"),
     (b'"\\x"', "orjson"),
+    # a syntax error the scanner reports through json.decoder (a SystemError without it, on 3.11)
+    (b"{bad", "orjson"),
+    (b"{", "orjson"),
+    (b"[{bad", "orjson"),
+    (b"{1:2}", "orjson"),
+    (b'{"a"', "orjson"),
+    (b'{"a" 1}', "orjson"),
+    (b'{"a":1,}', "orjson"),
+    (b'{"a":1 "b":2}', "orjson"),
+    (b"[1 2]", "orjson"),
+    (b'"abc', "orjson"),
+    (b'"\\u12"', "orjson"),
+    (b'"a\\nb\x01"', "orjson"),  # a control character
+    (b'{"\\q":1}', "orjson"),
     (b"tRue", "orjson"),
     (b"[" * 1024 + b"]" * 1024, "orjson"),  # deeper than Python's recursion: orjson reads it
     (b"[" * 1025 + b"]" * 1025, "orjson"),  # and refuses one more
@@ -177,7 +211,7 @@ READ = [
 @pytest.mark.parametrize(("data", "where"), READ, ids=[repr(d[:24]) for d, _ in READ])
 def test_loads_reads_what_orjson_reads(handed: list[str], data: Any, where: str) -> None:
     agree(data)
-    assert handed == ([] if where == "std" else ["loads"])
+    assert handed == ([] if where == "std" else ["loads", "loads"])  # (agree reads it twice)
 
 
 class Colour(enum.IntEnum):
@@ -353,13 +387,95 @@ def test_a_broken_document_gets_orjsons_verdict(value: Any, data: st.DataObject)
     agree(bytes(text).decode("utf-8", "surrogateescape"))
 
 
+# Pieces of hostile documents: what the scanner and orjson might read differently.
+HOSTILE_PIECES = [
+    *b'{}[],:"\\ \t\n\x0c\x00\x1f-',  # one byte each
+    *(b'"k" {bad "\\ud800" "\\udfff" "\\ud83d\\ude00" "\\u12" "\\q"'.split()),
+    *(b"NaN Infinity -Infinity nan true fals null".split()),
+    *(b"+1 01 1. .5 1e 1e400 -1e400 1e-400 18446744073709551616 -9223372036854775809".split()),
+    b"9" * 40,
+    b"1" * 4400,
+    b"0." + b"3" * 30,
+    *(b"\xef\xbb\xbf \xff \xc3 \xc3\xa9 \xed\xa0\x80 \xf4\x90\x80\x80 \x80".split()),
+    "é😀".encode(),
+]
+hostile_pieces = st.sampled_from([bytes([p]) if isinstance(p, int) else p for p in HOSTILE_PIECES])
+
+
+@st.composite
+def hostile_documents(draw: st.DrawFn) -> bytes:
+    """Valid JSON, JSON with something after it, deep nesting, and runs of hostile pieces."""
+    kind = draw(st.sampled_from(["valid", "trailing", "deep", "pieces", "wrapped", "bytes"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=40))
+    try:
+        valid = orjson.dumps(draw(json_values))
+    except orjson.JSONEncodeError:
+        valid = b"null"
+    if kind == "valid":
+        return valid
+    if kind == "trailing":
+        return valid + draw(st.sampled_from([b" ", b"\n"])) + draw(hostile_pieces)
+    if kind == "deep":
+        depth = draw(st.integers(1000, 1100))
+        opening, closing = draw(st.sampled_from([(b"[", b"]"), (b'{"a":', b"}")]))
+        return opening * depth + valid + closing * draw(st.integers(depth - 1, depth))
+    pieces = b"".join(draw(st.lists(hostile_pieces, min_size=1, max_size=8)))
+    if kind == "wrapped":  # a piece inside a container or a string
+        return draw(st.sampled_from([b"[%s]", b'{"k":%s}', b'"%s"', b"[1,%s", b'{"a":1,%s}'])) % pieces
+    return pieces
+
+
+@settings(max_examples=1500, deadline=None)
+@given(hostile_documents())
+def test_a_hostile_document_gets_orjsons_verdict(data: bytes) -> None:
+    """Valid and invalid JSON, lone surrogates, huge numbers, NaN, deep nesting, trailing data,
+    bytes that are not UTF-8: read as bytes and as str, loads is orjson.loads, value for value and
+    error for error (a JSONDecodeError, what callers catch), with json.decoder loaded and without."""
+    agree(data)
+    agree(data.decode("utf-8", "surrogateescape"))
+
+
+FRESH = """
+import marshal, sys
+from claude_cli import jsoncodec
+loaded = "json.decoder" in sys.modules
+outcomes = []
+for data in marshal.loads(sys.stdin.buffer.read()):
+    try:
+        outcomes.append(("value", jsoncodec.loads(data)))
+    except ValueError as exc:
+        outcomes.append((type(exc).__module__ + "." + type(exc).__name__, str(exc)))
+sys.stdout.buffer.write(marshal.dumps((loaded, outcomes)))
+"""
+
+
+def test_a_fresh_process_reads_as_orjson_reads() -> None:
+    """The READ table in a new interpreter, as `claude ask` reads: json.decoder not loaded."""
+    documents = [b"{bad"] + [bytes(d) for d, _ in READ if isinstance(d, bytes)]
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH], input=marshal.dumps(documents), capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    loaded, outcomes = marshal.loads(done.stdout)
+    assert not loaded  # (as on the fast path)
+    assert len(outcomes) == len(documents)
+    for data, got in zip(documents, outcomes, strict=True):
+        try:
+            want: tuple[str, Any] = ("value", orjson.loads(data))
+        except orjson.JSONDecodeError as exc:
+            want = ("orjson.JSONDecodeError", str(exc))
+        assert got[0] == want[0], (data[:40], got, want)
+        assert same(got[1], want[1]) if got[0] == "value" else got == want, (data[:40], got, want)
+
+
 def test_once_the_budget_is_spent_orjson_does_the_work(
     handed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     event = b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}'
     monkeypatch.setattr(jsoncodec, "_budget", 3 * (jsoncodec._LOAD_CALL + jsoncodec._LOAD_BYTE * len(event)))
     for _ in range(5):
-        agree(event)
+        agree_with(event, fast_path_loads)
     assert handed == ["loads", "loads"]  # the first three by the standard library
     agree_dumps({"a": 1})
     assert handed[2:] == ["dumps"] * 4
@@ -367,7 +483,7 @@ def test_once_the_budget_is_spent_orjson_does_the_work(
 
 def test_a_document_too_big_for_the_budget_goes_to_orjson_at_once(handed: list[str]) -> None:
     data = orjson.dumps([{"type": "text", "text": "word " * 50}] * 20_000)  # 5.5 MB
-    agree(data)
+    agree_with(data, fast_path_loads)
     assert handed == ["loads"]
 
 
@@ -473,3 +589,39 @@ def test_nothing_but_orjsons_own_errors_escapes(handed: list[str]) -> None:
         jsoncodec.loads(b"[NaN]")
     with pytest.raises(orjson.JSONEncodeError):
         jsoncodec.dumps(2**64)
+
+
+BAD_JSON = [
+    ("ask", "--schema", "{bad"),
+    ("ask", "--schema", "{"),
+    ("stream", "--schema", "[{bad"),
+    ("ask", "--param", "x={bad"),
+    *(
+        (command, flag, value)
+        for command, flag in [
+            ("ask", "--schema"),
+            ("ask", "--messages"),
+            ("ask", "--body"),
+            ("stream", "--messages"),
+            ("count-tokens", "--body"),
+            ("count-tokens", "--messages"),
+        ]
+        for value in ["{file}{bad", "{file}[{bad", "{file}{"]
+    ),
+]
+
+
+@pytest.mark.parametrize("args", BAD_JSON, ids=[" ".join(a) for a in BAD_JSON])
+def test_malformed_json_in_a_flag_is_one_line_and_exit_2(proc, emu, tmp_path, args: tuple[str, ...]) -> None:
+    """Trial 5 #2: `{bad` in --schema, --messages, --body or --param crashed the fast path
+    ("internal error: SystemError", exit 1). A real process, as a user runs it."""
+    command, flag, value = args
+    if value.startswith("{file}"):
+        path = tmp_path / "bad.json"
+        path.write_text(value.removeprefix("{file}"))
+        value = str(path)
+    run = proc(command, flag, value, "--no-log", "hi")
+    assert run.code == 2, run
+    assert run.stderr.startswith("claude: error: ") and run.stderr.count("\n") == 1, run.stderr
+    assert "internal error" not in run.stderr, run.stderr
+    assert run.stdout == "" and emu.requests == [], run

@@ -15,7 +15,7 @@ import typer
 from . import __version__
 from .context import RunContext
 from .guard import Interrupted, PipeClosed, guarded
-from .naming import program
+from .naming import HELP_WIDTH, help_width, program
 from .typer_help import App, HelpGroup
 
 
@@ -129,11 +129,12 @@ def build_app(only: str | None = None) -> typer.Typer:
         epilog=ROOT_EPILOG,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
-        # A fixed width keeps help identical everywhere, so it can be pre-rendered (see shell/docgen.py).
+        # A fixed width keeps help identical everywhere, so it can be pre-rendered (see shell/docgen.py);
+        # a narrower terminal gets help wrapped to it (naming.help_width).
         context_settings={
             "help_option_names": ["-h", "--help"],
-            "terminal_width": 88,
-            "max_content_width": 88,
+            "terminal_width": help_width(),
+            "max_content_width": HELP_WIDTH,
         },
     )
     app.callback()(root)

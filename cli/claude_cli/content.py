@@ -126,3 +126,27 @@ def one_line(text: str, width: int = 60) -> str:
             line = " ".join(line.split())
             return line if len(line) <= width else line[: width - 1] + "…"
     return ""
+
+
+# Anthropic-defined client tools: the schema is built into the model, claude runs the calls
+# (tools/editor.py, tools/shell.py, tools/memory.py). tool-run's flag -> (name, type).
+# Sources (platform.claude.com/docs/en/agents-and-tools/tool-use/...):
+#   text-editor-tool, "Model compatibility": Claude 4.x models take text_editor_20250728, named
+#     str_replace_based_edit_tool (no undo_edit); text_editor_20250124 (str_replace_editor, with
+#     undo_edit) was for the retired Claude Sonnet 3.7 and is not run here.
+#   bash-tool: "The current version of the tool is bash_20250124" (bash_20241022 was Sonnet 3.5's).
+#   memory-tool: memory_20250818, named memory.
+# Every model the alias table knows takes these versions; when a model needs another, add it here
+# with its source, keyed by model as SERVER_TOOLS' dynamic filtering is.
+CLIENT_TOOLS: dict[str, tuple[str, str]] = {
+    "edit": ("str_replace_based_edit_tool", "text_editor_20250728"),
+    "bash": ("bash", "bash_20250124"),
+    "memory": ("memory", "memory_20250818"),
+}
+
+
+def tool_run_flags(name: str) -> str:
+    """The `claude tool-run` flags that run tool `name`: a built-in's own (`--edit` for
+    str_replace_based_edit_tool), else `--tool NAME=COMMAND` (a program of the user's)."""
+    flag = next((flag for flag, (tool, _) in CLIENT_TOOLS.items() if tool == name), None)
+    return f"--{flag}" if flag else f"--tool {name}=COMMAND"

@@ -268,28 +268,59 @@ def _dash_hint(exc: click.UsageError, argv: Sequence[str], where: str) -> str:
 
 
 def usage_message(exc: click.UsageError) -> str:
-    """click's message, with one suggestion for an unknown command or option: the closest name.
+    """click's message, with one suggestion for an unknown command or option (`suggestion`).
 
     (Typer and click 8.4+ both append a suggestion to an unknown command; click lists every
     option within reach in alphabetical order, so `--modle` came out as `'--body', '--model'`.)
     """
-    import difflib
-
     import click
 
     no_such_command = getattr(click.exceptions, "NoSuchCommand", None)
+    names = list(getattr(exc, "possibilities", None) or [])  # (click's: those close with the dashes)
+    shorts: dict[str, str] = {}
+    choices: dict[str, str] = {}
     if isinstance(exc, click.NoSuchOption):
         kind, name = "option", exc.option_name
+        command = exc.ctx.command if exc.ctx is not None else None
+        for param in command.params if command is not None else []:
+            if not isinstance(param, click.Option):
+                continue
+            longs = [o for o in [*param.opts, *param.secondary_opts] if o.startswith("--")]
+            names += longs
+            short = next((o for o in param.opts if len(o) == 2), None)
+            if longs and short:
+                shorts[short] = longs[0]
+            if isinstance(param.type, click.Choice):
+                for value in param.type.choices:
+                    choices.setdefault(str(value), f"{short or longs[0]} {value}")
     elif no_such_command is not None and isinstance(exc, no_such_command):
         kind, name = "command", exc.command_name
     else:
         return exc.format_message()
     text = f"No such {kind} {name!r}."
-    possibilities = getattr(exc, "possibilities", None) or []
-    if possibilities:
-        best = max(possibilities, key=lambda p: difflib.SequenceMatcher(None, name, p).ratio())
-        text += f" Did you mean {best!r}?"
-    return text
+    best = suggestion(name, list(dict.fromkeys(names)), shorts, choices)
+    return text + (f" Did you mean {best!r}?" if best else "")
+
+
+def suggestion(name: str, names: list[str], shorts: dict[str, str], choices: dict[str, str]) -> str | None:
+    """What an unknown `name` most likely meant, or None when nothing is close (trial 5 #18:
+    `--json` was offered `--stop`, `--th` `--attach`, `--m` `--param`). In order: a short option
+    typed long (`--m`: `-m`'s `--model`), the shortest name it starts (`--th`: `--thinking`), a
+    choice of an option (`--json`: `-o json`), a name close in spelling (`--modle`: `--model`,
+    compared without the dashes, which made every two names alike)."""
+    import difflib
+
+    bare = name.lstrip("-")
+    if name.startswith("--") and f"-{bare}" in shorts:
+        return shorts[f"-{bare}"]
+    started = sorted((n for n in names if n.startswith(name) and n != name), key=lambda n: (len(n), n))
+    if bare and started:
+        return started[0]
+    if bare in choices:
+        return choices[bare]
+    by_bare = {n.lstrip("-"): n for n in names}
+    close = difflib.get_close_matches(bare, list(by_bare), n=1)
+    return by_bare[close[0]] if close else None
 
 
 def _note(run: RunContext, text: str) -> None:

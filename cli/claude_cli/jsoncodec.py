@@ -12,8 +12,9 @@ holds the two together with orjson as the oracle:
 
 - `loads` returns what the scanner read only when orjson reads the same; anything else is handed
   to orjson, which answers or raises its own JSONDecodeError (its message, which commands print):
-  whatever the scanner refuses (a syntax error, nesting deeper than Python's recursion allows
-  where orjson allows 1024 levels), invalid UTF-8, NaN and Infinity (the scanner's extension),
+  whatever the scanner refuses (a syntax error, however the scanner says so: see loads), more than
+  1024 brackets (orjson reads 1024 levels; the scanner's limit is the recursion limit, which
+  hypothesis, for one, raises), invalid UTF-8, NaN and Infinity (the scanner's extension),
   integers beyond 64 bits (orjson reads them as floats), a float that overflows (orjson refuses
   it), a lone surrogate (escaped, or in a str argument), content after the document.
 - `dumps` writes orjson's output itself: compact or OPT_INDENT_2, keys in insertion order or
@@ -56,6 +57,8 @@ _BIG_STRING = 1 << 20  # characters
 _ITEMS = 10_000  # values in containers, at ~7,000 instructions each
 _INT_MIN, _INT_END = -(2**63), 2**64  # what orjson reads and writes as an integer
 _MAX_DEPTH = 254  # the nesting orjson writes
+_MAX_READ_DEPTH = 1024  # the nesting orjson reads
+_DEEP = 2 * _MAX_READ_DEPTH + 2  # the shortest document nested deeper: [[...[0]...]]
 _WS = " \t\n\r"  # JSON's whitespace, orjson's and the scanner's
 
 _budget = _BUDGET  # what is left of it in this process (counts down; orjson's once below 0)
@@ -115,6 +118,8 @@ def loads(data: bytes | str) -> Any:
                 raise _Handover  # orjson reads a str as UTF-8, which cannot hold one
         else:
             raise _Handover
+        if len(text) >= _DEEP and text.count("[") + text.count("{") > _MAX_READ_DEPTH:
+            raise _Handover  # perhaps deeper than orjson reads (the scanner's limit: recursion's)
         try:
             value, end = _scan(text, 0)
         except StopIteration:  # no value at 0: whitespace first, or nothing to read
@@ -125,6 +130,16 @@ def loads(data: bytes | str) -> Any:
             raise _Handover  # a lone one: the scanner keeps it, orjson refuses it
         return value
     except (_Handover, ValueError, StopIteration, RecursionError):
+        return _orjson_loads(data)
+    except SystemError:
+        # The scanner says "not JSON" two ways: StopIteration where no value starts, else a
+        # json.decoder.JSONDecodeError it builds (raise_errmsg, CPython's Modules/_json.c). Python
+        # 3.11 looks that class up in sys.modules without importing it (3.12 imports it): on the
+        # fast path, where nothing has loaded json.decoder, `{bad` came out as SystemError
+        # ("returned NULL without setting an exception") and escaped loads (trial 5 #2). That is
+        # the scanner's refusal, handed over as any other; with json.decoder loaded, a real fault.
+        if "json.decoder" in sys.modules:
+            raise
         return _orjson_loads(data)
 
 

@@ -10,7 +10,7 @@ from _thread import get_ident
 # Typer or the command is being imported still ends in the documented status (errors.py
 # imports only enum; the launcher, cli/bin/claude, imports nothing before this module).
 from .errors import INTERRUPTED_NOTE, Exit, Interrupt, Terminated, signalled, stopped_note
-from .naming import named, program
+from .naming import HELP_WIDTH, help_width, named, program
 
 _HELP_FLAGS = ("--help", "-h")
 
@@ -25,6 +25,8 @@ def _static_text(argv: list[str]) -> str | None:
     asks_help = argv[-1:] and argv[-1] in _HELP_FLAGS and len(argv) <= 3
     if not asks_help and not (len(argv) == 3 and argv[:2] == ["completion", "show"]):
         return None  # (the generated texts are large: loaded only when one may be printed)
+    if asks_help and help_width() < HELP_WIDTH:
+        return None  # a terminal narrower than the texts: Typer wraps help to it
     try:
         from ._generated import COMPLETIONS, HELP
     except ImportError:  # not generated yet: Typer renders everything

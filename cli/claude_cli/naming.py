@@ -75,3 +75,20 @@ def named(text: str, name: str | None = None) -> str:
         return head + " " * max(2, len(spaces) - count * grown) + pattern.sub(name, tail)
 
     return "".join(line_named(line) for line in text.splitlines(keepends=True))
+
+
+# Help (`--help`) is rendered this wide, the same everywhere, so it can be pre-rendered
+# (shell/docgen.py, printed by main without Typer); only a narrower terminal gets its own width.
+HELP_WIDTH = 88
+
+
+def help_width() -> int:
+    """The width help is printed at: HELP_WIDTH, or a narrower terminal's on stdout (trial 5 #11:
+    at 40 columns the terminal broke 88-column lines mid-word). A pipe gets HELP_WIDTH."""
+    try:
+        if sys.stdout is None or not sys.stdout.isatty():
+            return HELP_WIDTH
+        columns = os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):  # closed, detached, or a terminal without a size
+        return HELP_WIDTH
+    return HELP_WIDTH if columns <= 0 else min(HELP_WIDTH, max(columns, 20))

@@ -13,7 +13,7 @@ import os
 import sys
 
 from . import jsoncodec
-from .content import tool_uses
+from .content import tool_run_flags, tool_uses
 from .errors import STOP_REASON_EXIT, CliError, Exit, UnknownStopReason
 from .naming import named, program
 
@@ -88,6 +88,16 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def end_question_line(tty: TextIO) -> None:
+    """Ctrl-C at a question (log rm's, cmd's, tool-run's consent): the terminal echoed `^C` on the
+    question's line; end it, so the `claude: interrupted` line that follows is a line of its own."""
+    try:
+        tty.write("\n")
+        tty.flush()
+    except (OSError, ValueError):  # the terminal went away
+        pass
+
+
 def confirm_or_cancel(question: str, *, yes: bool) -> None:
     """Ask `question [y/N]` on a terminal (stdin and stderr both one) unless `yes`.
 
@@ -102,7 +112,7 @@ def confirm_or_cancel(question: str, *, yes: bool) -> None:
     try:
         agreed = click.confirm(question, default=False, err=True)
     except click.Abort:
-        print(file=sys.stderr, flush=True)
+        end_question_line(sys.stderr)
         raise
     if not agreed:
         print(named("claude: cancelled; nothing was changed"), file=sys.stderr)
@@ -412,7 +422,7 @@ def report(
             tools = ", ".join(asked)
             out.note(
                 f"claude: the model asked to run the tool {tools}, which this command does not run; "
-                f"`claude tool-run -c --tool {asked[0]}=COMMAND` runs it"
+                f"`claude tool-run -c {tool_run_flags(asked[0])}` runs it"
             )
     elif reason == "refusal":
         details = message.get("stop_details") or {}

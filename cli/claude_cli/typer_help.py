@@ -32,6 +32,8 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 from typer.models import ArgumentInfo
 
+from .naming import HELP_WIDTH
+
 if TYPE_CHECKING:  # Typer's own type for what its command decorator keeps
     from typer.models import CommandFunctionType
 
@@ -53,6 +55,8 @@ class HelpFormatter(click.HelpFormatter):
         super().write_text(text.replace("-", _KEEP))
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        if self.width < HELP_WIDTH:  # a narrow terminal: a third for the terms, the rest for their text
+            col_max = min(col_max, self.width // 3)
         super().write_dl([(term, text.replace("-", _KEEP)) for term, text in rows], col_max, col_spacing)
 
 

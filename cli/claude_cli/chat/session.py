@@ -103,6 +103,7 @@ class ChatSession:
         self.totals = {"input_tokens": 0, "output_tokens": 0}
         self.pending: list[dict[str, Any]] = []  # attachments for the next user message
         self.failed: dict[str, Any] | None = None  # the user message of a turn that failed or was cancelled
+        self.undone = False  # /undo forgot the last exchange (what /retry then says)
         self.edit_next: str | None = None  # /edit: the next message is written in the editor, from this
         if flags.attach.attach:
             self.attach(list(flags.attach.attach))
@@ -366,10 +367,9 @@ class ChatSession:
             last = self.messages[at]
             if not self._forget(at):
                 return  # a file changed since: the exchange stays, and is not asked again
-        if last is None:
-            self.out.note("nothing to retry", dim=True)
-        else:
-            self._ask(last)
+        if last is not None:
+            return self._ask(last)
+        self.out.note("nothing to retry" + (": /undo forgot it (↑ brings it back)" * self.undone), dim=True)
 
     def _save(self, arg: str, *, replace: bool = False) -> None:
         """/save FILE writes a new file; an existing one is kept unless /save! FILE."""
@@ -413,6 +413,7 @@ class ChatSession:
         if at is None:
             self.out.note("nothing to undo", dim=True)
         elif self._forget(at):
+            self.undone = True
             self.out.note("forgot the last exchange", dim=True)
 
     def _forget(self, at: int) -> bool:

@@ -7,6 +7,7 @@ A model id this table cannot parse is never refused here.
 
 from __future__ import annotations
 
+from ..content import CLIENT_TOOLS as CLIENT_TOOLS  # (the table and its sources: render reads it too)
 from ..modelids import claude_id
 from ..record import Frozen
 
@@ -464,23 +465,6 @@ SERVER_TOOLS: dict[str, tuple[str, ...]] = {
     "code_execution": ("20250825", "20260521", "20260120", "20250522"),
     "tool_search_tool_regex": ("20251119",),
     "tool_search_tool_bm25": ("20251119",),
-}
-
-
-# Anthropic-defined client tools: the schema is built into the model, claude runs the calls
-# (tools/editor.py, tools/shell.py, tools/memory.py). flag -> (name, type).
-# Sources (platform.claude.com/docs/en/agents-and-tools/tool-use/...):
-#   text-editor-tool, "Model compatibility": Claude 4.x models take text_editor_20250728, named
-#     str_replace_based_edit_tool (no undo_edit); text_editor_20250124 (str_replace_editor, with
-#     undo_edit) was for the retired Claude Sonnet 3.7 and is not run here.
-#   bash-tool: "The current version of the tool is bash_20250124" (bash_20241022 was Sonnet 3.5's).
-#   memory-tool: memory_20250818, named memory.
-# Every model the alias table knows takes these versions; when a model needs another, add it here
-# with its source, keyed by model as SERVER_TOOLS' dynamic filtering is.
-CLIENT_TOOLS: dict[str, tuple[str, str]] = {
-    "edit": ("str_replace_based_edit_tool", "text_editor_20250728"),
-    "bash": ("bash", "bash_20250124"),
-    "memory": ("memory", "memory_20250818"),
 }
 
 

@@ -139,7 +139,7 @@ class FileTool:
             request = Request(
                 self.kind, [c.shown for c in outcome.changes] or [run.summary], shown, self.name
             )
-            refused = self.consent.decide(request)
+            refused, started = _decided(self.consent, request, started)
             if refused:
                 run.text, run.is_error, run.note = refused, True, refused.removeprefix("Error: ")
             else:
@@ -182,6 +182,15 @@ class FileTool:
         pass
 
 
+def _decided(consent: Consent, request: Request, started: float) -> tuple[str, float]:
+    """consent.decide(request), and `started` moved on by the time the question waited for its
+    answer: a run's duration_ms (and its `✓ ... (N s)` line) is the tool's own time, not the
+    user's (trial 5 #8: `echo hi` answered after 8 s took 9480 ms)."""
+    asked = time.monotonic()
+    refused = consent.decide(request)
+    return refused, started + (time.monotonic() - asked)
+
+
 class BashTool:
     """bash: consent for each command, then the run's one shell."""
 
@@ -210,7 +219,7 @@ class BashTool:
             run.text = "Bash session restarted"  # the docs' implementation returns this text
         else:
             assert command is not None
-            refused = self.consent.decide(Request("bash", [command], command, self.name))
+            refused, started = _decided(self.consent, Request("bash", [command], command, self.name), started)
             if refused:
                 run.text, run.is_error, run.note = refused, True, refused.removeprefix("Error: ")
             else:

@@ -18,7 +18,7 @@ from .. import flow
 from ..context import RunContext
 from ..errors import CliError, Exit, UsageError
 from ..flags import AttachFlags, ConnectionFlags, ConversationFlags, RequestFlags
-from ..render import one_line_each, printable
+from ..render import end_question_line, one_line_each, printable
 from ..renderers import SilentRenderer
 
 TYPE_CHECKING = False  # typing for the type checker only (typecheck.py)
@@ -193,7 +193,8 @@ def run_cmd(
         except KeyboardInterrupt:
             # Ctrl-C at the question, however it lands (while it is written, before the answer
             # is read, or while it is read): nothing ran, and it says so.
-            writer.write(f"\n{Said.said}\n")
+            end_question_line(writer)
+            writer.write(f"{Said.said}\n")
             writer.flush()
             raise Said() from None
         if chosen is None:

@@ -46,7 +46,7 @@ from functools import lru_cache
 from typing import TextIO
 
 from ..errors import UsageError
-from ..render import colour_allowed, one_line, one_line_each
+from ..render import colour_allowed, end_question_line, one_line, one_line_each
 from .shellsyntax import SHELLS, TOO_DEEP, WRAPPERS, Parsed, parse, program_forms
 
 KINDS = ("bash", "edit", "memory")
@@ -182,8 +182,12 @@ class Consent:
             self.all_yes = True
         elif answer == "p":
             self.always.append(offer)
-        elif answer != "y":
-            return "Error: the user declined to run this"
+        elif answer != "y":  # (a change to files is not run: trial 5 #18)
+            return (
+                "Error: the user declined to run this"
+                if request.kind == "bash"
+                else "Error: the user declined this change"
+            )
         return ""
 
     def _uncovered(self, kind: str, subject: str, parsed: Parsed | None) -> str:
@@ -312,11 +316,16 @@ _ANSWERS = {"y": "y", "yes": "y", "n": "n", "no": "n", "": "n", "a": "a", "all":
 
 def read_answer(tty_in: TextIO, tty: TextIO, prompt: str, answers: Mapping[str, str], choices: str) -> str:
     """One answer from the terminal: Ctrl-D is No, ending the question's line first (as
-    `claude cmd` does since d86f3ae); anything else not in `answers` is said so and asked again."""
+    `claude cmd` does since d86f3ae), as Ctrl-C does before it stops the run; anything else not
+    in `answers` is said so and asked again."""
     while True:
         tty.write(prompt)
         tty.flush()
-        line = tty_in.readline()
+        try:
+            line = tty_in.readline()
+        except KeyboardInterrupt:
+            end_question_line(tty)
+            raise
         if not line:
             tty.write("\n")
             tty.flush()

@@ -471,6 +471,8 @@ def stop_watching(watchdog: subprocess.Popen[bytes] | None) -> None:
     if watchdog is not None:
         watchdog.kill()
         watchdog.wait()
+
+
 # The bash tool's supervisors (shell.py): told with SIGTERM, they kill every process the shell
 # started, those that left its process group too; SIGKILL would leave those behind.
 SUPERVISED: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()
