@@ -6,29 +6,40 @@ when imported (issue 32)."""
 from __future__ import annotations
 
 import _signal as signal
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+
+TYPE_CHECKING = False  # typing for the type checker only (typecheck.py): the logged turn loads none
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@contextmanager
-def signals_held() -> Iterator[None]:
+class _Held:
+    """The context `signals_held` returns (a class, not contextlib's generator: contextlib and
+    typing stay off the logged turn's imports)."""
+
+    __slots__ = ("came", "held")
+
+    def __enter__(self) -> None:
+        came: list[int] = []
+        self.came = came
+        self.held: dict[int, Any] = {}
+        try:
+            for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+                number = getattr(signal, name, None)  # (no SIGHUP on Windows)
+                # (an ignored signal stays ignored: nohup kept)
+                if number is not None and signal.getsignal(number) not in (None, signal.SIG_IGN):
+                    self.held[number] = signal.signal(number, lambda signum, _: came.append(signum))
+        except ValueError:  # not the main thread
+            pass
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self.held.items():
+            signal.signal(number, handler)
+        if self.came:
+            signal.raise_signal(self.came[0])
+
+
+def signals_held() -> _Held:
     """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver the first that came to
     the handler that was in place (KeyboardInterrupt, errors.Terminated). Outside the main thread
     signals cannot be handled there anyway, and nothing is held."""
-    came: list[int] = []
-    held: dict[int, Any] = {}
-    try:
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)  # (no SIGHUP on Windows)
-            if number is not None and signal.getsignal(number) not in (None, signal.SIG_IGN):  # (nohup kept)
-                held[number] = signal.signal(number, lambda signum, _: came.append(signum))
-    except ValueError:  # not the main thread
-        pass
-    try:
-        yield
-    finally:
-        for number, handler in held.items():
-            signal.signal(number, handler)
-        if came:
-            signal.raise_signal(came[0])
+    return _Held()
