@@ -110,7 +110,9 @@ def test_bad_input_is_refused_before_anything_is_sent(cli, emu, data, message) -
 def test_rate_limits_slow_the_job_down_instead_of_failing_it(cli, emu) -> None:
     emu.limiter = RateLimiter(5, 0.3)
     jobs = [{"id": f"j{i}", "prompt": f"p{i}"} for i in range(30)]
-    run = cli("batch", "-j", "8", "--max-retries", "2", input=jsonl(jobs))
+    # 8 workers against 5 requests per 0.3 s: a job can meet the limit several times in a row when
+    # the machine is starved (a 09:39 train failed one job after 3 tries), so retries are generous
+    run = cli("batch", "-j", "8", "--max-retries", "6", input=jsonl(jobs))
     assert run.code == 0, run
     assert emu.limiter.rejected > 0  # the limit was hit, and absorbed
     assert sorted(r["id"] for r in parse(run.stdout)) == sorted(j["id"] for j in jobs)
