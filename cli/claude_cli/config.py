@@ -569,19 +569,11 @@ def data_dir() -> Path:
 
 
 def data_file(name: str) -> str:
-    """The file `name` in data_home(), spelled as str(data_dir() / name) spells it (shown in
-    messages), without loading pathlib where data_home() is already in that form (the usual case)."""
+    """str(data_dir() / name), as messages show it; pathlib only where data_home() is not in its form."""
     path = os.path.join(data_home(), name)
     if os.sep == "/" and "//" not in path and "/./" not in path and not path.startswith("./"):
         return path
-    from pathlib import PurePath
-
-    return str(PurePath(data_home(), name))
-
-
-def parent_dir(path: str) -> str:
-    """str(Path(path).parent) for a path in pathlib's form (data_file's): "." for a bare name."""
-    return os.path.dirname(path) or "."
+    return str(data_dir() / name)
 
 
 def make_private(path: str | PathLike[str]) -> None:
@@ -592,7 +584,7 @@ def make_private(path: str | PathLike[str]) -> None:
     file (one made by `touch`, say) and its -wal/-shm are narrowed to 0600 as well.
     """
     path = os.fspath(path)
-    folder = parent_dir(path)
+    folder = os.path.dirname(path) or "."  # (str(Path(path).parent))
     if not os.path.exists(folder):
         os.makedirs(folder, mode=0o700, exist_ok=True)
     if not os.path.exists(path):

@@ -391,7 +391,7 @@ def load_history(
             shown = conversation_id[:12]
             held = lock_conversation(
                 conversation_id,
-                cfg.parent_dir(store.path),
+                store.folder,
                 lambda: out.note(f"claude: waiting for another claude continuing conversation {shown}"),
             )
             if held is not None:

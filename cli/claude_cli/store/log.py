@@ -13,7 +13,7 @@ import sys
 import time
 from contextlib import contextmanager
 
-from ..config import data_file, parent_dir
+from ..config import data_file
 from ..content import one_line, texts
 from ..errors import CliError, UsageError
 from ..stopsignals import signals_held
@@ -45,6 +45,7 @@ class Store:
         no WAL to judge, in a way any thread can then use; anything else raises Later, for the
         caller to open it as before (nothing is moved, kept, migrated or said here then)."""
         self.path = os.fspath(path) if path else data_file("claude.db")  # (as str(Path) spells it)
+        self.folder = os.path.dirname(self.path) or "."  # (str(Path(path).parent))
         self.read_only: str | None = None  # why the log can only be read (a full disk), or None
         if early:
             if guard.has_wal(self.path):  # another claude writing, or a WAL left: judged by Store()
@@ -58,7 +59,7 @@ class Store:
                 raise Later  # a migration: made by the caller, its notes in their place
             schema.migrate(db, self.path)
             self.db = db
-            why = why_read_only(parent_dir(self.path))
+            why = why_read_only(self.folder)
             if why and why != "the disk is full":  # (a full disk may have room by the next write)
                 self.read_only = why
         except (OSError, sqlite3.Error, Later) as exc:
@@ -72,7 +73,7 @@ class Store:
             if db is None:
                 raise UsageError(f"cannot open the conversation log {self.path}: {problem}") from None
             self.db = db
-            self.read_only = why_read_only(parent_dir(self.path)) or problem
+            self.read_only = why_read_only(self.folder) or problem
             try:
                 schema.migrate(self.db, self.path)  # (a log of an older layout cannot be migrated here)
             except (sqlite3.Error, CliError):
