@@ -4,6 +4,7 @@ titles from what the user typed, and logs written by the first layout migrated i
 from __future__ import annotations
 
 import base64
+import os
 import random
 import sqlite3
 import time
@@ -246,3 +247,32 @@ def test_the_busy_timeout_is_the_notice_s_and_an_early_open_serves_any_thread(tm
     assert theirs.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert theirs.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
     theirs.close()
+
+
+@pytest.mark.parametrize(
+    "home",
+    [
+        "/d/x",
+        "/d/x/",
+        "/d//x",
+        "//d/x",
+        "///d/x",
+        ".",
+        "./x",
+        "x",
+        "x/./y",
+        "/d/x/.",
+        "/d/x/..",
+        "/",
+        "a b/c'd",
+    ],
+)
+def test_the_log_is_named_as_a_path_would_name_it(monkeypatch, home: str) -> None:
+    """The logged turn names its files as str paths (no pathlib: issue 32), spelled in every message
+    as str(Path) spelled them: config.data_file, and the folder (Store.folder) a Path's parent."""
+    from claude_cli import config
+
+    monkeypatch.setenv("CLAUDE_HOME", home)
+    path = config.data_file("claude.db")
+    assert path == str(Path(home) / "claude.db")
+    assert (os.path.dirname(path) or ".") == str(Path(path).parent)

@@ -18,6 +18,7 @@ from .record import Frozen, Record
 TYPE_CHECKING = False  # typing for the type checker only, as errors.py
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
+    from os import PathLike
     from pathlib import Path
     from typing import Any
 
@@ -567,20 +568,30 @@ def data_dir() -> Path:
     return Path(data_home())
 
 
-def make_private(path: Path) -> None:
+def data_file(name: str) -> str:
+    """str(data_dir() / name), as messages show it; pathlib only where data_home() is not in its form."""
+    path = os.path.join(data_home(), name)
+    if os.sep == "/" and "//" not in path and "/./" not in path and not path.startswith("./"):
+        return path
+    return str(data_dir() / name)
+
+
+def make_private(path: str | PathLike[str]) -> None:
     """Make `path`'s folder (0700 when we create it) and the file itself (0600), before SQLite opens it.
 
     SQLite gives a database's -wal and -shm files the database file's mode, so a database file
     that is 0600 from its first byte keeps the turn text in its WAL private too. An existing
     file (one made by `touch`, say) and its -wal/-shm are narrowed to 0600 as well.
     """
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or "."  # (str(Path(path).parent))
+    if not os.path.exists(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    if not os.path.exists(path):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    for each in (path, path + "-wal", path + "-shm"):
         try:
-            if each.stat().st_mode & 0o077:
+            if os.stat(each).st_mode & 0o077:
                 os.chmod(each, 0o600)
         except FileNotFoundError:
             pass

@@ -203,7 +203,7 @@ def prepare(
     if open_log and log and not connection.dry_run and run.log_opening is None:
         from .store.early import open_early
 
-        run.log_opening = open_early(cfg.data_dir() / "claude.db")
+        run.log_opening = open_early(cfg.data_file("claude.db"))
     return Prepared(
         body, betas, config, log, conversation_id, title or None, pending, at, learned, version, named
     )
@@ -391,7 +391,7 @@ def load_history(
             shown = conversation_id[:12]
             held = lock_conversation(
                 conversation_id,
-                store.path.parent,
+                store.folder,
                 lambda: out.note(f"claude: waiting for another claude continuing conversation {shown}"),
             )
             if held is not None:

@@ -15,7 +15,6 @@ import os
 import sqlite3
 import sys
 import time
-from pathlib import Path
 
 from ..errors import CliError
 
@@ -44,7 +43,7 @@ class Wait:
     """A wait for the log that has lasted `waited` seconds: said now on stderr, with who holds
     it; `over()` once the patience for that holder is spent, then `gave_up()` is the error."""
 
-    def __init__(self, path: Path, waited: float) -> None:
+    def __init__(self, path: str, waited: float) -> None:
         pid, claude = holder(path)
         self.path, self.who = path, _who(pid, claude)
         self.started = time.monotonic() - waited
@@ -59,7 +58,7 @@ class Wait:
         return LogBusy(f"the conversation log {self.path} stayed busy for {took:.0f} s: {self.who}")
 
 
-def wait_to_write(db: sqlite3.Connection, path: Path, waited: float) -> None:
+def wait_to_write(db: sqlite3.Connection, path: str, waited: float) -> None:
     """BEGIN IMMEDIATE on `db` once the holder lets go, after `waited` seconds already waited in
     SQLite's busy handler (said first). Raises LogBusy past the bound."""
     wait = Wait(path, waited)
@@ -85,12 +84,13 @@ def _who(pid: int | None, claude: bool) -> str:
 def _name(pid: int) -> str:
     """The process's command name (never its arguments: they may hold a secret)."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() or "a process"
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip() or "a process"
     except OSError:
         return "a process"
 
 
-def holder(path: Path) -> tuple[int | None, bool]:
+def holder(path: str) -> tuple[int | None, bool]:
     """(pid, whether it is a claude) of the process holding the log's write lock; (None, False)
     where the system does not say (no /proc/locks: macOS, Windows)."""
     try:
@@ -99,9 +99,9 @@ def holder(path: Path) -> tuple[int | None, bool]:
     except OSError:
         return None, False
     ids = []
-    for name, byte in ((path.name + "-shm", _WAL_WRITE_LOCK), (path.name, None)):
+    for name, byte in ((path + "-shm", _WAL_WRITE_LOCK), (path, None)):
         try:
-            st = os.stat(path.with_name(name))
+            st = os.stat(name)
         except OSError:
             continue
         ids.append((f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}", byte))
@@ -122,7 +122,8 @@ def holder(path: Path) -> tuple[int | None, bool]:
 def _is_claude(pid: int) -> bool:
     """Whether the process runs claude (its script, claude-cli, or `python -m claude_cli`)."""
     try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:3]
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")[:3]
     except OSError:
         return False
     return any(os.path.basename(a) in (b"claude", b"claude-cli", b"claude_cli") for a in argv)

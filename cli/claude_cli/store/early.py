@@ -23,7 +23,7 @@ import os
 
 TYPE_CHECKING = False  # typing for the type checker only (errors.py)
 if TYPE_CHECKING:
-    from pathlib import Path
+    from os import PathLike
 
     from .log import Store
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class Opening:
     """`Store(path)` being made on a thread (see the module)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str | PathLike[str]) -> None:
         self._path = path
         self._store: Store | None = None
         self._taken = False
@@ -70,7 +70,7 @@ class Opening:
             self._store.close()
 
 
-def open_early(path: Path) -> Opening | None:
+def open_early(path: str | PathLike[str]) -> Opening | None:
     """The log at `path` opening on a thread, or None where there is none yet (the first turn
     makes it, on the main thread)."""
     return Opening(path) if os.path.isfile(path) else None

@@ -28,7 +28,7 @@ from ..errors import UsageError
 TYPE_CHECKING = False  # typing for the type checker only (errors.py)
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
+    from os import PathLike
 
 # https://www.sqlite.org/fileformat2.html#walformat: a 32-byte header (magic, format version,
 # page size, checkpoint sequence, salt-1, salt-2, checksum-1, checksum-2), then frames of a
@@ -145,59 +145,61 @@ def stray_because(header: bytes, wal: bytes) -> str | None:
     return f"it continues another database, or another state of this one (write {counts[0] - 1}, not {count})"
 
 
-def _keep(path: Path, folder: Path, why: str, *, move_wal: bool) -> Path:
+def _keep(path: str, folder: str, why: str, *, move_wal: bool) -> str:
     """The database at `path` as it is now, with its -wal and -shm, in `folder` (made here); the
     WAL and -shm moved there when `move_wal`, else copied."""
-    folder.mkdir(mode=0o700)
+    os.mkdir(folder, 0o700)
     import shutil  # (only for a damaged log: it brings bz2 and lzma, 5 ms of every logged turn)
 
-    shutil.copy2(path, folder / path.name)
+    shutil.copy2(path, os.path.join(folder, os.path.basename(path)))
     for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            (os.replace if move_wal else shutil.copy2)(side, folder / side.name)
-    (folder / "WHY").write_text(why + "\n")
+        side = path + suffix
+        if os.path.exists(side):
+            (os.replace if move_wal else shutil.copy2)(side, os.path.join(folder, os.path.basename(side)))
+    with open(os.path.join(folder, "WHY"), "w") as f:
+        f.write(why + "\n")
     return folder
 
 
-def has_wal(path: Path) -> bool:
+def has_wal(path: str) -> bool:
     """Whether a WAL with something in it is beside the log at `path` (set_aside_stray_wal's to judge)."""
     try:
-        return path.with_name(path.name + "-wal").stat().st_size > 0
+        return os.stat(path + "-wal").st_size > 0
     except OSError:
         return False
 
 
-def set_aside_stray_wal(path: Path) -> str | None:
+def set_aside_stray_wal(path: str) -> str | None:
     """Before SQLite opens the log at `path`: a WAL beside it that belongs to another database is
     moved, with a copy of the database, to a new folder beside it; returns the note to print.
 
     The files are read twice and judged only when both reads agree: a claude writing meanwhile
     changes them, and its WAL belongs. Raises UsageError when the WAL cannot be moved away."""
-    wal_path = path.with_name(path.name + "-wal")
+    wal_path = path + "-wal"
+    name, wal_name = os.path.basename(path), os.path.basename(wal_path)
     try:
-        if wal_path.stat().st_size == 0:
+        if os.stat(wal_path).st_size == 0:
             return None
         reads = []
         for _ in range(2):
-            with open(path, "rb") as f:
-                reads.append((f.read(100), wal_path.read_bytes()))
+            with open(path, "rb") as f, open(wal_path, "rb") as w:
+                reads.append((f.read(100), w.read()))
     except OSError:
         return None  # no WAL (the usual case), or no database yet
     why = stray_because(*reads[0]) if reads[0] == reads[1] else None
     if why is None:
         return None
-    folder = path.with_name(f"{path.name}.kept-{time.strftime('%Y%m%d-%H%M%S')}-stray-wal")
+    folder = f"{path}.kept-{time.strftime('%Y%m%d-%H%M%S')}-stray-wal"
     try:
-        _keep(path, folder, f"{wal_path.name} did not belong to {path.name}: {why}", move_wal=True)
+        _keep(path, folder, f"{wal_name} did not belong to {name}: {why}", move_wal=True)
     except OSError as exc:
         raise UsageError(
-            f"{wal_path} does not belong to {path.name} ({why}) and cannot be set aside ({exc}):"
+            f"{wal_path} does not belong to {name} ({why}) and cannot be set aside ({exc}):"
             " move it away, then run claude again"
         ) from None
     return (
-        f"claude: warning: {wal_path.name} does not belong to {path.name} ({why}), so it was not"
-        f" replayed; both are kept in {folder}, and the log goes on as {path.name} holds it"
+        f"claude: warning: {wal_name} does not belong to {name} ({why}), so it was not"
+        f" replayed; both are kept in {folder}, and the log goes on as {name} holds it"
     )
 
 
@@ -207,38 +209,39 @@ def damaged(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in (11, 26)
 
 
-def keep_damaged(path: Path, exc: BaseException) -> Path | None:
+def keep_damaged(path: str, exc: BaseException) -> str | None:
     """A whole copy of a log SQLite found damaged, made before anything writes to it (once for
     each state of the file: the folder is named for its modification time); the folder, or None
     when no copy could be made."""
     try:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
-        folder = path.with_name(f"{path.name}.kept-{stamp}-damaged")
-        if not folder.exists():
-            _keep(path, folder, f"SQLite found {path.name} damaged: {exc}", move_wal=False)
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(os.stat(path).st_mtime))
+        folder = f"{path}.kept-{stamp}-damaged"
+        if not os.path.exists(folder):
+            _keep(path, folder, f"SQLite found {os.path.basename(path)} damaged: {exc}", move_wal=False)
     except OSError:
         return None
     return folder
 
 
-def damage_note(path: Path, exc: BaseException) -> str:
+def damage_note(path: str, exc: BaseException) -> str:
     """`exc`, where the damaged log was kept whole (made now if it was not yet), and the way on."""
     folder = keep_damaged(path, exc)
     kept = f"a copy of it as it was is kept in {folder}" if folder else "no copy could be kept"
     return f"{exc} (the conversation log {path} is damaged; {kept}); {way_out(path)}"
 
 
-def way_out(path: Path) -> str:
+def way_out(path: str | PathLike[str]) -> str:
     """How to go on from a damaged log without writing over it: move it aside (`mv -n` never
     replaces a file), and the next turn starts a new log; or store nothing."""
     import shlex
 
+    path = os.fspath(path)
     try:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(os.stat(path).st_mtime))
     except OSError:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = shlex.quote(str(path.with_name(f"{path.name}.damaged-{stamp}")))
+    aside = shlex.quote(f"{path}.damaged-{stamp}")
     return (
-        f"to start a new log, move it aside: mv -n {shlex.quote(str(path))} {aside}"
+        f"to start a new log, move it aside: mv -n {shlex.quote(path)} {aside}"
         " (or `claude log off` to store nothing)"
     )

@@ -8,11 +8,10 @@ from .blobs import sha256_hex
 
 TYPE_CHECKING = False  # typing for the type checker only (errors.py)
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
 
 
-def lock_conversation(conversation_id: str, directory: Path, waiting: Any = None) -> Any:
+def lock_conversation(conversation_id: str, directory: str, waiting: Any = None) -> Any:
     """Hold an exclusive lock on continuing `conversation_id`: the open lock file (None where
     file locks are unavailable). The lock lasts until the file is closed or the process ends.
 
@@ -23,11 +22,11 @@ def lock_conversation(conversation_id: str, directory: Path, waiting: Any = None
         import fcntl
     except ImportError:  # Windows: no flock; continuations are not serialized there
         return None
-    folder = directory / "locks"
+    folder = os.path.join(directory, "locks")
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
         name = sha256_hex(conversation_id.encode())[:32]
-        fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(os.path.join(folder, f"{name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
         return None  # a read-only data dir: nothing can be stored anyway
     handle = os.fdopen(fd, "r+b")

@@ -7,12 +7,13 @@ schema.py.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import time
 from contextlib import contextmanager
 
-from ..config import data_dir
+from ..config import data_file
 from ..content import one_line, texts
 from ..errors import CliError, UsageError
 from ..stopsignals import signals_held
@@ -23,7 +24,7 @@ from .turns import Turn, added, history
 TYPE_CHECKING = False  # typing for the type checker only (errors.py): the logged turn loads none
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
+    from os import PathLike
     from typing import Any
 
     from ..wire import Message, Usage
@@ -38,12 +39,13 @@ class Later(Exception):
 class Store:
     """The SQLite conversation log."""
 
-    def __init__(self, path: Path | None = None, *, early: bool = False) -> None:
+    def __init__(self, path: str | PathLike[str] | None = None, *, early: bool = False) -> None:
         """Open the log (made if missing, brought to this layout). `early` (early.py: on a thread,
         while the request is in flight) opens only a log at this layout that can be written and has
         no WAL to judge, in a way any thread can then use; anything else raises Later, for the
         caller to open it as before (nothing is moved, kept, migrated or said here then)."""
-        self.path = path or data_dir() / "claude.db"
+        self.path = os.fspath(path) if path else data_file("claude.db")  # (as str(Path) spells it)
+        self.folder = os.path.dirname(self.path) or "."  # (str(Path(path).parent))
         self.read_only: str | None = None  # why the log can only be read (a full disk), or None
         if early:
             if guard.has_wal(self.path):  # another claude writing, or a WAL left: judged by Store()
@@ -57,7 +59,7 @@ class Store:
                 raise Later  # a migration: made by the caller, its notes in their place
             schema.migrate(db, self.path)
             self.db = db
-            why = why_read_only(self.path.parent)
+            why = why_read_only(self.folder)
             if why and why != "the disk is full":  # (a full disk may have room by the next write)
                 self.read_only = why
         except (OSError, sqlite3.Error, Later) as exc:
@@ -71,7 +73,7 @@ class Store:
             if db is None:
                 raise UsageError(f"cannot open the conversation log {self.path}: {problem}") from None
             self.db = db
-            self.read_only = why_read_only(self.path.parent) or problem
+            self.read_only = why_read_only(self.folder) or problem
             try:
                 schema.migrate(self.db, self.path)  # (a log of an older layout cannot be migrated here)
             except (sqlite3.Error, CliError):

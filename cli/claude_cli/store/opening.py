@@ -16,14 +16,15 @@ from ..config import make_private
 
 TYPE_CHECKING = False  # typing for the type checker only (errors.py)
 if TYPE_CHECKING:
-    from pathlib import Path
+    from os import PathLike
 
 NOTICE_AFTER = 1.0  # seconds a write waits for another process's before saying so (busy.py)
 
 
-def open_for_writing(path: Path, *, any_thread: bool = False) -> sqlite3.Connection:
+def open_for_writing(path: str | PathLike[str], *, any_thread: bool = False) -> sqlite3.Connection:
     """The log, made 0600 and opened in WAL mode; `any_thread`: usable from another thread than
     this one (early.py hands it over, one thread at a time). Raises OSError or sqlite3.Error."""
+    path = os.fspath(path)
     make_private(path)  # 0600 before SQLite makes its -wal and -shm beside it
     # timeout is SQLite's busy timeout (CPython's sqlite3 calls sqlite3_busy_timeout with it): a
     # write waits that long in silence, then begin() says who holds the log and waits on (busy.py).
@@ -39,7 +40,7 @@ def open_for_writing(path: Path, *, any_thread: bool = False) -> sqlite3.Connect
     return db
 
 
-def begin(db: sqlite3.Connection, path: Path) -> None:
+def begin(db: sqlite3.Connection, path: str) -> None:
     """BEGIN IMMEDIATE: hold the log's write lock. Past the busy timeout another process still
     writing it is said on stderr, with who, and waited for up to a bound (busy.py); raises
     busy.LogBusy then."""
@@ -54,7 +55,7 @@ def begin(db: sqlite3.Connection, path: Path) -> None:
         wait_to_write(db, path, time.monotonic() - started)
 
 
-def _into_wal(db: sqlite3.Connection, path: Path, *, wait: bool = True) -> None:
+def _into_wal(db: sqlite3.Connection, path: str, *, wait: bool = True) -> None:
     """PRAGMA journal_mode=WAL, waiting while another process holds the log (said past
     NOTICE_AFTER, bounded: busy.py; raises busy.LogBusy then).
 
@@ -84,7 +85,7 @@ def _into_wal(db: sqlite3.Connection, path: Path, *, wait: bool = True) -> None:
         delay = min(delay * 2, 0.25)
 
 
-def why_read_only(folder: Path) -> str | None:
+def why_read_only(folder: str) -> str | None:
     """Why nothing can be written in `folder`, in words: a read-only file system, a full disk."""
     try:
         fs = os.statvfs(folder)
@@ -99,7 +100,7 @@ def why_read_only(folder: Path) -> str | None:
     return None
 
 
-def open_read_only(path: Path) -> sqlite3.Connection | None:
+def open_read_only(path: str) -> sqlite3.Connection | None:
     """The log opened for reading only, or None when even that fails (no such file, damaged).
 
     `mode=ro` reads a WAL database whose -shm exists or can be made; where it cannot (a read-only
@@ -109,13 +110,13 @@ def open_read_only(path: Path) -> sqlite3.Connection | None:
     """
     from urllib.parse import quote
 
-    if not path.is_file():
+    if not os.path.isfile(path):
         return None
-    wal = path.with_name(path.name + "-wal")
-    options = ["mode=ro"] + ([] if wal.exists() and wal.stat().st_size else ["mode=ro&immutable=1"])
+    wal = path + "-wal"
+    options = ["mode=ro"] + ([] if os.path.exists(wal) and os.stat(wal).st_size else ["mode=ro&immutable=1"])
     for option in options:
         try:
-            db = sqlite3.connect(f"file:{quote(str(path))}?{option}", uri=True, isolation_level=None)
+            db = sqlite3.connect(f"file:{quote(path)}?{option}", uri=True, isolation_level=None)
         except sqlite3.Error:
             continue
         try:

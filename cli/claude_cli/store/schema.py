@@ -18,7 +18,6 @@ from .opening import begin
 TYPE_CHECKING = False  # typing for the type checker only (errors.py)
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
     from typing import Any
 
 # Layout 1: each turn stored once (turns.py), long strings and settings in blobs (blobs.py).
@@ -210,7 +209,7 @@ def version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(db: sqlite3.Connection, path: Path) -> None:
+def migrate(db: sqlite3.Connection, path: str) -> None:
     """Create the tables, or bring a log an older version wrote to this layout; one process does it,
     once. Raises sqlite3.Error where the log cannot be written."""
     if version(db) == VERSION:
