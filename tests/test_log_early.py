@@ -3,11 +3,9 @@ processes, real SQLite files, the log locked, damaged and shared, signals during
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,19 +17,11 @@ import pytest
 from claude_cli.emulator.script import Reply
 from claude_cli.store import guard
 
+from .test_process import spawn
+
 
 def db_path(env: dict[str, str]) -> Path:
     return Path(env["CLAUDE_HOME"]) / "claude.db"
-
-
-def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "claude_cli", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **env},
-    )
 
 
 def stored_answers(env: dict[str, str]) -> list[str]:
